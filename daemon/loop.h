@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: loop.h - the daemon's one epoll loop
+ *
+ * Every fd the daemon watches (TAP, control socket, client channels, the
+ * stack's timerfd, impairment timers) is registered with a callback. The loop
+ * never blocks anywhere but in epoll_wait().
+ */
+#ifndef AE_LOOP_H
+#define AE_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ae_loop;
+
+/** typedef ae_loop_fn - called with the epoll events that fired on the fd */
+typedef void (*ae_loop_fn)(void *ctx, uint32_t events);
+/** typedef ae_loop_idle_fn - called once after every batch of events */
+typedef void (*ae_loop_idle_fn)(void *ctx);
+
+struct ae_loop *ae_loop_new(void);
+void ae_loop_free(struct ae_loop *l);
+int ae_loop_add(struct ae_loop *l, int fd, uint32_t events, ae_loop_fn fn,
+		void *ctx);
+int ae_loop_mod(struct ae_loop *l, int fd, uint32_t events);
+int ae_loop_del(struct ae_loop *l, int fd);
+int ae_loop_add_idle(struct ae_loop *l, ae_loop_idle_fn fn, void *ctx);
+int ae_loop_run_once(struct ae_loop *l, int timeout_ms);
+void ae_loop_stop(struct ae_loop *l);
+bool ae_loop_stopped(const struct ae_loop *l);
+
+#endif /* AE_LOOP_H */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: aether.h - the public API of the Aether stack library
+ *
+ * The stack is pure: it performs no system calls, keeps no global state and
+ * never reads a clock of its own. Its owner (aetherd, a test, or an embedded
+ * program) gives it Ethernet frames with ae_stack_input(), runs its timers with
+ * ae_stack_poll() no later than ae_stack_next_timeout(), and receives every
+ * frame the stack emits through the output callback of &struct ae_config.
+ *
+ * Sockets are non-blocking and report readiness through a callback: the C
+ * analogue of async sockets. All addresses and ports in this API are in
+ * network byte order (struct sockaddr_in as the kernel uses it); errors are
+ * returned as negative errno values, exactly the ones Linux would give.
+ */
+#ifndef AETHER_H
+#define AETHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+
+struct ae_stack;
+struct ae_sock;
+
+/** typedef ae_output_fn - emit one Ethernet frame, gathered from @iovcnt parts */
+typedef void (*ae_output_fn)(void *ctx, const struct iovec *iov, int iovcnt);
+/** typedef ae_clock_fn - monotonic time in nanoseconds */
+typedef uint64_t (*ae_clock_fn)(void *ctx);
+/** typedef ae_log_fn - optional log sink; @level is a syslog level */
+typedef void (*ae_log_fn)(void *ctx, int level, const char *msg);
+/**
+ * typedef ae_mem_alloc_fn - allocate socket buffer memory (per connection,
+ * never per packet). The daemon places it in shared memory; default: malloc.
+ */
+typedef void *(*ae_mem_alloc_fn)(void *ctx, size_t len);
+typedef void (*ae_mem_free_fn)(void *ctx, void *mem, size_t len);
+
+/**
+ * struct ae_config - what the owner tells the stack at creation
+ * @mac:	our Ethernet address
+ * @addr:	our IPv4 address (network order)
+ * @prefix_len:	netmask length of @addr's subnet
+ * @gateway:	default gateway (network order), 0 for none
+ * @mtu:	link MTU, 1500 when 0
+ * @seed:	random seed from the owner (ISN secret, ports, IP IDs)
+ * @output:	frame sink, @output_ctx its argument
+ * @clock:	time source, @clock_ctx its argument
+ * @log:	optional log sink, @log_ctx its argument; @log_level max level
+ * @mem_alloc:	optional socket-buffer allocator (NULL: malloc/free)
+ * @time_wait_ms: TIME-WAIT duration, 60000 when 0 (Linux's 2*MSL)
+ * @rcvbuf:	default receive buffer per TCP socket, 256 KiB when 0
+ * @sndbuf:	default send buffer per TCP socket, 256 KiB when 0
+ * @max_sockets: bound on live sockets, 65536 when 0
+ */
+struct ae_config {
+	uint8_t mac[6];
+	uint32_t addr;
+	uint8_t prefix_len;
+	uint32_t gateway;
+	uint16_t mtu;
+	uint64_t seed;
+	ae_output_fn output;
+	void *output_ctx;
+	ae_clock_fn clock;
+	void *clock_ctx;
+	ae_log_fn log;
+	void *log_ctx;
+	int log_level;
+	ae_mem_alloc_fn mem_alloc;
+	ae_mem_free_fn mem_free;
+	void *mem_ctx;
+	uint32_t time_wait_ms;
+	uint32_t rcvbuf;
+	uint32_t sndbuf;
+	uint32_t max_sockets;
+};
+
+/* Stack lifetime and driving */
+struct ae_stack *ae_stack_create(const struct ae_config *cfg);
+void ae_stack_destroy(struct ae_stack *s);
+void ae_stack_input(struct ae_stack *s, const void *frame, size_t len);
+void ae_stack_poll(struct ae_stack *s);
+uint64_t ae_stack_next_timeout(const struct ae_stack *s);
+void ae_stack_announce(struct ae_stack *s);
+
+/**
+ * typedef ae_stat_fn - one named counter, for ae_stack_stats_foreach()
+ * @group:	"eth", "arp", "ip", "icmp", "udp", "tcp"
+ * @name:	counter name, e.g. "in_csum_errors"
+ */
+typedef void (*ae_stat_fn)(void *ctx, const char *group, const char *name,
+			   uint64_t value);
+void ae_stack_stats_foreach(const struct ae_stack *s, ae_stat_fn fn, void *ctx);
+uint64_t ae_stack_stat(const struct ae_stack *s, const char *group,
+		       const char *name);
+
+/* Readiness events, delivered to the socket callback (a bit mask). */
+enum ae_event {
+	AE_EV_IN	= 1 << 0,	/* readable, or a connection to accept */
+	AE_EV_OUT	= 1 << 1,	/* writable, or connect() completed */
+	AE_EV_ERR	= 1 << 2,	/* so_error set (RST, timeout, refused) */
+	AE_EV_HUP	= 1 << 3,	/* both directions closed */
+	AE_EV_RDHUP	= 1 << 4,	/* peer sent FIN */
+	AE_EV_FREE	= 1 << 5,	/* after ae_close(): the stack is done with it */
+};
+
+/** typedef ae_sock_cb - readiness callback; may call any socket function */
+typedef void (*ae_sock_cb)(struct ae_sock *sk, unsigned int events, void *user);
+
+/**
+ * struct ae_ring - a byte ring with free-running 32-bit indices
+ * @mem:	storage, @size bytes (a power of two)
+ * @head:	consumer index
+ * @tail:	producer index; used bytes are tail - head
+ *
+ * A TCP socket's receive ring holds in-order data (the app consumes from
+ * head); free space is the advertised window. Its send ring holds data not
+ * yet acknowledged (head is SND.UNA's byte): it is the retransmission queue.
+ */
+struct ae_ring {
+	uint8_t *mem;
+	uint32_t size;
+	uint32_t head;
+	uint32_t tail;
+};
+
+struct ae_sock *ae_socket(struct ae_stack *s, int type, int *err);
+void ae_sock_set_callback(struct ae_sock *sk, ae_sock_cb cb, void *user);
+void *ae_sock_user(const struct ae_sock *sk);
+int ae_bind(struct ae_sock *sk, const struct sockaddr_in *addr);
+int ae_listen(struct ae_sock *sk, int backlog);
+int ae_accept(struct ae_sock *sk, struct ae_sock **out, struct sockaddr_in *peer);
+int ae_connect(struct ae_sock *sk, const struct sockaddr_in *addr);
+ssize_t ae_send(struct ae_sock *sk, const void *buf, size_t len, int flags);
+ssize_t ae_recv(struct ae_sock *sk, void *buf, size_t len, int flags);
+ssize_t ae_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
+		  const struct sockaddr_in *to);
+ssize_t ae_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
+		    struct sockaddr_in *from);
+int ae_shutdown(struct ae_sock *sk, int how);
+int ae_close(struct ae_sock *sk);
+void ae_abort(struct ae_sock *sk);
+int ae_getsockname(const struct ae_sock *sk, struct sockaddr_in *addr);
+int ae_getpeername(const struct ae_sock *sk, struct sockaddr_in *addr);
+int ae_setsockopt(struct ae_sock *sk, int level, int name, const void *val,
+		  size_t len);
+int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
+		  size_t *len);
+unsigned int ae_poll(const struct ae_sock *sk);
+int ae_sock_error(struct ae_sock *sk);
+int ae_sock_state(const struct ae_sock *sk);
+
+/* Zero-copy ring access for owners that share buffers (aetherd). */
+struct ae_ring *ae_sock_rxring(struct ae_sock *sk);
+struct ae_ring *ae_sock_txring(struct ae_sock *sk);
+void ae_sock_rx_consumed(struct ae_sock *sk, uint32_t n);
+void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n);
+
+/**
+ * typedef ae_sock_visit_fn - one line of the socket table (like `ss`)
+ */
+struct ae_sock_info {
+	int type;
+	int state;		/* enum tcp_state, or 0 for UDP */
+	struct sockaddr_in local, remote;
+	uint32_t rx_queued, tx_queued;
+};
+typedef void (*ae_sock_visit_fn)(void *ctx, const struct ae_sock_info *info);
+void ae_stack_sockets_foreach(struct ae_stack *s, ae_sock_visit_fn fn, void *ctx);
+const char *ae_tcp_state_name(int state);
+
+#endif /* AETHER_H */

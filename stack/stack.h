@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: stack.h - internals shared by the stack's modules
+ *
+ * Theory of operation: a frame enters at ae_stack_input() -> eth_input() ->
+ * arp_input() or ipv4_input() -> icmp_input() / udp_input() / tcp_input().
+ * Each layer checks its header through pkt_get() and either passes a narrower
+ * &struct ae_pkt up or drops the frame, counting the reason in &struct ae_stats.
+ * Output goes the other way: tcp/udp/icmp build their header in a small stack
+ * buffer and call ipv4_output() with an iovec (header + payload straight from
+ * the socket ring); ipv4_output() adds the IP header, fragments if needed and
+ * hands the frame to arp_output(), which resolves the next hop (queueing a
+ * bounded number of frames while it asks) and calls eth_output().
+ *
+ * Each module keeps its state behind an opaque pointer allocated once in
+ * ae_stack_create(); nothing allocates per packet. All time comes from
+ * s->now, refreshed from the owner's clock at every entry point (stack_now()).
+ */
+#ifndef AE_STACK_H
+#define AE_STACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "aether.h"
+#include "pkt.h"
+#include "stats.h"
+
+#define ETH_ALEN_	6
+#define ETH_HLEN_	14
+#define ETH_P_IP_	0x0800
+#define ETH_P_ARP_	0x0806
+#define AE_MAX_FRAME	1514
+
+#define NS_PER_MS	1000000ULL
+#define NS_PER_SEC	1000000000ULL
+#define AE_NEVER	UINT64_MAX
+
+/**
+ * struct ae_sock - what every socket type shares; TCP and UDP sockets embed
+ * it as their first member.
+ * @stack:	owning stack
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @cb:		readiness callback, @user its argument
+ * @laddr:	local address (network order), 0 = wildcard
+ * @raddr:	remote address (network order), 0 = none
+ * @lport:	local port (network order), 0 = unbound
+ * @rport:	remote port (network order)
+ * @so_error:	pending error (positive errno), read and cleared by SO_ERROR
+ * @reuseaddr:	SO_REUSEADDR
+ * @reuseport:	SO_REUSEPORT
+ * @closed:	the owner called ae_close(); no more callbacks but AE_EV_FREE
+ * @entry:	link in the stack's list of all sockets
+ */
+struct ae_sock {
+	struct ae_stack *stack;
+	int type;
+	ae_sock_cb cb;
+	void *user;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	int so_error;
+	bool reuseaddr, reuseport, closed;
+	LIST_ENTRY(ae_sock) entry;
+};
+
+struct ae_arp;
+struct ae_ipfrag;
+struct ae_icmp;
+struct ae_udp;
+struct ae_tcp;
+
+/**
+ * struct ae_stack - one instance of the stack
+ * @cfg:	configuration as given (defaults filled in)
+ * @now:	time of the current entry, nanoseconds
+ * @stats:	all counters
+ * @arp, @frag, @icmp, @udp, @tcp: module state
+ * @sockets:	every live socket (for ae_stack_sockets_foreach)
+ * @nsockets:	how many
+ * @rng:	xorshift state seeded from cfg.seed
+ * @ip_id:	next IPv4 identification
+ */
+struct ae_stack {
+	struct ae_config cfg;
+	uint64_t now;
+	struct ae_stats stats;
+	struct ae_arp *arp;
+	struct ae_ipfrag *frag;
+	struct ae_icmp *icmp;
+	struct ae_udp *udp;
+	struct ae_tcp *tcp;
+	LIST_HEAD(, ae_sock) sockets;
+	uint32_t nsockets;
+	uint64_t rng;
+	uint16_t ip_id;
+};
+
+/**
+ * struct ae_ipinfo - what the IP layer tells the transport about a datagram
+ * @src, @dst:	addresses (network order)
+ * @proto:	IP protocol
+ * @tos, @ttl:	from the header
+ * @hdr:	the IP header as received (for ICMP errors), @hdr_len bytes
+ */
+struct ae_ipinfo {
+	uint32_t src, dst;
+	uint8_t proto, tos, ttl;
+	const uint8_t *hdr;
+	size_t hdr_len;
+};
+
+/* stack.c */
+uint64_t stack_now(struct ae_stack *s);
+uint32_t stack_random(struct ae_stack *s);
+void stack_log(struct ae_stack *s, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void *stack_mem_alloc(struct ae_stack *s, size_t len);
+void stack_mem_free(struct ae_stack *s, void *mem, size_t len);
+bool stack_is_local(const struct ae_stack *s, uint32_t addr);
+void sock_link(struct ae_stack *s, struct ae_sock *sk, int type);
+void sock_unlink(struct ae_sock *sk);
+void sock_notify(struct ae_sock *sk, unsigned int events);
+
+/* checksum.c */
+uint32_t csum_partial(const void *buf, size_t len, uint32_t sum);
+uint16_t csum_fold(uint32_t sum);
+uint16_t csum(const void *buf, size_t len);
+uint32_t csum_iov(const struct iovec *iov, int iovcnt, uint32_t sum);
+uint32_t csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+uint16_t csum_update16(uint16_t check, uint16_t old, uint16_t new);
+uint16_t csum_update32(uint16_t check, uint32_t old, uint32_t new);
+
+/* eth.c */
+void eth_input(struct ae_stack *s, const struct ae_pkt *frame);
+int eth_output(struct ae_stack *s, const uint8_t *dst, uint16_t ethertype,
+	       const struct iovec *iov, int iovcnt);
+
+/* arp.c */
+int arp_init(struct ae_stack *s);
+void arp_fini(struct ae_stack *s);
+void arp_input(struct ae_stack *s, const struct ae_pkt *p);
+int arp_output(struct ae_stack *s, uint32_t nexthop, const struct iovec *iov,
+	       int iovcnt);
+void arp_announce(struct ae_stack *s);
+void arp_timer(struct ae_stack *s);
+uint64_t arp_next_timeout(const struct ae_stack *s);
+
+/* ipv4.c */
+int ipv4_init(struct ae_stack *s);
+void ipv4_fini(struct ae_stack *s);
+void ipv4_input(struct ae_stack *s, const struct ae_pkt *p);
+int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
+		uint8_t tos, const struct iovec *iov, int iovcnt);
+void ipv4_timer(struct ae_stack *s);
+uint64_t ipv4_next_timeout(const struct ae_stack *s);
+uint32_t ipv4_route_src(const struct ae_stack *s, uint32_t dst);
+
+/* icmp.c */
+int icmp_init(struct ae_stack *s);
+void icmp_fini(struct ae_stack *s);
+void icmp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
+		const struct ae_pkt *p);
+void icmp_send_unreach(struct ae_stack *s, uint8_t code,
+		       const struct ae_ipinfo *ip, const struct ae_pkt *payload);
+
+/* udp.c */
+int udp_init(struct ae_stack *s);
+void udp_fini(struct ae_stack *s);
+void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
+	       const struct ae_pkt *p);
+struct ae_sock *udp_socket(struct ae_stack *s, int *err);
+int udp_bind(struct ae_sock *sk, uint32_t addr, uint16_t port);
+int udp_connect(struct ae_sock *sk, uint32_t addr, uint16_t port);
+ssize_t udp_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
+		   uint32_t daddr, uint16_t dport);
+ssize_t udp_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
+		     uint32_t *saddr, uint16_t *sport);
+unsigned int udp_poll(const struct ae_sock *sk);
+uint32_t udp_rx_queued(const struct ae_sock *sk);
+int udp_shutdown(struct ae_sock *sk, int how);
+void udp_close(struct ae_sock *sk);
+
+/* tcp_*.c (entry points used by other modules) */
+int tcp_init(struct ae_stack *s);
+void tcp_fini(struct ae_stack *s);
+void tcp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
+	       const struct ae_pkt *p);
+void tcp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
+		    uint16_t mtu, const struct ae_pkt *inner);
+void tcp_timer(struct ae_stack *s);
+uint64_t tcp_next_timeout(const struct ae_stack *s);
+
+#endif /* AE_STACK_H */
