@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: aetherd.h - the daemon's shared state, seen by its modules
+ *
+ * aetherd_main.c parses options, opens the TAP, creates the stack and the loop,
+ * then hands the daemon to the client side (session.c), which serves programs
+ * over the control socket. Everything runs in one thread, in one epoll loop.
+ */
+#ifndef AETHERD_H
+#define AETHERD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aether.h"
+#include "loop.h"
+
+struct session_srv;
+struct impair;
+
+/**
+ * struct aetherd - one daemon
+ * @stack:	the protocol stack
+ * @loop:	the event loop
+ * @tap_fd:	the TAP device
+ * @socket_path: control socket (AETHER_SOCKET, or /run/aether/aetherd.sock)
+ * @verbose:	-v count
+ * @srv:	client side state, owned by session.c
+ * @impair_rx:	impairment applied to frames from the TAP (NULL: none)
+ * @impair_tx:	impairment applied to frames to the TAP (NULL: none)
+ * @allow_low_ports: uids allowed to bind below 1024 besides root (-1 ends)
+ */
+struct aetherd {
+	struct ae_stack *stack;
+	struct ae_loop *loop;
+	int tap_fd;
+	const char *socket_path;
+	int verbose;
+	struct session_srv *srv;
+	struct impair *impair_rx, *impair_tx;
+	int allow_low_ports[16];
+};
+
+/* session.c: the client side */
+int session_init(struct aetherd *d);
+void session_fini(struct aetherd *d);
+void *session_mem_alloc(void *ctx, size_t len);
+void session_mem_free(void *ctx, void *mem, size_t len);
+
+#endif /* AETHERD_H */
