@@ -191,5 +191,6 @@ void tcp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		    uint16_t mtu, const struct ae_pkt *inner);
 void tcp_timer(struct ae_stack *s);
 uint64_t tcp_next_timeout(const struct ae_stack *s);
+void tcp_sock_info(const struct ae_sock *sk, struct ae_sock_info *info);
 
 #endif /* AE_STACK_H */
