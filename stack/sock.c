@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: sock.c - the public socket API of aether.h
+ *
+ * Theory of operation: every ae_* socket call validates what is generic
+ * (addresses, families, option sizes), then dispatches on the socket type:
+ * SOCK_STREAM to tcp_usr_*() (tcp_usrreq.c), SOCK_DGRAM to udp_*() (udp.c).
+ * Socket-level options that every type shares (SO_REUSEADDR, SO_REUSEPORT,
+ * SO_ERROR, SO_TYPE) are handled here. Addresses and ports stay in network
+ * order, exactly as struct sockaddr_in carries them.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "stack.h"
+#include "tcp.h"
+
+/**
+ * ae_socket() - create a socket
+ * @s:		stack
+ * @type:	SOCK_STREAM or SOCK_DGRAM (SOCK_NONBLOCK/SOCK_CLOEXEC ignored:
+ *		every socket of this API is non-blocking)
+ * @err:	set to a negative errno on failure (may be NULL)
+ *
+ * Return: the socket, or NULL
+ */
+struct ae_sock *ae_socket(struct ae_stack *s, int type, int *err)
+{
+	int dummy;
+
+	if (!err)
+		err = &dummy;
+	*err = 0;
+	if (!s) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	stack_now(s);
+	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s->nsockets >= s->cfg.max_sockets) {
+		*err = -ENFILE;
+		return NULL;
+	}
+	switch (type) {
+	case SOCK_STREAM:
+		return tcp_usr_socket(s, err);
+	case SOCK_DGRAM:
+		return udp_socket(s, err);
+	default:
+		*err = -EPROTONOSUPPORT;
+		return NULL;
+	}
+}
+
+/**
+ * ae_sock_set_callback() - set the readiness callback
+ * @sk:		socket
+ * @cb:		callback, NULL for none
+ * @user:	its argument
+ */
+void ae_sock_set_callback(struct ae_sock *sk, ae_sock_cb cb, void *user)
+{
+	sk->cb = cb;
+	sk->user = user;
+}
+
+/**
+ * ae_sock_user() - the callback argument given to ae_sock_set_callback()
+ * @sk:		socket
+ *
+ * Return: the user pointer
+ */
+void *ae_sock_user(const struct ae_sock *sk)
+{
+	return sk->user;
+}
+
+/**
+ * sin_check() - validate a caller's struct sockaddr_in
+ * @sin:	address
+ *
+ * Return: 0, or -EINVAL / -EAFNOSUPPORT
+ */
+static int sin_check(const struct sockaddr_in *sin)
+{
+	if (!sin)
+		return -EINVAL;
+	if (sin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+/**
+ * ae_bind() - give a socket a local address and port
+ * @sk:		socket
+ * @addr:	address (INADDR_ANY or ours), port 0 for an ephemeral one
+ *
+ * Return: 0, -EINVAL (already bound), -EADDRNOTAVAIL, -EADDRINUSE
+ */
+int ae_bind(struct ae_sock *sk, const struct sockaddr_in *addr)
+{
+	int ret = sin_check(addr);
+
+	if (ret)
+		return ret;
+	stack_now(sk->stack);
+	if (addr->sin_addr.s_addr != INADDR_ANY &&
+	    !stack_is_local(sk->stack, addr->sin_addr.s_addr))
+		return -EADDRNOTAVAIL;
+	if (sk->type == SOCK_DGRAM)
+		return udp_bind(sk, addr->sin_addr.s_addr, addr->sin_port);
+	return tcp_usr_bind(tcp_sk(sk), addr->sin_addr.s_addr, addr->sin_port);
+}
+
+/**
+ * ae_listen() - accept connections on a bound (or auto-bound) socket
+ * @sk:		TCP socket
+ * @backlog:	accept queue bound (clamped to 1..4096 like somaxconn)
+ *
+ * Return: 0, -EOPNOTSUPP for UDP, -EINVAL in a wrong state, -EADDRINUSE
+ */
+int ae_listen(struct ae_sock *sk, int backlog)
+{
+	if (sk->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	stack_now(sk->stack);
+	return tcp_usr_listen(tcp_sk(sk), backlog);
+}
+
+/**
+ * ae_accept() - take one established connection off a listener
+ * @sk:		listening socket
+ * @out:	set to the new socket
+ * @peer:	filled with the peer's address (may be NULL)
+ *
+ * Return: 0, -EAGAIN when none is ready, -EINVAL when not listening
+ */
+int ae_accept(struct ae_sock *sk, struct ae_sock **out,
+	      struct sockaddr_in *peer)
+{
+	struct tcp_sock *child = NULL;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (sk->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	stack_now(sk->stack);
+	ret = tcp_usr_accept(tcp_sk(sk), &child);
+	if (ret)
+		return ret;
+	*out = &child->sk;
+	if (peer)
+		ae_getpeername(&child->sk, peer);
+	return 0;
+}
+
+/**
+ * ae_connect() - open a connection (TCP) or set the default peer (UDP)
+ * @sk:		socket
+ * @addr:	peer
+ *
+ * Return: -EINPROGRESS when a TCP handshake started (completion is AE_EV_OUT,
+ * failure AE_EV_ERR and SO_ERROR), 0 for UDP, or a negative errno
+ */
+int ae_connect(struct ae_sock *sk, const struct sockaddr_in *addr)
+{
+	int ret = sin_check(addr);
+
+	if (ret)
+		return ret;
+	stack_now(sk->stack);
+	if (sk->type == SOCK_DGRAM)
+		return udp_connect(sk, addr->sin_addr.s_addr, addr->sin_port);
+	if (addr->sin_addr.s_addr == INADDR_ANY || !addr->sin_port)
+		return -ECONNREFUSED;
+	return tcp_usr_connect(tcp_sk(sk), addr->sin_addr.s_addr,
+			       addr->sin_port);
+}
+
+/**
+ * ae_send() - queue bytes for sending
+ * @sk:		socket
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_* (MSG_MORE cork-like for TCP; others ignored)
+ *
+ * Return: bytes queued, -EAGAIN when the send buffer is full, -EPIPE,
+ * -ENOTCONN, or a pending error
+ */
+ssize_t ae_send(struct ae_sock *sk, const void *buf, size_t len, int flags)
+{
+	stack_now(sk->stack);
+	if (sk->type == SOCK_DGRAM) {
+		if (!sk->raddr)
+			return -EDESTADDRREQ;
+		return udp_sendto(sk, buf, len, flags, 0, 0);
+	}
+	return tcp_usr_send(tcp_sk(sk), buf, len, flags);
+}
+
+/**
+ * ae_recv() - read received bytes
+ * @sk:		socket
+ * @buf:	destination
+ * @len:	room
+ * @flags:	MSG_PEEK honoured; others ignored
+ *
+ * Return: bytes read, 0 at end of stream, -EAGAIN, -ENOTCONN, -ECONNRESET
+ */
+ssize_t ae_recv(struct ae_sock *sk, void *buf, size_t len, int flags)
+{
+	stack_now(sk->stack);
+	if (sk->type == SOCK_DGRAM)
+		return udp_recvfrom(sk, buf, len, flags, NULL, NULL);
+	return tcp_usr_recv(tcp_sk(sk), buf, len, flags);
+}
+
+/**
+ * ae_sendto() - send to an explicit destination
+ * @sk:		socket
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_*
+ * @to:		destination, or NULL (connected sockets)
+ *
+ * Return: bytes sent or a negative errno; TCP ignores @to when connected
+ * and gives -EISCONN like Linux only for UDP-style use
+ */
+ssize_t ae_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
+		  const struct sockaddr_in *to)
+{
+	int ret;
+
+	if (sk->type == SOCK_STREAM)
+		return ae_send(sk, buf, len, flags);
+	stack_now(sk->stack);
+	if (!to) {
+		if (!sk->raddr)
+			return -EDESTADDRREQ;
+		return udp_sendto(sk, buf, len, flags, 0, 0);
+	}
+	ret = sin_check(to);
+	if (ret)
+		return ret;
+	return udp_sendto(sk, buf, len, flags, to->sin_addr.s_addr,
+			  to->sin_port);
+}
+
+/**
+ * ae_recvfrom() - receive and learn the sender
+ * @sk:		socket
+ * @buf:	destination
+ * @len:	room
+ * @flags:	MSG_*
+ * @from:	filled with the sender (may be NULL)
+ *
+ * Return: bytes or a negative errno
+ */
+ssize_t ae_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
+		    struct sockaddr_in *from)
+{
+	uint32_t addr = 0;
+	uint16_t port = 0;
+	ssize_t n;
+
+	if (sk->type == SOCK_STREAM) {
+		n = ae_recv(sk, buf, len, flags);
+		if (n >= 0 && from)
+			ae_getpeername(sk, from);
+		return n;
+	}
+	stack_now(sk->stack);
+	n = udp_recvfrom(sk, buf, len, flags, &addr, &port);
+	if (n >= 0 && from) {
+		memset(from, 0, sizeof(*from));
+		from->sin_family = AF_INET;
+		from->sin_addr.s_addr = addr;
+		from->sin_port = port;
+	}
+	return n;
+}
+
+/**
+ * ae_shutdown() - close one or both directions
+ * @sk:		socket
+ * @how:	SHUT_RD, SHUT_WR or SHUT_RDWR
+ *
+ * Return: 0, -EINVAL, -ENOTCONN
+ */
+int ae_shutdown(struct ae_sock *sk, int how)
+{
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return -EINVAL;
+	stack_now(sk->stack);
+	if (sk->type == SOCK_DGRAM)
+		return udp_shutdown(sk, how);
+	return tcp_usr_shutdown(tcp_sk(sk), how);
+}
+
+/**
+ * ae_close() - release the handle; TCP closes gracefully in the background
+ * @sk:		socket; the owner must not use it after AE_EV_FREE (delivered
+ *		at the latest when the stack frees it, possibly during this call)
+ *
+ * Return: 0
+ */
+int ae_close(struct ae_sock *sk)
+{
+	stack_now(sk->stack);
+	if (sk->type == SOCK_DGRAM) {
+		udp_close(sk);
+		return 0;
+	}
+	return tcp_usr_close(tcp_sk(sk));
+}
+
+/**
+ * ae_abort() - reset a TCP connection (RST) and release the handle
+ * @sk:		socket
+ */
+void ae_abort(struct ae_sock *sk)
+{
+	stack_now(sk->stack);
+	if (sk->type == SOCK_DGRAM) {
+		udp_close(sk);
+		return;
+	}
+	tcp_usr_abort(tcp_sk(sk));
+}
+
+/**
+ * fill_sin() - a struct sockaddr_in from network-order fields
+ * @sin:	filled
+ * @addr:	address
+ * @port:	port
+ */
+static void fill_sin(struct sockaddr_in *sin, uint32_t addr, uint16_t port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = addr;
+	sin->sin_port = port;
+}
+
+/**
+ * ae_getsockname() - the local address
+ * @sk:		socket
+ * @addr:	filled
+ *
+ * Return: 0 or -EINVAL
+ */
+int ae_getsockname(const struct ae_sock *sk, struct sockaddr_in *addr)
+{
+	if (!addr)
+		return -EINVAL;
+	fill_sin(addr, sk->laddr, sk->lport);
+	return 0;
+}
+
+/**
+ * ae_getpeername() - the peer's address
+ * @sk:		socket
+ * @addr:	filled
+ *
+ * Return: 0, -ENOTCONN when there is no peer
+ */
+int ae_getpeername(const struct ae_sock *sk, struct sockaddr_in *addr)
+{
+	if (!addr)
+		return -EINVAL;
+	if (!sk->rport)
+		return -ENOTCONN;
+	if (sk->type == SOCK_STREAM) {
+		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+		if (tp->state == TCPS_CLOSED || tp->state == TCPS_LISTEN ||
+		    tp->state == TCPS_SYN_SENT)
+			return -ENOTCONN;
+	}
+	fill_sin(addr, sk->raddr, sk->rport);
+	return 0;
+}
+
+/**
+ * opt_int() - read an int-sized option value
+ * @val:	value
+ * @len:	its size
+ * @out:	the int
+ *
+ * Return: 0 or -EINVAL when too short
+ */
+static int opt_int(const void *val, size_t len, int *out)
+{
+	if (!val || len < sizeof(int))
+		return -EINVAL;
+	memcpy(out, val, sizeof(int));
+	return 0;
+}
+
+/**
+ * put_int() - store an int option value
+ * @val:	buffer
+ * @len:	in: its size, out: sizeof(int)
+ * @v:		the value
+ *
+ * Return: 0 or -EINVAL
+ */
+static int put_int(void *val, size_t *len, int v)
+{
+	if (!val || !len || *len < sizeof(int))
+		return -EINVAL;
+	memcpy(val, &v, sizeof(int));
+	*len = sizeof(int);
+	return 0;
+}
+
+/**
+ * ae_setsockopt() - set a socket option
+ * @sk:		socket
+ * @level:	SOL_SOCKET or IPPROTO_TCP
+ * @name:	option
+ * @val:	value
+ * @len:	its size
+ *
+ * Return: 0, -EINVAL, -ENOPROTOOPT
+ */
+int ae_setsockopt(struct ae_sock *sk, int level, int name, const void *val,
+		  size_t len)
+{
+	int v, ret;
+
+	stack_now(sk->stack);
+	if (level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_REUSEPORT)) {
+		ret = opt_int(val, len, &v);
+		if (ret)
+			return ret;
+		if (name == SO_REUSEADDR)
+			sk->reuseaddr = !!v;
+		else
+			sk->reuseport = !!v;
+		return 0;
+	}
+	if (sk->type == SOCK_STREAM)
+		return tcp_usr_setsockopt(tcp_sk(sk), level, name, val, len);
+	if (level == SOL_SOCKET)
+		return 0;	/* UDP: buffer sizes etc. accepted, not used */
+	return -ENOPROTOOPT;
+}
+
+/**
+ * ae_getsockopt() - read a socket option
+ * @sk:		socket
+ * @level:	SOL_SOCKET or IPPROTO_TCP
+ * @name:	option
+ * @val:	buffer
+ * @len:	in: its size; out: the value's size
+ *
+ * SO_ERROR reads and clears the pending error (positive errno, as Linux).
+ *
+ * Return: 0, -EINVAL, -ENOPROTOOPT
+ */
+int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
+		  size_t *len)
+{
+	int v;
+
+	stack_now(sk->stack);
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_ERROR:
+			v = sk->so_error;
+			sk->so_error = 0;
+			return put_int(val, len, v);
+		case SO_TYPE:
+			return put_int(val, len, sk->type);
+		case SO_REUSEADDR:
+			return put_int(val, len, sk->reuseaddr);
+		case SO_REUSEPORT:
+			return put_int(val, len, sk->reuseport);
+		default:
+			break;
+		}
+	}
+	if (sk->type == SOCK_STREAM)
+		return tcp_usr_getsockopt(tcp_sk(sk), level, name, val, len);
+	return -ENOPROTOOPT;
+}
+
+/**
+ * ae_poll() - the current readiness mask
+ * @sk:		socket
+ *
+ * Return: AE_EV_* bits
+ */
+unsigned int ae_poll(const struct ae_sock *sk)
+{
+	if (sk->type == SOCK_DGRAM)
+		return udp_poll(sk);
+	return tcp_poll_mask((const struct tcp_sock *)sk);
+}
+
+/**
+ * ae_sock_error() - read and clear the pending error
+ * @sk:		socket
+ *
+ * Return: the error as a negative errno, or 0
+ */
+int ae_sock_error(struct ae_sock *sk)
+{
+	int e = sk->so_error;
+
+	sk->so_error = 0;
+	return -e;
+}
+
+/**
+ * ae_sock_state() - the TCP state (enum tcp_state), 0 for UDP
+ * @sk:		socket
+ *
+ * Return: state
+ */
+int ae_sock_state(const struct ae_sock *sk)
+{
+	if (sk->type != SOCK_STREAM)
+		return 0;
+	return ((const struct tcp_sock *)sk)->state;
+}
+
+/**
+ * ae_sock_rxring() - the receive ring of a TCP socket
+ * @sk:		socket
+ *
+ * Return: the ring (mem NULL until the connection has buffers), NULL for UDP
+ */
+struct ae_ring *ae_sock_rxring(struct ae_sock *sk)
+{
+	if (sk->type != SOCK_STREAM)
+		return NULL;
+	return &tcp_sk(sk)->rx;
+}
+
+/**
+ * ae_sock_txring() - the send ring of a TCP socket
+ * @sk:		socket
+ *
+ * Return: the ring, NULL for UDP
+ */
+struct ae_ring *ae_sock_txring(struct ae_sock *sk)
+{
+	if (sk->type != SOCK_STREAM)
+		return NULL;
+	return &tcp_sk(sk)->tx;
+}
+
+/**
+ * ae_sock_rx_consumed() - the owner consumed @n bytes at the rx ring's head
+ * @sk:		TCP socket
+ * @n:		bytes (clamped to what is queued)
+ *
+ * Same effect as ae_recv() of @n bytes: may send a window update.
+ */
+void ae_sock_rx_consumed(struct ae_sock *sk, uint32_t n)
+{
+	if (sk->type != SOCK_STREAM)
+		return;
+	stack_now(sk->stack);
+	tcp_usr_rx_consumed(tcp_sk(sk), n);
+}
+
+/**
+ * ae_sock_tx_committed() - the owner appended @n bytes at the tx ring's tail
+ * @sk:		TCP socket
+ * @n:		bytes (clamped to the free space)
+ *
+ * Same effect as ae_send() of @n bytes: may transmit.
+ */
+void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n)
+{
+	if (sk->type != SOCK_STREAM)
+		return;
+	stack_now(sk->stack);
+	tcp_usr_tx_committed(tcp_sk(sk), n);
+}
+
+/**
+ * ae_tcp_state_name() - the name of a TCP state, as `ss` prints it
+ * @state:	enum tcp_state
+ *
+ * Return: a static string
+ */
+const char *ae_tcp_state_name(int state)
+{
+	static const char *const names[TCPS_NSTATES] = {
+		[TCPS_CLOSED] = "CLOSED",
+		[TCPS_LISTEN] = "LISTEN",
+		[TCPS_SYN_SENT] = "SYN-SENT",
+		[TCPS_SYN_RECEIVED] = "SYN-RECV",
+		[TCPS_ESTABLISHED] = "ESTAB",
+		[TCPS_CLOSE_WAIT] = "CLOSE-WAIT",
+		[TCPS_FIN_WAIT_1] = "FIN-WAIT-1",
+		[TCPS_CLOSING] = "CLOSING",
+		[TCPS_LAST_ACK] = "LAST-ACK",
+		[TCPS_FIN_WAIT_2] = "FIN-WAIT-2",
+		[TCPS_TIME_WAIT] = "TIME-WAIT",
+	};
+
+	if (state < 0 || state >= TCPS_NSTATES)
+		return "UNKNOWN";
+	return names[state];
+}

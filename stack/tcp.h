@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: tcp.h - the TCP control block and what the tcp_*.c files share
+ *
+ * Theory of operation: every TCP socket is a &struct tcp_sock (TCB) whose
+ * first member is the generic &struct ae_sock. A TCB is found from a segment
+ * through the 4-tuple hash (tcp_hash.c) or, failing that, the listener table.
+ * tcp_input.c processes a segment in the order of RFC 9293 3.10.7 and ends in
+ * the labels dropafterack / dropwithreset / drop; tcp_output.c decides what to
+ * send (data from the send ring, which is also the retransmission queue, FIN,
+ * ACKs, window updates) and builds headers in a small buffer; tcp_timer.c keeps
+ * one deadline per TCB in a binary heap so that the earliest timer of 100k
+ * connections is found in O(1); tcp_cc.c holds NewReno and CUBIC.
+ *
+ * Callbacks to the owner are never made from inside the protocol code: events
+ * are collected per TCB (tcp_notify()) and delivered, and dead TCBs freed,
+ * when the outermost entry point returns (tcp_enter() / tcp_leave()). So an
+ * owner may call any socket function, ae_close() included, from a callback.
+ */
+#ifndef AE_TCP_H
+#define AE_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "stack.h"
+
+/*
+ * States, ordered as OpenBSD's so that TCPS_HAVEESTABLISHED() is one
+ * comparison: everything from ESTABLISHED on has seen the peer's SYN acked.
+ */
+enum tcp_state {
+	TCPS_CLOSED = 0,
+	TCPS_LISTEN,
+	TCPS_SYN_SENT,
+	TCPS_SYN_RECEIVED,
+	TCPS_ESTABLISHED,
+	TCPS_CLOSE_WAIT,
+	TCPS_FIN_WAIT_1,
+	TCPS_CLOSING,
+	TCPS_LAST_ACK,
+	TCPS_FIN_WAIT_2,
+	TCPS_TIME_WAIT,
+	TCPS_NSTATES
+};
+
+#define TCPS_HAVERCVDSYN(s)	((s) >= TCPS_SYN_RECEIVED)
+#define TCPS_HAVEESTABLISHED(s)	((s) >= TCPS_ESTABLISHED)
+#define TCPS_HAVERCVDFIN(s)	((s) == TCPS_CLOSE_WAIT || (s) == TCPS_CLOSING || \
+				 (s) == TCPS_LAST_ACK || (s) == TCPS_TIME_WAIT)
+/* states in which we have sent (or queued) our FIN */
+#define TCPS_SENTFIN(s)		((s) > TCPS_CLOSE_WAIT)
+
+/* Wraparound-safe sequence comparisons (RFC 9293 3.4, on uint32 differences) */
+#define SEQ_LT(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+#define SEQ_MIN(a, b)	(SEQ_LT(a, b) ? (a) : (b))
+#define SEQ_MAX(a, b)	(SEQ_GT(a, b) ? (a) : (b))
+
+/* Header flags */
+#define TH_FIN	0x01
+#define TH_SYN	0x02
+#define TH_RST	0x04
+#define TH_PUSH	0x08
+#define TH_ACK	0x10
+#define TH_URG	0x20
+#define TH_ECE	0x40
+#define TH_CWR	0x80
+
+#define TCP_HLEN	20
+#define TCP_MAXOLEN	40
+
+/* Option kinds */
+enum tcp_opt_kind {
+	TCPOPT_EOL = 0,
+	TCPOPT_NOP = 1,
+	TCPOPT_MAXSEG = 2,
+	TCPOPT_WINDOW = 3,
+	TCPOPT_SACK_PERMITTED = 4,
+	TCPOPT_SACK = 5,
+	TCPOPT_TIMESTAMP = 8,
+};
+
+/* Protocol constants (Linux values where Linux has one) */
+#define TCP_DEFAULT_MSS		536
+#define TCP_MIN_MSS		88
+#define TCP_MAX_WINSHIFT	14
+#define TCP_RTO_MIN_US		200000U
+#define TCP_RTO_MAX_US		120000000U
+#define TCP_RTO_INIT_US		1000000U
+#define TCP_DELACK_US		40000U
+#define TCP_SYN_RETRIES		6
+#define TCP_SYNACK_RETRIES	5
+#define TCP_DATA_RETRIES	15
+#define TCP_KEEPIDLE_S		7200
+#define TCP_KEEPINTVL_S		75
+#define TCP_KEEPCNT_DEF		9
+#define TCP_PERSIST_MIN_US	200000U
+#define TCP_PERSIST_MAX_US	60000000U
+#define TCP_OFO_MAX		16	/* out-of-order ranges per TCB */
+#define TCP_SACK_MAX		8	/* sender scoreboard ranges */
+#define TCP_QUICKACKS		16	/* segments ACKed at once after start */
+#define TCP_CHALLENGE_PER_S	1000	/* RFC 5961 7: global rate limit */
+#define TCP_EPHEMERAL_LO	32768
+#define TCP_EPHEMERAL_HI	60999
+#define TCP_INIT_CWND		10	/* RFC 6928 */
+
+/* TCB flags */
+enum tcp_flag {
+	TF_ACKNOW	= 1u << 0,	/* send an ACK at the next output */
+	TF_DELACK	= 1u << 1,	/* an ACK is owed (delayed) */
+	TF_NODELAY	= 1u << 2,	/* TCP_NODELAY: no Nagle */
+	TF_SHUT_WR	= 1u << 3,	/* the app will send no more: FIN queued */
+	TF_SHUT_RD	= 1u << 4,	/* the app will read no more */
+	TF_SENTFIN	= 1u << 5,	/* FIN has been sent at least once */
+	TF_WSCALE	= 1u << 6,	/* window scaling in use */
+	TF_SACK		= 1u << 7,	/* SACK permitted both ways */
+	TF_TS		= 1u << 8,	/* timestamps in use */
+	TF_REQ_WSCALE	= 1u << 9,	/* we asked for window scaling */
+	TF_REQ_SACK	= 1u << 10,
+	TF_REQ_TS	= 1u << 11,
+	TF_PASSIVE	= 1u << 12,	/* opened by a listener */
+	TF_DEAD		= 1u << 13,	/* freed at the next tcp_leave() */
+	TF_INRECOVERY	= 1u << 14,	/* fast recovery (RFC 6582) */
+	TF_KEEPALIVE	= 1u << 15,	/* SO_KEEPALIVE */
+	TF_RCVD_FIN_OFO	= 1u << 16,	/* a FIN beyond a hole: @ofo_fin */
+	TF_CORK		= 1u << 17,	/* TCP_CORK */
+	TF_FORCE_PROBE	= 1u << 18,	/* window probe: send 1 byte past wnd */
+	TF_LINGER0	= 1u << 19,	/* SO_LINGER {1, 0}: close sends RST */
+	TF_QUEUED_NOTIFY = 1u << 20,	/* on the notify list */
+	TF_RTT_VALID	= 1u << 21,	/* srtt holds a measurement */
+	TF_QUICKACK	= 1u << 22,	/* TCP_QUICKACK */
+	TF_CUBIC	= 1u << 23,	/* congestion control is CUBIC */
+	TF_COOKIE	= 1u << 24,	/* created from a SYN cookie */
+};
+
+/* Timers kept per TCB; the heap holds each TCB's earliest */
+enum tcp_timer_kind {
+	TT_REXMT,	/* retransmission (and SYN / SYN-ACK) */
+	TT_PERSIST,	/* zero-window probe */
+	TT_KEEP,	/* keepalive, or connection-establishment limit */
+	TT_2MSL,	/* TIME-WAIT, FIN-WAIT-2 orphan */
+	TT_DELACK,	/* delayed ACK */
+	TT_NTIMERS
+};
+
+/**
+ * struct tcp_opts - options of one received segment
+ * @mss:	MSS value (@has_mss)
+ * @wscale:	window shift (@has_ws)
+ * @sack_ok:	SACK-permitted present
+ * @ts_val, @ts_ecr: timestamps (@has_ts)
+ * @nsack:	SACK blocks in @sack
+ */
+struct tcp_opts {
+	uint16_t mss;
+	uint8_t wscale;
+	bool has_mss, has_ws, sack_ok, has_ts;
+	uint32_t ts_val, ts_ecr;
+	uint8_t nsack;
+	struct {
+		uint32_t start, end;
+	} sack[4];
+};
+
+/**
+ * struct tcp_seg - a received segment, header converted to host order
+ */
+struct tcp_seg {
+	uint32_t seq, ack;
+	uint16_t sport, dport;	/* network order */
+	uint8_t flags;
+	uint32_t wnd;		/* raw header window */
+	uint16_t urp;
+	uint32_t len;		/* payload bytes */
+	const uint8_t *data;	/* payload (inside the frame) */
+	struct tcp_opts opt;
+	const struct ae_ipinfo *ip;
+};
+
+/** struct tcp_range - a [start, end) sequence range */
+struct tcp_range {
+	uint32_t start, end;
+};
+
+struct tcp_sock;
+TAILQ_HEAD(tcp_queue, tcp_sock);
+
+/**
+ * struct tcp_sock - the TCB
+ *
+ * Send sequence space (RFC 9293 3.3.1): snd_una <= snd_nxt <= snd_max.
+ * The send ring's head is the first unacknowledged data byte; data_una
+ * (snd_una, plus one while our SYN is unacknowledged) is its sequence number.
+ */
+struct tcp_sock {
+	struct ae_sock sk;
+	enum tcp_state state;
+	uint32_t flags;
+
+	/* demultiplexing */
+	struct tcp_sock *hnext;		/* 4-tuple hash chain */
+	struct tcp_sock *bnext;		/* bind (port) hash chain */
+	bool hashed, bound, listening;
+
+	/* listeners: queues of children; children: their parent */
+	struct tcp_sock *parent;
+	TAILQ_ENTRY(tcp_sock) qentry;
+	struct tcp_queue synq, acceptq;
+	uint32_t synq_len, acceptq_len, backlog;
+
+	/* send sequence space */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_sndwnd;
+	uint8_t snd_wscale;
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_adv;
+	uint8_t rcv_wscale;
+	uint16_t mss;			/* what we send: peer's, path-bounded */
+	uint16_t adv_mss;		/* what we advertised */
+	uint16_t pmtu_mss;		/* from ICMP frag-needed, 0 = none */
+	uint32_t ofo_fin;		/* seq of a FIN after a hole */
+
+	/* buffers */
+	struct ae_ring rx, tx;
+	void *bufmem;
+	size_t buflen;
+	uint32_t rcvbuf, sndbuf;	/* requested sizes */
+	struct tcp_range ofo[TCP_OFO_MAX];
+	uint8_t nofo;
+
+	/* timers */
+	uint64_t timer[TT_NTIMERS];
+	uint64_t heap_key;
+	uint32_t heap_idx;		/* 0 = not in the heap */
+	uint8_t rxtshift;		/* consecutive retransmissions */
+	uint8_t persist_shift;
+	uint8_t keep_probes;
+	uint64_t last_rcv;		/* time of last segment received */
+	uint64_t first_rexmt;		/* user timeout starts here */
+
+	/* RTT (microseconds), RFC 6298 */
+	uint32_t srtt, rttvar, rto;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;		/* 0 = not timing */
+	uint32_t ts_recent;
+	uint64_t ts_recent_age;
+	uint32_t ts_offset;
+
+	/* congestion control */
+	uint32_t cwnd, ssthresh, recover, dupacks, bytes_acked;
+	uint32_t prior_cwnd;
+	uint64_t last_send;		/* restart after idle */
+	struct {
+		uint32_t w_max, w_last_max, k_ms, origin;
+		uint64_t epoch;		/* 0 = none */
+		uint32_t ack_cnt, tcp_cwnd;
+	} cubic;
+	struct tcp_range sacked[TCP_SACK_MAX];	/* scoreboard */
+	uint8_t nsacked;
+	uint32_t rexmit_nxt;		/* next hole to retransmit */
+	uint32_t delack_segs;		/* full segments not yet ACKed */
+	uint32_t quickacks;
+
+	/* socket options */
+	uint32_t keepidle, keepintvl, keepcnt;	/* seconds, count */
+	uint32_t user_timeout_ms;
+	uint32_t linger_s;
+	int syn_retries;
+
+	/* statistics for TCP_INFO */
+	uint32_t total_retrans, lost;
+	uint64_t bytes_sent, bytes_received, bytes_acked_total;
+	uint32_t segs_in, segs_out;
+
+	/* deferred callbacks */
+	unsigned int pending_ev;
+	TAILQ_ENTRY(tcp_sock) nentry;	/* notify or free list */
+};
+
+/**
+ * struct ae_tcp - the TCP module's state, one per stack
+ */
+struct ae_tcp {
+	struct tcp_sock **hash;		/* connected TCBs by 4-tuple */
+	uint32_t hash_mask;
+	uint32_t nhashed;
+	struct tcp_sock **bhash;	/* every bound TCB by local port */
+	uint32_t bhash_mask;
+	struct tcp_sock **heap;		/* timer heap, 1-based */
+	uint32_t heap_len, heap_cap;
+	uint8_t isn_key[16];		/* RFC 6528 secret */
+	uint8_t hash_key[16];
+	uint8_t cookie_key[16];
+	struct tcp_queue notify;	/* TCBs with pending events */
+	struct tcp_queue dead;		/* TCBs to free */
+	int depth;			/* nesting of entry points */
+	uint32_t ntcb;			/* live TCBs (leak check) */
+	uint64_t challenge_sec;		/* RFC 5961 rate limit window */
+	uint32_t challenge_cnt;
+	uint16_t port_hint;
+};
+
+static inline struct tcp_sock *tcp_sk(struct ae_sock *sk)
+{
+	return (struct tcp_sock *)sk;
+}
+
+static inline uint32_t ring_used(const struct ae_ring *r)
+{
+	return r->tail - r->head;
+}
+
+static inline uint32_t ring_free(const struct ae_ring *r)
+{
+	return r->size - (r->tail - r->head);
+}
+
+/* tcp.c */
+struct tcp_sock *tcp_alloc(struct ae_stack *s);
+int tcp_alloc_buffers(struct tcp_sock *tp);
+void tcp_set_state(struct tcp_sock *tp, enum tcp_state st);
+void tcp_notify(struct tcp_sock *tp, unsigned int ev);
+void tcp_enter(struct ae_stack *s);
+void tcp_leave(struct ae_stack *s);
+void tcp_destroy(struct tcp_sock *tp);
+void tcp_drop(struct tcp_sock *tp, int err);
+void tcp_close_tcb(struct tcp_sock *tp);
+void tcp_maybe_free(struct tcp_sock *tp);
+uint32_t tcp_data_una(const struct tcp_sock *tp);
+uint32_t tcp_rcv_window(const struct tcp_sock *tp);
+bool tcp_fin_acked(const struct tcp_sock *tp, uint32_t ack);
+uint32_t tcp_ts_now(const struct tcp_sock *tp);
+uint16_t tcp_mss_from_mtu(const struct ae_stack *s);
+void tcp_rings_free(struct tcp_sock *tp);
+unsigned int tcp_poll_mask(const struct tcp_sock *tp);
+
+/* tcp_hash.c */
+int tcp_hash_init(struct ae_stack *s);
+void tcp_hash_fini(struct ae_stack *s);
+uint32_t tcp_hash_tuple(const struct ae_tcp *t, uint32_t laddr, uint16_t lport,
+			uint32_t raddr, uint16_t rport);
+void tcp_hash_insert(struct ae_stack *s, struct tcp_sock *tp);
+void tcp_hash_remove(struct ae_stack *s, struct tcp_sock *tp);
+struct tcp_sock *tcp_hash_lookup(const struct ae_stack *s, uint32_t laddr,
+				 uint16_t lport, uint32_t raddr, uint16_t rport);
+struct tcp_sock *tcp_listener_lookup(const struct ae_stack *s, uint32_t laddr,
+				     uint16_t lport);
+int tcp_bind_port(struct ae_stack *s, struct tcp_sock *tp, uint32_t addr,
+		  uint16_t port);
+void tcp_unbind(struct ae_stack *s, struct tcp_sock *tp);
+int tcp_pick_ephemeral(struct ae_stack *s, struct tcp_sock *tp, uint32_t raddr,
+		       uint16_t rport);
+int tcp_listen_check(struct ae_stack *s, struct tcp_sock *tp);
+
+/* tcp_isn.c */
+uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+void tcp_isn_init(struct ae_stack *s);
+uint32_t tcp_new_isn(struct ae_stack *s, uint32_t laddr, uint16_t lport,
+		     uint32_t raddr, uint16_t rport);
+uint32_t tcp_cookie_make(struct ae_stack *s, const struct tcp_seg *seg,
+			 uint32_t laddr, uint32_t raddr, uint16_t mss);
+uint16_t tcp_cookie_check(struct ae_stack *s, const struct tcp_seg *seg,
+			  uint32_t laddr, uint32_t raddr);
+
+/* tcp_options.c */
+int tcp_parse_options(const uint8_t *opt, size_t len, uint8_t flags,
+		      struct tcp_opts *out);
+size_t tcp_build_options(const struct tcp_sock *tp, uint8_t flags,
+			 uint8_t *buf);
+
+/* tcp_input.c */
+void tcp_input_listen(struct tcp_sock *lp, struct tcp_seg *seg);
+
+/* tcp_output.c */
+int tcp_output(struct tcp_sock *tp);
+int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
+		     uint8_t flags);
+void tcp_send_ack(struct tcp_sock *tp);
+void tcp_send_rst(struct tcp_sock *tp);
+void tcp_send_challenge_ack(struct tcp_sock *tp);
+void tcp_respond_rst(struct ae_stack *s, const struct tcp_seg *seg);
+void tcp_respond(struct ae_stack *s, uint32_t src, uint32_t dst,
+		 uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		 uint8_t flags);
+uint32_t tcp_flight(const struct tcp_sock *tp);
+void tcp_window_update(struct tcp_sock *tp);
+
+/* tcp_timer.c */
+void tcp_timer_set(struct tcp_sock *tp, enum tcp_timer_kind k, uint64_t at);
+void tcp_timer_clear(struct tcp_sock *tp, enum tcp_timer_kind k);
+void tcp_timer_clear_all(struct tcp_sock *tp);
+void tcp_timer_rexmt_arm(struct tcp_sock *tp);
+void tcp_timer_keep_arm(struct tcp_sock *tp);
+void tcp_rtt_sample(struct tcp_sock *tp, uint32_t rtt_us);
+uint64_t tcp_rto_ns(const struct tcp_sock *tp);
+void tcp_heap_remove(struct ae_tcp *t, struct tcp_sock *tp);
+
+/* tcp_cc.c */
+void tcp_cc_init(struct tcp_sock *tp);
+void tcp_cc_ack(struct tcp_sock *tp, uint32_t acked);
+void tcp_cc_loss(struct tcp_sock *tp);
+void tcp_cc_timeout(struct tcp_sock *tp);
+void tcp_cc_idle_restart(struct tcp_sock *tp);
+void tcp_sack_update(struct tcp_sock *tp, const struct tcp_opts *o);
+bool tcp_sack_is_sacked(const struct tcp_sock *tp, uint32_t seq, uint32_t *end);
+uint32_t tcp_sack_bytes(const struct tcp_sock *tp);
+
+/* tcp_usrreq.c: the socket calls, called from sock.c */
+struct ae_sock *tcp_usr_socket(struct ae_stack *s, int *err);
+int tcp_usr_bind(struct tcp_sock *tp, uint32_t addr, uint16_t port);
+int tcp_usr_listen(struct tcp_sock *tp, int backlog);
+int tcp_usr_accept(struct tcp_sock *tp, struct tcp_sock **out);
+int tcp_usr_connect(struct tcp_sock *tp, uint32_t addr, uint16_t port);
+ssize_t tcp_usr_send(struct tcp_sock *tp, const void *buf, size_t len,
+		     int flags);
+ssize_t tcp_usr_recv(struct tcp_sock *tp, void *buf, size_t len, int flags);
+int tcp_usr_shutdown(struct tcp_sock *tp, int how);
+int tcp_usr_close(struct tcp_sock *tp);
+void tcp_usr_abort(struct tcp_sock *tp);
+void tcp_usr_rx_consumed(struct tcp_sock *tp, uint32_t n);
+void tcp_usr_tx_committed(struct tcp_sock *tp, uint32_t n);
+int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
+		       const void *val, size_t len);
+int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
+		       size_t *len);
+
+#endif /* AE_TCP_H */
