@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: aether_ipc.h - the wire protocol between programs (shim) and aetherd
+ *
+ * Theory of operation
+ *
+ * Backing fd. Every Aether socket is a kernel fd: an AF_UNIX SOCK_SEQPACKET
+ * connection to the daemon. socket() connects a new one to the control socket
+ * (env AETHER_SOCKET, default AE_IPC_DEFAULT_PATH) and sends AE_MSG_SOCKET on
+ * it; accept() receives a new one (the client end of a socketpair the daemon
+ * made) by SCM_RIGHTS. dup/fork/exec/SCM_RIGHTS are therefore the kernel's,
+ * and the daemon sees EOF when the last copy anywhere is closed: it then
+ * closes the TCP connection like the kernel (FIN; RST if unread receive data
+ * remains or SO_LINGER is on with a zero timeout). Both kinds of backing fd
+ * report SO_PEERCRED = the daemon's pid, which is how a process recognises
+ * inherited backing fds after exec (aec_is_backing_fd()).
+ *
+ * Messages. Each message is one SEQPACKET datagram that starts with
+ * &struct ae_ipc_hdr; @len is the whole datagram and must equal the size the
+ * kernel delivered. Requests from the shim get exactly one response with the
+ * same @type and @seq and @result >= 0 or -errno, in the order the requests
+ * were sent. A response may carry file descriptors (SCM_RIGHTS):
+ *  - a memfd: the socket's shared memory, whenever AE_RESP_SHM is set in
+ *    &struct ae_ipc_sockinfo.flags (SOCKET, ATTACH, CONNECT, LISTEN,
+ *    SETSOCKOPT, i.e. whenever the daemon moved the socket to new memory);
+ *  - ACCEPT: the new backing fd first, then its memfd.
+ * Two messages carry no response: AE_MSG_DOORBELL (shim -> daemon: "I moved
+ * an index, look at my rings") and AE_MSG_NOTIFY (daemon -> shim: "state you
+ * asked about changed"). NOTIFY carries nothing the shim must act on; the
+ * truth is in shared memory. A reader of responses skips NOTIFYs.
+ *
+ * A connection's first request decides what it is: AE_MSG_SOCKET makes it a
+ * socket's backing fd; AE_MSG_STATS / AE_MSG_SOCKETS are served on any
+ * connection (the `aether` tool uses a plain control connection). All socket
+ * requests on a connection that is not a socket fail with -EBADF.
+ *
+ * Validation (daemon side, ae_ipc_check()): version must be AE_IPC_VERSION,
+ * @len must equal the datagram size and be in [sizeof(hdr), AE_IPC_MAX_MSG],
+ * @type must be a known request, and the payload must have exactly the size
+ * of the type's fixed struct (plus the declared variable part, e.g. SENDTO's
+ * data or SETSOCKOPT's value, bounded). A bad request gets an error response
+ * (-EINVAL, -EMSGSIZE, -EPROTO for a version mismatch, -EOPNOTSUPP for an
+ * unknown type); a datagram too short to hold a header, or a version the
+ * daemon cannot even answer, closes that one connection (and so that one
+ * socket). Nothing a client sends affects another client.
+ *
+ * Shared memory (TCP sockets with rings; every socket has at least the
+ * header page): one memfd per socket, mapped MAP_SHARED by both sides:
+ *
+ *     [ struct ae_shm_hdr, one page ][ rx ring: rx_size ][ tx ring: tx_size ]
+ *
+ * The rings are the very memory the stack's struct ae_ring points at (the
+ * stack allocates it through the daemon's mem_alloc hook). Indices are
+ * free-running uint32 byte counts, used = tail - head, size a power of two.
+ *  - rx ring (network -> app): rx_tail written by the daemon (it mirrors the
+ *    stack's rx tail), rx_head written by the shim after it copied data out.
+ *  - tx ring (app -> network): tx_tail written by the shim after it copied data
+ *    in, tx_head written by the daemon (the stack's SND.UNA byte: bytes before
+ *    it were acknowledged and may be overwritten).
+ * The daemon never trusts shim indices: a new rx_head must satisfy
+ * 0 <= rx_head - old_rx_head <= rx_tail - old_rx_head, a new tx_tail
+ * 0 <= tx_tail - old_tx_tail and tx_tail - tx_head <= tx_size. Anything else,
+ * or a changed read-only field, cuts the socket off: it is reset (RST), its
+ * header gets AE_SS_DEAD and every later request on it fails -ECONNRESET.
+ *
+ * Doorbells and wake-ups (all flags are C11 atomics; writers use release,
+ * readers acquire, and each flag/index pair is separated by a seq_cst fence):
+ *  - shim_want (shim sets, daemon clears): AE_WANT_IN / AE_WANT_OUT. The
+ *    daemon sends one NOTIFY when the socket becomes ready in a wanted
+ *    direction (or ERR/HUP) and clears the bit. The shim's sleeping rule:
+ *    drain NOTIFYs, set want, fence, re-check readiness, only then poll(fd).
+ *  - daemon_want (daemon sets, shim clears): AE_DB_TX: "send a DOORBELL after
+ *    you advance tx_tail"; AE_DB_RX: "send a DOORBELL after you advance
+ *    rx_head" (set when the receive window is getting small). The shim clears
+ *    the bit with an atomic and, if it was set, sends one DOORBELL
+ *    (MSG_DONTWAIT; EAGAIN is fine: a doorbell is already queued). The daemon
+ *    re-reads the indices after re-arming a bit, so no update is lost; it also
+ *    sweeps every socket's shim indices at least every AE_IPC_SWEEP_MS.
+ *  - Daemon death: the backing fd reports POLLHUP; blocked calls return
+ *    ECONNRESET (read), EPIPE (write), ENETDOWN (requests).
+ *
+ * Readiness as the shim computes it (aec_poll_state()):
+ *  - POLLIN:  rx_tail != rx_head, or AE_SS_IN (listener with a connection to
+ *             accept; UDP socket with a datagram), or RDHUP/HUP/ERR.
+ *  - POLLOUT: AE_SS_OUT (connected and not shut for writing) and free tx
+ *             space (TCP), or AE_SS_OUT (UDP).
+ *  - POLLERR: AE_SS_ERR; POLLHUP: AE_SS_HUP; POLLRDHUP: AE_SS_RDHUP.
+ *
+ * UDP: datagrams travel inline in AE_MSG_SENDTO / AE_MSG_RECVFROM (SEQPACKET
+ * keeps the boundaries); readiness is AE_SS_IN / AE_SS_OUT in the header page
+ * with the same want/NOTIFY mechanism. A UDP socket's memfd is header-only.
+ *
+ * Several processes may share one backing fd (fork, SCM_RIGHTS). Within a
+ * process the client library serialises request/response per socket. Across
+ * processes, a response is accepted by whoever reads it when its type matches
+ * the reader's request (e.g. prefork servers all calling accept on one
+ * listener each get some new connection); concurrent requests of *different*
+ * types on one backing fd from two processes are not supported.
+ */
+#ifndef AETHER_IPC_H
+#define AETHER_IPC_H
+
+#include <stdint.h>
+
+#define AE_IPC_VERSION		1
+#define AE_IPC_DEFAULT_PATH	"/run/aether/aetherd.sock"
+#define AE_IPC_ENV_SOCKET	"AETHER_SOCKET"
+/* Largest datagram either side sends: header + UDP payload + address. */
+#define AE_IPC_MAX_MSG		(64 * 1024 + 256)
+#define AE_IPC_MAX_UDP		65507
+#define AE_IPC_MAX_OPTLEN	256
+#define AE_IPC_SWEEP_MS		100
+/* SOCKETS responses hold at most this many entries; ask again from @next. */
+#define AE_IPC_SOCKETS_PER_MSG	256
+
+/**
+ * enum ae_msg_type - message types; requests unless noted
+ * @AE_MSG_SOCKET:	make this connection a socket (ae_ipc_socket_req)
+ * @AE_MSG_BIND:	ae_ipc_addr_req
+ * @AE_MSG_LISTEN:	ae_ipc_int_req (backlog)
+ * @AE_MSG_ACCEPT:	ae_ipc_int_req (unused, 0) -> ae_ipc_accept_resp + 2 fds
+ * @AE_MSG_CONNECT:	ae_ipc_addr_req -> 0, -EINPROGRESS or -errno
+ * @AE_MSG_SHUTDOWN:	ae_ipc_int_req (SHUT_RD/SHUT_WR/SHUT_RDWR)
+ * @AE_MSG_CLOSE:	no payload; close now as if the last fd was closed
+ * @AE_MSG_GETSOCKNAME:	no payload -> ae_ipc_addr_resp
+ * @AE_MSG_GETPEERNAME:	no payload -> ae_ipc_addr_resp
+ * @AE_MSG_SETSOCKOPT:	ae_ipc_sockopt (+ value) -> ae_ipc_sockinfo
+ * @AE_MSG_GETSOCKOPT:	ae_ipc_sockopt (len = buffer size) -> ae_ipc_sockopt
+ * @AE_MSG_SENDTO:	ae_ipc_dgram + data -> result bytes sent
+ * @AE_MSG_RECVFROM:	ae_ipc_dgram (len = buffer size) -> ae_ipc_dgram + data
+ * @AE_MSG_STATS:	no payload -> ae_ipc_stats_resp
+ * @AE_MSG_SOCKETS:	ae_ipc_int_req (first index) -> ae_ipc_sockets_resp
+ * @AE_MSG_ATTACH:	no payload -> ae_ipc_sockinfo + memfd
+ * @AE_MSG_DOORBELL:	shim -> daemon, no payload, no response
+ * @AE_MSG_NOTIFY:	daemon -> shim, no payload, not a response
+ * @AE_MSG_SETLIMITS:	uid 0 only: ae_ipc_limits (tests: per-client limits)
+ */
+enum ae_msg_type {
+	AE_MSG_SOCKET = 1,
+	AE_MSG_BIND,
+	AE_MSG_LISTEN,
+	AE_MSG_ACCEPT,
+	AE_MSG_CONNECT,
+	AE_MSG_SHUTDOWN,
+	AE_MSG_CLOSE,
+	AE_MSG_GETSOCKNAME,
+	AE_MSG_GETPEERNAME,
+	AE_MSG_SETSOCKOPT,
+	AE_MSG_GETSOCKOPT,
+	AE_MSG_SENDTO,
+	AE_MSG_RECVFROM,
+	AE_MSG_STATS,
+	AE_MSG_SOCKETS,
+	AE_MSG_ATTACH,
+	AE_MSG_DOORBELL,
+	AE_MSG_NOTIFY,
+	AE_MSG_SETLIMITS,
+	AE_MSG_MAX
+};
+
+/**
+ * struct ae_ipc_hdr - starts every message
+ * @version:	AE_IPC_VERSION
+ * @type:	enum ae_msg_type
+ * @len:	whole datagram, header included
+ * @seq:	chosen by the requester, echoed in the response
+ * @result:	responses: >= 0 or -errno; requests: 0
+ */
+struct ae_ipc_hdr {
+	uint16_t version;
+	uint16_t type;
+	uint32_t len;
+	uint32_t seq;
+	int32_t result;
+};
+
+/**
+ * struct ae_ipc_addr - an IPv4 socket address, network byte order
+ * @addr:	address
+ * @port:	port
+ * @pad:	zero
+ */
+struct ae_ipc_addr {
+	uint32_t addr;
+	uint16_t port;
+	uint16_t pad;
+};
+
+/** struct ae_ipc_socket_req - AE_MSG_SOCKET: @type SOCK_STREAM or SOCK_DGRAM */
+struct ae_ipc_socket_req {
+	int32_t type;
+	uint32_t flags;
+};
+
+/** struct ae_ipc_int_req - one integer argument (backlog, how, index) */
+struct ae_ipc_int_req {
+	int32_t val;
+	uint32_t pad;
+};
+
+/** struct ae_ipc_addr_req - BIND, CONNECT; also the GET*NAME response */
+struct ae_ipc_addr_req {
+	struct ae_ipc_addr addr;
+};
+
+/* Flags of struct ae_ipc_sockinfo */
+#define AE_RESP_SHM	(1u << 0)	/* a memfd is attached: map it, drop the old */
+
+/**
+ * struct ae_ipc_sockinfo - what a socket's shim needs to know about it
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @flags:	AE_RESP_*
+ * @shm_size:	bytes to map of the attached memfd (AE_RESP_SHM)
+ * @pad:	zero
+ */
+struct ae_ipc_sockinfo {
+	int32_t type;
+	uint32_t flags;
+	uint32_t shm_size;
+	uint32_t pad;
+};
+
+/**
+ * struct ae_ipc_accept_resp - AE_MSG_ACCEPT answer (fds: backing, memfd)
+ * @peer:	the remote address
+ * @info:	the new socket
+ */
+struct ae_ipc_accept_resp {
+	struct ae_ipc_addr peer;
+	struct ae_ipc_sockinfo info;
+};
+
+/**
+ * struct ae_ipc_sockopt - SETSOCKOPT request / GETSOCKOPT request and answer
+ * @level:	SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP (kernel values)
+ * @name:	option name (kernel values)
+ * @len:	value bytes that follow (<= AE_IPC_MAX_OPTLEN); in a GETSOCKOPT
+ *		request: the caller's buffer size, and no value follows
+ * @pad:	zero
+ */
+struct ae_ipc_sockopt {
+	int32_t level;
+	int32_t name;
+	uint32_t len;
+	uint32_t pad;
+};
+
+/**
+ * struct ae_ipc_dgram - SENDTO / RECVFROM
+ * @addr:	SENDTO: destination (port 0: the connected peer);
+ *		RECVFROM answer: source
+ * @flags:	MSG_PEEK, MSG_TRUNC (kernel values); MSG_DONTWAIT is implied
+ * @len:	SENDTO: data bytes that follow; RECVFROM request: buffer size;
+ *		RECVFROM answer: data bytes that follow (result is the full
+ *		datagram length when MSG_TRUNC was asked)
+ */
+struct ae_ipc_dgram {
+	struct ae_ipc_addr addr;
+	int32_t flags;
+	uint32_t len;
+};
+
+/**
+ * struct ae_ipc_stat - one named counter
+ * @group:	"eth", "ip", "tcp", ..., "ipc" (NUL padded)
+ * @name:	counter name (NUL padded)
+ * @value:	its value
+ */
+struct ae_ipc_stat {
+	char group[8];
+	char name[40];
+	uint64_t value;
+};
+
+/**
+ * struct ae_ipc_stats_resp - AE_MSG_STATS answer: @count entries follow
+ * @count:	entries
+ * @pad:	zero
+ */
+struct ae_ipc_stats_resp {
+	uint32_t count;
+	uint32_t pad;
+};
+
+/**
+ * struct ae_ipc_sockent - one line of `aether ss`
+ * @type:	SOCK_STREAM / SOCK_DGRAM
+ * @state:	stack TCP state number (0 for UDP)
+ * @local, @remote: addresses
+ * @rx_queued, @tx_queued: bytes in the rings
+ * @pid:	owning client's pid, 0 if none (closing, orphaned)
+ * @uid:	owning client's uid
+ * @state_name:	ae_tcp_state_name() or "UNCONN"
+ */
+struct ae_ipc_sockent {
+	int32_t type;
+	int32_t state;
+	struct ae_ipc_addr local, remote;
+	uint32_t rx_queued, tx_queued;
+	int32_t pid;
+	uint32_t uid;
+	char state_name[16];
+};
+
+/**
+ * struct ae_ipc_sockets_resp - AE_MSG_SOCKETS answer: @count entries follow
+ * @total:	sockets visible to the asker (uid 0: all; others: their own)
+ * @count:	entries in this message
+ * @next:	index to ask for next, == @total when done
+ * @pad:	zero
+ */
+struct ae_ipc_sockets_resp {
+	uint32_t total;
+	uint32_t count;
+	uint32_t next;
+	uint32_t pad;
+};
+
+/**
+ * struct ae_ipc_limits - AE_MSG_SETLIMITS (uid 0): per-client limits
+ * @max_sockets: sockets one client (pid) may hold (EMFILE beyond)
+ * @pad:	zero
+ * @max_mem:	ring bytes one client may hold (ENOBUFS beyond)
+ */
+struct ae_ipc_limits {
+	uint32_t max_sockets;
+	uint32_t pad;
+	uint64_t max_mem;
+};
+
+/* ---- shared memory ---------------------------------------------------- */
+
+#define AE_SHM_MAGIC		0x41455348u	/* "AESH" */
+#define AE_SHM_HDR_SIZE		4096u
+#define AE_SHM_MAX_RING		(1u << 30)
+
+/* state bits (daemon writes) */
+#define AE_SS_IN	(1u << 0)	/* listener: accept ready; UDP: datagram */
+#define AE_SS_OUT	(1u << 1)	/* may send (connected, not shut for writing) */
+#define AE_SS_ERR	(1u << 2)	/* so_error pending */
+#define AE_SS_HUP	(1u << 3)	/* both directions closed */
+#define AE_SS_RDHUP	(1u << 4)	/* peer sent FIN: after rx data, read gives 0 */
+#define AE_SS_LISTEN	(1u << 5)	/* a listening socket */
+#define AE_SS_CONNECTING (1u << 6)	/* connect() in progress */
+#define AE_SS_CONNECTED	(1u << 7)	/* was connected (getpeername works) */
+#define AE_SS_WRSHUT	(1u << 8)	/* shutdown(SHUT_WR) or later: EPIPE */
+#define AE_SS_RDSHUT	(1u << 9)	/* shutdown(SHUT_RD): reads give 0 */
+#define AE_SS_DEAD	(1u << 10)	/* cut off / daemon gone: ECONNRESET */
+
+/* shim_want bits (shim sets, daemon clears with a NOTIFY) */
+#define AE_WANT_IN	(1u << 0)
+#define AE_WANT_OUT	(1u << 1)
+
+/* daemon_want bits (daemon sets, shim clears with a DOORBELL) */
+#define AE_DB_TX	(1u << 0)
+#define AE_DB_RX	(1u << 1)
+
+/**
+ * struct ae_shm_hdr - the header page of a socket's shared memory
+ *
+ * Read-only for the shim (the daemon writes them once; it does not read
+ * them back either, it keeps its own copy): @magic .. @tx_off.
+ * Daemon-written, shim-read: @moved, @rx_tail, @tx_head, @state, @so_error,
+ * @tcp_state, @gen, @daemon_want (the shim may clear bits).
+ * Shim-written, daemon-validated: @rx_head, @tx_tail, @shim_want.
+ *
+ * @magic:	AE_SHM_MAGIC
+ * @version:	AE_IPC_VERSION
+ * @map_size:	bytes of the mapping (header + rings)
+ * @rx_size:	rx ring bytes (power of two) or 0 (no rings)
+ * @tx_size:	tx ring bytes (power of two) or 0
+ * @rx_off:	offset of the rx ring from the start of the mapping
+ * @tx_off:	offset of the tx ring
+ * @moved:	1: this memory is stale, send ATTACH for the current one
+ * @state:	AE_SS_* bits
+ * @so_error:	pending error (positive errno), informative: SO_ERROR asks
+ * @tcp_state:	the stack's TCP state number
+ * @gen:	incremented at every state publication
+ * @rx_tail:	rx producer index (daemon)
+ * @tx_head:	tx consumer index, acknowledged bytes (daemon)
+ * @daemon_want: AE_DB_* (daemon sets, shim clears)
+ * @rx_head:	rx consumer index (shim)
+ * @tx_tail:	tx producer index (shim)
+ * @shim_want:	AE_WANT_* (shim sets, daemon clears)
+ */
+struct ae_shm_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t map_size;
+	uint32_t rx_size;
+	uint32_t tx_size;
+	uint32_t rx_off;
+	uint32_t tx_off;
+	uint32_t pad0;
+	/* daemon-written line */
+	_Alignas(64) uint32_t moved;
+	uint32_t state;
+	int32_t so_error;
+	int32_t tcp_state;
+	uint32_t gen;
+	uint32_t rx_tail;
+	uint32_t tx_head;
+	uint32_t daemon_want;
+	/* shim-written line */
+	_Alignas(64) uint32_t rx_head;
+	uint32_t tx_tail;
+	uint32_t shim_want;
+	uint32_t pad1;
+};
+
+_Static_assert(sizeof(struct ae_ipc_hdr) == 16, "wire header size");
+_Static_assert(sizeof(struct ae_shm_hdr) <= AE_SHM_HDR_SIZE, "shm header");
+
+#endif /* AETHER_IPC_H */

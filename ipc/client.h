@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: client.h - the client side of the aetherd protocol (aec_*)
+ *
+ * Used by the preload library (libaether.so) and by test programs, so that
+ * neither touches message layouts (see aether_ipc.h for the protocol).
+ *
+ * Conventions:
+ *  - Every function returns >= 0 on success or a negative errno value (the
+ *    one the kernel would give); errno is not touched. SIGPIPE is the
+ *    caller's business: aec_send() returns -EPIPE and the caller raises it
+ *    unless MSG_NOSIGNAL.
+ *  - Addresses are IPv4 struct sockaddr_in, network byte order. The preload
+ *    library maps AF_INET6 (v4-mapped, "::") onto them.
+ *  - Blocking: a call blocks iff @flags lacks MSG_DONTWAIT and @timeout_ms
+ *    is not 0; @timeout_ms < 0 waits forever (SO_RCVTIMEO/SNDTIMEO give a
+ *    positive value). The caller decides from O_NONBLOCK. A timeout returns
+ *    -EAGAIN; a signal returns -EINTR (the caller restarts for SA_RESTART).
+ *    Blocking sleeps in poll() on the backing fd: never spins.
+ *  - Daemon gone: requests return -ENETDOWN; a blocked read -ECONNRESET;
+ *    a blocked write -EPIPE.
+ *  - Thread-safe per socket: requests on one struct aec_sock are serialised
+ *    by its mutex; data calls may run concurrently with requests.
+ *  - The library never exits, never prints, never leaves an fd of its own
+ *    in the process (memfds are mapped and closed at once).
+ */
+#ifndef AETHER_IPC_CLIENT_H
+#define AETHER_IPC_CLIENT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+
+#include "aether_ipc.h"
+
+/**
+ * struct aec_sock - one Aether socket in this process
+ * @fd:		the backing fd (what the app sees as its socket fd)
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @lock:	serialises request/response on @fd
+ * @seq:	last request sequence number
+ * @shm:	current shared memory header (NULL until attached)
+ * @shm_len:	its mapping length
+ * @dead:	the daemon went away or cut the socket off (-errno to report)
+ * @user:	free for the caller (the preload library's per-fd data)
+ *
+ * Fields other than @fd, @type and @user are the library's.
+ */
+struct aec_sock {
+	int fd;
+	int type;
+	pthread_mutex_t lock;
+	uint32_t seq;
+	struct ae_shm_hdr *shm;
+	size_t shm_len;
+	int dead;
+	void *user;
+};
+
+/* Control path -------------------------------------------------------- */
+
+/**
+ * aec_socket_path() - the control socket path: $AETHER_SOCKET or default
+ *
+ * Return: a path (static storage or the environment)
+ */
+const char *aec_socket_path(void);
+
+/**
+ * aec_socket() - create an Aether socket (a new backing fd)
+ * @type:	SOCK_STREAM or SOCK_DGRAM, optionally | SOCK_NONBLOCK |
+ *		SOCK_CLOEXEC (applied to the backing fd)
+ * @err:	set to -errno on failure (-ENETDOWN: no daemon)
+ *
+ * Return: the socket, or NULL
+ */
+struct aec_sock *aec_socket(int type, int *err);
+
+/**
+ * aec_attach() - adopt an inherited or received backing fd (after exec, or
+ * from SCM_RIGHTS): ask the daemon for the socket's memory
+ * @fd:		the fd (kept; not duplicated)
+ * @err:	set to -errno on failure (-ENOTSOCK: not a backing fd)
+ *
+ * Return: the socket, or NULL
+ */
+struct aec_sock *aec_attach(int fd, int *err);
+
+/**
+ * aec_is_backing_fd() - does @fd look like an Aether backing fd?
+ * @fd:		any fd
+ *
+ * Cheap check without a request: AF_UNIX, SOCK_SEQPACKET, and its peer is
+ * the daemon's pid (SO_PEERCRED). Safe on any fd (sends nothing).
+ *
+ * Return: 1 yes, 0 no
+ */
+int aec_is_backing_fd(int fd);
+
+/**
+ * aec_close_local() - forget a socket in this process: unmap, free
+ * @s:		socket, may be NULL
+ * @close_fd:	also close(@s->fd) (the preload library may close it itself)
+ *
+ * The daemon learns of the close when the last copy of the fd closes.
+ */
+void aec_close_local(struct aec_sock *s, int close_fd);
+
+int aec_bind(struct aec_sock *s, const struct sockaddr_in *addr);
+int aec_listen(struct aec_sock *s, int backlog);
+
+/**
+ * aec_accept() - take a connection from a listener
+ * @s:		listening socket
+ * @out:	the new socket on success
+ * @peer:	its remote address (may be NULL)
+ * @flags:	SOCK_NONBLOCK | SOCK_CLOEXEC for the new backing fd (accept4)
+ *		| MSG_DONTWAIT to not block
+ * @timeout_ms:	see the DOC (-1: forever)
+ *
+ * Return: the new backing fd, or -errno (-EAGAIN: none ready)
+ */
+int aec_accept(struct aec_sock *s, struct aec_sock **out,
+	       struct sockaddr_in *peer, int flags, int timeout_ms);
+
+/**
+ * aec_connect() - connect a TCP socket, or set a UDP socket's peer
+ * @s:		socket
+ * @addr:	destination
+ * @flags:	MSG_DONTWAIT: return -EINPROGRESS instead of waiting
+ * @timeout_ms:	see the DOC
+ *
+ * A second connect while in progress gives -EALREADY, after success
+ * -EISCONN, like the kernel. After -EINPROGRESS, wait for POLLOUT and read
+ * SO_ERROR with aec_getsockopt().
+ *
+ * Return: 0 or -errno
+ */
+int aec_connect(struct aec_sock *s, const struct sockaddr_in *addr, int flags,
+		int timeout_ms);
+
+int aec_shutdown(struct aec_sock *s, int how);
+int aec_getsockname(struct aec_sock *s, struct sockaddr_in *addr);
+int aec_getpeername(struct aec_sock *s, struct sockaddr_in *addr);
+
+/**
+ * aec_setsockopt() - kernel-compatible setsockopt
+ * @s:		socket
+ * @level:	SOL_SOCKET / IPPROTO_TCP / IPPROTO_IP
+ * @name:	option
+ * @val:	value, @len bytes (<= AE_IPC_MAX_OPTLEN)
+ * @len:	its length
+ *
+ * Return: 0 or -errno (-ENOPROTOOPT for what the stack does not know)
+ */
+int aec_setsockopt(struct aec_sock *s, int level, int name, const void *val,
+		   socklen_t len);
+/**
+ * aec_getsockopt() - kernel-compatible getsockopt (SO_ERROR reads and
+ * clears the pending error)
+ * @s:		socket
+ * @level:	level
+ * @name:	option
+ * @val:	buffer of *@len bytes
+ * @len:	in: buffer size; out: value length
+ *
+ * Return: 0 or -errno
+ */
+int aec_getsockopt(struct aec_sock *s, int level, int name, void *val,
+		   socklen_t *len);
+
+/* Data path ----------------------------------------------------------- */
+
+/**
+ * aec_sendv() - send on a TCP socket through the tx ring (or a UDP socket
+ * to its connected peer)
+ * @s:		socket
+ * @iov:	data, @iovcnt parts
+ * @iovcnt:	parts
+ * @flags:	MSG_DONTWAIT (others ignored; MSG_NOSIGNAL is the caller's)
+ * @timeout_ms:	see the DOC
+ *
+ * Blocking sends return when everything is queued (or on error after a
+ * partial send: the count so far).
+ *
+ * Return: bytes queued, or -errno (-EPIPE, -ECONNRESET, -ENOTCONN, -EAGAIN)
+ */
+ssize_t aec_sendv(struct aec_sock *s, const struct iovec *iov, int iovcnt,
+		  int flags, int timeout_ms);
+/**
+ * aec_recvv() - receive from a TCP socket's rx ring (UDP: a datagram)
+ * @s:		socket
+ * @iov:	buffers, @iovcnt parts
+ * @iovcnt:	parts
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL (MSG_TRUNC for UDP)
+ * @timeout_ms:	see the DOC
+ *
+ * Return: bytes read, 0 at end of stream, or -errno
+ */
+ssize_t aec_recvv(struct aec_sock *s, const struct iovec *iov, int iovcnt,
+		  int flags, int timeout_ms);
+ssize_t aec_send(struct aec_sock *s, const void *buf, size_t len, int flags,
+		 int timeout_ms);
+ssize_t aec_recv(struct aec_sock *s, void *buf, size_t len, int flags,
+		 int timeout_ms);
+
+/**
+ * aec_sendto() - send a datagram (UDP), or aec_send() for TCP
+ * @s:		socket
+ * @buf:	data, @len bytes (<= AE_IPC_MAX_UDP for UDP: else -EMSGSIZE)
+ * @len:	bytes
+ * @flags:	MSG_DONTWAIT
+ * @to:		destination, NULL for the connected peer
+ * @timeout_ms:	see the DOC
+ *
+ * Return: bytes sent or -errno
+ */
+ssize_t aec_sendto(struct aec_sock *s, const void *buf, size_t len, int flags,
+		   const struct sockaddr_in *to, int timeout_ms);
+/**
+ * aec_recvfrom() - receive a datagram (UDP), or aec_recv() for TCP
+ * @s:		socket
+ * @buf:	buffer, @len bytes
+ * @len:	its size
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC
+ * @from:	source address (may be NULL; TCP: the peer)
+ * @timeout_ms:	see the DOC
+ *
+ * Return: bytes (the datagram length with MSG_TRUNC), or -errno
+ */
+ssize_t aec_recvfrom(struct aec_sock *s, void *buf, size_t len, int flags,
+		     struct sockaddr_in *from, int timeout_ms);
+
+/**
+ * aec_rx_available() - bytes readable now without blocking (FIONREAD)
+ * @s:		socket
+ *
+ * Return: bytes (TCP); for UDP 0 or 1 (a datagram is queued)
+ */
+uint32_t aec_rx_available(struct aec_sock *s);
+
+/* Readiness ------------------------------------------------------------ */
+
+/**
+ * aec_poll_state() - current readiness from shared memory, no syscall
+ * @s:		socket
+ *
+ * Return: a mask of POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP
+ */
+unsigned int aec_poll_state(struct aec_sock *s);
+
+/**
+ * aec_arm() - ask the daemon for a NOTIFY (backing fd readable) when the
+ * socket becomes ready for @events, then re-check
+ * @s:		socket
+ * @events:	POLLIN and/or POLLOUT
+ *
+ * Use: aec_drain(); if (aec_arm(s, ev) & ev) -> ready, don't sleep; else
+ * sleep in poll/epoll on s->fd (POLLIN). ERR/HUP always wake.
+ *
+ * Return: the current readiness mask (as aec_poll_state())
+ */
+unsigned int aec_arm(struct aec_sock *s, unsigned int events);
+
+/**
+ * aec_drain() - consume pending NOTIFY datagrams on the backing fd so that
+ * it stops being readable (never consumes a response)
+ * @s:		socket
+ *
+ * Return: NOTIFYs consumed, or -ENETDOWN when the daemon is gone
+ */
+int aec_drain(struct aec_sock *s);
+
+/**
+ * aec_wait() - block until @events are ready, with timeout
+ * @s:		socket
+ * @events:	POLLIN and/or POLLOUT
+ * @timeout_ms:	-1 forever, 0 just check
+ *
+ * Return: the ready mask (may include POLLERR/POLLHUP), 0 on timeout,
+ *	   -EINTR, or -ENETDOWN if the daemon is gone
+ */
+int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms);
+
+/* Daemon information (the `aether` tool) -------------------------------- */
+
+/** typedef aec_stat_fn - one named counter */
+typedef void (*aec_stat_fn)(void *ctx, const char *group, const char *name,
+			    uint64_t value);
+/** typedef aec_sockent_fn - one socket table line */
+typedef void (*aec_sockent_fn)(void *ctx, const struct ae_ipc_sockent *e);
+
+/**
+ * aec_stats() - every counter of the daemon (stack and ipc), by name
+ * @fn:		called per counter, @ctx its argument
+ * @ctx:	context
+ *
+ * Return: number of counters or -errno
+ */
+int aec_stats(aec_stat_fn fn, void *ctx);
+
+/**
+ * aec_sockets() - the daemon's socket table (uid 0: all; else own sockets)
+ * @fn:		called per socket, @ctx its argument
+ * @ctx:	context
+ *
+ * Return: number of sockets or -errno
+ */
+int aec_sockets(aec_sockent_fn fn, void *ctx);
+
+/**
+ * aec_set_limits() - set per-client limits (uid 0 only; tests)
+ * @max_sockets: sockets per client process
+ * @max_mem:	ring bytes per client process
+ *
+ * Return: 0 or -errno
+ */
+int aec_set_limits(uint32_t max_sockets, uint64_t max_mem);
+
+#endif /* AETHER_IPC_CLIENT_H */
