@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: loop.c - the daemon's one epoll loop
+ *
+ * Theory of operation: every watched fd has one registration, kept in a table
+ * indexed by the fd number and grown on demand (registration allocates, the
+ * data path never does). The epoll cookie of a registration carries the fd
+ * and a generation number, so an event still sitting in the batch that
+ * epoll_wait() returned is ignored when its fd was removed (or closed and
+ * reused) by a callback earlier in the same batch.
+ *
+ * ae_loop_run_once() waits once, dispatches every event of the batch to its
+ * callback, then runs the idle hooks: the place to re-arm timers and flush
+ * buffers after a batch of work. Nothing here blocks but epoll_wait().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "loop.h"
+
+#define LOOP_BATCH	64
+#define LOOP_MAX_IDLE	8
+
+/**
+ * struct loop_reg - one watched fd
+ * @fn:		callback, NULL when the slot is free
+ * @ctx:	its argument
+ * @gen:	generation, bumped at every add, checked against the event cookie
+ */
+struct loop_reg {
+	ae_loop_fn fn;
+	void *ctx;
+	uint32_t gen;
+};
+
+/**
+ * struct loop_idle - one idle hook
+ * @fn:		callback
+ * @ctx:	its argument
+ */
+struct loop_idle {
+	ae_loop_idle_fn fn;
+	void *ctx;
+};
+
+/**
+ * struct ae_loop - the loop
+ * @epfd:	epoll instance
+ * @regs:	registrations indexed by fd, @nregs slots
+ * @idle:	idle hooks, @nidle of them
+ * @stop:	set by ae_loop_stop()
+ * @events:	the batch buffer for epoll_wait()
+ */
+struct ae_loop {
+	int epfd;
+	struct loop_reg *regs;
+	int nregs;
+	struct loop_idle idle[LOOP_MAX_IDLE];
+	int nidle;
+	bool stop;
+	struct epoll_event events[LOOP_BATCH];
+};
+
+/**
+ * ae_loop_new() - create an empty loop
+ *
+ * Return: the loop, or NULL with errno set
+ */
+struct ae_loop *ae_loop_new(void)
+{
+	struct ae_loop *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+/**
+ * ae_loop_free() - close the epoll fd and free the loop
+ * @l:		loop, may be NULL
+ *
+ * The registered fds are not closed: they belong to whoever added them.
+ */
+void ae_loop_free(struct ae_loop *l)
+{
+	if (!l)
+		return;
+	close(l->epfd);
+	free(l->regs);
+	free(l);
+}
+
+/**
+ * loop_grow() - make the registration table hold index @fd
+ * @l:		loop
+ * @fd:		file descriptor
+ *
+ * Return: 0, or -ENOMEM
+ */
+static int loop_grow(struct ae_loop *l, int fd)
+{
+	struct loop_reg *r;
+	int n = l->nregs ? l->nregs : 64;
+
+	if (fd < l->nregs)
+		return 0;
+	while (n <= fd)
+		n *= 2;
+	r = realloc(l->regs, (size_t)n * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	memset(r + l->nregs, 0, (size_t)(n - l->nregs) * sizeof(*r));
+	l->regs = r;
+	l->nregs = n;
+	return 0;
+}
+
+/**
+ * loop_cookie() - the epoll data word for a registration
+ * @fd:		file descriptor
+ * @gen:	its generation
+ *
+ * Return: fd in the low 32 bits, generation in the high 32
+ */
+static uint64_t loop_cookie(int fd, uint32_t gen)
+{
+	return (uint64_t)gen << 32 | (uint32_t)fd;
+}
+
+/**
+ * ae_loop_add() - watch @fd for @events, calling @fn(@ctx, events)
+ * @l:		loop
+ * @fd:		file descriptor (not already in the loop)
+ * @events:	EPOLLIN, EPOLLOUT, EPOLLET...
+ * @fn:		callback
+ * @ctx:	its argument
+ *
+ * Return: 0, or -errno (-EEXIST if @fd is already registered)
+ */
+int ae_loop_add(struct ae_loop *l, int fd, uint32_t events, ae_loop_fn fn,
+		void *ctx)
+{
+	struct epoll_event ev = { .events = events };
+	struct loop_reg *r;
+	int rc;
+
+	if (fd < 0 || !fn)
+		return -EINVAL;
+	rc = loop_grow(l, fd);
+	if (rc)
+		return rc;
+	r = &l->regs[fd];
+	if (r->fn)
+		return -EEXIST;
+	ev.data.u64 = loop_cookie(fd, r->gen + 1);
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	r->gen++;
+	r->fn = fn;
+	r->ctx = ctx;
+	return 0;
+}
+
+/**
+ * ae_loop_mod() - change the events watched on a registered fd
+ * @l:		loop
+ * @fd:		file descriptor
+ * @events:	new event mask
+ *
+ * Return: 0, or -errno (-ENOENT if @fd is not registered)
+ */
+int ae_loop_mod(struct ae_loop *l, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events };
+
+	if (fd < 0 || fd >= l->nregs || !l->regs[fd].fn)
+		return -ENOENT;
+	ev.data.u64 = loop_cookie(fd, l->regs[fd].gen);
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev))
+		return -errno;
+	return 0;
+}
+
+/**
+ * ae_loop_del() - stop watching @fd; safe from inside any callback
+ * @l:		loop
+ * @fd:		file descriptor; call before closing it
+ *
+ * Events for @fd still pending in the current batch are dropped.
+ *
+ * Return: 0, or -ENOENT if @fd is not registered
+ */
+int ae_loop_del(struct ae_loop *l, int fd)
+{
+	if (fd < 0 || fd >= l->nregs || !l->regs[fd].fn)
+		return -ENOENT;
+	/* Fails only if the fd was closed already, which removed it anyway. */
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	l->regs[fd].fn = NULL;
+	l->regs[fd].ctx = NULL;
+	return 0;
+}
+
+/**
+ * ae_loop_add_idle() - call @fn(@ctx) after every batch of events
+ * @l:		loop
+ * @fn:		hook
+ * @ctx:	its argument
+ *
+ * Hooks run in the order they were added, also after a wait that timed out.
+ *
+ * Return: 0, or -ENOSPC when all hook slots are taken
+ */
+int ae_loop_add_idle(struct ae_loop *l, ae_loop_idle_fn fn, void *ctx)
+{
+	if (!fn)
+		return -EINVAL;
+	if (l->nidle == LOOP_MAX_IDLE)
+		return -ENOSPC;
+	l->idle[l->nidle].fn = fn;
+	l->idle[l->nidle].ctx = ctx;
+	l->nidle++;
+	return 0;
+}
+
+/**
+ * loop_dispatch() - call the callback of one event, if still registered
+ * @l:		loop
+ * @ev:		event from epoll_wait()
+ */
+static void loop_dispatch(struct ae_loop *l, const struct epoll_event *ev)
+{
+	int fd = (int)(uint32_t)ev->data.u64;
+	uint32_t gen = (uint32_t)(ev->data.u64 >> 32);
+	struct loop_reg *r;
+
+	if (fd < 0 || fd >= l->nregs)
+		return;
+	r = &l->regs[fd];
+	if (!r->fn || r->gen != gen)
+		return;
+	r->fn(r->ctx, ev->events);
+}
+
+/**
+ * ae_loop_run_once() - wait for one batch of events, dispatch it, run hooks
+ * @l:		loop
+ * @timeout_ms:	longest wait, -1 for no limit, 0 to poll
+ *
+ * A signal interrupting the wait is not an error (0 events).
+ *
+ * Return: number of events dispatched, or -errno from epoll_wait()
+ */
+int ae_loop_run_once(struct ae_loop *l, int timeout_ms)
+{
+	int n, i;
+
+	n = epoll_wait(l->epfd, l->events, LOOP_BATCH, timeout_ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			return -errno;
+		n = 0;
+	}
+	for (i = 0; i < n && !l->stop; i++)
+		loop_dispatch(l, &l->events[i]);
+	for (i = 0; i < l->nidle; i++)
+		l->idle[i].fn(l->idle[i].ctx);
+	return n;
+}
+
+/**
+ * ae_loop_stop() - make ae_loop_stopped() true; the owner's loop then ends
+ * @l:		loop
+ *
+ * Events left in the current batch are not dispatched.
+ */
+void ae_loop_stop(struct ae_loop *l)
+{
+	l->stop = true;
+}
+
+/**
+ * ae_loop_stopped() - whether ae_loop_stop() was called
+ * @l:		loop
+ *
+ * Return: true once stopped
+ */
+bool ae_loop_stopped(const struct ae_loop *l)
+{
+	return l->stop;
+}
