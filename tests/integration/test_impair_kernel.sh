@@ -1,0 +1,146 @@
+#!/bin/bash
+# aether-impair between two kernel namespaces (the kernel-stack baseline on a
+# bad link, since this kernel has no netem):
+#   $NS-a: imp0 10.9.0.1/24  <-- aether-impair SPEC -->  $NS-b: imp0 10.9.0.2/24
+# Checks: ping through the impaired link; a 16 MiB file served by
+# python3 -m http.server in b and fetched with curl from a arrives
+# sha256-identical (time printed); the counters printed at exit show the
+# impairments; a clean link loses nothing; bad SPEC, missing namespace and a
+# busy TAP give one-line errors.
+# IMPAIR_SPEC overrides the SPEC; IMPAIR_MIB the file size.
+. "$(dirname "$0")/lib.sh"
+
+SPEC=${IMPAIR_SPEC:-loss=3%,delay=10ms,jitter=5ms,reorder=25%,dup=1%,corrupt=0.1%}
+MIB=${IMPAIR_MIB:-16}
+NA=${NS}a
+NB=${NS}b
+RELAY_PID=
+
+# relay_up SPEC LOG: start aether-impair and configure both TAPs
+relay_up() {
+	bg "$B/aether-impair" --a "$NA:imp0" --b "$NB:imp0" "$1" 2>"$2"
+	RELAY_PID=${PIDS[-1]}
+	wait_for 5 ip -n "$NA" link show imp0 >/dev/null || return 1
+	wait_for 5 ip -n "$NB" link show imp0 >/dev/null || return 1
+	ip -n "$NA" addr add 10.9.0.1/24 dev imp0 &&
+	ip -n "$NA" link set imp0 up &&
+	ip -n "$NB" addr add 10.9.0.2/24 dev imp0 &&
+	ip -n "$NB" link set imp0 up
+}
+
+# relay_down: SIGTERM the relay and wait (bounded) for it to print and exit
+relay_down() {
+	local i
+	[ -n "$RELAY_PID" ] || return 1
+	kill -TERM "$RELAY_PID" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$RELAY_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$RELAY_PID" 2>/dev/null && { kill -9 "$RELAY_PID"; return 1; }
+	wait "$RELAY_PID"
+	local rc=$?
+	RELAY_PID=
+	return $rc
+}
+
+# counter LOG DIR NAME: value of counter NAME on the line of direction DIR
+counter() {
+	grep -F "$2 (" "$1" | head -1 | tr ' ' '\n' | grep -A1 -x "$3" | tail -1
+}
+
+# ping_recv NS ADDR COUNT INTERVAL: number of replies
+ping_recv() {
+	timeout 60 ip netns exec "$1" ping -n -q -c "$3" -i "$4" -W 2 "$2" |
+		sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
+
+gt0() { [ "${1:-0}" -gt 0 ]; }
+same_nonzero() { [ "${1:-0}" -gt 0 ] && [ "$1" = "${2:-x}" ]; }
+ge() { [ "${1:-0}" -ge "$2" ]; }
+
+ns_add "$NA" && ns_add "$NB" || { echo "cannot create namespaces"; finish; exit 1; }
+
+# --- errors -------------------------------------------------------------
+one_line_error() {	# LOG WORD: exactly one line, containing WORD
+	[ "$(wc -l <"$1")" -eq 1 ] && grep -qF -- "$2" "$1"
+}
+timeout 5 "$B/aether-impair" --a "$NA:imp0" --b "$NB:imp0" 'loss=3%,wat=1' \
+	2>"$WORK/err1"; rc=$?
+check "bad SPEC exits 1" [ $rc -eq 1 ]
+check "bad SPEC names the key" one_line_error "$WORK/err1" "'wat'"
+timeout 5 "$B/aether-impair" --a "nonexist$$:imp0" --b "$NB:imp0" 'loss=1%' \
+	2>"$WORK/err2"; rc=$?
+check "missing namespace exits 1" [ $rc -eq 1 ]
+check "missing namespace is named" one_line_error "$WORK/err2" "nonexist$$"
+
+# --- impaired link --------------------------------------------------------
+log "SPEC: $SPEC"
+check "relay up (TAPs created in both namespaces)" relay_up "$SPEC" "$WORK/relay1.log"
+timeout 5 "$B/aether-impair" --a "$NA:imp0" --b "$NB:imp1" '' 2>"$WORK/err3"; rc=$?
+check "busy TAP exits 1" [ $rc -eq 1 ]
+check "busy TAP says busy" one_line_error "$WORK/err3" "busy"
+
+n=$(ping_recv "$NA" 10.9.0.2 40 0.05)
+log "impaired ping: ${n:-0}/40 replies"
+check "ping through the impaired link (>= 30/40)" ge "${n:-0}" 30
+
+mkdir -p "$WORK/www"
+head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/www/blob"
+bg ip netns exec "$NB" timeout 280 python3 -m http.server 8080 --bind 10.9.0.2 \
+	--directory "$WORK/www" >"$WORK/http.log" 2>&1
+listening() { ip netns exec "$NB" ss -Hltn 'sport = :8080' | grep -q 8080; }
+check "http.server listening in $NB" wait_for 10 listening
+t0=$(date +%s.%N)
+timeout 200 ip netns exec "$NA" curl -sS --max-time 190 -o "$WORK/got" \
+	"http://10.9.0.2:8080/blob"; rc=$?
+t1=$(date +%s.%N)
+secs=$(echo "$t1 - $t0" | bc -l)
+log "kernel <-> kernel over aether-impair: $MIB MiB in $(printf '%.2f' "$secs") s" \
+	"($(printf '%.2f' "$(echo "$MIB * 8 / $secs" | bc -l)") Mbit/s), curl rc $rc"
+check "curl $MIB MiB through the impaired link" [ $rc -eq 0 ]
+sha_a=$(sha256sum <"$WORK/www/blob" | cut -d' ' -f1)
+sha_b=$(sha256sum <"$WORK/got" 2>/dev/null | cut -d' ' -f1)
+check "$MIB MiB arrives sha256-identical" [ "$sha_a" = "$sha_b" ]
+
+check "relay exits 0 on SIGTERM" relay_down
+L=$WORK/relay1.log
+while read -r line; do log "$line"; done <"$L"
+for d in "a->b" "b->a"; do
+	for c in submitted dropped duplicated reordered delivered; do
+		check "$d $c > 0" gt0 "$(counter "$L" "$d" $c)"
+	done
+	p=$(counter "$L" "$d" passed); u=$(counter "$L" "$d" duplicated)
+	v=$(counter "$L" "$d" delivered); q=$(counter "$L" "$d" queued)
+	check "$d passed+duplicated = delivered+queued" \
+		[ $((p + u)) -eq $((v + q)) ]
+done
+cb=$(counter "$L" "a->b" corrupted); cc=$(counter "$L" "b->a" corrupted)
+check "frames were corrupted (0.1% of the transfer)" gt0 $(( ${cb:-0} + ${cc:-0} ))
+check "nothing tail-dropped at limit=1000" [ "$(counter "$L" "b->a" tail_dropped)" = 0 ]
+
+# --- clean links ------------------------------------------------------------
+for clean in "" "loss=0%"; do
+	L=$WORK/relay-clean.log
+	check "clean relay '$clean' up" relay_up "$clean" "$L"
+	n=$(ping_recv "$NA" 10.9.0.2 50 0.02)
+	log "clean '$clean' ping: ${n:-0}/50 replies"
+	check "clean '$clean' ping loses at most 1 of 50" ge "${n:-0}" 49
+	check "clean relay exits 0" relay_down
+	check "clean '$clean' link is not impaired" grep -q "a->b (out): not impaired" "$L"
+	ra=$(sed -n 's/.*: a .*: rx \([0-9]*\) tx \([0-9]*\) .*/\1/p' "$L")
+	tb=$(sed -n 's/.*: b .*: rx \([0-9]*\) tx \([0-9]*\) .*/\2/p' "$L")
+	check "clean '$clean': every frame read from a written to b ($ra/$tb)" \
+		same_nonzero "$ra" "$tb"
+done
+
+# --- one direction only -------------------------------------------------------
+L=$WORK/relay-dir.log
+check "relay dir=out up" relay_up "loss=100%,dir=out" "$L"
+n=$(ping_recv "$NA" 10.9.0.2 3 0.2)
+check "dir=out loss=100%: no reply" [ "${n:-x}" = 0 ]
+check "dir=out relay exits 0" relay_down
+check "dir=out: a->b dropped everything" gt0 "$(counter "$L" "a->b" dropped)"
+check "dir=out: b->a not impaired" grep -q "b->a (in): not impaired" "$L"
+
+finish
