@@ -28,13 +28,13 @@
 	X(ip, reasm_reqds) X(ip, reasm_oks) X(ip, reasm_fails) \
 	X(ip, reasm_timeouts) X(ip, reasm_overlaps) X(ip, reasm_no_memory) \
 	X(ip, frag_creates) X(ip, frag_oks) X(ip, out_no_routes) \
-	X(ip, out_discards)
+	X(ip, out_discards) X(ip, reasm_dups)
 
 #define AE_STATS_ICMP(X) \
 	X(icmp, in_msgs) X(icmp, in_errors) X(icmp, in_csum_errors) \
 	X(icmp, in_echos) X(icmp, in_dest_unreachs) X(icmp, in_other) \
 	X(icmp, out_msgs) X(icmp, out_echo_reps) X(icmp, out_dest_unreachs) \
-	X(icmp, out_rate_limited)
+	X(icmp, out_rate_limited) X(icmp, in_bcast_ignored)
 
 #define AE_STATS_UDP(X) \
 	X(udp, in_datagrams) X(udp, out_datagrams) X(udp, no_ports) \

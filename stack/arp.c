@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: arp.c - Address Resolution Protocol (RFC 826) for IPv4 over Ethernet
+ *
+ * Theory of operation: a fixed table of ARP_ENTRIES entries, each FREE,
+ * INCOMPLETE (we asked and wait), REACHABLE (confirmed, until @expires) or
+ * PROBE (expired while in use: still used for output while we re-ask).
+ *
+ * Output: arp_output() sends a frame to the next hop's MAC when known.
+ * Otherwise it creates an INCOMPLETE entry, broadcasts a request and copies
+ * the frame into one of ARP_QUEUE_SLOTS slots preallocated in arp_init(), at
+ * most ARP_QUEUE_PER_ENTRY per entry; beyond that the frame is dropped
+ * (queue_drops). The request is sent again every second; after
+ * ARP_MAX_REQUESTS requests without an answer the queued frames are dropped
+ * (resolve_failed, one per frame) and the entry is freed.
+ *
+ * Input follows RFC 826's algorithm: if the sender is in the table its MAC
+ * is updated (the merge flag); if the target is us, an unknown sender is
+ * added, and a request is answered. Expiry: REACHABLE entries last
+ * ARP_REACHABLE_MS; an entry used since it was confirmed is re-probed
+ * instead of forgotten. When the table is full the least recently confirmed
+ * entry is evicted (cache_full).
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "stack.h"
+
+#define ARP_ENTRIES		256
+#define ARP_QUEUE_PER_ENTRY	3
+#define ARP_QUEUE_SLOTS		64
+#define ARP_MAX_REQUESTS	3
+#define ARP_RETRY_MS		1000
+#define ARP_REACHABLE_MS	60000
+#define ARP_LEN			28
+#define ARP_HRD_ETHER		1
+#define ARP_OP_REQUEST		1
+#define ARP_OP_REPLY		2
+
+enum arp_state {
+	ARP_FREE = 0,
+	ARP_INCOMPLETE,
+	ARP_REACHABLE,
+	ARP_PROBE,
+};
+
+/**
+ * struct arp_entry - one neighbour
+ * @ip:		its address, network order
+ * @mac:	its MAC (valid in REACHABLE and PROBE)
+ * @state:	enum arp_state
+ * @requests:	requests sent in the current resolution
+ * @nq:		frames queued, their slots in @q
+ * @timer:	next event (retry, or expiry for REACHABLE)
+ * @confirmed:	when the MAC was last confirmed (for eviction)
+ * @used:	when output last used the entry
+ */
+struct arp_entry {
+	uint32_t ip;
+	uint8_t mac[ETH_ALEN_];
+	uint8_t state;
+	uint8_t requests;
+	uint8_t nq;
+	int16_t q[ARP_QUEUE_PER_ENTRY];
+	uint64_t timer;
+	uint64_t confirmed;
+	uint64_t used;
+};
+
+/**
+ * struct arp_slot - a queued IPv4 packet waiting for resolution
+ * @len:	bytes in @data
+ * @data:	the packet (IP header onward), up to AE_MAX_FRAME
+ */
+struct arp_slot {
+	uint16_t len;
+	uint8_t data[AE_MAX_FRAME];
+};
+
+/**
+ * struct ae_arp - module state
+ * @e:		the table
+ * @slots:	queue storage, ARP_QUEUE_SLOTS of them
+ * @free_slots:	stack of free slot indices, @nfree of them
+ * @last:	index of the last entry found (fast path)
+ */
+struct ae_arp {
+	struct arp_entry e[ARP_ENTRIES];
+	struct arp_slot *slots;
+	int16_t free_slots[ARP_QUEUE_SLOTS];
+	int nfree;
+	int last;
+};
+
+static const uint8_t arp_bcast[ETH_ALEN_] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/**
+ * arp_init() - allocate the table and the queue slots
+ * @s:		stack
+ *
+ * Return: 0 or -ENOMEM
+ */
+int arp_init(struct ae_stack *s)
+{
+	struct ae_arp *a = stack_mem_alloc(s, sizeof(*a));
+	int i;
+
+	if (!a)
+		return -ENOMEM;
+	a->slots = stack_mem_alloc(s, sizeof(*a->slots) * ARP_QUEUE_SLOTS);
+	if (!a->slots) {
+		stack_mem_free(s, a, sizeof(*a));
+		return -ENOMEM;
+	}
+	for (i = 0; i < ARP_QUEUE_SLOTS; i++)
+		a->free_slots[i] = (int16_t)i;
+	a->nfree = ARP_QUEUE_SLOTS;
+	s->arp = a;
+	return 0;
+}
+
+/**
+ * arp_fini() - free the module state (queued frames are dropped silently)
+ * @s:		stack
+ */
+void arp_fini(struct ae_stack *s)
+{
+	struct ae_arp *a = s->arp;
+
+	if (!a)
+		return;
+	stack_mem_free(s, a->slots, sizeof(*a->slots) * ARP_QUEUE_SLOTS);
+	stack_mem_free(s, a, sizeof(*a));
+	s->arp = NULL;
+}
+
+/**
+ * arp_find() - the entry for @ip
+ * @a:		module state
+ * @ip:		address, network order
+ *
+ * Return: entry or NULL
+ */
+static struct arp_entry *arp_find(struct ae_arp *a, uint32_t ip)
+{
+	int i;
+
+	if (a->e[a->last].state != ARP_FREE && a->e[a->last].ip == ip)
+		return &a->e[a->last];
+	for (i = 0; i < ARP_ENTRIES; i++) {
+		if (a->e[i].state != ARP_FREE && a->e[i].ip == ip) {
+			a->last = i;
+			return &a->e[i];
+		}
+	}
+	return NULL;
+}
+
+/**
+ * arp_drop_queue() - release an entry's queued frames, counting them
+ * @s:		stack
+ * @e:		entry
+ * @failed:	count into resolve_failed (true) or queue_drops (false)
+ */
+static void arp_drop_queue(struct ae_stack *s, struct arp_entry *e, bool failed)
+{
+	struct ae_arp *a = s->arp;
+	int i;
+
+	for (i = 0; i < e->nq; i++) {
+		a->free_slots[a->nfree++] = e->q[i];
+		if (failed)
+			STAT_INC(s, arp, resolve_failed);
+		else
+			STAT_INC(s, arp, queue_drops);
+	}
+	e->nq = 0;
+}
+
+/**
+ * arp_free_entry() - forget an entry
+ * @s:		stack
+ * @e:		entry
+ * @failed:	why its queue is dropped (see arp_drop_queue())
+ */
+static void arp_free_entry(struct ae_stack *s, struct arp_entry *e, bool failed)
+{
+	arp_drop_queue(s, e, failed);
+	memset(e, 0, sizeof(*e));
+}
+
+/**
+ * arp_alloc() - a free entry for @ip, evicting the stalest if full
+ * @s:		stack
+ * @ip:		address, network order
+ *
+ * Return: the entry, zeroed but for @ip
+ */
+static struct arp_entry *arp_alloc(struct ae_stack *s, uint32_t ip)
+{
+	struct ae_arp *a = s->arp;
+	struct arp_entry *victim = NULL, *e;
+	int i;
+
+	for (i = 0; i < ARP_ENTRIES; i++) {
+		e = &a->e[i];
+		if (e->state == ARP_FREE) {
+			victim = e;
+			break;
+		}
+		/* Prefer evicting resolved entries, then the oldest. */
+		if (!victim ||
+		    (victim->state == ARP_INCOMPLETE && e->state != ARP_INCOMPLETE) ||
+		    ((victim->state == ARP_INCOMPLETE) == (e->state == ARP_INCOMPLETE) &&
+		     e->confirmed < victim->confirmed))
+			victim = e;
+	}
+	if (victim->state != ARP_FREE) {
+		STAT_INC(s, arp, cache_full);
+		arp_free_entry(s, victim, false);
+	}
+	victim->ip = ip;
+	return victim;
+}
+
+/**
+ * arp_send() - emit an ARP packet
+ * @s:		stack
+ * @op:		ARP_OP_REQUEST or ARP_OP_REPLY
+ * @eth_dst:	Ethernet destination
+ * @tha:	target hardware address field
+ * @tpa:	target protocol address, network order
+ */
+static void arp_send(struct ae_stack *s, uint16_t op, const uint8_t *eth_dst,
+		     const uint8_t *tha, uint32_t tpa)
+{
+	uint8_t b[ARP_LEN];
+	struct iovec v = { .iov_base = b, .iov_len = sizeof(b) };
+
+	st16(b, ARP_HRD_ETHER);
+	st16(b + 2, ETH_P_IP_);
+	b[4] = ETH_ALEN_;
+	b[5] = 4;
+	st16(b + 6, op);
+	memcpy(b + 8, s->cfg.mac, ETH_ALEN_);
+	memcpy(b + 14, &s->cfg.addr, 4);
+	memcpy(b + 18, tha, ETH_ALEN_);
+	memcpy(b + 24, &tpa, 4);
+	if (eth_output(s, eth_dst, ETH_P_ARP_, &v, 1))
+		return;
+	if (op == ARP_OP_REQUEST)
+		STAT_INC(s, arp, out_requests);
+	else
+		STAT_INC(s, arp, out_replies);
+}
+
+/**
+ * arp_request() - broadcast a request for @ip and arm the retry timer
+ * @s:		stack
+ * @e:		entry being resolved
+ */
+static void arp_request(struct ae_stack *s, struct arp_entry *e)
+{
+	static const uint8_t zero[ETH_ALEN_];
+
+	arp_send(s, ARP_OP_REQUEST, arp_bcast, zero, e->ip);
+	e->requests++;
+	e->timer = s->now + ARP_RETRY_MS * NS_PER_MS;
+}
+
+/**
+ * arp_flush() - send an entry's queued frames now that its MAC is known
+ * @s:		stack
+ * @e:		entry, REACHABLE
+ */
+static void arp_flush(struct ae_stack *s, struct arp_entry *e)
+{
+	struct ae_arp *a = s->arp;
+	struct arp_slot *sl;
+	struct iovec v;
+	int i;
+
+	for (i = 0; i < e->nq; i++) {
+		sl = &a->slots[e->q[i]];
+		v.iov_base = sl->data;
+		v.iov_len = sl->len;
+		eth_output(s, e->mac, ETH_P_IP_, &v, 1);
+		a->free_slots[a->nfree++] = e->q[i];
+	}
+	e->nq = 0;
+}
+
+/**
+ * arp_confirm() - record @mac for an entry and make it REACHABLE
+ * @s:		stack
+ * @e:		entry
+ * @mac:	sender hardware address
+ */
+static void arp_confirm(struct ae_stack *s, struct arp_entry *e,
+			const uint8_t *mac)
+{
+	memcpy(e->mac, mac, ETH_ALEN_);
+	e->state = ARP_REACHABLE;
+	e->requests = 0;
+	e->confirmed = s->now;
+	e->timer = s->now + ARP_REACHABLE_MS * NS_PER_MS;
+	arp_flush(s, e);
+}
+
+/**
+ * arp_sender_ok() - may we learn from this sender?
+ * @s:		stack
+ * @sha:	sender hardware address
+ * @spa:	sender protocol address, network order
+ *
+ * Return: false for probes (0.0.0.0), our own address, broadcast or
+ * multicast senders
+ */
+static bool arp_sender_ok(const struct ae_stack *s, const uint8_t *sha,
+			  uint32_t spa)
+{
+	uint32_t h = ntohl(spa);
+
+	if (!spa || spa == s->cfg.addr || h == 0xffffffff || (h >> 28) == 14)
+		return false;
+	return !(sha[0] & 1);	/* group MACs are never a host's */
+}
+
+/**
+ * arp_input() - handle a received ARP packet (RFC 826 "Packet Reception")
+ * @s:		stack
+ * @p:		the Ethernet payload
+ */
+void arp_input(struct ae_stack *s, const struct ae_pkt *p)
+{
+	const uint8_t *b = pkt_get(p, 0, ARP_LEN);
+	struct arp_entry *e;
+	uint32_t spa, tpa;
+	bool merge = false;
+	uint16_t op;
+
+	if (!b || ld16(b) != ARP_HRD_ETHER || ld16(b + 2) != ETH_P_IP_ ||
+	    b[4] != ETH_ALEN_ || b[5] != 4) {
+		STAT_INC(s, arp, in_malformed);
+		return;
+	}
+	op = ld16(b + 6);
+	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY) {
+		STAT_INC(s, arp, in_malformed);
+		return;
+	}
+	if (b[8] & 1) {	/* sender MAC is a group address: forged */
+		STAT_INC(s, arp, in_malformed);
+		return;
+	}
+	memcpy(&spa, b + 14, 4);
+	memcpy(&tpa, b + 24, 4);
+	if (op == ARP_OP_REQUEST)
+		STAT_INC(s, arp, in_requests);
+	else
+		STAT_INC(s, arp, in_replies);
+
+	/* RFC 826: update the sender if we know it, whoever was asked. */
+	if (arp_sender_ok(s, b + 8, spa)) {
+		e = arp_find(s->arp, spa);
+		if (e) {
+			arp_confirm(s, e, b + 8);
+			merge = true;
+		}
+	}
+	if (tpa != s->cfg.addr) {
+		STAT_INC(s, arp, in_not_for_us);
+		return;
+	}
+	if (!merge && arp_sender_ok(s, b + 8, spa))
+		arp_confirm(s, arp_alloc(s, spa), b + 8);
+	if (op == ARP_OP_REQUEST)
+		arp_send(s, ARP_OP_REPLY, b + 8, b + 8, spa);
+}
+
+/**
+ * arp_enqueue() - copy a packet into a free slot of entry @e
+ * @s:		stack
+ * @e:		INCOMPLETE entry
+ * @iov:	the IPv4 packet
+ * @iovcnt:	parts
+ *
+ * Return: 0, or -ENOBUFS when the entry or the pool is full (counted)
+ */
+static int arp_enqueue(struct ae_stack *s, struct arp_entry *e,
+		       const struct iovec *iov, int iovcnt)
+{
+	struct ae_arp *a = s->arp;
+	struct arp_slot *sl;
+	size_t len = 0, off = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	if (e->nq >= ARP_QUEUE_PER_ENTRY || !a->nfree ||
+	    len > sizeof(sl->data)) {
+		STAT_INC(s, arp, queue_drops);
+		return -ENOBUFS;
+	}
+	e->q[e->nq] = a->free_slots[--a->nfree];
+	sl = &a->slots[e->q[e->nq++]];
+	for (i = 0; i < iovcnt; i++) {
+		memcpy(sl->data + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	sl->len = (uint16_t)len;
+	return 0;
+}
+
+/**
+ * arp_mcast_mac() - the Ethernet group address of an IPv4 multicast group
+ * @ip:		group, network order
+ * @mac:	filled: 01:00:5e + low 23 bits (RFC 1112 section 6.4)
+ */
+static void arp_mcast_mac(uint32_t ip, uint8_t *mac)
+{
+	uint32_t h = ntohl(ip);
+
+	mac[0] = 0x01;
+	mac[1] = 0x00;
+	mac[2] = 0x5e;
+	mac[3] = (h >> 16) & 0x7f;
+	mac[4] = (h >> 8) & 0xff;
+	mac[5] = h & 0xff;
+}
+
+/**
+ * arp_is_bcast() - is @ip a broadcast address on our link?
+ * @s:		stack
+ * @ip:		address, network order
+ *
+ * Return: true for 255.255.255.255 and our subnet's broadcast address
+ */
+static bool arp_is_bcast(const struct ae_stack *s, uint32_t ip)
+{
+	uint32_t h = ntohl(ip), mask;
+
+	if (h == 0xffffffff)
+		return true;
+	if (s->cfg.prefix_len >= 31 || !s->cfg.prefix_len)
+		return false;
+	mask = 0xffffffffU << (32 - s->cfg.prefix_len);
+	return (h & mask) == (ntohl(s->cfg.addr) & mask) && (h | mask) == h;
+}
+
+/**
+ * arp_output() - send an IPv4 packet to @nexthop, resolving it if needed
+ * @s:		stack
+ * @nexthop:	next hop (network order): the destination or the gateway
+ * @iov:	the IPv4 packet (header first), not kept after return
+ * @iovcnt:	parts
+ *
+ * Return: 0 when sent or queued, negative errno when dropped
+ */
+int arp_output(struct ae_stack *s, uint32_t nexthop, const struct iovec *iov,
+	       int iovcnt)
+{
+	struct arp_entry *e;
+	uint8_t mac[ETH_ALEN_];
+
+	if (arp_is_bcast(s, nexthop))
+		return eth_output(s, arp_bcast, ETH_P_IP_, iov, iovcnt);
+	if ((ntohl(nexthop) >> 28) == 14) {
+		arp_mcast_mac(nexthop, mac);
+		return eth_output(s, mac, ETH_P_IP_, iov, iovcnt);
+	}
+	e = arp_find(s->arp, nexthop);
+	if (e && e->state != ARP_INCOMPLETE) {
+		e->used = s->now;
+		return eth_output(s, e->mac, ETH_P_IP_, iov, iovcnt);
+	}
+	if (!e) {
+		e = arp_alloc(s, nexthop);
+		e->state = ARP_INCOMPLETE;
+		e->confirmed = s->now;
+		arp_request(s, e);
+	}
+	return arp_enqueue(s, e, iov, iovcnt);
+}
+
+/**
+ * arp_announce() - broadcast a gratuitous ARP request for our address
+ * @s:		stack
+ *
+ * Sender and target protocol address are both ours (RFC 5227 section 3).
+ */
+void arp_announce(struct ae_stack *s)
+{
+	static const uint8_t zero[ETH_ALEN_];
+
+	arp_send(s, ARP_OP_REQUEST, arp_bcast, zero, s->cfg.addr);
+}
+
+/**
+ * arp_entry_timer() - run one entry's due event
+ * @s:		stack
+ * @e:		entry whose timer expired
+ */
+static void arp_entry_timer(struct ae_stack *s, struct arp_entry *e)
+{
+	switch (e->state) {
+	case ARP_REACHABLE:
+		/* In use since confirmed: ask again, keep using it meanwhile. */
+		if (e->used > e->confirmed) {
+			e->state = ARP_PROBE;
+			e->requests = 0;
+			arp_request(s, e);
+		} else {
+			arp_free_entry(s, e, false);
+		}
+		break;
+	case ARP_INCOMPLETE:
+	case ARP_PROBE:
+		if (e->requests >= ARP_MAX_REQUESTS)
+			arp_free_entry(s, e, true);
+		else
+			arp_request(s, e);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * arp_timer() - retries, expiry
+ * @s:		stack
+ */
+void arp_timer(struct ae_stack *s)
+{
+	struct arp_entry *e;
+	int i;
+
+	for (i = 0; i < ARP_ENTRIES; i++) {
+		e = &s->arp->e[i];
+		if (e->state != ARP_FREE && e->timer <= s->now)
+			arp_entry_timer(s, e);
+	}
+}
+
+/**
+ * arp_next_timeout() - earliest ARP event
+ * @s:		stack
+ *
+ * Return: absolute time (ns) or AE_NEVER
+ */
+uint64_t arp_next_timeout(const struct ae_stack *s)
+{
+	uint64_t t = AE_NEVER;
+	int i;
+
+	for (i = 0; i < ARP_ENTRIES; i++) {
+		if (s->arp->e[i].state != ARP_FREE && s->arp->e[i].timer < t)
+			t = s->arp->e[i].timer;
+	}
+	return t;
+}

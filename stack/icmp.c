@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: icmp.c - ICMP (RFC 792, RFC 1122 section 3.2.2)
+ *
+ * Theory of operation: icmp_input() verifies the checksum over the whole
+ * message, answers echo requests of any size (the IP layer reassembles big
+ * requests and fragments the reply) and passes errors about our own
+ * datagrams to the transport that sent them: tcp_icmp_error() for TCP,
+ * udp_icmp_error() for UDP.
+ *
+ * The echo reply is the request with type 0: its header is rebuilt in a
+ * small buffer, the checksum fixed by RFC 1624 incremental update, and the
+ * data is sent straight from the received frame.
+ *
+ * icmp_send_unreach() follows RFC 1122 3.2.2: never about an ICMP error, a
+ * broadcast or multicast datagram, a non-initial fragment, or a source that
+ * does not name a single host. Errors are rate limited by a token bucket like
+ * Linux's icmp_msgs_per_sec / icmp_msgs_burst (1000/s, burst 50); echo
+ * replies are not limited.
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "stack.h"
+
+#define ICMP_ECHOREPLY_		0
+#define ICMP_DEST_UNREACH_	3
+#define ICMP_SOURCE_QUENCH_	4
+#define ICMP_REDIRECT_		5
+#define ICMP_ECHO_		8
+#define ICMP_TIME_EXCEEDED_	11
+#define ICMP_PARAMETERPROB_	12
+#define ICMP_FRAG_NEEDED_	4
+#define ICMP_HLEN		8
+#define ICMP_QUOTE		8	/* bytes of the offending payload */
+#define ICMP_RATE_PER_SEC	1000
+#define ICMP_BURST		50
+
+/**
+ * struct ae_icmp - module state
+ * @tokens:	error messages we may send now
+ * @refill:	last time tokens were added
+ */
+struct ae_icmp {
+	uint32_t tokens;
+	uint64_t refill;
+};
+
+/**
+ * icmp_init() - allocate module state with a full bucket
+ * @s:		stack
+ *
+ * Return: 0 or -ENOMEM
+ */
+int icmp_init(struct ae_stack *s)
+{
+	struct ae_icmp *c = stack_mem_alloc(s, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->tokens = ICMP_BURST;
+	c->refill = s->now;
+	s->icmp = c;
+	return 0;
+}
+
+/**
+ * icmp_fini() - free module state
+ * @s:		stack
+ */
+void icmp_fini(struct ae_stack *s)
+{
+	stack_mem_free(s, s->icmp, sizeof(*s->icmp));
+	s->icmp = NULL;
+}
+
+/**
+ * icmp_ratelimit() - take a token for one error message
+ * @s:		stack
+ *
+ * Return: true if the message may be sent
+ */
+static bool icmp_ratelimit(struct ae_stack *s)
+{
+	struct ae_icmp *c = s->icmp;
+	uint64_t per = NS_PER_SEC / ICMP_RATE_PER_SEC;
+	uint64_t n = (s->now - c->refill) / per;
+
+	if (n) {
+		c->tokens = n >= ICMP_BURST ? ICMP_BURST :
+			    (uint32_t)(c->tokens + n > ICMP_BURST ?
+				       ICMP_BURST : c->tokens + n);
+		c->refill += n * per;
+	}
+	if (!c->tokens) {
+		STAT_INC(s, icmp, out_rate_limited);
+		return false;
+	}
+	c->tokens--;
+	return true;
+}
+
+/**
+ * icmp_echo() - answer an echo request
+ * @s:		stack
+ * @ip:		the request's IP information
+ * @p:		the whole ICMP message (checksum verified)
+ */
+static void icmp_echo(struct ae_stack *s, const struct ae_ipinfo *ip,
+		      const struct ae_pkt *p)
+{
+	const uint8_t *h = pkt_get(p, 0, ICMP_HLEN);
+	uint8_t r[ICMP_HLEN];
+	struct iovec v[2];
+
+	/* Like Linux's icmp_echo_ignore_broadcasts = 1 (smurf defence). */
+	if (!stack_is_local(s, ip->dst)) {
+		STAT_INC(s, icmp, in_bcast_ignored);
+		return;
+	}
+	memcpy(r, h, ICMP_HLEN);
+	r[0] = ICMP_ECHOREPLY_;
+	st16(r + 2, csum_update16(ld16(h + 2), ld16(h), ld16(r)));
+	v[0].iov_base = r;
+	v[0].iov_len = ICMP_HLEN;
+	v[1].iov_base = (void *)(p->data + ICMP_HLEN);
+	v[1].iov_len = p->len - ICMP_HLEN;
+	if (ipv4_output(s, ip->dst, ip->src, IPPROTO_ICMP, ip->tos, v, 2))
+		return;
+	STAT_INC(s, icmp, out_msgs);
+	STAT_INC(s, icmp, out_echo_reps);
+}
+
+/**
+ * icmp_error_input() - pass an ICMP error to the transport it concerns
+ * @s:		stack
+ * @type:	ICMP type
+ * @code:	ICMP code
+ * @p:		the whole ICMP message
+ */
+static void icmp_error_input(struct ae_stack *s, uint8_t type, uint8_t code,
+			     const struct ae_pkt *p)
+{
+	const uint8_t *h = pkt_get(p, 0, ICMP_HLEN + 20);
+	struct ae_pkt inner;
+	uint32_t src;
+	size_t hl;
+	uint16_t mtu;
+
+	if (!h || h[ICMP_HLEN] >> 4 != 4 ||
+	    (hl = (size_t)(h[ICMP_HLEN] & 0xf) * 4) < 20 ||
+	    pkt_sub(p, ICMP_HLEN, p->len - ICMP_HLEN, &inner) ||
+	    !pkt_get(&inner, 0, hl + 8)) {
+		STAT_INC(s, icmp, in_errors);
+		return;
+	}
+	memcpy(&src, h + ICMP_HLEN + 12, 4);
+	if (!stack_is_local(s, src)) {	/* not about a datagram of ours */
+		STAT_INC(s, icmp, in_errors);
+		return;
+	}
+	mtu = (type == ICMP_DEST_UNREACH_ && code == ICMP_FRAG_NEEDED_) ?
+	      ld16(h + 6) : 0;
+	switch (h[ICMP_HLEN + 9]) {
+	case IPPROTO_TCP:
+		tcp_icmp_error(s, type, code, mtu, &inner);
+		break;
+	case IPPROTO_UDP:
+		udp_icmp_error(s, type, code, &inner);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * icmp_input() - receive an ICMP message
+ * @s:		stack
+ * @ip:		IP information
+ * @p:		the ICMP message (IP payload)
+ */
+void icmp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
+		const struct ae_pkt *p)
+{
+	const uint8_t *h = pkt_get(p, 0, ICMP_HLEN);
+
+	STAT_INC(s, icmp, in_msgs);
+	if (!h) {
+		STAT_INC(s, icmp, in_errors);
+		return;
+	}
+	if (csum(p->data, p->len)) {
+		STAT_INC(s, icmp, in_csum_errors);
+		return;
+	}
+	switch (h[0]) {
+	case ICMP_ECHO_:
+		STAT_INC(s, icmp, in_echos);
+		icmp_echo(s, ip, p);
+		break;
+	case ICMP_DEST_UNREACH_:
+		STAT_INC(s, icmp, in_dest_unreachs);
+		icmp_error_input(s, h[0], h[1], p);
+		break;
+	case ICMP_SOURCE_QUENCH_:
+	case ICMP_TIME_EXCEEDED_:
+	case ICMP_PARAMETERPROB_:
+		STAT_INC(s, icmp, in_other);
+		icmp_error_input(s, h[0], h[1], p);
+		break;
+	default:	/* echo replies (no ping sockets), redirects, ... */
+		STAT_INC(s, icmp, in_other);
+		break;
+	}
+}
+
+/**
+ * icmp_is_error() - is an ICMP message an error message?
+ * @type:	its type
+ *
+ * Return: true for types that must never trigger another error
+ */
+static bool icmp_is_error(uint8_t type)
+{
+	return type == ICMP_DEST_UNREACH_ || type == ICMP_SOURCE_QUENCH_ ||
+	       type == ICMP_REDIRECT_ || type == ICMP_TIME_EXCEEDED_ ||
+	       type == ICMP_PARAMETERPROB_;
+}
+
+/**
+ * icmp_may_answer() - RFC 1122 3.2.2 conditions for sending an error
+ * @s:		stack
+ * @ip:		the offending datagram
+ * @payload:	its payload
+ *
+ * Return: true if an error may be sent about it
+ */
+static bool icmp_may_answer(const struct ae_stack *s,
+			    const struct ae_ipinfo *ip,
+			    const struct ae_pkt *payload)
+{
+	const uint8_t *t;
+	uint32_t h = ntohl(ip->src);
+
+	if (!stack_is_local(s, ip->dst))	/* broadcast, multicast */
+		return false;
+	if (!ip->src || h == 0xffffffff || (h >> 28) == 14 || (h >> 24) == 127)
+		return false;
+	if (!ip->hdr || ip->hdr_len < 20 || (ld16(ip->hdr + 6) & 0x1fff))
+		return false;	/* not the first fragment */
+	if (ip->proto == IPPROTO_ICMP) {
+		t = pkt_get(payload, 0, 1);
+		if (!t || icmp_is_error(t[0]))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * icmp_send_unreach() - send destination unreachable about a datagram
+ * @s:		stack
+ * @code:	e.g. 3 (port unreachable), 2 (protocol unreachable)
+ * @ip:		the offending datagram's IP information (with its header)
+ * @payload:	its payload; the first 8 bytes are quoted
+ */
+void icmp_send_unreach(struct ae_stack *s, uint8_t code,
+		       const struct ae_ipinfo *ip, const struct ae_pkt *payload)
+{
+	uint8_t h[ICMP_HLEN];
+	struct iovec v[3];
+	size_t q = payload->len < ICMP_QUOTE ? payload->len : ICMP_QUOTE;
+	uint32_t sum;
+
+	if (!icmp_may_answer(s, ip, payload) || !icmp_ratelimit(s))
+		return;
+	memset(h, 0, sizeof(h));
+	h[0] = ICMP_DEST_UNREACH_;
+	h[1] = code;
+	v[0].iov_base = h;
+	v[0].iov_len = ICMP_HLEN;
+	v[1].iov_base = (void *)ip->hdr;
+	v[1].iov_len = ip->hdr_len;
+	v[2].iov_base = (void *)payload->data;
+	v[2].iov_len = q;
+	sum = csum_iov(v, 3, 0);
+	st16(h + 2, csum_fold(sum));
+	if (ipv4_output(s, ip->dst, ip->src, IPPROTO_ICMP, 0, v, 3))
+		return;
+	STAT_INC(s, icmp, out_msgs);
+	STAT_INC(s, icmp, out_dest_unreachs);
+}
