@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "aetherd.h"
+#include "impair.h"
 #include "opts.h"
 #include "pcap.h"
 #include "tap.h"
@@ -86,6 +87,7 @@ struct dev_stats {
  * @owner:	--owner (with --persist), (uid_t)-1 for the invoking user
  * @stats_on_exit: --stats-on-exit
  * @verbose:	-v count
+ * @impair:	--impair SPEC, or NULL; @impair_spec and @impair_dir parsed
  */
 struct opts {
 	const char *tap;
@@ -100,6 +102,9 @@ struct opts {
 	uid_t owner;
 	bool stats_on_exit;
 	int verbose;
+	const char *impair;
+	struct impair_spec impair_spec;
+	int impair_dir;
 };
 
 /**
@@ -116,6 +121,8 @@ struct opts {
  * @exit_code:	what main() returns once the loop stops
  * @rx_len:	lengths of the frames in @rx
  * @rx:		RX_BATCH receive buffers of RX_BUF bytes, allocated once
+ * @impair_fd:	timerfd for the impairment links' next release (--impair)
+ * @impair_armed: deadline @impair_fd is armed to (NEVER: disarmed)
  */
 struct daemon {
 	struct aetherd d;
@@ -130,6 +137,8 @@ struct daemon {
 	int exit_code;
 	size_t rx_len[RX_BATCH];
 	uint8_t (*rx)[RX_BUF];
+	int impair_fd;
+	uint64_t impair_armed;
 };
 
 /**
@@ -174,6 +183,10 @@ static void usage(FILE *f)
 "      --owner USER      with --persist: who may attach later (default: the\n"
 "                        invoking user, $SUDO_UID under sudo)\n"
 "      --stats-on-exit   print every counter to stderr when stopping\n"
+"      --impair SPEC     impair the link like netem, e.g.\n"
+"                        loss=3%,delay=10ms,jitter=5ms,reorder=25%,dup=1%,\n"
+"                        corrupt=0.1%,rate=100mbit,seed=1,dir=both\n"
+"                        (in = TAP to stack, out = stack to TAP; see impair.h)\n"
 "  -v, --verbose         log stack events to stderr (twice: debug)\n"
 "  -h, --help            this text\n"
 "\n"
@@ -234,6 +247,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "persist",	no_argument,	   NULL, 'P' },
 		{ "owner",	required_argument, NULL, 'O' },
 		{ "stats-on-exit", no_argument,	   NULL, 'S' },
+		{ "impair",	required_argument, NULL, 'I' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -259,6 +273,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'P': o->persist = true; break;
 		case 'O': o->owner = parse_owner(optarg); break;
 		case 'S': o->stats_on_exit = true; break;
+		case 'I': o->impair = optarg; break;
 		case 'v': o->verbose++; break;
 		case 'M':
 			if (opt_parse_ulong(optarg, 576, 1500, &o->mtu))
@@ -274,6 +289,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		die(2, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (o->impair && impair_spec_parse(o->impair, &o->impair_spec,
+					   &o->impair_dir, err, sizeof(err)))
+		die(2, "--impair: %s", err);
 	if (opt_parse_cidr(addr, &o->addr, &o->prefix_len, err, sizeof(err)))
 		die(2, "%s", err);
 	if (gw && opt_parse_gateway(gw, o->addr, o->prefix_len, &o->gateway,
@@ -396,6 +414,39 @@ static void frame_to_tap_iov(struct daemon *dm, const struct iovec *iov,
 	}
 }
 
+/*
+ * --impair: an impairment link (impair.c) on each impaired direction. Frames
+ * read from the TAP go through impair_rx before the stack; frames from the
+ * stack go through impair_tx before the TAP. Due frames are released in the
+ * idle hook, before the stack's timer is re-armed; impair_fd wakes the loop
+ * at the next release. The capture shows what the stack and the wire saw:
+ * frames after the impairment.
+ */
+
+/**
+ * impair_frame_out() - a frame from the stack enters impair_tx
+ * @dm:		daemon
+ * @iov:	frame parts
+ * @iovcnt:	how many
+ */
+static void impair_frame_out(struct daemon *dm, const struct iovec *iov,
+			     int iovcnt)
+{
+	static uint8_t buf[IMPAIR_FRAME_MAX];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > sizeof(buf) - len) {
+			dm->st.tx_errors++;
+			return;
+		}
+		memcpy(buf + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	impair_submit(dm->d.impair_tx, buf, len, now_ns(NULL));
+}
+
 /**
  * stack_output() - the stack's output callback: a frame to send
  * @ctx:	the daemon
@@ -404,7 +455,12 @@ static void frame_to_tap_iov(struct daemon *dm, const struct iovec *iov,
  */
 static void stack_output(void *ctx, const struct iovec *iov, int iovcnt)
 {
-	frame_to_tap_iov(ctx, iov, iovcnt);
+	struct daemon *dm = ctx;
+
+	if (dm->d.impair_tx)
+		impair_frame_out(dm, iov, iovcnt);
+	else
+		frame_to_tap_iov(dm, iov, iovcnt);
 }
 
 /**
@@ -459,7 +515,11 @@ static void tap_readable(void *ctx, uint32_t events)
 	for (i = 0; i < cnt; i++) {
 		dm->st.rx_frames++;
 		dm->st.rx_bytes += dm->rx_len[i];
-		frame_from_tap(dm, dm->rx[i], dm->rx_len[i]);
+		if (dm->d.impair_rx)
+			impair_submit(dm->d.impair_rx, dm->rx[i], dm->rx_len[i],
+				      now_ns(NULL));
+		else
+			frame_from_tap(dm, dm->rx[i], dm->rx_len[i]);
 	}
 }
 
@@ -503,6 +563,107 @@ static void timer_fired(void *ctx, uint32_t events)
 }
 
 /**
+ * impair_to_tap() - impair_out_fn: a released frame goes out of the TAP
+ * @ctx:	the daemon
+ * @frame:	bytes
+ * @len:	length
+ */
+static void impair_to_tap(void *ctx, const void *frame, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
+
+	frame_to_tap_iov(ctx, &iov, 1);
+}
+
+/**
+ * impair_release() - deliver due frames both ways, re-arm impair_fd
+ * @dm:		daemon
+ *
+ * Frames into the stack go first: the stack's answers join impair_tx and
+ * leave in the same call if they are due already.
+ */
+static void impair_release(struct daemon *dm)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	uint64_t t = NEVER, now;
+
+	if (dm->d.impair_rx) {
+		impair_deliver(dm->d.impair_rx, now_ns(NULL), frame_from_tap, dm);
+		t = impair_next_deadline(dm->d.impair_rx);
+	}
+	if (dm->d.impair_tx) {
+		now = now_ns(NULL);
+		impair_deliver(dm->d.impair_tx, now, impair_to_tap, dm);
+		if (impair_next_deadline(dm->d.impair_tx) < t)
+			t = impair_next_deadline(dm->d.impair_tx);
+	}
+	if (dm->impair_fd < 0 || t == dm->impair_armed)
+		return;
+	if (t != NEVER) {
+		its.it_value.tv_sec = (time_t)(t / 1000000000ULL);
+		its.it_value.tv_nsec = (long)(t % 1000000000ULL);
+	}
+	if (timerfd_settime(dm->impair_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		dm->impair_armed = t;
+}
+
+/**
+ * impair_fired() - a release time passed; the idle hook delivers
+ * @ctx:	the daemon
+ * @events:	epoll events
+ */
+static void impair_fired(void *ctx, uint32_t events)
+{
+	struct daemon *dm = ctx;
+	uint64_t expirations;
+
+	(void)events;
+	if (read(dm->impair_fd, &expirations, sizeof(expirations)) < 0 &&
+	    errno == EAGAIN)
+		return;
+	dm->impair_armed = NEVER;
+}
+
+/**
+ * setup_impair() - with --impair, a link per impaired direction and a timer
+ * @dm:		daemon, loop set up
+ *
+ * "in" (TAP to stack) uses the SPEC's seed, "out" seed+1. A clean SPEC
+ * creates nothing.
+ */
+static void setup_impair(struct daemon *dm)
+{
+	struct impair_spec s = dm->o.impair_spec;
+	int rc;
+
+	if (!dm->o.impair || impair_spec_is_clean(&s))
+		return;
+	if (dm->o.impair_dir & IMPAIR_DIR_IN) {
+		dm->d.impair_rx = impair_new(&s);
+		if (!dm->d.impair_rx)
+			die(1, "--impair: %s", strerror(errno));
+	}
+	if (dm->o.impair_dir & IMPAIR_DIR_OUT) {
+		s.seed++;
+		dm->d.impair_tx = impair_new(&s);
+		if (!dm->d.impair_tx)
+			die(1, "--impair: %s", strerror(errno));
+	}
+	dm->impair_armed = NEVER;
+	dm->impair_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (dm->impair_fd < 0)
+		die(1, "timerfd: %s", strerror(errno));
+	rc = ae_loop_add(dm->d.loop, dm->impair_fd, EPOLLIN, impair_fired, dm);
+	if (rc)
+		die(1, "event loop: %s", strerror(-rc));
+	if (dm->o.verbose)
+		fprintf(stderr, "aetherd: impairing %s: %s\n",
+			dm->o.impair_dir == IMPAIR_DIR_BOTH ? "both directions" :
+			dm->o.impair_dir == IMPAIR_DIR_IN ? "in (TAP to stack)" :
+			"out (stack to TAP)", dm->o.impair);
+}
+
+/**
  * after_batch() - the loop's idle hook: re-arm the timer, flush the capture
  * @ctx:	the daemon
  */
@@ -511,6 +672,7 @@ static void after_batch(void *ctx)
 	struct daemon *dm = ctx;
 	int rc;
 
+	impair_release(dm);
 	timer_arm(dm);
 	rc = pcap_flush(dm->pcap);
 	if (rc) {
@@ -532,6 +694,31 @@ static void print_stat(void *ctx, const char *group, const char *name,
 		       uint64_t value)
 {
 	fprintf(ctx, "%s.%s %llu\n", group, name, (unsigned long long)value);
+}
+
+/**
+ * impair_dump() - a link's counters as stats lines
+ * @imp:	link, or NULL (nothing printed)
+ * @group:	counter group name
+ * @f:		where
+ */
+static void impair_dump(const struct impair *imp, const char *group, FILE *f)
+{
+	const struct impair_stats *s;
+
+	if (!imp)
+		return;
+	s = impair_stats(imp);
+	print_stat(f, group, "submitted", s->submitted);
+	print_stat(f, group, "passed", s->passed);
+	print_stat(f, group, "dropped", s->dropped);
+	print_stat(f, group, "duplicated", s->duplicated);
+	print_stat(f, group, "corrupted", s->corrupted);
+	print_stat(f, group, "reordered", s->reordered);
+	print_stat(f, group, "tail_dropped", s->tail_dropped);
+	print_stat(f, group, "oversize", s->oversize);
+	print_stat(f, group, "delivered", s->delivered);
+	print_stat(f, group, "queued", s->queued);
 }
 
 /**
@@ -557,6 +744,8 @@ static void dump_stats(struct daemon *dm, FILE *f)
 	print_stat(f, "tap", "tx_dropped", st->tx_dropped);
 	print_stat(f, "tap", "tx_errors", st->tx_errors);
 	print_stat(f, "pcap", "frames", pcap_frames(dm->pcap));
+	impair_dump(dm->d.impair_rx, "impair_in", f);
+	impair_dump(dm->d.impair_tx, "impair_out", f);
 	ae_stack_stats_foreach(dm->d.stack, print_stat, f);
 	fprintf(f, "aetherd: stats end %u\n", dm->dumps);
 	fflush(f);
@@ -726,6 +915,7 @@ int main(int argc, char **argv)
 	dm.d.socket_path = dm.o.socket;
 	dm.d.verbose = dm.o.verbose;
 	dm.d.tap_fd = -1;
+	dm.impair_fd = -1;
 	dm.d.allow_low_ports[0] = -1;
 	check_socket(dm.o.socket, dm.o.verbose);
 	open_tap(&dm);
@@ -738,6 +928,7 @@ int main(int argc, char **argv)
 			die(1, "cannot write capture %s: %s", dm.o.pcap, strerror(-rc));
 	}
 	setup_loop(&dm);
+	setup_impair(&dm);
 	create_stack(&dm);
 	rc = session_init(&dm.d);
 	if (rc)
@@ -761,6 +952,10 @@ int main(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "aetherd: writing %s: %s\n", dm.o.pcap, strerror(-rc));
 	ae_stack_destroy(dm.d.stack);
+	impair_free(dm.d.impair_rx);
+	impair_free(dm.d.impair_tx);
+	if (dm.impair_fd >= 0)
+		close(dm.impair_fd);
 	ae_loop_free(dm.d.loop);
 	close(dm.signal_fd);
 	close(dm.timer_fd);
