@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: epoll.c - epoll over a mix of Aether and kernel fds
+ *
+ * The kernel epoll instance stays the program's: pipes, timerfds, files and
+ * kernel sockets in it work unchanged, with their epoll_data untouched. For
+ * an Aether fd the shim keeps a record (struct ps_ep_member: the program's
+ * events and epoll_data, edge and one-shot state) and registers the backing
+ * fd in the kernel epoll for EPOLLIN with data PS_EP_TAG | fd, so a NOTIFY
+ * from the daemon wakes epoll_wait() and can be mapped back and drained.
+ *
+ * epoll_wait() first collects Aether readiness from shared memory. If some is
+ * ready the kernel part is fetched with timeout 0. Otherwise every member is
+ * armed, re-checked, and the thread sleeps in the real epoll_pwait(); tagged
+ * events are drained and removed from the result, and Aether readiness is
+ * collected again.
+ *
+ * Level-triggered members report while ready. EPOLLET members report when a
+ * bit rises, or when EPOLLIN/EPOLLOUT is still set but a read drained (or a
+ * write filled) the socket since the last report (rd_epoch/wr_epoch), which is
+ * how a new edge shows up to a program that reads until EAGAIN. EPOLLONESHOT
+ * members are disabled after one report until EPOLL_CTL_MOD.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "shim.h"
+
+#define PS_EP_TAG	0xAE7E500000000000ULL
+#define PS_EP_TAGMASK	0xFFFFFFFF00000000ULL
+#define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI)
+
+/**
+ * struct ps_ep_member - one Aether fd in an epoll set
+ * @fd:		the fd the program registered
+ * @ps:		its socket (no reference: removed when the socket goes)
+ * @events:	program's events, with EPOLLET/EPOLLONESHOT
+ * @data:	program's epoll_data
+ * @reported:	for EPOLLET: readiness seen at the last evaluation
+ * @rd_epoch:	for EPOLLET: @ps->rd_epoch at the last report
+ * @wr_epoch:	for EPOLLET: @ps->wr_epoch at the last report
+ * @disabled:	EPOLLONESHOT fired
+ */
+struct ps_ep_member {
+	int fd;
+	struct ps_sock *ps;
+	uint32_t events;
+	epoll_data_t data;
+	uint32_t reported;
+	unsigned int rd_epoch, wr_epoch;
+	bool disabled;
+};
+
+/**
+ * struct ps_ep - the shim's part of one epoll instance
+ * @lock:	protects the member array
+ * @m:		members
+ * @n:		members in use
+ * @cap:	allocated
+ * @cursor:	where the next collection starts (fairness)
+ * @epfd:	the epoll fd
+ * @next:	all records, for removal of a closed socket
+ */
+struct ps_ep {
+	pthread_mutex_t lock;
+	int epfd;
+	struct ps_ep_member *m;
+	int n, cap;
+	int cursor;
+	struct ps_ep *next;
+};
+
+static struct ps_ep *ps_ep_all;
+static pthread_mutex_t ps_ep_all_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * ep_new() - a record for epoll fd @epfd
+ * @epfd:	fd
+ *
+ * Return: the record, NULL when out of memory
+ */
+static struct ps_ep *ep_new(int epfd)
+{
+	struct ps_ep *ep = calloc(1, sizeof(*ep));
+
+	if (!ep)
+		return NULL;
+	pthread_mutex_init(&ep->lock, NULL);
+	ep->epfd = epfd;
+	pthread_mutex_lock(&ps_ep_all_lock);
+	ep->next = ps_ep_all;
+	ps_ep_all = ep;
+	pthread_mutex_unlock(&ps_ep_all_lock);
+	ps_ep_set(epfd, ep);
+	return ep;
+}
+
+/**
+ * ep_find() - the member for @fd
+ * @ep:	record (locked)
+ * @fd:	fd
+ *
+ * Return: index, -1 if absent
+ */
+static int ep_find(struct ps_ep *ep, int fd)
+{
+	int i;
+
+	for (i = 0; i < ep->n; i++)
+		if (ep->m[i].fd == fd)
+			return i;
+	return -1;
+}
+
+/**
+ * ep_remove() - drop member @i
+ * @ep:	record (locked)
+ * @i:	index
+ */
+static void ep_remove(struct ps_ep *ep, int i)
+{
+	ep->m[i] = ep->m[--ep->n];
+}
+
+/**
+ * ps_epoll_forget_fd() - @fd is being closed: drop it from every epoll set
+ * @fd:	fd (still open)
+ *
+ * The kernel removes a file from epoll sets when its last fd closes. When
+ * dups of @fd stay open the kernel would keep reporting it under @fd's
+ * registration; the shim cannot map that back, so it removes the
+ * registration (a documented difference for this rare case).
+ */
+void ps_epoll_forget_fd(int fd)
+{
+	struct ps_ep *ep;
+	int i;
+
+	pthread_mutex_lock(&ps_ep_all_lock);
+	for (ep = ps_ep_all; ep; ep = ep->next) {
+		pthread_mutex_lock(&ep->lock);
+		i = ep_find(ep, fd);
+		if (i >= 0) {
+			ep_remove(ep, i);
+			REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, fd, NULL);
+		}
+		pthread_mutex_unlock(&ep->lock);
+	}
+	pthread_mutex_unlock(&ps_ep_all_lock);
+}
+
+/**
+ * ps_epoll_close() - epoll fd @epfd is being closed: empty its record
+ * @epfd:	fd
+ *
+ * The record stays allocated (another thread may still hold it) but empty.
+ */
+void ps_epoll_close(int epfd)
+{
+	struct ps_ep *ep = ps_ep_get(epfd);
+
+	if (!ep)
+		return;
+	ps_ep_set(epfd, NULL);
+	pthread_mutex_lock(&ep->lock);
+	ep->n = 0;
+	pthread_mutex_unlock(&ep->lock);
+}
+
+/**
+ * epoll_create() - interposed epoll_create(2)
+ * @size:	ignored but must be > 0
+ *
+ * Return: as epoll_create(2)
+ */
+int epoll_create(int size)
+{
+	int fd = REAL(epoll_create)(size);
+
+	if (fd >= 0)
+		ps_epoll_close(fd);
+	return fd;
+}
+
+/**
+ * epoll_create1() - interposed epoll_create1(2)
+ * @flags:	EPOLL_CLOEXEC
+ *
+ * Return: as epoll_create1(2)
+ */
+int epoll_create1(int flags)
+{
+	int fd = REAL(epoll_create1)(flags);
+
+	if (fd >= 0)
+		ps_epoll_close(fd);
+	return fd;
+}
+
+/**
+ * ep_ctl_aether() - EPOLL_CTL_* for an Aether fd
+ * @epfd:	epoll fd
+ * @op:		operation
+ * @fd:		Aether fd
+ * @ps:		its socket
+ * @ev:		program's event
+ *
+ * Return: 0 or -1 with errno
+ */
+static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
+			 struct epoll_event *ev)
+{
+	struct epoll_event kev = { 0 };
+	struct ps_ep *ep;
+	int i, r;
+
+	if (op != EPOLL_CTL_DEL && !ev)
+		return ps_fail(EFAULT);
+	kev.events = EPOLLIN;
+	if (ev)
+		kev.events |= ev->events & EPOLLEXCLUSIVE;
+	kev.data.u64 = PS_EP_TAG | (uint32_t)fd;
+	r = REAL(epoll_ctl)(epfd, op, fd, &kev);
+	if (r < 0)
+		return r;
+	ep = ps_ep_get(epfd);
+	if (!ep)
+		ep = ep_new(epfd);
+	if (!ep)
+		return ps_fail(ENOMEM);
+	pthread_mutex_lock(&ep->lock);
+	i = ep_find(ep, fd);
+	if (op == EPOLL_CTL_DEL) {
+		if (i >= 0)
+			ep_remove(ep, i);
+		pthread_mutex_unlock(&ep->lock);
+		return 0;
+	}
+	if (i < 0) {
+		if (ep->n == ep->cap) {
+			int cap = ep->cap ? ep->cap * 2 : 16;
+			void *m = realloc(ep->m, cap * sizeof(*ep->m));
+
+			if (!m) {
+				pthread_mutex_unlock(&ep->lock);
+				REAL(epoll_ctl)(epfd, EPOLL_CTL_DEL, fd, &kev);
+				return ps_fail(ENOMEM);
+			}
+			ep->m = m;
+			ep->cap = cap;
+		}
+		i = ep->n++;
+	}
+	ep->m[i] = (struct ps_ep_member){
+		.fd = fd, .ps = ps, .events = ev->events, .data = ev->data,
+		.rd_epoch = atomic_load(&ps->rd_epoch),
+		.wr_epoch = atomic_load(&ps->wr_epoch),
+	};
+	pthread_mutex_unlock(&ep->lock);
+	/* a thread already asleep in epoll_wait should hear of changes */
+	aec_arm(ps->aec, ev->events & PS_EP_BITS);
+	return 0;
+}
+
+/**
+ * epoll_ctl() - interposed epoll_ctl(2)
+ * @epfd:	epoll fd
+ * @op:		EPOLL_CTL_ADD/MOD/DEL
+ * @fd:		target fd
+ * @ev:		event
+ *
+ * Return: as epoll_ctl(2)
+ */
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct ps_sock *ps = ps_get(fd);
+
+	if (!ps)
+		return REAL(epoll_ctl)(epfd, op, fd, ev);
+	ps_log("epoll_ctl(%d, %d, %d, %#x)", epfd, op, fd,
+	       ev ? ev->events : 0);
+	return ep_ctl_aether(epfd, op, fd, ps, ev);
+}
+
+/**
+ * member_eval() - what member @m reports now, updating its edge state
+ * @m:	member (record locked)
+ *
+ * Return: epoll events to report, 0 for none
+ */
+static uint32_t member_eval(struct ps_ep_member *m)
+{
+	unsigned int rde, wre;
+	uint32_t r, fresh;
+
+	if (m->disabled)
+		return 0;
+	r = ps_state(m->ps) & ((m->events & PS_EP_BITS) | EPOLLERR | EPOLLHUP);
+	if (!(m->events & EPOLLET))
+		return r;
+	rde = atomic_load(&m->ps->rd_epoch);
+	wre = atomic_load(&m->ps->wr_epoch);
+	fresh = r & ~m->reported;
+	if ((r & EPOLLIN) && rde != m->rd_epoch)
+		fresh |= EPOLLIN;
+	if ((r & EPOLLOUT) && wre != m->wr_epoch)
+		fresh |= EPOLLOUT;
+	m->reported = r;
+	if (!fresh)
+		return 0;
+	m->rd_epoch = rde;
+	m->wr_epoch = wre;
+	return r;
+}
+
+/**
+ * ep_collect() - Aether readiness of @ep's members into @out
+ * @ep:		record
+ * @out:	program's array
+ * @max:	room in @out
+ *
+ * Return: events stored
+ */
+static int ep_collect(struct ps_ep *ep, struct epoll_event *out, int max)
+{
+	struct ps_ep_member *m;
+	int j, n = 0, start;
+	uint32_t r;
+
+	pthread_mutex_lock(&ep->lock);
+	start = ep->n ? ep->cursor % ep->n : 0;
+	for (j = 0; j < ep->n && n < max; j++) {
+		m = &ep->m[(start + j) % ep->n];
+		r = member_eval(m);
+		if (!r)
+			continue;
+		out[n].events = r;
+		out[n].data = m->data;
+		n++;
+		if (m->events & EPOLLONESHOT)
+			m->disabled = true;
+	}
+	ep->cursor = start + 1;
+	pthread_mutex_unlock(&ep->lock);
+	return n;
+}
+
+/**
+ * ep_arm() - arm every enabled member, re-checking readiness
+ * @ep:	record
+ *
+ * Return: true if some member turned out ready (do not sleep)
+ */
+static bool ep_arm(struct ps_ep *ep)
+{
+	struct ps_ep_member *m;
+	bool ready = false;
+	uint32_t want;
+	int i;
+
+	pthread_mutex_lock(&ep->lock);
+	for (i = 0; i < ep->n; i++) {
+		m = &ep->m[i];
+		if (m->disabled)
+			continue;
+		want = m->events & PS_EP_BITS;
+		if (aec_arm(m->ps->aec, want) & (want | EPOLLERR | EPOLLHUP))
+			ready = true;
+	}
+	pthread_mutex_unlock(&ep->lock);
+	return ready;
+}
+
+/**
+ * ep_filter() - drop the shim's own (tagged) events from a kernel result
+ * @ev:		events the kernel returned
+ * @n:		how many
+ *
+ * Tagged events are NOTIFYs on backing fds: drain them.
+ *
+ * Return: events left, compacted at the front of @ev
+ */
+static int ep_filter(struct epoll_event *ev, int n)
+{
+	struct ps_sock *ps;
+	int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if ((ev[i].data.u64 & PS_EP_TAGMASK) ==
+		    (PS_EP_TAG & PS_EP_TAGMASK)) {
+			ps = ps_get((int)(uint32_t)ev[i].data.u64);
+			if (ps)
+				aec_drain(ps->aec);
+			continue;
+		}
+		ev[k++] = ev[i];
+	}
+	return k;
+}
+
+/**
+ * ps_epoll_wait() - epoll_pwait over Aether and kernel members
+ * @epfd:	epoll fd
+ * @ev:		program's array
+ * @max:	its size
+ * @timeout:	milliseconds, <0 forever
+ * @mask:	signal mask while sleeping, or NULL
+ *
+ * Return: as epoll_pwait(2)
+ */
+static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
+			 int timeout, const sigset_t *mask)
+{
+	struct ps_ep *ep = ps_ep_get(epfd);
+	struct timespec dl;
+	int n, k, to;
+
+	if (!ep || !ep->n)
+		return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+	if (max <= 0)
+		return ps_fail(EINVAL);
+	ps_deadline(&dl, timeout);
+	for (;;) {
+		n = ep_collect(ep, ev, max);
+		if (!n && ep_arm(ep))
+			continue;
+		to = n ? 0 : ps_ms_left(&dl);
+		if (n == max)
+			return n;
+		k = REAL(epoll_pwait)(epfd, ev + n, max - n, to, mask);
+		if (k < 0)
+			return n ? n : -1;
+		k = ep_filter(ev + n, k);
+		n += k;
+		if (n < max && k)
+			n += ep_collect(ep, ev + n, max - n);
+		if (n || to == 0)
+			return n;
+	}
+}
+
+/**
+ * epoll_wait() - interposed epoll_wait(2)
+ * @epfd:	epoll fd
+ * @ev:		array
+ * @max:	size
+ * @timeout:	milliseconds
+ *
+ * Return: as epoll_wait(2)
+ */
+int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	return ps_epoll_wait(epfd, ev, max, timeout, NULL);
+}
+
+/**
+ * epoll_pwait() - interposed epoll_pwait(2)
+ * @epfd:	epoll fd
+ * @ev:		array
+ * @max:	size
+ * @timeout:	milliseconds
+ * @mask:	signal mask while sleeping
+ *
+ * Return: as epoll_pwait(2)
+ */
+int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+		const sigset_t *mask)
+{
+	return ps_epoll_wait(epfd, ev, max, timeout, mask);
+}

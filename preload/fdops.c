@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: fdops.c - fd-level calls: close, dup/dup2/dup3, fcntl, ioctl
+ *
+ * The kernel does the real work (the backing fd is a real fd); the shim only
+ * keeps its table in step: a dup'd fd designates the same struct ps_sock, a
+ * closed one drops its reference. When the fd the IPC client talks on is
+ * closed while dups remain (busybox: accept, dup2 onto 0 and 1, close), the
+ * client is moved to a surviving dup. O_NONBLOCK lives on the backing fd in
+ * the kernel (shared across dup and fork like the kernel's) and is cached.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
+
+#include "client.h"
+#include "shim.h"
+
+/**
+ * ps_release_fd() - @fd stops designating its socket (before the real close)
+ * @fd:	fd
+ *
+ * Return: the socket (reference passed to the caller, ps_put() after the
+ * real close), or NULL
+ */
+static struct ps_sock *ps_release_fd(int fd)
+{
+	struct ps_sock *ps = ps_forget(fd);
+	int other;
+
+	if (!ps) {
+		if (ps_ep_get(fd))
+			ps_epoll_close(fd);
+		return NULL;
+	}
+	ps_epoll_forget_fd(fd);
+	if (ps->aec->fd == fd) {
+		other = ps_find_other(ps, fd);
+		if (other >= 0)
+			ps->aec->fd = other;
+	}
+	return ps;
+}
+
+/**
+ * close() - interposed close(2)
+ * @fd:	fd
+ *
+ * Return: as close(2)
+ */
+int close(int fd)
+{
+	struct ps_sock *ps = ps_release_fd(fd);
+	int r;
+
+	r = REAL(close)(fd);
+	if (ps) {
+		ps_log("close(%d) = %d", fd, r);
+		ps_put(ps);
+	}
+	return r;
+}
+
+/**
+ * ps_dup_follow() - @newfd is now a dup of @oldfd: mirror it in the table
+ * @oldfd:	source
+ * @newfd:	result of the kernel's dup
+ */
+static void ps_dup_follow(int oldfd, int newfd)
+{
+	struct ps_sock *ps = ps_get(oldfd);
+
+	if (ps && newfd >= 0 && newfd != oldfd) {
+		ps_install(newfd, ps);
+		ps_log("dup(%d) -> %d", oldfd, newfd);
+	}
+}
+
+/**
+ * dup() - interposed dup(2)
+ * @fd:	fd
+ *
+ * Return: as dup(2)
+ */
+int dup(int fd)
+{
+	int r = REAL(dup)(fd);
+
+	ps_dup_follow(fd, r);
+	return r;
+}
+
+/**
+ * ps_dup23() - dup2/dup3 with the table kept in step
+ * @oldfd:	source
+ * @newfd:	target (closed first if open)
+ * @flags:	dup3 flags, or -1 for dup2
+ *
+ * Return: as dup2(2)/dup3(2)
+ */
+static int ps_dup23(int oldfd, int newfd, int flags)
+{
+	struct ps_sock *old = NULL;
+	int r;
+
+	if (oldfd == newfd || !(ps_get(oldfd) || ps_get(newfd) ||
+				ps_ep_get(newfd)))
+		return flags < 0 ? REAL(dup2)(oldfd, newfd) :
+				   REAL(dup3)(oldfd, newfd, flags);
+	if (REAL(fcntl)(oldfd, F_GETFD) < 0)
+		return -1;	/* EBADF before touching newfd */
+	if (ps_get(newfd) != ps_get(oldfd) || !ps_get(oldfd))
+		old = ps_release_fd(newfd);
+	r = flags < 0 ? REAL(dup2)(oldfd, newfd) :
+			REAL(dup3)(oldfd, newfd, flags);
+	if (r >= 0)
+		ps_dup_follow(oldfd, newfd);
+	if (old)
+		ps_put(old);
+	return r;
+}
+
+/**
+ * dup2() - interposed dup2(2)
+ * @oldfd:	source
+ * @newfd:	target
+ *
+ * Return: as dup2(2)
+ */
+int dup2(int oldfd, int newfd)
+{
+	return ps_dup23(oldfd, newfd, -1);
+}
+
+/**
+ * dup3() - interposed dup3(2)
+ * @oldfd:	source
+ * @newfd:	target
+ * @flags:	O_CLOEXEC
+ *
+ * Return: as dup3(2)
+ */
+int dup3(int oldfd, int newfd, int flags)
+{
+	if (flags < 0)
+		return ps_fail(EINVAL);
+	return ps_dup23(oldfd, newfd, flags);
+}
+
+/**
+ * ps_fcntl() - fcntl with the table kept in step
+ * @real:	libc's fcntl or fcntl64
+ * @fd:		fd
+ * @cmd:	command
+ * @arg:	argument (int or pointer)
+ *
+ * Return: as fcntl(2)
+ */
+static int ps_fcntl(int (*real)(int, int, ...), int fd, int cmd, long arg)
+{
+	struct ps_sock *ps = ps_get(fd);
+	int r = real(fd, cmd, arg);
+
+	if (!ps || r < 0)
+		return r;
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		ps_dup_follow(fd, r);
+	else if (cmd == F_SETFL)
+		atomic_store(&ps->nonblock, !!(arg & O_NONBLOCK));
+	return r;
+}
+
+/**
+ * fcntl() - interposed fcntl(2)
+ * @fd:		fd
+ * @cmd:	command
+ *
+ * Return: as fcntl(2)
+ */
+int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	return ps_fcntl(REAL(fcntl), fd, cmd, arg);
+}
+
+/**
+ * fcntl64() - interposed fcntl64 (what _FILE_OFFSET_BITS=64 programs call)
+ * @fd:		fd
+ * @cmd:	command
+ *
+ * Return: as fcntl(2)
+ */
+int fcntl64(int fd, int cmd, ...);
+int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	return ps_fcntl(REAL(fcntl64), fd, cmd, arg);
+}
+
+/**
+ * ioctl() - interposed ioctl(2): FIONREAD, FIONBIO, SIOCOUTQ on Aether
+ * sockets; everything else to the kernel
+ * @fd:		fd
+ * @req:	request
+ *
+ * Return: as ioctl(2)
+ */
+int ioctl(int fd, unsigned long req, ...)
+{
+	struct ps_sock *ps = ps_get(fd);
+	va_list ap;
+	void *arg;
+	int r;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!ps)
+		return REAL(ioctl)(fd, req, arg);
+	switch (req) {
+	case FIONREAD:
+		if (!arg)
+			return ps_fail(EFAULT);
+		*(int *)arg = (int)aec_rx_available(ps->aec);
+		return 0;
+	case SIOCOUTQ:
+		if (!arg)
+			return ps_fail(EFAULT);
+		*(int *)arg = 0;	/* not exported by the client API yet */
+		return 0;
+	case FIONBIO:
+		r = REAL(ioctl)(fd, req, arg);
+		if (r == 0)
+			atomic_store(&ps->nonblock, !!*(int *)arg);
+		return r;
+	}
+	return REAL(ioctl)(fd, req, arg);
+}

@@ -1,0 +1,831 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: io.c - the data path: read/write and the send/recv family on Aether
+ * sockets
+ *
+ * Everything funnels into ps_recvv() and ps_sendv(). Client calls are made
+ * with MSG_DONTWAIT; a blocking socket that gets -EAGAIN sleeps in
+ * ps_wait_fd() (honouring SO_RCVTIMEO/SO_SNDTIMEO) and retries. A blocking
+ * send queues everything (or returns the partial count when a timeout or
+ * signal cuts it short); MSG_WAITALL reads until the buffer is full, end of
+ * stream, an error, a timeout or a signal. EPIPE raises SIGPIPE in the
+ * calling thread unless MSG_NOSIGNAL, like the kernel.
+ *
+ * For EPOLLET (epoll.c) a read that leaves the socket unreadable bumps
+ * rd_epoch and a write that finds it full bumps wr_epoch.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/sendfile.h>
+
+#include "client.h"
+#include "shim.h"
+
+#define PS_IOV_STACK	64
+#define PS_UDP_MAX	65536
+
+/**
+ * struct ps_iter - a mutable copy of a program's iovec array
+ * @v:		current parts (advanced as data moves)
+ * @n:		parts left
+ * @local:	storage for small arrays
+ * @heap:	storage for large ones (free with iter_done())
+ */
+struct ps_iter {
+	struct iovec *v;
+	int n;
+	struct iovec local[PS_IOV_STACK];
+	struct iovec *heap;
+};
+
+/**
+ * iter_init() - copy @iov
+ * @it:		iterator
+ * @iov:	program's array
+ * @cnt:	parts
+ *
+ * Return: total bytes, or -1 with errno (EINVAL, ENOMEM)
+ */
+static ssize_t iter_init(struct ps_iter *it, const struct iovec *iov, int cnt)
+{
+	size_t total = 0;
+	int i;
+
+	it->heap = NULL;
+	if (cnt < 0 || cnt > IOV_MAX)
+		return ps_fail(EINVAL);
+	if (cnt > PS_IOV_STACK) {
+		it->heap = malloc(cnt * sizeof(*iov));
+		if (!it->heap)
+			return ps_fail(ENOMEM);
+		it->v = it->heap;
+	} else {
+		it->v = it->local;
+	}
+	for (i = 0; i < cnt; i++) {
+		it->v[i] = iov[i];
+		total += iov[i].iov_len;
+		if (total > SSIZE_MAX) {
+			free(it->heap);
+			return ps_fail(EINVAL);
+		}
+	}
+	it->n = cnt;
+	return total;
+}
+
+/**
+ * iter_advance() - consume @n bytes
+ * @it:	iterator
+ * @n:	bytes
+ */
+static void iter_advance(struct ps_iter *it, size_t n)
+{
+	while (it->n && n >= it->v->iov_len) {
+		n -= it->v->iov_len;
+		it->v++;
+		it->n--;
+	}
+	if (it->n && n) {
+		it->v->iov_base = (char *)it->v->iov_base + n;
+		it->v->iov_len -= n;
+	}
+}
+
+/**
+ * iter_done() - release an iterator
+ * @it:	iterator
+ */
+static void iter_done(struct ps_iter *it)
+{
+	free(it->heap);
+}
+
+/**
+ * ps_nonblock() - does this call not block
+ * @ps:		socket
+ * @flags:	call flags
+ *
+ * Return: true for O_NONBLOCK or MSG_DONTWAIT
+ */
+static bool ps_nonblock(struct ps_sock *ps, int flags)
+{
+	return (flags & MSG_DONTWAIT) || atomic_load(&ps->nonblock);
+}
+
+/**
+ * ps_recv_once() - one non-blocking receive
+ * @ps:		socket
+ * @it:		buffers
+ * @flags:	MSG_PEEK/MSG_TRUNC
+ * @from:	source out (UDP), may be NULL
+ *
+ * Return: bytes, 0 at end of stream, or -errno
+ */
+static ssize_t ps_recv_once(struct ps_sock *ps, struct ps_iter *it, int flags,
+			    struct sockaddr_in *from)
+{
+	char *bounce;
+	ssize_t r, off;
+	int i;
+
+	flags = (flags & (MSG_PEEK | MSG_TRUNC)) | MSG_DONTWAIT;
+	if (ps->type == SOCK_STREAM)
+		return aec_recvv(ps->aec, it->v, it->n, flags, 0);
+	if (it->n == 1)
+		return aec_recvfrom(ps->aec, it->v[0].iov_base,
+				    it->v[0].iov_len, flags, from, 0);
+	bounce = malloc(PS_UDP_MAX);
+	if (!bounce)
+		return -ENOMEM;
+	r = aec_recvfrom(ps->aec, bounce, PS_UDP_MAX, flags & ~MSG_TRUNC, from,
+			 0);
+	for (i = 0, off = 0; r > 0 && i < it->n && off < r; i++) {
+		size_t n = it->v[i].iov_len;
+
+		if ((size_t)(r - off) < n)
+			n = r - off;
+		memcpy(it->v[i].iov_base, bounce + off, n);
+		off += n;
+	}
+	free(bounce);
+	if (r > 0 && !(flags & MSG_TRUNC))
+		r = off;
+	return r;
+}
+
+/**
+ * ps_recv_iter() - receive into @it with kernel blocking semantics
+ * @ps:		socket
+ * @fd:		the program's fd
+ * @it:		buffers
+ * @total:	their size
+ * @flags:	program's flags
+ * @from:	source out (UDP), may be NULL
+ *
+ * Return: bytes, 0 at end of stream, or -1 with errno
+ */
+static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
+			    size_t total, int flags, struct sockaddr_in *from)
+{
+	bool nb = ps_nonblock(ps, flags);
+	bool waitall = (flags & MSG_WAITALL) && ps->type == SOCK_STREAM &&
+		       !(flags & MSG_PEEK) && !nb;
+	size_t got = 0;
+	ssize_t r;
+	int w;
+
+	if (total == 0 && ps->type == SOCK_STREAM)
+		return 0;
+	for (;;) {
+		r = ps_recv_once(ps, it, flags, from);
+		if (r > 0) {
+			got += r;
+			if (!waitall || got >= total)
+				break;
+			iter_advance(it, r);
+			continue;
+		}
+		if (r == 0 || r != -EAGAIN) {
+			if (got)
+				break;
+			if (r == 0)
+				return 0;
+			return ps_fail(-r);
+		}
+		if (nb) {
+			atomic_fetch_add(&ps->rd_epoch, 1);
+			return got ? (ssize_t)got : ps_fail(EAGAIN);
+		}
+		w = ps_wait_fd(ps, fd, POLLIN, ps->rcvtimeo_ms);
+		if (w == 1)
+			continue;
+		if (got)
+			break;
+		if (w == 0)
+			return ps_fail(EAGAIN);
+		if (w == -2)
+			return ps_fail(ECONNRESET);
+		return -1;
+	}
+	if (!(ps_state(ps) & POLLIN))
+		atomic_fetch_add(&ps->rd_epoch, 1);
+	return got;
+}
+
+/**
+ * ps_recvv() - receive on an Aether socket
+ * @ps:		socket
+ * @fd:		the program's fd
+ * @iov:	buffers
+ * @cnt:	parts
+ * @flags:	MSG_* flags
+ * @from:	source out (UDP), may be NULL
+ *
+ * Return: as recvmsg(2)
+ */
+static ssize_t ps_recvv(struct ps_sock *ps, int fd, const struct iovec *iov,
+			int cnt, int flags, struct sockaddr_in *from)
+{
+	struct ps_iter it;
+	ssize_t total, r;
+
+	total = iter_init(&it, iov, cnt);
+	if (total < 0)
+		return -1;
+	r = ps_recv_iter(ps, fd, &it, total, flags, from);
+	iter_done(&it);
+	return r;
+}
+
+/**
+ * ps_epipe() - report EPIPE, raising SIGPIPE unless MSG_NOSIGNAL
+ * @flags:	call flags
+ *
+ * Return: -1
+ */
+static ssize_t ps_epipe(int flags)
+{
+	if (!(flags & MSG_NOSIGNAL))
+		raise(SIGPIPE);
+	return ps_fail(EPIPE);
+}
+
+/**
+ * ps_send_once() - one non-blocking send
+ * @ps:		socket
+ * @it:		data
+ * @to:		destination (UDP), may be NULL
+ *
+ * Return: bytes or -errno
+ */
+static ssize_t ps_send_once(struct ps_sock *ps, struct ps_iter *it,
+			    const struct sockaddr_in *to)
+{
+	size_t total = 0, off = 0;
+	char *bounce;
+	ssize_t r;
+	int i;
+
+	if (ps->type == SOCK_STREAM || (!to && it->n != 1))
+		return aec_sendv(ps->aec, it->v, it->n, MSG_DONTWAIT, 0);
+	if (it->n == 1)
+		return aec_sendto(ps->aec, it->v[0].iov_base, it->v[0].iov_len,
+				  MSG_DONTWAIT, to, 0);
+	for (i = 0; i < it->n; i++)
+		total += it->v[i].iov_len;
+	if (total > PS_UDP_MAX)
+		return -EMSGSIZE;
+	bounce = malloc(total ? total : 1);
+	if (!bounce)
+		return -ENOMEM;
+	for (i = 0; i < it->n; i++) {
+		memcpy(bounce + off, it->v[i].iov_base, it->v[i].iov_len);
+		off += it->v[i].iov_len;
+	}
+	r = aec_sendto(ps->aec, bounce, total, MSG_DONTWAIT, to, 0);
+	free(bounce);
+	return r;
+}
+
+/**
+ * ps_sendv() - send on an Aether socket
+ * @ps:		socket
+ * @fd:		the program's fd
+ * @iov:	data
+ * @cnt:	parts
+ * @flags:	MSG_* flags
+ * @to:		destination (UDP), may be NULL
+ *
+ * Return: as sendmsg(2)
+ */
+static ssize_t ps_sendv(struct ps_sock *ps, int fd, const struct iovec *iov,
+			int cnt, int flags, const struct sockaddr_in *to)
+{
+	bool nb = ps_nonblock(ps, flags);
+	struct ps_iter it;
+	ssize_t total, r;
+	size_t sent = 0;
+	int w;
+
+	total = iter_init(&it, iov, cnt);
+	if (total < 0)
+		return -1;
+	for (;;) {
+		r = ps_send_once(ps, &it, to);
+		if (r >= 0) {
+			sent += r;
+			if (sent >= (size_t)total || ps->type != SOCK_STREAM)
+				break;
+			iter_advance(&it, r);
+			if (nb)
+				goto full;
+			continue;
+		}
+		if (r != -EAGAIN) {
+			if (sent)
+				break;
+			iter_done(&it);
+			if (r == -EPIPE)
+				return ps_epipe(flags);
+			return ps_fail(-r);
+		}
+full:
+		atomic_fetch_add(&ps->wr_epoch, 1);
+		if (nb) {
+			if (sent)
+				break;
+			iter_done(&it);
+			return ps_fail(EAGAIN);
+		}
+		w = ps_wait_fd(ps, fd, POLLOUT, ps->sndtimeo_ms);
+		if (w == 1)
+			continue;
+		if (sent)
+			break;
+		iter_done(&it);
+		if (w == 0)
+			return ps_fail(EAGAIN);
+		if (w == -2)
+			return ps_epipe(flags);
+		return -1;
+	}
+	iter_done(&it);
+	return sent;
+}
+
+/**
+ * ps_send() - send one buffer on an Aether socket (sendfile, write)
+ * @ps:		socket
+ * @fd:		the program's fd
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_* flags
+ *
+ * Return: as send(2)
+ */
+static ssize_t ps_send1(struct ps_sock *ps, int fd, const void *buf,
+			size_t len, int flags)
+{
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+
+	return ps_sendv(ps, fd, &v, 1, flags, NULL);
+}
+
+/**
+ * ps_recv1() - receive into one buffer
+ * @ps:		socket
+ * @fd:		the program's fd
+ * @buf:	buffer
+ * @len:	its size
+ * @flags:	MSG_* flags
+ * @from:	source out (UDP), may be NULL
+ *
+ * Return: as recv(2)
+ */
+static ssize_t ps_recv1(struct ps_sock *ps, int fd, void *buf, size_t len,
+			int flags, struct sockaddr_in *from)
+{
+	struct iovec v = { .iov_base = buf, .iov_len = len };
+
+	return ps_recvv(ps, fd, &v, 1, flags, from);
+}
+
+/**
+ * read() - interposed read(2)
+ * @fd:		fd
+ * @buf:	buffer
+ * @len:	its size
+ *
+ * Return: as read(2)
+ */
+ssize_t read(int fd, void *buf, size_t len)
+{
+	struct ps_sock *ps = ps_get(fd);
+
+	if (!ps)
+		return REAL(read)(fd, buf, len);
+	return ps_recv1(ps, fd, buf, len, 0, NULL);
+}
+
+/**
+ * write() - interposed write(2)
+ * @fd:		fd
+ * @buf:	data
+ * @len:	bytes
+ *
+ * Return: as write(2)
+ */
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	struct ps_sock *ps = ps_get(fd);
+
+	if (!ps)
+		return REAL(write)(fd, buf, len);
+	return ps_send1(ps, fd, buf, len, 0);
+}
+
+/**
+ * readv() - interposed readv(2)
+ * @fd:		fd
+ * @iov:	buffers
+ * @cnt:	parts
+ *
+ * Return: as readv(2)
+ */
+ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+	struct ps_sock *ps = ps_get(fd);
+
+	if (!ps)
+		return REAL(readv)(fd, iov, cnt);
+	return ps_recvv(ps, fd, iov, cnt, 0, NULL);
+}
+
+/**
+ * writev() - interposed writev(2)
+ * @fd:		fd
+ * @iov:	data
+ * @cnt:	parts
+ *
+ * Return: as writev(2)
+ */
+ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	struct ps_sock *ps = ps_get(fd);
+
+	if (!ps)
+		return REAL(writev)(fd, iov, cnt);
+	return ps_sendv(ps, fd, iov, cnt, 0, NULL);
+}
+
+/**
+ * recv() - interposed recv(2)
+ * @fd:		socket
+ * @buf:	buffer
+ * @len:	its size
+ * @flags:	MSG_*
+ *
+ * Return: as recv(2)
+ */
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	struct ps_sock *ps = ps_get(fd);
+
+	if (!ps)
+		return REAL(recv)(fd, buf, len, flags);
+	return ps_recv1(ps, fd, buf, len, flags, NULL);
+}
+
+/**
+ * send() - interposed send(2)
+ * @fd:		socket
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_*
+ *
+ * Return: as send(2)
+ */
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	struct ps_sock *ps = ps_get(fd);
+
+	if (!ps)
+		return REAL(send)(fd, buf, len, flags);
+	return ps_send1(ps, fd, buf, len, flags);
+}
+
+/**
+ * recvfrom() - interposed recvfrom(2)
+ * @fd:		socket
+ * @buf:	buffer
+ * @len:	its size
+ * @flags:	MSG_*
+ * @sa:		source out
+ * @salen:	its size in/out (TCP: set to 0, like Linux)
+ *
+ * Return: as recvfrom(2)
+ */
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+		 struct sockaddr *sa, socklen_t *salen)
+{
+	struct ps_sock *ps = ps_get(fd);
+	struct sockaddr_in from;
+	ssize_t r;
+
+	if (!ps)
+		return REAL(recvfrom)(fd, buf, len, flags, sa, salen);
+	memset(&from, 0, sizeof(from));
+	r = ps_recv1(ps, fd, buf, len, flags,
+		     ps->type == SOCK_DGRAM ? &from : NULL);
+	if (r >= 0 && sa && salen) {
+		if (ps->type == SOCK_DGRAM)
+			ps_addr_to_app(ps, &from, sa, salen);
+		else
+			*salen = 0;
+	}
+	return r;
+}
+
+/**
+ * sendto() - interposed sendto(2)
+ * @fd:		socket
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_*
+ * @sa:		destination (UDP; ignored by TCP as Linux does)
+ * @salen:	its length
+ *
+ * Return: as sendto(2)
+ */
+ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+	       const struct sockaddr *sa, socklen_t salen)
+{
+	struct ps_sock *ps = ps_get(fd);
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+	struct sockaddr_in to;
+	int r;
+
+	if (!ps)
+		return REAL(sendto)(fd, buf, len, flags, sa, salen);
+	if (!sa || ps->type == SOCK_STREAM)
+		return ps_sendv(ps, fd, &v, 1, flags, NULL);
+	r = ps_addr_from_app(ps, sa, salen, &to, false);
+	if (r)
+		return ps_fail(r);
+	return ps_sendv(ps, fd, &v, 1, flags, &to);
+}
+
+/**
+ * recvmsg() - interposed recvmsg(2)
+ * @fd:		socket
+ * @msg:	message
+ * @flags:	MSG_*
+ *
+ * Return: as recvmsg(2); no control messages are produced
+ */
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct ps_sock *ps = ps_get(fd);
+	struct sockaddr_in from;
+	ssize_t r;
+
+	if (!ps)
+		return REAL(recvmsg)(fd, msg, flags);
+	if (!msg)
+		return ps_fail(EFAULT);
+	memset(&from, 0, sizeof(from));
+	r = ps_recvv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags,
+		     ps->type == SOCK_DGRAM ? &from : NULL);
+	if (r < 0)
+		return r;
+	msg->msg_flags = 0;
+	msg->msg_controllen = 0;
+	if (ps->type == SOCK_DGRAM && msg->msg_name)
+		ps_addr_to_app(ps, &from, msg->msg_name, &msg->msg_namelen);
+	else
+		msg->msg_namelen = 0;
+	if (ps->type == SOCK_DGRAM && (size_t)r > 0) {
+		size_t cap = 0;
+		size_t i;
+
+		for (i = 0; i < msg->msg_iovlen; i++)
+			cap += msg->msg_iov[i].iov_len;
+		if ((size_t)r > cap)
+			msg->msg_flags |= MSG_TRUNC;
+	}
+	return r;
+}
+
+/**
+ * sendmsg() - interposed sendmsg(2)
+ * @fd:		socket
+ * @msg:	message (control messages are ignored)
+ * @flags:	MSG_*
+ *
+ * Return: as sendmsg(2)
+ */
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct ps_sock *ps = ps_get(fd);
+	struct sockaddr_in to;
+	int r;
+
+	if (!ps)
+		return REAL(sendmsg)(fd, msg, flags);
+	if (!msg)
+		return ps_fail(EFAULT);
+	if (!msg->msg_name || ps->type == SOCK_STREAM)
+		return ps_sendv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags,
+				NULL);
+	r = ps_addr_from_app(ps, msg->msg_name, msg->msg_namelen, &to, false);
+	if (r)
+		return ps_fail(r);
+	return ps_sendv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags, &to);
+}
+
+/**
+ * recvmmsg() - interposed recvmmsg(2): recvmsg in a loop
+ * @fd:		socket
+ * @vec:	messages
+ * @vlen:	how many
+ * @flags:	MSG_* (MSG_WAITFORONE)
+ * @timeout:	ignored beyond the first message, as Linux mostly does
+ *
+ * Return: messages received, or -1 with errno if none
+ */
+int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+	     struct timespec *timeout)
+{
+	struct ps_sock *ps = ps_get(fd);
+	unsigned int i;
+	ssize_t r;
+
+	if (!ps)
+		return REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
+	for (i = 0; i < vlen; i++) {
+		r = recvmsg(fd, &vec[i].msg_hdr, flags & ~MSG_WAITFORONE);
+		if (r < 0)
+			return i ? (int)i : -1;
+		vec[i].msg_len = r;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+	}
+	return i;
+}
+
+/**
+ * sendmmsg() - interposed sendmmsg(2): sendmsg in a loop
+ * @fd:		socket
+ * @vec:	messages
+ * @vlen:	how many
+ * @flags:	MSG_*
+ *
+ * Return: messages sent, or -1 with errno if none
+ */
+int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	struct ps_sock *ps = ps_get(fd);
+	unsigned int i;
+	ssize_t r;
+
+	if (!ps)
+		return REAL(sendmmsg)(fd, vec, vlen, flags);
+	for (i = 0; i < vlen; i++) {
+		r = sendmsg(fd, &vec[i].msg_hdr, flags);
+		if (r < 0)
+			return i ? (int)i : -1;
+		vec[i].msg_len = r;
+	}
+	return i;
+}
+
+/**
+ * ps_sendfile() - sendfile from a file to an Aether socket, through a buffer
+ * @ps:		socket
+ * @out:	socket fd
+ * @in:		file fd
+ * @off:	file offset in/out, NULL for the file position
+ * @count:	bytes
+ *
+ * Return: bytes sent or -1 with errno
+ */
+static ssize_t ps_sendfile(struct ps_sock *ps, int out, int in, off_t *off,
+			   size_t count)
+{
+	size_t chunk, done = 0;
+	ssize_t n, s;
+	char *buf;
+
+	buf = malloc(65536);
+	if (!buf)
+		return ps_fail(ENOMEM);
+	while (done < count) {
+		chunk = count - done < 65536 ? count - done : 65536;
+		if (off)
+			n = REAL(pread)(in, buf, chunk, *off);
+		else
+			n = REAL(read)(in, buf, chunk);
+		if (n <= 0) {
+			if (n < 0 && !done) {
+				free(buf);
+				return -1;
+			}
+			break;
+		}
+		s = ps_send1(ps, out, buf, n, 0);
+		if (s < 0) {
+			if (!off)
+				lseek(in, -n, SEEK_CUR);
+			if (done)
+				break;
+			free(buf);
+			return -1;
+		}
+		done += s;
+		if (off)
+			*off += s;
+		else if (s < n)
+			lseek(in, s - n, SEEK_CUR);
+		if (s < n)
+			break;
+	}
+	free(buf);
+	return done;
+}
+
+/**
+ * sendfile() - interposed sendfile(2)
+ * @out:	destination fd
+ * @in:		source fd
+ * @off:	offset in/out
+ * @count:	bytes
+ *
+ * Return: as sendfile(2)
+ */
+ssize_t sendfile(int out, int in, off_t *off, size_t count)
+{
+	struct ps_sock *ps = ps_get(out);
+
+	if (!ps || ps_get(in))
+		return REAL(sendfile)(out, in, off, count);
+	return ps_sendfile(ps, out, in, off, count);
+}
+
+/**
+ * sendfile64() - interposed sendfile64 (the same on 64-bit)
+ * @out:	destination fd
+ * @in:		source fd
+ * @off:	offset in/out
+ * @count:	bytes
+ *
+ * Return: as sendfile(2)
+ */
+ssize_t sendfile64(int out, int in, off_t *off, size_t count)
+{
+	struct ps_sock *ps = ps_get(out);
+
+	if (!ps || ps_get(in))
+		return REAL(sendfile64)(out, in, off, count);
+	return ps_sendfile(ps, out, in, off, count);
+}
+
+/**
+ * __read_chk() - fortified read
+ * @fd:		fd
+ * @buf:	buffer
+ * @len:	bytes wanted
+ * @buflen:	buffer size as the compiler knows it
+ *
+ * Return: as read(2)
+ */
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen);
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		abort();
+	return read(fd, buf, len);
+}
+
+/**
+ * __recv_chk() - fortified recv
+ * @fd:		socket
+ * @buf:	buffer
+ * @len:	bytes wanted
+ * @buflen:	buffer size as the compiler knows it
+ * @flags:	MSG_*
+ *
+ * Return: as recv(2)
+ */
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	if (len > buflen)
+		abort();
+	return recv(fd, buf, len, flags);
+}
+
+/**
+ * __recvfrom_chk() - fortified recvfrom
+ * @fd:		socket
+ * @buf:	buffer
+ * @len:	bytes wanted
+ * @buflen:	buffer size as the compiler knows it
+ * @flags:	MSG_*
+ * @sa:		source out
+ * @salen:	its size in/out
+ *
+ * Return: as recvfrom(2)
+ */
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
+		       int flags, struct sockaddr *sa, socklen_t *salen);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
+		       int flags, struct sockaddr *sa, socklen_t *salen)
+{
+	if (len > buflen)
+		abort();
+	return recvfrom(fd, buf, len, flags, sa, salen);
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: shim.h - libaether.so internals: real libc entry points, the per-process
+ * fd table, address mapping, readiness and blocking helpers
+ *
+ * Theory of operation. Every Aether socket is backed by a real kernel fd (an
+ * AF_UNIX SOCK_SEQPACKET connection to aetherd, see ipc/client.h), and the fd
+ * number the program holds IS that backing fd. So dup/fork/exec/close-on-exec
+ * are the kernel's; the shim only has to remember, per fd number, which
+ * struct ps_sock (one per open file description, refcounted across dup) the fd
+ * designates. A lookup in that table is the only cost a non-Aether fd pays.
+ *
+ * Data and state live in shared memory that ipc/client.c maps; readiness is
+ * read from it (aec_poll_state()), and a program that must sleep arms the
+ * want-notify flags, re-checks, and sleeps in the kernel on the backing fd,
+ * which aetherd makes readable with a NOTIFY message. Nothing spins.
+ *
+ * Only ipc/client.h is used to talk to the daemon; the message layout is not
+ * known here.
+ */
+#ifndef AE_SHIM_H
+#define AE_SHIM_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <time.h>
+
+struct aec_sock;
+struct msghdr;
+struct mmsghdr;
+
+/**
+ * struct ps_real - the next definitions (libc's) of everything interposed
+ */
+struct ps_real {
+	int (*socket)(int, int, int);
+	int (*socketpair)(int, int, int, int *);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*sendto)(int, const void *, size_t, int,
+			  const struct sockaddr *, socklen_t);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
+			    socklen_t *);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int,
+			struct timespec *);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*sendfile64)(int, int, off_t *, size_t);
+	int (*shutdown)(int, int);
+	int (*close)(int);
+	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);
+	int (*ioctl)(int, unsigned long, ...);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
+		     const sigset_t *);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *,
+		       const struct timespec *, const sigset_t *);
+	int (*epoll_create)(int);
+	int (*epoll_create1)(int);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*epoll_wait)(int, struct epoll_event *, int, int);
+	int (*epoll_pwait)(int, struct epoll_event *, int, int,
+			   const sigset_t *);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	pid_t (*fork)(void);
+	int (*execve)(const char *, char *const[], char *const[]);
+	ssize_t (*pread)(int, void *, size_t, off_t);
+	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+};
+
+extern struct ps_real ps_real;
+
+void ps_init(void);
+
+/* Make sure ps_real is filled, then name one of its members. */
+#define REAL(fn) (ps_init(), ps_real.fn)
+
+/**
+ * struct ps_sock - one Aether open file description, shared by dup'd fds
+ * @aec:	the IPC client socket (its backing fd is one of our fds)
+ * @refs:	fd table entries pointing here
+ * @domain:	AF_INET or AF_INET6 as the program asked
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @nonblock:	O_NONBLOCK as the program set it
+ * @v6only:	IPV6_V6ONLY (AF_INET6 only)
+ * @v6loop:	bound or connected to ::1 (reported back as ::1, not v4-mapped)
+ * @rcvtimeo_ms: SO_RCVTIMEO, -1 for none
+ * @sndtimeo_ms: SO_SNDTIMEO, -1 for none
+ * @rd_epoch:	bumped whenever a read found the socket drained (EPOLLET edges)
+ * @wr_epoch:	bumped whenever a write found the socket full
+ */
+struct ps_sock {
+	struct aec_sock *aec;
+	atomic_int refs;
+	int domain;
+	int type;
+	atomic_int nonblock;
+	int v6only;
+	int v6loop;
+	int rcvtimeo_ms;
+	int sndtimeo_ms;
+	atomic_uint rd_epoch;
+	atomic_uint wr_epoch;
+};
+
+/* fdtable.c */
+struct ps_sock *ps_get(int fd);
+void ps_install(int fd, struct ps_sock *ps);
+struct ps_sock *ps_forget(int fd);
+int ps_find_other(struct ps_sock *ps, int not_fd);
+void ps_put(struct ps_sock *ps);
+struct ps_sock *ps_new(struct aec_sock *aec, int domain, int type);
+void *ps_ep_get(int fd);
+void ps_ep_set(int fd, void *ep);
+
+/* log.c */
+extern int ps_debug;
+void ps_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ps_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ps_fail(int err);
+
+/* addr.c */
+int ps_addr_from_app(const struct ps_sock *ps, const struct sockaddr *sa,
+		     socklen_t len, struct sockaddr_in *out, bool for_bind);
+void ps_addr_to_app(const struct ps_sock *ps, const struct sockaddr_in *in,
+		    struct sockaddr *sa, socklen_t *len);
+
+/* wait.c */
+uint32_t ps_state(struct ps_sock *ps);
+int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms);
+int ps_ms_left(const struct timespec *deadline);
+void ps_deadline(struct timespec *deadline, int timeout_ms);
+
+/* poll.c */
+int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms,
+	    const sigset_t *mask);
+
+/* epoll.c */
+void ps_epoll_forget_fd(int fd);
+void ps_epoll_close(int epfd);
+
+
+#endif /* AE_SHIM_H */

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: sockopt.c - setsockopt/getsockopt for Aether sockets
+ *
+ * The shim keeps what only it uses or knows: SO_RCVTIMEO/SO_SNDTIMEO (it does
+ * the sleeping), SO_DOMAIN/SO_TYPE/SO_PROTOCOL (the daemon does not know the
+ * program asked for AF_INET6) and IPV6_V6ONLY. Everything else is the
+ * daemon's, with kernel-compatible level/name/value.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "client.h"
+#include "shim.h"
+
+/**
+ * put_int() - return an int option the way Linux does (truncated copy)
+ * @v:		value
+ * @val:	program's buffer
+ * @len:	its size in/out
+ *
+ * Return: 0 or -1 with errno
+ */
+static int put_int(int v, void *val, socklen_t *len)
+{
+	socklen_t n;
+
+	if (!len)
+		return ps_fail(EFAULT);
+	if ((int)*len < 0)
+		return ps_fail(EINVAL);
+	n = *len < sizeof(v) ? *len : sizeof(v);
+	if (n && !val)
+		return ps_fail(EFAULT);
+	memcpy(val, &v, n);
+	*len = n;
+	return 0;
+}
+
+/**
+ * put_timeo() - return SO_RCVTIMEO/SO_SNDTIMEO
+ * @ms:		timeout, -1 none
+ * @val:	program's buffer
+ * @len:	its size in/out
+ *
+ * Return: 0 or -1 with errno
+ */
+static int put_timeo(int ms, void *val, socklen_t *len)
+{
+	struct timeval tv = { 0 };
+	socklen_t n;
+
+	if (!len)
+		return ps_fail(EFAULT);
+	if ((int)*len < 0)
+		return ps_fail(EINVAL);
+	if (ms > 0) {
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+	}
+	n = *len < sizeof(tv) ? *len : sizeof(tv);
+	if (n && !val)
+		return ps_fail(EFAULT);
+	memcpy(val, &tv, n);
+	*len = n;
+	return 0;
+}
+
+/**
+ * get_timeo() - parse SO_RCVTIMEO/SO_SNDTIMEO
+ * @val:	struct timeval
+ * @len:	its size
+ * @ms:		out: milliseconds (rounded up), -1 for none
+ *
+ * Return: 0 or a positive errno (EINVAL short, EDOM bad usec)
+ */
+static int get_timeo(const void *val, socklen_t len, int *ms)
+{
+	struct timeval tv;
+	long long t;
+
+	if (len < sizeof(tv))
+		return EINVAL;
+	if (!val)
+		return EFAULT;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return EDOM;
+	if (tv.tv_sec < 0) {
+		*ms = 1;	/* Linux: a negative time is a zero-ish timeout */
+		return 0;
+	}
+	if (tv.tv_sec == 0 && tv.tv_usec == 0) {
+		*ms = -1;
+		return 0;
+	}
+	t = (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+	*ms = t > 0x7fffffff ? -1 : (int)t;
+	return 0;
+}
+
+/**
+ * setsockopt() - interposed setsockopt(2)
+ * @fd:		socket
+ * @level:	level
+ * @name:	option
+ * @val:	value
+ * @len:	its length
+ *
+ * Return: 0 or -1 with errno
+ */
+int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	struct ps_sock *ps = ps_get(fd);
+	int r, v;
+
+	if (!ps)
+		return REAL(setsockopt)(fd, level, name, val, len);
+	ps_log("setsockopt(%d, %d, %d, len %u)", fd, level, name, len);
+	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
+		r = get_timeo(val, len, name == SO_RCVTIMEO ? &ps->rcvtimeo_ms :
+							     &ps->sndtimeo_ms);
+		return r ? ps_fail(r) : 0;
+	}
+	if (level == IPPROTO_IPV6) {
+		if (ps->domain != AF_INET6)
+			return ps_fail(ENOPROTOOPT);
+		if (name == IPV6_V6ONLY) {
+			if (len < sizeof(int))
+				return ps_fail(EINVAL);
+			memcpy(&v, val, sizeof(v));
+			ps->v6only = !!v;
+		}
+		/* other IPv6 options have no effect on an IPv4 stack */
+		return 0;
+	}
+	r = aec_setsockopt(ps->aec, level, name, val, len);
+	return r < 0 ? ps_fail(-r) : 0;
+}
+
+/**
+ * getsockopt() - interposed getsockopt(2)
+ * @fd:		socket
+ * @level:	level
+ * @name:	option
+ * @val:	buffer
+ * @len:	its size in/out
+ *
+ * Return: 0 or -1 with errno
+ */
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	struct ps_sock *ps = ps_get(fd);
+	int r;
+
+	if (!ps)
+		return REAL(getsockopt)(fd, level, name, val, len);
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_RCVTIMEO:
+			return put_timeo(ps->rcvtimeo_ms, val, len);
+		case SO_SNDTIMEO:
+			return put_timeo(ps->sndtimeo_ms, val, len);
+		case SO_DOMAIN:
+			return put_int(ps->domain, val, len);
+		case SO_TYPE:
+			return put_int(ps->type, val, len);
+		case SO_PROTOCOL:
+			return put_int(ps->type == SOCK_STREAM ? IPPROTO_TCP :
+				       IPPROTO_UDP, val, len);
+		}
+	}
+	if (level == IPPROTO_IPV6) {
+		if (ps->domain != AF_INET6)
+			return ps_fail(EOPNOTSUPP);
+		if (name == IPV6_V6ONLY)
+			return put_int(ps->v6only, val, len);
+		return ps_fail(ENOPROTOOPT);
+	}
+	if (!len)
+		return ps_fail(EFAULT);
+	if ((int)*len < 0)
+		return ps_fail(EINVAL);
+	r = aec_getsockopt(ps->aec, level, name, val, len);
+	return r < 0 ? ps_fail(-r) : 0;
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: wait.c - readiness from shared memory and sleeping in the kernel
+ *
+ * The lost-wakeup rule of ipc-design.md: arm the want-notify flags, re-check
+ * the shared state, and only then sleep on the backing fd, which the daemon
+ * makes readable with a NOTIFY when the armed readiness appears. NOTIFYs are
+ * drained before every re-check.
+ *
+ * With no timeout the sleep is a blocking recv(MSG_PEEK) on the backing fd,
+ * so a signal handler installed with SA_RESTART restarts it exactly as it
+ * would restart the kernel's own blocking recv(); a signal without SA_RESTART
+ * gives EINTR. With a timeout (SO_RCVTIMEO/SO_SNDTIMEO) the sleep is poll(),
+ * and a signal gives EINTR whatever SA_RESTART says, which is again what
+ * Linux does for sockets with a timeout.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "client.h"
+#include "shim.h"
+
+/**
+ * ps_state() - current readiness of @ps (POLLIN/POLLOUT/POLLERR/POLLHUP/POLLRDHUP)
+ * @ps:	socket
+ *
+ * Return: poll mask
+ */
+uint32_t ps_state(struct ps_sock *ps)
+{
+	return aec_poll_state(ps->aec);
+}
+
+/**
+ * ps_deadline() - absolute CLOCK_MONOTONIC deadline @timeout_ms from now
+ * @deadline:	result
+ * @timeout_ms:	relative timeout, <0 for none
+ */
+void ps_deadline(struct timespec *deadline, int timeout_ms)
+{
+	if (timeout_ms < 0) {
+		deadline->tv_sec = -1;
+		deadline->tv_nsec = 0;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += timeout_ms / 1000;
+	deadline->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+}
+
+/**
+ * ps_ms_left() - milliseconds until @deadline, rounded up
+ * @deadline:	from ps_deadline()
+ *
+ * Return: -1 for no deadline, 0 when passed, else the time left
+ */
+int ps_ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	if (deadline->tv_sec < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	     (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+	if (ms <= 0)
+		return 0;
+	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+/**
+ * ps_sleep() - sleep on backing fd @fd until a message arrives
+ * @fd:		backing fd
+ * @timeout_ms:	<0 forever
+ *
+ * Return: 1 woken, 0 timed out, -1 with errno (EINTR), -2 the daemon is gone
+ */
+static int ps_sleep(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+	ssize_t n;
+	int r;
+
+	if (timeout_ms < 0) {
+		n = REAL(recv)(fd, &c, 1, MSG_PEEK);
+		if (n > 0)
+			return 1;
+		if (n == 0)
+			return -2;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return errno == EINTR ? -1 : -2;
+		/* backing fd is non-blocking in the kernel: sleep in poll */
+	}
+	r = REAL(poll)(&p, 1, timeout_ms);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return 0;
+	if ((p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
+		return -2;
+	return 1;
+}
+
+/**
+ * ps_wait() - sleep until @ps is ready for @events or the timeout expires
+ * @ps:		socket
+ * @fd:		the fd the program used (one of @ps's backing fds)
+ * @events:	POLLIN and/or POLLOUT
+ * @timeout_ms:	<0 forever
+ *
+ * Return: 1 ready (re-try the operation), 0 timed out, -1 with errno set
+ * (EINTR), -2 the daemon is gone
+ */
+int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
+{
+	struct timespec dl;
+	int r;
+
+	ps_deadline(&dl, timeout_ms);
+	for (;;) {
+		aec_drain(ps->aec);
+		if (aec_poll_state(ps->aec) & (events | POLLERR | POLLHUP))
+			return 1;
+		if (aec_arm(ps->aec, events) & (events | POLLERR | POLLHUP))
+			return 1;
+		r = ps_sleep(fd, ps_ms_left(&dl));
+		if (r != 1) {
+			if (r == -2)
+				errno = ECONNRESET;
+			return r;
+		}
+	}
+}
