@@ -1,0 +1,83 @@
+#!/bin/bash
+# aetherd --impair: the impairment link between aetherd's TAP and its stack.
+# Checks: ping through the issue's SPEC (loss, delay, jitter, reorder, dup,
+# corrupt) works with the delay visible in the RTT; the counters in aetherd's
+# stats dump show every impairment both ways; dir=out impairs only what the
+# stack sends; a bad SPEC is refused with one line naming the key.
+. "$(dirname "$0")/lib.sh"
+
+SPEC=${IMPAIR_SPEC:-loss=3%,delay=10ms,jitter=5ms,reorder=25%,dup=1%,corrupt=0.1%}
+
+# stop_aetherd: SIGTERM aetherd and wait (bounded) for it to exit
+stop_aetherd() {
+	local i
+	kill -TERM "$AETHERD_PID" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$AETHERD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$AETHERD_PID" 2>/dev/null && { kill -9 "$AETHERD_PID"; return 1; }
+	wait "$AETHERD_PID"
+}
+
+# stat LOG G.NAME: counter from the last stats dump in LOG (empty if none)
+stat() { awk -v k="$2" '$1 == k { v = $2 } END { print v }' "$1"; }
+gt0() { [ "${1:-0}" -gt 0 ]; }
+
+# --- a bad SPEC -----------------------------------------------------------
+timeout 5 "$B/aetherd" --tap nosuch0 --impair 'loss=3%,bogus=1' 2>"$WORK/err"; rc=$?
+check "bad --impair SPEC exits 2" [ $rc -eq 2 ]
+check "bad --impair SPEC: one line naming 'bogus'" \
+	eval '[ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -q "bogus" "$WORK/err"'
+
+# --- the issue's SPEC, both directions --------------------------------------
+log "SPEC: $SPEC"
+AETHERD_ARGS="--stats-on-exit --impair $SPEC"
+if ! lab_up; then
+	check "lab up with --impair: aetherd answers ping" false
+	finish; exit 1
+fi
+check "lab up with --impair: aetherd answers ping" true
+
+timeout 60 ip netns exec "$NS" ping -n -c 200 -i 0.02 -W 2 192.168.1.2 \
+	>"$WORK/ping.out" 2>&1
+recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WORK/ping.out")
+rtt=$(sed -n 's/^rtt min\/avg\/max\/mdev = \([0-9.]*\)\/\([0-9.]*\)\/\([0-9.]*\)\/.*/\1 \2 \3/p' \
+	"$WORK/ping.out")
+log "impaired ping: ${recv:-0}/200 replies, rtt min/avg/max ${rtt:-none} ms"
+check "ping through --impair: 170..199 of 200 replies (6% loss expected)" \
+	eval '[ "${recv:-0}" -ge 170 ] && [ "${recv:-0}" -le 199 ]'
+# each way: 0 ms (reorder, 25%) or 5..15 ms (delay 10 +- jitter 5): mean 7.5
+check "RTT shows the delay: avg 11..20 ms, max <= 35 ms" \
+	awk -v r="${rtt:-0 0 0}" 'BEGIN { split(r, a, " "); exit !(a[2] >= 11 && a[2] <= 20 && a[3] <= 35) }'
+
+check "aetherd exits 0 on SIGTERM" stop_aetherd
+L=$WORK/aetherd.log
+grep -E '^impair_(in|out)\.' "$L" | tr '\n' ' ' | sed 's/^/# /'; echo
+for d in in out; do
+	for c in submitted dropped reordered delivered; do
+		check "impair_$d.$c > 0" gt0 "$(stat "$L" "impair_$d.$c")"
+	done
+	p=$(stat "$L" "impair_$d.passed"); u=$(stat "$L" "impair_$d.duplicated")
+	v=$(stat "$L" "impair_$d.delivered"); q=$(stat "$L" "impair_$d.queued")
+	check "impair_$d: passed+duplicated = delivered+queued" \
+		[ $((${p:-0} + ${u:-0})) -eq $((${v:--1} + ${q:-0})) ]
+done
+
+# --- dir=out: only the stack's frames are impaired ----------------------------
+bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 --stats-on-exit \
+	--impair 'loss=100%,dir=out' >"$WORK/aetherd2.log" 2>&1
+AETHERD_PID=${PIDS[-1]}
+sleep 0.5
+n=$(timeout 20 ip netns exec "$NS" ping -n -q -c 5 -i 0.2 -W 1 192.168.1.2 |
+	sed -n 's/.* \([0-9]*\) received.*/\1/p')
+check "dir=out loss=100%: no reply reaches the kernel" [ "${n:-x}" = 0 ]
+check "dir=out aetherd exits 0" stop_aetherd
+L=$WORK/aetherd2.log
+check "dir=out: the stack answered (impair_out.dropped > 0)" \
+	gt0 "$(stat "$L" impair_out.dropped)"
+check "dir=out: nothing impaired inbound (no impair_in counters)" \
+	eval '! grep -q "^impair_in\." "$L"'
+
+log "not run: 16 MiB over TCP from a server on Aether (needs TCP and a server on the stack)"
+finish
