@@ -66,6 +66,8 @@ static void ps_resolve(void)
 	RESOLVE(dup3);
 	RESOLVE(fork);
 	RESOLVE(execve);
+	RESOLVE(execvp);
+	RESOLVE(execvpe);
 	RESOLVE(pread);
 	RESOLVE(pwrite);
 	if (!ps_real.fcntl64)

@@ -92,6 +92,8 @@ struct ps_real {
 	int (*dup3)(int, int, int);
 	pid_t (*fork)(void);
 	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execvp)(const char *, char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
 	ssize_t (*pread)(int, void *, size_t, off_t);
 	ssize_t (*pwrite)(int, const void *, size_t, off_t);
 };
