@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Send crafted frames to Aether on a TAP and report whether it answered.
+
+Run inside the lab namespace (the kernel side of aether0):
+
+    craft.py [--iface aether0] [--mac 02:ae:c0:a8:01:02] [--count 3] CASE
+
+Each CASE is an ICMP echo request (or a UDP datagram) made malformed in one
+way. The frames go out with sendp() on the interface; a sniffer started before
+the first frame watches for an answer from 192.168.1.2 for --wait seconds.
+Prints one line, "reply N" or "noreply", and exits 0 (a reply is not an error
+here: the caller decides what it expects).
+
+Cases:
+  good        a well-formed echo request (the control: it must get a reply)
+  bad_csum    IP header checksum wrong
+  truncated   the frame ends 10 bytes into the IP header
+  ihl_lt5     IHL = 4 (a 16-byte header, impossible)
+  len_beyond  IP total length 100 bytes more than the frame carries
+  bad_version IP version 6 in an IPv4 ethertype frame
+  wrong_mac   a unicast destination MAC that is not ours
+  udp_closed  UDP to a port nobody listens on (answer: port unreachable)
+"""
+import argparse
+import os
+import sys
+import time
+
+from scapy.all import (AsyncSniffer, Ether, ICMP, IP, UDP, Raw, conf,
+                       get_if_hwaddr, sendp)
+
+conf.verb = 0
+SRC = "192.168.1.1"
+DST = "192.168.1.2"
+
+
+def echo(ident, seq):
+    return IP(src=SRC, dst=DST) / ICMP(type=8, id=ident, seq=seq) / \
+        Raw(b"aether-conformance-" + bytes([seq % 256]) * 16)
+
+
+def build(case, ident, seq, ours, src_mac):
+    eth = Ether(src=src_mac, dst=ours, type=0x0800)
+    if case == "good":
+        return eth / echo(ident, seq)
+    if case == "bad_csum":
+        pkt = echo(ident, seq)
+        pkt = IP(bytes(pkt))  # computes the right checksum
+        pkt.chksum ^= 0x5555
+        return eth / pkt
+    if case == "truncated":
+        return eth / Raw(bytes(echo(ident, seq))[:10])
+    if case == "ihl_lt5":
+        raw = bytearray(bytes(echo(ident, seq)))
+        raw[0] = 0x44
+        return eth / Raw(fix_csum(raw))
+    if case == "len_beyond":
+        raw = bytearray(bytes(echo(ident, seq)))
+        tot = int.from_bytes(raw[2:4], "big") + 100
+        raw[2:4] = tot.to_bytes(2, "big")
+        return eth / Raw(fix_csum(raw))
+    if case == "bad_version":
+        raw = bytearray(bytes(echo(ident, seq)))
+        raw[0] = 0x65
+        return eth / Raw(fix_csum(raw))
+    if case == "wrong_mac":
+        return Ether(src=src_mac, dst="02:ae:00:00:00:99") / echo(ident, seq)
+    if case == "udp_closed":
+        return eth / IP(src=SRC, dst=DST) / \
+            UDP(sport=40000 + seq, dport=9) / Raw(b"anyone there?")
+    raise SystemExit("craft.py: unknown case " + case)
+
+
+def fix_csum(raw):
+    """Recompute the header checksum over the first 20 bytes (or IHL*4)."""
+    hl = max(20, (raw[0] & 0x0f) * 4)
+    raw[10:12] = b"\0\0"
+    s = 0
+    for i in range(0, hl, 2):
+        s += raw[i] << 8 | raw[i + 1]
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    raw[10:12] = (~s & 0xffff).to_bytes(2, "big")
+    return bytes(raw)
+
+
+def is_answer(case, ident):
+    def match(p):
+        if IP not in p or p[IP].src != DST:
+            return False
+        if case == "udp_closed":
+            return ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 3
+        return ICMP in p and p[ICMP].type == 0 and p[ICMP].id == ident
+    return match
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iface", default="aether0")
+    ap.add_argument("--mac", default="02:ae:c0:a8:01:02")
+    ap.add_argument("--count", type=int, default=3)
+    ap.add_argument("--wait", type=float, default=1.5)
+    ap.add_argument("case")
+    a = ap.parse_args()
+    ident = os.getpid() & 0xffff
+    src_mac = get_if_hwaddr(a.iface)
+    sn = AsyncSniffer(iface=a.iface, lfilter=is_answer(a.case, ident),
+                      store=True)
+    sn.start()
+    time.sleep(0.2)
+    for seq in range(1, a.count + 1):
+        sendp(build(a.case, ident, seq, a.mac, src_mac), iface=a.iface)
+    time.sleep(a.wait)
+    got = sn.stop()
+    print("reply %d" % len(got) if got else "noreply")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

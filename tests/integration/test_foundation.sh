@@ -1,0 +1,212 @@
+#!/bin/bash
+# Foundation: aetherd on a TAP answers ARP and ping (every size a kernel ping
+# sends, fragmented too), drops malformed frames and counts each in its named
+# counter, answers UDP to a closed port with port unreachable, writes a pcap
+# that tshark reads, and refuses bad setups with one clear line.
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3			# the system python has scapy
+CRAFT=$TOP/tests/conformance/craft.py
+MAC=02:ae:c0:a8:01:02			# aetherd's default for 192.168.1.2
+AETHERD_ARGS="--stats-on-exit"
+
+if ! lab_up; then
+	check "lab up: aetherd answers ping" false
+	finish; exit 1
+fi
+check "lab up: aetherd answers ping" true
+
+# --- ping ------------------------------------------------------------------
+
+# percentile P FILE: the P-th percentile of the sorted numbers in FILE
+percentile() {
+	local n
+	n=$(wc -l <"$2")
+	[ "$n" -gt 0 ] || { echo 999; return; }
+	sed -n "$(( (n * $1 + 99) / 100 ))p" "$2"
+}
+
+ping_flood() {
+	nsx ping -n -c 200 -i 0.01 -W 1 192.168.1.2 >"$WORK/ping.out" 2>&1
+	grep -q ' 200 received' "$WORK/ping.out"
+}
+check "ping -c 200 -i 0.01: every reply" ping_flood
+sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$WORK/ping.out" | sort -n >"$WORK/rtt"
+P50=$(percentile 50 "$WORK/rtt")
+P99=$(percentile 99 "$WORK/rtt")
+log "ping RTT over $(wc -l <"$WORK/rtt") replies: p50 $P50 ms, p99 $P99 ms"
+echo "ping p50 ${P50} ms p99 ${P99} ms"
+check "ping p50 RTT under 1 ms ($P50 ms)" awk "BEGIN { exit !($P50 < 1.0) }"
+
+big_ping() {
+	local size=$1 out
+	out=$(nsx ping -n -c 3 -s "$size" -W 2 192.168.1.2 2>&1)
+	echo "$out" | grep -q ' 3 received' &&
+		echo "$out" | grep -q "^$((size + 8)) bytes from 192.168.1.2"
+}
+check "ping -s 1472 (a full 1500-byte frame)" big_ping 1472
+reasm0=$(stat_of ip.reasm_oks)
+frag0=$(stat_of ip.frag_oks)
+check "ping -s 8000 (fragmented both ways)" big_ping 8000
+check "ip.reasm_oks counts the fragmented requests" \
+	[ $(( $(stat_of ip.reasm_oks) - reasm0 )) -ge 3 ]
+check "ip.frag_oks counts the fragmented replies" \
+	[ $(( $(stat_of ip.frag_oks) - frag0 )) -ge 3 ]
+
+# --- ARP ---------------------------------------------------------------------
+
+arping_ok() {
+	local out
+	out=$(nsx arping -c 3 -w 5 -I aether0 192.168.1.2 2>&1)
+	echo "$out" | grep -q 'Received 3 response' &&
+		echo "$out" | grep -qi "\[$MAC\]"
+}
+check "arping gets 3 replies with our MAC" arping_ok
+
+neigh_ok() {
+	nsx ip neigh flush dev aether0
+	nsx ping -n -c 1 -W 1 192.168.1.2 >/dev/null &&
+		nsx ip neigh show 192.168.1.2 dev aether0 | grep -qi "lladdr $MAC"
+}
+check "ip neigh in the namespace holds our MAC after resolution" neigh_ok
+
+# --- crafted frames ------------------------------------------------------------
+
+craft() { nsx "$PY" "$CRAFT" --mac "$MAC" "$@" 2>>"$WORK/craft.err"; }
+
+# expect_drop CASE COUNTER: 3 crafted frames get no reply and COUNTER rises by 3
+expect_drop() {
+	local before after out
+	before=$(stat_of "$2")
+	out=$(craft --count 3 "$1")
+	after=$(stat_of "$2")
+	log "$1: $out; $2 $before -> $after"
+	[ "$out" = noreply ] && [ "$before" -ge 0 ] &&
+		[ $((after - before)) -ge 3 ]
+}
+
+control_ok() {
+	local out
+	out=$(craft --count 3 good)
+	log "good: $out"
+	[ "$out" = "reply 3" ]
+}
+if [ -x "$PY" ] && "$PY" -c 'import scapy' 2>/dev/null; then
+	check "crafted well-formed echo gets 3 replies (control)" control_ok
+	check "bad IP checksum: no reply, ip.in_csum_errors" expect_drop bad_csum ip.in_csum_errors
+	check "truncated IP header: no reply, ip.in_truncated" expect_drop truncated ip.in_truncated
+	check "IHL < 5: no reply, ip.in_bad_ihl" expect_drop ihl_lt5 ip.in_bad_ihl
+	check "total length beyond the frame: no reply, ip.in_truncated" expect_drop len_beyond ip.in_truncated
+	check "IP version 6 in an IPv4 frame: no reply, ip.in_bad_version" expect_drop bad_version ip.in_bad_version
+	check "wrong destination MAC: no reply, eth.in_not_for_us" expect_drop wrong_mac eth.in_not_for_us
+	udp_unreach() {
+		local u0 out
+		u0=$(stat_of udp.no_ports)
+		out=$(craft --count 1 udp_closed)
+		log "udp_closed: $out"
+		[ "$out" = "reply 1" ] && [ $(( $(stat_of udp.no_ports) - u0 )) -ge 1 ]
+	}
+	check "UDP to a closed port (scapy): ICMP port unreachable, udp.no_ports" udp_unreach
+else
+	check "python3-scapy is installed (crafted-frame checks)" false
+fi
+[ -s "$WORK/craft.err" ] && sed 's/^/# craft: /' "$WORK/craft.err" | tail -5
+
+kernel_refused() {
+	nsx "$PY" - <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("192.168.1.2", 7))
+s.settimeout(2)
+s.send(b"echo?")
+try:
+    s.recv(100)
+except ConnectionRefusedError:
+    sys.exit(0)
+except socket.timeout:
+    print("timeout")
+sys.exit(1)
+EOF
+}
+check "UDP to a closed port (kernel socket): ECONNREFUSED" kernel_refused
+
+# --- the capture ----------------------------------------------------------------
+
+tcount() { tshark -r "$WORK/aether.pcap" -Y "$1" 2>/dev/null | grep -c .; }
+check "pcap: tshark shows our ARP reply (is-at $MAC)" \
+	[ "$(tcount "arp.opcode == 2 && arp.src.hw_mac == $MAC")" -ge 1 ]
+check "pcap: tshark shows the kernel's ARP request" \
+	[ "$(tcount "arp.opcode == 1 && arp.dst.proto_ipv4 == 192.168.1.2")" -ge 1 ]
+check "pcap: tshark shows >= 200 echo requests and replies" \
+	[ "$(tcount "icmp.type == 8 && ip.dst == 192.168.1.2")" -ge 200 -a \
+	  "$(tcount "icmp.type == 0 && ip.src == 192.168.1.2")" -ge 200 ]
+check "pcap: tshark shows our fragmented replies" \
+	[ "$(tcount "ip.src == 192.168.1.2 && ip.flags.mf == 1")" -ge 3 ]
+
+# --- refusals and one-line errors ---------------------------------------------------
+
+# refused CODE PATTERN CMD...: CMD exits with CODE and prints one line matching PATTERN
+refused() {
+	local code=$1 pat=$2 out rc
+	shift 2
+	[ "$1" = nsx ] && { shift; set -- ip netns exec "$NS" "$@"; }
+	out=$(timeout 5 "$@" 2>&1 </dev/null); rc=$?
+	log "exit $rc: $out"
+	[ "$rc" = "$code" ] && [ "$(echo "$out" | wc -l)" = 1 ] &&
+		echo "$out" | grep -Eq "$pat"
+}
+
+check "second aetherd on the same TAP: 'busy'" \
+	refused 1 'tap aether0 is busy' nsx "$B/aetherd" --tap aether0 --socket "$WORK/second.sock"
+ip -n "$NS" tuntap add mode tap name aether1
+check "second aetherd on the same socket: 'already running'" \
+	refused 1 'already running' nsx "$B/aetherd" --tap aether1 --addr 192.168.2.2/24
+for a in 300.1.1.1/24 192.168.1.2/33 192.168.1 192.168.1.0/24 224.0.0.1/24 192.168.1.2/24x; do
+	check "bad --addr $a: one clear line" refused 2 "bad address '$a'" "$B/aetherd" --addr "$a"
+done
+check "bad --mac (multicast): one clear line" refused 2 "bad MAC" "$B/aetherd" --mac 01:00:5e:00:00:01
+check "bad --gateway (off subnet): one clear line" refused 2 "bad gateway" "$B/aetherd" --gateway 10.0.0.1
+check "bad --tap name: one clear line" refused 1 "bad tap name" "$B/aetherd" --tap 'a/b'
+check "--help prints usage" sh -c "'$B/aetherd' --help | grep -q '^Usage: aetherd'"
+
+# Without CAP_NET_ADMIN (as a workstation user would run it): attach to a
+# persistent TAP we own; refuse a TAP someone else owns, or a missing one.
+NOCAP="setpriv --bounding-set -net_admin --inh-caps -all"
+ip -n "$NS" tuntap add mode tap name aeu0 user 0
+ip -n "$NS" tuntap add mode tap name aeu1 user 65534
+unpriv_attach() {
+	local rc
+	timeout 2 ip netns exec "$NS" $NOCAP "$B/aetherd" --tap aeu0 --addr 192.168.3.2/24 \
+		--socket "$WORK/u.sock" >"$WORK/u.log" 2>&1; rc=$?
+	log "exit $rc: $(head -1 "$WORK/u.log")"
+	[ $rc = 124 ] && grep -q 'on tap aeu0' "$WORK/u.log"
+}
+check "without CAP_NET_ADMIN: attaches to a TAP it owns" unpriv_attach
+check "without CAP_NET_ADMIN: someone else's TAP: 'no permission'" \
+	refused 1 'no permission to attach to tap aeu1' nsx $NOCAP "$B/aetherd" --tap aeu1 --socket "$WORK/u1.sock"
+check "without CAP_NET_ADMIN: missing TAP: 'does not exist'" \
+	refused 1 'tap aeu9 does not exist, and creating it needs CAP_NET_ADMIN' \
+	nsx $NOCAP "$B/aetherd" --tap aeu9 --socket "$WORK/u9.sock"
+persist_ok() {
+	timeout 2 ip netns exec "$NS" "$B/aetherd" --tap aep0 --persist --owner 65534 \
+		--addr 192.168.4.2/24 --socket "$WORK/p.sock" >"$WORK/p.log" 2>&1
+	[ $? = 124 ] && ip -n "$NS" -d link show aep0 | grep -Eq 'persist on.*user (nobody|65534)'
+}
+check "--persist --owner: the TAP stays, owned by that user" persist_ok
+
+# --- clean stop ---------------------------------------------------------------------
+
+stop_ok() {
+	local rc
+	kill -TERM "$AETHERD_PID" && wait "$AETHERD_PID"; rc=$?
+	log "aetherd exit $rc"
+	[ $rc = 0 ] && grep -q '^aetherd: stats end' "$WORK/aetherd.log" &&
+		tshark -r "$WORK/aether.pcap" >/dev/null 2>&1
+}
+check "SIGTERM: clean exit 0, counters printed, pcap complete" stop_ok
+log "counters at exit (non-zero):"
+n=$(grep -c '^aetherd: stats end ' "$WORK/aetherd.log")
+sed -n "/^aetherd: stats begin $n\$/,/^aetherd: stats end $n\$/p" "$WORK/aetherd.log" |
+	grep -v '^aetherd: ' | awk '$2 != 0' | sed 's/^/#   /'
+
+finish
