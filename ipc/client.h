@@ -44,11 +44,17 @@
  * @seq:	last request sequence number
  * @shm:	current shared memory header (NULL until attached)
  * @shm_len:	its mapping length
- * @dead:	the daemon went away or cut the socket off (-errno to report)
+ * @dead:	the daemon went away (POLLHUP/EOF on @fd)
  * @user:	free for the caller (the preload library's per-fd data)
+ * @rlock:	serialises readers (the rx ring has one consumer)
+ * @wlock:	serialises writers (the tx ring has one producer)
+ * @old_shm:	mappings replaced by a move, unmapped at close (other threads
+ *		may still be looking at them), @old_len their lengths
+ * @nold:	how many
  *
  * Fields other than @fd, @type and @user are the library's.
  */
+#define AEC_OLD_MAPS	4
 struct aec_sock {
 	int fd;
 	int type;
@@ -58,6 +64,10 @@ struct aec_sock {
 	size_t shm_len;
 	int dead;
 	void *user;
+	pthread_mutex_t rlock, wlock;
+	struct ae_shm_hdr *old_shm[AEC_OLD_MAPS];
+	size_t old_len[AEC_OLD_MAPS];
+	int nold;
 };
 
 /* Control path -------------------------------------------------------- */

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: shm.c - shared-memory layout checks and the byte ring
+ *
+ * Theory of operation: a socket's memory is one header page followed by the
+ * rx and tx rings (aether_ipc.h). Indices are free-running uint32 values; the
+ * used part of a ring is tail - head (mod 2^32) and must never exceed its
+ * size. The producer copies data in at tail and then publishes tail with a
+ * release store; the consumer reads tail with an acquire load, copies out and
+ * publishes head with a release store. Those two rules are the whole
+ * synchronisation; nothing here takes a lock.
+ *
+ * The daemon never uses a shim-written index before shm_check_rx_head() or
+ * shm_check_tx_tail() accepted it; the functions here that read indices clamp
+ * whatever they see to the ring's size, so even garbage cannot make them
+ * touch memory outside the ring.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "shm.h"
+
+/**
+ * shm_pow2() - is @v a non-zero power of two?
+ * @v:		value
+ *
+ * Return: true if so
+ */
+bool shm_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/**
+ * shm_layout_init() - write the read-only part of a header page
+ * @h:		header (zeroed by the caller)
+ * @map_size:	bytes of the whole mapping
+ * @rx_off:	rx ring offset, @rx_size bytes (0: no rings)
+ * @rx_size:	rx ring size
+ * @tx_off:	tx ring offset
+ * @tx_size:	tx ring size
+ *
+ * Return: 0, or -EINVAL if the layout would not pass shm_layout_check()
+ */
+int shm_layout_init(struct ae_shm_hdr *h, uint32_t map_size, uint32_t rx_off,
+		    uint32_t rx_size, uint32_t tx_off, uint32_t tx_size)
+{
+	h->magic = AE_SHM_MAGIC;
+	h->version = AE_IPC_VERSION;
+	h->map_size = map_size;
+	h->rx_off = rx_off;
+	h->rx_size = rx_size;
+	h->tx_off = tx_off;
+	h->tx_size = tx_size;
+	return shm_layout_check(h, map_size);
+}
+
+/**
+ * shm_ring_fits() - does a ring lie inside the mapping, after the header?
+ * @off:	offset
+ * @size:	size (0 is allowed: no ring)
+ * @map_len:	mapping length
+ *
+ * Return: true if it fits
+ */
+static bool shm_ring_fits(uint32_t off, uint32_t size, size_t map_len)
+{
+	if (!size)
+		return true;
+	if (!shm_pow2(size) || size > AE_SHM_MAX_RING)
+		return false;
+	if (off < AE_SHM_HDR_SIZE)
+		return false;
+	return (uint64_t)off + size <= map_len;
+}
+
+/**
+ * shm_layout_check() - validate a header page against the mapping
+ * @h:		header
+ * @map_len:	bytes actually mapped
+ *
+ * Return: 0, or -EINVAL (bad magic/version, rings outside, overlapping)
+ */
+int shm_layout_check(const struct ae_shm_hdr *h, size_t map_len)
+{
+	uint64_t rx_end, tx_end;
+
+	if (h->magic != AE_SHM_MAGIC || h->version != AE_IPC_VERSION)
+		return -EINVAL;
+	if (map_len < AE_SHM_HDR_SIZE || h->map_size > map_len)
+		return -EINVAL;
+	if (!!h->rx_size != !!h->tx_size)
+		return -EINVAL;
+	if (!shm_ring_fits(h->rx_off, h->rx_size, h->map_size) ||
+	    !shm_ring_fits(h->tx_off, h->tx_size, h->map_size))
+		return -EINVAL;
+	if (!h->rx_size)
+		return 0;
+	rx_end = (uint64_t)h->rx_off + h->rx_size;
+	tx_end = (uint64_t)h->tx_off + h->tx_size;
+	if (h->rx_off < tx_end && h->tx_off < rx_end)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * shm_check_rx_head() - validate a consumer index the shim published
+ * @old_head:	the last rx head the daemon accepted
+ * @tail:	the rx tail the daemon published
+ * @new_head:	what the shim wrote
+ * @n:		set to the bytes consumed (new_head - old_head)
+ *
+ * The head may only move forward, and not past the tail.
+ *
+ * Return: 0, or -EINVAL
+ */
+int shm_check_rx_head(uint32_t old_head, uint32_t tail, uint32_t new_head,
+		      uint32_t *n)
+{
+	uint32_t adv = new_head - old_head;
+
+	if (adv > tail - old_head)
+		return -EINVAL;
+	*n = adv;
+	return 0;
+}
+
+/**
+ * shm_check_tx_tail() - validate a producer index the shim published
+ * @old_tail:	the last tx tail the daemon accepted
+ * @head:	the tx head (acknowledged bytes) the daemon knows
+ * @size:	ring size
+ * @new_tail:	what the shim wrote
+ * @n:		set to the bytes committed (new_tail - old_tail)
+ *
+ * The tail may only move forward and the ring may not hold more than @size.
+ *
+ * Return: 0, or -EINVAL
+ */
+int shm_check_tx_tail(uint32_t old_tail, uint32_t head, uint32_t size,
+		      uint32_t new_tail, uint32_t *n)
+{
+	uint32_t used_old = old_tail - head;
+	uint32_t adv = new_tail - old_tail;
+
+	if (used_old > size || adv > size - used_old)
+		return -EINVAL;
+	*n = adv;
+	return 0;
+}
+
+/**
+ * ring_copy_in() - copy bytes into ring storage at a free-running index
+ * @mem:	storage
+ * @size:	its size, a power of two
+ * @idx:	index of the first byte
+ * @src:	data
+ * @len:	bytes, <= @size
+ */
+void ring_copy_in(uint8_t *mem, uint32_t size, uint32_t idx, const void *src,
+		  size_t len)
+{
+	uint32_t off = idx & (size - 1);
+	size_t first = size - off;
+
+	if (first > len)
+		first = len;
+	memcpy(mem + off, src, first);
+	if (len > first)
+		memcpy(mem, (const uint8_t *)src + first, len - first);
+}
+
+/**
+ * ring_copy_out() - copy bytes out of ring storage at a free-running index
+ * @mem:	storage
+ * @size:	its size, a power of two
+ * @idx:	index of the first byte
+ * @dst:	destination
+ * @len:	bytes, <= @size
+ */
+void ring_copy_out(const uint8_t *mem, uint32_t size, uint32_t idx, void *dst,
+		   size_t len)
+{
+	uint32_t off = idx & (size - 1);
+	size_t first = size - off;
+
+	if (first > len)
+		first = len;
+	memcpy(dst, mem + off, first);
+	if (len > first)
+		memcpy((uint8_t *)dst + first, mem, len - first);
+}
+
+/**
+ * spsc_used() - bytes in the ring, clamped to its size
+ * @r:		ring
+ *
+ * Return: tail - head, or @r->size if the indices are inconsistent
+ */
+uint32_t spsc_used(const struct ae_spsc *r)
+{
+	uint32_t used = shm_load(r->tail) - shm_load(r->head);
+
+	return used > r->size ? r->size : used;
+}
+
+/**
+ * spsc_free() - free bytes in the ring
+ * @r:		ring
+ *
+ * Return: size - used (0 if the indices are inconsistent)
+ */
+uint32_t spsc_free(const struct ae_spsc *r)
+{
+	return r->size - spsc_used(r);
+}
+
+/**
+ * spsc_writev() - producer: copy from an iovec into the ring, publish tail
+ * @r:		ring
+ * @iov:	source parts
+ * @iovcnt:	parts
+ * @skip:	bytes of @iov already sent (start after them)
+ * @max:	copy at most this many bytes
+ *
+ * Return: bytes copied (0 when full)
+ */
+size_t spsc_writev(const struct ae_spsc *r, const struct iovec *iov,
+		   int iovcnt, size_t skip, size_t max)
+{
+	uint32_t tail = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
+	uint32_t head = shm_load(r->head);
+	uint32_t used = tail - head;
+	size_t room, done = 0;
+	int i;
+
+	if (used > r->size)
+		return 0;
+	room = r->size - used;
+	if (room > max)
+		room = max;
+	for (i = 0; i < iovcnt && done < room; i++) {
+		size_t len = iov[i].iov_len, chunk;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		chunk = len - skip;
+		if (chunk > room - done)
+			chunk = room - done;
+		ring_copy_in(r->mem, r->size, tail + (uint32_t)done,
+			     (const uint8_t *)iov[i].iov_base + skip, chunk);
+		done += chunk;
+		skip = 0;
+	}
+	if (done)
+		shm_store(r->tail, tail + (uint32_t)done);
+	return done;
+}
+
+/**
+ * spsc_write() - producer: copy a buffer into the ring, publish tail
+ * @r:		ring
+ * @buf:	data
+ * @len:	bytes
+ *
+ * Return: bytes copied
+ */
+size_t spsc_write(const struct ae_spsc *r, const void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	return spsc_writev(r, &iov, 1, 0, len);
+}
+
+/**
+ * spsc_readv() - consumer: copy from the ring into an iovec, publish head
+ * @r:		ring
+ * @iov:	destination parts
+ * @iovcnt:	parts
+ * @skip:	bytes of @iov already filled (start after them)
+ * @max:	copy at most this many bytes
+ * @peek:	do not consume (head stays)
+ *
+ * Return: bytes copied (0 when empty)
+ */
+size_t spsc_readv(const struct ae_spsc *r, const struct iovec *iov,
+		  int iovcnt, size_t skip, size_t max, bool peek)
+{
+	uint32_t head = __atomic_load_n(r->head, __ATOMIC_RELAXED);
+	uint32_t tail = shm_load(r->tail);
+	uint32_t avail = tail - head;
+	size_t done = 0;
+	int i;
+
+	if (avail > r->size)
+		return 0;
+	if (avail > max)
+		avail = (uint32_t)max;
+	for (i = 0; i < iovcnt && done < avail; i++) {
+		size_t len = iov[i].iov_len, chunk;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		chunk = len - skip;
+		if (chunk > avail - done)
+			chunk = avail - done;
+		ring_copy_out(r->mem, r->size, head + (uint32_t)done,
+			      (uint8_t *)iov[i].iov_base + skip, chunk);
+		done += chunk;
+		skip = 0;
+	}
+	if (done && !peek)
+		shm_store(r->head, head + (uint32_t)done);
+	return done;
+}
+
+/**
+ * spsc_read() - consumer: copy into a buffer, publish head
+ * @r:		ring
+ * @buf:	destination
+ * @len:	its size
+ * @peek:	do not consume
+ *
+ * Return: bytes copied
+ */
+size_t spsc_read(const struct ae_spsc *r, void *buf, size_t len, bool peek)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	return spsc_readv(r, &iov, 1, 0, len, peek);
+}
