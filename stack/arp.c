@@ -33,6 +33,7 @@
 #define ARP_MAX_REQUESTS	3
 #define ARP_RETRY_MS		1000
 #define ARP_REACHABLE_MS	60000
+#define ARP_DEFEND_MS		10000
 #define ARP_LEN			28
 #define ARP_HRD_ETHER		1
 #define ARP_OP_REQUEST		1
@@ -84,6 +85,7 @@ struct arp_slot {
  * @slots:	queue storage, ARP_QUEUE_SLOTS of them
  * @free_slots:	stack of free slot indices, @nfree of them
  * @last:	index of the last entry found (fast path)
+ * @defended:	when we last defended our address
  */
 struct ae_arp {
 	struct arp_entry e[ARP_ENTRIES];
@@ -91,6 +93,7 @@ struct ae_arp {
 	int16_t free_slots[ARP_QUEUE_SLOTS];
 	int nfree;
 	int last;
+	uint64_t defended;
 };
 
 static const uint8_t arp_bcast[ETH_ALEN_] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -328,6 +331,22 @@ static bool arp_sender_ok(const struct ae_stack *s, const uint8_t *sha,
 }
 
 /**
+ * arp_defend() - answer a host claiming our address (RFC 5227 2.4 (b))
+ * @s:		stack
+ *
+ * One gratuitous ARP per ARP_DEFEND_MS, so two hosts cannot ping-pong.
+ */
+static void arp_defend(struct ae_stack *s)
+{
+	struct ae_arp *a = s->arp;
+
+	if (a->defended && s->now - a->defended < ARP_DEFEND_MS * NS_PER_MS)
+		return;
+	a->defended = s->now;
+	arp_announce(s);
+}
+
+/**
  * arp_input() - handle a received ARP packet (RFC 826 "Packet Reception")
  * @s:		stack
  * @p:		the Ethernet payload
@@ -360,6 +379,11 @@ void arp_input(struct ae_stack *s, const struct ae_pkt *p)
 		STAT_INC(s, arp, in_requests);
 	else
 		STAT_INC(s, arp, in_replies);
+	if (spa == s->cfg.addr) {
+		STAT_INC(s, arp, in_conflicts);
+		arp_defend(s);
+		return;
+	}
 
 	/* RFC 826: update the sender if we know it, whoever was asked. */
 	if (arp_sender_ok(s, b + 8, spa)) {

@@ -18,7 +18,8 @@
 #define AE_STATS_ARP(X) \
 	X(arp, in_requests) X(arp, in_replies) X(arp, out_requests) \
 	X(arp, out_replies) X(arp, in_malformed) X(arp, in_not_for_us) \
-	X(arp, queue_drops) X(arp, resolve_failed) X(arp, cache_full)
+	X(arp, queue_drops) X(arp, resolve_failed) X(arp, cache_full) \
+	X(arp, in_conflicts)
 
 #define AE_STATS_IP(X) \
 	X(ip, in_receives) X(ip, in_delivers) X(ip, out_requests) \
