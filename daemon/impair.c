@@ -643,7 +643,7 @@ static int parse_unit(const char *s, const struct unit *units, bool zero_ok,
 		return 0;
 	}
 	for (; units->name; units++) {
-		if (strcasecmp(rest, units->name))
+		if (strcasecmp(rest, units->name) != 0)
 			continue;
 		v *= units->mul;
 		if (v > max)
@@ -672,7 +672,7 @@ static int parse_uint(const char *s, uint64_t min, uint64_t max,
 	if (!(*s >= '0' && *s <= '9'))
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno || *end || v < min || v > max)
 		return -1;
 	*out = v;
@@ -775,12 +775,14 @@ static int parse_kv(const char *key, const char *val, struct impair_spec *spec,
 				  &spec->rate_bps);
 	if (!strcmp(key, "limit")) {
 		ret = parse_uint(val, 1, IMPAIR_LIMIT_MAX, &v);
-		spec->limit = (uint32_t)v;
+		if (!ret)
+			spec->limit = (uint32_t)v;
 		return ret;
 	}
 	if (!strcmp(key, "maxframe")) {
 		ret = parse_uint(val, IMPAIR_FRAME_MIN, IMPAIR_FRAME_MAX, &v);
-		spec->maxframe = (uint32_t)v;
+		if (!ret)
+			spec->maxframe = (uint32_t)v;
 		return ret;
 	}
 	if (!strcmp(key, "seed"))
