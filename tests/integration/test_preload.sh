@@ -1,0 +1,155 @@
+#!/bin/bash
+# libaether.so: unmodified programs on Aether through LD_PRELOAD. python3
+# http.server (dual-stack "::", poll selector, threads), busybox httpd (fork
+# per connection, dup2 onto 0/1) and nginx (epoll, accept4, sendfile, writev)
+# serve examples/www to curl on the kernel side of the lab, byte-identical;
+# sequential and parallel fetches; without a daemon, socket() fails with one
+# clear line on stderr. The apps run in an empty namespace of their own, so a
+# call the shim failed to take would find no network rather than the host's.
+. "$(dirname "$0")/lib.sh"
+
+SO=$B/libaether.so
+WWW=$TOP/examples/www
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin/python3)
+APPNS=${NS}app
+
+# app CMD...: run CMD on Aether (preloaded, in the app namespace)
+app() { ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" "$@"; }
+
+# fetch PORT PATH OUT: curl from the kernel side
+fetch() { nsx curl -s -f --max-time 10 -o "$3" "http://192.168.1.2:$1$2"; }
+
+# same PORT: hello.html fetched byte-identical
+same() { fetch "$1" /hello.html "$WORK/got.$1" && cmp -s "$WORK/got.$1" "$WWW/hello.html"; }
+
+# sequential PORT N: N fetches in a row, all identical
+sequential() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		same "$1" || { log "sequential fetch $i failed"; return 1; }
+	done
+}
+
+# parallel PORT N: N concurrent fetches, all identical
+parallel() {
+	local i pids=() bad=0
+	for ((i = 0; i < $2; i++)); do
+		nsx curl -s -f --max-time 15 -o "$WORK/par.$1.$i" \
+			"http://192.168.1.2:$1/hello.html" & pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || bad=1
+		cmp -s "$WORK/par.$1.$i" "$WWW/hello.html" || bad=1
+	done
+	return $bad
+}
+
+# status PORT PATH CODE: HTTP status of a request
+status() {
+	[ "$(nsx curl -s -o /dev/null --max-time 10 -w '%{http_code}' \
+		"http://192.168.1.2:$1$2")" = "$3" ]
+}
+
+# stop PID: stop one app we started
+stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }
+
+# --- no daemon ---------------------------------------------------------------
+no_daemon() {
+	local out
+	out=$(AETHER_SOCKET=$WORK/none.sock LD_PRELOAD=$SO "$PY" -c '
+import socket
+for i in range(3):
+    try:
+        socket.socket(socket.AF_INET6); print("created")
+    except OSError as e:
+        print("errno", e.errno)
+' 2>"$WORK/nodaemon.err")
+	[ "$out" = $'errno 100\nerrno 100\nerrno 100' ] || { log "got: $out"; return 1; }
+	[ "$(wc -l <"$WORK/nodaemon.err")" = 1 ] &&
+		grep -q 'cannot reach aetherd' "$WORK/nodaemon.err"
+}
+check "no daemon: socket() fails with ENETDOWN, one line on stderr" no_daemon
+
+# non-network programs are untouched by the preload (pipes, files, AF_UNIX)
+passthrough() {
+	[ "$(LD_PRELOAD=$SO "$PY" -c '
+import socket, os, select
+a, b = socket.socketpair(); a.send(b"x")
+r, w = os.pipe(); os.write(w, b"y")
+ep = select.epoll(); ep.register(r, select.EPOLLIN)
+print(b.recv(1).decode(), os.read(r, 1).decode(), len(ep.poll(1)))
+' 2>&1)" = "x y 1" ]
+}
+check "preloaded: AF_UNIX, pipes and epoll on pipes pass through" passthrough
+
+if ! lab_up || ! ns_add "$APPNS"; then
+	check "lab up" false
+	finish; exit 1
+fi
+
+# --- python3 -m http.server --------------------------------------------------
+bg app "$PY" -m http.server 80 --directory "$WWW"
+PYPID=${PIDS[-1]}
+if wait_for 15 same 80; then
+	check "python http.server: hello.html byte-identical" true
+	check "python http.server: 50 sequential fetches" sequential 80 50
+	check "python http.server: 20 parallel fetches" parallel 80 20
+	check "python http.server: directory listing names hello.html" \
+		bash -c "ip netns exec $NS curl -s --max-time 10 http://192.168.1.2/ | grep -q hello.html"
+	check "python http.server: 404 for a missing file" status 80 /nope.html 404
+else
+	check "python http.server: hello.html byte-identical" false
+fi
+stop "$PYPID"
+
+# --- busybox httpd -----------------------------------------------------------
+bg app busybox httpd -f -p 8080 -h "$WWW"
+BBPID=${PIDS[-1]}
+if wait_for 15 same 8080; then
+	check "busybox httpd: hello.html byte-identical" true
+	check "busybox httpd: 30 sequential fetches" sequential 8080 30
+	check "busybox httpd: 20 parallel fetches" parallel 8080 20
+	check "busybox httpd: 404 for a missing file" status 8080 /nope.html 404
+else
+	check "busybox httpd: hello.html byte-identical" false
+fi
+stop "$BBPID"
+
+# --- nginx -------------------------------------------------------------------
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<CONF
+user root;
+daemon off;
+worker_processes 2;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log info;
+events { worker_connections 256; }
+http {
+	access_log off;
+	sendfile on;
+	client_body_temp_path $WORK/nginx/body;
+	proxy_temp_path $WORK/nginx/proxy;
+	fastcgi_temp_path $WORK/nginx/fastcgi;
+	uwsgi_temp_path $WORK/nginx/uwsgi;
+	scgi_temp_path $WORK/nginx/scgi;
+	types { text/html html; }
+	server {
+		listen 8081;
+		root $WWW;
+	}
+}
+CONF
+bg app nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf"
+NGPID=${PIDS[-1]}
+if wait_for 15 same 8081; then
+	check "nginx: hello.html byte-identical" true
+	check "nginx: 50 sequential fetches" sequential 8081 50
+	check "nginx: 20 parallel fetches" parallel 8081 20
+	check "nginx: 404 for a missing file" status 8081 /nope.html 404
+else
+	check "nginx: hello.html byte-identical" false
+	log "nginx error.log:"; sed 's/^/# /' "$WORK/nginx/error.log" 2>/dev/null | tail -20
+fi
+stop "$NGPID"
+
+finish
