@@ -91,17 +91,27 @@ bg ip netns exec "$NB" timeout 280 python3 -m http.server 8080 --bind 10.9.0.2 \
 	--directory "$WORK/www" >"$WORK/http.log" 2>&1
 listening() { ip netns exec "$NB" ss -Hltn 'sport = :8080' | grep -q 8080; }
 check "http.server listening in $NB" wait_for 10 listening
-t0=$(date +%s.%N)
-timeout 200 ip netns exec "$NA" curl -sS --max-time 190 -o "$WORK/got" \
-	"http://10.9.0.2:8080/blob"; rc=$?
-t1=$(date +%s.%N)
-secs=$(echo "$t1 - $t0" | bc -l)
-log "kernel <-> kernel over aether-impair: $MIB MiB in $(printf '%.2f' "$secs") s" \
-	"($(printf '%.2f' "$(echo "$MIB * 8 / $secs" | bc -l)") Mbit/s), curl rc $rc"
-check "curl $MIB MiB through the impaired link" [ $rc -eq 0 ]
-sha_a=$(sha256sum <"$WORK/www/blob" | cut -d' ' -f1)
-sha_b=$(sha256sum <"$WORK/got" 2>/dev/null | cut -d' ' -f1)
-check "$MIB MiB arrives sha256-identical" [ "$sha_a" = "$sha_b" ]
+# fetch NAME: curl the blob from b to a, print the time, check it arrived
+# intact; sets SECS
+fetch() {
+	local t0 t1 rc sha_b
+	rm -f "$WORK/got"
+	t0=$(date +%s.%N)
+	timeout 200 ip netns exec "$NA" curl -sS --max-time 190 -o "$WORK/got" \
+		"http://10.9.0.2:8080/blob"; rc=$?
+	t1=$(date +%s.%N)
+	SECS=$(echo "$t1 - $t0" | bc -l)
+	log "kernel <-> kernel over aether-impair ($1): $MIB MiB in" \
+		"$(printf '%.2f' "$SECS") s ($(printf '%.2f' \
+		"$(echo "$MIB * 8 * 1.048576 / $SECS" | bc -l)") Mbit/s), curl rc $rc"
+	check "curl $MIB MiB through the $1 link" [ $rc -eq 0 ]
+	sha_b=$(sha256sum <"$WORK/got" 2>/dev/null | cut -d' ' -f1)
+	check "$MIB MiB through the $1 link arrives sha256-identical" \
+		[ "$SHA" = "$sha_b" ]
+}
+SHA=$(sha256sum <"$WORK/www/blob" | cut -d' ' -f1)
+fetch impaired
+IMPAIRED_SECS=$SECS
 
 check "relay exits 0 on SIGTERM" relay_down
 L=$WORK/relay1.log
@@ -126,6 +136,7 @@ for clean in "" "loss=0%"; do
 	n=$(ping_recv "$NA" 10.9.0.2 50 0.02)
 	log "clean '$clean' ping: ${n:-0}/50 replies"
 	check "clean '$clean' ping loses at most 1 of 50" ge "${n:-0}" 49
+	[ -z "$clean" ] && fetch clean
 	check "clean relay exits 0" relay_down
 	check "clean '$clean' link is not impaired" grep -q "a->b (out): not impaired" "$L"
 	ra=$(sed -n 's/.*: a .*: rx \([0-9]*\) tx \([0-9]*\) .*/\1/p' "$L")
@@ -133,6 +144,16 @@ for clean in "" "loss=0%"; do
 	check "clean '$clean': every frame read from a written to b ($ra/$tb)" \
 		same_nonzero "$ra" "$tb"
 done
+
+# --- a rate-limited bottleneck -------------------------------------------------
+L=$WORK/relay-rate.log
+check "relay rate=50mbit up" relay_up "rate=50mbit" "$L"
+fetch "rate=50mbit"
+# goodput is at most 1448/1514 of the link rate: 47.8 Mbit/s
+check "rate=50mbit: goodput 35..48 Mbit/s" \
+	awk -v s="$SECS" -v m="$MIB" 'BEGIN { g = m * 8.388608 / s; exit !(g >= 35 && g <= 48) }'
+check "rate=50mbit relay exits 0" relay_down
+while read -r line; do log "$line"; done <"$L"
 
 # --- one direction only -------------------------------------------------------
 L=$WORK/relay-dir.log
