@@ -470,7 +470,7 @@ static bool arp_is_bcast(const struct ae_stack *s, uint32_t ip)
 	if (s->cfg.prefix_len >= 31 || !s->cfg.prefix_len)
 		return false;
 	mask = 0xffffffffU << (32 - s->cfg.prefix_len);
-	return (h & mask) == (ntohl(s->cfg.addr) & mask) && (h | mask) == h;
+	return (h & mask) == (ntohl(s->cfg.addr) & mask) && (h | mask) == 0xffffffffU;
 }
 
 /**

@@ -165,7 +165,7 @@ static bool ipv4_is_bcast(const struct ae_stack *s, uint32_t addr)
 		return true;
 	if (s->cfg.prefix_len == 0 || s->cfg.prefix_len >= 31)
 		return false;
-	return (h & mask) == (ntohl(s->cfg.addr) & mask) && (h | mask) == h;
+	return (h & mask) == (ntohl(s->cfg.addr) & mask) && (h | mask) == 0xffffffffU;
 }
 
 /**
