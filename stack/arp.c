@@ -455,25 +455,6 @@ static void arp_mcast_mac(uint32_t ip, uint8_t *mac)
 }
 
 /**
- * arp_is_bcast() - is @ip a broadcast address on our link?
- * @s:		stack
- * @ip:		address, network order
- *
- * Return: true for 255.255.255.255 and our subnet's broadcast address
- */
-static bool arp_is_bcast(const struct ae_stack *s, uint32_t ip)
-{
-	uint32_t h = ntohl(ip), mask;
-
-	if (h == 0xffffffff)
-		return true;
-	if (s->cfg.prefix_len >= 31 || !s->cfg.prefix_len)
-		return false;
-	mask = 0xffffffffU << (32 - s->cfg.prefix_len);
-	return (h & mask) == (ntohl(s->cfg.addr) & mask) && (h | mask) == 0xffffffffU;
-}
-
-/**
  * arp_output() - send an IPv4 packet to @nexthop, resolving it if needed
  * @s:		stack
  * @nexthop:	next hop (network order): the destination or the gateway
@@ -488,7 +469,7 @@ int arp_output(struct ae_stack *s, uint32_t nexthop, const struct iovec *iov,
 	struct arp_entry *e;
 	uint8_t mac[ETH_ALEN_];
 
-	if (arp_is_bcast(s, nexthop))
+	if (ipv4_is_bcast(s, nexthop))
 		return eth_output(s, arp_bcast, ETH_P_IP_, iov, iovcnt);
 	if ((ntohl(nexthop) >> 28) == 14) {
 		arp_mcast_mac(nexthop, mac);

@@ -245,7 +245,8 @@ static bool icmp_may_answer(const struct ae_stack *s,
 
 	if (!stack_is_local(s, ip->dst))	/* broadcast, multicast */
 		return false;
-	if (!ip->src || h == 0xffffffff || (h >> 28) == 14 || (h >> 24) == 127)
+	if (!ip->src || ipv4_is_bcast(s, ip->src) || (h >> 28) == 14 ||
+	    (h >> 24) == 127)
 		return false;
 	if (!ip->hdr || ip->hdr_len < 20 || (ld16(ip->hdr + 6) & 0x1fff))
 		return false;	/* not the first fragment */

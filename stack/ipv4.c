@@ -157,7 +157,7 @@ static uint32_t ipv4_netmask(const struct ae_stack *s)
  *
  * Return: true if broadcast
  */
-static bool ipv4_is_bcast(const struct ae_stack *s, uint32_t addr)
+bool ipv4_is_bcast(const struct ae_stack *s, uint32_t addr)
 {
 	uint32_t h = ntohl(addr), mask = ipv4_netmask(s);
 

@@ -156,6 +156,7 @@ int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
 void ipv4_timer(struct ae_stack *s);
 uint64_t ipv4_next_timeout(const struct ae_stack *s);
 uint32_t ipv4_route_src(const struct ae_stack *s, uint32_t dst);
+bool ipv4_is_bcast(const struct ae_stack *s, uint32_t addr);
 
 /* icmp.c */
 int icmp_init(struct ae_stack *s);
