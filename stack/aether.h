@@ -172,4 +172,8 @@ typedef void (*ae_sock_visit_fn)(void *ctx, const struct ae_sock_info *info);
 void ae_stack_sockets_foreach(struct ae_stack *s, ae_sock_visit_fn fn, void *ctx);
 const char *ae_tcp_state_name(int state);
 
+/* Linux's struct tcp_info (<netinet/tcp.h>) for a TCP socket; 0 or -errno */
+struct tcp_info;
+int ae_tcp_info(const struct ae_sock *sk, struct tcp_info *ti);
+
 #endif /* AETHER_H */

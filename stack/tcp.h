@@ -60,34 +60,38 @@ enum tcp_state {
 #define SEQ_MIN(a, b)	(SEQ_LT(a, b) ? (a) : (b))
 #define SEQ_MAX(a, b)	(SEQ_GT(a, b) ? (a) : (b))
 
-/* Header flags */
+/* Header flags and option kinds (the values of <netinet/tcp.h>, which some
+ * of our files also include) */
+#ifndef TH_FIN
 #define TH_FIN	0x01
 #define TH_SYN	0x02
 #define TH_RST	0x04
 #define TH_PUSH	0x08
 #define TH_ACK	0x10
 #define TH_URG	0x20
-#define TH_ECE	0x40
-#define TH_CWR	0x80
+#endif
+#define TH_ECE_	0x40
+#define TH_CWR_	0x80
 
 #define TCP_HLEN	20
 #define TCP_MAXOLEN	40
 
-/* Option kinds */
-enum tcp_opt_kind {
-	TCPOPT_EOL = 0,
-	TCPOPT_NOP = 1,
-	TCPOPT_MAXSEG = 2,
-	TCPOPT_WINDOW = 3,
-	TCPOPT_SACK_PERMITTED = 4,
-	TCPOPT_SACK = 5,
-	TCPOPT_TIMESTAMP = 8,
-};
+#ifndef TCPOPT_EOL
+#define TCPOPT_EOL		0
+#define TCPOPT_NOP		1
+#define TCPOPT_MAXSEG		2
+#define TCPOPT_WINDOW		3
+#define TCPOPT_SACK_PERMITTED	4
+#define TCPOPT_SACK		5
+#define TCPOPT_TIMESTAMP	8
+#endif
 
 /* Protocol constants (Linux values where Linux has one) */
 #define TCP_DEFAULT_MSS		536
 #define TCP_MIN_MSS		88
+#ifndef TCP_MAX_WINSHIFT
 #define TCP_MAX_WINSHIFT	14
+#endif
 #define TCP_RTO_MIN_US		200000U
 #define TCP_RTO_MAX_US		120000000U
 #define TCP_RTO_INIT_US		1000000U
@@ -186,8 +190,12 @@ struct tcp_range {
 	uint32_t start, end;
 };
 
+#define TCP_INQ_SYN	1
+#define TCP_INQ_ACCEPT	2
+
 struct tcp_sock;
 TAILQ_HEAD(tcp_queue, tcp_sock);
+LIST_HEAD(tcp_list, tcp_sock);
 
 /**
  * struct tcp_sock - the TCB
@@ -202,13 +210,18 @@ struct tcp_sock {
 	uint32_t flags;
 
 	/* demultiplexing */
-	struct tcp_sock *hnext;		/* 4-tuple hash chain */
-	struct tcp_sock *bnext;		/* bind (port) hash chain */
-	bool hashed, bound, listening;
+	LIST_ENTRY(tcp_sock) hentry;	/* 4-tuple hash chain */
+	LIST_ENTRY(tcp_sock) bentry;	/* bind (port) hash chain */
+	LIST_ENTRY(tcp_sock) lentry;	/* listener hash chain */
+	bool hashed, bound, listed;
+	bool user_bound;		/* bind() by the owner (keeps the port) */
+	bool connect_bound;		/* port chosen by connect() */
+	bool was_connected;		/* reached ESTABLISHED once */
 
 	/* listeners: queues of children; children: their parent */
 	struct tcp_sock *parent;
 	TAILQ_ENTRY(tcp_sock) qentry;
+	uint8_t inq;			/* TCP_INQ_SYN / TCP_INQ_ACCEPT / 0 */
 	struct tcp_queue synq, acceptq;
 	uint32_t synq_len, acceptq_len, backlog;
 
@@ -239,6 +252,7 @@ struct tcp_sock {
 	uint8_t rxtshift;		/* consecutive retransmissions */
 	uint8_t persist_shift;
 	uint8_t keep_probes;
+	uint8_t probes_out;		/* unanswered window probes */
 	uint64_t last_rcv;		/* time of last segment received */
 	uint64_t first_rexmt;		/* user timeout starts here */
 
@@ -247,6 +261,7 @@ struct tcp_sock {
 	uint32_t rtt_seq;
 	uint64_t rtt_start;		/* 0 = not timing */
 	uint32_t ts_recent;
+	uint32_t last_ack_sent;
 	uint64_t ts_recent_age;
 	uint32_t ts_offset;
 
@@ -285,11 +300,13 @@ struct tcp_sock {
  * struct ae_tcp - the TCP module's state, one per stack
  */
 struct ae_tcp {
-	struct tcp_sock **hash;		/* connected TCBs by 4-tuple */
+	struct tcp_list *hash;		/* connected TCBs by 4-tuple */
 	uint32_t hash_mask;
 	uint32_t nhashed;
-	struct tcp_sock **bhash;	/* every bound TCB by local port */
+	struct tcp_list *bhash;		/* every bound TCB by local port */
 	uint32_t bhash_mask;
+	struct tcp_list *lhash;		/* listeners by local port */
+	uint32_t lhash_mask;
 	struct tcp_sock **heap;		/* timer heap, 1-based */
 	uint32_t heap_len, heap_cap;
 	uint8_t isn_key[16];		/* RFC 6528 secret */
@@ -302,6 +319,8 @@ struct ae_tcp {
 	uint64_t challenge_sec;		/* RFC 5961 rate limit window */
 	uint32_t challenge_cnt;
 	uint16_t port_hint;
+	uint32_t tw_iss;		/* ISN for a connection reusing TIME-WAIT */
+	bool tw_iss_set;
 };
 
 static inline struct tcp_sock *tcp_sk(struct ae_sock *sk)
@@ -321,6 +340,7 @@ static inline uint32_t ring_free(const struct ae_ring *r)
 
 /* tcp.c */
 struct tcp_sock *tcp_alloc(struct ae_stack *s);
+uint32_t tcp_buf_size(uint32_t v);
 int tcp_alloc_buffers(struct tcp_sock *tp);
 void tcp_set_state(struct tcp_sock *tp, enum tcp_state st);
 void tcp_notify(struct tcp_sock *tp, unsigned int ev);
@@ -355,6 +375,7 @@ void tcp_unbind(struct ae_stack *s, struct tcp_sock *tp);
 int tcp_pick_ephemeral(struct ae_stack *s, struct tcp_sock *tp, uint32_t raddr,
 		       uint16_t rport);
 int tcp_listen_check(struct ae_stack *s, struct tcp_sock *tp);
+void tcp_bind_inherit(struct ae_stack *s, struct tcp_sock *tp);
 
 /* tcp_isn.c */
 uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
@@ -374,6 +395,7 @@ size_t tcp_build_options(const struct tcp_sock *tp, uint8_t flags,
 
 /* tcp_input.c */
 void tcp_input_listen(struct tcp_sock *lp, struct tcp_seg *seg);
+uint8_t tcp_wscale_for(uint32_t size);
 
 /* tcp_output.c */
 int tcp_output(struct tcp_sock *tp);
@@ -398,8 +420,10 @@ void tcp_timer_keep_arm(struct tcp_sock *tp);
 void tcp_rtt_sample(struct tcp_sock *tp, uint32_t rtt_us);
 uint64_t tcp_rto_ns(const struct tcp_sock *tp);
 void tcp_heap_remove(struct ae_tcp *t, struct tcp_sock *tp);
+void tcp_enter_time_wait(struct tcp_sock *tp);
+void tcp_fin_wait_2_arm(struct tcp_sock *tp);
 
-/* tcp_cc.c */
+/* tcp_cc.c, tcp_sack.c */
 void tcp_cc_init(struct tcp_sock *tp);
 void tcp_cc_ack(struct tcp_sock *tp, uint32_t acked);
 void tcp_cc_loss(struct tcp_sock *tp);
@@ -408,6 +432,8 @@ void tcp_cc_idle_restart(struct tcp_sock *tp);
 void tcp_sack_update(struct tcp_sock *tp, const struct tcp_opts *o);
 bool tcp_sack_is_sacked(const struct tcp_sock *tp, uint32_t seq, uint32_t *end);
 uint32_t tcp_sack_bytes(const struct tcp_sock *tp);
+bool tcp_sack_next_hole(const struct tcp_sock *tp, uint32_t from,
+			uint32_t *hole, uint32_t *len);
 
 /* tcp_usrreq.c: the socket calls, called from sock.c */
 struct ae_sock *tcp_usr_socket(struct ae_stack *s, int *err);

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: tcp_options.c - parsing and building TCP options
+ *
+ * Theory of operation: the parser walks the option bytes with an index that
+ * strictly increases on every step and is checked against the option area
+ * before every read: a zero or one length, a length running past the header,
+ * or a truncated option ends parsing (counted by the caller as a bad option;
+ * what was parsed before it stands, like Linux). Known options with a wrong
+ * length are ignored; unknown options are skipped by their length. MSS,
+ * window scale and SACK-permitted count only on SYN segments (RFC 9293,
+ * RFC 7323 2.2, RFC 2018).
+ *
+ * The builder lays options out like Linux, 4-byte aligned with NOPs:
+ * SYN: MSS, SACK-permitted + timestamps, NOP + window scale; others:
+ * NOP NOP timestamps, NOP NOP SACK blocks (the out-of-order ranges we hold).
+ */
+#include <string.h>
+
+#include "tcp.h"
+
+/**
+ * parse_sack() - read SACK blocks
+ * @p:		option bytes after kind and length
+ * @olen:	whole option length
+ * @out:	parsed options (blocks appended)
+ */
+static void parse_sack(const uint8_t *p, uint8_t olen, struct tcp_opts *out)
+{
+	int n = (olen - 2) / 8, i;
+
+	if ((olen - 2) % 8 || n < 1 || n > 4)
+		return;
+	for (i = 0; i < n; i++) {
+		out->sack[i].start = ld32(p + i * 8);
+		out->sack[i].end = ld32(p + i * 8 + 4);
+	}
+	out->nsack = (uint8_t)n;
+}
+
+/**
+ * tcp_parse_options() - parse the option area of a segment
+ * @opt:	first option byte
+ * @len:	option area length (data offset * 4 - 20)
+ * @flags:	the segment's flags (some options only count on SYN)
+ * @out:	filled (zeroed first)
+ *
+ * Return: 0, or -1 when the area is malformed (parsing stopped there)
+ */
+int tcp_parse_options(const uint8_t *opt, size_t len, uint8_t flags,
+		      struct tcp_opts *out)
+{
+	bool syn = flags & TH_SYN;
+	size_t i = 0;
+	uint8_t kind, olen;
+
+	memset(out, 0, sizeof(*out));
+	while (i < len) {
+		kind = opt[i];
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return -1;		/* truncated: no length byte */
+		olen = opt[i + 1];
+		if (olen < 2 || olen > len - i)
+			return -1;		/* zero, one or overlong */
+		switch (kind) {
+		case TCPOPT_MAXSEG:
+			if (olen == 4 && syn) {
+				out->mss = ld16(opt + i + 2);
+				out->has_mss = true;
+			}
+			break;
+		case TCPOPT_WINDOW:
+			if (olen == 3 && syn) {
+				out->wscale = opt[i + 2];
+				if (out->wscale > TCP_MAX_WINSHIFT)
+					out->wscale = TCP_MAX_WINSHIFT;
+				out->has_ws = true;
+			}
+			break;
+		case TCPOPT_SACK_PERMITTED:
+			if (olen == 2 && syn)
+				out->sack_ok = true;
+			break;
+		case TCPOPT_TIMESTAMP:
+			if (olen == 10) {
+				out->has_ts = true;
+				out->ts_val = ld32(opt + i + 2);
+				out->ts_ecr = ld32(opt + i + 6);
+			}
+			break;
+		case TCPOPT_SACK:
+			if (!syn)
+				parse_sack(opt + i + 2, olen, out);
+			break;
+		default:
+			break;
+		}
+		i += olen;
+	}
+	return 0;
+}
+
+/**
+ * put_ts() - NOP NOP TIMESTAMP
+ * @tp:		TCB
+ * @b:		where
+ *
+ * Return: 12
+ */
+static size_t put_ts(const struct tcp_sock *tp, uint8_t *b)
+{
+	b[0] = TCPOPT_NOP;
+	b[1] = TCPOPT_NOP;
+	b[2] = TCPOPT_TIMESTAMP;
+	b[3] = 10;
+	st32(b + 4, tcp_ts_now(tp));
+	st32(b + 8, tp->ts_recent);
+	return 12;
+}
+
+/**
+ * build_syn() - options of a SYN or SYN-ACK
+ * @tp:		TCB (its TF_REQ_* or negotiated flags say what to offer)
+ * @b:		buffer of TCP_MAXOLEN bytes
+ *
+ * Return: bytes written (multiple of 4)
+ */
+static size_t build_syn(const struct tcp_sock *tp, uint8_t *b)
+{
+	bool synack = tp->state == TCPS_SYN_RECEIVED;
+	bool ws = synack ? tp->flags & TF_WSCALE : tp->flags & TF_REQ_WSCALE;
+	bool sack = synack ? tp->flags & TF_SACK : tp->flags & TF_REQ_SACK;
+	bool ts = synack ? tp->flags & TF_TS : tp->flags & TF_REQ_TS;
+	size_t n = 0;
+
+	b[n++] = TCPOPT_MAXSEG;
+	b[n++] = 4;
+	st16(b + n, tp->adv_mss);
+	n += 2;
+	if (sack && ts) {
+		b[n++] = TCPOPT_SACK_PERMITTED;
+		b[n++] = 2;
+		b[n++] = TCPOPT_TIMESTAMP;
+		b[n++] = 10;
+		st32(b + n, tcp_ts_now(tp));
+		st32(b + n + 4, synack ? tp->ts_recent : 0);
+		n += 8;
+	} else if (ts) {
+		n += put_ts(tp, b + n);
+		if (!synack)
+			st32(b + n - 4, 0);
+	} else if (sack) {
+		b[n++] = TCPOPT_NOP;
+		b[n++] = TCPOPT_NOP;
+		b[n++] = TCPOPT_SACK_PERMITTED;
+		b[n++] = 2;
+	}
+	if (ws) {
+		b[n++] = TCPOPT_NOP;
+		b[n++] = TCPOPT_WINDOW;
+		b[n++] = 3;
+		b[n++] = tp->rcv_wscale;
+	}
+	return n;
+}
+
+/**
+ * tcp_build_options() - options for an outgoing segment
+ * @tp:		TCB
+ * @flags:	the segment's flags
+ * @buf:	TCP_MAXOLEN bytes
+ *
+ * Return: option bytes (multiple of 4)
+ */
+size_t tcp_build_options(const struct tcp_sock *tp, uint8_t flags,
+			 uint8_t *buf)
+{
+	size_t n = 0;
+	int i, nb;
+
+	if (flags & TH_SYN)
+		return build_syn(tp, buf);
+	if (tp->flags & TF_TS)
+		n += put_ts(tp, buf);
+	if ((tp->flags & TF_SACK) && tp->nofo && !(flags & TH_RST)) {
+		nb = (int)((TCP_MAXOLEN - n - 4) / 8);
+		if (nb > tp->nofo)
+			nb = tp->nofo;
+		buf[n++] = TCPOPT_NOP;
+		buf[n++] = TCPOPT_NOP;
+		buf[n++] = TCPOPT_SACK;
+		buf[n++] = (uint8_t)(2 + nb * 8);
+		for (i = 0; i < nb; i++) {
+			st32(buf + n, tp->ofo[i].start);
+			st32(buf + n + 4, tp->ofo[i].end);
+			n += 8;
+		}
+	}
+	return n;
+}

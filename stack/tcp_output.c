@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: tcp_output.c - deciding what to send, and building segments
+ *
+ * Theory of operation: tcp_output() is called whenever something may have
+ * become sendable (the app queued data, an ACK opened the window or the
+ * congestion window, a timer fired, an ACK is owed). It loops: the next
+ * segment starts at SND.NXT and takes at most one MSS from the send ring,
+ * bounded by min(SND.WND, cwnd); Nagle (RFC 896) holds back a short segment
+ * while data is in flight unless TCP_NODELAY; sender-side silly window
+ * avoidance (RFC 9293 3.8.6.2.1) holds back a segment smaller than both MSS
+ * and half the largest window the peer offered; a FIN rides on the last
+ * data segment. Segments below SND.MAX are retransmissions; SACKed ranges
+ * are skipped. When data waits behind a zero window and nothing is in
+ * flight, the persist timer is armed.
+ *
+ * tcp_send_segment() builds the header and options in a small buffer and
+ * hands ipv4_output() the header plus one or two parts of the send ring
+ * (two when the range wraps): the payload is never copied.
+ */
+#include <string.h>
+#include <netinet/in.h>
+
+#include "tcp.h"
+
+/**
+ * tcp_flight() - bytes (and SYN/FIN) sent but not acknowledged
+ * @tp:		TCB
+ *
+ * Return: SND.MAX - SND.UNA
+ */
+uint32_t tcp_flight(const struct tcp_sock *tp)
+{
+	return tp->snd_max - tp->snd_una;
+}
+
+/**
+ * select_window() - the window to advertise, never shrinking (RFC 9293
+ * 3.8.6.2.2: a receiver offers more only in steps of min(MSS, buffer / 2))
+ * @tp:		TCB
+ *
+ * Return: window in bytes (before scaling)
+ */
+static uint32_t select_window(const struct tcp_sock *tp)
+{
+	uint32_t w = tcp_rcv_window(tp), cur = 0, step;
+	uint32_t scale = (tp->flags & TF_WSCALE) ? tp->rcv_wscale : 0;
+
+	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt))
+		cur = tp->rcv_adv - tp->rcv_nxt;
+	step = tp->rx.size / 2;
+	if (step > tp->adv_mss)
+		step = tp->adv_mss;
+	if (w <= cur || w - cur < step) {
+		/* keep the old right edge, rounded up to the scale unit */
+		w = (cur + (1u << scale) - 1) & ~((1u << scale) - 1);
+		if (w > (65535u << scale))
+			w = 65535u << scale;
+		return w;
+	}
+	return w & ~((1u << scale) - 1);
+}
+
+/**
+ * tcp_send_segment() - build and emit one segment
+ * @tp:		TCB
+ * @seq:	sequence number
+ * @len:	payload bytes, taken from the send ring at @seq
+ * @flags:	TH_* flags
+ *
+ * Return: what ipv4_output() returned
+ */
+int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
+		     uint8_t flags)
+{
+	struct ae_stack *s = tp->sk.stack;
+	uint8_t hdr[TCP_HLEN + TCP_MAXOLEN];
+	struct iovec iov[3];
+	uint32_t win, pos, first, sum, scale = 0;
+	size_t hlen;
+	int n = 1, ret;
+
+	hlen = TCP_HLEN + tcp_build_options(tp, flags, hdr + TCP_HLEN);
+	memcpy(hdr, &tp->sk.lport, 2);
+	memcpy(hdr + 2, &tp->sk.rport, 2);
+	st32(hdr + 4, seq);
+	st32(hdr + 8, (flags & TH_ACK) ? tp->rcv_nxt : 0);
+	hdr[12] = (uint8_t)((hlen / 4) << 4);
+	hdr[13] = flags;
+	if (flags & TH_RST) {
+		win = 0;
+	} else if (flags & TH_SYN) {
+		win = tcp_rcv_window(tp);
+		if (win > 65535)
+			win = 65535;
+	} else {
+		win = select_window(tp);
+		if (tp->flags & TF_WSCALE)
+			scale = tp->rcv_wscale;
+	}
+	st16(hdr + 14, (uint16_t)(win >> scale));
+	st16(hdr + 16, 0);
+	st16(hdr + 18, 0);
+	if (len) {
+		pos = (tp->tx.head + (seq - tcp_data_una(tp))) & (tp->tx.size - 1);
+		first = tp->tx.size - pos;
+		if (first > len)
+			first = len;
+		iov[n].iov_base = tp->tx.mem + pos;
+		iov[n++].iov_len = first;
+		if (first < len) {
+			iov[n].iov_base = tp->tx.mem;
+			iov[n++].iov_len = len - first;
+		}
+	}
+	sum = csum_pseudo(tp->sk.laddr, tp->sk.raddr, IPPROTO_TCP,
+			  (uint16_t)(hlen + len));
+	sum = csum_partial(hdr, hlen, sum);
+	sum = csum_iov(iov + 1, n - 1, sum);
+	st16(hdr + 16, csum_fold(sum));
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = hlen;
+	ret = ipv4_output(s, tp->sk.laddr, tp->sk.raddr, IPPROTO_TCP, 0, iov, n);
+	STAT_INC(s, tcp, out_segs);
+	if (flags & TH_RST)
+		STAT_INC(s, tcp, out_rsts);
+	tp->segs_out++;
+	tp->last_send = s->now;
+	if (flags & TH_ACK) {
+		if (SEQ_GT(tp->rcv_nxt + win, tp->rcv_adv))
+			tp->rcv_adv = tp->rcv_nxt + win;
+		tp->last_ack_sent = tp->rcv_nxt;
+		tp->flags &= ~(TF_ACKNOW | TF_DELACK);
+		tp->delack_segs = 0;
+		if (tp->timer[TT_DELACK] != AE_NEVER)
+			tcp_timer_clear(tp, TT_DELACK);
+	}
+	return ret;
+}
+
+/**
+ * tcp_respond() - emit a segment that belongs to no TCB (RST, mostly)
+ * @s:		stack
+ * @src:	our address
+ * @dst:	peer's address
+ * @sport:	our port (network order)
+ * @dport:	peer's port
+ * @seq:	sequence number
+ * @ack:	acknowledgment number
+ * @flags:	TH_*
+ */
+void tcp_respond(struct ae_stack *s, uint32_t src, uint32_t dst,
+		 uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		 uint8_t flags)
+{
+	uint8_t hdr[TCP_HLEN];
+	struct iovec iov = { .iov_base = hdr, .iov_len = TCP_HLEN };
+	uint32_t sum;
+
+	memset(hdr, 0, sizeof(hdr));
+	memcpy(hdr, &sport, 2);
+	memcpy(hdr + 2, &dport, 2);
+	st32(hdr + 4, seq);
+	st32(hdr + 8, (flags & TH_ACK) ? ack : 0);
+	hdr[12] = (TCP_HLEN / 4) << 4;
+	hdr[13] = flags;
+	sum = csum_pseudo(src, dst, IPPROTO_TCP, TCP_HLEN);
+	st16(hdr + 16, csum_fold(csum_partial(hdr, TCP_HLEN, sum)));
+	ipv4_output(s, src, dst, IPPROTO_TCP, 0, &iov, 1);
+	STAT_INC(s, tcp, out_segs);
+	if (flags & TH_RST)
+		STAT_INC(s, tcp, out_rsts);
+}
+
+/**
+ * tcp_respond_rst() - answer a segment that has no connection (RFC 9293
+ * 3.10.7.1): never to a RST; if it had an ACK, <SEQ=SEG.ACK><RST>, else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><RST,ACK>
+ * @s:		stack
+ * @seg:	the segment
+ */
+void tcp_respond_rst(struct ae_stack *s, const struct tcp_seg *seg)
+{
+	uint32_t len = seg->len;
+
+	if (seg->flags & TH_RST)
+		return;
+	if (seg->flags & TH_ACK) {
+		tcp_respond(s, seg->ip->dst, seg->ip->src, seg->dport,
+			    seg->sport, seg->ack, 0, TH_RST);
+		return;
+	}
+	if (seg->flags & TH_SYN)
+		len++;
+	if (seg->flags & TH_FIN)
+		len++;
+	tcp_respond(s, seg->ip->dst, seg->ip->src, seg->dport, seg->sport, 0,
+		    seg->seq + len, TH_RST | TH_ACK);
+}
+
+/**
+ * tcp_send_ack() - send a pure ACK now
+ * @tp:		TCB
+ */
+void tcp_send_ack(struct tcp_sock *tp)
+{
+	tcp_send_segment(tp, tp->snd_nxt, 0, TH_ACK);
+}
+
+/**
+ * tcp_send_rst() - reset the connection from our side (<SEQ=SND.NXT>)
+ * @tp:		TCB
+ */
+void tcp_send_rst(struct tcp_sock *tp)
+{
+	tcp_send_segment(tp, tp->snd_nxt, 0, TH_RST | TH_ACK);
+}
+
+/**
+ * tcp_send_challenge_ack() - RFC 5961 challenge ACK, globally rate-limited
+ * (section 7) to TCP_CHALLENGE_PER_S per second
+ * @tp:		TCB
+ */
+void tcp_send_challenge_ack(struct tcp_sock *tp)
+{
+	struct ae_stack *s = tp->sk.stack;
+	struct ae_tcp *t = s->tcp;
+	uint64_t sec = s->now / NS_PER_SEC;
+
+	if (sec != t->challenge_sec) {
+		t->challenge_sec = sec;
+		t->challenge_cnt = 0;
+	}
+	if (t->challenge_cnt >= TCP_CHALLENGE_PER_S)
+		return;
+	t->challenge_cnt++;
+	STAT_INC(s, tcp, challenge_acks);
+	tcp_send_ack(tp);
+}
+
+/**
+ * window_update_due() - has the window we could offer grown enough since
+ * the last advertisement to be worth a segment of its own?
+ * @tp:		TCB
+ *
+ * Return: true to send a window update
+ */
+static bool window_update_due(const struct tcp_sock *tp)
+{
+	uint32_t cur = 0, w;
+
+	if (!tp->rx.mem || TCPS_HAVERCVDFIN(tp->state) ||
+	    tp->state < TCPS_ESTABLISHED)
+		return false;
+	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt))
+		cur = tp->rcv_adv - tp->rcv_nxt;
+	w = select_window(tp);
+	if (w <= cur)
+		return false;
+	return w - cur >= 2u * tp->adv_mss || w - cur >= tp->rx.size / 2 ||
+	       cur < tp->adv_mss;
+}
+
+/**
+ * tcp_window_update() - after the app read: advertise the new window if
+ * that is worth a segment
+ * @tp:		TCB
+ */
+void tcp_window_update(struct tcp_sock *tp)
+{
+	if (window_update_due(tp)) {
+		tp->flags |= TF_ACKNOW;
+		tcp_output(tp);
+	}
+}
+
+/**
+ * output_syn() - send (or resend) our SYN or SYN-ACK
+ * @tp:		TCB in SYN-SENT or SYN-RECEIVED
+ */
+static void output_syn(struct tcp_sock *tp)
+{
+	struct ae_stack *s = tp->sk.stack;
+	uint8_t flags = TH_SYN;
+
+	if (tp->state == TCPS_SYN_RECEIVED)
+		flags |= TH_ACK;
+	if (tp->snd_max != tp->iss) {
+		STAT_INC(s, tcp, retrans_segs);
+		tp->total_retrans++;
+	} else if (!tp->rtt_start) {
+		tp->rtt_start = s->now;
+		tp->rtt_seq = tp->iss;
+	}
+	tcp_send_segment(tp, tp->iss, 0, flags);
+	tp->snd_nxt = tp->iss + 1;
+	tp->snd_max = tp->iss + 1;
+	if (tp->timer[TT_REXMT] == AE_NEVER)
+		tcp_timer_set(tp, TT_REXMT, s->now + tcp_rto_ns(tp));
+}
+
+/**
+ * persist_arm() - data waits behind a zero window: start probing
+ * @tp:		TCB
+ */
+static void persist_arm(struct tcp_sock *tp)
+{
+	uint64_t us = tp->rto;
+
+	if (tp->timer[TT_PERSIST] != AE_NEVER || tp->timer[TT_REXMT] != AE_NEVER)
+		return;
+	if (us < TCP_PERSIST_MIN_US)
+		us = TCP_PERSIST_MIN_US;
+	tp->persist_shift = 0;
+	tcp_timer_set(tp, TT_PERSIST, tp->sk.stack->now + us * 1000);
+}
+
+/**
+ * sack_clip() - skip a SACKed range at SND.NXT, or clip @len before one
+ * @tp:		TCB
+ * @len:	proposed length, reduced if a SACKed range starts inside
+ *
+ * Return: true when SND.NXT was moved past a SACKed range (retry)
+ */
+static bool sack_clip(struct tcp_sock *tp, uint32_t *len)
+{
+	uint32_t end;
+	int i;
+
+	if (!tp->nsacked || !SEQ_LT(tp->snd_nxt, tp->snd_max))
+		return false;
+	if (tcp_sack_is_sacked(tp, tp->snd_nxt, &end)) {
+		tp->snd_nxt = SEQ_MIN(end, tp->snd_max);
+		return true;
+	}
+	for (i = 0; i < tp->nsacked; i++) {
+		if (SEQ_GT(tp->sacked[i].start, tp->snd_nxt) &&
+		    SEQ_LT(tp->sacked[i].start, tp->snd_nxt + *len))
+			*len = tp->sacked[i].start - tp->snd_nxt;
+	}
+	return false;
+}
+
+/**
+ * want_send() - the send decision for a segment of @len bytes at SND.NXT
+ * @tp:		TCB
+ * @len:	payload
+ * @off:	offset of SND.NXT from the ring head
+ * @avail:	bytes in the ring
+ *
+ * Return: true to send data now
+ */
+static bool want_send(const struct tcp_sock *tp, uint32_t len, uint32_t off,
+		      uint32_t avail)
+{
+	if (!len)
+		return false;
+	if (len >= tp->mss)
+		return true;
+	if (SEQ_LT(tp->snd_nxt, tp->snd_max))
+		return true;		/* retransmission */
+	if (tp->flags & TF_FORCE_PROBE)
+		return true;
+	if (off + len == avail && !(tp->flags & TF_CORK) &&
+	    ((tp->flags & TF_NODELAY) || tp->snd_nxt == tp->snd_una))
+		return true;		/* Nagle allows it */
+	if (tp->max_sndwnd && len >= tp->max_sndwnd / 2)
+		return true;		/* sender SWS allows it */
+	return false;
+}
+
+/**
+ * tcp_output() - send whatever the windows, Nagle and the state allow
+ * @tp:		TCB
+ *
+ * Return: segments sent
+ */
+int tcp_output(struct tcp_sock *tp)
+{
+	struct ae_stack *s = tp->sk.stack;
+	uint32_t una, off, avail, wnd, len, fin_seq;
+	int sent = 0, guard = 4096;
+	bool send, fin;
+	uint8_t flags;
+
+	if (tp->state == TCPS_CLOSED || tp->state == TCPS_LISTEN ||
+	    (tp->flags & TF_DEAD))
+		return 0;
+	if (tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED) {
+		if (tp->snd_nxt == tp->iss) {
+			output_syn(tp);
+			return 1;
+		}
+		if ((tp->flags & TF_ACKNOW) && tp->state == TCPS_SYN_RECEIVED) {
+			tcp_send_ack(tp);
+			return 1;
+		}
+		return 0;
+	}
+	if (tp->snd_una == tp->snd_max && tp->last_send &&
+	    s->now - tp->last_send > tcp_rto_ns(tp))
+		tcp_cc_idle_restart(tp);
+	while (guard-- > 0) {
+		una = tcp_data_una(tp);
+		avail = tp->tx.mem ? ring_used(&tp->tx) : 0;
+		fin_seq = una + avail;
+		off = tp->snd_nxt - una;
+		if (SEQ_GT(tp->snd_nxt, fin_seq))
+			off = avail;	/* FIN already sent */
+		wnd = tp->snd_wnd < tp->cwnd ? tp->snd_wnd : tp->cwnd;
+		if ((tp->flags & TF_FORCE_PROBE) && !wnd)
+			wnd = 1;
+		len = 0;
+		if (wnd > off && avail > off) {
+			len = avail - off;
+			if (len > wnd - off)
+				len = wnd - off;
+		}
+		if (len > tp->mss)
+			len = tp->mss;
+		if (sack_clip(tp, &len))
+			continue;
+		flags = TH_ACK;
+		fin = (tp->flags & TF_SHUT_WR) && TCPS_SENTFIN(tp->state) &&
+		      tp->state != TCPS_FIN_WAIT_2 &&
+		      tp->state != TCPS_TIME_WAIT &&
+		      tp->snd_nxt + len == fin_seq;
+		send = want_send(tp, len, off, avail) || fin;
+		if (fin)
+			flags |= TH_FIN;
+		if (!send && !fin && !(tp->flags & TF_ACKNOW) &&
+		    !window_update_due(tp)) {
+			if (avail > off && tp->snd_wnd <= off)
+				persist_arm(tp);
+			break;
+		}
+		if (!send)
+			len = 0;
+		if (len && off + len == avail)
+			flags |= TH_PUSH;
+		if ((len || fin) && SEQ_LT(tp->snd_nxt, tp->snd_max)) {
+			STAT_INC(s, tcp, retrans_segs);
+			tp->total_retrans++;
+		} else if ((len || fin) && !tp->rtt_start) {
+			tp->rtt_start = s->now;
+			tp->rtt_seq = tp->snd_nxt;
+		}
+		tcp_send_segment(tp, tp->snd_nxt, len, flags);
+		sent++;
+		tp->bytes_sent += len;
+		tp->snd_nxt += len + (fin ? 1 : 0);
+		if (fin)
+			tp->flags |= TF_SENTFIN;
+		if (SEQ_GT(tp->snd_nxt, tp->snd_max))
+			tp->snd_max = tp->snd_nxt;
+		if ((len || fin) && tp->timer[TT_REXMT] == AE_NEVER) {
+			tcp_timer_clear(tp, TT_PERSIST);
+			tcp_timer_set(tp, TT_REXMT, s->now + tcp_rto_ns(tp));
+		}
+		if (!len && !fin)
+			break;
+		if (tp->flags & TF_FORCE_PROBE)
+			break;
+	}
+	return sent;
+}
