@@ -1,11 +1,553 @@
-/* SPDX-License-Identifier: MIT */
+// SPDX-License-Identifier: MIT
 /**
- * DOC: session.c - serving programs over the control socket (skeleton; the
- * IPC issue fills it in)
+ * DOC: session.c - serving programs over the control socket
+ *
+ * Theory of operation: session_init() listens on an AF_UNIX SOCK_SEQPACKET
+ * socket at d->socket_path (its directory is created 0755 if missing; the
+ * socket itself is 0666: any local user may use the stack, and what each may
+ * do is decided per connection from SO_PEERCRED: ports below 1024 need uid 0
+ * or an allow rule, and limits are per process). Every accepted connection is
+ * a &struct sconn registered with the loop; its datagrams are requests
+ * (session_ops.c). A connection's EOF is the last close of that backing fd
+ * anywhere: its socket is closed as the kernel would (session_sync.c).
+ *
+ * Nothing here blocks on a client: all fds are non-blocking; a response that
+ * meets a full socket buffer is parked and the connection stops being read
+ * until it is flushed (EPOLLOUT), so a client that never reads only stalls
+ * itself; NOTIFYs that meet EAGAIN are dropped (the state is in shm, and one
+ * NOTIFY is already queued to wake the client).
+ *
+ * The idle hook publishes every dirty connection's state; a timerfd sweeps all
+ * of them every AE_IPC_SWEEP_MS, catching index updates whose doorbell was
+ * suppressed and bounding every wake-up latency.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
 
-#include "aetherd.h"
+#include "proto.h"
+#include "session.h"
+#include "shm.h"
+
+#define SESS_READ_BATCH	32
+
+/**
+ * sess_srv() - the server state, created on first use
+ * @d:		daemon
+ *
+ * The stack allocates through session_mem_alloc() before session_init()
+ * runs, so the state (region table) exists from the first call.
+ *
+ * Return: the state, or NULL without memory
+ */
+struct session_srv *sess_srv(struct aetherd *d)
+{
+	struct session_srv *srv;
+	int i;
+
+	if (d->srv)
+		return d->srv;
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return NULL;
+	srv->buf = malloc(AE_IPC_MAX_MSG);
+	srv->out = malloc(AE_IPC_MAX_MSG + 512);
+	if (!srv->buf || !srv->out) {
+		free(srv->buf);
+		free(srv->out);
+		free(srv);
+		return NULL;
+	}
+	srv->d = d;
+	srv->lfd = -1;
+	srv->sweep_fd = -1;
+	srv->max_sockets = SESS_DEF_MAX_SOCKETS;
+	srv->max_mem = SESS_DEF_MAX_MEM;
+	LIST_INIT(&srv->conns);
+	LIST_INIT(&srv->clients);
+	TAILQ_INIT(&srv->dirty);
+	for (i = 0; i < SESS_REGION_BUCKETS; i++)
+		LIST_INIT(&srv->regions[i]);
+	d->srv = srv;
+	return srv;
+}
+
+/**
+ * sess_uid_may_bind_low() - may @uid bind a port below 1024?
+ * @srv:	server
+ * @uid:	client uid
+ *
+ * Return: true for uid 0 and for uids in d->allow_low_ports
+ */
+bool sess_uid_may_bind_low(const struct session_srv *srv, uid_t uid)
+{
+	const int *a = srv->d->allow_low_ports;
+	size_t i;
+
+	if (uid == 0)
+		return true;
+	for (i = 0; i < sizeof(srv->d->allow_low_ports) / sizeof(*a); i++) {
+		if (a[i] < 0)
+			break;
+		if ((uid_t)a[i] == uid)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * client_get() - the client record of a pid, created on first sight
+ * @srv:	server
+ * @pid:	pid
+ * @uid:	uid
+ *
+ * Return: client (a reference taken) or NULL
+ */
+static struct sclient *client_get(struct session_srv *srv, pid_t pid, uid_t uid)
+{
+	struct sclient *cl;
+
+	LIST_FOREACH(cl, &srv->clients, link)
+		if (cl->pid == pid && cl->uid == uid)
+			goto found;
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return NULL;
+	cl->pid = pid;
+	cl->uid = uid;
+	LIST_INSERT_HEAD(&srv->clients, cl, link);
+	SSTAT(srv, clients);
+found:
+	cl->refs++;
+	return cl;
+}
+
+/**
+ * client_put() - drop a reference to a client record
+ * @cl:		client
+ */
+static void client_put(struct sclient *cl)
+{
+	if (--cl->refs)
+		return;
+	LIST_REMOVE(cl, link);
+	free(cl);
+}
+
+/**
+ * sess_conn_mark() - queue a connection for publishing in the idle hook
+ * @c:		connection
+ */
+void sess_conn_mark(struct sconn *c)
+{
+	if (!c || (c->flags & SC_DIRTY))
+		return;
+	c->flags |= SC_DIRTY;
+	TAILQ_INSERT_TAIL(&c->srv->dirty, c, dirty);
+}
+
+/**
+ * conn_free() - close a connection: socket, memory, fd, accounting
+ * @c:		connection
+ */
+static void conn_free(struct sconn *c)
+{
+	struct session_srv *srv = c->srv;
+	int i;
+
+	sess_close_sock(c);
+	sess_conn_drop_region(c);
+	if (c->flags & SC_COUNTED)
+		c->cl->nsocks--;
+	if (c->flags & SC_DIRTY)
+		TAILQ_REMOVE(&srv->dirty, c, dirty);
+	for (i = 0; i < c->pend_nfds; i++)
+		close(c->pend_fds[i]);
+	free(c->pend);
+	ae_loop_del(srv->d->loop, c->fd);
+	close(c->fd);
+	LIST_REMOVE(c, link);
+	srv->nconns--;
+	SSTAT(srv, conns_closed);
+	client_put(c->cl);
+	free(c);
+}
+
+/**
+ * send_msg() - one non-blocking sendmsg with optional fds
+ * @fd:		connection fd
+ * @buf:	message, @len bytes
+ * @len:	size
+ * @fds:	fds to pass, @nfds
+ * @nfds:	count (<= 2)
+ *
+ * Return: 0, or -errno (-EAGAIN)
+ */
+static int send_msg(int fd, const void *buf, size_t len, const int *fds,
+		    int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (nfds) {
+		memset(&cm, 0, sizeof(cm));
+		m.msg_control = cm.buf;
+		m.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	if (sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+/**
+ * park() - keep a response that met EAGAIN until the fd drains
+ * @c:		connection
+ * @len:	response bytes in srv->out
+ * @fds:	fds to pass, @nfds
+ * @nfds:	count
+ */
+static void park(struct sconn *c, size_t len, const int *fds, int nfds)
+{
+	int i;
+
+	c->pend = malloc(len);
+	if (!c->pend) {
+		sess_cutoff(c, ENOMEM);
+		return;
+	}
+	memcpy(c->pend, c->srv->out, len);
+	c->pend_len = len;
+	c->pend_nfds = 0;
+	for (i = 0; i < nfds; i++) {
+		int d = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+
+		if (d >= 0)
+			c->pend_fds[c->pend_nfds++] = d;
+	}
+	c->flags |= SC_BLOCKED;
+	SSTAT(c->srv, resp_deferred);
+	ae_loop_mod(c->srv->d->loop, c->fd, EPOLLOUT);
+}
+
+/**
+ * sess_reply() - answer a request (publishing the socket's state first)
+ * @c:		connection
+ * @req:	the request
+ * @result:	>= 0 or -errno
+ * @p:		fixed payload, @plen bytes
+ * @plen:	size
+ * @v:		variable payload, @vlen bytes
+ * @vlen:	size
+ * @fds:	fds to pass, @nfds
+ * @nfds:	count (<= 2)
+ *
+ * Return: 0, or -errno (the connection is gone or parked)
+ */
+int sess_reply(struct sconn *c, const struct ae_ipc_hdr *req, int32_t result,
+	       const void *p, size_t plen, const void *v, size_t vlen,
+	       const int *fds, int nfds)
+{
+	struct session_srv *srv = c->srv;
+	struct ae_ipc_hdr h;
+	size_t len = sizeof(h) + plen + vlen;
+	int ret;
+
+	if (len > AE_IPC_MAX_MSG)
+		return -EMSGSIZE;
+	if (c->sk)
+		sess_publish(c);
+	ipc_hdr_init(&h, req->type, (uint32_t)len, req->seq, result);
+	memcpy(srv->out, &h, sizeof(h));
+	if (plen)
+		memcpy(srv->out + sizeof(h), p, plen);
+	if (vlen)
+		memcpy(srv->out + sizeof(h) + plen, v, vlen);
+	ret = send_msg(c->fd, srv->out, len, fds, nfds);
+	if (ret == -EAGAIN)
+		park(c, len, fds, nfds);
+	return ret;
+}
+
+/**
+ * sess_notify() - wake the client (a NOTIFY datagram); dropped on EAGAIN
+ * @c:		connection
+ */
+void sess_notify(struct sconn *c)
+{
+	struct ae_ipc_hdr h;
+
+	ipc_hdr_init(&h, AE_MSG_NOTIFY, sizeof(h), 0, 0);
+	if (send(c->fd, &h, sizeof(h), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		SSTAT(c->srv, notifies_dropped);
+	else
+		SSTAT(c->srv, notifies);
+}
+
+/**
+ * flush_parked() - try to send the parked response again
+ * @c:		connection
+ *
+ * Return: 0 sent (reading resumes), -EAGAIN still full, other -errno
+ */
+static int flush_parked(struct sconn *c)
+{
+	int ret = send_msg(c->fd, c->pend, c->pend_len, c->pend_fds,
+			   c->pend_nfds);
+	int i;
+
+	if (ret == -EAGAIN)
+		return ret;
+	for (i = 0; i < c->pend_nfds; i++)
+		close(c->pend_fds[i]);
+	c->pend_nfds = 0;
+	free(c->pend);
+	c->pend = NULL;
+	c->flags &= ~SC_BLOCKED;
+	ae_loop_mod(c->srv->d->loop, c->fd, EPOLLIN);
+	return ret;
+}
+
+/**
+ * drop_fds() - close descriptors a client tried to pass (never accepted)
+ * @c:		connection
+ * @m:		received message
+ */
+static void drop_fds(struct sconn *c, struct msghdr *m)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+		size_t n, i;
+		int fd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+		SSTAT(c->srv, fds_rejected);
+	}
+}
+
+/**
+ * conn_io() - a connection's fd is readable (or writable when parked)
+ * @ctx:	connection
+ * @events:	epoll events
+ */
+static void conn_io(void *ctx, uint32_t events)
+{
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct sconn *c = ctx;
+	struct session_srv *srv = c->srv;
+	int i;
+
+	if ((c->flags & SC_BLOCKED) && flush_parked(c) == -EAGAIN) {
+		if (events & (EPOLLHUP | EPOLLERR))
+			conn_free(c);
+		return;
+	}
+	for (i = 0; i < SESS_READ_BATCH && !(c->flags & SC_BLOCKED); i++) {
+		struct iovec iov = { srv->buf, AE_IPC_MAX_MSG };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cm.buf,
+				    .msg_controllen = sizeof(cm.buf) };
+		ssize_t n = recvmsg(c->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			conn_free(c);
+			return;
+		}
+		if (m.msg_controllen)
+			drop_fds(c, &m);
+		if (m.msg_flags & MSG_TRUNC)
+			n = AE_IPC_MAX_MSG + 1;	/* fails the size check */
+		sess_dispatch(c, srv->buf, (size_t)n);
+	}
+}
+
+/**
+ * sess_conn_new() - register a connection with the loop
+ * @srv:	server
+ * @fd:		its fd (non-blocking)
+ * @cl:		client (a reference is taken)
+ *
+ * Return: connection or NULL
+ */
+struct sconn *sess_conn_new(struct session_srv *srv, int fd,
+			    struct sclient *cl)
+{
+	struct sconn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->srv = srv;
+	c->fd = fd;
+	c->cl = cl;
+	if (ae_loop_add(srv->d->loop, fd, EPOLLIN, conn_io, c)) {
+		free(c);
+		return NULL;
+	}
+	cl->refs++;
+	LIST_INSERT_HEAD(&srv->conns, c, link);
+	srv->nconns++;
+	SSTAT(srv, conns_opened);
+	return c;
+}
+
+/**
+ * listener_io() - accept every pending control connection
+ * @ctx:	server
+ * @events:	epoll events
+ */
+static void listener_io(void *ctx, uint32_t events)
+{
+	struct session_srv *srv = ctx;
+	struct ucred uc;
+	socklen_t len;
+	struct sclient *cl;
+	int i, fd;
+
+	(void)events;
+	for (i = 0; i < 256; i++) {
+		fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		len = sizeof(uc);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len)) {
+			close(fd);
+			continue;
+		}
+		cl = client_get(srv, uc.pid, uc.uid);
+		if (!cl) {
+			close(fd);
+			continue;
+		}
+		if (!sess_conn_new(srv, fd, cl))
+			close(fd);
+		client_put(cl);
+	}
+}
+
+/**
+ * idle_publish() - the idle hook: publish every dirty connection
+ * @ctx:	server
+ */
+static void idle_publish(void *ctx)
+{
+	struct session_srv *srv = ctx;
+	struct sconn *c;
+	uint32_t budget = 4 * srv->nconns + 64;
+
+	while ((c = TAILQ_FIRST(&srv->dirty)) && budget--) {
+		TAILQ_REMOVE(&srv->dirty, c, dirty);
+		c->flags &= ~SC_DIRTY;
+		sess_publish(c);
+	}
+}
+
+/**
+ * sweep_io() - periodic: pull and publish every socket
+ * @ctx:	server
+ * @events:	epoll events
+ */
+static void sweep_io(void *ctx, uint32_t events)
+{
+	struct session_srv *srv = ctx;
+	struct sconn *c, *next;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(srv->sweep_fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	for (c = LIST_FIRST(&srv->conns); c; c = next) {
+		next = LIST_NEXT(c, link);
+		if (!c->sk)
+			continue;
+		if (!sess_pull(c))
+			sess_conn_mark(c);
+	}
+}
+
+/**
+ * listen_on() - bind and listen on the control socket path
+ * @srv:	server
+ * @path:	socket path
+ *
+ * Return: the fd or -errno
+ */
+static int listen_on(struct session_srv *srv, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[sizeof(sun.sun_path)];
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	strcpy(dir, path);
+	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
+		return -errno;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    chmod(path, 0666) || listen(fd, 4096)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	strcpy(srv->path, path);
+	return fd;
+}
+
+/**
+ * start_sweep() - the periodic sweep timer
+ * @srv:	server
+ *
+ * Return: 0 or -errno
+ */
+static int start_sweep(struct session_srv *srv)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, AE_IPC_SWEEP_MS * 1000000L },
+		.it_value = { 0, AE_IPC_SWEEP_MS * 1000000L },
+	};
+
+	srv->sweep_fd = timerfd_create(CLOCK_MONOTONIC,
+				       TFD_NONBLOCK | TFD_CLOEXEC);
+	if (srv->sweep_fd < 0)
+		return -errno;
+	if (timerfd_settime(srv->sweep_fd, 0, &its, NULL))
+		return -errno;
+	return ae_loop_add(srv->d->loop, srv->sweep_fd, EPOLLIN, sweep_io, srv);
+}
 
 /**
  * session_init() - start serving clients on d->socket_path
@@ -15,41 +557,54 @@
  */
 int session_init(struct aetherd *d)
 {
-	(void)d;
+	struct session_srv *srv = sess_srv(d);
+	const char *path = d->socket_path ? d->socket_path : AE_IPC_DEFAULT_PATH;
+	int ret;
+
+	if (!srv)
+		return -ENOMEM;
+	ret = listen_on(srv, path);
+	if (ret < 0)
+		return ret;
+	srv->lfd = ret;
+	ret = ae_loop_add(d->loop, srv->lfd, EPOLLIN, listener_io, srv);
+	if (!ret)
+		ret = start_sweep(srv);
+	if (!ret)
+		ret = ae_loop_add_idle(d->loop, idle_publish, srv);
+	if (ret) {
+		session_fini(d);
+		return ret;
+	}
 	return 0;
 }
 
 /**
  * session_fini() - close every client and remove the socket file
  * @d:	the daemon
+ *
+ * Sockets are closed as if their clients had closed them (FIN, or RST with
+ * unread data). The region table stays: the stack, destroyed after this,
+ * frees its ring memory through session_mem_free().
  */
 void session_fini(struct aetherd *d)
 {
-	(void)d;
-}
+	struct session_srv *srv = d->srv;
+	struct sconn *c;
 
-/**
- * session_mem_alloc() - socket buffer memory for the stack
- * @ctx:	the daemon
- * @len:	bytes
- *
- * Return: memory, or NULL
- */
-void *session_mem_alloc(void *ctx, size_t len)
-{
-	(void)ctx;
-	return malloc(len);
-}
-
-/**
- * session_mem_free() - release memory from session_mem_alloc()
- * @ctx:	the daemon
- * @mem:	the memory
- * @len:	its length
- */
-void session_mem_free(void *ctx, void *mem, size_t len)
-{
-	(void)ctx;
-	(void)len;
-	free(mem);
+	if (!srv)
+		return;
+	while ((c = LIST_FIRST(&srv->conns)))
+		conn_free(c);
+	if (srv->lfd >= 0) {
+		ae_loop_del(d->loop, srv->lfd);
+		close(srv->lfd);
+		srv->lfd = -1;
+		unlink(srv->path);
+	}
+	if (srv->sweep_fd >= 0) {
+		ae_loop_del(d->loop, srv->sweep_fd);
+		close(srv->sweep_fd);
+		srv->sweep_fd = -1;
+	}
 }

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: session.h - internals of the client side (session*.c)
+ *
+ * A &struct sconn is one connection on the control socket: one backing fd of
+ * some program. Once it sent AE_MSG_SOCKET (or came out of an accept) it owns
+ * one stack socket and one &struct shm_region, the memfd both sides map.
+ * Connections of one process (by SO_PEERCRED pid) share a &struct sclient,
+ * which carries that process's limits accounting.
+ */
+#ifndef AE_SESSION_H
+#define AE_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "aether_ipc.h"
+#include "aetherd.h"
+
+#define SESS_REGION_BUCKETS	1024
+#define SESS_DEF_MAX_SOCKETS	16384
+#define SESS_DEF_MAX_MEM	(4ULL << 30)
+
+/* ipc counters, reported by `aether stats` in group "ipc" */
+#define SESS_STATS(X) \
+	X(clients) X(conns_opened) X(conns_closed) X(requests) X(bad_msgs) \
+	X(closed_garbage) X(doorbells) X(notifies) X(notifies_dropped) \
+	X(cutoffs) X(resp_deferred) X(fds_rejected) X(emfile) X(enobufs) \
+	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves)
+
+/**
+ * struct sess_stats - one counter per name in SESS_STATS
+ */
+struct sess_stats {
+#define SESS_STAT_FIELD(n) uint64_t n;
+	SESS_STATS(SESS_STAT_FIELD)
+#undef SESS_STAT_FIELD
+};
+
+struct sconn;
+
+/**
+ * struct shm_region - one memfd mapping: header page (+ rings)
+ * @base:	daemon's mapping; the header page is at @base
+ * @map_len:	bytes mapped
+ * @memfd:	the memfd, sent to clients
+ * @rings:	allocated for the stack (ring memory at base + page)
+ * @owner:	the connection using it, or NULL
+ * @charged:	bytes charged to @owner's client
+ * @hlink:	hash chain (rings only)
+ */
+struct shm_region {
+	uint8_t *base;
+	size_t map_len;
+	int memfd;
+	bool rings;
+	struct sconn *owner;
+	uint64_t charged;
+	LIST_ENTRY(shm_region) hlink;
+};
+
+/**
+ * struct sclient - one client process (SO_PEERCRED)
+ * @pid:	its pid
+ * @uid:	its uid
+ * @refs:	connections referring to it
+ * @nsocks:	sockets it holds
+ * @mem:	ring bytes it holds
+ * @link:	in the server's list
+ */
+struct sclient {
+	pid_t pid;
+	uid_t uid;
+	uint32_t refs;
+	uint32_t nsocks;
+	uint64_t mem;
+	LIST_ENTRY(sclient) link;
+};
+
+/* sconn flags */
+enum {
+	SC_DIRTY	= 1 << 0,	/* on the dirty list */
+	SC_DEAD		= 1 << 1,	/* cut off: every request -ECONNRESET */
+	SC_CONNECTING	= 1 << 2,
+	SC_CONNECTED	= 1 << 3,
+	SC_LISTEN	= 1 << 4,
+	SC_WRSHUT	= 1 << 5,
+	SC_RDSHUT	= 1 << 6,
+	SC_LINGER0	= 1 << 7,
+	SC_OUT_SEEN	= 1 << 8,	/* the stack reported OUT once */
+	SC_BLOCKED	= 1 << 9,	/* a response waits for EPOLLOUT */
+	SC_COUNTED	= 1 << 10,	/* counted in cl->nsocks */
+};
+
+/**
+ * struct sconn - one connection on the control socket
+ * @srv:	server
+ * @fd:		daemon end
+ * @cl:		owning client process
+ * @sk:		stack socket, NULL until SOCKET (or after a cut-off)
+ * @type:	SOCK_STREAM / SOCK_DGRAM
+ * @flags:	SC_*
+ * @reg:	current shared memory
+ * @hdr:	its header page (reg->base)
+ * @rcvtimeo, @sndtimeo: stored SO_RCVTIMEO / SO_SNDTIMEO (struct timeval)
+ * @pend:	a response that met EAGAIN, @pend_len bytes, @pend_fds
+ * @pend_len:	its length
+ * @pend_fds:	fds to pass with it, @pend_nfds
+ * @pend_nfds:	count
+ * @dirty:	dirty list link
+ * @link:	all connections
+ */
+struct sconn {
+	struct session_srv *srv;
+	int fd;
+	struct sclient *cl;
+	struct ae_sock *sk;
+	int type;
+	uint32_t flags;
+	struct shm_region *reg;
+	struct ae_shm_hdr *hdr;
+	int64_t rcvtimeo[2], sndtimeo[2];
+	void *pend;
+	size_t pend_len;
+	int pend_fds[2];
+	int pend_nfds;
+	TAILQ_ENTRY(sconn) dirty;
+	LIST_ENTRY(sconn) link;
+};
+
+/**
+ * struct session_srv - the client side of one daemon
+ * @d:		daemon
+ * @lfd:	listening control socket, -1 before session_init()
+ * @sweep_fd:	timerfd: sweep every socket every AE_IPC_SWEEP_MS
+ * @path:	socket file to remove at the end
+ * @conns:	every connection
+ * @clients:	every client process
+ * @dirty:	connections to publish
+ * @regions:	ring regions by address
+ * @nconns:	connections
+ * @max_sockets: per-client socket limit
+ * @max_mem:	per-client ring memory limit
+ * @stats:	ipc counters
+ * @buf:	receive buffer, AE_IPC_MAX_MSG
+ * @out:	response buffer, AE_IPC_MAX_MSG
+ */
+struct session_srv {
+	struct aetherd *d;
+	int lfd;
+	int sweep_fd;
+	char path[108];
+	LIST_HEAD(, sconn) conns;
+	LIST_HEAD(, sclient) clients;
+	TAILQ_HEAD(, sconn) dirty;
+	LIST_HEAD(region_list, shm_region) regions[SESS_REGION_BUCKETS];
+	uint32_t nconns;
+	uint32_t max_sockets;
+	uint64_t max_mem;
+	struct sess_stats stats;
+	uint8_t *buf;
+	uint8_t *out;
+};
+
+#define SSTAT(srv, n)	((srv)->stats.n++)
+
+/* session.c */
+struct session_srv *sess_srv(struct aetherd *d);
+struct sconn *sess_conn_new(struct session_srv *srv, int fd,
+			    struct sclient *cl);
+void sess_conn_mark(struct sconn *c);
+int sess_reply(struct sconn *c, const struct ae_ipc_hdr *req, int32_t result,
+	       const void *p, size_t plen, const void *v, size_t vlen,
+	       const int *fds, int nfds);
+void sess_notify(struct sconn *c);
+bool sess_uid_may_bind_low(const struct session_srv *srv, uid_t uid);
+
+/* session_shm.c */
+struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
+				   bool rings);
+void sess_region_free(struct session_srv *srv, struct shm_region *r);
+struct shm_region *sess_region_find(struct session_srv *srv, const void *mem);
+int sess_conn_give_header(struct sconn *c);
+int sess_conn_bind_rings(struct sconn *c, bool *moved);
+void sess_conn_drop_region(struct sconn *c);
+
+/* session_sync.c */
+void sess_sock_cb(struct ae_sock *sk, unsigned int events, void *user);
+int sess_pull(struct sconn *c);
+void sess_publish(struct sconn *c);
+void sess_cutoff(struct sconn *c, int err);
+void sess_close_sock(struct sconn *c);
+
+/* session_info.c */
+int sess_op_stats(struct sconn *c, const struct ae_ipc_hdr *h);
+int sess_op_sockets(struct sconn *c, const struct ae_ipc_hdr *h,
+		    const void *p);
+
+/* session_ops.c */
+void sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n);
+
+#endif /* AE_SESSION_H */

@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: session_ops.c - one handler per request type
+ *
+ * Theory of operation: sess_dispatch() validates the datagram with
+ * ipc_check_request() (size, version, type, payload layout) and calls the
+ * handler of its type with the payload copied into an aligned struct. A
+ * handler calls the stack, then answers exactly once through sess_reply(),
+ * which first publishes the socket's state to shared memory so that the
+ * shim sees it as soon as it has the answer. A connection that is not a
+ * socket answers socket requests with -EBADF; a socket that was cut off
+ * answers -ECONNRESET. Clients can only name their own sockets: a request
+ * acts on the socket of the connection it arrived on and nothing else.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "session.h"
+#include "shm.h"
+
+/**
+ * to_sin() - wire address to sockaddr_in
+ * @a:		wire address
+ * @sin:	result
+ */
+static void to_sin(const struct ae_ipc_addr *a, struct sockaddr_in *sin)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = a->addr;
+	sin->sin_port = a->port;
+}
+
+/**
+ * from_sin() - sockaddr_in to wire address
+ * @sin:	address
+ * @a:		result
+ */
+static void from_sin(const struct sockaddr_in *sin, struct ae_ipc_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->addr = sin->sin_addr.s_addr;
+	a->port = sin->sin_port;
+}
+
+/**
+ * reply_info() - answer with the socket info, and the memfd if @shm
+ * @c:		connection
+ * @req:	request
+ * @result:	result
+ * @shm:	attach the current memfd
+ *
+ * Return: 0 or -errno from sending
+ */
+static int reply_info(struct sconn *c, const struct ae_ipc_hdr *req,
+		      int32_t result, bool shm)
+{
+	struct ae_ipc_sockinfo info = { .type = c->type };
+
+	if (shm && c->reg) {
+		info.flags = AE_RESP_SHM;
+		info.shm_size = (uint32_t)c->reg->map_len;
+		return sess_reply(c, req, result, &info, sizeof(info), NULL, 0,
+				  &c->reg->memfd, 1);
+	}
+	return sess_reply(c, req, result, &info, sizeof(info), NULL, 0, NULL, 0);
+}
+
+/**
+ * follow_rings() - move onto ring memory if the stack created rings
+ * @c:		connection
+ *
+ * Return: true when the connection moved (send the new memfd)
+ */
+static bool follow_rings(struct sconn *c)
+{
+	bool moved = false;
+	int ret = sess_conn_bind_rings(c, &moved);
+
+	if (ret)
+		sess_cutoff(c, -ret);
+	if (moved)
+		sess_notify(c);
+	return moved;
+}
+
+/**
+ * op_socket() - AE_MSG_SOCKET
+ * @c:		connection (not yet a socket)
+ * @h:		request
+ * @p:		payload
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_socket(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
+{
+	struct ae_ipc_socket_req q;
+	int err = 0;
+
+	memcpy(&q, p, sizeof(q));
+	if (c->sk || c->reg)
+		return reply_info(c, h, -EISCONN, false);
+	if (q.type != SOCK_STREAM && q.type != SOCK_DGRAM)
+		return reply_info(c, h, -EPROTONOSUPPORT, false);
+	if (c->cl->nsocks >= c->srv->max_sockets) {
+		SSTAT(c->srv, emfile);
+		return reply_info(c, h, -EMFILE, false);
+	}
+	err = sess_conn_give_header(c);
+	if (err)
+		return reply_info(c, h, err, false);
+	c->sk = ae_socket(c->srv->d->stack, q.type, &err);
+	if (!c->sk) {
+		sess_conn_drop_region(c);
+		return reply_info(c, h, err ? err : -ENOBUFS, false);
+	}
+	c->type = q.type;
+	c->cl->nsocks++;
+	c->flags |= SC_COUNTED;
+	ae_sock_set_callback(c->sk, sess_sock_cb, c);
+	return reply_info(c, h, 0, true);
+}
+
+/**
+ * op_bind() - AE_MSG_BIND; ports below 1024 need uid 0 or an allow rule
+ * @c:		connection
+ * @h:		request
+ * @p:		payload
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_bind(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
+{
+	struct ae_ipc_addr_req q;
+	struct sockaddr_in sin;
+	uint16_t port;
+
+	memcpy(&q, p, sizeof(q));
+	port = ntohs(q.addr.port);
+	if (port && port < 1024 && !sess_uid_may_bind_low(c->srv, c->cl->uid)) {
+		SSTAT(c->srv, eacces_low_port);
+		return sess_reply(c, h, -EACCES, NULL, 0, NULL, 0, NULL, 0);
+	}
+	to_sin(&q.addr, &sin);
+	return sess_reply(c, h, ae_bind(c->sk, &sin), NULL, 0, NULL, 0, NULL, 0);
+}
+
+/**
+ * op_listen() - AE_MSG_LISTEN
+ * @c:		connection
+ * @h:		request
+ * @p:		payload
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_listen(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
+{
+	struct ae_ipc_int_req q;
+	int ret;
+
+	memcpy(&q, p, sizeof(q));
+	if (c->type != SOCK_STREAM)
+		return reply_info(c, h, -EOPNOTSUPP, false);
+	if (q.val < 0 || q.val > 4096)
+		q.val = 4096;
+	ret = ae_listen(c->sk, q.val);
+	if (!ret)
+		c->flags |= SC_LISTEN;
+	return reply_info(c, h, ret, false);
+}
+
+/**
+ * accept_conn() - wrap an accepted stack socket in a new connection
+ * @c:		the listener's connection
+ * @nsk:	the new socket
+ * @fd:		set to the client's end of the new socketpair
+ *
+ * Return: the new connection (published), or NULL (the socket is aborted)
+ */
+static struct sconn *accept_conn(struct sconn *c, struct ae_sock *nsk, int *fd)
+{
+	struct sconn *n;
+	bool moved;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		       0, sv))
+		goto err;
+	n = sess_conn_new(c->srv, sv[0], c->cl);
+	if (!n) {
+		close(sv[0]);
+		close(sv[1]);
+		goto err;
+	}
+	n->sk = nsk;
+	n->type = SOCK_STREAM;
+	n->flags |= SC_CONNECTED | SC_OUT_SEEN | SC_COUNTED;
+	c->cl->nsocks++;
+	ae_sock_set_callback(nsk, sess_sock_cb, n);
+	if (sess_conn_bind_rings(n, &moved) || (!n->reg &&
+						sess_conn_give_header(n))) {
+		close(sv[1]);
+		sess_cutoff(n, ENOBUFS);
+		return NULL;
+	}
+	sess_publish(n);
+	*fd = sv[1];
+	return n;
+err:
+	ae_abort(nsk);
+	return NULL;
+}
+
+/**
+ * op_accept() - AE_MSG_ACCEPT: new backing fd + memfd by SCM_RIGHTS
+ * @c:		listener connection
+ * @h:		request
+ * @p:		payload (unused)
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_accept(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
+{
+	struct ae_ipc_accept_resp a = { 0 };
+	struct sockaddr_in peer;
+	struct ae_sock *nsk = NULL;
+	struct sconn *n;
+	int ret, fds[2], fd;
+
+	(void)p;
+	if (c->cl->nsocks >= c->srv->max_sockets) {
+		SSTAT(c->srv, emfile);
+		return sess_reply(c, h, -EMFILE, NULL, 0, NULL, 0, NULL, 0);
+	}
+	ret = ae_accept(c->sk, &nsk, &peer);
+	if (ret < 0 || !nsk)
+		return sess_reply(c, h, ret < 0 ? ret : -EAGAIN, NULL, 0, NULL,
+				  0, NULL, 0);
+	n = accept_conn(c, nsk, &fd);
+	if (!n)
+		return sess_reply(c, h, -ENOBUFS, NULL, 0, NULL, 0, NULL, 0);
+	from_sin(&peer, &a.peer);
+	a.info.type = SOCK_STREAM;
+	a.info.flags = AE_RESP_SHM;
+	a.info.shm_size = (uint32_t)n->reg->map_len;
+	fds[0] = fd;
+	fds[1] = n->reg->memfd;
+	ret = sess_reply(c, h, 0, &a, sizeof(a), NULL, 0, fds, 2);
+	close(fd);
+	return ret;
+}
+
+/**
+ * op_connect() - AE_MSG_CONNECT
+ * @c:		connection
+ * @h:		request
+ * @p:		payload
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_connect(struct sconn *c, const struct ae_ipc_hdr *h,
+		      const void *p)
+{
+	struct ae_ipc_addr_req q;
+	struct sockaddr_in sin;
+	int ret;
+
+	memcpy(&q, p, sizeof(q));
+	if (c->flags & SC_CONNECTING)
+		return reply_info(c, h, -EALREADY, false);
+	to_sin(&q.addr, &sin);
+	if (q.addr.pad == 1)
+		sin.sin_family = AF_UNSPEC;
+	ret = ae_connect(c->sk, &sin);
+	if (ret == -EINPROGRESS)
+		c->flags |= SC_CONNECTING;
+	else if (!ret)
+		c->flags |= SC_CONNECTED;
+	return reply_info(c, h, ret, follow_rings(c));
+}
+
+/**
+ * op_shutdown() - AE_MSG_SHUTDOWN (queued data goes before the FIN)
+ * @c:		connection
+ * @h:		request
+ * @p:		payload
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_shutdown(struct sconn *c, const struct ae_ipc_hdr *h,
+		       const void *p)
+{
+	struct ae_ipc_int_req q;
+	int ret;
+
+	memcpy(&q, p, sizeof(q));
+	if (q.val < SHUT_RD || q.val > SHUT_RDWR)
+		return sess_reply(c, h, -EINVAL, NULL, 0, NULL, 0, NULL, 0);
+	if (sess_pull(c) || !c->sk)
+		return sess_reply(c, h, -ECONNRESET, NULL, 0, NULL, 0, NULL, 0);
+	ret = ae_shutdown(c->sk, q.val);
+	if (!ret && q.val != SHUT_RD)
+		c->flags |= SC_WRSHUT;
+	if (!ret && q.val != SHUT_WR)
+		c->flags |= SC_RDSHUT;
+	return sess_reply(c, h, ret, NULL, 0, NULL, 0, NULL, 0);
+}
+
+/**
+ * op_name() - GETSOCKNAME / GETPEERNAME
+ * @c:		connection
+ * @h:		request
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_name(struct sconn *c, const struct ae_ipc_hdr *h)
+{
+	struct ae_ipc_addr_req a;
+	struct sockaddr_in sin;
+	int ret;
+
+	memset(&sin, 0, sizeof(sin));
+	if (h->type == AE_MSG_GETSOCKNAME)
+		ret = ae_getsockname(c->sk, &sin);
+	else
+		ret = ae_getpeername(c->sk, &sin);
+	from_sin(&sin, &a.addr);
+	if (ret < 0)
+		return sess_reply(c, h, ret, NULL, 0, NULL, 0, NULL, 0);
+	return sess_reply(c, h, 0, &a, sizeof(a), NULL, 0, NULL, 0);
+}
+
+/**
+ * timeo_slot() - where SO_RCVTIMEO / SO_SNDTIMEO are kept
+ * @c:		connection
+ * @level:	option level
+ * @name:	option name
+ *
+ * Return: the slot, or NULL for other options
+ */
+static int64_t *timeo_slot(struct sconn *c, int level, int name)
+{
+	if (level != SOL_SOCKET)
+		return NULL;
+	if (name == SO_RCVTIMEO)
+		return c->rcvtimeo;
+	if (name == SO_SNDTIMEO)
+		return c->sndtimeo;
+	return NULL;
+}
+
+/**
+ * op_setsockopt() - AE_MSG_SETSOCKOPT
+ * @c:		connection
+ * @h:		request
+ * @p:		payload (option header + value)
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_setsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
+			 const void *p)
+{
+	struct ae_ipc_sockopt o;
+	uint8_t val[AE_IPC_MAX_OPTLEN];
+	int64_t *slot;
+	int ret;
+
+	memcpy(&o, p, sizeof(o));
+	memcpy(val, (const uint8_t *)p + sizeof(o), o.len);
+	slot = timeo_slot(c, o.level, o.name);
+	if (slot) {
+		struct timeval tv;
+
+		if (o.len < sizeof(tv))
+			return reply_info(c, h, -EINVAL, false);
+		memcpy(&tv, val, sizeof(tv));
+		slot[0] = tv.tv_sec;
+		slot[1] = tv.tv_usec;
+		return reply_info(c, h, 0, false);
+	}
+	if (o.level == SOL_SOCKET && o.name == SO_LINGER &&
+	    o.len >= sizeof(struct linger)) {
+		struct linger l;
+
+		memcpy(&l, val, sizeof(l));
+		if (l.l_onoff && !l.l_linger)
+			c->flags |= SC_LINGER0;
+		else
+			c->flags &= ~SC_LINGER0;
+	}
+	ret = ae_setsockopt(c->sk, o.level, o.name, val, o.len);
+	if (ret == -ENOPROTOOPT && o.level == SOL_SOCKET && o.name == SO_LINGER)
+		ret = 0;	/* the daemon implements linger 0 itself */
+	return reply_info(c, h, ret, follow_rings(c));
+}
+
+/**
+ * op_getsockopt() - AE_MSG_GETSOCKOPT (SO_ERROR reads and clears)
+ * @c:		connection
+ * @h:		request
+ * @p:		payload
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_getsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
+			 const void *p)
+{
+	struct ae_ipc_sockopt o;
+	uint8_t val[AE_IPC_MAX_OPTLEN];
+	size_t len;
+	int64_t *slot;
+	int ret = 0, v;
+
+	memcpy(&o, p, sizeof(o));
+	len = o.len;
+	slot = timeo_slot(c, o.level, o.name);
+	memset(val, 0, sizeof(val));
+	if (slot) {
+		struct timeval tv = { .tv_sec = slot[0], .tv_usec = slot[1] };
+
+		len = len < sizeof(tv) ? len : sizeof(tv);
+		memcpy(val, &tv, len);
+	} else if (o.level == SOL_SOCKET && o.name == SO_ERROR) {
+		v = ae_sock_error(c->sk);
+		if (!v && c->hdr)
+			v = __atomic_exchange_n(&c->hdr->so_error, 0,
+						__ATOMIC_ACQ_REL);
+		else if (c->hdr)
+			__atomic_store_n(&c->hdr->so_error, 0,
+					 __ATOMIC_RELEASE);
+		v = v < 0 ? -v : v;
+		len = len < sizeof(v) ? len : sizeof(v);
+		memcpy(val, &v, len);
+	} else if (o.level == SOL_SOCKET && o.name == SO_TYPE) {
+		v = c->type;
+		len = len < sizeof(v) ? len : sizeof(v);
+		memcpy(val, &v, len);
+	} else {
+		ret = ae_getsockopt(c->sk, o.level, o.name, val, &len);
+	}
+	if (ret < 0)
+		return sess_reply(c, h, ret, NULL, 0, NULL, 0, NULL, 0);
+	o.len = (uint32_t)(len > AE_IPC_MAX_OPTLEN ? AE_IPC_MAX_OPTLEN : len);
+	return sess_reply(c, h, 0, &o, sizeof(o), val, o.len, NULL, 0);
+}
+
+/**
+ * op_sendto() - AE_MSG_SENDTO (UDP)
+ * @c:		connection
+ * @h:		request
+ * @p:		payload (dgram header + data)
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_sendto(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
+{
+	struct ae_ipc_dgram q;
+	struct sockaddr_in sin;
+	ssize_t n;
+
+	memcpy(&q, p, sizeof(q));
+	if (c->type != SOCK_DGRAM)
+		return sess_reply(c, h, -EOPNOTSUPP, NULL, 0, NULL, 0, NULL, 0);
+	to_sin(&q.addr, &sin);
+	n = ae_sendto(c->sk, (const uint8_t *)p + sizeof(q), q.len,
+		      q.flags & ~MSG_DONTWAIT, q.addr.port ? &sin : NULL);
+	return sess_reply(c, h, (int32_t)n, NULL, 0, NULL, 0, NULL, 0);
+}
+
+/**
+ * op_recvfrom() - AE_MSG_RECVFROM (UDP); the datagram comes back inline
+ * @c:		connection
+ * @h:		request
+ * @p:		payload
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_recvfrom(struct sconn *c, const struct ae_ipc_hdr *h,
+		       const void *p)
+{
+	struct ae_ipc_dgram q, a = { 0 };
+	struct sockaddr_in sin;
+	uint8_t *data = c->srv->buf;	/* the request was already copied */
+	ssize_t n;
+
+	memcpy(&q, p, sizeof(q));
+	if (c->type != SOCK_DGRAM)
+		return sess_reply(c, h, -EOPNOTSUPP, NULL, 0, NULL, 0, NULL, 0);
+	if (q.len > AE_IPC_MAX_UDP)
+		q.len = AE_IPC_MAX_UDP;
+	memset(&sin, 0, sizeof(sin));
+	n = ae_recvfrom(c->sk, data, q.len, q.flags & (MSG_PEEK | MSG_TRUNC),
+			&sin);
+	if (n < 0)
+		return sess_reply(c, h, (int32_t)n, NULL, 0, NULL, 0, NULL, 0);
+	from_sin(&sin, &a.addr);
+	a.len = (uint32_t)n < q.len ? (uint32_t)n : q.len;
+	return sess_reply(c, h, (int32_t)n, &a, sizeof(a), data, a.len, NULL, 0);
+}
+
+/**
+ * op_attach() - AE_MSG_ATTACH: the current memfd again
+ * @c:		connection
+ * @h:		request
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_attach(struct sconn *c, const struct ae_ipc_hdr *h)
+{
+	if (!c->reg)
+		return reply_info(c, h, -EBADF, false);
+	return reply_info(c, h, 0, true);
+}
+
+/**
+ * op_setlimits() - AE_MSG_SETLIMITS (uid 0)
+ * @c:		connection
+ * @h:		request
+ * @p:		payload
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_setlimits(struct sconn *c, const struct ae_ipc_hdr *h,
+			const void *p)
+{
+	struct ae_ipc_limits q;
+
+	memcpy(&q, p, sizeof(q));
+	if (c->cl->uid != 0)
+		return sess_reply(c, h, -EPERM, NULL, 0, NULL, 0, NULL, 0);
+	if (!q.max_sockets || !q.max_mem)
+		return sess_reply(c, h, -EINVAL, NULL, 0, NULL, 0, NULL, 0);
+	c->srv->max_sockets = q.max_sockets;
+	c->srv->max_mem = q.max_mem;
+	return sess_reply(c, h, 0, NULL, 0, NULL, 0, NULL, 0);
+}
+
+/**
+ * needs_socket() - does a request type act on the connection's socket?
+ * @type:	request type
+ *
+ * Return: true for socket operations
+ */
+static bool needs_socket(unsigned int type)
+{
+	switch (type) {
+	case AE_MSG_SOCKET: case AE_MSG_STATS: case AE_MSG_SOCKETS:
+	case AE_MSG_ATTACH: case AE_MSG_DOORBELL: case AE_MSG_SETLIMITS:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/**
+ * sess_dispatch() - validate one datagram and run its handler
+ * @c:		connection
+ * @buf:	datagram (srv->buf; copied out by the handlers before reuse)
+ * @n:		its size
+ */
+void sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
+{
+	uint8_t p[sizeof(struct ae_ipc_sockopt) + AE_IPC_MAX_OPTLEN];
+	const void *pl = ipc_payload(buf);
+	struct ae_ipc_hdr h;
+	int ret;
+
+	ret = ipc_check_request(buf, n, &h);
+	if (ret == IPC_CLOSE) {
+		SSTAT(c->srv, closed_garbage);
+		sess_cutoff(c, EPROTO);
+		return;
+	}
+	SSTAT(c->srv, requests);
+	if (ret) {
+		SSTAT(c->srv, bad_msgs);
+		if (h.type == AE_MSG_DOORBELL || h.type == AE_MSG_NOTIFY)
+			return;
+		sess_reply(c, &h, ret, NULL, 0, NULL, 0, NULL, 0);
+		return;
+	}
+	if (h.type == AE_MSG_DOORBELL) {
+		SSTAT(c->srv, doorbells);
+		if (!sess_pull(c))
+			sess_conn_mark(c);
+		return;
+	}
+	if (needs_socket(h.type) && (!c->sk || (c->flags & SC_DEAD))) {
+		sess_reply(c, &h, (c->flags & SC_DEAD) ? -ECONNRESET : -EBADF,
+			   NULL, 0, NULL, 0, NULL, 0);
+		return;
+	}
+	if (needs_socket(h.type) && sess_pull(c)) {
+		sess_reply(c, &h, -ECONNRESET, NULL, 0, NULL, 0, NULL, 0);
+		return;
+	}
+	/* small payloads are copied so handlers may reuse srv->buf */
+	if (h.type != AE_MSG_SENDTO)
+		memcpy(p, pl, n - sizeof(h) < sizeof(p) ? n - sizeof(h) :
+		       sizeof(p));
+	switch (h.type) {
+	case AE_MSG_SOCKET:	op_socket(c, &h, p); break;
+	case AE_MSG_BIND:	op_bind(c, &h, p); break;
+	case AE_MSG_LISTEN:	op_listen(c, &h, p); break;
+	case AE_MSG_ACCEPT:	op_accept(c, &h, p); break;
+	case AE_MSG_CONNECT:	op_connect(c, &h, p); break;
+	case AE_MSG_SHUTDOWN:	op_shutdown(c, &h, p); break;
+	case AE_MSG_GETSOCKNAME:
+	case AE_MSG_GETPEERNAME: op_name(c, &h); break;
+	case AE_MSG_SETSOCKOPT:	op_setsockopt(c, &h, p); break;
+	case AE_MSG_GETSOCKOPT:	op_getsockopt(c, &h, p); break;
+	case AE_MSG_SENDTO:	op_sendto(c, &h, pl); break;
+	case AE_MSG_RECVFROM:	op_recvfrom(c, &h, p); break;
+	case AE_MSG_STATS:	sess_op_stats(c, &h); break;
+	case AE_MSG_SOCKETS:	sess_op_sockets(c, &h, p); break;
+	case AE_MSG_ATTACH:	op_attach(c, &h); break;
+	case AE_MSG_SETLIMITS:	op_setlimits(c, &h, p); break;
+	case AE_MSG_CLOSE:
+		sess_reply(c, &h, 0, NULL, 0, NULL, 0, NULL, 0);
+		sess_close_sock(c);
+		c->flags |= SC_DEAD;
+		break;
+	default:
+		sess_reply(c, &h, -EOPNOTSUPP, NULL, 0, NULL, 0, NULL, 0);
+	}
+}

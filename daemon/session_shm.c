@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: session_shm.c - socket memory in memfds the clients map
+ *
+ * Theory of operation: the stack takes each TCP socket's ring storage in one
+ * mem_alloc call (rx ring then tx ring, each a power of two >= 4 KiB). Such
+ * calls are recognised by their size and served from a fresh memfd with one
+ * extra page in front, the header page of aether_ipc.h; everything else the
+ * stack allocates comes from malloc. A hash by address finds the region again
+ * when the stack frees it, and when a connection wants the memfd behind its
+ * socket's rings (sess_conn_bind_rings(), after connect or accept: rings are
+ * created lazily, also for connections not yet accepted).
+ *
+ * A socket without rings (new, listening, UDP) gets a header-only region.
+ * When rings appear the connection moves: the new header is filled from the
+ * stack's indices, the old header is marked @moved, and the client maps the
+ * new memfd (carried by the response, or fetched with ATTACH).
+ *
+ * The daemon writes the read-only part of a header once and never reads it
+ * back: all its decisions use its own copy of the layout (the stack's rings).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "session.h"
+#include "shm.h"
+
+/**
+ * region_bucket() - hash bucket of a region's ring address
+ * @srv:	server
+ * @mem:	ring memory (base + header page)
+ *
+ * Return: the bucket
+ */
+static struct region_list *region_bucket(struct session_srv *srv,
+					 const void *mem)
+{
+	uintptr_t a = (uintptr_t)mem >> 12;
+
+	return &srv->regions[(a ^ (a >> 10)) % SESS_REGION_BUCKETS];
+}
+
+/**
+ * ring_len_ok() - does an allocation look like TCP ring storage?
+ * @len:	bytes asked for
+ *
+ * Return: true for the sum of two powers of two, each >= 4 KiB
+ */
+static bool ring_len_ok(size_t len)
+{
+	if (len < 8192 || len > 2ULL * AE_SHM_MAX_RING || len % 4096)
+		return false;
+	return __builtin_popcountll(len) <= 2;
+}
+
+/**
+ * sess_region_new() - a memfd with a header page and @user_len bytes after
+ * @srv:	server
+ * @user_len:	bytes after the header (0: header only)
+ * @rings:	it holds stack rings (hash it by address)
+ *
+ * Return: region or NULL
+ */
+struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
+				   bool rings)
+{
+	struct shm_region *r = calloc(1, sizeof(*r));
+	size_t len = AE_SHM_HDR_SIZE + user_len;
+	void *p;
+
+	if (!r)
+		return NULL;
+	r->memfd = memfd_create("aether-sock", MFD_CLOEXEC);
+	if (r->memfd < 0)
+		goto err;
+	if (ftruncate(r->memfd, (off_t)len))
+		goto err_fd;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
+	if (p == MAP_FAILED)
+		goto err_fd;
+	r->base = p;
+	r->map_len = len;
+	r->rings = rings;
+	if (rings)
+		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
+				 r, hlink);
+	return r;
+err_fd:
+	close(r->memfd);
+err:
+	free(r);
+	return NULL;
+}
+
+/**
+ * sess_region_free() - unmap and close a region
+ * @srv:	server
+ * @r:		region (unhooked from its owner by the caller)
+ */
+void sess_region_free(struct session_srv *srv, struct shm_region *r)
+{
+	(void)srv;
+	if (r->rings)
+		LIST_REMOVE(r, hlink);
+	munmap(r->base, r->map_len);
+	close(r->memfd);
+	free(r);
+}
+
+/**
+ * sess_region_find() - the ring region whose ring memory starts at @mem
+ * @srv:	server
+ * @mem:	address the stack got from session_mem_alloc()
+ *
+ * Return: region or NULL
+ */
+struct shm_region *sess_region_find(struct session_srv *srv, const void *mem)
+{
+	struct region_list *b = region_bucket(srv, mem);
+	struct shm_region *r;
+
+	LIST_FOREACH(r, b, hlink)
+		if (r->base + AE_SHM_HDR_SIZE == mem)
+			return r;
+	return NULL;
+}
+
+/**
+ * session_mem_alloc() - socket buffer memory for the stack
+ * @ctx:	the daemon
+ * @len:	bytes
+ *
+ * Ring storage goes to a memfd region; other memory to malloc.
+ *
+ * Return: memory, or NULL
+ */
+void *session_mem_alloc(void *ctx, size_t len)
+{
+	struct session_srv *srv = sess_srv(ctx);
+	struct shm_region *r;
+
+	if (!srv || !ring_len_ok(len))
+		return malloc(len);
+	r = sess_region_new(srv, len, true);
+	return r ? r->base + AE_SHM_HDR_SIZE : NULL;
+}
+
+/**
+ * session_mem_free() - release memory from session_mem_alloc()
+ * @ctx:	the daemon
+ * @mem:	the memory
+ * @len:	its length
+ *
+ * A region still used by a connection (the stack freed a socket under it)
+ * leaves that connection cut off: its header is marked dead first.
+ */
+void session_mem_free(void *ctx, void *mem, size_t len)
+{
+	struct session_srv *srv = sess_srv(ctx);
+	struct shm_region *r = NULL;
+
+	(void)len;
+	if (srv && ring_len_ok(len))
+		r = sess_region_find(srv, mem);
+	if (!r) {
+		free(mem);
+		return;
+	}
+	if (r->owner) {
+		struct sconn *c = r->owner;
+
+		shm_or(&c->hdr->state, AE_SS_DEAD);
+		sess_notify(c);
+		c->flags |= SC_DEAD;
+		c->sk = NULL;
+		sess_conn_drop_region(c);
+	}
+	sess_region_free(srv, r);
+}
+
+/**
+ * charge() - account a region to a connection's client
+ * @c:		connection
+ * @r:		region
+ *
+ * Return: 0, or -ENOBUFS over the client's limit
+ */
+static int charge(struct sconn *c, struct shm_region *r)
+{
+	struct session_srv *srv = c->srv;
+
+	if (c->cl->mem + r->map_len > srv->max_mem) {
+		SSTAT(srv, enobufs);
+		return -ENOBUFS;
+	}
+	c->cl->mem += r->map_len;
+	r->charged = r->map_len;
+	return 0;
+}
+
+/**
+ * sess_conn_give_header() - a header-only region for a new socket
+ * @c:		connection (no region yet)
+ *
+ * Return: 0 or -ENOMEM
+ */
+int sess_conn_give_header(struct sconn *c)
+{
+	struct shm_region *r = sess_region_new(c->srv, 0, false);
+
+	if (!r)
+		return -ENOMEM;
+	shm_layout_init((struct ae_shm_hdr *)r->base, AE_SHM_HDR_SIZE, 0, 0,
+			0, 0);
+	r->owner = c;
+	c->reg = r;
+	c->hdr = (struct ae_shm_hdr *)r->base;
+	return 0;
+}
+
+/**
+ * sess_conn_drop_region() - let go of a connection's region
+ * @c:		connection
+ *
+ * Header-only regions are freed; ring regions stay with the stack, which
+ * frees them through session_mem_free() when the socket dies.
+ */
+void sess_conn_drop_region(struct sconn *c)
+{
+	struct shm_region *r = c->reg;
+
+	if (!r)
+		return;
+	c->cl->mem -= r->charged;
+	r->charged = 0;
+	r->owner = NULL;
+	c->reg = NULL;
+	c->hdr = NULL;
+	if (!r->rings)
+		sess_region_free(c->srv, r);
+}
+
+/**
+ * init_ring_header() - fill a ring region's header from the stack's rings
+ * @h:		header page
+ * @r:		region
+ * @rx:		stack rx ring
+ * @tx:		stack tx ring
+ * @old:	the previous header (state carried over), may be NULL
+ *
+ * Return: 0, or -EINVAL if the rings do not lie in the region
+ */
+static int init_ring_header(struct ae_shm_hdr *h, const struct shm_region *r,
+			    const struct ae_ring *rx, const struct ae_ring *tx,
+			    const struct ae_shm_hdr *old)
+{
+	uint8_t *ring0 = r->base + AE_SHM_HDR_SIZE;
+
+	if (tx->mem != ring0 + rx->size)
+		return -EINVAL;
+	memset(h, 0, sizeof(*h));
+	if (shm_layout_init(h, (uint32_t)r->map_len, AE_SHM_HDR_SIZE, rx->size,
+			    AE_SHM_HDR_SIZE + rx->size, tx->size))
+		return -EINVAL;
+	h->rx_tail = rx->tail;
+	h->rx_head = rx->head;
+	h->tx_head = tx->head;
+	h->tx_tail = tx->tail;
+	h->daemon_want = AE_DB_TX;
+	if (old) {
+		h->state = shm_load(&old->state);
+		h->so_error = old->so_error;
+		h->shim_want = shm_load(&old->shim_want);
+	}
+	return 0;
+}
+
+/**
+ * sess_conn_bind_rings() - move a TCP connection onto its rings' memfd
+ * @c:		connection with a socket
+ * @moved:	set true when the connection changed region
+ *
+ * Return: 0 (also when the socket has no rings yet), -ENOBUFS (over the
+ *	   memory limit), -EINVAL (rings not in shared memory)
+ */
+int sess_conn_bind_rings(struct sconn *c, bool *moved)
+{
+	struct ae_ring *rx, *tx;
+	struct shm_region *r, *old = c->reg;
+	struct ae_shm_hdr *oh = c->hdr;
+	int ret;
+
+	*moved = false;
+	if (!c->sk || c->type != SOCK_STREAM)
+		return 0;
+	rx = ae_sock_rxring(c->sk);
+	tx = ae_sock_txring(c->sk);
+	if (!rx || !tx || !rx->mem)
+		return 0;
+	if (old && old->rings && old->base + AE_SHM_HDR_SIZE == rx->mem)
+		return 0;
+	r = sess_region_find(c->srv, rx->mem);
+	if (!r || r->owner)
+		return -EINVAL;
+	ret = init_ring_header((struct ae_shm_hdr *)r->base, r, rx, tx, oh);
+	if (ret)
+		return ret;
+	ret = charge(c, r);
+	if (ret)
+		return ret;
+	r->owner = c;
+	c->reg = r;
+	c->hdr = (struct ae_shm_hdr *)r->base;
+	if (old) {
+		shm_store(&oh->moved, 1);
+		c->cl->mem -= old->charged;
+		old->charged = 0;
+		old->owner = NULL;
+		if (!old->rings)
+			sess_region_free(c->srv, old);
+	}
+	SSTAT(c->srv, moves);
+	*moved = true;
+	return 0;
+}
