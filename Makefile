@@ -85,6 +85,15 @@ $(O)/examples/%: $(O)/obj/examples/%.o $(DAEMON_LIB) $(STACK_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# Test programs of the ipc client library: tests/tools/foo.c -> build/tools/foo
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRC))
+all: $(TOOL_BINS)
+
+$(O)/tools/%: $(O)/obj/tests/tools/%.o $(IPC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread $(LIBS)
+
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 
 # --- tests ---------------------------------------------------------------

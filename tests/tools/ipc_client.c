@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: ipc_client.c - test client of the aetherd protocol (ipc/client.h)
+ *
+ * One program, several modes, each printing "ok ..." lines and exiting 0 on
+ * success, or "FAIL ..." and exiting 1:
+ *   conns N IP PORT BYTES    N connections to an echo server, BYTES each way
+ *                            on every one, checked by checksum
+ *   stream IP PORT           connect, read forever (prints "receiving")
+ *   blockread IP PORT        connect, one blocking read; prints its result
+ *                            and how long it took ("result=-104 ms=12")
+ *   scribble IP PORT         connect, corrupt the tx index; expect cut-off
+ *   garbage                  malformed messages: expect error answers / EOF
+ *   tput IP PORT SECONDS     echo throughput through one socket (bytes/s)
+ *   limits                   per-client socket limit (EMFILE)
+ *   lowport                  bind port 80 (EACCES unless root)
+ *   udp IP PORT              one UDP echo round trip
+ *   hold IP PORT SECONDS     connect and keep the connection open
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "client.h"
+#include "proto.h"
+#include "shm.h"
+
+/**
+ * now_ms() - monotonic ms
+ *
+ * Return: ms
+ */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * fail() - print and exit 1
+ * @what:	message
+ * @err:	-errno or 0
+ */
+static void __attribute__((noreturn)) fail(const char *what, long err)
+{
+	printf("FAIL %s: %s\n", what, err ? strerror((int)-err) : "");
+	fflush(stdout);
+	exit(1);
+}
+
+/**
+ * mkaddr() - sockaddr_in from text
+ * @ip:		dotted quad
+ * @port:	port text
+ *
+ * Return: address
+ */
+static struct sockaddr_in mkaddr(const char *ip, const char *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		fail("bad address", 0);
+	a.sin_port = htons((uint16_t)atoi(port));
+	return a;
+}
+
+/**
+ * dial() - a connected TCP socket, or exit
+ * @a:		destination
+ *
+ * Return: socket
+ */
+static struct aec_sock *dial(const struct sockaddr_in *a)
+{
+	struct aec_sock *s;
+	int err = 0, r;
+
+	s = aec_socket(SOCK_STREAM, &err);
+	if (!s)
+		fail("socket", err);
+	r = aec_connect(s, a, 0, 5000);
+	if (r)
+		fail("connect", r);
+	return s;
+}
+
+/**
+ * fill() - deterministic pseudo-random bytes
+ * @buf:	output
+ * @len:	bytes
+ * @seed:	stream selector
+ */
+static void fill(uint8_t *buf, size_t len, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (uint8_t)x;
+	}
+}
+
+/**
+ * sum() - Fletcher-like checksum
+ * @buf:	data
+ * @len:	bytes
+ *
+ * Return: checksum
+ */
+static uint64_t sum(const uint8_t *buf, size_t len)
+{
+	uint64_t a = 1, b = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		a = (a + buf[i]) % 4294967291u;
+		b = (b + a) % 4294967291u;
+	}
+	return (b << 32) | a;
+}
+
+/**
+ * mode_conns() - N connections with checksummed echo traffic
+ * @argv:	N IP PORT BYTES
+ *
+ * Return: 0
+ */
+static int mode_conns(char **argv)
+{
+	int n = atoi(argv[0]), i;
+	struct sockaddr_in a = mkaddr(argv[1], argv[2]);
+	size_t bytes = (size_t)atol(argv[3]);
+	struct aec_sock **s = calloc((size_t)n, sizeof(*s));
+	uint8_t *out = malloc(bytes), *in = malloc(bytes);
+	uint64_t good = 0;
+
+	if (!s || !out || !in)
+		fail("memory", -ENOMEM);
+	for (i = 0; i < n; i++)
+		s[i] = dial(&a);
+	printf("ok connected %d\n", n);
+	for (i = 0; i < n; i++) {
+		fill(out, bytes, (uint32_t)i);
+		if (aec_send(s[i], out, bytes, 0, 10000) != (ssize_t)bytes)
+			fail("send", 0);
+	}
+	for (i = 0; i < n; i++) {
+		ssize_t r;
+
+		fill(out, bytes, (uint32_t)i);
+		memset(in, 0, bytes);
+		r = aec_recv(s[i], in, bytes, MSG_WAITALL, 10000);
+		if (r != (ssize_t)bytes)
+			fail("recv short", r < 0 ? r : 0);
+		if (sum(in, bytes) != sum(out, bytes))
+			fail("checksum", 0);
+		good++;
+	}
+	for (i = 0; i < n; i++)
+		aec_close_local(s[i], 1);
+	printf("ok %llu connections echoed %zu bytes each, checksums match\n",
+	       (unsigned long long)good, bytes);
+	return 0;
+}
+
+/**
+ * mode_stream() - read forever
+ * @argv:	IP PORT
+ *
+ * Return: never on success
+ */
+static int mode_stream(char **argv)
+{
+	struct sockaddr_in a = mkaddr(argv[0], argv[1]);
+	struct aec_sock *s = dial(&a);
+	static uint8_t buf[65536];
+	uint64_t total = 0;
+	bool said = false;
+	ssize_t r;
+
+	for (;;) {
+		r = aec_recv(s, buf, sizeof(buf), 0, -1);
+		if (r <= 0)
+			fail("stream ended", r);
+		total += (uint64_t)r;
+		if (!said && total > 100000) {
+			printf("receiving\n");
+			fflush(stdout);
+			said = true;
+			/* stop reading: unread data stays in the ring */
+			pause();
+		}
+	}
+}
+
+/**
+ * mode_blockread() - one blocking read, timed
+ * @argv:	IP PORT
+ *
+ * Return: 0
+ */
+static int mode_blockread(char **argv)
+{
+	struct sockaddr_in a = mkaddr(argv[0], argv[1]);
+	struct aec_sock *s = dial(&a);
+	uint8_t buf[128];
+	int64_t t0;
+	ssize_t r;
+
+	printf("blocked\n");
+	fflush(stdout);
+	t0 = now_ms();
+	r = aec_recv(s, buf, sizeof(buf), 0, -1);
+	printf("result=%zd ms=%lld\n", r, (long long)(now_ms() - t0));
+	r = aec_send(s, "x", 1, 0, 1000);
+	printf("send_after=%zd\n", r);
+	return 0;
+}
+
+/**
+ * mode_scribble() - corrupt our own tx index; the socket must die, alone
+ * @argv:	IP PORT
+ *
+ * Return: 0 when cut off as expected
+ */
+static int mode_scribble(char **argv)
+{
+	struct sockaddr_in a = mkaddr(argv[0], argv[1]);
+	struct aec_sock *s = dial(&a);
+	struct ae_shm_hdr *h = s->shm;
+	struct ae_ipc_hdr m;
+	uint8_t buf[16];
+	ssize_t r;
+	int i;
+
+	if (!h || !h->tx_size)
+		fail("no rings", 0);
+	/* claim more data than the ring can hold */
+	shm_store(&h->tx_tail, shm_load(&h->tx_head) + 3 * h->tx_size);
+	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
+	send(s->fd, &m, sizeof(m), MSG_NOSIGNAL);
+	for (i = 0; i < 50; i++) {
+		if (shm_load(&h->state) & AE_SS_DEAD)
+			break;
+		usleep(20000);
+	}
+	if (!(shm_load(&h->state) & AE_SS_DEAD))
+		fail("not cut off", 0);
+	r = aec_recv(s, buf, sizeof(buf), MSG_DONTWAIT, 0);
+	if (r != -ECONNRESET)
+		fail("recv after cut-off", r);
+	r = aec_getsockopt(s, SOL_SOCKET, SO_TYPE, buf, &(socklen_t){ 4 });
+	if (r != -ECONNRESET)
+		fail("request after cut-off", r);
+	printf("ok scribbled socket cut off (recv and requests: ECONNRESET)\n");
+	return 0;
+}
+
+/**
+ * raw_req() - send raw bytes on a fresh socket connection, read the answer
+ * @fd:		connection
+ * @buf:	bytes
+ * @len:	length
+ * @h:		the answer's header
+ *
+ * Return: 1 answered, 0 EOF, -errno
+ */
+static int raw_req(int fd, const void *buf, size_t len, struct ae_ipc_hdr *h)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint8_t in[512];
+	ssize_t n;
+
+	if (send(fd, buf, len, MSG_NOSIGNAL) < 0)
+		return -errno;
+	for (;;) {
+		if (poll(&p, 1, 2000) != 1)
+			return -ETIMEDOUT;
+		n = recv(fd, in, sizeof(in), 0);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return -errno;
+		if (n < (ssize_t)sizeof(*h))
+			return -EPROTO;
+		memcpy(h, in, sizeof(*h));
+		if (h->type == AE_MSG_NOTIFY)
+			continue;
+		return 1;
+	}
+}
+
+/**
+ * expect_err() - one malformed request must be answered with @want
+ * @fd:		connection
+ * @buf:	request bytes
+ * @len:	length
+ * @want:	expected result
+ * @name:	case name
+ */
+static void expect_err(int fd, const void *buf, size_t len, int want,
+		       const char *name)
+{
+	struct ae_ipc_hdr h;
+	int r = raw_req(fd, buf, len, &h);
+
+	if (r != 1 || h.result != want) {
+		printf("FAIL garbage %s: r=%d result=%d want=%d\n", name, r,
+		       r == 1 ? h.result : 0, want);
+		exit(1);
+	}
+	printf("ok garbage %s -> %s\n", name, strerror(-want));
+}
+
+/**
+ * mode_garbage() - malformed messages get error answers; runts cut off
+ *
+ * Return: 0
+ */
+static int mode_garbage(void)
+{
+	struct aec_sock *s;
+	uint8_t big[1024];
+	struct ae_ipc_hdr h;
+	int err = 0, r;
+
+	s = aec_socket(SOCK_STREAM, &err);
+	if (!s)
+		fail("socket", err);
+	memset(big, 0, sizeof(big));
+	ipc_hdr_init(&h, AE_MSG_BIND, 100, 1, 0);	/* len lies */
+	memcpy(big, &h, sizeof(h));
+	expect_err(s->fd, big, sizeof(h) + 8, -EMSGSIZE, "length-mismatch");
+	ipc_hdr_init(&h, 999, sizeof(h), 2, 0);
+	memcpy(big, &h, sizeof(h));
+	expect_err(s->fd, big, sizeof(h), -EOPNOTSUPP, "unknown-type");
+	ipc_hdr_init(&h, AE_MSG_BIND, sizeof(h) + 3, 3, 0);
+	memcpy(big, &h, sizeof(h));
+	expect_err(s->fd, big, sizeof(h) + 3, -EINVAL, "truncated-payload");
+	ipc_hdr_init(&h, AE_MSG_LISTEN, sizeof(h), 4, 0);
+	h.version = 77;
+	memcpy(big, &h, sizeof(h));
+	expect_err(s->fd, big, sizeof(h), -EPROTO, "bad-version");
+	ipc_hdr_init(&h, AE_MSG_NOTIFY, sizeof(h), 5, 0);
+	memcpy(big, &h, sizeof(h));
+	expect_err(s->fd, big, sizeof(h), -EOPNOTSUPP, "notify-from-client");
+	/* the socket still works after all that */
+	r = aec_getsockopt(s, SOL_SOCKET, SO_TYPE, &err, &(socklen_t){ 4 });
+	if (r || err != SOCK_STREAM)
+		fail("socket after garbage", r);
+	printf("ok socket still served after bad messages\n");
+	/* a runt datagram (no header) closes this connection only */
+	r = raw_req(s->fd, "xy", 2, &h);
+	if (r != 0)
+		fail("runt did not close the connection", r);
+	printf("ok runt datagram closed that connection\n");
+	aec_close_local(s, 1);
+	return 0;
+}
+
+struct tput {
+	struct aec_sock *s;
+	int64_t end;
+	uint64_t sent;
+};
+
+/**
+ * writer() - thread: write until the deadline, then shut down writing
+ * @arg:	struct tput
+ *
+ * Return: NULL
+ */
+static void *writer(void *arg)
+{
+	struct tput *t = arg;
+	static uint8_t buf[65536];
+	ssize_t r;
+
+	while (now_ms() < t->end) {
+		r = aec_send(t->s, buf, sizeof(buf), 0, 2000);
+		if (r <= 0)
+			break;
+		t->sent += (uint64_t)r;
+	}
+	aec_shutdown(t->s, SHUT_WR);
+	return NULL;
+}
+
+/**
+ * mode_tput() - echo throughput through one socket
+ * @argv:	IP PORT SECONDS
+ *
+ * Return: 0
+ */
+static int mode_tput(char **argv)
+{
+	struct sockaddr_in a = mkaddr(argv[0], argv[1]);
+	struct tput t = { .s = dial(&a) };
+	static uint8_t buf[65536];
+	uint64_t got = 0;
+	int64_t t0 = now_ms(), dt;
+	pthread_t th;
+	ssize_t r;
+
+	t.end = t0 + atoi(argv[2]) * 1000;
+	pthread_create(&th, NULL, writer, &t);
+	for (;;) {
+		r = aec_recv(t.s, buf, sizeof(buf), 0, 5000);
+		if (r <= 0)
+			break;
+		got += (uint64_t)r;
+	}
+	pthread_join(th, NULL);
+	dt = now_ms() - t0;
+	printf("tput sent=%llu echoed=%llu ms=%lld bytes_per_s=%.0f\n",
+	       (unsigned long long)t.sent, (unsigned long long)got,
+	       (long long)dt, dt ? (double)got * 1000.0 / (double)dt : 0.0);
+	if (got != t.sent || !got)
+		fail("echo incomplete", 0);
+	printf("ok throughput measured\n");
+	return 0;
+}
+
+/**
+ * mode_limits() - the per-client socket limit gives EMFILE
+ *
+ * Return: 0
+ */
+static int mode_limits(void)
+{
+	struct aec_sock *s[8];
+	int err = 0, i, r;
+
+	r = aec_set_limits(4, 1ULL << 30);
+	if (r)
+		fail("set limits", r);
+	for (i = 0; i < 4; i++) {
+		s[i] = aec_socket(SOCK_STREAM, &err);
+		if (!s[i])
+			fail("socket under limit", err);
+	}
+	s[4] = aec_socket(SOCK_STREAM, &err);
+	if (s[4] || err != -EMFILE)
+		fail("fifth socket not EMFILE", err);
+	printf("ok fifth socket: EMFILE\n");
+	aec_close_local(s[0], 1);
+	usleep(100000);
+	s[0] = aec_socket(SOCK_STREAM, &err);
+	if (!s[0])
+		fail("socket after close", err);
+	printf("ok closing one frees a slot\n");
+	for (i = 0; i < 4; i++)
+		aec_close_local(s[i], 1);
+	r = aec_set_limits(16384, 4ULL << 30);
+	if (r)
+		fail("restore limits", r);
+	return 0;
+}
+
+/**
+ * mode_lowport() - bind port 80
+ *
+ * Return: 0; prints the result
+ */
+static int mode_lowport(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(80) };
+	struct aec_sock *s;
+	int err = 0, r;
+
+	s = aec_socket(SOCK_STREAM, &err);
+	if (!s)
+		fail("socket", err);
+	r = aec_bind(s, &a);
+	printf("bind80=%d\n", r);
+	return 0;
+}
+
+/**
+ * mode_udp() - one UDP echo round trip
+ * @argv:	IP PORT
+ *
+ * Return: 0
+ */
+static int mode_udp(char **argv)
+{
+	struct sockaddr_in a = mkaddr(argv[0], argv[1]), from;
+	struct aec_sock *s;
+	char buf[64];
+	int err = 0;
+	ssize_t r;
+
+	s = aec_socket(SOCK_DGRAM, &err);
+	if (!s)
+		fail("socket", err);
+	r = aec_sendto(s, "hello-udp", 9, 0, &a, -1);
+	if (r != 9)
+		fail("sendto", r);
+	r = aec_recvfrom(s, buf, sizeof(buf), 0, &from, 3000);
+	if (r != 9 || memcmp(buf, "hello-udp", 9))
+		fail("recvfrom", r < 0 ? r : 0);
+	printf("ok udp echo from %s:%u\n", inet_ntoa(from.sin_addr),
+	       ntohs(from.sin_port));
+	return 0;
+}
+
+/**
+ * mode_hold() - keep a connection open for a while
+ * @argv:	IP PORT SECONDS
+ *
+ * Return: 0
+ */
+static int mode_hold(char **argv)
+{
+	struct sockaddr_in a = mkaddr(argv[0], argv[1]);
+	struct aec_sock *s = dial(&a);
+
+	printf("holding\n");
+	fflush(stdout);
+	sleep((unsigned int)atoi(argv[2]));
+	aec_close_local(s, 1);
+	return 0;
+}
+
+/**
+ * main() - pick the mode
+ * @argc:	count
+ * @argv:	arguments
+ *
+ * Return: 0 ok, 1 failure, 2 usage
+ */
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 6 && !strcmp(argv[1], "conns"))
+		return mode_conns(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "stream"))
+		return mode_stream(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "blockread"))
+		return mode_blockread(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "scribble"))
+		return mode_scribble(argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "garbage"))
+		return mode_garbage();
+	if (argc >= 5 && !strcmp(argv[1], "tput"))
+		return mode_tput(argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "limits"))
+		return mode_limits();
+	if (argc >= 2 && !strcmp(argv[1], "lowport"))
+		return mode_lowport();
+	if (argc >= 4 && !strcmp(argv[1], "udp"))
+		return mode_udp(argv + 2);
+	if (argc >= 5 && !strcmp(argv[1], "hold"))
+		return mode_hold(argv + 2);
+	fprintf(stderr, "usage: ipc_client conns|stream|blockread|scribble|garbage|tput|limits|lowport|udp|hold ...\n");
+	return 2;
+}
