@@ -28,8 +28,14 @@
 #include "stack.h"
 
 #define ARP_ENTRIES		256
-#define ARP_QUEUE_PER_ENTRY	3
-#define ARP_QUEUE_SLOTS		64
+/*
+ * 48 frames per neighbour: a 64 KiB UDP datagram or an 8000-byte ping reply
+ * leaves as up to 45 fragments at once, and losing any loses it all.
+ * 128 slots of 1514 bytes (~190 KiB) bound the whole queue, about Linux's
+ * unres_qlen_bytes.
+ */
+#define ARP_QUEUE_PER_ENTRY	48
+#define ARP_QUEUE_SLOTS		128
 #define ARP_MAX_REQUESTS	3
 #define ARP_RETRY_MS		1000
 #define ARP_REACHABLE_MS	60000

@@ -209,9 +209,9 @@ START_TEST(test_resolution_queue_and_bound)
 	struct fake_parsed p;
 	int i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 50; i++)
 		send_ip(dst, (uint8_t)(0x10 + i));
-	/* One request only; three frames queued, two dropped. */
+	/* One request only; 48 frames queued, two dropped. */
 	ck_assert_int_eq(fake_frame_count(), 1);
 	ck_assert(is_arp_request_for(0, dst));
 	ck_assert_uint_eq(ae_stack_stat(S, "arp", "out_requests"), 1);
@@ -219,8 +219,8 @@ START_TEST(test_resolution_queue_and_bound)
 
 	fake_frames_clear();
 	feed_arp(2, mac5, dst, FAKE_ADDR);
-	ck_assert_int_eq(fake_frame_count(), 3);
-	for (i = 0; i < 3; i++) {
+	ck_assert_int_eq(fake_frame_count(), 48);
+	for (i = 0; i < 48; i++) {
 		ck_assert(fake_parse_frame(i, &p));
 		ck_assert_ptr_nonnull(p.ip);
 		ck_assert_mem_eq(p.eth_dst, mac5, 6);
@@ -236,16 +236,40 @@ START_TEST(test_resolution_queue_and_bound)
 }
 END_TEST
 
+START_TEST(test_big_datagram_waits_whole)
+{
+	static uint8_t big[65507 + 8];
+	struct iovec v = { big, sizeof(big) };
+	uint32_t dst = FAKE_IP(192, 168, 1, 5);
+
+	/* 45 fragments wait for one resolution and all leave. */
+	ck_assert_int_eq(ipv4_output(S, 0, dst, 17, 0, &v, 1), 0);
+	ck_assert_int_eq(fake_frame_count(), 1);
+	feed_arp(2, mac5, dst, FAKE_ADDR);
+	ck_assert_int_eq(fake_frame_count(), 46);
+	ck_assert_uint_eq(ae_stack_stat(S, "arp", "queue_drops"), 0);
+}
+END_TEST
+
 START_TEST(test_global_queue_bound)
 {
 	int h, k;
 
-	/* 22 unresolved hosts x 3 frames = 66 > 64 preallocated slots */
-	for (h = 0; h < 22; h++)
-		for (k = 0; k < 3; k++)
+	/* 3 unresolved hosts x 48 frames = 144 > 128 preallocated slots */
+	for (h = 0; h < 3; h++)
+		for (k = 0; k < 48; k++)
 			send_ip(FAKE_IP(192, 168, 1, 10 + h), 1);
-	ck_assert_uint_eq(ae_stack_stat(S, "arp", "out_requests"), 22);
-	ck_assert_uint_eq(ae_stack_stat(S, "arp", "queue_drops"), 2);
+	ck_assert_uint_eq(ae_stack_stat(S, "arp", "out_requests"), 3);
+	ck_assert_uint_eq(ae_stack_stat(S, "arp", "queue_drops"), 16);
+	/* a failed resolution gives its slots back */
+	for (k = 0; k < 3; k++) {
+		fake_clock_advance_ms(1000);
+		ae_stack_poll(S);
+	}
+	ck_assert_uint_eq(ae_stack_stat(S, "arp", "resolve_failed"), 128);
+	for (k = 0; k < 48; k++)
+		send_ip(FAKE_IP(192, 168, 1, 20), 1);
+	ck_assert_uint_eq(ae_stack_stat(S, "arp", "queue_drops"), 16);
 }
 END_TEST
 
@@ -471,6 +495,7 @@ static Suite *arp_suite(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_probe_answered_not_learned);
 	tcase_add_test(tc, test_resolution_queue_and_bound);
+	tcase_add_test(tc, test_big_datagram_waits_whole);
 	tcase_add_test(tc, test_global_queue_bound);
 	tcase_add_test(tc, test_retries_then_failure);
 	tcase_add_test(tc, test_cache_expiry);
