@@ -428,7 +428,6 @@ void tcp_close_tcb(struct tcp_sock *tp)
 {
 	struct ae_stack *s = tp->sk.stack;
 
-	tcp_unqueue_child(tp);
 	tcp_set_state(tp, TCPS_CLOSED);
 	tcp_hash_remove(s, tp);
 	tcp_timer_clear_all(tp);
