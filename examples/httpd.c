@@ -44,6 +44,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/tcp.h>
 #include <linux/openat2.h>
 
 #include "aether.h"
@@ -69,7 +70,6 @@
  * @closing:	ae_close() was called: touch the socket no more
  * @busy:	inside conn_cb(); a nested event sets @again instead
  * @again:	run once more before leaving conn_cb()
- * @freed:	AE_EV_FREE arrived while @busy
  */
 struct conn {
 	struct server *srv;
@@ -80,7 +80,7 @@ struct conn {
 	size_t out_off, out_len;
 	int file_fd;
 	uint64_t file_left;
-	bool close_after, closing, busy, again, freed;
+	bool close_after, closing, busy, again;
 };
 
 /**
@@ -202,6 +202,36 @@ static int open_beneath(int root_fd, const char *path)
 }
 
 /**
+ * conn_fill() - append file body bytes after the queued output, as room allows
+ * @c:		connection
+ *
+ * Return: 0, or -1 if the file ended early (it shrank under us)
+ */
+static int conn_fill(struct conn *c)
+{
+	size_t room;
+	ssize_t n;
+
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	room = sizeof(c->out) - c->out_len;
+	if (c->file_fd < 0 || !room)
+		return 0;
+	if (room > c->file_left)
+		room = (size_t)c->file_left;
+	n = read(c->file_fd, c->out + c->out_len, room);
+	if (n <= 0)
+		return -1;
+	c->file_left -= (uint64_t)n;
+	c->out_len += (size_t)n;
+	if (!c->file_left) {
+		close(c->file_fd);
+		c->file_fd = -1;
+	}
+	return 0;
+}
+
+/**
  * reply_status() - queue a short status response (error pages)
  * @c:		connection
  * @code:	status code
@@ -285,6 +315,7 @@ static void reply_file(struct conn *c, const char *path, bool head, bool keep)
 	}
 	c->file_fd = fd;
 	c->file_left = (uint64_t)st.st_size;
+	conn_fill(c);	/* header and body start in one segment */
 }
 
 /**
@@ -380,12 +411,17 @@ static void conn_free(struct conn *c)
 }
 
 /**
- * conn_close() - close the socket; @c is freed on AE_EV_FREE
+ * conn_close() - close the socket; conn_cb() frees @c on its way out
  * @c:		connection
+ *
+ * The stack may keep the socket a while longer (FIN handshake, TIME-WAIT),
+ * but it owes us nothing more: without a callback, AE_EV_FREE goes nowhere,
+ * and the connection's buffers are released at once.
  */
 static void conn_close(struct conn *c)
 {
 	c->closing = true;
+	ae_sock_set_callback(c->sk, NULL, NULL);
 	ae_close(c->sk);
 }
 
@@ -404,17 +440,8 @@ static int conn_send(struct conn *c)
 		if (c->out_off == c->out_len) {
 			if (c->file_fd < 0)
 				return 1;
-			n = read(c->file_fd, c->out, sizeof(c->out) <
-				 c->file_left ? sizeof(c->out) : c->file_left);
-			if (n <= 0)
+			if (conn_fill(c))
 				return -1;	/* the file shrank: cut */
-			c->file_left -= (uint64_t)n;
-			c->out_off = 0;
-			c->out_len = (size_t)n;
-			if (!c->file_left) {
-				close(c->file_fd);
-				c->file_fd = -1;
-			}
 		}
 		n = ae_send(c->sk, c->out + c->out_off, c->out_len - c->out_off, 0);
 		if (n == -EAGAIN)
@@ -503,13 +530,7 @@ static void conn_cb(struct ae_sock *sk, unsigned int events, void *user)
 	struct conn *c = user;
 
 	(void)sk;
-	if (events & AE_EV_FREE) {
-		if (c->busy)
-			c->freed = true;
-		else
-			conn_free(c);
-		return;
-	}
+	(void)events;
 	if (c->busy) {
 		c->again = true;
 		return;
@@ -521,7 +542,7 @@ static void conn_cb(struct ae_sock *sk, unsigned int events, void *user)
 			conn_run(c);
 	} while (c->again && !c->closing);
 	c->busy = false;
-	if (c->freed)
+	if (c->closing)
 		conn_free(c);
 }
 
@@ -536,6 +557,7 @@ static void listener_cb(struct ae_sock *sk, unsigned int events, void *user)
 	struct server *srv = user;
 	struct ae_sock *nsk;
 	struct conn *c;
+	int one = 1;
 
 	if (!(events & AE_EV_IN))
 		return;
@@ -548,6 +570,8 @@ static void listener_cb(struct ae_sock *sk, unsigned int events, void *user)
 		c->srv = srv;
 		c->sk = nsk;
 		c->file_fd = -1;
+		/* responses are whole: don't hold a tail back for an ACK */
+		ae_setsockopt(nsk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		srv->conns_open++;
 		srv->conns_total++;
 		ae_sock_set_callback(nsk, conn_cb, c);

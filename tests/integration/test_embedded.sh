@@ -94,9 +94,10 @@ check "path traversal (%2e%2e): 400" [ "$(code 'http://192.168.1.2/%2e%2e/%2e%2e
 
 refused_ok() {
 	local out
-	out=$(nsx curl -sS --max-time 5 http://192.168.1.2:81/ 2>&1)
-	log "port 81: $out"
-	echo "$out" | grep -q 'Connection refused'
+	out=$(nsx timeout 5 telnet 192.168.1.2 81 </dev/null 2>&1)
+	log "telnet port 81: $(echo "$out" | tr '\n' ' ')"
+	echo "$out" | grep -q 'Unable to connect to remote host: Connection refused' &&
+		nsx curl -sv --max-time 5 http://192.168.1.2:81/ 2>&1 | grep -q 'Connection refused'
 }
 check "closed port 81: Connection refused" refused_ok
 
