@@ -85,6 +85,15 @@ $(O)/examples/%: $(O)/obj/examples/%.o $(DAEMON_LIB) $(STACK_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# tests/api/*.c -> build/api/* (the differential socket API suite: plain C
+# programs run on the kernel stack and on Aether under LD_PRELOAD)
+API_SRC  := $(wildcard tests/api/*.c)
+API_BINS := $(patsubst tests/api/%.c,$(O)/api/%,$(API_SRC))
+all: $(API_BINS)
+$(O)/api/%: $(O)/obj/tests/api/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
 # Test programs of the ipc client library: tests/tools/foo.c -> build/tools/foo
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRC))

@@ -1,0 +1,1311 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: apitest.c - the differential socket API suite
+ *
+ * Two roles in one binary:
+ *
+ *   apitest peer               the kernel-side peer (192.168.1.1): TCP
+ *                              servers with fixed behaviours on fixed ports,
+ *                              a UDP echo, and a control port that connects
+ *                              back to the subject on request
+ *   apitest run [CASE...]      the subject (192.168.1.2): every case (or the
+ *                              named ones) in a child process of its own,
+ *                              printing "case: observation" lines
+ *
+ * The subject runs twice: on the kernel stack (two namespaces and a veth
+ * pair) and under LD_PRELOAD=libaether.so on Aether. Both runs see the same
+ * addresses, so their outputs must be identical line for line; the test
+ * script compares them case by case. Observations are return values, errno
+ * names, bytes, readiness masks and signal counts, never timings or
+ * ephemeral ports (only "port>0").
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PEER_IP		"192.168.1.1"
+#define SUBJ_IP		"192.168.1.2"
+
+enum peer_port {
+	P_CONTROL = 7000,	/* "CONNECT port mode\n": connect back to the subject */
+	P_ECHO = 7001,		/* echo until EOF (also UDP echo) */
+	P_FIN = 7002,		/* close at once: FIN */
+	P_RST = 7003,		/* SO_LINGER 0 close at once: RST */
+	P_HELLO = 7004,		/* "hello", SHUT_WR, read until EOF */
+	P_SINK = 7005,		/* read and discard until EOF */
+	P_BIG = 7008,		/* 100000 bytes pattern, close */
+	P_CLOSED = 7009,	/* nothing listens: refused */
+	P_BYE = 7010,		/* read until EOF, then "bye", close */
+	P_HOLD = 7012,		/* "hello", then hold open until EOF */
+};
+
+#define BIG_LEN		100000
+
+static const int peer_ports[] = {
+	P_CONTROL, P_ECHO, P_FIN, P_RST, P_HELLO, P_SINK, P_BIG, P_BYE, P_HOLD,
+};
+
+static const char *cur_case;
+
+/**
+ * out() - print one observation of the current case
+ * @fmt:	printf format
+ */
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", cur_case);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/**
+ * ename() - errno as its name
+ * @e:	errno
+ *
+ * Return: a static name ("E123" for unlisted values)
+ */
+static const char *ename(int e)
+{
+	static char buf[16];
+
+	switch (e) {
+	case 0: return "0";
+	case EAGAIN: return "EAGAIN";
+	case EINPROGRESS: return "EINPROGRESS";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ECONNRESET: return "ECONNRESET";
+	case EPIPE: return "EPIPE";
+	case ENOTCONN: return "ENOTCONN";
+	case EISCONN: return "EISCONN";
+	case EALREADY: return "EALREADY";
+	case EADDRINUSE: return "EADDRINUSE";
+	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case EINVAL: return "EINVAL";
+	case EBADF: return "EBADF";
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EINTR: return "EINTR";
+	case ENOPROTOOPT: return "ENOPROTOOPT";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EFAULT: return "EFAULT";
+	case ENETUNREACH: return "ENETUNREACH";
+	case EDESTADDRREQ: return "EDESTADDRREQ";
+	case EMSGSIZE: return "EMSGSIZE";
+	}
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+/* R(expr): evaluate, print "text = ret" or "text = -1 ERRNO" */
+#define R(expr) rep(#expr, (long)(expr))
+
+/**
+ * rep() - report a call's result
+ * @what:	the call's text
+ * @r:		its result
+ *
+ * Return: @r
+ */
+static long rep(const char *what, long r)
+{
+	if (r < 0)
+		out("%s = %ld %s", what, r, ename(errno));
+	else
+		out("%s = %ld", what, r);
+	return r;
+}
+
+/**
+ * sin_of() - an IPv4 socket address
+ * @ip:		dotted quad
+ * @port:	port
+ *
+ * Return: the address
+ */
+static struct sockaddr_in sin_of(const char *ip, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port) };
+
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	return a;
+}
+
+/**
+ * tcp_to() - a blocking TCP connection to the peer
+ * @port:	peer port
+ *
+ * Return: fd, or -1 (reported)
+ */
+static int tcp_to(int port)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (void *)&a, sizeof(a)) < 0) {
+		out("connect to %d failed: %s", port, ename(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/**
+ * msleep() - sleep milliseconds
+ * @ms:	milliseconds
+ */
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/**
+ * now_ms() - monotonic milliseconds
+ *
+ * Return: ms
+ */
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * read_all() - read until EOF, error or @cap bytes
+ * @fd:		socket
+ * @buf:	buffer
+ * @cap:	its size
+ *
+ * Return: bytes read (an error ends the read)
+ */
+static size_t read_all(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < cap && (r = read(fd, buf + n, cap - n)) > 0)
+		n += r;
+	return n;
+}
+
+/**
+ * ask_peer() - ask the peer to connect to us on @port in @mode
+ * @port:	our listening port
+ * @mode:	"hi" (send "hi", close) or "hold" (hold until EOF)
+ */
+static void ask_peer(int port, const char *mode)
+{
+	char line[64];
+	int c = tcp_to(P_CONTROL);
+	int n;
+
+	if (c < 0)
+		return;
+	n = snprintf(line, sizeof(line), "CONNECT %d %s\n", port, mode);
+	if (write(c, line, n) != n)
+		out("control write failed");
+	close(c);
+}
+
+/**
+ * listener() - a listening TCP socket on SUBJ port @port (any address)
+ * @family:	AF_INET or AF_INET6
+ * @port:	port
+ *
+ * Return: fd or -1 (reported)
+ */
+static int listener(int family, int port)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port) };
+	struct sockaddr_in a4 = sin_of("0.0.0.0", port);
+	int one = 1, fd = socket(family, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || (family == AF_INET6 ?
+		       bind(fd, (void *)&a6, sizeof(a6)) :
+		       bind(fd, (void *)&a4, sizeof(a4))) < 0 ||
+	    listen(fd, 16) < 0) {
+		out("listener %d failed: %s", port, ename(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/**
+ * addr_str() - "addr port" of a socket address
+ * @sa:	address
+ *
+ * Return: static string
+ */
+static const char *addr_str(const struct sockaddr_storage *sa)
+{
+	static char buf[80];
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)sa;
+
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "inet %s %d", ip, ntohs(a->sin_port));
+	} else if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)sa;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "inet6 %s %d", ip,
+			 ntohs(a->sin6_port));
+	} else {
+		snprintf(buf, sizeof(buf), "family %d", sa->ss_family);
+	}
+	return buf;
+}
+
+static volatile sig_atomic_t sigpipes;
+
+/**
+ * on_sigpipe() - count SIGPIPE
+ * @sig:	signal
+ */
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipes++;
+}
+
+/* ---- cases ------------------------------------------------------------- */
+
+static void c_connect_refused(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_CLOSED);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	R(connect(fd, (void *)&a, sizeof(a)));
+}
+
+static void c_connect_refused_nb(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_CLOSED);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct pollfd p = { .fd = fd, .events = POLLOUT | POLLIN };
+	int err = -1;
+	socklen_t len = sizeof(err);
+
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(poll(&p, 1, 3000));
+	out("revents %#x", p.revents);
+	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
+	out("so_error %s", ename(err));
+	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
+	out("so_error again %s", ename(err));
+}
+
+static void c_connect_nb_ok(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int err = -1;
+	socklen_t len = sizeof(err);
+
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(poll(&p, 1, 3000));
+	out("revents %#x", p.revents);
+	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
+	out("so_error %s", ename(err));
+	R(connect(fd, (void *)&a, sizeof(a)));
+}
+
+static void c_connect_twice(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int fd = tcp_to(P_ECHO);
+
+	R(connect(fd, (void *)&a, sizeof(a)));
+}
+
+static void c_connect_bad_args(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	R(connect(fd, (void *)&a, 8));
+	R(connect(fd, (void *)&a6, sizeof(a6)));
+}
+
+static void c_read_after_fin(void)
+{
+	char b[8];
+	int fd = tcp_to(P_FIN);
+
+	R(read(fd, b, sizeof(b)));
+	R(read(fd, b, sizeof(b)));
+}
+
+static void c_hello_fin(void)
+{
+	char b[64] = "";
+	int fd = tcp_to(P_HELLO);
+	size_t n = read_all(fd, b, sizeof(b) - 1);
+
+	out("got %zu '%s'", n, b);
+	R(read(fd, b, sizeof(b)));
+}
+
+static void c_epipe_sigpipe(void)
+{
+	int fd = tcp_to(P_RST);
+
+	signal(SIGPIPE, on_sigpipe);
+	msleep(300);
+	R(write(fd, "a", 1));
+	R(write(fd, "a", 1));
+	out("sigpipes %d", (int)sigpipes);
+}
+
+static void c_nosignal(void)
+{
+	int fd = tcp_to(P_RST);
+
+	signal(SIGPIPE, on_sigpipe);
+	msleep(300);
+	R(send(fd, "a", 1, MSG_NOSIGNAL));
+	R(send(fd, "a", 1, MSG_NOSIGNAL));
+	out("sigpipes %d", (int)sigpipes);
+}
+
+static void c_write_after_peer_close(void)
+{
+	int fd = tcp_to(P_FIN);
+
+	signal(SIGPIPE, on_sigpipe);
+	msleep(300);
+	R(write(fd, "x", 1));
+	msleep(300);
+	R(write(fd, "x", 1));
+	out("sigpipes %d", (int)sigpipes);
+}
+
+static void c_read_after_rst(void)
+{
+	char b[8];
+	int fd = tcp_to(P_RST);
+	int err = -1;
+	socklen_t len = sizeof(err);
+
+	msleep(300);
+	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
+	out("so_error %s", ename(err));
+	fd = tcp_to(P_RST);
+	msleep(300);
+	R(read(fd, b, sizeof(b)));
+	R(read(fd, b, sizeof(b)));
+}
+
+static void c_msg_peek(void)
+{
+	char b[16] = "";
+	int fd = tcp_to(P_HOLD);
+
+	msleep(200);
+	R(recv(fd, b, 5, MSG_PEEK));
+	out("peeked '%.5s'", b);
+	memset(b, 0, sizeof(b));
+	R(recv(fd, b, 16, 0));
+	out("read '%.5s'", b);
+}
+
+static void c_waitall(void)
+{
+	static char b[BIG_LEN * 2];
+	int fd = tcp_to(P_BIG);
+	long sum = 0;
+	ssize_t n, i;
+
+	n = R(recv(fd, b, BIG_LEN, MSG_WAITALL));
+	for (i = 0; i < n; i++)
+		sum += (unsigned char)b[i] ^ (unsigned char)(i * 7);
+	out("mismatch %ld", sum);
+	fd = tcp_to(P_BIG);
+	R(recv(fd, b, sizeof(b), MSG_WAITALL));
+}
+
+static void c_half_close(void)
+{
+	char b[16] = "";
+	int fd = tcp_to(P_BYE);
+
+	R(send(fd, "abc", 3, 0));
+	R(shutdown(fd, SHUT_WR));
+	R(read(fd, b, sizeof(b)));
+	out("got '%s'", b);
+	R(read(fd, b, sizeof(b)));
+	R(send(fd, "x", 1, MSG_NOSIGNAL));
+}
+
+static void c_bind_port0(void)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", 0);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	R(bind(fd, (void *)&a, sizeof(a)));
+	R(getsockname(fd, (void *)&ss, &len));
+	out("family %d len %u port>0 %d", ss.ss_family, len,
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port) > 0);
+	R(bind(fd, (void *)&a, sizeof(a)));
+}
+
+static void c_bind_errors(void)
+{
+	struct sockaddr_in a = sin_of("10.1.2.3", 0);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	R(bind(fd, (void *)&a, sizeof(a)));
+	R(bind(fd, (void *)&a, 4));
+}
+
+static void c_eaddrinuse(void)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", 6001);
+	int one = 1;
+	int s1 = socket(AF_INET, SOCK_STREAM, 0);
+	int s2 = socket(AF_INET, SOCK_STREAM, 0);
+
+	R(bind(s1, (void *)&a, sizeof(a)));
+	R(listen(s1, 4));
+	R(bind(s2, (void *)&a, sizeof(a)));
+	R(setsockopt(s2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	R(bind(s2, (void *)&a, sizeof(a)));
+	close(s1);
+	R(bind(s2, (void *)&a, sizeof(a)));
+}
+
+static void c_reuseaddr_timewait(void)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", 6003);
+	int one = 1, l, c, s3, s4;
+
+	l = listener(AF_INET, 6003);
+	ask_peer(6003, "hold");
+	c = accept(l, NULL, NULL);
+	out("accepted %d", c >= 0);
+	R(close(c));		/* we close first: TIME_WAIT here */
+	msleep(300);
+	close(l);
+	s3 = socket(AF_INET, SOCK_STREAM, 0);
+	R(bind(s3, (void *)&a, sizeof(a)));
+	s4 = socket(AF_INET, SOCK_STREAM, 0);
+	R(setsockopt(s4, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	R(bind(s4, (void *)&a, sizeof(a)));
+}
+
+static void c_fionread(void)
+{
+	int fd = tcp_to(P_HOLD), n = -1;
+
+	msleep(200);
+	R(ioctl(fd, FIONREAD, &n));
+	out("fionread %d", n);
+}
+
+static void c_epoll_lt(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 42 }, got[4];
+	int fd = tcp_to(P_HOLD), ep = epoll_create1(0);
+	char b[16];
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_wait(ep, got, 4, 2000));
+	out("events %#x data %u", got[0].events, got[0].data.u32);
+	R(epoll_wait(ep, got, 4, 0));
+	R(read(fd, b, sizeof(b)));
+	R(epoll_wait(ep, got, 4, 100));
+	R(epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL));
+	R(epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL));
+	R(epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev));
+}
+
+static void c_epoll_et(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got[4];
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0);
+	char b[16];
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_wait(ep, got, 4, 100));
+	R(write(fd, "one", 3));
+	R(epoll_wait(ep, got, 4, 2000));
+	out("events %#x", got[0].events);
+	R(epoll_wait(ep, got, 4, 100));
+	R(read(fd, b, sizeof(b)));
+	R(read(fd, b, sizeof(b)));
+	R(write(fd, "two", 3));
+	R(epoll_wait(ep, got, 4, 2000));
+	R(read(fd, b, sizeof(b)));
+}
+
+static void c_epoll_oneshot(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT }, got[4];
+	int fd = tcp_to(P_HOLD), ep = epoll_create1(0);
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_wait(ep, got, 4, 2000));
+	R(epoll_wait(ep, got, 4, 100));
+	R(epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev));
+	R(epoll_wait(ep, got, 4, 2000));
+	R(epoll_wait(ep, got, 4, 100));
+}
+
+static void c_epoll_mixed(void)
+{
+	struct epoll_event ev, got[8];
+	int fd = tcp_to(P_HOLD), ep = epoll_create1(0), pp[2], i, n;
+	unsigned int seen = 0;
+
+	if (pipe(pp))
+		return;
+	ev.events = EPOLLIN;
+	ev.data.u64 = 0xdeadbeefcafeULL;
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	ev.data.u64 = 7;
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, pp[0], &ev));
+	R(write(pp[1], "p", 1));
+	msleep(200);
+	n = R(epoll_wait(ep, got, 8, 2000));
+	for (i = 0; i < n; i++) {
+		if (got[i].data.u64 == 0xdeadbeefcafeULL)
+			seen |= 1;
+		else if (got[i].data.u64 == 7)
+			seen |= 2;
+		else
+			seen |= 4;
+	}
+	out("seen %#x", seen);
+}
+
+static void c_epoll_out_rdhup(void)
+{
+	struct epoll_event ev = { .events = EPOLLOUT }, got[4];
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), h, ep2;
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_wait(ep, got, 4, 2000));
+	out("events %#x", got[0].events);
+	h = tcp_to(P_HELLO);
+	ep2 = epoll_create1(0);
+	ev.events = EPOLLIN | EPOLLRDHUP;
+	R(epoll_ctl(ep2, EPOLL_CTL_ADD, h, &ev));
+	msleep(300);
+	R(epoll_wait(ep2, got, 4, 2000));
+	out("events %#x", got[0].events);
+}
+
+static void c_poll_fin_hup(void)
+{
+	int fd = tcp_to(P_FIN);
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP };
+
+	msleep(300);
+	R(poll(&p, 1, 2000));
+	out("revents %#x", p.revents);
+	R(shutdown(fd, SHUT_WR));
+	msleep(300);
+	R(poll(&p, 1, 2000));
+	out("revents %#x", p.revents);
+}
+
+static void c_poll_mixed(void)
+{
+	int fd = tcp_to(P_HOLD), pp[2];
+	struct pollfd p[3];
+
+	if (pipe(pp))
+		return;
+	p[0] = (struct pollfd){ .fd = pp[0], .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	p[2] = (struct pollfd){ .fd = -1, .events = POLLIN };
+	msleep(200);
+	R(poll(p, 3, 2000));
+	out("revents %#x %#x %#x", p[0].revents, p[1].revents, p[2].revents);
+	R(write(pp[1], "x", 1));
+	R(poll(p, 3, 2000));
+	out("revents %#x %#x %#x", p[0].revents, p[1].revents, p[2].revents);
+}
+
+static void c_poll_timeout(void)
+{
+	int fd = tcp_to(P_SINK);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	long t0 = now_ms(), dt;
+
+	R(poll(&p, 1, 200));
+	dt = now_ms() - t0;
+	out("waited %s", dt >= 180 && dt < 1500 ? "ok" : "wrong");
+}
+
+static void c_select_many(void)
+{
+	int fds[10], i, maxfd = 0;
+	struct timeval tv = { 2, 0 };
+	fd_set r;
+
+	FD_ZERO(&r);
+	for (i = 0; i < 10; i++) {
+		fds[i] = tcp_to(P_HOLD);
+		if (fds[i] < 0)
+			return;
+		FD_SET(fds[i], &r);
+		if (fds[i] > maxfd)
+			maxfd = fds[i];
+	}
+	msleep(300);
+	R(select(maxfd + 1, &r, NULL, NULL, &tv));
+	for (i = 0; i < 10; i++)
+		if (!FD_ISSET(fds[i], &r))
+			out("fd %d not set", i);
+}
+
+static void c_select_timeout(void)
+{
+	int fd = tcp_to(P_SINK);
+	struct timeval tv = { 0, 200000 };
+	fd_set r, w;
+
+	FD_ZERO(&r);
+	FD_SET(fd, &r);
+	R(select(fd + 1, &r, NULL, NULL, &tv));
+	out("tv %ld.%06ld isset %d", (long)tv.tv_sec, (long)tv.tv_usec,
+	    FD_ISSET(fd, &r));
+	FD_ZERO(&w);
+	FD_SET(fd, &w);
+	tv = (struct timeval){ 1, 0 };
+	R(select(fd + 1, NULL, &w, NULL, &tv));
+	out("writable %d", FD_ISSET(fd, &w));
+}
+
+static void c_dup2_stdout(void)
+{
+	int fd = tcp_to(P_ECHO), save = dup(1);
+	char b[16] = "";
+
+	fflush(stdout);
+	dup2(fd, 1);
+	if (write(1, "xyz", 3) != 3)
+		b[0] = '!';
+	dup2(save, 1);
+	close(save);
+	R(read(fd, b, sizeof(b)));
+	out("echo '%s'", b);
+}
+
+static void c_dup_close_original(void)
+{
+	int fd = tcp_to(P_ECHO), d;
+	char b[16] = "";
+
+	d = dup(fd);
+	R(close(fd));
+	R(write(d, "abc", 3));
+	R(read(d, b, sizeof(b)));
+	out("echo '%s'", b);
+	R(write(fd, "abc", 3));
+	d = fcntl(d, F_DUPFD_CLOEXEC, 50);
+	out("dupfd>=50 %d cloexec %d", d >= 50, fcntl(d, F_GETFD) & FD_CLOEXEC);
+	R(write(d, "q", 1));
+	R(read(d, b, sizeof(b)));
+}
+
+static void c_fork_parent_close(void)
+{
+	int fd = tcp_to(P_ECHO), st;
+	char b[16] = "";
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		msleep(200);
+		if (write(fd, "ping", 4) != 4)
+			_exit(2);
+		if (read(fd, b, sizeof(b)) != 4)
+			_exit(3);
+		_exit(strcmp(b, "ping") ? 4 : 0);
+	}
+	R(close(fd));
+	waitpid(pid, &st, 0);
+	out("child exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+static void c_so_rcvtimeo(void)
+{
+	struct timeval tv = { 0, 200000 }, g;
+	socklen_t len = sizeof(g);
+	int fd = tcp_to(P_SINK);
+	long t0, dt;
+	char b[8];
+
+	R(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	R(getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &g, &len));
+	out("timeo %ld.%06ld len %u", (long)g.tv_sec, (long)g.tv_usec, len);
+	t0 = now_ms();
+	R(read(fd, b, sizeof(b)));
+	dt = now_ms() - t0;
+	out("waited %s", dt >= 180 && dt < 1500 ? "ok" : "wrong");
+	tv.tv_usec = 2000000;
+	R(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	R(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, 4));
+}
+
+static void c_nonblock(void)
+{
+	int fd = tcp_to(P_SINK), on = 1;
+	char b[8];
+
+	out("nonblock %d", !!(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	R(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK));
+	out("nonblock %d", !!(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	R(read(fd, b, sizeof(b)));
+	R(recv(fd, b, sizeof(b), 0));
+	fd = tcp_to(P_SINK);
+	R(ioctl(fd, FIONBIO, &on));
+	out("nonblock %d", !!(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	R(read(fd, b, sizeof(b)));
+	fd = tcp_to(P_SINK);
+	R(recv(fd, b, sizeof(b), MSG_DONTWAIT));
+}
+
+static void c_names(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = tcp_to(P_ECHO), u = socket(AF_INET, SOCK_STREAM, 0);
+
+	R(getpeername(fd, (void *)&ss, &len));
+	out("peer %s len %u", addr_str(&ss), len);
+	len = sizeof(ss);
+	R(getsockname(fd, (void *)&ss, &len));
+	out("local %s", inet_ntoa(((struct sockaddr_in *)&ss)->sin_addr));
+	len = sizeof(ss);
+	R(getpeername(u, (void *)&ss, &len));
+	len = 4;
+	R(getpeername(fd, (void *)&ss, &len));
+	out("short len %u", len);
+}
+
+static void c_v6_connect_mapped(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(P_HOLD) };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), v = -1;
+	char b[16] = "";
+
+	inet_pton(AF_INET6, "::ffff:" PEER_IP, &a.sin6_addr);
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(getpeername(fd, (void *)&ss, &len));
+	out("peer %s len %u", addr_str(&ss), len);
+	R(read(fd, b, sizeof(b)));
+	out("got '%s'", b);
+	len = sizeof(v);
+	R(getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len));
+	out("v6only %d", v);
+	len = sizeof(v);
+	R(getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len));
+	out("domain %d", v);
+}
+
+static void c_v6_server_dual(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int l = listener(AF_INET6, 6010), c;
+	char b[16] = "";
+
+	R(getsockname(l, (void *)&ss, &len));
+	out("listen %s", addr_str(&ss));
+	ask_peer(6010, "hi");
+	len = sizeof(ss);
+	c = R(accept(l, (void *)&ss, &len));
+	out("peer family %d ip %s len %u", ss.ss_family,
+	    strstr(addr_str(&ss), "::ffff:" PEER_IP) ? "mapped" : addr_str(&ss),
+	    len);
+	R(read_all(c, b, sizeof(b) - 1));
+	out("got '%s'", b);
+}
+
+static void c_v4_server(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int l = listener(AF_INET, 6011), c, one = 0;
+	char b[16] = "";
+
+	len = sizeof(one);
+	R(getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &one, &len));
+	out("acceptconn %d", one);
+	ask_peer(6011, "hi");
+	len = sizeof(ss);
+	c = R(accept(l, (void *)&ss, &len));
+	out("peer ip %s", strstr(addr_str(&ss), PEER_IP) ? "ok" : addr_str(&ss));
+	len = sizeof(ss);
+	R(getsockname(c, (void *)&ss, &len));
+	out("local %s", addr_str(&ss));
+	R(read(c, b, sizeof(b)));
+	out("got '%s'", b);
+	R(read(c, b, sizeof(b)));
+	len = sizeof(one);
+	R(getsockopt(c, SOL_SOCKET, SO_ACCEPTCONN, &one, &len));
+	out("acceptconn %d", one);
+}
+
+static void c_accept_nb(void)
+{
+	int l = listener(AF_INET, 6012), c;
+
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	R(accept(l, NULL, NULL));
+	R(accept4(l, NULL, NULL, 0x1234));
+	ask_peer(6012, "hi");
+	msleep(300);
+	c = R(accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+	out("nonblock %d cloexec %d", !!(fcntl(c, F_GETFL) & O_NONBLOCK),
+	    !!(fcntl(c, F_GETFD) & FD_CLOEXEC));
+}
+
+static void *accept_thread(void *arg)
+{
+	int l = *(int *)arg;
+
+	return (void *)(long)(accept(l, NULL, NULL) >= 0);
+}
+
+static void c_accept_threads(void)
+{
+	int l = listener(AF_INET, 6014), i, ok = 0;
+	pthread_t t[4];
+	void *r;
+
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, accept_thread, &l);
+	msleep(200);
+	for (i = 0; i < 4; i++)
+		ask_peer(6014, "hi");
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], &r);
+		ok += (int)(long)r;
+	}
+	out("accepted %d", ok);
+}
+
+static void c_sockopts(void)
+{
+	int fd = tcp_to(P_ECHO), v, one = 1;
+	socklen_t len;
+	struct linger lg;
+	struct tcp_info ti;
+
+#define GET(level, name) (len = sizeof(v), v = -1, \
+	R(getsockopt(fd, level, name, &v, &len)), out(#name " %d len %u", v, len))
+	GET(SOL_SOCKET, SO_TYPE);
+	GET(SOL_SOCKET, SO_DOMAIN);
+	GET(SOL_SOCKET, SO_PROTOCOL);
+	GET(SOL_SOCKET, SO_ERROR);
+	GET(SOL_SOCKET, SO_ACCEPTCONN);
+	R(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	GET(IPPROTO_TCP, TCP_NODELAY);
+	R(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	GET(SOL_SOCKET, SO_KEEPALIVE);
+	R(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	GET(SOL_SOCKET, SO_REUSEADDR);
+	R(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, 2));
+	len = sizeof(lg);
+	R(getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len));
+	out("linger %d %d", lg.l_onoff, lg.l_linger);
+	len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	R(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	out("tcpi_state %d", ti.tcpi_state);
+	R(setsockopt(fd, SOL_SOCKET, 9999, &one, sizeof(one)));
+#undef GET
+}
+
+static void c_socket_flags(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	out("nonblock %d cloexec %d", !!(fcntl(fd, F_GETFL) & O_NONBLOCK),
+	    !!(fcntl(fd, F_GETFD) & FD_CLOEXEC));
+	out("rdwr %d", fcntl(fd, F_GETFL) & O_ACCMODE);
+	R(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP));
+	R(shutdown(fd, 7));
+	R(shutdown(fd, SHUT_RD));
+}
+
+static void c_unconnected(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char b[4];
+
+	R(send(fd, "x", 1, MSG_NOSIGNAL));
+	R(recv(fd, b, sizeof(b), 0));
+	R(listen(fd, 1));
+	R(connect(fd, (void *)&(struct sockaddr_in){ .sin_family = AF_INET,
+		  .sin_port = htons(1), .sin_addr.s_addr = inet_addr(PEER_IP) },
+		  sizeof(struct sockaddr_in)));
+	fd = tcp_to(P_ECHO);
+	R(listen(fd, 1));
+}
+
+static void c_iovec(void)
+{
+	int fd = tcp_to(P_ECHO);
+	char a[4] = "", b[4] = "";
+	struct iovec w[3] = { { "ab", 2 }, { "cde", 3 }, { "f", 1 } };
+	struct iovec r[2] = { { a, 3 }, { b, 3 } };
+	struct msghdr m = { .msg_iov = w, .msg_iovlen = 3 };
+	char name[64];
+
+	R(writev(fd, w, 3));
+	msleep(200);
+	R(readv(fd, r, 2));
+	out("got '%s' '%s'", a, b);
+	R(sendmsg(fd, &m, 0));
+	msleep(200);
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	m = (struct msghdr){ .msg_iov = r, .msg_iovlen = 2, .msg_name = name,
+			     .msg_namelen = sizeof(name) };
+	R(recvmsg(fd, &m, 0));
+	out("got '%s' '%s' namelen %u flags %#x", a, b, m.msg_namelen,
+	    m.msg_flags);
+}
+
+static void c_sendfile(void)
+{
+	static char buf[20000], back[20000];
+	char path[] = "/tmp/apitest.XXXXXX";
+	int f = mkstemp(path), fd = tcp_to(P_ECHO), i;
+	off_t off = 100;
+
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = (char)(i * 13);
+	if (f < 0 || write(f, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		return;
+	unlink(path);
+	R(sendfile(fd, f, &off, 10000));
+	out("off %ld", (long)off);
+	lseek(f, 0, SEEK_SET);
+	R(sendfile(fd, f, NULL, 5000));
+	out("pos %ld", (long)lseek(f, 0, SEEK_CUR));
+	R(recv(fd, back, 15000, MSG_WAITALL));
+	out("match %d %d", !memcmp(back, buf + 100, 10000),
+	    !memcmp(back + 10000, buf, 5000));
+}
+
+static void c_udp(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	struct sockaddr_storage from;
+	socklen_t len = sizeof(from);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char b[200] = "";
+	struct iovec v = { b, 10 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+
+	R(sendto(fd, "ping", 4, 0, (void *)&a, sizeof(a)));
+	R(recvfrom(fd, b, sizeof(b), 0, (void *)&from, &len));
+	out("got '%s' from %s", b, addr_str(&from));
+	R(connect(fd, (void *)&a, sizeof(a)));
+	memset(b, 'z', 100);
+	R(send(fd, b, 100, 0));
+	R(recvmsg(fd, &m, 0));
+	out("flags %#x", m.msg_flags);
+	R(send(fd, b, 100, 0));
+	R(recv(fd, b, 10, MSG_TRUNC));
+	R(recv(fd, b, sizeof(b), MSG_DONTWAIT));
+}
+
+static void c_close_fd(void)
+{
+	int fd = tcp_to(P_ECHO), fd2;
+
+	R(close(fd));
+	R(write(fd, "x", 1));
+	R(close(fd));
+	fd2 = socket(AF_INET, SOCK_STREAM, 0);
+	out("same number %d", fd2 == fd);
+}
+
+/**
+ * struct tcase - one case
+ * @name:	its name (the line prefix)
+ * @fn:		its body
+ */
+struct tcase {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define C(n) { #n, c_##n }
+static const struct tcase cases[] = {
+	C(connect_refused), C(connect_refused_nb), C(connect_nb_ok),
+	C(connect_twice), C(connect_bad_args), C(read_after_fin),
+	C(hello_fin), C(epipe_sigpipe), C(nosignal),
+	C(write_after_peer_close), C(read_after_rst), C(msg_peek),
+	C(waitall), C(half_close), C(bind_port0), C(bind_errors),
+	C(eaddrinuse), C(reuseaddr_timewait), C(fionread), C(epoll_lt),
+	C(epoll_et), C(epoll_oneshot), C(epoll_mixed), C(epoll_out_rdhup),
+	C(poll_fin_hup), C(poll_mixed), C(poll_timeout), C(select_many),
+	C(select_timeout), C(dup2_stdout), C(dup_close_original),
+	C(fork_parent_close), C(so_rcvtimeo), C(nonblock), C(names),
+	C(v6_connect_mapped), C(v6_server_dual), C(v4_server), C(accept_nb),
+	C(accept_threads), C(sockopts), C(socket_flags), C(unconnected),
+	C(iovec), C(sendfile), C(udp), C(close_fd),
+};
+
+/**
+ * run_case() - run one case in a child with a time limit
+ * @c:	case
+ */
+static void run_case(const struct tcase *c)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		cur_case = c->name;
+		alarm(20);
+		c->fn();
+		fflush(stdout);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0) {
+		printf("%s: fork failed\n", c->name);
+		return;
+	}
+	if (WIFSIGNALED(st))
+		printf("%s: killed by signal %d\n", c->name, WTERMSIG(st));
+	printf("%s: end\n", c->name);
+	fflush(stdout);
+	msleep(50);
+}
+
+/* ---- the peer ------------------------------------------------------------ */
+
+/**
+ * peer_serve() - one accepted connection, by the port it came in on
+ * @fd:		connection
+ * @port:	listening port
+ */
+static void peer_serve(int fd, int port)
+{
+	static char buf[BIG_LEN];
+	struct linger lg = { 1, 0 };
+	ssize_t n;
+	int i;
+
+	switch (port) {
+	case P_ECHO:
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (write(fd, buf, n) != n)
+				break;
+		break;
+	case P_FIN:
+		break;
+	case P_RST:
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		break;
+	case P_HELLO:
+		if (write(fd, "hello", 5) == 5)
+			shutdown(fd, SHUT_WR);
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		break;
+	case P_HOLD:
+		if (write(fd, "hello", 5) != 5)
+			break;
+		/* fall through */
+	case P_SINK:
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		break;
+	case P_BIG:
+		for (i = 0; i < BIG_LEN; i++)
+			buf[i] = (char)(i * 7);
+		n = 0;
+		while (n < BIG_LEN) {
+			ssize_t w = write(fd, buf + n, BIG_LEN - n);
+
+			if (w <= 0)
+				break;
+			n += w;
+		}
+		break;
+	case P_BYE:
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		if (write(fd, "bye", 3) != 3)
+			break;
+		break;
+	case P_CONTROL: {
+		char line[64] = "", mode[16] = "";
+		int p = 0, c;
+		struct sockaddr_in a;
+
+		n = read(fd, line, sizeof(line) - 1);
+		if (n <= 0 || sscanf(line, "CONNECT %d %15s", &p, mode) != 2)
+			break;
+		a = sin_of(SUBJ_IP, p);
+		c = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(c, (void *)&a, sizeof(a)) < 0)
+			break;
+		if (!strcmp(mode, "hi")) {
+			if (write(c, "hi", 2) != 2)
+				break;
+		} else {
+			while (read(c, buf, sizeof(buf)) > 0)
+				;
+		}
+		close(c);
+		break;
+	}
+	}
+	close(fd);
+}
+
+/**
+ * peer() - serve every peer port until killed
+ *
+ * Return: exit status (only on setup failure)
+ */
+static int peer(void)
+{
+	enum { NP = sizeof(peer_ports) / sizeof(peer_ports[0]) };
+	struct pollfd p[NP + 1];
+	struct sockaddr_in a;
+	int i, one = 1, fd;
+	char buf[2048];
+
+	signal(SIGCHLD, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < NP; i++) {
+		a = sin_of("0.0.0.0", peer_ports[i]);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (void *)&a, sizeof(a)) || listen(fd, 64)) {
+			perror("peer listen");
+			return 1;
+		}
+		p[i] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	}
+	a = sin_of("0.0.0.0", P_ECHO);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (bind(fd, (void *)&a, sizeof(a))) {
+		perror("peer udp");
+		return 1;
+	}
+	p[NP] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	printf("peer ready\n");
+	fflush(stdout);
+	for (;;) {
+		if (poll(p, NP + 1, -1) < 0)
+			continue;
+		if (p[NP].revents) {
+			socklen_t len = sizeof(a);
+			ssize_t n = recvfrom(fd, buf, sizeof(buf), 0,
+					     (void *)&a, &len);
+
+			if (n >= 0)
+				sendto(fd, buf, n, 0, (void *)&a, len);
+		}
+		for (i = 0; i < NP; i++) {
+			int c;
+
+			if (!p[i].revents)
+				continue;
+			c = accept(p[i].fd, NULL, NULL);
+			if (c < 0)
+				continue;
+			if (fork() == 0) {
+				peer_serve(c, peer_ports[i]);
+				_exit(0);
+			}
+			close(c);
+		}
+	}
+}
+
+/**
+ * main() - "peer", or "run [CASE...]"
+ * @argc:	argument count
+ * @argv:	arguments
+ *
+ * Return: 0, or 2 on bad usage
+ */
+int main(int argc, char **argv)
+{
+	size_t i;
+	int k;
+
+	if (argc >= 2 && !strcmp(argv[1], "peer"))
+		return peer();
+	if (argc >= 2 && !strcmp(argv[1], "list")) {
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			printf("%s\n", cases[i].name);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "run")) {
+		fprintf(stderr, "usage: apitest peer | list | run [CASE...]\n");
+		return 2;
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (argc > 2) {
+			for (k = 2; k < argc; k++)
+				if (!strcmp(argv[k], cases[i].name))
+					break;
+			if (k == argc)
+				continue;
+		}
+		run_case(&cases[i]);
+	}
+	return 0;
+}
