@@ -61,6 +61,7 @@ struct udp_rec {
  * @wrap:	end of data before the writer wrapped to 0 (0: not wrapped)
  * @count:	datagrams queued
  * @bytes:	payload bytes queued
+ * @pending:	AE_EV_IN to deliver once the input path is done with the list
  */
 struct udp_sock {
 	struct ae_sock sk;
@@ -72,6 +73,7 @@ struct udp_sock {
 	uint32_t rd, wr, wrap;
 	uint32_t count;
 	uint32_t bytes;
+	bool pending;
 };
 
 LIST_HEAD(udp_list, udp_sock);
@@ -471,7 +473,7 @@ static bool udp_enqueue(struct ae_stack *s, struct udp_sock *us,
 	us->count++;
 	us->bytes += (uint32_t)data->len;
 	STAT_INC(s, udp, in_datagrams);
-	sock_notify(&us->sk, AE_EV_IN);
+	us->pending = true;
 	return true;
 }
 
@@ -626,6 +628,28 @@ static int udp_match(const struct udp_sock *us, const struct ae_ipinfo *ip,
 }
 
 /**
+ * udp_notify_pending() - deliver AE_EV_IN to sockets that received data
+ * @s:		stack
+ * @port:	the bucket's port, network order
+ *
+ * Callbacks may close or open sockets, including ones in this bucket, so the
+ * walk restarts after each callback and only touches sockets still linked.
+ */
+static void udp_notify_pending(struct ae_stack *s, uint16_t port)
+{
+	struct udp_sock *us;
+
+again:
+	LIST_FOREACH(us, udp_bucket(s, port), hash) {
+		if (us->pending) {
+			us->pending = false;
+			sock_notify(&us->sk, AE_EV_IN);
+			goto again;
+		}
+	}
+}
+
+/**
  * udp_input() - receive a UDP datagram
  * @s:		stack
  * @ip:		IP information
@@ -677,12 +701,12 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 			best_score = score;
 		}
 	}
-	if (best) {
+	if (best)
 		udp_enqueue(s, best, ip->src, sport, &data);
+	if (best || found) {
+		udp_notify_pending(s, dport);
 		return;
 	}
-	if (found)
-		return;
 	STAT_INC(s, udp, no_ports);
 	icmp_send_unreach(s, 3, ip, p);
 }

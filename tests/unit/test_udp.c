@@ -513,6 +513,58 @@ START_TEST(test_broadcast_to_all)
 }
 END_TEST
 
+static struct ae_sock *victim;
+
+/**
+ * closing_cb() - a callback that closes another socket (and itself)
+ * @sk:		socket
+ * @ev:		events
+ * @user:	unused
+ */
+static void closing_cb(struct ae_sock *sk, unsigned int ev, void *user)
+{
+	(void)user;
+	cb_calls++;
+	if (!(ev & AE_EV_IN))
+		return;
+	if (victim) {
+		struct ae_sock *v = victim;
+
+		victim = NULL;
+		udp_close(v);
+	}
+	udp_close(sk);
+}
+
+START_TEST(test_callback_closes_sockets)
+{
+	static uint8_t f[256];
+	struct ae_sock *b[4];
+	struct fake_ip ip = { .proto = 17, .dst = FAKE_IP(192, 168, 1, 255),
+			      .eth_dst = fake_bcast_mac };
+	uint8_t d[32];
+	size_t n;
+	int err, i;
+
+	/* Four sockets share a port; the first callback closes another one
+	 * and itself while the broadcast is being delivered. */
+	for (i = 0; i < 4; i++) {
+		b[i] = udp_socket(S, &err);
+		b[i]->reuseaddr = true;
+		ck_assert_int_eq(udp_bind(b[i], 0, htons(8000)), 0);
+		b[i]->cb = closing_cb;
+	}
+	victim = b[1];
+	n = fake_build_udp(d, sizeof(d), FAKE_PEER, SPORT, ip.dst, htons(8000),
+			   "hi", 2);
+	n = fake_build_ipv4(f, sizeof(f), &ip, d, n);
+	cb_calls = 0;
+	fake_input(S, f, n);
+	ck_assert_uint_eq(ae_stack_stat(S, "udp", "in_datagrams"), 4);
+	ck_assert_uint_eq(S->nsockets, 1);	/* only U is left */
+}
+END_TEST
+
 START_TEST(test_shutdown_and_close)
 {
 	struct ae_sock *c;
@@ -598,6 +650,7 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, test_connect_filters);
 	tcase_add_test(tc, test_most_specific_wins);
 	tcase_add_test(tc, test_broadcast_to_all);
+	tcase_add_test(tc, test_callback_closes_sockets);
 	tcase_add_test(tc, test_shutdown_and_close);
 	tcase_add_test(tc, test_max_sockets);
 	tcase_add_test(tc, test_socket_alloc_failure);
