@@ -353,6 +353,133 @@ START_TEST(test_notify_after_close)
 END_TEST
 
 /**
+ * fz_rnd() - xorshift32 for the garbage test
+ *
+ * Return: 32 random bits
+ */
+static uint32_t fz_rnd(void)
+{
+	static uint32_t x = 0xdeadbeef;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
+}
+
+/**
+ * fz_template() - one valid frame of a random kind
+ * @f:		output, 2048 bytes
+ *
+ * Return: its length
+ */
+static size_t fz_template(uint8_t *f)
+{
+	static uint8_t pay[1600];
+	uint8_t d[1600];
+	struct fake_ip ip = { .proto = 17, .id = (uint16_t)(fz_rnd() % 4) };
+	size_t n, len = fz_rnd() % 1400;
+	uint32_t spa = FAKE_PEER, tpa = FAKE_ADDR;
+
+	memset(pay, (int)fz_rnd(), sizeof(pay));
+	switch (fz_rnd() % 5) {
+	case 0: {
+		uint8_t a[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+
+		memcpy(a + 8, fake_peer_mac, 6);
+		memcpy(a + 14, &spa, 4);
+		memcpy(a + 24, &tpa, 4);
+		return fake_build_eth(f, 2048, fake_bcast_mac, fake_peer_mac,
+				      0x0806, a, sizeof(a));
+	}
+	case 1:	/* UDP to the bound port or elsewhere */
+		n = fake_build_udp(d, sizeof(d), FAKE_PEER, htons(1),
+				   FAKE_ADDR, htons(fz_rnd() & 1 ? 53 : 54),
+				   pay, len);
+		return fake_build_ipv4(f, 2048, &ip, d, n);
+	case 2:	/* ICMP echo */
+		ip.proto = 1;
+		pay[0] = 8;
+		pay[1] = 0;
+		st16(pay + 2, 0);
+		st16(pay + 2, fake_csum(pay, len + 8));
+		return fake_build_ipv4(f, 2048, &ip, pay, len + 8);
+	case 3:	/* a fragment */
+		ip.proto = (uint8_t)(fz_rnd() & 1 ? 1 : 17);
+		ip.frag = (uint16_t)((fz_rnd() % 16) * 185 |
+				     (fz_rnd() & 1 ? 0x2000 : 0));
+		return fake_build_ipv4(f, 2048, &ip, pay, len & ~7UL);
+	default: /* IP with options and odd protocols */
+		ip.proto = (uint8_t)fz_rnd();
+		ip.ihl = (uint8_t)(5 + fz_rnd() % 11);
+		return fake_build_ipv4(f, 2048, &ip, pay, len);
+	}
+}
+
+START_TEST(test_garbage_counted_once)
+{
+	static uint8_t f[2048];
+	struct ae_stack *s = fake_stack_create();
+	struct ae_sock *u;
+	uint8_t buf[2048];
+	uint64_t drops, frames = 0;
+	size_t n;
+	int err, i, k;
+
+	fake_arp_seed(s);
+	frames++;
+	u = udp_socket(s, &err);
+	ck_assert_int_eq(udp_bind(u, 0, htons(53)), 0);
+	for (i = 0; i < 30000; i++) {
+		n = fz_template(f);
+		for (k = (int)(fz_rnd() % 5); k > 0; k--)
+			f[fz_rnd() % n] ^= (uint8_t)(1 << (fz_rnd() % 8));
+		if (!(fz_rnd() % 4))
+			n = fz_rnd() % (n + 1);
+		if (n >= 34 && f[23] == 6)
+			f[23] = 17;	/* TCP has its own suites */
+		fake_input(s, f, n);
+		frames++;
+		if (!(i % 64)) {
+			while (udp_recvfrom(u, buf, sizeof(buf), 0, NULL, NULL) >= 0)
+				;
+			fake_clock_advance_ms(fz_rnd() % 5000);
+			ae_stack_poll(s);
+			fake_frames_clear();
+		}
+	}
+	/* Every frame is accounted for exactly once at each layer. */
+	ck_assert_uint_eq(ae_stack_stat(s, "eth", "in_frames"), frames);
+	ck_assert_uint_eq(frames,
+		ae_stack_stat(s, "eth", "in_runt") +
+		ae_stack_stat(s, "eth", "in_not_for_us") +
+		ae_stack_stat(s, "eth", "in_unknown_type") +
+		ae_stack_stat(s, "arp", "in_malformed") +
+		ae_stack_stat(s, "arp", "in_requests") +
+		ae_stack_stat(s, "arp", "in_replies") +
+		ae_stack_stat(s, "ip", "in_receives"));
+	drops = ae_stack_stat(s, "ip", "in_hdr_errors") +
+		ae_stack_stat(s, "ip", "in_truncated") +
+		ae_stack_stat(s, "ip", "in_csum_errors") +
+		ae_stack_stat(s, "ip", "in_bad_version") +
+		ae_stack_stat(s, "ip", "in_bad_ihl") +
+		ae_stack_stat(s, "ip", "in_addr_errors") +
+		ae_stack_stat(s, "ip", "in_ttl_expired");
+	ck_assert_uint_eq(ae_stack_stat(s, "ip", "in_receives"),
+		drops + ae_stack_stat(s, "ip", "reasm_reqds") +
+		ae_stack_stat(s, "ip", "in_delivers") +
+		ae_stack_stat(s, "ip", "in_unknown_protos") -
+		ae_stack_stat(s, "ip", "reasm_oks"));
+	/* and the garbage exercised the interesting paths */
+	ck_assert_uint_gt(ae_stack_stat(s, "ip", "in_csum_errors"), 100);
+	ck_assert_uint_gt(ae_stack_stat(s, "ip", "reasm_reqds"), 100);
+	ck_assert_uint_gt(ae_stack_stat(s, "udp", "in_datagrams"), 100);
+	ck_assert_uint_gt(ae_stack_stat(s, "icmp", "out_echo_reps"), 100);
+	fake_stack_destroy(s);
+}
+END_TEST
+
+/**
  * stack_suite() - the suite
  *
  * Return: suite
@@ -372,6 +499,7 @@ static Suite *stack_suite(void)
 	tcase_add_test(tc, test_random_seeded);
 	tcase_add_test(tc, test_log_levels);
 	tcase_add_test(tc, test_notify_after_close);
+	tcase_add_test(tc, test_garbage_counted_once);
 	suite_add_tcase(su, tc);
 	return su;
 }
