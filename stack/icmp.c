@@ -259,6 +259,47 @@ static bool icmp_may_answer(const struct ae_stack *s,
 }
 
 /**
+ * icmp_send_error() - send an ICMP error about a received datagram
+ * @s:		stack
+ * @type:	3 (destination unreachable), 11 (time exceeded), ...
+ * @code:	its code
+ * @info:	the second header word (e.g. next-hop MTU for code 4), host order
+ * @ip:		the offending datagram's IP information (with its header)
+ * @payload:	its payload; the first 8 bytes are quoted
+ *
+ * Subject to the RFC 1122 3.2.2 rules and the rate limit.
+ */
+void icmp_send_error(struct ae_stack *s, uint8_t type, uint8_t code,
+		     uint32_t info, const struct ae_ipinfo *ip,
+		     const struct ae_pkt *payload)
+{
+	uint8_t h[ICMP_HLEN];
+	struct iovec v[3];
+	size_t q = payload->len < ICMP_QUOTE ? payload->len : ICMP_QUOTE;
+
+	if (!icmp_may_answer(s, ip, payload) || !icmp_ratelimit(s))
+		return;
+	h[0] = type;
+	h[1] = code;
+	st16(h + 2, 0);
+	st32(h + 4, info);
+	v[0].iov_base = h;
+	v[0].iov_len = ICMP_HLEN;
+	v[1].iov_base = (void *)ip->hdr;
+	v[1].iov_len = ip->hdr_len;
+	v[2].iov_base = (void *)payload->data;
+	v[2].iov_len = q;
+	st16(h + 2, csum_fold(csum_iov(v, 3, 0)));
+	if (ipv4_output(s, ip->dst, ip->src, IPPROTO_ICMP, 0, v, 3))
+		return;
+	STAT_INC(s, icmp, out_msgs);
+	if (type == ICMP_DEST_UNREACH_)
+		STAT_INC(s, icmp, out_dest_unreachs);
+	else
+		STAT_INC(s, icmp, out_other);
+}
+
+/**
  * icmp_send_unreach() - send destination unreachable about a datagram
  * @s:		stack
  * @code:	e.g. 3 (port unreachable), 2 (protocol unreachable)
@@ -268,26 +309,5 @@ static bool icmp_may_answer(const struct ae_stack *s,
 void icmp_send_unreach(struct ae_stack *s, uint8_t code,
 		       const struct ae_ipinfo *ip, const struct ae_pkt *payload)
 {
-	uint8_t h[ICMP_HLEN];
-	struct iovec v[3];
-	size_t q = payload->len < ICMP_QUOTE ? payload->len : ICMP_QUOTE;
-	uint32_t sum;
-
-	if (!icmp_may_answer(s, ip, payload) || !icmp_ratelimit(s))
-		return;
-	memset(h, 0, sizeof(h));
-	h[0] = ICMP_DEST_UNREACH_;
-	h[1] = code;
-	v[0].iov_base = h;
-	v[0].iov_len = ICMP_HLEN;
-	v[1].iov_base = (void *)ip->hdr;
-	v[1].iov_len = ip->hdr_len;
-	v[2].iov_base = (void *)payload->data;
-	v[2].iov_len = q;
-	sum = csum_iov(v, 3, 0);
-	st16(h + 2, csum_fold(sum));
-	if (ipv4_output(s, ip->dst, ip->src, IPPROTO_ICMP, 0, v, 3))
-		return;
-	STAT_INC(s, icmp, out_msgs);
-	STAT_INC(s, icmp, out_dest_unreachs);
+	icmp_send_error(s, ICMP_DEST_UNREACH_, code, 0, ip, payload);
 }

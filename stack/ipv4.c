@@ -676,6 +676,28 @@ int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
 }
 
 /**
+ * frag_time_exceeded() - tell the sender its datagram timed out
+ * @s:		stack
+ * @f:		expired slot
+ *
+ * RFC 1122 3.3.2: only when fragment zero arrived, since the error quotes
+ * its header and first 8 bytes.
+ */
+static void frag_time_exceeded(struct ae_stack *s, struct ipfrag_slot *f)
+{
+	const uint8_t *h = f->buf + IPFRAG_HDRMAX - f->hlen;
+	struct ae_ipinfo ip = {
+		.src = f->src, .dst = f->dst, .proto = f->proto,
+		.tos = h[1], .ttl = h[8], .hdr = h, .hdr_len = f->hlen,
+	};
+	struct ae_pkt first = { .data = f->buf + IPFRAG_HDRMAX, .len = 8 };
+
+	if (!f->have_first || !frag_blocks(f, 0, 1))
+		return;
+	icmp_send_error(s, 11, 1, 0, &ip, &first);
+}
+
+/**
  * ipv4_timer() - expire incomplete datagrams
  * @s:		stack
  */
@@ -688,6 +710,7 @@ void ipv4_timer(struct ae_stack *s)
 		f = &s->frag->slot[i];
 		if (f->used && f->expires <= s->now) {
 			STAT_INC(s, ip, reasm_timeouts);
+			frag_time_exceeded(s, f);
 			frag_release(f);
 		}
 	}

@@ -165,6 +165,9 @@ void icmp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 		const struct ae_pkt *p);
 void icmp_send_unreach(struct ae_stack *s, uint8_t code,
 		       const struct ae_ipinfo *ip, const struct ae_pkt *payload);
+void icmp_send_error(struct ae_stack *s, uint8_t type, uint8_t code,
+		     uint32_t info, const struct ae_ipinfo *ip,
+		     const struct ae_pkt *payload);
 
 /* udp.c */
 int udp_init(struct ae_stack *s);

@@ -378,13 +378,43 @@ START_TEST(test_frags_timeout)
 	fake_clock_advance_ms(29999);
 	ae_stack_poll(S);
 	ck_assert_uint_eq(ae_stack_stat(S, "ip", "reasm_timeouts"), 0);
+	ck_assert_int_eq(fake_frame_count(), 0);
 	fake_clock_advance_ms(1);
 	ae_stack_poll(S);
 	ck_assert_uint_eq(ae_stack_stat(S, "ip", "reasm_timeouts"), 1);
 	ck_assert_uint_eq(ipv4_next_timeout(S), AE_NEVER);
+	/* RFC 1122 3.3.2: fragment zero came, so time exceeded (code 1) */
+	{
+		struct fake_parsed p;
+
+		ck_assert_int_eq(fake_frame_count(), 1);
+		ck_assert(fake_parse_frame(0, &p));
+		ck_assert_uint_eq(p.proto, 1);
+		ck_assert_uint_eq(p.dst, FAKE_PEER);
+		ck_assert_uint_eq(p.l4[0], 11);
+		ck_assert_uint_eq(p.l4[1], 1);
+		ck_assert_uint_eq(p.l4len, 8 + 20 + 8);
+		ck_assert_uint_eq(fake_csum(p.l4, p.l4len), 0);
+		ck_assert_uint_eq(ld16(p.l4 + 8 + 4), 47);	/* its id */
+		ck_assert_mem_eq(p.l4 + 8 + 20, dgram, 8);	/* UDP header */
+		ck_assert_uint_eq(ae_stack_stat(S, "icmp", "out_other"), 1);
+	}
+	fake_frames_clear();
 	/* The rest arriving late starts a new datagram, never delivered. */
 	send_frag(1480, d - 1480, false, 47);
 	ck_assert_uint_eq(ae_stack_stat(S, "ip", "reasm_oks"), 0);
+}
+END_TEST
+
+START_TEST(test_frags_timeout_without_first)
+{
+	size_t d = make_dgram(3000);
+
+	send_frag(1480, d - 1480, false, 48);
+	fake_clock_advance_ms(30000);
+	ae_stack_poll(S);
+	ck_assert_uint_eq(ae_stack_stat(S, "ip", "reasm_timeouts"), 1);
+	ck_assert_int_eq(fake_frame_count(), 0);	/* nothing to quote */
 }
 END_TEST
 
@@ -608,6 +638,7 @@ static Suite *ipv4_suite(void)
 	tcase_add_test(tf, test_frags_overlap_dropped);
 	tcase_add_test(tf, test_frags_overlap_into_last);
 	tcase_add_test(tf, test_frags_timeout);
+	tcase_add_test(tf, test_frags_timeout_without_first);
 	tcase_add_test(tf, test_frags_memory_bound);
 	tcase_add_test(tf, test_frags_bad_lengths);
 	tcase_add_test(tf, test_frags_64k_max);
