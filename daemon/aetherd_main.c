@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -289,6 +290,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		die(2, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (!tap_name_ok(o->tap))
+		die(2, "bad tap name '%s' (1 to %d characters, no '/', ':', '%%' or spaces)",
+		    o->tap, IFNAMSIZ - 1);
 	if (o->impair && impair_spec_parse(o->impair, &o->impair_spec,
 					   &o->impair_dir, err, sizeof(err)))
 		die(2, "--impair: %s", err);

@@ -35,7 +35,7 @@
  *
  * Return: true if non-empty, shorter than IFNAMSIZ, without '/', ':' or space
  */
-static bool tap_name_ok(const char *name)
+bool tap_name_ok(const char *name)
 {
 	size_t n;
 

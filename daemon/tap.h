@@ -35,6 +35,7 @@ struct tap_info {
 	int mtu;
 };
 
+bool tap_name_ok(const char *name);
 int tap_open(const struct tap_opts *o, struct tap_info *info, char *err,
 	     size_t errlen);
 

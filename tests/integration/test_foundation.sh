@@ -161,12 +161,23 @@ check "second aetherd on the same TAP: 'busy'" \
 ip -n "$NS" tuntap add mode tap name aether1
 check "second aetherd on the same socket: 'already running'" \
 	refused 1 'already running' nsx "$B/aetherd" --tap aether1 --addr 192.168.2.2/24
+stale_ok() {
+	local rc
+	"$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind(sys.argv[1])' \
+		"$WORK/stale.sock" || return 1
+	timeout 2 ip netns exec "$NS" "$B/aetherd" --tap aether1 --addr 192.168.2.2/24 \
+		--socket "$WORK/stale.sock" -v >"$WORK/stale.log" 2>&1; rc=$?
+	log "exit $rc: $(grep stale "$WORK/stale.log")"
+	[ $rc = 124 ] && grep -q 'removed stale socket' "$WORK/stale.log" &&
+		grep -q 'on tap aether1' "$WORK/stale.log"
+}
+check "a stale socket file (its daemon died) is removed, aetherd starts" stale_ok
 for a in 300.1.1.1/24 192.168.1.2/33 192.168.1 192.168.1.0/24 224.0.0.1/24 192.168.1.2/24x; do
 	check "bad --addr $a: one clear line" refused 2 "bad address '$a'" "$B/aetherd" --addr "$a"
 done
 check "bad --mac (multicast): one clear line" refused 2 "bad MAC" "$B/aetherd" --mac 01:00:5e:00:00:01
 check "bad --gateway (off subnet): one clear line" refused 2 "bad gateway" "$B/aetherd" --gateway 10.0.0.1
-check "bad --tap name: one clear line" refused 1 "bad tap name" "$B/aetherd" --tap 'a/b'
+check "bad --tap name: one clear line" refused 2 "bad tap name" "$B/aetherd" --tap 'a/b'
 check "--help prints usage" sh -c "'$B/aetherd' --help | grep -q '^Usage: aetherd'"
 
 # Without CAP_NET_ADMIN (as a workstation user would run it): attach to a
