@@ -15,11 +15,17 @@ static struct ae_stack *S;
 static const uint8_t mac5[6] = { 0x02, 0, 0, 0, 0, 0x05 };
 static const uint8_t zero6[6];
 
+/**
+ * setup() - a fresh stack (and whatever the suite needs) per test
+ */
 static void setup(void)
 {
 	S = fake_stack_create();
 }
 
+/**
+ * teardown() - destroy the stack and check that it freed everything
+ */
 static void teardown(void)
 {
 	fake_stack_destroy(S);
@@ -510,6 +516,11 @@ static Suite *arp_suite(void)
 	return su;
 }
 
+/**
+ * main() - run the suite
+ *
+ * Return: EXIT_SUCCESS when every test passed
+ */
 int main(void)
 {
 	SRunner *sr = srunner_create(arp_suite());

@@ -217,6 +217,11 @@ static Suite *checksum_suite(void)
 	return su;
 }
 
+/**
+ * main() - run the suite
+ *
+ * Return: EXIT_SUCCESS when every test passed
+ */
 int main(void)
 {
 	SRunner *sr = srunner_create(checksum_suite());

@@ -12,11 +12,17 @@
 
 static struct ae_stack *S;
 
+/**
+ * setup() - a fresh stack (and whatever the suite needs) per test
+ */
 static void setup(void)
 {
 	S = fake_stack_create();
 }
 
+/**
+ * teardown() - destroy the stack and check that it freed everything
+ */
 static void teardown(void)
 {
 	fake_stack_destroy(S);
@@ -195,6 +201,11 @@ static Suite *eth_suite(void)
 	return su;
 }
 
+/**
+ * main() - run the suite
+ *
+ * Return: EXIT_SUCCESS when every test passed
+ */
 int main(void)
 {
 	SRunner *sr = srunner_create(eth_suite());

@@ -14,12 +14,18 @@
 static struct ae_stack *S;
 static uint8_t msg[9000];
 
+/**
+ * setup() - a fresh stack (and whatever the suite needs) per test
+ */
 static void setup(void)
 {
 	S = fake_stack_create();
 	fake_arp_seed(S);
 }
 
+/**
+ * teardown() - destroy the stack and check that it freed everything
+ */
 static void teardown(void)
 {
 	fake_stack_destroy(S);
@@ -405,6 +411,11 @@ static Suite *icmp_suite(void)
 	return su;
 }
 
+/**
+ * main() - run the suite
+ *
+ * Return: EXIT_SUCCESS when every test passed
+ */
 int main(void)
 {
 	SRunner *sr = srunner_create(icmp_suite());

@@ -17,6 +17,9 @@ static struct ae_stack *S;
 static struct ae_sock *U;
 static uint8_t dgram[70000];
 
+/**
+ * setup() - a fresh stack (and whatever the suite needs) per test
+ */
 static void setup(void)
 {
 	int err;
@@ -28,6 +31,9 @@ static void setup(void)
 	ck_assert_int_eq(udp_bind(U, 0, PORT), 0);
 }
 
+/**
+ * teardown() - destroy the stack and check that it freed everything
+ */
 static void teardown(void)
 {
 	fake_stack_destroy(S);
@@ -654,6 +660,11 @@ static Suite *ipv4_suite(void)
 	return su;
 }
 
+/**
+ * main() - run the suite
+ *
+ * Return: EXIT_SUCCESS when every test passed
+ */
 int main(void)
 {
 	SRunner *sr = srunner_create(ipv4_suite());

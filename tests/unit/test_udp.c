@@ -34,6 +34,9 @@ static void cb(struct ae_sock *sk, unsigned int ev, void *user)
 	cb_calls++;
 }
 
+/**
+ * setup() - a fresh stack (and whatever the suite needs) per test
+ */
 static void setup(void)
 {
 	int err;
@@ -49,6 +52,9 @@ static void setup(void)
 	cb_calls = 0;
 }
 
+/**
+ * teardown() - destroy the stack and check that it freed everything
+ */
 static void teardown(void)
 {
 	/* sockets left open are the stack's to free: the leak check proves it */
@@ -658,6 +664,11 @@ static Suite *udp_suite(void)
 	return su;
 }
 
+/**
+ * main() - run the suite
+ *
+ * Return: EXIT_SUCCESS when every test passed
+ */
 int main(void)
 {
 	SRunner *sr = srunner_create(udp_suite());
