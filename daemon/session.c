@@ -387,7 +387,10 @@ static void conn_io(void *ctx, uint32_t events)
 			drop_fds(c, &m);
 		if (m.msg_flags & MSG_TRUNC)
 			n = AE_IPC_MAX_MSG + 1;	/* fails the size check */
-		sess_dispatch(c, srv->buf, (size_t)n);
+		if (sess_dispatch(c, srv->buf, (size_t)n) == IPC_CLOSE) {
+			conn_free(c);
+			return;
+		}
 	}
 }
 

@@ -199,6 +199,6 @@ int sess_op_sockets(struct sconn *c, const struct ae_ipc_hdr *h,
 		    const void *p);
 
 /* session_ops.c */
-void sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n);
+int sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n);
 
 #endif /* AE_SESSION_H */

@@ -562,8 +562,11 @@ static bool needs_socket(unsigned int type)
  * @c:		connection
  * @buf:	datagram (srv->buf; copied out by the handlers before reuse)
  * @n:		its size
+ *
+ * Return: 0, or IPC_CLOSE: garbage, the caller closes the connection (its
+ *	   socket was reset)
  */
-void sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
+int sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
 {
 	uint8_t p[sizeof(struct ae_ipc_sockopt) + AE_IPC_MAX_OPTLEN];
 	const void *pl = ipc_payload(buf);
@@ -574,30 +577,30 @@ void sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
 	if (ret == IPC_CLOSE) {
 		SSTAT(c->srv, closed_garbage);
 		sess_cutoff(c, EPROTO);
-		return;
+		return IPC_CLOSE;
 	}
 	SSTAT(c->srv, requests);
 	if (ret) {
 		SSTAT(c->srv, bad_msgs);
 		if (h.type == AE_MSG_DOORBELL || h.type == AE_MSG_NOTIFY)
-			return;
+			return 0;
 		sess_reply(c, &h, ret, NULL, 0, NULL, 0, NULL, 0);
-		return;
+		return 0;
 	}
 	if (h.type == AE_MSG_DOORBELL) {
 		SSTAT(c->srv, doorbells);
 		if (!sess_pull(c))
 			sess_conn_mark(c);
-		return;
+		return 0;
 	}
 	if (needs_socket(h.type) && (!c->sk || (c->flags & SC_DEAD))) {
 		sess_reply(c, &h, (c->flags & SC_DEAD) ? -ECONNRESET : -EBADF,
 			   NULL, 0, NULL, 0, NULL, 0);
-		return;
+		return 0;
 	}
 	if (needs_socket(h.type) && sess_pull(c)) {
 		sess_reply(c, &h, -ECONNRESET, NULL, 0, NULL, 0, NULL, 0);
-		return;
+		return 0;
 	}
 	/* small payloads are copied so handlers may reuse srv->buf */
 	if (h.type != AE_MSG_SENDTO)
@@ -628,4 +631,5 @@ void sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
 	default:
 		sess_reply(c, &h, -EOPNOTSUPP, NULL, 0, NULL, 0, NULL, 0);
 	}
+	return 0;
 }

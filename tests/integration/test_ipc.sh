@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# aetherd serving programs through ipc/ (the client library, no preload):
+# 1000 connections with checksums, UDP, throughput, malformed messages,
+# a client scribbling its ring indices, isolation between users, limits,
+# kill -9 of a client mid-transfer, kill -9 of the daemon under a blocked
+# read, SIGTERM cleanup, and a second daemon refusing the same socket.
+source "$(dirname "$0")/lib.sh"
+
+C=$B/tools/ipc_client
+A=$B/aether
+PEER=$TOP/tests/integration/ipc_peer.py
+# the socket directory must be reachable by the unprivileged user below
+chmod 755 "$WORK"
+
+lab_up || { echo "FAIL lab_up"; cat "$WORK/aetherd.log"; finish; exit 1; }
+bg nsx python3 "$PEER" echo 192.168.1.1 7000
+wait_for 5 nsx sh -c "ss -ltn | grep -q ':7000 '"
+
+# --- many connections, data both ways, checksums -------------------------
+check "1000 connections echo 4000 bytes each with matching checksums" \
+	sh -c "timeout 120 $C conns 1000 192.168.1.1 7000 4000 >$WORK/conns.out 2>&1 && grep -q '^ok 1000 connections' $WORK/conns.out"
+cat "$WORK/conns.out"
+owned() { $A ss | grep -c 'pid=[1-9]'; }
+check "no client-owned socket left after the 1000 close" \
+	wait_for 2 test "$(owned)" -eq 0
+
+check "UDP echo through the daemon" timeout 10 $C udp 192.168.1.1 7000
+
+# --- throughput through one socket ----------------------------------------
+timeout 30 $C tput 192.168.1.1 7000 3 >"$WORK/tput.out" 2>&1
+cat "$WORK/tput.out"
+check "throughput run echoed every byte" grep -q '^ok throughput' "$WORK/tput.out"
+
+# --- hostile or buggy clients ----------------------------------------------
+check "malformed messages get errors, runts close only their connection" \
+	sh -c "timeout 10 $C garbage | tee $WORK/garbage.out | grep -q '^ok runt'"
+cat "$WORK/garbage.out"
+
+timeout 60 $C conns 200 192.168.1.1 7000 4000 >"$WORK/bystander.out" 2>&1 &
+BY=$!
+check "a client scribbling its tx index is cut off" \
+	timeout 10 $C scribble 192.168.1.1 7000
+check "a bystander transferring meanwhile is unaffected" wait "$BY"
+check "the daemon still answers after the scribbler" \
+	sh -c "$A stats | grep -q '^ipc.cutoffs [1-9]'"
+
+# --- isolation between users ------------------------------------------------
+$C hold 192.168.1.1 7000 6 >"$WORK/hold.out" 2>&1 &
+HOLD=$!
+wait_for 5 grep -q holding "$WORK/hold.out"
+check "root sees the holder's socket in aether ss" \
+	sh -c "$A ss | grep -q 'pid=$HOLD '"
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+check "another user's aether ss does not show it" \
+	sh -c "$NOBODY $A ss >$WORK/ss.nobody && ! grep -q 'pid=$HOLD ' $WORK/ss.nobody"
+check "unprivileged bind below 1024: EACCES" \
+	sh -c "$NOBODY $C lowport | grep -q '^bind80=-13$'"
+check "root bind below 1024: allowed" sh -c "$C lowport | grep -q '^bind80=0$'"
+wait "$HOLD"
+
+check "per-client socket limit: EMFILE, then a slot frees on close" \
+	timeout 10 $C limits
+
+# --- kill -9 of a client mid-transfer ----------------------------------------
+bg nsx python3 "$PEER" stream 192.168.1.1 7100 "$WORK/stream.log"
+wait_for 5 nsx sh -c "ss -ltn | grep -q ':7100 '"
+$C stream 192.168.1.1 7100 >"$WORK/stream.out" 2>&1 &
+ST=$!
+wait_for 10 grep -q receiving "$WORK/stream.out"
+check "streaming client is in the socket table" sh -c "$A ss | grep -q 'pid=$ST '"
+kill -9 "$ST"
+wait "$ST" 2>/dev/null
+t0=$(date +%s%N)
+check "kill -9: its socket leaves the table within 1 s" \
+	wait_for 1 sh -c "! $A ss | grep -q 'pid=$ST '"
+check "kill -9: no ESTAB socket left" wait_for 1 sh -c "! $A ss | grep -q ESTAB"
+log "gone after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+check "kill -9: the kernel peer saw RST or FIN" \
+	wait_for 2 grep -qE '^(RST|FIN)' "$WORK/stream.log"
+cat "$WORK/stream.log" 2>/dev/null
+check "kill -9 closed with RST (unread data)" \
+	sh -c "$A stats | grep -q '^ipc.rst_on_close [1-9]'"
+
+# --- a second daemon on the same socket refuses -------------------------------
+check "a second aetherd on the same socket refuses to start" \
+	sh -c "! ip netns exec $NS timeout 5 $B/aetherd --tap aether0 --addr 192.168.1.3/24 >$WORK/second.log 2>&1 && grep -q 'already running' $WORK/second.log"
+grep -m1 . "$WORK/second.log"
+
+# --- kill -9 of the daemon under a blocked read -------------------------------
+$C blockread 192.168.1.1 7000 >"$WORK/block.out" 2>&1 &
+BR=$!
+wait_for 5 grep -q blocked "$WORK/block.out"
+sleep 0.2
+kill -9 "$AETHERD_PID"
+wait_for 2 grep -q result= "$WORK/block.out"
+cat "$WORK/block.out"
+check "daemon killed: the blocked read returns ECONNRESET" \
+	grep -q '^result=-104 ' "$WORK/block.out"
+check "daemon killed: within 1 s" \
+	sh -c "ms=\$(sed -n 's/^result=.* ms=//p' $WORK/block.out); [ -n \"\$ms\" ] && [ \"\$ms\" -lt 1000 ]"
+check "daemon killed: a later write fails with EPIPE" \
+	grep -q '^send_after=-32$' "$WORK/block.out"
+wait "$BR" 2>/dev/null
+
+# --- SIGTERM removes the socket file --------------------------------------------
+rm -f "$AETHER_SOCKET"
+bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 >"$WORK/aetherd2.log" 2>&1
+D2=${PIDS[-1]}
+wait_for 5 test -S "$AETHER_SOCKET"
+check "restarted daemon serves" sh -c "$A stats | grep -q '^ipc.'"
+kill -TERM "$D2"
+check "SIGTERM: daemon exits" wait_for 3 sh -c "! kill -0 $D2 2>/dev/null"
+check "SIGTERM: socket file removed" test ! -e "$AETHER_SOCKET"
+
+finish
