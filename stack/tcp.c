@@ -446,7 +446,9 @@ void tcp_drop(struct tcp_sock *tp, int err)
 {
 	struct ae_stack *s = tp->sk.stack;
 
-	if (TCPS_HAVERCVDSYN(tp->state) && tp->state != TCPS_TIME_WAIT)
+	/* a timeout gives up silently, as Linux does; an abort resets */
+	if (TCPS_HAVERCVDSYN(tp->state) && tp->state != TCPS_TIME_WAIT &&
+	    err != ETIMEDOUT)
 		tcp_send_rst(tp);
 	if (tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED)
 		STAT_INC(s, tcp, attempt_fails);

@@ -328,7 +328,7 @@ static void tcp_established(struct tcp_sock *tp, const struct tcp_seg *seg)
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = seg->seq;
 	tp->snd_wl2 = seg->ack;
-	tp->recover = tp->snd_una;
+	tp->recover = tp->iss;
 	tcp_set_state(tp, TCPS_ESTABLISHED);
 	tcp_cc_init(tp);
 	tcp_timer_rexmt_arm(tp);
@@ -472,9 +472,8 @@ static bool tcp_newack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	tcp_sack_update(tp, &seg->opt);
 	if (tp->flags & TF_INRECOVERY) {
 		if (SEQ_GEQ(seg->ack, tp->recover)) {
-			uint32_t fl = tcp_flight(tp) + tp->mss;
-
-			tp->cwnd = tp->ssthresh < fl ? tp->ssthresh : fl;
+			/* full ACK: deflate to ssthresh (RFC 6582 3.2 step 3) */
+			tp->cwnd = tp->ssthresh;
 			tp->flags &= ~TF_INRECOVERY;
 			tp->dupacks = 0;
 		} else {
@@ -717,6 +716,13 @@ static enum seg_verdict tcp_do_segment(struct tcp_sock *tp, struct tcp_seg *seg)
 				      (uint64_t)s->cfg.time_wait_ms * NS_PER_MS);
 		return SEG_DROPAFTERACK;
 	}
+	/* RFC 7323 4.3: remember the timestamp of in-order segments */
+	if ((tp->flags & TF_TS) && seg->opt.has_ts &&
+	    SEQ_GEQ(seg->opt.ts_val, tp->ts_recent) &&
+	    SEQ_LEQ(seg->seq, tp->last_ack_sent)) {
+		tp->ts_recent = seg->opt.ts_val;
+		tp->ts_recent_age = s->now;
+	}
 	/* second: RST (RFC 5961 3.2) */
 	if (seg->flags & TH_RST) {
 		if (seg->seq == tp->rcv_nxt)
@@ -936,7 +942,7 @@ static enum seg_verdict cookie_ack(struct tcp_sock *lp, struct tcp_seg *seg)
 	tp->max_sndwnd = seg->wnd;
 	tp->snd_wl1 = seg->seq;
 	tp->snd_wl2 = seg->ack;
-	tp->recover = tp->snd_una;
+	tp->recover = tp->iss;
 	tcp_set_state(tp, TCPS_ESTABLISHED);
 	tcp_cc_init(tp);
 	child_link(lp, tp, TCP_INQ_ACCEPT);

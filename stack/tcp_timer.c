@@ -340,9 +340,16 @@ static void persist_expired(struct tcp_sock *tp)
 	if (!tp->first_rexmt)
 		tp->first_rexmt = tp->sk.stack->now;
 	tp->probes_out++;
-	tp->flags |= TF_FORCE_PROBE;
-	tcp_output(tp);
-	tp->flags &= ~TF_FORCE_PROBE;
+	if (tp->snd_wnd) {
+		/* a window too small for Nagle/SWS: push what fits */
+		tp->flags |= TF_FORCE_PROBE;
+		tcp_output(tp);
+		tp->flags &= ~TF_FORCE_PROBE;
+	} else {
+		/* zero window: an old sequence number the peer must ACK
+		 * with its current window (Linux's tcp_xmit_probe_skb) */
+		tcp_send_segment(tp, tp->snd_una - 1, 0, TH_ACK);
+	}
 	if (tp->persist_shift < 16)
 		tp->persist_shift++;
 	t = (uint64_t)tp->rto << tp->persist_shift;
@@ -350,8 +357,8 @@ static void persist_expired(struct tcp_sock *tp)
 		t = TCP_PERSIST_MIN_US;
 	if (t > TCP_PERSIST_MAX_US)
 		t = TCP_PERSIST_MAX_US;
-	if (tp->snd_wnd == 0 && ring_used(&tp->tx) &&
-	    tp->timer[TT_REXMT] == AE_NEVER)
+	if (ring_used(&tp->tx) && tp->timer[TT_REXMT] == AE_NEVER &&
+	    tp->snd_nxt == tp->snd_una)
 		tcp_timer_set(tp, TT_PERSIST, tp->sk.stack->now + t * 1000);
 }
 
@@ -377,8 +384,7 @@ static void keep_expired(struct tcp_sock *tp)
 	}
 	tp->keep_probes++;
 	/* a segment the peer must ACK: SEG.SEQ = SND.UNA - 1, no data */
-	tcp_respond(s, tp->sk.laddr, tp->sk.raddr, tp->sk.lport, tp->sk.rport,
-		    tp->snd_una - 1, tp->rcv_nxt, TH_ACK);
+	tcp_send_segment(tp, tp->snd_una - 1, 0, TH_ACK);
 	tcp_timer_keep_arm(tp);
 }
 

@@ -1,0 +1,823 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: test_tcp_data.c - data transfer, windows, timers and loss recovery
+ * against the fake peer, in virtual time
+ */
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+
+#include "fakedev.h"
+#include "stack.h"
+#include "tcp.h"
+#include "tcp_helpers.h"
+
+static struct ae_stack *S;
+static struct tconn C;
+
+static void setup(void)
+{
+	S = fake_stack_create();
+	fake_arp_seed(S);
+	memset(&C, 0, sizeof(C));
+	C.port = TH_PORT;
+	C.peer_port = TH_PEER_PORT;
+	fake_frames_clear();
+}
+
+static void teardown(void)
+{
+	fake_stack_destroy(S);
+}
+
+/** passive() - listener on port 80 and an accepted connection in C */
+static void passive_isn(uint32_t isn)
+{
+	C.lsk = th_listener(S, TH_PORT, 16);
+	th_accept_conn(S, &C, isn, NULL, 0);
+}
+
+/** fill() - deterministic test bytes */
+static void fill(uint8_t *b, size_t n, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)((i * 131 + seed) ^ (i >> 7));
+}
+
+START_TEST(sequence_wraparound_both_ways)
+{
+	static uint8_t in[20000], got[20000], out[20000];
+	struct tpkt p;
+	size_t off = 0, n;
+	uint32_t peer_isn = 0xfffff000;
+	int cur;
+	ssize_t r;
+
+	passive_isn(peer_isn);
+	fill(in, sizeof(in), 1);
+	/* the peer's data crosses 2^32 */
+	while (off < sizeof(in)) {
+		n = sizeof(in) - off < 1000 ? sizeof(in) - off : 1000;
+		th_peer_send(S, &C, TH_F_ACK, in + off, n);
+		off += n;
+	}
+	ck_assert(C.peer_nxt < 0x10000);
+	off = 0;
+	while ((r = ae_recv(C.sk, got + off, sizeof(got) - off, 0)) > 0)
+		off += (size_t)r;
+	ck_assert_uint_eq(off, sizeof(in));
+	ck_assert(!memcmp(in, got, sizeof(in)));
+	th_run_ms(S, 41);	/* the last, short segment's ACK is delayed */
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, C.peer_nxt);
+	/* and ours: force our send sequence near 2^32 through the TCB */
+	{
+		struct tcp_sock *tp = (struct tcp_sock *)C.sk;
+		uint32_t base = 0xffffe000;
+
+		ck_assert_uint_eq(tp->snd_una, C.our_nxt);
+		tp->snd_una = tp->snd_nxt = tp->snd_max = base;
+		tp->snd_wl2 = base;
+		tp->rtt_start = 0;
+		C.our_nxt = base;
+	}
+	fill(out, sizeof(out), 2);
+	fake_frames_clear();
+	off = 0;
+	while (off < sizeof(out)) {
+		r = ae_send(C.sk, out + off, sizeof(out) - off, 0);
+		ck_assert_int_gt(r, 0);
+		off += (size_t)r;
+	}
+	uint32_t expect = 0xffffe000;
+	size_t got_bytes = 0;
+	for (int round = 0; round < 50 && got_bytes < sizeof(out); round++) {
+		cur = 0;
+		while (th_next(&cur, &p)) {
+			if (p.seq == expect && p.len) {
+				ck_assert(p.csum_ok);
+				ck_assert(!memcmp(p.data, out + got_bytes, p.len));
+				got_bytes += p.len;
+				expect += (uint32_t)p.len;
+			}
+		}
+		fake_frames_clear();
+		C.our_nxt = expect;
+		th_peer_send(S, &C, TH_F_ACK, NULL, 0);
+	}
+	ck_assert_uint_eq(got_bytes, sizeof(out));
+	ck_assert(expect < 0x10000);
+	ck_assert_uint_eq(((struct tcp_sock *)C.sk)->snd_una, expect);
+}
+END_TEST
+
+START_TEST(rto_backoff_sequence)
+{
+	struct tpkt p;
+	uint64_t t0, prev, gaps[6];
+	int i;
+
+	passive_isn(1);
+	t0 = fake_clock_now();
+	ck_assert_int_eq(ae_send(C.sk, "ping", 4, 0), 4);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.len, 4);
+	prev = t0;
+	for (i = 0; i < 6; i++) {
+		fake_frames_clear();
+		th_advance_to_next(S);
+		ck_assert(th_last(&p));
+		ck_assert_uint_eq(p.len, 4);
+		ck_assert_uint_eq(p.seq, C.our_nxt);
+		gaps[i] = fake_clock_now() - prev;
+		prev = fake_clock_now();
+	}
+	/* RTT ~0 from the handshake: RTO = 200 ms minimum, then doubling */
+	ck_assert_uint_eq(gaps[0], 200 * 1000000ULL);
+	for (i = 1; i < 6; i++)
+		ck_assert_uint_eq(gaps[i], gaps[i - 1] * 2);
+	ck_assert_uint_eq(th_stat(S, "retrans_segs"), 6);
+	/* Karn: the late ACK of a retransmitted segment yields no RTT sample,
+	 * and the backoff ends */
+	th_peer_ack(S, &C);
+	ck_assert_uint_eq(((struct tcp_sock *)C.sk)->rxtshift, 0);
+	ck_assert_uint_le(((struct tcp_sock *)C.sk)->srtt, 1000);
+}
+END_TEST
+
+START_TEST(data_retransmit_gives_up)
+{
+	passive_isn(1);
+	ck_assert_int_eq(ae_send(C.sk, "ping", 4, 0), 4);
+	th_run_ms(S, 30ULL * 60 * 1000);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_CLOSED);
+	ck_assert_int_eq(ae_sock_error(C.sk), -ETIMEDOUT);
+	ck_assert(C.events & AE_EV_ERR);
+}
+END_TEST
+
+START_TEST(user_timeout)
+{
+	int v = 5000;
+
+	passive_isn(1);
+	ck_assert_int_eq(ae_setsockopt(C.sk, IPPROTO_TCP, TCP_USER_TIMEOUT, &v,
+				       sizeof(v)), 0);
+	ck_assert_int_eq(ae_send(C.sk, "ping", 4, 0), 4);
+	th_run_ms(S, 4000);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_ESTABLISHED);
+	th_run_ms(S, 10000);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_CLOSED);
+	ck_assert_int_eq(ae_sock_error(C.sk), -ETIMEDOUT);
+}
+END_TEST
+
+START_TEST(syn_lost_retransmit_then_timeout)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	unsigned int ev = 0;
+	struct ae_sock *x;
+	struct tpkt p;
+	uint64_t t0 = fake_clock_now();
+	uint64_t expect[] = { 1, 3, 7, 15, 31, 63 };
+	int err, i;
+
+	x = ae_socket(S, SOCK_STREAM, &err);
+	ae_sock_set_callback(x, th_cb, &ev);
+	a.sin_addr.s_addr = FAKE_PEER;
+	a.sin_port = htons(80);
+	ck_assert_int_eq(ae_connect(x, &a), -EINPROGRESS);
+	for (i = 0; i < 6; i++) {
+		fake_frames_clear();
+		th_advance_to_next(S);
+		ck_assert(th_last(&p));
+		ck_assert_uint_eq(p.flags, TH_F_SYN);
+		ck_assert_uint_eq(fake_clock_now() - t0, expect[i] * 1000000000ULL);
+	}
+	while (ae_sock_state(x) != TCPS_CLOSED &&
+	       ae_stack_next_timeout(S) != UINT64_MAX) {
+		fake_clock_set_ns(ae_stack_next_timeout(S));
+		ae_stack_poll(S);
+	}
+	ck_assert_int_eq(ae_sock_state(x), TCPS_CLOSED);
+	ck_assert_int_eq(ae_sock_error(x), -ETIMEDOUT);
+	ck_assert(ev & AE_EV_ERR);
+	ck_assert_uint_eq(fake_clock_now() - t0, 127 * 1000000000ULL);
+}
+END_TEST
+
+START_TEST(synack_lost_retransmitted)
+{
+	struct tseg t = { 0 };
+	struct tpkt p, q;
+	struct ae_sock *c;
+
+	C.lsk = th_listener(S, 80, 4);
+	t.seq = 10;
+	t.flags = TH_F_SYN;
+	th_send(S, &t);
+	ck_assert(th_last(&p));
+	/* lost: the timer resends it after 1 s */
+	fake_frames_clear();
+	th_advance_to_next(S);
+	ck_assert(th_last(&q));
+	ck_assert_uint_eq(q.flags, TH_F_SYN | TH_F_ACK);
+	ck_assert_uint_eq(q.seq, p.seq);
+	/* and a retransmitted SYN also gets it again */
+	fake_frames_clear();
+	th_send(S, &t);
+	ck_assert(th_last(&q));
+	ck_assert_uint_eq(q.flags, TH_F_SYN | TH_F_ACK);
+	t.seq = 11;
+	t.ack = p.seq + 1;
+	t.flags = TH_F_ACK;
+	th_send(S, &t);
+	ck_assert_int_eq(ae_accept(C.lsk, &c, NULL), 0);
+	/* without any answer, the half-open child dies after 5 retries */
+	t.sport = 1234;
+	t.seq = 10;
+	t.flags = TH_F_SYN;
+	th_send(S, &t);
+	ck_assert_uint_eq(S->tcp->ntcb, 3);
+	th_run_ms(S, 100000);
+	ck_assert_uint_eq(S->tcp->ntcb, 2);
+}
+END_TEST
+
+START_TEST(fin_lost_retransmitted)
+{
+	struct tpkt p;
+
+	passive_isn(1);
+	ae_close(C.sk);
+	ck_assert(th_last(&p));
+	ck_assert(p.flags & TH_F_FIN);
+	fake_frames_clear();
+	th_advance_to_next(S);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.flags, TH_F_FIN | TH_F_ACK);
+	ck_assert_uint_eq(p.seq, C.our_nxt);
+	th_peer_ack(S, &C);
+	ck_assert_uint_eq(ae_sock_state(C.sk), TCPS_FIN_WAIT_2);
+	th_peer_send(S, &C, TH_F_ACK | TH_F_FIN, NULL, 0);
+	th_run_ms(S, 61000);
+	ck_assert_uint_eq(S->tcp->ntcb, 1);
+}
+END_TEST
+
+START_TEST(orphan_fin_wait_2_times_out)
+{
+	passive_isn(1);
+	ae_close(C.sk);
+	th_peer_ack(S, &C);
+	ck_assert_uint_eq(S->tcp->ntcb, 2);
+	th_run_ms(S, 61000);
+	ck_assert_uint_eq(S->tcp->ntcb, 1);
+}
+END_TEST
+
+START_TEST(reordering_and_sack)
+{
+	static uint8_t d[3000], got[3000];
+	struct tseg t = { 0 };
+	struct tpkt p;
+	uint32_t base;
+
+	static const uint8_t opt[] = { 2, 4, 5, 0xb4, 4, 2, 1, 1 };
+
+	C.lsk = th_listener(S, TH_PORT, 16);
+	th_accept_conn(S, &C, 100, opt, sizeof(opt));
+	fill(d, sizeof(d), 3);
+	base = C.peer_nxt;
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.ack = C.our_nxt;
+	t.flags = TH_F_ACK;
+	/* segments 2 and 3 arrive before 1 */
+	t.seq = base + 2000;
+	t.data = d + 2000;
+	t.len = 1000;
+	th_send(S, &t);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, base);
+	ck_assert_int_eq(p.nsack, 1);
+	ck_assert_uint_eq(p.sack[0][0], base + 2000);
+	ck_assert_uint_eq(p.sack[0][1], base + 3000);
+	t.seq = base + 1000;
+	t.data = d + 1000;
+	th_send(S, &t);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, base);
+	ck_assert_uint_eq(p.sack[0][0], base + 1000);
+	ck_assert_uint_eq(p.sack[0][1], base + 3000);
+	ck_assert_int_eq(ae_recv(C.sk, got, sizeof(got), 0), -EAGAIN);
+	/* a duplicate of an out-of-order one changes nothing */
+	th_send(S, &t);
+	t.seq = base;
+	t.data = d;
+	fake_frames_clear();
+	th_send(S, &t);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, base + 3000);
+	ck_assert_int_eq(p.nsack, 0);
+	ck_assert_int_eq(ae_recv(C.sk, got, sizeof(got), 0), 3000);
+	ck_assert(!memcmp(d, got, 3000));
+	ck_assert_uint_ge(th_stat(S, "ofo_queued"), 2);
+}
+END_TEST
+
+START_TEST(overlapping_segments)
+{
+	static uint8_t d[4000], got[4000];
+	struct tseg t = { 0 };
+	uint32_t base;
+
+	passive_isn(100);
+	fill(d, sizeof(d), 4);
+	base = C.peer_nxt;
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.ack = C.our_nxt;
+	t.flags = TH_F_ACK;
+	t.seq = base + 500;
+	t.data = d + 500;
+	t.len = 1500;
+	th_send(S, &t);		/* [500, 2000) out of order */
+	t.seq = base + 1500;
+	t.data = d + 1500;
+	t.len = 2500;
+	th_send(S, &t);		/* [1500, 4000) overlaps it */
+	t.seq = base;
+	t.data = d;
+	t.len = 1000;
+	th_send(S, &t);		/* [0, 1000) fills and overlaps */
+	ck_assert_int_eq(ae_recv(C.sk, got, sizeof(got), 0), 4000);
+	ck_assert(!memcmp(d, got, 4000));
+	/* an old duplicate is acknowledged and ignored */
+	th_send(S, &t);
+	ck_assert_int_eq(ae_recv(C.sk, got, sizeof(got), 0), -EAGAIN);
+}
+END_TEST
+
+START_TEST(fin_out_of_order)
+{
+	struct tseg t = { 0 };
+	char b[16];
+	uint32_t base;
+
+	passive_isn(100);
+	base = C.peer_nxt;
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.ack = C.our_nxt;
+	t.flags = TH_F_ACK | TH_F_FIN;
+	t.seq = base + 5;
+	t.data = "world";
+	t.len = 5;
+	th_send(S, &t);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_ESTABLISHED);
+	t.flags = TH_F_ACK;
+	t.seq = base;
+	t.data = "hello";
+	th_send(S, &t);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_CLOSE_WAIT);
+	ck_assert_int_eq(ae_recv(C.sk, b, sizeof(b), 0), 10);
+	ck_assert_int_eq(ae_recv(C.sk, b, sizeof(b), 0), 0);
+}
+END_TEST
+
+START_TEST(zero_window_and_persist)
+{
+	static uint8_t d[8000];
+	struct tseg t = { 0 };
+	struct tpkt p;
+	uint64_t t0;
+	int cur, probes = 0;
+
+	passive_isn(1);
+	fill(d, sizeof(d), 5);
+	/* the peer closes its window */
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt;
+	t.ack = C.our_nxt;
+	t.flags = TH_F_ACK;
+	t.zero_win = true;
+	th_send(S, &t);
+	ck_assert_int_eq(ae_send(C.sk, d, sizeof(d), 0), sizeof(d));
+	ck_assert_int_eq(th_count(), 0);
+	t0 = fake_clock_now();
+	th_run_ms(S, 10000);
+	cur = 0;
+	while (th_next(&cur, &p)) {
+		ck_assert_uint_eq(p.len, 0);
+		/* a probe: an old sequence number the peer must ACK */
+		ck_assert_uint_eq(p.seq, C.our_nxt - 1);
+		probes++;
+	}
+	ck_assert_int_ge(probes, 4);
+	ck_assert_int_le(probes, 7);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_ESTABLISHED);
+	(void)t0;
+	/* the peer answers a probe with an open window: data flows */
+	fake_frames_clear();
+	t.zero_win = false;
+	t.win = 4000;
+	th_send(S, &t);
+	ck_assert(th_count() >= 2);
+	ck_assert(th_last(&p));
+	ck_assert_uint_gt(p.len, 0);
+}
+END_TEST
+
+START_TEST(receive_window_closes_and_reopens)
+{
+	struct ae_config cfg;
+	static uint8_t d[1000];
+	uint8_t got[8192];
+	struct tpkt p;
+	int i;
+
+	fake_stack_destroy(S);
+	fake_config_default(&cfg);
+	cfg.rcvbuf = 8192;
+	S = fake_stack_new(&cfg);
+	fake_arp_seed(S);
+	passive_isn(1);
+	for (i = 0; i < 8; i++)
+		th_peer_send(S, &C, TH_F_ACK, d, 1000);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, C.peer_nxt);
+	ck_assert_uint_lt(p.win, 1000);	/* 192 bytes left: advertised as is */
+	/* more than fits: trimmed to the buffer and ACKed */
+	fake_frames_clear();
+	th_peer_send(S, &C, TH_F_ACK, d, 1000);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, C.peer_nxt - 1000 + 192);
+	C.peer_nxt = p.ack;
+	ck_assert_uint_eq(p.win, 0);
+	/* a zero-window probe gets the same answer */
+	fake_frames_clear();
+	th_peer_send(S, &C, TH_F_ACK, d, 1);
+	C.peer_nxt--;
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.win, 0);
+	ck_assert_uint_eq(p.ack, C.peer_nxt);
+	/* the app reads: a window update goes out */
+	fake_frames_clear();
+	ck_assert_int_eq(ae_recv(C.sk, got, sizeof(got), 0), 8192);
+	ck_assert(th_last(&p));
+	ck_assert_uint_ge(p.win, 8000 >> (p.win > 8192 ? 0 : 0));
+}
+END_TEST
+
+START_TEST(nagle_and_nodelay)
+{
+	struct tpkt p;
+	int one = 1;
+
+	passive_isn(1);
+	ck_assert_int_eq(ae_send(C.sk, "a", 1, 0), 1);
+	ck_assert_int_eq(th_count(), 1);
+	/* one small segment in flight: Nagle holds the next */
+	ck_assert_int_eq(ae_send(C.sk, "b", 1, 0), 1);
+	ck_assert_int_eq(ae_send(C.sk, "c", 1, 0), 1);
+	ck_assert_int_eq(th_count(), 1);
+	C.our_nxt++;
+	fake_frames_clear();
+	th_peer_send(S, &C, TH_F_ACK, NULL, 0);
+	ck_assert_int_eq(th_count(), 1);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.len, 2);
+	ck_assert(!memcmp(p.data, "bc", 2));
+	/* TCP_NODELAY: each write goes out */
+	ae_setsockopt(C.sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	fake_frames_clear();
+	ae_send(C.sk, "d", 1, 0);
+	ae_send(C.sk, "e", 1, 0);
+	ck_assert_int_eq(th_count(), 2);
+	/* MSG_MORE corks a write */
+	fake_frames_clear();
+	ae_send(C.sk, "f", 1, MSG_MORE);
+	ck_assert_int_eq(th_count(), 0);
+	ae_send(C.sk, "g", 1, 0);
+	ck_assert_int_eq(th_count(), 1);
+}
+END_TEST
+
+START_TEST(delayed_ack_timing)
+{
+	static uint8_t d[1460];
+	struct tcp_sock *tp;
+	int i;
+
+	passive_isn(1);
+	tp = (struct tcp_sock *)C.sk;
+	/* use up the quick ACKs of the start */
+	for (i = 0; i < 20; i++)
+		th_peer_send(S, &C, TH_F_ACK, d, 100);
+	ck_assert_uint_eq(tp->quickacks, 0);
+	/* one small segment: the ACK waits 40 ms */
+	fake_frames_clear();
+	th_peer_send(S, &C, TH_F_ACK, d, 100);
+	ck_assert_int_eq(th_count(), 0);
+	th_run_ms(S, 39);
+	ck_assert_int_eq(th_count(), 0);
+	th_run_ms(S, 2);
+	ck_assert_int_eq(th_count(), 1);
+	/* two full segments: ACK at once */
+	fake_frames_clear();
+	th_peer_send(S, &C, TH_F_ACK, d, 1460);
+	ck_assert_int_eq(th_count(), 0);
+	th_peer_send(S, &C, TH_F_ACK, d, 1460);
+	ck_assert_int_eq(th_count(), 1);
+	/* out-of-order data is ACKed at once */
+	fake_frames_clear();
+	C.peer_nxt += 10;
+	th_peer_send(S, &C, TH_F_ACK, d, 10);
+	ck_assert_int_eq(th_count(), 1);
+}
+END_TEST
+
+START_TEST(fast_retransmit_newreno)
+{
+	static uint8_t d[14600];
+	struct tcp_sock *tp;
+	struct tpkt p;
+	int cur = 0, n = 0, i;
+	uint32_t first;
+
+	passive_isn(1);
+	tp = (struct tcp_sock *)C.sk;
+	ck_assert_int_eq(ae_send(C.sk, d, sizeof(d), 0), sizeof(d));
+	while (th_next(&cur, &p))
+		n++;
+	ck_assert_int_eq(n, 10);	/* initial window: 10 segments */
+	first = C.our_nxt;
+	/* segment 1 lost: three duplicate ACKs */
+	fake_frames_clear();
+	for (i = 0; i < 3; i++)
+		th_peer_send(S, &C, TH_F_ACK, NULL, 0);
+	ck_assert_uint_eq(th_stat(S, "fast_retrans"), 1);
+	ck_assert(tp->flags & TF_INRECOVERY);
+	cur = 0;
+	ck_assert(th_next(&cur, &p));
+	ck_assert_uint_eq(p.seq, first);
+	ck_assert_uint_eq(p.len, 1460);
+	/* partial ACK (segment 3 also lost): retransmit at once */
+	fake_frames_clear();
+	C.our_nxt = first + 2 * 1460;
+	th_peer_send(S, &C, TH_F_ACK, NULL, 0);
+	cur = 0;
+	ck_assert(th_next(&cur, &p));
+	ck_assert_uint_eq(p.seq, first + 2 * 1460);
+	ck_assert(tp->flags & TF_INRECOVERY);
+	/* full ACK ends recovery */
+	C.our_nxt = first + sizeof(d);
+	th_peer_send(S, &C, TH_F_ACK, NULL, 0);
+	ck_assert(!(tp->flags & TF_INRECOVERY));
+	ck_assert_uint_eq(tp->cwnd, tp->ssthresh);
+	ck_assert_uint_eq(th_stat(S, "timeouts"), 0);
+}
+END_TEST
+
+START_TEST(sack_recovery_retransmits_holes)
+{
+	static const uint8_t opt[] = { 2, 4, 5, 0xb4, 4, 2, 1, 1 };
+	static uint8_t d[14600];
+	uint8_t sack[12] = { 1, 1, 5, 10 };
+	struct tseg t = { 0 };
+	struct tpkt p;
+	uint32_t first;
+	int cur;
+
+	C.lsk = th_listener(S, TH_PORT, 16);
+	th_accept_conn(S, &C, 1, opt, sizeof(opt));
+	ck_assert(((struct tcp_sock *)C.sk)->flags & TF_SACK);
+	ck_assert_int_eq(ae_send(C.sk, d, sizeof(d), 0), sizeof(d));
+	first = C.our_nxt;
+	fake_frames_clear();
+	/* segments 0 and 2 lost; the peer SACKs 1 and 3..9 */
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt;
+	t.ack = first;
+	t.flags = TH_F_ACK;
+	t.opt = sack;
+	t.optlen = sizeof(sack);
+	st32(sack + 4, first + 1460);
+	st32(sack + 8, first + 2920);
+	th_send(S, &t);
+	uint8_t sack2[20] = { 1, 1, 5, 18 };
+	st32(sack2 + 4, first + 3 * 1460);
+	st32(sack2 + 8, first + 10 * 1460);
+	st32(sack2 + 12, first + 1460);
+	st32(sack2 + 16, first + 2920);
+	t.opt = sack2;
+	t.optlen = sizeof(sack2);
+	th_send(S, &t);
+	th_send(S, &t);
+	ck_assert_uint_eq(th_stat(S, "fast_retrans"), 1);
+	cur = 0;
+	ck_assert(th_next(&cur, &p));
+	ck_assert_uint_eq(p.seq, first);
+	ck_assert(th_next(&cur, &p));
+	ck_assert_uint_eq(p.seq, first + 2920);	/* the second hole */
+}
+END_TEST
+
+START_TEST(keepalive_probes_and_expiry)
+{
+	int one = 1, idle = 10, intvl = 2, cnt = 3;
+	struct tpkt p;
+
+	passive_isn(1);
+	ae_setsockopt(C.sk, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	ae_setsockopt(C.sk, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	ae_setsockopt(C.sk, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	ae_setsockopt(C.sk, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	th_run_ms(S, 9900);
+	ck_assert_int_eq(th_count(), 0);
+	th_run_ms(S, 200);
+	ck_assert_int_eq(th_count(), 1);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.seq, C.our_nxt - 1);
+	/* an answer resets it */
+	th_peer_send(S, &C, TH_F_ACK, NULL, 0);
+	fake_frames_clear();
+	th_run_ms(S, 9000);
+	ck_assert_int_eq(th_count(), 0);
+	th_run_ms(S, 20000);
+	ck_assert_int_eq(th_count(), 3);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_CLOSED);
+	ck_assert_int_eq(ae_sock_error(C.sk), -ETIMEDOUT);
+}
+END_TEST
+
+START_TEST(paws_drops_old_timestamp)
+{
+	static const uint8_t syn[] = { 2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 1, 0,
+				       0, 0, 0, 0 };
+	uint8_t ts[12] = { 1, 1, 8, 10 };
+	struct tseg t = { 0 };
+	char b[8];
+
+	C.lsk = th_listener(S, TH_PORT, 16);
+	th_accept_conn(S, &C, 1, syn, sizeof(syn));
+	ck_assert(((struct tcp_sock *)C.sk)->flags & TF_TS);
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt;
+	t.ack = C.our_nxt;
+	t.flags = TH_F_ACK;
+	t.opt = ts;
+	t.optlen = sizeof(ts);
+	t.data = "new";
+	t.len = 3;
+	st32(ts + 4, 0x200);
+	th_send(S, &t);
+	ck_assert_int_eq(ae_recv(C.sk, b, 8, 0), 3);
+	/* an older timestamp: dropped by PAWS */
+	st32(ts + 4, 0x100);
+	t.seq += 3;
+	th_send(S, &t);
+	ck_assert_int_eq(ae_recv(C.sk, b, 8, 0), -EAGAIN);
+	ck_assert_uint_ge(th_stat(S, "in_out_of_window"), 1);
+}
+END_TEST
+
+START_TEST(icmp_frag_needed_lowers_mss)
+{
+	static uint8_t d[3000];
+	uint8_t icmp[8 + 20 + 8], frame[200];
+	struct fake_ip ip = { 0 };
+	struct tpkt p;
+	int cur = 0, one = 1;
+	size_t n;
+
+	passive_isn(1);
+	ae_setsockopt(C.sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ae_send(C.sk, d, sizeof(d), 0);
+	ck_assert(th_next(&cur, &p));
+	memset(icmp, 0, sizeof(icmp));
+	icmp[0] = 3;
+	icmp[1] = 4;
+	st16(icmp + 6, 1000);
+	icmp[8] = 0x45;
+	icmp[8 + 9] = 6;
+	memcpy(icmp + 8 + 12, &(uint32_t){ FAKE_ADDR }, 4);
+	memcpy(icmp + 8 + 16, &(uint32_t){ FAKE_PEER }, 4);
+	st16(icmp + 28, C.port);
+	st16(icmp + 30, C.peer_port);
+	st32(icmp + 32, p.seq);
+	st16(icmp + 2, fake_csum(icmp, sizeof(icmp)));
+	ip.proto = 1;
+	n = fake_build_ipv4(frame, sizeof(frame), &ip, icmp, sizeof(icmp));
+	fake_frames_clear();
+	fake_input(S, frame, n);
+	ck_assert_uint_eq(((struct tcp_sock *)C.sk)->mss, 960);
+	ck_assert(th_last(&p));
+	ck_assert_uint_le(p.len, 960);
+	ck_assert_uint_gt(p.len, 0);
+}
+END_TEST
+
+START_TEST(tcp_info_and_options)
+{
+	struct tcp_info ti;
+	size_t len = sizeof(ti);
+	char cc[16];
+	int v;
+
+	passive_isn(1);
+	ck_assert_int_eq(ae_getsockopt(C.sk, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	ck_assert_uint_eq(ti.tcpi_state, 1);	/* TCP_ESTABLISHED */
+	ck_assert_uint_eq(ti.tcpi_snd_mss, 1460);
+	ck_assert_uint_eq(ti.tcpi_snd_cwnd, 10);
+	ck_assert_int_eq(ae_tcp_info(C.sk, &ti), 0);
+	len = sizeof(cc);
+	ck_assert_int_eq(ae_getsockopt(C.sk, IPPROTO_TCP, TCP_CONGESTION, cc,
+				       &len), 0);
+	ck_assert_str_eq(cc, "cubic");
+	ck_assert_int_eq(ae_setsockopt(C.sk, IPPROTO_TCP, TCP_CONGESTION,
+				       "reno", 4), 0);
+	len = sizeof(cc);
+	ae_getsockopt(C.sk, IPPROTO_TCP, TCP_CONGESTION, cc, &len);
+	ck_assert_str_eq(cc, "reno");
+	ck_assert_int_eq(ae_setsockopt(C.sk, IPPROTO_TCP, TCP_CONGESTION,
+				       "bbr", 3), -ENOENT);
+	len = sizeof(v);
+	ck_assert_int_eq(ae_getsockopt(C.sk, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	ck_assert_int_eq(v, 0);
+}
+END_TEST
+
+START_TEST(ring_api_matches_send_recv)
+{
+	struct ae_ring *rx, *tx;
+	struct tpkt p;
+
+	passive_isn(1);
+	rx = ae_sock_rxring(C.sk);
+	tx = ae_sock_txring(C.sk);
+	ck_assert_ptr_nonnull(rx->mem);
+	memcpy(tx->mem + (tx->tail & (tx->size - 1)), "ring", 4);
+	ae_sock_tx_committed(C.sk, 4);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.len, 4);
+	ck_assert(!memcmp(p.data, "ring", 4));
+	th_peer_send(S, &C, TH_F_ACK, "abc", 3);
+	ck_assert_uint_eq(rx->tail - rx->head, 3);
+	ck_assert(!memcmp(rx->mem + (rx->head & (rx->size - 1)), "abc", 3));
+	ae_sock_rx_consumed(C.sk, 3);
+	ck_assert_uint_eq(rx->tail - rx->head, 0);
+}
+END_TEST
+
+static Suite *tcp_data_suite(void)
+{
+	Suite *s = suite_create("tcp_data");
+	TCase *tc = tcase_create("data");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, sequence_wraparound_both_ways);
+	tcase_add_test(tc, rto_backoff_sequence);
+	tcase_add_test(tc, data_retransmit_gives_up);
+	tcase_add_test(tc, user_timeout);
+	tcase_add_test(tc, syn_lost_retransmit_then_timeout);
+	tcase_add_test(tc, synack_lost_retransmitted);
+	tcase_add_test(tc, fin_lost_retransmitted);
+	tcase_add_test(tc, orphan_fin_wait_2_times_out);
+	tcase_add_test(tc, reordering_and_sack);
+	tcase_add_test(tc, overlapping_segments);
+	tcase_add_test(tc, fin_out_of_order);
+	tcase_add_test(tc, zero_window_and_persist);
+	tcase_add_test(tc, receive_window_closes_and_reopens);
+	tcase_add_test(tc, nagle_and_nodelay);
+	tcase_add_test(tc, delayed_ack_timing);
+	tcase_add_test(tc, fast_retransmit_newreno);
+	tcase_add_test(tc, sack_recovery_retransmits_holes);
+	tcase_add_test(tc, keepalive_probes_and_expiry);
+	tcase_add_test(tc, paws_drops_old_timestamp);
+	tcase_add_test(tc, icmp_frag_needed_lowers_mss);
+	tcase_add_test(tc, tcp_info_and_options);
+	tcase_add_test(tc, ring_api_matches_send_recv);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(tcp_data_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
