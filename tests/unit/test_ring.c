@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: test_ring.c - the shared-memory byte ring and index validation
+ *
+ * Full and empty, wrap-around of storage and of the 32-bit indices, peek,
+ * iovec skip, layout checks, the daemon's validation of shim-written indices
+ * (corrupt ones rejected), and the ring under two threads and under two
+ * processes sharing a mapping, with every byte checked.
+ */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "shm.h"
+
+#define RSZ	4096u
+
+/**
+ * struct tring - a ring with its indices, as one shared block
+ * @head:	consumer index
+ * @pad:	keeps the indices on separate lines
+ * @tail:	producer index
+ * @mem:	storage
+ */
+struct tring {
+	uint32_t head;
+	uint8_t pad[60];
+	uint32_t tail;
+	uint8_t mem[RSZ];
+};
+
+/**
+ * ring_of() - the spsc view of a test ring
+ * @t:		test ring
+ *
+ * Return: the view
+ */
+static struct ae_spsc ring_of(struct tring *t)
+{
+	return (struct ae_spsc){ t->mem, RSZ, &t->head, &t->tail };
+}
+
+START_TEST(test_empty_full)
+{
+	static struct tring t;
+	struct ae_spsc r = ring_of(&t);
+	uint8_t in[5000], out[5000];
+
+	memset(&t, 0, sizeof(t));
+	memset(in, 0xab, sizeof(in));
+	ck_assert_uint_eq(spsc_used(&r), 0);
+	ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false), 0);
+	ck_assert_uint_eq(spsc_write(&r, in, sizeof(in)), RSZ);
+	ck_assert_uint_eq(spsc_free(&r), 0);
+	ck_assert_uint_eq(spsc_write(&r, in, 1), 0);
+	ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false), RSZ);
+	ck_assert_uint_eq(spsc_used(&r), 0);
+	ck_assert_int_eq(memcmp(in, out, RSZ), 0);
+}
+END_TEST
+
+START_TEST(test_wrap_storage_and_index)
+{
+	static struct tring t;
+	struct ae_spsc r = ring_of(&t);
+	uint8_t in[3000], out[3000];
+	int round;
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	/* indices just below 2^32: they wrap while the storage wraps too */
+	t.head = t.tail = 0xFFFFFFFFu - 5000;
+	for (round = 0; round < 10; round++) {
+		for (i = 0; i < sizeof(in); i++)
+			in[i] = (uint8_t)(i * 7 + round);
+		ck_assert_uint_eq(spsc_write(&r, in, sizeof(in)), sizeof(in));
+		ck_assert_uint_eq(spsc_used(&r), sizeof(in));
+		ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false),
+				  sizeof(out));
+		ck_assert_int_eq(memcmp(in, out, sizeof(in)), 0);
+	}
+	ck_assert_uint_lt(t.tail, 0x10000u);	/* it did wrap */
+}
+END_TEST
+
+START_TEST(test_peek_and_iov_skip)
+{
+	static struct tring t;
+	struct ae_spsc r = ring_of(&t);
+	char a[4] = "abcd", b[4] = "efgh", o1[3], o2[5];
+	struct iovec iv[2] = { { a, 4 }, { b, 4 } };
+	struct iovec ov[2] = { { o1, 3 }, { o2, 5 } };
+
+	memset(&t, 0, sizeof(t));
+	/* skip the first 2 bytes of the source iovec */
+	ck_assert_uint_eq(spsc_writev(&r, iv, 2, 2, 100), 6);
+	ck_assert_uint_eq(spsc_readv(&r, ov, 2, 0, 100, true), 6);
+	ck_assert_uint_eq(spsc_used(&r), 6);	/* peek kept it */
+	ck_assert_int_eq(memcmp(o1, "cde", 3), 0);
+	ck_assert_int_eq(memcmp(o2, "fgh", 3), 0);
+	ck_assert_uint_eq(spsc_readv(&r, ov, 2, 0, 4, false), 4);
+	ck_assert_uint_eq(spsc_used(&r), 2);
+}
+END_TEST
+
+START_TEST(test_corrupt_indices_clamped)
+{
+	static struct tring t;
+	struct ae_spsc r = ring_of(&t);
+	uint8_t buf[64];
+
+	memset(&t, 0, sizeof(t));
+	t.head = 0;
+	t.tail = RSZ * 5;	/* impossible: more used than the size */
+	ck_assert_uint_eq(spsc_used(&r), RSZ);
+	ck_assert_uint_eq(spsc_free(&r), 0);
+	ck_assert_uint_eq(spsc_write(&r, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(spsc_read(&r, buf, sizeof(buf), false), 0);
+	t.head = 100;
+	t.tail = 50;		/* tail behind head */
+	ck_assert_uint_eq(spsc_read(&r, buf, sizeof(buf), false), 0);
+	ck_assert_uint_eq(spsc_write(&r, buf, sizeof(buf)), 0);
+}
+END_TEST
+
+START_TEST(test_check_rx_head)
+{
+	uint32_t n = 99;
+
+	ck_assert_int_eq(shm_check_rx_head(100, 200, 150, &n), 0);
+	ck_assert_uint_eq(n, 50);
+	ck_assert_int_eq(shm_check_rx_head(100, 200, 200, &n), 0);
+	ck_assert_uint_eq(n, 100);
+	ck_assert_int_eq(shm_check_rx_head(100, 200, 100, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(shm_check_rx_head(100, 200, 201, &n), -EINVAL);
+	ck_assert_int_eq(shm_check_rx_head(100, 200, 99, &n), -EINVAL);
+	ck_assert_int_eq(shm_check_rx_head(100, 200, 0xFFFFFFFFu, &n), -EINVAL);
+	/* across the 2^32 wrap */
+	ck_assert_int_eq(shm_check_rx_head(0xFFFFFFF0u, 0x10, 0x5, &n), 0);
+	ck_assert_uint_eq(n, 0x15);
+	ck_assert_int_eq(shm_check_rx_head(0xFFFFFFF0u, 0x10, 0x11, &n),
+			 -EINVAL);
+}
+END_TEST
+
+START_TEST(test_check_tx_tail)
+{
+	uint32_t n = 99;
+
+	ck_assert_int_eq(shm_check_tx_tail(1000, 1000, RSZ, 1000 + RSZ, &n), 0);
+	ck_assert_uint_eq(n, RSZ);
+	ck_assert_int_eq(shm_check_tx_tail(1000, 1000, RSZ, 1001 + RSZ, &n),
+			 -EINVAL);
+	ck_assert_int_eq(shm_check_tx_tail(1000, 500, RSZ, 500 + RSZ, &n), 0);
+	ck_assert_uint_eq(n, RSZ - 500);
+	ck_assert_int_eq(shm_check_tx_tail(1000, 500, RSZ, 501 + RSZ, &n),
+			 -EINVAL);
+	ck_assert_int_eq(shm_check_tx_tail(1000, 500, RSZ, 999, &n), -EINVAL);
+	ck_assert_int_eq(shm_check_tx_tail(1000, 500, RSZ, 1000, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	/* the daemon's own state inconsistent: refuse everything */
+	ck_assert_int_eq(shm_check_tx_tail(10 * RSZ, 0, RSZ, 10 * RSZ, &n),
+			 -EINVAL);
+	/* wrap of the index space */
+	ck_assert_int_eq(shm_check_tx_tail(0xFFFFFF00u, 0xFFFFFF00u, RSZ,
+					   0x100, &n), 0);
+	ck_assert_uint_eq(n, 0x200);
+}
+END_TEST
+
+START_TEST(test_layout_check)
+{
+	static uint8_t page[AE_SHM_HDR_SIZE * 4];
+	struct ae_shm_hdr *h = (struct ae_shm_hdr *)page;
+	uint32_t map = sizeof(page);
+
+	memset(page, 0, sizeof(page));
+	ck_assert_int_eq(shm_layout_init(h, map, 4096, 4096, 8192, 8192), 0);
+	ck_assert_int_eq(shm_layout_check(h, map), 0);
+	ck_assert_int_eq(shm_layout_check(h, map - 1), -EINVAL);
+	ck_assert_int_eq(shm_layout_init(h, map, 4096, 4096, 4096, 4096),
+			 -EINVAL);	/* overlap */
+	ck_assert_int_eq(shm_layout_init(h, map, 4096, 3000, 8192, 4096),
+			 -EINVAL);	/* not a power of two */
+	ck_assert_int_eq(shm_layout_init(h, map, 0, 4096, 8192, 4096),
+			 -EINVAL);	/* over the header */
+	ck_assert_int_eq(shm_layout_init(h, map, 4096, 4096, 12288, 8192),
+			 -EINVAL);	/* past the end */
+	ck_assert_int_eq(shm_layout_init(h, map, 4096, 4096, 0, 0), -EINVAL);
+	ck_assert_int_eq(shm_layout_init(h, AE_SHM_HDR_SIZE, 0, 0, 0, 0), 0);
+	h->magic ^= 1;
+	ck_assert_int_eq(shm_layout_check(h, map), -EINVAL);
+}
+END_TEST
+
+#define XFER	(32u << 20)
+
+/**
+ * pattern() - the byte at stream offset @i
+ * @i:		offset
+ *
+ * Return: byte
+ */
+static uint8_t pattern(uint64_t i)
+{
+	return (uint8_t)((i * 2654435761u) >> 13);
+}
+
+/**
+ * produce() - write XFER pattern bytes in uneven chunks
+ * @t:		shared ring
+ */
+static void produce(struct tring *t)
+{
+	struct ae_spsc r = ring_of(t);
+	uint8_t buf[1500];
+	uint64_t off = 0;
+	size_t chunk = 1, i, n;
+
+	while (off < XFER) {
+		chunk = chunk * 7 % 1499 + 1;
+		if (chunk > XFER - off)
+			chunk = XFER - off;
+		for (i = 0; i < chunk; i++)
+			buf[i] = pattern(off + i);
+		n = 0;
+		while (n < chunk) {
+			size_t w = spsc_write(&r, buf + n, chunk - n);
+
+			if (!w)
+				sched_yield();
+			n += w;
+		}
+		off += chunk;
+	}
+}
+
+/**
+ * consume() - read XFER bytes and check each one
+ * @t:		shared ring
+ *
+ * Return: the number of bad bytes
+ */
+static uint64_t consume(struct tring *t)
+{
+	struct ae_spsc r = ring_of(t);
+	uint8_t buf[1000];
+	uint64_t off = 0, bad = 0;
+	size_t n, i;
+
+	while (off < XFER) {
+		n = spsc_read(&r, buf, sizeof(buf), false);
+		if (!n) {
+			sched_yield();
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			bad += buf[i] != pattern(off + i);
+		off += n;
+	}
+	return bad;
+}
+
+/**
+ * producer_thread() - pthread wrapper of produce()
+ * @arg:	ring
+ *
+ * Return: NULL
+ */
+static void *producer_thread(void *arg)
+{
+	produce(arg);
+	return NULL;
+}
+
+START_TEST(test_two_threads)
+{
+	struct tring *t = calloc(1, sizeof(*t));
+	pthread_t th;
+
+	ck_assert_ptr_nonnull(t);
+	t->head = t->tail = 0xFFFF0000u;	/* wrap the indices on the way */
+	ck_assert_int_eq(pthread_create(&th, NULL, producer_thread, t), 0);
+	ck_assert_uint_eq(consume(t), 0);
+	pthread_join(th, NULL);
+	ck_assert_uint_eq(t->tail - t->head, 0);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_two_processes)
+{
+	struct tring *t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status;
+	pid_t pid;
+
+	ck_assert_ptr_ne(t, MAP_FAILED);
+	memset(t, 0, sizeof(*t));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		produce(t);
+		_exit(0);
+	}
+	ck_assert_uint_eq(consume(t), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	munmap(t, sizeof(*t));
+}
+END_TEST
+
+/**
+ * ring_suite() - the suite
+ *
+ * Return: suite
+ */
+static Suite *ring_suite(void)
+{
+	Suite *s = suite_create("ring");
+	TCase *tc = tcase_create("ring");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_empty_full);
+	tcase_add_test(tc, test_wrap_storage_and_index);
+	tcase_add_test(tc, test_peek_and_iov_skip);
+	tcase_add_test(tc, test_corrupt_indices_clamped);
+	tcase_add_test(tc, test_check_rx_head);
+	tcase_add_test(tc, test_check_tx_tail);
+	tcase_add_test(tc, test_layout_check);
+	tcase_add_test(tc, test_two_threads);
+	tcase_add_test(tc, test_two_processes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/**
+ * main() - run the suite
+ *
+ * Return: 0 when every test passed
+ */
+int main(void)
+{
+	SRunner *sr = srunner_create(ring_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
