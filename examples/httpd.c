@@ -799,8 +799,9 @@ static void setup_device(struct server *srv, int argc, char **argv,
 	}
 	if (opt_parse_cidr(addr, &cfg.addr, &cfg.prefix_len, err, sizeof(err)))
 		die("%s", err);
-	if (mac ? opt_parse_mac(mac, cfg.mac, err, sizeof(err)) :
-		  (opt_default_mac(cfg.addr, cfg.mac), 0))
+	if (!mac)
+		opt_default_mac(cfg.addr, cfg.mac);
+	else if (opt_parse_mac(mac, cfg.mac, err, sizeof(err)))
 		die("%s", err);
 	srv->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (srv->root_fd < 0)
