@@ -47,7 +47,7 @@ void eth_input(struct ae_stack *s, const struct ae_pkt *frame)
 	struct ae_pkt payload;
 
 	STAT_INC(s, eth, in_frames);
-	if (!h) {
+	if (!h || pkt_sub(frame, ETH_HLEN_, frame->len - ETH_HLEN_, &payload)) {
 		STAT_INC(s, eth, in_runt);
 		return;
 	}
@@ -55,7 +55,6 @@ void eth_input(struct ae_stack *s, const struct ae_pkt *frame)
 		STAT_INC(s, eth, in_not_for_us);
 		return;
 	}
-	pkt_sub(frame, ETH_HLEN_, frame->len - ETH_HLEN_, &payload);
 	switch (ld16(h + 12)) {
 	case ETH_P_ARP_:
 		arp_input(s, &payload);

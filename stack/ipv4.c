@@ -477,7 +477,10 @@ void ipv4_input(struct ae_stack *s, const struct ae_pkt *p)
 		return;
 	}
 	/* Trim Ethernet padding: the total length is the truth. */
-	pkt_sub(p, hlen, tot - hlen, &payload);
+	if (pkt_sub(p, hlen, tot - hlen, &payload)) {
+		STAT_INC(s, ip, in_truncated);	/* cannot happen: checked */
+		return;
+	}
 	if (ld16(h + 6) & (IP_MF | IP_OFFMASK)) {
 		ipv4_reassemble(s, h, hlen, &payload);
 		return;

@@ -686,7 +686,10 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 	}
 	memcpy(&sport, h, 2);
 	memcpy(&dport, h + 2, 2);
-	pkt_sub(p, UDP_HLEN, ulen - UDP_HLEN, &data);
+	if (pkt_sub(p, UDP_HLEN, ulen - UDP_HLEN, &data)) {
+		STAT_INC(s, udp, in_truncated);	/* cannot happen: checked */
+		return;
+	}
 	LIST_FOREACH(us, udp_bucket(s, dport), hash) {
 		if (us->sk.lport != dport)
 			continue;
