@@ -42,10 +42,22 @@ static inline uint32_t shm_clear(uint32_t *p, uint32_t bits)
 	return __atomic_fetch_and(p, ~bits, __ATOMIC_SEQ_CST);
 }
 
-/** shm_fence() - full fence between a flag store and an index load */
+/**
+ * shm_fence() - full fence between a flag store and an index load
+ *
+ * ThreadSanitizer (gcc) rejects atomic_thread_fence; there a seq_cst
+ * read-modify-write of a local stands in (a full barrier on every target
+ * we build for).
+ */
 static inline void shm_fence(void)
 {
+#if defined(__SANITIZE_THREAD__)
+	uint32_t dummy = 0;
+
+	__atomic_fetch_add(&dummy, 0, __ATOMIC_SEQ_CST);
+#else
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
 }
 
 /**
