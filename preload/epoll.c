@@ -261,7 +261,7 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 	};
 	pthread_mutex_unlock(&ep->lock);
 	/* a thread already asleep in epoll_wait should hear of changes */
-	aec_arm(ps->aec, ev->events & PS_EP_BITS);
+	aec_arm(ps->aec, ev->events & (EPOLLIN | EPOLLOUT));
 	return 0;
 }
 
@@ -352,13 +352,17 @@ static int ep_collect(struct ps_ep *ep, struct epoll_event *out, int max)
  * ep_arm() - arm every enabled member, re-checking readiness
  * @ep:	record
  *
+ * An EPOLLET member is not armed for readiness it already reported (that
+ * edge is spent; a read to EAGAIN clears it), so a still-readable ET socket
+ * neither wakes the sleeper nor counts as ready.
+ *
  * Return: true if some member turned out ready (do not sleep)
  */
 static bool ep_arm(struct ps_ep *ep)
 {
 	struct ps_ep_member *m;
+	uint32_t want, always, mask;
 	bool ready = false;
-	uint32_t want;
 	int i;
 
 	pthread_mutex_lock(&ep->lock);
@@ -367,7 +371,13 @@ static bool ep_arm(struct ps_ep *ep)
 		if (m->disabled)
 			continue;
 		want = m->events & PS_EP_BITS;
-		if (aec_arm(m->ps->aec, want) & (want | EPOLLERR | EPOLLHUP))
+		always = EPOLLERR | EPOLLHUP;
+		if (m->events & EPOLLET) {
+			want &= ~m->reported;
+			always &= ~m->reported;
+		}
+		mask = aec_arm(m->ps->aec, want & (EPOLLIN | EPOLLOUT));
+		if (mask & (want | always))
 			ready = true;
 	}
 	pthread_mutex_unlock(&ep->lock);
@@ -426,7 +436,7 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 	for (;;) {
 		n = ep_collect(ep, ev, max);
 		if (!n && ep_arm(ep))
-			continue;
+			n = ep_collect(ep, ev, max);
 		to = n ? 0 : ps_ms_left(&dl);
 		if (n == max)
 			return n;
@@ -434,9 +444,9 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		if (k < 0)
 			return n ? n : -1;
 		k = ep_filter(ev + n, k);
+		if (!n && k < max)	/* woken: Aether readiness may be new */
+			k += ep_collect(ep, ev + k, max - k);
 		n += k;
-		if (n < max && k)
-			n += ep_collect(ep, ev + n, max - n);
 		if (n || to == 0)
 			return n;
 	}

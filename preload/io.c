@@ -122,38 +122,50 @@ static bool ps_nonblock(struct ps_sock *ps, int flags)
  * @it:		buffers
  * @flags:	MSG_PEEK/MSG_TRUNC
  * @from:	source out (UDP), may be NULL
+ * @mflags:	out: MSG_TRUNC when a datagram did not fit
  *
- * Return: bytes, 0 at end of stream, or -errno
+ * Return: bytes (with MSG_TRUNC a datagram's full length), 0 at end of
+ * stream, or -errno
  */
 static ssize_t ps_recv_once(struct ps_sock *ps, struct ps_iter *it, int flags,
-			    struct sockaddr_in *from)
+			    struct sockaddr_in *from, int *mflags)
 {
-	char *bounce;
-	ssize_t r, off;
+	size_t cap = 0, off = 0;
+	char *bounce = NULL;
+	ssize_t r;
 	int i;
 
-	flags = (flags & (MSG_PEEK | MSG_TRUNC)) | MSG_DONTWAIT;
 	if (ps->type == SOCK_STREAM)
-		return aec_recvv(ps->aec, it->v, it->n, flags, 0);
-	if (it->n == 1)
-		return aec_recvfrom(ps->aec, it->v[0].iov_base,
-				    it->v[0].iov_len, flags, from, 0);
-	bounce = malloc(PS_UDP_MAX);
-	if (!bounce)
-		return -ENOMEM;
-	r = aec_recvfrom(ps->aec, bounce, PS_UDP_MAX, flags & ~MSG_TRUNC, from,
-			 0);
-	for (i = 0, off = 0; r > 0 && i < it->n && off < r; i++) {
-		size_t n = it->v[i].iov_len;
+		return aec_recvv(ps->aec, it->v, it->n,
+				 (flags & MSG_PEEK) | MSG_DONTWAIT, 0);
+	for (i = 0; i < it->n; i++)
+		cap += it->v[i].iov_len;
+	if (it->n == 1) {
+		r = aec_recvfrom(ps->aec, it->v[0].iov_base, it->v[0].iov_len,
+				 (flags & MSG_PEEK) | MSG_TRUNC | MSG_DONTWAIT,
+				 from, 0);
+	} else {
+		bounce = malloc(PS_UDP_MAX);
+		if (!bounce)
+			return -ENOMEM;
+		r = aec_recvfrom(ps->aec, bounce, PS_UDP_MAX,
+				 (flags & MSG_PEEK) | MSG_TRUNC | MSG_DONTWAIT,
+				 from, 0);
+		for (i = 0; r > 0 && i < it->n && off < (size_t)r; i++) {
+			size_t n = it->v[i].iov_len;
 
-		if ((size_t)(r - off) < n)
-			n = r - off;
-		memcpy(it->v[i].iov_base, bounce + off, n);
-		off += n;
+			if ((size_t)r - off < n)
+				n = r - off;
+			memcpy(it->v[i].iov_base, bounce + off, n);
+			off += n;
+		}
+		free(bounce);
 	}
-	free(bounce);
-	if (r > 0 && !(flags & MSG_TRUNC))
-		r = off;
+	if (r > 0 && (size_t)r > cap) {
+		*mflags |= MSG_TRUNC;
+		if (!(flags & MSG_TRUNC))
+			r = cap;
+	}
 	return r;
 }
 
@@ -165,11 +177,13 @@ static ssize_t ps_recv_once(struct ps_sock *ps, struct ps_iter *it, int flags,
  * @total:	their size
  * @flags:	program's flags
  * @from:	source out (UDP), may be NULL
+ * @mflags:	out: MSG_TRUNC when a datagram did not fit
  *
  * Return: bytes, 0 at end of stream, or -1 with errno
  */
 static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
-			    size_t total, int flags, struct sockaddr_in *from)
+			    size_t total, int flags, struct sockaddr_in *from,
+			    int *mflags)
 {
 	bool nb = ps_nonblock(ps, flags);
 	bool waitall = (flags & MSG_WAITALL) && ps->type == SOCK_STREAM &&
@@ -181,7 +195,7 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 	if (total == 0 && ps->type == SOCK_STREAM)
 		return 0;
 	for (;;) {
-		r = ps_recv_once(ps, it, flags, from);
+		r = ps_recv_once(ps, it, flags, from, mflags);
 		if (r > 0) {
 			got += r;
 			if (!waitall || got >= total)
@@ -224,19 +238,22 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
  * @cnt:	parts
  * @flags:	MSG_* flags
  * @from:	source out (UDP), may be NULL
+ * @mflags:	out: msg_flags (MSG_TRUNC), may be NULL
  *
  * Return: as recvmsg(2)
  */
 static ssize_t ps_recvv(struct ps_sock *ps, int fd, const struct iovec *iov,
-			int cnt, int flags, struct sockaddr_in *from)
+			int cnt, int flags, struct sockaddr_in *from,
+			int *mflags)
 {
 	struct ps_iter it;
 	ssize_t total, r;
+	int mf = 0;
 
 	total = iter_init(&it, iov, cnt);
 	if (total < 0)
 		return -1;
-	r = ps_recv_iter(ps, fd, &it, total, flags, from);
+	r = ps_recv_iter(ps, fd, &it, total, flags, from, mflags ? mflags : &mf);
 	iter_done(&it);
 	return r;
 }
@@ -391,7 +408,7 @@ static ssize_t ps_recv1(struct ps_sock *ps, int fd, void *buf, size_t len,
 {
 	struct iovec v = { .iov_base = buf, .iov_len = len };
 
-	return ps_recvv(ps, fd, &v, 1, flags, from);
+	return ps_recvv(ps, fd, &v, 1, flags, from, NULL);
 }
 
 /**
@@ -442,7 +459,7 @@ ssize_t readv(int fd, const struct iovec *iov, int cnt)
 
 	if (!ps)
 		return REAL(readv)(fd, iov, cnt);
-	return ps_recvv(ps, fd, iov, cnt, 0, NULL);
+	return ps_recvv(ps, fd, iov, cnt, 0, NULL, NULL);
 }
 
 /**
@@ -578,25 +595,16 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (!msg)
 		return ps_fail(EFAULT);
 	memset(&from, 0, sizeof(from));
+	msg->msg_flags = 0;
 	r = ps_recvv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags,
-		     ps->type == SOCK_DGRAM ? &from : NULL);
+		     ps->type == SOCK_DGRAM ? &from : NULL, &msg->msg_flags);
 	if (r < 0)
 		return r;
-	msg->msg_flags = 0;
 	msg->msg_controllen = 0;
 	if (ps->type == SOCK_DGRAM && msg->msg_name)
 		ps_addr_to_app(ps, &from, msg->msg_name, &msg->msg_namelen);
 	else
 		msg->msg_namelen = 0;
-	if (ps->type == SOCK_DGRAM && (size_t)r > 0) {
-		size_t cap = 0;
-		size_t i;
-
-		for (i = 0; i < msg->msg_iovlen; i++)
-			cap += msg->msg_iov[i].iov_len;
-		if ((size_t)r > cap)
-			msg->msg_flags |= MSG_TRUNC;
-	}
 	return r;
 }
 

@@ -41,8 +41,7 @@ static int aether_pass(struct pollfd *fds, nfds_t n, bool arm)
 		if (!ps)
 			continue;
 		if (arm)
-			m = aec_arm(ps->aec, fds[i].events & (POLLIN | POLLOUT |
-							       POLLRDHUP | POLLPRI));
+			m = aec_arm(ps->aec, fds[i].events & (POLLIN | POLLOUT));
 		else
 			m = ps_state(ps);
 		fds[i].revents = m & (fds[i].events | PS_ALWAYS);

@@ -114,6 +114,8 @@ void ps_init(void);
  * @nonblock:	O_NONBLOCK as the program set it
  * @v6only:	IPV6_V6ONLY (AF_INET6 only)
  * @v6loop:	bound or connected to ::1 (reported back as ::1, not v4-mapped)
+ * @connecting:	a non-blocking connect returned EINPROGRESS and no later
+ *		connect() has seen it finish yet
  * @rcvtimeo_ms: SO_RCVTIMEO, -1 for none
  * @sndtimeo_ms: SO_SNDTIMEO, -1 for none
  * @rd_epoch:	bumped whenever a read found the socket drained (EPOLLET edges)
@@ -127,6 +129,7 @@ struct ps_sock {
 	atomic_int nonblock;
 	int v6only;
 	int v6loop;
+	atomic_int connecting;
 	int rcvtimeo_ms;
 	int sndtimeo_ms;
 	atomic_uint rd_epoch;

@@ -272,6 +272,10 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		ps->v6loop = 1;
 	r = aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
 	ps_log("connect(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
+	if (r == -EISCONN && atomic_exchange(&ps->connecting, 0))
+		return 0;	/* Linux: the first connect after completion */
+	if (r == -EINPROGRESS && atomic_load(&ps->nonblock))
+		atomic_store(&ps->connecting, 1);
 	if (r != -EINPROGRESS || atomic_load(&ps->nonblock))
 		return r < 0 ? ps_fail(-r) : 0;
 	w = ps_wait_fd(ps, fd, POLLOUT, ps->sndtimeo_ms);

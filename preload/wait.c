@@ -28,7 +28,19 @@
  */
 uint32_t ps_state(struct ps_sock *ps)
 {
-	return aec_poll_state(ps->aec);
+	uint32_t m = aec_poll_state(ps->aec);
+
+	/*
+	 * Linux tcp_poll(): a hung-up TCP socket (both directions shut, or
+	 * closed) is also writable (the write fails at once), and readable
+	 * with EOF, i.e. POLLIN|POLLRDHUP.
+	 */
+	if (ps->type == SOCK_STREAM && (m & POLLHUP)) {
+		m |= POLLOUT;
+		if (m & POLLIN)
+			m |= POLLRDHUP;
+	}
+	return m;
 }
 
 /**

@@ -1152,6 +1152,7 @@ static void peer_serve(int fd, int port)
 	case P_FIN:
 		break;
 	case P_RST:
+		msleep(100);	/* after the subject's connect() returned */
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		break;
 	case P_HELLO:

@@ -8,7 +8,7 @@
 # call the shim failed to take would find no network rather than the host's.
 . "$(dirname "$0")/lib.sh"
 
-SO=$B/libaether.so
+SO=${AETHER_SO:-$B/libaether.so}
 WWW=$TOP/examples/www
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin/python3)
 APPNS=${NS}app

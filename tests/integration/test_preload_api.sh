@@ -6,7 +6,7 @@
 # A case passes when both runs print exactly the same observations.
 . "$(dirname "$0")/lib.sh"
 
-SO=$B/libaether.so
+SO=${AETHER_SO:-$B/libaether.so}
 API=$B/api/apitest
 KP=${NS}kp
 KS=${NS}ks
