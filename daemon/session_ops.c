@@ -268,6 +268,7 @@ static int op_connect(struct sconn *c, const struct ae_ipc_hdr *h,
 {
 	struct ae_ipc_addr_req q;
 	struct sockaddr_in sin;
+	bool moved;
 	int ret;
 
 	memcpy(&q, p, sizeof(q));
@@ -281,7 +282,10 @@ static int op_connect(struct sconn *c, const struct ae_ipc_hdr *h,
 		c->flags |= SC_CONNECTING;
 	else if (!ret)
 		c->flags |= SC_CONNECTED;
-	return reply_info(c, h, ret, follow_rings(c));
+	moved = follow_rings(c);
+	if (c->flags & SC_DEAD)		/* rings over the memory limit */
+		return reply_info(c, h, -ENOBUFS, false);
+	return reply_info(c, h, ret, moved);
 }
 
 /**

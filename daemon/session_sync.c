@@ -186,6 +186,32 @@ static bool arm_doorbells(struct sconn *c)
 }
 
 /**
+ * rings_appeared() - move the connection onto rings the stack created on its
+ * own (e.g. when a handshake completed); cut it off if they are over limit
+ * @c:		connection with a socket
+ *
+ * Return: true when the connection moved (the shim was notified)
+ */
+static bool rings_appeared(struct sconn *c)
+{
+	struct ae_ring *rx;
+	bool moved = false;
+	int ret;
+
+	if (c->type != SOCK_STREAM || (c->reg && c->reg->rings))
+		return false;
+	rx = ae_sock_rxring(c->sk);
+	if (!rx || !rx->mem)
+		return false;
+	ret = sess_conn_bind_rings(c, &moved);
+	if (ret)
+		sess_cutoff(c, -ret);
+	else if (moved)
+		sess_notify(c);
+	return moved;
+}
+
+/**
  * sess_publish() - write the stack's view into the header, wake the shim
  * @c:		connection
  */
@@ -197,6 +223,10 @@ void sess_publish(struct sconn *c)
 	int e, round;
 
 	if (!c->sk || !h || (c->flags & SC_DEAD))
+		return;
+	if (rings_appeared(c))
+		h = c->hdr;
+	if (!c->sk || !h)
 		return;
 	for (round = 0; round < 3 && has_rings(c) && arm_doorbells(c); round++)
 		if (sess_pull(c))

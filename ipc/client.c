@@ -916,7 +916,9 @@ int aec_connect(struct aec_sock *s, const struct sockaddr_in *addr, int flags,
 		h = aec_hdr(s);
 		if (s->dead)
 			return -ECONNREFUSED;
-		if (!(shm_load(&h->state) & AE_SS_CONNECTING))
+		if (!(shm_load(&h->state) & AE_SS_CONNECTING) ||
+		    (shm_load(&h->state) & (AE_SS_DEAD | AE_SS_HUP)) ||
+		    (w & POLLERR))
 			break;
 	}
 	ret = aec_take_error(h);

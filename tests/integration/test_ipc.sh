@@ -61,6 +61,9 @@ wait "$HOLD"
 
 check "per-client socket limit: EMFILE, then a slot frees on close" \
 	timeout 10 $C limits
+check "per-client ring memory limit: ENOBUFS" \
+	timeout 10 $C memlimit 192.168.1.1 7000
+$C restore-limits
 
 # --- kill -9 of a client mid-transfer ----------------------------------------
 bg nsx python3 "$PEER" stream 192.168.1.1 7100 "$WORK/stream.log"

@@ -13,6 +13,8 @@
  *   garbage                  malformed messages: expect error answers / EOF
  *   tput IP PORT SECONDS     echo throughput through one socket (bytes/s)
  *   limits                   per-client socket limit (EMFILE)
+ *   memlimit IP PORT         per-client ring memory limit (ENOBUFS)
+ *   restore-limits           the daemon's default limits
  *   lowport                  bind port 80 (EACCES unless root)
  *   udp IP PORT              one UDP echo round trip
  *   hold IP PORT SECONDS     connect and keep the connection open
@@ -32,6 +34,8 @@
 #include "client.h"
 #include "proto.h"
 #include "shm.h"
+
+static int restore_limits(void);
 
 /**
  * now_ms() - monotonic ms
@@ -469,7 +473,48 @@ static int mode_limits(void)
 	printf("ok closing one frees a slot\n");
 	for (i = 0; i < 4; i++)
 		aec_close_local(s[i], 1);
-	r = aec_set_limits(16384, 4ULL << 30);
+	return restore_limits();
+}
+
+/**
+ * mode_memlimit() - the per-client ring memory limit gives ENOBUFS
+ * @argv:	IP PORT
+ *
+ * Return: 0
+ */
+static int mode_memlimit(char **argv)
+{
+	struct sockaddr_in a = mkaddr(argv[0], argv[1]);
+	struct aec_sock *s;
+	int err = 0, r;
+
+	r = aec_set_limits(16384, 64 * 1024);	/* below one socket's rings */
+	if (r)
+		fail("set limits", r);
+	s = aec_socket(SOCK_STREAM, &err);
+	if (!s)
+		fail("socket", err);
+	r = aec_connect(s, &a, 0, 5000);
+	aec_set_limits(16384, 4ULL << 30);
+	if (r != -ENOBUFS)
+		fail("connect over the memory limit not ENOBUFS", r);
+	printf("ok connect over the ring memory limit: ENOBUFS\n");
+	aec_close_local(s, 1);
+	s = dial(&a);
+	printf("ok after restoring the limit, connect works\n");
+	aec_close_local(s, 1);
+	return 0;
+}
+
+/**
+ * restore_limits() - the daemon's default limits again
+ *
+ * Return: 0
+ */
+static int restore_limits(void)
+{
+	int r = aec_set_limits(16384, 4ULL << 30);
+
 	if (r)
 		fail("restore limits", r);
 	return 0;
@@ -565,6 +610,10 @@ int main(int argc, char **argv)
 		return mode_tput(argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "limits"))
 		return mode_limits();
+	if (argc >= 4 && !strcmp(argv[1], "memlimit"))
+		return mode_memlimit(argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "restore-limits"))
+		return restore_limits();
 	if (argc >= 2 && !strcmp(argv[1], "lowport"))
 		return mode_lowport();
 	if (argc >= 4 && !strcmp(argv[1], "udp"))
