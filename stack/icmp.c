@@ -119,6 +119,10 @@ static void icmp_echo(struct ae_stack *s, const struct ae_ipinfo *ip,
 		STAT_INC(s, icmp, in_bcast_ignored);
 		return;
 	}
+	if (!ip->src) {		/* no one to answer (RFC 1122 3.2.2.6) */
+		STAT_INC(s, icmp, in_errors);
+		return;
+	}
 	memcpy(r, h, ICMP_HLEN);
 	r[0] = ICMP_ECHOREPLY_;
 	st16(r + 2, csum_update16(ld16(h + 2), ld16(h), ld16(r)));

@@ -194,6 +194,24 @@ START_TEST(test_echo_broadcast_ignored)
 }
 END_TEST
 
+START_TEST(test_echo_from_unspecified_source)
+{
+	static uint8_t f[256];
+	size_t len = make_echo(8, 10), n;
+	struct fake_ip ip = { .proto = 1, .src = FAKE_IP(0, 0, 0, 0) };
+
+	/* fake_build_ipv4 maps src 0 to the peer: patch the header after */
+	n = fake_build_ipv4(f, sizeof(f), &ip, msg, len);
+	memset(f + 14 + 12, 0, 4);
+	st16(f + 14 + 10, 0);
+	st16(f + 14 + 10, fake_csum(f + 14, 20));
+	fake_input(S, f, n);
+	ck_assert_uint_eq(ae_stack_stat(S, "icmp", "in_echos"), 1);
+	ck_assert_uint_eq(ae_stack_stat(S, "icmp", "in_errors"), 1);
+	ck_assert_int_eq(fake_frame_count(), 0);
+}
+END_TEST
+
 START_TEST(test_echo_not_rate_limited)
 {
 	size_t len = make_echo(56, 9);
@@ -400,6 +418,7 @@ static Suite *icmp_suite(void)
 	tcase_add_test(tc, test_odd_length_checksum);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_echo_broadcast_ignored);
+	tcase_add_test(tc, test_echo_from_unspecified_source);
 	tcase_add_test(tc, test_echo_not_rate_limited);
 	tcase_add_test(tc, test_port_unreachable_contents);
 	tcase_add_test(tc, test_no_unreach_for_broadcast);
