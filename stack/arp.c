@@ -385,6 +385,10 @@ void arp_input(struct ae_stack *s, const struct ae_pkt *p)
 		STAT_INC(s, arp, in_requests);
 	else
 		STAT_INC(s, arp, in_replies);
+	if (!memcmp(b + 8, s->cfg.mac, ETH_ALEN_)) {	/* our own, looped */
+		STAT_INC(s, arp, in_not_for_us);
+		return;
+	}
 	if (spa == s->cfg.addr) {
 		STAT_INC(s, arp, in_conflicts);
 		arp_defend(s);

@@ -371,7 +371,7 @@ END_TEST
 
 START_TEST(test_cache_bound_evicts_oldest)
 {
-	uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0 };
+	uint8_t mac[6] = { 0x02, 0, 0, 0x10, 0, 0 };
 	uint32_t ip;
 	int i;
 
@@ -481,6 +481,11 @@ START_TEST(test_someone_claims_our_address)
 	fake_clock_advance_ms(10000);
 	feed_arp(1, mac5, FAKE_ADDR, FAKE_ADDR);
 	ck_assert_int_eq(fake_frame_count(), 2);
+	/* our own announcement coming back is no conflict */
+	fake_clock_advance_ms(10000);
+	feed_arp(1, fake_mac, FAKE_ADDR, FAKE_ADDR);
+	ck_assert_int_eq(fake_frame_count(), 2);
+	ck_assert_uint_eq(ae_stack_stat(S, "arp", "in_conflicts"), 3);
 }
 END_TEST
 
