@@ -382,6 +382,9 @@ struct ae_ipc_limits {
  * @rx_head:	rx consumer index (shim)
  * @tx_tail:	tx producer index (shim)
  * @shim_want:	AE_WANT_* (shim sets, daemon clears)
+ * @waiters:	shim threads/processes sleeping on the backing fd; with more
+ *		than one, a NOTIFY drained by one may not wake another, so they
+ *		sleep in short slices (shim-only; the daemon ignores it)
  */
 struct ae_shm_hdr {
 	uint32_t magic;
@@ -405,7 +408,7 @@ struct ae_shm_hdr {
 	_Alignas(64) uint32_t rx_head;
 	uint32_t tx_tail;
 	uint32_t shim_want;
-	uint32_t pad1;
+	uint32_t waiters;
 };
 
 _Static_assert(sizeof(struct ae_ipc_hdr) == 16, "wire header size");

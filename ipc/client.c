@@ -39,6 +39,7 @@
 #include "shm.h"
 
 #define AEC_SMALL	256
+#define AEC_SLICE_MS	10
 
 /* ---- raw system calls -------------------------------------------------- */
 
@@ -822,8 +823,9 @@ static int aec_accept_once(struct aec_sock *s, struct aec_sock **out,
 		ret = -ENOMEM;
 		goto out;
 	}
-	r.nfds = 1;			/* fd now belongs to n */
-	ret = aec_take_shm(n, &a.info, &r);
+	r.nfds = 0;			/* both fds are ours to handle now */
+	ret = (a.info.flags & AE_RESP_SHM) ?
+	      aec_map(n, r.fds[1], a.info.shm_size) : -EPROTO;
 	if (!ret && !(flags & SOCK_CLOEXEC))
 		ret = sys_fcntl(fd, F_SETFD, 0);
 	if (!ret && (flags & SOCK_NONBLOCK))
@@ -831,12 +833,10 @@ static int aec_accept_once(struct aec_sock *s, struct aec_sock **out,
 	if (ret < 0 || !n->shm) {
 		aec_close_local(n, 1);
 		ret = ret < 0 ? ret : -EPROTO;
-		r.nfds = 0;
 		goto out;
 	}
 	ipc_to_addr(&a.peer, peer);
 	*out = n;
-	r.nfds = 0;
 	ret = fd;
 out:
 	close_fds(&r);
@@ -1160,6 +1160,33 @@ int aec_drain(struct aec_sock *s)
 }
 
 /**
+ * aec_sleep() - sleep in ppoll() on the backing fd
+ * @s:		socket
+ * @deadline:	absolute ms or -1
+ * @rev:	set to what fired
+ *
+ * Another waiter on the same socket (a thread of ours, or another process
+ * sharing the fd) may drain the NOTIFY meant for us; while there is more than
+ * one waiter (counted in shared memory), sleep in short slices and re-check.
+ *
+ * Return: 1 fd readable, 0 slice or deadline over, -errno
+ */
+static int aec_sleep(struct aec_sock *s, int64_t deadline, short *rev)
+{
+	struct ae_shm_hdr *h = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+	int t = left_ms(deadline), r;
+
+	if (!h)
+		return sys_poll1(s->fd, POLLIN, t, rev);
+	if (__atomic_add_fetch(&h->waiters, 1, __ATOMIC_SEQ_CST) > 1 &&
+	    (t < 0 || t > AEC_SLICE_MS))
+		t = AEC_SLICE_MS;
+	r = sys_poll1(s->fd, POLLIN, t, rev);
+	__atomic_sub_fetch(&h->waiters, 1, __ATOMIC_SEQ_CST);
+	return r;
+}
+
+/**
  * aec_wait() - block until ready for @events, a timeout or a signal
  * @s:		socket
  * @events:	POLLIN / POLLOUT
@@ -1182,11 +1209,13 @@ int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 			return (int)m;
 		if (!timeout_ms)
 			return 0;
-		r = sys_poll1(s->fd, POLLIN, left_ms(deadline), &rev);
+		r = aec_sleep(s, deadline, &rev);
 		if (r < 0)
 			return r;
-		if (r == 0)
+		if (r == 0 && !left_ms(deadline))
 			return 0;
+		if (r == 0)
+			continue;
 		if ((rev & (POLLHUP | POLLERR)) && !(rev & POLLIN)) {
 			s->dead = 1;
 			return POLLIN | POLLOUT | POLLERR | POLLHUP;

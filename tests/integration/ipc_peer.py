@@ -3,6 +3,8 @@
 """Kernel-side peers for test_ipc.sh, run inside the lab namespace.
 
   ipc_peer.py echo ADDR PORT          TCP echo (many connections) + UDP echo
+  ipc_peer.py clients ADDR PORT N SIZE  N sequential connections, SIZE bytes
+                                      each, echo checked
   ipc_peer.py stream ADDR PORT LOG    send forever to each connection; write
                                       "RST", "FIN" or "ERR <x>" to LOG when it ends
 """
@@ -72,9 +74,31 @@ def stream(addr, port, log):
         f.write(how + "\n")
 
 
+def clients(addr, port, n, size):
+    import os
+    for i in range(n):
+        c = socket.create_connection((addr, port), timeout=10)
+        data = os.urandom(size)
+        c.sendall(data)
+        got = b""
+        while len(got) < size:
+            d = c.recv(65536)
+            if not d:
+                break
+            got += d
+        c.close()
+        if got != data:
+            print("FAIL echo mismatch on connection %d" % i)
+            sys.exit(1)
+    print("ok %d kernel clients echoed by the aether server" % n)
+
+
 def main():
     if sys.argv[1] == "echo":
         asyncio.run(echo(sys.argv[2], int(sys.argv[3])))
+    elif sys.argv[1] == "clients":
+        clients(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                int(sys.argv[5]))
     elif sys.argv[1] == "stream":
         stream(sys.argv[2], int(sys.argv[3]), sys.argv[4])
 

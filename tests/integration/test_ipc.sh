@@ -27,6 +27,20 @@ check "no client-owned socket left after the 1000 close" \
 
 check "UDP echo through the daemon" timeout 10 $C udp 192.168.1.1 7000
 
+# --- a server on aether: listen/accept hand over new backing fds ------------
+$C serve 8080 50 10000 >"$WORK/serve.out" 2>&1 &
+SV=$!
+wait_for 5 grep -q listening "$WORK/serve.out"
+check "kernel clients get echoed by an aether server (50 accepts)" \
+	timeout 60 ip netns exec "$NS" python3 "$PEER" clients 192.168.1.2 8080 50 10000
+check "the aether server saw every connection" \
+	sh -c "wait $SV 2>/dev/null; grep -q '^ok served 50' $WORK/serve.out || { wait_for 5 grep -q '^ok served 50' $WORK/serve.out; }"
+cat "$WORK/serve.out"
+
+# --- fork + exec: the inherited fd is re-attached ---------------------------------
+check "exec'd child re-attaches an inherited socket" \
+	timeout 10 $C forkexec 192.168.1.1 7000
+
 # --- throughput through one socket ----------------------------------------
 timeout 30 $C tput 192.168.1.1 7000 3 >"$WORK/tput.out" 2>&1
 cat "$WORK/tput.out"

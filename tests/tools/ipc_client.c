@@ -18,6 +18,8 @@
  *   lowport                  bind port 80 (EACCES unless root)
  *   udp IP PORT              one UDP echo round trip
  *   hold IP PORT SECONDS     connect and keep the connection open
+ *   serve PORT N BYTES       listen; accept N connections, echo BYTES each
+ *   forkexec IP PORT         an exec'd child re-attaches the inherited fd
  */
 #include <errno.h>
 #include <poll.h>
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -587,6 +590,114 @@ static int mode_hold(char **argv)
 }
 
 /**
+ * mode_serve() - listen, accept N connections one by one, echo BYTES each
+ * @argv:	PORT N BYTES
+ *
+ * Return: 0
+ */
+static int mode_serve(char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)atoi(argv[0])) };
+	int n = atoi(argv[1]), i, err = 0, one = 1, r;
+	size_t bytes = (size_t)atol(argv[2]);
+	uint8_t *buf = malloc(bytes);
+	struct aec_sock *l, *c;
+	struct sockaddr_in peer;
+	ssize_t got;
+
+	l = aec_socket(SOCK_STREAM, &err);
+	if (!l || !buf)
+		fail("socket", err);
+	r = aec_setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (r)
+		fail("SO_REUSEADDR", r);
+	r = aec_bind(l, &a);
+	if (!r)
+		r = aec_listen(l, 128);
+	if (r)
+		fail("bind/listen", r);
+	printf("listening\n");
+	for (i = 0; i < n; i++) {
+		r = aec_accept(l, &c, &peer, SOCK_CLOEXEC, 10000);
+		if (r < 0)
+			fail("accept", r);
+		got = aec_recv(c, buf, bytes, MSG_WAITALL, 10000);
+		if (got != (ssize_t)bytes)
+			fail("recv", got < 0 ? got : 0);
+		if (aec_send(c, buf, bytes, 0, 10000) != (ssize_t)bytes)
+			fail("send", 0);
+		got = aec_recv(c, buf, 1, 0, 10000);
+		if (got != 0)
+			fail("expected EOF", got < 0 ? got : 0);
+		aec_close_local(c, 1);
+	}
+	printf("ok served %d accepted connections\n", n);
+	aec_close_local(l, 1);
+	free(buf);
+	return 0;
+}
+
+/**
+ * mode_forkexec() - connect, then let an exec'd child use the inherited fd
+ * @argv:	IP PORT
+ * @self:	path of this program
+ *
+ * Return: 0 when the child could attach and echo
+ */
+static int mode_forkexec(char **argv, const char *self)
+{
+	struct sockaddr_in a = mkaddr(argv[0], argv[1]);
+	struct aec_sock *s = dial(&a);
+	char fdtxt[16];
+	int status;
+	pid_t pid;
+
+	snprintf(fdtxt, sizeof(fdtxt), "%d", s->fd);
+	pid = fork();
+	if (pid == 0) {
+		execl(self, self, "attached", fdtxt, (char *)NULL);
+		_exit(127);
+	}
+	aec_close_local(s, 1);	/* the child's copy keeps the socket open */
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		fail("child", 0);
+	printf("ok exec'd child re-attached the inherited socket and echoed\n");
+	return 0;
+}
+
+/**
+ * mode_attached() - (exec'd child) use an inherited backing fd
+ * @argv:	FD
+ *
+ * Return: 0
+ */
+static int mode_attached(char **argv)
+{
+	int fd = atoi(argv[0]), err = 0;
+	struct aec_sock *s;
+	char buf[8];
+	ssize_t r;
+
+	if (!aec_is_backing_fd(fd))
+		fail("not recognised as a backing fd", 0);
+	if (aec_is_backing_fd(1))
+		fail("stdout recognised as a backing fd", 0);
+	s = aec_attach(fd, &err);
+	if (!s)
+		fail("attach", err);
+	r = aec_send(s, "ping", 4, 0, 5000);
+	if (r != 4)
+		fail("send", r);
+	r = aec_recv(s, buf, 4, MSG_WAITALL, 5000);
+	if (r != 4 || memcmp(buf, "ping", 4))
+		fail("recv", r < 0 ? r : 0);
+	aec_close_local(s, 1);
+	return 0;
+}
+
+/**
  * main() - pick the mode
  * @argc:	count
  * @argv:	arguments
@@ -610,6 +721,12 @@ int main(int argc, char **argv)
 		return mode_tput(argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "limits"))
 		return mode_limits();
+	if (argc >= 5 && !strcmp(argv[1], "serve"))
+		return mode_serve(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "forkexec"))
+		return mode_forkexec(argv + 2, argv[0]);
+	if (argc >= 3 && !strcmp(argv[1], "attached"))
+		return mode_attached(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "memlimit"))
 		return mode_memlimit(argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "restore-limits"))
