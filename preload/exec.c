@@ -8,7 +8,8 @@
  * aec_attach() maps the socket's memory again). What the kernel would still
  * know but the daemon does not, the family the program asked for (AF_INET6
  * sockets report v4-mapped addresses), travels in the environment variable
- * AETHER_FDS ("fd:family,..."), which the execve wrappers set.
+ * AETHER_FDS ("fd:family,..."), which the execve wrappers set; without it
+ * (exec paths inside libc) a socket comes back as AF_INET.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -56,8 +57,11 @@ __attribute__((constructor)) static void ps_adopt_inherited(void)
 	int fd, err, fl;
 	DIR *d;
 
-	if (!getenv(PS_ENV))
-		return;	/* no Aether socket crossed an exec */
+	/*
+	 * Not only when AETHER_FDS is set: execl/execle/posix_spawn reach
+	 * libc's internal execve, which the shim cannot see. Checking an fd
+	 * costs one getsockopt unless it is an AF_UNIX SOCK_SEQPACKET socket.
+	 */
 	d = opendir("/proc/self/fd");
 	if (!d)
 		return;

@@ -210,6 +210,27 @@ int fcntl64(int fd, int cmd, ...)
 }
 
 /**
+ * ps_fionread() - FIONREAD: bytes queued (TCP), or the size of the next
+ * datagram (UDP), as Linux reports them
+ * @ps:	socket
+ *
+ * Return: bytes
+ */
+static int ps_fionread(struct ps_sock *ps)
+{
+	char c;
+	ssize_t n;
+
+	if (ps->type == SOCK_STREAM)
+		return (int)aec_rx_available(ps->aec);
+	if (!aec_rx_available(ps->aec))
+		return 0;
+	n = aec_recvfrom(ps->aec, &c, 1, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT,
+			 NULL, 0);
+	return n > 0 ? (int)n : 0;
+}
+
+/**
  * ioctl() - interposed ioctl(2): FIONREAD, FIONBIO, SIOCOUTQ on Aether
  * sockets; everything else to the kernel
  * @fd:		fd
@@ -233,7 +254,7 @@ int ioctl(int fd, unsigned long req, ...)
 	case FIONREAD:
 		if (!arg)
 			return ps_fail(EFAULT);
-		*(int *)arg = (int)aec_rx_available(ps->aec);
+		*(int *)arg = ps_fionread(ps);
 		return 0;
 	case SIOCOUTQ:
 		if (!arg)

@@ -58,12 +58,15 @@ enum peer_port {
 	P_CLOSED = 7009,	/* nothing listens: refused */
 	P_BYE = 7010,		/* read until EOF, then "bye", close */
 	P_HOLD = 7012,		/* "hello", then hold open until EOF */
+	P_SLOW = 7013,		/* "late" after 600 ms, then hold until EOF */
+	P_NOREAD = 7014,	/* never reads; closes after 4 s */
 };
 
 #define BIG_LEN		100000
 
 static const int peer_ports[] = {
 	P_CONTROL, P_ECHO, P_FIN, P_RST, P_HELLO, P_SINK, P_BIG, P_BYE, P_HOLD,
+	P_SLOW, P_NOREAD,
 };
 
 static const char *cur_case;
@@ -1073,6 +1076,597 @@ static void c_close_fd(void)
 	out("same number %d", fd2 == fd);
 }
 
+/* ---- closing, shutdown, signals, timeouts -------------------------------- */
+
+/**
+ * report_close() - how the peer saw our close of an accepted connection
+ * @linger0:	close with SO_LINGER {1, 0} (RST) instead of a FIN
+ * @port:	our port (port+1 gets the report)
+ */
+static void report_close(bool linger0, int port)
+{
+	struct linger lg = { 1, 0 };
+	int l = listener(AF_INET, port), r = listener(AF_INET, port + 1), c;
+	char b[8] = "";
+
+	ask_peer(port, "report");
+	c = accept(l, NULL, NULL);
+	out("accepted %d", c >= 0);
+	R(read(c, b, 1));
+	if (linger0)
+		R(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	R(close(c));
+	c = accept(r, NULL, NULL);
+	R(read_all(c, b, sizeof(b) - 1));
+	out("peer saw %s", b);
+}
+
+static void c_close_fin(void)
+{
+	report_close(false, 6020);
+}
+
+static void c_linger0_rst(void)
+{
+	report_close(true, 6022);
+}
+
+static void c_unread_close_rst(void)
+{
+	int l = listener(AF_INET, 6024), r = listener(AF_INET, 6025), c;
+	char b[8] = "";
+
+	ask_peer(6024, "report");
+	c = accept(l, NULL, NULL);
+	msleep(300);		/* "r" arrives and stays unread */
+	R(close(c));
+	c = accept(r, NULL, NULL);
+	R(read_all(c, b, sizeof(b) - 1));
+	out("peer saw %s", b);
+}
+
+static void c_shutdown_rd(void)
+{
+	int fd = tcp_to(P_SLOW);
+	char b[8];
+
+	R(shutdown(fd, SHUT_RD));
+	R(read(fd, b, sizeof(b)));
+	R(send(fd, "x", 1, MSG_NOSIGNAL));
+	R(shutdown(fd, SHUT_RDWR));
+	R(send(fd, "x", 1, MSG_NOSIGNAL));
+}
+
+static void c_shutdown_wr_sigpipe(void)
+{
+	int fd = tcp_to(P_ECHO);
+
+	signal(SIGPIPE, on_sigpipe);
+	R(shutdown(fd, SHUT_WR));
+	R(write(fd, "x", 1));
+	out("sigpipes %d", (int)sigpipes);
+	R(shutdown(fd, SHUT_WR));
+}
+
+static void c_sigpipe_kills(void)
+{
+	int fd = tcp_to(P_RST);
+
+	msleep(300);
+	R(write(fd, "a", 1));
+	R(write(fd, "a", 1));
+	out("still alive");
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/**
+ * signal_in() - deliver SIGALRM to us in @ms, with or without SA_RESTART
+ * @ms:		delay
+ * @restart:	SA_RESTART
+ */
+static void signal_in(int ms, bool restart)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { 0, ms * 1000 } };
+
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void c_eintr_recv(void)
+{
+	int fd = tcp_to(P_SLOW);
+	char b[8] = "";
+
+	signal_in(200, false);
+	R(recv(fd, b, sizeof(b), 0));
+}
+
+static void c_sa_restart_recv(void)
+{
+	int fd = tcp_to(P_SLOW);
+	char b[8] = "";
+
+	signal_in(200, true);
+	R(recv(fd, b, sizeof(b), 0));
+	out("got '%s'", b);
+}
+
+static void c_rcvtimeo_eintr(void)
+{
+	struct timeval tv = { 2, 0 };
+	int fd = tcp_to(P_SLOW);
+	char b[8] = "";
+
+	R(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	signal_in(200, true);
+	R(recv(fd, b, sizeof(b), 0));
+}
+
+static void c_eintr_accept(void)
+{
+	int l = listener(AF_INET, 6026);
+
+	signal_in(200, false);
+	R(accept(l, NULL, NULL));
+}
+
+static void c_eintr_poll(void)
+{
+	int fd = tcp_to(P_SINK);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	signal_in(200, true);
+	R(poll(&p, 1, 3000));
+}
+
+static void c_sndtimeo(void)
+{
+	static char big[4 << 20];
+	struct timeval tv = { 0, 300000 };
+	int fd = tcp_to(P_NOREAD);
+	ssize_t n;
+
+	R(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	n = write(fd, big, sizeof(big));
+	out("partial %d", n > 0 && n < (ssize_t)sizeof(big));
+}
+
+static void c_nonblock_full(void)
+{
+	static char big[65536];
+	int fd = tcp_to(P_NOREAD), i;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	ssize_t n = 0, total = 0;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 2000; i++) {
+		n = write(fd, big, sizeof(big));
+		if (n < 0)
+			break;
+		total += n;
+	}
+	out("filled %d then %s", total > 0, ename(errno));
+	R(poll(&p, 1, 100));
+	R(send(fd, big, 1, MSG_DONTWAIT));
+}
+
+/* ---- more readiness ----------------------------------------------------- */
+
+static void c_poll_after_rst(void)
+{
+	int fd = tcp_to(P_RST);
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP };
+
+	msleep(300);
+	R(poll(&p, 1, 1000));
+	out("revents %#x", p.revents);
+}
+
+static void c_epoll_after_rst(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP }, got[2];
+	int fd = tcp_to(P_RST), ep = epoll_create1(EPOLL_CLOEXEC);
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	msleep(300);
+	R(epoll_wait(ep, got, 2, 1000));
+	out("events %#x", got[0].events);
+}
+
+static void c_epoll_pwait_listen(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = 1234 }, got[2];
+	int l = listener(AF_INET, 6027), ep = epoll_create(1);
+	sigset_t m;
+
+	sigemptyset(&m);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev));
+	R(epoll_pwait(ep, got, 2, 100, &m));
+	ask_peer(6027, "hi");
+	R(epoll_pwait(ep, got, 2, 2000, &m));
+	out("events %#x data %d", got[0].events, got[0].data.fd);
+	R(accept(l, NULL, NULL) >= 0);
+	R(epoll_wait(ep, got, 2, 100));
+}
+
+static void c_epoll_et_listen(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got[2];
+	int l = listener(AF_INET, 6028), ep = epoll_create1(0), i, n = 0;
+
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev));
+	ask_peer(6028, "hi");
+	ask_peer(6028, "hi");
+	msleep(300);
+	R(epoll_wait(ep, got, 2, 2000));
+	R(epoll_wait(ep, got, 2, 100));
+	for (i = 0; i < 4; i++)
+		if (accept(l, NULL, NULL) >= 0)
+			n++;
+	out("accepted %d then %s", n, ename(errno));
+	ask_peer(6028, "hi");
+	R(epoll_wait(ep, got, 2, 2000));
+}
+
+static void c_ppoll_pselect(void)
+{
+	int fd = tcp_to(P_HOLD);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec ts = { 2, 0 };
+	sigset_t m;
+	fd_set r;
+
+	sigemptyset(&m);
+	msleep(200);
+	R(ppoll(&p, 1, &ts, &m));
+	out("revents %#x", p.revents);
+	FD_ZERO(&r);
+	FD_SET(fd, &r);
+	R(pselect(fd + 1, &r, NULL, NULL, &ts, &m));
+	out("isset %d", FD_ISSET(fd, &r));
+}
+
+static void c_select_write_except(void)
+{
+	int fd = tcp_to(P_ECHO), pp[2];
+	struct timeval tv = { 1, 0 };
+	fd_set w, e;
+
+	if (pipe(pp))
+		return;
+	FD_ZERO(&w);
+	FD_ZERO(&e);
+	FD_SET(fd, &w);
+	FD_SET(pp[1], &w);
+	FD_SET(fd, &e);
+	R(select((fd > pp[1] ? fd : pp[1]) + 1, NULL, &w, &e, &tv));
+	out("w %d %d e %d", FD_ISSET(fd, &w), FD_ISSET(pp[1], &w),
+	    FD_ISSET(fd, &e));
+}
+
+static void c_poll_nonblock_connect(void)
+{
+	struct sockaddr_in a = sin_of("192.168.1.99", P_ECHO);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(poll(&p, 1, 200));
+	out("revents %#x", p.revents);
+}
+
+static void c_connect_sndtimeo(void)
+{
+	struct sockaddr_in a = sin_of("192.168.1.99", P_ECHO);
+	struct timeval tv = { 0, 300000 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	R(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(connect(fd, (void *)&a, sizeof(a)));
+}
+
+/* ---- data ------------------------------------------------------------- */
+
+static void c_fionread_eof(void)
+{
+	int fd = tcp_to(P_HELLO), n = -1;
+	char b[8];
+
+	msleep(300);
+	R(ioctl(fd, FIONREAD, &n));
+	out("fionread %d", n);
+	R(read(fd, b, sizeof(b)));
+	R(ioctl(fd, FIONREAD, &n));
+	out("fionread %d", n);
+	R(read(fd, b, sizeof(b)));
+}
+
+static void c_bulk_echo(void)
+{
+	static char w[1 << 20], r[1 << 20];
+	int fd = tcp_to(P_ECHO), i;
+	size_t off = 0, got = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+
+	for (i = 0; i < (int)sizeof(w); i++)
+		w[i] = (char)(i * 31 + (i >> 9));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 100000 && got < sizeof(r); i++) {
+		ssize_t n;
+
+		p.events = POLLIN | (off < sizeof(w) ? POLLOUT : 0);
+		if (poll(&p, 1, 3000) <= 0)
+			break;
+		if ((p.revents & POLLOUT) && off < sizeof(w)) {
+			n = write(fd, w + off, sizeof(w) - off);
+			if (n > 0)
+				off += n;
+		}
+		if (p.revents & POLLIN) {
+			n = read(fd, r + got, sizeof(r) - got);
+			if (n <= 0)
+				break;
+			got += n;
+		}
+	}
+	out("sent %zu got %zu same %d", off, got, !memcmp(w, r, sizeof(w)));
+}
+
+static void c_many_connections(void)
+{
+	int fds[40], i, ok = 0;
+	char b[8];
+
+	for (i = 0; i < 40; i++)
+		fds[i] = tcp_to(P_ECHO);
+	for (i = 0; i < 40; i++)
+		if (fds[i] >= 0 && write(fds[i], "ping", 4) == 4)
+			ok++;
+	for (i = 0; i < 40; i++)
+		if (fds[i] >= 0 && read(fds[i], b, sizeof(b)) == 4)
+			ok++;
+	out("ok %d", ok);
+	for (i = 0; i < 40; i++)
+		close(fds[i]);
+}
+
+static void c_recv_flags(void)
+{
+	int fd = tcp_to(P_HOLD);
+	char b[16] = "";
+
+	R(recv(fd, b, 2, MSG_WAITALL | MSG_PEEK));
+	R(recv(fd, b, 2, MSG_DONTWAIT));
+	R(recv(fd, b, 16, MSG_DONTWAIT));
+	out("got '%.3s'", b);
+	R(recv(fd, b, 16, MSG_DONTWAIT));
+}
+
+static void c_readv_eof(void)
+{
+	int fd = tcp_to(P_HELLO);
+	char a[3] = "", b[8] = "";
+	struct iovec v[2] = { { a, 2 }, { b, 8 } };
+
+	msleep(300);
+	R(readv(fd, v, 2));
+	out("'%.2s' '%.3s'", a, b);
+	R(readv(fd, v, 2));
+}
+
+/* ---- names, binding ---------------------------------------------------- */
+
+static void c_accept_short_len(void)
+{
+	int l = listener(AF_INET, 6030), c;
+	struct sockaddr_in a;
+	socklen_t len = 4;
+
+	ask_peer(6030, "hi");
+	c = R(accept(l, (void *)&a, &len) >= 0);
+	out("len %u family %d", len, a.sin_family);
+	(void)c;
+}
+
+static void c_getsockname_unbound(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), f6;
+
+	R(getsockname(fd, (void *)&ss, &len));
+	out("%s len %u", addr_str(&ss), len);
+	f6 = socket(AF_INET6, SOCK_STREAM, 0);
+	len = sizeof(ss);
+	R(getsockname(f6, (void *)&ss, &len));
+	out("%s len %u", addr_str(&ss), len);
+	R(listen(fd, 0));
+	len = sizeof(ss);
+	R(getsockname(fd, (void *)&ss, &len));
+	out("family %d port>0 %d", ss.ss_family,
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port) > 0);
+}
+
+static void c_v6only(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(6031) };
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), one = 1, v = -1;
+	socklen_t len = sizeof(v);
+
+	R(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
+	R(getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len));
+	out("v6only %d", v);
+	R(bind(fd, (void *)&a, sizeof(a)));
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	R(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
+}
+
+static void c_v6_bind_mapped(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(6032) };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET6, "::ffff:" SUBJ_IP, &a.sin6_addr);
+	R(bind(fd, (void *)&a, sizeof(a)));
+	R(getsockname(fd, (void *)&ss, &len));
+	out("%s", addr_str(&ss));
+	R(bind(fd, (void *)&a, 20));
+}
+
+static void c_ealready(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	R(connect(fd, (void *)&a, sizeof(a)));
+	msleep(300);
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(connect(fd, (void *)&a, sizeof(a)));
+	a.sin_port = htons(P_HOLD);
+	R(connect(fd, (void *)&a, sizeof(a)));
+}
+
+/* ---- udp --------------------------------------------------------------- */
+
+static void c_udp_more(void)
+{
+	static char big[70000];
+	struct sockaddr_in a = sin_of("0.0.0.0", 6033);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	char b[8];
+
+	R(bind(fd, (void *)&a, sizeof(a)));
+	R(getsockname(fd, (void *)&ss, &len));
+	out("%s", addr_str(&ss));
+	R(recv(fd, b, sizeof(b), 0));
+	R(send(fd, "x", 1, 0));
+	len = sizeof(ss);
+	R(getpeername(fd, (void *)&ss, &len));
+	a = sin_of(PEER_IP, P_ECHO);
+	R(sendto(fd, big, sizeof(big), 0, (void *)&a, sizeof(a)));
+	R(connect(fd, (void *)&a, sizeof(a)));
+	len = sizeof(ss);
+	R(getpeername(fd, (void *)&ss, &len));
+	out("%s", addr_str(&ss));
+}
+
+static void c_udp_poll(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), n = -1;
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+
+	R(poll(&p, 1, 100));
+	out("revents %#x", p.revents);
+	R(sendto(fd, "hello", 5, 0, (void *)&a, sizeof(a)));
+	p.events = POLLIN;
+	R(poll(&p, 1, 2000));
+	out("revents %#x", p.revents);
+	R(ioctl(fd, FIONREAD, &n));
+	out("fionread %d", n);
+}
+
+/* ---- fds, exec ----------------------------------------------------------- */
+
+static void c_dup3_fcntl(void)
+{
+	int fd = tcp_to(P_ECHO), d;
+	char b[8] = "";
+
+	R(dup3(fd, fd, 0));
+	d = R(dup3(fd, 60, O_CLOEXEC));
+	out("cloexec %d", !!(fcntl(60, F_GETFD) & FD_CLOEXEC));
+	R(fcntl(60, F_SETFD, 0));
+	out("cloexec %d", !!(fcntl(60, F_GETFD) & FD_CLOEXEC));
+	R(fcntl(60, F_SETFL, O_NONBLOCK));
+	out("shared nonblock %d", !!(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	R(write(60, "dup", 3));
+	msleep(200);
+	R(read(fd, b, sizeof(b)));
+	R(close(60));
+	R(write(fd, "x", 1));
+	(void)d;
+}
+
+static const char *self_exe;
+
+static void c_exec_inherit(void)
+{
+	int fd = tcp_to(P_ECHO), st;
+	char fdarg[16];
+	pid_t pid;
+
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execl(self_exe, self_exe, "exec-child", cur_case, fdarg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	out("child exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+static void c_exec_cloexec(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), st;
+	char fdarg[16];
+	pid_t pid;
+
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execl(self_exe, self_exe, "exec-child", cur_case, fdarg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	out("child exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+/**
+ * exec_child() - the exec'd image of the exec cases
+ * @name:	case name
+ * @fd:		inherited fd
+ *
+ * Return: exit status
+ */
+static int exec_child(const char *name, int fd)
+{
+	char b[8] = "";
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	cur_case = name;
+	if (fcntl(fd, F_GETFD) < 0) {
+		out("child: fd closed by exec (%s)", ename(errno));
+		return 0;
+	}
+	R(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len));
+	out("child: type %d", v);
+	R(write(fd, "exec", 4));
+	R(read(fd, b, sizeof(b)));
+	out("child: got '%s'", b);
+	return 0;
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -1098,6 +1692,16 @@ static const struct tcase cases[] = {
 	C(v6_connect_mapped), C(v6_server_dual), C(v4_server), C(accept_nb),
 	C(accept_threads), C(sockopts), C(socket_flags), C(unconnected),
 	C(iovec), C(sendfile), C(udp), C(close_fd),
+	C(close_fin), C(linger0_rst), C(unread_close_rst), C(shutdown_rd),
+	C(shutdown_wr_sigpipe), C(sigpipe_kills), C(eintr_recv),
+	C(sa_restart_recv), C(rcvtimeo_eintr), C(eintr_accept), C(eintr_poll),
+	C(sndtimeo), C(nonblock_full), C(poll_after_rst), C(epoll_after_rst),
+	C(epoll_pwait_listen), C(epoll_et_listen), C(ppoll_pselect),
+	C(select_write_except), C(poll_nonblock_connect), C(connect_sndtimeo),
+	C(fionread_eof), C(bulk_echo), C(many_connections), C(recv_flags),
+	C(readv_eof), C(accept_short_len), C(getsockname_unbound), C(v6only),
+	C(v6_bind_mapped), C(ealready), C(udp_more), C(udp_poll),
+	C(dup3_fcntl), C(exec_inherit), C(exec_cloexec),
 };
 
 /**
@@ -1181,6 +1785,16 @@ static void peer_serve(int fd, int port)
 			n += w;
 		}
 		break;
+	case P_SLOW:
+		msleep(600);
+		if (write(fd, "late", 4) != 4)
+			break;
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		break;
+	case P_NOREAD:
+		msleep(4000);
+		break;
 	case P_BYE:
 		while (read(fd, buf, sizeof(buf)) > 0)
 			;
@@ -1202,6 +1816,25 @@ static void peer_serve(int fd, int port)
 		if (!strcmp(mode, "hi")) {
 			if (write(c, "hi", 2) != 2)
 				break;
+		} else if (!strcmp(mode, "report")) {
+			/* read to the end, then tell port+1 how it ended */
+			const char *how = "EOF";
+			int rc;
+
+			if (write(c, "r", 1) != 1)
+				break;
+			while ((n = read(c, buf, sizeof(buf))) > 0)
+				;
+			if (n < 0)
+				how = errno == ECONNRESET ? "RST" : "ERR";
+			close(c);
+			a = sin_of(SUBJ_IP, p + 1);
+			rc = socket(AF_INET, SOCK_STREAM, 0);
+			if (connect(rc, (void *)&a, sizeof(a)) == 0 &&
+			    write(rc, how, strlen(how)) < 0)
+				break;
+			close(rc);
+			break;
 		} else {
 			while (read(c, buf, sizeof(buf)) > 0)
 				;
@@ -1287,8 +1920,11 @@ int main(int argc, char **argv)
 	size_t i;
 	int k;
 
+	self_exe = argv[0];
 	if (argc >= 2 && !strcmp(argv[1], "peer"))
 		return peer();
+	if (argc == 4 && !strcmp(argv[1], "exec-child"))
+		return exec_child(argv[2], atoi(argv[3]));
 	if (argc >= 2 && !strcmp(argv[1], "list")) {
 		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 			printf("%s\n", cases[i].name);
