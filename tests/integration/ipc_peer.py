@@ -5,6 +5,8 @@
   ipc_peer.py echo ADDR PORT          TCP echo (many connections) + UDP echo
   ipc_peer.py clients ADDR PORT N SIZE  N sequential connections, SIZE bytes
                                       each, echo checked
+  ipc_peer.py sink ADDR PORT LOG      read one connection to its end; write
+                                      "FIN" or "RST" to LOG
   ipc_peer.py stream ADDR PORT LOG    send forever to each connection; write
                                       "RST", "FIN" or "ERR <x>" to LOG when it ends
 """
@@ -93,12 +95,36 @@ def clients(addr, port, n, size):
     print("ok %d kernel clients echoed by the aether server" % n)
 
 
+def sink(addr, port, log):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, port))
+    ls.listen(8)
+    c, _ = ls.accept()
+    c.settimeout(10)
+    how = "ERR timeout"
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                how = "FIN"
+                break
+    except ConnectionResetError:
+        how = "RST"
+    except Exception as e:  # noqa: BLE001
+        how = "ERR %r" % (e,)
+    with open(log, "w") as f:
+        f.write(how + "\n")
+
+
 def main():
     if sys.argv[1] == "echo":
         asyncio.run(echo(sys.argv[2], int(sys.argv[3])))
     elif sys.argv[1] == "clients":
         clients(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
                 int(sys.argv[5]))
+    elif sys.argv[1] == "sink":
+        sink(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif sys.argv[1] == "stream":
         stream(sys.argv[2], int(sys.argv[3]), sys.argv[4])
 

@@ -41,6 +41,16 @@ cat "$WORK/serve.out"
 check "exec'd child re-attaches an inherited socket" \
 	timeout 10 $C forkexec 192.168.1.1 7000
 
+# --- close like the kernel: FIN normally, RST with SO_LINGER 0 ------------
+bg nsx python3 "$PEER" sink 192.168.1.1 7200 "$WORK/fin.log"
+wait_for 5 nsx sh -c "ss -ltn | grep -q ':7200 '"
+check "plain close: the kernel peer reads FIN" \
+	sh -c "timeout 10 $C close 192.168.1.1 7200 fin >/dev/null && { for i in \$(seq 40); do grep -q '^FIN' $WORK/fin.log 2>/dev/null && exit 0; sleep 0.05; done; exit 1; }"
+bg nsx python3 "$PEER" sink 192.168.1.1 7201 "$WORK/rst.log"
+wait_for 5 nsx sh -c "ss -ltn | grep -q ':7201 '"
+check "close with SO_LINGER 0: the kernel peer sees RST" \
+	sh -c "timeout 10 $C close 192.168.1.1 7201 linger >/dev/null && { for i in \$(seq 40); do grep -q '^RST' $WORK/rst.log 2>/dev/null && exit 0; sleep 0.05; done; exit 1; }"
+
 # --- throughput through one socket ----------------------------------------
 timeout 30 $C tput 192.168.1.1 7000 3 >"$WORK/tput.out" 2>&1
 cat "$WORK/tput.out"
@@ -68,6 +78,8 @@ check "root sees the holder's socket in aether ss" \
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 check "another user's aether ss does not show it" \
 	sh -c "$NOBODY $A ss >$WORK/ss.nobody && ! grep -q 'pid=$HOLD ' $WORK/ss.nobody"
+check "a control connection cannot act on or attach to any socket" \
+	timeout 10 $C nosock
 check "unprivileged bind below 1024: EACCES" \
 	sh -c "$NOBODY $C lowport | grep -q '^bind80=-13$'"
 check "root bind below 1024: allowed" sh -c "$C lowport | grep -q '^bind80=0$'"

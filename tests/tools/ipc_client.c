@@ -20,6 +20,8 @@
  *   hold IP PORT SECONDS     connect and keep the connection open
  *   serve PORT N BYTES       listen; accept N connections, echo BYTES each
  *   forkexec IP PORT         an exec'd child re-attaches the inherited fd
+ *   close IP PORT linger|fin send 10 bytes, close (SO_LINGER 0 or plain)
+ *   nosock                   a control connection cannot act on sockets
  */
 #include <errno.h>
 #include <poll.h>
@@ -698,6 +700,66 @@ static int mode_attached(char **argv)
 }
 
 /**
+ * mode_close() - connect, send, close with or without SO_LINGER 0
+ * @argv:	IP PORT linger|fin
+ *
+ * Return: 0
+ */
+static int mode_close(char **argv)
+{
+	struct sockaddr_in a = mkaddr(argv[0], argv[1]);
+	struct aec_sock *s = dial(&a);
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	int r;
+
+	if (aec_send(s, "0123456789", 10, 0, 5000) != 10)
+		fail("send", 0);
+	if (!strcmp(argv[2], "linger")) {
+		r = aec_setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		if (r)
+			fail("SO_LINGER", r);
+	}
+	usleep(100000);
+	aec_close_local(s, 1);
+	printf("ok closed (%s)\n", argv[2]);
+	return 0;
+}
+
+/**
+ * mode_nosock() - a plain control connection names no socket: socket
+ * requests fail with EBADF and attach is refused
+ *
+ * Return: 0
+ */
+static int mode_nosock(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ae_ipc_int_req q = { 0 };
+	uint8_t m[sizeof(struct ae_ipc_hdr) + sizeof(q)];
+	struct ae_ipc_hdr h;
+	struct aec_sock *s;
+	int fd, err = 0, r;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", aec_socket_path());
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)))
+		fail("dial", -errno);
+	ipc_hdr_init(&h, AE_MSG_ACCEPT, sizeof(m), 1, 0);
+	memcpy(m, &h, sizeof(h));
+	memcpy(m + sizeof(h), &q, sizeof(q));
+	r = raw_req(fd, m, sizeof(m), &h);
+	if (r != 1 || h.result != -EBADF)
+		fail("accept on a control connection not EBADF", r);
+	printf("ok socket request on a control connection: EBADF\n");
+	s = aec_attach(fd, &err);
+	if (s || err != -ENOTSOCK)
+		fail("attach of a control connection not ENOTSOCK", err);
+	printf("ok attach of a control connection: ENOTSOCK\n");
+	close(fd);
+	return 0;
+}
+
+/**
  * main() - pick the mode
  * @argc:	count
  * @argv:	arguments
@@ -727,6 +789,10 @@ int main(int argc, char **argv)
 		return mode_forkexec(argv + 2, argv[0]);
 	if (argc >= 3 && !strcmp(argv[1], "attached"))
 		return mode_attached(argv + 2);
+	if (argc >= 5 && !strcmp(argv[1], "close"))
+		return mode_close(argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "nosock"))
+		return mode_nosock();
 	if (argc >= 4 && !strcmp(argv[1], "memlimit"))
 		return mode_memlimit(argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "restore-limits"))
