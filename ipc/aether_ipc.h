@@ -90,6 +90,21 @@
  * keeps the boundaries); readiness is AE_SS_IN / AE_SS_OUT in the header page
  * with the same want/NOTIFY mechanism. A UDP socket's memfd is header-only.
  *
+ * Access control: the control socket is mode 0666 in a 0755 directory
+ * (created if missing): any local user may use the stack. Per connection
+ * the daemon records SO_PEERCRED (pid, uid): binding a port below 1024 needs
+ * uid 0 or a uid in the daemon's allow list (-EACCES); each client process
+ * may hold a bounded number of sockets (-EMFILE at SOCKET/ACCEPT) and of
+ * ring bytes (-ENOBUFS at CONNECT/ACCEPT); AE_MSG_SETLIMITS (uid 0) changes
+ * both. A request can only act on the socket of the connection it arrives
+ * on, so there is no way to name another client's socket; SOCKETS shows a
+ * non-root asker only its own uid's sockets. Descriptors a client tries to
+ * pass to the daemon are closed unread.
+ *
+ * Never blocking: the daemon's fds are non-blocking. A response that meets
+ * a full socket buffer is parked and that connection is not read until it
+ * drains; a NOTIFY that meets EAGAIN is dropped (one is already queued).
+ *
  * Several processes may share one backing fd (fork, SCM_RIGHTS). Within a
  * process the client library serialises request/response per socket. Across
  * processes, a response is accepted by whoever reads it when its type matches
