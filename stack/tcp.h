@@ -409,6 +409,7 @@ void tcp_respond(struct ae_stack *s, uint32_t src, uint32_t dst,
 		 uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 		 uint8_t flags);
 uint32_t tcp_flight(const struct tcp_sock *tp);
+uint32_t tcp_payload_max(const struct tcp_sock *tp);
 void tcp_window_update(struct tcp_sock *tp);
 
 /* tcp_timer.c */

@@ -364,8 +364,8 @@ static void retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
 
 	if (off < avail)
 		len = avail - off;
-	if (len > tp->mss)
-		len = tp->mss;
+	if (len > tcp_payload_max(tp))
+		len = tcp_payload_max(tp);
 	if (len > max)
 		len = max;
 	if ((tp->flags & TF_SENTFIN) && off + len == avail)

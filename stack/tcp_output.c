@@ -35,6 +35,33 @@ uint32_t tcp_flight(const struct tcp_sock *tp)
 }
 
 /**
+ * tcp_payload_max() - the largest payload of a data segment now: the MSS,
+ * less any option bytes beyond the timestamps the MSS already allows for
+ * (SACK blocks), and never more than the link MTU allows
+ * @tp:		TCB
+ *
+ * Return: bytes
+ */
+uint32_t tcp_payload_max(const struct tcp_sock *tp)
+{
+	uint32_t ts = (tp->flags & TF_TS) ? 12 : 0, olen = ts, nb, m;
+	uint32_t mtu_max;
+
+	if ((tp->flags & TF_SACK) && tp->nofo) {
+		nb = (TCP_MAXOLEN - ts - 4) / 8;
+		if (nb > tp->nofo)
+			nb = tp->nofo;
+		olen += 4 + 8 * nb;
+	}
+	m = tp->mss + ts;
+	m = m > olen ? m - olen : TCP_MIN_MSS;
+	mtu_max = tp->sk.stack->cfg.mtu - 40u - olen;
+	if (m > mtu_max)
+		m = mtu_max;
+	return m;
+}
+
+/**
  * select_window() - the window to advertise, never shrinking (RFC 9293
  * 3.8.6.2.2: a receiver offers more only in steps of min(MSS, buffer / 2))
  * @tp:		TCB
@@ -355,7 +382,7 @@ static bool want_send(const struct tcp_sock *tp, uint32_t len, uint32_t off,
 {
 	if (!len)
 		return false;
-	if (len >= tp->mss)
+	if (len >= tcp_payload_max(tp))
 		return true;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_max))
 		return true;		/* retransmission */
@@ -416,8 +443,8 @@ int tcp_output(struct tcp_sock *tp)
 			if (len > wnd - off)
 				len = wnd - off;
 		}
-		if (len > tp->mss)
-			len = tp->mss;
+		if (len > tcp_payload_max(tp))
+			len = tcp_payload_max(tp);
 		if (sack_clip(tp, &len))
 			continue;
 		flags = TH_ACK;

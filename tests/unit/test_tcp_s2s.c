@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: test_tcp_s2s.c - two stacks back to back through a lossy link
+ *
+ * Stack A (192.168.1.2) and stack B (192.168.1.1) are wired through their
+ * output callbacks into a simulated link: every frame gets a delay of 1 ms
+ * plus random jitter (which reorders), and is lost with a given probability
+ * (ARP included). Both sides transfer megabytes at the same time through
+ * the public socket API, in virtual time, and every byte is checked. The
+ * test then closes both ends and runs until TIME-WAIT is over: no TCB and
+ * no buffer may remain.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include "fakedev.h"
+#include "stack.h"
+#include "tcp.h"
+
+#define LINK_MAX	8192
+
+/**
+ * struct frame - a frame in flight
+ */
+struct frame {
+	uint64_t at, id;
+	size_t len;
+	uint8_t *data;
+	struct ae_stack *to;
+};
+
+/**
+ * struct link - the wire between the stacks
+ */
+struct link {
+	struct frame q[LINK_MAX];
+	int n;
+	uint64_t rng;
+	unsigned int loss_pm, dup_pm;	/* per mille */
+	uint64_t jitter_ns;
+	struct ae_stack *a, *b;
+	unsigned long sent, lost;
+	uint64_t next_id;
+};
+
+static struct link L;
+
+/** rnd() - xorshift for the link's decisions */
+static uint32_t rnd(void)
+{
+	L.rng ^= L.rng << 13;
+	L.rng ^= L.rng >> 7;
+	L.rng ^= L.rng << 17;
+	return (uint32_t)L.rng;
+}
+
+/** enqueue() - put a copy of a frame on the wire towards @to */
+static void enqueue(struct ae_stack *to, const struct iovec *iov, int iovcnt)
+{
+	struct frame *f;
+	size_t len = 0, off = 0;
+	int i;
+
+	L.sent++;
+	if (rnd() % 1000 < L.loss_pm || L.n == LINK_MAX) {
+		L.lost++;
+		return;
+	}
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	f = &L.q[L.n++];
+	f->data = malloc(len);
+	ck_assert_ptr_nonnull(f->data);
+	for (i = 0; i < iovcnt; i++) {
+		memcpy(f->data + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	f->len = len;
+	f->to = to;
+	f->id = L.next_id++;
+	f->at = fake_clock_now() + 1000000ULL +
+		(L.jitter_ns ? rnd() % L.jitter_ns : 0);
+}
+
+static void out_a(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	(void)ctx;
+	enqueue(L.b, iov, iovcnt);
+}
+
+static void out_b(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	(void)ctx;
+	enqueue(L.a, iov, iovcnt);
+}
+
+/**
+ * deliver_due() - hand every frame whose time has come to its stack, in
+ * order of arrival time (then of sending): the link itself only reorders
+ * by jitter
+ */
+static void deliver_due(void)
+{
+	uint64_t now = fake_clock_now();
+	int i, best;
+
+	for (;;) {
+		struct frame f;
+
+		best = -1;
+		for (i = 0; i < L.n; i++) {
+			if (L.q[i].at > now)
+				continue;
+			if (best < 0 || L.q[i].at < L.q[best].at ||
+			    (L.q[i].at == L.q[best].at &&
+			     L.q[i].id < L.q[best].id))
+				best = i;
+		}
+		if (best < 0)
+			break;
+		f = L.q[best];
+		L.q[best] = L.q[--L.n];
+		ae_stack_input(f.to, f.data, f.len);
+		if (rnd() % 1000 < L.dup_pm)
+			ae_stack_input(f.to, f.data, f.len);
+		free(f.data);
+	}
+}
+
+/** next_event() - the earliest of frame arrivals and stack timers */
+static uint64_t next_event(void)
+{
+	uint64_t t = ae_stack_next_timeout(L.a), u = ae_stack_next_timeout(L.b);
+	int i;
+
+	if (u < t)
+		t = u;
+	for (i = 0; i < L.n; i++)
+		if (L.q[i].at < t)
+			t = L.q[i].at;
+	return t;
+}
+
+/**
+ * struct flow - one direction of application data
+ */
+struct flow {
+	struct ae_sock *tx, *rx;
+	size_t total, sent, rcvd;
+	uint32_t seed;
+	bool shut, eof;
+};
+
+static uint8_t pattern(const struct flow *f, size_t i)
+{
+	return (uint8_t)((i * 2654435761u) >> 13 ^ f->seed ^ (i >> 16));
+}
+
+/** pump() - the applications: write what fits, read and check what came */
+static void pump(struct flow *f)
+{
+	uint8_t buf[16384];
+	ssize_t n;
+	size_t i, want;
+
+	while (f->sent < f->total) {
+		want = f->total - f->sent;
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		for (i = 0; i < want; i++)
+			buf[i] = pattern(f, f->sent + i);
+		n = ae_send(f->tx, buf, want, 0);
+		if (n <= 0) {
+			if (n != -EAGAIN)
+				ck_abort_msg("send: %zd", n);
+			break;
+		}
+		f->sent += (size_t)n;
+	}
+	if (f->sent == f->total && !f->shut) {
+		ck_assert_int_eq(ae_shutdown(f->tx, SHUT_WR), 0);
+		f->shut = true;
+	}
+	for (;;) {
+		n = ae_recv(f->rx, buf, sizeof(buf), 0);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0)
+			ck_abort_msg("recv: %zd", n);
+		if (n == 0) {
+			f->eof = true;
+			break;
+		}
+		for (i = 0; i < (size_t)n; i++)
+			if (buf[i] != pattern(f, f->rcvd + i))
+				ck_abort_msg("byte %zu corrupt", f->rcvd + i);
+		f->rcvd += (size_t)n;
+	}
+}
+
+/** make_stack() - a stack for one end of the link */
+static struct ae_stack *make_stack(bool first, ae_output_fn out,
+				   uint32_t addr, const uint8_t *mac)
+{
+	struct ae_config cfg;
+	struct ae_stack *s;
+
+	fake_config_default(&cfg);
+	cfg.addr = addr;
+	memcpy(cfg.mac, mac, 6);
+	cfg.gateway = 0;
+	cfg.output = out;
+	cfg.time_wait_ms = 1000;
+	cfg.seed ^= (uint64_t)addr;
+	if (first)
+		return fake_stack_new(&cfg);
+	s = ae_stack_create(&cfg);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+/**
+ * run_transfer() - both directions at once over the impaired link
+ * @loss_pm:	loss per mille
+ * @jitter_ms:	jitter (reordering)
+ * @dup_pm:	duplication per mille
+ * @bytes:	per direction
+ */
+static void run_transfer(unsigned int loss_pm, unsigned int jitter_ms,
+			 unsigned int dup_pm, size_t bytes)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct flow ab = { 0 }, ba = { 0 };
+	struct ae_sock *lsk, *csk, *ssk = NULL;
+	uint64_t deadline, t_start;
+	unsigned long steps = 0;
+	int err;
+
+	memset(&L, 0, sizeof(L));
+	L.rng = 0x9e3779b97f4a7c15ULL ^ (loss_pm * 7919 + jitter_ms);
+	L.a = make_stack(true, out_a, FAKE_ADDR, fake_mac);
+	L.b = make_stack(false, out_b, FAKE_PEER, fake_peer_mac);
+	lsk = ae_socket(L.b, SOCK_STREAM, &err);
+	a.sin_port = htons(5001);
+	ck_assert_int_eq(ae_bind(lsk, &a), 0);
+	ck_assert_int_eq(ae_listen(lsk, 8), 0);
+	csk = ae_socket(L.a, SOCK_STREAM, &err);
+	a.sin_addr.s_addr = FAKE_PEER;
+	ck_assert_int_eq(ae_connect(csk, &a), -EINPROGRESS);
+	L.loss_pm = loss_pm;
+	L.jitter_ns = jitter_ms * 1000000ULL;
+	L.dup_pm = dup_pm;
+	t_start = fake_clock_now();
+	deadline = fake_clock_now() + 3600ULL * NS_PER_SEC;
+	while (fake_clock_now() < deadline && steps++ < 20000000) {
+		deliver_due();
+		if (!ssk && ae_accept(lsk, &ssk, NULL) == 0) {
+			ab = (struct flow){ .tx = csk, .rx = ssk, .total = bytes,
+					    .seed = 1 };
+			ba = (struct flow){ .tx = ssk, .rx = csk, .total = bytes,
+					    .seed = 2 };
+		}
+		if (ssk && ae_sock_state(csk) >= TCPS_ESTABLISHED) {
+			pump(&ab);
+			pump(&ba);
+			if (ab.eof && ba.eof)
+				break;
+		}
+		fake_clock_set_ns(next_event() > fake_clock_now() ?
+				  next_event() : fake_clock_now());
+		/* the apps poll at least every millisecond */
+		if (next_event() > fake_clock_now() + 1000000ULL)
+			fake_clock_advance_ms(1);
+		ae_stack_poll(L.a);
+		ae_stack_poll(L.b);
+	}
+	ck_assert_msg(ab.eof && ba.eof, "transfer stalled: a->b %zu/%zu, "
+		      "b->a %zu/%zu", ab.rcvd, bytes, ba.rcvd, bytes);
+	ck_assert_uint_eq(ab.rcvd, bytes);
+	ck_assert_uint_eq(ba.rcvd, bytes);
+	if (loss_pm)
+		ck_assert_uint_gt(ae_stack_stat(L.a, "tcp", "retrans_segs") +
+				  ae_stack_stat(L.b, "tcp", "retrans_segs"), 0);
+	printf("# loss %u/1000 jitter %u ms dup %u/1000: %zu bytes each way in "
+	       "%.2f s virtual, frames %lu lost %lu, retrans %lu+%lu, "
+	       "fast %lu+%lu, timeouts %lu+%lu\n", loss_pm, jitter_ms, dup_pm,
+	       bytes, (fake_clock_now() - t_start) / 1e9, L.sent, L.lost,
+	       (unsigned long)ae_stack_stat(L.a, "tcp", "retrans_segs"),
+	       (unsigned long)ae_stack_stat(L.b, "tcp", "retrans_segs"),
+	       (unsigned long)ae_stack_stat(L.a, "tcp", "fast_retrans"),
+	       (unsigned long)ae_stack_stat(L.b, "tcp", "fast_retrans"),
+	       (unsigned long)ae_stack_stat(L.a, "tcp", "timeouts"),
+	       (unsigned long)ae_stack_stat(L.b, "tcp", "timeouts"));
+	if (getenv("S2S_DEBUG")) {
+		static const char *const names[] = { "ofo_queued", "ofo_drops",
+			"in_out_of_window", "drop_after_ack", "drop",
+			"challenge_acks", "in_errs", "out_segs", "in_segs" };
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			printf("#   %s %lu+%lu\n", names[k],
+			       (unsigned long)ae_stack_stat(L.a, "tcp", names[k]),
+			       (unsigned long)ae_stack_stat(L.b, "tcp", names[k]));
+		printf("#   ip out_discards %lu arp queue_drops %lu+%lu\n",
+		       (unsigned long)ae_stack_stat(L.a, "ip", "out_discards"),
+		       (unsigned long)ae_stack_stat(L.a, "arp", "queue_drops"),
+		       (unsigned long)ae_stack_stat(L.b, "arp", "queue_drops"));
+	}
+	/* both closed: everything must go away after TIME-WAIT */
+	ae_close(csk);
+	ae_close(ssk);
+	ae_close(lsk);
+	deadline = fake_clock_now() + 600ULL * NS_PER_SEC;
+	while ((L.a->tcp->ntcb || L.b->tcp->ntcb) &&
+	       fake_clock_now() < deadline) {
+		deliver_due();
+		fake_clock_set_ns(next_event() == AE_NEVER ? deadline :
+				  next_event());
+		ae_stack_poll(L.a);
+		ae_stack_poll(L.b);
+	}
+	ck_assert_uint_eq(L.a->tcp->ntcb, 0);
+	ck_assert_uint_eq(L.b->tcp->ntcb, 0);
+	while (L.n)
+		free(L.q[--L.n].data);
+	ae_stack_destroy(L.b);
+	fake_stack_destroy(L.a);
+}
+
+START_TEST(clean_link_4mib)
+{
+	run_transfer(0, 0, 0, 4u << 20);
+}
+END_TEST
+
+START_TEST(loss_2pct_reorder_4mib)
+{
+	run_transfer(20, 3, 0, 4u << 20);
+}
+END_TEST
+
+START_TEST(loss_10pct_dup_1mib)
+{
+	run_transfer(100, 2, 20, 1u << 20);
+}
+END_TEST
+
+static Suite *tcp_s2s_suite(void)
+{
+	Suite *s = suite_create("tcp_s2s");
+	TCase *tc = tcase_create("s2s");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, clean_link_4mib);
+	tcase_add_test(tc, loss_2pct_reorder_4mib);
+	tcase_add_test(tc, loss_10pct_dup_1mib);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(tcp_s2s_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
