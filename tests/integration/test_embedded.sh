@@ -49,6 +49,14 @@ telnet_ok() {
 }
 check "telnet 192.168.1.2 80: Connected" telnet_ok
 
+# show_state: what httpd is doing, for a failed check
+show_state() {
+	log "httpd: $(ps -o stat=,pcpu=,time= -p "$HTTPD_PID")"
+	dump 2>&1 | grep -vE ' 0$' | sed 's/^/#   /' | head -60
+	tail -5 "$WORK/httpd.log" | sed 's/^/# log: /'
+}
+[ $FAIL = 0 ] || show_state
+
 one_ok() { nsx curl -s -f --max-time 5 -o "$WORK/one" "$URL" && cmp -s "$WORK/one" "$PAGE"; }
 check "curl hello.html: byte-identical" one_ok
 
