@@ -399,6 +399,28 @@ static void recovery_retransmit(struct tcp_sock *tp)
 }
 
 /**
+ * early_retransmit_ok() - RFC 5827 early retransmit, SACK-based: with fewer
+ * than four segments outstanding there can never be three duplicate ACKs,
+ * so the threshold is the number of outstanding segments less one
+ * @tp:		TCB
+ *
+ * Return: true to start fast recovery now
+ */
+static bool early_retransmit_ok(const struct tcp_sock *tp)
+{
+	uint32_t mss = tp->mss, oseg = (tcp_flight(tp) + mss - 1) / mss;
+	uint32_t unsent = ring_used(&tp->tx) -
+			  (tp->snd_max - tcp_data_una(tp) -
+			   ((tp->flags & TF_SENTFIN) ? 1 : 0));
+
+	if (!tp->nsacked || oseg >= 4 || oseg < 2)
+		return false;
+	if (unsent && tp->snd_wnd > tcp_flight(tp))
+		return false;	/* new data can still make dup ACKs */
+	return tp->dupacks >= oseg - 1;
+}
+
+/**
  * tcp_dupack() - a duplicate ACK (RFC 5681 3.2, RFC 6582)
  * @tp:		TCB
  * @seg:	the segment
@@ -415,7 +437,8 @@ static void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
 		return;
 	}
 	if (tp->dupacks < 3 &&
-	    !(tp->nsacked && tcp_sack_bytes(tp) > 3u * tp->mss))
+	    !(tp->nsacked && tcp_sack_bytes(tp) >= 3u * tp->mss) &&
+	    !early_retransmit_ok(tp))
 		return;
 	if (!SEQ_GT(seg->ack - 1, tp->recover) && tp->recover != tp->iss)
 		return;		/* RFC 6582 3.2 step 2: no new recovery */

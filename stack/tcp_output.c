@@ -434,7 +434,12 @@ int tcp_output(struct tcp_sock *tp)
 		off = tp->snd_nxt - una;
 		if (SEQ_GT(tp->snd_nxt, fin_seq))
 			off = avail;	/* FIN already sent */
-		wnd = tp->snd_wnd < tp->cwnd ? tp->snd_wnd : tp->cwnd;
+		/* RFC 3042 limited transmit: a new segment per early dup ACK */
+		wnd = tp->cwnd;
+		if (!(tp->flags & TF_INRECOVERY) && tp->dupacks < 3)
+			wnd += tp->dupacks * (uint32_t)tp->mss;
+		if (tp->snd_wnd < wnd)
+			wnd = tp->snd_wnd;
 		if ((tp->flags & TF_FORCE_PROBE) && !wnd)
 			wnd = 1;
 		len = 0;
@@ -457,7 +462,10 @@ int tcp_output(struct tcp_sock *tp)
 			flags |= TH_FIN;
 		if (!send && !fin && !(tp->flags & TF_ACKNOW) &&
 		    !window_update_due(tp)) {
-			if (avail > off && tp->snd_wnd <= off)
+			/* data waits and nothing in flight will bring an ACK
+			 * (zero window, or a window too small for Nagle and
+			 * SWS avoidance): the persist timer forces progress */
+			if (avail > off)
 				persist_arm(tp);
 			break;
 		}
