@@ -188,7 +188,7 @@ static void usage(FILE *f)
 "                        loss=3%,delay=10ms,jitter=5ms,reorder=25%,dup=1%,\n"
 "                        corrupt=0.1%,rate=100mbit,seed=1,dir=both\n"
 "                        (in = TAP to stack, out = stack to TAP; see impair.h)\n"
-"  -v, --verbose         log stack events to stderr (twice: debug)\n"
+"  -v, --verbose         log stack events (TCP state transitions...) to stderr\n"
 "  -h, --help            this text\n"
 "\n"
 "Signals: SIGINT/SIGTERM stop cleanly; SIGUSR1 prints every counter to stderr.\n",
@@ -849,8 +849,8 @@ static void create_stack(struct daemon *dm)
 	cfg.clock_ctx = dm;
 	cfg.log = stack_log_sink;
 	cfg.log_ctx = dm;
-	cfg.log_level = dm->o.verbose >= 2 ? LOG_DEBUG :
-			dm->o.verbose ? LOG_INFO : LOG_WARNING;
+	/* -v: everything the stack says, TCP state transitions included */
+	cfg.log_level = dm->o.verbose ? LOG_DEBUG : LOG_WARNING;
 	cfg.mem_alloc = session_mem_alloc;
 	cfg.mem_free = session_mem_free;
 	cfg.mem_ctx = &dm->d;

@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <netinet/tcp.h>
@@ -597,6 +598,19 @@ static uint64_t now_ns(void *ctx)
 }
 
 /**
+ * log_sink() - the stack's log lines (-v: TCP state transitions too)
+ * @ctx:	unused
+ * @level:	syslog level, already filtered
+ * @msg:	one line
+ */
+static void log_sink(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "httpd: %s\n", msg);
+}
+
+/**
  * tap_output() - the stack's output: record, then write to the TAP
  * @ctx:	the server
  * @iov:	frame parts
@@ -827,6 +841,8 @@ static void setup_device(struct server *srv, int argc, char **argv,
 	cfg.output = tap_output;
 	cfg.output_ctx = srv;
 	cfg.clock = now_ns;
+	cfg.log = log_sink;
+	cfg.log_level = srv->verbose ? LOG_DEBUG : LOG_WARNING;
 	srv->stack = ae_stack_create(&cfg);
 	if (!srv->stack)
 		die("cannot create the stack");
