@@ -480,7 +480,11 @@ unsigned int tcp_poll_mask(const struct tcp_sock *tp)
 	if (TCPS_HAVERCVDFIN(tp->state) || (tp->flags & TF_SHUT_RD))
 		m |= AE_EV_IN | AE_EV_RDHUP;
 	if (tp->state == TCPS_CLOSED) {
-		m |= AE_EV_HUP | AE_EV_IN | AE_EV_OUT;
+		/* as Linux: a fresh socket is OUT|HUP; a dead connection
+		 * also reads (EOF or its error) */
+		m |= AE_EV_HUP | AE_EV_OUT;
+		if (tp->was_connected || tp->sk.so_error)
+			m |= AE_EV_IN | AE_EV_RDHUP;
 		return m;
 	}
 	if (TCPS_HAVERCVDFIN(tp->state) && (tp->flags & TF_SHUT_WR))

@@ -171,7 +171,17 @@ int tcp_usr_connect(struct tcp_sock *tp, uint32_t addr, uint16_t port)
 		tp->sk.rport = 0;
 		goto out;
 	}
+	/* a socket may connect again after a failed attempt: start clean */
+	tp->flags &= TF_NODELAY | TF_KEEPALIVE | TF_CUBIC | TF_CORK |
+		     TF_QUICKACK | TF_LINGER0;
 	tp->flags |= TF_REQ_WSCALE | TF_REQ_SACK | TF_REQ_TS;
+	tp->rxtshift = 0;
+	tp->rto = TCP_RTO_INIT_US;
+	tp->rtt_start = 0;
+	tp->nofo = 0;
+	tp->nsacked = 0;
+	tp->rx.head = tp->rx.tail;
+	tp->tx.head = tp->tx.tail;
 	tp->rcv_wscale = tcp_wscale_for(tp->rx.size);
 	tp->ts_offset = stack_random(s);
 	tp->iss = tcp_new_isn(s, tp->sk.laddr, tp->sk.lport, addr, port);

@@ -779,6 +779,113 @@ START_TEST(ring_api_matches_send_recv)
 }
 END_TEST
 
+START_TEST(early_retransmit_small_window)
+{
+	static const uint8_t opt[] = { 2, 4, 5, 0xb4, 4, 2, 1, 1 };
+	static uint8_t d[3 * 1460];
+	uint8_t sack[12] = { 1, 1, 5, 10 };
+	struct tseg t = { 0 };
+	struct tpkt p;
+	uint32_t first;
+
+	C.lsk = th_listener(S, TH_PORT, 16);
+	th_accept_conn(S, &C, 1, opt, sizeof(opt));
+	ck_assert_int_eq(ae_send(C.sk, d, sizeof(d), 0), sizeof(d));
+	first = C.our_nxt;
+	fake_frames_clear();
+	/* three segments out, the first lost: only two dup ACKs can come */
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt;
+	t.ack = first;
+	t.flags = TH_F_ACK;
+	t.opt = sack;
+	t.optlen = sizeof(sack);
+	st32(sack + 4, first + 1460);
+	st32(sack + 8, first + 2920);
+	th_send(S, &t);
+	ck_assert_int_eq(th_count(), 0);
+	st32(sack + 8, first + 4380);
+	th_send(S, &t);
+	ck_assert_uint_eq(th_stat(S, "fast_retrans"), 1);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.seq, first);
+	ck_assert_uint_eq(p.len, 1460);
+}
+END_TEST
+
+START_TEST(small_window_no_stall)
+{
+	static uint8_t d[3000];
+	struct tseg t = { 0 };
+	struct tpkt p;
+	int cur = 0;
+	size_t total = 0;
+
+	passive_isn(1);
+	/* a peer window below MSS and below half its maximum: Nagle and SWS
+	 * avoidance hold the data; the persist timer must push it */
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt;
+	t.ack = C.our_nxt;
+	t.flags = TH_F_ACK;
+	t.win = 500;
+	th_send(S, &t);
+	ck_assert_int_eq(ae_send(C.sk, d, sizeof(d), 0), sizeof(d));
+	th_run_ms(S, 1000);
+	while (th_next(&cur, &p))
+		total += p.len;
+	ck_assert_uint_ge(total, 500);
+}
+END_TEST
+
+START_TEST(poll_masks)
+{
+	struct ae_sock *x;
+	int err;
+
+	x = ae_socket(S, SOCK_STREAM, &err);
+	ck_assert_uint_eq(ae_poll(x), AE_EV_OUT | AE_EV_HUP);
+	ae_close(x);
+	passive_isn(1);
+	ck_assert_uint_eq(ae_poll(C.sk), AE_EV_OUT);
+	th_peer_send(S, &C, TH_F_ACK, "x", 1);
+	ck_assert_uint_eq(ae_poll(C.sk), AE_EV_OUT | AE_EV_IN);
+	th_peer_send(S, &C, TH_F_ACK | TH_F_FIN, NULL, 0);
+	ck_assert_uint_eq(ae_poll(C.sk), AE_EV_OUT | AE_EV_IN | AE_EV_RDHUP);
+	ae_shutdown(C.sk, SHUT_WR);
+	ck_assert(ae_poll(C.sk) & AE_EV_HUP);
+}
+END_TEST
+
+START_TEST(connect_again_after_failure)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct tseg t = { 0 };
+	struct tpkt p;
+	struct ae_sock *x;
+	int err;
+
+	x = ae_socket(S, SOCK_STREAM, &err);
+	a.sin_addr.s_addr = FAKE_PEER;
+	a.sin_port = htons(81);
+	ck_assert_int_eq(ae_connect(x, &a), -EINPROGRESS);
+	ck_assert(th_last(&p));
+	t.sport = 81;
+	t.dport = p.sport;
+	t.ack = p.seq + 1;
+	t.flags = TH_F_RST | TH_F_ACK;
+	th_send(S, &t);
+	ck_assert_int_eq(ae_sock_error(x), -ECONNREFUSED);
+	fake_frames_clear();
+	ck_assert_int_eq(ae_connect(x, &a), -EINPROGRESS);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.flags, TH_F_SYN);
+	ck_assert_int_eq(ae_sock_state(x), TCPS_SYN_SENT);
+}
+END_TEST
+
 static Suite *tcp_data_suite(void)
 {
 	Suite *s = suite_create("tcp_data");
@@ -807,6 +914,10 @@ static Suite *tcp_data_suite(void)
 	tcase_add_test(tc, icmp_frag_needed_lowers_mss);
 	tcase_add_test(tc, tcp_info_and_options);
 	tcase_add_test(tc, ring_api_matches_send_recv);
+	tcase_add_test(tc, early_retransmit_small_window);
+	tcase_add_test(tc, small_window_no_stall);
+	tcase_add_test(tc, poll_masks);
+	tcase_add_test(tc, connect_again_after_failure);
 	suite_add_tcase(s, tc);
 	return s;
 }
