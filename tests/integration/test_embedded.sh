@@ -61,10 +61,10 @@ show_state() {
 	dump 2>&1 | grep -vE ' 0$' | sed 's/^/#   /' | head -60
 	tail -5 "$WORK/httpd.log" | sed 's/^/# log: /'
 }
-[ $FAIL = 0 ] || show_state
 
 one_ok() { nsx curl -s -f --max-time 5 -o "$WORK/one" "$URL" && cmp -s "$WORK/one" "$PAGE"; }
 check "curl hello.html: byte-identical" one_ok
+[ $FAIL = 0 ] || show_state
 
 # many MODE: N fetches with curl's URL globbing; MODE keep (one connection)
 # or close (Connection: close, a new connection each); all N identical, and
