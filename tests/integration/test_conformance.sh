@@ -1,0 +1,93 @@
+#!/bin/bash
+# TCP conformance (RFC 9293, RFC 5961, RFC 7323) with crafted segments: scapy
+# in the lab namespace (tests/conformance/tcp_conf.py) talks to aetherd, and a
+# small server (tests/conformance/server.py) runs on Aether through
+# LD_PRELOAD in a namespace of its own, logging what the application saw.
+# Every check asserts specific fields of Aether's answers (flags, seq, ack,
+# options) and, where the RFC says so, what the application saw or which
+# counter went up. A failing check prints the whole packet exchange.
+#
+# The peer is a phantom host, 192.168.1.77 at 02:00:00:00:00:77, that
+# tcp_conf.py announces by ARP: Aether's answers go to a MAC the namespace
+# kernel does not own, so the kernel drops them (PACKET_OTHERHOST) rather than
+# resetting connections it knows nothing of, and scapy's packet socket still
+# reads them. So no firewall rule (and no nft binary) is needed.
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+CONF=$TOP/tests/conformance
+APPNS=${NS}app
+APPLOG=$WORK/app.log
+CASE_TIMEOUT=${CASE_TIMEOUT:-30}
+
+# conf CASE: run one tcp_conf.py case; on failure show its report
+conf() {
+	local out rc
+	out=$(timeout "$CASE_TIMEOUT" ip netns exec "$NS" "$PY" \
+		"$CONF/tcp_conf.py" --mac "$MAC" --log "$APPLOG" "$1" 2>&1)
+	rc=$?
+	[ $rc -eq 124 ] && out="$out (timed out after ${CASE_TIMEOUT}s)"
+	[ $rc -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+	return $rc
+}
+
+# counted G.NAME CASE: CASE holds and counter G.NAME went up
+counted() {
+	local before after
+	before=$(stat_of "$1")
+	conf "$2" || return 1
+	after=$(stat_of "$1")
+	[ "$after" -gt "$before" ] 2>/dev/null && return 0
+	log "$1: $before before, $after after (want an increase)"
+	return 1
+}
+
+alive() { nsx ping -c1 -W2 192.168.1.2 >/dev/null; }
+
+setup() {
+	lab_up || return 1
+	ns_add "$APPNS" || return 1
+	: >"$APPLOG"
+	bg ip netns exec "$APPNS" env LD_PRELOAD="$B/libaether.so" \
+		AETHER_SOCKET="$AETHER_SOCKET" "$PY" "$CONF/server.py" \
+		--log "$APPLOG" 2>"$WORK/server.err"
+	if ! wait_for 10 grep -q '^listen 81$' "$APPLOG"; then
+		log "server on Aether did not start:"
+		sed 's/^/#   /' "$WORK/server.err"
+		return 1
+	fi
+	MAC=$(nsx ip neigh show 192.168.1.2 dev aether0 | awk '{ print $3; exit }')
+	[[ $MAC =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || { log "no MAC for 192.168.1.2: '$MAC'"; return 1; }
+}
+
+if ! setup; then
+	check "lab and server on Aether set up" false
+	finish
+	exit 1
+fi
+
+check "SYN to a closed port: RST,ACK seq=0 ack=SEG.SEQ+SEG.LEN" conf syn_closed
+check "ACK to a closed port: RST (no ACK) seq=SEG.ACK" conf ack_closed
+check "SYN with MSS/WS/SACK-perm/TS: all in the SYN-ACK, MSS 1460, TSecr=our TSval" conf opts_full
+check "SYN without options: no WS/SACK/TS in the SYN-ACK" conf opts_none
+check "RST in window, not exact: challenge ACK, data still accepted (tcp.challenge_acks)" \
+	counted tcp.challenge_acks rst_in_window
+check "RST at RCV.NXT: silent, app gets ECONNRESET, later data gets RST seq=SEG.ACK" conf rst_exact
+check "SYN in ESTABLISHED: challenge ACK seq=SND.NXT ack=RCV.NXT, connection stays" conf syn_established
+check "data far outside the window: ACK seq=SND.NXT ack=RCV.NXT, not delivered" conf data_out_of_window
+check "data at RCV.NXT+RCV.WND: dup ACK, not queued (no SACK beyond the edge), not delivered" conf data_beyond_window
+check "ACK of unsent data: ACK ack=RCV.NXT, segment and its data dropped" conf ack_unsent
+check "option length 0 in a SYN: dropped or parsed up to it (no SACK/WS after it), tcp.in_bad_options up, stack alive" \
+	counted tcp.in_bad_options opt_zero_len
+check "option length past the header in a SYN: dropped or parsed up to it, tcp.in_bad_options up" \
+	counted tcp.in_bad_options opt_past_header
+check "malformed option on data in ESTABLISHED: acked and delivered, or neither" \
+	counted tcp.in_bad_options opt_bad_established
+check "SYN with a bad checksum: no answer, tcp.in_csum_errors up" \
+	counted tcp.in_csum_errors csum_syn
+check "data with a bad checksum: not acked, not delivered" conf csum_data
+check "data+FIN: ACK seq+len+1, app sees EOF, its close sends FIN seq=SND.NXT, then RST when closed" conf fin
+check "peer window 0: no data beyond it, zero-window probes, data when it opens" conf zero_window
+check "ISN 0xFFFFFF00: ACKs wrap past 2^32, app reads all 600 bytes (sha1)" conf wrap
+check "aetherd still answers ping after all cases" alive
+finish
