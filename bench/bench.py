@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh: parse tool output, take percentiles, print the table.
+
+Subcommands (all read files or stdin, print one line, exit non-zero when the
+input does not hold what was asked for, so the caller can fail loudly):
+  pct FILE               "p50 p99 max n" of the numbers in FILE (one a line)
+  ping FILE              "p50_us p99_us max_us received" from ping output
+  wrk FILE               "rps p50_us p99_us requests errors" from wrk --latency
+  iperf FILE             "gbit_s retransmits" from iperf3 -J output
+  table RESULTS META     the results table (RESULTS: key target value lines)
+"""
+import json
+import re
+import statistics
+import sys
+
+
+def die(msg):
+    """Print MSG on stderr and exit 1."""
+    print("bench.py: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def pct(values, p):
+    """Nearest-rank percentile P (0..100) of VALUES (non-empty)."""
+    v = sorted(values)
+    k = max(1, -(-len(v) * p // 100))
+    return v[int(k) - 1]
+
+
+def cmd_pct(path):
+    """Print p50, p99, max and the count of the numbers in PATH."""
+    with open(path) as f:
+        v = [float(x) for x in f.read().split()]
+    if not v:
+        die("no samples in " + path)
+    print("%.3f %.3f %.3f %d" % (pct(v, 50), pct(v, 99), max(v), len(v)))
+
+
+def cmd_ping(path):
+    """Print RTT p50/p99/max in microseconds and the replies counted."""
+    rtt = []
+    with open(path) as f:
+        for line in f:
+            m = re.search(r"icmp_seq=\d+ .*time=([0-9.]+) ms", line)
+            if m and "DUP" not in line:
+                rtt.append(float(m.group(1)) * 1000.0)
+    if not rtt:
+        die("no echo replies in " + path)
+    print("%.1f %.1f %.1f %d" % (pct(rtt, 50), pct(rtt, 99), max(rtt), len(rtt)))
+
+
+UNITS = {"us": 1.0, "ms": 1000.0, "s": 1e6, "m": 60e6}
+
+
+def wrk_time(s):
+    """A wrk duration ("37.00us", "1.29ms", "1.00s") in microseconds."""
+    m = re.fullmatch(r"([0-9.]+)(us|ms|s|m)", s)
+    if not m:
+        die("bad wrk time " + s)
+    return float(m.group(1)) * UNITS[m.group(2)]
+
+
+def cmd_wrk(path):
+    """Print requests/s, latency p50/p99 (us), requests and errors."""
+    text = open(path).read()
+    rps = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M)
+    req = re.search(r"^\s*(\d+) requests in", text, re.M)
+    p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)
+    if not (rps and req and p50 and p99):
+        die("wrk output incomplete in " + path)
+    errors = 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                  r"timeout (\d+)", text)
+    if m:
+        errors += sum(int(x) for x in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if m:
+        errors += int(m.group(1))
+    print("%s %.1f %.1f %s %d" % (rps.group(1), wrk_time(p50.group(1)),
+                                  wrk_time(p99.group(1)), req.group(1), errors))
+
+
+def cmd_iperf(path):
+    """Print the receiver's Gbit/s and the sender's retransmissions."""
+    try:
+        d = json.load(open(path))
+    except (OSError, ValueError) as e:
+        die("iperf3 JSON unreadable: %s" % e)
+    if d.get("error"):
+        die("iperf3: " + d["error"])
+    try:
+        r = d["end"]["sum_received"]
+        s = d["end"]["sum_sent"]
+    except KeyError:
+        die("iperf3 JSON has no end summary")
+    if r.get("bytes", 0) <= 0:
+        die("iperf3 moved no bytes")
+    print("%.3f %d" % (r["bits_per_second"] / 1e9, s.get("retransmits", -1)))
+
+
+# The table: key, label, unit, which way is better, targets shown.
+K4 = ("kv", "kt", "ae", "em")
+K3 = ("kv", "kt", "ae")
+ROWS = [
+    ("## ICMP echo (ping -i 0.002), round trip", None, None, None),
+    ("icmp.p50", "RTT p50", "us", "low", K4),
+    ("icmp.p99", "RTT p99", "us", "low", K4),
+    ("icmp.max", "RTT max", "us", "low", K4),
+    ("icmp.lost", "replies missing", "count", "low", K4),
+    ("## TCP connect + GET + close (curl, sequential connections)", None, None, None),
+    ("conn.p50", "time_total p50", "us", "low", K4),
+    ("conn.p99", "time_total p99", "us", "low", K4),
+    ("## HTTP GET hello.html (wrk -t1), keep-alive", None, None, None),
+    ("http.keep.c1.rps", "1 conn: requests/s", "req/s", "high", K4),
+    ("http.keep.c1.p50", "1 conn: latency p50", "us", "low", K4),
+    ("http.keep.c1.p99", "1 conn: latency p99", "us", "low", K4),
+    ("http.keep.c32.rps", "32 conns: requests/s", "req/s", "high", K4),
+    ("http.keep.c32.p50", "32 conns: latency p50", "us", "low", K4),
+    ("http.keep.c32.p99", "32 conns: latency p99", "us", "low", K4),
+    ("## HTTP GET hello.html (wrk -t1), Connection: close (a new TCP connection per request)",
+     None, None, None),
+    ("http.close.c1.rps", "1 conn: requests/s", "req/s", "high", K4),
+    ("http.close.c1.p50", "1 conn: latency p50", "us", "low", K4),
+    ("http.close.c1.p99", "1 conn: latency p99", "us", "low", K4),
+    ("http.close.c32.rps", "32 conns: requests/s", "req/s", "high", K4),
+    ("http.close.c32.p50", "32 conns: latency p50", "us", "low", K4),
+    ("http.close.c32.p99", "32 conns: latency p99", "us", "low", K4),
+    ("## Bulk throughput (one TCP connection)", None, None, None),
+    ("bulk.iperf.rx", "iperf3: server receives", "Gbit/s", "high", K3),
+    ("bulk.iperf.tx", "iperf3 -R: server sends", "Gbit/s", "high", K3),
+    ("bulk.curl", "curl BULK MiB from nginx/httpd", "Gbit/s", "high", K4),
+    ("## Impaired link (IMPAIR both ways), 16 MiB over HTTP", None, None, None),
+    ("impair.tx", "server side sends: time", "s", "low", ("kt", "ae")),
+    ("impair.rx", "server side receives: time", "s", "low", ("kt", "ae")),
+]
+COLS = [("kv", "kernel-veth"), ("kt", "kernel-tap"), ("ae", "aether"),
+        ("em", "embedded")]
+
+
+def load_results(path):
+    """Map (key, target) to a list of values, a value being float or 'FAIL'."""
+    res = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            key, tgt, val = parts[0], parts[1], parts[2]
+            try:
+                v = float(val)
+            except ValueError:
+                v = "FAIL"
+            res.setdefault((key, tgt), []).append(v)
+    return res
+
+
+def cell(vals):
+    """The median of VALS, 'FAIL' if any run failed, None if none ran."""
+    if not vals:
+        return None
+    if any(v == "FAIL" for v in vals):
+        return "FAIL"
+    return statistics.median(vals)
+
+
+def fmt(v):
+    """A number in a width-friendly form."""
+    if v is None:
+        return "-"
+    if v == "FAIL":
+        return "FAIL"
+    if v >= 100:
+        return "%.0f" % v
+    if v >= 10:
+        return "%.1f" % v
+    return "%.2f" % v
+
+
+def ratio(a, b):
+    """a/b as text, or '-' when either is missing or failed."""
+    if not isinstance(a, float) or not isinstance(b, float) or b == 0:
+        return "-"
+    return "%.2fx" % (a / b)
+
+
+def cmd_table(results, meta):
+    """Print the table of medians and ratios, then every run's values."""
+    res = load_results(results)
+    m = {}
+    with open(meta) as f:
+        for line in f:
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                m[k] = v
+    w = 38
+    head = "%-*s %-6s" % (w, "benchmark", "unit")
+    for _, name in COLS:
+        head += " %11s" % name
+    head += " %9s %9s %9s" % ("ae/veth", "ae/tap", "emb/veth")
+    print(head)
+    print("-" * len(head))
+    for row in ROWS:
+        if row[1] is None:
+            title = row[0].replace("BULK", m.get("bulk_mib", "?"))
+            title = title.replace("IMPAIR", m.get("impair_spec", "?"))
+            print(title)
+            continue
+        key, label, unit, _better, tgts = row
+        label = label.replace("BULK", m.get("bulk_mib", "?"))
+        cells = {t: cell(res.get((key, t))) if t in tgts else None for t, _ in COLS}
+        line = "  %-*s %-6s" % (w - 2, label, unit)
+        for t, _ in COLS:
+            line += " %11s" % fmt(cells[t])
+        line += " %9s %9s %9s" % (ratio(cells["ae"], cells["kv"]),
+                                 ratio(cells["ae"], cells["kt"]),
+                                 ratio(cells["em"], cells["kv"]))
+        print(line)
+    print()
+    print("Medians of %s runs each (ICMP and connect: one run of many samples)."
+          % m.get("reps", "?"))
+    print("Ratios are aether (or embedded) divided by kernel: above 1x is better"
+          " for req/s and Gbit/s, worse for us and s.")
+    errs = sorted(k for k, v in res.items() if k[0].endswith(".errors")
+                  and any(isinstance(x, float) and x > 0 for x in v))
+    for key, tgt in errs:
+        print("note: %s on %s: wrk counted %s errors per run" %
+              (key[:-7], tgt, ", ".join(fmt(x) for x in res[(key, tgt)])))
+    print()
+    print("Every run (key target: values in run order):")
+    for (key, tgt), vals in sorted(res.items()):
+        print("  %-22s %-3s %s" % (key, tgt, " ".join(fmt(x) for x in vals)))
+
+
+def main():
+    """Dispatch on the subcommand."""
+    a = sys.argv[1:]
+    if not a:
+        die("usage: bench.py pct|ping|wrk|iperf FILE | table RESULTS META")
+    if a[0] == "pct" and len(a) == 2:
+        cmd_pct(a[1])
+    elif a[0] == "ping" and len(a) == 2:
+        cmd_ping(a[1])
+    elif a[0] == "wrk" and len(a) == 2:
+        cmd_wrk(a[1])
+    elif a[0] == "iperf" and len(a) == 2:
+        cmd_iperf(a[1])
+    elif a[0] == "table" and len(a) == 3:
+        cmd_table(a[1], a[2])
+    else:
+        die("bad arguments: " + " ".join(a))
+
+
+if __name__ == "__main__":
+    main()

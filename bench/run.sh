@@ -1,0 +1,519 @@
+#!/bin/bash
+# bench/run.sh: Aether and the kernel TCP/IP stack measured side by side in
+# one run (`make bench`). Needs root: every path lives in network namespaces
+# this script creates and removes; everything it starts is tracked by PID and
+# stopped on exit. See bench/README.md for what each number means.
+#
+# Paths (the client is always the kernel's curl/wrk/ping/iperf3):
+#   kv  kernel-veth  client ns --veth-- server ns (kernel TCP at both ends)
+#   kt  kernel-tap   client ns --TAP-- aether-impair '' --TAP-- server ns
+#                    (kernel at both ends, plus the same user-space hop
+#                    and the same 1500-byte frames Aether's TAP path has)
+#   ae  aether       client ns --TAP-- aetherd --shm-- app (LD_PRELOAD)
+#   em  embedded     client ns --TAP-- build/examples/httpd (stack inside)
+#
+# Benchmarks: ICMP echo RTT; TCP connect+GET+close (curl); HTTP keep-alive
+# and connection-per-request (wrk -t1 -c1/-c32); bulk (iperf3 both ways,
+# curl of a BULK MiB file); 16 MiB over HTTP on an impaired link (aetherd
+# --impair vs aether-impair between two kernel namespaces).
+#
+# Environment: BENCH_DURATION (wrk/iperf3 seconds, 5), BENCH_REPS (runs of
+# each wrk/iperf3/bulk/impair measurement, taken in turn across paths, 3),
+# BENCH_PINGS (1000), BENCH_CONNECTS (500), BENCH_BULK_MIB (256),
+# BENCH_IMPAIR_MIB (16), BENCH_IMPAIR_SPEC (loss=1%,delay=10ms),
+# BENCH_ONLY (comma list of icmp,connect,http,bulk,impair), BENCH_OUTDIR
+# (bench/results), BENCH_KEEP=1 keeps the scratch directory, B (build dir).
+# Exit: 0 every measurement ran; 1 one or more failed (FAIL in the table,
+# reason on stderr); 2 could not start (not root, missing tool or binary).
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+B=${B:-$TOP/build}
+DUR=${BENCH_DURATION:-5}
+REPS=${BENCH_REPS:-3}
+PINGS=${BENCH_PINGS:-1000}
+CONNS=${BENCH_CONNECTS:-500}
+BULK_MIB=${BENCH_BULK_MIB:-256}
+IMP_MIB=${BENCH_IMPAIR_MIB:-16}
+IMP_SPEC=${BENCH_IMPAIR_SPEC:-loss=1%,delay=10ms}
+ONLY=${BENCH_ONLY:-icmp,connect,http,bulk,impair}
+OUTDIR=${BENCH_OUTDIR:-$TOP/bench/results}
+HERE=$TOP/bench
+TARGETS=(kv kt ae em)
+
+fatal() { echo "bench: cannot run: $*" >&2; exit 2; }
+
+[ "$(id -u)" = 0 ] || fatal "must run as root (it creates network namespaces)"
+for t in ip ping wrk nginx iperf3 curl python3 timeout cmp awk; do
+	command -v "$t" >/dev/null || fatal "missing tool '$t' (apt-get install it)"
+done
+for f in aetherd aether-impair libaether.so examples/httpd; do
+	[ -x "$B/$f" ] || [ -f "$B/$f" ] || fatal "missing $B/$f (run make first)"
+done
+for n in "$DUR" "$REPS" "$PINGS" "$CONNS" "$BULK_MIB" "$IMP_MIB"; do
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] || fatal "bad number '$n' in BENCH_* settings"
+done
+
+WORK=$(mktemp -d /tmp/aether-bench.XXXXXX) || fatal "mktemp failed"
+P=bn$$
+PIDS=()
+NAMESPACES=()
+FAILED=()
+RES=$WORK/results
+META=$WORK/meta
+NOTES=$WORK/notes
+LOADS=$WORK/loads
+: >"$RES"; : >"$NOTES"; : >"$LOADS"
+
+# stop_all: stop everything started so far (TERM, up to 3 s, then KILL) and
+# remove the namespaces
+stop_all() {
+	local p i alive
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for i in $(seq 30); do
+		alive=0
+		for p in "${PIDS[@]}"; do
+			kill -0 "$p" 2>/dev/null && { alive=1; break; }
+		done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for n in "${NAMESPACES[@]}"; do ip netns del "$n" 2>/dev/null; done
+	PIDS=()
+	NAMESPACES=()
+}
+
+cleanup() {
+	stop_all
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "bench: scratch kept in $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '# %s\n' "$*" >&2; }
+fail() { echo "bench: FAILED: $*" >&2; FAILED+=("$*"); }
+rec() { echo "$1 $2 $3" >>"$RES"; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+on() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+
+# bg CMD...: start CMD in the background, remember its PID
+bg() { "$@" & PIDS+=($!); }
+
+# wait_for SECONDS CMD...: poll CMD every 50 ms until it succeeds
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.05
+	done
+}
+
+ns_add() { ip netns add "$1" && NAMESPACES+=("$1") && ip -n "$1" link set lo up; }
+
+# Binaries are copied first, so a rebuild by someone else during the run
+# cannot swap them under a measurement.
+mkdir -p "$WORK/bin" "$WORK/www"
+cp "$B/aetherd" "$B/aether-impair" "$B/libaether.so" "$B/examples/httpd" "$WORK/bin/" ||
+	fatal "cannot copy the binaries from $B"
+BIN=$WORK/bin
+SO=$BIN/libaether.so
+WWW=$WORK/www
+cp "$TOP/examples/www/hello.html" "$WWW/" || fatal "no examples/www/hello.html"
+
+# --- topologies ----------------------------------------------------------------
+
+# Client namespace and server address of each path (set by lab_up)
+declare -A CLI ADDR
+
+# veth_up C S: kernel client C (10.10.0.1) --veth-- kernel server S (10.10.0.2)
+veth_up() {
+	ns_add "$1" && ns_add "$2" || return 1
+	ip -n "$1" link add v0 type veth peer name v0 netns "$2" &&
+	ip -n "$1" addr add 10.10.0.1/24 dev v0 && ip -n "$1" link set v0 up &&
+	ip -n "$2" addr add 10.10.0.2/24 dev v0 && ip -n "$2" link set v0 up &&
+	wait_for 5 ip netns exec "$1" ping -c1 -W1 10.10.0.2
+}
+
+# relay_up A B SPEC LOG NET: kernel A (NET.1) --TAP-- aether-impair SPEC
+# --TAP-- kernel B (NET.2); RELAY_PID is the relay
+relay_up() {
+	ns_add "$1" && ns_add "$2" || return 1
+	bg "$BIN/aether-impair" --a "$1:imp0" --b "$2:imp0" "$3" 2>"$4"
+	RELAY_PID=${PIDS[-1]}
+	wait_for 5 ip -n "$1" link show imp0 && wait_for 5 ip -n "$2" link show imp0 || {
+		say "aether-impair did not create its TAPs: $(cat "$4")"; return 1; }
+	ip -n "$1" addr add "$5.1/24" dev imp0 && ip -n "$1" link set imp0 up &&
+	ip -n "$2" addr add "$5.2/24" dev imp0 && ip -n "$2" link set imp0 up &&
+	wait_for 10 ip netns exec "$1" ping -c1 -W1 "$5.2"
+}
+
+# tap_ns NS: namespace NS with TAP aether0 at 192.168.1.1/24, kernel IPv6 off
+# (the stack speaks IPv4; keeps MLD/ND chatter off the link)
+tap_ns() {
+	ns_add "$1" || return 1
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$1" tuntap add mode tap name aether0 &&
+	ip -n "$1" addr add 192.168.1.1/24 dev aether0 &&
+	ip -n "$1" link set aether0 up
+}
+
+# aether_up NS APPNS SOCK LOG [AETHERD ARGS]: aetherd serving 192.168.1.2
+# on NS's TAP; preloaded apps run in the empty namespace APPNS (a call the
+# shim did not take finds no network there). AETHERD_PID is the daemon.
+aether_up() {
+	local ns=$1 app=$2 sock=$3 log=$4
+	shift 4
+	tap_ns "$ns" && ns_add "$app" || return 1
+	bg ip netns exec "$ns" "$BIN/aetherd" --tap aether0 --addr 192.168.1.2/24 \
+		--socket "$sock" "$@" >"$log" 2>&1
+	AETHERD_PID=${PIDS[-1]}
+	wait_for 10 ip netns exec "$ns" ping -c1 -W1 192.168.1.2 || {
+		say "aetherd did not answer ping; its log:"; sed 's/^/#   /' "$log" >&2
+		return 1; }
+}
+
+# embedded_up NS LOG: build/examples/httpd serving $WWW as 192.168.1.2
+embedded_up() {
+	tap_ns "$1" || return 1
+	bg ip netns exec "$1" "$BIN/httpd" --tap aether0 --addr 192.168.1.2/24 \
+		--root "$WWW" >"$2" 2>&1
+	wait_for 10 ip netns exec "$1" ping -c1 -W1 192.168.1.2 &&
+		wait_for 5 grep -q 'serving on port 80' "$2" || {
+		say "httpd did not come up; its log:"; sed 's/^/#   /' "$2" >&2
+		return 1; }
+}
+
+# nginx_up NAME NS [SOCK]: nginx (1 worker, sendfile, no access log) on port
+# 80 in NS serving $WWW; with SOCK it runs on Aether through LD_PRELOAD
+nginx_up() {
+	local d=$WORK/nginx-$1
+	mkdir -p "$d"
+	cat >"$d/nginx.conf" <<-CONF
+	user root;
+	daemon off;
+	worker_processes 1;
+	pid $d/nginx.pid;
+	error_log $d/error.log warn;
+	events { worker_connections 1024; }
+	http {
+		access_log off;
+		sendfile on;
+		keepalive_requests 10000000;
+		client_body_temp_path $d/body;
+		proxy_temp_path $d/proxy;
+		fastcgi_temp_path $d/fastcgi;
+		uwsgi_temp_path $d/uwsgi;
+		scgi_temp_path $d/scgi;
+		types { text/html html; }
+		default_type application/octet-stream;
+		server {
+			listen 80;
+			root $WWW;
+		}
+	}
+	CONF
+	if [ $# -ge 3 ]; then
+		bg ip netns exec "$2" env LD_PRELOAD="$SO" AETHER_SOCKET="$3" \
+			nginx -p "$d" -c "$d/nginx.conf"
+	else
+		bg ip netns exec "$2" nginx -p "$d" -c "$d/nginx.conf"
+	fi
+}
+
+# http_ok NS URL [PRELOAD SOCK]: one GET of URL from NS succeeds
+http_ok() {
+	ip netns exec "$1" curl -s -f --max-time 3 -o /dev/null "$2"
+}
+
+# lab_up: the four clean paths with nginx (kv, kt, ae) and httpd (em)
+lab_up() {
+	CLI=([kv]=${P}kc [kt]=${P}tc [ae]=${P}a [em]=${P}e)
+	ADDR=([kv]=10.10.0.2 [kt]=10.9.0.2 [ae]=192.168.1.2 [em]=192.168.1.2)
+	veth_up ${P}kc ${P}ks || { say "veth pair failed"; return 1; }
+	relay_up ${P}tc ${P}ts '' "$WORK/relay.log" 10.9.0 || { say "TAP relay failed"; return 1; }
+	aether_up ${P}a ${P}app "$WORK/aetherd.sock" "$WORK/aetherd.log" || return 1
+	embedded_up ${P}e "$WORK/httpd.log" || return 1
+	nginx_up kv ${P}ks
+	nginx_up kt ${P}ts
+	nginx_up ae ${P}app "$WORK/aetherd.sock"
+	local t
+	for t in kv kt ae em; do
+		wait_for 15 http_ok "${CLI[$t]}" "http://${ADDR[$t]}/hello.html" || {
+			say "no HTTP server answering on path $t"
+			sed 's/^/#   /' "$WORK/nginx-$t/error.log" >&2 2>/dev/null
+			return 1; }
+	done
+}
+
+# --- benchmarks ----------------------------------------------------------------
+
+# bench_icmp: $PINGS echo requests 2 ms apart to each path
+bench_icmp() {
+	local t out v
+	for t in "${TARGETS[@]}"; do
+		out=$WORK/ping.$t
+		timeout $((PINGS / 100 + 60)) ip netns exec "${CLI[$t]}" \
+			ping -n -c "$PINGS" -i 0.002 -W 1 "${ADDR[$t]}" >"$out" 2>&1
+		if ! v=$(python3 "$HERE/bench.py" ping "$out"); then
+			fail "icmp $t: no replies ($(tail -2 "$out" | tr '\n' ' '))"
+			for k in p50 p99 max lost; do rec icmp.$k "$t" FAIL; done
+			continue
+		fi
+		set -- $v
+		rec icmp.p50 "$t" "$1"; rec icmp.p99 "$t" "$2"; rec icmp.max "$t" "$3"
+		rec icmp.lost "$t" $((PINGS - $4))
+	done
+}
+
+# bench_connect: $CONNS sequential curl GETs, each on a new connection
+bench_connect() {
+	local t out n
+	for t in "${TARGETS[@]}"; do
+		out=$WORK/connect.$t
+		timeout 300 ip netns exec "${CLI[$t]}" curl -s --max-time 280 \
+			-H 'Connection: close' -o /dev/null \
+			-w '%{http_code} %{num_connects} %{time_total}\n' \
+			"http://${ADDR[$t]}/hello.html?n=[1-$CONNS]" >"$out" 2>&1
+		n=$(awk '$1 == 200 && $2 == 1 { n++ } END { print n + 0 }' "$out")
+		if [ "$n" != "$CONNS" ]; then
+			fail "connect $t: $n of $CONNS requests got 200 on a new connection"
+			rec conn.p50 "$t" FAIL; rec conn.p99 "$t" FAIL
+			continue
+		fi
+		awk '{ print $3 * 1e6 }' "$out" >"$out.us"
+		set -- $(python3 "$HERE/bench.py" pct "$out.us")
+		rec conn.p50 "$t" "$1"; rec conn.p99 "$t" "$2"
+	done
+}
+
+# wrk_one MODE CONNS TARGET REP: one wrk run, recorded under http.MODE.cCONNS
+wrk_one() {
+	local mode=$1 c=$2 t=$3 key=http.$1.c$2 out=$WORK/wrk.$1.$2.$3.$4 hdr=() v
+	[ "$mode" = close ] && hdr=(-H 'Connection: close')
+	timeout $((DUR + 30)) ip netns exec "${CLI[$t]}" wrk -t1 -c"$c" -d"${DUR}s" \
+		--timeout 5s --latency "${hdr[@]}" "http://${ADDR[$t]}/hello.html" >"$out" 2>&1
+	local rc=$?
+	if [ $rc -ne 0 ] || ! v=$(python3 "$HERE/bench.py" wrk "$out"); then
+		fail "wrk $mode -c$c on $t (run $4): exit $rc: $(tail -3 "$out" | tr '\n' ' ')"
+		rec $key.rps "$t" FAIL; rec $key.p50 "$t" FAIL; rec $key.p99 "$t" FAIL
+		return
+	fi
+	set -- $v
+	if [ "$4" = 0 ] || [ "$1" = 0 ]; then
+		fail "wrk $mode -c$c on $t: no request completed"
+		rec $key.rps "$t" FAIL; return
+	fi
+	rec $key.rps "$t" "$1"; rec $key.p50 "$t" "$2"; rec $key.p99 "$t" "$3"
+	rec $key.errors "$t" "$5"
+}
+
+bench_http() {
+	local mode c r t
+	for mode in keep close; do
+		for c in 1 32; do
+			for ((r = 1; r <= REPS; r++)); do
+				for t in "${TARGETS[@]}"; do
+					wrk_one $mode $c $t $r
+				done
+			done
+		done
+	done
+}
+
+# iperf_one DIR TARGET REP: iperf3 for $DUR s; DIR rx = the server receives,
+# tx = the server sends (-R)
+iperf_one() {
+	local out=$WORK/iperf.$1.$2.$3 rev=() v rc
+	[ "$1" = tx ] && rev=(-R)
+	timeout $((DUR + 30)) ip netns exec "${CLI[$2]}" iperf3 -c "${ADDR[$2]}" \
+		-t "$DUR" -J "${rev[@]}" >"$out" 2>"$out.err"
+	rc=$?
+	if [ $rc -ne 0 ] || ! v=$(python3 "$HERE/bench.py" iperf "$out" 2>>"$out.err"); then
+		fail "iperf3 $1 on $2 (run $3): exit $rc: $(tail -2 "$out.err" | tr '\n' ' ')"
+		rec bulk.iperf.$1 "$2" FAIL
+		return
+	fi
+	rec bulk.iperf.$1 "$2" "${v%% *}"
+}
+
+# curl_bulk TARGET REP: GET the $BULK_MIB MiB file, Gbit/s from curl's time
+curl_bulk() {
+	local out=$WORK/bulk.$1.$2 want=$((BULK_MIB * 1048576))
+	timeout 300 ip netns exec "${CLI[$1]}" curl -s --max-time 280 -o /dev/null \
+		-w '%{http_code} %{size_download} %{time_total}\n' \
+		"http://${ADDR[$1]}/bulk" >"$out" 2>&1
+	set -- $1 $2 $(cat "$out")
+	if [ "${3:-}" != 200 ] || [ "${4:-}" != "$want" ]; then
+		fail "bulk curl on $1 (run $2): got '${3:-} ${4:-}', wanted 200 $want"
+		rec bulk.curl "$1" FAIL
+		return
+	fi
+	rec bulk.curl "$1" "$(awk -v b="$4" -v s="$5" 'BEGIN { printf "%.3f", b * 8 / s / 1e9 }')"
+}
+
+bench_bulk() {
+	local r t d ok=1
+	say "writing the ${BULK_MIB} MiB file"
+	head -c $((BULK_MIB * 1048576)) /dev/urandom >"$WWW/bulk" || {
+		fail "cannot write the bulk file"; return; }
+	bg ip netns exec ${P}ks iperf3 -s -B 10.10.0.2 >"$WORK/iperf-s.kv" 2>&1
+	bg ip netns exec ${P}ts iperf3 -s -B 10.9.0.2 >"$WORK/iperf-s.kt" 2>&1
+	bg ip netns exec ${P}app env LD_PRELOAD="$SO" AETHER_SOCKET="$WORK/aetherd.sock" \
+		iperf3 -s >"$WORK/iperf-s.ae" 2>&1
+	sleep 1
+	for ((r = 1; r <= REPS; r++)); do
+		for d in rx tx; do
+			for t in kv kt ae; do
+				iperf_one $d $t $r
+			done
+		done
+		for t in "${TARGETS[@]}"; do
+			curl_bulk $t $r
+		done
+	done
+	rm -f "$WWW/bulk"
+}
+
+# imp_fetch KEY TARGET REP NS URL [SOCK]: fetch URL from NS (preloaded when
+# SOCK is given), check it is the file, record the seconds it took
+imp_fetch() {
+	local key=$1 t=$2 r=$3 ns=$4 url=$5 out=$WORK/imp.$1.$2.$3 pre=()
+	[ $# -ge 6 ] && pre=(env LD_PRELOAD="$SO" AETHER_SOCKET="$6")
+	rm -f "$WORK/got"
+	timeout 200 ip netns exec "$ns" "${pre[@]}" curl -s --max-time 180 \
+		-o "$WORK/got" -w '%{http_code} %{time_total}\n' "$url" >"$out" 2>&1
+	set -- $(cat "$out")
+	if [ "${1:-}" != 200 ] || ! cmp -s "$WORK/got" "$WWW/imp"; then
+		fail "impaired $key on $t (run $r): '$(cat "$out")', file differs or missing"
+		rec "$key" "$t" FAIL
+		return
+	fi
+	rec "$key" "$t" "$2"
+}
+
+imp_failed() {
+	local k t
+	for k in impair.tx impair.rx; do for t in kt ae; do rec $k $t FAIL; done; done
+}
+
+bench_impair() {
+	local r
+	head -c $((IMP_MIB * 1048576)) /dev/urandom >"$WWW/imp" || {
+		fail "cannot write the impair file"; return; }
+	if ! relay_up ${P}ic ${P}is "$IMP_SPEC" "$WORK/relay-imp.log" 10.11.0 ||
+	   ! aether_up ${P}i ${P}iapp "$WORK/imp.sock" "$WORK/aetherd-imp.log" \
+		--impair "$IMP_SPEC"; then
+		fail "impaired paths did not come up"
+		imp_failed
+		return
+	fi
+	local IMP_RELAY=$RELAY_PID IMP_AETHERD=$AETHERD_PID
+	nginx_up iks ${P}is
+	nginx_up ikc ${P}ic
+	nginx_up iae ${P}iapp "$WORK/imp.sock"
+	nginx_up iak ${P}i
+	# a lossy link may drop a probe: allow time
+	if ! wait_for 20 http_ok ${P}ic http://10.11.0.2/hello.html ||
+	   ! wait_for 20 http_ok ${P}is http://10.11.0.1/hello.html ||
+	   ! wait_for 20 http_ok ${P}i http://192.168.1.2/hello.html; then
+		fail "impaired paths: no HTTP server answering"
+		imp_failed
+		return
+	fi
+	for ((r = 1; r <= REPS; r++)); do
+		# the server side sends: kernel server ns, or Aether's nginx
+		imp_fetch impair.tx kt $r ${P}ic http://10.11.0.2/imp
+		imp_fetch impair.tx ae $r ${P}i http://192.168.1.2/imp
+		# the server side receives: curl there, kernel nginx across the link
+		imp_fetch impair.rx kt $r ${P}is http://10.11.0.1/imp
+		imp_fetch impair.rx ae $r ${P}iapp http://192.168.1.1/imp "$WORK/imp.sock"
+	done
+	# evidence the link was impaired: each side's own counters
+	kill -USR1 "$IMP_RELAY" "$IMP_AETHERD" 2>/dev/null
+	sleep 1
+	{
+		echo "aether-impair ($IMP_SPEC) counters after the impaired runs:"
+		grep -E '(a->b|b->a) ' "$WORK/relay-imp.log" | sed 's/^aether-impair: /  /'
+		echo "aetherd --impair ($IMP_SPEC) counters after the impaired runs:"
+		grep -E '^impair_(in|out)\.(submitted|dropped|delivered) ' \
+			"$WORK/aetherd-imp.log" | sed 's/^/  /' | paste -sd' ' | sed 's/^/ /'
+	} >>"$NOTES"
+	rm -f "$WWW/imp" "$WORK/got"
+}
+
+# section NAME: note the load average before NAME
+section() {
+	local l
+	l=$(loadavg)
+	echo "$1: $l" >>"$LOADS"
+	say "== $1 (load average $l)"
+}
+
+# --- the run -------------------------------------------------------------------
+
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+HOST=$(hostname -s 2>/dev/null || hostname)
+section start
+
+if on icmp || on connect || on http || on bulk; then
+	if ! lab_up; then
+		fail "clean paths did not come up: no clean-link benchmark ran"
+		for t in "${TARGETS[@]}"; do rec icmp.p50 "$t" FAIL; done
+	else
+		on icmp && { section icmp; bench_icmp; }
+		on connect && { section connect; bench_connect; }
+		on http && { section http; bench_http; }
+		on bulk && { section bulk; bench_bulk; }
+	fi
+	stop_all
+fi
+on impair && { section impair; bench_impair; stop_all; }
+section end
+
+{
+	echo "bulk_mib=$BULK_MIB"
+	echo "impair_spec=$IMP_SPEC"
+	echo "reps=$REPS"
+} >"$META"
+
+REV=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(git -C "$TOP" status --porcelain --untracked-files=no -- stack daemon ipc preload examples 2>/dev/null | wc -l)
+report() {
+	echo "Aether vs the kernel TCP/IP stack, side by side (bench/run.sh)"
+	echo "started $STARTED on $HOST: $(nproc) cores, $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "source: git $REV$([ "$DIRTY" -gt 0 ] && echo " + $DIRTY modified files under stack/ daemon/ ipc/ preload/ examples/")"
+	echo "settings: wrk/iperf3 ${DUR}s, $REPS runs each (paths in turn), $PINGS pings, $CONNS connects, bulk $BULK_MIB MiB, impaired $IMP_MIB MiB with $IMP_SPEC"
+	echo "tools: $(nginx -v 2>&1 | sed 's/.*version: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(iperf3 -v | head -1 | cut -d' ' -f1-2), $(curl --version | head -1 | cut -d' ' -f1-2)"
+	echo "load average (1/5/15 min) before each part:"
+	sed 's/^/  /' "$LOADS"
+	echo "paths: kernel-veth = kernel client ns -veth- kernel server ns"
+	echo "       kernel-tap  = kernel client ns -TAP- aether-impair (clean) -TAP- kernel server ns"
+	echo "       aether      = kernel client ns -TAP- aetherd -shm- nginx/iperf3 via LD_PRELOAD"
+	echo "       embedded    = kernel client ns -TAP- examples/httpd (stack linked in)"
+	echo
+	python3 "$HERE/bench.py" table "$RES" "$META"
+	if [ -s "$NOTES" ]; then
+		echo
+		cat "$NOTES"
+	fi
+	if [ ${#FAILED[@]} -gt 0 ]; then
+		echo
+		echo "FAILED (${#FAILED[@]}):"
+		printf '  %s\n' "${FAILED[@]}"
+	fi
+}
+mkdir -p "$OUTDIR"
+OUT=$OUTDIR/$STAMP-$HOST.txt
+report | tee "$OUT"
+echo "bench: results written to $OUT" >&2
+if [ ${#FAILED[@]} -gt 0 ]; then
+	echo "bench: ${#FAILED[@]} measurement(s) FAILED; see above" >&2
+	exit 1
+fi
+exit 0
