@@ -77,9 +77,16 @@ if [ -z "$served" ]; then
 fi
 say "curl $URL  (served by $served)"
 cat "$WORK/page"
-if cmp -s "$WORK/page" "$TOP/examples/www/hello.html"; then
-	say "the page arrived byte-identical to examples/www/hello.html"
-else
+if ! cmp -s "$WORK/page" "$TOP/examples/www/hello.html"; then
 	say "the page differs from examples/www/hello.html"
 	exit 1
+fi
+say "the page arrived byte-identical to examples/www/hello.html"
+if kill -0 "$AETHERD_PID" 2>/dev/null; then
+	say "aetherd's counters (kill -USR1; the non-zero ones)"
+	if command -v column >/dev/null; then
+		aetherd_stats | awk '$2 != 0' | column -c 100
+	else
+		aetherd_stats | awk '$2 != 0'
+	fi
 fi
