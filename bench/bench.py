@@ -131,7 +131,7 @@ ROWS = [
     ("bulk.iperf.rx", "iperf3: server receives", "Gbit/s", "high", K3),
     ("bulk.iperf.tx", "iperf3 -R: server sends", "Gbit/s", "high", K3),
     ("bulk.curl", "curl BULK MiB from nginx/httpd", "Gbit/s", "high", K4),
-    ("## Impaired link (IMPAIR both ways), 16 MiB over HTTP", None, None, None),
+    ("## Impaired link (IMPAIR both ways), IMIB MiB over HTTP (curl)", None, None, None),
     ("impair.tx", "server side sends: time", "s", "low", ("kt", "ae")),
     ("impair.rx", "server side receives: time", "s", "low", ("kt", "ae")),
 ]
@@ -171,7 +171,7 @@ def fmt(v):
         return "-"
     if v == "FAIL":
         return "FAIL"
-    if v >= 100:
+    if v >= 100 or v == int(v):
         return "%.0f" % v
     if v >= 10:
         return "%.1f" % v
@@ -201,15 +201,21 @@ def cmd_table(results, meta):
     head += " %9s %9s %9s" % ("ae/veth", "ae/tap", "emb/veth")
     print(head)
     print("-" * len(head))
+    pending = None
     for row in ROWS:
         if row[1] is None:
             title = row[0].replace("BULK", m.get("bulk_mib", "?"))
             title = title.replace("IMPAIR", m.get("impair_spec", "?"))
-            print(title)
+            pending = title.replace("IMIB", m.get("impair_mib", "?"))
             continue
         key, label, unit, _better, tgts = row
         label = label.replace("BULK", m.get("bulk_mib", "?"))
         cells = {t: cell(res.get((key, t))) if t in tgts else None for t, _ in COLS}
+        if all(v is None for v in cells.values()):
+            continue    # a part not run (BENCH_ONLY)
+        if pending:
+            print(pending)
+            pending = None
         line = "  %-*s %-6s" % (w - 2, label, unit)
         for t, _ in COLS:
             line += " %11s" % fmt(cells[t])

@@ -230,24 +230,46 @@ http_ok() {
 	ip netns exec "$1" curl -s -f --max-time 3 -o /dev/null "$2"
 }
 
-# lab_up: the four clean paths with nginx (kv, kt, ae) and httpd (em)
+# lab_up: the four clean paths with nginx (kv, kt, ae) and httpd (em). A path
+# that does not come up is reported FAILED and its cells read FAIL; the
+# others are still measured. LINK[t]: answers ping; HTTP[t]: serves HTTP.
+declare -A LINK HTTP
 lab_up() {
+	local t
 	CLI=([kv]=${P}kc [kt]=${P}tc [ae]=${P}a [em]=${P}e)
 	ADDR=([kv]=10.10.0.2 [kt]=10.9.0.2 [ae]=192.168.1.2 [em]=192.168.1.2)
-	veth_up ${P}kc ${P}ks || { say "veth pair failed"; return 1; }
-	relay_up ${P}tc ${P}ts '' "$WORK/relay.log" 10.9.0 || { say "TAP relay failed"; return 1; }
-	aether_up ${P}a ${P}app "$WORK/aetherd.sock" "$WORK/aetherd.log" || return 1
-	embedded_up ${P}e "$WORK/httpd.log" || return 1
-	nginx_up kv ${P}ks
-	nginx_up kt ${P}ts
-	nginx_up ae ${P}app "$WORK/aetherd.sock"
-	local t
-	for t in kv kt ae em; do
-		wait_for 15 http_ok "${CLI[$t]}" "http://${ADDR[$t]}/hello.html" || {
-			say "no HTTP server answering on path $t"
+	veth_up ${P}kc ${P}ks && LINK[kv]=1 ||
+		fail "path kernel-veth: the veth pair did not come up"
+	relay_up ${P}tc ${P}ts '' "$WORK/relay.log" 10.9.0 && LINK[kt]=1 ||
+		fail "path kernel-tap: aether-impair did not join the TAPs"
+	aether_up ${P}a ${P}app "$WORK/aetherd.sock" "$WORK/aetherd.log" && LINK[ae]=1 ||
+		fail "path aether: aetherd did not come up"
+	embedded_up ${P}e "$WORK/httpd.log" && LINK[em]=1 ||
+		fail "path embedded: examples/httpd did not come up"
+	[ "${LINK[kv]:-0}" = 1 ] && nginx_up kv ${P}ks
+	[ "${LINK[kt]:-0}" = 1 ] && nginx_up kt ${P}ts
+	[ "${LINK[ae]:-0}" = 1 ] && nginx_up ae ${P}app "$WORK/aetherd.sock"
+	for t in "${TARGETS[@]}"; do
+		[ "${LINK[$t]:-0}" = 1 ] || continue
+		if wait_for 15 http_ok "${CLI[$t]}" "http://${ADDR[$t]}/hello.html"; then
+			HTTP[$t]=1
+		else
+			fail "path $t: no HTTP server answering"
 			sed 's/^/#   /' "$WORK/nginx-$t/error.log" >&2 2>/dev/null
-			return 1; }
+		fi
 	done
+}
+
+# need LINK|HTTP TARGET KEY...: true if TARGET is up that far; if not, its
+# KEYs are recorded as FAIL (the reason was reported when it came up)
+need() {
+	local v
+	if [ "$1" = LINK ]; then v=${LINK[$2]:-0}; else v=${HTTP[$2]:-0}; fi
+	[ "$v" = 1 ] && return 0
+	local t=$2 k
+	shift 2
+	for k; do rec "$k" "$t" FAIL; done
+	return 1
 }
 
 # --- benchmarks ----------------------------------------------------------------
@@ -256,6 +278,7 @@ lab_up() {
 bench_icmp() {
 	local t out v
 	for t in "${TARGETS[@]}"; do
+		need LINK $t icmp.p50 icmp.p99 icmp.max icmp.lost || continue
 		out=$WORK/ping.$t
 		timeout $((PINGS / 100 + 60)) ip netns exec "${CLI[$t]}" \
 			ping -n -c "$PINGS" -i 0.002 -W 1 "${ADDR[$t]}" >"$out" 2>&1
@@ -274,6 +297,7 @@ bench_icmp() {
 bench_connect() {
 	local t out n
 	for t in "${TARGETS[@]}"; do
+		need HTTP $t conn.p50 conn.p99 || continue
 		out=$WORK/connect.$t
 		timeout 300 ip netns exec "${CLI[$t]}" curl -s --max-time 280 \
 			-H 'Connection: close' -o /dev/null \
@@ -295,6 +319,7 @@ bench_connect() {
 wrk_one() {
 	local mode=$1 c=$2 t=$3 key=http.$1.c$2 out=$WORK/wrk.$1.$2.$3.$4 hdr=() v
 	[ "$mode" = close ] && hdr=(-H 'Connection: close')
+	need HTTP $t $key.rps $key.p50 $key.p99 || return
 	timeout $((DUR + 30)) ip netns exec "${CLI[$t]}" wrk -t1 -c"$c" -d"${DUR}s" \
 		--timeout 5s --latency "${hdr[@]}" "http://${ADDR[$t]}/hello.html" >"$out" 2>&1
 	local rc=$?
@@ -330,6 +355,7 @@ bench_http() {
 iperf_one() {
 	local out=$WORK/iperf.$1.$2.$3 rev=() v rc
 	[ "$1" = tx ] && rev=(-R)
+	need LINK $2 bulk.iperf.$1 || return
 	timeout $((DUR + 30)) ip netns exec "${CLI[$2]}" iperf3 -c "${ADDR[$2]}" \
 		-t "$DUR" -J "${rev[@]}" >"$out" 2>"$out.err"
 	rc=$?
@@ -344,6 +370,7 @@ iperf_one() {
 # curl_bulk TARGET REP: GET the $BULK_MIB MiB file, Gbit/s from curl's time
 curl_bulk() {
 	local out=$WORK/bulk.$1.$2 want=$((BULK_MIB * 1048576))
+	need HTTP $1 bulk.curl || return
 	timeout 300 ip netns exec "${CLI[$1]}" curl -s --max-time 280 -o /dev/null \
 		-w '%{http_code} %{size_download} %{time_total}\n' \
 		"http://${ADDR[$1]}/bulk" >"$out" 2>&1
@@ -462,15 +489,11 @@ HOST=$(hostname -s 2>/dev/null || hostname)
 section start
 
 if on icmp || on connect || on http || on bulk; then
-	if ! lab_up; then
-		fail "clean paths did not come up: no clean-link benchmark ran"
-		for t in "${TARGETS[@]}"; do rec icmp.p50 "$t" FAIL; done
-	else
-		on icmp && { section icmp; bench_icmp; }
-		on connect && { section connect; bench_connect; }
-		on http && { section http; bench_http; }
-		on bulk && { section bulk; bench_bulk; }
-	fi
+	lab_up
+	on icmp && { section icmp; bench_icmp; }
+	on connect && { section connect; bench_connect; }
+	on http && { section http; bench_http; }
+	on bulk && { section bulk; bench_bulk; }
 	stop_all
 fi
 on impair && { section impair; bench_impair; stop_all; }
@@ -479,6 +502,7 @@ section end
 {
 	echo "bulk_mib=$BULK_MIB"
 	echo "impair_spec=$IMP_SPEC"
+	echo "impair_mib=$IMP_MIB"
 	echo "reps=$REPS"
 } >"$META"
 
