@@ -19,10 +19,11 @@
  *		offset from the end of the last segment the stack sent to that
  *		port (the stack's ISN is not something a fuzzer can guess), and
  *		a destination port of 0 as the stack's port on that connection
- *		(its ephemeral port, for the active open);
+ *		(its ephemeral port, for the active open), and the edges of SACK
+ *		blocks as offsets from the stack's ISN + 1;
  *	bits 2-4 how far the virtual clock moves after the frame
  *		(0, 1 ms, 10 ms, 100 ms, 500 ms, 2 s, 30 s, 130 s);
- *	bit 5	the application writes 1000 bytes on every connection;
+ *	bit 5	the application writes 6000 bytes on every connection;
  *	bit 6	the application stops reading (receive windows fill up);
  *	bit 7	the application closes its oldest connection.
  *
@@ -81,11 +82,12 @@ static const uint64_t clock_steps_ms[8] = {
  * @lport:	our port on that connection, network order
  * @used:	slot in use
  * @end:	highest SEG.SEQ + SEG.LEN (SYN and FIN count) sent
+ * @isn:	the sequence number of the stack's SYN
  */
 struct fz_track {
 	uint16_t port, lport;
 	bool used;
-	uint32_t end;
+	uint32_t end, isn;
 };
 
 /**
@@ -307,6 +309,8 @@ static void track_output(const uint8_t *l4, size_t len)
 		t = track_slot(htons(ld16(l4 + 2)), true);
 	if (fresh || (l4[13] & 0x02) || (int32_t)(end - t->end) > 0)
 		t->end = end;
+	if (fresh || (l4[13] & 0x02))
+		t->isn = ld32(l4 + 4);
 	t->lport = htons(ld16(l4));
 }
 
@@ -505,9 +509,9 @@ static bool conn_service(int i, unsigned int flags)
 		}
 	}
 	if (flags & FZ_APP_WRITE) {
-		memset(appbuf, 'a' + i, 1000);
-		n = ae_send(sk, appbuf, 1000, 0);
-		if (n > 1000)
+		memset(appbuf, 'a' + i, 6000);
+		n = ae_send(sk, appbuf, 6000, 0);
+		if (n > 6000)
 			fz_fail("ae_send accepted more than given");
 	}
 	return false;
@@ -599,6 +603,37 @@ static void fix_checksums(uint8_t *f, size_t len)
 }
 
 /**
+ * sack_rebase() - SACK block edges become offsets from the stack's ISN + 1
+ * @th:		TCP header (writable)
+ * @len:	segment length available
+ * @isn:	the stack's ISN on this connection
+ */
+static void sack_rebase(uint8_t *th, size_t len, uint32_t isn)
+{
+	size_t doff = (size_t)(th[12] >> 4) * 4, i = 20, olen, k;
+
+	if (doff > len)
+		doff = len;
+	while (i < doff) {
+		if (th[i] == 0)
+			break;
+		if (th[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= doff)
+			break;
+		olen = th[i + 1];
+		if (olen < 2 || olen > doff - i)
+			break;
+		if (th[i] == 5)
+			for (k = i + 2; k + 4 <= i + olen; k += 4)
+				st32(th + k, isn + 1 + ld32(th + k));
+		i += olen;
+	}
+}
+
+/**
  * auto_ack() - FZ_AUTO_ACK: acknowledgment = tracked end + given offset
  * @f:		frame (writable copy)
  * @len:	length
@@ -619,6 +654,7 @@ static void auto_ack(uint8_t *f, size_t len)
 	st32(th + 8, t->end + ld32(th + 8));
 	if (!ld16(th + 2))
 		st16(th + 2, ntohs(t->lport));
+	sack_rebase(th, pl, t->isn);
 }
 
 /**
@@ -742,6 +778,22 @@ static void fz_start(unsigned int cfgbits)
 }
 
 /**
+ * trace_stat() - FUZZ_TRACE: print one non-zero counter
+ * @ctx:	unused
+ * @group:	counter group
+ * @name:	counter name
+ * @value:	value
+ */
+static void trace_stat(void *ctx, const char *group, const char *name,
+		       uint64_t value)
+{
+	(void)ctx;
+	if (value)
+		fprintf(stderr, "  %s.%s %llu\n", group, name,
+			(unsigned long long)value);
+}
+
+/**
  * fz_stop() - close everything, destroy, and check that all was freed
  * @fed:	frames given to ae_stack_input() (the ARP seed included)
  */
@@ -752,6 +804,8 @@ static void fz_stop(uint64_t fed)
 			 ae_stack_stat(fz.s, "eth", "in_not_for_us") +
 			 ae_stack_stat(fz.s, "eth", "in_unknown_type");
 
+	if (trace > 0)
+		ae_stack_stats_foreach(fz.s, trace_stat, NULL);
 	if (in != fed)
 		fz_fail("eth.in_frames differs from the frames fed");
 	if (drops > in)

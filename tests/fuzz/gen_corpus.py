@@ -189,6 +189,34 @@ def seeds():
         rec(tcp_frame(sp, 80, isn + 1, 0xfffff830, "A"), FIX | AUTO, 1) + \
         rec(tcp_frame(sp, 80, isn + 1, 0xfffff830, "A"), FIX | AUTO, 2000) + \
         rec(tcp_frame(sp, 80, isn + 1, 0, "A"), FIX | AUTO, 500)
+    # the stack sends 6000 bytes, the peer loses the first segment: three
+    # duplicate ACKs with SACK blocks (edges relative to the stack's ISN + 1
+    # under AUTO), fast retransmit, recovery, then a full ACK; and an RTO
+    sackopts = lambda *b: tcp_opts(sack=b)
+    # (segments carry 1448 bytes with timestamps; Nagle holds the last 208)
+    dup = -5792 & 0xffffffff
+    s["tcp_sack_recovery"] = bytes([CFG_ARP]) + b"".join(hs) + \
+        rec(tcp_frame(sp, 80, isn + 1, 0, "A"), FIX | AUTO | WRITE, 1) + \
+        rec(tcp_frame(sp, 80, isn + 1, dup, "A",
+                      opts=sackopts((1448, 2896))), FIX | AUTO, 1) + \
+        rec(tcp_frame(sp, 80, isn + 1, dup, "A",
+                      opts=sackopts((1448, 4344))), FIX | AUTO, 1) + \
+        rec(tcp_frame(sp, 80, isn + 1, dup, "A",
+                      opts=sackopts((1448, 5792))), FIX | AUTO, 1) + \
+        rec(tcp_frame(sp, 80, isn + 1, dup, "A",
+                      opts=sackopts((1448, 5792))), FIX | AUTO | WRITE, 10) + \
+        rec(tcp_frame(sp, 80, isn + 1, -4000 & 0xffffffff, "A",
+                      opts=sackopts((5792, 7240))), FIX | AUTO, 10) + \
+        rec(tcp_frame(sp, 80, isn + 1, 0, "A"), FIX | AUTO, 2000) + \
+        rec(tcp_frame(sp, 80, isn + 1, 0, "A"), FIX | AUTO | WRITE, 10)
+    s["tcp_dupacks_nosack"] = bytes([CFG_ARP]) + \
+        rec(tcp_frame(sp, 80, isn, 0, "S", opts=tcp_opts(1460)), FIX, 1) + \
+        rec(tcp_frame(sp, 80, isn + 1, 0, "A"), FIX | AUTO, 1) + \
+        rec(tcp_frame(sp, 80, isn + 1, 0, "A"), FIX | AUTO | WRITE, 1) + \
+        b"".join(rec(tcp_frame(sp, 80, isn + 1, -5840 & 0xffffffff, "A"),
+                     FIX | AUTO, 1) for _ in range(4)) + \
+        rec(tcp_frame(sp, 80, isn + 1, -3000 & 0xffffffff, "A"), FIX | AUTO, 10) + \
+        rec(tcp_frame(sp, 80, isn + 1, 0, "A"), FIX | AUTO, 10)
     # zero window from the peer, persist probes, then open
     s["tcp_zero_window"] = bytes([CFG_ARP]) + conv[0] + \
         rec(tcp_frame(sp, 80, isn + 1, 0, "A", win=0), FIX | AUTO | WRITE, 2000) + \
