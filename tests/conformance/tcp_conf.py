@@ -601,6 +601,126 @@ def case_wrap(lab):
     c.send("A")
 
 
+def case_ack_old(lab):
+    """RFC 5961 5.2: SEG.ACK within [SND.UNA - MAX.SND.WND, SND.UNA] is fine
+    (the data is taken); below it: challenge ACK and the segment dropped."""
+    c = Conn(lab)
+    c.handshake(opts=opt_bytes(mss=1460))    # no scaling: MAX.SND.WND 65535
+    c.send("PA", b"aaaaa", ack=c.rcv_nxt - 1000)
+    c.snd_nxt = (c.snd_nxt + 5) & M32
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of data with an old, acceptable ACK")
+    c.send("PA", b"bbbbb", ack=c.rcv_nxt - 200000)
+    t = c.expect(2.0, lambda t: int(t.flags) & 0x10, "challenge ACK")
+    if t.ack != c.snd_nxt:
+        raise CaseFail("ACK ack=%u, want %u: data of a segment whose ACK is "
+                       "below SND.UNA-MAX.SND.WND was taken" % (t.ack, c.snd_nxt))
+    time.sleep(0.3)
+    if app_data(lab, c.sport) != 5:
+        raise CaseFail("application read %d bytes, want 5" %
+                       app_data(lab, c.sport))
+    c.reset()
+
+
+def case_ooo_sack(lab):
+    """Out-of-order segment: dup ACK with its SACK block; the hole filled:
+    one ACK for both, the application reads them in order."""
+    c = Conn(lab)
+    c.handshake()
+    a, b = bytes(range(100)), bytes(range(100, 200))
+    base = c.snd_nxt
+    c.send("PA", b, seq=base + 100)
+    t = c.expect(2.0, lambda t: int(t.flags) & 0x10, "duplicate ACK")
+    if t.ack != base:
+        raise CaseFail("ACK ack=%u, want RCV.NXT=%u" % (t.ack, base))
+    sack = has_opt(t, "SAck")
+    if not sack or tuple(sack[0][1][:2]) != ((base + 100) & M32,
+                                             (base + 200) & M32):
+        raise CaseFail("SACK %s, want the block (%u, %u)" %
+                       (sack, (base + 100) & M32, (base + 200) & M32))
+    c.send("PA", a, seq=base)
+    c.snd_nxt = (base + 200) & M32
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK covering both segments")
+    c.send("FA")
+    c.snd_nxt = (c.snd_nxt + 1) & M32
+    import hashlib
+    w = lab.app_wait(lambda w: w[0] in ("eof", "error") and
+                     int(w[2]) == c.sport)
+    if not w or w[0] != "eof" or int(w[3]) != 200 or \
+            w[4] != hashlib.sha1(a + b).hexdigest():
+        raise CaseFail("application saw %s, want eof 200 %s (in order)" %
+                       (" ".join(w) if w else "nothing",
+                        hashlib.sha1(a + b).hexdigest()))
+    c.expect(3.0, lambda t: int(t.flags) & 0x01, "FIN")
+    c.rcv_nxt = (c.rcv_nxt + 1) & M32
+    c.send("A")
+
+
+def case_syn_retransmit(lab):
+    """A retransmitted SYN in SYN-RECEIVED is answered for the same ISN
+    (SYN-ACK again, or a challenge ACK), and the handshake completes."""
+    c = Conn(lab)
+    opts = opt_bytes(mss=1460)
+    c.send("S", seq=c.isn, ack=0, opts=opts)
+    sa = c.expect(3.0, lambda t: int(t.flags) & 0x12 == 0x12, "SYN-ACK")
+    c.send("S", seq=c.isn, ack=0, opts=opts)
+    t = c.expect(3.0, lambda t: int(t.flags) & 0x10, "answer to the SYN again")
+    if t.ack != (c.isn + 1) & M32 or t.seq not in (sa.seq, (sa.seq + 1) & M32):
+        raise CaseFail("answer seq=%u ack=%u, want seq %u ack %u (same ISNs)" %
+                       (t.seq, t.ack, sa.seq, (c.isn + 1) & M32))
+    c.snd_nxt = (c.isn + 1) & M32
+    c.rcv_nxt = (sa.seq + 1) & M32
+    c.send("A")
+    if not lab.app_wait(lambda w: w[0] == "accept" and int(w[2]) == c.sport):
+        raise CaseFail("the handshake did not complete")
+    c.reset()
+
+
+def collect_data(c, timeout, ack_each=False, win=65535):
+    """Data segments from Aether for @timeout seconds; returns them."""
+    segs = []
+    end = time.monotonic() + timeout
+    while True:
+        t = c.lab.recv(c.sport, end - time.monotonic())
+        if t is None:
+            return segs
+        if t.plen > 0:
+            segs.append((t.seq, t.plen))
+            if ack_each:
+                top = (t.seq + t.plen) & M32
+                if ((top - c.rcv_nxt) & M32) < (1 << 31):
+                    c.rcv_nxt = top
+                c.send("A", win=win)
+
+
+def case_mss_respected(lab):
+    """Our MSS 536: no data segment from Aether carries more."""
+    c = Conn(lab, dport=SENDER)
+    c.handshake(opts=opt_bytes(mss=536))
+    segs = collect_data(c, 2.0, ack_each=True)
+    if len(segs) < 5:
+        raise CaseFail("only %d data segments" % len(segs))
+    big = [n for _, n in segs if n > 536]
+    if big:
+        raise CaseFail("data segments of %s bytes, peer MSS 536" % big)
+    c.reset()
+
+
+def case_window_respected(lab):
+    """Our window 3000 (unscaled): never more than 3000 bytes in flight."""
+    c = Conn(lab, dport=SENDER)
+    c.handshake(opts=opt_bytes(mss=1460), win=3000)
+    for rnd in range(4):
+        segs = collect_data(c, 0.6)
+        if not segs:
+            raise CaseFail("no data in round %d" % rnd)
+        top = max(((s + n - c.rcv_nxt) & M32) for s, n in segs)
+        if top > 3000:
+            raise CaseFail("%d bytes beyond SND.UNA sent, window 3000" % top)
+        c.rcv_nxt = (c.rcv_nxt + top) & M32
+        c.send("A", win=3000)
+    c.reset()
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
@@ -621,6 +741,8 @@ def main():
         for ln in lab.transcript:
             print("   ", ln)
         return 1
+    if os.environ.get("CONF_SHOW"):      # the exchange of a passing case
+        print("\n".join(lab.transcript))
     return 0
 
 

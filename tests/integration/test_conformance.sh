@@ -89,5 +89,10 @@ check "data with a bad checksum: not acked, not delivered" conf csum_data
 check "data+FIN: ACK seq+len+1, app sees EOF, its close sends FIN seq=SND.NXT, then RST when closed" conf fin
 check "peer window 0: no data beyond it, zero-window probes, data when it opens" conf zero_window
 check "ISN 0xFFFFFF00: ACKs wrap past 2^32, app reads all 600 bytes (sha1)" conf wrap
+check "old ACK within MAX.SND.WND: data taken; below it: challenge ACK, data dropped" conf ack_old
+check "out-of-order segment: dup ACK with its SACK block; hole filled: one ACK, app reads in order" conf ooo_sack
+check "retransmitted SYN in SYN-RECEIVED: answered for the same ISNs, handshake completes" conf syn_retransmit
+check "peer MSS 536: no data segment larger" conf mss_respected
+check "peer window 3000: never more than 3000 bytes beyond SND.UNA" conf window_respected
 check "aetherd still answers ping after all cases" alive
 finish
