@@ -115,12 +115,12 @@ class Lab:
         self.transcript.append("%7.3f %s" % (time.monotonic() - self.t0, s))
 
     def send_raw(self, sport, dport, seq, ack, flags, data=b"", win=65535,
-                 opts=b"", bad_csum=False, doff=None):
+                 opts=b"", bad_csum=False, doff=None, urp=0):
         fl = sum(FL[c] for c in flags) if isinstance(flags, str) else flags
         hl = 20 + len(opts)
         off = doff if doff is not None else hl // 4
         seg = struct.pack("!HHIIBBHHH", sport, dport, seq & M32, ack & M32,
-                          off << 4, fl, win, 0, 0) + opts + data
+                          off << 4, fl, win, 0, urp) + opts + data
         c = csum(SRC_B + DST_B + struct.pack("!BBH", 0, 6, len(seg)) + seg)
         if bad_csum:
             c ^= 0x5a5a
@@ -718,6 +718,117 @@ def case_window_respected(lab):
             raise CaseFail("%d bytes beyond SND.UNA sent, window 3000" % top)
         c.rcv_nxt = (c.rcv_nxt + top) & M32
         c.send("A", win=3000)
+    c.reset()
+
+
+def eof_check(lab, c, data):
+    """The application saw EOF after exactly @data."""
+    import hashlib
+    w = lab.app_wait(lambda w: w[0] in ("eof", "error") and
+                     int(w[2]) == c.sport)
+    want = hashlib.sha1(data).hexdigest()
+    if not w or w[0] != "eof" or int(w[3]) != len(data) or w[4] != want:
+        raise CaseFail("application saw %s, want eof %d %s" %
+                       (" ".join(w) if w else "nothing", len(data), want))
+
+
+def close_after_fin(c):
+    """Aether's FIN after the application closed; we ACK it."""
+    t = c.expect(3.0, lambda t: int(t.flags) & 0x01, "FIN")
+    c.rcv_nxt = (t.seq + t.plen + 1) & M32
+    c.send("A")
+
+
+def case_fin_ooo(lab):
+    """A FIN beyond a hole is not taken until the hole is filled."""
+    c = Conn(lab)
+    c.handshake()
+    base = c.snd_nxt
+    c.send("FPA", b"tail", seq=base + 6)
+    t = c.expect(2.0, lambda t: int(t.flags) & 0x10, "duplicate ACK")
+    if t.ack != base:
+        raise CaseFail("ACK ack=%u, want RCV.NXT=%u (FIN beyond a hole "
+                       "acknowledged)" % (t.ack, base))
+    c.send("PA", b"head: ", seq=base)
+    c.snd_nxt = (base + 6 + 4 + 1) & M32
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of data and FIN after the fill")
+    eof_check(lab, c, b"head: tail")
+    close_after_fin(c)
+
+
+def case_overlap(lab):
+    """A retransmission overlapping received data: only new bytes count."""
+    c = Conn(lab)
+    c.handshake()
+    base = c.snd_nxt
+    c.send("PA", b"A" * 100, seq=base)
+    c.expect(2.0, c.ack_of(base + 100), "ACK of the first 100 bytes")
+    c.send("PA", b"A" * 50 + b"B" * 50, seq=base + 50)
+    c.expect(2.0, c.ack_of(base + 150), "ACK of the 50 new bytes")
+    c.snd_nxt = (base + 150) & M32
+    c.send("FA")
+    c.snd_nxt = (c.snd_nxt + 1) & M32
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of FIN")
+    eof_check(lab, c, b"A" * 100 + b"B" * 50)
+    close_after_fin(c)
+
+
+def case_keepalive_probe(lab):
+    """A keep-alive probe (SEG.SEQ = RCV.NXT - 1, one garbage byte) is
+    answered with <SEQ=SND.NXT><ACK=RCV.NXT>; the byte is not delivered."""
+    c = Conn(lab)
+    c.handshake()
+    c.send_data(b"x")
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK")
+    c.send("A", b"\0", seq=c.snd_nxt - 1)
+    t = c.expect(2.0, lambda t: int(t.flags) & 0x10, "ACK to the probe")
+    if t.ack != c.snd_nxt or t.seq != c.rcv_nxt:
+        raise CaseFail("ACK seq=%u ack=%u, want seq=%u ack=%u" %
+                       (t.seq, t.ack, c.rcv_nxt, c.snd_nxt))
+    time.sleep(0.3)
+    if app_data(lab, c.sport) != 1:
+        raise CaseFail("application read %d bytes, want 1" %
+                       app_data(lab, c.sport))
+    c.reset()
+
+
+def case_urgent(lab):
+    """URG data is delivered in line (the urgent pointer is no hazard)."""
+    c = Conn(lab)
+    c.handshake()
+    # an urgent pointer far beyond the segment
+    c.send("UPA", b"urgent", urp=0xffff)
+    c.snd_nxt = (c.snd_nxt + 6) & M32
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of urgent data")
+    c.send("FA")
+    c.snd_nxt = (c.snd_nxt + 1) & M32
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of FIN")
+    eof_check(lab, c, b"urgent")
+    close_after_fin(c)
+
+
+def case_paws(lab):
+    """RFC 7323 5.3: a segment whose TSval is older than TS.Recent is
+    dropped with an ACK; the application does not get its data."""
+    c = Conn(lab)
+    c.handshake(opts=opt_bytes(mss=1460, sackok=True, ts=(1000000, 0)))
+    ts = lambda v: b"\x01\x01" + struct.pack("!BBII", 8, 10, v, 0)
+    c.send("PA", b"new", opts=ts(1000100))
+    c.snd_nxt = (c.snd_nxt + 3) & M32
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of data with a fresh TSval")
+    c.send("PA", b"old", opts=ts(999000))
+    t = c.expect(2.0, lambda t: int(t.flags) & 0x10, "ACK to the old TSval")
+    if t.ack != c.snd_nxt:
+        raise CaseFail("ACK ack=%u, want %u: data with an old TSval taken" %
+                       (t.ack, c.snd_nxt))
+    tso = has_opt(t, "Timestamp")
+    if not tso or tso[0][1][1] != 1000100:
+        raise CaseFail("ACK TSecr %s, want TS.Recent 1000100" %
+                       (tso[0][1][1] if tso else None))
+    time.sleep(0.3)
+    if app_data(lab, c.sport) != 3:
+        raise CaseFail("application read %d bytes, want 3" %
+                       app_data(lab, c.sport))
     c.reset()
 
 

@@ -94,5 +94,10 @@ check "out-of-order segment: dup ACK with its SACK block; hole filled: one ACK, 
 check "retransmitted SYN in SYN-RECEIVED: answered for the same ISNs, handshake completes" conf syn_retransmit
 check "peer MSS 536: no data segment larger" conf mss_respected
 check "peer window 3000: never more than 3000 bytes beyond SND.UNA" conf window_respected
+check "FIN beyond a hole: not acked; after the fill: data and FIN acked, app EOF" conf fin_ooo
+check "overlapping retransmission: only the new bytes acked and delivered" conf overlap
+check "keep-alive probe (SEQ=RCV.NXT-1): ACK seq=SND.NXT ack=RCV.NXT, byte not delivered" conf keepalive_probe
+check "URG data: acked and delivered in line" conf urgent
+check "PAWS: old TSval dropped with ACK (TSecr=TS.Recent), data not delivered" conf paws
 check "aetherd still answers ping after all cases" alive
 finish
