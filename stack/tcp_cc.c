@@ -78,12 +78,15 @@ static void cubic_ack(struct tcp_sock *tp, uint32_t acked)
 	t = (double)(now - tp->cubic.epoch) / 1e9 + tp->srtt / 1e6 -
 	    tp->cubic.k_ms / 1000.0;
 	target = tp->cubic.origin / mss + CUBIC_C * t * t * t;
-	/* Reno-friendly estimate, alpha = 3 (1 - beta) / (1 + beta) */
+	/* Reno-friendly estimate: alpha = 3 (1 - beta) / (1 + beta) below
+	 * W_max, 1 beyond it (RFC 9438 4.3) */
 	tp->cubic.ack_cnt += acked;
 	if (tp->cubic.ack_cnt >= tp->cubic.tcp_cwnd) {
+		double alpha = tp->cubic.tcp_cwnd >= tp->cubic.w_max ? 1.0 :
+			       3 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA);
+
 		tp->cubic.ack_cnt -= tp->cubic.tcp_cwnd;
-		tp->cubic.tcp_cwnd += (uint32_t)(mss * 3 * (1 - CUBIC_BETA) /
-						 (1 + CUBIC_BETA));
+		tp->cubic.tcp_cwnd += (uint32_t)(mss * alpha);
 	}
 	west = tp->cubic.tcp_cwnd / mss;
 	if (west > target)

@@ -886,6 +886,169 @@ START_TEST(connect_again_after_failure)
 }
 END_TEST
 
+START_TEST(window_scaling_both_ways)
+{
+	/* the peer offers wscale 7 and its windows are scaled by 128 */
+	static const uint8_t opt[] = { 2, 4, 5, 0xb4, 1, 3, 3, 7 };
+	static uint8_t d[100000];
+	struct tcp_sock *tp;
+	struct tseg t = { 0 };
+	struct tpkt p;
+	int cur = 0;
+	size_t total = 0;
+
+	C.lsk = th_listener(S, TH_PORT, 16);
+	th_accept_conn(S, &C, 1, opt, sizeof(opt));
+	tp = (struct tcp_sock *)C.sk;
+	ck_assert(tp->flags & TF_WSCALE);
+	ck_assert_uint_eq(tp->snd_wscale, 7);
+	/* the handshake's last ACK already carries a scaled window */
+	ck_assert_uint_eq(tp->snd_wnd, 65535u << 7);
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt;
+	t.ack = C.our_nxt;
+	t.flags = TH_F_ACK;
+	t.win = 1000;		/* 128000 bytes */
+	th_send(S, &t);
+	ck_assert_uint_eq(tp->snd_wnd, 128000);
+	/* our window is scaled too: 256 KiB buffer, shift 3 */
+	th_peer_send(S, &C, TH_F_ACK, "x", 1);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(tp->rcv_wscale, 3);
+	ck_assert_uint_ge((uint32_t)p.win << 3, 200000);
+	/* the sender may fill the peer's scaled window, cwnd permitting */
+	tp->cwnd = 1u << 20;
+	fake_frames_clear();
+	ae_send(C.sk, d, sizeof(d), 0);
+	while (th_next(&cur, &p))
+		total += p.len;
+	/* all but a sub-MSS tail that Nagle holds while data is in flight */
+	ck_assert_uint_gt(total, sizeof(d) - 1460);
+}
+END_TEST
+
+/**
+ * drop_frames() - forget the first @n recorded frames, keep the rest
+ * @n:		count
+ */
+static void drop_frames(int n)
+{
+	static uint8_t keep[FAKE_MAX_FRAMES][FAKE_FRAME_CAP];
+	static size_t len[FAKE_MAX_FRAMES];
+	int i, k = 0, total = fake_frame_count();
+
+	for (i = n; i < total && k < FAKE_MAX_FRAMES; i++, k++) {
+		const uint8_t *f = fake_frame(i, &len[k]);
+
+		memcpy(keep[k], f, len[k]);
+	}
+	fake_frames_clear();
+	for (i = 0; i < k; i++) {
+		struct iovec v = { .iov_base = keep[i], .iov_len = len[i] };
+
+		fake_output(NULL, &v, 1);
+	}
+}
+
+/**
+ * grow() - ACK everything we sent, segment by segment, for @rounds RTTs
+ * @rounds:	round trips
+ * @rtt_ms:	virtual time per round trip
+ */
+static void grow(int rounds, int rtt_ms)
+{
+	static uint8_t d[65536];
+	struct tpkt p;
+	int r, i, n;
+
+	for (r = 0; r < rounds; r++) {
+		while (ae_send(C.sk, d, sizeof(d), 0) > 0)
+			;
+		th_run_ms(S, (uint64_t)rtt_ms);
+		/* one round trip: ACK what was in flight, not what these ACKs
+		 * release (that is the next round) */
+		n = fake_frame_count();
+		for (i = 0; i < n; i++) {
+			if (!th_get(i, &p) || !p.len)
+				continue;
+			C.our_nxt = p.seq + (uint32_t)p.len;
+			th_peer_send(S, &C, TH_F_ACK, NULL, 0);
+		}
+		/* keep what these ACKs released for the next round */
+		drop_frames(n);
+	}
+}
+
+START_TEST(cubic_and_reno_growth)
+{
+	struct tcp_sock *tp;
+	uint32_t reno = 0, cubic = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (i) {
+			fake_stack_destroy(S);
+			setup();
+		}
+		passive_isn(1);
+		tp = (struct tcp_sock *)C.sk;
+		if (!i)
+			ck_assert_int_eq(ae_setsockopt(C.sk, IPPROTO_TCP,
+						       TCP_CONGESTION, "reno",
+						       4), 0);
+		/* leave slow start right away, as after a loss */
+		tp->ssthresh = tp->cwnd;
+		grow(40, 10);
+		if (!i)
+			reno = tp->cwnd;
+		else
+			cubic = tp->cwnd;
+		ck_assert_uint_gt(tp->cwnd, 10u * tp->mss);
+	}
+	/* Reno adds one MSS per RTT: ~40 segments more; CUBIC at these
+	 * small windows and short RTTs is Reno-friendly or faster */
+	ck_assert_uint_le(reno, 60u * 1460);
+	ck_assert_uint_ge(reno, 30u * 1460);
+	ck_assert_uint_ge(cubic, reno * 9 / 10);
+}
+END_TEST
+
+START_TEST(rst_to_listener_ignored)
+{
+	struct tseg t = { 0 };
+
+	C.lsk = th_listener(S, TH_PORT, 4);
+	t.flags = TH_F_RST;
+	th_send(S, &t);
+	t.flags = TH_F_RST | TH_F_ACK;
+	th_send(S, &t);
+	ck_assert_int_eq(th_count(), 0);
+	ck_assert_int_eq(ae_sock_state(C.lsk), TCPS_LISTEN);
+}
+END_TEST
+
+START_TEST(close_in_syn_sent)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	unsigned int ev = 0;
+	struct ae_sock *x;
+	int err;
+
+	x = ae_socket(S, SOCK_STREAM, &err);
+	ae_sock_set_callback(x, th_cb, &ev);
+	a.sin_addr.s_addr = FAKE_PEER;
+	a.sin_port = htons(80);
+	ck_assert_int_eq(ae_connect(x, &a), -EINPROGRESS);
+	fake_frames_clear();
+	ae_close(x);
+	ck_assert_int_eq(th_count(), 0);	/* no RST before a SYN-ACK */
+	ck_assert(ev & AE_EV_FREE);
+	ck_assert_uint_eq(S->tcp->ntcb, 0);
+	ck_assert_uint_eq(tcp_next_timeout(S), AE_NEVER);
+}
+END_TEST
+
 static Suite *tcp_data_suite(void)
 {
 	Suite *s = suite_create("tcp_data");
@@ -918,6 +1081,10 @@ static Suite *tcp_data_suite(void)
 	tcase_add_test(tc, small_window_no_stall);
 	tcase_add_test(tc, poll_masks);
 	tcase_add_test(tc, connect_again_after_failure);
+	tcase_add_test(tc, window_scaling_both_ways);
+	tcase_add_test(tc, cubic_and_reno_growth);
+	tcase_add_test(tc, rst_to_listener_ignored);
+	tcase_add_test(tc, close_in_syn_sent);
 	suite_add_tcase(s, tc);
 	return s;
 }
