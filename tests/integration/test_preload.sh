@@ -13,8 +13,12 @@ WWW=$TOP/examples/www
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin/python3)
 APPNS=${NS}app
 
-# app CMD...: run CMD on Aether (preloaded, in the app namespace)
-app() { ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" "$@"; }
+# bg_app CMD...: start CMD on Aether (preloaded, in the app namespace) in the
+# background; ip netns exec and env exec, so the PID remembered is CMD's own
+bg_app() {
+	bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" \
+		AETHER_SOCKET="$AETHER_SOCKET" "$@"
+}
 
 # fetch PORT PATH OUT: curl from the kernel side
 fetch() { nsx curl -s -f --max-time 10 -o "$3" "http://192.168.1.2:$1$2"; }
@@ -50,8 +54,18 @@ status() {
 		"http://192.168.1.2:$1$2")" = "$3" ]
 }
 
-# stop PID: stop one app we started
-stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }
+# stop PID: stop one app we started (SIGTERM, then SIGKILL after 3 s)
+stop() {
+	local i
+	kill "$1" 2>/dev/null
+	for ((i = 0; i < 30; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
 
 # --- no daemon ---------------------------------------------------------------
 no_daemon() {
@@ -89,7 +103,7 @@ if ! lab_up || ! ns_add "$APPNS"; then
 fi
 
 # --- python3 -m http.server --------------------------------------------------
-bg app "$PY" -m http.server 80 --directory "$WWW"
+bg_app "$PY" -m http.server 80 --directory "$WWW" >"$WORK/python.log" 2>&1
 PYPID=${PIDS[-1]}
 if wait_for 15 same 80; then
 	check "python http.server: hello.html byte-identical" true
@@ -104,7 +118,7 @@ fi
 stop "$PYPID"
 
 # --- busybox httpd -----------------------------------------------------------
-bg app busybox httpd -f -p 8080 -h "$WWW"
+bg_app busybox httpd -f -p 8080 -h "$WWW" >"$WORK/busybox.log" 2>&1
 BBPID=${PIDS[-1]}
 if wait_for 15 same 8080; then
 	check "busybox httpd: hello.html byte-identical" true
@@ -140,7 +154,7 @@ http {
 	}
 }
 CONF
-bg app nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf"
+bg_app nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1
 NGPID=${PIDS[-1]}
 if wait_for 15 same 8081; then
 	check "nginx: hello.html byte-identical" true
