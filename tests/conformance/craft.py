@@ -4,16 +4,24 @@
 
 Run inside the lab namespace (the kernel side of aether0):
 
-    craft.py [--iface aether0] [--mac 02:ae:c0:a8:01:02] [--count 3] CASE
+    craft.py [--iface aether0] [--mac 02:ae:c0:a8:01:02] [--count 3]
+             [--pid PID --log FILE] CASE[=GROUP.COUNTER] ...
 
 Each CASE is an ICMP echo request (or a UDP datagram) made malformed in one
-way. The frames go out with sendp() on the interface; a sniffer started before
-the first frame watches for an answer from 192.168.1.2 for --wait seconds.
-Prints one line, "reply N" or "noreply", and exits 0 (a reply is not an error
-here: the caller decides what it expects).
+way; --count frames of it go out with sendp(). A sniffer started before the
+first frame watches for answers from 192.168.1.2: a case that expects one
+(good, udp_closed) waits until --count answers came or --wait seconds passed,
+the others wait --wait seconds. With --pid and --log (aetherd's PID and its
+stderr log), COUNTER is read before and after the case from aetherd's SIGUSR1
+counter dump. One line per case:
+
+    CASE reply N|noreply [COUNTER BEFORE AFTER]
+
+Exit status 0 (a reply is not an error here: the caller decides what it
+expects); 2 when a counter dump could not be read.
 
 Cases:
-  good        a well-formed echo request (the control: it must get a reply)
+  good        a well-formed echo request (the control: it must get replies)
   bad_csum    IP header checksum wrong
   truncated   the frame ends 10 bytes into the IP header
   ihl_lt5     IHL = 4 (a 16-byte header, impossible)
@@ -24,6 +32,7 @@ Cases:
 """
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -85,14 +94,52 @@ def fix_csum(raw):
     return bytes(raw)
 
 
-def is_answer(case, ident):
-    def match(p):
-        if IP not in p or p[IP].src != DST:
-            return False
-        if case == "udp_closed":
-            return ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 3
-        return ICMP in p and p[ICMP].type == 0 and p[ICMP].id == ident
-    return match
+def is_answer(case, ident, p):
+    if IP not in p or p[IP].src != DST:
+        return False
+    if case == "udp_closed":
+        return ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 3
+    return ICMP in p and p[ICMP].type == 0 and p[ICMP].id == ident
+
+
+def read_stats(pid, log, timeout=20.0):
+    """Ask aetherd for a counter dump (SIGUSR1); return {name: value}."""
+    def ends():
+        with open(log, errors="replace") as f:
+            return [ln.strip() for ln in f
+                    if ln.startswith("aetherd: stats end ")]
+    n = len(ends()) + 1
+    os.kill(pid, signal.SIGUSR1)
+    deadline = time.time() + timeout
+    while "aetherd: stats end %d" % n not in ends():
+        if time.time() > deadline:
+            raise SystemExit(2)
+        time.sleep(0.05)
+    out, on = {}, False
+    with open(log, errors="replace") as f:
+        for ln in f:
+            ln = ln.strip()
+            if ln == "aetherd: stats begin %d" % n:
+                on = True
+            elif ln == "aetherd: stats end %d" % n:
+                break
+            elif on and " " in ln:
+                k, v = ln.split(" ", 1)
+                out[k] = int(v) if v.isdigit() else -1
+    return out
+
+
+def run_case(a, case, ident, src_mac, got):
+    del got[:]
+    for seq in range(1, a.count + 1):
+        sendp(build(case, ident, seq, a.mac, src_mac), iface=a.iface)
+    deadline = time.time() + a.wait
+    expect = case in ("good", "udp_closed")
+    while time.time() < deadline:
+        if expect and sum(is_answer(case, ident, p) for p in got) >= a.count:
+            break
+        time.sleep(0.05)
+    return sum(is_answer(case, ident, p) for p in list(got))
 
 
 def main():
@@ -101,19 +148,28 @@ def main():
     ap.add_argument("--mac", default="02:ae:c0:a8:01:02")
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--wait", type=float, default=1.5)
-    ap.add_argument("case")
+    ap.add_argument("--pid", type=int)
+    ap.add_argument("--log")
+    ap.add_argument("cases", nargs="+", metavar="CASE[=COUNTER]")
     a = ap.parse_args()
-    ident = os.getpid() & 0xffff
     src_mac = get_if_hwaddr(a.iface)
-    sn = AsyncSniffer(iface=a.iface, lfilter=is_answer(a.case, ident),
-                      store=True)
+    got = []
+    sn = AsyncSniffer(iface=a.iface, store=False, prn=got.append,
+                      lfilter=lambda p: IP in p and p[IP].src == DST)
     sn.start()
-    time.sleep(0.2)
-    for seq in range(1, a.count + 1):
-        sendp(build(a.case, ident, seq, a.mac, src_mac), iface=a.iface)
-    time.sleep(a.wait)
-    got = sn.stop()
-    print("reply %d" % len(got) if got else "noreply")
+    time.sleep(0.3)
+    for i, spec in enumerate(a.cases):
+        case, _, counter = spec.partition("=")
+        ident = (os.getpid() + i) & 0xffff
+        before = read_stats(a.pid, a.log).get(counter, -1) \
+            if counter and a.pid else None
+        n = run_case(a, case, ident, src_mac, got)
+        line = "%s %s" % (case, "reply %d" % n if n else "noreply")
+        if before is not None:
+            after = read_stats(a.pid, a.log).get(counter, -1)
+            line += " %s %d %d" % (counter, before, after)
+        print(line, flush=True)
+    sn.stop()
     return 0
 
 
