@@ -116,6 +116,8 @@ void ps_init(void);
  * @v6loop:	bound or connected to ::1 (reported back as ::1, not v4-mapped)
  * @connecting:	a non-blocking connect returned EINPROGRESS and no later
  *		connect() has seen it finish yet
+ * @listening:	listen() succeeded
+ * @waiters:	threads of this process asleep in ps_wait_fd() on it
  * @rcvtimeo_ms: SO_RCVTIMEO, -1 for none
  * @sndtimeo_ms: SO_SNDTIMEO, -1 for none
  * @rd_epoch:	bumped whenever a read found the socket drained (EPOLLET edges)
@@ -130,6 +132,8 @@ struct ps_sock {
 	int v6only;
 	int v6loop;
 	atomic_int connecting;
+	atomic_int listening;
+	atomic_int waiters;
 	int rcvtimeo_ms;
 	int sndtimeo_ms;
 	atomic_uint rd_epoch;

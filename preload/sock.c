@@ -155,6 +155,8 @@ int listen(int fd, int backlog)
 		return REAL(listen)(fd, backlog);
 	r = aec_listen(ps->aec, backlog);
 	ps_log("listen(%d, %d) = %d", fd, backlog, r);
+	if (r == 0)
+		atomic_store(&ps->listening, 1);
 	return r < 0 ? ps_fail(-r) : 0;
 }
 
@@ -267,6 +269,8 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	r = ps_addr_from_app(ps, sa, len, &a, false);
 	if (r)
 		return ps_fail(r);
+	if (atomic_load(&ps->listening))
+		return ps_fail(EISCONN);	/* Linux: not in CLOSE state */
 	if (ps->domain == AF_INET6 &&
 	    IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr))
 		ps->v6loop = 1;

@@ -13,12 +13,22 @@
  * gives EINTR. With a timeout (SO_RCVTIMEO/SO_SNDTIMEO) the sleep is poll(),
  * and a signal gives EINTR whatever SA_RESTART says, which is again what
  * Linux does for sockets with a timeout.
+ *
+ * Several waiters on one socket (threads blocked in accept() on one
+ * listener, or processes sharing it after fork) share one NOTIFY: the one
+ * that drains it may leave another asleep with nothing left to wake it. So
+ * when this process has more than one waiter on the socket the sleep is cut
+ * into PS_SLICE_MS slices, and a listener (often shared across processes)
+ * never sleeps longer than PS_LISTEN_SLICE_MS before re-checking.
  */
 #include <errno.h>
 #include <time.h>
 
 #include "client.h"
 #include "shim.h"
+
+#define PS_SLICE_MS		20
+#define PS_LISTEN_SLICE_MS	500
 
 /**
  * ps_state() - current readiness of @ps (POLLIN/POLLOUT/POLLERR/POLLHUP/POLLRDHUP)
@@ -86,13 +96,39 @@ int ps_ms_left(const struct timespec *deadline)
 }
 
 /**
+ * ps_restartable() - would the kernel restart a call this signal interrupted
+ *
+ * The interrupting signal is not known here; if every signal with a
+ * handler has SA_RESTART, whichever it was did, and the kernel would have
+ * restarted a blocking socket call without a timeout.
+ *
+ * Return: true to go back to sleep, false for EINTR
+ */
+static bool ps_restartable(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigaction(sig, NULL, &sa) < 0)
+			continue;
+		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+			continue;
+		if (!(sa.sa_flags & SA_RESTART))
+			return false;
+	}
+	return true;
+}
+
+/**
  * ps_sleep() - sleep on backing fd @fd until a message arrives
  * @fd:		backing fd
  * @timeout_ms:	<0 forever
+ * @restart:	a slice of an endless wait: restart after SA_RESTART signals
  *
  * Return: 1 woken, 0 timed out, -1 with errno (EINTR), -2 the daemon is gone
  */
-static int ps_sleep(int fd, int timeout_ms)
+static int ps_sleep(int fd, int timeout_ms, bool restart)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char c;
@@ -109,7 +145,9 @@ static int ps_sleep(int fd, int timeout_ms)
 			return errno == EINTR ? -1 : -2;
 		/* backing fd is non-blocking in the kernel: sleep in poll */
 	}
-	r = REAL(poll)(&p, 1, timeout_ms);
+	do {
+		r = REAL(poll)(&p, 1, timeout_ms);
+	} while (r < 0 && errno == EINTR && restart && ps_restartable());
 	if (r < 0)
 		return -1;
 	if (r == 0)
@@ -117,6 +155,26 @@ static int ps_sleep(int fd, int timeout_ms)
 	if ((p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
 		return -2;
 	return 1;
+}
+
+/**
+ * ps_slice() - how long one sleep may last
+ * @ps:		socket
+ * @left:	time left, -1 forever
+ *
+ * Return: @left, or a slice when other waiters could strand this one
+ */
+static int ps_slice(struct ps_sock *ps, int left)
+{
+	int cap = -1;
+
+	if (atomic_load(&ps->waiters) > 1)
+		cap = PS_SLICE_MS;
+	else if (atomic_load(&ps->listening))
+		cap = PS_LISTEN_SLICE_MS;
+	if (cap < 0 || (left >= 0 && left <= cap))
+		return left;
+	return cap;
 }
 
 /**
@@ -135,17 +193,24 @@ int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
 	int r;
 
 	ps_deadline(&dl, timeout_ms);
+	atomic_fetch_add(&ps->waiters, 1);
 	for (;;) {
 		aec_drain(ps->aec);
-		if (aec_poll_state(ps->aec) & (events | POLLERR | POLLHUP))
-			return 1;
+		r = 1;
+		if (ps_state(ps) & (events | POLLERR | POLLHUP))
+			break;
 		if (aec_arm(ps->aec, events) & (events | POLLERR | POLLHUP))
-			return 1;
-		r = ps_sleep(fd, ps_ms_left(&dl));
+			break;
+		r = ps_sleep(fd, ps_slice(ps, ps_ms_left(&dl)),
+			     timeout_ms < 0);
+		if (r == 0 && ps_ms_left(&dl) != 0)
+			continue;	/* a slice ended, not the timeout */
 		if (r != 1) {
 			if (r == -2)
 				errno = ECONNRESET;
-			return r;
+			break;
 		}
 	}
+	atomic_fetch_sub(&ps->waiters, 1);
+	return r;
 }
