@@ -99,5 +99,26 @@ check "overlapping retransmission: only the new bytes acked and delivered" conf 
 check "keep-alive probe (SEQ=RCV.NXT-1): ACK seq=SND.NXT ack=RCV.NXT, byte not delivered" conf keepalive_probe
 check "URG data: acked and delivered in line" conf urgent
 check "PAWS: old TSval dropped with ACK (TSecr=TS.Recent), data not delivered" conf paws
+# hostile clients on the control socket: valid, damaged and random messages,
+# fds passed by SCM_RIGHTS, hang-ups mid-request (tests/conformance/ipc_storm.py)
+ipc_stat() {
+	timeout 5 "$B/aether" stats 2>/dev/null |
+		awk -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? -1 : v) }'
+}
+storm() {
+	local seed before after
+	before=$(ipc_stat ipc.bad_msgs)
+	for seed in 1 2 3; do
+		timeout 60 "$PY" "$CONF/ipc_storm.py" --socket "$AETHER_SOCKET" \
+			--seed "$seed" --msgs 20000 --conns 40 | sed 's/^/# /'
+		[ "${PIPESTATUS[0]}" -eq 0 ] || { log "storm seed $seed failed"; return 1; }
+		kill -0 "$AETHERD_PID" || { log "aetherd died (seed $seed)"; return 1; }
+	done
+	after=$(ipc_stat ipc.bad_msgs)
+	[ "$before" -ge 0 ] && [ "$after" -gt $((before + 10000)) ] 2>/dev/null ||
+		{ log "ipc.bad_msgs $before -> $after: the damage was not counted"; return 1; }
+}
+check "IPC storm, 3 x 20000 hostile messages: aetherd serves STATS after each, counts bad_msgs" storm
+check "after the storm: connection, data, FIN and EOF still work" conf fin
 check "aetherd still answers ping after all cases" alive
 finish
