@@ -462,15 +462,33 @@ bench_impair() {
 	done
 	# evidence the link was impaired: each side's own counters
 	kill -USR1 "$IMP_RELAY" "$IMP_AETHERD" 2>/dev/null
-	sleep 1
+	wait_for 5 grep -q '^aetherd: stats end' "$WORK/aetherd-imp.log"
+	wait_for 5 grep -q 'b->a' "$WORK/relay-imp.log"
 	{
 		echo "aether-impair ($IMP_SPEC) counters after the impaired runs:"
 		grep -E '(a->b|b->a) ' "$WORK/relay-imp.log" | sed 's/^aether-impair: /  /'
 		echo "aetherd --impair ($IMP_SPEC) counters after the impaired runs:"
 		grep -E '^impair_(in|out)\.(submitted|dropped|delivered) ' \
-			"$WORK/aetherd-imp.log" | sed 's/^/  /' | paste -sd' ' | sed 's/^/ /'
+			"$WORK/aetherd-imp.log" | paste -sd' ' | sed 's/^/  /'
+		echo "TCP of the server side after all impaired runs (it retransmits in the 'sends' runs):"
+		echo "  kernel: $(kstat ${P}is)"
+		echo "  aether: $(grep -E '^tcp\.(out_segs|retrans_segs|timeouts|fast_retrans) ' \
+			"$WORK/aetherd-imp.log" | sed 's/^tcp\.//' | paste -sd' ')"
 	} >>"$NOTES"
 	rm -f "$WWW/imp" "$WORK/got"
+}
+
+# kstat NS: the kernel TCP counters of NS that match aetherd's tcp.* ones
+kstat() {
+	ip netns exec "$1" cat /proc/net/snmp /proc/net/netstat | awk '
+		$1 == "Tcp:" || $1 == "TcpExt:" {
+			if (!($1 in hdr)) { hdr[$1] = 1; for (i = 2; i <= NF; i++) n[$1, i] = $i; next }
+			for (i = 2; i <= NF; i++) v[n[$1, i]] = $i
+		}
+		END {
+			printf "out_segs %d retrans_segs %d timeouts %d fast_retrans %d\n",
+				v["OutSegs"], v["RetransSegs"], v["TCPTimeouts"], v["TCPFastRetrans"]
+		}'
 }
 
 # section NAME: note the load average before NAME
