@@ -1667,6 +1667,107 @@ static int exec_child(const char *name, int fd)
 	return 0;
 }
 
+/* ---- loopback, threads ------------------------------------------------- */
+
+static const struct timeval tv3 = { 3, 0 };
+
+static void c_loopback(void)
+{
+	struct sockaddr_in a = sin_of("127.0.0.1", 6040);
+	int l = listener(AF_INET, 6040), c, s;
+	char b[8] = "";
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv3, sizeof(tv3));
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv3, sizeof(tv3));
+	R(connect(c, (void *)&a, sizeof(a)));
+	s = R(accept(l, (void *)&ss, &len));
+	out("peer %s", strstr(addr_str(&ss), "127.0.0.1") ? "127.0.0.1" :
+	    addr_str(&ss));
+	R(write(c, "loop", 4));
+	R(read(s, b, sizeof(b)));
+	out("got '%s'", b);
+}
+
+static void c_loopback6(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(6041),
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int l = listener(AF_INET6, 6041), c, s;
+	char b[8] = "";
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	c = socket(AF_INET6, SOCK_STREAM, 0);
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv3, sizeof(tv3));
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv3, sizeof(tv3));
+	R(connect(c, (void *)&a, sizeof(a)));
+	s = R(accept(l, (void *)&ss, &len));
+	out("peer %s", strstr(addr_str(&ss), "::1") ? "::1" : addr_str(&ss));
+	R(write(c, "loop", 4));
+	R(read(s, b, sizeof(b)));
+	out("got '%s'", b);
+}
+
+struct duplex {
+	int fd;
+	size_t got;
+};
+
+static void *duplex_reader(void *arg)
+{
+	static char buf[65536];
+	struct duplex *d = arg;
+	ssize_t n;
+
+	while (d->got < (4u << 20) && (n = read(d->fd, buf, sizeof(buf))) > 0)
+		d->got += n;
+	return NULL;
+}
+
+static void c_thread_duplex(void)
+{
+	static char buf[65536];
+	struct duplex d = { .fd = tcp_to(P_ECHO) };
+	size_t sent = 0;
+	pthread_t t;
+	ssize_t n;
+
+	pthread_create(&t, NULL, duplex_reader, &d);
+	while (sent < (4u << 20) && (n = write(d.fd, buf, sizeof(buf))) > 0)
+		sent += n;
+	pthread_join(t, NULL);
+	out("sent %zu got %zu", sent, d.got);
+}
+
+static void c_fork_child_keeps(void)
+{
+	int fd = tcp_to(P_ECHO), st, p[2];
+	char b[8] = "";
+	pid_t pid;
+
+	if (pipe(p))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		if (read(p[0], &c, 1) != 1)	/* parent closed its copy */
+			_exit(5);
+		if (write(fd, "kid", 3) != 3 || read(fd, b, sizeof(b)) != 3)
+			_exit(6);
+		_exit(0);
+	}
+	R(close(fd));
+	R(write(p[1], "g", 1));
+	waitpid(pid, &st, 0);
+	out("child exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -1702,6 +1803,7 @@ static const struct tcase cases[] = {
 	C(readv_eof), C(accept_short_len), C(getsockname_unbound), C(v6only),
 	C(v6_bind_mapped), C(ealready), C(udp_more), C(udp_poll),
 	C(dup3_fcntl), C(exec_inherit), C(exec_cloexec),
+	C(loopback), C(loopback6), C(thread_duplex), C(fork_child_keeps),
 };
 
 /**
