@@ -28,7 +28,8 @@
  *	bit 7	the application closes its oldest connection.
  *
  * Around the stack: a virtual clock, an output hook that checks every frame
- * the stack emits (size, our source MAC, IPv4 and transport checksums) and
+ * the stack emits (size, our source MAC, IPv4 and transport checksums, and
+ * that a connection's acknowledgment number never goes backwards) and
  * remembers each TCP connection's highest sent sequence number for
  * FZ_AUTO_ACK, and a counting allocator. An application lives on top: a TCP
  * listener on port 80 that accepts and reads (closing on EOF), a UDP socket
@@ -91,6 +92,24 @@ struct fz_track {
 };
 
 /**
+ * struct fz_acks - what the stack acknowledged on one 4-tuple
+ * @used:	slot in use
+ * @raddr:	peer address (network order)
+ * @rport:	peer port, @lport ours (network order)
+ * @has_isn:	@isn is the stack's ISN of the current incarnation
+ * @isn:	its ISN (from its SYN or SYN-ACK)
+ * @has_ack:	@last_ack is valid
+ * @last_ack:	highest acknowledgment number sent (RCV.NXT never decreases)
+ */
+struct fz_acks {
+	bool used, has_isn, has_ack;
+	uint32_t raddr, isn, last_ack;
+	uint16_t rport, lport;
+};
+
+#define FZ_ACKS		64
+
+/**
  * struct fz - the harness around one stack
  * @now:	virtual clock, ns
  * @mtu:	configured MTU
@@ -111,6 +130,7 @@ struct fz {
 	struct ae_sock *conns[FZ_MAX_CONNS];
 	int nconns;
 	struct fz_track track[FZ_TRACK];
+	struct fz_acks acks[FZ_ACKS];
 };
 
 static struct fz fz;
@@ -315,6 +335,52 @@ static void track_output(const uint8_t *l4, size_t len)
 }
 
 /**
+ * check_ack_order() - RCV.NXT never decreases within one incarnation
+ * @ip:		IPv4 header of an emitted TCP segment
+ * @l4:		its TCP header (20 bytes at least)
+ *
+ * RSTs are skipped (a RST for an unknown connection acks whatever it got).
+ * A SYN starts an incarnation; a segment whose sequence number is far from
+ * the incarnation's ISN (a SYN-cookie connection, say) starts a new one.
+ */
+static void check_ack_order(const uint8_t *ip, const uint8_t *l4)
+{
+	uint32_t raddr, seq = ld32(l4 + 4), ack = ld32(l4 + 8);
+	uint16_t rport, lport;
+	uint8_t fl = l4[13];
+	struct fz_acks *a;
+
+	if (fl & 0x04)
+		return;
+	memcpy(&raddr, ip + 16, 4);
+	memcpy(&rport, l4 + 2, 2);
+	memcpy(&lport, l4, 2);
+	a = &fz.acks[(raddr ^ rport * 31u ^ lport * 7u) % FZ_ACKS];
+	if (!a->used || a->raddr != raddr || a->rport != rport ||
+	    a->lport != lport) {
+		memset(a, 0, sizeof(*a));
+		a->used = true;
+		a->raddr = raddr;
+		a->rport = rport;
+		a->lport = lport;
+	}
+	if ((fl & 0x02) || !a->has_isn || seq - a->isn > (1u << 30)) {
+		a->has_isn = (fl & 0x02) != 0;
+		a->isn = seq;
+		a->has_ack = (fl & 0x10) != 0;
+		a->last_ack = ack;
+		return;
+	}
+	if (!(fl & 0x10))
+		return;
+	if (a->has_ack && (int32_t)(ack - a->last_ack) < 0)
+		fz_fail("a connection's acknowledgment number went backwards");
+	if (!a->has_ack || (int32_t)(ack - a->last_ack) > 0)
+		a->last_ack = ack;
+	a->has_ack = true;
+}
+
+/**
  * check_output() - verify one emitted frame
  * @f:		frame
  * @len:	its length
@@ -349,8 +415,10 @@ static void check_output(uint8_t *f, size_t len)
 	if (ip[9] == IPPROTO_ICMP ? fold(sum16(ip + hl, pl, 0)) != 0 :
 	    l4_sum(ip, ip[9], ip + hl, pl) != 0)
 		fz_fail("emitted transport checksum wrong");
-	if (ip[9] == IPPROTO_TCP && pl >= 20 && (size_t)(ip[hl + 12] >> 4) * 4 <= pl)
+	if (ip[9] == IPPROTO_TCP && pl >= 20 && (size_t)(ip[hl + 12] >> 4) * 4 <= pl) {
 		track_output(ip + hl, pl);
+		check_ack_order(ip, ip + hl);
+	}
 	if (trace > 0 && ip[9] == IPPROTO_TCP && pl >= 20)
 		fprintf(stderr, "out tcp %u>%u flags %02x seq %u ack %u win %u len %zu\n",
 			ld16(ip + hl), ld16(ip + hl + 2), ip[hl + 13],
