@@ -94,6 +94,7 @@ class Lab:
         self.sock = conf.L2socket(
             iface=iface, filter="(tcp and src host %s) or arp" % DST)
         self.transcript = []
+        self.children = []
         self.logpath = logpath
         self.t0 = time.monotonic()
         self.announce()
@@ -832,6 +833,132 @@ def case_paws(lab):
     c.reset()
 
 
+# ---- active open: an application on Aether connects to the phantom peer --
+
+def start_client(lab, port, send=0):
+    """Run client.py on Aether (CONF_APP: the command prefix that puts a
+    program on Aether, e.g. "ip netns exec NS env LD_PRELOAD=...")."""
+    import shlex
+    import subprocess
+    prefix = shlex.split(os.environ.get("CONF_APP", ""))
+    if not prefix:
+        raise CaseFail("CONF_APP is not set: cannot start an application")
+    cmd = prefix + [sys.executable,
+                    os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                 "client.py"),
+                    "--log", lab.logpath, "--port", str(port),
+                    "--send", str(send), "--timeout", "10"]
+    lab.children.append(subprocess.Popen(cmd, stdin=subprocess.DEVNULL))
+
+
+def active_syn(lab, send=0):
+    """Start a client and catch its SYN: a Conn whose dport is Aether's
+    ephemeral port, rcv_nxt its ISS + 1."""
+    port = random.randrange(20000, 30000)
+    start_client(lab, port, send)
+    t = lab.expect(port, 8.0, lambda t: int(t.flags) & 0x02, "SYN from Aether")
+    if int(t.flags) & 0x3f != 0x02:
+        raise CaseFail("SYN flags %s, want S only" % flagstr(int(t.flags)))
+    c = Conn(lab, dport=t.sport, sport=port)
+    c.syn = t
+    c.iss = t.seq
+    c.rcv_nxt = (t.seq + 1) & M32
+    return c
+
+
+def client_line(lab, c, kinds, timeout=8.0):
+    return lab.app_wait(lambda w: w[0] == "client" and int(w[1]) == c.sport
+                        and w[2] in kinds, timeout)
+
+
+def case_active_refused(lab):
+    """Aether's SYN offers MSS 1460, SACK-permitted, timestamps and window
+    scale; RST,ACK with ACK=ISS+1 refuses it: connect() gets ECONNREFUSED."""
+    c = active_syn(lab)
+    mss = has_opt(c.syn, "MSS")
+    if not mss or mss[0][1] != 1460:
+        raise CaseFail("SYN MSS %s, want 1460" % mss)
+    for name in ("SAckOK", "Timestamp", "WScale"):
+        if not has_opt(c.syn, name):
+            raise CaseFail("SYN without %s" % name)
+    c.send("RA", seq=0, ack=c.rcv_nxt)
+    w = client_line(lab, c, ("connecterr", "connected"))
+    if not w or w[2] != "connecterr" or int(w[3]) != 111:
+        raise CaseFail("client saw %s, want connecterr 111" %
+                       (" ".join(w) if w else "nothing"))
+
+
+def case_synsent_bad_rst(lab):
+    """SYN-SENT: a RST whose ACK is unacceptable, or a RST without ACK, is
+    dropped (RFC 9293 3.10.7.3); the connection then completes."""
+    c = active_syn(lab)
+    c.send("RA", seq=0, ack=c.iss + 1000)
+    c.send("R", seq=0, ack=0)
+    c.quiet(0.5, lambda t: int(t.flags) & 0x04, "RST answering a RST")
+    isn = random.randrange(1 << 32)
+    c.send("SA", seq=isn, ack=c.rcv_nxt, opts=opt_bytes(mss=1460))
+    c.snd_nxt = (isn + 1) & M32
+    t = c.expect(3.0, lambda t: int(t.flags) & 0x10, "ACK of our SYN-ACK")
+    if t.ack != c.snd_nxt or t.seq != c.rcv_nxt:
+        raise CaseFail("ACK seq=%u ack=%u, want seq=%u ack=%u" %
+                       (t.seq, t.ack, c.rcv_nxt, c.snd_nxt))
+    w = client_line(lab, c, ("connecterr", "connected"))
+    if not w or w[2] != "connected":
+        raise CaseFail("client saw %s, want connected (the RSTs were to be "
+                       "ignored)" % (" ".join(w) if w else "nothing"))
+    c.reset()
+
+
+def case_synsent_bad_ack(lab):
+    """SYN-SENT: a SYN-ACK acking something never sent gets
+    <SEQ=SEG.ACK><CTL=RST>; a valid SYN-ACK later completes it."""
+    c = active_syn(lab)
+    isn = random.randrange(1 << 32)
+    bad = (c.iss + 1000) & M32
+    c.send("SA", seq=isn, ack=bad, opts=opt_bytes(mss=1460))
+    t = c.expect(2.0, lambda t: int(t.flags) & 0x04, "RST")
+    if t.seq != bad or int(t.flags) & 0x10:
+        raise CaseFail("RST seq=%u flags %s, want seq=SEG.ACK=%u, no ACK" %
+                       (t.seq, flagstr(int(t.flags)), bad))
+    c.send("SA", seq=isn, ack=c.rcv_nxt, opts=opt_bytes(mss=1460))
+    c.snd_nxt = (isn + 1) & M32
+    c.expect(3.0, c.ack_of(c.snd_nxt), "ACK of the valid SYN-ACK")
+    w = client_line(lab, c, ("connecterr", "connected"))
+    if not w or w[2] != "connected":
+        raise CaseFail("client saw %s, want connected" %
+                       (" ".join(w) if w else "nothing"))
+    c.reset()
+
+
+def case_simultaneous_open(lab):
+    """SYN answered by a SYN (no ACK): Aether sends SYN,ACK for its ISS
+    (SYN-RECEIVED); our ACK completes it; data and FIN flow."""
+    c = active_syn(lab, send=100)
+    isn = random.randrange(1 << 32)
+    c.send("S", seq=isn, ack=0, opts=opt_bytes(mss=1460))
+    c.snd_nxt = (isn + 1) & M32
+    t = c.expect(3.0, lambda t: int(t.flags) & 0x12 == 0x12, "SYN-ACK")
+    if t.seq != c.iss or t.ack != c.snd_nxt:
+        raise CaseFail("SYN-ACK seq=%u ack=%u, want seq=ISS=%u ack=%u" %
+                       (t.seq, t.ack, c.iss, c.snd_nxt))
+    c.send("A")
+    w = client_line(lab, c, ("connecterr", "connected"))
+    if not w or w[2] != "connected":
+        raise CaseFail("client saw %s, want connected" %
+                       (" ".join(w) if w else "nothing"))
+    t = c.expect(3.0, lambda t: t.plen > 0, "the client's data")
+    if t.seq != c.rcv_nxt:
+        raise CaseFail("data seq=%u, want %u" % (t.seq, c.rcv_nxt))
+    c.rcv_nxt = (t.seq + t.plen) & M32
+    c.send("FA")
+    c.snd_nxt = (c.snd_nxt + 1) & M32
+    w = client_line(lab, c, ("eof", "error"))
+    if not w or w[2] != "eof":
+        raise CaseFail("client saw %s, want eof" %
+                       (" ".join(w) if w else "nothing"))
+    c.reset()
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
@@ -845,7 +972,14 @@ def main():
     random.seed(os.getpid() ^ int(time.time() * 1000))
     lab = Lab(a.iface, a.mac, a.log)
     try:
-        CASES[a.case](lab)
+        try:
+            CASES[a.case](lab)
+        finally:
+            for p in lab.children:      # bounded: clients time out by 10 s
+                try:
+                    p.wait(12)
+                except Exception:
+                    p.kill()
     except CaseFail as e:
         print("FAIL %s: %s" % (a.case, e))
         print("  exchange:")

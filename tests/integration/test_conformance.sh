@@ -56,6 +56,8 @@ setup() {
 		sed 's/^/#   /' "$WORK/server.err"
 		return 1
 	fi
+	# the command prefix that runs a program on Aether (client.py)
+	export CONF_APP="ip netns exec $APPNS env LD_PRELOAD=$B/libaether.so AETHER_SOCKET=$AETHER_SOCKET"
 	MAC=$(nsx ip neigh show 192.168.1.2 dev aether0 | awk '{ print $3; exit }')
 	[[ $MAC =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || { log "no MAC for 192.168.1.2: '$MAC'"; return 1; }
 }
@@ -99,6 +101,10 @@ check "overlapping retransmission: only the new bytes acked and delivered" conf 
 check "keep-alive probe (SEQ=RCV.NXT-1): ACK seq=SND.NXT ack=RCV.NXT, byte not delivered" conf keepalive_probe
 check "URG data: acked and delivered in line" conf urgent
 check "PAWS: old TSval dropped with ACK (TSecr=TS.Recent), data not delivered" conf paws
+check "active open: SYN offers MSS 1460/SACK/TS/WS; RST,ACK=ISS+1 gives ECONNREFUSED" conf active_refused
+check "SYN-SENT: RST with a bad ACK and RST without ACK ignored, then connected" conf synsent_bad_rst
+check "SYN-SENT: SYN-ACK acking unsent data gets RST seq=SEG.ACK, then connected" conf synsent_bad_ack
+check "simultaneous open: SYN,ACK for the same ISS, then data and FIN flow" conf simultaneous_open
 # hostile clients on the control socket: valid, damaged and random messages,
 # fds passed by SCM_RIGHTS, hang-ups mid-request (tests/conformance/ipc_storm.py)
 ipc_stat() {
