@@ -167,4 +167,89 @@ else
 fi
 stop "$NGPID"
 
+# --- redis -------------------------------------------------------------------
+bg_app redis-server --port 6379 --bind 0.0.0.0 --protected-mode no \
+	--save '' --appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1
+RDPID=${PIDS[-1]}
+rcli() { nsx redis-cli -h 192.168.1.2 -p 6379 "$@" 2>/dev/null; }
+redis_ping() { [ "$(rcli ping)" = PONG ]; }
+redis_setget() { [ "$(rcli set k aether)" = OK ] && [ "$(rcli get k)" = aether ]; }
+redis_bench() {
+	nsx timeout 60 redis-benchmark -h 192.168.1.2 -q -n 2000 -c 20 \
+		-t set,get >"$WORK/rbench.out" 2>&1 &&
+		grep -q 'GET: [0-9.]* requests per second' "$WORK/rbench.out"
+}
+if wait_for 15 redis_ping; then
+	check "redis: PING from the kernel side" true
+	check "redis: SET then GET" redis_setget
+	check "redis: redis-benchmark 2000 SET+GET, 20 clients" redis_bench
+else
+	check "redis: PING from the kernel side" false
+fi
+stop "$RDPID"
+
+# --- clients on Aether, servers on the kernel side -------------------------------
+bg nsx "$PY" -m http.server 8000 --directory "$WWW" >"$WORK/kpy.log" 2>&1
+KPY=${PIDS[-1]}
+wait_for 10 nsx curl -s -o /dev/null http://192.168.1.1:8000/hello.html
+# on_aether CMD...: run CMD preloaded in the app namespace (foreground)
+on_aether() { ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" "$@"; }
+client_curl() {
+	on_aether curl -s -f --max-time 10 -o "$WORK/cget" http://192.168.1.1:8000/hello.html &&
+		cmp -s "$WORK/cget" "$WWW/hello.html"
+}
+check "curl on Aether fetches hello.html from the kernel, byte-identical" client_curl
+client_py() {
+	[ "$(on_aether "$PY" -c '
+import urllib.request
+print(len(urllib.request.urlopen("http://[::ffff:192.168.1.1]:8000/hello.html", timeout=10).read()))')" = "$(stat -c %s "$WWW/hello.html")" ]
+}
+check "python urllib on Aether (AF_INET6 v4-mapped) fetches hello.html" client_py
+trace() {
+	local out
+	out=$(AETHER_LOG=debug on_aether curl -s --max-time 10 -o /dev/null \
+		-w '%{http_code}' http://192.168.1.1:8000/hello.html 2>"$WORK/trace.err")
+	[ "$out" = 200 ] && grep -q '^aether\[[0-9]*\]: socket(inet, stream' "$WORK/trace.err" &&
+		grep -q 'connect(' "$WORK/trace.err"
+}
+check "AETHER_LOG=debug traces calls on stderr, stdout untouched" trace
+quiet() {
+	on_aether curl -s --max-time 10 -o /dev/null http://192.168.1.1:8000/hello.html \
+		2>"$WORK/quiet.err" && [ ! -s "$WORK/quiet.err" ]
+}
+check "without AETHER_LOG the library prints nothing" quiet
+stop "$KPY"
+
+# --- daemon death: blocked calls return, nothing hangs ---------------------------
+bg nsx socat -u TCP-LISTEN:7777,reuseaddr OPEN:/dev/null
+SINK=${PIDS[-1]}
+sleep 0.5
+bg_app "$PY" -c '
+import socket, sys
+s = socket.create_connection(("192.168.1.1", 7777), timeout=10)
+s.settimeout(None)
+print("connected", flush=True)
+try:
+    s.recv(10)
+    print("recv returned")
+except OSError as e:
+    print("errno", e.errno)
+try:
+    socket.socket()
+    print("socket created")
+except OSError as e:
+    print("socket errno", e.errno)
+' >"$WORK/death.out" 2>&1
+DPID=${PIDS[-1]}
+wait_for 10 grep -q connected "$WORK/death.out"
+stop "$AETHERD_PID"
+death() {
+	wait_for 5 bash -c "! kill -0 $DPID 2>/dev/null" &&
+		grep -q '^errno 104$' "$WORK/death.out" &&
+		grep -q '^socket errno 100$' "$WORK/death.out"
+}
+check "daemon dies: blocked recv gets ECONNRESET, new sockets ENETDOWN" death
+[ -s "$WORK/death.out" ] && sed 's/^/# /' "$WORK/death.out"
+stop "$SINK"
+
 finish
