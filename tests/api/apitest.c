@@ -1768,6 +1768,84 @@ static void c_fork_child_keeps(void)
 	out("child exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/* ---- more options, mmsg, reuseport --------------------------------------- */
+
+static void c_sockopts2(void)
+{
+	int fd = tcp_to(P_ECHO), v, one = 1, idle = 30;
+	struct linger lg = { 1, 5 }, lg2;
+	struct tcp_info ti;
+	socklen_t len;
+
+#define GET2(level, name) (len = sizeof(v), v = -1, \
+	R(getsockopt(fd, level, name, &v, &len)), out(#name " %d", v))
+	R(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	len = sizeof(lg2);
+	R(getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg2, &len));
+	out("linger %d %d", lg2.l_onoff, lg2.l_linger);
+	R(setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
+	GET2(IPPROTO_TCP, TCP_CORK);
+	R(setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)));
+	GET2(IPPROTO_TCP, TCP_KEEPIDLE);
+	v = 0x10;
+	R(setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v)));
+	GET2(IPPROTO_IP, IP_TOS);
+	R(write(fd, "x", 1));
+	R(read(fd, &v, 1));
+	len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	R(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	out("state %d rtt>0 %d", ti.tcpi_state, ti.tcpi_rtt > 0);
+	R(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)));
+	GET2(SOL_SOCKET, SO_REUSEPORT);
+#undef GET2
+}
+
+static void c_mmsg(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), i;
+	char in[3][8];
+	struct iovec vo[3] = { { "one", 3 }, { "two", 3 }, { "three", 5 } };
+	struct iovec vi[3];
+	struct mmsghdr mo[3], mi[3];
+
+	memset(mo, 0, sizeof(mo));
+	memset(mi, 0, sizeof(mi));
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < 3; i++) {
+		mo[i].msg_hdr.msg_iov = &vo[i];
+		mo[i].msg_hdr.msg_iovlen = 1;
+		mo[i].msg_hdr.msg_name = &a;
+		mo[i].msg_hdr.msg_namelen = sizeof(a);
+		vi[i] = (struct iovec){ in[i], sizeof(in[i]) - 1 };
+		mi[i].msg_hdr.msg_iov = &vi[i];
+		mi[i].msg_hdr.msg_iovlen = 1;
+	}
+	R(sendmmsg(fd, mo, 3, 0));
+	out("lens %u %u %u", mo[0].msg_len, mo[1].msg_len, mo[2].msg_len);
+	msleep(300);
+	R(recvmmsg(fd, mi, 3, MSG_DONTWAIT, NULL));
+	out("got '%s' '%s' '%s'", in[0], in[1], in[2]);
+}
+
+static void c_reuseport(void)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", 6050);
+	int one = 1, s1, s2, s3;
+
+	s1 = socket(AF_INET, SOCK_STREAM, 0);
+	s2 = socket(AF_INET, SOCK_STREAM, 0);
+	s3 = socket(AF_INET, SOCK_STREAM, 0);
+	R(setsockopt(s1, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)));
+	R(setsockopt(s2, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)));
+	R(bind(s1, (void *)&a, sizeof(a)));
+	R(listen(s1, 8));
+	R(bind(s2, (void *)&a, sizeof(a)));
+	R(listen(s2, 8));
+	R(bind(s3, (void *)&a, sizeof(a)));
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -1804,6 +1882,7 @@ static const struct tcase cases[] = {
 	C(v6_bind_mapped), C(ealready), C(udp_more), C(udp_poll),
 	C(dup3_fcntl), C(exec_inherit), C(exec_cloexec),
 	C(loopback), C(loopback6), C(thread_duplex), C(fork_child_keeps),
+	C(sockopts2), C(mmsg), C(reuseport),
 };
 
 /**
