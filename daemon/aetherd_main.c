@@ -88,6 +88,7 @@ struct dev_stats {
  * @owner:	--owner (with --persist), (uid_t)-1 for the invoking user
  * @stats_on_exit: --stats-on-exit
  * @verbose:	-v count
+ * @allow:	--allow-low-ports uids, @nallow of them
  * @impair:	--impair SPEC, or NULL; @impair_spec and @impair_dir parsed
  */
 struct opts {
@@ -103,6 +104,8 @@ struct opts {
 	uid_t owner;
 	bool stats_on_exit;
 	int verbose;
+	int allow[15];
+	int nallow;
 	const char *impair;
 	struct impair_spec impair_spec;
 	int impair_dir;
@@ -183,6 +186,8 @@ static void usage(FILE *f)
 "      --persist         make the TAP persistent (needs CAP_NET_ADMIN)\n"
 "      --owner USER      with --persist: who may attach later (default: the\n"
 "                        invoking user, $SUDO_UID under sudo)\n"
+"      --allow-low-ports USER  let USER's programs bind ports below 1024\n"
+"                        (root always may; repeat for more users)\n"
 "      --stats-on-exit   print every counter to stderr when stopping\n"
 "      --impair SPEC     impair the link like netem, e.g.\n"
 "                        loss=3%,delay=10ms,jitter=5ms,reorder=25%,dup=1%,\n"
@@ -198,10 +203,11 @@ static void usage(FILE *f)
 /**
  * parse_owner() - a user name or numeric uid
  * @s:		text
+ * @opt:	the option, for the message
  *
  * Return: the uid; exits on an unknown user
  */
-static uid_t parse_owner(const char *s)
+static uid_t parse_owner(const char *s, const char *opt)
 {
 	struct passwd *pw;
 	unsigned long v;
@@ -210,7 +216,7 @@ static uid_t parse_owner(const char *s)
 		return (uid_t)v;
 	pw = getpwnam(s);
 	if (!pw)
-		die(2, "bad --owner '%s': no such user", s);
+		die(2, "bad %s '%s': no such user", opt, s);
 	return pw->pw_uid;
 }
 
@@ -247,6 +253,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "socket",	required_argument, NULL, 's' },
 		{ "persist",	no_argument,	   NULL, 'P' },
 		{ "owner",	required_argument, NULL, 'O' },
+		{ "allow-low-ports", required_argument, NULL, 'L' },
 		{ "stats-on-exit", no_argument,	   NULL, 'S' },
 		{ "impair",	required_argument, NULL, 'I' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
@@ -272,7 +279,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'w': o->pcap = optarg; break;
 		case 's': o->socket = optarg; break;
 		case 'P': o->persist = true; break;
-		case 'O': o->owner = parse_owner(optarg); break;
+		case 'O': o->owner = parse_owner(optarg, "--owner"); break;
+		case 'L':
+			if (o->nallow == (int)(sizeof(o->allow) / sizeof(o->allow[0])))
+				die(2, "too many --allow-low-ports (at most %zu)",
+				    sizeof(o->allow) / sizeof(o->allow[0]));
+			o->allow[o->nallow++] = (int)parse_owner(optarg,
+							"--allow-low-ports");
+			break;
 		case 'S': o->stats_on_exit = true; break;
 		case 'I': o->impair = optarg; break;
 		case 'v': o->verbose++; break;
@@ -912,7 +926,7 @@ static void announce(const struct daemon *dm)
 int main(int argc, char **argv)
 {
 	static struct daemon dm;
-	int rc;
+	int rc, i;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	parse_opts(argc, argv, &dm.o);
@@ -920,7 +934,9 @@ int main(int argc, char **argv)
 	dm.d.verbose = dm.o.verbose;
 	dm.d.tap_fd = -1;
 	dm.impair_fd = -1;
-	dm.d.allow_low_ports[0] = -1;
+	for (i = 0; i < dm.o.nallow; i++)
+		dm.d.allow_low_ports[i] = dm.o.allow[i];
+	dm.d.allow_low_ports[dm.o.nallow] = -1;
 	check_socket(dm.o.socket, dm.o.verbose);
 	open_tap(&dm);
 	dm.rx = calloc(RX_BATCH, sizeof(*dm.rx));
