@@ -69,6 +69,11 @@ check "a bystander transferring meanwhile is unaffected" wait "$BY"
 check "the daemon still answers after the scribbler" \
 	sh -c "$A stats | grep -q '^ipc.cutoffs [1-9]'"
 
+check "3000 random requests: the daemon survives" \
+	timeout 120 $C fuzz 3000 $RANDOM
+check "the daemon still serves connections after the fuzzing" \
+	timeout 30 $C conns 20 192.168.1.1 7000 1000
+
 # --- isolation between users ------------------------------------------------
 $C hold 192.168.1.1 7000 6 >"$WORK/hold.out" 2>&1 &
 HOLD=$!

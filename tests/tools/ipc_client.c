@@ -22,6 +22,7 @@
  *   forkexec IP PORT         an exec'd child re-attaches the inherited fd
  *   close IP PORT linger|fin send 10 bytes, close (SO_LINGER 0 or plain)
  *   nosock                   a control connection cannot act on sockets
+ *   fuzz N SEED              N random requests; the daemon keeps serving
  */
 #include <errno.h>
 #include <poll.h>
@@ -404,7 +405,7 @@ static void *writer(void *arg)
 	ssize_t r;
 
 	while (now_ms() < t->end) {
-		r = aec_send(t->s, buf, sizeof(buf), 0, 2000);
+		r = aec_send(t->s, buf, sizeof(buf), 0, 15000);
 		if (r <= 0)
 			break;
 		t->sent += (uint64_t)r;
@@ -432,7 +433,7 @@ static int mode_tput(char **argv)
 	t.end = t0 + atoi(argv[2]) * 1000;
 	pthread_create(&th, NULL, writer, &t);
 	for (;;) {
-		r = aec_recv(t.s, buf, sizeof(buf), 0, 5000);
+		r = aec_recv(t.s, buf, sizeof(buf), 0, 15000);
 		if (r <= 0)
 			break;
 		got += (uint64_t)r;
@@ -760,6 +761,120 @@ static int mode_nosock(void)
 }
 
 /**
+ * rnd() - xorshift32
+ * @x:		state
+ *
+ * Return: next value
+ */
+static uint32_t rnd(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/**
+ * fuzz_conn() - a fresh socket connection for the fuzzer
+ * @seed:	random state
+ *
+ * Return: its socket
+ */
+static struct aec_sock *fuzz_conn(uint32_t *seed)
+{
+	struct aec_sock *s;
+	int err = 0;
+
+	s = aec_socket(rnd(seed) & 1 ? SOCK_STREAM : SOCK_DGRAM, &err);
+	if (!s)
+		fail("fuzz socket", err);
+	return s;
+}
+
+/**
+ * mode_fuzz() - random requests (right sizes, random contents, and random
+ * sizes) on socket connections; the daemon must keep serving
+ * @argv:	N SEED
+ *
+ * Return: 0
+ */
+static int mode_fuzz(char **argv)
+{
+	static const uint16_t types[] = {
+		AE_MSG_BIND, AE_MSG_LISTEN, AE_MSG_ACCEPT, AE_MSG_CONNECT,
+		AE_MSG_SHUTDOWN, AE_MSG_GETSOCKNAME, AE_MSG_GETPEERNAME,
+		AE_MSG_SETSOCKOPT, AE_MSG_GETSOCKOPT, AE_MSG_SENDTO,
+		AE_MSG_RECVFROM, AE_MSG_ATTACH, AE_MSG_DOORBELL, AE_MSG_SOCKET,
+		AE_MSG_STATS, AE_MSG_SOCKETS,
+	};
+	static const size_t fixed[] = {
+		8, 8, 8, 8, 8, 0, 0, 16, 16, 16, 16, 0, 0, 8, 0, 8,
+	};
+	int n = atoi(argv[0]), i, conns = 1;
+	uint32_t seed = (uint32_t)atoi(argv[1]) | 1;
+	struct aec_sock *s = fuzz_conn(&seed);
+	uint8_t m[2048], in[AE_IPC_MAX_MSG];
+	struct ae_ipc_hdr h;
+	size_t len, k, j;
+	ssize_t r;
+
+	for (i = 0; i < n; i++) {
+		k = rnd(&seed) % (sizeof(types) / sizeof(types[0]));
+		len = fixed[k];
+		if (types[k] == AE_MSG_SETSOCKOPT)
+			len += rnd(&seed) % 9;
+		if (rnd(&seed) % 8 == 0)
+			len = rnd(&seed) % 64;	/* wrong size on purpose */
+		for (j = 0; j < sizeof(h) + len; j++)
+			m[j] = (uint8_t)rnd(&seed);
+		ipc_hdr_init(&h, types[k], (uint32_t)(sizeof(h) + len),
+			     (uint32_t)i, 0);
+		memcpy(m, &h, sizeof(h));
+		if (types[k] == AE_MSG_SETSOCKOPT && len >= 16) {
+			uint32_t ol = (uint32_t)(len - 16);
+			int32_t lv = (int32_t)(rnd(&seed) % 3);
+
+			lv = lv == 0 ? SOL_SOCKET : lv == 1 ? IPPROTO_TCP : 0;
+			memcpy(m + sizeof(h), &lv, 4);
+			memcpy(m + sizeof(h) + 8, &ol, 4);
+		}
+		if (types[k] == AE_MSG_SENDTO && len >= 16)
+			memset(m + sizeof(h) + 12, 0, 4);	/* no data */
+		if (send(s->fd, m, sizeof(h) + len, MSG_NOSIGNAL) < 0) {
+			aec_close_local(s, 1);
+			s = fuzz_conn(&seed);
+			conns++;
+			continue;
+		}
+		/* take whatever came back, without waiting long */
+		do {
+			struct pollfd p = { .fd = s->fd, .events = POLLIN };
+
+			if (poll(&p, 1, types[k] == AE_MSG_DOORBELL ? 0 : 200) <= 0)
+				break;
+			r = recv(s->fd, in, sizeof(in), MSG_DONTWAIT);
+			if (r <= 0) {
+				aec_close_local(s, 1);
+				s = fuzz_conn(&seed);
+				conns++;
+				break;
+			}
+			memcpy(&h, in, sizeof(h));
+		} while (h.type == AE_MSG_NOTIFY);
+		/* accepted sockets arrive as fds: recv() closed nothing, but
+		 * MSG_CTRUNC dropped them, so nothing leaks */
+		if (rnd(&seed) % 64 == 0) {
+			aec_close_local(s, 1);
+			s = fuzz_conn(&seed);
+			conns++;
+		}
+	}
+	aec_close_local(s, 1);
+	printf("ok %d random requests over %d connections\n", n, conns);
+	return 0;
+}
+
+/**
  * main() - pick the mode
  * @argc:	count
  * @argv:	arguments
@@ -791,6 +906,8 @@ int main(int argc, char **argv)
 		return mode_attached(argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "close"))
 		return mode_close(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "fuzz"))
+		return mode_fuzz(argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "nosock"))
 		return mode_nosock();
 	if (argc >= 4 && !strcmp(argv[1], "memlimit"))
