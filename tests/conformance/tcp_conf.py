@@ -97,6 +97,7 @@ class Lab:
         self.children = []
         self.logpath = logpath
         self.t0 = time.monotonic()
+        self.t0_wall = time.time() - (time.monotonic() - self.t0)
         self.announce()
 
     def announce(self):
@@ -112,8 +113,10 @@ class Lab:
             self.note("<- ARP who-has %s (answered)" % SRC)
             self.announce()
 
-    def note(self, s):
-        self.transcript.append("%7.3f %s" % (time.monotonic() - self.t0, s))
+    def note(self, s, when=None):
+        """One transcript line; @when: the packet's capture time (epoch)."""
+        t = (when - self.t0_wall) if when else time.monotonic() - self.t0
+        self.transcript.append("%7.3f %s" % (t, s))
 
     def send_raw(self, sport, dport, seq, ack, flags, data=b"", win=65535,
                  opts=b"", bad_csum=False, doff=None, urp=0):
@@ -155,7 +158,7 @@ class Lab:
             t.plen = plen
             if t.dport != sport:
                 continue
-            self.note("<- " + describe(t, plen))
+            self.note("<- " + describe(t, plen), getattr(p, "time", None))
             if pred is None or pred(t):
                 return t
 

@@ -420,7 +420,8 @@ static void check_output(uint8_t *f, size_t len)
 		check_ack_order(ip, ip + hl);
 	}
 	if (trace > 0 && ip[9] == IPPROTO_TCP && pl >= 20)
-		fprintf(stderr, "out tcp %u>%u flags %02x seq %u ack %u win %u len %zu\n",
+		fprintf(stderr, "%.3f out tcp %u>%u flags %02x seq %u ack %u win %u len %zu\n",
+			(double)(fz.now % 1000000000000ULL) / 1e9,
 			ld16(ip + hl), ld16(ip + hl + 2), ip[hl + 13],
 			ld32(ip + hl + 4), ld32(ip + hl + 8), ld16(ip + hl + 14),
 			pl - (size_t)(ip[hl + 12] >> 4) * 4);
