@@ -24,6 +24,7 @@ import argparse
 import os
 import random
 import select
+import socket
 import struct
 import sys
 import time
@@ -93,6 +94,10 @@ class Lab:
         self.src_mac = SRC_MAC
         self.sock = conf.L2socket(
             iface=iface, filter="(tcp and src host %s) or arp" % DST)
+        try:    # room for bursts (SYN flood answers) while we still send
+            self.sock.ins.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)
+        except OSError:     # 33 = SO_RCVBUFFORCE (root)
+            pass
         self.transcript = []
         self.children = []
         self.logpath = logpath
@@ -834,6 +839,51 @@ def case_paws(lab):
         raise CaseFail("application read %d bytes, want 3" %
                        app_data(lab, c.sport))
     c.reset()
+
+
+def case_syn_flood(lab):
+    """400 SYNs never completed: every one answered (SYN queue, then SYN
+    cookies); the last SYN-ACK completed late still gives the application a
+    connection; a fresh connection works."""
+    base = random.randrange(20000, 29000 - 400)
+    isns = {}
+    for i in range(400):
+        isns[base + i] = random.randrange(1 << 32)
+        lab.send_raw(base + i, SINK, isns[base + i], 0, "S",
+                     opts=opt_bytes(mss=1460))
+    got = {}
+    end = time.monotonic() + 5.0
+    while time.monotonic() < end and len(got) < 400:
+        r, _, _ = select.select([lab.sock], [], [], end - time.monotonic())
+        if not r:
+            break
+        p = lab.sock.recv()
+        if p is None or TCP not in p:
+            continue
+        t = p[TCP]
+        if t.dport in isns and int(t.flags) & 0x12 == 0x12 and \
+                t.ack == (isns[t.dport] + 1) & M32:
+            got[t.dport] = t.seq
+    lab.note("%d of 400 SYNs answered with a SYN-ACK" % len(got))
+    if len(got) < 400:
+        raise CaseFail("only %d of 400 SYNs got a SYN-ACK" % len(got))
+    port = base + 399
+    c = Conn(lab, sport=port)
+    c.isn = isns[port]
+    c.snd_nxt = (c.isn + 1) & M32
+    c.rcv_nxt = (got[port] + 1) & M32
+    c.send("A")
+    c.send_data(b"late")
+    c.expect(3.0, c.ack_of(c.snd_nxt), "ACK of data on the late-completed "
+             "connection")
+    if not lab.app_wait(lambda w: w[0] == "data" and int(w[2]) == port):
+        raise CaseFail("the application did not get the late connection")
+    c.reset()
+    for p in list(got)[:399]:             # withdraw the half-open ones
+        lab.send_raw(p, SINK, isns[p] + 1, 0, "R")
+    c2 = Conn(lab)
+    c2.handshake()
+    c2.reset()
 
 
 # ---- active open: an application on Aether connects to the phantom peer --

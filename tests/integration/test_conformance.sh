@@ -101,6 +101,8 @@ check "overlapping retransmission: only the new bytes acked and delivered" conf 
 check "keep-alive probe (SEQ=RCV.NXT-1): ACK seq=SND.NXT ack=RCV.NXT, byte not delivered" conf keepalive_probe
 check "URG data: acked and delivered in line" conf urgent
 check "PAWS: old TSval dropped with ACK (TSecr=TS.Recent), data not delivered" conf paws
+check "SYN flood (400 half-open): all answered, SYN cookies sent, a late ACK still connects" \
+	counted tcp.syn_cookies_sent syn_flood
 check "active open: SYN offers MSS 1460/SACK/TS/WS; RST,ACK=ISS+1 gives ECONNREFUSED" conf active_refused
 check "SYN-SENT: RST with a bad ACK and RST without ACK ignored, then connected" conf synsent_bad_rst
 check "SYN-SENT: SYN-ACK acking unsent data gets RST seq=SEG.ACK, then connected" conf synsent_bad_ack
