@@ -102,6 +102,17 @@ if ! lab_up || ! ns_add "$APPNS"; then
 	finish; exit 1
 fi
 
+# a second document root: hello.html and a 4 MiB random file (the data path:
+# partial writes, sendfile offsets, window updates)
+mkdir -p "$WORK/www"
+cp "$WWW/hello.html" "$WORK/www/"
+head -c 4194304 /dev/urandom >"$WORK/www/big.bin"
+
+# big PORT: the 4 MiB file fetched byte-identical
+big() {
+	fetch "$1" /big.bin "$WORK/big.$1" && cmp -s "$WORK/big.$1" "$WORK/www/big.bin"
+}
+
 # --- python3 -m http.server --------------------------------------------------
 bg_app "$PY" -m http.server 80 --directory "$WWW" >"$WORK/python.log" 2>&1
 PYPID=${PIDS[-1]}
@@ -116,15 +127,24 @@ else
 	check "python http.server: hello.html byte-identical" false
 fi
 stop "$PYPID"
+bg_app "$PY" -m http.server 8090 --directory "$WORK/www" >"$WORK/python2.log" 2>&1
+PYPID=${PIDS[-1]}
+if wait_for 15 same 8090; then
+	check "python http.server: 4 MiB file byte-identical" big 8090
+else
+	check "python http.server: 4 MiB file byte-identical" false
+fi
+stop "$PYPID"
 
 # --- busybox httpd -----------------------------------------------------------
-bg_app busybox httpd -f -p 8080 -h "$WWW" >"$WORK/busybox.log" 2>&1
+bg_app busybox httpd -f -p 8080 -h "$WORK/www" >"$WORK/busybox.log" 2>&1
 BBPID=${PIDS[-1]}
 if wait_for 15 same 8080; then
 	check "busybox httpd: hello.html byte-identical" true
 	check "busybox httpd: 30 sequential fetches" sequential 8080 30
 	check "busybox httpd: 20 parallel fetches" parallel 8080 20
 	check "busybox httpd: 404 for a missing file" status 8080 /nope.html 404
+	check "busybox httpd: 4 MiB file byte-identical" big 8080
 else
 	check "busybox httpd: hello.html byte-identical" false
 fi
@@ -150,7 +170,7 @@ http {
 	types { text/html html; }
 	server {
 		listen 8081;
-		root $WWW;
+		root $WORK/www;
 	}
 }
 CONF
@@ -161,6 +181,7 @@ if wait_for 15 same 8081; then
 	check "nginx: 50 sequential fetches" sequential 8081 50
 	check "nginx: 20 parallel fetches" parallel 8081 20
 	check "nginx: 404 for a missing file" status 8081 /nope.html 404
+	check "nginx: 4 MiB file byte-identical (sendfile)" big 8081
 else
 	check "nginx: hello.html byte-identical" false
 	log "nginx error.log:"; sed 's/^/# /' "$WORK/nginx/error.log" 2>/dev/null | tail -20
