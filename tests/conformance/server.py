@@ -13,7 +13,8 @@ line per event, so a test can check app-visible effects of crafted segments:
     sent LPORT PEERPORT N          N bytes written (the sender port)
 
 Port 80 (--sink) reads until EOF, then closes. Port 81 (--sender) writes
---send-bytes bytes on accept, then reads until EOF and closes.
+--send-bytes bytes on accept, then reads until EOF and closes. Port 82
+(--closer) writes 100 bytes and closes at once (Aether closes first).
 """
 import argparse
 import hashlib
@@ -31,6 +32,15 @@ def log(f, *words):
 
 
 def serve_conn(f, conn, lport, peer, send_bytes):
+    if send_bytes < 0:                  # the closer: write, close at once
+        try:
+            conn.sendall(b"x" * -send_bytes)
+            log(f, "sent", lport, peer, -send_bytes)
+        except OSError as e:
+            log(f, "error", lport, peer, e.errno)
+        conn.close()
+        log(f, "closed", lport, peer)
+        return
     total = 0
     h = hashlib.sha1()
     try:
@@ -77,11 +87,14 @@ def main():
     ap.add_argument("--sink", type=int, default=80)
     ap.add_argument("--sender", type=int, default=81)
     ap.add_argument("--send-bytes", type=int, default=20000)
+    ap.add_argument("--closer", type=int, default=82)
     a = ap.parse_args()
     f = open(a.log, "a")
     threads = [threading.Thread(target=listener, daemon=True, args=(f, a.sink, 0)),
                threading.Thread(target=listener, daemon=True,
-                                args=(f, a.sender, a.send_bytes))]
+                                args=(f, a.sender, a.send_bytes)),
+               threading.Thread(target=listener, daemon=True,
+                                args=(f, a.closer, -100))]
     for t in threads:
         t.start()
     for t in threads:

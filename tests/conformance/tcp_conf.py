@@ -37,7 +37,7 @@ SRC_MAC = "02:00:00:00:00:77"
 DST = "192.168.1.2"
 SRC_B = bytes([192, 168, 1, 77])
 DST_B = bytes([192, 168, 1, 2])
-SINK, SENDER, CLOSED = 80, 81, 7
+SINK, SENDER, CLOSER, CLOSED = 80, 81, 82, 7
 FL = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10, "U": 0x20}
 M32 = 0xffffffff
 
@@ -223,7 +223,7 @@ class Conn:
     def quiet(self, timeout, pred, what):
         return self.lab.quiet(self.sport, timeout, pred, what)
 
-    def handshake(self, opts=None, win=65535, ack_win=None):
+    def handshake(self, opts=None, win=65535, ack_win=None, drain=True):
         if opts is None:
             opts = opt_bytes(mss=1460, ws=7, sackok=True)
         self.send("S", seq=self.isn, ack=0, opts=opts, win=win)
@@ -255,7 +255,7 @@ class Conn:
                                  int(w[2]) == self.sport):
             raise CaseFail("the application did not accept the connection")
         end = time.monotonic() + 0.2
-        while self.lab.recv(self.sport, end - time.monotonic()):
+        while drain and self.lab.recv(self.sport, end - time.monotonic()):
             pass
         return sa
 
@@ -884,6 +884,48 @@ def case_syn_flood(lab):
     c2 = Conn(lab)
     c2.handshake()
     c2.reset()
+
+
+def case_time_wait(lab):
+    """Aether closes first: data then FIN (seq right after the data); our
+    FIN is acked (TIME-WAIT); a retransmitted FIN is acked again; a new SYN
+    above the old sequence space reopens the 4-tuple (as Linux allows)."""
+    c = Conn(lab, dport=CLOSER)
+    c.handshake(drain=False)
+    got = 0
+    fin = None
+    end = time.monotonic() + 4.0
+    while fin is None and time.monotonic() < end:
+        t = lab.recv(c.sport, end - time.monotonic())
+        if t is None:
+            break
+        if t.plen and t.seq == (c.rcv_nxt + got) & M32:
+            got += t.plen
+        if int(t.flags) & 0x01:
+            fin = t
+    if fin is None:
+        raise CaseFail("no FIN from Aether after the application closed")
+    if got != 100 or fin.seq + fin.plen != (c.rcv_nxt + 100) & M32:
+        raise CaseFail("FIN seq=%u after %d data bytes, want data 100 and "
+                       "FIN at %u" % (fin.seq, got, (c.rcv_nxt + 100) & M32))
+    c.rcv_nxt = (c.rcv_nxt + 101) & M32
+    c.send("FA")
+    c.snd_nxt = (c.snd_nxt + 1) & M32
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of our FIN (TIME-WAIT)")
+    c.send("FA", seq=c.snd_nxt - 1)
+    t = c.expect(2.0, lambda t: int(t.flags) & 0x10, "ACK of the FIN again")
+    if t.ack != c.snd_nxt or int(t.flags) & 0x05:
+        raise CaseFail("answer %s ack=%u to a retransmitted FIN in TIME-WAIT,"
+                       " want ACK ack=%u" % (flagstr(int(t.flags)), t.ack,
+                                             c.snd_nxt))
+    isn = (c.snd_nxt + 100000) & M32
+    c.send("S", seq=isn, ack=0, opts=opt_bytes(mss=1460))
+    t = c.expect(2.0, lambda t: int(t.flags) & 0x12 == 0x12 or
+                 int(t.flags) & 0x04, "SYN-ACK for the new incarnation")
+    if int(t.flags) & 0x12 != 0x12 or t.ack != (isn + 1) & M32:
+        raise CaseFail("answer %s ack=%u, want SYN-ACK ack=%u" %
+                       (flagstr(int(t.flags)), t.ack, (isn + 1) & M32))
+    c.send("R", seq=isn + 1, ack=0)
 
 
 # ---- active open: an application on Aether connects to the phantom peer --

@@ -51,7 +51,7 @@ setup() {
 	bg ip netns exec "$APPNS" env LD_PRELOAD="$B/libaether.so" \
 		AETHER_SOCKET="$AETHER_SOCKET" "$PY" "$CONF/server.py" \
 		--log "$APPLOG" 2>"$WORK/server.err"
-	if ! wait_for 10 grep -q '^listen 81$' "$APPLOG"; then
+	if ! wait_for 10 sh -c "grep -q '^listen 81\$' '$APPLOG' && grep -q '^listen 82\$' '$APPLOG'"; then
 		log "server on Aether did not start:"
 		sed 's/^/#   /' "$WORK/server.err"
 		return 1
@@ -101,6 +101,7 @@ check "overlapping retransmission: only the new bytes acked and delivered" conf 
 check "keep-alive probe (SEQ=RCV.NXT-1): ACK seq=SND.NXT ack=RCV.NXT, byte not delivered" conf keepalive_probe
 check "URG data: acked and delivered in line" conf urgent
 check "PAWS: old TSval dropped with ACK (TSecr=TS.Recent), data not delivered" conf paws
+check "Aether closes first: FIN after the data; TIME-WAIT re-acks a FIN; a higher SYN reopens" conf time_wait
 check "SYN flood (400 half-open): all answered, SYN cookies sent, a late ACK still connects" \
 	counted tcp.syn_cookies_sent syn_flood
 check "active open: SYN offers MSS 1460/SACK/TS/WS; RST,ACK=ISS+1 gives ECONNREFUSED" conf active_refused
