@@ -209,6 +209,29 @@ else
 fi
 stop "$RDPID"
 
+# --- iperf3 both ways ----------------------------------------------------------
+bg_app iperf3 -s -1 -p 5201 >"$WORK/iperf-s.log" 2>&1
+IPS=${PIDS[-1]}
+iperf_to_aether() {
+	sleep 1	# iperf3 -s prints nothing until a client comes: let it listen
+	nsx timeout 30 iperf3 -c 192.168.1.2 -p 5201 -t 2 >"$WORK/iperf1.out" 2>&1 &&
+		grep -q 'receiver' "$WORK/iperf1.out"
+}
+check "iperf3 server on Aether, kernel client, 2 s" iperf_to_aether
+grep receiver "$WORK/iperf1.out" 2>/dev/null | sed 's/^/# /'
+stop "$IPS"
+bg nsx iperf3 -s -1 -p 5202 >"$WORK/iperf-k.log" 2>&1
+IPK=${PIDS[-1]}
+sleep 0.5
+iperf_from_aether() {
+	ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+		timeout 30 iperf3 -c 192.168.1.1 -p 5202 -t 2 >"$WORK/iperf2.out" 2>&1 &&
+		grep -q 'receiver' "$WORK/iperf2.out"
+}
+check "iperf3 client on Aether, kernel server, 2 s" iperf_from_aether
+grep receiver "$WORK/iperf2.out" 2>/dev/null | sed 's/^/# /'
+stop "$IPK"
+
 # --- clients on Aether, servers on the kernel side -------------------------------
 bg nsx "$PY" -m http.server 8000 --directory "$WWW" >"$WORK/kpy.log" 2>&1
 KPY=${PIDS[-1]}
