@@ -14,7 +14,7 @@
  *   allocated once at start, each is recorded in the capture file and handed
  *   to the stack (frame_from_tap());
  * - the stack emits a frame: it goes to the capture file and to the TAP with
- *   one writev() (frame_to_tap()); the TAP is non-blocking, and a frame the
+ *   one writev() (frame_to_tap_iov()); the TAP is non-blocking, and a frame the
  *   kernel cannot take now is counted and dropped, as a full NIC queue would;
  * - the timerfd, armed to the stack's next deadline after every batch of
  *   events (the loop's idle hook), fires: ae_stack_poll() runs the timers;
