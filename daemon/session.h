@@ -152,9 +152,9 @@ struct session_srv {
 	int lfd;
 	int sweep_fd;
 	char path[108];
-	LIST_HEAD(, sconn) conns;
-	LIST_HEAD(, sclient) clients;
-	TAILQ_HEAD(, sconn) dirty;
+	LIST_HEAD(conn_list, sconn) conns;
+	LIST_HEAD(client_list, sclient) clients;
+	TAILQ_HEAD(dirty_list, sconn) dirty;
 	LIST_HEAD(region_list, shm_region) regions[SESS_REGION_BUCKETS];
 	uint32_t nconns;
 	uint32_t max_sockets;

@@ -182,6 +182,8 @@ static int collect_owners(struct session_srv *srv, struct ss_ctx *x)
 	LIST_FOREACH(c, &srv->conns, link) {
 		struct owner *o = &x->own[x->nown];
 
+		/* cppcheck does not see through LIST_FOREACH's assignment */
+		// cppcheck-suppress uninitvar
 		if (!c->sk)
 			continue;
 		o->type = c->type;
