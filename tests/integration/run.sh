@@ -7,8 +7,10 @@ cd "$(dirname "$0")" || exit 1
 pass=0; fail=0
 for t in ${AETHER_TESTS:-test_*.sh}; do
 	echo "=== $t"
+	t0=$SECONDS
 	out=$(timeout "${AETHER_TEST_TIMEOUT:-300}" bash "$t" 2>&1); rc=$?
 	echo "$out"
+	echo "# $t took $((SECONDS - t0)) s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	sum=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 	if [ -z "$sum" ]; then
 		echo "FAIL $t: no summary (exit $rc)"; fail=$((fail + 1)); continue
