@@ -63,6 +63,7 @@ enum peer_port {
 };
 
 #define BIG_LEN		100000
+#define RST_WAIT_MS	600	/* the peer's RST has arrived by then */
 
 static const int peer_ports[] = {
 	P_CONTROL, P_ECHO, P_FIN, P_RST, P_HELLO, P_SINK, P_BIG, P_BYE, P_HOLD,
@@ -391,7 +392,7 @@ static void c_epipe_sigpipe(void)
 	int fd = tcp_to(P_RST);
 
 	signal(SIGPIPE, on_sigpipe);
-	msleep(300);
+	msleep(RST_WAIT_MS);
 	R(write(fd, "a", 1));
 	R(write(fd, "a", 1));
 	out("sigpipes %d", (int)sigpipes);
@@ -402,7 +403,7 @@ static void c_nosignal(void)
 	int fd = tcp_to(P_RST);
 
 	signal(SIGPIPE, on_sigpipe);
-	msleep(300);
+	msleep(RST_WAIT_MS);
 	R(send(fd, "a", 1, MSG_NOSIGNAL));
 	R(send(fd, "a", 1, MSG_NOSIGNAL));
 	out("sigpipes %d", (int)sigpipes);
@@ -427,11 +428,11 @@ static void c_read_after_rst(void)
 	int err = -1;
 	socklen_t len = sizeof(err);
 
-	msleep(300);
+	msleep(RST_WAIT_MS);
 	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
 	out("so_error %s", ename(err));
 	fd = tcp_to(P_RST);
-	msleep(300);
+	msleep(RST_WAIT_MS);
 	R(read(fd, b, sizeof(b)));
 	R(read(fd, b, sizeof(b)));
 }
@@ -1152,7 +1153,7 @@ static void c_sigpipe_kills(void)
 {
 	int fd = tcp_to(P_RST);
 
-	msleep(300);
+	msleep(RST_WAIT_MS);
 	R(write(fd, "a", 1));
 	R(write(fd, "a", 1));
 	out("still alive");
@@ -1263,7 +1264,7 @@ static void c_poll_after_rst(void)
 	int fd = tcp_to(P_RST);
 	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP };
 
-	msleep(300);
+	msleep(RST_WAIT_MS);
 	R(poll(&p, 1, 1000));
 	out("revents %#x", p.revents);
 }
@@ -1274,7 +1275,7 @@ static void c_epoll_after_rst(void)
 	int fd = tcp_to(P_RST), ep = epoll_create1(EPOLL_CLOEXEC);
 
 	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
-	msleep(300);
+	msleep(RST_WAIT_MS);
 	R(epoll_wait(ep, got, 2, 1000));
 	out("events %#x", got[0].events);
 }
@@ -1937,7 +1938,7 @@ static void peer_serve(int fd, int port)
 	case P_FIN:
 		break;
 	case P_RST:
-		msleep(100);	/* after the subject's connect() returned */
+		msleep(50);	/* after the subject's connect() returned */
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		break;
 	case P_HELLO:
