@@ -42,14 +42,18 @@ check "lab up with --impair: aetherd answers ping" true
 timeout 60 ip netns exec "$NS" ping -n -c 200 -i 0.02 -W 2 192.168.1.2 \
 	>"$WORK/ping.out" 2>&1
 recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WORK/ping.out")
-rtt=$(sed -n 's/^rtt min\/avg\/max\/mdev = \([0-9.]*\)\/\([0-9.]*\)\/\([0-9.]*\)\/.*/\1 \2 \3/p' \
-	"$WORK/ping.out")
-log "impaired ping: ${recv:-0}/200 replies, rtt min/avg/max ${rtt:-none} ms"
+sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$WORK/ping.out" | sort -n >"$WORK/rtt"
+p50=$(awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] : -1) }' "$WORK/rtt")
+log "impaired ping: ${recv:-0}/200 replies, median RTT $p50 ms"
 check "ping through --impair: 170..199 of 200 replies (6% loss expected)" \
 	eval '[ "${recv:-0}" -ge 170 ] && [ "${recv:-0}" -le 199 ]'
-# each way: 0 ms (reorder, 25%) or 5..15 ms (delay 10 +- jitter 5): mean 7.5
-check "RTT shows the delay: avg 11..20 ms, max <= 35 ms" \
-	awk -v r="${rtt:-0 0 0}" 'BEGIN { split(r, a, " "); exit !(a[2] >= 11 && a[2] <= 20 && a[3] <= 35) }'
+# each way: 0 ms (reorder, 25%) or 5..15 ms (delay 10 +- jitter 5), so the
+# median RTT is about 15 ms and only 1/16 of RTTs are under 5 ms. A loaded
+# machine only adds to RTTs, so the checks are lower bounds.
+slow=$(awk '$1 >= 5 { n++ } END { print (NR ? int(100 * n / NR) : 0) }' "$WORK/rtt")
+check "RTT shows the delay: median >= 10 ms ($p50 ms)" \
+	awk -v m="$p50" 'BEGIN { exit !(m >= 10) }'
+check "RTT shows the delay: >= 85% of RTTs >= 5 ms ($slow%)" [ "$slow" -ge 85 ]
 
 check "aetherd exits 0 on SIGTERM" stop_aetherd
 L=$WORK/aetherd.log
@@ -94,7 +98,6 @@ cp "$TOP/examples/www/hello.html" "$WORK/www/"
 head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/www/blob"
 SHA=$(sha256sum <"$WORK/www/blob" | cut -d' ' -f1)
 
-app() { ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" "$@"; }
 hello() {
 	ip netns exec "$NS" curl -s -f --max-time 5 -o "$WORK/hello" \
 		http://192.168.1.2:8080/hello.html &&
@@ -106,7 +109,10 @@ serve() {
 		"$@" >"$WORK/aetherd-tcp.log" 2>&1
 	AETHERD_PID=${PIDS[-1]}
 	wait_for 10 nsx ping -c1 -W1 192.168.1.2 >/dev/null || return 1
-	bg app "$PY" -m http.server 8080 --directory "$WORK/www" \
+	# ip netns exec and env exec the server: the PID bg keeps is the
+	# server's own, so killing it stops the server
+	bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+		"$PY" -m http.server 8080 --directory "$WORK/www" \
 		>"$WORK/http-aether.log" 2>&1
 	PYPID=${PIDS[-1]}
 	wait_for 30 hello
@@ -117,7 +123,7 @@ blob() {
 	local t0 t1 rc
 	rm -f "$WORK/got"
 	t0=$(date +%s.%N)
-	timeout 160 ip netns exec "$NS" curl -sS --max-time 150 -o "$WORK/got" \
+	timeout 210 ip netns exec "$NS" curl -sS --max-time 200 -o "$WORK/got" \
 		http://192.168.1.2:8080/blob; rc=$?
 	t1=$(date +%s.%N)
 	SECS=$(echo "$t1 - $t0" | bc -l)
@@ -139,7 +145,7 @@ check "Aether server up behind --impair $SPEC" serve --impair "$SPEC"
 blob impaired
 AETHER_SECS=$SECS
 unserve
-grep -E '^impair_(in|out)\.(dropped|duplicated|corrupted|reordered) ' \
+grep -E '^(impair_(in|out)\.(dropped|duplicated|corrupted|reordered)|tcp\.(retrans_segs|fast_retrans|timeouts|ofo_queued|in_csum_errors)|ip\.in_csum_errors) ' \
 	"$WORK/aetherd-tcp.log" | tr '\n' ' ' | sed 's/^/# /'; echo
 KOUT=$(IMPAIR_SPEC=$SPEC IMPAIR_MIB=$MIB timeout 150 bash \
 	"$TOP/tests/integration/test_impair_kernel.sh" 2>&1)
