@@ -101,6 +101,8 @@ class Lab:
         self.transcript = []
         self.children = []
         self.logpath = logpath
+        self.mark = None
+        self.app_lines()                # sets the mark
         self.t0 = time.monotonic()
         self.t0_wall = time.time() - (time.monotonic() - self.t0)
         self.announce()
@@ -181,11 +183,16 @@ class Lab:
             raise CaseFail("unexpected %s" % what)
 
     def app_lines(self):
+        """What the application logged since this case started (earlier
+        cases may have used the same port numbers)."""
         try:
             with open(self.logpath) as f:
-                return [ln.split() for ln in f]
+                lines = [ln.split() for ln in f]
         except OSError:
             return []
+        if self.mark is None:
+            self.mark = len(lines)
+        return [w for w in lines[self.mark:] if w]
 
     def app_wait(self, pred, timeout=3.0):
         end = time.monotonic() + timeout

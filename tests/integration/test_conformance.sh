@@ -87,7 +87,8 @@ check "malformed option on data in ESTABLISHED: acked and delivered, or neither"
 	counted tcp.in_bad_options opt_bad_established
 check "SYN with a bad checksum: no answer, tcp.in_csum_errors up" \
 	counted tcp.in_csum_errors csum_syn
-check "data with a bad checksum: not acked, not delivered" conf csum_data
+check "data with a bad checksum: not acked, not delivered, tcp.in_csum_errors up" \
+	counted tcp.in_csum_errors csum_data
 check "data+FIN: ACK seq+len+1, app sees EOF, its close sends FIN seq=SND.NXT, then RST when closed" conf fin
 check "peer window 0: no data beyond it, zero-window probes, data when it opens" conf zero_window
 check "ISN 0xFFFFFF00: ACKs wrap past 2^32, app reads all 600 bytes (sha1)" conf wrap
