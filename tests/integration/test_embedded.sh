@@ -138,11 +138,14 @@ SYNACK=$(tcount "tcp.flags.syn == 1 && tcp.flags.ack == 1")
 FIN_S=$(tcount "tcp.flags.fin == 1 && ip.src == 192.168.1.2")
 FIN_C=$(tcount "tcp.flags.fin == 1 && ip.src == 192.168.1.1")
 RST=$(tcount "tcp.flags.reset == 1")
-BAD=$(tcount "tcp.analysis.retransmission || tcp.analysis.lost_segment || tcp.analysis.out_of_order || tcp.analysis.zero_window")
-log "pcap (port 80): $SYN SYN, $SYNACK SYN-ACK, $FIN_S FIN from us, $FIN_C FIN from the kernel, $RST RST, $BAD anomalies"
+# A loaded machine may delay a segment past an RTO (a retransmission is then
+# right, and only logged); a lost or reordered segment on a TAP is a bug.
+BAD=$(tcount "tcp.analysis.lost_segment || tcp.analysis.out_of_order || tcp.analysis.ack_lost_segment")
+RETX=$(tcount "tcp.analysis.retransmission")
+log "pcap (port 80): $SYN SYN, $SYNACK SYN-ACK, $FIN_S FIN from us, $FIN_C FIN from the kernel, $RST RST, $BAD lost/out-of-order, $RETX retransmissions"
 check "pcap: every SYN answered by a SYN-ACK (>= $N handshakes)" [ "$SYN" -ge "$N" -a "$SYN" = "$SYNACK" ]
 check "pcap: a FIN each way for every connection" [ "$FIN_S" -ge "$SYN" -a "$FIN_C" -ge "$SYN" ]
-check "pcap: no RST and no retransmission on port 80" [ "$RST" = 0 -a "$BAD" = 0 ]
+check "pcap: no RST, no lost or out-of-order segment on port 80" [ "$RST" = 0 -a "$BAD" = 0 ]
 
 stop_ok() {
 	local rc
