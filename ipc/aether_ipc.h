@@ -107,10 +107,10 @@
  *
  * Several processes may share one backing fd (fork, SCM_RIGHTS). Within a
  * process the client library serialises request/response per socket. Across
- * processes, a response is accepted by whoever reads it when its type matches
- * the reader's request (e.g. prefork servers all calling accept on one
- * listener each get some new connection); concurrent requests of *different*
- * types on one backing fd from two processes are not supported.
+ * processes, @seq carries the requester's pid in its high 16 bits: a reader
+ * peeks at the next datagram (MSG_PEEK) and takes it only if type and seq
+ * are its own, leaving another process's response for its owner (and
+ * discarding it only if nobody took it within 200 ms: its owner died).
  */
 #ifndef AETHER_IPC_H
 #define AETHER_IPC_H

@@ -40,6 +40,7 @@
 
 #define AEC_SMALL	256
 #define AEC_SLICE_MS	10
+#define AEC_FOREIGN_MS	200
 
 /* ---- raw system calls -------------------------------------------------- */
 
@@ -294,69 +295,139 @@ static int aec_send_req(int fd, uint16_t type, uint32_t seq, const void *p,
 }
 
 /**
- * aec_recv_rsp() - receive the response of type @type, skipping NOTIFYs
+ * aec_peek_hdr() - wait for the next datagram and peek at its header
  * @fd:		backing fd
- * @type:	expected type
+ * @h:		the header (valid when the return is >= sizeof(*h))
+ *
+ * Return: bytes peeked (> 0), or -ENETDOWN
+ */
+static ssize_t aec_peek_hdr(int fd, struct ae_ipc_hdr *h)
+{
+	short rev;
+	ssize_t n;
+	int pr;
+
+	for (;;) {
+		n = sys_ret(syscall(SYS_recvfrom, fd, h, sizeof(*h),
+				    MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
+		if (n > 0)
+			return n;
+		if (n == -EINTR)
+			continue;
+		if (n != -EAGAIN)
+			return -ENETDOWN;
+		pr = sys_poll1(fd, POLLIN, -1, &rev);
+		if (pr < 0 && pr != -EINTR)
+			return -ENETDOWN;
+	}
+}
+
+/**
+ * aec_discard() - consume one datagram nobody wants, closing its fds
+ * @fd:		backing fd
+ */
+static void aec_discard(int fd)
+{
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct aec_rsp r = { 0 };
+	char b[64];
+	struct iovec iov = { b, sizeof(b) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cm.buf,
+			    .msg_controllen = sizeof(cm.buf) };
+
+	if (sys_recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) > 0) {
+		take_fds(&m, &r);
+		close_fds(&r);
+	}
+}
+
+/**
+ * aec_take_rsp() - consume the datagram at the head: our response
+ * @fd:		backing fd
  * @r:		where it goes
  *
- * Waits without a timeout: the daemon answers every request at once, and
- * its death wakes us with POLLHUP.
- *
- * Return: the response's result (>= 0 or -errno), -ENETDOWN, -EPROTO
+ * Return: its result, or -EPROTO / -ENETDOWN
  */
-static int aec_recv_rsp(int fd, uint16_t type, struct aec_rsp *r)
+static int aec_take_rsp(int fd, struct aec_rsp *r)
 {
 	union {
 		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} cm;
+	struct iovec iov[2] = {
+		{ r->buf, r->cap }, { r->data, r->data ? r->data_cap : 0 },
+	};
+	struct msghdr m = {
+		.msg_iov = iov, .msg_iovlen = 2,
+		.msg_control = cm.buf, .msg_controllen = sizeof(cm.buf),
+	};
 	struct ae_ipc_hdr h;
-	short rev;
+	ssize_t n;
+
+	do {
+		n = sys_recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (n == -EINTR);
+	if (n <= 0)
+		return -ENETDOWN;
+	take_fds(&m, r);
+	memcpy(&h, r->buf, sizeof(h));
+	if ((size_t)n < sizeof(h) || (m.msg_flags & MSG_TRUNC) ||
+	    h.version != AE_IPC_VERSION || h.len != (size_t)n) {
+		close_fds(r);
+		return -EPROTO;
+	}
+	r->len = (size_t)n;
+	return h.result;
+}
+
+/**
+ * aec_recv_rsp() - receive our response, skipping NOTIFYs
+ * @fd:		backing fd
+ * @type:	expected type
+ * @seq:	expected sequence number (it carries our pid, see aec_xfer())
+ * @r:		where it goes
+ *
+ * The next datagram is peeked first. Ours (type and seq) is taken; a NOTIFY
+ * is consumed; another process's response (processes sharing a backing fd
+ * after fork or SCM_RIGHTS) is left for its owner, and only thrown away if
+ * nobody took it within AEC_FOREIGN_MS (its owner is gone). Waits without a
+ * timeout otherwise: the daemon answers every request at once, and its
+ * death wakes us with POLLHUP.
+ *
+ * Return: the response's result (>= 0 or -errno), -ENETDOWN, -EPROTO
+ */
+static int aec_recv_rsp(int fd, uint16_t type, uint32_t seq, struct aec_rsp *r)
+{
+	struct timespec nap = { 0, 1000000L };
+	int64_t foreign_since = -1;
+	uint32_t foreign_seq = 0;
+	struct ae_ipc_hdr h;
 	ssize_t n;
 
 	for (;;) {
-		struct iovec iov[2] = {
-			{ r->buf, r->cap }, { r->data, r->data ? r->data_cap : 0 },
-		};
-		struct msghdr m = {
-			.msg_iov = iov, .msg_iovlen = 2,
-			.msg_control = cm.buf, .msg_controllen = sizeof(cm.buf),
-		};
-
-		n = sys_recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n == -EAGAIN) {
-			int pr = sys_poll1(fd, POLLIN, -1, &rev);
-
-			if (pr < 0 && pr != -EINTR)
-				return -ENETDOWN;
+		n = aec_peek_hdr(fd, &h);
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n >= sizeof(h) && h.type == type && h.seq == seq)
+			return aec_take_rsp(fd, r);
+		if ((size_t)n < sizeof(h) || h.type == AE_MSG_NOTIFY ||
+		    h.version != AE_IPC_VERSION) {
+			aec_discard(fd);
 			continue;
 		}
-		if (n == -EINTR)
-			continue;
-		if (n <= 0)
-			return -ENETDOWN;
-		take_fds(&m, r);
-		if ((size_t)n < sizeof(h) || (m.msg_flags & MSG_TRUNC)) {
-			close_fds(r);
-			if ((size_t)n >= sizeof(h))
-				return -EPROTO;
+		if (foreign_since < 0 || h.seq != foreign_seq) {
+			foreign_since = now_ms();
+			foreign_seq = h.seq;
+		} else if (now_ms() - foreign_since > AEC_FOREIGN_MS) {
+			aec_discard(fd);
+			foreign_since = -1;
 			continue;
 		}
-		memcpy(&h, r->buf, sizeof(h));
-		if (h.version == AE_IPC_VERSION && h.type == AE_MSG_NOTIFY) {
-			close_fds(r);
-			continue;
-		}
-		if (h.type != type) {	/* another process's answer: see DOC */
-			close_fds(r);
-			continue;
-		}
-		if (h.version != AE_IPC_VERSION || h.len != (size_t)n) {
-			close_fds(r);
-			return -EPROTO;
-		}
-		r->len = (size_t)n;
-		return h.result;
+		nanosleep(&nap, NULL);
 	}
 }
 
@@ -378,14 +449,17 @@ static int aec_recv_rsp(int fd, uint16_t type, struct aec_rsp *r)
 static int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
 		    size_t plen, const void *v, size_t vlen, struct aec_rsp *r)
 {
+	uint32_t wire;
 	int ret;
 
 	r->nfds = 0;
 	r->len = 0;
-	ret = aec_send_req(fd, type, ++*seq, p, plen, v, vlen);
+	/* the pid in the high half tells processes sharing @fd apart */
+	wire = ((uint32_t)getpid() << 16) | (++*seq & 0xffff);
+	ret = aec_send_req(fd, type, wire, p, plen, v, vlen);
 	if (ret)
 		return ret;
-	return aec_recv_rsp(fd, type, r);
+	return aec_recv_rsp(fd, type, wire, r);
 }
 
 /* ---- shared memory ------------------------------------------------------ */

@@ -37,6 +37,17 @@ check "the aether server saw every connection" \
 	sh -c "wait $SV 2>/dev/null; grep -q '^ok served 50' $WORK/serve.out || { wait_for 5 grep -q '^ok served 50' $WORK/serve.out; }"
 cat "$WORK/serve.out"
 
+# --- prefork: workers share one listener (responses find their process) -----
+$C prefork 8081 3 12 2000 >"$WORK/prefork.out" 2>&1 &
+PF=$!
+wait_for 5 grep -q listening "$WORK/prefork.out"
+check "kernel clients served by 3 forked workers on one listener" \
+	timeout 60 ip netns exec "$NS" python3 "$PEER" clients 192.168.1.2 8081 12 2000
+wait "$PF" 2>/dev/null
+cat "$WORK/prefork.out"
+check "the workers together accepted every connection" \
+	grep -q '^ok 3 workers' "$WORK/prefork.out"
+
 # --- fork + exec: the inherited fd is re-attached ---------------------------------
 check "exec'd child re-attaches an inherited socket" \
 	timeout 10 $C forkexec 192.168.1.1 7000

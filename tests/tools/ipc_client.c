@@ -23,6 +23,7 @@
  *   close IP PORT linger|fin send 10 bytes, close (SO_LINGER 0 or plain)
  *   nosock                   a control connection cannot act on sockets
  *   fuzz N SEED              N random requests; the daemon keeps serving
+ *   prefork PORT W N BYTES   W forked workers accept on one listener
  */
 #include <errno.h>
 #include <poll.h>
@@ -875,6 +876,90 @@ static int mode_fuzz(char **argv)
 }
 
 /**
+ * serve_one() - echo BYTES on an accepted connection until EOF, then close
+ * @c:		connection
+ * @bytes:	bytes to echo
+ *
+ * Return: 0 or -1
+ */
+static int serve_one(struct aec_sock *c, size_t bytes)
+{
+	static uint8_t buf[65536];
+	ssize_t got;
+
+	if (bytes > sizeof(buf))
+		return -1;
+	got = aec_recv(c, buf, bytes, MSG_WAITALL, 10000);
+	if (got != (ssize_t)bytes ||
+	    aec_send(c, buf, bytes, 0, 10000) != (ssize_t)bytes)
+		return -1;
+	got = aec_recv(c, buf, 1, 0, 10000);
+	aec_close_local(c, 1);
+	return got == 0 ? 0 : -1;
+}
+
+/**
+ * mode_prefork() - W forked workers accept on one inherited listener and
+ * mix in other requests on it; together they must serve N connections
+ * @argv:	PORT W N BYTES
+ *
+ * Return: 0
+ */
+static int mode_prefork(char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)atoi(argv[0])) };
+	int w = atoi(argv[1]), n = atoi(argv[2]), i, err = 0, one = 1, total = 0;
+	size_t bytes = (size_t)atol(argv[3]);
+	struct aec_sock *l, *c;
+	struct sockaddr_in me;
+	int status, r;
+
+	l = aec_socket(SOCK_STREAM, &err);
+	if (!l)
+		fail("socket", err);
+	aec_setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	r = aec_bind(l, &a);
+	if (!r)
+		r = aec_listen(l, 128);
+	if (r)
+		fail("bind/listen", r);
+	for (i = 0; i < w; i++) {
+		if (fork() == 0) {
+			int got = 0;
+
+			for (;;) {
+				r = aec_accept(l, &c, NULL, 0, 3000);
+				if (r == -EAGAIN)
+					break;
+				if (r < 0 || serve_one(c, bytes))
+					_exit(100);
+				got++;
+				if (aec_getsockname(l, &me) ||
+				    me.sin_port != a.sin_port)
+					_exit(101);
+			}
+			_exit(got);
+		}
+	}
+	printf("listening\n");
+	for (i = 0; i < w; i++) {
+		if (wait(&status) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) >= 100)
+			fail("worker", 0);
+		total += WEXITSTATUS(status);
+	}
+	if (total != n) {
+		printf("FAIL workers served %d of %d\n", total, n);
+		return 1;
+	}
+	printf("ok %d workers sharing one listener served %d connections\n",
+	       w, total);
+	aec_close_local(l, 1);
+	return 0;
+}
+
+/**
  * main() - pick the mode
  * @argc:	count
  * @argv:	arguments
@@ -906,6 +991,8 @@ int main(int argc, char **argv)
 		return mode_attached(argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "close"))
 		return mode_close(argv + 2);
+	if (argc >= 6 && !strcmp(argv[1], "prefork"))
+		return mode_prefork(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "fuzz"))
 		return mode_fuzz(argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "nosock"))
