@@ -143,7 +143,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
 	if (!env)
 		return REAL(execve)(path, argv, envp);
 	for (i = 0; i < n; i++)
-		if (strncmp(envp[i], PS_ENV "=", sizeof(PS_ENV)))
+		if (strncmp(envp[i], PS_ENV "=", sizeof(PS_ENV)) != 0)
 			env[k++] = envp[i];
 	env[k++] = var;
 	env[k] = NULL;
@@ -212,7 +212,7 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
 	if (!env)
 		return REAL(execvpe)(file, argv, envp);
 	for (i = 0; i < n; i++)
-		if (strncmp(envp[i], PS_ENV "=", sizeof(PS_ENV)))
+		if (strncmp(envp[i], PS_ENV "=", sizeof(PS_ENV)) != 0)
 			env[k++] = envp[i];
 	env[k++] = var;
 	env[k] = NULL;

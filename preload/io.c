@@ -55,6 +55,8 @@ static ssize_t iter_init(struct ps_iter *it, const struct iovec *iov, int cnt)
 	int i;
 
 	it->heap = NULL;
+	it->v = it->local;
+	it->n = 0;
 	if (cnt < 0 || cnt > IOV_MAX)
 		return ps_fail(EINVAL);
 	if (cnt > PS_IOV_STACK) {

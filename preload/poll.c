@@ -372,7 +372,7 @@ int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 	if (tv) {
 		ms = ps_ms_left(&dl);
 		tv->tv_sec = ms / 1000;
-		tv->tv_usec = (ms % 1000) * 1000;
+		tv->tv_usec = (long)(ms % 1000) * 1000;
 	}
 	return ret;
 }

@@ -59,7 +59,7 @@ static int put_timeo(int ms, void *val, socklen_t *len)
 		return ps_fail(EINVAL);
 	if (ms > 0) {
 		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
+		tv.tv_usec = (long)(ms % 1000) * 1000;
 	}
 	n = *len < sizeof(tv) ? *len : sizeof(tv);
 	if (n && !val)

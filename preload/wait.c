@@ -131,7 +131,7 @@ static bool ps_restartable(void)
 static int ps_sleep(int fd, int timeout_ms, bool restart)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c;
+	char c = 0;
 	ssize_t n;
 	int r;
 
