@@ -162,7 +162,7 @@ stale_ok() {
 	local rc
 	"$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind(sys.argv[1])' \
 		"$WORK/stale.sock" || return 1
-	timeout 2 ip netns exec "$NS" "$B/aetherd" --tap aether1 --addr 192.168.2.2/24 \
+	timeout 4 ip netns exec "$NS" "$B/aetherd" --tap aether1 --addr 192.168.2.2/24 \
 		--socket "$WORK/stale.sock" -v >"$WORK/stale.log" 2>&1; rc=$?
 	log "exit $rc: $(grep stale "$WORK/stale.log")"
 	[ $rc = 124 ] && grep -q 'removed stale socket' "$WORK/stale.log" &&
@@ -184,7 +184,7 @@ ip -n "$NS" tuntap add mode tap name aeu0 user 0
 ip -n "$NS" tuntap add mode tap name aeu1 user 65534
 unpriv_attach() {
 	local rc
-	timeout 2 ip netns exec "$NS" $NOCAP "$B/aetherd" --tap aeu0 --addr 192.168.3.2/24 \
+	timeout 4 ip netns exec "$NS" $NOCAP "$B/aetherd" --tap aeu0 --addr 192.168.3.2/24 \
 		--socket "$WORK/u.sock" >"$WORK/u.log" 2>&1; rc=$?
 	log "exit $rc: $(head -1 "$WORK/u.log")"
 	[ $rc = 124 ] && grep -q 'on tap aeu0' "$WORK/u.log"
@@ -196,7 +196,7 @@ check "without CAP_NET_ADMIN: missing TAP: 'does not exist'" \
 	refused 1 'tap aeu9 does not exist, and creating it needs CAP_NET_ADMIN' \
 	nsx $NOCAP "$B/aetherd" --tap aeu9 --socket "$WORK/u9.sock"
 persist_ok() {
-	timeout 2 ip netns exec "$NS" "$B/aetherd" --tap aep0 --persist --owner 65534 \
+	timeout 4 ip netns exec "$NS" "$B/aetherd" --tap aep0 --persist --owner 65534 \
 		--addr 192.168.4.2/24 --socket "$WORK/p.sock" >"$WORK/p.log" 2>&1
 	[ $? = 124 ] && ip -n "$NS" -d link show aep0 | grep -Eq 'persist on.*user (nobody|65534)'
 }
