@@ -237,6 +237,23 @@ else
 	check "port 80 rules need $B/libaether.so (not built)" false
 fi
 
+# The TAP deleted under a running aetherd: it says so and exits 1 (no spin).
+tap_gone() {
+	local pid rc
+	ip -n "$NS" tuntap add mode tap name aeg0 || return 1
+	ip -n "$NS" link set aeg0 up
+	bg nsx "$B/aetherd" --tap aeg0 --addr 192.168.6.2/24 --socket "$WORK/g.sock" \
+		>"$WORK/g.log" 2>&1
+	pid=${PIDS[-1]}
+	wait_for 5 grep -q 'on tap aeg0' "$WORK/g.log" || return 1
+	ip -n "$NS" link del aeg0
+	wait_for 5 sh -c "! kill -0 $pid 2>/dev/null" || return 1
+	wait "$pid"; rc=$?
+	log "exit $rc: $(tail -1 "$WORK/g.log")"
+	[ $rc = 1 ] && grep -q 'tap aeg0 went away' "$WORK/g.log"
+}
+check "TAP deleted under aetherd: one line, exit 1" tap_gone
+
 # --- clean stop ---------------------------------------------------------------------
 
 stop_ok() {
