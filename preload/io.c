@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 
 #include "client.h"
 #include "shim.h"
@@ -748,6 +751,138 @@ static ssize_t ps_sendfile(struct ps_sock *ps, int out, int in, off_t *off,
 }
 
 /**
+ * pipe_room() - bytes a write to @fd can take without blocking or splitting
+ * @fd:		destination
+ * @want:	bytes wanted
+ *
+ * Return: @want for non-pipes, else at most the pipe's free space (0: full)
+ */
+static size_t pipe_room(int fd, size_t want)
+{
+	struct stat st;
+	int cap, used = 0;
+
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return want;
+	cap = REAL(fcntl)(fd, F_GETPIPE_SZ);
+	if (cap <= 0 || REAL(ioctl)(fd, FIONREAD, &used) < 0)
+		return want;
+	if (used >= cap)
+		return 0;
+	return want < (size_t)(cap - used) ? want : (size_t)(cap - used);
+}
+
+/**
+ * write_all() - write @n bytes to a kernel fd
+ * @fd:		destination
+ * @buf:	data
+ * @n:		bytes
+ *
+ * Return: 0, or -1 with errno (the bytes are lost: callers size @n so that
+ * this cannot happen on a pipe)
+ */
+static int write_all(int fd, const char *buf, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = REAL(write)(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/**
+ * ps_sock_to_fd() - sendfile/splice from an Aether socket into a kernel fd
+ * @ps:		source socket
+ * @in:		its fd
+ * @out:	destination (file or pipe)
+ * @count:	bytes at most
+ * @nonblock:	do not wait (Linux's SPLICE_F_NONBLOCK concerns the pipe
+ *		only, so splice passes false and the socket's own mode rules)
+ *
+ * One receive, sized to what @out can take at once, then written whole.
+ *
+ * Return: bytes moved, 0 at end of stream, or -1 with errno
+ */
+static ssize_t ps_sock_to_fd(struct ps_sock *ps, int in, int out, size_t count,
+			     bool nonblock)
+{
+	char buf[16384];
+	size_t room;
+	ssize_t n;
+
+	room = pipe_room(out, count < sizeof(buf) ? count : sizeof(buf));
+	if (!room)
+		return ps_fail(EAGAIN);
+	n = ps_recv1(ps, in, buf, room, nonblock ? MSG_DONTWAIT : 0, NULL);
+	if (n <= 0)
+		return n;
+	return write_all(out, buf, n) < 0 ? -1 : n;
+}
+
+/**
+ * splice() - interposed splice(2). From an Aether socket into a pipe: one
+ * receive sized to the pipe's free space. Into an Aether socket from a pipe:
+ * only for blocking sockets (a partial send could not be put back into the
+ * pipe), else EINVAL, what Linux says for fds that cannot splice; programs
+ * fall back to read/write.
+ * @in:		source fd
+ * @off_in:	source offset (EINVAL for a socket)
+ * @out:	destination fd
+ * @off_out:	destination offset
+ * @len:	bytes
+ * @flags:	SPLICE_F_*
+ *
+ * Return: as splice(2)
+ */
+ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
+	       unsigned int flags)
+{
+	struct ps_sock *pin = ps_get(in), *pout = ps_get(out);
+	char buf[16384];
+	ssize_t n, s;
+
+	if (!pin && !pout)
+		return REAL(splice)(in, off_in, out, off_out, len, flags);
+	if (pin && pout)
+		return ps_fail(EINVAL);
+	if ((pin && off_in) || (pout && off_out))
+		return ps_fail(EINVAL);	/* Linux: an offset on a socket */
+	if (pin)
+		return ps_sock_to_fd(pin, in, out, len, false);
+	if (atomic_load(&pout->nonblock) || (flags & SPLICE_F_NONBLOCK) ||
+	    off_in)
+		return ps_fail(EINVAL);
+	n = REAL(read)(in, buf, len < sizeof(buf) ? len : sizeof(buf));
+	if (n <= 0)
+		return n;
+	s = ps_send1(pout, out, buf, n, 0);
+	return s;
+}
+
+/**
+ * tee() - interposed tee(2): pipes only, as on Linux
+ * @in:		source pipe
+ * @out:	destination pipe
+ * @len:	bytes
+ * @flags:	SPLICE_F_*
+ *
+ * Return: as tee(2)
+ */
+ssize_t tee(int in, int out, size_t len, unsigned int flags)
+{
+	if (ps_get(in) || ps_get(out))
+		return ps_fail(EINVAL);
+	return REAL(tee)(in, out, len, flags);
+}
+
+/**
  * sendfile() - interposed sendfile(2)
  * @out:	destination fd
  * @in:		source fd
@@ -760,7 +895,11 @@ ssize_t sendfile(int out, int in, off_t *off, size_t count)
 {
 	struct ps_sock *ps = ps_get(out);
 
-	if (!ps || ps_get(in))
+	if (ps_get(in) && (ps || off))
+		return ps_fail(ps ? EINVAL : ESPIPE);
+	if (ps_get(in))
+		return ps_sock_to_fd(ps_get(in), in, out, count, false);
+	if (!ps)
 		return REAL(sendfile)(out, in, off, count);
 	return ps_sendfile(ps, out, in, off, count);
 }
@@ -778,7 +917,11 @@ ssize_t sendfile64(int out, int in, off_t *off, size_t count)
 {
 	struct ps_sock *ps = ps_get(out);
 
-	if (!ps || ps_get(in))
+	if (ps_get(in) && (ps || off))
+		return ps_fail(ps ? EINVAL : ESPIPE);
+	if (ps_get(in))
+		return ps_sock_to_fd(ps_get(in), in, out, count, false);
+	if (!ps)
 		return REAL(sendfile64)(out, in, off, count);
 	return ps_sendfile(ps, out, in, off, count);
 }

@@ -69,6 +69,8 @@ static void ps_resolve(void)
 	RESOLVE(execvp);
 	RESOLVE(execvpe);
 	RESOLVE(pread);
+	RESOLVE(splice);
+	RESOLVE(tee);
 	RESOLVE(pwrite);
 	if (!ps_real.fcntl64)
 		ps_real.fcntl64 = ps_real.fcntl;

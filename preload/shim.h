@@ -95,6 +95,8 @@ struct ps_real {
 	int (*execvp)(const char *, char *const[]);
 	int (*execvpe)(const char *, char *const[], char *const[]);
 	ssize_t (*pread)(int, void *, size_t, off_t);
+	ssize_t (*splice)(int, loff_t *, int, loff_t *, size_t, unsigned int);
+	ssize_t (*tee)(int, int, size_t, unsigned int);
 	ssize_t (*pwrite)(int, const void *, size_t, off_t);
 };
 

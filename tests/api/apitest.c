@@ -1847,6 +1847,39 @@ static void c_reuseport(void)
 	R(bind(s3, (void *)&a, sizeof(a)));
 }
 
+static void c_sendfile_from_socket(void)
+{
+	int fd = tcp_to(P_HOLD), pp[2];
+	off_t off = 0;
+
+	if (pipe(pp))
+		return;
+	msleep(200);
+	R(sendfile(pp[1], fd, NULL, 5));
+	R(sendfile(pp[1], fd, &off, 5));
+	R(pread(fd, &off, 1, 0));
+	R(pwrite(fd, "x", 1, 0));
+	R(lseek(fd, 0, SEEK_SET));
+}
+
+static void c_splice(void)
+{
+	int fd = tcp_to(P_ECHO), pp[2];
+	char b[16] = "";
+
+	if (pipe(pp))
+		return;
+	R(write(pp[1], "spliced", 7));
+	R(splice(pp[0], NULL, fd, NULL, 7, 0));
+	msleep(200);
+	R(splice(fd, NULL, pp[1], NULL, 16, 0));
+	R(read(pp[0], b, sizeof(b)));
+	out("got '%s'", b);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	R(splice(fd, NULL, pp[1], NULL, 16, 0));
+	R(splice(fd, (loff_t *)&b, pp[1], NULL, 16, 0));
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -1883,7 +1916,8 @@ static const struct tcase cases[] = {
 	C(v6_bind_mapped), C(ealready), C(udp_more), C(udp_poll),
 	C(dup3_fcntl), C(exec_inherit), C(exec_cloexec),
 	C(loopback), C(loopback6), C(thread_duplex), C(fork_child_keeps),
-	C(sockopts2), C(mmsg), C(reuseport),
+	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
+	C(splice),
 };
 
 /**
