@@ -935,6 +935,29 @@ def case_time_wait(lab):
     c.send("R", seq=isn + 1, ack=0)
 
 
+def case_jumbo_segment(lab):
+    """An 8000-byte segment (beyond Aether's MTU and MSS, the link allows
+    it): taken whole (acked, delivered) or dropped (not acked, not
+    delivered), never half; the connection goes on either way."""
+    c = Conn(lab)
+    c.handshake()
+    blob = bytes((i * 13) & 0xff for i in range(8000))
+    c.send("PA", blob)
+    t = lab.recv(c.sport, 1.5, c.ack_of(c.snd_nxt + 8000))
+    time.sleep(0.3)
+    got = app_data(lab, c.sport)
+    if t is not None:
+        lab.note("(taken whole)")
+        if got != 8000:
+            raise CaseFail("acked but the application read %d bytes" % got)
+        c.snd_nxt = (c.snd_nxt + 8000) & M32
+    elif got:
+        raise CaseFail("not acked but the application read %d bytes" % got)
+    c.send_data(b"after")
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of data after the jumbo one")
+    c.reset()
+
+
 # ---- active open: an application on Aether connects to the phantom peer --
 
 def start_client(lab, port, send=0):

@@ -103,6 +103,15 @@ check "keep-alive probe (SEQ=RCV.NXT-1): ACK seq=SND.NXT ack=RCV.NXT, byte not d
 check "URG data: acked and delivered in line" conf urgent
 check "PAWS: old TSval dropped with ACK (TSecr=TS.Recent), data not delivered" conf paws
 check "Aether closes first: FIN after the data; TIME-WAIT re-acks a FIN; a higher SYN reopens" conf time_wait
+# jumbo: the kernel side's link MTU goes to 9000 for one case
+jumbo() {
+	local rc
+	nsx ip link set aether0 mtu 9000 || return 1
+	conf jumbo_segment; rc=$?
+	nsx ip link set aether0 mtu 1500
+	return $rc
+}
+check "8000-byte segment on a 9000-MTU link: taken whole or dropped whole, connection goes on" jumbo
 check "SYN flood (400 half-open): all answered, SYN cookies sent, a late ACK still connects" \
 	counted tcp.syn_cookies_sent syn_flood
 check "active open: SYN offers MSS 1460/SACK/TS/WS; RST,ACK=ISS+1 gives ECONNREFUSED" conf active_refused
