@@ -14,7 +14,11 @@
 [ -x "$B/aetherd" ] || { echo "demo: $B/aetherd is missing: run make first" >&2; exit 1; }
 PY=$(command -v /usr/bin/python3 python3 | head -1)
 URL=http://192.168.1.2/hello.html
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+	say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n== %s\n' "$*"; }
+fi
 
 say "lab: namespace $NS, aether0 = 192.168.1.1/24 (kernel), aetherd = 192.168.1.2"
 if ! lab_up; then
