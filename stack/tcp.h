@@ -277,6 +277,8 @@ struct tcp_sock {
 	struct tcp_range sacked[TCP_SACK_MAX];	/* scoreboard */
 	uint8_t nsacked;
 	uint32_t rexmit_nxt;		/* next hole to retransmit */
+	uint32_t rexmit_high;		/* SND.MAX when @rexmit_seq was resent */
+	uint32_t rexmit_seq;		/* the segment it refers to */
 	uint32_t delack_segs;		/* full segments not yet ACKed */
 	uint32_t quickacks;
 
@@ -433,6 +435,7 @@ void tcp_cc_idle_restart(struct tcp_sock *tp);
 void tcp_sack_update(struct tcp_sock *tp, const struct tcp_opts *o);
 bool tcp_sack_is_sacked(const struct tcp_sock *tp, uint32_t seq, uint32_t *end);
 uint32_t tcp_sack_bytes(const struct tcp_sock *tp);
+uint32_t tcp_sack_bytes_above(const struct tcp_sock *tp, uint32_t seq);
 bool tcp_sack_next_hole(const struct tcp_sock *tp, uint32_t from,
 			uint32_t *hole, uint32_t *len);
 

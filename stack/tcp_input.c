@@ -379,6 +379,8 @@ static void retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
 	STAT_INC(s, tcp, retrans_segs);
 	tp->total_retrans++;
 	tp->rexmit_nxt = seq + len;
+	tp->rexmit_seq = seq;
+	tp->rexmit_high = tp->snd_max;
 }
 
 /**
@@ -389,6 +391,16 @@ static void retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
 static void recovery_retransmit(struct tcp_sock *tp)
 {
 	uint32_t hole, len;
+
+	/* the retransmission of SND.UNA was lost if the peer has since
+	 * SACKed three segments sent after it (the idea of RACK, RFC 8985):
+	 * start over from the first hole instead of waiting for the RTO */
+	if (tp->nsacked && tp->rexmit_seq == tp->snd_una &&
+	    SEQ_GT(tp->rexmit_nxt, tp->snd_una) &&
+	    tcp_sack_bytes_above(tp, tp->rexmit_high) >= 3u * tp->mss) {
+		tp->lost++;
+		tp->rexmit_nxt = tp->snd_una;
+	}
 
 	if (tcp_sack_next_hole(tp, tp->rexmit_nxt, &hole, &len)) {
 		retransmit_one(tp, hole, len);

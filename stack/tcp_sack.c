@@ -133,6 +133,29 @@ uint32_t tcp_sack_bytes(const struct tcp_sock *tp)
 }
 
 /**
+ * tcp_sack_bytes_above() - SACKed bytes beyond @seq
+ * @tp:		TCB
+ * @seq:	sequence number
+ *
+ * Return: total
+ */
+uint32_t tcp_sack_bytes_above(const struct tcp_sock *tp, uint32_t seq)
+{
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < tp->nsacked; i++) {
+		const struct tcp_range *r = &tp->sacked[i];
+
+		if (SEQ_GEQ(r->start, seq))
+			n += r->end - r->start;
+		else if (SEQ_GT(r->end, seq))
+			n += r->end - seq;
+	}
+	return n;
+}
+
+/**
  * tcp_sack_next_hole() - the first un-SACKed byte at or after @from that
  * lies below the highest SACKed byte
  * @tp:		TCB
