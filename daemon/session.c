@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -70,6 +71,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	srv->d = d;
 	srv->lfd = -1;
 	srv->sweep_fd = -1;
+	srv->spare_fd = -1;
 	srv->max_sockets = SESS_DEF_MAX_SOCKETS;
 	srv->max_mem = SESS_DEF_MAX_MEM;
 	LIST_INIT(&srv->conns);
@@ -424,6 +426,44 @@ struct sconn *sess_conn_new(struct session_srv *srv, int fd,
 }
 
 /**
+ * shed_one() - out of descriptors: accept and drop one pending connection
+ * @srv:	server
+ *
+ * The listening socket is level-triggered: leaving the connection queued
+ * would spin the loop. A spare descriptor kept for this moment makes room
+ * for the accept; the client sees its connection closed (ENETDOWN).
+ */
+static void shed_one(struct session_srv *srv)
+{
+	int fd;
+
+	if (srv->spare_fd >= 0) {
+		close(srv->spare_fd);
+		srv->spare_fd = -1;
+	}
+	fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	SSTAT(srv, shed_no_fds);
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/**
+ * raise_nofile() - allow as many descriptors as the hard limit permits
+ *
+ * Each socket costs the daemon two (its connection and its memfd).
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/**
  * listener_io() - accept every pending control connection
  * @ctx:	server
  * @events:	epoll events
@@ -439,6 +479,10 @@ static void listener_io(void *ctx, uint32_t events)
 	(void)events;
 	for (i = 0; i < 256; i++) {
 		fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			shed_one(srv);
+			return;
+		}
 		if (fd < 0)
 			return;
 		len = sizeof(uc);
@@ -566,6 +610,8 @@ int session_init(struct aetherd *d)
 
 	if (!srv)
 		return -ENOMEM;
+	raise_nofile();
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ret = listen_on(srv, path);
 	if (ret < 0)
 		return ret;
@@ -609,5 +655,9 @@ void session_fini(struct aetherd *d)
 		ae_loop_del(d->loop, srv->sweep_fd);
 		close(srv->sweep_fd);
 		srv->sweep_fd = -1;
+	}
+	if (srv->spare_fd >= 0) {
+		close(srv->spare_fd);
+		srv->spare_fd = -1;
 	}
 }

@@ -28,7 +28,8 @@
 	X(clients) X(conns_opened) X(conns_closed) X(requests) X(bad_msgs) \
 	X(closed_garbage) X(doorbells) X(notifies) X(notifies_dropped) \
 	X(cutoffs) X(resp_deferred) X(fds_rejected) X(emfile) X(enobufs) \
-	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves)
+	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
+	X(shed_no_fds)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS
@@ -135,6 +136,7 @@ struct sconn {
  * @d:		daemon
  * @lfd:	listening control socket, -1 before session_init()
  * @sweep_fd:	timerfd: sweep every socket every AE_IPC_SWEEP_MS
+ * @spare_fd:	a descriptor held back for shedding connections at EMFILE
  * @path:	socket file to remove at the end
  * @conns:	every connection
  * @clients:	every client process
@@ -151,6 +153,7 @@ struct session_srv {
 	struct aetherd *d;
 	int lfd;
 	int sweep_fd;
+	int spare_fd;
 	char path[108];
 	LIST_HEAD(conn_list, sconn) conns;
 	LIST_HEAD(client_list, sclient) clients;

@@ -107,6 +107,15 @@ check "per-client ring memory limit: ENOBUFS" \
 	timeout 10 $C memlimit 192.168.1.1 7000
 $C restore-limits
 
+# --- the daemon out of descriptors: errors for clients, then recovery --------
+NOFILE=$(prlimit --pid "$AETHERD_PID" --nofile --raw --noheadings | awk '{print $1":"$2}')
+prlimit --pid "$AETHERD_PID" --nofile=64:64
+check "daemon out of descriptors: new sockets fail cleanly" \
+	sh -c "! timeout 20 $C conns 80 192.168.1.1 7000 100 >/dev/null 2>&1"
+prlimit --pid "$AETHERD_PID" --nofile="$NOFILE"
+check "daemon out of descriptors: it recovers and serves" \
+	timeout 20 $C conns 20 192.168.1.1 7000 100
+
 # --- kill -9 of a client mid-transfer ----------------------------------------
 bg nsx python3 "$PEER" stream 192.168.1.1 7100 "$WORK/stream.log"
 wait_for 5 nsx sh -c "ss -ltn | grep -q ':7100 '"
