@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include "client.h"
 #include "shim.h"
@@ -32,6 +33,7 @@
 #define PS_EP_TAG	0xAE7E500000000000ULL
 #define PS_EP_TAGMASK	0xFFFFFFFF00000000ULL
 #define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI)
+#define PS_EP_WAKE	0xffffffffU	/* tag payload of the wake eventfd */
 
 /**
  * struct ps_ep_member - one Aether fd in an epoll set
@@ -62,11 +64,16 @@ struct ps_ep_member {
  * @cap:	allocated
  * @cursor:	where the next collection starts (fairness)
  * @epfd:	the epoll fd
+ * @wakefd:	eventfd registered in @epfd (tag PS_EP_WAKE) to wake sleepers
+ *		when a member is added already ready, -1 until first needed
+ * @sleepers:	threads asleep in the real epoll_pwait() on @epfd
  * @next:	all records, for removal of a closed socket
  */
 struct ps_ep {
 	pthread_mutex_t lock;
 	int epfd;
+	int wakefd;
+	atomic_int sleepers;
 	struct ps_ep_member *m;
 	int n, cap;
 	int cursor;
@@ -84,15 +91,29 @@ static pthread_mutex_t ps_ep_all_lock = PTHREAD_MUTEX_INITIALIZER;
  */
 static struct ps_ep *ep_new(int epfd)
 {
-	struct ps_ep *ep = calloc(1, sizeof(*ep));
+	struct ps_ep *ep;
 
-	if (!ep)
-		return NULL;
-	pthread_mutex_init(&ep->lock, NULL);
-	ep->epfd = epfd;
 	pthread_mutex_lock(&ps_ep_all_lock);
-	ep->next = ps_ep_all;
-	ps_ep_all = ep;
+	for (ep = ps_ep_all; ep; ep = ep->next)	/* reuse a closed one */
+		if (ep->epfd < 0)
+			break;
+	if (!ep) {
+		ep = calloc(1, sizeof(*ep));
+		if (!ep) {
+			pthread_mutex_unlock(&ps_ep_all_lock);
+			return NULL;
+		}
+		pthread_mutex_init(&ep->lock, NULL);
+		ep->next = ps_ep_all;
+		ps_ep_all = ep;
+	}
+	pthread_mutex_lock(&ep->lock);
+	ep->epfd = epfd;
+	ep->wakefd = -1;
+	ep->n = 0;
+	ep->cursor = 0;
+	atomic_store(&ep->sleepers, 0);
+	pthread_mutex_unlock(&ep->lock);
 	pthread_mutex_unlock(&ps_ep_all_lock);
 	ps_ep_set(epfd, ep);
 	return ep;
@@ -156,7 +177,8 @@ void ps_epoll_forget_fd(int fd)
  * ps_epoll_close() - epoll fd @epfd is being closed: empty its record
  * @epfd:	fd
  *
- * The record stays allocated (another thread may still hold it) but empty.
+ * The record stays allocated (another thread may still hold it), empty,
+ * and is reused by the next epoll_create.
  */
 void ps_epoll_close(int epfd)
 {
@@ -165,9 +187,15 @@ void ps_epoll_close(int epfd)
 	if (!ep)
 		return;
 	ps_ep_set(epfd, NULL);
+	pthread_mutex_lock(&ps_ep_all_lock);
 	pthread_mutex_lock(&ep->lock);
 	ep->n = 0;
+	if (ep->wakefd >= 0)
+		REAL(close)(ep->wakefd);
+	ep->wakefd = -1;
+	ep->epfd = -1;		/* free for reuse by ep_new() */
 	pthread_mutex_unlock(&ep->lock);
+	pthread_mutex_unlock(&ps_ep_all_lock);
 }
 
 /**
@@ -180,8 +208,10 @@ int epoll_create(int size)
 {
 	int fd = REAL(epoll_create)(size);
 
-	if (fd >= 0)
+	if (fd >= 0) {
 		ps_epoll_close(fd);
+		ep_new(fd);
+	}
 	return fd;
 }
 
@@ -195,9 +225,40 @@ int epoll_create1(int flags)
 {
 	int fd = REAL(epoll_create1)(flags);
 
-	if (fd >= 0)
+	if (fd >= 0) {
 		ps_epoll_close(fd);
+		ep_new(fd);
+	}
 	return fd;
+}
+
+/**
+ * ep_wake() - wake the threads asleep in epoll_wait on @ep
+ * @ep:	record (locked)
+ *
+ * A member added (or modified) while another thread sleeps, and already
+ * ready, would get no NOTIFY (readiness did not change), so the sleeper is
+ * woken through an eventfd of the shim's, registered in the set once.
+ */
+static void ep_wake(struct ps_ep *ep)
+{
+	struct epoll_event kev = { .events = EPOLLIN };
+	uint64_t one = 1;
+
+	if (ep->wakefd < 0) {
+		ep->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (ep->wakefd < 0)
+			return;
+		kev.data.u64 = PS_EP_TAG | PS_EP_WAKE;
+		if (REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_ADD, ep->wakefd,
+				    &kev) < 0) {
+			REAL(close)(ep->wakefd);
+			ep->wakefd = -1;
+			return;
+		}
+	}
+	if (REAL(write)(ep->wakefd, &one, sizeof(one)) < 0)
+		ps_log("epoll wake: %d", errno);
 }
 
 /**
@@ -259,9 +320,12 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 		.rd_epoch = atomic_load(&ps->rd_epoch),
 		.wr_epoch = atomic_load(&ps->wr_epoch),
 	};
-	pthread_mutex_unlock(&ep->lock);
 	/* a thread already asleep in epoll_wait should hear of changes */
-	aec_arm(ps->aec, ev->events & (EPOLLIN | EPOLLOUT));
+	if ((aec_arm(ps->aec, ev->events & (EPOLLIN | EPOLLOUT)) &
+	     ((ev->events & PS_EP_BITS) | EPOLLERR | EPOLLHUP)) &&
+	    atomic_load(&ep->sleepers))
+		ep_wake(ep);
+	pthread_mutex_unlock(&ep->lock);
 	return 0;
 }
 
@@ -386,6 +450,7 @@ static bool ep_arm(struct ps_ep *ep)
 
 /**
  * ep_filter() - drop the shim's own (tagged) events from a kernel result
+ * @ep:		record
  * @ev:		events the kernel returned
  * @n:		how many
  *
@@ -393,14 +458,21 @@ static bool ep_arm(struct ps_ep *ep)
  *
  * Return: events left, compacted at the front of @ev
  */
-static int ep_filter(struct epoll_event *ev, int n)
+static int ep_filter(struct ps_ep *ep, struct epoll_event *ev, int n)
 {
 	struct ps_sock *ps;
+	uint64_t v;
 	int i, k = 0;
 
 	for (i = 0; i < n; i++) {
 		if ((ev[i].data.u64 & PS_EP_TAGMASK) ==
 		    (PS_EP_TAG & PS_EP_TAGMASK)) {
+			if ((uint32_t)ev[i].data.u64 == PS_EP_WAKE) {
+				if (ep->wakefd >= 0 &&
+				    REAL(read)(ep->wakefd, &v, sizeof(v)) < 0)
+					ps_log("epoll wake read: %d", errno);
+				continue;
+			}
 			ps = ps_get((int)(uint32_t)ev[i].data.u64);
 			if (ps)
 				aec_drain(ps->aec);
@@ -428,7 +500,7 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 	struct timespec dl;
 	int n, k, to;
 
-	if (!ep || !ep->n)
+	if (!ep)
 		return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
 	if (max <= 0)
 		return ps_fail(EINVAL);
@@ -440,10 +512,14 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		to = n ? 0 : ps_ms_left(&dl);
 		if (n == max)
 			return n;
+		if (to)
+			atomic_fetch_add(&ep->sleepers, 1);
 		k = REAL(epoll_pwait)(epfd, ev + n, max - n, to, mask);
+		if (to)
+			atomic_fetch_sub(&ep->sleepers, 1);
 		if (k < 0)
 			return n ? n : -1;
-		k = ep_filter(ev + n, k);
+		k = ep_filter(ep, ev + n, k);
 		if (!n && k < max)	/* woken: Aether readiness may be new */
 			k += ep_collect(ep, ev + k, max - k);
 		n += k;

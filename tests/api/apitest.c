@@ -1880,6 +1880,39 @@ static void c_splice(void)
 	R(splice(fd, (loff_t *)&b, pp[1], NULL, 16, 0));
 }
 
+struct ep_sleeper {
+	int ep;
+	int n;
+	long waited;
+};
+
+static void *ep_sleeper_fn(void *arg)
+{
+	struct ep_sleeper *e = arg;
+	struct epoll_event got[2];
+	long t0 = now_ms();
+
+	e->n = epoll_wait(e->ep, got, 2, 5000);
+	e->waited = now_ms() - t0;
+	return NULL;
+}
+
+static void c_epoll_add_while_waiting(void)
+{
+	struct ep_sleeper e = { .ep = epoll_create1(0) };
+	struct epoll_event ev = { .events = EPOLLIN };
+	pthread_t t;
+	int fd;
+
+	pthread_create(&t, NULL, ep_sleeper_fn, &e);
+	msleep(200);
+	fd = tcp_to(P_HOLD);
+	msleep(300);		/* "hello" is there before the ADD */
+	R(epoll_ctl(e.ep, EPOLL_CTL_ADD, fd, &ev));
+	pthread_join(t, NULL);
+	out("n %d woke %s", e.n, e.waited < 3000 ? "soon" : "late");
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -1917,7 +1950,7 @@ static const struct tcase cases[] = {
 	C(dup3_fcntl), C(exec_inherit), C(exec_cloexec),
 	C(loopback), C(loopback6), C(thread_duplex), C(fork_child_keeps),
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
-	C(splice),
+	C(splice), C(epoll_add_while_waiting),
 };
 
 /**
