@@ -303,10 +303,30 @@ def ipc_seeds():
     return s
 
 
+def s2s_seeds():
+    """fuzz_s2s: size byte, config byte, then one decision per frame
+    (<0xc0 deliver, <0xe0 drop, <0xf0 duplicate, <0xf8 reorder, <0xfc flip
+    a byte (+1 byte), else let the clock run (+1 byte ms))."""
+    D, X, DUP, RO, FLIP, CLK_ = 0x00, 0xc0, 0xe0, 0xf0, 0xf8, 0xfc
+    s = {}
+    s["clean_small"] = bytes([0, 0])
+    s["clean_big_smallbuf"] = bytes([255, 1])
+    s["lose_syn"] = bytes([8, 0, X, D, D])
+    s["lose_every_5th"] = bytes([100, 0]) + bytes([D, D, D, D, X] * 60)
+    s["lose_burst"] = bytes([100, 0]) + bytes([D] * 8 + [X] * 12 + [D] * 40)
+    s["dup_reorder"] = bytes([100, 0]) + bytes([D, DUP, RO, D, RO, DUP] * 40)
+    s["corrupt"] = bytes([60, 0]) + bytes([D, D, FLIP, 40, D, FLIP, 3] * 30)
+    s["slow_link"] = bytes([60, 0]) + bytes([D, CLK_, 150, D, CLK_, 250] * 30)
+    s["mtu576_loss"] = bytes([200, 2]) + bytes([D, D, X, D, RO, D, D] * 60)
+    s["smallbuf_loss"] = bytes([200, 1]) + bytes([D, D, D, X, DUP] * 80)
+    return s
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_corpus.py OUTDIR")
-    for sub, table in (("frame", seeds()), ("ipc", ipc_seeds())):
+    for sub, table in (("frame", seeds()), ("ipc", ipc_seeds()),
+                       ("s2s", s2s_seeds())):
         d = os.path.join(sys.argv[1], sub)
         os.makedirs(d, exist_ok=True)
         for name, data in table.items():

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: fuzz_s2s.c - libFuzzer target: two stacks over a link the fuzzer runs
+ *
+ * Theory of operation: stack A (192.168.1.2) connects to stack B
+ * (192.168.1.1:80) and sends a known byte pattern, then closes; B reads,
+ * checks every byte against the pattern as it arrives, and closes at EOF.
+ * Every frame either stack emits goes into a queue for the other, and the
+ * fuzz input decides, frame by frame, what the link does with it:
+ *
+ *	byte 0		transfer size: 1000 + 250 * byte bytes
+ *	byte 1		bit 0: 4 KiB socket buffers; bit 1: MTU 576 on both
+ *	then		one decision per frame:
+ *			  0x00-0xbf deliver, 0xc0-0xdf drop, 0xe0-0xef duplicate,
+ *			  0xf0-0xf7 hold back (reorder behind the queue),
+ *			  0xf8-0xfb flip a byte (the next input byte says which;
+ *			  the checksums must catch it), 0xfc-0xff let the clock
+ *			  run (the next input byte, in ms) before delivering
+ *
+ * When the input is used up the link is clean. Oracles:
+ *  - B never reads a byte that differs from the pattern at its offset;
+ *  - at EOF B has read exactly the transfer size;
+ *  - on a clean link the transfer ends within 40 virtual minutes: completed,
+ *    or failed with an error on a socket (A gave up during the lossy part) -
+ *    never stalled;
+ *  - both stacks free everything at destroy (counting allocator; LSan for
+ *    the rest).
+ * This finds what a single-stack target cannot: retransmission, SACK,
+ * recovery and reassembly logic that loses, duplicates or reorders data.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "aether.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define Q_LEN		256
+#define Q_FRAME		1600
+#define STEP_MAX	40000
+#define CLEAN_LIMIT_NS	(40ULL * 60 * 1000000000ULL)
+
+/**
+ * struct link_q - frames in flight towards one stack
+ * @len:	frame lengths
+ * @buf:	frames
+ * @head:	next to deliver
+ * @n:		frames queued
+ */
+struct link_q {
+	size_t len[Q_LEN];
+	uint8_t buf[Q_LEN][Q_FRAME];
+	unsigned int head, n;
+};
+
+/**
+ * struct side - one stack and its application
+ * @s:		the stack
+ * @q:		frames towards this stack
+ * @mem_live:	allocations live through the hook
+ * @sk:		A: the connecting socket; B: the accepted one
+ * @lsn:	B's listener
+ * @off:	A: bytes sent; B: bytes read
+ * @eof:	B read EOF / A closed its socket
+ * @err:	an error was reported on a socket of this side
+ */
+struct side {
+	struct ae_stack *s;
+	struct link_q q;
+	long mem_live;
+	struct ae_sock *sk, *lsn;
+	uint32_t off;
+	bool eof, err;
+};
+
+static struct side A, B;
+static uint64_t now;
+static uint32_t total;
+static const uint8_t *in;
+static size_t in_len, in_pos;
+
+/**
+ * fail() - an oracle tripped
+ * @what:	message
+ */
+static void fail(const char *what)
+{
+	fprintf(stderr, "fuzz_s2s: %s (A sent %u, B read %u of %u)\n", what,
+		A.off, B.off, total);
+	abort();
+}
+
+/**
+ * pattern() - the byte at offset @i of the transfer
+ * @i:		offset
+ *
+ * Return: byte (not periodic at any power of two below 2^32)
+ */
+static uint8_t pattern(uint32_t i)
+{
+	return (uint8_t)((i * 2654435761u) >> 13 ^ i);
+}
+
+/**
+ * next_byte() - the next decision byte, or -1 when the input is used up
+ *
+ * Return: 0..255 or -1
+ */
+static int next_byte(void)
+{
+	return in_pos < in_len ? in[in_pos++] : -1;
+}
+
+/**
+ * q_push() - queue a gathered frame (dropped when full or oversized)
+ * @q:		queue
+ * @iov:	parts
+ * @iovcnt:	count
+ */
+static void q_push(struct link_q *q, const struct iovec *iov, int iovcnt)
+{
+	unsigned int slot;
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	if (q->n >= Q_LEN || len > Q_FRAME)
+		return;
+	slot = (q->head + q->n) % Q_LEN;
+	len = 0;
+	for (i = 0; i < iovcnt; i++) {
+		memcpy(q->buf[slot] + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	q->len[slot] = len;
+	q->n++;
+}
+
+/**
+ * out_a() - A's output hook: towards B
+ * @ctx:	unused
+ * @iov:	parts
+ * @iovcnt:	count
+ */
+static void out_a(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	(void)ctx;
+	q_push(&B.q, iov, iovcnt);
+}
+
+/**
+ * out_b() - B's output hook: towards A
+ * @ctx:	unused
+ * @iov:	parts
+ * @iovcnt:	count
+ */
+static void out_b(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	(void)ctx;
+	q_push(&A.q, iov, iovcnt);
+}
+
+/**
+ * clock_fn() - the shared virtual clock
+ * @ctx:	unused
+ *
+ * Return: ns
+ */
+static uint64_t clock_fn(void *ctx)
+{
+	(void)ctx;
+	return now;
+}
+
+/**
+ * mem_alloc() - counting allocator (ctx: the side)
+ * @ctx:	struct side
+ * @len:	bytes
+ *
+ * Return: memory
+ */
+static void *mem_alloc(void *ctx, size_t len)
+{
+	size_t *h = malloc(len + 16);
+
+	if (!h)
+		return NULL;
+	h[0] = len;
+	((struct side *)ctx)->mem_live++;
+	return h + 2;
+}
+
+/**
+ * mem_free() - counting free; the length must match
+ * @ctx:	struct side
+ * @mem:	memory
+ * @len:	length the stack believes
+ */
+static void mem_free(void *ctx, void *mem, size_t len)
+{
+	size_t *h;
+
+	if (!mem)
+		return;
+	h = (size_t *)mem - 2;
+	if (h[0] != len)
+		fail("mem_free with a wrong length");
+	((struct side *)ctx)->mem_live--;
+	free(h);
+}
+
+/**
+ * noop_cb() - sockets need no callback work: app_turn() polls them
+ * @sk:		socket
+ * @ev:		events
+ * @user:	unused
+ */
+static void noop_cb(struct ae_sock *sk, unsigned int ev, void *user)
+{
+	(void)sk;
+	(void)ev;
+	(void)user;
+}
+
+/**
+ * make_stack() - one side's stack
+ * @x:		side
+ * @last:	last address byte (2 for A, 1 for B)
+ * @cfgbits:	byte 1 of the input
+ */
+static void make_stack(struct side *x, uint8_t last, unsigned int cfgbits)
+{
+	struct ae_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mac[0] = 0x02;
+	cfg.mac[5] = last;
+	cfg.addr = htonl(0xc0a80100u | last);
+	cfg.prefix_len = 24;
+	cfg.mtu = (cfgbits & 2) ? 576 : 1500;
+	cfg.seed = 0x5eed0000u + last;
+	cfg.output = last == 2 ? out_a : out_b;
+	cfg.clock = clock_fn;
+	cfg.mem_alloc = mem_alloc;
+	cfg.mem_free = mem_free;
+	cfg.mem_ctx = x;
+	if (cfgbits & 1)
+		cfg.rcvbuf = cfg.sndbuf = 4096;
+	cfg.time_wait_ms = 2000;
+	x->s = ae_stack_create(&cfg);
+	if (!x->s)
+		fail("ae_stack_create");
+}
+
+/**
+ * app_a() - A writes the pattern, closes when all is queued
+ */
+static void app_a(void)
+{
+	static uint8_t buf[8192];
+	uint32_t n, i;
+	ssize_t r;
+
+	if (!A.sk || A.eof)
+		return;
+	if (ae_sock_error(A.sk) || (ae_poll(A.sk) & AE_EV_ERR)) {
+		A.err = true;
+		ae_close(A.sk);
+		A.sk = NULL;
+		return;
+	}
+	while (A.off < total) {
+		n = total - A.off < sizeof(buf) ? total - A.off : sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = pattern(A.off + i);
+		r = ae_send(A.sk, buf, n, 0);
+		if (r == -EAGAIN || r == -ENOTCONN || r == 0)
+			return;
+		if (r < 0) {
+			A.err = true;
+			return;
+		}
+		if ((size_t)r > n)
+			fail("ae_send took more than given");
+		A.off += (uint32_t)r;
+	}
+	ae_close(A.sk);		/* graceful: FIN after the data */
+	A.sk = NULL;
+	A.eof = true;
+}
+
+/**
+ * app_b() - B accepts once, reads and checks, closes at EOF
+ */
+static void app_b(void)
+{
+	static uint8_t buf[16384];
+	struct ae_sock *sk;
+	ssize_t r, i;
+	int k;
+
+	if (!B.sk && !B.eof && ae_accept(B.lsn, &sk, NULL) == 0) {
+		ae_sock_set_callback(sk, noop_cb, NULL);
+		B.sk = sk;
+	}
+	if (!B.sk)
+		return;
+	for (k = 0; k < 64; k++) {
+		r = ae_recv(B.sk, buf, sizeof(buf), 0);
+		if (r == -EAGAIN)
+			return;
+		if (r < 0) {
+			B.err = true;
+			break;
+		}
+		if (r == 0) {
+			if (B.off != total)
+				fail("EOF before the whole transfer");
+			B.eof = true;
+			break;
+		}
+		if ((size_t)r > sizeof(buf))
+			fail("ae_recv returned more than asked");
+		for (i = 0; i < r; i++)
+			if (buf[i] != pattern(B.off + (uint32_t)i))
+				fail("B read a byte that differs from what A sent");
+		B.off += (uint32_t)r;
+		if (B.off > total)
+			fail("B read more than A sent");
+	}
+	ae_close(B.sk);
+	B.sk = NULL;
+}
+
+/**
+ * deliver() - hand the head frame of @x's queue to @x, as the link decides
+ * @x:		receiving side
+ */
+static void deliver(struct side *x)
+{
+	struct link_q *q = &x->q;
+	unsigned int h = q->head;
+	int d = next_byte(), b;
+	size_t len = q->len[h];
+	uint8_t frame[Q_FRAME];
+
+	memcpy(frame, q->buf[h], len);
+	q->head = (q->head + 1) % Q_LEN;
+	q->n--;
+	if (d < 0 || d < 0xc0) {
+		ae_stack_input(x->s, frame, len);
+	} else if (d < 0xe0) {
+		/* dropped */
+	} else if (d < 0xf0) {
+		ae_stack_input(x->s, frame, len);
+		ae_stack_input(x->s, frame, len);
+	} else if (d < 0xf8) {
+		unsigned int slot = (q->head + q->n) % Q_LEN;
+
+		memcpy(q->buf[slot], frame, len);	/* behind the others */
+		q->len[slot] = len;
+		q->n++;
+	} else if (d < 0xfc) {
+		b = next_byte();
+		if (len)
+			frame[(size_t)(b < 0 ? 0 : b) * 7 % len] ^= 0x5a;
+		ae_stack_input(x->s, frame, len);
+	} else {
+		b = next_byte();
+		now += (uint64_t)(b < 0 ? 0 : b) * 1000000ULL;
+		ae_stack_poll(A.s);
+		ae_stack_poll(B.s);
+		ae_stack_input(x->s, frame, len);
+	}
+}
+
+/**
+ * done() - the transfer is over, one way or the other
+ *
+ * Return: true when B read EOF (and A closed), or an error ended it
+ */
+static bool done(void)
+{
+	return (B.eof && A.eof) || A.err || B.err;
+}
+
+/**
+ * step() - one unit of progress: a frame delivered, or time to a timer
+ */
+static void step(void)
+{
+	uint64_t t;
+
+	if (A.q.n || B.q.n) {
+		if (B.q.n && (!A.q.n || (in_pos & 1)))
+			deliver(&B);
+		else
+			deliver(&A);
+		now += 100000;		/* 0.1 ms a frame */
+	} else {
+		t = ae_stack_next_timeout(A.s);
+		if (ae_stack_next_timeout(B.s) < t)
+			t = ae_stack_next_timeout(B.s);
+		now = (t == UINT64_MAX || t <= now) ? now + 1000000 : t;
+	}
+	ae_stack_poll(A.s);
+	ae_stack_poll(B.s);
+	app_a();
+	app_b();
+}
+
+/**
+ * start() - both stacks, B listening, A connecting
+ * @cfgbits:	byte 1 of the input
+ */
+static void start(unsigned int cfgbits)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int err;
+
+	memset(&A, 0, sizeof(A));
+	memset(&B, 0, sizeof(B));
+	now = 1000ULL * 1000000000ULL;
+	make_stack(&A, 2, cfgbits);
+	make_stack(&B, 1, cfgbits);
+	B.lsn = ae_socket(B.s, SOCK_STREAM, &err);
+	A.sk = ae_socket(A.s, SOCK_STREAM, &err);
+	if (!B.lsn || !A.sk)
+		fail("ae_socket");
+	ae_sock_set_callback(B.lsn, noop_cb, NULL);
+	ae_sock_set_callback(A.sk, noop_cb, NULL);
+	a.sin_port = htons(80);
+	if (ae_bind(B.lsn, &a) || ae_listen(B.lsn, 4))
+		fail("listen");
+	a.sin_addr.s_addr = htonl(0xc0a80101);
+	err = ae_connect(A.sk, &a);
+	if (err && err != -EINPROGRESS)
+		fail("connect");
+}
+
+/**
+ * finish() - close what is left, destroy, check memory
+ */
+static void finish(void)
+{
+	if (getenv("FUZZ_TRACE"))
+		fprintf(stderr, "A sent %u%s%s, B read %u of %u%s%s, %.3f s virtual, "
+			"%zu of %zu decisions used\n", A.off,
+			A.eof ? " closed" : "", A.err ? " error" : "", B.off,
+			total, B.eof ? " eof" : "", B.err ? " error" : "",
+			(double)(now - 1000ULL * 1000000000ULL) / 1e9, in_pos,
+			in_len);
+	if (A.sk)
+		ae_close(A.sk);
+	if (B.sk)
+		ae_close(B.sk);
+	ae_close(B.lsn);
+	ae_stack_destroy(A.s);
+	ae_stack_destroy(B.s);
+	if (A.mem_live || B.mem_live)
+		fail("memory still allocated after ae_stack_destroy");
+}
+
+/**
+ * LLVMFuzzerTestOneInput() - one transfer over one link schedule
+ * @data:	input
+ * @size:	length
+ *
+ * Return: 0
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint64_t clean_since = 0;
+	int k;
+
+	if (size < 2)
+		return 0;
+	total = 1000 + 250u * data[0];
+	in = data + 2;
+	in_len = size - 2;
+	in_pos = 0;
+	start(data[1]);
+	for (k = 0; k < STEP_MAX && !done(); k++) {
+		step();
+		if (in_pos >= in_len && !clean_since)
+			clean_since = now;
+		if (clean_since && now - clean_since > CLEAN_LIMIT_NS)
+			break;
+	}
+	if (!done()) {
+		if (k >= STEP_MAX)
+			fail("transfer still going after the step limit");
+		fail("transfer stalled: 40 virtual minutes on a clean link");
+	}
+	finish();
+	return 0;
+}
