@@ -217,6 +217,23 @@ def seeds():
                      FIX | AUTO, 1) for _ in range(4)) + \
         rec(tcp_frame(sp, 80, isn + 1, -3000 & 0xffffffff, "A"), FIX | AUTO, 10) + \
         rec(tcp_frame(sp, 80, isn + 1, 0, "A"), FIX | AUTO, 10)
+    # 4 KiB buffers, the app reads: in-order data wraps the receive ring
+    s["tcp_smallbuf_wrap"] = bytes([CFG_ARP | CFG_SMALLBUF]) + b"".join(hs) + \
+        b"".join(rec(tcp_frame(sp, 80, isn + 1 + 1400 * i, 0, "A",
+                               bytes([i]) * 1400), FIX | AUTO, 1)
+                 for i in range(9)) + \
+        rec(tcp_frame(sp, 80, isn + 1 + 12600, 0, "A"), FIX | AUTO | WRITE, 10) + \
+        rec(tcp_frame(sp, 80, isn + 1 + 12600, 0, "A"), FIX | AUTO | WRITE, 10) + \
+        rec(tcp_frame(sp, 80, isn + 1 + 12600, 0, "A"), FIX | AUTO, 10)
+    # simultaneous close: the app's FIN and the peer's cross (CLOSING), then
+    # TIME-WAIT gets the peer's FIN again, then expires
+    s["tcp_simultaneous_close"] = bytes([CFG_ARP]) + b"".join(hs) + \
+        rec(tcp_frame(sp, 80, isn + 1, 0, "PA", b"bye"), FIX | AUTO | CLOSE, 1) + \
+        rec(tcp_frame(sp, 80, isn + 4, 0xffffffff, "FA"), FIX | AUTO, 1) + \
+        rec(tcp_frame(sp, 80, isn + 5, 0, "A"), FIX | AUTO, 1) + \
+        rec(tcp_frame(sp, 80, isn + 4, 0, "FA"), FIX | AUTO, 30000) + \
+        rec(tcp_frame(sp, 80, isn + 4, 0, "FA"), FIX | AUTO, 130000) + \
+        rec(tcp_frame(sp, 80, isn + 9999, 0, "S", opts=opts), FIX, 1)
     # zero window from the peer, persist probes, then open
     s["tcp_zero_window"] = bytes([CFG_ARP]) + conv[0] + \
         rec(tcp_frame(sp, 80, isn + 1, 0, "A", win=0), FIX | AUTO | WRITE, 2000) + \
