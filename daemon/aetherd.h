@@ -46,5 +46,7 @@ int session_init(struct aetherd *d);
 void session_fini(struct aetherd *d);
 void *session_mem_alloc(void *ctx, size_t len);
 void session_mem_free(void *ctx, void *mem, size_t len);
+/* after ae_stack_destroy(): the memory table session_mem_free() needed */
+void session_destroy(struct aetherd *d);
 
 #endif /* AETHERD_H */

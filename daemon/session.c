@@ -661,3 +661,27 @@ void session_fini(struct aetherd *d)
 		srv->spare_fd = -1;
 	}
 }
+
+/**
+ * session_destroy() - free what session_fini() had to keep for the stack
+ * @d:	the daemon, after ae_stack_destroy() (which frees every ring region)
+ *
+ * Regions still in the table (none, if the stack freed its sockets) are
+ * unmapped too.
+ */
+void session_destroy(struct aetherd *d)
+{
+	struct session_srv *srv = d->srv;
+	struct shm_region *r;
+	int i;
+
+	if (!srv)
+		return;
+	for (i = 0; i < SESS_REGION_BUCKETS; i++)
+		while ((r = LIST_FIRST(&srv->regions[i])))
+			sess_region_free(srv, r);
+	free(srv->buf);
+	free(srv->out);
+	free(srv);
+	d->srv = NULL;
+}

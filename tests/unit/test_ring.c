@@ -178,7 +178,7 @@ END_TEST
 
 START_TEST(test_layout_check)
 {
-	static uint8_t page[AE_SHM_HDR_SIZE * 4];
+	static _Alignas(4096) uint8_t page[AE_SHM_HDR_SIZE * 4];
 	struct ae_shm_hdr *h = (struct ae_shm_hdr *)page;
 	uint32_t map = sizeof(page);
 

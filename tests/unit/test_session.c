@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: test_session.c - the daemon's shared-memory side with a real stack
+ *
+ * A stack on the fake device allocates through session_mem_alloc(): TCP ring
+ * storage must land in memfd regions (with a header page in front) and
+ * everything else in plain memory; a connection moved onto its rings gets a
+ * header describing them; shim-written indices are validated by sess_pull()
+ * (good commits reach the stack, a scribbled index cuts the socket off and
+ * marks the header dead); freeing the stack frees every region.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fakedev.h"
+#include "session.h"
+#include "shm.h"
+
+static struct aetherd d;
+static struct ae_stack *stk;
+static struct sclient cl = { .pid = 1, .uid = 0 };
+static int sv[2];
+
+/**
+ * setup() - a stack whose socket memory comes from the session code
+ */
+static void setup(void)
+{
+	struct ae_config cfg;
+
+	fake_reset();
+	memset(&d, 0, sizeof(d));
+	fake_config_default(&cfg);
+	cfg.mem_alloc = session_mem_alloc;
+	cfg.mem_free = session_mem_free;
+	cfg.mem_ctx = &d;
+	cfg.rcvbuf = 16384;
+	cfg.sndbuf = 8192;
+	stk = ae_stack_create(&cfg);
+	ck_assert_ptr_nonnull(stk);
+	d.stack = stk;
+	fake_arp_seed(stk);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK,
+				    0, sv), 0);
+	cl.mem = 0;
+	cl.nsocks = 0;
+	d.srv->max_mem = 1ULL << 30;
+	d.srv->max_sockets = 100;
+}
+
+/**
+ * teardown() - destroy the stack: every region must be gone
+ */
+static void teardown(void)
+{
+	int i;
+
+	ae_stack_destroy(stk);
+	for (i = 0; i < SESS_REGION_BUCKETS; i++)
+		ck_assert_msg(LIST_EMPTY(&d.srv->regions[i]),
+			      "region left in bucket %d", i);
+	close(sv[0]);
+	close(sv[1]);
+	session_destroy(&d);
+}
+
+/**
+ * connecting_conn() - a connection whose socket is connecting (has rings)
+ *
+ * Return: the connection (calloc'd, not registered with a loop)
+ */
+static struct sconn *connecting_conn(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = FAKE_PEER,
+				  .sin_port = htons(80) };
+	struct sconn *c = calloc(1, sizeof(*c));
+	bool moved = false;
+	int err = 0;
+
+	ck_assert_ptr_nonnull(c);
+	c->srv = d.srv;
+	c->fd = sv[0];
+	c->cl = &cl;
+	c->type = SOCK_STREAM;
+	c->sk = ae_socket(stk, SOCK_STREAM, &err);
+	ck_assert_ptr_nonnull(c->sk);
+	ae_sock_set_callback(c->sk, sess_sock_cb, c);
+	ck_assert_int_eq(sess_conn_give_header(c), 0);
+	ck_assert_int_eq(ae_connect(c->sk, &to), -EINPROGRESS);
+	c->flags |= SC_CONNECTING;
+	ck_assert_int_eq(sess_conn_bind_rings(c, &moved), 0);
+	ck_assert(moved);
+	return c;
+}
+
+/**
+ * conn_done() - close and free a test connection
+ * @c:		connection
+ */
+static void conn_done(struct sconn *c)
+{
+	sess_close_sock(c);
+	sess_conn_drop_region(c);
+	free(c);
+}
+
+START_TEST(test_rings_in_memfd)
+{
+	struct sconn *c = connecting_conn();
+	struct ae_ring *rx = ae_sock_rxring(c->sk), *tx = ae_sock_txring(c->sk);
+	struct ae_shm_hdr *h = c->hdr;
+
+	ck_assert(c->reg->rings);
+	ck_assert_int_ge(c->reg->memfd, 0);
+	ck_assert_ptr_eq(rx->mem, c->reg->base + AE_SHM_HDR_SIZE);
+	ck_assert_ptr_eq(tx->mem, rx->mem + rx->size);
+	ck_assert_int_eq(shm_layout_check(h, c->reg->map_len), 0);
+	ck_assert_uint_eq(h->rx_size, rx->size);
+	ck_assert_uint_eq(h->tx_size, tx->size);
+	ck_assert_uint_eq(h->rx_off, AE_SHM_HDR_SIZE);
+	ck_assert_uint_eq(h->tx_off, AE_SHM_HDR_SIZE + rx->size);
+	ck_assert_uint_eq(h->tx_tail, tx->tail);
+	ck_assert_uint_eq(cl.mem, c->reg->map_len);
+	conn_done(c);
+	ck_assert_uint_eq(cl.mem, 0);
+}
+END_TEST
+
+START_TEST(test_small_allocations_not_shared)
+{
+	void *p = session_mem_alloc(&d, 100);
+	void *q = session_mem_alloc(&d, 12345);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_ptr_null(sess_region_find(d.srv, p));
+	ck_assert_ptr_null(sess_region_find(d.srv, q));
+	session_mem_free(&d, p, 100);
+	session_mem_free(&d, q, 12345);
+}
+END_TEST
+
+START_TEST(test_good_commit_reaches_stack)
+{
+	struct sconn *c = connecting_conn();
+	struct ae_ring *tx = ae_sock_txring(c->sk);
+	struct ae_spsc r = { (uint8_t *)c->hdr + c->hdr->tx_off,
+			     c->hdr->tx_size, &c->hdr->tx_head,
+			     &c->hdr->tx_tail };
+	uint32_t before = tx->tail;
+
+	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
+	ck_assert_int_eq(sess_pull(c), 0);
+	ck_assert_uint_eq(tx->tail - before, 5);
+	ck_assert(!(c->flags & SC_DEAD));
+	conn_done(c);
+}
+END_TEST
+
+/**
+ * shim_map() - map a connection's memory as the shim would
+ * @c:		connection
+ * @len:	set to the mapping length
+ *
+ * Return: the shim's view of the header page
+ */
+static struct ae_shm_hdr *shim_map(struct sconn *c, size_t *len)
+{
+	void *p;
+
+	*len = c->reg->map_len;
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 c->reg->memfd, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
+START_TEST(test_scribbled_tx_tail_cuts_off)
+{
+	struct sconn *c = connecting_conn();
+	size_t len;
+	struct ae_shm_hdr *h = shim_map(c, &len);
+
+	shm_store(&h->tx_tail, h->tx_tail + 3 * h->tx_size);
+	ck_assert_int_eq(sess_pull(c), -EINVAL);
+	ck_assert(c->flags & SC_DEAD);
+	ck_assert_ptr_null(c->sk);
+	/* the stack freed the rings at once (RST in SYN-SENT): the daemon
+	 * let go of the memory, the shim still sees the verdict */
+	ck_assert(shm_load(&h->state) & AE_SS_DEAD);
+	ck_assert_int_eq(h->so_error, ECONNRESET);
+	ck_assert_uint_ge(d.srv->stats.cutoffs, 1);
+	munmap(h, len);
+	conn_done(c);
+}
+END_TEST
+
+START_TEST(test_scribbled_rx_head_cuts_off)
+{
+	struct sconn *c = connecting_conn();
+	struct ae_shm_hdr *h = c->hdr;
+
+	/* nothing was received: any forward move of rx_head is a lie */
+	shm_store(&h->rx_head, h->rx_head + 1);
+	ck_assert_int_eq(sess_pull(c), -EINVAL);
+	ck_assert(c->flags & SC_DEAD);
+	conn_done(c);
+}
+END_TEST
+
+START_TEST(test_backwards_tx_tail_cuts_off)
+{
+	struct sconn *c = connecting_conn();
+	struct ae_shm_hdr *h = c->hdr;
+
+	shm_store(&h->tx_tail, h->tx_tail - 1);
+	ck_assert_int_eq(sess_pull(c), -EINVAL);
+	ck_assert(c->flags & SC_DEAD);
+	conn_done(c);
+}
+END_TEST
+
+START_TEST(test_memory_limit)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = FAKE_PEER,
+				  .sin_port = htons(81) };
+	struct sconn *c = calloc(1, sizeof(*c));
+	bool moved = true;
+	int err = 0;
+
+	d.srv->max_mem = 8192;		/* less than one socket's rings */
+	c->srv = d.srv;
+	c->fd = sv[0];
+	c->cl = &cl;
+	c->type = SOCK_STREAM;
+	c->sk = ae_socket(stk, SOCK_STREAM, &err);
+	ae_sock_set_callback(c->sk, sess_sock_cb, c);
+	ck_assert_int_eq(sess_conn_give_header(c), 0);
+	ck_assert_int_eq(ae_connect(c->sk, &to), -EINPROGRESS);
+	ck_assert_int_eq(sess_conn_bind_rings(c, &moved), -ENOBUFS);
+	ck_assert(!moved);
+	ck_assert_uint_eq(d.srv->stats.enobufs, 1);
+	conn_done(c);
+}
+END_TEST
+
+START_TEST(test_publish_state)
+{
+	struct sconn *c = connecting_conn();
+
+	sess_publish(c);
+	ck_assert(shm_load(&c->hdr->state) & AE_SS_CONNECTING);
+	ck_assert(!(shm_load(&c->hdr->state) & AE_SS_OUT));
+	ck_assert(shm_load(&c->hdr->daemon_want) & AE_DB_TX);
+	/* the shim wants OUT: no NOTIFY while connecting */
+	shm_or(&c->hdr->shim_want, AE_WANT_OUT);
+	sess_publish(c);
+	ck_assert(shm_load(&c->hdr->shim_want) & AE_WANT_OUT);
+	conn_done(c);
+}
+END_TEST
+
+/**
+ * session_suite() - the suite
+ *
+ * Return: suite
+ */
+static Suite *session_suite(void)
+{
+	Suite *s = suite_create("session");
+	TCase *tc = tcase_create("shm");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_rings_in_memfd);
+	tcase_add_test(tc, test_small_allocations_not_shared);
+	tcase_add_test(tc, test_good_commit_reaches_stack);
+	tcase_add_test(tc, test_scribbled_tx_tail_cuts_off);
+	tcase_add_test(tc, test_scribbled_rx_head_cuts_off);
+	tcase_add_test(tc, test_backwards_tx_tail_cuts_off);
+	tcase_add_test(tc, test_memory_limit);
+	tcase_add_test(tc, test_publish_state);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/**
+ * main() - run the suite
+ *
+ * Return: 0 when every test passed
+ */
+int main(void)
+{
+	SRunner *sr = srunner_create(session_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
