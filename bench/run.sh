@@ -182,6 +182,7 @@ embedded_up() {
 	tap_ns "$1" || return 1
 	bg ip netns exec "$1" "$BIN/httpd" --tap aether0 --addr 192.168.1.2/24 \
 		--root "$WWW" >"$2" 2>&1
+	HTTPD_PID=${PIDS[-1]}
 	wait_for 10 ip netns exec "$1" ping -c1 -W1 192.168.1.2 &&
 		wait_for 5 grep -q 'serving on port 80' "$2" || {
 		say "httpd did not come up; its log:"; sed 's/^/#   /' "$2" >&2
@@ -233,7 +234,7 @@ http_ok() {
 # lab_up: the four clean paths with nginx (kv, kt, ae) and httpd (em). A path
 # that does not come up is reported FAILED and its cells read FAIL; the
 # others are still measured. LINK[t]: answers ping; HTTP[t]: serves HTTP.
-declare -A LINK HTTP
+declare -A LINK HTTP KEEP
 lab_up() {
 	local t
 	CLI=([kv]=${P}kc [kt]=${P}tc [ae]=${P}a [em]=${P}e)
@@ -246,9 +247,13 @@ lab_up() {
 		fail "path aether: aetherd did not come up"
 	embedded_up ${P}e "$WORK/httpd.log" && LINK[em]=1 ||
 		fail "path embedded: examples/httpd did not come up"
-	[ "${LINK[kv]:-0}" = 1 ] && nginx_up kv ${P}ks
-	[ "${LINK[kt]:-0}" = 1 ] && nginx_up kt ${P}ts
-	[ "${LINK[ae]:-0}" = 1 ] && nginx_up ae ${P}app "$WORK/aetherd.sock"
+	[ "${LINK[kt]:-0}" = 1 ] && KEEP[kt]="$RELAY_PID:aether-impair"
+	[ "${LINK[ae]:-0}" = 1 ] && KEEP[ae]="$AETHERD_PID:aetherd"
+	[ "${LINK[em]:-0}" = 1 ] && KEEP[em]="$HTTPD_PID:httpd"
+	[ "${LINK[kv]:-0}" = 1 ] && nginx_up kv ${P}ks && KEEP[kv]="${PIDS[-1]}:nginx"
+	[ "${LINK[kt]:-0}" = 1 ] && nginx_up kt ${P}ts && KEEP[kt]+=" ${PIDS[-1]}:nginx"
+	[ "${LINK[ae]:-0}" = 1 ] && nginx_up ae ${P}app "$WORK/aetherd.sock" &&
+		KEEP[ae]+=" ${PIDS[-1]}:nginx"
 	for t in "${TARGETS[@]}"; do
 		[ "${LINK[$t]:-0}" = 1 ] || continue
 		if wait_for 15 http_ok "${CLI[$t]}" "http://${ADDR[$t]}/hello.html"; then
@@ -257,6 +262,25 @@ lab_up() {
 			fail "path $t: no HTTP server answering"
 			sed 's/^/#   /' "$WORK/nginx-$t/error.log" >&2 2>/dev/null
 		fi
+	done
+}
+
+# survived PART PREFIX: every path's server processes (KEEP) are still
+# running after PART; if one died, the path is down from here on and every
+# value it gave under PREFIX is marked FAIL (it may have died mid-run)
+survived() {
+	local t p k
+	for t in "${TARGETS[@]}"; do
+		[ "${LINK[$t]:-0}" = 1 ] || continue
+		for p in ${KEEP[$t]:-}; do
+			kill -0 "${p%%:*}" 2>/dev/null && continue
+			fail "path $t: ${p#*:} (pid ${p%%:*}) died during the $1 part"
+			LINK[$t]=0; HTTP[$t]=0
+			for k in $(awk -v t="$t" -v p="$2" '$2 == t && index($1, p) == 1 { print $1 }' "$RES" | sort -u); do
+				rec "$k" "$t" FAIL
+			done
+			break
+		done
 	done
 }
 
@@ -317,7 +341,7 @@ bench_connect() {
 
 # wrk_one MODE CONNS TARGET REP: one wrk run, recorded under http.MODE.cCONNS
 wrk_one() {
-	local mode=$1 c=$2 t=$3 key=http.$1.c$2 out=$WORK/wrk.$1.$2.$3.$4 hdr=() v
+	local mode=$1 c=$2 t=$3 r=$4 key=http.$1.c$2 out=$WORK/wrk.$1.$2.$3.$4 hdr=() v
 	[ "$mode" = close ] && hdr=(-H 'Connection: close')
 	need HTTP $t $key.rps $key.p50 $key.p99 || return
 	timeout $((DUR + 30)) ip netns exec "${CLI[$t]}" wrk -t1 -c"$c" -d"${DUR}s" \
@@ -332,6 +356,11 @@ wrk_one() {
 	if [ "$4" = 0 ] || [ "$1" = 0 ]; then
 		fail "wrk $mode -c$c on $t: no request completed"
 		rec $key.rps "$t" FAIL; return
+	fi
+	if [ $(($5 * 100)) -gt "$4" ]; then
+		fail "wrk $mode -c$c on $t (run $r): $5 errors in $4 requests (over 1%)"
+		rec $key.rps "$t" FAIL; rec $key.p50 "$t" FAIL; rec $key.p99 "$t" FAIL
+		return
 	fi
 	rec $key.rps "$t" "$1"; rec $key.p50 "$t" "$2"; rec $key.p99 "$t" "$3"
 	rec $key.errors "$t" "$5"
@@ -508,10 +537,10 @@ section start
 
 if on icmp || on connect || on http || on bulk; then
 	lab_up
-	on icmp && { section icmp; bench_icmp; }
-	on connect && { section connect; bench_connect; }
-	on http && { section http; bench_http; }
-	on bulk && { section bulk; bench_bulk; }
+	on icmp && { section icmp; bench_icmp; survived icmp icmp.; }
+	on connect && { section connect; bench_connect; survived connect conn.; }
+	on http && { section http; bench_http; survived http http.; }
+	on bulk && { section bulk; bench_bulk; survived bulk bulk.; }
 	stop_all
 fi
 on impair && { section impair; bench_impair; stop_all; }
