@@ -143,6 +143,7 @@ struct sconn {
  * @dirty:	connections to publish
  * @regions:	ring regions by address
  * @nconns:	connections
+ * @nregions:	memfd regions alive, @region_bytes their mapped bytes
  * @max_sockets: per-client socket limit
  * @max_mem:	per-client ring memory limit
  * @stats:	ipc counters
@@ -160,6 +161,8 @@ struct session_srv {
 	TAILQ_HEAD(dirty_list, sconn) dirty;
 	LIST_HEAD(region_list, shm_region) regions[SESS_REGION_BUCKETS];
 	uint32_t nconns;
+	uint32_t nregions;
+	uint64_t region_bytes;
 	uint32_t max_sockets;
 	uint64_t max_mem;
 	struct sess_stats stats;

@@ -84,6 +84,8 @@ struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
 	r->base = p;
 	r->map_len = len;
 	r->rings = rings;
+	srv->nregions++;
+	srv->region_bytes += len;
 	if (rings)
 		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
 				 r, hlink);
@@ -102,9 +104,10 @@ err:
  */
 void sess_region_free(struct session_srv *srv, struct shm_region *r)
 {
-	(void)srv;
 	if (r->rings)
 		LIST_REMOVE(r, hlink);
+	srv->nregions--;
+	srv->region_bytes -= r->map_len;
 	munmap(r->base, r->map_len);
 	close(r->memfd);
 	free(r);

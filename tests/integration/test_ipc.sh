@@ -119,6 +119,8 @@ check "daemon out of descriptors: it recovers and serves" \
 # --- kill -9 of a client mid-transfer ----------------------------------------
 bg nsx python3 "$PEER" stream 192.168.1.1 7100 "$WORK/stream.log"
 wait_for 5 nsx sh -c "ss -ltn | grep -q ':7100 '"
+regions() { $A stats | sed -n 's/^ipc.live_regions //p'; }
+R0=$(regions)
 $C stream 192.168.1.1 7100 >"$WORK/stream.out" 2>&1 &
 ST=$!
 wait_for 10 grep -q receiving "$WORK/stream.out"
@@ -130,6 +132,8 @@ check "kill -9: its socket leaves the table within 1 s" \
 	wait_for 1 sh -c "! $A ss | grep -q 'pid=$ST '"
 check "kill -9: no ESTAB socket left" wait_for 1 sh -c "! $A ss | grep -q ESTAB"
 log "gone after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+check "kill -9: its shared memory is freed within 1 s (regions back to $R0)" \
+	wait_for 1 sh -c "[ \$($A stats | sed -n 's/^ipc.live_regions //p') -le $R0 ]"
 check "kill -9: the kernel peer saw RST or FIN" \
 	wait_for 2 grep -qE '^(RST|FIN)' "$WORK/stream.log"
 cat "$WORK/stream.log" 2>/dev/null
