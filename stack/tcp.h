@@ -139,6 +139,8 @@ enum tcp_flag {
 	TF_QUICKACK	= 1u << 22,	/* TCP_QUICKACK */
 	TF_CUBIC	= 1u << 23,	/* congestion control is CUBIC */
 	TF_COOKIE	= 1u << 24,	/* created from a SYN cookie */
+	TF_TLP		= 1u << 25,	/* the REXMT timer is a tail loss probe */
+	TF_TLP_OUT	= 1u << 26,	/* a probe is out: @tlp_high */
 };
 
 /* Timers kept per TCB; the heap holds each TCB's earliest */
@@ -279,6 +281,7 @@ struct tcp_sock {
 	uint32_t rexmit_nxt;		/* next hole to retransmit */
 	uint32_t rexmit_high;		/* SND.MAX when @rexmit_seq was resent */
 	uint32_t rexmit_seq;		/* the segment it refers to */
+	uint32_t tlp_high;		/* SND.MAX when the probe was sent */
 	uint32_t delack_segs;		/* full segments not yet ACKed */
 	uint32_t quickacks;
 
@@ -419,6 +422,7 @@ void tcp_timer_set(struct tcp_sock *tp, enum tcp_timer_kind k, uint64_t at);
 void tcp_timer_clear(struct tcp_sock *tp, enum tcp_timer_kind k);
 void tcp_timer_clear_all(struct tcp_sock *tp);
 void tcp_timer_rexmt_arm(struct tcp_sock *tp);
+void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max);
 void tcp_timer_keep_arm(struct tcp_sock *tp);
 void tcp_rtt_sample(struct tcp_sock *tp, uint32_t rtt_us);
 uint64_t tcp_rto_ns(const struct tcp_sock *tp);

@@ -350,12 +350,12 @@ static void tcp_established(struct tcp_sock *tp, const struct tcp_seg *seg)
 }
 
 /**
- * retransmit_one() - resend one segment at @seq (fast retransmit)
+ * tcp_retransmit_one() - resend one segment at @seq (fast retransmit, TLP)
  * @tp:		TCB
  * @seq:	first byte
  * @max:	at most this many bytes
  */
-static void retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
+void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
 {
 	struct ae_stack *s = tp->sk.stack;
 	uint32_t una = tcp_data_una(tp), avail = ring_used(&tp->tx);
@@ -399,15 +399,16 @@ static void recovery_retransmit(struct tcp_sock *tp)
 	    SEQ_GT(tp->rexmit_nxt, tp->snd_una) &&
 	    tcp_sack_bytes_above(tp, tp->rexmit_high) >= 3u * tp->mss) {
 		tp->lost++;
+		STAT_INC(tp->sk.stack, tcp, lost_retrans);
 		tp->rexmit_nxt = tp->snd_una;
 	}
 
 	if (tcp_sack_next_hole(tp, tp->rexmit_nxt, &hole, &len)) {
-		retransmit_one(tp, hole, len);
+		tcp_retransmit_one(tp, hole, len);
 		return;
 	}
 	if (!tp->nsacked && SEQ_LEQ(tp->rexmit_nxt, tp->snd_una))
-		retransmit_one(tp, tp->snd_una, tp->mss);
+		tcp_retransmit_one(tp, tp->snd_una, tp->mss);
 }
 
 /**
@@ -433,6 +434,22 @@ static bool early_retransmit_ok(const struct tcp_sock *tp)
 }
 
 /**
+ * tlp_revealed_loss() - our tail loss probe was SACKed while data below it
+ * is still missing: everything unSACKed sent before the probe is lost
+ * (RFC 8985 7.4, as RACK would conclude)
+ * @tp:		TCB
+ *
+ * Return: true to start recovery now
+ */
+static bool tlp_revealed_loss(const struct tcp_sock *tp)
+{
+	uint32_t end;
+
+	return (tp->flags & TF_TLP_OUT) && tp->nsacked &&
+	       tcp_sack_is_sacked(tp, tp->tlp_high - 1, &end);
+}
+
+/**
  * tcp_dupack() - a duplicate ACK (RFC 5681 3.2, RFC 6582)
  * @tp:		TCB
  * @seg:	the segment
@@ -450,7 +467,7 @@ static void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	}
 	if (tp->dupacks < 3 &&
 	    !(tp->nsacked && tcp_sack_bytes(tp) >= 3u * tp->mss) &&
-	    !early_retransmit_ok(tp))
+	    !early_retransmit_ok(tp) && !tlp_revealed_loss(tp))
 		return;
 	if (!SEQ_GT(seg->ack - 1, tp->recover) && tp->recover != tp->iss)
 		return;		/* RFC 6582 3.2 step 2: no new recovery */
@@ -458,11 +475,12 @@ static void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	tp->recover = tp->snd_max;
 	tcp_cc_loss(tp);
 	tp->flags |= TF_INRECOVERY;
+	tp->flags &= ~(TF_TLP | TF_TLP_OUT);
 	tp->rexmit_nxt = tp->snd_una;
 	tp->lost++;
 	recovery_retransmit(tp);
 	if (!tp->nsacked && tp->rexmit_nxt == tp->snd_una)
-		retransmit_one(tp, tp->snd_una, tp->mss);
+		tcp_retransmit_one(tp, tp->snd_una, tp->mss);
 	tcp_timer_set(tp, TT_REXMT, s->now + tcp_rto_ns(tp));
 }
 
@@ -502,6 +520,8 @@ static bool tcp_newack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	tp->snd_una = seg->ack;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
+	if ((tp->flags & TF_TLP_OUT) && SEQ_GEQ(seg->ack, tp->tlp_high))
+		tp->flags &= ~TF_TLP_OUT;	/* the probe did its job */
 	if (SEQ_LT(tp->rexmit_nxt, tp->snd_una))
 		tp->rexmit_nxt = tp->snd_una;
 	tcp_sack_update(tp, &seg->opt);

@@ -488,9 +488,11 @@ int tcp_output(struct tcp_sock *tp)
 			tp->flags |= TF_SENTFIN;
 		if (SEQ_GT(tp->snd_nxt, tp->snd_max))
 			tp->snd_max = tp->snd_nxt;
-		if ((len || fin) && tp->timer[TT_REXMT] == AE_NEVER) {
+		if ((len || fin) && (tp->timer[TT_REXMT] == AE_NEVER ||
+				     (tp->flags & TF_TLP))) {
+			/* (a pending probe moves out with the new tail) */
 			tcp_timer_clear(tp, TT_PERSIST);
-			tcp_timer_set(tp, TT_REXMT, s->now + tcp_rto_ns(tp));
+			tcp_timer_rexmt_arm(tp);
 		}
 		if (!len && !fin)
 			break;

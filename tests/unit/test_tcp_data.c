@@ -1049,6 +1049,58 @@ START_TEST(close_in_syn_sent)
 }
 END_TEST
 
+START_TEST(tail_loss_probe)
+{
+	static const uint8_t opt[] = { 2, 4, 5, 0xb4, 4, 2, 1, 1 };
+	static uint8_t d[5 * 1460];
+	uint8_t sack[12] = { 1, 1, 5, 10 };
+	struct tcp_sock *tp;
+	struct tseg t = { 0 };
+	struct tpkt p;
+	uint32_t first;
+	uint64_t t0;
+
+	C.lsk = th_listener(S, TH_PORT, 16);
+	th_accept_conn(S, &C, 1, opt, sizeof(opt));
+	tp = (struct tcp_sock *)C.sk;
+	/* an RTT of 50 ms from a first exchange */
+	ae_send(C.sk, "x", 1, 0);
+	th_run_ms(S, 50);
+	th_peer_ack(S, &C);
+	ck_assert(tp->flags & TF_RTT_VALID);
+	fake_frames_clear();
+	ck_assert_int_eq(ae_send(C.sk, d, sizeof(d), 0), sizeof(d));
+	first = C.our_nxt;
+	/* the last three segments are lost: no dup ACKs can come. The probe
+	 * (the last segment again) goes out at 2 SRTT, well before the RTO */
+	C.our_nxt = first + 2 * 1460;
+	th_peer_send(S, &C, TH_F_ACK, NULL, 0);
+	fake_frames_clear();
+	t0 = fake_clock_now();
+	th_advance_to_next(S);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.seq, first + 4 * 1460);
+	ck_assert_uint_eq(p.len, 1460);
+	ck_assert_uint_lt(fake_clock_now() - t0, 150 * 1000000ULL);
+	ck_assert_uint_eq(th_stat(S, "tlp_probes"), 1);
+	ck_assert_uint_eq(th_stat(S, "timeouts"), 0);
+	/* its SACK reveals the two segments before it: recovery at once */
+	fake_frames_clear();
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt;
+	t.ack = first + 2 * 1460;
+	t.flags = TH_F_ACK;
+	t.opt = sack;
+	t.optlen = sizeof(sack);
+	st32(sack + 4, first + 4 * 1460);
+	st32(sack + 8, first + 5 * 1460);
+	th_send(S, &t);
+	ck_assert_uint_eq(th_stat(S, "fast_retrans"), 1);
+	ck_assert(th_last(&p) && p.seq == first + 2 * 1460);
+}
+END_TEST
+
 static Suite *tcp_data_suite(void)
 {
 	Suite *s = suite_create("tcp_data");
@@ -1085,6 +1137,7 @@ static Suite *tcp_data_suite(void)
 	tcase_add_test(tc, cubic_and_reno_growth);
 	tcase_add_test(tc, rst_to_listener_ignored);
 	tcase_add_test(tc, close_in_syn_sent);
+	tcase_add_test(tc, tail_loss_probe);
 	suite_add_tcase(s, tc);
 	return s;
 }
