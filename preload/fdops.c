@@ -64,6 +64,61 @@ int close(int fd)
 }
 
 /**
+ * close_range() - interposed close_range(2): the table follows
+ * @first:	first fd
+ * @last:	last fd
+ * @flags:	CLOSE_RANGE_CLOEXEC (nothing closes), CLOSE_RANGE_UNSHARE
+ *
+ * Return: as close_range(2)
+ */
+int close_range(unsigned int first, unsigned int last, int flags)
+{
+	struct ps_sock *ps;
+	unsigned int fd, end = last;
+
+	if (!REAL(close_range))
+		return ps_fail(ENOSYS);
+	if ((flags & 4 /* CLOSE_RANGE_CLOEXEC */) || first > last)
+		return REAL(close_range)(first, last, flags);
+	if (end > (1u << 20))
+		end = 1u << 20;
+	for (fd = first; fd <= end; fd++) {
+		if (!ps_get((int)fd) && !ps_ep_get((int)fd))
+			continue;
+		ps = ps_release_fd((int)fd);
+		if (ps)
+			ps_put(ps);	/* only unmaps; the close tells the daemon */
+	}
+	return REAL(close_range)(first, last, flags);
+}
+
+/**
+ * closefrom() - interposed closefrom(3)
+ * @lowfd:	first fd to close
+ */
+void closefrom(int lowfd)
+{
+	if (lowfd < 0)
+		lowfd = 0;
+	if (close_range((unsigned int)lowfd, ~0u, 0) < 0 && REAL(closefrom))
+		REAL(closefrom)(lowfd);
+}
+
+/**
+ * vfork() - interposed vfork(2), as fork(2)
+ *
+ * A vfork child shares the parent's memory, so its close()/dup2() before
+ * exec would edit the parent's fd table in the shim while the kernel's
+ * tables stay separate. fork() is a valid implementation of vfork().
+ *
+ * Return: as fork(2)
+ */
+pid_t vfork(void)
+{
+	return REAL(fork)();
+}
+
+/**
  * ps_dup_follow() - @newfd is now a dup of @oldfd: mirror it in the table
  * @oldfd:	source
  * @newfd:	result of the kernel's dup

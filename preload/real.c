@@ -65,6 +65,8 @@ static void ps_resolve(void)
 	RESOLVE(dup2);
 	RESOLVE(dup3);
 	RESOLVE(fork);
+	RESOLVE(close_range);
+	RESOLVE(closefrom);
 	RESOLVE(execve);
 	RESOLVE(execvp);
 	RESOLVE(execvpe);

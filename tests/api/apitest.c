@@ -1913,6 +1913,30 @@ static void c_epoll_add_while_waiting(void)
 	out("n %d woke %s", e.n, e.waited < 3000 ? "soon" : "late");
 }
 
+static void c_close_range_vfork(void)
+{
+	int a = tcp_to(P_ECHO), b = dup(a), st, fd;
+	char buf[8] = "";
+	pid_t pid;
+
+	fflush(stdout);
+	pid = vfork();
+	if (pid == 0) {
+		close(b);	/* the child's own table only */
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	R(write(b, "vf", 2));
+	R(read(a, buf, sizeof(buf)));
+	out("got '%s'", buf);
+	R(close_range(b, b, 0));
+	R(write(b, "x", 1));
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	out("reused %d", fd == b);
+	R(write(a, "ok", 2));
+	R(read(a, buf, sizeof(buf)));
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -1950,7 +1974,7 @@ static const struct tcase cases[] = {
 	C(dup3_fcntl), C(exec_inherit), C(exec_cloexec),
 	C(loopback), C(loopback6), C(thread_duplex), C(fork_child_keeps),
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
-	C(splice), C(epoll_add_while_waiting),
+	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
 };
 
 /**
