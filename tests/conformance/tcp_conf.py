@@ -958,6 +958,60 @@ def case_jumbo_segment(lab):
     c.reset()
 
 
+def case_rst_synrecv(lab):
+    """SYN-RECEIVED: an in-window RST that is not exact gets a challenge
+    ACK (RFC 5961 3.2); the exact one removes the embryonic connection
+    silently (back to LISTEN, the application sees nothing); our late ACK
+    then gets <SEQ=SEG.ACK><CTL=RST>."""
+    c = Conn(lab)
+    c.send("S", seq=c.isn, ack=0, opts=opt_bytes(mss=1460))
+    sa = c.expect(3.0, lambda t: int(t.flags) & 0x12 == 0x12, "SYN-ACK")
+    c.snd_nxt = (c.isn + 1) & M32
+    c.rcv_nxt = (sa.seq + 1) & M32
+    c.send("R", seq=c.snd_nxt + 10, ack=0)
+    t = c.expect(2.0, lambda t: not int(t.flags) & 0x04, "challenge ACK")
+    if t.ack != c.snd_nxt:
+        raise CaseFail("challenge ACK ack=%u, want RCV.NXT=%u" %
+                       (t.ack, c.snd_nxt))
+    c.send("R", seq=c.snd_nxt, ack=0)
+    c.quiet(0.5, lambda t: True, "answer to the exact RST")
+    c.send("A")
+    t = c.expect(2.0, lambda t: int(t.flags) & 0x04, "RST to the late ACK")
+    if t.seq != c.rcv_nxt:
+        raise CaseFail("RST seq=%u, want SEG.ACK=%u" % (t.seq, c.rcv_nxt))
+    time.sleep(0.3)
+    if lab.app_wait(lambda w: w[0] == "accept" and int(w[2]) == c.sport,
+                    timeout=0.1):
+        raise CaseFail("the application accepted a connection reset in "
+                       "SYN-RECEIVED")
+
+
+def case_syn_data(lab):
+    """SYN carrying data: the SYN-ACK acks the data only if it was kept;
+    either way the application reads it exactly once."""
+    c = Conn(lab)
+    c.send("S", b"early", seq=c.isn, ack=0, opts=opt_bytes(mss=1460))
+    sa = c.expect(3.0, lambda t: int(t.flags) & 0x12 == 0x12, "SYN-ACK")
+    c.rcv_nxt = (sa.seq + 1) & M32
+    if sa.ack == (c.isn + 6) & M32:
+        lab.note("(SYN data kept)")
+        c.snd_nxt = (c.isn + 6) & M32
+        c.send("A")
+    elif sa.ack == (c.isn + 1) & M32:
+        lab.note("(SYN data dropped: send it again)")
+        c.snd_nxt = (c.isn + 1) & M32
+        c.send("A")
+        c.send_data(b"early")
+    else:
+        raise CaseFail("SYN-ACK ack=%u, want ISN+1 or ISN+1+5" % sa.ack)
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of the data")
+    c.send("FA")
+    c.snd_nxt = (c.snd_nxt + 1) & M32
+    c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of FIN")
+    eof_check(lab, c, b"early")
+    close_after_fin(c)
+
+
 # ---- active open: an application on Aether connects to the phantom peer --
 
 def start_client(lab, port, send=0):
