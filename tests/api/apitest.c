@@ -1788,9 +1788,6 @@ static void c_sockopts2(void)
 	GET2(IPPROTO_TCP, TCP_CORK);
 	R(setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)));
 	GET2(IPPROTO_TCP, TCP_KEEPIDLE);
-	v = 0x10;
-	R(setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v)));
-	GET2(IPPROTO_IP, IP_TOS);
 	R(write(fd, "x", 1));
 	R(read(fd, &v, 1));
 	len = sizeof(ti);
@@ -1937,6 +1934,17 @@ static void c_close_range_vfork(void)
 	R(read(a, buf, sizeof(buf)));
 }
 
+static void c_ip_tos(void)
+{
+	int fd = tcp_to(P_ECHO), v = 0x10;
+	socklen_t len = sizeof(v);
+
+	R(setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v)));
+	v = -1;
+	R(getsockopt(fd, IPPROTO_IP, IP_TOS, &v, &len));
+	out("tos %#x", v);
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -1975,6 +1983,7 @@ static const struct tcase cases[] = {
 	C(loopback), C(loopback6), C(thread_duplex), C(fork_child_keeps),
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
+	C(ip_tos),
 };
 
 /**
