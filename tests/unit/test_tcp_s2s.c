@@ -415,7 +415,6 @@ START_TEST(slow_reader_window_closes)
 	/* 4 KiB every 10 ms (400 KB/s) from a sender that could go faster:
 	 * the window closes and reopens, under 1% loss, nothing lost */
 	run_transfer_slow(10, 1, 0, 1u << 20, 4096, 10 * 1000000ULL);
-	ck_assert_uint_gt(ae_stack_stat(L.b, "tcp", "out_segs"), 0);
 }
 END_TEST
 
