@@ -309,6 +309,9 @@ static void on_sigpipe(int sig)
 
 /* ---- cases ------------------------------------------------------------- */
 
+/**
+ * c_connect_refused() - case "connect_refused" (see its observations)
+ */
 static void c_connect_refused(void)
 {
 	struct sockaddr_in a = sin_of(PEER_IP, P_CLOSED);
@@ -317,6 +320,9 @@ static void c_connect_refused(void)
 	R(connect(fd, (void *)&a, sizeof(a)));
 }
 
+/**
+ * c_connect_refused_nb() - case "connect_refused_nb" (see its observations)
+ */
 static void c_connect_refused_nb(void)
 {
 	struct sockaddr_in a = sin_of(PEER_IP, P_CLOSED);
@@ -334,6 +340,9 @@ static void c_connect_refused_nb(void)
 	out("so_error again %s", ename(err));
 }
 
+/**
+ * c_connect_nb_ok() - case "connect_nb_ok" (see its observations)
+ */
 static void c_connect_nb_ok(void)
 {
 	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
@@ -350,6 +359,9 @@ static void c_connect_nb_ok(void)
 	R(connect(fd, (void *)&a, sizeof(a)));
 }
 
+/**
+ * c_connect_twice() - case "connect_twice" (see its observations)
+ */
 static void c_connect_twice(void)
 {
 	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
@@ -358,6 +370,9 @@ static void c_connect_twice(void)
 	R(connect(fd, (void *)&a, sizeof(a)));
 }
 
+/**
+ * c_connect_bad_args() - case "connect_bad_args" (see its observations)
+ */
 static void c_connect_bad_args(void)
 {
 	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
@@ -368,6 +383,9 @@ static void c_connect_bad_args(void)
 	R(connect(fd, (void *)&a6, sizeof(a6)));
 }
 
+/**
+ * c_read_after_fin() - case "read_after_fin" (see its observations)
+ */
 static void c_read_after_fin(void)
 {
 	char b[8];
@@ -377,6 +395,9 @@ static void c_read_after_fin(void)
 	R(read(fd, b, sizeof(b)));
 }
 
+/**
+ * c_hello_fin() - case "hello_fin" (see its observations)
+ */
 static void c_hello_fin(void)
 {
 	char b[64] = "";
@@ -387,6 +408,9 @@ static void c_hello_fin(void)
 	R(read(fd, b, sizeof(b)));
 }
 
+/**
+ * c_epipe_sigpipe() - case "epipe_sigpipe" (see its observations)
+ */
 static void c_epipe_sigpipe(void)
 {
 	int fd = tcp_to(P_RST);
@@ -398,6 +422,9 @@ static void c_epipe_sigpipe(void)
 	out("sigpipes %d", (int)sigpipes);
 }
 
+/**
+ * c_nosignal() - case "nosignal" (see its observations)
+ */
 static void c_nosignal(void)
 {
 	int fd = tcp_to(P_RST);
@@ -409,6 +436,9 @@ static void c_nosignal(void)
 	out("sigpipes %d", (int)sigpipes);
 }
 
+/**
+ * c_write_after_peer_close() - case "write_after_peer_close" (see its observations)
+ */
 static void c_write_after_peer_close(void)
 {
 	int fd = tcp_to(P_FIN);
@@ -421,6 +451,9 @@ static void c_write_after_peer_close(void)
 	out("sigpipes %d", (int)sigpipes);
 }
 
+/**
+ * c_read_after_rst() - case "read_after_rst" (see its observations)
+ */
 static void c_read_after_rst(void)
 {
 	char b[8];
@@ -437,6 +470,9 @@ static void c_read_after_rst(void)
 	R(read(fd, b, sizeof(b)));
 }
 
+/**
+ * c_msg_peek() - case "msg_peek" (see its observations)
+ */
 static void c_msg_peek(void)
 {
 	char b[16] = "";
@@ -450,6 +486,9 @@ static void c_msg_peek(void)
 	out("read '%.5s'", b);
 }
 
+/**
+ * c_waitall() - case "waitall" (see its observations)
+ */
 static void c_waitall(void)
 {
 	static char b[BIG_LEN * 2];
@@ -465,6 +504,9 @@ static void c_waitall(void)
 	R(recv(fd, b, sizeof(b), MSG_WAITALL));
 }
 
+/**
+ * c_half_close() - case "half_close" (see its observations)
+ */
 static void c_half_close(void)
 {
 	char b[16] = "";
@@ -478,6 +520,9 @@ static void c_half_close(void)
 	R(send(fd, "x", 1, MSG_NOSIGNAL));
 }
 
+/**
+ * c_bind_port0() - case "bind_port0" (see its observations)
+ */
 static void c_bind_port0(void)
 {
 	struct sockaddr_in a = sin_of("0.0.0.0", 0);
@@ -492,6 +537,9 @@ static void c_bind_port0(void)
 	R(bind(fd, (void *)&a, sizeof(a)));
 }
 
+/**
+ * c_bind_errors() - case "bind_errors" (see its observations)
+ */
 static void c_bind_errors(void)
 {
 	struct sockaddr_in a = sin_of("10.1.2.3", 0);
@@ -501,6 +549,9 @@ static void c_bind_errors(void)
 	R(bind(fd, (void *)&a, 4));
 }
 
+/**
+ * c_eaddrinuse() - case "eaddrinuse" (see its observations)
+ */
 static void c_eaddrinuse(void)
 {
 	struct sockaddr_in a = sin_of("0.0.0.0", 6001);
@@ -517,6 +568,9 @@ static void c_eaddrinuse(void)
 	R(bind(s2, (void *)&a, sizeof(a)));
 }
 
+/**
+ * c_reuseaddr_timewait() - case "reuseaddr_timewait" (see its observations)
+ */
 static void c_reuseaddr_timewait(void)
 {
 	struct sockaddr_in a = sin_of("0.0.0.0", 6003);
@@ -536,6 +590,9 @@ static void c_reuseaddr_timewait(void)
 	R(bind(s4, (void *)&a, sizeof(a)));
 }
 
+/**
+ * c_fionread() - case "fionread" (see its observations)
+ */
 static void c_fionread(void)
 {
 	int fd = tcp_to(P_HOLD), n = -1;
@@ -545,6 +602,9 @@ static void c_fionread(void)
 	out("fionread %d", n);
 }
 
+/**
+ * c_epoll_lt() - case "epoll_lt" (see its observations)
+ */
 static void c_epoll_lt(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 42 }, got[4];
@@ -563,6 +623,9 @@ static void c_epoll_lt(void)
 	R(epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev));
 }
 
+/**
+ * c_epoll_et() - case "epoll_et" (see its observations)
+ */
 static void c_epoll_et(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got[4];
@@ -583,6 +646,9 @@ static void c_epoll_et(void)
 	R(read(fd, b, sizeof(b)));
 }
 
+/**
+ * c_epoll_oneshot() - case "epoll_oneshot" (see its observations)
+ */
 static void c_epoll_oneshot(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT }, got[4];
@@ -596,6 +662,9 @@ static void c_epoll_oneshot(void)
 	R(epoll_wait(ep, got, 4, 100));
 }
 
+/**
+ * c_epoll_mixed() - case "epoll_mixed" (see its observations)
+ */
 static void c_epoll_mixed(void)
 {
 	struct epoll_event ev, got[8];
@@ -623,6 +692,9 @@ static void c_epoll_mixed(void)
 	out("seen %#x", seen);
 }
 
+/**
+ * c_epoll_out_rdhup() - case "epoll_out_rdhup" (see its observations)
+ */
 static void c_epoll_out_rdhup(void)
 {
 	struct epoll_event ev = { .events = EPOLLOUT }, got[4];
@@ -640,6 +712,9 @@ static void c_epoll_out_rdhup(void)
 	out("events %#x", got[0].events);
 }
 
+/**
+ * c_poll_fin_hup() - case "poll_fin_hup" (see its observations)
+ */
 static void c_poll_fin_hup(void)
 {
 	int fd = tcp_to(P_FIN);
@@ -654,6 +729,9 @@ static void c_poll_fin_hup(void)
 	out("revents %#x", p.revents);
 }
 
+/**
+ * c_poll_mixed() - case "poll_mixed" (see its observations)
+ */
 static void c_poll_mixed(void)
 {
 	int fd = tcp_to(P_HOLD), pp[2];
@@ -672,6 +750,9 @@ static void c_poll_mixed(void)
 	out("revents %#x %#x %#x", p[0].revents, p[1].revents, p[2].revents);
 }
 
+/**
+ * c_poll_timeout() - case "poll_timeout" (see its observations)
+ */
 static void c_poll_timeout(void)
 {
 	int fd = tcp_to(P_SINK);
@@ -683,6 +764,9 @@ static void c_poll_timeout(void)
 	out("waited %s", dt >= 180 && dt < 1500 ? "ok" : "wrong");
 }
 
+/**
+ * c_select_many() - case "select_many" (see its observations)
+ */
 static void c_select_many(void)
 {
 	int fds[10], i, maxfd = 0;
@@ -705,6 +789,9 @@ static void c_select_many(void)
 			out("fd %d not set", i);
 }
 
+/**
+ * c_select_timeout() - case "select_timeout" (see its observations)
+ */
 static void c_select_timeout(void)
 {
 	int fd = tcp_to(P_SINK);
@@ -723,6 +810,9 @@ static void c_select_timeout(void)
 	out("writable %d", FD_ISSET(fd, &w));
 }
 
+/**
+ * c_dup2_stdout() - case "dup2_stdout" (see its observations)
+ */
 static void c_dup2_stdout(void)
 {
 	int fd = tcp_to(P_ECHO), save = dup(1);
@@ -738,6 +828,9 @@ static void c_dup2_stdout(void)
 	out("echo '%s'", b);
 }
 
+/**
+ * c_dup_close_original() - case "dup_close_original" (see its observations)
+ */
 static void c_dup_close_original(void)
 {
 	int fd = tcp_to(P_ECHO), d;
@@ -755,6 +848,9 @@ static void c_dup_close_original(void)
 	R(read(d, b, sizeof(b)));
 }
 
+/**
+ * c_fork_parent_close() - case "fork_parent_close" (see its observations)
+ */
 static void c_fork_parent_close(void)
 {
 	int fd = tcp_to(P_ECHO), st;
@@ -776,6 +872,9 @@ static void c_fork_parent_close(void)
 	out("child exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/**
+ * c_so_rcvtimeo() - case "so_rcvtimeo" (see its observations)
+ */
 static void c_so_rcvtimeo(void)
 {
 	struct timeval tv = { 0, 200000 }, g;
@@ -796,6 +895,9 @@ static void c_so_rcvtimeo(void)
 	R(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, 4));
 }
 
+/**
+ * c_nonblock() - case "nonblock" (see its observations)
+ */
 static void c_nonblock(void)
 {
 	int fd = tcp_to(P_SINK), on = 1;
@@ -814,6 +916,9 @@ static void c_nonblock(void)
 	R(recv(fd, b, sizeof(b), MSG_DONTWAIT));
 }
 
+/**
+ * c_names() - case "names" (see its observations)
+ */
 static void c_names(void)
 {
 	struct sockaddr_storage ss;
@@ -832,6 +937,9 @@ static void c_names(void)
 	out("short len %u", len);
 }
 
+/**
+ * c_v6_connect_mapped() - case "v6_connect_mapped" (see its observations)
+ */
 static void c_v6_connect_mapped(void)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
@@ -855,6 +963,9 @@ static void c_v6_connect_mapped(void)
 	out("domain %d", v);
 }
 
+/**
+ * c_v6_server_dual() - case "v6_server_dual" (see its observations)
+ */
 static void c_v6_server_dual(void)
 {
 	struct sockaddr_storage ss;
@@ -874,6 +985,9 @@ static void c_v6_server_dual(void)
 	out("got '%s'", b);
 }
 
+/**
+ * c_v4_server() - case "v4_server" (see its observations)
+ */
 static void c_v4_server(void)
 {
 	struct sockaddr_storage ss;
@@ -899,6 +1013,9 @@ static void c_v4_server(void)
 	out("acceptconn %d", one);
 }
 
+/**
+ * c_accept_nb() - case "accept_nb" (see its observations)
+ */
 static void c_accept_nb(void)
 {
 	int l = listener(AF_INET, 6012), c;
@@ -913,6 +1030,12 @@ static void c_accept_nb(void)
 	    !!(fcntl(c, F_GETFD) & FD_CLOEXEC));
 }
 
+/**
+ * accept_thread() - one blocking accept on the listener *@arg
+ * @arg:	pointer to the listening fd
+ *
+ * Return: (void *)1 if it accepted
+ */
 static void *accept_thread(void *arg)
 {
 	int l = *(int *)arg;
@@ -920,6 +1043,9 @@ static void *accept_thread(void *arg)
 	return (void *)(long)(accept(l, NULL, NULL) >= 0);
 }
 
+/**
+ * c_accept_threads() - case "accept_threads" (see its observations)
+ */
 static void c_accept_threads(void)
 {
 	int l = listener(AF_INET, 6014), i, ok = 0;
@@ -938,6 +1064,9 @@ static void c_accept_threads(void)
 	out("accepted %d", ok);
 }
 
+/**
+ * c_sockopts() - case "sockopts" (see its observations)
+ */
 static void c_sockopts(void)
 {
 	int fd = tcp_to(P_ECHO), v, one = 1;
@@ -970,6 +1099,9 @@ static void c_sockopts(void)
 #undef GET
 }
 
+/**
+ * c_socket_flags() - case "socket_flags" (see its observations)
+ */
 static void c_socket_flags(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -982,6 +1114,9 @@ static void c_socket_flags(void)
 	R(shutdown(fd, SHUT_RD));
 }
 
+/**
+ * c_unconnected() - case "unconnected" (see its observations)
+ */
 static void c_unconnected(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -997,6 +1132,9 @@ static void c_unconnected(void)
 	R(listen(fd, 1));
 }
 
+/**
+ * c_iovec() - case "iovec" (see its observations)
+ */
 static void c_iovec(void)
 {
 	int fd = tcp_to(P_ECHO);
@@ -1021,6 +1159,9 @@ static void c_iovec(void)
 	    m.msg_flags);
 }
 
+/**
+ * c_sendfile() - case "sendfile" (see its observations)
+ */
 static void c_sendfile(void)
 {
 	static char buf[20000], back[20000];
@@ -1043,6 +1184,9 @@ static void c_sendfile(void)
 	    !memcmp(back + 10000, buf, 5000));
 }
 
+/**
+ * c_udp() - case "udp" (see its observations)
+ */
 static void c_udp(void)
 {
 	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
@@ -1066,6 +1210,9 @@ static void c_udp(void)
 	R(recv(fd, b, sizeof(b), MSG_DONTWAIT));
 }
 
+/**
+ * c_close_fd() - case "close_fd" (see its observations)
+ */
 static void c_close_fd(void)
 {
 	int fd = tcp_to(P_ECHO), fd2;
@@ -1102,16 +1249,25 @@ static void report_close(bool linger0, int port)
 	out("peer saw %s", b);
 }
 
+/**
+ * c_close_fin() - case "close_fin" (see its observations)
+ */
 static void c_close_fin(void)
 {
 	report_close(false, 6020);
 }
 
+/**
+ * c_linger0_rst() - case "linger0_rst" (see its observations)
+ */
 static void c_linger0_rst(void)
 {
 	report_close(true, 6022);
 }
 
+/**
+ * c_unread_close_rst() - case "unread_close_rst" (see its observations)
+ */
 static void c_unread_close_rst(void)
 {
 	int l = listener(AF_INET, 6024), r = listener(AF_INET, 6025), c;
@@ -1126,6 +1282,9 @@ static void c_unread_close_rst(void)
 	out("peer saw %s", b);
 }
 
+/**
+ * c_shutdown_rd() - case "shutdown_rd" (see its observations)
+ */
 static void c_shutdown_rd(void)
 {
 	int fd = tcp_to(P_SLOW);
@@ -1138,6 +1297,9 @@ static void c_shutdown_rd(void)
 	R(send(fd, "x", 1, MSG_NOSIGNAL));
 }
 
+/**
+ * c_shutdown_wr_sigpipe() - case "shutdown_wr_sigpipe" (see its observations)
+ */
 static void c_shutdown_wr_sigpipe(void)
 {
 	int fd = tcp_to(P_ECHO);
@@ -1149,6 +1311,9 @@ static void c_shutdown_wr_sigpipe(void)
 	R(shutdown(fd, SHUT_WR));
 }
 
+/**
+ * c_sigpipe_kills() - case "sigpipe_kills" (see its observations)
+ */
 static void c_sigpipe_kills(void)
 {
 	int fd = tcp_to(P_RST);
@@ -1159,6 +1324,10 @@ static void c_sigpipe_kills(void)
 	out("still alive");
 }
 
+/**
+ * on_alarm() - SIGALRM handler that only interrupts
+ * @sig:	signal
+ */
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -1179,6 +1348,9 @@ static void signal_in(int ms, bool restart)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/**
+ * c_eintr_recv() - case "eintr_recv" (see its observations)
+ */
 static void c_eintr_recv(void)
 {
 	int fd = tcp_to(P_SLOW);
@@ -1188,6 +1360,9 @@ static void c_eintr_recv(void)
 	R(recv(fd, b, sizeof(b), 0));
 }
 
+/**
+ * c_sa_restart_recv() - case "sa_restart_recv" (see its observations)
+ */
 static void c_sa_restart_recv(void)
 {
 	int fd = tcp_to(P_SLOW);
@@ -1198,6 +1373,9 @@ static void c_sa_restart_recv(void)
 	out("got '%s'", b);
 }
 
+/**
+ * c_rcvtimeo_eintr() - case "rcvtimeo_eintr" (see its observations)
+ */
 static void c_rcvtimeo_eintr(void)
 {
 	struct timeval tv = { 2, 0 };
@@ -1209,6 +1387,9 @@ static void c_rcvtimeo_eintr(void)
 	R(recv(fd, b, sizeof(b), 0));
 }
 
+/**
+ * c_eintr_accept() - case "eintr_accept" (see its observations)
+ */
 static void c_eintr_accept(void)
 {
 	int l = listener(AF_INET, 6026);
@@ -1217,6 +1398,9 @@ static void c_eintr_accept(void)
 	R(accept(l, NULL, NULL));
 }
 
+/**
+ * c_eintr_poll() - case "eintr_poll" (see its observations)
+ */
 static void c_eintr_poll(void)
 {
 	int fd = tcp_to(P_SINK);
@@ -1226,6 +1410,9 @@ static void c_eintr_poll(void)
 	R(poll(&p, 1, 3000));
 }
 
+/**
+ * c_sndtimeo() - case "sndtimeo" (see its observations)
+ */
 static void c_sndtimeo(void)
 {
 	static char big[4 << 20];
@@ -1238,6 +1425,9 @@ static void c_sndtimeo(void)
 	out("partial %d", n > 0 && n < (ssize_t)sizeof(big));
 }
 
+/**
+ * c_nonblock_full() - case "nonblock_full" (see its observations)
+ */
 static void c_nonblock_full(void)
 {
 	static char big[65536];
@@ -1259,6 +1449,9 @@ static void c_nonblock_full(void)
 
 /* ---- more readiness ----------------------------------------------------- */
 
+/**
+ * c_poll_after_rst() - case "poll_after_rst" (see its observations)
+ */
 static void c_poll_after_rst(void)
 {
 	int fd = tcp_to(P_RST);
@@ -1269,6 +1462,9 @@ static void c_poll_after_rst(void)
 	out("revents %#x", p.revents);
 }
 
+/**
+ * c_epoll_after_rst() - case "epoll_after_rst" (see its observations)
+ */
 static void c_epoll_after_rst(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP }, got[2];
@@ -1280,6 +1476,9 @@ static void c_epoll_after_rst(void)
 	out("events %#x", got[0].events);
 }
 
+/**
+ * c_epoll_pwait_listen() - case "epoll_pwait_listen" (see its observations)
+ */
 static void c_epoll_pwait_listen(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = 1234 }, got[2];
@@ -1296,6 +1495,9 @@ static void c_epoll_pwait_listen(void)
 	R(epoll_wait(ep, got, 2, 100));
 }
 
+/**
+ * c_epoll_et_listen() - case "epoll_et_listen" (see its observations)
+ */
 static void c_epoll_et_listen(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got[2];
@@ -1316,6 +1518,9 @@ static void c_epoll_et_listen(void)
 	R(epoll_wait(ep, got, 2, 2000));
 }
 
+/**
+ * c_ppoll_pselect() - case "ppoll_pselect" (see its observations)
+ */
 static void c_ppoll_pselect(void)
 {
 	int fd = tcp_to(P_HOLD);
@@ -1334,6 +1539,9 @@ static void c_ppoll_pselect(void)
 	out("isset %d", FD_ISSET(fd, &r));
 }
 
+/**
+ * c_select_write_except() - case "select_write_except" (see its observations)
+ */
 static void c_select_write_except(void)
 {
 	int fd = tcp_to(P_ECHO), pp[2];
@@ -1352,6 +1560,9 @@ static void c_select_write_except(void)
 	    FD_ISSET(fd, &e));
 }
 
+/**
+ * c_poll_nonblock_connect() - case "poll_nonblock_connect" (see its observations)
+ */
 static void c_poll_nonblock_connect(void)
 {
 	struct sockaddr_in a = sin_of("192.168.1.99", P_ECHO);
@@ -1364,6 +1575,9 @@ static void c_poll_nonblock_connect(void)
 	out("revents %#x", p.revents);
 }
 
+/**
+ * c_connect_sndtimeo() - case "connect_sndtimeo" (see its observations)
+ */
 static void c_connect_sndtimeo(void)
 {
 	struct sockaddr_in a = sin_of("192.168.1.99", P_ECHO);
@@ -1377,6 +1591,9 @@ static void c_connect_sndtimeo(void)
 
 /* ---- data ------------------------------------------------------------- */
 
+/**
+ * c_fionread_eof() - case "fionread_eof" (see its observations)
+ */
 static void c_fionread_eof(void)
 {
 	int fd = tcp_to(P_HELLO), n = -1;
@@ -1391,6 +1608,9 @@ static void c_fionread_eof(void)
 	R(read(fd, b, sizeof(b)));
 }
 
+/**
+ * c_bulk_echo() - case "bulk_echo" (see its observations)
+ */
 static void c_bulk_echo(void)
 {
 	static char w[1 << 20], r[1 << 20];
@@ -1422,6 +1642,9 @@ static void c_bulk_echo(void)
 	out("sent %zu got %zu same %d", off, got, !memcmp(w, r, sizeof(w)));
 }
 
+/**
+ * c_many_connections() - case "many_connections" (see its observations)
+ */
 static void c_many_connections(void)
 {
 	int fds[40], i, ok = 0;
@@ -1440,6 +1663,9 @@ static void c_many_connections(void)
 		close(fds[i]);
 }
 
+/**
+ * c_recv_flags() - case "recv_flags" (see its observations)
+ */
 static void c_recv_flags(void)
 {
 	int fd = tcp_to(P_HOLD);
@@ -1452,6 +1678,9 @@ static void c_recv_flags(void)
 	R(recv(fd, b, 16, MSG_DONTWAIT));
 }
 
+/**
+ * c_readv_eof() - case "readv_eof" (see its observations)
+ */
 static void c_readv_eof(void)
 {
 	int fd = tcp_to(P_HELLO);
@@ -1466,6 +1695,9 @@ static void c_readv_eof(void)
 
 /* ---- names, binding ---------------------------------------------------- */
 
+/**
+ * c_accept_short_len() - case "accept_short_len" (see its observations)
+ */
 static void c_accept_short_len(void)
 {
 	int l = listener(AF_INET, 6030), c;
@@ -1478,6 +1710,9 @@ static void c_accept_short_len(void)
 	(void)c;
 }
 
+/**
+ * c_getsockname_unbound() - case "getsockname_unbound" (see its observations)
+ */
 static void c_getsockname_unbound(void)
 {
 	struct sockaddr_storage ss;
@@ -1497,6 +1732,9 @@ static void c_getsockname_unbound(void)
 	    ntohs(((struct sockaddr_in *)&ss)->sin_port) > 0);
 }
 
+/**
+ * c_v6only() - case "v6only" (see its observations)
+ */
 static void c_v6only(void)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
@@ -1512,6 +1750,9 @@ static void c_v6only(void)
 	R(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
 }
 
+/**
+ * c_v6_bind_mapped() - case "v6_bind_mapped" (see its observations)
+ */
 static void c_v6_bind_mapped(void)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
@@ -1527,6 +1768,9 @@ static void c_v6_bind_mapped(void)
 	R(bind(fd, (void *)&a, 20));
 }
 
+/**
+ * c_ealready() - case "ealready" (see its observations)
+ */
 static void c_ealready(void)
 {
 	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
@@ -1542,6 +1786,9 @@ static void c_ealready(void)
 
 /* ---- udp --------------------------------------------------------------- */
 
+/**
+ * c_udp_more() - case "udp_more" (see its observations)
+ */
 static void c_udp_more(void)
 {
 	static char big[70000];
@@ -1566,6 +1813,9 @@ static void c_udp_more(void)
 	out("%s", addr_str(&ss));
 }
 
+/**
+ * c_udp_poll() - case "udp_poll" (see its observations)
+ */
 static void c_udp_poll(void)
 {
 	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
@@ -1584,6 +1834,9 @@ static void c_udp_poll(void)
 
 /* ---- fds, exec ----------------------------------------------------------- */
 
+/**
+ * c_dup3_fcntl() - case "dup3_fcntl" (see its observations)
+ */
 static void c_dup3_fcntl(void)
 {
 	int fd = tcp_to(P_ECHO), d;
@@ -1606,6 +1859,9 @@ static void c_dup3_fcntl(void)
 
 static const char *self_exe;
 
+/**
+ * c_exec_inherit() - case "exec_inherit" (see its observations)
+ */
 static void c_exec_inherit(void)
 {
 	int fd = tcp_to(P_ECHO), st;
@@ -1624,6 +1880,9 @@ static void c_exec_inherit(void)
 	out("child exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/**
+ * c_exec_cloexec() - case "exec_cloexec" (see its observations)
+ */
 static void c_exec_cloexec(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), st;
@@ -1672,6 +1931,9 @@ static int exec_child(const char *name, int fd)
 
 static const struct timeval tv3 = { 3, 0 };
 
+/**
+ * c_loopback() - case "loopback" (see its observations)
+ */
 static void c_loopback(void)
 {
 	struct sockaddr_in a = sin_of("127.0.0.1", 6040);
@@ -1692,6 +1954,9 @@ static void c_loopback(void)
 	out("got '%s'", b);
 }
 
+/**
+ * c_loopback6() - case "loopback6" (see its observations)
+ */
 static void c_loopback6(void)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
@@ -1718,6 +1983,12 @@ struct duplex {
 	size_t got;
 };
 
+/**
+ * duplex_reader() - read the echo of c_thread_duplex() in a thread
+ * @arg:	struct duplex
+ *
+ * Return: NULL
+ */
 static void *duplex_reader(void *arg)
 {
 	static char buf[65536];
@@ -1729,6 +2000,9 @@ static void *duplex_reader(void *arg)
 	return NULL;
 }
 
+/**
+ * c_thread_duplex() - case "thread_duplex" (see its observations)
+ */
 static void c_thread_duplex(void)
 {
 	static char buf[65536];
@@ -1744,6 +2018,9 @@ static void c_thread_duplex(void)
 	out("sent %zu got %zu", sent, d.got);
 }
 
+/**
+ * c_fork_child_keeps() - case "fork_child_keeps" (see its observations)
+ */
 static void c_fork_child_keeps(void)
 {
 	int fd = tcp_to(P_ECHO), st, p[2];
@@ -1771,6 +2048,9 @@ static void c_fork_child_keeps(void)
 
 /* ---- more options, mmsg, reuseport --------------------------------------- */
 
+/**
+ * c_sockopts2() - case "sockopts2" (see its observations)
+ */
 static void c_sockopts2(void)
 {
 	int fd = tcp_to(P_ECHO), v, one = 1, idle = 30;
@@ -1799,6 +2079,9 @@ static void c_sockopts2(void)
 #undef GET2
 }
 
+/**
+ * c_mmsg() - case "mmsg" (see its observations)
+ */
 static void c_mmsg(void)
 {
 	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
@@ -1827,6 +2110,9 @@ static void c_mmsg(void)
 	out("got '%s' '%s' '%s'", in[0], in[1], in[2]);
 }
 
+/**
+ * c_reuseport() - case "reuseport" (see its observations)
+ */
 static void c_reuseport(void)
 {
 	struct sockaddr_in a = sin_of("0.0.0.0", 6050);
@@ -1844,6 +2130,9 @@ static void c_reuseport(void)
 	R(bind(s3, (void *)&a, sizeof(a)));
 }
 
+/**
+ * c_sendfile_from_socket() - case "sendfile_from_socket" (see its observations)
+ */
 static void c_sendfile_from_socket(void)
 {
 	int fd = tcp_to(P_HOLD), pp[2];
@@ -1859,6 +2148,9 @@ static void c_sendfile_from_socket(void)
 	R(lseek(fd, 0, SEEK_SET));
 }
 
+/**
+ * c_splice() - case "splice" (see its observations)
+ */
 static void c_splice(void)
 {
 	int fd = tcp_to(P_ECHO), pp[2];
@@ -1883,6 +2175,12 @@ struct ep_sleeper {
 	long waited;
 };
 
+/**
+ * ep_sleeper_fn() - sleep in epoll_wait on an empty set, time it
+ * @arg:	struct ep_sleeper
+ *
+ * Return: NULL
+ */
 static void *ep_sleeper_fn(void *arg)
 {
 	struct ep_sleeper *e = arg;
@@ -1894,6 +2192,9 @@ static void *ep_sleeper_fn(void *arg)
 	return NULL;
 }
 
+/**
+ * c_epoll_add_while_waiting() - case "epoll_add_while_waiting" (see its observations)
+ */
 static void c_epoll_add_while_waiting(void)
 {
 	struct ep_sleeper e = { .ep = epoll_create1(0) };
@@ -1910,6 +2211,9 @@ static void c_epoll_add_while_waiting(void)
 	out("n %d woke %s", e.n, e.waited < 3000 ? "soon" : "late");
 }
 
+/**
+ * c_close_range_vfork() - case "close_range_vfork" (see its observations)
+ */
 static void c_close_range_vfork(void)
 {
 	int a = tcp_to(P_ECHO), b = dup(a), st, fd;
@@ -1934,6 +2238,9 @@ static void c_close_range_vfork(void)
 	R(read(a, buf, sizeof(buf)));
 }
 
+/**
+ * c_ip_tos() - case "ip_tos" (see its observations)
+ */
 static void c_ip_tos(void)
 {
 	int fd = tcp_to(P_ECHO), v = 0x10;
