@@ -380,7 +380,7 @@ full:
 }
 
 /**
- * ps_send() - send one buffer on an Aether socket (sendfile, write)
+ * ps_send1() - send one buffer on an Aether socket (sendfile, write)
  * @ps:		socket
  * @fd:		the program's fd
  * @buf:	data

@@ -178,7 +178,7 @@ static int ps_slice(struct ps_sock *ps, int left)
 }
 
 /**
- * ps_wait() - sleep until @ps is ready for @events or the timeout expires
+ * ps_wait_fd() - sleep until @ps is ready for @events or the timeout expires
  * @ps:		socket
  * @fd:		the fd the program used (one of @ps's backing fds)
  * @events:	POLLIN and/or POLLOUT
