@@ -29,7 +29,7 @@ import struct
 import sys
 import time
 
-from scapy.all import ARP, Ether, IP, TCP, conf  # noqa: E402
+from scapy.all import ARP, ICMP, Ether, IP, TCP, conf  # noqa: E402
 
 conf.verb = 0
 SRC = "192.168.1.77"
@@ -1010,6 +1010,64 @@ def case_syn_data(lab):
     c.expect(2.0, c.ack_of(c.snd_nxt), "ACK of FIN")
     eof_check(lab, c, b"early")
     close_after_fin(c)
+
+
+def send_icmp(lab, c, icmp_type, code, seq, mtu=0):
+    """An ICMP error about our connection @c, quoting Aether's segment with
+    sequence number @seq (Aether -> us, as if it had been sent to us)."""
+    quoted = IP(src=DST, dst=SRC, proto=6, id=1, ttl=64) / \
+        struct.pack("!HHI", c.dport, c.sport, seq & M32)
+    ic = ICMP(type=icmp_type, code=code)
+    if mtu:
+        ic.nexthopmtu = mtu
+    lab.note("-> ICMP type %d code %d quoting seq=%u%s" %
+             (icmp_type, code, seq & M32, " mtu=%d" % mtu if mtu else ""))
+    lab.sock.send(Ether(src=SRC_MAC, dst=lab.mac) /
+                  IP(src=SRC, dst=DST) / ic / bytes(quoted)[:28])
+
+
+def case_icmp_errors(lab):
+    """ICMP errors about an established connection (RFC 5927, RFC 1122
+    4.2.3.9): port unreachable does not abort it (soft error); a quoted
+    sequence number outside SND.UNA..SND.NXT is ignored; fragmentation
+    needed with an absurd MTU (68) does not take the MSS below 88 bytes;
+    the transfer goes on throughout."""
+    c = Conn(lab, dport=SENDER)
+    c.handshake(opts=opt_bytes(mss=1460), win=2920, drain=False)
+    segs = collect_data(c, 0.3)          # two segments in flight, unacked
+    if not segs:
+        raise CaseFail("no data from the sender")
+    send_icmp(lab, c, 3, 3, c.rcv_nxt)                 # port unreachable
+    send_icmp(lab, c, 3, 4, c.rcv_nxt + (1 << 30), 576)  # out of window
+    top = max(((s + n - c.rcv_nxt) & M32) for s, n in segs)
+    c.rcv_nxt = (c.rcv_nxt + top) & M32
+    c.send("A", win=2920)
+    segs = collect_data(c, 0.3)
+    if not segs:
+        raise CaseFail("the connection stopped after ICMP port unreachable")
+    if max(n for _, n in segs) != 1460:
+        raise CaseFail("segments of %s bytes after an ICMP frag-needed whose "
+                       "quoted sequence number is outside the window" %
+                       sorted(set(n for _, n in segs)))
+    send_icmp(lab, c, 3, 4, c.rcv_nxt, 68)             # absurd MTU
+    top = max(((s + n - c.rcv_nxt) & M32) for s, n in segs)
+    c.rcv_nxt = (c.rcv_nxt + top) & M32
+    c.send("A", win=2920)
+    segs = collect_data(c, 2.0, ack_each=True, win=2920)
+    if not segs:
+        raise CaseFail("the connection stopped after the ICMP errors")
+    w = lab.app_wait(lambda w: w[0] == "error" and int(w[2]) == c.sport,
+                     timeout=0.1)
+    if w:
+        raise CaseFail("the application got error %s from an ICMP error" %
+                       w[3])
+    # (retransmitted old segments are cut into MSS pieces and a short tail)
+    if max(n for _, n in segs) < 88:
+        raise CaseFail("segments of at most %d bytes after ICMP frag-needed "
+                       "with MTU 68" % max(n for _, n in segs))
+    lab.note("segment sizes after the ICMP errors: %s" %
+             sorted(set(n for _, n in segs)))
+    c.reset()
 
 
 # ---- active open: an application on Aether connects to the phantom peer --
