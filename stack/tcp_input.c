@@ -1172,7 +1172,9 @@ static void tcp_segment(struct ae_stack *s, struct tcp_seg *seg)
 		STAT_INC(s, tcp, time_wait_reused);
 		s->tcp->tw_iss = tp->snd_nxt + 65535 + 2;
 		s->tcp->tw_iss_set = true;
-		tcp_destroy(tp);
+		/* the old incarnation ends; an owner still holding it sees it
+		 * CLOSED (like Linux, whose TIME-WAIT is a separate socket) */
+		tcp_close_tcb(tp);
 		tp = NULL;
 	}
 	if (!tp) {

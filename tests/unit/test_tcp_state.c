@@ -682,6 +682,28 @@ START_TEST(time_wait_reuse)
 }
 END_TEST
 
+START_TEST(time_wait_reuse_while_owned)
+{
+	struct tseg t = { 0 };
+	struct tpkt p;
+
+	/* found by test_tcp_fuzz: the owner has not closed its socket */
+	to_state(TCPS_TIME_WAIT);
+	fake_frames_clear();
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt + 100000;
+	t.flags = TH_F_SYN;
+	th_send(S, &t);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.flags, TH_F_SYN | TH_F_ACK);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_CLOSED);
+	ck_assert(ae_poll(C.sk) & AE_EV_HUP);
+	ae_close(C.sk);
+	ck_assert_uint_eq(S->tcp->ntcb, 2);	/* listener + new child */
+}
+END_TEST
+
 START_TEST(time_wait_bind_rules)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -1026,6 +1048,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, syn_received_bad_ack_rst);
 	tcase_add_test(tc, ack_to_listener_rst);
 	tcase_add_test(tc, time_wait_reuse);
+	tcase_add_test(tc, time_wait_reuse_while_owned);
 	tcase_add_test(tc, time_wait_bind_rules);
 	tcase_add_test(tc, bind_conflicts);
 	tcase_add_test(tc, malformed_options);
