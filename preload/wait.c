@@ -7,19 +7,19 @@
  * makes readable with a NOTIFY when the armed readiness appears. NOTIFYs are
  * drained before every re-check.
  *
- * With no timeout the sleep is a blocking recv(MSG_PEEK) on the backing fd,
- * so a signal handler installed with SA_RESTART restarts it exactly as it
- * would restart the kernel's own blocking recv(); a signal without SA_RESTART
- * gives EINTR. With a timeout (SO_RCVTIMEO/SO_SNDTIMEO) the sleep is poll(),
- * and a signal gives EINTR whatever SA_RESTART says, which is again what
- * Linux does for sockets with a timeout.
+ * The sleep is poll() on the backing fd. A signal interrupts it; without a
+ * socket timeout the wait goes on when every installed handler has
+ * SA_RESTART (the kernel would have restarted the call), else the call
+ * returns EINTR. With SO_RCVTIMEO/SO_SNDTIMEO a signal always gives EINTR,
+ * which is what Linux does for sockets with a timeout.
  *
  * Several waiters on one socket (threads blocked in accept() on one
- * listener, or processes sharing it after fork) share one NOTIFY: the one
- * that drains it may leave another asleep with nothing left to wake it. So
- * when this process has more than one waiter on the socket the sleep is cut
- * into PS_SLICE_MS slices, and a listener (often shared across processes)
- * never sleeps longer than PS_LISTEN_SLICE_MS before re-checking.
+ * listener, a reader and a writer thread, processes sharing it after fork)
+ * share one NOTIFY: the one that drains it may leave another asleep with
+ * nothing left to wake it. So no sleep is endless: it is cut into slices of
+ * PS_SLICE_MS while this process has several waiters on the socket, and
+ * PS_IDLE_SLICE_MS otherwise (a waiter that went to sleep alone, or one in
+ * another process), after which readiness is checked again.
  */
 #include <errno.h>
 #include <time.h>
@@ -28,7 +28,7 @@
 #include "shim.h"
 
 #define PS_SLICE_MS		20
-#define PS_LISTEN_SLICE_MS	500
+#define PS_IDLE_SLICE_MS	250
 
 /**
  * ps_state() - current readiness of @ps (POLLIN/POLLOUT/POLLERR/POLLHUP/POLLRDHUP)
@@ -124,27 +124,15 @@ static bool ps_restartable(void)
  * ps_sleep() - sleep on backing fd @fd until a message arrives
  * @fd:		backing fd
  * @timeout_ms:	<0 forever
- * @restart:	a slice of an endless wait: restart after SA_RESTART signals
+ * @restart:	no socket timeout: restart after SA_RESTART signals
  *
  * Return: 1 woken, 0 timed out, -1 with errno (EINTR), -2 the daemon is gone
  */
 static int ps_sleep(int fd, int timeout_ms, bool restart)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c = 0;
-	ssize_t n;
 	int r;
 
-	if (timeout_ms < 0) {
-		n = REAL(recv)(fd, &c, 1, MSG_PEEK);
-		if (n > 0)
-			return 1;
-		if (n == 0)
-			return -2;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return errno == EINTR ? -1 : -2;
-		/* backing fd is non-blocking in the kernel: sleep in poll */
-	}
 	do {
 		r = REAL(poll)(&p, 1, timeout_ms);
 	} while (r < 0 && errno == EINTR && restart && ps_restartable());
@@ -166,13 +154,9 @@ static int ps_sleep(int fd, int timeout_ms, bool restart)
  */
 static int ps_slice(struct ps_sock *ps, int left)
 {
-	int cap = -1;
+	int cap = atomic_load(&ps->waiters) > 1 ? PS_SLICE_MS : PS_IDLE_SLICE_MS;
 
-	if (atomic_load(&ps->waiters) > 1)
-		cap = PS_SLICE_MS;
-	else if (atomic_load(&ps->listening))
-		cap = PS_LISTEN_SLICE_MS;
-	if (cap < 0 || (left >= 0 && left <= cap))
+	if (left >= 0 && left <= cap)
 		return left;
 	return cap;
 }
