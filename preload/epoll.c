@@ -498,7 +498,7 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 {
 	struct ps_ep *ep = ps_ep_get(epfd);
 	struct timespec dl;
-	int n, k, to;
+	int n, k, to, left;
 
 	if (!ep)
 		return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
@@ -509,7 +509,8 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		n = ep_collect(ep, ev, max);
 		if (!n && ep_arm(ep))
 			n = ep_collect(ep, ev, max);
-		to = n ? 0 : ps_ms_left(&dl);
+		left = n ? 0 : ps_ms_left(&dl);
+		to = ep->n ? ps_slice_of(left) : left;
 		if (n == max)
 			return n;
 		if (to)
@@ -523,7 +524,7 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		if (!n && k < max)	/* woken: Aether readiness may be new */
 			k += ep_collect(ep, ev + k, max - k);
 		n += k;
-		if (n || to == 0)
+		if (n || left == 0)
 			return n;
 	}
 }

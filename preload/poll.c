@@ -98,7 +98,7 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 {
 	struct pollfd local[PS_POLL_STACK], *k = local;
 	struct timespec dl, ts;
-	int ready, r, to, ret = -1;
+	int ready, r, to, left, ret = -1;
 	nfds_t i;
 
 	if (n > PS_POLL_STACK) {
@@ -117,16 +117,15 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 			if (ps_get(fds[i].fd))
 				k[i].events = POLLIN;
 		}
-		to = ready ? 0 : ps_ms_left(&dl);
-		if (to >= 0) {
-			ts.tv_sec = to / 1000;
-			ts.tv_nsec = (long)(to % 1000) * 1000000L;
-		}
-		r = REAL(ppoll)(k, n, to >= 0 ? &ts : NULL, mask);
+		left = ready ? 0 : ps_ms_left(&dl);
+		to = ps_slice_of(left);
+		ts.tv_sec = to / 1000;
+		ts.tv_nsec = (long)(to % 1000) * 1000000L;
+		r = REAL(ppoll)(k, n, &ts, mask);
 		if (r < 0 && !ready)
 			goto out;
 		ret = merge(fds, k, n, r > 0);
-		if (ret > 0 || (r == 0 && to == 0))
+		if (ret > 0 || (r == 0 && left == 0))
 			goto out;
 		if (r < 0) {
 			ret = ready;

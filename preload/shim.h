@@ -170,6 +170,7 @@ void ps_addr_to_app(const struct ps_sock *ps, const struct sockaddr_in *in,
 uint32_t ps_state(struct ps_sock *ps);
 int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms);
 int ps_ms_left(const struct timespec *deadline);
+int ps_slice_of(int left);
 void ps_deadline(struct timespec *deadline, int timeout_ms);
 
 /* poll.c */

@@ -146,6 +146,22 @@ static int ps_sleep(int fd, int timeout_ms, bool restart)
 }
 
 /**
+ * ps_slice_of() - one sleep of a poll/select/epoll wait over Aether fds
+ * @left:	time left, -1 forever
+ *
+ * A poller in another thread or process may drain the NOTIFY this one
+ * sleeps on; so no sleep lasts longer than PS_IDLE_SLICE_MS.
+ *
+ * Return: @left or PS_IDLE_SLICE_MS, whichever is shorter
+ */
+int ps_slice_of(int left)
+{
+	if (left >= 0 && left <= PS_IDLE_SLICE_MS)
+		return left;
+	return PS_IDLE_SLICE_MS;
+}
+
+/**
  * ps_slice() - how long one sleep may last
  * @ps:		socket
  * @left:	time left, -1 forever
