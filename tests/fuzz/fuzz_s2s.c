@@ -9,7 +9,10 @@
  * fuzz input decides, frame by frame, what the link does with it:
  *
  *	byte 0		transfer size: 1000 + 250 * byte bytes
- *	byte 1		bit 0: 4 KiB socket buffers; bit 1: MTU 576 on both
+ *	byte 1		bit 0: 4 KiB socket buffers; bit 1: MTU 576 on both;
+ *			bit 2: both ways - B sends its own pattern of the same
+ *			size while reading, each side shuts down its sending
+ *			half when done, reads to EOF, then closes
  *	then		one decision per frame:
  *			  0x00-0xbf deliver, 0xc0-0xdf drop, 0xe0-0xef duplicate,
  *			  0xf0-0xf7 hold back (reorder behind the queue),
@@ -68,22 +71,27 @@ struct link_q {
  * @sk:		A: the connecting socket; B: the accepted one
  * @lsn:	B's listener
  * @off:	A: bytes sent; B: bytes read
- * @eof:	B read EOF / A closed its socket
+ * @eof:	B read EOF / A closed its socket (both ways: this side closed)
  * @err:	an error was reported on a socket of this side
+ * @wr:		both ways: bytes this side sent
+ * @rd:		both ways: bytes this side read
+ * @wr_shut:	both ways: this side shut down its sending half
+ * @rd_eof:	both ways: this side read EOF
  */
 struct side {
 	struct ae_stack *s;
 	struct link_q q;
 	long mem_live;
 	struct ae_sock *sk, *lsn;
-	uint32_t off;
-	bool eof, err;
+	uint32_t off, wr, rd;
+	bool eof, err, wr_shut, rd_eof;
 };
 
 static struct side A, B;
 static uint64_t now;
 static uint32_t total;
 static const uint8_t *in;
+static bool both_ways;
 static int trace = -1;	/* env FUZZ_TRACE: 1 summary, 2 every frame */
 static size_t in_len, in_pos;
 
@@ -375,6 +383,114 @@ static void trace_frame(const char *dir, const uint8_t *f, size_t len, int d)
 }
 
 /**
+ * pat_of() - the pattern byte @i of what side @x sends
+ * @x:		sender
+ * @i:		offset
+ *
+ * Return: byte
+ */
+static uint8_t pat_of(const struct side *x, uint32_t i)
+{
+	return x == &A ? pattern(i) : pattern(i + 0x9e3779b9u);
+}
+
+/**
+ * duplex_write() - both ways: send this side's pattern, then SHUT_WR
+ * @x:		side
+ */
+static void duplex_write(struct side *x)
+{
+	static uint8_t buf[8192];
+	uint32_t n, i;
+	ssize_t r;
+
+	while (x->wr < total) {
+		n = total - x->wr < sizeof(buf) ? total - x->wr : sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = pat_of(x, x->wr + i);
+		r = ae_send(x->sk, buf, n, 0);
+		if (r == -EAGAIN || r == -ENOTCONN || r == 0)
+			return;
+		if (r < 0) {
+			x->err = true;
+			return;
+		}
+		if ((size_t)r > n)
+			fail("ae_send took more than given");
+		x->wr += (uint32_t)r;
+	}
+	if (!x->wr_shut) {
+		if (ae_shutdown(x->sk, SHUT_WR))
+			x->err = true;
+		x->wr_shut = true;
+	}
+}
+
+/**
+ * duplex_read() - both ways: read and check the other side's pattern
+ * @x:		side
+ */
+static void duplex_read(struct side *x)
+{
+	static uint8_t buf[16384];
+	const struct side *peer = x == &A ? &B : &A;
+	ssize_t r, i;
+	int k;
+
+	for (k = 0; k < 64 && !x->rd_eof; k++) {
+		r = ae_recv(x->sk, buf, sizeof(buf), 0);
+		if (r == -EAGAIN || r == -ENOTCONN)
+			return;
+		if (r < 0) {
+			x->err = true;
+			return;
+		}
+		if (r == 0) {
+			if (x->rd != total)
+				fail("EOF before the whole transfer (both ways)");
+			x->rd_eof = true;
+			return;
+		}
+		if ((size_t)r > sizeof(buf))
+			fail("ae_recv returned more than asked");
+		for (i = 0; i < r; i++)
+			if (buf[i] != pat_of(peer, x->rd + (uint32_t)i))
+				fail("read a byte that differs from what was sent "
+				     "(both ways)");
+		x->rd += (uint32_t)r;
+		if (x->rd > total)
+			fail("read more than was sent (both ways)");
+	}
+}
+
+/**
+ * duplex_side() - both ways: one side's turn
+ * @x:		side
+ */
+static void duplex_side(struct side *x)
+{
+	struct ae_sock *sk;
+
+	if (x == &B && !B.sk && !B.eof && ae_accept(B.lsn, &sk, NULL) == 0) {
+		ae_sock_set_callback(sk, noop_cb, NULL);
+		B.sk = sk;
+	}
+	if (!x->sk || x->eof)
+		return;
+	if (ae_sock_error(x->sk)) {
+		x->err = true;
+		return;
+	}
+	duplex_write(x);
+	duplex_read(x);
+	if (x->wr_shut && x->rd_eof && !x->err) {
+		ae_close(x->sk);
+		x->sk = NULL;
+		x->eof = true;
+	}
+}
+
+/**
  * deliver() - hand the head frame of @x's queue to @x, as the link decides
  * @x:		receiving side
  */
@@ -449,6 +565,11 @@ static void step(void)
 	}
 	ae_stack_poll(A.s);
 	ae_stack_poll(B.s);
+	if (both_ways) {
+		duplex_side(&A);
+		duplex_side(&B);
+		return;
+	}
 	app_a();
 	app_b();
 }
@@ -487,7 +608,13 @@ static void start(unsigned int cfgbits)
  */
 static void finish(void)
 {
-	if (trace > 0)
+	if (trace > 0 && both_ways)
+		fprintf(stderr, "both ways: A wrote %u read %u%s%s, B wrote %u "
+			"read %u%s%s of %u, %.3f s virtual\n", A.wr, A.rd,
+			A.eof ? " closed" : "", A.err ? " error" : "", B.wr, B.rd,
+			B.eof ? " closed" : "", B.err ? " error" : "", total,
+			(double)(now - 1000ULL * 1000000000ULL) / 1e9);
+	else if (trace > 0)
 		fprintf(stderr, "A sent %u%s%s, B read %u of %u%s%s, %.3f s virtual, "
 			"%zu of %zu decisions used\n", A.off,
 			A.eof ? " closed" : "", A.err ? " error" : "", B.off,
@@ -513,28 +640,30 @@ static void finish(void)
  * Return: 0
  */
 /**
- * count_sock() - ae_stack_sockets_foreach() visitor
+ * count_sock() - ae_stack_sockets_foreach() visitor: connections only
  * @ctx:	int counter
- * @info:	unused
+ * @info:	socket line
  */
 static void count_sock(void *ctx, const struct ae_sock_info *info)
 {
-	(void)info;
-	(*(int *)ctx)++;
+	if (strcmp(ae_tcp_state_name(info->state), "LISTEN"))
+		(*(int *)ctx)++;
 }
 
 /**
- * sender_gone() - A's application closed and A's stack holds no TCB
+ * side_gone() - the application of @x closed and its stack holds no
+ * connection any more
+ * @x:		side
  *
- * Return: true when nothing more can come from A
+ * Return: true when nothing more can come from @x
  */
-static bool sender_gone(void)
+static bool side_gone(const struct side *x)
 {
 	int n = 0;
 
-	if (!A.eof)
+	if (!x->eof)
 		return false;
-	ae_stack_sockets_foreach(A.s, count_sock, &n);
+	ae_stack_sockets_foreach(x->s, count_sock, &n);
 	return n == 0;
 }
 
@@ -559,6 +688,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (trace < 0)
 		trace = getenv("FUZZ_TRACE") ? atoi(getenv("FUZZ_TRACE")) : 0;
 	total = 1000 + 250u * data[0];
+	both_ways = data[1] & 4;
 	in = data + 2;
 	in_len = size - 2;
 	in_pos = 0;
@@ -567,7 +697,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		step();
 		if (in_pos >= in_len && !clean_since)
 			clean_since = now;
-		if (!gone_at && sender_gone())
+		if (!gone_at && (side_gone(&A) || side_gone(&B)))
 			gone_at = now;
 		if (quiescent())
 			break;

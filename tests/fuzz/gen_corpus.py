@@ -336,6 +336,10 @@ def s2s_seeds():
     s["slow_link"] = bytes([60, 0]) + bytes([D, CLK_, 150, D, CLK_, 250] * 30)
     s["mtu576_loss"] = bytes([200, 2]) + bytes([D, D, X, D, RO, D, D] * 60)
     s["smallbuf_loss"] = bytes([200, 1]) + bytes([D, D, D, X, DUP] * 80)
+    s["duplex_clean"] = bytes([100, 4])
+    s["duplex_loss"] = bytes([150, 4]) + bytes([D, D, X, D, RO, D, DUP] * 60)
+    s["duplex_smallbuf_slow"] = bytes([200, 5]) + \
+        bytes([D, CLK_, 50, D, X, D, D] * 50)
     return s
 
 
