@@ -283,14 +283,10 @@ static void reply_file(struct conn *c, const char *path, bool head, bool keep)
 
 	fd = open_beneath(c->srv->root_fd, path);
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		fd = openat(c->srv->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {	/* beneath already checked: serve its index */
-			int dfd = fd;
+		int dfd = fd;	/* a directory under the root: its index */
 
-			fd = open_beneath(dfd, "index.html");
-			close(dfd);
-		}
+		fd = open_beneath(dfd, "index.html");
+		close(dfd);
 	}
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)

@@ -11,13 +11,19 @@ PAGE=$TOP/examples/www/hello.html
 URL=http://192.168.1.2/hello.html
 N=${AETHER_EMBEDDED_N:-1000}
 
+# The document root: examples/www, a directory with an index, and a symlink
+# that points out of the root (which must not be followed).
+WWW=$WORK/www
+mkdir -p "$WWW/sub" && cp "$TOP"/examples/www/* "$WWW/" && cp "$PAGE" "$WWW/sub/index.html"
+ln -s /etc/passwd "$WWW/escape"
+
 httpd_up() {
 	ns_add "$NS" || return 1
 	nsx sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
 	ip -n "$NS" tuntap add mode tap name aether0 || return 1
 	ip -n "$NS" addr add 192.168.1.1/24 dev aether0 || return 1
 	ip -n "$NS" link set aether0 up || return 1
-	bg nsx "$HTTPD" --tap aether0 --addr 192.168.1.2/24 --root "$TOP/examples/www" \
+	bg nsx "$HTTPD" --tap aether0 --addr 192.168.1.2/24 --root "$WWW" \
 		--pcap "$WORK/httpd.pcap" >"$WORK/httpd.log" 2>&1
 	HTTPD_PID=${PIDS[-1]}
 	wait_for 5 nsx ping -c1 -W1 192.168.1.2 >/dev/null &&
@@ -108,6 +114,9 @@ check "HEAD: 200 with the file's Content-Length" head_ok
 
 code() { nsx curl -s --path-as-is --max-time 5 -o /dev/null -w '%{http_code}' "$1"; }
 check "missing file: 404" [ "$(code http://192.168.1.2/nope.html)" = 404 ]
+index_ok() { nsx curl -s -f --max-time 5 -o "$WORK/idx" http://192.168.1.2/sub/ && cmp -s "$WORK/idx" "$PAGE"; }
+check "a directory serves its index.html" index_ok
+check "a symlink out of the document root: 404" [ "$(code http://192.168.1.2/escape)" = 404 ]
 check "path traversal (..): 400" [ "$(code 'http://192.168.1.2/../../etc/passwd')" = 400 ]
 check "path traversal (%2e%2e): 400" [ "$(code 'http://192.168.1.2/%2e%2e/%2e%2e/etc/passwd')" = 400 ]
 
