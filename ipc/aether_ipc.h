@@ -397,9 +397,10 @@ struct ae_ipc_limits {
  * @rx_head:	rx consumer index (shim)
  * @tx_tail:	tx producer index (shim)
  * @shim_want:	AE_WANT_* (shim sets, daemon clears)
- * @waiters:	shim threads/processes sleeping on the backing fd; with more
- *		than one, a NOTIFY drained by one may not wake another, so they
- *		sleep in short slices (shim-only; the daemon ignores it)
+ * @waiters:	shim threads/processes waiting on the backing fd. poll()
+ *		wakes every sleeper for a NOTIFY but sleeps on if it is gone
+ *		when it looks, so only a lone waiter drains NOTIFYs; with
+ *		others present they are left for the last one (shim-only)
  */
 struct ae_shm_hdr {
 	uint32_t magic;

@@ -39,7 +39,7 @@
 #include "shm.h"
 
 #define AEC_SMALL	256
-#define AEC_SLICE_MS	10
+#define AEC_SHARED_MS	50
 #define AEC_FOREIGN_MS	200
 
 /* ---- raw system calls -------------------------------------------------- */
@@ -600,12 +600,13 @@ static int aec_request(struct aec_sock *s, uint16_t type, const void *p,
 	ret = aec_xfer(s->fd, &s->seq, type, p, plen, v, vlen, r);
 	if (ret == -ENETDOWN)
 		s->dead = 1;
-	if (ret >= 0 && info_off >= 0 &&
+	/* memory may come with an error too (connect: -EINPROGRESS) */
+	if (ret != -ENETDOWN && ret != -EPROTO && info_off >= 0 &&
 	    r->len >= sizeof(struct ae_ipc_hdr) + info_off + sizeof(info)) {
 		memcpy(&info, (uint8_t *)r->buf + sizeof(struct ae_ipc_hdr) +
 		       info_off, sizeof(info));
 		mr = aec_take_shm(s, &info, r);
-		if (mr)
+		if (mr && ret >= 0)
 			ret = mr;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -1234,30 +1235,36 @@ int aec_drain(struct aec_sock *s)
 }
 
 /**
- * aec_sleep() - sleep in ppoll() on the backing fd
- * @s:		socket
- * @deadline:	absolute ms or -1
- * @rev:	set to what fired
+ * aec_waiters() - how many wait on this socket now (shared memory count)
+ * @h:		the header page counted in (the same one in and out)
+ * @delta:	+1 entering, -1 leaving, 0 just asking
  *
- * Another waiter on the same socket (a thread of ours, or another process
- * sharing the fd) may drain the NOTIFY meant for us; while there is more than
- * one waiter (counted in shared memory), sleep in short slices and re-check.
- *
- * Return: 1 fd readable, 0 slice or deadline over, -errno
+ * Return: the count after the change
  */
-static int aec_sleep(struct aec_sock *s, int64_t deadline, short *rev)
+static uint32_t aec_waiters(struct ae_shm_hdr *h, int delta)
 {
-	struct ae_shm_hdr *h = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
-	int t = left_ms(deadline), r;
-
 	if (!h)
-		return sys_poll1(s->fd, POLLIN, t, rev);
-	if (__atomic_add_fetch(&h->waiters, 1, __ATOMIC_SEQ_CST) > 1 &&
-	    (t < 0 || t > AEC_SLICE_MS))
-		t = AEC_SLICE_MS;
-	r = sys_poll1(s->fd, POLLIN, t, rev);
-	__atomic_sub_fetch(&h->waiters, 1, __ATOMIC_SEQ_CST);
-	return r;
+		return delta > 0 ? 1 : 0;
+	if (delta > 0)
+		return __atomic_add_fetch(&h->waiters, 1, __ATOMIC_SEQ_CST);
+	if (delta < 0)
+		return __atomic_sub_fetch(&h->waiters, 1, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&h->waiters, __ATOMIC_SEQ_CST);
+}
+
+/**
+ * aec_notify_pending() - is a NOTIFY at the head of the backing fd?
+ * @s:		socket
+ *
+ * Return: true if so
+ */
+static bool aec_notify_pending(struct aec_sock *s)
+{
+	struct ae_ipc_hdr h;
+	long n = sys_ret(syscall(SYS_recvfrom, s->fd, &h, sizeof(h),
+				 MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
+
+	return n >= (long)sizeof(h) && h.type == AE_MSG_NOTIFY;
 }
 
 /**
@@ -1270,31 +1277,59 @@ static int aec_sleep(struct aec_sock *s, int64_t deadline, short *rev)
  */
 int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 {
+	struct timespec nap = { 0, 1000000L };
 	int64_t deadline = deadline_of(timeout_ms);
+	bool shared;
 	unsigned int m;
 	short rev;
-	int r;
+	int r, t;
+	/* count in and out of the same page, even if the socket moves */
+	struct ae_shm_hdr *wh = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
 
+	aec_waiters(wh, 1);
 	for (;;) {
-		if (aec_drain(s) < 0)
-			return POLLIN | POLLOUT | POLLERR | POLLHUP;
+		/*
+		 * A NOTIFY wakes every sleeper on the fd, but poll() goes back
+		 * to sleep if the datagram is gone when it looks: with other
+		 * waiters present, leave NOTIFYs for the last one to drain.
+		 */
+		shared = aec_waiters(wh, 0) > 1;
+		if (!shared && aec_drain(s) < 0) {
+			r = POLLIN | POLLOUT | POLLERR | POLLHUP;
+			break;
+		}
 		m = aec_arm(s, events);
+		r = (int)m;
 		if (m & (events | POLLERR | POLLHUP))
-			return (int)m;
+			break;
+		r = 0;
 		if (!timeout_ms)
-			return 0;
-		r = aec_sleep(s, deadline, &rev);
+			break;
+		if (shared && aec_notify_pending(s)) {
+			nanosleep(&nap, NULL);	/* someone else's wake-up */
+			if (!left_ms(deadline))
+				break;
+			continue;
+		}
+		t = left_ms(deadline);
+		if ((shared || aec_waiters(wh, 0) > 1) &&
+		    (t < 0 || t > AEC_SHARED_MS))
+			t = AEC_SHARED_MS;	/* insurance against races */
+		r = sys_poll1(s->fd, POLLIN, t, &rev);
 		if (r < 0)
-			return r;
+			break;
 		if (r == 0 && !left_ms(deadline))
-			return 0;
+			break;
 		if (r == 0)
 			continue;
 		if ((rev & (POLLHUP | POLLERR)) && !(rev & POLLIN)) {
 			s->dead = 1;
-			return POLLIN | POLLOUT | POLLERR | POLLHUP;
+			r = POLLIN | POLLOUT | POLLERR | POLLHUP;
+			break;
 		}
 	}
+	aec_waiters(wh, -1);
+	return r;
 }
 
 /* ---- data ------------------------------------------------------------------- */

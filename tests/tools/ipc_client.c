@@ -432,12 +432,24 @@ static int mode_tput(char **argv)
 	ssize_t r;
 
 	t.end = t0 + atoi(argv[2]) * 1000;
+	if (getenv("IPC_DEBUG"))
+		printf("# start: waiters %u state %#x\n", t.s->shm->waiters,
+		       t.s->shm->state);
 	pthread_create(&th, NULL, writer, &t);
 	for (;;) {
 		r = aec_recv(t.s, buf, sizeof(buf), 0, 15000);
 		if (r <= 0)
 			break;
 		got += (uint64_t)r;
+	}
+	if (r < 0) {
+		struct ae_shm_hdr *h = t.s->shm;
+
+		printf("# reader stopped: %zd; rx %u..%u tx %u..%u state %#x "
+		       "want %#x dwant %#x waiters %u moved %u size %u/%u\n",
+		       r, h->rx_head, h->rx_tail, h->tx_head, h->tx_tail,
+		       h->state, h->shim_want, h->daemon_want, h->waiters,
+		       h->moved, h->rx_size, h->tx_size);
 	}
 	pthread_join(th, NULL);
 	dt = now_ms() - t0;
