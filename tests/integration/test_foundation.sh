@@ -127,6 +127,32 @@ EOF
 }
 check "UDP to a closed port (kernel socket): ECONNREFUSED" kernel_refused
 
+# --- routing: an off-subnet peer is reached through --gateway, or not at all ---
+
+nsx ip addr add 10.9.9.1/32 dev lo
+no_route() {
+	local r0 out
+	r0=$(stat_of ip.out_no_routes)
+	out=$(nsx ping -n -c 2 -W 1 -I 10.9.9.1 192.168.1.2 2>&1)
+	log "without a gateway: $(echo "$out" | grep transmitted); ip.out_no_routes $r0 -> $(stat_of ip.out_no_routes)"
+	echo "$out" | grep -q ' 0 received' && [ $(( $(stat_of ip.out_no_routes) - r0 )) -ge 2 ]
+}
+check "off-subnet source without --gateway: no reply, ip.out_no_routes" no_route
+via_gateway() {
+	local pid rc
+	ip -n "$NS" tuntap add mode tap name aeg1 || return 1
+	ip -n "$NS" addr add 192.168.7.1/24 dev aeg1
+	ip -n "$NS" link set aeg1 up
+	bg nsx "$B/aetherd" --tap aeg1 --addr 192.168.7.2/24 --gateway 192.168.7.1 \
+		--socket "$WORK/gw.sock" >"$WORK/gw.log" 2>&1
+	pid=${PIDS[-1]}
+	wait_for 5 nsx ping -c 1 -W 1 192.168.7.2 >/dev/null || return 1
+	nsx ping -n -c 3 -W 2 -I 10.9.9.1 192.168.7.2 | grep -q ' 3 received'; rc=$?
+	kill "$pid"
+	return $rc
+}
+check "off-subnet source with --gateway: replies through the gateway" via_gateway
+
 # --- the capture ----------------------------------------------------------------
 
 tcount() { tshark -r "$WORK/aether.pcap" -Y "$1" 2>/dev/null | grep -c .; }
