@@ -109,7 +109,7 @@ crashes() {
 			echo "ok (fixed) $f"
 		else
 			echo "FAIL (still crashes) $f:"
-			grep -m3 -E 'ERROR|runtime error|invariant|#[0-3] ' "$OUT/crash.log" | sed 's/^/    /'
+			grep -m3 -E 'ERROR|runtime error|invariant|fuzz_[a-z0-9]+:|#[0-3] ' "$OUT/crash.log" | sed 's/^/    /'
 			fail=1
 		fi
 	done
