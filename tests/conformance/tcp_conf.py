@@ -1077,6 +1077,33 @@ def case_icmp_errors(lab):
     c.reset()
 
 
+def case_ack_seq_after_rto(lab):
+    """RFC 9293 3.10.7.4/3.8.1: retransmitting does not move SND.NXT back.
+    While Aether retransmits after a timeout, a pure ACK it sends must carry
+    SEQ = SND.NXT, the first byte it never sent (BSD: snd_max). A sequence
+    number below what we have received would make the ACK unacceptable to us
+    (SEG.SEQ < RCV.NXT), so its acknowledgment would be dropped."""
+    c = Conn(lab, dport=SENDER)
+    c.handshake(opts=opt_bytes(mss=1460), win=2920, drain=False)
+    segs = collect_data(c, 0.15)
+    top = beyond(c, segs)
+    if top < 2920:
+        raise CaseFail("only %d bytes sent into the 2920-byte window" % top)
+    snd_max = (c.rcv_nxt + top) & M32
+    c.lab.recv(c.sport, 2.0, lambda t: t.plen and t.seq == c.rcv_nxt)
+    # Aether timed out and resent its first segment; now we send data
+    # (acknowledging none of Aether's) and look at its ACK
+    c.send("PA", b"0123456789", win=2920)
+    c.snd_nxt = (c.snd_nxt + 10) & M32
+    t = c.expect(2.0, lambda t: t.plen == 0 and t.ack == c.snd_nxt,
+                 "pure ACK of our data")
+    if t.seq != snd_max:
+        raise CaseFail("pure ACK seq=%u, want SND.NXT=%u (the highest byte "
+                       "sent + 1); we have received up to %u, so this ACK is "
+                       "unacceptable to us" % (t.seq, snd_max, snd_max))
+    c.reset()
+
+
 # ---- active open: an application on Aether connects to the phantom peer --
 
 def start_client(lab, port, send=0):

@@ -105,6 +105,7 @@ check "PAWS: old TSval dropped with ACK (TSecr=TS.Recent), data not delivered" c
 check "SYN-RECEIVED: inexact RST gets a challenge ACK, exact RST removes it silently, late ACK gets RST" conf rst_synrecv
 check "SYN with data: acked only if kept, the app reads it exactly once" conf syn_data
 check "ICMP errors on a connection: port unreachable soft, out-of-window quote ignored, MTU 68 floors at 88-byte segments" conf icmp_errors
+check "pure ACK while retransmitting after a timeout: SEQ=SND.NXT (highest sent), not the pulled-back one" conf ack_seq_after_rto
 check "Aether closes first: FIN after the data; TIME-WAIT re-acks a FIN; a higher SYN reopens" conf time_wait
 # jumbo: the kernel side's link MTU goes to 9000 for one case
 jumbo() {
