@@ -280,6 +280,13 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events);
  * it stops being readable (never consumes a response)
  * @s:		socket
  *
+ * Careful with several sleepers on one fd: poll() wakes them all for a
+ * NOTIFY but goes back to sleep if the datagram is gone when it looks, so a
+ * drain by one can strand another. aec_wait() therefore drains only when it
+ * is the lone waiter (shm waiters count) and otherwise leaves NOTIFYs for
+ * the last one; callers with their own wait loop need the same rule, or
+ * bounded sleeps.
+ *
  * Return: NOTIFYs consumed, or -ENETDOWN when the daemon is gone
  */
 int aec_drain(struct aec_sock *s);
