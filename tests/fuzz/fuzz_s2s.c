@@ -668,6 +668,20 @@ static bool side_gone(const struct side *x)
 }
 
 /**
+ * live_conns() - connections (not listeners) a side's stack still holds
+ * @x:		side
+ *
+ * Return: count
+ */
+static int live_conns(const struct side *x)
+{
+	int n = 0;
+
+	ae_stack_sockets_foreach(x->s, count_sock, &n);
+	return n;
+}
+
+/**
  * quiescent() - nothing queued on the link and no timer in either stack
  *
  * Return: true when nothing will ever happen again
@@ -705,13 +719,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	/*
-	 * A sender that gave up (retries exhausted while the link was lossy)
-	 * after its application closed leaves a pure receiver in ESTABLISHED
-	 * with nothing to send and no timer: TCP without keepalive waits
-	 * forever there, as the kernel does. Only on the clean link must the
-	 * sender never give up.
+	 * A side whose application closed and whose connection is gone (it
+	 * gave up, or was reset by a peer that had lost the connection during
+	 * the lossy part) cannot report anything: the kernel loses such data
+	 * silently too. If the other side has no connection either, that is
+	 * the end. If the other side still has one, it waits forever (TCP
+	 * without keepalive, as the kernel does) - acceptable only when the
+	 * first side went away while the link was lossy.
 	 */
-	if (!done() && !(gone_at && (!clean_since || gone_at < clean_since))) {
+	if (!done() && !(gone_at && (!live_conns(&A) || !live_conns(&B) ||
+				     !clean_since || gone_at < clean_since))) {
 		if (k >= STEP_MAX)
 			fail("transfer still going after the step limit");
 		if (quiescent())
