@@ -18,8 +18,8 @@ bg nsx python3 "$PEER" echo 192.168.1.1 7000
 wait_for 5 nsx sh -c "ss -ltn | grep -q ':7000 '"
 
 # --- many connections, data both ways, checksums -------------------------
-check "1000 connections echo 4000 bytes each with matching checksums" \
-	sh -c "timeout 120 $C conns 1000 192.168.1.1 7000 4000 >$WORK/conns.out 2>&1 && grep -q '^ok 1000 connections' $WORK/conns.out"
+check "1000 connections echo 20000 bytes each with matching checksums" \
+	sh -c "timeout 120 $C conns 1000 192.168.1.1 7000 20000 >$WORK/conns.out 2>&1 && grep -q '^ok 1000 connections' $WORK/conns.out"
 cat "$WORK/conns.out"
 owned() { $A ss | grep -c 'pid=[1-9]'; }
 check "no client-owned socket left after the 1000 close" \
