@@ -22,7 +22,8 @@
  * were sent. A response may carry file descriptors (SCM_RIGHTS):
  *  - a memfd: the socket's shared memory, whenever AE_RESP_SHM is set in
  *    &struct ae_ipc_sockinfo.flags (SOCKET, ATTACH, CONNECT, LISTEN,
- *    SETSOCKOPT, i.e. whenever the daemon moved the socket to new memory);
+ *    SETSOCKOPT, i.e. whenever the daemon moved the socket to new memory),
+ *    also on an error answer (CONNECT's -EINPROGRESS brings the rings);
  *  - ACCEPT: the new backing fd first, then its memfd.
  * Two messages carry no response: AE_MSG_DOORBELL (shim -> daemon: "I moved
  * an index, look at my rings") and AE_MSG_NOTIFY (daemon -> shim: "state you
@@ -94,9 +95,9 @@
  * (created if missing): any local user may use the stack. Per connection
  * the daemon records SO_PEERCRED (pid, uid): binding a port below 1024 needs
  * uid 0 or a uid in the daemon's allow list (-EACCES); each client process
- * may hold a bounded number of sockets (-EMFILE at SOCKET/ACCEPT) and of
- * ring bytes (-ENOBUFS at CONNECT/ACCEPT); AE_MSG_SETLIMITS (uid 0) changes
- * both. A request can only act on the socket of the connection it arrives
+ * may hold a bounded number of sockets (-EMFILE at SOCKET/ACCEPT; default
+ * 16384) and of ring bytes (-ENOBUFS at CONNECT/ACCEPT; default 4 GiB);
+ * AE_MSG_SETLIMITS (uid 0) changes both. A request can only act on the socket of the connection it arrives
  * on, so there is no way to name another client's socket; SOCKETS shows a
  * non-root asker only its own uid's sockets. Descriptors a client tries to
  * pass to the daemon are closed unread.
