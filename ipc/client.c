@@ -40,6 +40,8 @@
 
 #define AEC_SMALL	256
 #define AEC_SHARED_MS	50
+#define AEC_SHARED_MAX_MS	1000
+#define AEC_NAPS	3
 #define AEC_FOREIGN_MS	200
 
 /* ---- raw system calls -------------------------------------------------- */
@@ -1281,8 +1283,8 @@ int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 	int64_t deadline = deadline_of(timeout_ms);
 	bool shared;
 	unsigned int m;
+	int r, t, naps = 0, cap = AEC_SHARED_MS;
 	short rev;
-	int r, t;
 	/* count in and out of the same page, even if the socket moves */
 	struct ae_shm_hdr *wh = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
 
@@ -1306,15 +1308,26 @@ int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 		if (!timeout_ms)
 			break;
 		if (shared && aec_notify_pending(s)) {
-			nanosleep(&nap, NULL);	/* someone else's wake-up */
+			/* someone else's wake-up: every sleeper has seen it
+			 * after a few naps, then it may go */
+			if (++naps > AEC_NAPS) {
+				aec_drain(s);
+				naps = 0;
+				continue;
+			}
+			nanosleep(&nap, NULL);
 			if (!left_ms(deadline))
 				break;
 			continue;
 		}
+		naps = 0;
 		t = left_ms(deadline);
 		if ((shared || aec_waiters(wh, 0) > 1) &&
-		    (t < 0 || t > AEC_SHARED_MS))
-			t = AEC_SHARED_MS;	/* insurance against races */
+		    (t < 0 || t > cap)) {
+			t = cap;	/* insurance against races */
+			if (cap < AEC_SHARED_MAX_MS)
+				cap *= 2;
+		}
 		r = sys_poll1(s->fd, POLLIN, t, &rev);
 		if (r < 0)
 			break;
