@@ -100,7 +100,8 @@ int ps_ms_left(const struct timespec *deadline)
  *
  * The interrupting signal is not known here; if every signal with a
  * handler has SA_RESTART, whichever it was did, and the kernel would have
- * restarted a blocking socket call without a timeout.
+ * restarted a blocking socket call without a timeout. Handlers of fault
+ * signals (sanitizers and runtimes install them) do not count.
  *
  * Return: true to go back to sleep, false for EINTR
  */
@@ -110,6 +111,10 @@ static bool ps_restartable(void)
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++) {
+		/* faults are synchronous: they never interrupt a sleep */
+		if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
+		    sig == SIGILL || sig == SIGTRAP || sig == SIGSYS)
+			continue;
 		if (sigaction(sig, NULL, &sa) < 0)
 			continue;
 		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
