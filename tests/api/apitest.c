@@ -2253,6 +2253,40 @@ static void c_ip_tos(void)
 }
 
 /**
+ * c_reuseport_spread() - case "reuseport_spread": two SO_REUSEPORT
+ * listeners on one port share 20 incoming connections
+ */
+static void c_reuseport_spread(void)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", 6060);
+	int one = 1, l[2], i, got[2] = { 0, 0 };
+	struct pollfd p[2];
+
+	for (i = 0; i < 2; i++) {
+		l[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		setsockopt(l[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+		if (bind(l[i], (void *)&a, sizeof(a)) || listen(l[i], 32)) {
+			out("listener %d: %s", i, ename(errno));
+			return;
+		}
+		p[i] = (struct pollfd){ .fd = l[i], .events = POLLIN };
+	}
+	for (i = 0; i < 20; i++)
+		ask_peer(6060, "hi");
+	for (i = 0; i < 100 && got[0] + got[1] < 20; i++) {
+		int k;
+
+		if (poll(p, 2, 200) <= 0)
+			continue;
+		for (k = 0; k < 2; k++)
+			while ((p[k].revents & POLLIN) &&
+			       accept(l[k], NULL, NULL) >= 0)
+				got[k]++;
+	}
+	out("total %d both %d", got[0] + got[1], got[0] > 0 && got[1] > 0);
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -2290,7 +2324,7 @@ static const struct tcase cases[] = {
 	C(loopback), C(loopback6), C(thread_duplex), C(fork_child_keeps),
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
-	C(ip_tos),
+	C(ip_tos), C(reuseport_spread),
 };
 
 /**
