@@ -2287,6 +2287,28 @@ static void c_reuseport_spread(void)
 }
 
 /**
+ * c_bufsizes() - case "bufsizes": SO_RCVBUF/SO_SNDBUF round trips (Linux
+ * reports twice the value set) and TCP_DEFER_ACCEPT on a listener
+ */
+static void c_bufsizes(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), v = 65536, l;
+	socklen_t len = sizeof(v);
+
+	R(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));
+	R(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len));
+	out("rcvbuf %d", v);
+	v = 65536;
+	R(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)));
+	len = sizeof(v);
+	R(getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len));
+	out("sndbuf %d", v);
+	l = listener(AF_INET, 6061);
+	v = 5;
+	R(setsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, &v, sizeof(v)));
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -2324,7 +2346,7 @@ static const struct tcase cases[] = {
 	C(loopback), C(loopback6), C(thread_duplex), C(fork_child_keeps),
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
-	C(ip_tos), C(reuseport_spread),
+	C(ip_tos), C(reuseport_spread), C(bufsizes),
 };
 
 /**
