@@ -197,6 +197,10 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 	ssize_t r;
 	int w;
 
+	if (flags & MSG_OOB)	/* no urgent data is ever pending */
+		return ps_fail(ps->type == SOCK_STREAM ? EINVAL : EOPNOTSUPP);
+	if (flags & MSG_ERRQUEUE)	/* no errors are ever queued */
+		return ps_fail(EAGAIN);
 	if (total == 0 && ps->type == SOCK_STREAM)
 		return 0;
 	for (;;) {

@@ -2309,6 +2309,29 @@ static void c_bufsizes(void)
 }
 
 /**
+ * c_udp6_oob() - case "udp6_oob": an AF_INET6 UDP socket to a v4-mapped
+ * peer; MSG_OOB and MSG_ERRQUEUE receives with nothing pending
+ */
+static void c_udp6_oob(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(P_ECHO) };
+	struct sockaddr_storage from;
+	socklen_t len = sizeof(from);
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0), t = tcp_to(P_HOLD);
+	char b[16] = "";
+
+	inet_pton(AF_INET6, "::ffff:" PEER_IP, &a.sin6_addr);
+	R(sendto(fd, "six", 3, 0, (void *)&a, sizeof(a)));
+	R(recvfrom(fd, b, sizeof(b), 0, (void *)&from, &len));
+	out("got '%s' from %s len %u", b, addr_str(&from), len);
+	msleep(200);
+	R(recv(t, b, sizeof(b), MSG_OOB));
+	R(recv(t, b, sizeof(b), MSG_ERRQUEUE));
+	R(recv(t, b, sizeof(b), MSG_DONTWAIT));
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -2347,6 +2370,7 @@ static const struct tcase cases[] = {
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
 	C(ip_tos), C(reuseport_spread), C(bufsizes),
+	C(udp6_oob),
 };
 
 /**
