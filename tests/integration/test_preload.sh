@@ -127,12 +127,17 @@ else
 	check "python http.server: hello.html byte-identical" false
 fi
 stop "$PYPID"
-bg_app "$PY" -m http.server 8090 --directory "$WORK/www" >"$WORK/python2.log" 2>&1
+# --bind ::: AF_INET6, IPV6_V6ONLY off (python's DualStackServer); IPv4
+# clients are logged as v4-mapped addresses
+bg_app "$PY" -m http.server 8090 --bind :: --directory "$WORK/www" >"$WORK/python2.log" 2>&1
 PYPID=${PIDS[-1]}
 if wait_for 15 same 8090; then
+	check "python http.server --bind :: (dual stack): hello.html byte-identical" true
 	check "python http.server: 4 MiB file byte-identical" big 8090
+	check "python http.server --bind ::: client seen as ::ffff:192.168.1.1" \
+		grep -q '^::ffff:192.168.1.1 ' "$WORK/python2.log"
 else
-	check "python http.server: 4 MiB file byte-identical" false
+	check "python http.server --bind :: (dual stack): hello.html byte-identical" false
 fi
 stop "$PYPID"
 
