@@ -182,7 +182,7 @@ static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
 		return ps_fail(EINVAL);
 	if (sa && !len)
 		return ps_fail(EFAULT);
-	if (len && (int)*len < 0)
+	if (sa && (int)*len < 0)
 		return ps_fail(EINVAL);
 	for (;;) {
 		memset(&peer, 0, sizeof(peer));
@@ -206,7 +206,7 @@ static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
 		return -1;
 	nps = ps_get(nfd);
 	nps->v6loop = ps->v6loop;
-	if (sa || len)
+	if (sa)		/* Linux ignores @len without an address buffer */
 		ps_addr_to_app(nps, &peer, sa, len);
 	ps_log("accept(%d) = %d", fd, nfd);
 	return nfd;
