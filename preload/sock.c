@@ -248,6 +248,33 @@ int accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 }
 
 /**
+ * ps_disconnect() - connect(AF_UNSPEC): dissolve the association
+ * @fd:	socket
+ * @ps:	its record
+ *
+ * UDP: the stack takes the peer 0.0.0.0:0 as "no peer". TCP: an unconnected
+ * socket stays as it is (Linux returns 0); a connected one is the daemon's
+ * business.
+ *
+ * Return: 0 or -1 with errno
+ */
+static int ps_disconnect(int fd, struct ps_sock *ps)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int r;
+
+	if (ps->type == SOCK_STREAM) {
+		r = aec_getpeername(ps->aec, &a);
+		if (r == -ENOTCONN)
+			return 0;
+		a.sin_family = AF_UNSPEC;
+	}
+	r = aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
+	ps_log("connect(%d, AF_UNSPEC) = %d", fd, r);
+	return r < 0 ? ps_fail(-r) : 0;
+}
+
+/**
  * connect() - interposed connect(2)
  * @fd:		socket
  * @sa:		destination
@@ -268,6 +295,8 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 
 	if (!ps)
 		return REAL(connect)(fd, sa, len);
+	if (sa && len >= sizeof(sa_family_t) && sa->sa_family == AF_UNSPEC)
+		return ps_disconnect(fd, ps);
 	r = ps_addr_from_app(ps, sa, len, &a, false);
 	if (r)
 		return ps_fail(r);

@@ -2332,6 +2332,28 @@ static void c_udp6_oob(void)
 }
 
 /**
+ * c_udp_misc() - case "udp_misc": listen/accept on UDP, connect(AF_UNSPEC)
+ * dissolves a UDP association, and a TCP socket given AF_UNSPEC
+ */
+static void c_udp_misc(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	struct sockaddr un = { .sa_family = AF_UNSPEC };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), t;
+
+	R(listen(fd, 1));
+	R(accept(fd, NULL, NULL));
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(connect(fd, &un, sizeof(un)));
+	R(getpeername(fd, (void *)&ss, &len));
+	R(send(fd, "x", 1, 0));
+	t = socket(AF_INET, SOCK_STREAM, 0);
+	R(connect(t, &un, sizeof(un)));
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -2370,7 +2392,7 @@ static const struct tcase cases[] = {
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
 	C(ip_tos), C(reuseport_spread), C(bufsizes),
-	C(udp6_oob),
+	C(udp6_oob), C(udp_misc),
 };
 
 /**
