@@ -537,7 +537,7 @@ int ae_sock_state(const struct ae_sock *sk)
  */
 struct ae_ring *ae_sock_rxring(struct ae_sock *sk)
 {
-	if (sk->type != SOCK_STREAM)
+	if (!sk || sk->type != SOCK_STREAM)
 		return NULL;
 	return &tcp_sk(sk)->rx;
 }
@@ -550,7 +550,7 @@ struct ae_ring *ae_sock_rxring(struct ae_sock *sk)
  */
 struct ae_ring *ae_sock_txring(struct ae_sock *sk)
 {
-	if (sk->type != SOCK_STREAM)
+	if (!sk || sk->type != SOCK_STREAM)
 		return NULL;
 	return &tcp_sk(sk)->tx;
 }
@@ -564,7 +564,7 @@ struct ae_ring *ae_sock_txring(struct ae_sock *sk)
  */
 void ae_sock_rx_consumed(struct ae_sock *sk, uint32_t n)
 {
-	if (sk->type != SOCK_STREAM)
+	if (!sk || sk->type != SOCK_STREAM)
 		return;
 	stack_now(sk->stack);
 	tcp_usr_rx_consumed(tcp_sk(sk), n);
@@ -579,7 +579,7 @@ void ae_sock_rx_consumed(struct ae_sock *sk, uint32_t n)
  */
 void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n)
 {
-	if (sk->type != SOCK_STREAM)
+	if (!sk || sk->type != SOCK_STREAM)
 		return;
 	stack_now(sk->stack);
 	tcp_usr_tx_committed(tcp_sk(sk), n);

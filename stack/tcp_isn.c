@@ -22,15 +22,35 @@
 
 #include "tcp.h"
 
-#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND(v0, v1, v2, v3) do {				\
-		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0;		\
-		v0 = ROTL(v0, 32);				\
-		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;		\
-		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;		\
-		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2;		\
-		v2 = ROTL(v2, 32);				\
-	} while (0)
+/**
+ * rotl() - rotate left
+ * @x:		value
+ * @b:		bits
+ *
+ * Return: rotated value
+ */
+static inline uint64_t rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+/**
+ * sipround() - one SipRound over the state
+ * @v:		the four state words
+ */
+static inline void sipround(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = rotl(v[1], 13) ^ v[0];
+	v[0] = rotl(v[0], 32);
+	v[2] += v[3];
+	v[3] = rotl(v[3], 16) ^ v[2];
+	v[0] += v[3];
+	v[3] = rotl(v[3], 21) ^ v[0];
+	v[2] += v[1];
+	v[1] = rotl(v[1], 17) ^ v[2];
+	v[2] = rotl(v[2], 32);
+}
 
 static const uint16_t cookie_mss[8] = {
 	536, 1200, 1360, 1400, 1440, 1452, 1460, 8960
@@ -64,32 +84,30 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
 {
 	const uint8_t *in = data;
 	uint64_t k0 = ld64le(key), k1 = ld64le(key + 8);
-	uint64_t v0 = 0x736f6d6570736575ULL ^ k0;
-	uint64_t v1 = 0x646f72616e646f6dULL ^ k1;
-	uint64_t v2 = 0x6c7967656e657261ULL ^ k0;
-	uint64_t v3 = 0x7465646279746573ULL ^ k1;
+	uint64_t v[4] = {
+		0x736f6d6570736575ULL ^ k0, 0x646f72616e646f6dULL ^ k1,
+		0x6c7967656e657261ULL ^ k0, 0x7465646279746573ULL ^ k1,
+	};
 	uint64_t b = (uint64_t)len << 56, m;
 	size_t i, left = len & 7;
 
 	for (i = 0; i + 8 <= len; i += 8) {
 		m = ld64le(in + i);
-		v3 ^= m;
-		SIPROUND(v0, v1, v2, v3);
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= m;
+		v[3] ^= m;
+		sipround(v);
+		sipround(v);
+		v[0] ^= m;
 	}
 	for (; left; left--)
 		b |= (uint64_t)in[i + left - 1] << (8 * (left - 1));
-	v3 ^= b;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	v[3] ^= b;
+	sipround(v);
+	sipround(v);
+	v[0] ^= b;
+	v[2] ^= 0xff;
+	for (i = 0; i < 4; i++)
+		sipround(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
 /**

@@ -27,7 +27,7 @@
  */
 static void parse_sack(const uint8_t *p, uint8_t olen, struct tcp_opts *out)
 {
-	int n = (olen - 2) / 8, i;
+	size_t n = (size_t)(olen - 2) / 8, i;
 
 	if ((olen - 2) % 8 || n < 1 || n > 4)
 		return;

@@ -113,7 +113,7 @@ static int heap_grow(struct ae_tcp *t)
 
 	if (t->heap_len + 1 < t->heap_cap)
 		return 0;
-	h = realloc(t->heap, (cap + 1) * sizeof(*h));
+	h = realloc(t->heap, (cap + 1) * sizeof(struct tcp_sock *));
 	if (!h)
 		return -ENOMEM;
 	t->heap = h;
