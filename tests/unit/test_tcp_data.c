@@ -727,6 +727,46 @@ START_TEST(icmp_frag_needed_lowers_mss)
 }
 END_TEST
 
+START_TEST(icmp_unreachable_in_syn_sent)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	uint8_t icmp[8 + 20 + 8], frame[200];
+	struct fake_ip ip = { 0 };
+	struct tpkt p;
+	struct ae_sock *x;
+	int err;
+	size_t n;
+
+	x = ae_socket(S, SOCK_STREAM, &err);
+	a.sin_addr.s_addr = FAKE_PEER;
+	a.sin_port = htons(80);
+	ae_connect(x, &a);
+	ck_assert(th_last(&p));
+	memset(icmp, 0, sizeof(icmp));
+	icmp[0] = 3;
+	icmp[1] = 1;	/* host unreachable */
+	icmp[8] = 0x45;
+	icmp[8 + 9] = 6;
+	memcpy(icmp + 8 + 12, &(uint32_t){ FAKE_ADDR }, 4);
+	memcpy(icmp + 8 + 16, &(uint32_t){ FAKE_PEER }, 4);
+	st16(icmp + 28, p.sport);
+	st16(icmp + 30, 80);
+	st32(icmp + 32, p.seq + 1000);	/* not a sequence we sent: ignored */
+	st16(icmp + 2, fake_csum(icmp, sizeof(icmp)));
+	ip.proto = 1;
+	n = fake_build_ipv4(frame, sizeof(frame), &ip, icmp, sizeof(icmp));
+	fake_input(S, frame, n);
+	ck_assert_int_eq(ae_sock_state(x), TCPS_SYN_SENT);
+	st32(icmp + 32, p.seq);
+	st16(icmp + 2, 0);
+	st16(icmp + 2, fake_csum(icmp, sizeof(icmp)));
+	n = fake_build_ipv4(frame, sizeof(frame), &ip, icmp, sizeof(icmp));
+	fake_input(S, frame, n);
+	ck_assert_int_eq(ae_sock_state(x), TCPS_CLOSED);
+	ck_assert_int_eq(ae_sock_error(x), -EHOSTUNREACH);
+}
+END_TEST
+
 START_TEST(tcp_info_and_options)
 {
 	struct tcp_info ti;
@@ -1127,6 +1167,7 @@ static Suite *tcp_data_suite(void)
 	tcase_add_test(tc, keepalive_probes_and_expiry);
 	tcase_add_test(tc, paws_drops_old_timestamp);
 	tcase_add_test(tc, icmp_frag_needed_lowers_mss);
+	tcase_add_test(tc, icmp_unreachable_in_syn_sent);
 	tcase_add_test(tc, tcp_info_and_options);
 	tcase_add_test(tc, ring_api_matches_send_recv);
 	tcase_add_test(tc, early_retransmit_small_window);
