@@ -17,6 +17,9 @@ counter dump. One line per case:
 
     CASE reply N|noreply [COUNTER BEFORE AFTER]
 
+A frame shorter than an Ethernet header cannot be sent this way: the kernel
+pads what a packet socket sends to a whole header (the unit suite covers runts).
+
 Exit status 0 (a reply is not an error here: the caller decides what it
 expects); 2 when a counter dump could not be read.
 
@@ -29,6 +32,9 @@ Cases:
   bad_version IP version 6 in an IPv4 ethertype frame
   wrong_mac   a unicast destination MAC that is not ours
   udp_closed  UDP to a port nobody listens on (answer: port unreachable)
+  ipv6_type   an echo request in a frame of ethertype 0x86dd (not spoken)
+  arp_other   an ARP request for 192.168.1.99, not our address
+  arp_ours    an ARP request for our address (the control: it must get replies)
 """
 import argparse
 import os
@@ -36,7 +42,7 @@ import signal
 import sys
 import time
 
-from scapy.all import (AsyncSniffer, Ether, ICMP, IP, UDP, Raw, conf,
+from scapy.all import (ARP, AsyncSniffer, Ether, ICMP, IP, UDP, Raw, conf,
                        get_if_hwaddr, sendp)
 
 conf.verb = 0
@@ -75,6 +81,12 @@ def build(case, ident, seq, ours, src_mac):
         return eth / Raw(fix_csum(raw))
     if case == "wrong_mac":
         return Ether(src=src_mac, dst="02:ae:00:00:00:99") / echo(ident, seq)
+    if case == "ipv6_type":
+        return Ether(src=src_mac, dst=ours, type=0x86dd) / echo(ident, seq)
+    if case in ("arp_other", "arp_ours"):
+        return Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / \
+            ARP(op=1, hwsrc=src_mac, psrc=SRC,
+                pdst="192.168.1.99" if case == "arp_other" else DST)
     if case == "udp_closed":
         return eth / IP(src=SRC, dst=DST) / \
             UDP(sport=40000 + seq, dport=9) / Raw(b"anyone there?")
@@ -95,6 +107,8 @@ def fix_csum(raw):
 
 
 def is_answer(case, ident, p):
+    if case.startswith("arp_"):
+        return ARP in p and p[ARP].op == 2 and p[ARP].psrc in (DST, "192.168.1.99")
     if IP not in p or p[IP].src != DST:
         return False
     if case == "udp_closed":
@@ -134,7 +148,7 @@ def run_case(a, case, ident, src_mac, got):
     for seq in range(1, a.count + 1):
         sendp(build(case, ident, seq, a.mac, src_mac), iface=a.iface)
     deadline = time.time() + a.wait
-    expect = case in ("good", "udp_closed")
+    expect = case in ("good", "udp_closed", "arp_ours")
     while time.time() < deadline:
         if expect and sum(is_answer(case, ident, p) for p in got) >= a.count:
             break
@@ -155,7 +169,8 @@ def main():
     src_mac = get_if_hwaddr(a.iface)
     got = []
     sn = AsyncSniffer(iface=a.iface, store=False, prn=got.append,
-                      lfilter=lambda p: IP in p and p[IP].src == DST)
+                      lfilter=lambda p: (IP in p and p[IP].src == DST) or
+                      (ARP in p and p[ARP].op == 2))
     sn.start()
     time.sleep(0.3)
     for i, spec in enumerate(a.cases):

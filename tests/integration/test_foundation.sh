@@ -78,7 +78,8 @@ check "ip neigh in the namespace holds our MAC after resolution" neigh_ok
 # machine) and reads the case's counter from aetherd before and after it.
 CASES="good bad_csum=ip.in_csum_errors truncated=ip.in_truncated
 ihl_lt5=ip.in_bad_ihl len_beyond=ip.in_truncated bad_version=ip.in_bad_version
-wrong_mac=eth.in_not_for_us udp_closed=udp.no_ports"
+wrong_mac=eth.in_not_for_us udp_closed=udp.no_ports
+ipv6_type=eth.in_unknown_type arp_ours=arp.out_replies arp_other=arp.in_not_for_us"
 if [ -x "$PY" ] && "$PY" -c 'import scapy' 2>/dev/null; then
 	# shellcheck disable=SC2086
 	nsx timeout 120 "$PY" "$CRAFT" --mac "$MAC" --count 3 --pid "$AETHERD_PID" \
@@ -107,6 +108,9 @@ REPLY_WANT=noreply MIN_RISE=3 check "total length beyond the frame: no reply, ip
 REPLY_WANT=noreply MIN_RISE=3 check "IP version 6 in an IPv4 frame: no reply, ip.in_bad_version +3" crafted bad_version
 REPLY_WANT=noreply MIN_RISE=3 check "wrong destination MAC: no reply, eth.in_not_for_us +3" crafted wrong_mac
 REPLY_WANT="reply 3" MIN_RISE=3 check "UDP to a closed port (scapy): 3 port unreachables, udp.no_ports +3" crafted udp_closed
+REPLY_WANT=noreply MIN_RISE=3 check "IPv6 ethertype: no reply, eth.in_unknown_type +3" crafted ipv6_type
+REPLY_WANT="reply 3" MIN_RISE=3 check "ARP request for our address: 3 replies, arp.out_replies +3 (control)" crafted arp_ours
+REPLY_WANT=noreply MIN_RISE=3 check "ARP request for another address: no reply, arp.in_not_for_us +3" crafted arp_other
 [ -s "$WORK/craft.err" ] && sed 's/^/# craft: /' "$WORK/craft.err" | tail -5
 
 kernel_refused() {
