@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -42,12 +43,17 @@ static void teardown(void)
 	fake_stack_destroy(S);
 }
 
-/** wall_ms() - monotonic wall clock in ms (for the speed bound) */
+/**
+ * wall_ms() - this process's CPU time in ms (for the speed bounds; CPU
+ * rather than wall time, so that a loaded machine does not fail them)
+ *
+ * Return: milliseconds
+ */
 static double wall_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -92,6 +98,9 @@ START_TEST(demux_100k)
 						   htonl(0x0b000000u + i),
 						   htons(1)));
 	t1 = wall_ms();
+	printf("# 100k connections: insert + lookup + 1000 misses: %.0f ms CPU\n",
+	       t1 - t0);
+	fflush(stdout);
 	ck_assert_msg(t1 - t0 < 1000 * SLOW, "100k insert+lookup took %.0f ms",
 		      t1 - t0);
 	ck_assert_uint_eq(S->tcp->nhashed, NCONN);
