@@ -290,18 +290,39 @@ int sess_reply(struct sconn *c, const struct ae_ipc_hdr *req, int32_t result,
 }
 
 /**
- * sess_notify() - wake the client (a NOTIFY datagram); dropped on EAGAIN
+ * sess_notify_dirs() - wake the client: one NOTIFY datagram per direction
+ * @c:		connection
+ * @dirs:	AE_WANT_IN / AE_WANT_OUT; each NOTIFY carries its bit in
+ *		@result, so a waiter for the other direction leaves it to its
+ *		owner (one datagram for both would wake only whoever took it)
+ *
+ * A NOTIFY that meets EAGAIN is dropped (the client has datagrams queued).
+ */
+void sess_notify_dirs(struct sconn *c, uint32_t dirs)
+{
+	static const uint32_t bit[] = { AE_WANT_IN, AE_WANT_OUT };
+	struct ae_ipc_hdr h;
+	size_t i;
+
+	for (i = 0; i < sizeof(bit) / sizeof(bit[0]); i++) {
+		if (!(dirs & bit[i]))
+			continue;
+		ipc_hdr_init(&h, AE_MSG_NOTIFY, sizeof(h), 0,
+			     (int32_t)bit[i]);
+		if (send(c->fd, &h, sizeof(h), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			SSTAT(c->srv, notifies_dropped);
+		else
+			SSTAT(c->srv, notifies);
+	}
+}
+
+/**
+ * sess_notify() - wake the client's waiters in both directions
  * @c:		connection
  */
 void sess_notify(struct sconn *c)
 {
-	struct ae_ipc_hdr h;
-
-	ipc_hdr_init(&h, AE_MSG_NOTIFY, sizeof(h), 0, 0);
-	if (send(c->fd, &h, sizeof(h), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		SSTAT(c->srv, notifies_dropped);
-	else
-		SSTAT(c->srv, notifies);
+	sess_notify_dirs(c, AE_WANT_IN | AE_WANT_OUT);
 }
 
 /**

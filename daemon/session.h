@@ -181,6 +181,7 @@ int sess_reply(struct sconn *c, const struct ae_ipc_hdr *req, int32_t result,
 	       const void *p, size_t plen, const void *v, size_t vlen,
 	       const int *fds, int nfds);
 void sess_notify(struct sconn *c);
+void sess_notify_dirs(struct sconn *c, uint32_t dirs);
 bool sess_uid_may_bind_low(const struct session_srv *srv, uid_t uid);
 
 /* session_shm.c */

@@ -250,8 +250,8 @@ void sess_publish(struct sconn *c)
 	if (!want)
 		return;
 	met = wants_met(c, st) & want;
-	if (met && (shm_clear(&h->shim_want, met) & met))
-		sess_notify(c);
+	if (met)
+		sess_notify_dirs(c, shm_clear(&h->shim_want, met) & met);
 }
 
 /**

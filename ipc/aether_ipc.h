@@ -67,9 +67,16 @@
  * Doorbells and wake-ups (all flags are C11 atomics; writers use release,
  * readers acquire, and each flag/index pair is separated by a seq_cst fence):
  *  - shim_want (shim sets, daemon clears): AE_WANT_IN / AE_WANT_OUT. The
- *    daemon sends one NOTIFY when the socket becomes ready in a wanted
- *    direction (or ERR/HUP) and clears the bit. The shim's sleeping rule:
- *    drain NOTIFYs, set want, fence, re-check readiness, only then poll(fd).
+ *    daemon sends one NOTIFY per wanted direction that became ready (or on
+ *    ERR/HUP) and clears that bit; the NOTIFY's @result holds the one
+ *    AE_WANT_* bit it was sent for (0 from an older daemon: both). The
+ *    shim's sleeping rule: drain NOTIFYs, set want, fence, re-check
+ *    readiness, only then poll(fd). With several sleepers on one fd (a
+ *    reader and a writer thread, forked processes) a sleeper takes only
+ *    NOTIFYs for its own direction or stale ones (nobody waits for that
+ *    direction, see @waiters); whoever consumes a NOTIFY another sleeper
+ *    waits for sets that want bit again, so the daemon sends a fresh one
+ *    (poll() sleeps on if the datagram is gone when a woken sleeper looks).
  *  - daemon_want (daemon sets, shim clears): AE_DB_TX: "send a DOORBELL after
  *    you advance tx_tail"; AE_DB_RX: "send a DOORBELL after you advance
  *    rx_head" (set when the receive window is getting small). The shim clears
@@ -398,10 +405,9 @@ struct ae_ipc_limits {
  * @rx_head:	rx consumer index (shim)
  * @tx_tail:	tx producer index (shim)
  * @shim_want:	AE_WANT_* (shim sets, daemon clears)
- * @waiters:	shim threads/processes waiting on the backing fd. poll()
- *		wakes every sleeper for a NOTIFY but sleeps on if it is gone
- *		when it looks, so only a lone waiter drains NOTIFYs; with
- *		others present they are left for the last one (shim-only)
+ * @waiters:	shim threads/processes sleeping in aec_wait() on the
+ *		backing fd: bits 0-15 count POLLIN sleepers, bits 16-31
+ *		POLLOUT sleepers (shim-only; see the wake-up rule above)
  */
 struct ae_shm_hdr {
 	uint32_t magic;

@@ -41,7 +41,7 @@
 #define AEC_SMALL	256
 #define AEC_SHARED_MS	50
 #define AEC_SHARED_MAX_MS	1000
-#define AEC_NAPS	3
+#define AEC_NAPS	20
 #define AEC_FOREIGN_MS	200
 
 /* ---- raw system calls -------------------------------------------------- */
@@ -203,6 +203,8 @@ static int aec_dial(bool cloexec)
  * @fds:	received descriptors, @nfds of them
  * @nfds:	count
  * @len:	bytes received
+ * @wake:	the socket's header page: NOTIFYs skipped while waiting for
+ *		the response are re-armed for its sleepers (NULL: none)
  * @cloexec_fds: receive fds with MSG_CMSG_CLOEXEC (always true here)
  */
 struct aec_rsp {
@@ -213,7 +215,12 @@ struct aec_rsp {
 	int fds[2];
 	int nfds;
 	size_t len;
+	struct ae_shm_hdr *wake;
 };
+
+static void aec_notify_taken(int fd, struct ae_shm_hdr *h, uint32_t dirs,
+			     uint32_t mine, bool ring);
+static uint32_t aec_notify_dirs(const struct ae_ipc_hdr *m);
 
 /**
  * close_fds() - close descriptors a message brought that nobody wants
@@ -419,6 +426,11 @@ static int aec_recv_rsp(int fd, uint16_t type, uint32_t seq, struct aec_rsp *r)
 		if ((size_t)n < sizeof(h) || h.type == AE_MSG_NOTIFY ||
 		    h.version != AE_IPC_VERSION) {
 			aec_discard(fd);
+			/* a sleeper on this socket may need that wake-up */
+			if ((size_t)n >= sizeof(h) && h.type == AE_MSG_NOTIFY &&
+			    r->wake)
+				aec_notify_taken(fd, r->wake,
+						 aec_notify_dirs(&h), 0, true);
 			continue;
 		}
 		if (foreign_since < 0 || h.seq != foreign_seq) {
@@ -599,6 +611,7 @@ static int aec_request(struct aec_sock *s, uint16_t type, const void *p,
 	if (s->dead)
 		return -ENETDOWN;
 	pthread_mutex_lock(&s->lock);
+	r->wake = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
 	ret = aec_xfer(s->fd, &s->seq, type, p, plen, v, vlen, r);
 	if (ret == -ENETDOWN)
 		s->dead = 1;
@@ -1202,71 +1215,177 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events)
 	return state_mask(h);
 }
 
-/**
- * aec_drain() - consume queued NOTIFYs (never a response)
- * @s:		socket
- *
- * Return: count, or -ENETDOWN
+/*
+ * The shm waiters count (aec_wait() sleepers on this socket, in every process
+ * sharing it) is kept per direction: POLLIN waiters in the low half, POLLOUT
+ * waiters in the high half, so a consumer of a NOTIFY knows whether someone
+ * else sleeps on the direction it was sent for.
  */
-int aec_drain(struct aec_sock *s)
+#define AEC_W_IN	1u
+#define AEC_W_OUT	(1u << 16)
+
+/**
+ * aec_wait_units() - what a waiter for @events adds to the waiters count
+ * @events:	POLLIN / POLLOUT
+ *
+ * Return: AEC_W_* sum
+ */
+static uint32_t aec_wait_units(unsigned int events)
 {
-	struct ae_ipc_hdr h;
+	return ((events & POLLIN) ? AEC_W_IN : 0) |
+	       ((events & POLLOUT) ? AEC_W_OUT : 0);
+}
+
+/**
+ * aec_others_waiting() - directions other aec_wait() sleepers wait on
+ * @h:		header page (NULL: nobody)
+ * @mine:	the caller's own aec_wait_units() (0 if it is not a waiter)
+ *
+ * Return: AE_WANT_IN / AE_WANT_OUT bits
+ */
+static uint32_t aec_others_waiting(struct ae_shm_hdr *h, uint32_t mine)
+{
+	uint32_t w, d = 0;
+
+	if (!h)
+		return 0;
+	w = __atomic_load_n(&h->waiters, __ATOMIC_SEQ_CST) - mine;
+	if (w & 0xffffu)
+		d |= AE_WANT_IN;
+	if (w >> 16)
+		d |= AE_WANT_OUT;
+	return d;
+}
+
+/**
+ * aec_notify_dirs() - the directions a NOTIFY was sent for
+ * @m:		its header (the daemon puts AE_WANT_* bits in @result)
+ *
+ * Return: AE_WANT_* bits (both when the daemon did not say)
+ */
+static uint32_t aec_notify_dirs(const struct ae_ipc_hdr *m)
+{
+	uint32_t b = (uint32_t)m->result & (AE_WANT_IN | AE_WANT_OUT);
+
+	return b ? b : AE_WANT_IN | AE_WANT_OUT;
+}
+
+/**
+ * aec_notify_taken() - a NOTIFY for @dirs was consumed: keep others' wake-ups
+ * @fd:		backing fd
+ * @h:		header page or NULL
+ * @dirs:	the NOTIFY's directions
+ * @mine:	the consumer's own aec_wait_units() (0: not a waiter)
+ * @ring:	also ring a DOORBELL so the daemon re-publishes now (else at
+ *		its next event or sweep)
+ *
+ * The daemon cleared the want bit it sent the NOTIFY for; a sleeper in
+ * poll() that had not yet looked when the datagram went would sleep on with
+ * nobody left to wake it. So the want bit is set again for every direction
+ * another waiter sleeps on, and the daemon sends a fresh NOTIFY when that
+ * direction is (still) ready.
+ */
+static void aec_notify_taken(int fd, struct ae_shm_hdr *h, uint32_t dirs,
+			     uint32_t mine, bool ring)
+{
+	struct ae_ipc_hdr m;
+
+	dirs &= aec_others_waiting(h, mine);
+	if (!dirs)
+		return;
+	shm_or(&h->shim_want, dirs);
+	shm_fence();
+	if (!ring)
+		return;
+	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
+	syscall(SYS_sendto, fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL,
+		NULL, 0);
+}
+
+/**
+ * aec_take_notifies() - consume the NOTIFYs at the head of the backing fd
+ * that are the caller's to consume (never a response)
+ * @s:		socket
+ * @h:		header page the caller counted in, or NULL
+ * @want:	AE_WANT_* the caller waits for; every direction if not a waiter
+ * @mine:	the caller's aec_wait_units() (0: not a waiter)
+ * @force:	also take one that another waiter should take
+ *
+ * A NOTIFY is taken when it is for a direction the caller waits on, or for
+ * one nobody else waits on (stale), or with @force; others' wake-ups that
+ * are taken are re-armed (aec_notify_taken()).
+ *
+ * Return: NOTIFYs taken, -EAGAIN when another waiter's NOTIFY heads the
+ * queue (nothing of ours taken), -ENETDOWN when the daemon is gone
+ */
+static int aec_take_notifies(struct aec_sock *s, struct ae_shm_hdr *h,
+			     uint32_t want, uint32_t mine, bool force)
+{
+	struct ae_ipc_hdr m;
+	uint32_t dirs;
 	int n = 0;
 	ssize_t r;
 
-	if (s->dead)
-		return -ENETDOWN;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		r = sys_ret(syscall(SYS_recvfrom, s->fd, &h, sizeof(h),
+		r = sys_ret(syscall(SYS_recvfrom, s->fd, &m, sizeof(m),
 				    MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
 		if (r == 0) {
 			s->dead = 1;
 			n = -ENETDOWN;
 			break;
 		}
-		if (r < (ssize_t)sizeof(h) || h.type != AE_MSG_NOTIFY)
+		if (r < (ssize_t)sizeof(m) || m.type != AE_MSG_NOTIFY)
 			break;
-		if (syscall(SYS_recvfrom, s->fd, &h, sizeof(h), MSG_DONTWAIT,
+		dirs = aec_notify_dirs(&m);
+		if (!(dirs & want) && (dirs & aec_others_waiting(h, mine)) &&
+		    !force) {
+			if (!n)
+				n = -EAGAIN;
+			break;
+		}
+		if (syscall(SYS_recvfrom, s->fd, &m, sizeof(m), MSG_DONTWAIT,
 			    NULL, NULL) <= 0)
 			break;
-		n++;
+		aec_notify_taken(s->fd, h, dirs, mine, !mine);
+		force = false;
+		n = n < 0 ? 1 : n + 1;
 	}
 	pthread_mutex_unlock(&s->lock);
 	return n;
 }
 
 /**
- * aec_waiters() - how many wait on this socket now (shared memory count)
- * @h:		the header page counted in (the same one in and out)
- * @delta:	+1 entering, -1 leaving, 0 just asking
+ * aec_drain() - consume queued NOTIFYs (never a response)
+ * @s:		socket
  *
- * Return: the count after the change
+ * Wake-ups that aec_wait() sleepers in this or another process still need
+ * are re-armed, so draining never strands them.
+ *
+ * Return: count, or -ENETDOWN
  */
-static uint32_t aec_waiters(struct ae_shm_hdr *h, int delta)
+int aec_drain(struct aec_sock *s)
 {
-	if (!h)
-		return delta > 0 ? 1 : 0;
-	if (delta > 0)
-		return __atomic_add_fetch(&h->waiters, 1, __ATOMIC_SEQ_CST);
-	if (delta < 0)
-		return __atomic_sub_fetch(&h->waiters, 1, __ATOMIC_SEQ_CST);
-	return __atomic_load_n(&h->waiters, __ATOMIC_SEQ_CST);
+	if (s->dead)
+		return -ENETDOWN;
+	return aec_take_notifies(s, __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE),
+				 AE_WANT_IN | AE_WANT_OUT, 0, false);
 }
 
 /**
- * aec_notify_pending() - is a NOTIFY at the head of the backing fd?
- * @s:		socket
- *
- * Return: true if so
+ * aec_waiters() - count a waiter in or out (shared memory count)
+ * @h:		the header page counted in (the same one in and out)
+ * @units:	aec_wait_units() of the waiter
+ * @delta:	+1 entering, -1 leaving
  */
-static bool aec_notify_pending(struct aec_sock *s)
+static void aec_waiters(struct ae_shm_hdr *h, uint32_t units, int delta)
 {
-	struct ae_ipc_hdr h;
-	long n = sys_ret(syscall(SYS_recvfrom, s->fd, &h, sizeof(h),
-				 MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
-
-	return n >= (long)sizeof(h) && h.type == AE_MSG_NOTIFY;
+	if (!h)
+		return;
+	if (delta > 0)
+		__atomic_add_fetch(&h->waiters, units, __ATOMIC_SEQ_CST);
+	else
+		__atomic_sub_fetch(&h->waiters, units, __ATOMIC_SEQ_CST);
 }
 
 /**
@@ -1275,31 +1394,42 @@ static bool aec_notify_pending(struct aec_sock *s)
  * @events:	POLLIN / POLLOUT
  * @timeout_ms:	-1 forever, 0 check only
  *
+ * Several sleepers may share the fd (a reader and a writer thread, forked
+ * processes). poll() wakes them all for a NOTIFY but sleeps on if the
+ * datagram is gone when it looks, so each takes only NOTIFYs for its own
+ * direction (or stale ones) and naps while another waiter's heads the
+ * queue; after AEC_NAPS naps (its owner may be gone) it takes that one too,
+ * and re-arms it for its owner (aec_notify_taken()).
+ *
  * Return: ready mask, 0 on timeout, -EINTR, -ENETDOWN
  */
 int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 {
 	struct timespec nap = { 0, 1000000L };
 	int64_t deadline = deadline_of(timeout_ms);
-	bool shared;
+	uint32_t mine = aec_wait_units(events), want = 0;
+	bool foreign;
 	unsigned int m;
 	int r, t, naps = 0, cap = AEC_SHARED_MS;
 	short rev;
 	/* count in and out of the same page, even if the socket moves */
 	struct ae_shm_hdr *wh = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
 
-	aec_waiters(wh, 1);
+	if (events & POLLIN)
+		want |= AE_WANT_IN;
+	if (events & POLLOUT)
+		want |= AE_WANT_OUT;
+	aec_waiters(wh, mine, 1);
 	for (;;) {
-		/*
-		 * A NOTIFY wakes every sleeper on the fd, but poll() goes back
-		 * to sleep if the datagram is gone when it looks: with other
-		 * waiters present, leave NOTIFYs for the last one to drain.
-		 */
-		shared = aec_waiters(wh, 0) > 1;
-		if (!shared && aec_drain(s) < 0) {
+		r = s->dead ? -ENETDOWN :
+		    aec_take_notifies(s, wh, want, mine, naps >= AEC_NAPS);
+		if (r == -ENETDOWN) {
 			r = POLLIN | POLLOUT | POLLERR | POLLHUP;
 			break;
 		}
+		foreign = r == -EAGAIN;
+		if (!foreign)
+			naps = 0;
 		m = aec_arm(s, events);
 		r = (int)m;
 		if (m & (events | POLLERR | POLLHUP))
@@ -1307,23 +1437,16 @@ int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 		r = 0;
 		if (!timeout_ms)
 			break;
-		if (shared && aec_notify_pending(s)) {
-			/* someone else's wake-up: every sleeper has seen it
-			 * after a few naps, then it may go */
-			if (++naps > AEC_NAPS) {
-				aec_drain(s);
-				naps = 0;
-				continue;
-			}
+		if (foreign) {
+			/* another waiter's wake-up heads the queue */
+			naps++;
 			nanosleep(&nap, NULL);
 			if (!left_ms(deadline))
 				break;
 			continue;
 		}
-		naps = 0;
 		t = left_ms(deadline);
-		if ((shared || aec_waiters(wh, 0) > 1) &&
-		    (t < 0 || t > cap)) {
+		if (aec_others_waiting(wh, mine) && (t < 0 || t > cap)) {
 			t = cap;	/* insurance against races */
 			if (cap < AEC_SHARED_MAX_MS)
 				cap *= 2;
@@ -1341,7 +1464,7 @@ int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 			break;
 		}
 	}
-	aec_waiters(wh, -1);
+	aec_waiters(wh, mine, -1);
 	return r;
 }
 

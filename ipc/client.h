@@ -282,10 +282,11 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events);
  *
  * Careful with several sleepers on one fd: poll() wakes them all for a
  * NOTIFY but goes back to sleep if the datagram is gone when it looks, so a
- * drain by one can strand another. aec_wait() therefore drains only when it
- * is the lone waiter (shm waiters count) and otherwise leaves NOTIFYs for
- * the last one; callers with their own wait loop need the same rule, or
- * bounded sleeps.
+ * drain by one could strand another. aec_wait() sleepers are counted per
+ * direction in the header page; a NOTIFY drained here that one of them
+ * waits for is re-armed (want bit set again, a DOORBELL makes the daemon
+ * publish at once), so it gets a fresh one. Callers with their own wait
+ * loop are not counted: they need bounded sleeps.
  *
  * Return: NOTIFYs consumed, or -ENETDOWN when the daemon is gone
  */

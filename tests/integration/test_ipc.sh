@@ -66,6 +66,16 @@ check "close with SO_LINGER 0: the kernel peer sees RST" \
 timeout 30 $C tput 192.168.1.1 7000 3 >"$WORK/tput.out" 2>&1
 cat "$WORK/tput.out"
 check "throughput run echoed every byte" grep -q '^ok throughput' "$WORK/tput.out"
+# under CPU load (two busy loops on this machine's cores): a reader and a
+# writer thread sleeping on one backing fd once lost each other's NOTIFYs
+# and stalled for the whole 15 s send/receive timeout
+HOGS=()
+for i in 1 2; do timeout 20 sh -c 'while :; do :; done' & HOGS+=($!); done
+timeout 30 $C tput 192.168.1.1 7000 3 >"$WORK/tput-load.out" 2>&1
+for p in "${HOGS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+cat "$WORK/tput-load.out"
+check "throughput under CPU load: every byte echoed, no stall (< 8 s for 3 s)" \
+	sh -c "grep -q '^ok throughput' $WORK/tput-load.out && ms=\$(sed -n 's/^tput .* ms=\([0-9]*\) .*/\1/p' $WORK/tput-load.out) && [ \"\$ms\" -lt 8000 ]"
 
 # --- hostile or buggy clients ----------------------------------------------
 check "malformed messages get errors, runts close only their connection" \
@@ -108,7 +118,12 @@ check "per-client ring memory limit: ENOBUFS" \
 $C restore-limits
 
 # --- the daemon out of descriptors: errors for clients, then recovery --------
-NOFILE=$(prlimit --pid "$AETHERD_PID" --nofile --raw --noheadings | awk '{print $1":"$2}')
+# only the SOFT and HARD columns (the default output starts with the
+# resource name and its description)
+NOFILE=$(prlimit --pid "$AETHERD_PID" --nofile --raw --noheadings \
+	--output SOFT,HARD | awk '{print $1":"$2}')
+check "the daemon's descriptor limit was read ($NOFILE)" \
+	sh -c "echo '$NOFILE' | grep -Eq '^[0-9]+:[0-9]+\$|^unlimited:unlimited\$'"
 prlimit --pid "$AETHERD_PID" --nofile=64:64
 check "daemon out of descriptors: new sockets fail cleanly" \
 	sh -c "! timeout 20 $C conns 80 192.168.1.1 7000 100 >/dev/null 2>&1"
