@@ -1308,6 +1308,7 @@ static void c_shutdown_wr_sigpipe(void)
 	R(shutdown(fd, SHUT_WR));
 	R(write(fd, "x", 1));
 	out("sigpipes %d", (int)sigpipes);
+	msleep(300);		/* the echo peer's FIN has come back */
 	R(shutdown(fd, SHUT_WR));
 }
 
