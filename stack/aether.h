@@ -37,6 +37,16 @@ typedef void (*ae_log_fn)(void *ctx, int level, const char *msg);
  */
 typedef void *(*ae_mem_alloc_fn)(void *ctx, size_t len);
 typedef void (*ae_mem_free_fn)(void *ctx, void *mem, size_t len);
+/**
+ * typedef ae_ring_alloc_fn - allocate one TCP socket's ring storage in one
+ * piece: @rx_size bytes of receive ring, then @tx_size bytes of send ring
+ * (each a power of two). Used for nothing else, so the owner can place
+ * exactly the rings elsewhere (the daemon: in memory its clients map).
+ * Fresh memory; the stack does not rely on its contents.
+ */
+typedef void *(*ae_ring_alloc_fn)(void *ctx, size_t rx_size, size_t tx_size);
+/** typedef ae_ring_free_fn - free ring storage; @len = rx_size + tx_size */
+typedef void (*ae_ring_free_fn)(void *ctx, void *mem, size_t len);
 
 /**
  * struct ae_config - what the owner tells the stack at creation
@@ -54,6 +64,8 @@ typedef void (*ae_mem_free_fn)(void *ctx, void *mem, size_t len);
  * @rcvbuf:	default receive buffer per TCP socket, 256 KiB when 0
  * @sndbuf:	default send buffer per TCP socket, 256 KiB when 0
  * @max_sockets: bound on live sockets, 65536 when 0
+ * @ring_alloc:	optional TCP ring storage allocator, @ring_free its
+ *		counterpart, @ring_ctx their argument (NULL: the mem hooks)
  */
 struct ae_config {
 	uint8_t mac[6];
@@ -76,6 +88,9 @@ struct ae_config {
 	uint32_t rcvbuf;
 	uint32_t sndbuf;
 	uint32_t max_sockets;
+	ae_ring_alloc_fn ring_alloc;
+	ae_ring_free_fn ring_free;
+	void *ring_ctx;
 };
 
 /* Stack lifetime and driving */

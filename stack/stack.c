@@ -91,6 +91,40 @@ void stack_mem_free(struct ae_stack *s, void *mem, size_t len)
 }
 
 /**
+ * stack_ring_alloc() - storage for one TCP socket's rings (rx then tx)
+ * @s:		stack
+ * @rx_size:	receive ring bytes
+ * @tx_size:	send ring bytes
+ *
+ * Through the owner's ring_alloc hook when given (only ring storage goes
+ * there), else stack_mem_alloc().
+ *
+ * Return: memory or NULL
+ */
+void *stack_ring_alloc(struct ae_stack *s, size_t rx_size, size_t tx_size)
+{
+	if (s->cfg.ring_alloc)
+		return s->cfg.ring_alloc(s->cfg.ring_ctx, rx_size, tx_size);
+	return stack_mem_alloc(s, rx_size + tx_size);
+}
+
+/**
+ * stack_ring_free() - free storage from stack_ring_alloc()
+ * @s:		stack
+ * @mem:	memory, may be NULL
+ * @len:	rx_size + tx_size given at allocation
+ */
+void stack_ring_free(struct ae_stack *s, void *mem, size_t len)
+{
+	if (!mem)
+		return;
+	if (s->cfg.ring_alloc)
+		s->cfg.ring_free(s->cfg.ring_ctx, mem, len);
+	else
+		stack_mem_free(s, mem, len);
+}
+
+/**
  * stack_now() - refresh and return the current time from the owner's clock
  * @s:		stack
  *
@@ -237,7 +271,8 @@ struct ae_stack *ae_stack_create(const struct ae_config *cfg)
 
 	if (!cfg || !cfg->output || !cfg->clock)
 		return NULL;
-	if (!!cfg->mem_alloc != !!cfg->mem_free)
+	if (!!cfg->mem_alloc != !!cfg->mem_free ||
+	    !!cfg->ring_alloc != !!cfg->ring_free)
 		return NULL;
 	s = cfg_alloc(cfg, sizeof(*s));
 	if (!s)

@@ -118,6 +118,8 @@ void stack_log(struct ae_stack *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void *stack_mem_alloc(struct ae_stack *s, size_t len);
 void stack_mem_free(struct ae_stack *s, void *mem, size_t len);
+void *stack_ring_alloc(struct ae_stack *s, size_t rx_size, size_t tx_size);
+void stack_ring_free(struct ae_stack *s, void *mem, size_t len);
 bool stack_is_local(const struct ae_stack *s, uint32_t addr);
 void sock_link(struct ae_stack *s, struct ae_sock *sk, int type);
 void sock_unlink(struct ae_sock *sk);

@@ -3,7 +3,7 @@
  * DOC: tcp.c - TCB lifetime, the one state-changing function, deferred events
  *
  * Theory of operation: a TCB is calloc()ed (its ring storage, the only large
- * memory, comes from stack_mem_alloc() in one piece: receive ring first, then
+ * memory, comes from stack_ring_alloc() in one piece: receive ring first, then
  * send ring) and linked into the stack's socket list for `ss`. It dies in two
  * steps: tcp_destroy() unhooks it from every table and puts it on the dead
  * list; tcp_leave(), when the outermost entry point returns, first delivers
@@ -146,7 +146,7 @@ int tcp_alloc_buffers(struct tcp_sock *tp)
 
 	if (tp->bufmem)
 		return 0;
-	mem = stack_mem_alloc(tp->sk.stack, (size_t)rsz + tsz);
+	mem = stack_ring_alloc(tp->sk.stack, rsz, tsz);
 	if (!mem)
 		return -ENOMEM;
 	tp->bufmem = mem;
@@ -164,7 +164,7 @@ void tcp_rings_free(struct tcp_sock *tp)
 {
 	if (!tp->bufmem)
 		return;
-	stack_mem_free(tp->sk.stack, tp->bufmem, tp->buflen);
+	stack_ring_free(tp->sk.stack, tp->bufmem, tp->buflen);
 	tp->bufmem = NULL;
 	tp->buflen = 0;
 	memset(&tp->rx, 0, sizeof(tp->rx));
