@@ -226,21 +226,22 @@ void tcp_respond_rst(struct ae_stack *s, const struct tcp_seg *seg)
 }
 
 /**
- * tcp_send_ack() - send a pure ACK now
+ * tcp_send_ack() - send a pure ACK now, <SEQ=SND.MAX> (the highest sent)
  * @tp:		TCB
  */
 void tcp_send_ack(struct tcp_sock *tp)
 {
-	tcp_send_segment(tp, tp->snd_nxt, 0, TH_ACK);
+	tcp_send_segment(tp, tp->snd_max, 0, TH_ACK);
 }
 
 /**
- * tcp_send_rst() - reset the connection from our side (<SEQ=SND.NXT>)
+ * tcp_send_rst() - reset the connection from our side (<SEQ=SND.MAX>, the
+ * highest sent, as Linux's tcp_send_active_reset())
  * @tp:		TCB
  */
 void tcp_send_rst(struct tcp_sock *tp)
 {
-	tcp_send_segment(tp, tp->snd_nxt, 0, TH_RST | TH_ACK);
+	tcp_send_segment(tp, tp->snd_max, 0, TH_RST | TH_ACK);
 }
 
 /**
@@ -480,7 +481,11 @@ int tcp_output(struct tcp_sock *tp)
 			tp->rtt_start = s->now;
 			tp->rtt_seq = tp->snd_nxt;
 		}
-		tcp_send_segment(tp, tp->snd_nxt, len, flags);
+		/* a pure ACK carries the highest sequence sent, even while
+		 * SND.NXT is pulled back for a retransmission: the peer may
+		 * already hold everything up to SND.MAX */
+		tcp_send_segment(tp, (len || fin) ? tp->snd_nxt : tp->snd_max,
+				 len, flags);
 		sent++;
 		tp->bytes_sent += len;
 		tp->snd_nxt += len + (fin ? 1 : 0);

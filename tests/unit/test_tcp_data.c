@@ -150,6 +150,25 @@ START_TEST(rto_backoff_sequence)
 }
 END_TEST
 
+START_TEST(pure_ack_after_rto_uses_snd_max)
+{
+	static uint8_t d[2920];
+	struct tpkt p;
+	uint32_t first;
+
+	passive_isn(1);
+	ck_assert_int_eq(ae_send(C.sk, d, sizeof(d), 0), sizeof(d));
+	first = C.our_nxt;
+	th_advance_to_next(S);		/* RTO: SND.NXT pulled back */
+	fake_frames_clear();
+	th_peer_send(S, &C, TH_F_ACK | TH_F_PSH, "0123456789", 10);
+	th_run_ms(S, 50);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.len, 0);
+	ck_assert_uint_eq(p.seq, first + sizeof(d));	/* SND.MAX */
+}
+END_TEST
+
 START_TEST(data_retransmit_gives_up)
 {
 	passive_isn(1);
@@ -1149,6 +1168,7 @@ static Suite *tcp_data_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, sequence_wraparound_both_ways);
 	tcase_add_test(tc, rto_backoff_sequence);
+	tcase_add_test(tc, pure_ack_after_rto_uses_snd_max);
 	tcase_add_test(tc, data_retransmit_gives_up);
 	tcase_add_test(tc, user_timeout);
 	tcase_add_test(tc, syn_lost_retransmit_then_timeout);
