@@ -46,6 +46,9 @@ int session_init(struct aetherd *d);
 void session_fini(struct aetherd *d);
 void *session_mem_alloc(void *ctx, size_t len);
 void session_mem_free(void *ctx, void *mem, size_t len);
+/* the stack's ring_alloc/ring_free hooks: TCP rings in client-mapped memfds */
+void *session_ring_alloc(void *ctx, size_t rx_size, size_t tx_size);
+void session_ring_free(void *ctx, void *mem, size_t len);
 /* after ae_stack_destroy(): the memory table session_mem_free() needed */
 void session_destroy(struct aetherd *d);
 

@@ -45,7 +45,7 @@
  * sess_srv() - the server state, created on first use
  * @d:		daemon
  *
- * The stack allocates through session_mem_alloc() before session_init()
+ * The stack allocates through session_ring_alloc() before session_init()
  * runs, so the state (region table) exists from the first call.
  *
  * Return: the state, or NULL without memory
@@ -655,7 +655,7 @@ int session_init(struct aetherd *d)
  *
  * Sockets are closed as if their clients had closed them (FIN, or RST with
  * unread data). The region table stays: the stack, destroyed after this,
- * frees its ring memory through session_mem_free().
+ * frees its ring memory through session_ring_free().
  */
 void session_fini(struct aetherd *d)
 {

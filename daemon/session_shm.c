@@ -3,10 +3,10 @@
  * DOC: session_shm.c - socket memory in memfds the clients map
  *
  * Theory of operation: the stack takes each TCP socket's ring storage in one
- * mem_alloc call (rx ring then tx ring, each a power of two >= 4 KiB). Such
- * calls are recognised by their size and served from a fresh memfd with one
- * extra page in front, the header page of aether_ipc.h; everything else the
- * stack allocates comes from malloc. A hash by address finds the region again
+ * call of its ring_alloc hook (rx ring then tx ring; struct ae_config), and
+ * only ring storage goes through that hook: session_ring_alloc() serves each
+ * call from a fresh memfd with one extra page in front, the header page of
+ * aether_ipc.h; everything else the stack allocates comes from malloc. A hash by address finds the region again
  * when the stack frees it, and when a connection wants the memfd behind its
  * socket's rings (sess_conn_bind_rings(), after connect or accept: rings are
  * created lazily, also for connections not yet accepted).
@@ -41,19 +41,6 @@ static struct region_list *region_bucket(struct session_srv *srv,
 	uintptr_t a = (uintptr_t)mem >> 12;
 
 	return &srv->regions[(a ^ (a >> 10)) % SESS_REGION_BUCKETS];
-}
-
-/**
- * ring_len_ok() - does an allocation look like TCP ring storage?
- * @len:	bytes asked for
- *
- * Return: true for the sum of two powers of two, each >= 4 KiB
- */
-static bool ring_len_ok(size_t len)
-{
-	if (len < 8192 || len > 2ULL * AE_SHM_MAX_RING || len % 4096)
-		return false;
-	return __builtin_popcountll(len) <= 2;
 }
 
 /**
@@ -116,7 +103,7 @@ void sess_region_free(struct session_srv *srv, struct shm_region *r)
 /**
  * sess_region_find() - the ring region whose ring memory starts at @mem
  * @srv:	server
- * @mem:	address the stack got from session_mem_alloc()
+ * @mem:	address the stack got from session_ring_alloc()
  *
  * Return: region or NULL
  */
@@ -132,41 +119,47 @@ struct shm_region *sess_region_find(struct session_srv *srv, const void *mem)
 }
 
 /**
- * session_mem_alloc() - socket buffer memory for the stack
+ * session_ring_alloc() - the stack's ring_alloc hook: TCP ring storage
  * @ctx:	the daemon
- * @len:	bytes
+ * @rx_size:	receive ring bytes
+ * @tx_size:	send ring bytes
  *
- * Ring storage goes to a memfd region; other memory to malloc.
+ * The stack calls this for ring storage and nothing else (struct ae_config
+ * @ring_alloc), so every call gets a memfd region with the header page in
+ * front; without server state (out of memory) plain memory.
  *
  * Return: memory, or NULL
  */
-void *session_mem_alloc(void *ctx, size_t len)
+void *session_ring_alloc(void *ctx, size_t rx_size, size_t tx_size)
 {
 	struct session_srv *srv = sess_srv(ctx);
+	size_t len = rx_size + tx_size;
 	struct shm_region *r;
 
-	if (!srv || !ring_len_ok(len))
-		return malloc(len);
+	if (!srv)
+		return calloc(1, len);
+	if (rx_size > AE_SHM_MAX_RING || tx_size > AE_SHM_MAX_RING)
+		return NULL;
 	r = sess_region_new(srv, len, true);
 	return r ? r->base + AE_SHM_HDR_SIZE : NULL;
 }
 
 /**
- * session_mem_free() - release memory from session_mem_alloc()
+ * session_ring_free() - the stack's ring_free hook
  * @ctx:	the daemon
- * @mem:	the memory
+ * @mem:	memory from session_ring_alloc()
  * @len:	its length
  *
  * A region still used by a connection (the stack freed a socket under it)
  * leaves that connection cut off: its header is marked dead first.
  */
-void session_mem_free(void *ctx, void *mem, size_t len)
+void session_ring_free(void *ctx, void *mem, size_t len)
 {
 	struct session_srv *srv = sess_srv(ctx);
 	struct shm_region *r = NULL;
 
 	(void)len;
-	if (srv && ring_len_ok(len))
+	if (srv)
 		r = sess_region_find(srv, mem);
 	if (!r) {
 		free(mem);
@@ -182,6 +175,35 @@ void session_mem_free(void *ctx, void *mem, size_t len)
 		sess_conn_drop_region(c);
 	}
 	sess_region_free(srv, r);
+}
+
+/**
+ * session_mem_alloc() - the stack's general memory (not rings): malloc
+ * @ctx:	the daemon (unused)
+ * @len:	bytes
+ *
+ * Kept for owners that set the mem hooks; nothing here is shared memory
+ * (ring storage comes through session_ring_alloc()).
+ *
+ * Return: memory, or NULL
+ */
+void *session_mem_alloc(void *ctx, size_t len)
+{
+	(void)ctx;
+	return malloc(len);
+}
+
+/**
+ * session_mem_free() - release memory from session_mem_alloc()
+ * @ctx:	the daemon (unused)
+ * @mem:	the memory
+ * @len:	its length
+ */
+void session_mem_free(void *ctx, void *mem, size_t len)
+{
+	(void)ctx;
+	(void)len;
+	free(mem);
 }
 
 /**
@@ -229,7 +251,7 @@ int sess_conn_give_header(struct sconn *c)
  * @c:		connection
  *
  * Header-only regions are freed; ring regions stay with the stack, which
- * frees them through session_mem_free() when the socket dies.
+ * frees them through session_ring_free() when the socket dies.
  */
 void sess_conn_drop_region(struct sconn *c)
 {

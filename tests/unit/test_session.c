@@ -2,9 +2,10 @@
 /**
  * DOC: test_session.c - the daemon's shared-memory side with a real stack
  *
- * A stack on the fake device allocates through session_mem_alloc(): TCP ring
- * storage must land in memfd regions (with a header page in front) and
- * everything else in plain memory; a connection moved onto its rings gets a
+ * A stack on the fake device allocates its TCP rings through
+ * session_ring_alloc() (the ring_alloc hook): ring storage must land in memfd
+ * regions (with a header page in front) and everything else in plain memory,
+ * whatever its size; a connection moved onto its rings gets a
  * header describing them; shim-written indices are validated by sess_pull()
  * (good commits reach the stack, a scribbled index cuts the socket off and
  * marks the header dead); freeing the stack frees every region.
@@ -36,9 +37,9 @@ static void setup(void)
 	fake_reset();
 	memset(&d, 0, sizeof(d));
 	fake_config_default(&cfg);
-	cfg.mem_alloc = session_mem_alloc;
-	cfg.mem_free = session_mem_free;
-	cfg.mem_ctx = &d;
+	cfg.ring_alloc = session_ring_alloc;
+	cfg.ring_free = session_ring_free;
+	cfg.ring_ctx = &d;
 	cfg.rcvbuf = 16384;
 	cfg.sndbuf = 8192;
 	stk = ae_stack_create(&cfg);
@@ -49,6 +50,7 @@ static void setup(void)
 				    0, sv), 0);
 	cl.mem = 0;
 	cl.nsocks = 0;
+	ck_assert_ptr_nonnull(sess_srv(&d));
 	d.srv->max_mem = 1ULL << 30;
 	d.srv->max_sockets = 100;
 }
@@ -134,15 +136,37 @@ END_TEST
 
 START_TEST(test_small_allocations_not_shared)
 {
-	void *p = session_mem_alloc(&d, 100);
-	void *q = session_mem_alloc(&d, 12345);
+	/* sizes that look like ring storage (two powers of two >= 4 KiB):
+	 * only the ring hook decides what is shared, never the size */
+	static const size_t len[] = { 100, 12345, 16384 + 8192, 8192,
+				      262144 + 262144 };
+	void *p[5];
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		p[i] = session_mem_alloc(&d, len[i]);
+		ck_assert_ptr_nonnull(p[i]);
+		ck_assert_ptr_null(sess_region_find(d.srv, p[i]));
+	}
+	ck_assert_uint_eq(d.srv->nregions, 0);
+	for (i = 0; i < 5; i++)
+		session_mem_free(&d, p[i], len[i]);
+}
+END_TEST
+
+START_TEST(test_ring_hook_shared)
+{
+	void *p = session_ring_alloc(&d, 4096, 8192);
+	struct shm_region *r;
 
 	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(q);
-	ck_assert_ptr_null(sess_region_find(d.srv, p));
-	ck_assert_ptr_null(sess_region_find(d.srv, q));
-	session_mem_free(&d, p, 100);
-	session_mem_free(&d, q, 12345);
+	r = sess_region_find(d.srv, p);
+	ck_assert_ptr_nonnull(r);
+	ck_assert(r->rings);
+	ck_assert_uint_eq(r->map_len, AE_SHM_HDR_SIZE + 4096 + 8192);
+	ck_assert_uint_eq(d.srv->nregions, 1);
+	session_ring_free(&d, p, 4096 + 8192);
+	ck_assert_uint_eq(d.srv->nregions, 0);
 }
 END_TEST
 
@@ -280,6 +304,7 @@ static Suite *session_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_rings_in_memfd);
 	tcase_add_test(tc, test_small_allocations_not_shared);
+	tcase_add_test(tc, test_ring_hook_shared);
 	tcase_add_test(tc, test_good_commit_reaches_stack);
 	tcase_add_test(tc, test_scribbled_tx_tail_cuts_off);
 	tcase_add_test(tc, test_scribbled_rx_head_cuts_off);
