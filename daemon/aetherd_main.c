@@ -865,9 +865,10 @@ static void create_stack(struct daemon *dm)
 	cfg.log_ctx = dm;
 	/* -v: everything the stack says, TCP state transitions included */
 	cfg.log_level = dm->o.verbose ? LOG_DEBUG : LOG_WARNING;
-	cfg.mem_alloc = session_mem_alloc;
-	cfg.mem_free = session_mem_free;
-	cfg.mem_ctx = &dm->d;
+	/* TCP rings (and only they) in memfds the clients map */
+	cfg.ring_alloc = session_ring_alloc;
+	cfg.ring_free = session_ring_free;
+	cfg.ring_ctx = &dm->d;
 	dm->d.stack = ae_stack_create(&cfg);
 	if (!dm->d.stack)
 		die(1, "cannot create the stack (out of memory?)");
