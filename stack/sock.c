@@ -16,6 +16,8 @@
 #include "stack.h"
 #include "tcp.h"
 
+#define IPTOS_ECN_MASK_	0x03	/* the ECN field of the TOS byte */
+
 /**
  * ae_socket() - create a socket
  * @s:		stack
@@ -38,7 +40,9 @@ struct ae_sock *ae_socket(struct ae_stack *s, int type, int *err)
 	}
 	stack_now(s);
 	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (s->nsockets >= s->cfg.max_sockets) {
+	if (s->nsockets >= s->cfg.max_sockets &&
+	    (type != SOCK_STREAM || !tcp_reclaim_time_wait(s) ||
+	     tcp_live_sockets(s) >= s->cfg.max_sockets)) {
 		*err = -ENFILE;
 		return NULL;
 	}
@@ -418,6 +422,33 @@ static int put_int(void *val, size_t *len, int v)
 }
 
 /**
+ * sock_set_tos() - IP_TOS: the TOS byte of the socket's datagrams
+ * @sk:		socket
+ * @val:	an int, or a single byte (Linux takes either)
+ * @len:	its size
+ *
+ * Like Linux, a TCP socket keeps its own ECN bits (the low two) whatever
+ * the value asks for; ipv4_output() writes @sk->tos into every header.
+ *
+ * Return: 0 or -EINVAL
+ */
+static int sock_set_tos(struct ae_sock *sk, const void *val, size_t len)
+{
+	int v;
+
+	if (!val || len < 1)
+		return -EINVAL;
+	if (len >= sizeof(int))
+		memcpy(&v, val, sizeof(int));
+	else
+		v = *(const uint8_t *)val;
+	if (sk->type == SOCK_STREAM)
+		v = (v & ~IPTOS_ECN_MASK_) | (sk->tos & IPTOS_ECN_MASK_);
+	sk->tos = (uint8_t)v;
+	return 0;
+}
+
+/**
  * ae_setsockopt() - set a socket option
  * @sk:		socket
  * @level:	SOL_SOCKET or IPPROTO_TCP
@@ -443,6 +474,8 @@ int ae_setsockopt(struct ae_sock *sk, int level, int name, const void *val,
 			sk->reuseport = !!v;
 		return 0;
 	}
+	if (level == IPPROTO_IP && name == IP_TOS)
+		return sock_set_tos(sk, val, len);
 	if (sk->type == SOCK_STREAM)
 		return tcp_usr_setsockopt(tcp_sk(sk), level, name, val, len);
 	if (level == SOL_SOCKET)
@@ -484,6 +517,8 @@ int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
 			break;
 		}
 	}
+	if (level == IPPROTO_IP && name == IP_TOS)
+		return put_int(val, len, sk->tos);
 	if (sk->type == SOCK_STREAM)
 		return tcp_usr_getsockopt(tcp_sk(sk), level, name, val, len);
 	return -ENOPROTOOPT;

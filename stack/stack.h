@@ -51,6 +51,10 @@
  * @reuseaddr:	SO_REUSEADDR
  * @reuseport:	SO_REUSEPORT
  * @closed:	the owner called ae_close(); no more callbacks but AE_EV_FREE
+ * @tos:	IP_TOS, the TOS byte of this socket's datagrams
+ * @rcvbuf_opt:	SO_RCVBUF as Linux reports it (twice the value set), 0 = unset
+ * @sndbuf_opt:	SO_SNDBUF likewise
+ * @defer_accept: TCP_DEFER_ACCEPT in seconds (as Linux reports it)
  * @entry:	link in the stack's list of all sockets
  */
 struct ae_sock {
@@ -62,6 +66,8 @@ struct ae_sock {
 	uint16_t lport, rport;
 	int so_error;
 	bool reuseaddr, reuseport, closed;
+	uint8_t tos;
+	int rcvbuf_opt, sndbuf_opt, defer_accept;
 	LIST_ENTRY(ae_sock) entry;
 };
 

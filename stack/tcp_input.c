@@ -885,6 +885,9 @@ static struct tcp_sock *child_new(struct tcp_sock *lp, const struct tcp_seg *seg
 	tp->sk.rport = seg->sport;
 	tp->sk.reuseaddr = lp->sk.reuseaddr;
 	tp->sk.reuseport = lp->sk.reuseport;
+	tp->sk.tos = lp->sk.tos;
+	tp->sk.rcvbuf_opt = lp->sk.rcvbuf_opt;
+	tp->sk.sndbuf_opt = lp->sk.sndbuf_opt;
 	tp->rcvbuf = lp->rcvbuf;
 	tp->sndbuf = lp->sndbuf;
 	tp->flags = (lp->flags & (TF_NODELAY | TF_KEEPALIVE | TF_CUBIC)) |
