@@ -17,6 +17,10 @@
 
 #include "tcp.h"
 
+#define LINUX_BUF_MAX		212992	/* net.core.rmem_max, wmem_max */
+#define LINUX_MIN_RCVBUF	2304	/* SOCK_MIN_RCVBUF */
+#define LINUX_MIN_SNDBUF	4608	/* SOCK_MIN_SNDBUF */
+
 /**
  * get_int() - an int option value
  * @val:	value
@@ -65,6 +69,56 @@ static void set_flag(struct tcp_sock *tp, uint32_t f, int on)
 }
 
 /**
+ * linux_bufsize() - remember SO_RCVBUF/SO_SNDBUF as Linux reports them
+ * @sk:		socket
+ * @name:	SO_RCVBUF or SO_SNDBUF
+ * @v:		the value set
+ *
+ * Linux caps the value at rmem_max/wmem_max (212992 by default, read as
+ * unsigned), doubles it for its bookkeeping overhead and keeps at least
+ * SOCK_MIN_RCVBUF/SOCK_MIN_SNDBUF; getsockopt() returns that. Our ring is
+ * sized from the value itself (tcp_buf_size()).
+ */
+static void linux_bufsize(struct ae_sock *sk, int name, int v)
+{
+	uint32_t u = (uint32_t)v;
+	int min = name == SO_RCVBUF ? LINUX_MIN_RCVBUF : LINUX_MIN_SNDBUF;
+	int r;
+
+	if (u > LINUX_BUF_MAX)
+		u = LINUX_BUF_MAX;
+	r = (int)u * 2 < min ? min : (int)u * 2;
+	if (name == SO_RCVBUF)
+		sk->rcvbuf_opt = r;
+	else
+		sk->sndbuf_opt = r;
+}
+
+/**
+ * defer_accept_secs() - TCP_DEFER_ACCEPT rounded as Linux reports it
+ * @v:		seconds asked for
+ *
+ * Linux keeps the option as a count of SYN-ACK retransmissions (1 s initial
+ * timeout doubling up to 120 s) and reports the time they add up to: 5
+ * becomes 7 (1 + 2 + 4).
+ *
+ * Return: seconds, 0 for off
+ */
+static int defer_accept_secs(int v)
+{
+	int period = 1, timeout = 1, n = 1;
+
+	if (v <= 0)
+		return 0;
+	while (v > period && n < 255) {
+		n++;
+		timeout = timeout * 2 > 120 ? 120 : timeout * 2;
+		period += timeout;
+	}
+	return period;
+}
+
+/**
  * sol_socket_set() - SOL_SOCKET options
  * @tp:		TCB
  * @name:	option
@@ -99,6 +153,7 @@ static int sol_socket_set(struct tcp_sock *tp, int name, const void *val,
 	case SO_SNDBUF:
 		if (v < 0)
 			return -EINVAL;
+		linux_bufsize(&tp->sk, name, v);
 		if (!tp->bufmem) {
 			if (name == SO_RCVBUF)
 				tp->rcvbuf = tcp_buf_size((uint32_t)v);
@@ -190,6 +245,9 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 			ret = -EINVAL;
 		else
 			tp->keepcnt = (uint32_t)v;
+		break;
+	case TCP_DEFER_ACCEPT:
+		tp->sk.defer_accept = defer_accept_secs(v);
 		break;
 	case TCP_USER_TIMEOUT:
 		if (v < 0)
@@ -312,9 +370,11 @@ int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		case SO_KEEPALIVE:
 			return put_int(val, len, !!(tp->flags & TF_KEEPALIVE));
 		case SO_RCVBUF:
-			return put_int(val, len, (int)tp->rcvbuf);
+			return put_int(val, len, tp->sk.rcvbuf_opt ?
+				       tp->sk.rcvbuf_opt : (int)tp->rcvbuf);
 		case SO_SNDBUF:
-			return put_int(val, len, (int)tp->sndbuf);
+			return put_int(val, len, tp->sk.sndbuf_opt ?
+				       tp->sk.sndbuf_opt : (int)tp->sndbuf);
 		case SO_ACCEPTCONN:
 			return put_int(val, len, tp->state == TCPS_LISTEN);
 		case SO_LINGER:
@@ -344,6 +404,8 @@ int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		return put_int(val, len, (int)tp->keepcnt);
 	case TCP_USER_TIMEOUT:
 		return put_int(val, len, (int)tp->user_timeout_ms);
+	case TCP_DEFER_ACCEPT:
+		return put_int(val, len, tp->sk.defer_accept);
 	case TCP_SYNCNT:
 		return put_int(val, len, tp->syn_retries);
 	case TCP_QUICKACK:
