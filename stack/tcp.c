@@ -54,6 +54,7 @@ int tcp_init(struct ae_stack *s)
 	s->tcp = t;
 	TAILQ_INIT(&t->notify);
 	TAILQ_INIT(&t->dead);
+	TAILQ_INIT(&t->twq);
 	if (tcp_hash_init(s)) {
 		free(t);
 		s->tcp = NULL;
@@ -333,6 +334,7 @@ static void tcp_flush(struct ae_stack *s)
 		if (!tp)
 			break;
 		TAILQ_REMOVE(&t->dead, tp, nentry);
+		t->ndead--;
 		if (tp->sk.closed)
 			sock_notify(&tp->sk, AE_EV_FREE);
 		tcp_free_now(tp);
@@ -396,8 +398,46 @@ void tcp_destroy(struct tcp_sock *tp)
 		TAILQ_REMOVE(&t->notify, tp, nentry);
 		tp->flags &= ~TF_QUEUED_NOTIFY;
 	}
+	if (tp->in_twq) {
+		TAILQ_REMOVE(&t->twq, tp, twentry);
+		tp->in_twq = false;
+	}
 	tp->flags |= TF_DEAD;
 	TAILQ_INSERT_TAIL(&t->dead, tp, nentry);
+	t->ndead++;
+}
+
+/**
+ * tcp_live_sockets() - sockets that count against max_sockets: the linked
+ * ones, less those already dead and about to be freed
+ * @s:		stack
+ *
+ * Return: count
+ */
+uint32_t tcp_live_sockets(const struct ae_stack *s)
+{
+	return s->nsockets - s->tcp->ndead;
+}
+
+/**
+ * tcp_reclaim_time_wait() - at the socket limit, end the oldest orphaned
+ * TIME-WAIT early (as Linux does when its TIME-WAIT table overflows)
+ * @s:		stack
+ *
+ * Return: true when one was reclaimed (freed now, or at the next
+ * tcp_leave() when called from inside the stack)
+ */
+bool tcp_reclaim_time_wait(struct ae_stack *s)
+{
+	struct tcp_sock *tp = TAILQ_FIRST(&s->tcp->twq);
+
+	if (!tp)
+		return false;
+	STAT_INC(s, tcp, time_wait_recycled);
+	tcp_enter(s);
+	tcp_destroy(tp);
+	tcp_leave(s);
+	return true;
 }
 
 /**
@@ -409,8 +449,14 @@ void tcp_maybe_free(struct tcp_sock *tp)
 	if (tp->state != TCPS_CLOSED && tp->state != TCPS_TIME_WAIT)
 		return;
 	if (tp->state == TCPS_TIME_WAIT) {
-		if (tp->sk.closed)
+		if (tp->sk.closed) {
 			tcp_rings_free(tp);
+			if (!tp->in_twq) {
+				TAILQ_INSERT_TAIL(&tp->sk.stack->tcp->twq, tp,
+						  twentry);
+				tp->in_twq = true;
+			}
+		}
 		return;
 	}
 	if (tp->sk.closed || tp->parent)

@@ -299,6 +299,8 @@ struct tcp_sock {
 	/* deferred callbacks */
 	unsigned int pending_ev;
 	TAILQ_ENTRY(tcp_sock) nentry;	/* notify or free list */
+	TAILQ_ENTRY(tcp_sock) twentry;	/* orphans in TIME-WAIT, oldest first */
+	bool in_twq;
 };
 
 /**
@@ -319,6 +321,8 @@ struct ae_tcp {
 	uint8_t cookie_key[16];
 	struct tcp_queue notify;	/* TCBs with pending events */
 	struct tcp_queue dead;		/* TCBs to free */
+	uint32_t ndead;
+	struct tcp_queue twq;		/* orphaned TIME-WAIT, oldest first */
 	int depth;			/* nesting of entry points */
 	uint32_t ntcb;			/* live TCBs (leak check) */
 	uint64_t challenge_sec;		/* RFC 5961 rate limit window */
@@ -355,6 +359,8 @@ void tcp_destroy(struct tcp_sock *tp);
 void tcp_drop(struct tcp_sock *tp, int err);
 void tcp_close_tcb(struct tcp_sock *tp);
 void tcp_maybe_free(struct tcp_sock *tp);
+bool tcp_reclaim_time_wait(struct ae_stack *s);
+uint32_t tcp_live_sockets(const struct ae_stack *s);
 uint32_t tcp_data_una(const struct tcp_sock *tp);
 uint32_t tcp_rcv_window(const struct tcp_sock *tp);
 bool tcp_fin_acked(const struct tcp_sock *tp, uint32_t ack);

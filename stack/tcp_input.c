@@ -874,7 +874,8 @@ static struct tcp_sock *child_new(struct tcp_sock *lp, const struct tcp_seg *seg
 	struct ae_stack *s = lp->sk.stack;
 	struct tcp_sock *tp;
 
-	if (s->nsockets >= s->cfg.max_sockets)
+	if (tcp_live_sockets(s) >= s->cfg.max_sockets &&
+	    !tcp_reclaim_time_wait(s))
 		return NULL;
 	tp = tcp_alloc(s);
 	if (!tp)

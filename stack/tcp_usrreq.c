@@ -463,7 +463,7 @@ int tcp_usr_close(struct tcp_sock *tp)
 		tcp_fin_wait_2_arm(tp);
 		break;
 	case TCPS_TIME_WAIT:
-		tcp_rings_free(tp);
+		tcp_maybe_free(tp);	/* rings go, the TCB joins the TW queue */
 		break;
 	default:
 		if (tp->flags & TF_LINGER0)

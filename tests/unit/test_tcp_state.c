@@ -704,6 +704,43 @@ START_TEST(time_wait_reuse_while_owned)
 }
 END_TEST
 
+START_TEST(time_wait_recycled_at_socket_limit)
+{
+	struct ae_config cfg;
+	struct ae_sock *x;
+	int i, err;
+
+	fake_stack_destroy(S);
+	fake_config_default(&cfg);
+	cfg.max_sockets = 4;
+	S = fake_stack_new(&cfg);
+	fake_arp_seed(S);
+	C.lsk = th_listener(S, TH_PORT, 16);
+	/* three connections closed by us first: three orphans in TIME-WAIT */
+	for (i = 0; i < 3; i++) {
+		C.peer_port = (uint16_t)(2000 + i);
+		th_accept_conn(S, &C, 100, NULL, 0);
+		ae_close(C.sk);
+		th_peer_ack(S, &C);
+		th_peer_send(S, &C, TH_F_ACK | TH_F_FIN, NULL, 0);
+		ck_assert_int_eq(ae_sock_state(C.sk), TCPS_TIME_WAIT);
+	}
+	ck_assert_uint_eq(S->nsockets, 4);
+	/* a new connection and a new socket each end the oldest early */
+	C.peer_port = 3000;
+	th_accept_conn(S, &C, 100, NULL, 0);
+	ck_assert_uint_eq(th_stat(S, "time_wait_recycled"), 1);
+	x = ae_socket(S, SOCK_STREAM, &err);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_uint_eq(th_stat(S, "time_wait_recycled"), 2);
+	ck_assert_uint_eq(S->nsockets, 4);
+	ae_close(x);
+	x = ae_socket(S, SOCK_STREAM, &err);
+	ck_assert_ptr_nonnull(x);
+	ae_close(x);
+}
+END_TEST
+
 START_TEST(time_wait_bind_rules)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -1049,6 +1086,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, ack_to_listener_rst);
 	tcase_add_test(tc, time_wait_reuse);
 	tcase_add_test(tc, time_wait_reuse_while_owned);
+	tcase_add_test(tc, time_wait_recycled_at_socket_limit);
 	tcase_add_test(tc, time_wait_bind_rules);
 	tcase_add_test(tc, bind_conflicts);
 	tcase_add_test(tc, malformed_options);
