@@ -973,6 +973,8 @@ int main(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "aetherd: writing %s: %s\n", dm.o.pcap, strerror(-rc));
 	ae_stack_destroy(dm.d.stack);
+	/* the region table the stack's ring frees needed, the server state */
+	session_destroy(&dm.d);
 	impair_free(dm.d.impair_rx);
 	impair_free(dm.d.impair_tx);
 	if (dm.impair_fd >= 0)
