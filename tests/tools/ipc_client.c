@@ -186,6 +186,9 @@ static int mode_conns(char **argv)
 	}
 	for (i = 0; i < n; i++)
 		aec_close_local(s[i], 1);
+	free(s);
+	free(out);
+	free(in);
 	printf("ok %llu connections echoed %zu bytes each, checksums match\n",
 	       (unsigned long long)good, bytes);
 	return 0;
@@ -584,6 +587,7 @@ static int mode_udp(char **argv)
 		fail("recvfrom", r < 0 ? r : 0);
 	printf("ok udp echo from %s:%u\n", inet_ntoa(from.sin_addr),
 	       ntohs(from.sin_port));
+	aec_close_local(s, 1);
 	return 0;
 }
 
