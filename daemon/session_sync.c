@@ -58,20 +58,28 @@ static bool has_rings(const struct sconn *c)
 int sess_pull(struct sconn *c)
 {
 	struct ae_ring *rx, *tx;
+	struct ae_sock *sk;
 	uint32_t v, n;
 
 	if (!has_rings(c))
 		return 0;
-	rx = ae_sock_rxring(c->sk);
-	tx = ae_sock_txring(c->sk);
+	sk = c->sk;
+	rx = ae_sock_rxring(sk);
+	tx = ae_sock_txring(sk);
 	v = shm_load(&c->hdr->rx_head);
 	if (v != rx->head) {
 		if (shm_check_rx_head(rx->head, rx->tail, v, &n)) {
 			sess_cutoff(c, ECONNRESET);
 			return -EINVAL;
 		}
-		ae_sock_rx_consumed(c->sk, n);
-		if (!c->sk)
+		ae_sock_rx_consumed(sk, n);
+		/*
+		 * The stack runs (window update) and may call back; whatever
+		 * ended the connection meanwhile (a cutoff, the ring region
+		 * freed by session_ring_free()) cleared c->sk: then @sk, @rx
+		 * and @tx are not ours to touch any more.
+		 */
+		if (c->sk != sk || !has_rings(c))
 			return 0;
 	}
 	v = shm_load(&c->hdr->tx_tail);
@@ -81,7 +89,7 @@ int sess_pull(struct sconn *c)
 			return -EINVAL;
 		}
 		if (!(c->flags & SC_WRSHUT))
-			ae_sock_tx_committed(c->sk, n);
+			ae_sock_tx_committed(sk, n);
 	}
 	return 0;
 }
