@@ -287,9 +287,17 @@ static void tcp_reset_rcvd(struct tcp_sock *tp)
 		STAT_INC(s, tcp, attempt_fails);
 		break;
 	case TCPS_ESTABLISHED:
-	case TCPS_CLOSE_WAIT:
 		STAT_INC(s, tcp, estab_resets);
 		err = ECONNRESET;
+		break;
+	case TCPS_CLOSE_WAIT:
+		/*
+		 * Linux's tcp_reset(): the peer had already finished
+		 * sending, so the next write fails with EPIPE (and
+		 * SIGPIPE), not ECONNRESET.
+		 */
+		STAT_INC(s, tcp, estab_resets);
+		err = EPIPE;
 		break;
 	case TCPS_FIN_WAIT_1:
 	case TCPS_FIN_WAIT_2:
