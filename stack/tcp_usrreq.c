@@ -387,13 +387,17 @@ static void shut_wr(struct tcp_sock *tp)
  * @tp:		TCB
  * @how:	SHUT_RD, SHUT_WR, SHUT_RDWR
  *
+ * A connection in TIME-WAIT is closed as far as its owner can tell (Linux
+ * hands TIME-WAIT to a separate mini socket and the owner's is CLOSED).
+ *
  * Return: 0 or -ENOTCONN
  */
 int tcp_usr_shutdown(struct tcp_sock *tp, int how)
 {
 	struct ae_stack *s = tp->sk.stack;
 
-	if (tp->state == TCPS_CLOSED || tp->state == TCPS_LISTEN)
+	if (tp->state == TCPS_CLOSED || tp->state == TCPS_LISTEN ||
+	    tp->state == TCPS_TIME_WAIT)
 		return -ENOTCONN;
 	tcp_enter(s);
 	if (how == SHUT_RD || how == SHUT_RDWR) {

@@ -588,6 +588,15 @@ START_TEST(rst_in_every_state)
 }
 END_TEST
 
+/* Linux: shutdown() once the connection reached TIME-WAIT is ENOTCONN */
+START_TEST(shutdown_in_time_wait)
+{
+	to_state(TCPS_TIME_WAIT);
+	ck_assert_int_eq(ae_shutdown(C.sk, SHUT_WR), -ENOTCONN);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_TIME_WAIT);
+}
+END_TEST
+
 START_TEST(rst_in_syn_received_back_to_listen)
 {
 	struct tseg t = { 0 };
@@ -1082,6 +1091,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, challenge_ack_rate_limit);
 	tcase_add_test(tc, ack_blind_injection);
 	tcase_add_loop_test(tc, rst_in_every_state, 0, 6);
+	tcase_add_test(tc, shutdown_in_time_wait);
 	tcase_add_test(tc, rst_in_syn_received_back_to_listen);
 	tcase_add_test(tc, syn_received_bad_ack_rst);
 	tcase_add_test(tc, ack_to_listener_rst);
