@@ -380,6 +380,9 @@ struct tcp_sock *tcp_hash_lookup(const struct ae_stack *s, uint32_t laddr,
 				 uint16_t lport, uint32_t raddr, uint16_t rport);
 struct tcp_sock *tcp_listener_lookup(const struct ae_stack *s, uint32_t laddr,
 				     uint16_t lport);
+struct tcp_sock *tcp_listener_select(const struct ae_stack *s, uint32_t laddr,
+				     uint16_t lport, uint32_t raddr,
+				     uint16_t rport);
 int tcp_bind_port(struct ae_stack *s, struct tcp_sock *tp, uint32_t addr,
 		  uint16_t port);
 void tcp_unbind(struct ae_stack *s, struct tcp_sock *tp);

@@ -212,6 +212,44 @@ struct tcp_sock *tcp_listener_lookup(const struct ae_stack *s, uint32_t laddr,
 }
 
 /**
+ * tcp_listener_select() - the listener a new connection goes to
+ * @s:		stack
+ * @laddr:	local address
+ * @lport:	local port
+ * @raddr:	remote address
+ * @rport:	remote port
+ *
+ * Like tcp_listener_lookup(), but when the listener found belongs to an
+ * SO_REUSEPORT group (listeners with SO_REUSEPORT on the same address and
+ * port), the connection goes to the member picked by a hash of the 4-tuple,
+ * so connections spread over the group as on Linux, and a retransmitted SYN
+ * meets the same member.
+ *
+ * Return: a listener or NULL
+ */
+struct tcp_sock *tcp_listener_select(const struct ae_stack *s, uint32_t laddr,
+				     uint16_t lport, uint32_t raddr,
+				     uint16_t rport)
+{
+	const struct ae_tcp *t = s->tcp;
+	struct tcp_sock *lp = tcp_listener_lookup(s, laddr, lport), *tp;
+	uint32_t n = 0, pick;
+
+	if (!lp || !lp->sk.reuseport)
+		return lp;
+	LIST_FOREACH(tp, &t->lhash[port_bucket(lport, t->lhash_mask)], lentry)
+		if (tp->sk.lport == lport && tp->sk.laddr == lp->sk.laddr &&
+		    tp->sk.reuseport)
+			n++;
+	pick = tcp_hash_tuple(t, laddr, lport, raddr, rport) % n;
+	LIST_FOREACH(tp, &t->lhash[port_bucket(lport, t->lhash_mask)], lentry)
+		if (tp->sk.lport == lport && tp->sk.laddr == lp->sk.laddr &&
+		    tp->sk.reuseport && !pick--)
+			return tp;
+	return lp;
+}
+
+/**
  * addr_overlap() - do two local addresses overlap (equal or wildcard)?
  * @a:		address
  * @b:		address

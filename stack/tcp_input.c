@@ -1190,7 +1190,8 @@ static void tcp_segment(struct ae_stack *s, struct tcp_seg *seg)
 		tp = NULL;
 	}
 	if (!tp) {
-		lp = tcp_listener_lookup(s, seg->ip->dst, seg->dport);
+		lp = tcp_listener_select(s, seg->ip->dst, seg->dport,
+					 seg->ip->src, seg->sport);
 		s->tcp->tw_iss_set = s->tcp->tw_iss_set && lp;
 		if (lp) {
 			tcp_input_listen(lp, seg);

@@ -229,6 +229,42 @@ START_TEST(listener_wildcard_and_exact)
 }
 END_TEST
 
+/* SO_REUSEPORT: a group of two listeners shares new connections by 4-tuple */
+START_TEST(reuseport_group_spreads)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(8080) };
+	struct tcp_sock *l[2], *p;
+	int one = 1, err, i, k, got[2] = { 0, 0 };
+
+	for (k = 0; k < 2; k++) {
+		struct ae_sock *sk = ae_socket(S, SOCK_STREAM, &err);
+
+		ck_assert_int_eq(ae_setsockopt(sk, SOL_SOCKET, SO_REUSEPORT,
+					       &one, sizeof(one)), 0);
+		ck_assert_int_eq(ae_bind(sk, &a), 0);
+		ck_assert_int_eq(ae_listen(sk, 4), 0);
+		l[k] = (struct tcp_sock *)sk;
+	}
+	for (i = 0; i < 64; i++) {
+		p = tcp_listener_select(S, FAKE_ADDR, htons(8080), FAKE_PEER,
+					htons((uint16_t)(30000 + i)));
+		ck_assert(p == l[0] || p == l[1]);
+		got[p == l[1]]++;
+		/* the same 4-tuple always meets the same member */
+		ck_assert_ptr_eq(tcp_listener_select(S, FAKE_ADDR, htons(8080),
+						     FAKE_PEER,
+						     htons((uint16_t)(30000 + i))),
+				 p);
+	}
+	ck_assert_int_gt(got[0], 8);
+	ck_assert_int_gt(got[1], 8);
+	ae_close(&l[0]->sk);
+	ck_assert_ptr_eq(tcp_listener_select(S, FAKE_ADDR, htons(8080),
+					     FAKE_PEER, htons(30000)), l[1]);
+}
+END_TEST
+
 static Suite *tcp_hash_suite(void)
 {
 	Suite *s = suite_create("tcp_hash");
@@ -242,6 +278,7 @@ static Suite *tcp_hash_suite(void)
 	tcase_add_test(tc, siphash_vector);
 	tcase_add_test(tc, ephemeral_ports_random_and_unique);
 	tcase_add_test(tc, listener_wildcard_and_exact);
+	tcase_add_test(tc, reuseport_group_spreads);
 	suite_add_tcase(s, tc);
 	return s;
 }
