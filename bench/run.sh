@@ -93,7 +93,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo "bench: interrupted: nothing written" >&2; exit 130' INT TERM
 
 say() { printf '# %s\n' "$*" >&2; }
 fail() { echo "bench: FAILED: $*" >&2; FAILED+=("$*"); }
