@@ -25,6 +25,13 @@
  * set for TCP (path MTU discovery, as Linux does); a datagram larger than
  * the MTU is split into fragments whose payload slices point into the
  * caller's iovec, so nothing is copied before arp_output().
+ *
+ * Loopback: a datagram to a local address (127.0.0.0/8 or ours, see
+ * stack_is_local()) never reaches ARP or the wire; it goes to the loopback
+ * queue (loopback.c), which later feeds it to ipv4_input_local(): the same
+ * checks and reassembly, without the address checks meant for the wire.
+ * From the wire, a destination in 127.0.0.0/8 is a martian and dropped
+ * (in_addr_errors), as Linux does.
  */
 #include <errno.h>
 #include <string.h>
@@ -455,11 +462,13 @@ static const uint8_t *ipv4_check(struct ae_stack *s, const struct ae_pkt *p,
 }
 
 /**
- * ipv4_input() - receive one IPv4 datagram or fragment
+ * ipv4_receive() - receive one IPv4 datagram or fragment
  * @s:		stack
  * @p:		the Ethernet payload (may include padding)
+ * @local:	it comes from the loopback queue: skip the address checks
  */
-void ipv4_input(struct ae_stack *s, const struct ae_pkt *p)
+static void ipv4_receive(struct ae_stack *s, const struct ae_pkt *p,
+			 bool local)
 {
 	struct ae_pkt payload;
 	const uint8_t *h;
@@ -472,7 +481,8 @@ void ipv4_input(struct ae_stack *s, const struct ae_pkt *p)
 		return;
 	memcpy(&src, h + 12, 4);
 	memcpy(&dst, h + 16, 4);
-	if (!ipv4_dst_ok(s, dst) || !ipv4_src_ok(s, src)) {
+	if (!local && (!ipv4_dst_ok(s, dst) || !ipv4_src_ok(s, src) ||
+		       (ntohl(dst) >> 24) == 127)) {
 		STAT_INC(s, ip, in_addr_errors);
 		return;
 	}
@@ -486,6 +496,28 @@ void ipv4_input(struct ae_stack *s, const struct ae_pkt *p)
 		return;
 	}
 	ipv4_deliver(s, h, hlen, &payload);
+}
+
+/**
+ * ipv4_input() - receive one IPv4 datagram or fragment from the wire
+ * @s:		stack
+ * @p:		the Ethernet payload (may include padding)
+ */
+void ipv4_input(struct ae_stack *s, const struct ae_pkt *p)
+{
+	ipv4_receive(s, p, false);
+}
+
+/**
+ * ipv4_input_local() - receive a datagram the stack sent to itself
+ * @s:		stack
+ * @p:		the datagram, from the loopback queue
+ *
+ * Only loop_drain() calls this, never anything below ipv4_output().
+ */
+void ipv4_input_local(struct ae_stack *s, const struct ae_pkt *p)
+{
+	ipv4_receive(s, p, true);
 }
 
 /**
@@ -510,14 +542,36 @@ static uint32_t ipv4_route(const struct ae_stack *s, uint32_t dst)
 /**
  * ipv4_route_src() - the source address for datagrams to @dst
  * @s:		stack
- * @dst:	destination (one interface, one address: always ours)
+ * @dst:	destination
  *
- * Return: our address, network order
+ * Like Linux: towards 127.0.0.0/8 the loopback device's 127.0.0.1, else
+ * our one address.
+ *
+ * Return: the source address, network order
  */
 uint32_t ipv4_route_src(const struct ae_stack *s, uint32_t dst)
 {
-	(void)dst;
+	if ((ntohl(dst) >> 24) == 127)
+		return htonl(INADDR_LOOPBACK);
 	return s->cfg.addr;
+}
+
+/**
+ * ipv4_send() - the datagram's way out: the loopback queue or ARP
+ * @s:		stack
+ * @nexthop:	next hop (for ARP)
+ * @dst:	destination
+ * @v:		the datagram, IP header first
+ * @n:		its parts
+ *
+ * Return: what loop_output() or arp_output() returned
+ */
+static int ipv4_send(struct ae_stack *s, uint32_t nexthop, uint32_t dst,
+		     const struct iovec *v, int n)
+{
+	if (stack_is_local(s, dst))
+		return loop_output(s, v, n);
+	return arp_output(s, nexthop, v, n);
 }
 
 /**
@@ -615,7 +669,7 @@ static int ipv4_fragment(struct ae_stack *s, uint32_t nexthop, uint32_t src,
 			       (uint16_t)((off / 8) | (off + n < len ? IP_MF : 0)));
 		v[0].iov_base = h;
 		v[0].iov_len = IP_HLEN;
-		r = arp_output(s, nexthop, v, parts + 1);
+		r = ipv4_send(s, nexthop, dst, v, parts + 1);
 		if (r && !rc)
 			rc = r;
 		STAT_INC(s, ip, frag_creates);
@@ -659,7 +713,7 @@ int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
 		STAT_INC(s, ip, out_discards);
 		return -EMSGSIZE;
 	}
-	nexthop = ipv4_route(s, dst);
+	nexthop = stack_is_local(s, dst) ? dst : ipv4_route(s, dst);
 	if (!nexthop) {
 		STAT_INC(s, ip, out_no_routes);
 		return -ENETUNREACH;
@@ -675,7 +729,7 @@ int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
 	v[0].iov_len = IP_HLEN;
 	for (i = 0; i < iovcnt; i++)
 		v[i + 1] = iov[i];
-	return arp_output(s, nexthop, v, iovcnt + 1);
+	return ipv4_send(s, nexthop, dst, v, iovcnt + 1);
 }
 
 /**

@@ -185,11 +185,15 @@ void stack_log(struct ae_stack *s, int level, const char *fmt, ...)
  * @s:		stack
  * @addr:	IPv4 address, network order
  *
- * Return: true for our configured address
+ * Like Linux's loopback device, the whole of 127.0.0.0/8 is ours: sockets
+ * may bind there, and datagrams to it (or to our configured address) go
+ * through the loopback queue, never the wire.
+ *
+ * Return: true for our configured address and 127.0.0.0/8
  */
 bool stack_is_local(const struct ae_stack *s, uint32_t addr)
 {
-	return addr == s->cfg.addr;
+	return addr == s->cfg.addr || (ntohl(addr) >> 24) == 127;
 }
 
 /**
@@ -296,8 +300,12 @@ struct ae_stack *ae_stack_create(const struct ae_config *cfg)
 		goto err_udp;
 	if (tcp_init(s))
 		goto err_tcp;
+	if (loop_init(s))
+		goto err_loop;
 	return s;
 
+err_loop:
+	tcp_fini(s);
 err_tcp:
 	udp_fini(s);
 err_udp:
@@ -323,6 +331,7 @@ void ae_stack_destroy(struct ae_stack *s)
 
 	if (!s)
 		return;
+	loop_fini(s);
 	tcp_fini(s);
 	udp_fini(s);
 	icmp_fini(s);
@@ -348,6 +357,7 @@ void ae_stack_input(struct ae_stack *s, const void *frame, size_t len)
 	if (!frame)
 		p.len = 0;
 	eth_input(s, &p);
+	loop_drain(s);
 }
 
 /**
@@ -360,11 +370,15 @@ void ae_stack_poll(struct ae_stack *s)
 	arp_timer(s);
 	ipv4_timer(s);
 	tcp_timer(s);
+	loop_drain(s);
 }
 
 /**
  * ae_stack_next_timeout() - when ae_stack_poll() must run next
  * @s:		stack
+ *
+ * While the loopback queue holds datagrams, that is now (the time of the
+ * last entry), so the owner calls ae_stack_poll() at once to deliver them.
  *
  * Return: absolute time in the owner's clock (ns), or AE_NEVER
  */
@@ -372,6 +386,8 @@ uint64_t ae_stack_next_timeout(const struct ae_stack *s)
 {
 	uint64_t t = arp_next_timeout(s), u;
 
+	if (loop_pending(s))
+		return s->now;
 	u = ipv4_next_timeout(s);
 	if (u < t)
 		t = u;

@@ -76,6 +76,7 @@ struct ae_ipfrag;
 struct ae_icmp;
 struct ae_udp;
 struct ae_tcp;
+struct ae_loop;
 
 /**
  * struct ae_stack - one instance of the stack
@@ -83,6 +84,7 @@ struct ae_tcp;
  * @now:	time of the current entry, nanoseconds
  * @stats:	all counters
  * @arp, @frag, @icmp, @udp, @tcp: module state
+ * @loop:	loopback queue (loopback.c)
  * @sockets:	every live socket (for ae_stack_sockets_foreach)
  * @nsockets:	how many
  * @rng:	xorshift state seeded from cfg.seed
@@ -97,6 +99,7 @@ struct ae_stack {
 	struct ae_icmp *icmp;
 	struct ae_udp *udp;
 	struct ae_tcp *tcp;
+	struct ae_loop *loop;
 	LIST_HEAD(, ae_sock) sockets;
 	uint32_t nsockets;
 	uint64_t rng;
@@ -159,12 +162,20 @@ uint64_t arp_next_timeout(const struct ae_stack *s);
 int ipv4_init(struct ae_stack *s);
 void ipv4_fini(struct ae_stack *s);
 void ipv4_input(struct ae_stack *s, const struct ae_pkt *p);
+void ipv4_input_local(struct ae_stack *s, const struct ae_pkt *p);
 int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
 		uint8_t tos, const struct iovec *iov, int iovcnt);
 void ipv4_timer(struct ae_stack *s);
 uint64_t ipv4_next_timeout(const struct ae_stack *s);
 uint32_t ipv4_route_src(const struct ae_stack *s, uint32_t dst);
 bool ipv4_is_bcast(const struct ae_stack *s, uint32_t addr);
+
+/* loopback.c */
+int loop_init(struct ae_stack *s);
+void loop_fini(struct ae_stack *s);
+int loop_output(struct ae_stack *s, const struct iovec *iov, int iovcnt);
+void loop_drain(struct ae_stack *s);
+bool loop_pending(const struct ae_stack *s);
 
 /* icmp.c */
 int icmp_init(struct ae_stack *s);

@@ -29,7 +29,7 @@
 	X(ip, reasm_reqds) X(ip, reasm_oks) X(ip, reasm_fails) \
 	X(ip, reasm_timeouts) X(ip, reasm_overlaps) X(ip, reasm_no_memory) \
 	X(ip, frag_creates) X(ip, frag_oks) X(ip, out_no_routes) \
-	X(ip, out_discards) X(ip, reasm_dups)
+	X(ip, out_discards) X(ip, reasm_dups) X(ip, loop_out) X(ip, loop_drops)
 
 #define AE_STATS_ICMP(X) \
 	X(icmp, in_msgs) X(icmp, in_errors) X(icmp, in_csum_errors) \

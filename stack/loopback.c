@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: loopback.c - datagrams from the stack to itself (127.0.0.0/8 and our
+ * own address)
+ *
+ * Theory of operation: ipv4_output() hands a datagram whose destination is
+ * local to loop_output() instead of ARP. It is copied, whole IP header
+ * included, into one slot of a ring of LOOP_SLOTS preallocated buffers (a
+ * full ring drops it and counts ip.loop_drops, as a full device queue would;
+ * TCP recovers as from any loss). Nothing is delivered from inside
+ * ipv4_output(): the sender may be in the middle of changing a TCB, and
+ * input recursing into it would find that TCB half-changed. The queue is
+ * drained by loop_drain() at the end of ae_stack_input() and in
+ * ae_stack_poll(); while it is not empty, ae_stack_next_timeout() says "now",
+ * so an owner that arms its timer after every batch of events (aetherd)
+ * polls again at once. A drain delivers at most LOOP_DRAIN_MAX datagrams,
+ * so two sockets answering each other forever cannot hold the caller.
+ *
+ * A slot stays owned by the ring while its datagram is being processed (the
+ * head moves only afterwards), so what that processing sends cannot
+ * overwrite the bytes being read.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "stack.h"
+
+#define LOOP_SLOTS	128
+#define LOOP_SLOT_LEN	AE_MAX_FRAME
+#define LOOP_DRAIN_MAX	(4 * LOOP_SLOTS)
+
+/**
+ * struct ae_loop - the loopback queue
+ * @len:	bytes held by each slot
+ * @head:	next slot to deliver
+ * @count:	slots in use
+ * @buf:	LOOP_SLOTS buffers of LOOP_SLOT_LEN bytes
+ */
+struct ae_loop {
+	uint16_t len[LOOP_SLOTS];
+	uint32_t head;
+	uint32_t count;
+	uint8_t *buf;
+};
+
+/**
+ * loop_init() - allocate the loopback queue
+ * @s:		stack
+ *
+ * Return: 0 or -ENOMEM
+ */
+int loop_init(struct ae_stack *s)
+{
+	struct ae_loop *l = stack_mem_alloc(s, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	l->buf = stack_mem_alloc(s, (size_t)LOOP_SLOTS * LOOP_SLOT_LEN);
+	if (!l->buf) {
+		stack_mem_free(s, l, sizeof(*l));
+		return -ENOMEM;
+	}
+	s->loop = l;
+	return 0;
+}
+
+/**
+ * loop_fini() - free the loopback queue (queued datagrams are dropped)
+ * @s:		stack
+ */
+void loop_fini(struct ae_stack *s)
+{
+	struct ae_loop *l = s->loop;
+
+	if (!l)
+		return;
+	stack_mem_free(s, l->buf, (size_t)LOOP_SLOTS * LOOP_SLOT_LEN);
+	stack_mem_free(s, l, sizeof(*l));
+	s->loop = NULL;
+}
+
+/**
+ * loop_output() - queue one IP datagram for local delivery
+ * @s:		stack
+ * @iov:	the datagram (IP header first), read during the call
+ * @iovcnt:	its parts
+ *
+ * Return: 0, or -ENOBUFS when the queue is full or the datagram too large
+ * (counted in ip.loop_drops)
+ */
+int loop_output(struct ae_stack *s, const struct iovec *iov, int iovcnt)
+{
+	struct ae_loop *l = s->loop;
+	size_t len = 0;
+	uint8_t *slot;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	if (l->count == LOOP_SLOTS || len > LOOP_SLOT_LEN) {
+		STAT_INC(s, ip, loop_drops);
+		return -ENOBUFS;
+	}
+	i = (int)((l->head + l->count) % LOOP_SLOTS);
+	slot = l->buf + (size_t)i * LOOP_SLOT_LEN;
+	l->len[i] = (uint16_t)len;
+	for (len = 0, iovcnt--; iovcnt >= 0; iov++, iovcnt--) {
+		memcpy(slot + len, iov->iov_base, iov->iov_len);
+		len += iov->iov_len;
+	}
+	l->count++;
+	STAT_INC(s, ip, loop_out);
+	return 0;
+}
+
+/**
+ * loop_drain() - deliver queued datagrams to IPv4 input
+ * @s:		stack
+ *
+ * Datagrams queued while draining are delivered in the same call, up to
+ * LOOP_DRAIN_MAX in all; the rest wait for the next ae_stack_poll().
+ */
+void loop_drain(struct ae_stack *s)
+{
+	struct ae_loop *l = s->loop;
+	struct ae_pkt p;
+	int n;
+
+	for (n = 0; l->count && n < LOOP_DRAIN_MAX; n++) {
+		p.data = l->buf + (size_t)l->head * LOOP_SLOT_LEN;
+		p.len = l->len[l->head];
+		ipv4_input_local(s, &p);
+		l->head = (l->head + 1) % LOOP_SLOTS;
+		l->count--;
+	}
+}
+
+/**
+ * loop_pending() - is anything waiting for loop_drain()?
+ * @s:		stack
+ *
+ * Return: true if so
+ */
+bool loop_pending(const struct ae_stack *s)
+{
+	return s->loop && s->loop->count;
+}
