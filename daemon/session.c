@@ -76,6 +76,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	srv->max_mem = SESS_DEF_MAX_MEM;
 	LIST_INIT(&srv->conns);
 	LIST_INIT(&srv->clients);
+	LIST_INIT(&srv->users);
 	TAILQ_INIT(&srv->dirty);
 	for (i = 0; i < SESS_REGION_BUCKETS; i++)
 		LIST_INIT(&srv->regions[i]);
@@ -107,6 +108,42 @@ bool sess_uid_may_bind_low(const struct session_srv *srv, uid_t uid)
 }
 
 /**
+ * user_get() - the accounting record of a uid, created on first sight
+ * @srv:	server
+ * @uid:	uid
+ *
+ * Return: the record (a reference taken) or NULL
+ */
+static struct suser *user_get(struct session_srv *srv, uid_t uid)
+{
+	struct suser *u;
+
+	LIST_FOREACH(u, &srv->users, link)
+		if (u->uid == uid)
+			goto found;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->uid = uid;
+	LIST_INSERT_HEAD(&srv->users, u, link);
+found:
+	u->refs++;
+	return u;
+}
+
+/**
+ * user_put() - drop a reference to a uid's record
+ * @u:		record
+ */
+static void user_put(struct suser *u)
+{
+	if (--u->refs)
+		return;
+	LIST_REMOVE(u, link);
+	free(u);
+}
+
+/**
  * client_get() - the client record of a pid, created on first sight
  * @srv:	server
  * @pid:	pid
@@ -124,6 +161,11 @@ static struct sclient *client_get(struct session_srv *srv, pid_t pid, uid_t uid)
 	cl = calloc(1, sizeof(*cl));
 	if (!cl)
 		return NULL;
+	cl->user = user_get(srv, uid);
+	if (!cl->user) {
+		free(cl);
+		return NULL;
+	}
 	cl->pid = pid;
 	cl->uid = uid;
 	LIST_INSERT_HEAD(&srv->clients, cl, link);
@@ -141,6 +183,7 @@ static void client_put(struct sclient *cl)
 {
 	if (--cl->refs)
 		return;
+	user_put(cl->user);
 	LIST_REMOVE(cl, link);
 	free(cl);
 }
@@ -169,7 +212,7 @@ static void conn_free(struct sconn *c)
 	sess_close_sock(c);
 	sess_conn_drop_region(c);
 	if (c->flags & SC_COUNTED)
-		c->cl->nsocks--;
+		c->cl->user->nsocks--;
 	if (c->flags & SC_DIRTY)
 		TAILQ_REMOVE(&srv->dirty, c, dirty);
 	for (i = 0; i < c->pend_nfds; i++)

@@ -5,8 +5,9 @@
  * A &struct sconn is one connection on the control socket: one backing fd of
  * some program. Once it sent AE_MSG_SOCKET (or came out of an accept) it owns
  * one stack socket and one &struct shm_region, the memfd both sides map.
- * Connections of one process (by SO_PEERCRED pid) share a &struct sclient,
- * which carries that process's limits accounting.
+ * Connections of one process (by SO_PEERCRED pid) share a &struct sclient;
+ * the processes of one uid share a &struct suser, which carries the limits
+ * accounting (a user cannot escape the limits by forking).
  */
 #ifndef AE_SESSION_H
 #define AE_SESSION_H
@@ -63,20 +64,34 @@ struct shm_region {
 };
 
 /**
+ * struct suser - one client uid: what the per-user limits count
+ * @uid:	the uid
+ * @refs:	client processes referring to it
+ * @nsocks:	sockets its processes hold
+ * @mem:	ring bytes its processes hold
+ * @link:	in the server's list
+ */
+struct suser {
+	uid_t uid;
+	uint32_t refs;
+	uint32_t nsocks;
+	uint64_t mem;
+	LIST_ENTRY(suser) link;
+};
+
+/**
  * struct sclient - one client process (SO_PEERCRED)
  * @pid:	its pid
  * @uid:	its uid
  * @refs:	connections referring to it
- * @nsocks:	sockets it holds
- * @mem:	ring bytes it holds
+ * @user:	its uid's accounting (limits are per uid)
  * @link:	in the server's list
  */
 struct sclient {
 	pid_t pid;
 	uid_t uid;
 	uint32_t refs;
-	uint32_t nsocks;
-	uint64_t mem;
+	struct suser *user;
 	LIST_ENTRY(sclient) link;
 };
 
@@ -140,12 +155,13 @@ struct sconn {
  * @path:	socket file to remove at the end
  * @conns:	every connection
  * @clients:	every client process
+ * @users:	every client uid
  * @dirty:	connections to publish
  * @regions:	ring regions by address
  * @nconns:	connections
  * @nregions:	memfd regions alive, @region_bytes their mapped bytes
- * @max_sockets: per-client socket limit
- * @max_mem:	per-client ring memory limit
+ * @max_sockets: per-uid socket limit
+ * @max_mem:	per-uid ring memory limit
  * @stats:	ipc counters
  * @buf:	receive buffer, AE_IPC_MAX_MSG
  * @out:	response buffer, AE_IPC_MAX_MSG
@@ -158,6 +174,7 @@ struct session_srv {
 	char path[108];
 	LIST_HEAD(conn_list, sconn) conns;
 	LIST_HEAD(client_list, sclient) clients;
+	LIST_HEAD(user_list, suser) users;
 	TAILQ_HEAD(dirty_list, sconn) dirty;
 	LIST_HEAD(region_list, shm_region) regions[SESS_REGION_BUCKETS];
 	uint32_t nconns;

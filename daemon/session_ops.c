@@ -107,7 +107,7 @@ static int op_socket(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 		return reply_info(c, h, -EISCONN, false);
 	if (q.type != SOCK_STREAM && q.type != SOCK_DGRAM)
 		return reply_info(c, h, -EPROTONOSUPPORT, false);
-	if (c->cl->nsocks >= c->srv->max_sockets) {
+	if (c->cl->user->nsocks >= c->srv->max_sockets) {
 		SSTAT(c->srv, emfile);
 		return reply_info(c, h, -EMFILE, false);
 	}
@@ -120,7 +120,7 @@ static int op_socket(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 		return reply_info(c, h, err ? err : -ENOBUFS, false);
 	}
 	c->type = q.type;
-	c->cl->nsocks++;
+	c->cl->user->nsocks++;
 	c->flags |= SC_COUNTED;
 	ae_sock_set_callback(c->sk, sess_sock_cb, c);
 	return reply_info(c, h, 0, true);
@@ -200,7 +200,7 @@ static struct sconn *accept_conn(struct sconn *c, struct ae_sock *nsk, int *fd)
 	n->sk = nsk;
 	n->type = SOCK_STREAM;
 	n->flags |= SC_CONNECTED | SC_OUT_SEEN | SC_COUNTED;
-	c->cl->nsocks++;
+	c->cl->user->nsocks++;
 	ae_sock_set_callback(nsk, sess_sock_cb, n);
 	if (sess_conn_bind_rings(n, &moved) || (!n->reg &&
 						sess_conn_give_header(n))) {
@@ -233,7 +233,7 @@ static int op_accept(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 	int ret, fds[2], fd;
 
 	(void)p;
-	if (c->cl->nsocks >= c->srv->max_sockets) {
+	if (c->cl->user->nsocks >= c->srv->max_sockets) {
 		SSTAT(c->srv, emfile);
 		return sess_reply(c, h, -EMFILE, NULL, 0, NULL, 0, NULL, 0);
 	}

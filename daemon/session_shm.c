@@ -217,11 +217,11 @@ static int charge(struct sconn *c, struct shm_region *r)
 {
 	struct session_srv *srv = c->srv;
 
-	if (c->cl->mem + r->map_len > srv->max_mem) {
+	if (c->cl->user->mem + r->map_len > srv->max_mem) {
 		SSTAT(srv, enobufs);
 		return -ENOBUFS;
 	}
-	c->cl->mem += r->map_len;
+	c->cl->user->mem += r->map_len;
 	r->charged = r->map_len;
 	return 0;
 }
@@ -259,7 +259,7 @@ void sess_conn_drop_region(struct sconn *c)
 
 	if (!r)
 		return;
-	c->cl->mem -= r->charged;
+	c->cl->user->mem -= r->charged;
 	r->charged = 0;
 	r->owner = NULL;
 	c->reg = NULL;
@@ -341,7 +341,7 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	c->hdr = (struct ae_shm_hdr *)r->base;
 	if (old) {
 		shm_store(&oh->moved, 1);
-		c->cl->mem -= old->charged;
+		c->cl->user->mem -= old->charged;
 		old->charged = 0;
 		old->owner = NULL;
 		if (!old->rings)

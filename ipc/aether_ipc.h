@@ -101,9 +101,10 @@
  * Access control: the control socket is mode 0666 in a 0755 directory
  * (created if missing): any local user may use the stack. Per connection
  * the daemon records SO_PEERCRED (pid, uid): binding a port below 1024 needs
- * uid 0 or a uid in the daemon's allow list (-EACCES); each client process
- * may hold a bounded number of sockets (-EMFILE at SOCKET/ACCEPT; default
- * 16384) and of ring bytes (-ENOBUFS at CONNECT/ACCEPT; default 4 GiB);
+ * uid 0 or a uid in the daemon's allow list (-EACCES); the processes of one
+ * uid together may hold a bounded number of sockets (-EMFILE at
+ * SOCKET/ACCEPT; default 16384) and of ring bytes (-ENOBUFS at
+ * CONNECT/ACCEPT; default 4 GiB), so forking does not escape the limits;
  * AE_MSG_SETLIMITS (uid 0) changes both. A request can only act on the socket of the connection it arrives
  * on, so there is no way to name another client's socket; SOCKETS shows a
  * non-root asker only its own uid's sockets. Descriptors a client tries to
@@ -156,7 +157,7 @@
  * @AE_MSG_ATTACH:	no payload -> ae_ipc_sockinfo + memfd
  * @AE_MSG_DOORBELL:	shim -> daemon, no payload, no response
  * @AE_MSG_NOTIFY:	daemon -> shim, no payload, not a response
- * @AE_MSG_SETLIMITS:	uid 0 only: ae_ipc_limits (tests: per-client limits)
+ * @AE_MSG_SETLIMITS:	uid 0 only: ae_ipc_limits (tests: per-uid limits)
  */
 enum ae_msg_type {
 	AE_MSG_SOCKET = 1,
@@ -340,10 +341,10 @@ struct ae_ipc_sockets_resp {
 };
 
 /**
- * struct ae_ipc_limits - AE_MSG_SETLIMITS (uid 0): per-client limits
- * @max_sockets: sockets one client (pid) may hold (EMFILE beyond)
+ * struct ae_ipc_limits - AE_MSG_SETLIMITS (uid 0): per-uid limits
+ * @max_sockets: sockets one uid's processes may hold (EMFILE beyond)
  * @pad:	zero
- * @max_mem:	ring bytes one client may hold (ENOBUFS beyond)
+ * @max_mem:	ring bytes one uid's processes may hold (ENOBUFS beyond)
  */
 struct ae_ipc_limits {
 	uint32_t max_sockets;

@@ -466,14 +466,16 @@ static int mode_tput(char **argv)
 }
 
 /**
- * mode_limits() - the per-client socket limit gives EMFILE
+ * mode_limits() - the per-uid socket limit gives EMFILE, to every process
+ * of the uid
  *
  * Return: 0
  */
 static int mode_limits(void)
 {
 	struct aec_sock *s[8];
-	int err = 0, i, r;
+	int err = 0, i, r, st;
+	pid_t child;
 
 	r = aec_set_limits(4, 1ULL << 30);
 	if (r)
@@ -487,6 +489,19 @@ static int mode_limits(void)
 	if (s[4] || err != -EMFILE)
 		fail("fifth socket not EMFILE", err);
 	printf("ok fifth socket: EMFILE\n");
+	/* the limit is per uid: another process of the same user is over it
+	 * too (the parent's sockets count) */
+	child = fork();
+	if (child < 0)
+		fail("fork", -errno);
+	if (!child) {
+		s[4] = aec_socket(SOCK_STREAM, &err);
+		_exit(!s[4] && err == -EMFILE ? 0 : 1);
+	}
+	if (waitpid(child, &st, 0) != child || !WIFEXITED(st) ||
+	    WEXITSTATUS(st))
+		fail("a forked process of the same uid escaped the limit", 0);
+	printf("ok fifth socket from another process of the uid: EMFILE\n");
 	aec_close_local(s[0], 1);
 	usleep(100000);
 	s[0] = aec_socket(SOCK_STREAM, &err);

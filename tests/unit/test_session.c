@@ -24,7 +24,8 @@
 
 static struct aetherd d;
 static struct ae_stack *stk;
-static struct sclient cl = { .pid = 1, .uid = 0 };
+static struct suser usr = { .uid = 0 };
+static struct sclient cl = { .pid = 1, .uid = 0, .user = &usr };
 static int sv[2];
 
 /**
@@ -48,8 +49,8 @@ static void setup(void)
 	fake_arp_seed(stk);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK,
 				    0, sv), 0);
-	cl.mem = 0;
-	cl.nsocks = 0;
+	usr.mem = 0;
+	usr.nsocks = 0;
 	ck_assert_ptr_nonnull(sess_srv(&d));
 	d.srv->max_mem = 1ULL << 30;
 	d.srv->max_sockets = 100;
@@ -128,9 +129,9 @@ START_TEST(test_rings_in_memfd)
 	ck_assert_uint_eq(h->rx_off, AE_SHM_HDR_SIZE);
 	ck_assert_uint_eq(h->tx_off, AE_SHM_HDR_SIZE + rx->size);
 	ck_assert_uint_eq(h->tx_tail, tx->tail);
-	ck_assert_uint_eq(cl.mem, c->reg->map_len);
+	ck_assert_uint_eq(usr.mem, c->reg->map_len);
 	conn_done(c);
-	ck_assert_uint_eq(cl.mem, 0);
+	ck_assert_uint_eq(usr.mem, 0);
 }
 END_TEST
 
