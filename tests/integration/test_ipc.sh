@@ -184,7 +184,9 @@ wait "$BR" 2>/dev/null
 # with connections open at SIGTERM)
 rm -f "$AETHER_SOCKET"
 VG=()
-command -v valgrind >/dev/null && VG=(valgrind -q --leak-check=full \
+# (not for a sanitizer build, B=build-asan: ASan has its own leak checker)
+command -v valgrind >/dev/null && ! ldd "$B/aetherd" | grep -q 'lib[at]san' &&
+	VG=(valgrind -q --leak-check=full \
 	--show-leak-kinds=all --errors-for-leak-kinds=all \
 	--log-file="$WORK/valgrind.log")
 bg nsx "${VG[@]}" "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 >"$WORK/aetherd2.log" 2>&1

@@ -284,6 +284,7 @@ static int mode_scribble(char **argv)
 	if (r != -ECONNRESET)
 		fail("request after cut-off", r);
 	printf("ok scribbled socket cut off (recv and requests: ECONNRESET)\n");
+	aec_close_local(s, 1);
 	return 0;
 }
 
@@ -462,6 +463,7 @@ static int mode_tput(char **argv)
 	if (got != t.sent || !got)
 		fail("echo incomplete", 0);
 	printf("ok throughput measured\n");
+	aec_close_local(t.s, 1);
 	return 0;
 }
 
@@ -574,6 +576,7 @@ static int mode_lowport(void)
 		fail("socket", err);
 	r = aec_bind(s, &a);
 	printf("bind80=%d\n", r);
+	aec_close_local(s, 1);
 	return 0;
 }
 
