@@ -89,6 +89,8 @@ enum tcp_state {
 /* Protocol constants (Linux values where Linux has one) */
 #define TCP_DEFAULT_MSS		536
 #define TCP_MIN_MSS		88
+/* Linux's ip_rt_min_pmtu: a frag-needed quoting less is taken as this (RFC 5927 7) */
+#define TCP_MIN_PMTU		552
 #ifndef TCP_MAX_WINSHIFT
 #define TCP_MAX_WINSHIFT	14
 #endif

@@ -1311,6 +1311,10 @@ void tcp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		return;
 	tcp_enter(s);
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		/* RFC 5927 7: a forged tiny MTU must not cut us to 48-byte
+		 * segments; like Linux, never go below 552. */
+		if (mtu >= 68 && mtu < TCP_MIN_PMTU)
+			mtu = TCP_MIN_PMTU;
 		if (mtu >= 68 && (uint32_t)mtu - 40 < tp->mss) {
 			uint32_t m = (uint32_t)mtu - 40;
 

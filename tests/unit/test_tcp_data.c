@@ -710,7 +710,13 @@ START_TEST(paws_drops_old_timestamp)
 }
 END_TEST
 
-START_TEST(icmp_frag_needed_lowers_mss)
+/**
+ * frag_needed() - send data, answer its first segment with ICMP frag-needed
+ * @mtu:	next-hop MTU the ICMP message quotes
+ *
+ * Return: the connection's MSS afterwards
+ */
+static uint32_t frag_needed(uint16_t mtu)
 {
 	static uint8_t d[3000];
 	uint8_t icmp[8 + 20 + 8], frame[200];
@@ -726,7 +732,7 @@ START_TEST(icmp_frag_needed_lowers_mss)
 	memset(icmp, 0, sizeof(icmp));
 	icmp[0] = 3;
 	icmp[1] = 4;
-	st16(icmp + 6, 1000);
+	st16(icmp + 6, mtu);
 	icmp[8] = 0x45;
 	icmp[8 + 9] = 6;
 	memcpy(icmp + 8 + 12, &(uint32_t){ FAKE_ADDR }, 4);
@@ -739,10 +745,22 @@ START_TEST(icmp_frag_needed_lowers_mss)
 	n = fake_build_ipv4(frame, sizeof(frame), &ip, icmp, sizeof(icmp));
 	fake_frames_clear();
 	fake_input(S, frame, n);
-	ck_assert_uint_eq(((struct tcp_sock *)C.sk)->mss, 960);
 	ck_assert(th_last(&p));
-	ck_assert_uint_le(p.len, 960);
+	ck_assert_uint_le(p.len, ((struct tcp_sock *)C.sk)->mss);
 	ck_assert_uint_gt(p.len, 0);
+	return ((struct tcp_sock *)C.sk)->mss;
+}
+
+START_TEST(icmp_frag_needed_lowers_mss)
+{
+	ck_assert_uint_eq(frag_needed(1000), 960);
+}
+END_TEST
+
+/* RFC 5927 7: a forged MTU of 68 is taken as Linux's floor of 552 */
+START_TEST(icmp_frag_needed_floor)
+{
+	ck_assert_uint_eq(frag_needed(68), TCP_MIN_PMTU - 40);
 }
 END_TEST
 
@@ -1187,6 +1205,7 @@ static Suite *tcp_data_suite(void)
 	tcase_add_test(tc, keepalive_probes_and_expiry);
 	tcase_add_test(tc, paws_drops_old_timestamp);
 	tcase_add_test(tc, icmp_frag_needed_lowers_mss);
+	tcase_add_test(tc, icmp_frag_needed_floor);
 	tcase_add_test(tc, icmp_unreachable_in_syn_sent);
 	tcase_add_test(tc, tcp_info_and_options);
 	tcase_add_test(tc, ring_api_matches_send_recv);
