@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 
 #include "fakedev.h"
+#include "../../daemon/impair.h"
 #include "stack.h"
 #include "tcp.h"
 
@@ -46,6 +47,7 @@ struct link {
 	struct ae_stack *a, *b;
 	unsigned long sent, lost;
 	uint64_t next_id;
+	struct impair *imp_ab, *imp_ba;	/* impair.h link, when set */
 };
 
 static struct link L;
@@ -67,6 +69,18 @@ static void enqueue(struct ae_stack *to, const struct iovec *iov, int iovcnt)
 	int i;
 
 	L.sent++;
+	if (L.imp_ab) {
+		uint8_t buf[2048];
+
+		for (i = 0; i < iovcnt; i++) {
+			ck_assert_uint_le(off + iov[i].iov_len, sizeof(buf));
+			memcpy(buf + off, iov[i].iov_base, iov[i].iov_len);
+			off += iov[i].iov_len;
+		}
+		impair_submit(to == L.b ? L.imp_ab : L.imp_ba, buf, off,
+			      fake_clock_now());
+		return;
+	}
 	if (rnd() % 1000 < L.loss_pm || L.n == LINK_MAX) {
 		L.lost++;
 		return;
@@ -99,6 +113,12 @@ static void out_b(void *ctx, const struct iovec *iov, int iovcnt)
 	enqueue(L.a, iov, iovcnt);
 }
 
+/** imp_out() - an impair link hands a due frame to its stack */
+static void imp_out(void *ctx, const void *frame, size_t len)
+{
+	ae_stack_input(ctx, frame, len);
+}
+
 /**
  * deliver_due() - hand every frame whose time has come to its stack, in
  * order of arrival time (then of sending): the link itself only reorders
@@ -108,6 +128,16 @@ static void deliver_due(void)
 {
 	uint64_t now = fake_clock_now();
 	int i, best;
+
+	if (L.imp_ab) {
+		unsigned int n;
+
+		do {
+			n = impair_deliver(L.imp_ab, now, imp_out, L.b);
+			n += impair_deliver(L.imp_ba, now, imp_out, L.a);
+		} while (n);
+		return;
+	}
 
 	for (;;) {
 		struct frame f;
@@ -140,6 +170,13 @@ static uint64_t next_event(void)
 
 	if (u < t)
 		t = u;
+	if (L.imp_ab) {
+		u = impair_next_deadline(L.imp_ab);
+		if (u < t)
+			t = u;
+		u = impair_next_deadline(L.imp_ba);
+		return u < t ? u : t;
+	}
 	for (i = 0; i < L.n; i++)
 		if (L.q[i].at < t)
 			t = L.q[i].at;
@@ -392,6 +429,146 @@ static void run_transfer(unsigned int loss_pm, unsigned int jitter_ms,
 	run_transfer_slow(loss_pm, jitter_ms, dup_pm, bytes, 0, 0);
 }
 
+/**
+ * run_bulk() - one direction of @bytes through impair.h links built from
+ * @spec both ways; prints and returns the virtual duration
+ * @spec:	impairment SPEC (impair.h syntax)
+ * @bytes:	bytes from A to B
+ *
+ * Return: virtual seconds from connect to the receiver's EOF
+ */
+static double run_bulk(const char *spec, size_t bytes)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct flow ab = { 0 }, ba = { 0 };
+	struct ae_sock *lsk, *csk, *ssk = NULL;
+	struct impair_spec is;
+	uint64_t deadline, t_start, trace_at = 0;
+	unsigned long steps = 0;
+	char err[128];
+	bool started = false;
+	double secs;
+	int dir, e;
+
+	memset(&L, 0, sizeof(L));
+	ck_assert_int_eq(impair_spec_parse(spec, &is, &dir, err, sizeof(err)),
+			 0);
+	L.imp_ab = impair_new(&is);
+	is.seed += 17;
+	L.imp_ba = impair_new(&is);
+	ck_assert_ptr_nonnull(L.imp_ab);
+	ck_assert_ptr_nonnull(L.imp_ba);
+	L.a = make_stack(true, out_a, FAKE_ADDR, fake_mac);
+	L.b = make_stack(false, out_b, FAKE_PEER, fake_peer_mac);
+	lsk = ae_socket(L.b, SOCK_STREAM, &e);
+	a.sin_port = htons(5001);
+	ck_assert_int_eq(ae_bind(lsk, &a), 0);
+	ck_assert_int_eq(ae_listen(lsk, 8), 0);
+	csk = ae_socket(L.a, SOCK_STREAM, &e);
+	a.sin_addr.s_addr = FAKE_PEER;
+	t_start = fake_clock_now();
+	ck_assert_int_eq(ae_connect(csk, &a), -EINPROGRESS);
+	deadline = t_start + 600ULL * NS_PER_SEC;
+	while (fake_clock_now() < deadline && steps++ < 50000000) {
+		uint64_t nxt, now;
+
+		deliver_due();
+		if (!ssk && ae_accept(lsk, &ssk, NULL) == 0) {
+			ab = (struct flow){ .tx = csk, .rx = ssk, .total = bytes,
+					    .seed = 1 };
+			ba = (struct flow){ .tx = ssk, .rx = csk, .seed = 2 };
+		}
+		if (ssk && (started ||
+			    ae_sock_state(csk) >= TCPS_ESTABLISHED)) {
+			started = true;
+			pump(&ab);
+			pump(&ba);
+			if (ab.eof)
+				break;
+		}
+		if (getenv("S2S_TRACE") && fake_clock_now() >= trace_at) {
+			const struct tcp_sock *t = (const struct tcp_sock *)csk;
+
+			trace_at = fake_clock_now() + 50000000ULL;
+			printf("# t %.2f una %u cwnd %u ssth %u flight %u "
+			       "wnd %u srtt %u rto %u rec %d sacked %u\n",
+			       (fake_clock_now() - t_start) / 1e9,
+			       t->snd_una - t->iss, t->cwnd, t->ssthresh,
+			       tcp_flight(t), t->snd_wnd, t->srtt, t->rto,
+			       !!(t->flags & TF_INRECOVERY), t->nsacked);
+		}
+		nxt = next_event();
+		now = fake_clock_now();
+		if (nxt > now + 1000000ULL)
+			nxt = now + 1000000ULL;
+		if (nxt > now)
+			fake_clock_set_ns(nxt);
+		ae_stack_poll(L.a);
+		ae_stack_poll(L.b);
+	}
+	secs = (fake_clock_now() - t_start) / 1e9;
+	if (!ab.eof && ssk) {
+		const struct tcp_sock *y = (const struct tcp_sock *)ssk;
+
+		printf("# B: st %d rcv_nxt-irs %u rx used %u nofo %u flags %x "
+		       "read %zu\n", y->state, y->rcv_nxt - y->irs,
+		       ring_used(&y->rx), y->nofo, y->flags, ab.rcvd);
+	}
+	ck_assert_msg(ab.eof, "bulk stalled: %zu/%zu", ab.rcvd, bytes);
+	ck_assert_uint_eq(ab.rcvd, bytes);
+	printf("# bulk %s: %zu bytes in %.3f s virtual; sender retrans %lu "
+	       "fast %lu timeouts %lu; receiver ofo %lu; lost %lu+%lu\n",
+	       spec, bytes, secs,
+	       (unsigned long)ae_stack_stat(L.a, "tcp", "retrans_segs"),
+	       (unsigned long)ae_stack_stat(L.a, "tcp", "fast_retrans"),
+	       (unsigned long)ae_stack_stat(L.a, "tcp", "timeouts"),
+	       (unsigned long)ae_stack_stat(L.b, "tcp", "ofo_queued"),
+	       (unsigned long)impair_stats(L.imp_ab)->dropped,
+	       (unsigned long)impair_stats(L.imp_ba)->dropped);
+	fflush(stdout);
+	ae_close(csk);
+	ae_close(ssk);
+	ae_close(lsk);
+	deadline = fake_clock_now() + 600ULL * NS_PER_SEC;
+	while ((L.a->tcp->ntcb || L.b->tcp->ntcb) &&
+	       fake_clock_now() < deadline) {
+		uint64_t nxt;
+
+		deliver_due();
+		nxt = next_event();
+		fake_clock_set_ns(nxt == AE_NEVER || nxt > deadline ?
+				  deadline : nxt);
+		ae_stack_poll(L.a);
+		ae_stack_poll(L.b);
+	}
+	ck_assert_uint_eq(L.a->tcp->ntcb, 0);
+	ck_assert_uint_eq(L.b->tcp->ntcb, 0);
+	impair_free(L.imp_ab);
+	impair_free(L.imp_ba);
+	L.imp_ab = L.imp_ba = NULL;
+	ae_stack_destroy(L.b);
+	fake_stack_destroy(L.a);
+	return secs;
+}
+
+START_TEST(bulk_loss_1pct_delay_10ms)
+{
+	double s = run_bulk(getenv("S2S_SPEC") ? getenv("S2S_SPEC") :
+			    "loss=1%,delay=10ms", 16u << 20);
+
+	(void)s;
+}
+END_TEST
+
+START_TEST(bulk_lossy_reordering)
+{
+	double s = run_bulk("loss=3%,delay=10ms,jitter=5ms,reorder=25%,"
+			    "dup=1%,corrupt=0.1%", 16u << 20);
+
+	(void)s;
+}
+END_TEST
+
 START_TEST(clean_link_4mib)
 {
 	run_transfer(0, 0, 0, 4u << 20);
@@ -424,6 +601,8 @@ static Suite *tcp_s2s_suite(void)
 	TCase *tc = tcase_create("s2s");
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, bulk_loss_1pct_delay_10ms);
+	tcase_add_test(tc, bulk_lossy_reordering);
 	tcase_add_test(tc, clean_link_4mib);
 	tcase_add_test(tc, loss_2pct_reorder_4mib);
 	tcase_add_test(tc, loss_10pct_dup_1mib);
