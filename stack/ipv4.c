@@ -580,20 +580,21 @@ static int ipv4_send(struct ae_stack *s, uint32_t nexthop, uint32_t dst,
  * @src, @dst:	addresses, network order
  * @proto:	protocol
  * @tos:	type of service
+ * @ttl:	time to live, 0 for the default
  * @len:	payload bytes in this packet
  * @id:		identification
  * @frag:	flags and offset
  */
 static void ipv4_build_hdr(uint8_t *h, uint32_t src, uint32_t dst,
-			   uint8_t proto, uint8_t tos, size_t len, uint16_t id,
-			   uint16_t frag)
+			   uint8_t proto, uint8_t tos, uint8_t ttl, size_t len,
+			   uint16_t id, uint16_t frag)
 {
 	h[0] = 0x45;
 	h[1] = tos;
 	st16(h + 2, (uint16_t)(IP_HLEN + len));
 	st16(h + 4, id);
 	st16(h + 6, frag);
-	h[8] = IP_DEFTTL;
+	h[8] = ttl ? ttl : IP_DEFTTL;
 	h[9] = proto;
 	st16(h + 10, 0);
 	memcpy(h + 12, &src, 4);
@@ -641,7 +642,7 @@ static int iov_slice(const struct iovec *iov, int iovcnt, size_t off,
  * ipv4_fragment() - send a datagram too large for the MTU in fragments
  * @s:		stack
  * @nexthop:	resolved next hop
- * @src, @dst, @proto, @tos: header fields
+ * @src, @dst, @proto, @tos, @ttl: header fields
  * @iov:	payload parts
  * @iovcnt:	their number
  * @len:	payload length
@@ -649,7 +650,7 @@ static int iov_slice(const struct iovec *iov, int iovcnt, size_t off,
  * Return: 0 or the first negative errno from below
  */
 static int ipv4_fragment(struct ae_stack *s, uint32_t nexthop, uint32_t src,
-			 uint32_t dst, uint8_t proto, uint8_t tos,
+			 uint32_t dst, uint8_t proto, uint8_t tos, uint8_t ttl,
 			 const struct iovec *iov, int iovcnt, size_t len)
 {
 	size_t chunk = ((size_t)s->cfg.mtu - IP_HLEN) & ~(size_t)7, off, n;
@@ -665,7 +666,7 @@ static int ipv4_fragment(struct ae_stack *s, uint32_t nexthop, uint32_t src,
 			STAT_INC(s, ip, out_discards);
 			return -EINVAL;
 		}
-		ipv4_build_hdr(h, src, dst, proto, tos, n, id,
+		ipv4_build_hdr(h, src, dst, proto, tos, ttl, n, id,
 			       (uint16_t)((off / 8) | (off + n < len ? IP_MF : 0)));
 		v[0].iov_base = h;
 		v[0].iov_len = IP_HLEN;
@@ -679,7 +680,7 @@ static int ipv4_fragment(struct ae_stack *s, uint32_t nexthop, uint32_t src,
 }
 
 /**
- * ipv4_output() - send a datagram
+ * ipv4_output() - send a datagram with the default TTL
  * @s:		stack
  * @src:	source address (0: ipv4_route_src())
  * @dst:	destination, network order
@@ -688,12 +689,32 @@ static int ipv4_fragment(struct ae_stack *s, uint32_t nexthop, uint32_t src,
  * @iov:	payload parts (transport header first); read during the call
  * @iovcnt:	their number, at most 12
  *
+ * Return: as ipv4_output_ttl()
+ */
+int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
+		uint8_t tos, const struct iovec *iov, int iovcnt)
+{
+	return ipv4_output_ttl(s, src, dst, proto, tos, 0, iov, iovcnt);
+}
+
+/**
+ * ipv4_output_ttl() - send a datagram
+ * @s:		stack
+ * @src:	source address (0: ipv4_route_src())
+ * @dst:	destination, network order
+ * @proto:	protocol
+ * @tos:	type of service
+ * @ttl:	time to live (a socket's IP_TTL), 0 for the default 64
+ * @iov:	payload parts (transport header first); read during the call
+ * @iovcnt:	their number, at most 12
+ *
  * Return: 0 when sent or queued for ARP, negative errno otherwise
  * (-ENETUNREACH without a route, -EMSGSIZE over 64 KiB or a TCP segment
  * over the MTU)
  */
-int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
-		uint8_t tos, const struct iovec *iov, int iovcnt)
+int ipv4_output_ttl(struct ae_stack *s, uint32_t src, uint32_t dst,
+		    uint8_t proto, uint8_t tos, uint8_t ttl,
+		    const struct iovec *iov, int iovcnt)
 {
 	struct iovec v[IPV4_MAX_IOV + 1];
 	uint8_t h[IP_HLEN];
@@ -721,9 +742,9 @@ int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
 	if (!src)
 		src = ipv4_route_src(s, dst);
 	if (len + IP_HLEN > s->cfg.mtu)
-		return ipv4_fragment(s, nexthop, src, dst, proto, tos, iov,
-				     iovcnt, len);
-	ipv4_build_hdr(h, src, dst, proto, tos, len, s->ip_id++,
+		return ipv4_fragment(s, nexthop, src, dst, proto, tos, ttl,
+				     iov, iovcnt, len);
+	ipv4_build_hdr(h, src, dst, proto, tos, ttl, len, s->ip_id++,
 		       proto == IPPROTO_TCP_ ? IP_DF : 0);
 	v[0].iov_base = h;
 	v[0].iov_len = IP_HLEN;

@@ -17,6 +17,7 @@
 #include "tcp.h"
 
 #define IPTOS_ECN_MASK_	0x03	/* the ECN field of the TOS byte */
+#define IP_DEFTTL_	64	/* net.ipv4.ip_default_ttl */
 
 /**
  * ae_socket() - create a socket
@@ -449,6 +450,26 @@ static int sock_set_tos(struct ae_sock *sk, const void *val, size_t len)
 }
 
 /**
+ * sock_set_ttl() - IP_TTL: the TTL of the socket's datagrams
+ * @sk:		socket
+ * @val:	an int: 1..255, or -1 for the default (as Linux)
+ * @len:	its size
+ *
+ * Return: 0 or -EINVAL
+ */
+static int sock_set_ttl(struct ae_sock *sk, const void *val, size_t len)
+{
+	int v, ret = opt_int(val, len, &v);
+
+	if (ret)
+		return ret;
+	if (v != -1 && (v < 1 || v > 255))
+		return -EINVAL;
+	sk->ttl = v == -1 ? 0 : (uint8_t)v;
+	return 0;
+}
+
+/**
  * ae_setsockopt() - set a socket option
  * @sk:		socket
  * @level:	SOL_SOCKET or IPPROTO_TCP
@@ -476,6 +497,8 @@ int ae_setsockopt(struct ae_sock *sk, int level, int name, const void *val,
 	}
 	if (level == IPPROTO_IP && name == IP_TOS)
 		return sock_set_tos(sk, val, len);
+	if (level == IPPROTO_IP && name == IP_TTL)
+		return sock_set_ttl(sk, val, len);
 	if (sk->type == SOCK_STREAM)
 		return tcp_usr_setsockopt(tcp_sk(sk), level, name, val, len);
 	if (level == SOL_SOCKET)
@@ -519,6 +542,8 @@ int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
 	}
 	if (level == IPPROTO_IP && name == IP_TOS)
 		return put_int(val, len, sk->tos);
+	if (level == IPPROTO_IP && name == IP_TTL)
+		return put_int(val, len, sk->ttl ? sk->ttl : IP_DEFTTL_);
 	if (sk->type == SOCK_STREAM)
 		return tcp_usr_getsockopt(tcp_sk(sk), level, name, val, len);
 	return -ENOPROTOOPT;

@@ -52,6 +52,7 @@
  * @reuseport:	SO_REUSEPORT
  * @closed:	the owner called ae_close(); no more callbacks but AE_EV_FREE
  * @tos:	IP_TOS, the TOS byte of this socket's datagrams
+ * @ttl:	IP_TTL, 0 for the default (64)
  * @rcvbuf_opt:	SO_RCVBUF as Linux reports it (twice the value set), 0 = unset
  * @sndbuf_opt:	SO_SNDBUF likewise
  * @defer_accept: TCP_DEFER_ACCEPT in seconds (as Linux reports it)
@@ -66,7 +67,7 @@ struct ae_sock {
 	uint16_t lport, rport;
 	int so_error;
 	bool reuseaddr, reuseport, closed;
-	uint8_t tos;
+	uint8_t tos, ttl;
 	int rcvbuf_opt, sndbuf_opt, defer_accept;
 	LIST_ENTRY(ae_sock) entry;
 };
@@ -165,6 +166,9 @@ void ipv4_input(struct ae_stack *s, const struct ae_pkt *p);
 void ipv4_input_local(struct ae_stack *s, const struct ae_pkt *p);
 int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
 		uint8_t tos, const struct iovec *iov, int iovcnt);
+int ipv4_output_ttl(struct ae_stack *s, uint32_t src, uint32_t dst,
+		    uint8_t proto, uint8_t tos, uint8_t ttl,
+		    const struct iovec *iov, int iovcnt);
 void ipv4_timer(struct ae_stack *s);
 uint64_t ipv4_next_timeout(const struct ae_stack *s);
 uint32_t ipv4_route_src(const struct ae_stack *s, uint32_t dst);

@@ -895,6 +895,7 @@ static struct tcp_sock *child_new(struct tcp_sock *lp, const struct tcp_seg *seg
 	tp->sk.reuseaddr = lp->sk.reuseaddr;
 	tp->sk.reuseport = lp->sk.reuseport;
 	tp->sk.tos = lp->sk.tos;
+	tp->sk.ttl = lp->sk.ttl;
 	tp->sk.rcvbuf_opt = lp->sk.rcvbuf_opt;
 	tp->sk.sndbuf_opt = lp->sk.sndbuf_opt;
 	tp->rcvbuf = lp->rcvbuf;

@@ -147,8 +147,8 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 	st16(hdr + 16, csum_fold(sum));
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = hlen;
-	ret = ipv4_output(s, tp->sk.laddr, tp->sk.raddr, IPPROTO_TCP,
-			  tp->sk.tos, iov, n);
+	ret = ipv4_output_ttl(s, tp->sk.laddr, tp->sk.raddr, IPPROTO_TCP,
+			      tp->sk.tos, tp->sk.ttl, iov, n);
 	STAT_INC(s, tcp, out_segs);
 	if (flags & TH_RST)
 		STAT_INC(s, tcp, out_rsts);

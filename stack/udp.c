@@ -386,7 +386,8 @@ ssize_t udp_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
 	sum = csum_pseudo(src, daddr, IPPROTO_UDP, (uint16_t)(len + UDP_HLEN));
 	c = csum_fold(csum_iov(v, 2, sum));
 	st16(h + 6, c ? c : 0xffff);	/* 0 would mean "no checksum" */
-	rc = ipv4_output(s, src, daddr, IPPROTO_UDP, sk->tos, v, 2);
+	rc = ipv4_output_ttl(s, src, daddr, IPPROTO_UDP, sk->tos, sk->ttl, v,
+			     2);
 	if (rc)
 		return rc;
 	STAT_INC(s, udp, out_datagrams);

@@ -270,7 +270,7 @@ START_TEST(martian_127_from_the_wire)
 }
 END_TEST
 
-START_TEST(ip_tos_on_the_wire)
+START_TEST(ip_tos_ttl_on_the_wire)
 {
 	struct sockaddr_in a = sin_at(FAKE_PEER, 9);
 	struct fake_parsed p;
@@ -283,9 +283,14 @@ START_TEST(ip_tos_on_the_wire)
 	u = ae_socket(S, SOCK_DGRAM, &err);
 	ck_assert_int_eq(ae_setsockopt(u, IPPROTO_IP, IP_TOS, &v, sizeof(v)),
 			 0);
+	v = 7;
+	ck_assert_int_eq(ae_setsockopt(u, IPPROTO_IP, IP_TTL, &v, sizeof(v)),
+			 0);
 	ck_assert_int_eq(ae_sendto(u, "t", 1, 0, &a), 1);
 	ck_assert(fake_parse_frame(fake_find_frame(0x0800, 17, 0), &p));
 	ck_assert_uint_eq(p.ip[1], 0x13);
+	ck_assert_uint_eq(p.ttl, 7);
+	v = 0x10 | 0x3;
 	/* TCP keeps its own ECN bits, as on Linux */
 	t = ae_socket(S, SOCK_STREAM, &err);
 	ck_assert_int_eq(ae_setsockopt(t, IPPROTO_IP, IP_TOS, &v, sizeof(v)),
@@ -293,6 +298,17 @@ START_TEST(ip_tos_on_the_wire)
 	v = -1;
 	ck_assert_int_eq(ae_getsockopt(t, IPPROTO_IP, IP_TOS, &v, &len), 0);
 	ck_assert_int_eq(v, 0x10);
+	/* IP_TTL: 1..255 or -1 (the default, read back as 64), as Linux */
+	ck_assert_int_eq(ae_getsockopt(t, IPPROTO_IP, IP_TTL, &v, &len), 0);
+	ck_assert_int_eq(v, 64);
+	v = 0;
+	ck_assert_int_eq(ae_setsockopt(t, IPPROTO_IP, IP_TTL, &v, sizeof(v)),
+			 -EINVAL);
+	v = 200;
+	ck_assert_int_eq(ae_setsockopt(t, IPPROTO_IP, IP_TTL, &v, sizeof(v)),
+			 0);
+	ck_assert_int_eq(ae_getsockopt(t, IPPROTO_IP, IP_TTL, &v, &len), 0);
+	ck_assert_int_eq(v, 200);
 }
 END_TEST
 
@@ -338,7 +354,7 @@ static Suite *loopback_suite(void)
 	tcase_add_test(tc, tcp_refused_locally);
 	tcase_add_test(tc, udp_over_loopback_and_queue_bound);
 	tcase_add_test(tc, martian_127_from_the_wire);
-	tcase_add_test(tc, ip_tos_on_the_wire);
+	tcase_add_test(tc, ip_tos_ttl_on_the_wire);
 	tcase_add_test(tc, linux_reported_sockopts);
 	suite_add_tcase(s, tc);
 	return s;
