@@ -11,6 +11,9 @@
  * the socket ring); ipv4_output() adds the IP header, fragments if needed and
  * hands the frame to arp_output(), which resolves the next hop (queueing a
  * bounded number of frames while it asks) and calls eth_output().
+ * A datagram to a local address (127.0.0.0/8 or ours) goes instead to the
+ * loopback queue (loopback.c), drained into ipv4_input_local() at the end
+ * of ae_stack_input() and in ae_stack_poll(), never from inside output.
  *
  * Each module keeps its state behind an opaque pointer allocated once in
  * ae_stack_create(); nothing allocates per packet. All time comes from
