@@ -581,6 +581,32 @@ static void tcp_update_window(struct tcp_sock *tp, const struct tcp_seg *seg)
 }
 
 /**
+ * sack_dupack() - an ACK at SND.UNA that the strict duplicate test of
+ * RFC 5681 rejects (it moved the window, or carries data) still counts as
+ * a duplicate when it SACKs bytes the scoreboard did not hold: RFC 6675
+ * counts the SACKed segments, not the ACKs, and a receiver whose app reads
+ * while out-of-order data arrives changes its window on nearly every ACK
+ * @tp:		TCB
+ * @seg:	the segment (ack == SND.UNA checked here)
+ *
+ * Return: true when it was handled as a duplicate ACK
+ */
+static bool sack_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
+{
+	uint32_t before;
+
+	if (seg->ack != tp->snd_una || tp->snd_una == tp->snd_max ||
+	    (seg->flags & (TH_SYN | TH_FIN)) || !(tp->flags & TF_SACK))
+		return false;
+	before = tcp_sack_bytes(tp);
+	tcp_sack_update(tp, &seg->opt);
+	if (tcp_sack_bytes(tp) == before)
+		return true;	/* folded in, nothing new: not a duplicate */
+	tcp_dupack(tp, seg);
+	return true;
+}
+
+/**
  * tcp_ack_step() - RFC 9293 3.10.7.4 fifth: the ACK field
  * @tp:		TCB (synchronized)
  * @seg:	the segment
@@ -605,7 +631,7 @@ static enum seg_verdict tcp_ack_step(struct tcp_sock *tp,
 		    !(seg->flags & (TH_FIN | TH_SYN)) && wnd == tp->snd_wnd &&
 		    tp->snd_una != tp->snd_max)
 			tcp_dupack(tp, seg);
-		else if (seg->opt.nsack)
+		else if (seg->opt.nsack && !sack_dupack(tp, seg))
 			tcp_sack_update(tp, &seg->opt);
 	} else {
 		fin_acked = tcp_newack(tp, seg);
