@@ -458,6 +458,31 @@ static bool tlp_revealed_loss(const struct tcp_sock *tp)
 }
 
 /**
+ * new_recovery_ok() - may these duplicate ACKs start a new recovery?
+ * @tp:		TCB
+ * @ack:	their cumulative ACK (SND.UNA)
+ *
+ * NewReno (RFC 6582 3.2 step 2) waits until the ACK covers more than
+ * @recover (SND.MAX when the last recovery began), so that the duplicates
+ * caused by its own retransmissions start nothing. With SACK the duplicates
+ * name the bytes that arrived, and RFC 6675 5 only asks that the cumulative
+ * ACK reach RecoveryPoint: an ACK equal to @recover means every byte of the
+ * last episode arrived, and a loss in the first segment sent after it is a
+ * new loss. Refusing it (as the NewReno test did) turned every such loss
+ * into a retransmission timeout.
+ *
+ * Return: true to enter fast recovery
+ */
+static bool new_recovery_ok(const struct tcp_sock *tp, uint32_t ack)
+{
+	if (tp->recover == tp->iss)
+		return true;
+	if (tp->flags & TF_SACK)
+		return SEQ_GEQ(ack, tp->recover);
+	return SEQ_GT(ack - 1, tp->recover);
+}
+
+/**
  * tcp_dupack() - a duplicate ACK (RFC 5681 3.2, RFC 6582)
  * @tp:		TCB
  * @seg:	the segment
@@ -477,8 +502,8 @@ static void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	    !(tp->nsacked && tcp_sack_bytes(tp) >= 3u * tp->mss) &&
 	    !early_retransmit_ok(tp) && !tlp_revealed_loss(tp))
 		return;
-	if (!SEQ_GT(seg->ack - 1, tp->recover) && tp->recover != tp->iss)
-		return;		/* RFC 6582 3.2 step 2: no new recovery */
+	if (!new_recovery_ok(tp, seg->ack))
+		return;
 	STAT_INC(s, tcp, fast_retrans);
 	tp->recover = tp->snd_max;
 	tcp_cc_loss(tp);
