@@ -1,0 +1,77 @@
+#!/bin/bash
+# Loopback inside Aether: two preloaded programs exchange 20 MB through
+# aetherd over 127.0.0.1 and over its own address 192.168.1.2. The bytes must
+# arrive intact, the daemon's ip.loop_out counter must show the loopback
+# path was taken, and no segment of these connections may appear on the
+# TAP (the capture of every frame in and out).
+. "$(dirname "$0")/lib.sh"
+
+SO=${AETHER_SO:-$B/libaether.so}
+SIZE=20000000
+
+if ! lab_up; then
+	check "lab up" false
+	finish; exit 1
+fi
+head -c $SIZE /dev/urandom >"$WORK/src.bin"
+
+# transfer ADDR PORT: one connection, the server writes what it receives
+transfer() {
+	rm -f "$WORK/dst.bin" "$WORK/srv.out"
+	bg env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" timeout 60 \
+		python3 -c '
+import socket, sys
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("0.0.0.0", int(sys.argv[2])))
+l.listen(1)
+print("listening", flush=True)
+c, a = l.accept()
+n = 0
+with open(sys.argv[1], "wb") as f:
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        f.write(b)
+        n += len(b)
+print("peer", a[0], "got", n, flush=True)
+' "$WORK/dst.bin" "$2" >"$WORK/srv.out" 2>&1
+	wait_for 5 grep -q listening "$WORK/srv.out" || return 1
+	env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" timeout 60 \
+		python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=30)
+s.sendall(open(sys.argv[1], "rb").read())
+s.close()
+' "$WORK/src.bin" "$1" "$2" || return 1
+	wait_for 30 grep -q got "$WORK/srv.out"
+}
+
+start=$SECONDS
+transfer 127.0.0.1 7001
+check "127.0.0.1: 20 MB arrive intact (peer $(awk '/got/ {print $2}' "$WORK/srv.out"))" \
+	cmp -s "$WORK/src.bin" "$WORK/dst.bin"
+check "127.0.0.1: the server sees the peer as 127.0.0.1" \
+	grep -q "peer 127.0.0.1 got $SIZE" "$WORK/srv.out"
+transfer 192.168.1.2 7002
+check "192.168.1.2: 20 MB arrive intact" cmp -s "$WORK/src.bin" "$WORK/dst.bin"
+check "192.168.1.2: the server sees the peer as 192.168.1.2" \
+	grep -q "peer 192.168.1.2 got $SIZE" "$WORK/srv.out"
+log "two transfers in $((SECONDS - start)) s"
+check "both transfers within 40 s" [ $((SECONDS - start)) -le 40 ]
+
+out=$(stat_of ip.loop_out)
+drops=$(stat_of ip.loop_drops)
+log "ip.loop_out $out, ip.loop_drops $drops"
+check "ip.loop_out counts the loopback datagrams (> 20000)" [ "$out" -gt 20000 ]
+
+# the capture is complete once aetherd has exited
+kill "$AETHERD_PID" 2>/dev/null
+wait_for 5 bash -c "! kill -0 $AETHERD_PID"
+all=$(tshark -r "$WORK/aether.pcap" 2>/dev/null | grep -c .)
+check "the capture is readable ($all frames: ARP, the lab's ping)" [ "$all" -gt 0 ]
+n=$(tshark -r "$WORK/aether.pcap" -Y "tcp.port == 7001 || tcp.port == 7002" \
+	2>/dev/null | grep -c .)
+check "no loopback segment on the TAP ($n in the capture)" [ "$n" = 0 ]
+finish
