@@ -249,8 +249,12 @@ static bool icmp_may_answer(const struct ae_stack *s,
 
 	if (!stack_is_local(s, ip->dst))	/* broadcast, multicast */
 		return false;
-	if (!ip->src || ipv4_is_bcast(s, ip->src) || (h >> 28) == 14 ||
-	    (h >> 24) == 127)
+	/*
+	 * A 127/8 source is answered: ipv4_input() drops such datagrams from
+	 * the wire, so this one came through the loopback queue (like Linux,
+	 * a UDP send to a closed local port gets its port unreachable).
+	 */
+	if (!ip->src || ipv4_is_bcast(s, ip->src) || (h >> 28) == 14)
 		return false;
 	if (!ip->hdr || ip->hdr_len < 20 || (ld16(ip->hdr + 6) & 0x1fff))
 		return false;	/* not the first fragment */

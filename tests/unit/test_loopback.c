@@ -254,6 +254,26 @@ START_TEST(udp_over_loopback_and_queue_bound)
 }
 END_TEST
 
+/* as on Linux: a connected UDP socket learns of a closed local port */
+START_TEST(udp_port_unreachable_locally)
+{
+	struct sockaddr_in a = sin_at(htonl(INADDR_LOOPBACK), 5999);
+	struct ae_sock *u;
+	char b[4];
+	int err;
+
+	u = ae_socket(S, SOCK_DGRAM, &err);
+	ck_assert_int_eq(ae_connect(u, &a), 0);
+	ck_assert_int_eq(ae_send(u, "x", 1, 0), 1);
+	pump();
+	ck_assert_uint_eq(ae_stack_stat(S, "udp", "no_ports"), 1);
+	ck_assert(ae_poll(u) & AE_EV_ERR);
+	ck_assert_int_eq(ae_sock_error(u), -ECONNREFUSED);
+	ck_assert_int_eq(ae_recv(u, b, sizeof(b), 0), -EAGAIN);
+	ck_assert_int_eq(fake_frame_count(), 0);
+}
+END_TEST
+
 START_TEST(martian_127_from_the_wire)
 {
 	uint8_t udp[64], fr[256];
@@ -353,6 +373,7 @@ static Suite *loopback_suite(void)
 	tcase_add_test(tc, tcp_over_own_address);
 	tcase_add_test(tc, tcp_refused_locally);
 	tcase_add_test(tc, udp_over_loopback_and_queue_bound);
+	tcase_add_test(tc, udp_port_unreachable_locally);
 	tcase_add_test(tc, martian_127_from_the_wire);
 	tcase_add_test(tc, ip_tos_ttl_on_the_wire);
 	tcase_add_test(tc, linux_reported_sockopts);
