@@ -270,6 +270,8 @@ static struct ae_stack *make_stack(bool first, ae_output_fn out,
 	cfg.output = out;
 	cfg.time_wait_ms = 1000;
 	cfg.seed ^= (uint64_t)addr;
+	if (getenv("S2S_BUF"))	/* measurement: both buffers, bytes */
+		cfg.rcvbuf = cfg.sndbuf = (uint32_t)atoi(getenv("S2S_BUF"));
 	if (first)
 		return fake_stack_new(&cfg);
 	s = ae_stack_create(&cfg);
@@ -429,6 +431,8 @@ static void run_transfer(unsigned int loss_pm, unsigned int jitter_ms,
 	run_transfer_slow(loss_pm, jitter_ms, dup_pm, bytes, 0, 0);
 }
 
+static uint64_t bulk_timeouts;	/* the sender's RTOs in the last run_bulk() */
+
 /**
  * run_bulk() - one direction of @bytes through impair.h links built from
  * @spec both ways; prints and returns the virtual duration
@@ -526,6 +530,7 @@ static double run_bulk(const char *spec, size_t bytes)
 	       (unsigned long)impair_stats(L.imp_ab)->dropped,
 	       (unsigned long)impair_stats(L.imp_ba)->dropped);
 	fflush(stdout);
+	bulk_timeouts = ae_stack_stat(L.a, "tcp", "timeouts");
 	ae_close(csk);
 	ae_close(ssk);
 	ae_close(lsk);
@@ -551,12 +556,23 @@ static double run_bulk(const char *spec, size_t bytes)
 	return secs;
 }
 
+/*
+ * Bounds for the bulk cases: what Aether does now (the seeds are fixed, so
+ * the runs are deterministic), with ~15% slack, so that a regression fails.
+ * Linux does 0.54 s and 14 s on the same SPECs in the lab (issue 5); these
+ * bounds are to come down towards ~2x that.
+ */
+#define BULK_1PCT_MAX_S		20.0	/* now 17.4 s */
+#define BULK_REORDER_MAX_S	62.0	/* now 53.8 s */
+#define BULK_REORDER_MAX_RTO	25	/* now 19 */
+
 START_TEST(bulk_loss_1pct_delay_10ms)
 {
 	double s = run_bulk(getenv("S2S_SPEC") ? getenv("S2S_SPEC") :
 			    "loss=1%,delay=10ms", 16u << 20);
 
-	(void)s;
+	if (!getenv("S2S_SPEC") && !getenv("S2S_BUF"))
+		ck_assert_msg(s < BULK_1PCT_MAX_S, "16 MiB took %.2f s", s);
 }
 END_TEST
 
@@ -565,7 +581,10 @@ START_TEST(bulk_lossy_reordering)
 	double s = run_bulk("loss=3%,delay=10ms,jitter=5ms,reorder=25%,"
 			    "dup=1%,corrupt=0.1%", 16u << 20);
 
-	(void)s;
+	if (getenv("S2S_BUF"))
+		return;
+	ck_assert_msg(s < BULK_REORDER_MAX_S, "16 MiB took %.2f s", s);
+	ck_assert_uint_le(bulk_timeouts, BULK_REORDER_MAX_RTO);
 }
 END_TEST
 
