@@ -461,7 +461,7 @@ static bool ep_arm(struct ps_ep *ep)
 static int ep_filter(struct ps_ep *ep, struct epoll_event *ev, int n)
 {
 	struct ps_sock *ps;
-	uint64_t v;
+	uint64_t v = 0;
 	int i, k = 0;
 
 	for (i = 0; i < n; i++) {
