@@ -376,6 +376,12 @@ void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
 		len = tcp_payload_max(tp);
 	if (len > max)
 		len = max;
+	/* never past SND.MAX: the segment at SND.UNA may have gone out
+	 * shorter than the MSS (SACK blocks took option space), and bytes
+	 * beyond SND.MAX would let the peer ACK what SND.MAX says we never
+	 * sent, an ACK we must drop (RFC 9293 3.10.7.4): a deadlock */
+	if (SEQ_GT(seq + len, tp->snd_max))
+		len = SEQ_GT(tp->snd_max, seq) ? tp->snd_max - seq : 0;
 	if ((tp->flags & TF_SENTFIN) && off + len == avail)
 		flags |= TH_FIN;
 	if (!len && !(flags & TH_FIN))
