@@ -143,6 +143,8 @@ enum tcp_flag {
 	TF_COOKIE	= 1u << 24,	/* created from a SYN cookie */
 	TF_TLP		= 1u << 25,	/* the REXMT timer is a tail loss probe */
 	TF_TLP_OUT	= 1u << 26,	/* a probe is out: @tlp_high */
+	TF_REO_WAIT	= 1u << 27,	/* REXMT is a reordering-window wait */
+	TF_REORDERED	= 1u << 28,	/* the peer has seen reordering */
 };
 
 /* Timers kept per TCB; the heap holds each TCB's earliest */
@@ -434,6 +436,7 @@ void tcp_timer_clear(struct tcp_sock *tp, enum tcp_timer_kind k);
 void tcp_timer_clear_all(struct tcp_sock *tp);
 void tcp_timer_rexmt_arm(struct tcp_sock *tp);
 void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max);
+void tcp_fast_retransmit(struct tcp_sock *tp);
 void tcp_timer_keep_arm(struct tcp_sock *tp);
 void tcp_rtt_sample(struct tcp_sock *tp, uint32_t rtt_us);
 uint64_t tcp_rto_ns(const struct tcp_sock *tp);

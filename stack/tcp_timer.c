@@ -349,6 +349,15 @@ static void rexmt_expired(struct tcp_sock *tp)
 	struct ae_stack *s = tp->sk.stack;
 	int limit = TCP_DATA_RETRIES;
 
+	if (tp->flags & TF_REO_WAIT) {
+		/* the reordering window passed and the hole did not fill */
+		tp->flags &= ~TF_REO_WAIT;
+		if (!(tp->flags & TF_INRECOVERY)) {
+			tcp_fast_retransmit(tp);
+			tcp_output(tp);
+			return;
+		}
+	}
 	if (tp->flags & TF_TLP) {
 		tp->flags &= ~TF_TLP;
 		tlp_fire(tp);
