@@ -4,8 +4,9 @@
  * IPv4 addresses the IPC client speaks
  *
  * Aether is IPv4. An AF_INET6 socket is dual stack like Linux's: `::` binds
- * every IPv4 address, ::ffff:a.b.c.d is a.b.c.d, ::1 is 127.0.0.1, and peers
- * are reported back as v4-mapped addresses. Other IPv6 addresses cannot be
+ * every IPv4 address, ::ffff:a.b.c.d is a.b.c.d, ::1 is PS_LOOP6_V4 (a 127/8
+ * address of its own, so ::1 and 127.0.0.1 stay apart), and peers are
+ * reported back as v4-mapped addresses, or ::1 for PS_LOOP6_V4. Other IPv6 addresses cannot be
  * reached (EADDRNOTAVAIL for bind, ENETUNREACH for connect). Error codes
  * follow Linux's inet_bind/inet6_bind/tcp_v6_connect checks.
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "client.h"
 #include "shim.h"
 
 /**
@@ -29,7 +31,7 @@ static bool v6_to_v4(const struct in6_addr *a6, uint32_t *out)
 		return true;
 	}
 	if (IN6_IS_ADDR_LOOPBACK(a6)) {
-		*out = htonl(INADDR_LOOPBACK);
+		*out = PS_LOOP6_V4;
 		return true;
 	}
 	if (IN6_IS_ADDR_V4MAPPED(a6)) {
@@ -86,6 +88,29 @@ int ps_addr_from_app(const struct ps_sock *ps, const struct sockaddr *sa,
 }
 
 /**
+ * ps_loop6_bind() - give an unbound socket the ::1 stand-in as its source
+ * @ps:		socket about to connect or send
+ * @to:		destination, already mapped to IPv4
+ *
+ * A ::1 client must appear as ::1 to its peer, so its source is the stand-in
+ * address too (the stack would pick 127.0.0.1 for any 127/8 destination).
+ *
+ * Return: 0, or -errno from the bind
+ */
+int ps_loop6_bind(struct ps_sock *ps, const struct sockaddr_in *to)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET };
+
+	if (to->sin_addr.s_addr != PS_LOOP6_V4)
+		return 0;
+	if (aec_getsockname(ps->aec, &me) < 0 ||
+	    me.sin_addr.s_addr != htonl(INADDR_ANY) || me.sin_port)
+		return 0;
+	me.sin_addr.s_addr = PS_LOOP6_V4;
+	return aec_bind(ps->aec, &me);
+}
+
+/**
  * ps_addr_to_app() - an IPv4 address in the socket's own family
  * @ps:		socket
  * @in:		IPv4 address and port
@@ -107,8 +132,7 @@ void ps_addr_to_app(const struct ps_sock *ps, const struct sockaddr_in *in,
 		s6.sin6_port = in->sin_port;
 		if (in->sin_addr.s_addr == htonl(INADDR_ANY)) {
 			/* :: */
-		} else if (ps->v6loop &&
-			   in->sin_addr.s_addr == htonl(INADDR_LOOPBACK)) {
+		} else if (in->sin_addr.s_addr == PS_LOOP6_V4) {
 			s6.sin6_addr = in6addr_loopback;
 		} else {
 			s6.sin6_addr.s6_addr[10] = 0xff;

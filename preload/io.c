@@ -580,6 +580,8 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	if (!sa || ps->type == SOCK_STREAM)
 		return ps_sendv(ps, fd, &v, 1, flags, NULL);
 	r = ps_addr_from_app(ps, sa, salen, &to, false);
+	if (!r)
+		r = -ps_loop6_bind(ps, &to);
 	if (r)
 		return ps_fail(r);
 	return ps_sendv(ps, fd, &v, 1, flags, &to);
@@ -639,6 +641,8 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return ps_sendv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags,
 				NULL);
 	r = ps_addr_from_app(ps, msg->msg_name, msg->msg_namelen, &to, false);
+	if (!r)
+		r = -ps_loop6_bind(ps, &to);
 	if (r)
 		return ps_fail(r);
 	return ps_sendv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags, &to);

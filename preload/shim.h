@@ -109,6 +109,13 @@ void ps_init(void);
 /* Make sure ps_real is filled, then name one of its members. */
 #define REAL(fn) (ps_init(), ps_real.fn)
 
+/*
+ * The IPv4 address that stands for ::1 inside Aether (an IPv4 stack):
+ * 127.255.255.254. Keeping it apart from 127.0.0.1 lets a dual-stack
+ * listener tell a ::1 client from a 127.0.0.1 one, as Linux does.
+ */
+#define PS_LOOP6_V4	htonl(0x7ffffffeU)
+
 /**
  * struct ps_sock - one Aether open file description, shared by dup'd fds
  * @aec:	the IPC client socket (its backing fd is one of our fds)
@@ -117,7 +124,6 @@ void ps_init(void);
  * @type:	SOCK_STREAM or SOCK_DGRAM
  * @nonblock:	O_NONBLOCK as the program set it
  * @v6only:	IPV6_V6ONLY (AF_INET6 only)
- * @v6loop:	bound or connected to ::1 (reported back as ::1, not v4-mapped)
  * @connecting:	a non-blocking connect returned EINPROGRESS and no later
  *		connect() has seen it finish yet
  * @listening:	listen() succeeded
@@ -134,7 +140,6 @@ struct ps_sock {
 	int type;
 	atomic_int nonblock;
 	int v6only;
-	int v6loop;
 	atomic_int connecting;
 	atomic_int listening;
 	atomic_int waiters;
@@ -161,6 +166,7 @@ void ps_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ps_fail(int err);
 
 /* addr.c */
+int ps_loop6_bind(struct ps_sock *ps, const struct sockaddr_in *to);
 int ps_addr_from_app(const struct ps_sock *ps, const struct sockaddr *sa,
 		     socklen_t len, struct sockaddr_in *out, bool for_bind);
 void ps_addr_to_app(const struct ps_sock *ps, const struct sockaddr_in *in,

@@ -131,9 +131,6 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 	r = ps_addr_from_app(ps, sa, len, &a, true);
 	if (r)
 		return ps_fail(r);
-	if (ps->domain == AF_INET6 &&
-	    IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr))
-		ps->v6loop = 1;
 	r = aec_bind(ps->aec, &a);
 	ps_log("bind(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
 	return r < 0 ? ps_fail(-r) : 0;
@@ -205,7 +202,6 @@ static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
 	if (nfd < 0)
 		return -1;
 	nps = ps_get(nfd);
-	nps->v6loop = ps->v6loop;
 	if (sa)		/* Linux ignores @len without an address buffer */
 		ps_addr_to_app(nps, &peer, sa, len);
 	ps_log("accept(%d) = %d", fd, nfd);
@@ -302,9 +298,9 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return ps_fail(r);
 	if (atomic_load(&ps->listening))
 		return ps_fail(EISCONN);	/* Linux: not in CLOSE state */
-	if (ps->domain == AF_INET6 &&
-	    IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr))
-		ps->v6loop = 1;
+	r = ps_loop6_bind(ps, &a);
+	if (r < 0)
+		return ps_fail(-r);
 	r = aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
 	ps_log("connect(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
 	if (r == -EISCONN && atomic_exchange(&ps->connecting, 0))

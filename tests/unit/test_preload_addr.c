@@ -91,7 +91,7 @@ START_TEST(test_v6_dual_stack)
 	a = sin6("::1", 1);
 	ck_assert_int_eq(ps_addr_from_app(&ps, (void *)&a, sizeof(a), &out,
 					  false), 0);
-	ck_assert_uint_eq(out.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	ck_assert_uint_eq(out.sin_addr.s_addr, PS_LOOP6_V4);
 	a = sin6("2001:db8::1", 1);
 	ck_assert_int_eq(ps_addr_from_app(&ps, (void *)&a, sizeof(a), &out,
 					  true), EADDRNOTAVAIL);
@@ -127,8 +127,12 @@ START_TEST(test_to_app)
 	ps_addr_to_app(&ps6, &in, (void *)&ss, &len);
 	inet_ntop(AF_INET6, &s6->sin6_addr, txt, sizeof(txt));
 	ck_assert_str_eq(txt, "::");
+	/* 127.0.0.1 is an IPv4 client; the ::1 stand-in is ::1 */
 	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ps6.v6loop = 1;
+	ps_addr_to_app(&ps6, &in, (void *)&ss, &len);
+	inet_ntop(AF_INET6, &s6->sin6_addr, txt, sizeof(txt));
+	ck_assert_str_eq(txt, "::ffff:127.0.0.1");
+	in.sin_addr.s_addr = PS_LOOP6_V4;
 	ps_addr_to_app(&ps6, &in, (void *)&ss, &len);
 	inet_ntop(AF_INET6, &s6->sin6_addr, txt, sizeof(txt));
 	ck_assert_str_eq(txt, "::1");
