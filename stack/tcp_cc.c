@@ -161,7 +161,11 @@ void tcp_cc_loss(struct tcp_sock *tp)
 {
 	tp->prior_cwnd = tp->cwnd;
 	tp->ssthresh = loss_ssthresh(tp);
-	tp->cwnd = tp->ssthresh + 3u * tp->mss;
+	/* with SACK the window is compared with the pipe (RFC 6675), which
+	 * already leaves out what the duplicates reported: no inflation */
+	tp->cwnd = tp->ssthresh;
+	if (!(tp->flags & TF_SACK))
+		tp->cwnd += 3u * tp->mss;
 	tp->bytes_acked = 0;
 }
 

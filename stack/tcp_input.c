@@ -500,7 +500,8 @@ static void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	tcp_sack_update(tp, &seg->opt);
 	tp->dupacks++;
 	if (tp->flags & TF_INRECOVERY) {
-		tp->cwnd += tp->mss;
+		if (!(tp->flags & TF_SACK))
+			tp->cwnd += tp->mss;	/* NewReno inflation */
 		recovery_retransmit(tp);
 		return;
 	}
@@ -599,9 +600,11 @@ static bool tcp_newack(struct tcp_sock *tp, const struct tcp_seg *seg)
 			tp->flags &= ~TF_INRECOVERY;
 			tp->dupacks = 0;
 		} else {
-			/* partial ACK: deflate, resend the next hole */
-			tp->cwnd -= acked < tp->cwnd ? acked : tp->cwnd;
-			tp->cwnd += tp->mss;
+			/* partial ACK: deflate (NewReno), resend the next hole */
+			if (!(tp->flags & TF_SACK)) {
+				tp->cwnd -= acked < tp->cwnd ? acked : tp->cwnd;
+				tp->cwnd += tp->mss;
+			}
 			recovery_retransmit(tp);
 		}
 	} else {

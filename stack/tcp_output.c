@@ -440,6 +440,11 @@ int tcp_output(struct tcp_sock *tp)
 		wnd = tp->cwnd;
 		if (!(tp->flags & TF_INRECOVERY) && tp->dupacks < 3)
 			wnd += tp->dupacks * (uint32_t)tp->mss;
+		else if ((tp->flags & (TF_INRECOVERY | TF_SACK)) ==
+			 (TF_INRECOVERY | TF_SACK))
+			/* RFC 6675 pipe: SACKed bytes have left the network,
+			 * so cwnd bounds the flight less what was SACKed */
+			wnd += tcp_sack_bytes(tp);
 		if (tp->snd_wnd < wnd)
 			wnd = tp->snd_wnd;
 		if ((tp->flags & TF_FORCE_PROBE) && !wnd)

@@ -563,8 +563,8 @@ static double run_bulk(const char *spec, size_t bytes)
  * bounds are to come down towards ~2x that.
  */
 #define BULK_1PCT_MAX_S		20.0	/* now 17.4 s */
-#define BULK_REORDER_MAX_S	43.0	/* now 36.8 s */
-#define BULK_REORDER_MAX_RTO	20	/* now 15 */
+#define BULK_REORDER_MAX_S	39.0	/* now 33.4 s */
+#define BULK_REORDER_MAX_RTO	12	/* now 8 */
 
 START_TEST(bulk_loss_1pct_delay_10ms)
 {
