@@ -300,6 +300,8 @@ static void run_transfer_slow(unsigned int loss_pm, unsigned int jitter_ms,
 
 	memset(&L, 0, sizeof(L));
 	L.rng = 0x9e3779b97f4a7c15ULL ^ (loss_pm * 7919 + jitter_ms);
+	if (getenv("S2S_SEED"))	/* measurement: another random link */
+		L.rng ^= strtoull(getenv("S2S_SEED"), NULL, 0) << 20;
 	L.a = make_stack(true, out_a, FAKE_ADDR, fake_mac);
 	L.b = make_stack(false, out_b, FAKE_PEER, fake_peer_mac);
 	lsk = ae_socket(L.b, SOCK_STREAM, &err);
