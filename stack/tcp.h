@@ -285,6 +285,8 @@ struct tcp_sock {
 	uint32_t rexmit_nxt;		/* next hole to retransmit */
 	uint32_t rexmit_high;		/* SND.MAX when @rexmit_seq was resent */
 	uint32_t rexmit_seq;		/* the segment it refers to */
+	uint32_t una_rexmit_seq;	/* SND.UNA when its segment was resent */
+	uint32_t una_rexmit_high;	/* SND.MAX at that moment */
 	uint32_t tlp_high;		/* SND.MAX when the probe was sent */
 	uint32_t delack_segs;		/* full segments not yet ACKed */
 	uint32_t quickacks;

@@ -395,6 +395,10 @@ void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
 	tp->rexmit_nxt = seq + len;
 	tp->rexmit_seq = seq;
 	tp->rexmit_high = tp->snd_max;
+	if (seq == tp->snd_una) {
+		tp->una_rexmit_seq = seq;
+		tp->una_rexmit_high = tp->snd_max;
+	}
 }
 
 /**
@@ -408,13 +412,20 @@ static void recovery_retransmit(struct tcp_sock *tp)
 
 	/* the retransmission of SND.UNA was lost if the peer has since
 	 * SACKed three segments sent after it (the idea of RACK, RFC 8985):
-	 * start over from the first hole instead of waiting for the RTO */
-	if (tp->nsacked && tp->rexmit_seq == tp->snd_una &&
-	    SEQ_GT(tp->rexmit_nxt, tp->snd_una) &&
-	    tcp_sack_bytes_above(tp, tp->rexmit_high) >= 3u * tp->mss) {
+	 * resend it instead of waiting for the RTO. This is tracked apart
+	 * from the last hole resent (@rexmit_seq): once later holes had
+	 * been resent too, a lost SND.UNA resend used to go unnoticed and
+	 * always ended in the RTO */
+	if (tp->nsacked && tp->una_rexmit_seq == tp->snd_una &&
+	    tcp_sack_bytes_above(tp, tp->una_rexmit_high) >= 3u * tp->mss) {
+		uint32_t nxt = tp->rexmit_nxt;
+
 		tp->lost++;
 		STAT_INC(tp->sk.stack, tcp, lost_retrans);
-		tp->rexmit_nxt = tp->snd_una;
+		tcp_retransmit_one(tp, tp->snd_una, tp->mss);
+		if (SEQ_GT(nxt, tp->rexmit_nxt))
+			tp->rexmit_nxt = nxt;	/* the walk goes on */
+		return;
 	}
 
 	if (tcp_sack_next_hole(tp, tp->rexmit_nxt, &hole, &len)) {
