@@ -390,14 +390,14 @@ int ae_getpeername(const struct ae_sock *sk, struct sockaddr_in *addr)
 }
 
 /**
- * opt_int() - read an int-sized option value
+ * sockopt_get_int() - read an int-sized option value
  * @val:	value
  * @len:	its size
  * @out:	the int
  *
  * Return: 0 or -EINVAL when too short
  */
-static int opt_int(const void *val, size_t len, int *out)
+int sockopt_get_int(const void *val, size_t len, int *out)
 {
 	if (!val || len < sizeof(int))
 		return -EINVAL;
@@ -406,14 +406,14 @@ static int opt_int(const void *val, size_t len, int *out)
 }
 
 /**
- * put_int() - store an int option value
+ * sockopt_put_int() - store an int option value
  * @val:	buffer
  * @len:	in: its size, out: sizeof(int)
  * @v:		the value
  *
  * Return: 0 or -EINVAL
  */
-static int put_int(void *val, size_t *len, int v)
+int sockopt_put_int(void *val, size_t *len, int v)
 {
 	if (!val || !len || *len < sizeof(int))
 		return -EINVAL;
@@ -459,7 +459,7 @@ static int sock_set_tos(struct ae_sock *sk, const void *val, size_t len)
  */
 static int sock_set_ttl(struct ae_sock *sk, const void *val, size_t len)
 {
-	int v, ret = opt_int(val, len, &v);
+	int v, ret = sockopt_get_int(val, len, &v);
 
 	if (ret)
 		return ret;
@@ -486,7 +486,7 @@ int ae_setsockopt(struct ae_sock *sk, int level, int name, const void *val,
 
 	stack_now(sk->stack);
 	if (level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_REUSEPORT)) {
-		ret = opt_int(val, len, &v);
+		ret = sockopt_get_int(val, len, &v);
 		if (ret)
 			return ret;
 		if (name == SO_REUSEADDR)
@@ -529,21 +529,21 @@ int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
 		case SO_ERROR:
 			v = sk->so_error;
 			sk->so_error = 0;
-			return put_int(val, len, v);
+			return sockopt_put_int(val, len, v);
 		case SO_TYPE:
-			return put_int(val, len, sk->type);
+			return sockopt_put_int(val, len, sk->type);
 		case SO_REUSEADDR:
-			return put_int(val, len, sk->reuseaddr);
+			return sockopt_put_int(val, len, sk->reuseaddr);
 		case SO_REUSEPORT:
-			return put_int(val, len, sk->reuseport);
+			return sockopt_put_int(val, len, sk->reuseport);
 		default:
 			break;
 		}
 	}
 	if (level == IPPROTO_IP && name == IP_TOS)
-		return put_int(val, len, sk->tos);
+		return sockopt_put_int(val, len, sk->tos);
 	if (level == IPPROTO_IP && name == IP_TTL)
-		return put_int(val, len, sk->ttl ? sk->ttl : IP_DEFTTL_);
+		return sockopt_put_int(val, len, sk->ttl ? sk->ttl : IP_DEFTTL_);
 	if (sk->type == SOCK_STREAM)
 		return tcp_usr_getsockopt(tcp_sk(sk), level, name, val, len);
 	return -ENOPROTOOPT;

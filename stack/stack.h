@@ -137,6 +137,8 @@ bool stack_is_local(const struct ae_stack *s, uint32_t addr);
 void sock_link(struct ae_stack *s, struct ae_sock *sk, int type);
 void sock_unlink(struct ae_sock *sk);
 void sock_notify(struct ae_sock *sk, unsigned int events);
+int sockopt_get_int(const void *val, size_t len, int *out);
+int sockopt_put_int(void *val, size_t *len, int v);
 
 /* checksum.c */
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum);

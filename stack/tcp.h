@@ -399,6 +399,8 @@ void tcp_bind_inherit(struct ae_stack *s, struct tcp_sock *tp);
 
 /* tcp_isn.c */
 uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+uint32_t tcp_tuple_siphash(const uint8_t key[16], uint32_t laddr,
+			   uint16_t lport, uint32_t raddr, uint16_t rport);
 void tcp_isn_init(struct ae_stack *s);
 uint32_t tcp_new_isn(struct ae_stack *s, uint32_t laddr, uint16_t lport,
 		     uint32_t raddr, uint16_t rport);

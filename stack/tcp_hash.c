@@ -91,13 +91,7 @@ void tcp_hash_fini(struct ae_stack *s)
 uint32_t tcp_hash_tuple(const struct ae_tcp *t, uint32_t laddr, uint16_t lport,
 			uint32_t raddr, uint16_t rport)
 {
-	uint8_t b[12];
-
-	memcpy(b, &laddr, 4);
-	memcpy(b + 4, &raddr, 4);
-	memcpy(b + 8, &lport, 2);
-	memcpy(b + 10, &rport, 2);
-	return (uint32_t)siphash24(t->hash_key, b, sizeof(b));
+	return tcp_tuple_siphash(t->hash_key, laddr, lport, raddr, rport);
 }
 
 /**

@@ -138,6 +138,31 @@ void tcp_isn_init(struct ae_stack *s)
 }
 
 /**
+ * tcp_tuple_siphash() - SipHash of a connection's 4-tuple under @key
+ * @key:	128-bit key
+ * @laddr:	local address
+ * @lport:	local port
+ * @raddr:	remote address
+ * @rport:	remote port
+ *
+ * Shared by the demultiplexing hash and the RFC 6528 ISN, which differ only
+ * in their keys.
+ *
+ * Return: the low 32 bits of the hash
+ */
+uint32_t tcp_tuple_siphash(const uint8_t key[16], uint32_t laddr,
+			   uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	uint8_t b[12];
+
+	memcpy(b, &laddr, 4);
+	memcpy(b + 4, &raddr, 4);
+	memcpy(b + 8, &lport, 2);
+	memcpy(b + 10, &rport, 2);
+	return (uint32_t)siphash24(key, b, sizeof(b));
+}
+
+/**
  * tcp_new_isn() - RFC 6528 ISN for a 4-tuple
  * @s:		stack
  * @laddr:	local address
@@ -150,13 +175,7 @@ void tcp_isn_init(struct ae_stack *s)
 uint32_t tcp_new_isn(struct ae_stack *s, uint32_t laddr, uint16_t lport,
 		     uint32_t raddr, uint16_t rport)
 {
-	uint8_t b[12];
-
-	memcpy(b, &laddr, 4);
-	memcpy(b + 4, &raddr, 4);
-	memcpy(b + 8, &lport, 2);
-	memcpy(b + 10, &rport, 2);
-	return (uint32_t)siphash24(s->tcp->isn_key, b, sizeof(b)) +
+	return tcp_tuple_siphash(s->tcp->isn_key, laddr, lport, raddr, rport) +
 	       (uint32_t)(s->now / 4000);
 }
 

@@ -22,39 +22,6 @@
 #define LINUX_MIN_SNDBUF	4608	/* SOCK_MIN_SNDBUF */
 
 /**
- * get_int() - an int option value
- * @val:	value
- * @len:	size
- * @v:		the int
- *
- * Return: 0 or -EINVAL
- */
-static int get_int(const void *val, size_t len, int *v)
-{
-	if (!val || len < sizeof(int))
-		return -EINVAL;
-	memcpy(v, val, sizeof(int));
-	return 0;
-}
-
-/**
- * put_int() - store an int option value
- * @val:	buffer
- * @len:	in: room, out: sizeof(int)
- * @v:		value
- *
- * Return: 0 or -EINVAL
- */
-static int put_int(void *val, size_t *len, int v)
-{
-	if (!val || !len || *len < sizeof(int))
-		return -EINVAL;
-	memcpy(val, &v, sizeof(int));
-	*len = sizeof(int);
-	return 0;
-}
-
-/**
  * set_flag() - set or clear a TCB flag from an int option
  * @tp:		TCB
  * @f:		flag
@@ -142,7 +109,7 @@ static int sol_socket_set(struct tcp_sock *tp, int name, const void *val,
 		tp->linger_s = l.l_onoff ? (uint32_t)l.l_linger : 0;
 		return 0;
 	}
-	ret = get_int(val, len, &v);
+	ret = sockopt_get_int(val, len, &v);
 	if (ret)
 		return ret;
 	switch (name) {
@@ -207,7 +174,7 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 			return -ENOENT;
 		return 0;
 	}
-	ret = get_int(val, len, &v);
+	ret = sockopt_get_int(val, len, &v);
 	if (ret)
 		return ret;
 	tcp_enter(s);
@@ -369,15 +336,15 @@ int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 	if (level == SOL_SOCKET) {
 		switch (name) {
 		case SO_KEEPALIVE:
-			return put_int(val, len, !!(tp->flags & TF_KEEPALIVE));
+			return sockopt_put_int(val, len, !!(tp->flags & TF_KEEPALIVE));
 		case SO_RCVBUF:
-			return put_int(val, len, tp->sk.rcvbuf_opt ?
+			return sockopt_put_int(val, len, tp->sk.rcvbuf_opt ?
 				       tp->sk.rcvbuf_opt : (int)tp->rcvbuf);
 		case SO_SNDBUF:
-			return put_int(val, len, tp->sk.sndbuf_opt ?
+			return sockopt_put_int(val, len, tp->sk.sndbuf_opt ?
 				       tp->sk.sndbuf_opt : (int)tp->sndbuf);
 		case SO_ACCEPTCONN:
-			return put_int(val, len, tp->state == TCPS_LISTEN);
+			return sockopt_put_int(val, len, tp->state == TCPS_LISTEN);
 		case SO_LINGER:
 			if (!val || !len || *len < sizeof(l))
 				return -EINVAL;
@@ -394,25 +361,25 @@ int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		return -ENOPROTOOPT;
 	switch (name) {
 	case TCP_NODELAY:
-		return put_int(val, len, !!(tp->flags & TF_NODELAY));
+		return sockopt_put_int(val, len, !!(tp->flags & TF_NODELAY));
 	case TCP_CORK:
-		return put_int(val, len, !!(tp->flags & TF_CORK));
+		return sockopt_put_int(val, len, !!(tp->flags & TF_CORK));
 	case TCP_KEEPIDLE:
-		return put_int(val, len, (int)tp->keepidle);
+		return sockopt_put_int(val, len, (int)tp->keepidle);
 	case TCP_KEEPINTVL:
-		return put_int(val, len, (int)tp->keepintvl);
+		return sockopt_put_int(val, len, (int)tp->keepintvl);
 	case TCP_KEEPCNT:
-		return put_int(val, len, (int)tp->keepcnt);
+		return sockopt_put_int(val, len, (int)tp->keepcnt);
 	case TCP_USER_TIMEOUT:
-		return put_int(val, len, (int)tp->user_timeout_ms);
+		return sockopt_put_int(val, len, (int)tp->user_timeout_ms);
 	case TCP_DEFER_ACCEPT:
-		return put_int(val, len, tp->sk.defer_accept);
+		return sockopt_put_int(val, len, tp->sk.defer_accept);
 	case TCP_SYNCNT:
-		return put_int(val, len, tp->syn_retries);
+		return sockopt_put_int(val, len, tp->syn_retries);
 	case TCP_QUICKACK:
-		return put_int(val, len, !!(tp->flags & TF_QUICKACK));
+		return sockopt_put_int(val, len, !!(tp->flags & TF_QUICKACK));
 	case TCP_MAXSEG:
-		return put_int(val, len, TCPS_HAVEESTABLISHED(tp->state) ?
+		return sockopt_put_int(val, len, TCPS_HAVEESTABLISHED(tp->state) ?
 				   tp->mss : tp->adv_mss);
 	case TCP_CONGESTION:
 		cc = (tp->flags & TF_CUBIC) ? "cubic" : "reno";
