@@ -1956,6 +1956,23 @@ uint32_t aec_rx_available(struct aec_sock *s)
 	return n > h->rx_size ? 0 : n;
 }
 
+/**
+ * aec_tx_queued() - bytes written but not yet acknowledged (SIOCOUTQ)
+ * @s:	socket
+ *
+ * Return: tx_tail - tx_head, 0 without rings
+ */
+uint32_t aec_tx_queued(struct aec_sock *s)
+{
+	struct ae_shm_hdr *h = aec_hdr(s);
+	uint32_t n;
+
+	if (!h || !h->tx_size)
+		return 0;
+	n = shm_load(&h->tx_tail) - shm_load(&h->tx_head);
+	return n > h->tx_size ? 0 : n;
+}
+
 /* ---- daemon information ----------------------------------------------- */
 
 /**

@@ -252,6 +252,15 @@ ssize_t aec_recvfrom(struct aec_sock *s, void *buf, size_t len, int flags,
  */
 uint32_t aec_rx_available(struct aec_sock *s);
 
+/**
+ * aec_tx_queued() - bytes written but not yet acknowledged by the peer
+ * (SIOCOUTQ): the tx ring's fill, which is the retransmission queue
+ * @s:	socket
+ *
+ * Return: bytes, 0 for a socket without rings (UDP sends synchronously)
+ */
+uint32_t aec_tx_queued(struct aec_sock *s);
+
 /* Readiness ------------------------------------------------------------ */
 
 /**

@@ -314,7 +314,9 @@ int ioctl(int fd, unsigned long req, ...)
 	case SIOCOUTQ:
 		if (!arg)
 			return ps_fail(EFAULT);
-		*(int *)arg = 0;	/* not exported by the client API yet */
+		if (atomic_load(&ps->listening))
+			return ps_fail(EINVAL);	/* as Linux's tcp_ioctl */
+		*(int *)arg = (int)aec_tx_queued(ps->aec);
 		return 0;
 	case FIONBIO:
 		r = REAL(ioctl)(fd, req, arg);

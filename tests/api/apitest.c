@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -1956,6 +1957,34 @@ static void c_loopback(void)
 }
 
 /**
+ * c_siocoutq() - case "siocoutq": EINVAL on a listener; the unacknowledged
+ * bytes of a connection whose peer stops reading; 0 once all is acked
+ */
+static void c_siocoutq(void)
+{
+	static char big[65536];
+	struct sockaddr_in a = sin_of("127.0.0.1", 6042);
+	int l = listener(AF_INET, 6042), c, s, n = -1, i;
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv3, sizeof(tv3));
+	R(ioctl(l, SIOCOUTQ, &n));
+	R(connect(c, (void *)&a, sizeof(a)));
+	s = R(accept(l, NULL, NULL));
+	R(write(c, "x", 1));
+	msleep(200);
+	R(ioctl(c, SIOCOUTQ, &n));
+	out("outq after ack %d", n);
+	R(fcntl(c, F_SETFL, O_NONBLOCK));
+	for (i = 0; i < 1024 && write(c, big, sizeof(big)) > 0; i++)
+		;
+	msleep(200);
+	R(ioctl(c, SIOCOUTQ, &n));
+	out("outq with a stalled peer %s", n > 0 ? "positive" : "zero");
+	close(s);
+}
+
+/**
  * c_loopback6() - case "loopback6" (see its observations)
  */
 static void c_loopback6(void)
@@ -2389,7 +2418,7 @@ static const struct tcase cases[] = {
 	C(readv_eof), C(accept_short_len), C(getsockname_unbound), C(v6only),
 	C(v6_bind_mapped), C(ealready), C(udp_more), C(udp_poll),
 	C(dup3_fcntl), C(exec_inherit), C(exec_cloexec),
-	C(loopback), C(loopback6), C(thread_duplex), C(fork_child_keeps),
+	C(loopback), C(loopback6), C(siocoutq), C(thread_duplex), C(fork_child_keeps),
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
 	C(ip_tos), C(reuseport_spread), C(bufsizes),
