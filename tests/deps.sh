@@ -4,7 +4,8 @@
 set -e
 PKGS="build-essential pkg-config check libbsd-dev clang libclang-rt-14-dev cppcheck clang-tidy
 iproute2 iputils-ping iputils-arping python3 python3-scapy tshark socat netcat-openbsd telnet
-curl busybox nginx iperf3 wrk redis-server procps psmisc"
+curl busybox nginx iperf3 wrk redis-server procps psmisc
+firefox-esr"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
