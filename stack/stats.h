@@ -55,7 +55,7 @@
 	X(tcp, syn_cookies_recv) X(tcp, syn_cookies_failed) \
 	X(tcp, ofo_queued) X(tcp, ofo_drops) X(tcp, timeouts) \
 	X(tcp, fast_retrans) X(tcp, time_wait_reused) \
-	X(tcp, drop_after_ack) X(tcp, drop_with_reset) X(tcp, drop) \
+	X(tcp, defer_accept_held) X(tcp, drop_after_ack) X(tcp, drop_with_reset) X(tcp, drop) \
 	X(tcp, tlp_probes) X(tcp, lost_retrans) X(tcp, time_wait_recycled)
 
 #define AE_STATS_ALL(X) \

@@ -266,6 +266,7 @@ struct tcp_sock {
 	uint32_t srtt, rttvar, rto;
 	uint32_t rtt_seq;
 	uint64_t rtt_start;		/* 0 = not timing */
+	uint64_t defer_until;		/* TCP_DEFER_ACCEPT: hold a bare ACK until */
 	uint32_t ts_recent;
 	uint32_t last_ack_sent;
 	uint64_t ts_recent_age;

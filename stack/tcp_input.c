@@ -915,6 +915,14 @@ static enum seg_verdict tcp_do_segment(struct tcp_sock *tp, struct tcp_seg *seg)
 			STAT_INC(s, tcp, accept_queue_drops);
 			return SEG_DROP;	/* the peer will retransmit */
 		}
+		/* TCP_DEFER_ACCEPT, as Linux: a bare ACK leaves the connection
+		 * in SYN-RECEIVED (the SYN-ACK timer keeps asking) until data
+		 * comes or the period ends; then the next ACK completes it. */
+		if (seg->len == 0 && !(seg->flags & TH_FIN) &&
+		    s->now < tp->defer_until) {
+			STAT_INC(s, tcp, defer_accept_held);
+			return SEG_DONE;
+		}
 		if (tcp_alloc_buffers(tp)) {
 			tcp_drop(tp, ENOMEM);
 			return SEG_DONE;
@@ -1030,6 +1038,9 @@ static void child_link(struct tcp_sock *lp, struct tcp_sock *tp, uint8_t q)
 	tcp_hash_insert(s, tp);
 	tcp_bind_inherit(s, tp);
 	tp->inq = q;
+	if (lp->sk.defer_accept)
+		tp->defer_until = s->now +
+				  (uint64_t)lp->sk.defer_accept * NS_PER_SEC;
 	if (q == TCP_INQ_SYN) {
 		TAILQ_INSERT_TAIL(&lp->synq, tp, qentry);
 		lp->synq_len++;

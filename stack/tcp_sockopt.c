@@ -67,8 +67,8 @@ static void linux_bufsize(struct ae_sock *sk, int name, int v)
  *
  * Linux keeps the option as a count of SYN-ACK retransmissions (1 s initial
  * timeout doubling up to 120 s) and reports the time they add up to: 5
- * becomes 7 (1 + 2 + 4). The value is stored and read back only: a
- * listener does not yet hold data-less connections off its accept queue.
+ * becomes 7 (1 + 2 + 4). For that long a listener holds a connection whose
+ * handshake ended in a bare ACK off its accept queue (tcp_input.c).
  *
  * Return: seconds, 0 for off
  */

@@ -874,6 +874,59 @@ START_TEST(peer_mss_honoured)
 }
 END_TEST
 
+/**
+ * defer_handshake() - SYN from @sport, then the peer's bare ACK
+ * @t:		segment, left as that ACK
+ * @sport:	peer port
+ */
+static void defer_handshake(struct tseg *t, uint16_t sport)
+{
+	struct tpkt p;
+
+	memset(t, 0, sizeof(*t));
+	t->sport = sport;
+	t->seq = 7;
+	t->flags = TH_F_SYN;
+	fake_frames_clear();
+	th_send(S, t);
+	ck_assert(th_last(&p));
+	t->seq = 8;
+	t->ack = p.seq + 1;
+	t->flags = TH_F_ACK;
+	th_send(S, t);
+}
+
+/* TCP_DEFER_ACCEPT as Linux: a bare ACK is held off the accept queue; data
+ * completes the handshake; after the period a bare ACK does too */
+START_TEST(defer_accept)
+{
+	struct tseg t;
+	struct ae_sock *c;
+	int v = 5;
+	char b[8];
+
+	C.lsk = th_listener(S, TH_PORT, 8);
+	ck_assert_int_eq(ae_setsockopt(C.lsk, IPPROTO_TCP, TCP_DEFER_ACCEPT,
+				       &v, sizeof(v)), 0);
+	defer_handshake(&t, 3000);
+	ck_assert_int_eq(ae_accept(C.lsk, &c, NULL), -EAGAIN);
+	ck_assert_uint_eq(th_stat(S, "defer_accept_held"), 1);
+	t.flags = TH_F_ACK | TH_F_PSH;
+	t.data = "GET";
+	t.len = 3;
+	th_send(S, &t);
+	ck_assert_int_eq(ae_accept(C.lsk, &c, NULL), 0);
+	ck_assert_int_eq(ae_recv(c, b, sizeof(b), 0), 3);
+	ae_close(c);
+	defer_handshake(&t, 3001);
+	ck_assert_int_eq(ae_accept(C.lsk, &c, NULL), -EAGAIN);
+	th_run_ms(S, 8000);	/* past the 7 s Linux reports for 5 */
+	th_send(S, &t);
+	ck_assert_int_eq(ae_accept(C.lsk, &c, NULL), 0);
+	ck_assert_int_eq(ae_sock_state(c), TCPS_ESTABLISHED);
+}
+END_TEST
+
 START_TEST(backlog_overflow)
 {
 	struct tseg t = { 0 };
@@ -1111,6 +1164,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, free_event_once);
 	tcase_add_test(tc, close_from_callback);
 	tcase_add_test(tc, state_names);
+	tcase_add_test(tc, defer_accept);
 	suite_add_tcase(s, tc);
 	return s;
 }
