@@ -1,0 +1,274 @@
+#!/bin/bash
+# TCP reliability on a bad link (issue 5): for each impairment (loss 1%,
+# loss 5%, reordering with delay, duplication, corruption, all at once; all
+# dir=both with a fixed seed) a random file crosses aetherd --impair in both
+# directions between the kernel (lab namespace, 192.168.1.1) and an Aether
+# program, and must arrive sha256-identical at the other end:
+#   Aether -> kernel: curl GETs it from a preloaded python3 http.server
+#   kernel -> Aether: a kernel python sender to a preloaded python receiver
+# A slow reader (4 KiB every 10 ms) must close the window (zero windows in
+# aetherd's capture) and reopen it with nothing lost. Last, Aether -> kernel
+# under loss=1%,delay=10ms is timed beside the kernel stack on the same
+# impairment (aether-impair between two kernel namespaces); ratio printed.
+# Size: 4 MiB per transfer, 64 MiB with AETHER_LONG=1 (RELIABILITY_MIB overrides).
+. "$(dirname "$0")/lib.sh"
+
+if [ "${AETHER_LONG:-0}" = 1 ]; then MIB=${RELIABILITY_MIB:-64}; else MIB=${RELIABILITY_MIB:-4}; fi
+SEED=${RELIABILITY_SEED:-5}
+# seconds allowed per transfer: generous (a loaded 2-core box), never unbounded
+TMAX=$((60 + MIB * 8))
+SO=$B/libaether.so
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin/python3)
+APPNS=${NS}app
+CONDS=(
+	"loss=1%"
+	"loss=5%"
+	"delay=10ms,jitter=5ms,reorder=25%"
+	"dup=5%"
+	"corrupt=1%"
+	"loss=1%,delay=10ms,jitter=5ms,reorder=25%,dup=5%,corrupt=1%"
+)
+SUMMARY=()
+
+# receiver: preloaded; accepts one connection on PORT, writes what it reads
+# to FILE until EOF; SLOW=1 reads 4 KiB every 10 ms
+cat >"$WORK/rx.py" <<'EOF'
+import os, socket, sys, time
+port, path, slow = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", port))
+ls.listen(1)
+print("listening", flush=True)
+c, _ = ls.accept()
+n = 0
+with open(path + ".part", "wb") as f:
+	while True:
+		b = c.recv(4096 if slow else 65536)
+		if not b:
+			break
+		f.write(b)
+		n += len(b)
+		if slow:
+			time.sleep(0.01)
+os.rename(path + ".part", path)
+c.close()
+ls.close()
+print("received", n, flush=True)
+EOF
+# sender: kernel side; sends FILE to HOST:PORT, half-closes, waits for the
+# receiver's close (so every byte was read before it returns)
+cat >"$WORK/tx.py" <<'EOF'
+import socket, sys
+host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.create_connection((host, port), timeout=30)
+s.settimeout(None)
+with open(path, "rb") as f:
+	s.sendfile(f)
+s.shutdown(socket.SHUT_WR)
+while s.recv(65536):
+	pass
+s.close()
+EOF
+
+sha() { sha256sum <"$1" 2>/dev/null | cut -d' ' -f1; }
+secs_since() { printf '%.2f' "$(echo "$(date +%s.%N) - $1" | bc -l)"; }
+
+# stop_aetherd: SIGTERM aetherd and wait (bounded) for it to exit
+stop_aetherd() {
+	local i
+	kill -TERM "$AETHERD_PID" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$AETHERD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$AETHERD_PID" 2>/dev/null && { kill -9 "$AETHERD_PID"; return 1; }
+	wait "$AETHERD_PID"
+}
+stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+hello() {
+	ip netns exec "$NS" curl -s -f --max-time 5 -o "$WORK/hello" \
+		http://192.168.1.2:8080/hello.html &&
+		cmp -s "$WORK/hello" "$WORK/www/hello.html"
+}
+
+# aether_up LOG ARGS...: aetherd with ARGS (log in LOG) and the preloaded
+# http.server; true once the server serves hello.html
+aether_up() {
+	local log=$1; shift
+	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 --stats-on-exit \
+		"$@" >"$log" 2>&1
+	AETHERD_PID=${PIDS[-1]}
+	wait_for 10 nsx ping -c1 -W1 192.168.1.2 >/dev/null || return 1
+	bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+		"$PY" -m http.server 8080 --directory "$WORK/www" \
+		>"$WORK/http-aether.log" 2>&1
+	HTTP_PID=${PIDS[-1]}
+	wait_for 30 hello
+}
+aether_down() { stop_pid "$HTTP_PID"; stop_aetherd; }
+
+# get NAME: curl the blob from Aether to the kernel; check it; sets SECS
+get() {
+	local t0 rc
+	rm -f "$WORK/got"
+	t0=$(date +%s.%N)
+	timeout $((TMAX + 10)) ip netns exec "$NS" curl -sS --max-time "$TMAX" \
+		-o "$WORK/got" http://192.168.1.2:8080/blob; rc=$?
+	SECS=$(secs_since "$t0")
+	log "$1: Aether -> kernel $MIB MiB in $SECS s (curl rc $rc)"
+	GOT_OK=0; [ "$(sha "$WORK/got")" = "$SHA" ] && GOT_OK=1
+	check "$1: Aether -> kernel $MIB MiB sha256-identical" \
+		[ "$(sha "$WORK/got")" = "$SHA" ]
+}
+
+# put NAME SLOW: send the blob from the kernel to a preloaded receiver;
+# check it; sets SECS
+put() {
+	local t0 rc rxpid
+	rm -f "$WORK/put" "$WORK/put.part"
+	bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+		timeout $((TMAX + 20)) "$PY" "$WORK/rx.py" 9000 "$WORK/put" "$2" \
+		>"$WORK/rx.log" 2>&1
+	rxpid=${PIDS[-1]}
+	if ! wait_for 15 grep -q listening "$WORK/rx.log"; then
+		log "$1: preloaded receiver did not start: $(head -3 "$WORK/rx.log")"
+		stop_pid "$rxpid"
+		check "$1: kernel -> Aether $MIB MiB sha256-identical" false
+		return
+	fi
+	t0=$(date +%s.%N)
+	timeout "$TMAX" ip netns exec "$NS" "$PY" "$WORK/tx.py" 192.168.1.2 9000 \
+		"$WORK/www/blob" 2>"$WORK/tx.err"; rc=$?
+	SECS=$(secs_since "$t0")
+	wait_for 10 test -f "$WORK/put"
+	stop_pid "$rxpid"
+	log "$1: kernel -> Aether $MIB MiB in $SECS s (sender rc $rc)" \
+		"$(head -c 200 "$WORK/tx.err" | tr '\n' ' ')"
+	check "$1: kernel -> Aether $MIB MiB sha256-identical" \
+		[ "$(sha "$WORK/put")" = "$SHA" ]
+}
+
+# counters LOG: the impairment and TCP recovery counters of the last dump
+counters() {
+	grep -E '^(impair_(in|out)\.(dropped|duplicated|corrupted|reordered)|tcp\.(retrans_segs|fast_retrans|timeouts|ofo_queued|in_csum_errors|tlp_probes)|ip\.in_csum_errors) ' \
+		"$1" | tr '\n' ' ' | sed 's/^/# /'; echo
+}
+
+# --- set up -------------------------------------------------------------------
+mkdir -p "$WORK/www"
+cp "$TOP/examples/www/hello.html" "$WORK/www/"
+head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/www/blob"
+SHA=$(sha "$WORK/www/blob")
+log "$MIB MiB per transfer, seed $SEED, at most $TMAX s each"
+if ! lab_up; then
+	check "lab up: aetherd answers ping" false
+	finish; exit 1
+fi
+stop_aetherd
+check "preloaded library built ($SO)" [ -f "$SO" ]
+ns_add "$APPNS" || { check "app namespace created" false; finish; exit 1; }
+
+# --- the matrix -----------------------------------------------------------------
+for c in "${CONDS[@]}"; do
+	spec="$c,dir=both,seed=$SEED"
+	L=$WORK/aetherd-cond.log
+	if ! aether_up "$L" --impair "$spec"; then
+		check "$c: aetherd + preloaded http.server up" false
+		aether_down
+		continue
+	fi
+	get "$c"; g=$SECS
+	put "$c" 0; p=$SECS
+	aether_down
+	counters "$L"
+	SUMMARY+=("$c: Aether->kernel $g s, kernel->Aether $p s")
+done
+
+# --- slow reader ------------------------------------------------------------------
+# 2 MiB from the kernel to a receiver that reads 4 KiB every 10 ms (about
+# 400 KiB/s): the window must close (aetherd advertises 0) and reopen.
+SLOWMIB=2
+head -c $((SLOWMIB * 1024 * 1024)) /dev/urandom >"$WORK/www/blob"
+SHA=$(sha "$WORK/www/blob")
+SAVE_MIB=$MIB; MIB=$SLOWMIB
+L=$WORK/aetherd-slow.log
+if aether_up "$L" --pcap "$WORK/slow.pcap"; then
+	put "slow reader" 1
+	aether_down
+	counters "$L"
+	# windows the stack advertised: zero while the app lagged, then open
+	z=$(tshark -r "$WORK/slow.pcap" -Y 'ip.src==192.168.1.2 && tcp.srcport==9000 && tcp.window_size_value==0 && !tcp.flags.syn' 2>/dev/null | wc -l)
+	o=$(tshark -r "$WORK/slow.pcap" -T fields -e frame.number -e tcp.window_size_value \
+		-Y 'ip.src==192.168.1.2 && tcp.srcport==9000 && !tcp.flags.syn' 2>/dev/null |
+		awk '$2 == 0 { zero = 1 } $2 > 0 && zero { n++ } END { print n + 0 }')
+	probes=$(tshark -r "$WORK/slow.pcap" -Y 'ip.src==192.168.1.1 && tcp.dstport==9000 && (tcp.analysis.zero_window_probe || tcp.analysis.keep_alive)' 2>/dev/null | wc -l)
+	log "slow reader: $z zero-window segments from Aether, $o open windows after a zero, $probes kernel probes"
+	check "slow reader: Aether advertised a zero window ($z segments)" [ "$z" -gt 0 ]
+	check "slow reader: the window reopened after closing ($o segments)" [ "$o" -gt 0 ]
+	SUMMARY+=("slow reader: kernel->Aether $SLOWMIB MiB in $SECS s")
+else
+	check "slow reader: aetherd + preloaded http.server up" false
+	aether_down
+fi
+MIB=$SAVE_MIB
+
+# --- Aether vs the kernel under loss=1%,delay=10ms -----------------------------------
+BSPEC="loss=1%,delay=10ms,dir=both,seed=$SEED"
+head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/www/blob"
+SHA=$(sha "$WORK/www/blob")
+L=$WORK/aetherd-base.log
+ASECS=
+if aether_up "$L" --impair "$BSPEC"; then
+	get "loss=1%,delay=10ms"
+	[ "$GOT_OK" = 1 ] && ASECS=$SECS
+	aether_down
+	counters "$L"
+else
+	check "loss=1%,delay=10ms: aetherd + preloaded http.server up" false
+	aether_down
+fi
+
+NA=${NS}a
+NB=${NS}b
+# relay_up SPEC LOG: aether-impair between $NA and $NB, both TAPs configured
+relay_up() {
+	bg "$B/aether-impair" --a "$NA:imp0" --b "$NB:imp0" "$1" 2>"$2"
+	RELAY_PID=${PIDS[-1]}
+	wait_for 5 ip -n "$NA" link show imp0 >/dev/null || return 1
+	wait_for 5 ip -n "$NB" link show imp0 >/dev/null || return 1
+	ip -n "$NA" addr add 10.9.0.1/24 dev imp0 &&
+	ip -n "$NA" link set imp0 up &&
+	ip -n "$NB" addr add 10.9.0.2/24 dev imp0 &&
+	ip -n "$NB" link set imp0 up
+}
+listening() { ip netns exec "$NB" ss -Hltn 'sport = :8080' | grep -q 8080; }
+KSECS=
+if ns_add "$NA" && ns_add "$NB" && relay_up "$BSPEC" "$WORK/relay.log"; then
+	bg ip netns exec "$NB" "$PY" -m http.server 8080 --bind 10.9.0.2 \
+		--directory "$WORK/www" >"$WORK/http-kernel.log" 2>&1
+	KHTTP=${PIDS[-1]}
+	wait_for 10 listening
+	rm -f "$WORK/got"
+	t0=$(date +%s.%N)
+	timeout $((TMAX + 10)) ip netns exec "$NA" curl -sS --max-time "$TMAX" \
+		-o "$WORK/got" http://10.9.0.2:8080/blob; rc=$?
+	KSECS=$(secs_since "$t0")
+	log "kernel -> kernel over aether-impair $BSPEC: $MIB MiB in $KSECS s (curl rc $rc)"
+	[ "$(sha "$WORK/got")" = "$SHA" ] || KSECS=
+	check "kernel baseline: $MIB MiB sha256-identical" [ -n "$KSECS" ]
+	stop_pid "$KHTTP"
+	stop_pid "$RELAY_PID"
+else
+	check "kernel baseline: aether-impair between two namespaces up" false
+fi
+
+for s in "${SUMMARY[@]}"; do log "$s"; done
+if [ -n "$ASECS" ] && [ -n "$KSECS" ]; then
+	log "Aether -> kernel $ASECS s, kernel -> kernel $KSECS s ($MIB MiB)"
+	log "ratio aether/kernel under loss=1%,delay=10ms: $(printf '%.2f' "$(echo "$ASECS / $KSECS" | bc -l)")"
+else
+	log "ratio aether/kernel under loss=1%,delay=10ms: not measured"
+fi
+finish
