@@ -9,9 +9,11 @@
 # A slow reader (4 KiB every 10 ms) must close the window and reopen it with
 # nothing lost (seen in aetherd's capture: the stats have no window
 # counters). Last, Aether -> kernel under loss=1%,delay=10ms is timed beside
-# the kernel stack on the same impairment (aether-impair between two kernel namespaces); ratio printed.
+# the kernel stack on the same impairment (aether-impair between two kernel
+# namespaces); ratio printed.
 # Size: 4 MiB per transfer (about 50 s in all), 64 MiB with AETHER_LONG=1
-# (RELIABILITY_MIB overrides; the long run needs AETHER_TEST_TIMEOUT >= 900).
+# (RELIABILITY_MIB overrides; the long run took 672 s on 2 cores, so it needs
+# AETHER_TEST_TIMEOUT >= 900 from run.sh).
 # RELIABILITY_SKIP_MATRIX=1 runs only the slow reader and the ratio;
 # RELIABILITY_PCAP=FILE keeps the slow reader's capture.
 . "$(dirname "$0")/lib.sh"
