@@ -124,7 +124,7 @@ test: deps
 
 check-all: test
 	$(MAKE) asan O=build-asan && $(MAKE) unit O=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer"
-	AETHER_LONG=1 tests/integration/run.sh
+	AETHER_LONG=1 AETHER_TEST_TIMEOUT=1800 tests/integration/run.sh
 
 demo: deps
 	$(MAKE) all
