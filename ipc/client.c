@@ -1540,6 +1540,31 @@ static int tcp_send_blocked(struct aec_sock *s, struct ae_shm_hdr *h,
 	return 0;
 }
 
+
+/**
+ * io_blocked() - a TCP send or receive that cannot go on now
+ * @s:		socket
+ * @nb:		non-blocking: stop at once
+ * @events:	POLLIN or POLLOUT, what to wait for
+ * @deadline:	SO_RCVTIMEO/SO_SNDTIMEO deadline
+ * @done:	bytes already moved (returned in preference to an error)
+ * @ret:	the call's result when it stops
+ *
+ * Return: true to stop with *@ret set, false to try again after a wait
+ */
+static bool io_blocked(struct aec_sock *s, bool nb, short events,
+		       int64_t deadline, size_t done, ssize_t *ret)
+{
+	int w = 0;
+
+	if (!nb) {
+		w = aec_wait(s, events, left_ms(deadline));
+		if (w > 0)
+			return false;
+	}
+	*ret = done ? (ssize_t)done : (w ? w : -EAGAIN);
+	return true;
+}
 /**
  * tcp_sendv() - TCP send through the tx ring
  * @s:		socket
@@ -1591,15 +1616,8 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 			if (n)
 				continue;
 		}
-		if (nb) {
-			ret = done ? (ssize_t)done : -EAGAIN;
+		if (io_blocked(s, nb, POLLOUT, deadline, done, &ret))
 			break;
-		}
-		w = aec_wait(s, POLLOUT, left_ms(deadline));
-		if (w <= 0) {
-			ret = done ? (ssize_t)done : (w ? w : -EAGAIN);
-			break;
-		}
 	}
 	pthread_mutex_unlock(&s->wlock);
 	return ret;
@@ -1660,7 +1678,6 @@ static ssize_t tcp_recvv(struct aec_sock *s, const struct iovec *iov,
 	struct ae_spsc r;
 	ssize_t ret = 0;
 	uint32_t st;
-	int w;
 
 	if (!total)
 		return 0;
@@ -1699,15 +1716,8 @@ static ssize_t tcp_recvv(struct aec_sock *s, const struct iovec *iov,
 				ret = (ssize_t)done;
 			break;
 		}
-		if (nb) {
-			ret = done ? (ssize_t)done : -EAGAIN;
+		if (io_blocked(s, nb, POLLIN, deadline, done, &ret))
 			break;
-		}
-		w = aec_wait(s, POLLIN, left_ms(deadline));
-		if (w <= 0) {
-			ret = done ? (ssize_t)done : (w ? w : -EAGAIN);
-			break;
-		}
 	}
 	pthread_mutex_unlock(&s->rlock);
 	return ret;

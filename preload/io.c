@@ -923,15 +923,7 @@ ssize_t sendfile(int out, int in, off_t *off, size_t count)
  */
 ssize_t sendfile64(int out, int in, off_t *off, size_t count)
 {
-	struct ps_sock *ps = ps_get(out);
-
-	if (ps_get(in) && (ps || off))
-		return ps_fail(ps ? EINVAL : ESPIPE);
-	if (ps_get(in))
-		return ps_sock_to_fd(ps_get(in), in, out, count, false);
-	if (!ps)
-		return REAL(sendfile64)(out, in, off, count);
-	return ps_sendfile(ps, out, in, off, count);
+	return sendfile(out, in, off, count);	/* off64_t is off_t on LP64 */
 }
 
 /**

@@ -133,7 +133,7 @@ check "UDP to a closed port (kernel socket): ECONNREFUSED" kernel_refused
 
 # --- routing: an off-subnet peer is reached through --gateway, or not at all ---
 
-nsx ip addr add 10.9.9.1/32 dev lo
+ip -n "$NS" addr add 10.9.9.1/32 dev lo
 no_route() {
 	local r0 out
 	r0=$(stat_of ip.out_no_routes)
