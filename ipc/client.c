@@ -1565,6 +1565,7 @@ static bool io_blocked(struct aec_sock *s, bool nb, short events,
 	*ret = done ? (ssize_t)done : (w ? w : -EAGAIN);
 	return true;
 }
+
 /**
  * tcp_sendv() - TCP send through the tx ring
  * @s:		socket

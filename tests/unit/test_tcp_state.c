@@ -47,6 +47,25 @@ static void active(void)
 	th_connect_conn(S, &C, 5000);
 }
 
+/**
+ * syn_sent() - connect C.sk to the peer's @port; the SYN it sent in @p
+ * @port:	peer port, host order
+ * @p:		our SYN, parsed
+ */
+static void syn_sent(uint16_t port, struct tpkt *p)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int err;
+
+	C.sk = ae_socket(S, SOCK_STREAM, &err);
+	ck_assert_ptr_nonnull(C.sk);
+	ae_sock_set_callback(C.sk, th_cb, &C.events);
+	a.sin_addr.s_addr = FAKE_PEER;
+	a.sin_port = htons(port);
+	ck_assert_int_eq(ae_connect(C.sk, &a), -EINPROGRESS);
+	ck_assert(th_last(p));
+}
+
 /** last_flags() - flags of the last emitted segment (asserts there is one) */
 static uint8_t last_flags(void)
 {
@@ -253,15 +272,9 @@ END_TEST
 START_TEST(active_open_acks_synack)
 {
 	struct tseg t = { 0 };
-	struct sockaddr_in a = { .sin_family = AF_INET };
 	struct tpkt p;
-	int err;
 
-	C.sk = ae_socket(S, SOCK_STREAM, &err);
-	a.sin_addr.s_addr = FAKE_PEER;
-	a.sin_port = htons(80);
-	ae_connect(C.sk, &a);
-	ck_assert(th_last(&p));
+	syn_sent(80, &p);
 	fake_frames_clear();
 	t.sport = 80;
 	t.dport = p.sport;
@@ -280,16 +293,9 @@ END_TEST
 START_TEST(simultaneous_open)
 {
 	struct tseg t = { 0 };
-	struct sockaddr_in a = { .sin_family = AF_INET };
 	struct tpkt p, q;
-	int err;
 
-	C.sk = ae_socket(S, SOCK_STREAM, &err);
-	ae_sock_set_callback(C.sk, th_cb, &C.events);
-	a.sin_addr.s_addr = FAKE_PEER;
-	a.sin_port = htons(80);
-	ae_connect(C.sk, &a);
-	ck_assert(th_last(&p));
+	syn_sent(80, &p);
 	fake_frames_clear();
 	/* the peer's own SYN crosses ours */
 	t.sport = 80;
@@ -359,17 +365,10 @@ END_TEST
 START_TEST(connect_refused)
 {
 	struct tseg t = { 0 };
-	struct sockaddr_in a = { .sin_family = AF_INET };
 	struct tpkt p;
-	int err;
 	char b[4];
 
-	C.sk = ae_socket(S, SOCK_STREAM, &err);
-	ae_sock_set_callback(C.sk, th_cb, &C.events);
-	a.sin_addr.s_addr = FAKE_PEER;
-	a.sin_port = htons(81);
-	ae_connect(C.sk, &a);
-	ck_assert(th_last(&p));
+	syn_sent(81, &p);
 	/* a RST without an acceptable ACK is ignored */
 	t.sport = 81;
 	t.dport = p.sport;
@@ -391,15 +390,9 @@ END_TEST
 START_TEST(syn_sent_bad_ack_gets_rst)
 {
 	struct tseg t = { 0 };
-	struct sockaddr_in a = { .sin_family = AF_INET };
 	struct tpkt p;
-	int err;
 
-	C.sk = ae_socket(S, SOCK_STREAM, &err);
-	a.sin_addr.s_addr = FAKE_PEER;
-	a.sin_port = htons(80);
-	ae_connect(C.sk, &a);
-	ck_assert(th_last(&p));
+	syn_sent(80, &p);
 	fake_frames_clear();
 	t.sport = 80;
 	t.dport = p.sport;
