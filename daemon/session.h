@@ -22,7 +22,7 @@
 
 #define SESS_REGION_BUCKETS	1024
 #define SESS_DEF_MAX_SOCKETS	16384
-#define SESS_DEF_MAX_MEM	(4ULL << 30)
+#define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
 
 /* ipc counters, reported by `aether stats` in group "ipc" */
 #define SESS_STATS(X) \

@@ -14,7 +14,8 @@
  *    indices and the readiness bits into the header, then looks at the shim's
  *    want flags and sends one NOTIFY for each wanted direction that is ready.
  *    It re-arms the doorbell requests (AE_DB_TX always while there are rings,
- *    AE_DB_RX when the receive window is half closed) and re-reads the shim's
+ *    AE_DB_RX when the receive window is half closed (half of the autotuned
+ *    buffer, ae_sock_rx_limit())) and re-reads the shim's
  *    indices afterwards, so no doorbell can be lost between the two.
  * Both run from the loop: pulls at doorbells and requests, publishing in the
  * idle hook and at the periodic sweep.

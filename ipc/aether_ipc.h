@@ -104,7 +104,7 @@
  * uid 0 or a uid in the daemon's allow list (-EACCES); the processes of one
  * uid together may hold a bounded number of sockets (-EMFILE at
  * SOCKET/ACCEPT; default 16384) and of ring bytes (-ENOBUFS at
- * CONNECT/ACCEPT; default 4 GiB), so forking does not escape the limits;
+ * CONNECT/ACCEPT; default 64 GiB), so forking does not escape the limits;
  * AE_MSG_SETLIMITS (uid 0) changes both. A request can only act on the socket of the connection it arrives
  * on, so there is no way to name another client's socket; SOCKETS shows a
  * non-root asker only its own uid's sockets. Descriptors a client tries to

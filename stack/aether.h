@@ -61,8 +61,9 @@ typedef void (*ae_ring_free_fn)(void *ctx, void *mem, size_t len);
  * @log:	optional log sink, @log_ctx its argument; @log_level max level
  * @mem_alloc:	optional socket-buffer allocator (NULL: malloc/free)
  * @time_wait_ms: TIME-WAIT duration, 60000 when 0 (Linux's 2*MSL)
- * @rcvbuf:	default receive buffer per TCP socket, 256 KiB when 0
- * @sndbuf:	default send buffer per TCP socket, 256 KiB when 0
+ * @rcvbuf:	receive ring per TCP socket, 4 MiB when 0; the window offered
+ *		from it is autotuned (tcp_autotune.c) from 256 KiB up
+ * @sndbuf:	send ring per TCP socket, 4 MiB when 0
  * @max_sockets: bound on live sockets, 65536 when 0
  * @ring_alloc:	optional TCP ring storage allocator, @ring_free its
  *		counterpart, @ring_ctx their argument (NULL: the mem hooks)
@@ -172,6 +173,7 @@ int ae_sock_state(const struct ae_sock *sk);
 struct ae_ring *ae_sock_rxring(struct ae_sock *sk);
 struct ae_ring *ae_sock_txring(struct ae_sock *sk);
 void ae_sock_rx_consumed(struct ae_sock *sk, uint32_t n);
+uint32_t ae_sock_rx_limit(struct ae_sock *sk);
 void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n);
 
 /**

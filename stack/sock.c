@@ -603,6 +603,21 @@ struct ae_ring *ae_sock_rxring(struct ae_sock *sk)
 }
 
 /**
+ * ae_sock_rx_limit() - how much of the receive ring the window is offered
+ * from now (the autotuned buffer, tcp_autotune.c): an owner that learns of
+ * reads lazily should report them before this much is queued
+ * @sk:		socket
+ *
+ * Return: bytes; 0 for UDP or before the rings exist
+ */
+uint32_t ae_sock_rx_limit(struct ae_sock *sk)
+{
+	if (!sk || sk->type != SOCK_STREAM || !tcp_sk(sk)->rx.mem)
+		return 0;
+	return tcp_rcv_limit(tcp_sk(sk));
+}
+
+/**
  * ae_sock_txring() - the send ring of a TCP socket
  * @sk:		socket
  *

@@ -26,7 +26,8 @@
 #define DEF_MTU		1500
 #define MIN_MTU		576
 #define DEF_TIME_WAIT	60000
-#define DEF_BUF		(256 * 1024)
+#define DEF_RCVBUF	(4u << 20)	/* capacity; tcp_autotune.c */
+#define DEF_SNDBUF	(4u << 20)
 #define DEF_MAX_SOCKETS	65536
 
 /**
@@ -254,9 +255,9 @@ static void cfg_defaults(struct ae_config *cfg)
 	if (!cfg->time_wait_ms)
 		cfg->time_wait_ms = DEF_TIME_WAIT;
 	if (!cfg->rcvbuf)
-		cfg->rcvbuf = DEF_BUF;
+		cfg->rcvbuf = DEF_RCVBUF;
 	if (!cfg->sndbuf)
-		cfg->sndbuf = DEF_BUF;
+		cfg->sndbuf = DEF_SNDBUF;
 	if (!cfg->max_sockets)
 		cfg->max_sockets = DEF_MAX_SOCKETS;
 	if (cfg->prefix_len > 32)

@@ -154,6 +154,7 @@ int tcp_alloc_buffers(struct tcp_sock *tp)
 	tp->buflen = (size_t)rsz + tsz;
 	tp->rx = (struct ae_ring){ .mem = mem, .size = rsz };
 	tp->tx = (struct ae_ring){ .mem = mem + rsz, .size = tsz };
+	tcp_autotune_init(tp);
 	return 0;
 }
 
@@ -176,14 +177,19 @@ void tcp_rings_free(struct tcp_sock *tp)
  * tcp_rcv_space() - bytes we can still accept beyond RCV.NXT
  * @tp:		TCB
  *
- * Return: free receive-ring space, or the configured buffer before the
- * rings exist (embryonic connections)
+ * Return: what the autotuned buffer has free (never more than the ring
+ * has), or the configured buffer before the rings exist (embryonic
+ * connections)
  */
 static uint32_t tcp_rcv_space(const struct tcp_sock *tp)
 {
+	uint32_t used, lim;
+
 	if (!tp->rx.mem)
 		return tcp_buf_size(tp->rcvbuf);
-	return ring_free(&tp->rx);
+	used = ring_used(&tp->rx);
+	lim = tcp_rcv_limit(tp);
+	return used >= lim ? 0 : lim - used;
 }
 
 /**

@@ -106,13 +106,14 @@ enum tcp_state {
 #define TCP_KEEPCNT_DEF		9
 #define TCP_PERSIST_MIN_US	200000U
 #define TCP_PERSIST_MAX_US	60000000U
-#define TCP_OFO_MAX		16	/* out-of-order ranges per TCB */
+#define TCP_OFO_MAX		64	/* out-of-order ranges per TCB */
 #define TCP_SACK_MAX		8	/* sender scoreboard ranges */
 #define TCP_QUICKACKS		16	/* segments ACKed at once after start */
 #define TCP_CHALLENGE_PER_S	1000	/* RFC 5961 7: global rate limit */
 #define TCP_EPHEMERAL_LO	32768
 #define TCP_EPHEMERAL_HI	60999
 #define TCP_INIT_CWND		10	/* RFC 6928 */
+#define TCP_RCVBUF_INIT		(256u * 1024)	/* first autotuned clamp */
 
 /* TCB flags */
 enum tcp_flag {
@@ -248,6 +249,10 @@ struct tcp_sock {
 	void *bufmem;
 	size_t buflen;
 	uint32_t rcvbuf, sndbuf;	/* requested sizes */
+	uint32_t rcv_clamp;		/* autotuned buffer the window comes from */
+	uint32_t rcvq_space;		/* most ever received in one round trip */
+	uint32_t rcvq_seq;		/* RCV.NXT when this round trip began */
+	uint64_t rcvq_time;		/* when it began; 0 = not yet */
 	struct tcp_range ofo[TCP_OFO_MAX];
 	uint8_t nofo;
 
@@ -375,6 +380,11 @@ uint32_t tcp_ts_now(const struct tcp_sock *tp);
 uint16_t tcp_mss_from_mtu(const struct ae_stack *s);
 void tcp_rings_free(struct tcp_sock *tp);
 unsigned int tcp_poll_mask(const struct tcp_sock *tp);
+
+/* tcp_autotune.c */
+void tcp_autotune_init(struct tcp_sock *tp);
+uint32_t tcp_rcv_limit(const struct tcp_sock *tp);
+void tcp_autotune_rcvd(struct tcp_sock *tp);
 
 /* tcp_hash.c */
 int tcp_hash_init(struct ae_stack *s);

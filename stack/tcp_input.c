@@ -254,6 +254,7 @@ static void tcp_rcv_data(struct tcp_sock *tp, uint32_t seq,
 		} else {
 			delack_schedule(tp, len);
 		}
+		tcp_autotune_rcvd(tp);
 		tcp_notify(tp, AE_EV_IN);
 		return;
 	}

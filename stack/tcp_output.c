@@ -75,7 +75,7 @@ static uint32_t select_window(const struct tcp_sock *tp)
 
 	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt))
 		cur = tp->rcv_adv - tp->rcv_nxt;
-	step = tp->rx.size / 2;
+	step = tcp_rcv_limit(tp) / 2;
 	if (step > tp->adv_mss)
 		step = tp->adv_mss;
 	if (w <= cur || w - cur < step) {
@@ -286,7 +286,7 @@ static bool window_update_due(const struct tcp_sock *tp)
 	w = select_window(tp);
 	if (w <= cur)
 		return false;
-	return w - cur >= 2u * tp->adv_mss || w - cur >= tp->rx.size / 2 ||
+	return w - cur >= 2u * tp->adv_mss || w - cur >= tcp_rcv_limit(tp) / 2 ||
 	       cur < tp->adv_mss;
 }
 

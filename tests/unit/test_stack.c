@@ -83,8 +83,8 @@ START_TEST(test_defaults_filled)
 	s = fake_stack_new(&cfg);
 	ck_assert_uint_eq(s->cfg.mtu, 1500);
 	ck_assert_uint_eq(s->cfg.time_wait_ms, 60000);
-	ck_assert_uint_eq(s->cfg.rcvbuf, 256 * 1024);
-	ck_assert_uint_eq(s->cfg.sndbuf, 256 * 1024);
+	ck_assert_uint_eq(s->cfg.rcvbuf, 4u << 20);
+	ck_assert_uint_eq(s->cfg.sndbuf, 4u << 20);
 	ck_assert_uint_eq(s->cfg.max_sockets, 65536);
 	fake_stack_destroy(s);
 	cfg.mtu = 9000;		/* the frame buffers are 1514 bytes */

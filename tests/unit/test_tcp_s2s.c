@@ -371,7 +371,7 @@ static void run_transfer_slow(unsigned int loss_pm, unsigned int jitter_ms,
 	ck_assert_uint_eq(ab.rcvd, bytes);
 	if (read_chunk)	/* the slow reader's window did fill up */
 		ck_assert_uint_ge(ab.max_queued,
-				  ae_sock_rxring(ssk)->size / 10 * 9);
+				  ae_sock_rx_limit(ssk) / 10 * 9);
 	ck_assert_uint_eq(ba.rcvd, bytes);
 	if (loss_pm)
 		ck_assert_uint_gt(ae_stack_stat(L.a, "tcp", "retrans_segs") +
@@ -434,6 +434,8 @@ static void run_transfer(unsigned int loss_pm, unsigned int jitter_ms,
 }
 
 static uint64_t bulk_timeouts;	/* the sender's RTOs in the last run_bulk() */
+static uint32_t bulk_rcv_limit;	/* the receiver's autotuned buffer at the end */
+static uint64_t bulk_rcv_grown;	/* times it grew */
 
 /**
  * run_bulk() - one direction of @bytes through impair.h links built from
@@ -533,6 +535,8 @@ static double run_bulk(const char *spec, size_t bytes)
 	       (unsigned long)impair_stats(L.imp_ba)->dropped);
 	fflush(stdout);
 	bulk_timeouts = ae_stack_stat(L.a, "tcp", "timeouts");
+	bulk_rcv_limit = ae_sock_rx_limit(ssk);
+	bulk_rcv_grown = ae_stack_stat(L.b, "tcp", "rcvbuf_grown");
 	ae_close(csk);
 	ae_close(ssk);
 	ae_close(lsk);
@@ -590,6 +594,22 @@ START_TEST(bulk_lossy_reordering)
 }
 END_TEST
 
+/*
+ * A clean 10 ms link (20 ms round trip): the receiver's buffer must grow
+ * from 256 KiB towards the 4 MiB ring, or 32 MiB would take 2.6 s at
+ * 256 KiB per round trip. Linux (cubic, same link through aether-impair)
+ * moves 64 MiB in 1.4 s.
+ */
+START_TEST(clean_delay_autotunes_window)
+{
+	double s = run_bulk("delay=10ms", 32u << 20);
+
+	ck_assert_uint_gt(bulk_rcv_grown, 0);
+	ck_assert_uint_ge(bulk_rcv_limit, 2u << 20);
+	ck_assert_msg(s < 1.2, "32 MiB took %.2f s", s);
+}
+END_TEST
+
 START_TEST(clean_link_4mib)
 {
 	run_transfer(0, 0, 0, 4u << 20);
@@ -625,6 +645,7 @@ static Suite *tcp_s2s_suite(void)
 	tcase_add_test(tc, bulk_loss_1pct_delay_10ms);
 	tcase_add_test(tc, bulk_lossy_reordering);
 	tcase_add_test(tc, clean_link_4mib);
+	tcase_add_test(tc, clean_delay_autotunes_window);
 	tcase_add_test(tc, loss_2pct_reorder_4mib);
 	tcase_add_test(tc, loss_10pct_dup_1mib);
 	tcase_add_test(tc, slow_reader_window_closes);
