@@ -110,6 +110,7 @@ enum tcp_state {
 #define TCP_SACK_MAX		8	/* sender scoreboard ranges */
 #define TCP_QUICKACKS		16	/* segments ACKed at once after start */
 #define TCP_CHALLENGE_PER_S	1000	/* RFC 5961 7: global rate limit */
+#define TCP_OOW_ACK_GAP_US	500000U	/* Linux's tcp_invalid_ratelimit */
 #define TCP_EPHEMERAL_LO	32768
 #define TCP_EPHEMERAL_HI	60999
 #define TCP_INIT_CWND		10	/* RFC 6928 */
@@ -272,6 +273,7 @@ struct tcp_sock {
 	uint32_t rtt_seq;
 	uint64_t rtt_start;		/* 0 = not timing */
 	uint64_t defer_until;		/* TCP_DEFER_ACCEPT: hold a bare ACK until */
+	uint64_t last_oow_ack;		/* last ACK for an unacceptable segment */
 	uint32_t ts_recent;
 	uint32_t last_ack_sent;
 	uint64_t ts_recent_age;

@@ -1285,6 +1285,33 @@ static int parse_segment(struct ae_stack *s, const struct ae_ipinfo *ip,
 }
 
 /**
+ * oow_ack_limited() - should the ACK owed for an unacceptable segment be
+ * skipped? Like Linux (tcp_oow_rate_limited(), tcp_invalid_ratelimit), a
+ * segment without data, SYN or FIN gets at most one such ACK per
+ * TCP_OOW_ACK_GAP_US per connection: reordered pure ACKs failing PAWS, or
+ * two stacks disagreeing on the window, must not start an ACK loop.
+ * Segments carrying data or FIN always get theirs (the sender needs it).
+ * @tp:		TCB
+ * @seg:	the segment being dropped
+ *
+ * Return: true to skip the ACK (counted in ack_skipped)
+ */
+static bool oow_ack_limited(struct tcp_sock *tp, const struct tcp_seg *seg)
+{
+	struct ae_stack *s = tp->sk.stack;
+
+	if (seg->len || (seg->flags & (TH_SYN | TH_FIN)))
+		return false;
+	if (tp->last_oow_ack &&
+	    s->now - tp->last_oow_ack < TCP_OOW_ACK_GAP_US * 1000ULL) {
+		STAT_INC(s, tcp, ack_skipped);
+		return true;
+	}
+	tp->last_oow_ack = s->now;
+	return false;
+}
+
+/**
  * tcp_segment() - demultiplex and process one valid segment
  * @s:		stack
  * @seg:	the segment
@@ -1328,7 +1355,8 @@ static void tcp_segment(struct ae_stack *s, struct tcp_seg *seg)
 	switch (v) {
 	case SEG_DROPAFTERACK:
 		STAT_INC(s, tcp, drop_after_ack);
-		if (!(seg->flags & TH_RST) && !(tp->flags & TF_DEAD)) {
+		if (!(seg->flags & TH_RST) && !(tp->flags & TF_DEAD) &&
+		    !oow_ack_limited(tp, seg)) {
 			tp->flags |= TF_ACKNOW;
 			tcp_output(tp);
 		}

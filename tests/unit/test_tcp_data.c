@@ -710,6 +710,59 @@ START_TEST(paws_drops_old_timestamp)
 }
 END_TEST
 
+/*
+ * Reordered pure ACKs fail PAWS by the dozen on a reordering path: each is
+ * dropped, but only one ACK answers them per 500 ms (Linux's
+ * tcp_invalid_ratelimit), while dropped data is always answered.
+ */
+START_TEST(paws_pure_ack_answers_rate_limited)
+{
+	static const uint8_t syn[] = { 2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 1, 0,
+				       0, 0, 0, 0 };
+	uint8_t ts[12] = { 1, 1, 8, 10 };
+	struct tseg t = { 0 };
+	char b[8];
+	int i;
+
+	C.lsk = th_listener(S, TH_PORT, 16);
+	th_accept_conn(S, &C, 1, syn, sizeof(syn));
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt;
+	t.ack = C.our_nxt;
+	t.flags = TH_F_ACK;
+	t.opt = ts;
+	t.optlen = sizeof(ts);
+	t.data = "new";
+	t.len = 3;
+	st32(ts + 4, 0x200);
+	th_send(S, &t);
+	ck_assert_int_eq(ae_recv(C.sk, b, 8, 0), 3);
+	t.seq += 3;
+	t.data = NULL;
+	t.len = 0;
+	st32(ts + 4, 0x100);
+	fake_frames_clear();
+	for (i = 0; i < 10; i++)
+		th_send(S, &t);
+	ck_assert_int_eq(th_count(), 1);
+	ck_assert_uint_eq(th_stat(S, "ack_skipped"), 9);
+	fake_clock_advance_ms(499);
+	th_send(S, &t);
+	ck_assert_int_eq(th_count(), 1);
+	fake_clock_advance_ms(2);
+	th_send(S, &t);
+	ck_assert_int_eq(th_count(), 2);
+	/* old data is answered every time */
+	t.data = "old";
+	t.len = 3;
+	th_send(S, &t);
+	th_send(S, &t);
+	ck_assert_int_eq(th_count(), 4);
+	ck_assert_uint_eq(th_stat(S, "drop_after_ack"), 14);
+}
+END_TEST
+
 /**
  * frag_needed() - send data, answer its first segment with ICMP frag-needed
  * @mtu:	next-hop MTU the ICMP message quotes
@@ -1206,6 +1259,7 @@ static Suite *tcp_data_suite(void)
 	tcase_add_test(tc, sack_recovery_retransmits_holes);
 	tcase_add_test(tc, keepalive_probes_and_expiry);
 	tcase_add_test(tc, paws_drops_old_timestamp);
+	tcase_add_test(tc, paws_pure_ack_answers_rate_limited);
 	tcase_add_test(tc, icmp_frag_needed_lowers_mss);
 	tcase_add_test(tc, icmp_frag_needed_floor);
 	tcase_add_test(tc, icmp_unreachable_in_syn_sent);
