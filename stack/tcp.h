@@ -111,6 +111,7 @@ enum tcp_state {
 #define TCP_QUICKACKS		16	/* segments ACKed at once after start */
 #define TCP_CHALLENGE_PER_S	1000	/* RFC 5961 7: global rate limit */
 #define TCP_OOW_ACK_GAP_US	500000U	/* Linux's tcp_invalid_ratelimit */
+#define TCP_PAWS_WINDOW		1	/* timestamp ticks PAWS tolerates */
 #define TCP_EPHEMERAL_LO	32768
 #define TCP_EPHEMERAL_HI	60999
 #define TCP_INIT_CWND		10	/* RFC 6928 */
@@ -256,6 +257,8 @@ struct tcp_sock {
 	uint64_t rcvq_time;		/* when it began; 0 = not yet */
 	struct tcp_range ofo[TCP_OFO_MAX];
 	uint8_t nofo;
+	struct tcp_range dsack;		/* duplicate to report (RFC 2883) */
+	bool dsack_pending;		/* in the next segment's SACK option */
 
 	/* timers */
 	uint64_t timer[TT_NTIMERS];
@@ -425,6 +428,9 @@ uint16_t tcp_cookie_check(struct ae_stack *s, const struct tcp_seg *seg,
 /* tcp_options.c */
 int tcp_parse_options(const uint8_t *opt, size_t len, uint8_t flags,
 		      struct tcp_opts *out);
+int tcp_sack_blocks(const struct tcp_sock *tp, size_t room,
+		    struct tcp_range *out);
+void tcp_dsack_note(struct tcp_sock *tp, uint32_t start, uint32_t end);
 size_t tcp_build_options(const struct tcp_sock *tp, uint8_t flags,
 			 uint8_t *buf);
 

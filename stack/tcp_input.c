@@ -143,6 +143,28 @@ static bool ofo_add(struct tcp_sock *tp, uint32_t start, uint32_t end)
 }
 
 /**
+ * ofo_note_dup() - report (D-SACK) the part of [start, end) that an
+ * out-of-order range already holds
+ * @tp:		TCB
+ * @start:	first byte of the arriving data
+ * @end:	one past its last
+ */
+static void ofo_note_dup(struct tcp_sock *tp, uint32_t start, uint32_t end)
+{
+	int i;
+
+	for (i = 0; i < tp->nofo; i++) {
+		const struct tcp_range *r = &tp->ofo[i];
+
+		if (SEQ_LT(start, r->end) && SEQ_GT(end, r->start)) {
+			tcp_dsack_note(tp, SEQ_MAX(start, r->start),
+				       SEQ_MIN(end, r->end));
+			return;
+		}
+	}
+}
+
+/**
  * tcp_rcv_fin() - our peer's FIN is in order (RFC 9293 3.10.7.4 eighth)
  * @tp:		TCB
  */
@@ -258,6 +280,7 @@ static void tcp_rcv_data(struct tcp_sock *tp, uint32_t seq,
 		tcp_notify(tp, AE_EV_IN);
 		return;
 	}
+	ofo_note_dup(tp, seq, seq + len);
 	if (!ofo_add(tp, seq, seq + len)) {
 		STAT_INC(s, tcp, ofo_drops);
 		tp->flags |= TF_ACKNOW;
@@ -786,6 +809,7 @@ static void trim_segment(struct tcp_sock *tp, struct tcp_seg *seg, uint32_t wnd)
 		}
 		if (todrop) {
 			tp->flags |= TF_ACKNOW;	/* duplicate data: ACK it */
+			tcp_dsack_note(tp, seg->seq, seg->seq + todrop);
 			seg->data += todrop;
 			seg->len -= todrop;
 			seg->seq += todrop;
@@ -859,9 +883,11 @@ static enum seg_verdict tcp_do_segment(struct tcp_sock *tp, struct tcp_seg *seg)
 	enum seg_verdict v;
 	uint32_t wnd;
 
-	/* PAWS, RFC 7323 5.3 */
+	/* PAWS, RFC 7323 5.3, with Linux's one-tick tolerance: a segment
+	 * the peer sent a clock tick before one that passed (reordering)
+	 * is still new data */
 	if ((tp->flags & TF_TS) && seg->opt.has_ts && !(seg->flags & TH_RST) &&
-	    SEQ_LT(seg->opt.ts_val, tp->ts_recent) &&
+	    (int32_t)(tp->ts_recent - seg->opt.ts_val) > TCP_PAWS_WINDOW &&
 	    s->now - tp->ts_recent_age < 24ULL * 86400 * NS_PER_SEC) {
 		STAT_INC(s, tcp, in_out_of_window);
 		return SEG_DROPAFTERACK;
@@ -877,6 +903,9 @@ static enum seg_verdict tcp_do_segment(struct tcp_sock *tp, struct tcp_seg *seg)
 	/* first: sequence number */
 	if (!seq_acceptable(tp, seg, wnd)) {
 		STAT_INC(s, tcp, in_out_of_window);
+		if (seg->len && SEQ_LT(seg->seq, tp->rcv_nxt))
+			tcp_dsack_note(tp, seg->seq,
+				       SEQ_MIN(seg->seq + seg->len, tp->rcv_nxt));
 		if (seg->flags & TH_RST)
 			return SEG_DROP;
 		if (tp->state == TCPS_TIME_WAIT && (seg->flags & TH_FIN))

@@ -171,6 +171,48 @@ static size_t build_syn(const struct tcp_sock *tp, uint8_t *b)
 }
 
 /**
+ * tcp_sack_blocks() - the SACK blocks our next segment reports: a pending
+ * D-SACK first (RFC 2883 4), then the out-of-order ranges, most recent
+ * first (RFC 2018 4)
+ * @tp:		TCB (SACK in use)
+ * @room:	option bytes left for the SACK option
+ * @out:	at least 4 ranges
+ *
+ * Return: number of blocks (0..4)
+ */
+int tcp_sack_blocks(const struct tcp_sock *tp, size_t room,
+		    struct tcp_range *out)
+{
+	int nb = 0, max = room >= 4 ? (int)((room - 4) / 8) : 0, i;
+
+	if (max > 4)
+		max = 4;
+	if (tp->dsack_pending && nb < max)
+		out[nb++] = tp->dsack;
+	for (i = 0; i < tp->nofo && nb < max; i++)
+		out[nb++] = tp->ofo[i];
+	return nb;
+}
+
+/**
+ * tcp_dsack_note() - report [start, end), data we already had, in the next
+ * segment (one block: a later duplicate replaces an unsent one)
+ * @tp:		TCB
+ * @start:	first duplicate byte
+ * @end:	one past the last
+ */
+void tcp_dsack_note(struct tcp_sock *tp, uint32_t start, uint32_t end)
+{
+	if (!(tp->flags & TF_SACK) || !SEQ_LT(start, end))
+		return;
+	tp->dsack.start = start;
+	tp->dsack.end = end;
+	tp->dsack_pending = true;
+	tp->flags |= TF_ACKNOW;
+	STAT_INC(tp->sk.stack, tcp, dsack_sent);
+}
+
+/**
  * tcp_build_options() - options for an outgoing segment
  * @tp:		TCB
  * @flags:	the segment's flags
@@ -181,24 +223,24 @@ static size_t build_syn(const struct tcp_sock *tp, uint8_t *b)
 size_t tcp_build_options(const struct tcp_sock *tp, uint8_t flags,
 			 uint8_t *buf)
 {
+	struct tcp_range blk[4];
 	size_t n = 0;
-	int i, nb;
+	int i, nb = 0;
 
 	if (flags & TH_SYN)
 		return build_syn(tp, buf);
 	if (tp->flags & TF_TS)
 		n += put_ts(tp, buf);
-	if ((tp->flags & TF_SACK) && tp->nofo && !(flags & TH_RST)) {
-		nb = (int)((TCP_MAXOLEN - n - 4) / 8);
-		if (nb > tp->nofo)
-			nb = tp->nofo;
+	if ((tp->flags & TF_SACK) && !(flags & TH_RST))
+		nb = tcp_sack_blocks(tp, TCP_MAXOLEN - n, blk);
+	if (nb) {
 		buf[n++] = TCPOPT_NOP;
 		buf[n++] = TCPOPT_NOP;
 		buf[n++] = TCPOPT_SACK;
 		buf[n++] = (uint8_t)(2 + nb * 8);
 		for (i = 0; i < nb; i++) {
-			st32(buf + n, tp->ofo[i].start);
-			st32(buf + n + 4, tp->ofo[i].end);
+			st32(buf + n, blk[i].start);
+			st32(buf + n + 4, blk[i].end);
 			n += 8;
 		}
 	}

@@ -44,14 +44,15 @@ uint32_t tcp_flight(const struct tcp_sock *tp)
  */
 uint32_t tcp_payload_max(const struct tcp_sock *tp)
 {
-	uint32_t ts = (tp->flags & TF_TS) ? 12 : 0, olen = ts, nb, m;
+	uint32_t ts = (tp->flags & TF_TS) ? 12 : 0, olen = ts, m;
+	struct tcp_range blk[4];
 	uint32_t mtu_max;
+	int nb;
 
-	if ((tp->flags & TF_SACK) && tp->nofo) {
-		nb = (TCP_MAXOLEN - ts - 4) / 8;
-		if (nb > tp->nofo)
-			nb = tp->nofo;
-		olen += 4 + 8 * nb;
+	if (tp->flags & TF_SACK) {
+		nb = tcp_sack_blocks(tp, TCP_MAXOLEN - ts, blk);
+		if (nb)
+			olen += 4 + 8 * (uint32_t)nb;
 	}
 	m = tp->mss + ts;
 	m = m > olen ? m - olen : TCP_MIN_MSS;
@@ -108,6 +109,8 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 	int n = 1, ret;
 
 	hlen = TCP_HLEN + tcp_build_options(tp, flags, hdr + TCP_HLEN);
+	if (!(flags & (TH_SYN | TH_RST)))
+		tp->dsack_pending = false;	/* reported once */
 	memcpy(hdr, &tp->sk.lport, 2);
 	memcpy(hdr + 2, &tp->sk.rport, 2);
 	st32(hdr + 4, seq);

@@ -302,7 +302,7 @@ END_TEST
 
 START_TEST(reordering_and_sack)
 {
-	static uint8_t d[3000], got[3000];
+	static uint8_t d[3500], got[3000];
 	struct tseg t = { 0 };
 	struct tpkt p;
 	uint32_t base;
@@ -335,8 +335,15 @@ START_TEST(reordering_and_sack)
 	ck_assert_uint_eq(p.sack[0][0], base + 1000);
 	ck_assert_uint_eq(p.sack[0][1], base + 3000);
 	ck_assert_int_eq(ae_recv(C.sk, got, sizeof(got), 0), -EAGAIN);
-	/* a duplicate of an out-of-order one changes nothing */
+	/* a duplicate of an out-of-order one changes nothing but is
+	 * reported first, as a D-SACK (RFC 2883 4.2.2), then the range */
 	th_send(S, &t);
+	ck_assert(th_last(&p));
+	ck_assert_int_eq(p.nsack, 2);
+	ck_assert_uint_eq(p.sack[0][0], base + 1000);
+	ck_assert_uint_eq(p.sack[0][1], base + 2000);
+	ck_assert_uint_eq(p.sack[1][0], base + 1000);
+	ck_assert_uint_eq(p.sack[1][1], base + 3000);
 	t.seq = base;
 	t.data = d;
 	fake_frames_clear();
@@ -347,6 +354,29 @@ START_TEST(reordering_and_sack)
 	ck_assert_int_eq(ae_recv(C.sk, got, sizeof(got), 0), 3000);
 	ck_assert(!memcmp(d, got, 3000));
 	ck_assert_uint_ge(th_stat(S, "ofo_queued"), 2);
+	/* old data again, wholly and in part: D-SACK below the ACK, once */
+	t.seq = base + 1000;
+	t.data = d + 1000;
+	th_send(S, &t);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, base + 3000);
+	ck_assert_int_eq(p.nsack, 1);
+	ck_assert_uint_eq(p.sack[0][0], base + 1000);
+	ck_assert_uint_eq(p.sack[0][1], base + 2000);
+	t.seq = base + 2500;
+	t.data = d + 2500;
+	t.len = 1000;
+	th_send(S, &t);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, base + 3500);
+	ck_assert_int_eq(p.nsack, 1);
+	ck_assert_uint_eq(p.sack[0][0], base + 2500);
+	ck_assert_uint_eq(p.sack[0][1], base + 3000);
+	ck_assert_uint_eq(th_stat(S, "dsack_sent"), 3);
+	ae_send(C.sk, "x", 1, 0);
+	ck_assert(th_last(&p));
+	ck_assert_int_eq(p.len, 1);
+	ck_assert_int_eq(p.nsack, 0);
 }
 END_TEST
 
