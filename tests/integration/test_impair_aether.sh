@@ -8,18 +8,6 @@
 
 SPEC=${IMPAIR_SPEC:-loss=3%,delay=10ms,jitter=5ms,reorder=25%,dup=1%,corrupt=0.1%}
 
-# stop_aetherd: SIGTERM aetherd and wait (bounded) for it to exit
-stop_aetherd() {
-	local i
-	kill -TERM "$AETHERD_PID" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$AETHERD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$AETHERD_PID" 2>/dev/null && { kill -9 "$AETHERD_PID"; return 1; }
-	wait "$AETHERD_PID"
-}
-
 # stat LOG G.NAME: counter from the last stats dump in LOG (empty if none)
 stat() { awk -v k="$2" '$1 == k { v = $2 } END { print v }' "$1"; }
 gt0() { [ "${1:-0}" -gt 0 ]; }
@@ -83,77 +71,69 @@ check "dir=out: the stack answered (impair_out.dropped > 0)" \
 check "dir=out: nothing impaired inbound (no impair_in counters)" \
 	eval '! grep -q "^impair_in\." "$L"'
 
-# --- 16 MiB over TCP from a server on Aether -----------------------------------
+# --- 4 MiB over TCP from a server on Aether -------------------------------------
 # python3 -m http.server runs on Aether (LD_PRELOAD=libaether.so, in an empty
 # namespace of its own); curl fetches from the kernel side. This part runs
 # only once the pieces exist: a preloaded server must serve hello.html over a
-# clean aetherd first. The kernel baseline under the same SPEC comes from
-# test_impair_kernel.sh, and the Aether/kernel ratio is printed.
+# clean aetherd first. The kernel baseline under the same SPEC (lib.sh
+# kbase_time: aether-impair between two kernel namespaces) sends with CUBIC,
+# as Aether does, and the aether/kernel-cubic ratio is printed; the kernel's
+# default (bbr on this machine; Aether has no BBR) is timed for information.
+# IMPAIR_MIB sets the size (4: about 15 s each at the default SPEC).
 SO=$B/libaether.so
-PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin/python3)
 APPNS=${NS}app
-MIB=${IMPAIR_MIB:-16}
+MIB=${IMPAIR_MIB:-4}
 mkdir -p "$WORK/www"
 cp "$TOP/examples/www/hello.html" "$WORK/www/"
 head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/www/blob"
-SHA=$(sha256sum <"$WORK/www/blob" | cut -d' ' -f1)
+SHA=$(sha "$WORK/www/blob")
 
-hello() {
-	ip netns exec "$NS" curl -s -f --max-time 5 -o "$WORK/hello" \
-		http://192.168.1.2:8080/hello.html &&
-		cmp -s "$WORK/hello" "$WORK/www/hello.html"
-}
 # serve ARGS...: aetherd with ARGS and the preloaded server; true once it serves
-serve() {
-	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 --stats-on-exit \
-		"$@" >"$WORK/aetherd-tcp.log" 2>&1
-	AETHERD_PID=${PIDS[-1]}
-	wait_for 10 nsx ping -c1 -W1 192.168.1.2 >/dev/null || return 1
-	# ip netns exec and env exec the server: the PID bg keeps is the
-	# server's own, so killing it stops the server
-	bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
-		"$PY" -m http.server 8080 --directory "$WORK/www" \
-		>"$WORK/http-aether.log" 2>&1
-	PYPID=${PIDS[-1]}
-	wait_for 30 hello
-}
-unserve() { kill "$PYPID" 2>/dev/null; wait "$PYPID" 2>/dev/null; stop_aetherd; }
+serve() { aether_http_up "$APPNS" "$WORK/www" "$WORK/aetherd-tcp.log" "$@"; }
 # blob NAME: fetch the blob, print the time, check it; sets SECS
 blob() {
-	local t0 t1 rc
-	rm -f "$WORK/got"
-	t0=$(date +%s.%N)
-	timeout 210 ip netns exec "$NS" curl -sS --max-time 200 -o "$WORK/got" \
-		http://192.168.1.2:8080/blob; rc=$?
-	t1=$(date +%s.%N)
-	SECS=$(echo "$t1 - $t0" | bc -l)
-	log "kernel curl <- Aether http.server ($1): $MIB MiB in" \
-		"$(printf '%.2f' "$SECS") s, curl rc $rc"
+	timed_get "$NS" http://192.168.1.2:8080/blob "$WORK/got" 200
+	log "kernel curl <- Aether http.server ($1): $MIB MiB in $SECS s, curl rc $GET_RC"
 	check "$MIB MiB from Aether over the $1 link arrives sha256-identical" \
-		[ "$(sha256sum <"$WORK/got" 2>/dev/null | cut -d' ' -f1)" = "$SHA" ]
+		[ "$(sha "$WORK/got")" = "$SHA" ]
 }
 
 if [ ! -f "$SO" ] || ! ns_add "$APPNS" || ! serve; then
-	log "not run: 16 MiB over TCP from a server on Aether (a preloaded" \
+	log "not run: $MIB MiB over TCP from a server on Aether (a preloaded" \
 		"python http.server does not serve hello.html over a clean aetherd yet)"
-	[ -n "${PYPID:-}" ] && unserve
+	[ -n "${AETHERD_PID:-}" ] && aether_http_down
 	finish; exit
 fi
 blob clean
-unserve
+aether_http_down
 check "Aether server up behind --impair $SPEC" serve --impair "$SPEC"
 blob impaired
 AETHER_SECS=$SECS
-unserve
+aether_http_down
 grep -E '^(impair_(in|out)\.(dropped|duplicated|corrupted|reordered)|tcp\.(retrans_segs|fast_retrans|timeouts|ofo_queued|in_csum_errors)|ip\.in_csum_errors) ' \
 	"$WORK/aetherd-tcp.log" | tr '\n' ' ' | sed 's/^/# /'; echo
-KOUT=$(IMPAIR_SPEC=$SPEC IMPAIR_MIB=$MIB timeout 150 bash \
-	"$TOP/tests/integration/test_impair_kernel.sh" 2>&1)
-KSECS=$(echo "$KOUT" | sed -n 's/.*(impaired): [0-9]* MiB in \([0-9.]*\) s.*/\1/p')
-if [ -n "$KSECS" ]; then
-	log "kernel <-> kernel under the same SPEC: $KSECS s;" \
-		"Aether/kernel time ratio $(printf '%.2f' "$(echo "$AETHER_SECS / $KSECS" | bc -l)")"
+AOK=0; [ "$(sha "$WORK/got")" = "$SHA" ] && AOK=1
+
+# --- the kernel under the same SPEC ----------------------------------------------
+if ! kbase_ns || ! kbase_serve "$WORK/www"; then
+	check "kernel baseline: namespaces and http.server up" false
+	finish; exit 1
+fi
+check "kernel baseline: $MIB MiB intact, sender seen using cubic (as Aether)" \
+	kbase_time "$SPEC" cubic "$SHA" 200
+CUBIC_SECS=$KSECS
+DEFCC=$(default_cc "$KB")
+kbase_time "$SPEC" default "$SHA" 200
+DEF_SECS=$SECS DEF_SEEN=${KCC:-not seen}
+check "kernel baseline (kernel default $DEFCC, for information): $MIB MiB intact" \
+	[ "$(sha "$WORK/got-kbase")" = "$SHA" ]
+log "$MIB MiB under $SPEC:"
+log "  Aether (CUBIC)            $AETHER_SECS s"
+log "  kernel-cubic              ${CUBIC_SECS:-not measured} s"
+log "  kernel-default ($DEFCC, for information; sender seen: $DEF_SEEN) $DEF_SECS s"
+if [ "$AOK" = 1 ] && [ -n "$CUBIC_SECS" ]; then
+	log "ratio aether/kernel-cubic: $(printf '%.2f' "$(echo "$AETHER_SECS / $CUBIC_SECS" | bc -l)")"
 else
-	log "kernel baseline did not report a time"
+	log "ratio aether/kernel-cubic: not measured"
 fi
 finish
