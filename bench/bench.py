@@ -131,9 +131,11 @@ ROWS = [
     ("bulk.iperf.rx", "iperf3: server receives", "Gbit/s", "high", K3),
     ("bulk.iperf.tx", "iperf3 -R: server sends", "Gbit/s", "high", K3),
     ("bulk.curl", "curl BULK MiB from nginx/httpd", "Gbit/s", "high", K4),
-    ("## Impaired link (IMPAIR both ways), IMIB MiB over HTTP (curl)", None, None, None),
+    ("## Impaired link (IMPAIR both ways), IMIB MiB over HTTP (curl); kernel senders use cubic",
+     None, None, None),
     ("impair.tx", "server side sends: time", "s", "low", ("kt", "ae")),
     ("impair.rx", "server side receives: time", "s", "low", ("kt", "ae")),
+    ("impair.tx.kdef", "sends, kernel-default KDEF (info)", "s", "low", ("kt",)),
 ]
 COLS = [("kv", "kernel-veth"), ("kt", "kernel-tap"), ("ae", "aether"),
         ("em", "embedded")]
@@ -210,6 +212,7 @@ def cmd_table(results, meta):
             continue
         key, label, unit, _better, tgts = row
         label = label.replace("BULK", m.get("bulk_mib", "?"))
+        label = label.replace("KDEF", m.get("kernel_default_cc", "?"))
         cells = {t: cell(res.get((key, t))) if t in tgts else None for t, _ in COLS}
         if all(v is None for v in cells.values()):
             continue    # a part not run (BENCH_ONLY)

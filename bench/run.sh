@@ -15,7 +15,9 @@
 # Benchmarks: ICMP echo RTT; TCP connect+GET+close (curl); HTTP keep-alive
 # and connection-per-request (wrk -t1 -c1/-c32); bulk (iperf3 both ways,
 # curl of a BULK MiB file); 16 MiB over HTTP on an impaired link (aetherd
-# --impair vs aether-impair between two kernel namespaces).
+# --impair vs aether-impair between two kernel namespaces; every kernel
+# sender there uses cubic by route, as Aether does, and one informational
+# row times the kernel-tap sender with the kernel's default, bbr here).
 #
 # Environment: BENCH_DURATION (wrk/iperf3 seconds, 5), BENCH_REPS (runs of
 # each wrk/iperf3/bulk/impair measurement, taken in turn across paths, 3),
@@ -39,6 +41,7 @@ IMP_SPEC=${BENCH_IMPAIR_SPEC:-loss=1%,delay=10ms}
 ONLY=${BENCH_ONLY:-icmp,connect,http,bulk,impair}
 OUTDIR=${BENCH_OUTDIR:-$TOP/bench/results}
 HERE=$TOP/bench
+KDEF=$(sysctl -n net.ipv4.tcp_congestion_control 2>/dev/null || echo unknown)
 TARGETS=(kv kt ae em)
 
 fatal() { echo "bench: cannot run: $*" >&2; exit 2; }
@@ -465,6 +468,27 @@ imp_fetch() {
 imp_failed() {
 	local k t
 	for k in impair.tx impair.rx; do for t in kt ae; do rec $k $t FAIL; done; done
+	rec impair.tx.kdef kt FAIL
+}
+
+# set_cc NS DST DEV CC: the kernel in NS sends on route DST dev DEV with TCP
+# congestion control CC (ip route congctl: per route, as a child namespace
+# may not set its default to cubic); "default" puts back the plain route.
+# False, with a line on stderr, unless `ip route` then shows it.
+set_cc() {
+	local cur
+	if [ "$4" = default ]; then
+		ip -n "$1" route replace "$2" dev "$3" || return 1
+		cur=$(ip -n "$1" route show exact "$2" dev "$3")
+		case "$cur" in *congctl*) say "route $2 in $1 kept its congctl: $cur"; return 1 ;; esac
+		return 0
+	fi
+	ip -n "$1" route replace "$2" dev "$3" congctl "$4" || {
+		say "cannot set congctl $4 on route $2 dev $3 in $1"; return 1; }
+	cur=$(ip -n "$1" route show exact "$2" dev "$3")
+	case " $cur " in *" congctl $4 "*) return 0 ;; esac
+	say "route $2 dev $3 in $1 does not show congctl $4: '$cur'"
+	return 1
 }
 
 bench_impair() {
@@ -478,7 +502,17 @@ bench_impair() {
 		imp_failed
 		return
 	fi
-	local IMP_RELAY=$RELAY_PID IMP_AETHERD=$AETHERD_PID
+	local IMP_RELAY=$RELAY_PID IMP_AETHERD=$AETHERD_PID ks
+	# Every kernel that sends data here sends with CUBIC, as Aether does
+	# (this machine's default is BBR, which Aether does not implement): both
+	# kernel-tap namespaces, and the aether path's kernel peer (its nginx
+	# sends to Aether's curl in the 'receives' runs).
+	if ! set_cc ${P}is 10.11.0.0/24 imp0 cubic || ! set_cc ${P}ic 10.11.0.0/24 imp0 cubic ||
+	   ! set_cc ${P}i 192.168.1.0/24 aether0 cubic; then
+		fail "impaired paths: the kernel senders cannot be set to cubic"
+		imp_failed
+		return
+	fi
 	nginx_up iks ${P}is
 	nginx_up ikc ${P}ic
 	nginx_up iae ${P}iapp "$WORK/imp.sock"
@@ -499,6 +533,17 @@ bench_impair() {
 		imp_fetch impair.rx kt $r ${P}is http://10.11.0.1/imp
 		imp_fetch impair.rx ae $r ${P}iapp http://192.168.1.1/imp "$WORK/imp.sock"
 	done
+	ks=$(kstat ${P}is)
+	# for information: the kernel-tap sender with the kernel's default
+	# congestion control (bbr here), the figure the kernel gives out of the box
+	if set_cc ${P}is 10.11.0.0/24 imp0 default; then
+		for ((r = 1; r <= REPS; r++)); do
+			imp_fetch impair.tx.kdef kt $r ${P}ic http://10.11.0.2/imp
+		done
+	else
+		fail "impaired kernel-tap: cannot put back the kernel's default congestion control"
+		rec impair.tx.kdef kt FAIL
+	fi
 	# evidence the link was impaired: each side's own counters
 	kill -USR1 "$IMP_RELAY" "$IMP_AETHERD" 2>/dev/null
 	wait_for 5 grep -q '^aetherd: stats end' "$WORK/aetherd-imp.log"
@@ -509,8 +554,10 @@ bench_impair() {
 		echo "aetherd --impair ($IMP_SPEC) counters after the impaired runs:"
 		grep -E '^impair_(in|out)\.(submitted|dropped|delivered) ' \
 			"$WORK/aetherd-imp.log" | paste -sd' ' | sed 's/^/  /'
-		echo "TCP of the server side after all impaired runs (it retransmits in the 'sends' runs):"
-		echo "  kernel: $(kstat ${P}is)"
+		echo "kernel senders: cubic by route (ip route ... congctl cubic) in ${P}is, ${P}ic, ${P}i;" \
+			"the kernel default here is $KDEF (row 'kernel default' only)"
+		echo "TCP of the server side after the impaired cubic runs (it retransmits in the 'sends' runs):"
+		echo "  kernel: $ks"
 		echo "  aether: $(grep -E '^tcp\.(out_segs|retrans_segs|timeouts|fast_retrans) ' \
 			"$WORK/aetherd-imp.log" | sed 's/^tcp\.//' | paste -sd' ')"
 	} >>"$NOTES"
@@ -560,6 +607,7 @@ section end
 	echo "bulk_mib=$BULK_MIB"
 	echo "impair_spec=$IMP_SPEC"
 	echo "impair_mib=$IMP_MIB"
+	echo "kernel_default_cc=$KDEF"
 	echo "reps=$REPS"
 } >"$META"
 
@@ -569,7 +617,7 @@ report() {
 	echo "Aether vs the kernel TCP/IP stack, side by side (bench/run.sh)"
 	echo "started $STARTED on $HOST: $(nproc) cores, $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "source: git $REV$([ "$DIRTY" -gt 0 ] && echo " + $DIRTY modified files under stack/ daemon/ ipc/ preload/ examples/")"
-	echo "settings: wrk/iperf3 ${DUR}s, $REPS runs each (paths in turn), $PINGS pings, $CONNS connects, bulk $BULK_MIB MiB, impaired $IMP_MIB MiB with $IMP_SPEC"
+	echo "settings: wrk/iperf3 ${DUR}s, $REPS runs each (paths in turn), $PINGS pings, $CONNS connects, bulk $BULK_MIB MiB, impaired $IMP_MIB MiB with $IMP_SPEC (kernel senders: cubic; kernel default $KDEF)"
 	echo "tools: $(nginx -v 2>&1 | sed 's/.*version: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(iperf3 -v | head -1 | cut -d' ' -f1-2), $(curl --version | head -1 | cut -d' ' -f1-2)"
 	echo "load average (1/5/15 min) before each part:"
 	sed 's/^/  /' "$LOADS"
