@@ -787,6 +787,23 @@ static bool seq_acceptable(const struct tcp_sock *tp, const struct tcp_seg *seg,
 }
 
 /**
+ * rcv_edge_window() - how far beyond RCV.NXT data is accepted: up to the
+ * right edge we advertised (RFC 9293 3.10.7.4), which autotuning may keep
+ * well inside the ring; never beyond the ring's free space
+ * @tp:		TCB with rings
+ *
+ * Return: bytes
+ */
+static uint32_t rcv_edge_window(const struct tcp_sock *tp)
+{
+	uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
+		       tp->rcv_adv - tp->rcv_nxt : 0;
+	uint32_t room = ring_free(&tp->rx);
+
+	return adv < room ? adv : room;
+}
+
+/**
  * trim_segment() - cut what lies before RCV.NXT or beyond the buffer
  * @tp:		TCB
  * @seg:	the segment, modified
@@ -899,7 +916,7 @@ static enum seg_verdict tcp_do_segment(struct tcp_sock *tp, struct tcp_seg *seg)
 		tcp_output(tp);
 		return SEG_DONE;
 	}
-	wnd = tp->rx.mem ? ring_free(&tp->rx) : tcp_rcv_window(tp);
+	wnd = tp->rx.mem ? rcv_edge_window(tp) : tcp_rcv_window(tp);
 	/* first: sequence number */
 	if (!seq_acceptable(tp, seg, wnd)) {
 		STAT_INC(s, tcp, in_out_of_window);
@@ -1149,7 +1166,9 @@ static enum seg_verdict cookie_ack(struct tcp_sock *lp, struct tcp_seg *seg)
 	tp->iss = seg->ack - 1;
 	tp->snd_una = tp->snd_nxt = tp->snd_max = seg->ack;
 	tp->irs = seg->seq - 1;
-	tp->rcv_nxt = tp->rcv_adv = seg->seq;
+	tp->rcv_nxt = seg->seq;
+	/* the right edge our cookie SYN-ACK offered (unscaled) */
+	tp->rcv_adv = seg->seq + (tp->rcvbuf > 65535 ? 65535 : tp->rcvbuf);
 	tp->mss = mss < tp->adv_mss ? mss : tp->adv_mss;
 	tp->snd_wnd = seg->wnd;
 	tp->max_sndwnd = seg->wnd;
