@@ -133,12 +133,16 @@ found:
 
 /**
  * user_put() - drop a reference to a uid's record
+ * @srv:	server
  * @u:		record
+ *
+ * With the last reference the uid's pooled regions go too.
  */
-static void user_put(struct suser *u)
+static void user_put(struct session_srv *srv, struct suser *u)
 {
 	if (--u->refs)
 		return;
+	sess_pool_flush(srv, u);
 	LIST_REMOVE(u, link);
 	free(u);
 }
@@ -177,13 +181,14 @@ found:
 
 /**
  * client_put() - drop a reference to a client record
+ * @srv:	server
  * @cl:		client
  */
-static void client_put(struct sclient *cl)
+static void client_put(struct session_srv *srv, struct sclient *cl)
 {
 	if (--cl->refs)
 		return;
-	user_put(cl->user);
+	user_put(srv, cl->user);
 	LIST_REMOVE(cl, link);
 	free(cl);
 }
@@ -209,6 +214,7 @@ static void conn_free(struct sconn *c)
 	struct session_srv *srv = c->srv;
 	int i;
 
+	c->flags |= SC_FREEING;
 	sess_close_sock(c);
 	sess_conn_drop_region(c);
 	if (c->flags & SC_COUNTED)
@@ -223,7 +229,7 @@ static void conn_free(struct sconn *c)
 	LIST_REMOVE(c, link);
 	srv->nconns--;
 	SSTAT(srv, conns_closed);
-	client_put(c->cl);
+	client_put(srv, c->cl);
 	free(c);
 }
 
@@ -561,7 +567,7 @@ static void listener_io(void *ctx, uint32_t events)
 		}
 		if (!sess_conn_new(srv, fd, cl))
 			close(fd);
-		client_put(cl);
+		client_put(srv, cl);
 	}
 }
 

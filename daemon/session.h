@@ -21,6 +21,11 @@
 #include "aetherd.h"
 
 #define SESS_REGION_BUCKETS	1024
+/* idle ring regions kept per uid for reuse (session_shm.c), and in all */
+#define SESS_POOL_PER_USER	128
+#define SESS_POOL_MAX		1024
+/* a pooled region keeps at most this many bytes of pages; more are punched */
+#define SESS_POOL_KEEP_BYTES	(128u * 1024)
 #define SESS_DEF_MAX_SOCKETS	16384
 #define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
 
@@ -30,7 +35,8 @@
 	X(closed_garbage) X(doorbells) X(notifies) X(notifies_dropped) \
 	X(cutoffs) X(resp_deferred) X(fds_rejected) X(emfile) X(enobufs) \
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
-	X(shed_no_fds)
+	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
+	X(shm_punched) X(shm_uid_mismatch)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS
@@ -49,19 +55,32 @@ struct sconn;
  * @map_len:	bytes mapped
  * @memfd:	the memfd, sent to clients
  * @rings:	allocated for the stack (ring memory at base + page)
+ * @tagged:	reserved for uid @uid: it was (or may have been) handed to a
+ *		client of @uid, so only @uid may ever get it again
+ * @uid:	that uid (when @tagged)
+ * @rx_size:	rx ring bytes (rings only), @tx_size tx ring bytes
+ * @tx_size:	tx ring bytes
+ * @incarnation: bumped at every reuse, published in the header (stale
+ *		mappings tell a recycled region from their own)
  * @owner:	the connection using it, or NULL
  * @charged:	bytes charged to @owner's client
- * @hlink:	hash chain (rings only)
+ * @hlink:	hash chain (rings in use) or pool list (idle rings)
  */
 struct shm_region {
 	uint8_t *base;
 	size_t map_len;
 	int memfd;
 	bool rings;
+	bool tagged;
+	uid_t uid;
+	uint32_t rx_size, tx_size;
+	uint32_t incarnation;
 	struct sconn *owner;
 	uint64_t charged;
 	LIST_ENTRY(shm_region) hlink;
 };
+
+LIST_HEAD(region_list, shm_region);
 
 /**
  * struct suser - one client uid: what the per-user limits count
@@ -69,6 +88,9 @@ struct shm_region {
  * @refs:	client processes referring to it
  * @nsocks:	sockets its processes hold
  * @mem:	ring bytes its processes hold
+ * @nlisten:	listening sockets its processes hold
+ * @pool:	idle ring regions only this uid may get again (session_shm.c)
+ * @npool:	how many
  * @link:	in the server's list
  */
 struct suser {
@@ -76,6 +98,9 @@ struct suser {
 	uint32_t refs;
 	uint32_t nsocks;
 	uint64_t mem;
+	uint32_t nlisten;
+	struct region_list pool;
+	uint32_t npool;
 	LIST_ENTRY(suser) link;
 };
 
@@ -108,6 +133,8 @@ enum {
 	SC_OUT_SEEN	= 1 << 8,	/* the stack reported OUT once */
 	SC_BLOCKED	= 1 << 9,	/* a response waits for EPOLLOUT */
 	SC_COUNTED	= 1 << 10,	/* counted in cl->nsocks */
+	SC_LCOUNTED	= 1 << 11,	/* counted in cl->user->nlisten */
+	SC_FREEING	= 1 << 12,	/* last fd closed: conn_free() runs */
 };
 
 /**
@@ -160,6 +187,11 @@ struct sconn {
  * @regions:	ring regions by address
  * @nconns:	connections
  * @nregions:	memfd regions alive, @region_bytes their mapped bytes
+ * @npooled:	idle ring regions in all users' pools
+ * @nlisten_users: uids holding at least one listening socket
+ * @ring_user:	with @ring_hint: whose socket the stack's next ring
+ *		allocation is for (set around ae_connect())
+ * @ring_hint:	@ring_user is meaningful
  * @max_sockets: per-uid socket limit
  * @max_mem:	per-uid ring memory limit
  * @stats:	ipc counters
@@ -176,10 +208,14 @@ struct session_srv {
 	LIST_HEAD(client_list, sclient) clients;
 	LIST_HEAD(user_list, suser) users;
 	TAILQ_HEAD(dirty_list, sconn) dirty;
-	LIST_HEAD(region_list, shm_region) regions[SESS_REGION_BUCKETS];
+	struct region_list regions[SESS_REGION_BUCKETS];
 	uint32_t nconns;
 	uint32_t nregions;
 	uint64_t region_bytes;
+	uint32_t npooled;
+	uint32_t nlisten_users;
+	struct suser *ring_user;
+	bool ring_hint;
 	uint32_t max_sockets;
 	uint64_t max_mem;
 	struct sess_stats stats;
@@ -209,6 +245,9 @@ struct shm_region *sess_region_find(struct session_srv *srv, const void *mem);
 int sess_conn_give_header(struct sconn *c);
 int sess_conn_bind_rings(struct sconn *c, bool *moved);
 void sess_conn_drop_region(struct sconn *c);
+void sess_ring_hint(struct session_srv *srv, struct suser *u);
+void sess_listen_count(struct sconn *c, bool on);
+void sess_pool_flush(struct session_srv *srv, struct suser *u);
 
 /* session_sync.c */
 void sess_sock_cb(struct ae_sock *sk, unsigned int events, void *user);

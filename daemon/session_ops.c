@@ -169,8 +169,10 @@ static int op_listen(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 	if (q.val < 0 || q.val > 4096)
 		q.val = 4096;
 	ret = ae_listen(c->sk, q.val);
-	if (!ret)
+	if (!ret) {
 		c->flags |= SC_LISTEN;
+		sess_listen_count(c, true);
+	}
 	return reply_info(c, h, ret, false);
 }
 
@@ -277,7 +279,9 @@ static int op_connect(struct sconn *c, const struct ae_ipc_hdr *h,
 	to_sin(&q.addr, &sin);
 	if (q.addr.pad == 1)
 		sin.sin_family = AF_UNSPEC;
+	sess_ring_hint(c->srv, c->cl->user);	/* its rings are this uid's */
 	ret = ae_connect(c->sk, &sin);
+	sess_ring_hint(c->srv, NULL);
 	if (ret == -EINPROGRESS)
 		c->flags |= SC_CONNECTING;
 	else if (!ret)

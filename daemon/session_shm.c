@@ -18,11 +18,47 @@
  *
  * The daemon writes the read-only part of a header once and never reads it
  * back: all its decisions use its own copy of the layout (the stack's rings).
+ *
+ * Reuse (connection-per-request servers create and free one region per
+ * connection: memfd_create, ftruncate, mmap, munmap, close were a third of the
+ * daemon's time per connection). A ring region the stack frees, once no
+ * connection uses it, goes to an idle pool of the uid it was handed to and
+ * is given again only to that same uid, with its header re-initialised and
+ * its incarnation bumped. The rule, and why it is safe:
+ *  - A region is handed out (its memfd sent) to one uid only: tagging
+ *    happens when a connection binds it, and binding a region tagged for
+ *    another uid is refused (counted as shm_uid_mismatch; never expected).
+ *  - Once a memfd left the daemon, any process holding it (a forked child,
+ *    a stale mapping the shim kept, a dup of the fd) can see whatever the
+ *    region holds later. Pooling per uid bounds that to the same uid, which
+ *    could read that process's sockets anyway (ptrace, /proc/pid/mem). A
+ *    region is never made visible to a second uid, so one uid never sees
+ *    another's data, now or later; a pooled region's old contents are
+ *    that uid's own.
+ *  - A region the stack frees while a connection still uses it (cut off, the
+ *    shim maps it as current) is destroyed, never pooled: only a region
+ *    whose connection is gone (the last copy of its backing fd closed, which
+ *    is when the shim unmaps) is reused, so a well-behaved shim never sees
+ *    its memory change under it. A misbehaving one sees AE_SS_DEAD written
+ *    into the old header before the region is pooled, and a changed
+ *    incarnation if it looks later.
+ *  - Pages: a pooled region keeps at most SESS_POOL_KEEP_BYTES of pages
+ *    (fstat's st_blocks; more are punched out with fallocate), a uid at most
+ *    SESS_POOL_PER_USER regions, the daemon SESS_POOL_MAX. A uid's pool dies
+ *    with its last client process (sess_pool_flush()).
+ * The stack allocates rings without saying for whom, so the uid is inferred:
+ * inside ae_connect() it is the connecting client's (sess_ring_hint(); the
+ * only ring allocation ae_connect() makes is its own socket's); elsewhere a
+ * ring allocation is always a listener's child (handshake completion), so
+ * when every listening socket belongs to one uid, it is that uid's (children
+ * die with their listener). Otherwise a fresh memfd is made, as before.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "session.h"
@@ -71,6 +107,7 @@ struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
 	r->base = p;
 	r->map_len = len;
 	r->rings = rings;
+	SSTAT(srv, shm_created);
 	srv->nregions++;
 	srv->region_bytes += len;
 	if (rings)
@@ -85,6 +122,17 @@ err:
 }
 
 /**
+ * region_destroy() - unmap and close a region that is in no list
+ * @r:		region
+ */
+static void region_destroy(struct shm_region *r)
+{
+	munmap(r->base, r->map_len);
+	close(r->memfd);
+	free(r);
+}
+
+/**
  * sess_region_free() - unmap and close a region
  * @srv:	server
  * @r:		region (unhooked from its owner by the caller)
@@ -95,9 +143,163 @@ void sess_region_free(struct session_srv *srv, struct shm_region *r)
 		LIST_REMOVE(r, hlink);
 	srv->nregions--;
 	srv->region_bytes -= r->map_len;
-	munmap(r->base, r->map_len);
-	close(r->memfd);
-	free(r);
+	region_destroy(r);
+}
+
+/**
+ * user_of() - the accounting record of a uid, if any process of it is alive
+ * @srv:	server
+ * @uid:	uid
+ *
+ * Return: the record or NULL
+ */
+static struct suser *user_of(struct session_srv *srv, uid_t uid)
+{
+	struct suser *u;
+
+	LIST_FOREACH(u, &srv->users, link)
+		if (u->uid == uid)
+			return u;
+	return NULL;
+}
+
+/**
+ * listening_user() - the one uid every listening socket belongs to
+ * @srv:	server
+ *
+ * Return: its record, or NULL (no listener, or listeners of several uids)
+ */
+static struct suser *listening_user(struct session_srv *srv)
+{
+	struct suser *u;
+
+	if (srv->nlisten_users != 1)
+		return NULL;
+	LIST_FOREACH(u, &srv->users, link)
+		if (u->nlisten)
+			return u;
+	return NULL;
+}
+
+/**
+ * sess_listen_count() - count a connection's listening socket for its uid
+ * @c:		connection
+ * @on:		true: it listens now; false: its listener is gone
+ *
+ * Feeds listening_user(); idempotent in both directions.
+ */
+void sess_listen_count(struct sconn *c, bool on)
+{
+	struct suser *u = c->cl->user;
+
+	if (on == !!(c->flags & SC_LCOUNTED))
+		return;
+	if (on) {
+		c->flags |= SC_LCOUNTED;
+		if (u->nlisten++ == 0)
+			c->srv->nlisten_users++;
+	} else {
+		c->flags &= ~SC_LCOUNTED;
+		if (--u->nlisten == 0)
+			c->srv->nlisten_users--;
+	}
+}
+
+/**
+ * sess_ring_hint() - say whose socket the stack's ring allocations are for
+ * @srv:	server
+ * @u:		the connecting client's uid record; NULL ends the hint
+ *
+ * Set around ae_connect(); the first ring allocation consumes it.
+ */
+void sess_ring_hint(struct session_srv *srv, struct suser *u)
+{
+	srv->ring_user = u;
+	srv->ring_hint = u != NULL;
+}
+
+/**
+ * pool_take() - an idle region of @u's with these ring sizes
+ * @srv:	server
+ * @u:		uid record
+ * @rx_size:	rx ring bytes
+ * @tx_size:	tx ring bytes
+ *
+ * The header is cleared (the connection that binds it fills it) and the
+ * incarnation bumped; the region is hashed for the stack again.
+ *
+ * Return: the region or NULL
+ */
+static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
+				    size_t rx_size, size_t tx_size)
+{
+	struct shm_region *r;
+
+	LIST_FOREACH(r, &u->pool, hlink)
+		if (r->rx_size == rx_size && r->tx_size == tx_size)
+			break;
+	if (!r)
+		return NULL;
+	LIST_REMOVE(r, hlink);
+	u->npool--;
+	srv->npooled--;
+	memset(r->base, 0, sizeof(struct ae_shm_hdr));
+	r->incarnation++;
+	srv->nregions++;
+	srv->region_bytes += r->map_len;
+	LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE), r,
+			 hlink);
+	SSTAT(srv, shm_reused);
+	return r;
+}
+
+/**
+ * pool_put() - keep an unused ring region for its uid, if there is room
+ * @srv:	server
+ * @r:		region, unhashed, tagged, no owner
+ *
+ * Return: true if pooled; false: the caller destroys it
+ */
+static bool pool_put(struct session_srv *srv, struct shm_region *r)
+{
+	struct ae_shm_hdr *h = (struct ae_shm_hdr *)r->base;
+	struct suser *u = user_of(srv, r->uid);
+	struct stat st;
+
+	if (!u || u->npool >= SESS_POOL_PER_USER ||
+	    srv->npooled >= SESS_POOL_MAX || fstat(r->memfd, &st))
+		return false;
+	if ((uint64_t)st.st_blocks * 512 > SESS_POOL_KEEP_BYTES) {
+		if (fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE |
+			      FALLOC_FL_KEEP_SIZE, AE_SHM_HDR_SIZE,
+			      (off_t)(r->map_len - AE_SHM_HDR_SIZE)))
+			return false;
+		SSTAT(srv, shm_punched);
+	}
+	__atomic_store_n(&h->so_error, ECONNRESET, __ATOMIC_RELEASE);
+	shm_or(&h->state, AE_SS_DEAD | AE_SS_HUP);
+	LIST_INSERT_HEAD(&u->pool, r, hlink);
+	u->npool++;
+	srv->npooled++;
+	SSTAT(srv, shm_pooled);
+	return true;
+}
+
+/**
+ * sess_pool_flush() - destroy a uid's idle regions (its last process left)
+ * @srv:	server
+ * @u:		uid record
+ */
+void sess_pool_flush(struct session_srv *srv, struct suser *u)
+{
+	struct shm_region *r;
+
+	while ((r = LIST_FIRST(&u->pool))) {
+		LIST_REMOVE(r, hlink);
+		u->npool--;
+		srv->npooled--;
+		region_destroy(r);
+	}
 }
 
 /**
@@ -134,14 +336,24 @@ void *session_ring_alloc(void *ctx, size_t rx_size, size_t tx_size)
 {
 	struct session_srv *srv = sess_srv(ctx);
 	size_t len = rx_size + tx_size;
-	struct shm_region *r;
+	struct shm_region *r = NULL;
+	struct suser *u;
 
 	if (!srv)
 		return calloc(1, len);
 	if (rx_size > AE_SHM_MAX_RING || tx_size > AE_SHM_MAX_RING)
 		return NULL;
-	r = sess_region_new(srv, len, true);
-	return r ? r->base + AE_SHM_HDR_SIZE : NULL;
+	u = srv->ring_hint ? srv->ring_user : listening_user(srv);
+	srv->ring_user = NULL;		/* a hint serves one allocation */
+	if (u)
+		r = pool_take(srv, u, rx_size, tx_size);
+	if (!r)
+		r = sess_region_new(srv, len, true);
+	if (!r)
+		return NULL;
+	r->rx_size = (uint32_t)rx_size;
+	r->tx_size = (uint32_t)tx_size;
+	return r->base + AE_SHM_HDR_SIZE;
 }
 
 /**
@@ -151,7 +363,8 @@ void *session_ring_alloc(void *ctx, size_t rx_size, size_t tx_size)
  * @len:	its length
  *
  * A region still used by a connection (the stack freed a socket under it)
- * leaves that connection cut off: its header is marked dead first.
+ * leaves that connection cut off: its header is marked dead first, and the
+ * region is destroyed. Otherwise a tagged region goes to its uid's pool.
  */
 void session_ring_free(void *ctx, void *mem, size_t len)
 {
@@ -165,7 +378,11 @@ void session_ring_free(void *ctx, void *mem, size_t len)
 		free(mem);
 		return;
 	}
-	if (r->owner) {
+	if (r->owner && (r->owner->flags & SC_FREEING)) {
+		/* its last fd is closed (RST at close): nobody maps it */
+		r->owner->sk = NULL;
+		sess_conn_drop_region(r->owner);
+	} else if (r->owner) {
 		struct sconn *c = r->owner;
 
 		shm_or(&c->hdr->state, AE_SS_DEAD);
@@ -173,8 +390,14 @@ void session_ring_free(void *ctx, void *mem, size_t len)
 		c->flags |= SC_DEAD;
 		c->sk = NULL;
 		sess_conn_drop_region(c);
+		sess_region_free(srv, r);	/* still mapped as current */
+		return;
 	}
-	sess_region_free(srv, r);
+	LIST_REMOVE(r, hlink);
+	srv->nregions--;
+	srv->region_bytes -= r->map_len;
+	if (!r->tagged || !pool_put(srv, r))
+		region_destroy(r);
 }
 
 /**
@@ -295,6 +518,7 @@ static int init_ring_header(struct ae_shm_hdr *h, const struct shm_region *r,
 	h->tx_head = tx->head;
 	h->tx_tail = tx->tail;
 	h->daemon_want = AE_DB_TX;
+	h->incarnation = r->incarnation;
 	if (old) {
 		h->state = shm_load(&old->state);
 		h->so_error = old->so_error;
@@ -330,12 +554,18 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	r = sess_region_find(c->srv, rx->mem);
 	if (!r || r->owner)
 		return -EINVAL;
+	if (r->tagged && r->uid != c->cl->uid) {
+		SSTAT(c->srv, shm_uid_mismatch);
+		return -EINVAL;
+	}
 	ret = init_ring_header((struct ae_shm_hdr *)r->base, r, rx, tx, oh);
 	if (ret)
 		return ret;
 	ret = charge(c, r);
 	if (ret)
 		return ret;
+	r->tagged = true;
+	r->uid = c->cl->uid;
 	r->owner = c;
 	c->reg = r;
 	c->hdr = (struct ae_shm_hdr *)r->base;

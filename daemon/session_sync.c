@@ -271,6 +271,7 @@ void sess_publish(struct sconn *c)
 void sess_cutoff(struct sconn *c, int err)
 {
 	SSTAT(c->srv, cutoffs);
+	sess_listen_count(c, false);
 	if (c->hdr) {
 		__atomic_store_n(&c->hdr->so_error, err, __ATOMIC_RELEASE);
 		shm_or(&c->hdr->state, AE_SS_DEAD | AE_SS_HUP);
@@ -296,6 +297,7 @@ void sess_close_sock(struct sconn *c)
 	struct ae_ring *rx;
 	bool rst = false;
 
+	sess_listen_count(c, false);
 	if (!c->sk)
 		return;
 	if (sess_pull(c) || !c->sk)

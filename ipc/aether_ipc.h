@@ -50,6 +50,11 @@
  *
  *     [ struct ae_shm_hdr, one page ][ rx ring: rx_size ][ tx ring: tx_size ]
  *
+ * A memfd may be one a closed socket of the same uid used before: the daemon
+ * pools freed ring regions per uid and never gives one to another uid (rule
+ * and reasons in daemon/session_shm.c); the shim may keep such a mapping
+ * (client.c's mapping cache) and use it again when the same memfd returns.
+ *
  * The rings are the very memory the stack's struct ae_ring points at (the
  * stack allocates it through the daemon's mem_alloc hook). Indices are
  * free-running uint32 byte counts, used = tail - head, size a power of two.
@@ -383,7 +388,7 @@ struct ae_ipc_limits {
  * struct ae_shm_hdr - the header page of a socket's shared memory
  *
  * Read-only for the shim (the daemon writes them once; it does not read
- * them back either, it keeps its own copy): @magic .. @tx_off.
+ * them back either, it keeps its own copy): @magic .. @incarnation.
  * Daemon-written, shim-read: @moved, @rx_tail, @tx_head, @state, @so_error,
  * @tcp_state, @gen, @daemon_want (the shim may clear bits).
  * Shim-written, daemon-validated: @rx_head, @tx_tail, @shim_want.
@@ -395,6 +400,11 @@ struct ae_ipc_limits {
  * @tx_size:	tx ring bytes (power of two) or 0
  * @rx_off:	offset of the rx ring from the start of the mapping
  * @tx_off:	offset of the tx ring
+ * @incarnation: the daemon reuses a freed region for later sockets of the
+ *		same uid (never another uid's) and bumps this each time: a
+ *		mapping that outlived its socket sees a new value (and
+ *		AE_SS_DEAD was set in it first). Was zero padding before, so
+ *		the layout and AE_IPC_VERSION are unchanged.
  * @moved:	1: this memory is stale, send ATTACH for the current one
  * @state:	AE_SS_* bits
  * @so_error:	pending error (positive errno), informative: SO_ERROR asks
@@ -418,7 +428,7 @@ struct ae_shm_hdr {
 	uint32_t tx_size;
 	uint32_t rx_off;
 	uint32_t tx_off;
-	uint32_t pad0;
+	uint32_t incarnation;
 	/* daemon-written line */
 	_Alignas(64) uint32_t moved;
 	uint32_t state;

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: test_shm_pool.c - reuse of ring regions per uid (session_shm.c)
+ *
+ * A ring region the stack frees after a connection of uid U used it goes to
+ * U's pool and comes back only for U: for a ring allocation hinted for U
+ * (ae_connect()) or made while only U listens. It comes back with its header
+ * cleared and its incarnation bumped, its old header marked dead first. A
+ * region never handed to a uid is destroyed, never pooled; pools are bounded
+ * and die with their uid. No stack here: the ring hooks are called directly.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "session.h"
+#include "shm.h"
+
+#define RX	8192
+#define TX	4096
+
+static struct aetherd d;
+static struct session_srv *srv;
+static struct suser u1, u2;
+
+/**
+ * setup() - server state with two known uids, 1001 and 1002
+ */
+static void setup(void)
+{
+	memset(&d, 0, sizeof(d));
+	memset(&u1, 0, sizeof(u1));
+	memset(&u2, 0, sizeof(u2));
+	srv = sess_srv(&d);
+	ck_assert_ptr_nonnull(srv);
+	u1.uid = 1001;
+	u2.uid = 1002;
+	LIST_INSERT_HEAD(&srv->users, &u1, link);
+	LIST_INSERT_HEAD(&srv->users, &u2, link);
+}
+
+/**
+ * teardown() - flush both pools, free the server state
+ */
+static void teardown(void)
+{
+	sess_pool_flush(srv, &u1);
+	sess_pool_flush(srv, &u2);
+	ck_assert_uint_eq(srv->npooled, 0);
+	ck_assert_uint_eq(srv->nregions, 0);
+	session_destroy(&d);
+}
+
+/**
+ * alloc_for() - a ring allocation hinted for @u (as around ae_connect())
+ * @u:		uid record or NULL (no hint)
+ *
+ * Return: ring memory
+ */
+static uint8_t *alloc_for(struct suser *u)
+{
+	uint8_t *p;
+
+	sess_ring_hint(srv, u);
+	p = session_ring_alloc(&d, RX, TX);
+	sess_ring_hint(srv, NULL);
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+/**
+ * hand_to() - what binding does to a region: tag it for @u
+ * @p:		ring memory
+ * @u:		uid record
+ *
+ * Return: the region
+ */
+static struct shm_region *hand_to(uint8_t *p, struct suser *u)
+{
+	struct shm_region *r = sess_region_find(srv, p);
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert(!r->tagged || r->uid == u->uid);
+	r->tagged = true;
+	r->uid = u->uid;
+	return r;
+}
+
+START_TEST(test_reused_for_same_uid)
+{
+	uint8_t *p = alloc_for(&u1), *q;
+	struct shm_region *r = hand_to(p, &u1);
+	struct ae_shm_hdr *h = (struct ae_shm_hdr *)r->base;
+	uint32_t inc = r->incarnation;
+	int fd = r->memfd;
+
+	h->rx_head = 77;
+	p[0] = 0x5a;
+	session_ring_free(&d, p, RX + TX);
+	ck_assert_uint_eq(u1.npool, 1);
+	ck_assert_uint_eq(srv->nregions, 0);
+	ck_assert(shm_load(&h->state) & AE_SS_DEAD);
+	q = alloc_for(&u1);
+	ck_assert_ptr_eq(q, p);
+	r = sess_region_find(srv, q);
+	ck_assert_int_eq(r->memfd, fd);
+	ck_assert_uint_eq(r->incarnation, inc + 1);
+	ck_assert_uint_eq(h->rx_head, 0);
+	ck_assert_uint_eq(h->state, 0);
+	ck_assert_uint_eq(u1.npool, 0);
+	ck_assert_uint_eq(srv->stats.shm_reused, 1);
+	session_ring_free(&d, q, RX + TX);
+}
+END_TEST
+
+START_TEST(test_never_for_other_uid)
+{
+	uint8_t *p = alloc_for(&u1), *q;
+
+	hand_to(p, &u1);
+	session_ring_free(&d, p, RX + TX);
+	ck_assert_uint_eq(u1.npool, 1);
+	q = alloc_for(&u2);
+	ck_assert_ptr_ne(q, p);
+	ck_assert(!sess_region_find(srv, q)->tagged);
+	ck_assert_uint_eq(u1.npool, 1);
+	session_ring_free(&d, q, RX + TX);	/* never handed out: gone */
+	ck_assert_uint_eq(u2.npool, 0);
+	q = alloc_for(NULL);	/* no hint, nobody listens: fresh */
+	ck_assert_ptr_ne(q, p);
+	ck_assert_uint_eq(srv->stats.shm_reused, 0);
+	ck_assert_uint_eq(u1.npool, 1);
+	session_ring_free(&d, q, RX + TX);
+	ck_assert_uint_eq(srv->npooled, 1);
+}
+END_TEST
+
+START_TEST(test_untagged_destroyed)
+{
+	uint8_t *p = alloc_for(&u1);
+
+	session_ring_free(&d, p, RX + TX);
+	ck_assert_uint_eq(u1.npool, 0);
+	ck_assert_uint_eq(srv->npooled, 0);
+	ck_assert_uint_eq(srv->nregions, 0);
+}
+END_TEST
+
+START_TEST(test_listener_uid_guess)
+{
+	struct sclient cl = { .pid = 1, .uid = 1001, .user = &u1 };
+	struct sconn c = { .srv = NULL, .cl = &cl };
+	uint8_t *p, *q;
+
+	c.srv = srv;
+	p = alloc_for(&u1);
+	hand_to(p, &u1);
+	session_ring_free(&d, p, RX + TX);
+	sess_listen_count(&c, true);
+	sess_listen_count(&c, true);	/* idempotent */
+	ck_assert_uint_eq(u1.nlisten, 1);
+	q = session_ring_alloc(&d, RX, TX);	/* a child of u1's listener */
+	ck_assert_ptr_eq(q, p);
+	session_ring_free(&d, q, RX + TX);
+	/* listeners of two uids: no guess */
+	{
+		struct sclient cl2 = { .pid = 2, .uid = 1002, .user = &u2 };
+		struct sconn c2 = { .srv = srv, .cl = &cl2 };
+
+		sess_listen_count(&c2, true);
+		ck_assert_uint_eq(srv->nlisten_users, 2);
+		q = session_ring_alloc(&d, RX, TX);
+		ck_assert_ptr_ne(q, p);
+		session_ring_free(&d, q, RX + TX);
+		sess_listen_count(&c2, false);
+	}
+	sess_listen_count(&c, false);
+	ck_assert_uint_eq(srv->nlisten_users, 0);
+	ck_assert_uint_eq(u1.nlisten, 0);
+}
+END_TEST
+
+START_TEST(test_pool_bounded_and_punched)
+{
+	uint8_t *p[SESS_POOL_PER_USER + 1];
+	struct stat st;
+	struct shm_region *r;
+	int i;
+
+	for (i = 0; i <= SESS_POOL_PER_USER; i++)
+		hand_to(p[i] = alloc_for(&u1), &u1);
+	for (i = 0; i <= SESS_POOL_PER_USER; i++)
+		session_ring_free(&d, p[i], RX + TX);
+	ck_assert_uint_eq(u1.npool, SESS_POOL_PER_USER);
+	/* a region that kept many pages is punched when pooled */
+	p[0] = alloc_for(&u1);
+	r = sess_region_find(srv, p[0]);
+	ck_assert_ptr_nonnull(r);
+	sess_pool_flush(srv, &u1);
+	{
+		size_t big = SESS_POOL_KEEP_BYTES * 2;
+		uint8_t *b;
+
+		sess_ring_hint(srv, &u1);
+		b = session_ring_alloc(&d, big, big);
+		sess_ring_hint(srv, NULL);
+		ck_assert_ptr_nonnull(b);
+		r = hand_to(b, &u1);
+		memset(b, 1, 2 * big);
+		session_ring_free(&d, b, 2 * big);
+		ck_assert_uint_eq(srv->stats.shm_punched, 1);
+		ck_assert_int_eq(fstat(r->memfd, &st), 0);
+		ck_assert_int_le((long long)st.st_blocks * 512,
+				 SESS_POOL_KEEP_BYTES);
+		ck_assert_uint_eq(b[0], 0);
+	}
+	session_ring_free(&d, p[0], RX + TX);
+}
+END_TEST
+
+/**
+ * pool_suite() - the suite
+ *
+ * Return: suite
+ */
+static Suite *pool_suite(void)
+{
+	Suite *s = suite_create("shm_pool");
+	TCase *t = tcase_create("pool");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, test_reused_for_same_uid);
+	tcase_add_test(t, test_never_for_other_uid);
+	tcase_add_test(t, test_untagged_destroyed);
+	tcase_add_test(t, test_listener_uid_guess);
+	tcase_add_test(t, test_pool_bounded_and_punched);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(pool_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
