@@ -478,6 +478,119 @@ static int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
 
 /* ---- shared memory ------------------------------------------------------ */
 
+/*
+ * Mapping cache. The daemon reuses a closed socket's region for a later
+ * socket of the same uid (session_shm.c); a connection-per-request server
+ * then keeps receiving memfds it mapped before. A closed socket's mapping
+ * is kept here, keyed by the memfd's inode, and handed to the next socket
+ * whose memfd is that very file: no mmap, no munmap, no page faults. Only
+ * ring mappings that carried little data are kept (so at most a few pages
+ * each stay pinned), at most AEC_MAP_CACHE of them, oldest unmapped first.
+ * What a kept mapping may show later is the same region reused for the same
+ * uid's sockets, which the daemon's rule already allows any holder of the
+ * memfd to see. The lock is only ever tried: a thread that finds it busy
+ * (or a child forked while another thread held it) maps and unmaps as before.
+ */
+#define AEC_MAP_CACHE		64
+#define AEC_MAP_KEEP_BYTES	(256u * 1024)
+
+/**
+ * struct aec_cached_map - one kept mapping
+ * @p:		the mapping
+ * @len:	its length
+ * @dev:	memfd device
+ * @ino:	memfd inode
+ */
+struct aec_cached_map {
+	void *p;
+	size_t len;
+	dev_t dev;
+	ino_t ino;
+};
+
+static struct aec_cached_map map_cache[AEC_MAP_CACHE];
+static int map_ncached;
+static int map_busy;
+
+/**
+ * map_lock() - try to take the cache
+ *
+ * Return: true if taken (release with map_unlock())
+ */
+static bool map_lock(void)
+{
+	return !__atomic_exchange_n(&map_busy, 1, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * map_unlock() - release the cache
+ */
+static void map_unlock(void)
+{
+	__atomic_store_n(&map_busy, 0, __ATOMIC_RELEASE);
+}
+
+/**
+ * map_cache_take() - a kept mapping of this memfd, if there is one
+ * @st:		the memfd's fstat
+ * @len:	length wanted
+ *
+ * Return: the mapping (no longer in the cache) or NULL
+ */
+static void *map_cache_take(const struct stat *st, size_t len)
+{
+	void *p = NULL;
+	int i;
+
+	if (!map_lock())
+		return NULL;
+	for (i = map_ncached - 1; i >= 0; i--) {
+		struct aec_cached_map *m = &map_cache[i];
+
+		if (m->ino != st->st_ino || m->dev != st->st_dev ||
+		    m->len != len)
+			continue;
+		p = m->p;
+		memmove(m, m + 1, sizeof(*m) * (size_t)(map_ncached - i - 1));
+		map_ncached--;
+		break;
+	}
+	map_unlock();
+	return p;
+}
+
+/**
+ * map_release() - a socket is done with its mapping: keep it or unmap it
+ * @s:		socket (@shm, @shm_len, @shm_dev, @shm_ino)
+ */
+static void map_release(struct aec_sock *s)
+{
+	struct ae_shm_hdr *h = s->shm;
+	void *old = NULL;
+	size_t old_len = 0;
+	uint32_t through;
+
+	/* bytes that went through the rings: what may have been paged in */
+	through = shm_load(&h->rx_tail) + shm_load(&h->tx_tail);
+	if (!h->rx_size || s->shm_len != h->map_size ||
+	    through > AEC_MAP_KEEP_BYTES || !map_lock()) {
+		munmap(h, s->shm_len);
+		return;
+	}
+	if (map_ncached == AEC_MAP_CACHE) {
+		old = map_cache[0].p;
+		old_len = map_cache[0].len;
+		memmove(&map_cache[0], &map_cache[1],
+			sizeof(map_cache[0]) * (AEC_MAP_CACHE - 1));
+		map_ncached--;
+	}
+	map_cache[map_ncached++] = (struct aec_cached_map){
+		.p = h, .len = s->shm_len, .dev = s->shm_dev, .ino = s->shm_ino };
+	map_unlock();
+	if (old)
+		munmap(old, old_len);
+}
+
 /**
  * aec_map() - map a socket's memfd and make it the current memory
  * @s:		socket
@@ -500,7 +613,10 @@ static int aec_map(struct aec_sock *s, int memfd, uint32_t size)
 		sys_close(memfd);
 		return -EPROTO;
 	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	p = map_cache_take(&st, size);
+	if (!p)
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
+			 0);
 	sys_close(memfd);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
@@ -522,6 +638,8 @@ static int aec_map(struct aec_sock *s, int memfd, uint32_t size)
 		s->old_len[s->nold++] = s->shm_len;
 	}
 	s->shm_len = size;
+	s->shm_dev = st.st_dev;
+	s->shm_ino = st.st_ino;
 	__atomic_store_n(&s->shm, h, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -569,7 +687,8 @@ static struct aec_sock *aec_new(int fd, int type)
 }
 
 /**
- * aec_free() - unmap and free a socket object (not its fd)
+ * aec_free() - unmap (or keep in the mapping cache) and free a socket
+ * object (not its fd)
  * @s:		socket
  */
 static void aec_free(struct aec_sock *s)
@@ -579,7 +698,7 @@ static void aec_free(struct aec_sock *s)
 	for (i = 0; i < s->nold; i++)
 		munmap(s->old_shm[i], s->old_len[i]);
 	if (s->shm)
-		munmap(s->shm, s->shm_len);
+		map_release(s);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->rlock);
 	pthread_mutex_destroy(&s->wlock);

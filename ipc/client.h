@@ -51,6 +51,8 @@
  * @old_shm:	mappings replaced by a move, unmapped at close (other threads
  *		may still be looking at them), @old_len their lengths
  * @nold:	how many
+ * @shm_dev:	device and inode of @shm's memfd (the mapping cache's key)
+ * @shm_ino:	see @shm_dev
  *
  * Fields other than @fd, @type and @user are the library's.
  */
@@ -68,6 +70,8 @@ struct aec_sock {
 	struct ae_shm_hdr *old_shm[AEC_OLD_MAPS];
 	size_t old_len[AEC_OLD_MAPS];
 	int nold;
+	dev_t shm_dev;
+	ino_t shm_ino;
 };
 
 /* Control path -------------------------------------------------------- */
