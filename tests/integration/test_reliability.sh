@@ -184,10 +184,10 @@ if aether_up "$L" --pcap "$WORK/slow.pcap"; then
 	[ -n "${RELIABILITY_PCAP:-}" ] && cp "$WORK/slow.pcap" "$RELIABILITY_PCAP"
 	# The windows the stack advertised on port 9000 (SYN and FIN aside), in
 	# order, and the kernel segments that filled the window: their end
-	# reached the right edge Aether last advertised (ACK + window) to within
-	# one window-scale unit (128 bytes at shift 7), which a sender's
-	# silly-window avoidance leaves unsent (tshark's window_full wants the
-	# edge exactly).
+	# came within one MSS (1448) of the right edge Aether last advertised
+	# (ACK + window), so the sender was window-limited; less than a full
+	# segment is what its silly-window avoidance leaves unsent (tshark's
+	# window_full wants the edge hit exactly, rare at window shift 7).
 	# Closed: a full window, and advertised windows below one MSS (1448)
 	# while the app lagged; reopened: a window of at least 4096 after one
 	# below the MSS.
@@ -200,7 +200,7 @@ if aether_up "$L" --pcap "$WORK/slow.pcap"; then
 		awk '$1 == "192.168.1.2" { edge = $4 + $5; have = 1; next }
 		     have && $3 > 0 { gap = (edge - ($2 + $3)) % 4294967296;
 				      if (gap < 0) gap += 4294967296;
-				      if (gap < 128) n++ }
+				      if (gap < 1448) n++ }
 		     END { print n + 0 }')
 	small=$(awk '$1 < 1448 { n++ } END { print n + 0 }' "$WORK/wins")
 	zero=$(awk '$1 == 0 { n++ } END { print n + 0 }' "$WORK/wins")
