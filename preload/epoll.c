@@ -20,6 +20,13 @@
  * write filled) the socket since the last report (rd_epoch/wr_epoch), which is
  * how a new edge shows up to a program that reads until EAGAIN. EPOLLONESHOT
  * members are disabled after one report until EPOLL_CTL_MOD.
+ *
+ * When the daemon is gone a backing fd is hung up, and the kernel reports
+ * EPOLLHUP for it on every epoll_pwait(), whatever the registration asks.
+ * Left in the set it would wake every wait at once, forever. So the first time
+ * a member is seen dead its backing fd is taken out of the kernel set (the
+ * record stays: it reports from the now frozen state, see ps_mask()); the
+ * program's later EPOLL_CTL_MOD/DEL for it act on the record alone.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -45,6 +52,7 @@
  * @rd_epoch:	for EPOLLET: @ps->rd_epoch at the last report
  * @wr_epoch:	for EPOLLET: @ps->wr_epoch at the last report
  * @disabled:	EPOLLONESHOT fired
+ * @kdel:	the daemon is gone: the backing fd was removed from the kernel set
  */
 struct ps_ep_member {
 	int fd;
@@ -54,6 +62,7 @@ struct ps_ep_member {
 	uint32_t reported;
 	unsigned int rd_epoch, wr_epoch;
 	bool disabled;
+	bool kdel;
 };
 
 /**
@@ -144,6 +153,45 @@ static int ep_find(struct ps_ep *ep, int fd)
 static void ep_remove(struct ps_ep *ep, int i)
 {
 	ep->m[i] = ep->m[--ep->n];
+}
+
+/**
+ * ep_unhook_dead() - take a dead member's backing fd out of the kernel set
+ * @ep:	record (locked)
+ * @m:	member
+ *
+ * Its hung-up backing fd would wake every epoll_pwait() at once; a dead
+ * socket's readiness never changes again, so nothing needs to wake for it.
+ */
+static void ep_unhook_dead(struct ps_ep *ep, struct ps_ep_member *m)
+{
+	if (m->kdel || !ps_dead(m->ps))
+		return;
+	REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, m->fd, NULL);
+	m->kdel = true;
+}
+
+/**
+ * ep_is_unhooked() - is @fd a member of @epfd whose backing fd left the set
+ * @epfd:	epoll fd
+ * @fd:		member fd
+ *
+ * Return: true if so (EPOLL_CTL_* then act on the record only)
+ */
+static bool ep_is_unhooked(int epfd, int fd)
+{
+	struct ps_ep *ep = ps_ep_get(epfd);
+	bool r = false;
+	int i;
+
+	if (!ep)
+		return false;
+	pthread_mutex_lock(&ep->lock);
+	i = ep_find(ep, fd);
+	if (i >= 0)
+		r = ep->m[i].kdel;
+	pthread_mutex_unlock(&ep->lock);
+	return r;
 }
 
 /**
@@ -276,6 +324,7 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 {
 	struct epoll_event kev = { 0 };
 	struct ps_ep *ep;
+	bool kdel;
 	int i, r;
 
 	if (op != EPOLL_CTL_DEL && !ev)
@@ -284,9 +333,18 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 	if (ev)
 		kev.events |= ev->events & EPOLLEXCLUSIVE;
 	kev.data.u64 = PS_EP_TAG | (uint32_t)fd;
-	r = REAL(epoll_ctl)(epfd, op, fd, &kev);
-	if (r < 0)
-		return r;
+	kdel = ep_is_unhooked(epfd, fd);
+	if (kdel && op == EPOLL_CTL_ADD)
+		return ps_fail(EEXIST);
+	if (!kdel) {
+		r = REAL(epoll_ctl)(epfd, op, fd, &kev);
+		/* another process sharing the set took the dead fd out */
+		if (r < 0 && errno == ENOENT && op != EPOLL_CTL_ADD &&
+		    ps_dead(ps) && ps_ep_get(epfd))
+			kdel = true;
+		else if (r < 0)
+			return r;
+	}
 	ep = ps_ep_get(epfd);
 	if (!ep)
 		ep = ep_new(epfd);
@@ -319,9 +377,10 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 		.fd = fd, .ps = ps, .events = ev->events, .data = ev->data,
 		.rd_epoch = atomic_load(&ps->rd_epoch),
 		.wr_epoch = atomic_load(&ps->wr_epoch),
+		.kdel = kdel,
 	};
 	/* a thread already asleep in epoll_wait should hear of changes */
-	if ((aec_arm(ps->aec, ev->events & (EPOLLIN | EPOLLOUT)) &
+	if ((ps_arm(ps, ev->events & (EPOLLIN | EPOLLOUT)) &
 	     ((ev->events & PS_EP_BITS) | EPOLLERR | EPOLLHUP)) &&
 	    atomic_load(&ep->sleepers))
 		ep_wake(ep);
@@ -440,7 +499,8 @@ static bool ep_arm(struct ps_ep *ep)
 			want &= ~m->reported;
 			always &= ~m->reported;
 		}
-		mask = aec_arm(m->ps->aec, want & (EPOLLIN | EPOLLOUT));
+		mask = ps_arm(m->ps, want & (EPOLLIN | EPOLLOUT));
+		ep_unhook_dead(ep, m);
 		if (mask & (want | always))
 			ready = true;
 	}
@@ -449,12 +509,29 @@ static bool ep_arm(struct ps_ep *ep)
 }
 
 /**
+ * ep_unhook_fd() - ep_unhook_dead() for member @fd, if it is one
+ * @ep:	record (unlocked)
+ * @fd:	member fd
+ */
+static void ep_unhook_fd(struct ps_ep *ep, int fd)
+{
+	int i;
+
+	pthread_mutex_lock(&ep->lock);
+	i = ep_find(ep, fd);
+	if (i >= 0)
+		ep_unhook_dead(ep, &ep->m[i]);
+	pthread_mutex_unlock(&ep->lock);
+}
+
+/**
  * ep_filter() - drop the shim's own (tagged) events from a kernel result
  * @ep:		record
  * @ev:		events the kernel returned
  * @n:		how many
  *
- * Tagged events are NOTIFYs on backing fds: drain them.
+ * Tagged events are NOTIFYs on backing fds: drain them. A backing fd found
+ * hung up (the daemon is gone) leaves the kernel set (ep_unhook_dead()).
  *
  * Return: events left, compacted at the front of @ev
  */
@@ -476,6 +553,8 @@ static int ep_filter(struct ps_ep *ep, struct epoll_event *ev, int n)
 			ps = ps_get((int)(uint32_t)ev[i].data.u64);
 			if (ps)
 				aec_drain(ps->aec);
+			if (ev[i].events & (EPOLLHUP | EPOLLERR))
+				ep_unhook_fd(ep, (int)(uint32_t)ev[i].data.u64);
 			continue;
 		}
 		ev[k++] = ev[i];

@@ -47,6 +47,26 @@ static int env_family(int fd)
 }
 
 /**
+ * ps_is_listener() - is the inherited socket @aec listening (SO_ACCEPTCONN)
+ * @aec:	client socket
+ *
+ * A listener behaves apart when the daemon dies (see ps_mask()) and refuses
+ * connect(), so the flag listen() sets must survive exec.
+ *
+ * Return: 1 if so, else 0
+ */
+static int ps_is_listener(struct aec_sock *aec)
+{
+	socklen_t len = sizeof(int);
+	int on = 0;
+
+	if (aec->type != SOCK_STREAM ||
+	    aec_getsockopt(aec, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0)
+		return 0;
+	return on != 0;
+}
+
+/**
  * ps_adopt_inherited() - adopt the Aether backing fds this image inherited
  */
 __attribute__((constructor)) static void ps_adopt_inherited(void)
@@ -84,6 +104,7 @@ __attribute__((constructor)) static void ps_adopt_inherited(void)
 		}
 		fl = REAL(fcntl)(fd, F_GETFL);
 		atomic_store(&ps->nonblock, fl >= 0 && (fl & O_NONBLOCK));
+		atomic_store(&ps->listening, ps_is_listener(aec));
 		aec->user = ps;
 		ps_install(fd, ps);
 		ps_log("inherited fd %d", fd);

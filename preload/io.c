@@ -205,6 +205,9 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 		return 0;
 	for (;;) {
 		r = ps_recv_once(ps, it, flags, from, mflags);
+		if (r < 0 && r != -EAGAIN && ps->type == SOCK_DGRAM &&
+		    ps_dead(ps))	/* see ps_mask(): ENETDOWN once */
+			r = ps_down_take(ps) ? -ENETDOWN : -EAGAIN;
 		if (r > 0) {
 			got += r;
 			if (!waitall || got >= total)
@@ -342,6 +345,8 @@ static ssize_t ps_sendv(struct ps_sock *ps, int fd, const struct iovec *iov,
 		return -1;
 	for (;;) {
 		r = ps_send_once(ps, &it, to);
+		if (r < 0 && ps->type == SOCK_DGRAM && ps_dead(ps))
+			r = -ENETDOWN;	/* no connection to break: no SIGPIPE */
 		if (r >= 0) {
 			sent += r;
 			if (sent >= (size_t)total || ps->type != SOCK_STREAM)

@@ -10,6 +10,10 @@
  * watched for POLLIN (a NOTIFY arrives there). Woken Aether fds are drained and
  * the set re-evaluated until something is ready or the timeout expires. A set
  * without Aether fds goes straight to libc.
+ *
+ * A backing fd whose daemon is gone is hung up: the kernel would report it on
+ * every ppoll() at once. It is left out of the kernel's set (fd -1); its
+ * readiness, now frozen, comes from ps_state() (see ps_mask()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,7 +45,7 @@ static int aether_pass(struct pollfd *fds, nfds_t n, bool arm)
 		if (!ps)
 			continue;
 		if (arm)
-			m = aec_arm(ps->aec, fds[i].events & (POLLIN | POLLOUT));
+			m = ps_arm(ps, fds[i].events & (POLLIN | POLLOUT));
 		else
 			m = ps_state(ps);
 		fds[i].revents = m & (fds[i].events | PS_ALWAYS);
@@ -59,7 +63,7 @@ static int aether_pass(struct pollfd *fds, nfds_t n, bool arm)
  * @kernel_ok:	@k's revents are valid
  *
  * Aether fds whose backing fd woke are drained; a backing fd that hung up
- * (daemon gone) reports POLLERR|POLLHUP.
+ * (daemon gone) reports what ps_state() now says of the dead socket.
  *
  * Return: number of entries with revents
  */
@@ -76,7 +80,11 @@ static int merge(struct pollfd *fds, struct pollfd *k, nfds_t n,
 			fds[i].revents = kernel_ok ? k[i].revents : 0;
 		} else if (kernel_ok && k[i].revents) {
 			aec_drain(ps->aec);
-			if ((k[i].revents & POLLHUP) && !(k[i].revents & POLLIN))
+			if (ps_dead(ps))
+				fds[i].revents = ps_state(ps) &
+						 (fds[i].events | PS_ALWAYS);
+			else if ((k[i].revents & POLLHUP) &&
+				 !(k[i].revents & POLLIN))
 				fds[i].revents |= POLLERR | POLLHUP;
 		}
 		if (fds[i].revents)
@@ -112,10 +120,14 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 		if (!ready)
 			ready = aether_pass(fds, n, true);
 		for (i = 0; i < n; i++) {
+			struct ps_sock *ps = ps_get(fds[i].fd);
+
 			k[i] = fds[i];
 			k[i].revents = 0;
-			if (ps_get(fds[i].fd))
+			if (ps)
 				k[i].events = POLLIN;
+			if (ps && ps_dead(ps))
+				k[i].fd = -1;	/* hung up: would wake at once */
 		}
 		left = ready ? 0 : ps_ms_left(&dl);
 		to = ps_slice_of(left);

@@ -132,6 +132,8 @@ void ps_init(void);
  * @sndtimeo_ms: SO_SNDTIMEO, -1 for none
  * @rd_epoch:	bumped whenever a read found the socket drained (EPOLLET edges)
  * @wr_epoch:	bumped whenever a write found the socket full
+ * @down_told:	the daemon is gone and a call on this listener or UDP socket
+ *		has returned ENETDOWN for it (see ps_state())
  */
 struct ps_sock {
 	struct aec_sock *aec;
@@ -147,6 +149,7 @@ struct ps_sock {
 	int sndtimeo_ms;
 	atomic_uint rd_epoch;
 	atomic_uint wr_epoch;
+	atomic_int down_told;
 };
 
 /* fdtable.c */
@@ -174,6 +177,9 @@ void ps_addr_to_app(const struct ps_sock *ps, const struct sockaddr_in *in,
 
 /* wait.c */
 uint32_t ps_state(struct ps_sock *ps);
+uint32_t ps_arm(struct ps_sock *ps, uint32_t events);
+bool ps_dead(const struct ps_sock *ps);
+bool ps_down_take(struct ps_sock *ps);
 int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms);
 int ps_ms_left(const struct timespec *deadline);
 int ps_slice_of(int left);

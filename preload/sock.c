@@ -184,6 +184,9 @@ static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
 	for (;;) {
 		memset(&peer, 0, sizeof(peer));
 		r = aec_accept(ps->aec, &na, &peer, flags | MSG_DONTWAIT, 0);
+		if (r < 0 && r != -EAGAIN && ps_dead(ps))
+			/* ENETDOWN once, then never ready (ps_mask()) */
+			r = ps_down_take(ps) ? -ENETDOWN : -EAGAIN;
 		if (r == -EAGAIN || !(ps_state(ps) & POLLIN))
 			atomic_fetch_add(&ps->rd_epoch, 1);	/* EPOLLET */
 		if (r != -EAGAIN || atomic_load(&ps->nonblock))

@@ -31,26 +31,95 @@
 #define PS_IDLE_SLICE_MS	250
 
 /**
- * ps_state() - current readiness of @ps (POLLIN/POLLOUT/POLLERR/POLLHUP/POLLRDHUP)
+ * ps_dead() - has this process seen @ps's daemon go away
  * @ps:	socket
+ *
+ * Return: true once a call on @ps met the hung-up backing fd
+ */
+bool ps_dead(const struct ps_sock *ps)
+{
+	return __atomic_load_n(&ps->aec->dead, __ATOMIC_ACQUIRE) != 0;
+}
+
+/**
+ * ps_inert() - is @ps a socket without a connection to reset
+ * @ps:	socket
+ *
+ * Return: true for listeners and UDP sockets
+ */
+static bool ps_inert(struct ps_sock *ps)
+{
+	return ps->type == SOCK_DGRAM || atomic_load(&ps->listening);
+}
+
+/**
+ * ps_down_take() - take the one ENETDOWN a dead listener or UDP socket reports
+ * @ps:	socket whose daemon is gone
+ *
+ * Return: true for the first caller (it fails with ENETDOWN); later callers
+ * find the socket never ready (EAGAIN, or sleep)
+ */
+bool ps_down_take(struct ps_sock *ps)
+{
+	return !atomic_exchange(&ps->down_told, 1);
+}
+
+/**
+ * ps_mask() - the program's view of readiness mask @m of @ps
+ * @ps:	socket
+ * @m:	aec_poll_state()/aec_arm() mask
+ *
+ * Linux tcp_poll(): a hung-up TCP socket (both directions shut, or closed)
+ * is also writable (the write fails at once), and readable with EOF, i.e.
+ * POLLIN|POLLRDHUP.
+ *
+ * When the daemon is gone a connected socket stays readable, writable, in
+ * error and hung up, as a kernel socket does after an RST (read gives
+ * ECONNRESET, write EPIPE; programs close it). A listener or UDP socket has no
+ * connection to lose: like a kernel socket whose device went away it must not
+ * be reported ready forever, or an event loop calling accept() on it would
+ * spin. It reports POLLIN|POLLERR until one call has returned ENETDOWN for it
+ * (ps_down_take()), and then nothing (a UDP socket stays writable; sends fail).
  *
  * Return: poll mask
  */
-uint32_t ps_state(struct ps_sock *ps)
+static uint32_t ps_mask(struct ps_sock *ps, uint32_t m)
 {
-	uint32_t m = aec_poll_state(ps->aec);
-
-	/*
-	 * Linux tcp_poll(): a hung-up TCP socket (both directions shut, or
-	 * closed) is also writable (the write fails at once), and readable
-	 * with EOF, i.e. POLLIN|POLLRDHUP.
-	 */
+	if (ps_dead(ps) && ps_inert(ps)) {
+		m = ps->type == SOCK_DGRAM ? POLLOUT : 0;
+		if (!atomic_load(&ps->down_told))
+			m |= POLLIN | POLLERR;
+		return m;
+	}
 	if (ps->type == SOCK_STREAM && (m & POLLHUP)) {
 		m |= POLLOUT;
 		if (m & POLLIN)
 			m |= POLLRDHUP;
 	}
 	return m;
+}
+
+/**
+ * ps_state() - current readiness of @ps (POLLIN/POLLOUT/POLLERR/POLLHUP/POLLRDHUP)
+ * @ps:	socket
+ *
+ * Return: poll mask (see ps_mask())
+ */
+uint32_t ps_state(struct ps_sock *ps)
+{
+	return ps_mask(ps, aec_poll_state(ps->aec));
+}
+
+/**
+ * ps_arm() - ask for a NOTIFY when @ps becomes ready for @events, re-check
+ * @ps:		socket
+ * @events:	POLLIN and/or POLLOUT
+ *
+ * Return: current readiness, as ps_state()
+ */
+uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
+{
+	return ps_mask(ps, aec_arm(ps->aec, events));
 }
 
 /**
@@ -127,7 +196,7 @@ static bool ps_restartable(void)
 
 /**
  * ps_sleep() - sleep on backing fd @fd until a message arrives
- * @fd:		backing fd
+ * @fd:		backing fd, or -1 to sleep until the timeout or a signal
  * @timeout_ms:	<0 forever
  * @restart:	no socket timeout: restart after SA_RESTART signals
  *
@@ -195,6 +264,7 @@ static int ps_slice(struct ps_sock *ps, int left)
 int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
 {
 	struct timespec dl;
+	bool dead;
 	int r;
 
 	ps_deadline(&dl, timeout_ms);
@@ -204,12 +274,24 @@ int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
 		r = 1;
 		if (ps_state(ps) & (events | POLLERR | POLLHUP))
 			break;
-		if (aec_arm(ps->aec, events) & (events | POLLERR | POLLHUP))
+		if (ps_arm(ps, events) & (events | POLLERR | POLLHUP))
 			break;
-		r = ps_sleep(fd, ps_slice(ps, ps_ms_left(&dl)),
-			     timeout_ms < 0);
+		/*
+		 * A dead listener that has reported its error is never ready
+		 * again: sleep until the timeout or a signal, as on a kernel
+		 * socket that nothing will ever reach (its backing fd is hung
+		 * up: polling it would return at once, forever).
+		 */
+		dead = ps_dead(ps);
+		r = ps_sleep(dead ? -1 : fd, dead ? ps_ms_left(&dl) :
+			     ps_slice(ps, ps_ms_left(&dl)), timeout_ms < 0);
 		if (r == 0 && ps_ms_left(&dl) != 0)
 			continue;	/* a slice ended, not the timeout */
+		if (r == -2) {
+			aec_drain(ps->aec);	/* meets the EOF: dead */
+			if (ps_dead(ps))
+				continue;	/* the state says what to do */
+		}
 		if (r != 1) {
 			if (r == -2)
 				errno = ECONNRESET;
