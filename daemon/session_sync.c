@@ -186,7 +186,7 @@ static bool arm_doorbells(struct sconn *c)
 	struct ae_ring *rx = ae_sock_rxring(c->sk), *tx = ae_sock_txring(c->sk);
 	uint32_t want = AE_DB_TX;
 
-	if (rx->tail - rx->head >= rx->size / 2)
+	if (rx->tail - rx->head >= ae_sock_rx_limit(c->sk) / 2)
 		want |= AE_DB_RX;
 	shm_or(&c->hdr->daemon_want, want);
 	shm_fence();
