@@ -1417,7 +1417,9 @@ static void c_eintr_poll(void)
  */
 static void c_sndtimeo(void)
 {
-	static char big[4 << 20];
+	/* more than any send buffer plus a silent peer's window: Linux's
+	 * tcp_wmem max (4 MiB) and Aether's 4 MiB send ring */
+	static char big[16 << 20];
 	struct timeval tv = { 0, 300000 };
 	int fd = tcp_to(P_NOREAD);
 	ssize_t n;
