@@ -300,6 +300,27 @@ START_TEST(orphan_fin_wait_2_times_out)
 }
 END_TEST
 
+/**
+ * last_sack() - the last segment we sent ACKs @ack and carries @n SACK
+ * blocks, the first [@start, @end)
+ * @ack:	expected acknowledgment number
+ * @n:		expected number of blocks
+ * @start:	first block's left edge (when @n > 0)
+ * @end:	its right edge
+ * @p:		the segment, decoded
+ */
+static void last_sack(uint32_t ack, int n, uint32_t start, uint32_t end,
+		      struct tpkt *p)
+{
+	ck_assert(th_last(p));
+	ck_assert_uint_eq(p->ack, ack);
+	ck_assert_int_eq(p->nsack, n);
+	if (n) {
+		ck_assert_uint_eq(p->sack[0][0], start);
+		ck_assert_uint_eq(p->sack[0][1], end);
+	}
+}
+
 START_TEST(reordering_and_sack)
 {
 	static uint8_t d[3500], got[3000];
@@ -322,35 +343,23 @@ START_TEST(reordering_and_sack)
 	t.data = d + 2000;
 	t.len = 1000;
 	th_send(S, &t);
-	ck_assert(th_last(&p));
-	ck_assert_uint_eq(p.ack, base);
-	ck_assert_int_eq(p.nsack, 1);
-	ck_assert_uint_eq(p.sack[0][0], base + 2000);
-	ck_assert_uint_eq(p.sack[0][1], base + 3000);
+	last_sack(base, 1, base + 2000, base + 3000, &p);
 	t.seq = base + 1000;
 	t.data = d + 1000;
 	th_send(S, &t);
-	ck_assert(th_last(&p));
-	ck_assert_uint_eq(p.ack, base);
-	ck_assert_uint_eq(p.sack[0][0], base + 1000);
-	ck_assert_uint_eq(p.sack[0][1], base + 3000);
+	last_sack(base, 1, base + 1000, base + 3000, &p);
 	ck_assert_int_eq(ae_recv(C.sk, got, sizeof(got), 0), -EAGAIN);
 	/* a duplicate of an out-of-order one changes nothing but is
 	 * reported first, as a D-SACK (RFC 2883 4.2.2), then the range */
 	th_send(S, &t);
-	ck_assert(th_last(&p));
-	ck_assert_int_eq(p.nsack, 2);
-	ck_assert_uint_eq(p.sack[0][0], base + 1000);
-	ck_assert_uint_eq(p.sack[0][1], base + 2000);
+	last_sack(base, 2, base + 1000, base + 2000, &p);
 	ck_assert_uint_eq(p.sack[1][0], base + 1000);
 	ck_assert_uint_eq(p.sack[1][1], base + 3000);
 	t.seq = base;
 	t.data = d;
 	fake_frames_clear();
 	th_send(S, &t);
-	ck_assert(th_last(&p));
-	ck_assert_uint_eq(p.ack, base + 3000);
-	ck_assert_int_eq(p.nsack, 0);
+	last_sack(base + 3000, 0, 0, 0, &p);
 	ck_assert_int_eq(ae_recv(C.sk, got, sizeof(got), 0), 3000);
 	ck_assert(!memcmp(d, got, 3000));
 	ck_assert_uint_ge(th_stat(S, "ofo_queued"), 2);
@@ -358,20 +367,12 @@ START_TEST(reordering_and_sack)
 	t.seq = base + 1000;
 	t.data = d + 1000;
 	th_send(S, &t);
-	ck_assert(th_last(&p));
-	ck_assert_uint_eq(p.ack, base + 3000);
-	ck_assert_int_eq(p.nsack, 1);
-	ck_assert_uint_eq(p.sack[0][0], base + 1000);
-	ck_assert_uint_eq(p.sack[0][1], base + 2000);
+	last_sack(base + 3000, 1, base + 1000, base + 2000, &p);
 	t.seq = base + 2500;
 	t.data = d + 2500;
 	t.len = 1000;
 	th_send(S, &t);
-	ck_assert(th_last(&p));
-	ck_assert_uint_eq(p.ack, base + 3500);
-	ck_assert_int_eq(p.nsack, 1);
-	ck_assert_uint_eq(p.sack[0][0], base + 2500);
-	ck_assert_uint_eq(p.sack[0][1], base + 3000);
+	last_sack(base + 3500, 1, base + 2500, base + 3000, &p);
 	ck_assert_uint_eq(th_stat(S, "dsack_sent"), 3);
 	ae_send(C.sk, "x", 1, 0);
 	ck_assert(th_last(&p));
@@ -708,32 +709,47 @@ START_TEST(keepalive_probes_and_expiry)
 }
 END_TEST
 
-START_TEST(paws_drops_old_timestamp)
+/**
+ * ts_conn() - an accepted connection with timestamps, which has taken
+ * "new" with TSval 0x200; @t is set up to send the next byte
+ * @t:		segment template (uses @ts as its options)
+ * @ts:		12 option bytes: NOP NOP TS, TSval at ts + 4
+ */
+static void ts_conn(struct tseg *t, uint8_t *ts)
 {
 	static const uint8_t syn[] = { 2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 1, 0,
 				       0, 0, 0, 0 };
-	uint8_t ts[12] = { 1, 1, 8, 10 };
-	struct tseg t = { 0 };
 	char b[8];
 
 	C.lsk = th_listener(S, TH_PORT, 16);
 	th_accept_conn(S, &C, 1, syn, sizeof(syn));
 	ck_assert(((struct tcp_sock *)C.sk)->flags & TF_TS);
-	t.sport = C.peer_port;
-	t.dport = C.port;
-	t.seq = C.peer_nxt;
-	t.ack = C.our_nxt;
-	t.flags = TH_F_ACK;
-	t.opt = ts;
-	t.optlen = sizeof(ts);
-	t.data = "new";
-	t.len = 3;
+	memset(t, 0, sizeof(*t));
+	memcpy(ts, (const uint8_t[]){ 1, 1, 8, 10 }, 4);
+	t->sport = C.peer_port;
+	t->dport = C.port;
+	t->seq = C.peer_nxt;
+	t->ack = C.our_nxt;
+	t->flags = TH_F_ACK;
+	t->opt = ts;
+	t->optlen = 12;
+	t->data = "new";
+	t->len = 3;
 	st32(ts + 4, 0x200);
-	th_send(S, &t);
+	th_send(S, t);
 	ck_assert_int_eq(ae_recv(C.sk, b, 8, 0), 3);
+	t->seq += 3;
+}
+
+START_TEST(paws_drops_old_timestamp)
+{
+	uint8_t ts[12] = { 0 };
+	struct tseg t;
+	char b[8];
+
+	ts_conn(&t, ts);
 	/* an older timestamp: dropped by PAWS */
 	st32(ts + 4, 0x100);
-	t.seq += 3;
 	th_send(S, &t);
 	ck_assert_int_eq(ae_recv(C.sk, b, 8, 0), -EAGAIN);
 	ck_assert_uint_ge(th_stat(S, "in_out_of_window"), 1);
@@ -747,28 +763,11 @@ END_TEST
  */
 START_TEST(paws_pure_ack_answers_rate_limited)
 {
-	static const uint8_t syn[] = { 2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 1, 0,
-				       0, 0, 0, 0 };
-	uint8_t ts[12] = { 1, 1, 8, 10 };
-	struct tseg t = { 0 };
-	char b[8];
+	uint8_t ts[12] = { 0 };
+	struct tseg t;
 	int i;
 
-	C.lsk = th_listener(S, TH_PORT, 16);
-	th_accept_conn(S, &C, 1, syn, sizeof(syn));
-	t.sport = C.peer_port;
-	t.dport = C.port;
-	t.seq = C.peer_nxt;
-	t.ack = C.our_nxt;
-	t.flags = TH_F_ACK;
-	t.opt = ts;
-	t.optlen = sizeof(ts);
-	t.data = "new";
-	t.len = 3;
-	st32(ts + 4, 0x200);
-	th_send(S, &t);
-	ck_assert_int_eq(ae_recv(C.sk, b, 8, 0), 3);
-	t.seq += 3;
+	ts_conn(&t, ts);
 	t.data = NULL;
 	t.len = 0;
 	st32(ts + 4, 0x100);
