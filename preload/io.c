@@ -233,8 +233,6 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 			break;
 		if (w == 0)
 			return ps_fail(EAGAIN);
-		if (w == -2)
-			return ps_fail(ECONNRESET);
 		return -1;
 	}
 	if (!(ps_state(ps) & POLLIN))
@@ -380,8 +378,6 @@ full:
 		iter_done(&it);
 		if (w == 0)
 			return ps_fail(EAGAIN);
-		if (w == -2)
-			return ps_epipe(flags);
 		return -1;
 	}
 	iter_done(&it);

@@ -269,6 +269,28 @@ quiet() {
 check "without AETHER_LOG the library prints nothing" quiet
 stop "$KPY"
 
+# --- wake-ups: several waiters on one socket, none may be stranded -------------
+# (wake.py: accept x4 threads, recv x4 threads, two readers beside a blocked
+# writer, epoll in 2 processes, poll in 2 threads; 8 events each, in pairs
+# 80 ms apart: one NOTIFY may have to wake two waiters)
+WAKE_MS=${WAKE_MS:-60}
+bg nsx "$PY" "$TOP/tests/integration/wake.py" peer "$WORK/wake.ready" >"$WORK/wake.peer" 2>&1
+WPEER=${PIDS[-1]}
+sleep 0.3
+bg_app "$PY" "$TOP/tests/integration/wake.py" app "$WORK/wake.ready" >"$WORK/wake.app" 2>&1
+WAPP=${PIDS[-1]}
+wake_done() { [ "$(grep -c '^poll ' "$WORK/wake.peer")" -ge 8 ]; }
+wake() {
+	wait_for 40 wake_done || { log "peer: $(tail -3 "$WORK/wake.peer")"; return 1; }
+	sleep 0.5
+	"$PY" "$TOP/tests/integration/wake.py" eval "$WORK/wake.peer" "$WORK/wake.app" \
+		"$WAKE_MS" >"$WORK/wake.eval"
+}
+check "wake-ups: every waiter on a shared socket wakes within ${WAKE_MS} ms" wake
+sed "s/^/# /" "$WORK/wake.eval"
+stop "$WAPP"
+stop "$WPEER"
+
 # --- daemon death: blocked calls return, nothing hangs ---------------------------
 bg nsx socat -u TCP-LISTEN:7777,reuseaddr OPEN:/dev/null
 SINK=${PIDS[-1]}
