@@ -153,6 +153,23 @@ done
 bg_app "$PY" "$WORK/selsrv.py" EpollSelector 9004 exec >"$WORK/Exec.log" 2>&1
 SRV[Exec]=${PIDS[-1]}
 SERVERS="EpollSelector PollSelector SelectSelector Exec"
+# a UDP echo server in an epoll loop
+bg_app "$PY" -c '
+import selectors, socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("0.0.0.0", 9005)); u.setblocking(False)
+sel = selectors.EpollSelector(); sel.register(u, selectors.EVENT_READ)
+while True:
+    for key, ev in sel.select():
+        try:
+            d, a = u.recvfrom(2048)
+            u.sendto(d, a)
+        except BlockingIOError:
+            pass
+        except OSError as e:
+            print("recv errno", e.errno, flush=True)
+' >"$WORK/udp.log" 2>&1
+UDPPID=${PIDS[-1]}
 
 serves() {
 	[ "$(nsx curl -s --max-time 5 "http://192.168.1.2:$1/$2")" = "$3" ]
@@ -162,6 +179,14 @@ check "nginx serves hello.html on Aether" wait_for 15 serves 8081 hello.html "$h
 for sp in EpollSelector:9001 PollSelector:9002 SelectSelector:9003 Exec:9004; do
 	check "python ${sp%%:*} server answers on Aether" wait_for 15 serves "${sp#*:}" x hi
 done
+
+udp_echo() {
+	[ "$(nsx "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+s.sendto(b"ping", ("192.168.1.2", 9005)); print(s.recv(10).decode())')" = ping ]
+}
+check "python UDP epoll server echoes on Aether" wait_for 15 udp_echo
 
 # an idle connection to each server: a connected socket in its set at death
 for port in 8081 9001 9002 9003 9004; do
@@ -210,6 +235,13 @@ for s in $SERVERS; do
 		low_cpu "$s" "${SRV[$s]}"
 done
 
+check "python UDP epoll server uses < ${MAXCPU}% CPU after aetherd died" \
+	low_cpu UDP "$UDPPID"
+n=$(grep -c '^recv errno' "$WORK/udp.log")
+log "UDP: $n receive errors: $(sort "$WORK/udp.log" | uniq -c | tr '\n' ' ')"
+check "python UDP server: one receive error (ENETDOWN), then quiet" \
+	bash -c "[ $n = 1 ] && grep -q '^recv errno 100$' $WORK/udp.log"
+
 # each process reports the listener's error at most once per worker
 naccept=$(grep -Ec 'accept4?\(\) failed' "$WORK/nginx/error.log")
 log "nginx error.log: $naccept 'accept() failed' lines"
@@ -250,12 +282,18 @@ check "epoll on dead listeners: nothing, after the 300 ms timeout" line epoll_li
 check "recv on a reset connection: ECONNRESET" line recv_after "errno 104" 0 100
 check "send on a reset connection: EPIPE" line send_after "errno 32" 0 100
 check "new socket: ENETDOWN" line socket_new "errno 100" 0 100
+check "UDP send: ENETDOWN (no EPIPE)" line udp_send "errno 100" 0 100
+check "UDP receive: ENETDOWN once" line udp_recv "errno 100" 0 100
+check "UDP receive again: EAGAIN" line udp_recv_again "errno 11" 0 100
+check "poll on a dead UDP socket: nothing, after the 300 ms timeout" line udp_poll "ok 0" 250 1000
 cpu=$(awk '$1 == "cpu_after" { print $2 }' "$WORK/client.out")
 check "client used < ${MAXCPU}% CPU in its after-death calls" test "${cpu:-100}" -lt "$MAXCPU"
 
 # --- and the programs still stop ------------------------------------------------
 kill -QUIT "$NGPID"
 check "nginx exits on SIGQUIT (graceful) within 5 s" gone "$NGPID" 5
+kill -TERM "$UDPPID"
+check "python UDP server exits on SIGTERM within 3 s" gone "$UDPPID" 3
 for s in $SERVERS; do
 	kill -TERM "${SRV[$s]}"
 	check "python $s server exits on SIGTERM within 3 s" gone "${SRV[$s]}" 3
