@@ -74,6 +74,7 @@ int sess_op_stats(struct sconn *c, const struct ae_ipc_hdr *h)
 	add_stat(&sc, "ipc", "live_conns", srv->nconns);
 	add_stat(&sc, "ipc", "live_regions", srv->nregions);
 	add_stat(&sc, "ipc", "live_region_bytes", srv->region_bytes);
+	add_stat(&sc, "ipc", "pooled_regions", srv->npooled);
 	r.count = sc.n;
 	ret = sess_reply(c, h, (int32_t)sc.n, &r, sizeof(r), sc.e,
 			 sc.n * sizeof(*sc.e), NULL, 0);

@@ -45,7 +45,9 @@
  *  - Pages: a pooled region keeps at most SESS_POOL_KEEP_BYTES of pages
  *    (fstat's st_blocks; more are punched out with fallocate), a uid at most
  *    SESS_POOL_PER_USER regions, the daemon SESS_POOL_MAX. A uid's pool dies
- *    with its last client process (sess_pool_flush()).
+ *    with its record, when the uid's last connection closes
+ *    (sess_pool_flush()): servers keep theirs (the listener), a client
+ *    process that holds nothing between connections starts afresh.
  * The stack allocates rings without saying for whom, so the uid is inferred:
  * inside ae_connect() it is the connecting client's (sess_ring_hint(); the
  * only ring allocation ae_connect() makes is its own socket's); elsewhere a
