@@ -147,6 +147,9 @@ enum {
  * @flags:	SC_*
  * @reg:	current shared memory
  * @hdr:	its header page (reg->base)
+ * @retired:	the header-only region it moved away from: the shim keeps
+ *		that mapping until it closes, so it is pooled (or freed) only
+ *		with the connection
  * @rcvtimeo, @sndtimeo: stored SO_RCVTIMEO / SO_SNDTIMEO (struct timeval)
  * @pend:	a response that met EAGAIN, @pend_len bytes, @pend_fds
  * @pend_len:	its length
@@ -164,6 +167,7 @@ struct sconn {
 	uint32_t flags;
 	struct shm_region *reg;
 	struct ae_shm_hdr *hdr;
+	struct shm_region *retired;
 	int64_t rcvtimeo[2], sndtimeo[2];
 	void *pend;
 	size_t pend_len;

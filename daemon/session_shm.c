@@ -224,11 +224,11 @@ void sess_ring_hint(struct session_srv *srv, struct suser *u)
  * pool_take() - an idle region of @u's with these ring sizes
  * @srv:	server
  * @u:		uid record
- * @rx_size:	rx ring bytes
+ * @rx_size:	rx ring bytes (0 with @tx_size 0: a header-only region)
  * @tx_size:	tx ring bytes
  *
  * The header is cleared (the connection that binds it fills it) and the
- * incarnation bumped; the region is hashed for the stack again.
+ * incarnation bumped; a ring region is hashed for the stack again.
  *
  * Return: the region or NULL
  */
@@ -249,16 +249,17 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
 	r->incarnation++;
 	srv->nregions++;
 	srv->region_bytes += r->map_len;
-	LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE), r,
-			 hlink);
+	if (r->rings)
+		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
+				 r, hlink);
 	SSTAT(srv, shm_reused);
 	return r;
 }
 
 /**
- * pool_put() - keep an unused ring region for its uid, if there is room
+ * pool_put() - keep an unused region for its uid, if there is room
  * @srv:	server
- * @r:		region, unhashed, tagged, no owner
+ * @r:		region, unhashed, tagged, no owner, not counted as live
  *
  * Return: true if pooled; false: the caller destroys it
  */
@@ -302,6 +303,24 @@ void sess_pool_flush(struct session_srv *srv, struct suser *u)
 		srv->npooled--;
 		region_destroy(r);
 	}
+}
+
+/**
+ * region_release() - a region nobody maps any more: pool it or free it
+ * @srv:	server
+ * @r:		region, no owner (a ring region still hashed)
+ *
+ * Only a region whose connection is gone (its last fd closed) or that never
+ * left the daemon may come here.
+ */
+static void region_release(struct session_srv *srv, struct shm_region *r)
+{
+	if (r->rings)
+		LIST_REMOVE(r, hlink);
+	srv->nregions--;
+	srv->region_bytes -= r->map_len;
+	if (!r->tagged || !pool_put(srv, r))
+		region_destroy(r);
 }
 
 /**
@@ -395,11 +414,7 @@ void session_ring_free(void *ctx, void *mem, size_t len)
 		sess_region_free(srv, r);	/* still mapped as current */
 		return;
 	}
-	LIST_REMOVE(r, hlink);
-	srv->nregions--;
-	srv->region_bytes -= r->map_len;
-	if (!r->tagged || !pool_put(srv, r))
-		region_destroy(r);
+	region_release(srv, r);
 }
 
 /**
@@ -455,16 +470,25 @@ static int charge(struct sconn *c, struct shm_region *r)
  * sess_conn_give_header() - a header-only region for a new socket
  * @c:		connection (no region yet)
  *
+ * From the uid's pool when it has one (header-only regions are pooled like
+ * ring regions, under the same rule), else a fresh memfd.
+ *
  * Return: 0 or -ENOMEM
  */
 int sess_conn_give_header(struct sconn *c)
 {
-	struct shm_region *r = sess_region_new(c->srv, 0, false);
+	struct shm_region *r = pool_take(c->srv, c->cl->user, 0, 0);
+	struct ae_shm_hdr *h;
 
 	if (!r)
+		r = sess_region_new(c->srv, 0, false);
+	if (!r)
 		return -ENOMEM;
-	shm_layout_init((struct ae_shm_hdr *)r->base, AE_SHM_HDR_SIZE, 0, 0,
-			0, 0);
+	h = (struct ae_shm_hdr *)r->base;
+	shm_layout_init(h, AE_SHM_HDR_SIZE, 0, 0, 0, 0);
+	h->incarnation = r->incarnation;
+	r->tagged = true;		/* its memfd goes to this uid */
+	r->uid = c->cl->uid;
 	r->owner = c;
 	c->reg = r;
 	c->hdr = (struct ae_shm_hdr *)r->base;
@@ -475,13 +499,20 @@ int sess_conn_give_header(struct sconn *c)
  * sess_conn_drop_region() - let go of a connection's region
  * @c:		connection
  *
- * Header-only regions are freed; ring regions stay with the stack, which
- * frees them through session_ring_free() when the socket dies.
+ * Header-only regions (the current one, and one the connection moved away
+ * from) are pooled when the connection is being freed (its last fd closed:
+ * no shim maps them) and freed otherwise; ring regions stay with the stack,
+ * which frees them through session_ring_free() when the socket dies.
  */
 void sess_conn_drop_region(struct sconn *c)
 {
-	struct shm_region *r = c->reg;
+	struct shm_region *r = c->reg, *old = c->retired;
 
+	c->retired = NULL;
+	if (old && (c->flags & SC_FREEING))
+		region_release(c->srv, old);
+	else if (old)
+		sess_region_free(c->srv, old);
 	if (!r)
 		return;
 	c->cl->user->mem -= r->charged;
@@ -489,7 +520,11 @@ void sess_conn_drop_region(struct sconn *c)
 	r->owner = NULL;
 	c->reg = NULL;
 	c->hdr = NULL;
-	if (!r->rings)
+	if (r->rings)
+		return;
+	if (c->flags & SC_FREEING)
+		region_release(c->srv, r);
+	else
 		sess_region_free(c->srv, r);
 }
 
@@ -576,7 +611,9 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 		c->cl->user->mem -= old->charged;
 		old->charged = 0;
 		old->owner = NULL;
-		if (!old->rings)
+		if (!old->rings && !c->retired)
+			c->retired = old;	/* the shim still maps it */
+		else if (!old->rings)
 			sess_region_free(c->srv, old);
 	}
 	SSTAT(c->srv, moves);

@@ -484,8 +484,9 @@ static int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
  * then keeps receiving memfds it mapped before. A closed socket's mapping
  * is kept here, keyed by the memfd's inode, and handed to the next socket
  * whose memfd is that very file: no mmap, no munmap, no page faults. Only
- * ring mappings that carried little data are kept (so at most a few pages
- * each stay pinned), at most AEC_MAP_CACHE of them, oldest unmapped first.
+ * header-only mappings and ring mappings that carried little data are kept
+ * (so at most a few pages each stay pinned), at most AEC_MAP_CACHE of them,
+ * oldest unmapped first.
  * What a kept mapping may show later is the same region reused for the same
  * uid's sockets, which the daemon's rule already allows any holder of the
  * memfd to see. The lock is only ever tried: a thread that finds it busy
@@ -560,21 +561,27 @@ static void *map_cache_take(const struct stat *st, size_t len)
 }
 
 /**
- * map_release() - a socket is done with its mapping: keep it or unmap it
- * @s:		socket (@shm, @shm_len, @shm_dev, @shm_ino)
+ * map_release() - a socket is done with a mapping: keep it or unmap it
+ * @h:		the mapping
+ * @len:	its length
+ * @dev:	its memfd's device
+ * @ino:	its memfd's inode
  */
-static void map_release(struct aec_sock *s)
+static void map_release(struct ae_shm_hdr *h, size_t len, dev_t dev, ino_t ino)
 {
-	struct ae_shm_hdr *h = s->shm;
 	void *old = NULL;
 	size_t old_len = 0;
 	uint32_t through;
+	bool keep;
 
 	/* bytes that went through the rings: what may have been paged in */
 	through = shm_load(&h->rx_tail) + shm_load(&h->tx_tail);
-	if (!h->rx_size || s->shm_len != h->map_size ||
-	    through > AEC_MAP_KEEP_BYTES || !map_lock()) {
-		munmap(h, s->shm_len);
+	if (h->rx_size)
+		keep = len == h->map_size && through <= AEC_MAP_KEEP_BYTES;
+	else
+		keep = len == AE_SHM_HDR_SIZE;
+	if (!keep || !map_lock()) {
+		munmap(h, len);
 		return;
 	}
 	if (map_ncached == AEC_MAP_CACHE) {
@@ -585,12 +592,11 @@ static void map_release(struct aec_sock *s)
 		map_ncached--;
 	}
 	map_cache[map_ncached++] = (struct aec_cached_map){
-		.p = h, .len = s->shm_len, .dev = s->shm_dev, .ino = s->shm_ino };
+		.p = h, .len = len, .dev = dev, .ino = ino };
 	map_unlock();
 	if (old)
 		munmap(old, old_len);
 }
-
 /**
  * aec_map() - map a socket's memfd and make it the current memory
  * @s:		socket
@@ -632,9 +638,15 @@ static int aec_map(struct aec_sock *s, int memfd, uint32_t size)
 				sizeof(s->old_shm[0]) * (AEC_OLD_MAPS - 1));
 			memmove(&s->old_len[0], &s->old_len[1],
 				sizeof(s->old_len[0]) * (AEC_OLD_MAPS - 1));
+			memmove(&s->old_dev[0], &s->old_dev[1],
+				sizeof(s->old_dev[0]) * (AEC_OLD_MAPS - 1));
+			memmove(&s->old_ino[0], &s->old_ino[1],
+				sizeof(s->old_ino[0]) * (AEC_OLD_MAPS - 1));
 			s->nold--;
 		}
 		s->old_shm[s->nold] = s->shm;
+		s->old_dev[s->nold] = s->shm_dev;
+		s->old_ino[s->nold] = s->shm_ino;
 		s->old_len[s->nold++] = s->shm_len;
 	}
 	s->shm_len = size;
@@ -696,9 +708,10 @@ static void aec_free(struct aec_sock *s)
 	int i;
 
 	for (i = 0; i < s->nold; i++)
-		munmap(s->old_shm[i], s->old_len[i]);
+		map_release(s->old_shm[i], s->old_len[i], s->old_dev[i],
+			    s->old_ino[i]);
 	if (s->shm)
-		map_release(s);
+		map_release(s->shm, s->shm_len, s->shm_dev, s->shm_ino);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->rlock);
 	pthread_mutex_destroy(&s->wlock);

@@ -53,6 +53,8 @@
  * @nold:	how many
  * @shm_dev:	device and inode of @shm's memfd (the mapping cache's key)
  * @shm_ino:	see @shm_dev
+ * @old_dev:	the same for @old_shm, @old_ino
+ * @old_ino:	see @old_dev
  *
  * Fields other than @fd, @type and @user are the library's.
  */
@@ -72,6 +74,8 @@ struct aec_sock {
 	int nold;
 	dev_t shm_dev;
 	ino_t shm_ino;
+	dev_t old_dev[AEC_OLD_MAPS];
+	ino_t old_ino[AEC_OLD_MAPS];
 };
 
 /* Control path -------------------------------------------------------- */
