@@ -74,6 +74,7 @@ static void tcp_free_now(struct tcp_sock *tp)
 	struct ae_stack *s = tp->sk.stack;
 
 	tcp_rings_free(tp);
+	tcp_bbr_free(tp);
 	sock_unlink(&tp->sk);
 	s->tcp->ntcb--;
 	free(tp);

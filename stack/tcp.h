@@ -10,7 +10,8 @@
  * send (data from the send ring, which is also the retransmission queue, FIN,
  * ACKs, window updates) and builds headers in a small buffer; tcp_timer.c keeps
  * one deadline per TCB in a binary heap so that the earliest timer of 100k
- * connections is found in O(1); tcp_cc.c holds NewReno and CUBIC.
+ * connections is found in O(1); tcp_cc.c holds NewReno and CUBIC, tcp_bbr.c
+ * BBR with pacing (per socket, TCP_CONGESTION "bbr"; see tcp_bbr.h).
  *
  * Callbacks to the owner are never made from inside the protocol code: events
  * are collected per TCB (tcp_notify()) and delivered, and dead TCBs freed,
@@ -157,6 +158,7 @@ enum tcp_timer_kind {
 	TT_KEEP,	/* keepalive, or connection-establishment limit */
 	TT_2MSL,	/* TIME-WAIT, FIN-WAIT-2 orphan */
 	TT_DELACK,	/* delayed ACK */
+	TT_PACE,	/* BBR pacing: the next segment is due */
 	TT_NTIMERS
 };
 
@@ -203,6 +205,7 @@ struct tcp_range {
 #define TCP_INQ_ACCEPT	2
 
 struct tcp_sock;
+struct tcp_bbr;
 TAILQ_HEAD(tcp_queue, tcp_sock);
 LIST_HEAD(tcp_list, tcp_sock);
 
@@ -291,6 +294,7 @@ struct tcp_sock {
 		uint64_t epoch;		/* 0 = none */
 		uint32_t ack_cnt, tcp_cwnd;
 	} cubic;
+	struct tcp_bbr *bbr;		/* BBR state (tcp_bbr.h), NULL = none */
 	struct tcp_range sacked[TCP_SACK_MAX];	/* scoreboard */
 	uint8_t nsacked;
 	uint32_t rexmit_nxt;		/* next hole to retransmit */
@@ -479,6 +483,22 @@ uint32_t tcp_sack_bytes(const struct tcp_sock *tp);
 uint32_t tcp_sack_bytes_above(const struct tcp_sock *tp, uint32_t seq);
 bool tcp_sack_next_hole(const struct tcp_sock *tp, uint32_t from,
 			uint32_t *hole, uint32_t *len);
+
+/* tcp_bbr.c: BBR v1 and pacing, for sockets with tp->bbr */
+int tcp_bbr_select(struct tcp_sock *tp);
+void tcp_bbr_release(struct tcp_sock *tp);
+void tcp_bbr_free(struct tcp_sock *tp);
+void tcp_bbr_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
+		 uint32_t prior_in_flight);
+void tcp_bbr_loss(struct tcp_sock *tp);
+void tcp_bbr_timeout(struct tcp_sock *tp);
+void tcp_bbr_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len);
+bool tcp_bbr_pace_wait(struct tcp_sock *tp);
+void tcp_bbr_output_done(struct tcp_sock *tp);
+void tcp_bbr_recovery_send(struct tcp_sock *tp);
+uint32_t tcp_bbr_lost_bytes(const struct tcp_sock *tp);
+uint64_t tcp_bbr_pacing_rate(const struct tcp_sock *tp);
+uint32_t tcp_rate_inflight(const struct tcp_sock *tp);
 
 /* tcp_usrreq.c: the socket calls, called from sock.c */
 struct ae_sock *tcp_usr_socket(struct ae_stack *s, int *err);

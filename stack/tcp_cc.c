@@ -10,6 +10,8 @@
  * beta = 0.7, never slower than its Reno-friendly estimate. Fast recovery
  * itself (entering, partial ACKs, leaving) is in tcp_input.c; this file only
  * says how the windows move. No libm: the cube root is a few Newton steps.
+ * A socket with BBR (tp->bbr, tcp_bbr.c) sets its window from its model on
+ * every ACK instead: these hooks hand it the loss events and do no more.
  */
 #include "tcp.h"
 
@@ -110,6 +112,8 @@ void tcp_cc_ack(struct tcp_sock *tp, uint32_t acked)
 {
 	uint32_t max = 1u << 30;
 
+	if (tp->bbr)
+		return;		/* tcp_bbr_ack() sets the window */
 	if (tp->cwnd < tp->ssthresh) {
 		tp->cwnd += acked < 2u * tp->mss ? acked : 2u * tp->mss;
 	} else if (tp->flags & TF_CUBIC) {
@@ -159,6 +163,10 @@ static uint32_t loss_ssthresh(struct tcp_sock *tp)
  */
 void tcp_cc_loss(struct tcp_sock *tp)
 {
+	if (tp->bbr) {
+		tcp_bbr_loss(tp);
+		return;
+	}
 	tp->prior_cwnd = tp->cwnd;
 	tp->ssthresh = loss_ssthresh(tp);
 	/* with SACK the window is compared with the pipe (RFC 6675), which
@@ -175,6 +183,10 @@ void tcp_cc_loss(struct tcp_sock *tp)
  */
 void tcp_cc_timeout(struct tcp_sock *tp)
 {
+	if (tp->bbr) {
+		tcp_bbr_timeout(tp);
+		return;
+	}
 	if (tp->rxtshift <= 1)
 		tp->ssthresh = loss_ssthresh(tp);
 	tp->cwnd = tp->mss;
@@ -191,6 +203,8 @@ void tcp_cc_idle_restart(struct tcp_sock *tp)
 {
 	uint32_t iw = TCP_INIT_CWND * (uint32_t)tp->mss;
 
+	if (tp->bbr)
+		return;		/* BBR paces the restart at its bandwidth */
 	if (tp->cwnd > iw)
 		tp->cwnd = iw;
 	tp->cubic.epoch = 0;

@@ -535,7 +535,7 @@ static void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	tcp_sack_update(tp, &seg->opt);
 	tp->dupacks++;
 	if (tp->flags & TF_INRECOVERY) {
-		if (!(tp->flags & TF_SACK))
+		if (!(tp->flags & TF_SACK) && !tp->bbr)
 			tp->cwnd += tp->mss;	/* NewReno inflation */
 		recovery_retransmit(tp);
 		return;
@@ -630,13 +630,15 @@ static bool tcp_newack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	tcp_sack_update(tp, &seg->opt);
 	if (tp->flags & TF_INRECOVERY) {
 		if (SEQ_GEQ(seg->ack, tp->recover)) {
-			/* full ACK: deflate to ssthresh (RFC 6582 3.2 step 3) */
-			tp->cwnd = tp->ssthresh;
+			/* full ACK: deflate to ssthresh (RFC 6582 3.2 step 3);
+			 * BBR restores its own window (tcp_bbr_ack()) */
+			if (!tp->bbr)
+				tp->cwnd = tp->ssthresh;
 			tp->flags &= ~TF_INRECOVERY;
 			tp->dupacks = 0;
 		} else {
 			/* partial ACK: deflate (NewReno), resend the next hole */
-			if (!(tp->flags & TF_SACK)) {
+			if (!(tp->flags & TF_SACK) && !tp->bbr) {
 				tp->cwnd -= acked < tp->cwnd ? acked : tp->cwnd;
 				tp->cwnd += tp->mss;
 			}
@@ -718,11 +720,13 @@ static bool sack_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
 static enum seg_verdict tcp_ack_step(struct tcp_sock *tp,
 				     const struct tcp_seg *seg)
 {
-	uint32_t wnd = seg->wnd << tp->snd_wscale;
+	uint32_t wnd = seg->wnd << tp->snd_wscale, prior_in_flight = 0;
 	bool fin_acked = false;
 
 	if (SEQ_GT(seg->ack, tp->snd_max))
 		return SEG_DROPAFTERACK;	/* acks what we never sent */
+	if (tp->bbr)
+		prior_in_flight = tcp_rate_inflight(tp);
 	if (SEQ_LT(seg->ack, tp->snd_una - tp->max_sndwnd)) {
 		/* RFC 5961 5.2: too old to be from our peer: challenge */
 		tcp_send_challenge_ack(tp);
@@ -738,6 +742,8 @@ static enum seg_verdict tcp_ack_step(struct tcp_sock *tp,
 	} else {
 		fin_acked = tcp_newack(tp, seg);
 	}
+	if (tp->bbr)
+		tcp_bbr_ack(tp, seg, prior_in_flight);
 	tcp_update_window(tp, seg);
 	if (!fin_acked)
 		return SEG_CONTINUE;
@@ -1067,6 +1073,8 @@ static struct tcp_sock *child_new(struct tcp_sock *lp, const struct tcp_seg *seg
 	tp->user_timeout_ms = lp->user_timeout_ms;
 	tp->linger_s = lp->linger_s;
 	tp->adv_mss = lp->adv_mss;
+	if (lp->bbr)
+		tcp_bbr_select(tp);	/* (no memory: stays CUBIC/NewReno) */
 	tp->parent = lp;
 	tp->ts_offset = stack_random(s);
 	return tp;

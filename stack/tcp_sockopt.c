@@ -165,6 +165,8 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 	if (name == TCP_CONGESTION) {
 		if (!val || !len)
 			return -EINVAL;
+		if (len >= 3 && !strncmp(val, "bbr", 3))
+			return tcp_bbr_select(tp);
 		if (len >= 5 && !strncmp(val, "cubic", 5))
 			tp->flags |= TF_CUBIC;
 		else if ((len >= 4 && !strncmp(val, "reno", 4)) ||
@@ -172,6 +174,14 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 			tp->flags &= ~TF_CUBIC;
 		else
 			return -ENOENT;
+		if (tp->bbr) {
+			/* from BBR: its window stays, growth is the new
+			 * algorithm's from here */
+			tcp_bbr_release(tp);
+			if (TCPS_HAVEESTABLISHED(tp->state))
+				tp->ssthresh = tp->cwnd;
+			tp->cubic.epoch = 0;
+		}
 		return 0;
 	}
 	ret = sockopt_get_int(val, len, &v);
@@ -382,7 +392,7 @@ int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		return sockopt_put_int(val, len, TCPS_HAVEESTABLISHED(tp->state) ?
 				   tp->mss : tp->adv_mss);
 	case TCP_CONGESTION:
-		cc = (tp->flags & TF_CUBIC) ? "cubic" : "reno";
+		cc = tp->bbr ? "bbr" : (tp->flags & TF_CUBIC) ? "cubic" : "reno";
 		if (!val || !len)
 			return -EINVAL;
 		n = strlen(cc) + 1;

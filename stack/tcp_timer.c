@@ -495,6 +495,9 @@ static void tcp_run_timer(struct tcp_sock *tp, enum tcp_timer_kind k)
 			tcp_output(tp);
 		}
 		break;
+	case TT_PACE:
+		tcp_output(tp);		/* BBR: the next segment is due */
+		break;
 	default:
 		break;
 	}

@@ -909,7 +909,12 @@ START_TEST(tcp_info_and_options)
 	ae_getsockopt(C.sk, IPPROTO_TCP, TCP_CONGESTION, cc, &len);
 	ck_assert_str_eq(cc, "reno");
 	ck_assert_int_eq(ae_setsockopt(C.sk, IPPROTO_TCP, TCP_CONGESTION,
-				       "bbr", 3), -ENOENT);
+				       "vegas", 5), -ENOENT);
+	ck_assert_int_eq(ae_setsockopt(C.sk, IPPROTO_TCP, TCP_CONGESTION,
+				       "bbr", 3), 0);
+	len = sizeof(cc);
+	ae_getsockopt(C.sk, IPPROTO_TCP, TCP_CONGESTION, cc, &len);
+	ck_assert_str_eq(cc, "bbr");
 	len = sizeof(v);
 	ck_assert_int_eq(ae_getsockopt(C.sk, SOL_SOCKET, SO_ERROR, &v, &len), 0);
 	ck_assert_int_eq(v, 0);

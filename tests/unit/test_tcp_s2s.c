@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 
 #include "fakedev.h"
 #include "../../daemon/impair.h"
@@ -51,6 +52,53 @@ struct link {
 };
 
 static struct link L;
+
+/*
+ * BBR cases: run_bulk() puts both ends on @bulk_cc when set; the sender
+ * switches to @bulk_switch_cc at @bulk_switch_at ns after connect when set;
+ * A's data frames are timestamped into @pace_t when @pace_on.
+ */
+#define PACE_MAX	65536
+static const char *bulk_cc;
+static const char *bulk_switch_cc;
+static uint64_t bulk_switch_at;
+static bool pace_on;
+static uint64_t pace_t[PACE_MAX];
+static uint32_t pace_len[PACE_MAX];
+static unsigned int pace_n;
+
+/**
+ * pace_note() - remember when stack A emitted a frame carrying TCP data
+ * @iov:	the frame
+ * @iovcnt:	its parts
+ */
+static void pace_note(const struct iovec *iov, int iovcnt)
+{
+	uint8_t buf[128];
+	size_t off = 0, n;
+	uint32_t iplen, ihl, doff;
+	int i;
+
+	for (i = 0; i < iovcnt && off < sizeof(buf); i++) {
+		n = iov[i].iov_len;
+		if (n > sizeof(buf) - off)
+			n = sizeof(buf) - off;
+		memcpy(buf + off, iov[i].iov_base, n);
+		off += n;
+	}
+	if (off < 14 + 20 + 20 || buf[12] != 0x08 || buf[13] != 0 ||
+	    buf[14 + 9] != IPPROTO_TCP)
+		return;
+	iplen = (uint32_t)buf[16] << 8 | buf[17];
+	ihl = (buf[14] & 0xfu) * 4;
+	if (off < 14 + ihl + 13)
+		return;
+	doff = (uint32_t)(buf[14 + ihl + 12] >> 4) * 4;
+	if (iplen <= ihl + doff || pace_n == PACE_MAX)
+		return;
+	pace_t[pace_n] = fake_clock_now();
+	pace_len[pace_n++] = iplen - ihl - doff;
+}
 
 /** rnd() - xorshift for the link's decisions */
 static uint32_t rnd(void)
@@ -104,6 +152,8 @@ static void enqueue(struct ae_stack *to, const struct iovec *iov, int iovcnt)
 static void out_a(void *ctx, const struct iovec *iov, int iovcnt)
 {
 	(void)ctx;
+	if (pace_on)
+		pace_note(iov, iovcnt);
 	enqueue(L.b, iov, iovcnt);
 }
 
@@ -473,6 +523,13 @@ static double run_bulk(const char *spec, size_t bytes)
 	ck_assert_int_eq(ae_bind(lsk, &a), 0);
 	ck_assert_int_eq(ae_listen(lsk, 8), 0);
 	csk = ae_socket(L.a, SOCK_STREAM, &e);
+	if (bulk_cc) {
+		ck_assert_int_eq(ae_setsockopt(lsk, IPPROTO_TCP, TCP_CONGESTION,
+					       bulk_cc, strlen(bulk_cc)), 0);
+		ck_assert_int_eq(ae_setsockopt(csk, IPPROTO_TCP, TCP_CONGESTION,
+					       bulk_cc, strlen(bulk_cc)), 0);
+	}
+	pace_n = 0;
 	a.sin_addr.s_addr = FAKE_PEER;
 	t_start = fake_clock_now();
 	ck_assert_int_eq(ae_connect(csk, &a), -EINPROGRESS);
@@ -481,10 +538,34 @@ static double run_bulk(const char *spec, size_t bytes)
 		uint64_t nxt, now;
 
 		deliver_due();
+		if (bulk_switch_cc && fake_clock_now() >= t_start + bulk_switch_at) {
+			char cc[16];
+			size_t cl = sizeof(cc);
+
+			ck_assert_int_eq(ae_setsockopt(csk, IPPROTO_TCP,
+						       TCP_CONGESTION,
+						       bulk_switch_cc,
+						       strlen(bulk_switch_cc)),
+					 0);
+			ck_assert_int_eq(ae_getsockopt(csk, IPPROTO_TCP,
+						       TCP_CONGESTION, cc, &cl),
+					 0);
+			ck_assert_str_eq(cc, bulk_switch_cc);
+			bulk_switch_cc = NULL;
+		}
 		if (!ssk && ae_accept(lsk, &ssk, NULL) == 0) {
 			ab = (struct flow){ .tx = csk, .rx = ssk, .total = bytes,
 					    .seed = 1 };
 			ba = (struct flow){ .tx = ssk, .rx = csk, .seed = 2 };
+			if (bulk_cc) {	/* the child has its listener's */
+				char cc[16];
+				size_t cl = sizeof(cc);
+
+				ck_assert_int_eq(ae_getsockopt(ssk, IPPROTO_TCP,
+							       TCP_CONGESTION,
+							       cc, &cl), 0);
+				ck_assert_str_eq(cc, bulk_cc);
+			}
 		}
 		if (ssk && (started ||
 			    ae_sock_state(csk) >= TCPS_ESTABLISHED)) {
@@ -636,6 +717,132 @@ START_TEST(slow_reader_window_closes)
 }
 END_TEST
 
+/*
+ * BBR (both ends' senders): random loss is not congestion, so 1% loss on
+ * a 20 ms round trip must not hold the transfer down as it does CUBIC.
+ */
+#define BBR_1PCT_MAX_S		2.0
+
+START_TEST(bbr_bulk_loss_1pct)
+{
+	double s;
+
+	bulk_cc = "bbr";
+	s = run_bulk(getenv("S2S_SPEC") ? getenv("S2S_SPEC") :
+		     "loss=1%,delay=10ms", 16u << 20);
+	if (!getenv("S2S_SPEC"))
+		ck_assert_msg(s < BBR_1PCT_MAX_S, "16 MiB took %.2f s", s);
+}
+END_TEST
+
+/*
+ * A clean 10 ms link: BBR must be at least as fast as CUBIC (the
+ * receiver's autotuned window is the limit for both).
+ */
+START_TEST(bbr_clean_delay_10ms)
+{
+	double cubic, bbr;
+
+	cubic = run_bulk("delay=10ms", 32u << 20);
+	bulk_cc = "bbr";
+	bbr = run_bulk("delay=10ms", 32u << 20);
+	printf("# clean delay=10ms 32 MiB: bbr %.3f s, cubic %.3f s\n", bbr,
+	       cubic);
+	ck_assert_msg(bbr <= cubic, "bbr %.3f s, cubic %.3f s", bbr, cubic);
+}
+END_TEST
+
+START_TEST(bbr_lossy_reordering)
+{
+	double s;
+
+	bulk_cc = "bbr";
+	s = run_bulk("loss=3%,delay=10ms,jitter=5ms,reorder=25%,"
+		     "dup=1%,corrupt=0.1%", 16u << 20);
+	ck_assert_msg(s < BULK_REORDER_MAX_S, "16 MiB took %.2f s", s);
+}
+END_TEST
+
+/**
+ * pace_stats() - of A's data frames sent at or after @from: the most that
+ * left at one instant, and the median gap between consecutive ones
+ * @from:	virtual time (ns)
+ * @same:	most frames at one instant
+ * @median:	median gap (ns)
+ */
+static void pace_stats(uint64_t from, unsigned int *same, uint64_t *median)
+{
+	static uint64_t gaps[PACE_MAX];
+	unsigned int i, j, n = 0, run = 1;
+	uint64_t g;
+
+	*same = 0;
+	for (i = 1; i < pace_n; i++) {
+		if (pace_t[i] < from)
+			continue;
+		run = pace_t[i] == pace_t[i - 1] ? run + 1 : 1;
+		if (run > *same)
+			*same = run;
+		g = pace_t[i] - pace_t[i - 1];
+		for (j = n++; j > 0 && gaps[j - 1] > g; j--)
+			gaps[j] = gaps[j - 1];
+		gaps[j] = g;
+	}
+	*median = n ? gaps[n / 2] : 0;
+}
+
+/*
+ * Pacing spaces segments: over a 20 Mbit/s bottleneck (2.5 MB/s, one
+ * 1448-byte segment every 0.58 ms) BBR sends at most a few segments at
+ * one instant and, in steady state, its data segments half a millisecond
+ * or more apart; CUBIC sends its initial window in one burst.
+ */
+START_TEST(bbr_pacing_spaces_segments)
+{
+	unsigned int same_c, same_b, same_b_steady;
+	uint64_t med_c, med_b;
+	double s;
+
+	pace_on = true;
+	s = run_bulk("delay=10ms,rate=20mbit", 2u << 20);
+	pace_stats(0, &same_c, &med_c);
+	bulk_cc = "bbr";
+	s = run_bulk("delay=10ms,rate=20mbit", 2u << 20);
+	ck_assert_uint_gt(pace_n, 1000);
+	pace_stats(0, &same_b, &med_b);
+	pace_stats(pace_t[0] + 500 * NS_PER_MS, &same_b_steady, &med_b);
+	printf("# pacing: cubic %u frames at once (median gap %.3f ms); bbr %u "
+	       "at once, %u after 0.5 s, median gap %.3f ms; %.2f s\n",
+	       same_c, med_c / 1e6, same_b, same_b_steady, med_b / 1e6, s);
+	ck_assert_uint_ge(same_c, 10);
+	ck_assert_uint_le(same_b, 5);
+	ck_assert_uint_le(same_b_steady, 2);
+	ck_assert_uint_ge(med_b, 400 * 1000);
+}
+END_TEST
+
+/*
+ * Switching mid-transfer: BBR to CUBIC, and CUBIC to BBR, under 1% loss;
+ * every byte arrives and getsockopt names the new algorithm.
+ */
+START_TEST(bbr_switch_and_back)
+{
+	double s;
+
+	bulk_cc = "bbr";
+	bulk_switch_cc = "cubic";
+	bulk_switch_at = 200 * NS_PER_MS;
+	s = run_bulk("loss=1%,delay=10ms", 8u << 20);
+	ck_assert_ptr_null(bulk_switch_cc);	/* it did switch */
+	printf("# bbr -> cubic at 0.2 s: 8 MiB in %.2f s\n", s);
+	bulk_cc = NULL;
+	bulk_switch_cc = "bbr";
+	s = run_bulk("loss=1%,delay=10ms", 8u << 20);
+	ck_assert_ptr_null(bulk_switch_cc);
+	printf("# cubic -> bbr at 0.2 s: 8 MiB in %.2f s\n", s);
+}
+END_TEST
+
 static Suite *tcp_s2s_suite(void)
 {
 	Suite *s = suite_create("tcp_s2s");
@@ -649,6 +856,11 @@ static Suite *tcp_s2s_suite(void)
 	tcase_add_test(tc, loss_2pct_reorder_4mib);
 	tcase_add_test(tc, loss_10pct_dup_1mib);
 	tcase_add_test(tc, slow_reader_window_closes);
+	tcase_add_test(tc, bbr_bulk_loss_1pct);
+	tcase_add_test(tc, bbr_clean_delay_10ms);
+	tcase_add_test(tc, bbr_lossy_reordering);
+	tcase_add_test(tc, bbr_pacing_spaces_segments);
+	tcase_add_test(tc, bbr_switch_and_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
