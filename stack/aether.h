@@ -67,6 +67,9 @@ typedef void (*ae_ring_free_fn)(void *ctx, void *mem, size_t len);
  * @max_sockets: bound on live sockets, 65536 when 0
  * @ring_alloc:	optional TCP ring storage allocator, @ring_free its
  *		counterpart, @ring_ctx their argument (NULL: the mem hooks)
+ * @congestion:	congestion control of new TCP sockets, a TCP_CONGESTION
+ *		name ("cubic", "reno", "bbr"); "" = "cubic". A "bbr" socket
+ *		holds ~200 KiB of rate-sampling records besides its rings
  */
 struct ae_config {
 	uint8_t mac[6];
@@ -92,6 +95,7 @@ struct ae_config {
 	ae_ring_alloc_fn ring_alloc;
 	ae_ring_free_fn ring_free;
 	void *ring_ctx;
+	char congestion[16];
 };
 
 /* Stack lifetime and driving */

@@ -132,6 +132,10 @@ struct tcp_sock *tcp_alloc(struct ae_stack *s)
 	tp->flags = TF_CUBIC;
 	tp->ssthresh = UINT32_MAX;
 	tp->quickacks = TCP_QUICKACKS;
+	if (s->cfg.congestion[0])	/* the embedder's default; else CUBIC */
+		tcp_cc_select(tp, s->cfg.congestion,
+			      strnlen(s->cfg.congestion,
+				      sizeof(s->cfg.congestion)));
 	return tp;
 }
 

@@ -514,6 +514,7 @@ int tcp_usr_close(struct tcp_sock *tp);
 void tcp_usr_abort(struct tcp_sock *tp);
 void tcp_usr_rx_consumed(struct tcp_sock *tp, uint32_t n);
 void tcp_usr_tx_committed(struct tcp_sock *tp, uint32_t n);
+int tcp_cc_select(struct tcp_sock *tp, const char *val, size_t len);
 int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 		       const void *val, size_t len);
 int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,

@@ -1075,6 +1075,8 @@ static struct tcp_sock *child_new(struct tcp_sock *lp, const struct tcp_seg *seg
 	tp->adv_mss = lp->adv_mss;
 	if (lp->bbr)
 		tcp_bbr_select(tp);	/* (no memory: stays CUBIC/NewReno) */
+	else
+		tcp_bbr_release(tp);	/* the listener's choice, not the default */
 	tp->parent = lp;
 	tp->ts_offset = stack_random(s);
 	return tp;

@@ -143,6 +143,38 @@ static int sol_socket_set(struct tcp_sock *tp, int name, const void *val,
 }
 
 /**
+ * tcp_cc_select() - choose a socket's congestion control by its
+ * TCP_CONGESTION name
+ * @tp:		TCB
+ * @val:	"cubic", "reno" (or "newreno"), "bbr"
+ * @len:	bytes of @val
+ *
+ * Return: 0, -ENOENT for an unknown name, -ENOMEM when BBR's state
+ * cannot be allocated
+ */
+int tcp_cc_select(struct tcp_sock *tp, const char *val, size_t len)
+{
+	if (len >= 3 && !strncmp(val, "bbr", 3))
+		return tcp_bbr_select(tp);
+	if (len >= 5 && !strncmp(val, "cubic", 5))
+		tp->flags |= TF_CUBIC;
+	else if ((len >= 4 && !strncmp(val, "reno", 4)) ||
+		 (len >= 7 && !strncmp(val, "newreno", 7)))
+		tp->flags &= ~TF_CUBIC;
+	else
+		return -ENOENT;
+	if (tp->bbr) {
+		/* from BBR: its window stays, growth is the new
+		 * algorithm's from here */
+		tcp_bbr_release(tp);
+		if (TCPS_HAVEESTABLISHED(tp->state))
+			tp->ssthresh = tp->cwnd;
+		tp->cubic.epoch = 0;
+	}
+	return 0;
+}
+
+/**
  * tcp_usr_setsockopt() - set an option
  * @tp:		TCB
  * @level:	SOL_SOCKET or IPPROTO_TCP
@@ -165,24 +197,7 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 	if (name == TCP_CONGESTION) {
 		if (!val || !len)
 			return -EINVAL;
-		if (len >= 3 && !strncmp(val, "bbr", 3))
-			return tcp_bbr_select(tp);
-		if (len >= 5 && !strncmp(val, "cubic", 5))
-			tp->flags |= TF_CUBIC;
-		else if ((len >= 4 && !strncmp(val, "reno", 4)) ||
-			 (len >= 7 && !strncmp(val, "newreno", 7)))
-			tp->flags &= ~TF_CUBIC;
-		else
-			return -ENOENT;
-		if (tp->bbr) {
-			/* from BBR: its window stays, growth is the new
-			 * algorithm's from here */
-			tcp_bbr_release(tp);
-			if (TCPS_HAVEESTABLISHED(tp->state))
-				tp->ssthresh = tp->cwnd;
-			tp->cubic.epoch = 0;
-		}
-		return 0;
+		return tcp_cc_select(tp, val, len);
 	}
 	ret = sockopt_get_int(val, len, &v);
 	if (ret)
