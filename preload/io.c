@@ -233,6 +233,8 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 			break;
 		if (w == 0)
 			return ps_fail(EAGAIN);
+		if (w == -2)
+			return ps_fail(ECONNRESET);
 		return -1;
 	}
 	if (!(ps_state(ps) & POLLIN))
@@ -378,6 +380,8 @@ full:
 		iter_done(&it);
 		if (w == 0)
 			return ps_fail(EAGAIN);
+		if (w == -2)
+			return ps_epipe(flags);
 		return -1;
 	}
 	iter_done(&it);

@@ -127,6 +127,7 @@ void ps_init(void);
  * @connecting:	a non-blocking connect returned EINPROGRESS and no later
  *		connect() has seen it finish yet
  * @listening:	listen() succeeded
+ * @waiters:	threads of this process asleep in ps_wait_fd() on it
  * @rcvtimeo_ms: SO_RCVTIMEO, -1 for none
  * @sndtimeo_ms: SO_SNDTIMEO, -1 for none
  * @rd_epoch:	bumped whenever a read found the socket drained (EPOLLET edges)
@@ -143,6 +144,7 @@ struct ps_sock {
 	int v6only;
 	atomic_int connecting;
 	atomic_int listening;
+	atomic_int waiters;
 	int rcvtimeo_ms;
 	int sndtimeo_ms;
 	atomic_uint rd_epoch;

@@ -7,20 +7,26 @@
  * makes readable with a NOTIFY when the armed readiness appears. NOTIFYs are
  * drained before every re-check.
  *
- * Blocking calls sleep in aec_wait() on the backing fd. A signal interrupts
- * it; without a socket timeout the wait goes on when every installed handler
- * has SA_RESTART (the kernel would have restarted the call), else the call
+ * The sleep is poll() on the backing fd. A signal interrupts it; without a
+ * socket timeout the wait goes on when every installed handler has
+ * SA_RESTART (the kernel would have restarted the call), else the call
  * returns EINTR. With SO_RCVTIMEO/SO_SNDTIMEO a signal always gives EINTR,
  * which is what Linux does for sockets with a timeout.
  *
  * Several waiters on one socket (threads blocked in accept() on one
  * listener, a reader and a writer thread, processes sharing it after fork)
- * share one NOTIFY stream. aec_wait() counts each sleeper per direction in
- * the socket's shared header, and whoever consumes a NOTIFY that another
- * counted sleeper needs re-arms it, so blocking calls need no periodic
- * re-check. poll/select/epoll sleepers are not counted (they sleep in the
- * program's own ppoll/epoll set): their sleeps are cut into slices of
- * PS_IDLE_SLICE_MS (ps_slice_of()), after which readiness is checked again.
+ * share one NOTIFY: the one that drains it may leave another asleep with
+ * nothing left to wake it. So no sleep is endless: it is cut into slices of
+ * PS_SLICE_MS while this process has several waiters on the socket, and
+ * PS_IDLE_SLICE_MS otherwise (a waiter that went to sleep alone, or one in
+ * another process), after which readiness is checked again.
+ *
+ * aec_wait() would count the sleeper in the socket's shared header so that
+ * a drainer re-arms its wake-up, but a process killed while counted leaves
+ * the count behind for good; every later drain of that direction then
+ * re-arms and rings the daemon, whose fresh NOTIFY nobody wants: a loop
+ * between a surviving poller and aetherd (test_preload.sh checks for it).
+ * The count kept here (@waiters) is process memory and dies with its owner.
  */
 #include <errno.h>
 #include <time.h>
@@ -28,6 +34,7 @@
 #include "client.h"
 #include "shim.h"
 
+#define PS_SLICE_MS		20
 #define PS_IDLE_SLICE_MS	250
 
 /**
@@ -195,20 +202,28 @@ static bool ps_restartable(void)
 }
 
 /**
- * ps_nap() - sleep until a timeout or a signal, on no fd at all
+ * ps_sleep() - sleep on backing fd @fd until a message arrives
+ * @fd:		backing fd, or -1 to sleep until the timeout or a signal
  * @timeout_ms:	<0 forever
  * @restart:	no socket timeout: restart after SA_RESTART signals
  *
- * Return: 0 timed out, -1 with errno (EINTR)
+ * Return: 1 woken, 0 timed out, -1 with errno (EINTR), -2 the daemon is gone
  */
-static int ps_nap(int timeout_ms, bool restart)
+static int ps_sleep(int fd, int timeout_ms, bool restart)
 {
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int r;
 
 	do {
-		r = REAL(poll)(NULL, 0, timeout_ms);
+		r = REAL(poll)(&p, 1, timeout_ms);
 	} while (r < 0 && errno == EINTR && restart && ps_restartable());
-	return r < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return 0;
+	if ((p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
+		return -2;
+	return 1;
 }
 
 /**
@@ -228,32 +243,19 @@ int ps_slice_of(int left)
 }
 
 /**
- * ps_wait_dead() - a wait on a socket whose daemon is gone
+ * ps_slice() - how long one sleep may last
  * @ps:		socket
- * @events:	POLLIN and/or POLLOUT
- * @dl:		deadline
- * @restart:	no socket timeout: restart after SA_RESTART signals
+ * @left:	time left, -1 forever
  *
- * A dead listener that has reported its error is never ready again: sleep
- * until the timeout or a signal, as on a kernel socket that nothing will
- * ever reach (its backing fd is hung up: polling it would return at once).
- *
- * Return: 1 ready (the state says what the call gives), 0 timed out, -1
- * with errno (EINTR)
+ * Return: @left, or a slice when other waiters could strand this one
  */
-static int ps_wait_dead(struct ps_sock *ps, short events,
-			const struct timespec *dl, bool restart)
+static int ps_slice(struct ps_sock *ps, int left)
 {
-	int r;
+	int cap = atomic_load(&ps->waiters) > 1 ? PS_SLICE_MS : PS_IDLE_SLICE_MS;
 
-	for (;;) {
-		if (ps_state(ps) & (events | POLLERR | POLLHUP))
-			return 1;
-		r = ps_nap(ps_ms_left(dl), restart);
-		if (r == 0 && ps_ms_left(dl) != 0)
-			continue;
-		return r;
-	}
+	if (left >= 0 && left <= cap)
+		return left;
+	return cap;
 }
 
 /**
@@ -263,40 +265,46 @@ static int ps_wait_dead(struct ps_sock *ps, short events,
  * @events:	POLLIN and/or POLLOUT
  * @timeout_ms:	<0 forever
  *
- * The sleep is aec_wait()'s: the sleeper is counted in the socket's shared
- * header per direction, so whoever consumes a NOTIFY another sleeper needs
- * (a thread of this process or another, a poller) re-arms it, and the
- * daemon sends a fresh one. No periodic re-check is needed here.
- *
  * Return: 1 ready (re-try the operation), 0 timed out, -1 with errno set
- * (EINTR)
+ * (EINTR), -2 the daemon is gone
  */
 int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
 {
-	bool restart = timeout_ms < 0;
 	struct timespec dl;
+	bool dead;
 	int r;
 
-	(void)fd;
 	ps_deadline(&dl, timeout_ms);
+	atomic_fetch_add(&ps->waiters, 1);
 	for (;;) {
-		if (ps_dead(ps))
-			return ps_wait_dead(ps, events, &dl, restart);
-		r = aec_wait(ps->aec, events, ps_ms_left(&dl));
-		if (r > 0 && ps_dead(ps))
-			continue;	/* woken by the hang-up */
-		if (r > 0)
-			return 1;
-		if (r == 0) {
-			if (ps_ms_left(&dl) == 0)
-				return 0;
-			continue;
+		aec_drain(ps->aec);
+		r = 1;
+		if (ps_state(ps) & (events | POLLERR | POLLHUP))
+			break;
+		if (ps_arm(ps, events) & (events | POLLERR | POLLHUP))
+			break;
+		/*
+		 * A dead listener that has reported its error is never ready
+		 * again: sleep until the timeout or a signal, as on a kernel
+		 * socket that nothing will ever reach (its backing fd is hung
+		 * up: polling it would return at once, forever).
+		 */
+		dead = ps_dead(ps);
+		r = ps_sleep(dead ? -1 : fd, dead ? ps_ms_left(&dl) :
+			     ps_slice(ps, ps_ms_left(&dl)), timeout_ms < 0);
+		if (r == 0 && ps_ms_left(&dl) != 0)
+			continue;	/* a slice ended, not the timeout */
+		if (r == -2) {
+			aec_drain(ps->aec);	/* meets the EOF: dead */
+			if (ps_dead(ps))
+				continue;	/* the state says what to do */
 		}
-		if (r == -EINTR && restart && ps_restartable())
-			continue;
-		if (r == -ENETDOWN && ps_dead(ps))
-			continue;
-		errno = -r;
-		return -1;
+		if (r != 1) {
+			if (r == -2)
+				errno = ECONNRESET;
+			break;
+		}
 	}
+	atomic_fetch_sub(&ps->waiters, 1);
+	return r;
 }

@@ -291,6 +291,48 @@ sed "s/^/# /" "$WORK/wake.eval"
 stop "$WAPP"
 stop "$WPEER"
 
+# --- a process killed while blocked on a shared socket leaves no busy loop ----
+# A child blocked in send on a socket it shares with its parent is SIGKILLed;
+# then the peer reads, so the socket turns writable. Whatever the child left
+# behind must not make the parent (in epoll_wait for EPOLLIN) spin.
+bg nsx "$PY" -c '
+import os, socket, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("192.168.1.1", 7401)); l.listen(1); c, _ = l.accept()
+for i in range(300):
+    if os.path.exists("'"$WORK"'/stale.go"):
+        break
+    time.sleep(0.1)
+t = time.time()
+while time.time() - t < 5 and c.recv(1 << 20):
+    pass' >"$WORK/stale.peer" 2>&1
+SPEER=${PIDS[-1]}
+sleep 0.3
+stale() {
+	local cpu
+	cpu=$(on_aether timeout 30 "$PY" -c '
+import os, select, signal, socket, time
+s = socket.create_connection(("192.168.1.1", 7401))
+pid = os.fork()
+if pid == 0:
+    while True:
+        s.sendall(b"x" * 65536)
+time.sleep(1.5)				# the child fills the pipe and blocks
+os.kill(pid, signal.SIGKILL)
+os.waitpid(pid, 0)
+open("'"$WORK"'/stale.go", "w").close()	# the peer reads: writable again
+ep = select.epoll()
+ep.register(s, select.EPOLLIN)
+c0, w0 = time.process_time(), time.monotonic()
+while time.monotonic() - w0 < 2:
+    ep.poll(0.5)
+print(int((time.process_time() - c0) * 100 / (time.monotonic() - w0)))')
+	log "parent: ${cpu:-?}% of one core in the 2 s after the child was killed"
+	[ -n "$cpu" ] && [ "$cpu" -lt 10 ]
+}
+check "a child killed while blocked in send: the parent's epoll stays quiet" stale
+stop "$SPEER"
+
 # --- daemon death: blocked calls return, nothing hangs ---------------------------
 bg nsx socat -u TCP-LISTEN:7777,reuseaddr OPEN:/dev/null
 SINK=${PIDS[-1]}
