@@ -23,6 +23,7 @@
 #include "../../daemon/impair.h"
 #include "stack.h"
 #include "tcp.h"
+#include "tcp_bbr.h"
 
 #define LINK_MAX	8192
 
@@ -63,6 +64,8 @@ static const char *bulk_cc;
 static const char *bulk_switch_cc;
 static uint64_t bulk_switch_at;
 static bool pace_on;
+static struct tcp_bbr bulk_bbr;		/* the sender's BBR state at EOF */
+static struct tcp_info bulk_ti;		/* and its TCP_INFO */
 static uint64_t pace_t[PACE_MAX];
 static uint32_t pace_len[PACE_MAX];
 static unsigned int pace_n;
@@ -359,6 +362,12 @@ static void run_transfer_slow(unsigned int loss_pm, unsigned int jitter_ms,
 	ck_assert_int_eq(ae_bind(lsk, &a), 0);
 	ck_assert_int_eq(ae_listen(lsk, 8), 0);
 	csk = ae_socket(L.a, SOCK_STREAM, &err);
+	if (bulk_cc) {
+		ck_assert_int_eq(ae_setsockopt(lsk, IPPROTO_TCP, TCP_CONGESTION,
+					       bulk_cc, strlen(bulk_cc)), 0);
+		ck_assert_int_eq(ae_setsockopt(csk, IPPROTO_TCP, TCP_CONGESTION,
+					       bulk_cc, strlen(bulk_cc)), 0);
+	}
 	a.sin_addr.s_addr = FAKE_PEER;
 	ck_assert_int_eq(ae_connect(csk, &a), -EINPROGRESS);
 	L.loss_pm = loss_pm;
@@ -616,6 +625,11 @@ static double run_bulk(const char *spec, size_t bytes)
 	       (unsigned long)impair_stats(L.imp_ba)->dropped);
 	fflush(stdout);
 	bulk_timeouts = ae_stack_stat(L.a, "tcp", "timeouts");
+	if (((struct tcp_sock *)csk)->bbr) {
+		bulk_bbr = *((struct tcp_sock *)csk)->bbr;
+		bulk_bbr.rec = NULL;	/* freed with the socket */
+		ck_assert_int_eq(ae_tcp_info(csk, &bulk_ti), 0);
+	}
 	bulk_rcv_limit = ae_sock_rx_limit(ssk);
 	bulk_rcv_grown = ae_stack_stat(L.b, "tcp", "rcvbuf_grown");
 	ae_close(csk);
@@ -818,6 +832,21 @@ START_TEST(bbr_pacing_spaces_segments)
 	ck_assert_uint_le(same_b, 5);
 	ck_assert_uint_le(same_b_steady, 2);
 	ck_assert_uint_ge(med_b, 400 * 1000);
+	/* the model found the path: 2.5 MB/s of frames is 2.39 MB/s of
+	 * 1448-byte payloads; 20 ms plus a frame's serialization */
+	printf("# bbr model: mode %d bw %.3f MB/s min_rtt %.2f ms pacing "
+	       "%.3f MB/s; TCP_INFO cwnd %u rtt %u us ssthresh %u\n",
+	       bulk_bbr.mode, bulk_bbr.bw[0].v / 1e6, bulk_bbr.min_rtt_us / 1e3,
+	       bulk_bbr.pacing_rate / 1e6, bulk_ti.tcpi_snd_cwnd,
+	       bulk_ti.tcpi_rtt, bulk_ti.tcpi_snd_ssthresh);
+	ck_assert_int_eq(bulk_bbr.mode, BBR_PROBE_BW);
+	ck_assert_msg(bulk_bbr.bw[0].v >= 2200000 && bulk_bbr.bw[0].v <= 2600000,
+		      "bw %lu", (unsigned long)bulk_bbr.bw[0].v);
+	ck_assert_uint_ge(bulk_bbr.min_rtt_us, 20000);
+	ck_assert_uint_le(bulk_bbr.min_rtt_us, 22000);
+	ck_assert_uint_ge(bulk_ti.tcpi_snd_cwnd, 4);
+	ck_assert_uint_eq(bulk_ti.tcpi_snd_ssthresh, 0x7fffffff);
+	ck_assert_uint_ge(bulk_ti.tcpi_rtt, 20000);
 }
 END_TEST
 
@@ -883,6 +912,29 @@ START_TEST(bbr_only_default_when_asked)
 }
 END_TEST
 
+/* the run_transfer() cases, both directions on BBR: heavy loss with
+ * duplicates, and a slow reader whose window closes under pacing */
+START_TEST(bbr_loss_10pct_dup_1mib)
+{
+	bulk_cc = "bbr";
+	run_transfer(100, 2, 20, 1u << 20);
+}
+END_TEST
+
+START_TEST(bbr_slow_reader_window_closes)
+{
+	bulk_cc = "bbr";
+	run_transfer_slow(10, 1, 0, 1u << 20, 4096, 10 * 1000000ULL);
+}
+END_TEST
+
+START_TEST(bbr_loss_2pct_reorder_4mib)
+{
+	bulk_cc = "bbr";
+	run_transfer(20, 3, 0, 4u << 20);
+}
+END_TEST
+
 static Suite *tcp_s2s_suite(void)
 {
 	Suite *s = suite_create("tcp_s2s");
@@ -902,6 +954,9 @@ static Suite *tcp_s2s_suite(void)
 	tcase_add_test(tc, bbr_pacing_spaces_segments);
 	tcase_add_test(tc, bbr_switch_and_back);
 	tcase_add_test(tc, bbr_only_default_when_asked);
+	tcase_add_test(tc, bbr_loss_10pct_dup_1mib);
+	tcase_add_test(tc, bbr_slow_reader_window_closes);
+	tcase_add_test(tc, bbr_loss_2pct_reorder_4mib);
 	suite_add_tcase(s, tc);
 	return s;
 }
