@@ -836,6 +836,7 @@ void tcp_bbr_recovery_send(struct tcp_sock *tp)
 		n = bbr_resend(tp, seq, len);
 		if (!n)
 			break;
+		STAT_INC(tp->sk.stack, tcp, rack_retrans);
 		pipe += n;
 		b->lost_bytes -= n < b->lost_bytes ? n : b->lost_bytes;
 		from = seq + n;
@@ -851,6 +852,19 @@ void tcp_bbr_recovery_send(struct tcp_sock *tp)
 uint32_t tcp_bbr_lost_bytes(const struct tcp_sock *tp)
 {
 	return tp->bbr->lost_bytes;
+}
+
+/**
+ * tcp_bbr_skip_sacked() - for the SACK hole walk: skip what the records
+ * know was SACKed (tcp_rate_skip_sacked())
+ * @tp:		TCB with tp->bbr
+ * @seq:	start of a hole
+ *
+ * Return: where the hole really starts
+ */
+uint32_t tcp_bbr_skip_sacked(struct tcp_sock *tp, uint32_t seq)
+{
+	return tcp_rate_skip_sacked(tp, seq);
 }
 
 /**

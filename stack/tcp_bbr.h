@@ -130,6 +130,7 @@ void tcp_rate_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 		  struct tcp_rate_sample *rs);
 void tcp_rate_check_app_limited(struct tcp_sock *tp);
 uint32_t tcp_rate_lost_bytes(struct tcp_sock *tp, uint64_t reo_ns);
+uint32_t tcp_rate_skip_sacked(struct tcp_sock *tp, uint32_t seq);
 bool tcp_rate_next_lost(struct tcp_sock *tp, uint32_t from, uint64_t reo_ns,
 			uint32_t *seq, uint32_t *len);
 

@@ -426,6 +426,32 @@ void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
 }
 
 /**
+ * next_hole() - the next hole of the SACK walk from @rexmit_nxt; a BBR
+ * socket also skips what its transmission records know was SACKed, which
+ * the scoreboard of TCP_SACK_MAX ranges may have forgotten
+ * @tp:		TCB
+ * @hole:	set to the hole's start
+ * @len:	set to its length
+ *
+ * Return: true when there is a hole
+ */
+static bool next_hole(struct tcp_sock *tp, uint32_t *hole, uint32_t *len)
+{
+	uint32_t skip;
+	int guard = 64;
+
+	while (tcp_sack_next_hole(tp, tp->rexmit_nxt, hole, len)) {
+		if (!tp->bbr || guard-- <= 0)
+			return true;
+		skip = tcp_bbr_skip_sacked(tp, *hole);
+		if (skip == *hole)
+			return true;
+		tp->rexmit_nxt = skip;
+	}
+	return false;
+}
+
+/**
  * recovery_retransmit() - in fast recovery, resend the next hole (SACK) or
  * the first unacknowledged segment (NewReno)
  * @tp:		TCB
@@ -452,7 +478,7 @@ static void recovery_retransmit(struct tcp_sock *tp)
 		return;
 	}
 
-	if (tcp_sack_next_hole(tp, tp->rexmit_nxt, &hole, &len)) {
+	if (next_hole(tp, &hole, &len)) {
 		tcp_retransmit_one(tp, hole, len);
 		return;
 	}

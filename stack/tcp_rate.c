@@ -368,6 +368,29 @@ void tcp_rate_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 }
 
 /**
+ * tcp_rate_skip_sacked() - the first byte at or after @seq that no record
+ * marked SACKed holds
+ * @tp:		TCB with tp->bbr
+ * @seq:	sequence number
+ *
+ * Return: @seq, or the end of the run of SACKed records holding it
+ */
+uint32_t tcp_rate_skip_sacked(struct tcp_sock *tp, uint32_t seq)
+{
+	struct tcp_bbr *b = tp->bbr;
+	const struct tcp_rate_rec *r;
+	uint32_t i;
+
+	for (i = rec_find(b, seq); i < b->rec_n; i++) {
+		r = rec_at(b, i);
+		if (!r->sacked || SEQ_LT(seq, r->start))
+			break;
+		seq = r->end;
+	}
+	return seq;
+}
+
+/**
  * tcp_rate_lost_bytes() - bytes of the records tcp_rate_next_lost() would
  * call lost
  * @tp:		TCB with tp->bbr

@@ -623,6 +623,12 @@ static double run_bulk(const char *spec, size_t bytes)
 	       (unsigned long)ae_stack_stat(L.b, "tcp", "ofo_queued"),
 	       (unsigned long)impair_stats(L.imp_ab)->dropped,
 	       (unsigned long)impair_stats(L.imp_ba)->dropped);
+	if (bulk_cc)
+		printf("# bbr: paced %lu, rack_retrans %lu, receiver dsack_sent "
+		       "%lu\n",
+		       (unsigned long)ae_stack_stat(L.a, "tcp", "paced"),
+		       (unsigned long)ae_stack_stat(L.a, "tcp", "rack_retrans"),
+		       (unsigned long)ae_stack_stat(L.b, "tcp", "dsack_sent"));
 	fflush(stdout);
 	bulk_timeouts = ae_stack_stat(L.a, "tcp", "timeouts");
 	if (((struct tcp_sock *)csk)->bbr) {
