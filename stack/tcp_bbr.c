@@ -418,6 +418,7 @@ static void bbr_update_min_rtt(struct tcp_sock *tp,
 		b->min_rtt_stamp = now;
 	}
 	if (expired && !b->idle_restart && b->mode != BBR_PROBE_RTT) {
+		STAT_INC(tp->sk.stack, tcp, bbr_probe_rtt);
 		b->mode = BBR_PROBE_RTT;
 		bbr_save_cwnd(tp);
 		b->probe_rtt_done_stamp = 0;

@@ -493,6 +493,7 @@ static void run_transfer(unsigned int loss_pm, unsigned int jitter_ms,
 }
 
 static uint64_t bulk_timeouts;	/* the sender's RTOs in the last run_bulk() */
+static uint64_t bulk_probe_rtt;	/* its BBR PROBE_RTT entries */
 static uint32_t bulk_rcv_limit;	/* the receiver's autotuned buffer at the end */
 static uint64_t bulk_rcv_grown;	/* times it grew */
 
@@ -624,13 +625,15 @@ static double run_bulk(const char *spec, size_t bytes)
 	       (unsigned long)impair_stats(L.imp_ab)->dropped,
 	       (unsigned long)impair_stats(L.imp_ba)->dropped);
 	if (bulk_cc)
-		printf("# bbr: paced %lu, rack_retrans %lu, receiver dsack_sent "
-		       "%lu\n",
+		printf("# bbr: paced %lu, rack_retrans %lu, probe_rtt %lu, "
+		       "receiver dsack_sent %lu\n",
 		       (unsigned long)ae_stack_stat(L.a, "tcp", "paced"),
 		       (unsigned long)ae_stack_stat(L.a, "tcp", "rack_retrans"),
+		       (unsigned long)ae_stack_stat(L.a, "tcp", "bbr_probe_rtt"),
 		       (unsigned long)ae_stack_stat(L.b, "tcp", "dsack_sent"));
 	fflush(stdout);
 	bulk_timeouts = ae_stack_stat(L.a, "tcp", "timeouts");
+	bulk_probe_rtt = ae_stack_stat(L.a, "tcp", "bbr_probe_rtt");
 	if (((struct tcp_sock *)csk)->bbr) {
 		bulk_bbr = *((struct tcp_sock *)csk)->bbr;
 		bulk_bbr.rec = NULL;	/* freed with the socket */
@@ -763,6 +766,7 @@ START_TEST(bbr_clean_delay_10ms)
 {
 	double cubic, bbr;
 
+	bulk_cc = NULL;
 	cubic = run_bulk("delay=10ms", 32u << 20);
 	bulk_cc = "bbr";
 	bbr = run_bulk("delay=10ms", 32u << 20);
@@ -823,6 +827,7 @@ START_TEST(bbr_pacing_spaces_segments)
 	uint64_t med_c, med_b;
 	double s;
 
+	bulk_cc = NULL;
 	pace_on = true;
 	s = run_bulk("delay=10ms,rate=20mbit", 2u << 20);
 	pace_stats(0, &same_c, &med_c);
@@ -918,6 +923,23 @@ START_TEST(bbr_only_default_when_asked)
 }
 END_TEST
 
+/*
+ * 14 s at 20 Mbit/s: RTprop is 10 s old once, so BBR goes through PROBE_RTT
+ * (4 segments for 200 ms) and back, and still uses the link (32 MiB is
+ * 14.0 s of 1448-byte payloads at 2.39 MB/s).
+ */
+START_TEST(bbr_probe_rtt_long_transfer)
+{
+	double s;
+
+	bulk_cc = "bbr";
+	s = run_bulk("delay=10ms,rate=20mbit", 32u << 20);
+	ck_assert_uint_ge(bulk_probe_rtt, 1);
+	ck_assert_int_eq(bulk_bbr.mode, BBR_PROBE_BW);
+	ck_assert_msg(s < 15.0, "32 MiB at 20 Mbit/s took %.2f s", s);
+}
+END_TEST
+
 /* the run_transfer() cases, both directions on BBR: heavy loss with
  * duplicates, and a slow reader whose window closes under pacing */
 START_TEST(bbr_loss_10pct_dup_1mib)
@@ -960,6 +982,7 @@ static Suite *tcp_s2s_suite(void)
 	tcase_add_test(tc, bbr_pacing_spaces_segments);
 	tcase_add_test(tc, bbr_switch_and_back);
 	tcase_add_test(tc, bbr_only_default_when_asked);
+	tcase_add_test(tc, bbr_probe_rtt_long_transfer);
 	tcase_add_test(tc, bbr_loss_10pct_dup_1mib);
 	tcase_add_test(tc, bbr_slow_reader_window_closes);
 	tcase_add_test(tc, bbr_loss_2pct_reorder_4mib);
