@@ -498,7 +498,6 @@ void tcp_bbr_output_done(struct tcp_sock *tp);
 void tcp_bbr_recovery_send(struct tcp_sock *tp);
 uint32_t tcp_bbr_lost_bytes(const struct tcp_sock *tp);
 uint32_t tcp_bbr_skip_sacked(struct tcp_sock *tp, uint32_t seq);
-uint64_t tcp_bbr_pacing_rate(const struct tcp_sock *tp);
 uint32_t tcp_rate_inflight(const struct tcp_sock *tp);
 
 /* tcp_usrreq.c: the socket calls, called from sock.c */

@@ -877,14 +877,3 @@ void tcp_bbr_output_done(struct tcp_sock *tp)
 {
 	tcp_rate_check_app_limited(tp);
 }
-
-/**
- * tcp_bbr_pacing_rate() - the current pacing rate (TCP_INFO, tests)
- * @tp:		TCB
- *
- * Return: bytes per second, 0 for a socket without BBR
- */
-uint64_t tcp_bbr_pacing_rate(const struct tcp_sock *tp)
-{
-	return tp->bbr ? tp->bbr->pacing_rate : 0;
-}

@@ -91,7 +91,6 @@ struct tcp_bbr {
 	uint64_t app_limited;		/* delivered mark, 0 = not limited */
 	struct tcp_rate_rec *rec;	/* TCP_RATE_RECS, circular */
 	uint32_t rec_head, rec_n;
-	uint32_t rec_merged;		/* sends folded into a full array */
 	uint32_t last_lost;		/* tp->lost at the last ACK */
 	uint64_t rack_sent;		/* newest send time delivered */
 	uint64_t rack_checked;		/* @rack_sent at the last loss check */

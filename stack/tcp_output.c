@@ -476,7 +476,8 @@ int tcp_output(struct tcp_sock *tp)
 		      tp->state != TCPS_TIME_WAIT &&
 		      tp->snd_nxt + len == fin_seq;
 		send = want_send(tp, len, off, avail) || fin;
-		if (tp->bbr && send && len && tcp_bbr_pace_wait(tp)) {
+		if (tp->bbr && send && len && !(tp->flags & TF_FORCE_PROBE) &&
+		    tcp_bbr_pace_wait(tp)) {
 			/* not yet due: the TT_PACE timer sends it */
 			if (!(tp->flags & TF_ACKNOW))
 				break;

@@ -152,7 +152,7 @@ void tcp_rate_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len)
 		/* full: the newest record grows (coarser, still correct) */
 		r = rec_at(b, b->rec_n - 1);
 		r->end = end;
-		b->rec_merged++;
+		STAT_INC(tp->sk.stack, tcp, bbr_rec_full);
 		return;
 	}
 	r = rec_at(b, b->rec_n++);

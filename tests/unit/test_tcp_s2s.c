@@ -494,6 +494,7 @@ static void run_transfer(unsigned int loss_pm, unsigned int jitter_ms,
 
 static uint64_t bulk_timeouts;	/* the sender's RTOs in the last run_bulk() */
 static uint64_t bulk_probe_rtt;	/* its BBR PROBE_RTT entries */
+static uint64_t bulk_rec_full;	/* sends its full BBR records folded */
 static uint32_t bulk_rcv_limit;	/* the receiver's autotuned buffer at the end */
 static uint64_t bulk_rcv_grown;	/* times it grew */
 
@@ -634,6 +635,7 @@ static double run_bulk(const char *spec, size_t bytes)
 	fflush(stdout);
 	bulk_timeouts = ae_stack_stat(L.a, "tcp", "timeouts");
 	bulk_probe_rtt = ae_stack_stat(L.a, "tcp", "bbr_probe_rtt");
+	bulk_rec_full = ae_stack_stat(L.a, "tcp", "bbr_rec_full");
 	if (((struct tcp_sock *)csk)->bbr) {
 		bulk_bbr = *((struct tcp_sock *)csk)->bbr;
 		bulk_bbr.rec = NULL;	/* freed with the socket */
@@ -940,6 +942,26 @@ START_TEST(bbr_probe_rtt_long_transfer)
 }
 END_TEST
 
+/*
+ * 16 MiB rings (and a link that holds 20000 frames) let more segments
+ * be in flight than the 4096 transmission records: the newest record absorbs the rest (coarser samples), and the
+ * transfer still completes intact and fast.
+ */
+START_TEST(bbr_records_full_degrade)
+{
+	double s;
+
+	bulk_cc = "bbr";
+	setenv("S2S_BUF", "16777216", 1);
+	s = run_bulk("loss=1%,delay=10ms,limit=20000", 64u << 20);
+	unsetenv("S2S_BUF");
+	printf("# bbr, 16 MiB rings: 64 MiB in %.3f s, %lu sends folded into "
+	       "a full record array\n", s, (unsigned long)bulk_rec_full);
+	ck_assert_uint_gt(bulk_rec_full, 0);
+	ck_assert_msg(s < 2.0, "64 MiB took %.2f s", s);
+}
+END_TEST
+
 /* the run_transfer() cases, both directions on BBR: heavy loss with
  * duplicates, and a slow reader whose window closes under pacing */
 START_TEST(bbr_loss_10pct_dup_1mib)
@@ -983,6 +1005,7 @@ static Suite *tcp_s2s_suite(void)
 	tcase_add_test(tc, bbr_switch_and_back);
 	tcase_add_test(tc, bbr_only_default_when_asked);
 	tcase_add_test(tc, bbr_probe_rtt_long_transfer);
+	tcase_add_test(tc, bbr_records_full_degrade);
 	tcase_add_test(tc, bbr_loss_10pct_dup_1mib);
 	tcase_add_test(tc, bbr_slow_reader_window_closes);
 	tcase_add_test(tc, bbr_loss_2pct_reorder_4mib);
