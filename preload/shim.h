@@ -180,6 +180,7 @@ uint32_t ps_state(struct ps_sock *ps);
 uint32_t ps_arm(struct ps_sock *ps, uint32_t events);
 bool ps_dead(const struct ps_sock *ps);
 bool ps_down_take(struct ps_sock *ps);
+bool ps_inert(struct ps_sock *ps);
 int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms);
 int ps_ms_left(const struct timespec *deadline);
 int ps_slice_of(int left);

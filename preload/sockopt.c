@@ -142,6 +142,25 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 }
 
 /**
+ * ps_dead_error() - SO_ERROR of a socket whose daemon is gone
+ * @ps:	socket
+ *
+ * Reading SO_ERROR never fails on Linux; it returns and clears the pending
+ * error. A listener or UDP socket's ENETDOWN is taken as accept/recv would
+ * take it (after which it is never ready, see ps_mask()); a connection
+ * reports its reset once, a connect in progress ENETDOWN.
+ *
+ * Return: positive errno or 0
+ */
+static int ps_dead_error(struct ps_sock *ps)
+{
+	if (!ps_down_take(ps))
+		return 0;
+	return ps_inert(ps) || atomic_load(&ps->connecting) ? ENETDOWN :
+							       ECONNRESET;
+}
+
+/**
  * getsockopt() - interposed getsockopt(2)
  * @fd:		socket
  * @level:	level
@@ -180,6 +199,8 @@ int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 			return put_int(ps->v6only, val, len);
 		return ps_fail(ENOPROTOOPT);
 	}
+	if (level == SOL_SOCKET && name == SO_ERROR && ps_dead(ps))
+		return put_int(ps_dead_error(ps), val, len);
 	if (!len)
 		return ps_fail(EFAULT);
 	if ((int)*len < 0)

@@ -54,7 +54,7 @@ bool ps_dead(const struct ps_sock *ps)
  *
  * Return: true for listeners and UDP sockets
  */
-static bool ps_inert(struct ps_sock *ps)
+bool ps_inert(struct ps_sock *ps)
 {
 	return ps->type == SOCK_DGRAM || atomic_load(&ps->listening);
 }

@@ -190,7 +190,7 @@ check "python UDP epoll server echoes on Aether" wait_for 15 udp_echo
 
 # an idle connection to each server: a connected socket in its set at death
 for port in 8081 9001 9002 9003 9004; do
-	bg nsx bash -c "exec 3<>/dev/tcp/192.168.1.2/$port && sleep 60"
+	bg nsx bash -c "exec 3<>/dev/tcp/192.168.1.2/$port && exec sleep 60"
 done
 
 # kernel-side peers of the client (one process, so cleanup stops it all):
@@ -279,6 +279,10 @@ check "blocking accept waits for SO_RCVTIMEO (300 ms), EAGAIN" line accept_rcvti
 check "poll on dead listeners: nothing, after the 300 ms timeout" line poll_listener "ok 0" 250 1000
 check "select on dead listeners: nothing, after the 300 ms timeout" line select_listeners "ok 0" 250 1000
 check "epoll on dead listeners: nothing, after the 300 ms timeout" line epoll_listener "ok 0" 250 1000
+check "an untouched dead listener polls POLLIN|POLLERR" line poll_listener3 "ok 9" 0 100
+check "its SO_ERROR is ENETDOWN (getsockopt succeeds)" line so_error_listener "ok 100" 0 100
+check "then it polls nothing, after the 300 ms timeout" line poll_listener3_after "ok 0" 250 1000
+check "SO_ERROR of a reset connection: ECONNRESET, then 0" line so_error_conn "ok (104, 0)" 0 100
 check "recv on a reset connection: ECONNRESET" line recv_after "errno 104" 0 100
 check "send on a reset connection: EPIPE" line send_after "errno 32" 0 100
 check "new socket: ENETDOWN" line socket_new "errno 100" 0 100
