@@ -158,13 +158,15 @@ static uint64_t bbr_rate_for(uint64_t bw, uint32_t gain)
 static void bbr_init_pacing_rate(struct tcp_sock *tp)
 {
 	struct tcp_bbr *b = tp->bbr;
-	uint64_t rtt_us = 1000, bw;
+	uint64_t rtt_us = 1000, bw, cwnd = tp->cwnd;
 
 	if ((tp->flags & TF_RTT_VALID) && tp->srtt) {
 		rtt_us = tp->srtt;
 		b->has_seen_rtt = true;
 	}
-	bw = (uint64_t)tp->cwnd * 1000000 / rtt_us;
+	if (cwnd < TCP_INIT_CWND * (uint64_t)tp->mss)
+		cwnd = TCP_INIT_CWND * (uint64_t)tp->mss;	/* not connected */
+	bw = cwnd * 1000000 / rtt_us;
 	b->pacing_rate = bbr_rate_for(bw, BBR_HIGH_GAIN);
 }
 
@@ -246,9 +248,10 @@ static void bbr_save_cwnd(struct tcp_sock *tp)
 {
 	struct tcp_bbr *b = tp->bbr;
 
-	if (b->prev_ca_state < BBR_CA_RECOVERY && b->mode != BBR_PROBE_RTT)
-		b->prior_cwnd = tp->cwnd;
-	else if (tp->cwnd > b->prior_cwnd)
+	/* in recovery or PROBE_RTT the window is already cut: keep the
+	 * larger one saved before */
+	if ((b->prev_ca_state < BBR_CA_RECOVERY && b->mode != BBR_PROBE_RTT) ||
+	    tp->cwnd > b->prior_cwnd)
 		b->prior_cwnd = tp->cwnd;
 }
 
@@ -724,6 +727,8 @@ void tcp_bbr_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len)
 	tcp_rate_sent(tp, seq, len);
 	if (!b->pacing_rate)
 		bbr_init_pacing_rate(tp);
+	if (!b->pacing_rate)
+		return;		/* (never: the rate has a floor) */
 	burst_ns = (uint64_t)bbr_burst(tp) * NS_PER_SEC / b->pacing_rate;
 	floor = now > burst_ns ? now - burst_ns : 0;
 	if (b->pace_next < floor)
