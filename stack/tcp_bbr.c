@@ -725,8 +725,9 @@ void tcp_bbr_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len)
 			bbr_check_probe_rtt_done(tp);
 	}
 	tcp_rate_sent(tp, seq, len);
-	if (!b->pacing_rate)
-		bbr_init_pacing_rate(tp);
+	if (!b->pacing_rate ||
+	    (!b->has_seen_rtt && (tp->flags & TF_RTT_VALID)))
+		bbr_init_pacing_rate(tp);	/* from the handshake's RTT */
 	if (!b->pacing_rate)
 		return;		/* (never: the rate has a floor) */
 	burst_ns = (uint64_t)bbr_burst(tp) * NS_PER_SEC / b->pacing_rate;
