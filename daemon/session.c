@@ -423,6 +423,43 @@ static void drop_fds(struct sconn *c, struct msghdr *m)
 }
 
 /**
+ * sender_uid() - the uid of the process that sent a datagram
+ * @m:		received message (SO_PASSCRED is on for every connection)
+ *
+ * Return: its uid, or (uid_t)-1 if the kernel attached none
+ */
+static uid_t sender_uid(struct msghdr *m)
+{
+	struct cmsghdr *cm;
+	struct ucred uc;
+
+	for (cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_CREDENTIALS ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(uc)))
+			continue;
+		memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
+		return uc.uid;
+	}
+	return (uid_t)-1;
+}
+
+/**
+ * sess_pass_creds() - have the kernel tell the sender of every datagram
+ * @fd:		the daemon's end of a connection
+ *
+ * Return: 0 or -errno
+ */
+int sess_pass_creds(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)))
+		return -errno;
+	return 0;
+}
+
+/**
  * conn_io() - a connection's fd is readable (or writable when parked)
  * @ctx:	connection
  * @events:	epoll events
@@ -430,7 +467,8 @@ static void drop_fds(struct sconn *c, struct msghdr *m)
 static void conn_io(void *ctx, uint32_t events)
 {
 	union {
-		char buf[CMSG_SPACE(4 * sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+			 CMSG_SPACE(4 * sizeof(int))];
 		struct cmsghdr align;
 	} cm;
 	struct sconn *c = ctx;
@@ -457,6 +495,11 @@ static void conn_io(void *ctx, uint32_t events)
 		}
 		if (m.msg_controllen)
 			drop_fds(c, &m);
+		c->req_uid = sender_uid(&m);
+		if (c->req_uid != c->cl->uid) {
+			SSTAT(srv, foreign_uid_reqs);
+			sess_conn_foreign(c);
+		}
 		if (m.msg_flags & MSG_TRUNC)
 			n = AE_IPC_MAX_MSG + 1;	/* fails the size check */
 		if (sess_dispatch(c, srv->buf, (size_t)n) == IPC_CLOSE) {
@@ -484,6 +527,7 @@ struct sconn *sess_conn_new(struct session_srv *srv, int fd,
 	c->srv = srv;
 	c->fd = fd;
 	c->cl = cl;
+	c->req_uid = cl->uid;
 	if (ae_loop_add(srv->d->loop, fd, EPOLLIN, conn_io, c)) {
 		free(c);
 		return NULL;
@@ -561,7 +605,9 @@ static void listener_io(void *ctx, uint32_t events)
 			continue;
 		}
 		cl = client_get(srv, uc.pid, uc.uid);
-		if (!cl) {
+		if (!cl || sess_pass_creds(fd)) {
+			if (cl)
+				client_put(srv, cl);
 			close(fd);
 			continue;
 		}
@@ -633,6 +679,7 @@ static int listen_on(struct session_srv *srv, const char *path)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	sess_pass_creds(fd);	/* again per connection: inheritance varies */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
 	    chmod(path, 0666) || listen(fd, 4096)) {
 		int e = -errno;

@@ -24,8 +24,10 @@
 /* idle ring regions kept per uid for reuse (session_shm.c), and in all */
 #define SESS_POOL_PER_USER	128
 #define SESS_POOL_MAX		1024
-/* a pooled region keeps at most this many bytes of pages; more are punched */
+/* a pooled region keeps (zeroed) at most this many bytes of ring pages in
+ * at most this many extents; more are punched out */
 #define SESS_POOL_KEEP_BYTES	(128u * 1024)
+#define SESS_POOL_EXTENTS	8
 #define SESS_DEF_MAX_SOCKETS	16384
 #define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
 
@@ -36,7 +38,7 @@
 	X(cutoffs) X(resp_deferred) X(fds_rejected) X(emfile) X(enobufs) \
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
-	X(shm_punched) X(shm_uid_mismatch)
+	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS
@@ -62,6 +64,8 @@ struct sconn;
  * @tx_size:	tx ring bytes
  * @incarnation: bumped at every reuse, published in the header (stale
  *		mappings tell a recycled region from their own)
+ * @poisoned:	its memfd may have reached a process of a uid other than
+ *		@uid: never pooled
  * @owner:	the connection using it, or NULL
  * @charged:	bytes charged to @owner's client
  * @hlink:	hash chain (rings in use) or pool list (idle rings)
@@ -75,6 +79,7 @@ struct shm_region {
 	uid_t uid;
 	uint32_t rx_size, tx_size;
 	uint32_t incarnation;
+	bool poisoned;
 	struct sconn *owner;
 	uint64_t charged;
 	LIST_ENTRY(shm_region) hlink;
@@ -135,6 +140,7 @@ enum {
 	SC_COUNTED	= 1 << 10,	/* counted in cl->nsocks */
 	SC_LCOUNTED	= 1 << 11,	/* counted in cl->user->nlisten */
 	SC_FREEING	= 1 << 12,	/* last fd closed: conn_free() runs */
+	SC_FOREIGN	= 1 << 13,	/* a process of another uid used it */
 };
 
 /**
@@ -147,6 +153,8 @@ enum {
  * @flags:	SC_*
  * @reg:	current shared memory
  * @hdr:	its header page (reg->base)
+ * @req_uid:	uid of the process that sent the request being handled
+ *		(SCM_CREDENTIALS), (uid_t)-1 if unknown
  * @retired:	the header-only region it moved away from: the shim keeps
  *		that mapping until it closes, so it is pooled (or freed) only
  *		with the connection
@@ -168,6 +176,7 @@ struct sconn {
 	struct shm_region *reg;
 	struct ae_shm_hdr *hdr;
 	struct shm_region *retired;
+	uid_t req_uid;
 	int64_t rcvtimeo[2], sndtimeo[2];
 	void *pend;
 	size_t pend_len;
@@ -193,6 +202,7 @@ struct sconn {
  * @nregions:	memfd regions alive, @region_bytes their mapped bytes
  * @npooled:	idle ring regions in all users' pools
  * @nlisten_users: uids holding at least one listening socket
+ * @nlisten_foreign: listening sockets used by processes of another uid
  * @ring_user:	with @ring_hint: whose socket the stack's next ring
  *		allocation is for (set around ae_connect())
  * @ring_hint:	@ring_user is meaningful
@@ -218,6 +228,7 @@ struct session_srv {
 	uint64_t region_bytes;
 	uint32_t npooled;
 	uint32_t nlisten_users;
+	uint32_t nlisten_foreign;
 	struct suser *ring_user;
 	bool ring_hint;
 	uint32_t max_sockets;
@@ -239,6 +250,7 @@ int sess_reply(struct sconn *c, const struct ae_ipc_hdr *req, int32_t result,
 	       const int *fds, int nfds);
 void sess_notify(struct sconn *c);
 void sess_notify_dirs(struct sconn *c, uint32_t dirs);
+int sess_pass_creds(int fd);
 bool sess_uid_may_bind_low(const struct session_srv *srv, uid_t uid);
 
 /* session_shm.c */
@@ -252,6 +264,8 @@ void sess_conn_drop_region(struct sconn *c);
 void sess_ring_hint(struct session_srv *srv, struct suser *u);
 void sess_listen_count(struct sconn *c, bool on);
 void sess_pool_flush(struct session_srv *srv, struct suser *u);
+void sess_conn_foreign(struct sconn *c);
+void sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid);
 
 /* session_sync.c */
 void sess_sock_cb(struct ae_sock *sk, unsigned int events, void *user);

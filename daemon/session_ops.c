@@ -63,6 +63,7 @@ static int reply_info(struct sconn *c, const struct ae_ipc_hdr *req,
 	struct ae_ipc_sockinfo info = { .type = c->type };
 
 	if (shm && c->reg) {
+		sess_shm_expose(c, c->reg, c->req_uid);
 		info.flags = AE_RESP_SHM;
 		info.shm_size = (uint32_t)c->reg->map_len;
 		return sess_reply(c, req, result, &info, sizeof(info), NULL, 0,
@@ -193,6 +194,11 @@ static struct sconn *accept_conn(struct sconn *c, struct ae_sock *nsk, int *fd)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		       0, sv))
 		goto err;
+	if (sess_pass_creds(sv[0])) {
+		close(sv[0]);
+		close(sv[1]);
+		goto err;
+	}
 	n = sess_conn_new(c->srv, sv[0], c->cl);
 	if (!n) {
 		close(sv[0]);
@@ -201,6 +207,9 @@ static struct sconn *accept_conn(struct sconn *c, struct ae_sock *nsk, int *fd)
 	}
 	n->sk = nsk;
 	n->type = SOCK_STREAM;
+	n->req_uid = c->req_uid;
+	if ((c->flags & SC_FOREIGN) || c->req_uid != c->cl->uid)
+		sess_conn_foreign(n);	/* another uid accepts it */
 	n->flags |= SC_CONNECTED | SC_OUT_SEEN | SC_COUNTED;
 	c->cl->user->nsocks++;
 	ae_sock_set_callback(nsk, sess_sock_cb, n);
@@ -250,6 +259,7 @@ static int op_accept(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 	a.info.type = SOCK_STREAM;
 	a.info.flags = AE_RESP_SHM;
 	a.info.shm_size = (uint32_t)n->reg->map_len;
+	sess_shm_expose(n, n->reg, c->req_uid);
 	fds[0] = fd;
 	fds[1] = n->reg->memfd;
 	ret = sess_reply(c, h, 0, &a, sizeof(a), NULL, 0, fds, 2);
@@ -279,7 +289,8 @@ static int op_connect(struct sconn *c, const struct ae_ipc_hdr *h,
 	to_sin(&q.addr, &sin);
 	if (q.addr.pad == 1)
 		sin.sin_family = AF_UNSPEC;
-	sess_ring_hint(c->srv, c->cl->user);	/* its rings are this uid's */
+	/* its rings are its uid's; a socket several uids use gets fresh ones */
+	sess_ring_hint(c->srv, (c->flags & SC_FOREIGN) ? NULL : c->cl->user);
 	ret = ae_connect(c->sk, &sin);
 	sess_ring_hint(c->srv, NULL);
 	if (ret == -EINPROGRESS)

@@ -21,46 +21,55 @@
  *
  * Reuse (connection-per-request servers create and free one region per
  * connection: memfd_create, ftruncate, mmap, munmap, close were a third of the
- * daemon's time per connection). A ring region the stack frees, once no
- * connection uses it, goes to an idle pool of the uid it was handed to and
- * is given again only to that same uid, with its header re-initialised and
- * its incarnation bumped. The rule, and why it is safe:
- *  - A region is handed out (its memfd sent) to one uid only: tagging
- *    happens when a connection binds it, and binding a region tagged for
- *    another uid is refused (counted as shm_uid_mismatch; never expected).
+ * daemon's time per connection). A region (rings, or header only) nobody
+ * maps any more goes to an idle pool of the uid it was handed to and is
+ * given again only to that same uid. The rule, and why it is safe:
  *  - Once a memfd left the daemon, any process holding it (a forked child,
  *    a stale mapping the shim kept, a dup of the fd) can see whatever the
- *    region holds later. Pooling per uid bounds that to the same uid, which
- *    could read that process's sockets anyway (ptrace, /proc/pid/mem). A
- *    region is never made visible to a second uid, so one uid never sees
- *    another's data, now or later; a pooled region's old contents are
- *    that uid's own.
+ *    region holds later. So a region is reused only for the one uid it was
+ *    ever sent to, which could read that process's sockets anyway (ptrace,
+ *    /proc/pid/mem): one uid never sees another's data through it.
+ *  - Who it was sent to: every request carries its sender's uid
+ *    (SO_PASSCRED). The first uid a memfd is sent to tags it
+ *    (sess_shm_expose()); sending it to another uid, or on a connection a
+ *    process of another uid has used (a backing fd passed or inherited
+ *    across a uid change, e.g. a server that drops privileges after
+ *    listen(): sess_conn_foreign()), poisons it: destroyed at the end,
+ *    never pooled. A pooled region is bound only to a connection created by
+ *    its uid (else shm_uid_mismatch, never expected). A process of another
+ *    uid that was given a backing fd and only ever reads it, never sending a
+ *    request, is not seen; it can take only memfds of that socket (or, for
+ *    a listener, of connections accepted from it).
+ *  - No data crosses from one socket into the next: when a region is pooled
+ *    its rings are zeroed (the pages it has, found with SEEK_DATA; beyond
+ *    SESS_POOL_KEEP_BYTES they are punched out instead, freed), and when it
+ *    is taken its whole header page is cleared and its incarnation bumped;
+ *    AE_SS_DEAD is written into the old header first, for a misbehaving
+ *    mapping that looks again.
  *  - A region the stack frees while a connection still uses it (cut off, the
  *    shim maps it as current) is destroyed, never pooled: only a region
  *    whose connection is gone (the last copy of its backing fd closed, which
  *    is when the shim unmaps) is reused, so a well-behaved shim never sees
- *    its memory change under it. A misbehaving one sees AE_SS_DEAD written
- *    into the old header before the region is pooled, and a changed
- *    incarnation if it looks later.
- *  - Pages: a pooled region keeps at most SESS_POOL_KEEP_BYTES of pages
- *    (fstat's st_blocks; more are punched out with fallocate), a uid at most
- *    SESS_POOL_PER_USER regions, the daemon SESS_POOL_MAX. A uid's pool dies
- *    with its record, when the uid's last connection closes
- *    (sess_pool_flush()): servers keep theirs (the listener), a client
- *    process that holds nothing between connections starts afresh.
+ *    its memory change under it. A header-only region a connection moved
+ *    away from is still mapped by the shim: it waits on the connection.
+ *  - Bounds: a uid pools at most SESS_POOL_PER_USER regions, the daemon
+ *    SESS_POOL_MAX, each holding at most SESS_POOL_KEEP_BYTES of ring pages. A uid's pool dies with its
+ *    record, when the uid's last connection closes (sess_pool_flush()):
+ *    servers keep theirs (the listener), a client process that holds nothing
+ *    between connections starts afresh.
  * The stack allocates rings without saying for whom, so the uid is inferred:
- * inside ae_connect() it is the connecting client's (sess_ring_hint(); the
- * only ring allocation ae_connect() makes is its own socket's); elsewhere a
+ * inside ae_connect() it is the connection's (sess_ring_hint(); the only
+ * ring allocation ae_connect() makes is its own socket's); elsewhere a
  * ring allocation is always a listener's child (handshake completion), so
- * when every listening socket belongs to one uid, it is that uid's (children
- * die with their listener). Otherwise a fresh memfd is made, as before.
+ * when every listening socket belongs to one uid and no other uid uses
+ * them, it is that uid's (children die with their listener). Otherwise a
+ * fresh memfd is made, as before.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "session.h"
@@ -149,7 +158,7 @@ void sess_region_free(struct session_srv *srv, struct shm_region *r)
 }
 
 /**
- * user_of() - the accounting record of a uid, if any process of it is alive
+ * user_of() - the accounting record of a uid, if it has a connection
  * @srv:	server
  * @uid:	uid
  *
@@ -169,13 +178,14 @@ static struct suser *user_of(struct session_srv *srv, uid_t uid)
  * listening_user() - the one uid every listening socket belongs to
  * @srv:	server
  *
- * Return: its record, or NULL (no listener, or listeners of several uids)
+ * Return: its record, or NULL (no listener, listeners of several uids, or
+ *	   one that a process of another uid uses)
  */
 static struct suser *listening_user(struct session_srv *srv)
 {
 	struct suser *u;
 
-	if (srv->nlisten_users != 1)
+	if (srv->nlisten_users != 1 || srv->nlisten_foreign)
 		return NULL;
 	LIST_FOREACH(u, &srv->users, link)
 		if (u->nlisten)
@@ -196,6 +206,12 @@ void sess_listen_count(struct sconn *c, bool on)
 
 	if (on == !!(c->flags & SC_LCOUNTED))
 		return;
+	if (c->flags & SC_FOREIGN) {
+		if (on)
+			c->srv->nlisten_foreign++;
+		else
+			c->srv->nlisten_foreign--;
+	}
 	if (on) {
 		c->flags |= SC_LCOUNTED;
 		if (u->nlisten++ == 0)
@@ -205,6 +221,58 @@ void sess_listen_count(struct sconn *c, bool on)
 		if (--u->nlisten == 0)
 			c->srv->nlisten_users--;
 	}
+}
+
+/**
+ * poison() - a region's memfd may have reached another uid: never pool it
+ * @srv:	server
+ * @r:		region, may be NULL
+ */
+static void poison(struct session_srv *srv, struct shm_region *r)
+{
+	if (!r || r->poisoned)
+		return;
+	r->poisoned = true;
+	SSTAT(srv, shm_poisoned);
+}
+
+/**
+ * sess_conn_foreign() - a process of another uid than the connection's
+ * creator sent a request on it (the backing fd was passed or inherited
+ * across a uid change)
+ * @c:		connection
+ *
+ * Whatever memory the connection has or had is poisoned; a listener stops
+ * feeding listening_user(), so its children get fresh memfds.
+ */
+void sess_conn_foreign(struct sconn *c)
+{
+	if (c->flags & SC_FOREIGN)
+		return;
+	c->flags |= SC_FOREIGN;
+	poison(c->srv, c->reg);
+	poison(c->srv, c->retired);
+	if (c->flags & SC_LCOUNTED)
+		c->srv->nlisten_foreign++;
+}
+
+/**
+ * sess_shm_expose() - a region's memfd is about to be sent
+ * @c:		the connection it belongs to
+ * @r:		region
+ * @uid:	uid of the process that asked (the one expected to map it)
+ *
+ * The first uid it goes to is its uid; another one, or a connection that
+ * processes of several uids use, poisons it.
+ */
+void sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid)
+{
+	if (!r->tagged) {
+		r->tagged = true;
+		r->uid = uid;
+	}
+	if (r->uid != uid || (c->flags & SC_FOREIGN))
+		poison(c->srv, r);
 }
 
 /**
@@ -227,8 +295,9 @@ void sess_ring_hint(struct session_srv *srv, struct suser *u)
  * @rx_size:	rx ring bytes (0 with @tx_size 0: a header-only region)
  * @tx_size:	tx ring bytes
  *
- * The header is cleared (the connection that binds it fills it) and the
- * incarnation bumped; a ring region is hashed for the stack again.
+ * The header page is cleared (the connection that binds it fills it) and
+ * the incarnation bumped; a ring region is hashed for the stack again. Its
+ * rings are all zero (pool_put() punched them).
  *
  * Return: the region or NULL
  */
@@ -245,7 +314,7 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
 	LIST_REMOVE(r, hlink);
 	u->npool--;
 	srv->npooled--;
-	memset(r->base, 0, sizeof(struct ae_shm_hdr));
+	memset(r->base, 0, AE_SHM_HDR_SIZE);	/* the shim may write all of it */
 	r->incarnation++;
 	srv->nregions++;
 	srv->region_bytes += r->map_len;
@@ -257,9 +326,62 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
 }
 
 /**
+ * scrub_rings() - zero what a finished socket left in a ring region
+ * @srv:	server
+ * @r:		ring region nobody maps any more
+ *
+ * The memfd's pages are found with SEEK_DATA/SEEK_HOLE (a few extents: the
+ * rings are sparse). Up to SESS_POOL_KEEP_BYTES of them are zeroed in place,
+ * so the next socket does not fault them in again; more (a bulk transfer)
+ * are punched out with fallocate, freeing them.
+ *
+ * Return: 0, or -errno (the caller destroys the region)
+ */
+static int scrub_rings(struct session_srv *srv, struct shm_region *r)
+{
+	off_t ext[SESS_POOL_EXTENTS][2], pos = AE_SHM_HDR_SIZE, data, hole;
+	off_t end = (off_t)r->map_len;
+	size_t total = 0;
+	int n = 0, i;
+
+	while (pos < end) {
+		data = lseek(r->memfd, pos, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break;
+		if (data < 0)
+			return -errno;
+		if (data >= end)
+			break;
+		hole = lseek(r->memfd, data, SEEK_HOLE);
+		if (hole < 0)
+			return -errno;
+		if (hole > end)
+			hole = end;
+		total += (size_t)(hole - data);
+		if (n == SESS_POOL_EXTENTS || total > SESS_POOL_KEEP_BYTES)
+			goto punch;
+		ext[n][0] = data;
+		ext[n++][1] = hole - data;
+		pos = hole;
+	}
+	for (i = 0; i < n; i++)
+		memset(r->base + ext[i][0], 0, (size_t)ext[i][1]);
+	return 0;
+punch:
+	if (fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      AE_SHM_HDR_SIZE, end - AE_SHM_HDR_SIZE))
+		return -errno;
+	SSTAT(srv, shm_punched);
+	return 0;
+}
+
+/**
  * pool_put() - keep an unused region for its uid, if there is room
  * @srv:	server
  * @r:		region, unhashed, tagged, no owner, not counted as live
+ *
+ * The rings are scrubbed (scrub_rings()): a pooled region carries no data
+ * from its last socket into the next one, and few pages.
  *
  * Return: true if pooled; false: the caller destroys it
  */
@@ -267,18 +389,12 @@ static bool pool_put(struct session_srv *srv, struct shm_region *r)
 {
 	struct ae_shm_hdr *h = (struct ae_shm_hdr *)r->base;
 	struct suser *u = user_of(srv, r->uid);
-	struct stat st;
 
-	if (!u || u->npool >= SESS_POOL_PER_USER ||
-	    srv->npooled >= SESS_POOL_MAX || fstat(r->memfd, &st))
+	if (r->poisoned || !u || u->npool >= SESS_POOL_PER_USER ||
+	    srv->npooled >= SESS_POOL_MAX)
 		return false;
-	if ((uint64_t)st.st_blocks * 512 > SESS_POOL_KEEP_BYTES) {
-		if (fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE |
-			      FALLOC_FL_KEEP_SIZE, AE_SHM_HDR_SIZE,
-			      (off_t)(r->map_len - AE_SHM_HDR_SIZE)))
-			return false;
-		SSTAT(srv, shm_punched);
-	}
+	if (r->rings && scrub_rings(srv, r))
+		return false;
 	__atomic_store_n(&h->so_error, ECONNRESET, __ATOMIC_RELEASE);
 	shm_or(&h->state, AE_SS_DEAD | AE_SS_HUP);
 	LIST_INSERT_HEAD(&u->pool, r, hlink);

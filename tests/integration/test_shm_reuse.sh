@@ -4,8 +4,10 @@
 # client and a uid 65534 client (both preloaded, both alive at once and each
 # holding an idle socket, so that uid 0's pool is full of its memfds while
 # uid 65534 connects) must never be given the same memfd (the inodes each
-# maps, read from its /proc/self/maps), while reuse does happen; a preloaded
-# server (passive opens) reuses too and serves correct pages.
+# maps, read from its /proc/self/maps), while reuse does happen. A server
+# that listens as root and accepts in a uid 65534 child (as nginx does) must
+# not pass what the child mapped on to root's sockets. A preloaded server
+# (passive opens) reuses too and serves correct pages.
 . "$(dirname "$0")/lib.sh"
 
 APP=${NS}app
@@ -58,6 +60,27 @@ R2=$(stat_v shm_reused)
 log "regions reused for uid 65534's $N connections: $((R2 - R1)); memfds it was given: $(wc -l <"$O/nobody.ino")"
 check "uid 65534 reused its own memfds too" [ $((R2 - R1)) -ge 1 ]
 touch "$O/root.ino.quit" "$O/nobody.ino.quit"
+
+# --- a server that drops privileges after listen() (as nginx does) ------------
+# root listens, a uid 65534 child accepts: what the child was given must
+# never be reused for root's sockets (the child could keep it mapped)
+bg ip netns exec "$APP" env LD_PRELOAD="$B/libaether.so" \
+	AETHER_SOCKET="$AETHER_SOCKET" python3 "$TOP/tests/integration/shm_privdrop.py" \
+	8090 10 "$O/privdrop.ino" >"$O/privdrop.out" 2>&1
+wait_for 10 grep -q listening "$O/privdrop.out"
+for i in $(seq 10); do
+	nsx curl -s --max-time 5 -o /dev/null http://192.168.1.2:8090/ || break
+done
+wait_for 10 grep -q '^served 10' "$O/privdrop.out"
+check "privilege-dropping server: its uid 65534 child served 10" \
+	grep -q '^served 10' "$O/privdrop.out"
+check "the memfds it got are poisoned (shm_poisoned > 0)" \
+	[ "$(stat_v shm_poisoned)" -gt 0 ]
+client root2
+check "uid 0 client beside it: $N GETs on Aether" grep -q 'ok=1' "$O/root2.out"
+check "no memfd of the uid 65534 child went to a uid 0 socket" \
+	sh -c "! comm -12 '$O/privdrop.ino' '$O/root2.ino' | grep -q ."
+touch "$O/privdrop.ino.quit" "$O/root2.ino.quit"
 
 # --- passive opens: a preloaded server alone listening -------------------------
 bg ip netns exec "$APP" env LD_PRELOAD="$B/libaether.so" \

@@ -5,9 +5,10 @@
  * A ring region the stack frees after a connection of uid U used it goes to
  * U's pool and comes back only for U: for a ring allocation hinted for U
  * (ae_connect()) or made while only U listens. It comes back with its header
- * cleared and its incarnation bumped, its old header marked dead first. A
- * region never handed to a uid is destroyed, never pooled; pools are bounded
- * and die with their uid. No stack here: the ring hooks are called directly.
+ * cleared, its rings punched and its incarnation bumped, its old header
+ * marked dead first. A region never handed to a uid, or one that reached a
+ * second uid (poisoned), is destroyed, never pooled; pools are bounded and
+ * die with their uid. No stack here: the ring hooks are called directly.
  */
 #include <check.h>
 #include <errno.h>
@@ -112,6 +113,8 @@ START_TEST(test_reused_for_same_uid)
 	ck_assert_uint_eq(h->state, 0);
 	ck_assert_uint_eq(u1.npool, 0);
 	ck_assert_uint_eq(srv->stats.shm_reused, 1);
+	ck_assert_uint_eq(q[0], 0);		/* zeroed, not punched */
+	ck_assert_uint_eq(srv->stats.shm_punched, 0);
 	session_ring_free(&d, q, RX + TX);
 }
 END_TEST
@@ -183,6 +186,38 @@ START_TEST(test_listener_uid_guess)
 }
 END_TEST
 
+START_TEST(test_poisoned_never_pooled)
+{
+	struct sclient cl = { .pid = 1, .uid = 1001, .user = &u1 };
+	struct sconn c = { .cl = &cl };
+	uint8_t *p = alloc_for(&u1), *q;
+	struct shm_region *r = sess_region_find(srv, p);
+
+	c.srv = srv;
+	sess_shm_expose(&c, r, 1001);
+	ck_assert(r->tagged && r->uid == 1001 && !r->poisoned);
+	sess_shm_expose(&c, r, 1002);		/* sent to a second uid */
+	ck_assert(r->poisoned);
+	session_ring_free(&d, p, RX + TX);
+	ck_assert_uint_eq(u1.npool, 0);
+	/* a connection another uid used poisons what it has and gets */
+	q = alloc_for(&u1);
+	r = sess_region_find(srv, q);
+	c.reg = r;
+	sess_conn_foreign(&c);
+	ck_assert(r->poisoned);
+	ck_assert_uint_eq(srv->stats.shm_poisoned, 2);
+	c.reg = NULL;
+	session_ring_free(&d, q, RX + TX);
+	ck_assert_uint_eq(u1.npool, 0);
+	/* a foreign listener stops the listener-uid guess */
+	sess_listen_count(&c, true);
+	ck_assert_uint_eq(srv->nlisten_foreign, 1);
+	sess_listen_count(&c, false);
+	ck_assert_uint_eq(srv->nlisten_foreign, 0);
+}
+END_TEST
+
 START_TEST(test_pool_bounded_and_punched)
 {
 	uint8_t *p[SESS_POOL_PER_USER + 1];
@@ -201,20 +236,23 @@ START_TEST(test_pool_bounded_and_punched)
 	ck_assert_ptr_nonnull(r);
 	sess_pool_flush(srv, &u1);
 	{
-		size_t big = SESS_POOL_KEEP_BYTES * 2;
+		size_t big = 256 * 1024;
 		uint8_t *b;
 
 		sess_ring_hint(srv, &u1);
 		b = session_ring_alloc(&d, big, big);
 		sess_ring_hint(srv, NULL);
 		ck_assert_ptr_nonnull(b);
+		uint64_t punched;
+
 		r = hand_to(b, &u1);
 		memset(b, 1, 2 * big);
+		punched = srv->stats.shm_punched;
 		session_ring_free(&d, b, 2 * big);
-		ck_assert_uint_eq(srv->stats.shm_punched, 1);
+		ck_assert_uint_eq(srv->stats.shm_punched, punched + 1);
 		ck_assert_int_eq(fstat(r->memfd, &st), 0);
 		ck_assert_int_le((long long)st.st_blocks * 512,
-				 SESS_POOL_KEEP_BYTES);
+				 AE_SHM_HDR_SIZE);
 		ck_assert_uint_eq(b[0], 0);
 	}
 	session_ring_free(&d, p[0], RX + TX);
@@ -236,6 +274,7 @@ static Suite *pool_suite(void)
 	tcase_add_test(t, test_never_for_other_uid);
 	tcase_add_test(t, test_untagged_destroyed);
 	tcase_add_test(t, test_listener_uid_guess);
+	tcase_add_test(t, test_poisoned_never_pooled);
 	tcase_add_test(t, test_pool_bounded_and_punched);
 	suite_add_tcase(s, t);
 	return s;
