@@ -391,6 +391,23 @@ uint32_t tcp_rate_skip_sacked(struct tcp_sock *tp, uint32_t seq)
 }
 
 /**
+ * rack_past() - can no record from @r on be lost? Records are in sequence
+ * order, and new data leaves in sequence order: a record never resent that
+ * left within the reordering window of @rack_sent is followed only by
+ * records sent later still (a resend leaves after the original)
+ * @r:		record
+ * @rack_sent:	newest send time delivered
+ * @reo_ns:	reordering window
+ *
+ * Return: true to stop looking
+ */
+static bool rack_past(const struct tcp_rate_rec *r, uint64_t rack_sent,
+		      uint64_t reo_ns)
+{
+	return !r->retrans && r->sent_time + reo_ns >= rack_sent;
+}
+
+/**
  * tcp_rate_lost_bytes() - bytes of the records tcp_rate_next_lost() would
  * call lost
  * @tp:		TCB with tp->bbr
@@ -408,6 +425,8 @@ uint32_t tcp_rate_lost_bytes(struct tcp_sock *tp, uint64_t reo_ns)
 		return 0;
 	for (i = 0; i < b->rec_n; i++) {
 		r = rec_at(b, i);
+		if (rack_past(r, b->rack_sent, reo_ns))
+			break;
 		if (!r->sacked && r->sent_time + reo_ns < b->rack_sent)
 			n += r->end - r->start;
 	}
@@ -440,6 +459,8 @@ bool tcp_rate_next_lost(struct tcp_sock *tp, uint32_t from, uint64_t reo_ns,
 		from = tp->snd_una;
 	for (i = rec_find(b, from); i < b->rec_n; i++) {
 		r = rec_at(b, i);
+		if (rack_past(r, b->rack_sent, reo_ns))
+			break;
 		if (r->sacked || r->sent_time + reo_ns >= b->rack_sent)
 			continue;
 		if (SEQ_GT(r->end, tp->snd_max))
