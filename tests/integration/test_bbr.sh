@@ -95,7 +95,7 @@ send() {
 	TXCC=$(sed -n 2p "$WORK/tx.log")
 	stop_pid "$txpid"
 	stop_aetherd
-	grep -E '^tcp\.(retrans_segs|fast_retrans|timeouts|paced) ' "$L" |
+	grep -E '^tcp\.(retrans_segs|fast_retrans|timeouts|paced|rack_retrans|tlp_probes|lost_retrans|in_segs|out_segs) ' "$L" |
 		tr '\n' ' ' | sed 's/^/# aetherd: /'; echo
 	log "Aether ($cc) -> kernel over aetherd --impair $BSPEC: $MIB MiB in" \
 		"$SECS s (receiver rc $rc, sender read back '$TXCC')" \
