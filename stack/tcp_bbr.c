@@ -412,7 +412,9 @@ static void bbr_update_min_rtt(struct tcp_sock *tp,
 {
 	struct tcp_bbr *b = tp->bbr;
 	uint64_t now = tp->sk.stack->now;
-	bool expired = now > b->min_rtt_stamp + BBR_MIN_RTT_WIN_NS;
+	/* (no RTprop yet: nothing to expire, whenever BBR was selected) */
+	bool expired = b->min_rtt_us != UINT32_MAX &&
+		       now > b->min_rtt_stamp + BBR_MIN_RTT_WIN_NS;
 	uint32_t cwnd_min = BBR_CWND_MIN_SEGS * (uint32_t)tp->mss;
 
 	if (rs->rtt_us >= 0 &&

@@ -494,6 +494,7 @@ static void run_transfer(unsigned int loss_pm, unsigned int jitter_ms,
 
 static uint64_t bulk_timeouts;	/* the sender's RTOs in the last run_bulk() */
 static uint64_t bulk_probe_rtt;	/* its BBR PROBE_RTT entries */
+static uint64_t bulk_idle_ns;	/* virtual time between socket and connect */
 static uint64_t bulk_rec_full;	/* sends its full BBR records folded */
 static uint32_t bulk_rcv_limit;	/* the receiver's autotuned buffer at the end */
 static uint64_t bulk_rcv_grown;	/* times it grew */
@@ -541,6 +542,8 @@ static double run_bulk(const char *spec, size_t bytes)
 					       bulk_cc, strlen(bulk_cc)), 0);
 	}
 	pace_n = 0;
+	if (bulk_idle_ns)
+		fake_clock_set_ns(fake_clock_now() + bulk_idle_ns);
 	a.sin_addr.s_addr = FAKE_PEER;
 	t_start = fake_clock_now();
 	ck_assert_int_eq(ae_connect(csk, &a), -EINPROGRESS);
@@ -962,6 +965,24 @@ START_TEST(bbr_records_full_degrade)
 }
 END_TEST
 
+/*
+ * A socket that selects BBR long before it connects has no RTprop yet:
+ * the 10 s RTprop window must not count from the selection, or the first
+ * ACK would send the new connection into PROBE_RTT.
+ */
+START_TEST(bbr_selected_long_before_connect)
+{
+	double s;
+
+	bulk_cc = "bbr";
+	bulk_idle_ns = 30 * NS_PER_SEC;
+	s = run_bulk("loss=1%,delay=10ms", 16u << 20);
+	bulk_idle_ns = 0;
+	ck_assert_uint_eq(bulk_probe_rtt, 0);
+	ck_assert_msg(s < BBR_1PCT_MAX_S, "16 MiB took %.2f s", s);
+}
+END_TEST
+
 /* the run_transfer() cases, both directions on BBR: heavy loss with
  * duplicates, and a slow reader whose window closes under pacing */
 START_TEST(bbr_loss_10pct_dup_1mib)
@@ -1006,6 +1027,7 @@ static Suite *tcp_s2s_suite(void)
 	tcase_add_test(tc, bbr_only_default_when_asked);
 	tcase_add_test(tc, bbr_probe_rtt_long_transfer);
 	tcase_add_test(tc, bbr_records_full_degrade);
+	tcase_add_test(tc, bbr_selected_long_before_connect);
 	tcase_add_test(tc, bbr_loss_10pct_dup_1mib);
 	tcase_add_test(tc, bbr_slow_reader_window_closes);
 	tcase_add_test(tc, bbr_loss_2pct_reorder_4mib);
