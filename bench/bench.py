@@ -136,6 +136,7 @@ ROWS = [
     ("impair.tx", "server side sends: time", "s", "low", ("kt", "ae")),
     ("impair.rx", "server side receives: time", "s", "low", ("kt", "ae")),
     ("impair.tx.kdef", "sends, kernel-default KDEF (info)", "s", "low", ("kt",)),
+    ("impair.tx.bbr", "server side sends, both with BBR: time", "s", "low", ("kt", "ae")),
 ]
 COLS = [("kv", "kernel-veth"), ("kt", "kernel-tap"), ("ae", "aether"),
         ("em", "embedded")]

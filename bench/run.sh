@@ -491,6 +491,37 @@ set_cc() {
 	return 1
 }
 
+# imp_bbr: BBR against BBR on the same impaired link: the kernel-tap server
+# sends with bbr (by route), and a second aetherd started with --congestion
+# bbr serves the file through preloaded nginx
+imp_bbr() {
+	local r
+	if ! set_cc ${P}is 10.11.0.0/24 imp0 bbr ||
+	   ! aether_up ${P}b ${P}bapp "$WORK/bbr.sock" "$WORK/aetherd-bbr.log" \
+		--impair "$IMP_SPEC" --congestion bbr; then
+		fail "impaired BBR rows: kernel route or aetherd --congestion bbr not up"
+		rec impair.tx.bbr kt FAIL
+		rec impair.tx.bbr ae FAIL
+		return
+	fi
+	nginx_up iab ${P}bapp "$WORK/bbr.sock"
+	if ! wait_for 20 http_ok ${P}b http://192.168.1.2/hello.html; then
+		fail "impaired BBR rows: Aether's nginx not answering"
+		rec impair.tx.bbr ae FAIL
+	fi
+	for ((r = 1; r <= REPS; r++)); do
+		imp_fetch impair.tx.bbr kt $r ${P}ic http://10.11.0.2/imp
+		imp_fetch impair.tx.bbr ae $r ${P}b http://192.168.1.2/imp
+	done
+	kill -USR1 "$AETHERD_PID" 2>/dev/null
+	wait_for 5 grep -q '^aetherd: stats end' "$WORK/aetherd-bbr.log"
+	{
+		echo "BBR row: kernel-tap sender by route congctl bbr; aetherd --congestion bbr:"
+		echo "  aether: $(grep -E '^tcp\.(out_segs|retrans_segs|timeouts|paced) ' \
+			"$WORK/aetherd-bbr.log" | sed 's/^tcp\.//' | paste -sd' ')"
+	} >>"$NOTES"
+}
+
 bench_impair() {
 	local r
 	head -c $((IMP_MIB * 1048576)) /dev/urandom >"$WWW/imp" || {
@@ -544,6 +575,7 @@ bench_impair() {
 		fail "impaired kernel-tap: cannot put back the kernel's default congestion control"
 		rec impair.tx.kdef kt FAIL
 	fi
+	imp_bbr
 	# evidence the link was impaired: each side's own counters
 	kill -USR1 "$IMP_RELAY" "$IMP_AETHERD" 2>/dev/null
 	wait_for 5 grep -q '^aetherd: stats end' "$WORK/aetherd-imp.log"

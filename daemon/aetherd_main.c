@@ -90,6 +90,7 @@ struct dev_stats {
  * @verbose:	-v count
  * @allow:	--allow-low-ports uids, @nallow of them
  * @impair:	--impair SPEC, or NULL; @impair_spec and @impair_dir parsed
+ * @congestion:	--congestion NAME, or NULL (the stack's default, CUBIC)
  */
 struct opts {
 	const char *tap;
@@ -109,6 +110,7 @@ struct opts {
 	const char *impair;
 	struct impair_spec impair_spec;
 	int impair_dir;
+	const char *congestion;
 };
 
 /**
@@ -193,6 +195,8 @@ static void usage(FILE *f)
 "                        loss=3%,delay=10ms,jitter=5ms,reorder=25%,dup=1%,\n"
 "                        corrupt=0.1%,rate=100mbit,seed=1,dir=both\n"
 "                        (in = TAP to stack, out = stack to TAP; see impair.h)\n"
+"      --congestion NAME congestion control of every TCP socket unless the\n"
+"                        program sets TCP_CONGESTION: cubic (default), reno, bbr\n"
 "  -v, --verbose         log stack events (TCP state transitions...) to stderr\n"
 "  -h, --help            this text\n"
 "\n"
@@ -256,6 +260,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "allow-low-ports", required_argument, NULL, 'L' },
 		{ "stats-on-exit", no_argument,	   NULL, 'S' },
 		{ "impair",	required_argument, NULL, 'I' },
+		{ "congestion",	required_argument, NULL, 'C' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -289,6 +294,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'S': o->stats_on_exit = true; break;
 		case 'I': o->impair = optarg; break;
+		case 'C': o->congestion = optarg; break;
 		case 'v': o->verbose++; break;
 		case 'M':
 			if (opt_parse_ulong(optarg, 576, 1500, &o->mtu))
@@ -310,6 +316,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	if (o->impair && impair_spec_parse(o->impair, &o->impair_spec,
 					   &o->impair_dir, err, sizeof(err)))
 		die(2, "--impair: %s", err);
+	if (o->congestion && strcmp(o->congestion, "cubic") &&
+	    strcmp(o->congestion, "reno") && strcmp(o->congestion, "bbr"))
+		die(2, "bad --congestion '%s': expected cubic, reno or bbr",
+		    o->congestion);
 	if (opt_parse_cidr(addr, &o->addr, &o->prefix_len, err, sizeof(err)))
 		die(2, "%s", err);
 	if (gw && opt_parse_gateway(gw, o->addr, o->prefix_len, &o->gateway,
@@ -866,6 +876,9 @@ static void create_stack(struct daemon *dm)
 	/* -v: everything the stack says, TCP state transitions included */
 	cfg.log_level = dm->o.verbose ? LOG_DEBUG : LOG_WARNING;
 	/* TCP rings (and only they) in memfds the clients map */
+	if (dm->o.congestion)
+		snprintf(cfg.congestion, sizeof(cfg.congestion), "%s",
+			 dm->o.congestion);
 	cfg.ring_alloc = session_ring_alloc;
 	cfg.ring_free = session_ring_free;
 	cfg.ring_ctx = &dm->d;

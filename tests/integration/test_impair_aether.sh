@@ -78,7 +78,7 @@ check "dir=out: nothing impaired inbound (no impair_in counters)" \
 # clean aetherd first. The kernel baseline under the same SPEC (lib.sh
 # kbase_time: aether-impair between two kernel namespaces) sends with CUBIC,
 # as Aether does, and the aether/kernel-cubic ratio is printed; the kernel's
-# default (bbr on this machine; Aether has no BBR) is timed for information.
+# default (bbr on this machine; Aether's BBR is compared in test_bbr.sh) is timed for information.
 # IMPAIR_MIB sets the size (4: about 15 s each at the default SPEC).
 SO=$B/libaether.so
 APPNS=${NS}app

@@ -226,7 +226,7 @@ MIB=$SAVE_MIB
 # --- Aether vs the kernel under loss=1%,delay=10ms -----------------------------------
 # Both senders use CUBIC (the kernel's through ip route ... congctl cubic,
 # seen with ss -ti while it sends): the headline ratio is aether/kernel-cubic.
-# The kernel's default (bbr on this machine; Aether has no BBR) is timed too,
+# The kernel's default (bbr on this machine; Aether's BBR is compared in test_bbr.sh) is timed too,
 # for information only. RATIO_MIB stays small whatever MIB is: with cubic at
 # 1% loss and a 20 ms RTT the kernel moves about 0.8 MB/s.
 RATIO_MIB=${RELIABILITY_RATIO_MIB:-8}
