@@ -205,6 +205,7 @@ done
 check "bad --mac (multicast): one clear line" refused 2 "bad MAC" "$B/aetherd" --mac 01:00:5e:00:00:01
 check "bad --gateway (off subnet): one clear line" refused 2 "bad gateway" "$B/aetherd" --gateway 10.0.0.1
 check "bad --tap name: one clear line" refused 2 "bad tap name" "$B/aetherd" --tap 'a/b'
+check "bad --congestion: one clear line" refused 2 "bad --congestion 'vegas'" "$B/aetherd" --congestion vegas
 check "--help prints usage" sh -c "'$B/aetherd' --help | grep -q '^Usage: aetherd'"
 
 # Without CAP_NET_ADMIN (as a workstation user would run it): attach to a
