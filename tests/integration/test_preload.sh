@@ -273,7 +273,7 @@ stop "$KPY"
 # (wake.py: accept x4 threads, recv x4 threads, two readers beside a blocked
 # writer, epoll in 2 processes, poll in 2 threads; 8 events each, in pairs
 # 80 ms apart: one NOTIFY may have to wake two waiters)
-WAKE_MS=${WAKE_MS:-60}
+WAKE_MS=${WAKE_MS:-100}	# a 250 ms slice rescue or a stranding fails it
 bg nsx "$PY" "$TOP/tests/integration/wake.py" peer "$WORK/wake.ready" >"$WORK/wake.peer" 2>&1
 WPEER=${PIDS[-1]}
 sleep 0.3
