@@ -50,10 +50,11 @@
  *
  *     [ struct ae_shm_hdr, one page ][ rx ring: rx_size ][ tx ring: tx_size ]
  *
- * A memfd may be one a closed socket of the same uid used before: the daemon
- * pools freed ring regions per uid and never gives one to another uid (rule
- * and reasons in daemon/session_shm.c); the shim may keep such a mapping
- * (client.c's mapping cache) and use it again when the same memfd returns.
+ * A memfd may be one a closed socket of the same uid used before (zeroed):
+ * the daemon pools freed regions per uid and never gives one to another uid
+ * (rule and reasons in daemon/session_shm.c); the shim may keep such a
+ * mapping (client.c's mapping cache) and use it again when the same memfd
+ * returns.
  *
  * The rings are the very memory the stack's struct ae_ring points at (the
  * stack allocates it through the daemon's mem_alloc hook). Indices are
@@ -113,7 +114,10 @@
  * AE_MSG_SETLIMITS (uid 0) changes both. A request can only act on the socket of the connection it arrives
  * on, so there is no way to name another client's socket; SOCKETS shows a
  * non-root asker only its own uid's sockets. Descriptors a client tries to
- * pass to the daemon are closed unread.
+ * pass to the daemon are closed unread. The daemon also has the kernel
+ * attach each request's sender uid (SO_PASSCRED on its end; nothing for the
+ * client to send): a memfd is reused only for the uid it went to, and not
+ * at all once a process of another uid has used that socket.
  *
  * Never blocking: the daemon's fds are non-blocking. A response that meets
  * a full socket buffer is parked and that connection is not read until it
