@@ -29,17 +29,18 @@
  *    region holds later. So a region is reused only for the one uid it was
  *    ever sent to, which could read that process's sockets anyway (ptrace,
  *    /proc/pid/mem): one uid never sees another's data through it.
- *  - Who it was sent to: every request carries its sender's uid
- *    (SO_PASSCRED). The first uid a memfd is sent to tags it
- *    (sess_shm_expose()); sending it to another uid, or on a connection a
- *    process of another uid has used (a backing fd passed or inherited
+ *  - Who it was sent to: a region is tagged with the uid of the
+ *    connection's creator (SO_PEERCRED) when a connection takes it, and
+ *    every request carries its sender's real uid (SO_PASSCRED). Sending the
+ *    memfd to another uid (sess_shm_expose()), or having it on a connection
+ *    a process of another uid has used (a backing fd passed or inherited
  *    across a uid change, e.g. a server that drops privileges after
- *    listen(): sess_conn_foreign()), poisons it: destroyed at the end,
- *    never pooled. A pooled region is bound only to a connection created by
- *    its uid (else shm_uid_mismatch, never expected). A process of another
- *    uid that was given a backing fd and only ever reads it, never sending a
- *    request, is not seen; it can take only memfds of that socket (or, for
- *    a listener, of connections accepted from it).
+ *    listen(), or a setuid program: sess_conn_foreign()), poisons it:
+ *    destroyed at the end, never pooled. A pooled region is bound only to a
+ *    connection created by its uid (else shm_uid_mismatch, never expected).
+ *    Not seen: a process of another uid that was given a backing fd and
+ *    never sends a request on it, only reads; memfds it takes from that
+ *    socket's answers may be reused for the giving uid's later sockets.
  *  - No data crosses from one socket into the next: when a region is pooled
  *    its rings are zeroed (the pages it has, found with SEEK_DATA; beyond
  *    SESS_POOL_KEEP_BYTES they are punched out instead, freed), and when it
@@ -53,10 +54,11 @@
  *    its memory change under it. A header-only region a connection moved
  *    away from is still mapped by the shim: it waits on the connection.
  *  - Bounds: a uid pools at most SESS_POOL_PER_USER regions, the daemon
- *    SESS_POOL_MAX, each holding at most SESS_POOL_KEEP_BYTES of ring pages. A uid's pool dies with its
- *    record, when the uid's last connection closes (sess_pool_flush()):
- *    servers keep theirs (the listener), a client process that holds nothing
- *    between connections starts afresh.
+ *    SESS_POOL_MAX, each holding at most SESS_POOL_KEEP_BYTES of ring
+ *    pages. A uid's pool dies with its record, when the uid's last
+ *    connection closes (sess_pool_flush()): servers keep theirs (the
+ *    listener), a client process that holds nothing between connections
+ *    starts afresh.
  * The stack allocates rings without saying for whom, so the uid is inferred:
  * inside ae_connect() it is the connection's (sess_ring_hint(); the only
  * ring allocation ae_connect() makes is its own socket's); elsewhere a
