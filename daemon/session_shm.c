@@ -318,6 +318,7 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
 	srv->npooled--;
 	memset(r->base, 0, AE_SHM_HDR_SIZE);	/* the shim may write all of it */
 	r->incarnation++;
+	((struct ae_shm_hdr *)r->base)->incarnation = r->incarnation;
 	srv->nregions++;
 	srv->region_bytes += r->map_len;
 	if (r->rings)

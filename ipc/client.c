@@ -649,10 +649,16 @@ static int aec_map(struct aec_sock *s, int memfd, uint32_t size)
 		s->old_ino[s->nold] = s->shm_ino;
 		s->old_len[s->nold++] = s->shm_len;
 	}
+	/* seqlock: a reader never pairs a mapping with another's incarnation */
+	__atomic_store_n(&s->map_seq, s->map_seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	s->shm_len = size;
 	s->shm_dev = st.st_dev;
 	s->shm_ino = st.st_ino;
+	__atomic_store_n(&s->shm_inc, shm_load(&h->incarnation),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&s->shm, h, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->map_seq, s->map_seq + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -797,15 +803,52 @@ static int aec_refresh(struct aec_sock *s)
 }
 
 /**
+ * aec_recycled() - has the daemon given @h's region to another socket?
+ * @s:		socket
+ * @h:		its current header, as just loaded
+ *
+ * Only possible once every copy of the backing fd is closed, so only for a
+ * thread still inside a call on a socket another thread closed: the region
+ * then belongs to a later socket of the same uid, whose data this thread
+ * must not take. A move racing with the check makes it answer false.
+ *
+ * Return: true if recycled
+ */
+static bool aec_recycled(struct aec_sock *s, struct ae_shm_hdr *h)
+{
+	uint32_t q = __atomic_load_n(&s->map_seq, __ATOMIC_ACQUIRE), inc;
+	struct ae_shm_hdr *cur;
+
+	if (q & 1)
+		return false;
+	inc = __atomic_load_n(&s->shm_inc, __ATOMIC_RELAXED);
+	cur = __atomic_load_n(&s->shm, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&s->map_seq, __ATOMIC_RELAXED) != q || cur != h)
+		return false;
+	return shm_load(&h->incarnation) != inc;
+}
+
+/**
  * aec_hdr() - the current header page, following moves
  * @s:		socket
+ *
+ * A recycled region (aec_recycled()) makes the socket dead: NULL, and every
+ * later call fails as if the daemon had gone.
  *
  * Return: header or NULL
  */
 static struct ae_shm_hdr *aec_hdr(struct aec_sock *s)
 {
+	struct ae_shm_hdr *h;
+
 	aec_refresh(s);
-	return __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+	h = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+	if (h && aec_recycled(s, h)) {
+		s->dead = 1;
+		return NULL;
+	}
+	return h;
 }
 
 /**
@@ -1317,7 +1360,9 @@ unsigned int aec_poll_state(struct aec_sock *s)
 	if (s->dead)
 		return POLLIN | POLLOUT | POLLERR | POLLHUP;
 	h = aec_hdr(s);
-	return h ? state_mask(h) : 0;
+	if (!h)
+		return s->dead ? POLLIN | POLLOUT | POLLERR | POLLHUP : 0;
+	return state_mask(h);
 }
 
 /**
@@ -1336,7 +1381,7 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events)
 		return POLLIN | POLLOUT | POLLERR | POLLHUP;
 	h = aec_hdr(s);
 	if (!h)
-		return 0;
+		return s->dead ? POLLIN | POLLOUT | POLLERR | POLLHUP : 0;
 	if (events & POLLIN)
 		want |= AE_WANT_IN;
 	if (events & POLLOUT)

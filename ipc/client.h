@@ -55,6 +55,8 @@
  * @shm_ino:	see @shm_dev
  * @old_dev:	the same for @old_shm, @old_ino
  * @old_ino:	see @old_dev
+ * @shm_inc:	@shm's incarnation when it was mapped (aether_ipc.h)
+ * @map_seq:	odd while @shm and @shm_inc change (a seqlock)
  *
  * Fields other than @fd, @type and @user are the library's.
  */
@@ -76,6 +78,8 @@ struct aec_sock {
 	ino_t shm_ino;
 	dev_t old_dev[AEC_OLD_MAPS];
 	ino_t old_ino[AEC_OLD_MAPS];
+	uint32_t shm_inc;
+	uint32_t map_seq;
 };
 
 /* Control path -------------------------------------------------------- */

@@ -7,7 +7,8 @@
 # maps, read from its /proc/self/maps), while reuse does happen. A server
 # that listens as root and accepts in a uid 65534 child (as nginx does) must
 # not pass what the child mapped on to root's sockets. A preloaded server
-# (passive opens) reuses too and serves correct pages.
+# (passive opens) reuses too and serves correct pages. A socket whose fd was
+# closed under it notices that its memory went to a new socket.
 . "$(dirname "$0")/lib.sh"
 
 APP=${NS}app
@@ -100,4 +101,12 @@ check "the server's connections reuse memfds" [ $(($(stat_v shm_reused) - R3)) -
 check "no region was ever offered across uids (shm_uid_mismatch 0)" \
 	[ "$(stat_v shm_uid_mismatch)" = 0 ]
 stop_pid "$SRV"
+
+# --- a socket closed under a thread keeps its mapping: it must not read the
+# next owner's data (tests/tools/shm_stale.c)
+timeout 60 "$B/tools/shm_stale" 7700 >"$WORK/stale.out" 2>&1
+rc=$?
+sed 's/^/# /' "$WORK/stale.out"
+check "a stale socket fails instead of reading its recycled memfd's new owner" \
+	[ $rc = 0 ]
 finish
