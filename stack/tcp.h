@@ -338,6 +338,7 @@ struct ae_tcp {
 	struct tcp_sock **heap;		/* timer heap, 1-based */
 	uint32_t heap_len, heap_cap;
 	uint8_t isn_key[16];		/* RFC 6528 secret */
+	uint8_t ts_key[16];		/* timestamp offsets per address pair */
 	uint8_t hash_key[16];
 	uint8_t cookie_key[16];
 	struct tcp_queue notify;	/* TCBs with pending events */
@@ -422,6 +423,7 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
 uint32_t tcp_tuple_siphash(const uint8_t key[16], uint32_t laddr,
 			   uint16_t lport, uint32_t raddr, uint16_t rport);
 void tcp_isn_init(struct ae_stack *s);
+uint32_t tcp_ts_offset(struct ae_stack *s, uint32_t laddr, uint32_t raddr);
 uint32_t tcp_new_isn(struct ae_stack *s, uint32_t laddr, uint16_t lport,
 		     uint32_t raddr, uint16_t rport);
 uint32_t tcp_cookie_make(struct ae_stack *s, const struct tcp_seg *seg,

@@ -1104,7 +1104,7 @@ static struct tcp_sock *child_new(struct tcp_sock *lp, const struct tcp_seg *seg
 	else
 		tcp_bbr_release(tp);	/* the listener's choice, not the default */
 	tp->parent = lp;
-	tp->ts_offset = stack_random(s);
+	tp->ts_offset = tcp_ts_offset(s, tp->sk.laddr, tp->sk.raddr);
 	return tp;
 }
 

@@ -135,6 +135,26 @@ void tcp_isn_init(struct ae_stack *s)
 	fill_key(s, s->tcp->isn_key);
 	fill_key(s, s->tcp->hash_key);
 	fill_key(s, s->tcp->cookie_key);
+	fill_key(s, s->tcp->ts_key);
+}
+
+/**
+ * tcp_ts_offset() - the offset our timestamps carry towards @raddr
+ * @s:		stack
+ * @laddr:	local address
+ * @raddr:	remote address
+ *
+ * Like Linux (secure_tcp_ts_off()), one offset per address pair, not per
+ * connection: a new connection to a peer then carries timestamps newer
+ * than the last one's, so a peer holding the old 4-tuple in TIME-WAIT
+ * takes the new SYN (RFC 6191) instead of answering it with an ACK that
+ * we would have to reset, and a second later retry.
+ *
+ * Return: offset added to the millisecond clock
+ */
+uint32_t tcp_ts_offset(struct ae_stack *s, uint32_t laddr, uint32_t raddr)
+{
+	return tcp_tuple_siphash(s->tcp->ts_key, laddr, 0, raddr, 0);
 }
 
 /**

@@ -183,7 +183,7 @@ int tcp_usr_connect(struct tcp_sock *tp, uint32_t addr, uint16_t port)
 	tp->rx.head = tp->rx.tail;
 	tp->tx.head = tp->tx.tail;
 	tp->rcv_wscale = tcp_wscale_for(tp->rx.size);
-	tp->ts_offset = stack_random(s);
+	tp->ts_offset = tcp_ts_offset(s, tp->sk.laddr, addr);
 	tp->iss = tcp_new_isn(s, tp->sk.laddr, tp->sk.lport, addr, port);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
 	tp->recover = tp->iss;

@@ -269,6 +269,33 @@ START_TEST(active_open)
 }
 END_TEST
 
+/*
+ * Timestamps run on one clock per address pair (Linux's secure_tcp_ts_off),
+ * not a random one per connection: a new connection's SYN is newer than
+ * everything the last one to the same peer sent, so a peer still holding
+ * that 4-tuple in TIME-WAIT accepts it (RFC 6191) instead of answering with
+ * an ACK we would reset, then retry a second later.
+ */
+START_TEST(timestamps_monotonic_per_peer)
+{
+	struct tpkt p;
+	uint32_t first;
+	int i;
+
+	syn_sent(8080, &p);
+	ck_assert(p.has_ts);
+	first = p.ts_val;
+	ae_abort(C.sk);
+	for (i = 1; i <= 20; i++) {
+		fake_clock_advance_ms(5);
+		syn_sent(8080, &p);
+		ck_assert(p.has_ts);
+		ck_assert_uint_eq(p.ts_val - first, (uint32_t)i * 5);
+		ae_abort(C.sk);
+	}
+}
+END_TEST
+
 START_TEST(active_open_acks_synack)
 {
 	struct tseg t = { 0 };
@@ -1126,6 +1153,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, simultaneous_close);
 	tcase_add_test(tc, fin_wait_1_to_time_wait_on_fin_ack);
 	tcase_add_test(tc, active_open);
+	tcase_add_test(tc, timestamps_monotonic_per_peer);
 	tcase_add_test(tc, active_open_acks_synack);
 	tcase_add_test(tc, simultaneous_open);
 	tcase_add_test(tc, rst_to_closed_port);
