@@ -7,6 +7,8 @@
 #   finish             print "N passed, N failed" for this script, exit non-zero on failure
 #   aetherd_stats      ask aetherd for its counters (SIGUSR1); prints "group.name value"
 #   stat_of G.NAME     one counter's value now (-1 if there is no such counter)
+#   nginx_conf ROOT PORT CONNS  $WORK/nginx/nginx.conf for a foreground nginx
+#                      serving ROOT on PORT (test_preload, test_daemon_death)
 # Everything the test starts is stopped by PID and the namespace removed on exit.
 #
 # Timing transfers, and the kernel baseline beside Aether (test_reliability,
@@ -326,4 +328,34 @@ kbase_time() {
 finish() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
+}
+
+# nginx_conf ROOT PORT CONNS: write $WORK/nginx/nginx.conf, an nginx (two
+# workers, run as root, in the foreground) serving ROOT on PORT with CONNS
+# connections a worker; start it with
+#   nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf"
+nginx_conf() {
+	mkdir -p "$WORK/nginx"
+	cat >"$WORK/nginx/nginx.conf" <<CONF
+user root;
+daemon off;
+worker_processes 2;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log info;
+events { worker_connections $3; }
+http {
+	access_log off;
+	sendfile on;
+	client_body_temp_path $WORK/nginx/body;
+	proxy_temp_path $WORK/nginx/proxy;
+	fastcgi_temp_path $WORK/nginx/fastcgi;
+	uwsgi_temp_path $WORK/nginx/uwsgi;
+	scgi_temp_path $WORK/nginx/scgi;
+	types { text/html html; }
+	server {
+		listen $2;
+		root $1;
+	}
+}
+CONF
 }

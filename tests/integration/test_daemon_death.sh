@@ -71,28 +71,7 @@ if ! lab_up || ! ns_add "$APPNS"; then
 fi
 
 # --- servers on Aether -------------------------------------------------------
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-user root;
-daemon off;
-worker_processes 2;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $WORK/nginx/body;
-	proxy_temp_path $WORK/nginx/proxy;
-	fastcgi_temp_path $WORK/nginx/fastcgi;
-	uwsgi_temp_path $WORK/nginx/uwsgi;
-	scgi_temp_path $WORK/nginx/scgi;
-	types { text/html html; }
-	server {
-		listen 8081;
-		root $WWW;
-	}
-}
-CONF
+nginx_conf "$WWW" 8081 64
 bg_app nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1
 NGPID=${PIDS[-1]}
 

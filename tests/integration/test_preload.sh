@@ -156,29 +156,7 @@ fi
 stop "$BBPID"
 
 # --- nginx -------------------------------------------------------------------
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-user root;
-daemon off;
-worker_processes 2;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log info;
-events { worker_connections 256; }
-http {
-	access_log off;
-	sendfile on;
-	client_body_temp_path $WORK/nginx/body;
-	proxy_temp_path $WORK/nginx/proxy;
-	fastcgi_temp_path $WORK/nginx/fastcgi;
-	uwsgi_temp_path $WORK/nginx/uwsgi;
-	scgi_temp_path $WORK/nginx/scgi;
-	types { text/html html; }
-	server {
-		listen 8081;
-		root $WORK/www;
-	}
-}
-CONF
+nginx_conf "$WORK/www" 8081 256
 bg_app nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1
 NGPID=${PIDS[-1]}
 if wait_for 15 same 8081; then
