@@ -333,6 +333,33 @@ static struct ae_stack *make_stack(bool first, ae_output_fn out,
 }
 
 /**
+ * link_stacks() - both stacks on the link, B listening on port 5001 and an
+ * unconnected socket on A, both on @bulk_cc when it is set
+ * @lsk:	B's listener
+ * @csk:	A's socket
+ */
+static void link_stacks(struct ae_sock **lsk, struct ae_sock **csk)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(5001) };
+	int e;
+
+	L.a = make_stack(true, out_a, FAKE_ADDR, fake_mac);
+	L.b = make_stack(false, out_b, FAKE_PEER, fake_peer_mac);
+	*lsk = ae_socket(L.b, SOCK_STREAM, &e);
+	ck_assert_int_eq(ae_bind(*lsk, &a), 0);
+	ck_assert_int_eq(ae_listen(*lsk, 8), 0);
+	*csk = ae_socket(L.a, SOCK_STREAM, &e);
+	ck_assert_ptr_nonnull(*csk);
+	if (bulk_cc) {
+		ck_assert_int_eq(ae_setsockopt(*lsk, IPPROTO_TCP, TCP_CONGESTION,
+					       bulk_cc, strlen(bulk_cc)), 0);
+		ck_assert_int_eq(ae_setsockopt(*csk, IPPROTO_TCP, TCP_CONGESTION,
+					       bulk_cc, strlen(bulk_cc)), 0);
+	}
+}
+
+/**
  * run_transfer() - both directions at once over the impaired link
  * @loss_pm:	loss per mille
  * @jitter_ms:	jitter (reordering)
@@ -349,25 +376,13 @@ static void run_transfer_slow(unsigned int loss_pm, unsigned int jitter_ms,
 	uint64_t deadline, t_start;
 	unsigned long steps = 0;
 	bool started = false;
-	int err;
 
 	memset(&L, 0, sizeof(L));
 	L.rng = 0x9e3779b97f4a7c15ULL ^ (loss_pm * 7919 + jitter_ms);
 	if (getenv("S2S_SEED"))	/* measurement: another random link */
 		L.rng ^= strtoull(getenv("S2S_SEED"), NULL, 0) << 20;
-	L.a = make_stack(true, out_a, FAKE_ADDR, fake_mac);
-	L.b = make_stack(false, out_b, FAKE_PEER, fake_peer_mac);
-	lsk = ae_socket(L.b, SOCK_STREAM, &err);
+	link_stacks(&lsk, &csk);
 	a.sin_port = htons(5001);
-	ck_assert_int_eq(ae_bind(lsk, &a), 0);
-	ck_assert_int_eq(ae_listen(lsk, 8), 0);
-	csk = ae_socket(L.a, SOCK_STREAM, &err);
-	if (bulk_cc) {
-		ck_assert_int_eq(ae_setsockopt(lsk, IPPROTO_TCP, TCP_CONGESTION,
-					       bulk_cc, strlen(bulk_cc)), 0);
-		ck_assert_int_eq(ae_setsockopt(csk, IPPROTO_TCP, TCP_CONGESTION,
-					       bulk_cc, strlen(bulk_cc)), 0);
-	}
 	a.sin_addr.s_addr = FAKE_PEER;
 	ck_assert_int_eq(ae_connect(csk, &a), -EINPROGRESS);
 	L.loss_pm = loss_pm;
@@ -518,7 +533,7 @@ static double run_bulk(const char *spec, size_t bytes)
 	char err[128];
 	bool started = false;
 	double secs;
-	int dir, e;
+	int dir;
 
 	memset(&L, 0, sizeof(L));
 	ck_assert_int_eq(impair_spec_parse(spec, &is, &dir, err, sizeof(err)),
@@ -528,19 +543,8 @@ static double run_bulk(const char *spec, size_t bytes)
 	L.imp_ba = impair_new(&is);
 	ck_assert_ptr_nonnull(L.imp_ab);
 	ck_assert_ptr_nonnull(L.imp_ba);
-	L.a = make_stack(true, out_a, FAKE_ADDR, fake_mac);
-	L.b = make_stack(false, out_b, FAKE_PEER, fake_peer_mac);
-	lsk = ae_socket(L.b, SOCK_STREAM, &e);
+	link_stacks(&lsk, &csk);
 	a.sin_port = htons(5001);
-	ck_assert_int_eq(ae_bind(lsk, &a), 0);
-	ck_assert_int_eq(ae_listen(lsk, 8), 0);
-	csk = ae_socket(L.a, SOCK_STREAM, &e);
-	if (bulk_cc) {
-		ck_assert_int_eq(ae_setsockopt(lsk, IPPROTO_TCP, TCP_CONGESTION,
-					       bulk_cc, strlen(bulk_cc)), 0);
-		ck_assert_int_eq(ae_setsockopt(csk, IPPROTO_TCP, TCP_CONGESTION,
-					       bulk_cc, strlen(bulk_cc)), 0);
-	}
 	pace_n = 0;
 	if (bulk_idle_ns)
 		fake_clock_set_ns(fake_clock_now() + bulk_idle_ns);
