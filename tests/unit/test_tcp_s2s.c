@@ -333,6 +333,23 @@ static struct ae_stack *make_stack(bool first, ae_output_fn out,
 }
 
 /**
+ * step_apps() - advance the virtual clock to the next event, but by at
+ * most 1 ms so that the applications run at least every millisecond, and
+ * let both stacks run
+ */
+static void step_apps(void)
+{
+	uint64_t nxt = next_event(), now = fake_clock_now();
+
+	if (nxt > now + 1000000ULL)
+		nxt = now + 1000000ULL;
+	if (nxt > now)
+		fake_clock_set_ns(nxt);
+	ae_stack_poll(L.a);
+	ae_stack_poll(L.b);
+}
+
+/**
  * link_stacks() - both stacks on the link, B listening on port 5001 and an
  * unconnected socket on A, both on @bulk_cc when it is set
  * @lsk:	B's listener
@@ -406,17 +423,7 @@ static void run_transfer_slow(unsigned int loss_pm, unsigned int jitter_ms,
 			if (ab.eof && ba.eof)
 				break;
 		}
-		/* to the next event, but the apps run at least every ms */
-		{
-			uint64_t nxt = next_event(), now = fake_clock_now();
-
-			if (nxt > now + 1000000ULL)
-				nxt = now + 1000000ULL;
-			if (nxt > now)
-				fake_clock_set_ns(nxt);
-		}
-		ae_stack_poll(L.a);
-		ae_stack_poll(L.b);
+		step_apps();
 	}
 	if (!(ab.eof && ba.eof)) {
 		struct tcp_sock *x = (struct tcp_sock *)csk,
@@ -553,8 +560,6 @@ static double run_bulk(const char *spec, size_t bytes)
 	ck_assert_int_eq(ae_connect(csk, &a), -EINPROGRESS);
 	deadline = t_start + 600ULL * NS_PER_SEC;
 	while (fake_clock_now() < deadline && steps++ < 50000000) {
-		uint64_t nxt, now;
-
 		deliver_due();
 		if (bulk_switch_cc && fake_clock_now() >= t_start + bulk_switch_at) {
 			char cc[16];
@@ -604,14 +609,7 @@ static double run_bulk(const char *spec, size_t bytes)
 			       tcp_flight(t), t->snd_wnd, t->srtt, t->rto,
 			       !!(t->flags & TF_INRECOVERY), t->nsacked);
 		}
-		nxt = next_event();
-		now = fake_clock_now();
-		if (nxt > now + 1000000ULL)
-			nxt = now + 1000000ULL;
-		if (nxt > now)
-			fake_clock_set_ns(nxt);
-		ae_stack_poll(L.a);
-		ae_stack_poll(L.b);
+		step_apps();
 	}
 	secs = (fake_clock_now() - t_start) / 1e9;
 	if (!ab.eof && ssk) {
