@@ -1135,6 +1135,19 @@ static void child_link(struct tcp_sock *lp, struct tcp_sock *tp, uint8_t q)
 }
 
 /**
+ * cookie_window() - the window a cookie SYN-ACK offers (unscaled: cookie
+ * connections negotiate no scaling), which is also where the connection
+ * built from the cookie starts its right edge
+ * @rcvbuf:	the listener's receive buffer
+ *
+ * Return: bytes
+ */
+static uint32_t cookie_window(uint32_t rcvbuf)
+{
+	return rcvbuf > 65535 ? 65535 : rcvbuf;
+}
+
+/**
  * send_cookie_synack() - stateless SYN-ACK carrying a SYN cookie
  * @lp:		listener
  * @seg:	the SYN
@@ -1145,7 +1158,7 @@ static void send_cookie_synack(struct tcp_sock *lp, const struct tcp_seg *seg)
 	uint16_t mss = seg->opt.has_mss ? seg->opt.mss : TCP_DEFAULT_MSS;
 	uint8_t hdr[24];
 	struct iovec iov = { .iov_base = hdr, .iov_len = sizeof(hdr) };
-	uint32_t iss, sum, win = lp->rcvbuf > 65535 ? 65535 : lp->rcvbuf;
+	uint32_t iss, sum, win = cookie_window(lp->rcvbuf);
 
 	if (mss > lp->adv_mss)
 		mss = lp->adv_mss;
@@ -1203,8 +1216,7 @@ static enum seg_verdict cookie_ack(struct tcp_sock *lp, struct tcp_seg *seg)
 	tp->snd_una = tp->snd_nxt = tp->snd_max = seg->ack;
 	tp->irs = seg->seq - 1;
 	tp->rcv_nxt = seg->seq;
-	/* the right edge our cookie SYN-ACK offered (unscaled) */
-	tp->rcv_adv = seg->seq + (tp->rcvbuf > 65535 ? 65535 : tp->rcvbuf);
+	tp->rcv_adv = seg->seq + cookie_window(tp->rcvbuf);
 	tp->mss = mss < tp->adv_mss ? mss : tp->adv_mss;
 	tp->snd_wnd = seg->wnd;
 	tp->max_sndwnd = seg->wnd;
