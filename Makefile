@@ -1,13 +1,21 @@
 # SPDX-License-Identifier: MIT
 # Aether build. Sources are found by directory, so adding a file needs no edit
-# here:
+# here. One library per folder, one program per *_main.c:
 #   stack/*.c          -> build/libaether-stack.a  (the pure protocol library)
-#   ipc/*.c            -> build/libaether-ipc.a    (wire protocol + rings)
-#   daemon/*.c         -> build/libaether-daemon.a, except *_main.c, which
-#                         each become a program: daemon/foo_bar_main.c -> build/foo-bar
-#   preload/*.c        -> build/libaether.so
+#   ipc/*.c            -> build/libaether-ipc.a    (the shim <-> daemon contract:
+#                         messages, their checks, shared-memory rings)
+#   client/*.c         -> build/libaether-client.a (the client side of that
+#                         contract: libaether.so, the aether tool, test tools)
+#   host/*.c           -> build/libaether-host.a   (event loop, TAP, pcap, option
+#                         parsing, impairment, host bring-up: aetherd + examples)
+#   daemon/*.c         -> build/libaether-daemon.a (aetherd's sessions)
+#   daemon/*_main.c, tools/*_main.c -> one program each:
+#                         tools/foo_bar_main.c -> build/foo-bar
+#   preload/*.c        -> build/libaether.so       (links client + ipc)
 #   tests/unit/test_*.c -> build/tests/test_*   (Check), helpers: other tests/unit/*.c
-#   examples/*.c       -> build/examples/*
+#   tests/tools/*.c    -> build/tools/*            (links client + ipc)
+#   tests/api/*.c      -> build/api/*
+#   examples/*.c       -> build/examples/*         (links host + stack)
 #   tests/fuzz/fuzz_*.c -> build/fuzz/fuzz_*   (make fuzz, clang libFuzzer)
 
 CC       ?= cc
@@ -20,15 +28,17 @@ PKG_CHECK := $(shell pkg-config --cflags --libs check 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -Istack -Iipc -Idaemon \
+CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -Istack -Iipc -Iclient -Ihost -Idaemon \
             -fno-strict-aliasing $(SANITIZE)
 LDFLAGS  += $(SANITIZE)
 LIBS     := -lbsd
 
 STACK_SRC   := $(wildcard stack/*.c)
 IPC_SRC     := $(wildcard ipc/*.c)
+CLIENT_SRC  := $(wildcard client/*.c)
+HOST_SRC    := $(wildcard host/*.c)
 DAEMON_SRC  := $(filter-out %_main.c,$(wildcard daemon/*.c))
-MAIN_SRC    := $(wildcard daemon/*_main.c)
+MAIN_SRC    := $(wildcard daemon/*_main.c tools/*_main.c)
 PRELOAD_SRC := $(wildcard preload/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_HELP   := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
@@ -38,17 +48,20 @@ obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
 STACK_LIB  := $(O)/libaether-stack.a
 IPC_LIB    := $(O)/libaether-ipc.a
+CLIENT_LIB := $(O)/libaether-client.a
+HOST_LIB   := $(O)/libaether-host.a
 DAEMON_LIB := $(O)/libaether-daemon.a
+LIBS_ALL   := $(DAEMON_LIB) $(HOST_LIB) $(CLIENT_LIB) $(IPC_LIB) $(STACK_LIB)
 PRELOAD_SO := $(O)/libaether.so
-PROGS      := $(patsubst daemon/%_main.c,$(O)/%,$(MAIN_SRC))
-PROGS      := $(subst _,-,$(PROGS))
+MAIN_NAMES := $(patsubst %_main.c,%,$(notdir $(MAIN_SRC)))
+PROGS      := $(addprefix $(O)/,$(subst _,-,$(MAIN_NAMES)))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 EX_BINS    := $(patsubst examples/%.c,$(O)/examples/%,$(EX_SRC))
 
 .PHONY: all test unit integration demo deps asan ubsan tsan cppcheck clang-tidy \
         install uninstall clean check-all fuzz bench
 
-all: $(STACK_LIB) $(IPC_LIB) $(DAEMON_LIB) $(PROGS) $(if $(PRELOAD_SRC),$(PRELOAD_SO)) \
+all: $(LIBS_ALL) $(PROGS) $(if $(PRELOAD_SRC),$(PRELOAD_SO)) \
      $(UNIT_BINS) $(EX_BINS)
 
 $(O)/obj/%.o: %.c
@@ -63,25 +76,34 @@ $(IPC_LIB): $(call obj,$(IPC_SRC))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+$(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(HOST_LIB): $(call obj,$(HOST_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
 $(DAEMON_LIB): $(call obj,$(DAEMON_SRC))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-# daemon/aether_impair_main.c -> build/aether-impair
+# tools/aether_impair_main.c -> build/aether-impair; the archives are searched
+# in dependency order, so a program takes only the objects it uses.
 define prog_rule
-$(O)/$(subst _,-,$(1)): $(O)/obj/daemon/$(1)_main.o $(DAEMON_LIB) $(IPC_LIB) $(STACK_LIB)
+$(O)/$(subst _,-,$(patsubst %_main.c,%,$(notdir $(1)))): $(call obj,$(1)) $(LIBS_ALL)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
 endef
-$(foreach m,$(patsubst daemon/%_main.c,%,$(MAIN_SRC)),$(eval $(call prog_rule,$(m))))
+$(foreach m,$(MAIN_SRC),$(eval $(call prog_rule,$(m))))
 
-$(PRELOAD_SO): $(call obj,$(PRELOAD_SRC)) $(IPC_LIB)
-	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $(call obj,$(PRELOAD_SRC)) $(IPC_LIB) -ldl -lpthread $(LIBS)
+$(PRELOAD_SO): $(call obj,$(PRELOAD_SRC)) $(CLIENT_LIB) $(IPC_LIB)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $(call obj,$(PRELOAD_SRC)) $(CLIENT_LIB) $(IPC_LIB) -ldl -lpthread $(LIBS)
 
-$(O)/tests/%: $(O)/obj/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(DAEMON_LIB) $(IPC_LIB) $(STACK_LIB)
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_CHECK) -lpthread $(LIBS)
 
-$(O)/examples/%: $(O)/obj/examples/%.o $(DAEMON_LIB) $(STACK_LIB)
+$(O)/examples/%: $(O)/obj/examples/%.o $(HOST_LIB) $(STACK_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -94,12 +116,12 @@ $(O)/api/%: $(O)/obj/tests/api/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
-# Test programs of the ipc client library: tests/tools/foo.c -> build/tools/foo
+# Test programs of the client library: tests/tools/foo.c -> build/tools/foo
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRC))
 all: $(TOOL_BINS)
 
-$(O)/tools/%: $(O)/obj/tests/tools/%.o $(IPC_LIB)
+$(O)/tools/%: $(O)/obj/tests/tools/%.o $(CLIENT_LIB) $(IPC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread $(LIBS)
 
@@ -150,13 +172,13 @@ CPPCHECK_QUEUE := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/sys/queue
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE --include=$(CPPCHECK_QUEUE) \
-		-Istack -Iipc -Idaemon stack ipc daemon preload examples
+		-Istack -Iipc -Iclient -Ihost -Idaemon stack ipc client host daemon tools preload examples
 
 # clang-tidy: the clang-analyzer and bugprone families only; readability
 # checks would fight the kernel style this tree follows.
 clang-tidy:
 	clang-tidy --quiet --checks='-*,clang-analyzer-*,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier' \
-		$(STACK_SRC) $(IPC_SRC) $(DAEMON_SRC) $(MAIN_SRC) $(PRELOAD_SRC) -- $(CFLAGS)
+		$(STACK_SRC) $(IPC_SRC) $(CLIENT_SRC) $(HOST_SRC) $(DAEMON_SRC) $(MAIN_SRC) $(PRELOAD_SRC) -- $(CFLAGS)
 
 fuzz:
 	@tests/fuzz/run.sh

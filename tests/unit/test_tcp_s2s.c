@@ -20,7 +20,7 @@
 #include <netinet/tcp.h>
 
 #include "fakedev.h"
-#include "../../daemon/impair.h"
+#include "../../host/impair.h"
 #include "stack.h"
 #include "tcp.h"
 #include "tcp_bbr.h"
