@@ -64,6 +64,11 @@ EX_BINS    := $(patsubst examples/%.c,$(O)/examples/%,$(EX_SRC))
 all: $(LIBS_ALL) $(PROGS) $(if $(PRELOAD_SRC),$(PRELOAD_SO)) \
      $(UNIT_BINS) $(EX_BINS)
 
+# Objects are intermediate files of the pattern rules (they are built only
+# on the way to an archive or a program); without this, make deletes them
+# after the build and the next make rebuilds everything.
+.SECONDARY:
+
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
