@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: client_int.h - what the parts of the client library share
+ *
+ * Not installed, not included outside client/: the public API is client.h.
+ * The library is split by concern: conn.c (raw system calls, the
+ * request/response exchange), shm_map.c (mappings, the socket object),
+ * sock.c (control operations), ready.c (readiness, waiting), data.c (data
+ * transfer) and info.c (daemon information). The functions declared here
+ * are hidden: libaether.so does not export them to the program it is
+ * loaded into.
+ */
+#ifndef AETHER_CLIENT_INT_H
+#define AETHER_CLIENT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+#include "client.h"
+#include "proto.h"
+#include "shm.h"
+
+#define AEC_SMALL	256
+#define AEC_SHARED_MS	50
+#define AEC_SHARED_MAX_MS	1000
+#define AEC_NAPS	20
+#define AEC_FOREIGN_MS	200
+
+/**
+ * struct aec_rsp - where a response goes
+ * @buf:	header + fixed payload, @cap bytes
+ * @cap:	its size
+ * @data:	optional second part (UDP data, tables), @data_cap bytes
+ * @data_cap:	its size
+ * @fds:	received descriptors, @nfds of them
+ * @nfds:	count
+ * @len:	bytes received
+ * @wake:	the socket's header page: NOTIFYs skipped while waiting for
+ *		the response are re-armed for its sleepers (NULL: none)
+ * @cloexec_fds: receive fds with MSG_CMSG_CLOEXEC (always true here)
+ */
+struct aec_rsp {
+	void *buf;
+	size_t cap;
+	void *data;
+	size_t data_cap;
+	int fds[2];
+	int nfds;
+	size_t len;
+	struct ae_shm_hdr *wake;
+};
+
+#pragma GCC visibility push(hidden)
+
+/* conn.c */
+long sys_ret(long r);
+int sys_close(int fd);
+int sys_fcntl(int fd, int cmd, long arg);
+int sys_getsockopt(int fd, int level, int name, void *val,
+		   socklen_t *len);
+int sys_poll1(int fd, short events, int timeout_ms, short *revents);
+int left_ms(int64_t deadline);
+int64_t deadline_of(int timeout_ms);
+int aec_dial(bool cloexec);
+void close_fds(struct aec_rsp *r);
+int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
+	     size_t plen, const void *v, size_t vlen, struct aec_rsp *r);
+
+/* shm_map.c */
+int aec_map(struct aec_sock *s, int memfd, uint32_t size);
+struct aec_sock *aec_new(int fd, int type);
+void aec_free(struct aec_sock *s);
+int aec_request(struct aec_sock *s, uint16_t type, const void *p,
+		size_t plen, const void *v, size_t vlen,
+		struct aec_rsp *r, int info_off);
+int aec_simple(struct aec_sock *s, uint16_t type, const void *p,
+	       size_t plen);
+struct ae_shm_hdr *aec_hdr(struct aec_sock *s);
+
+/* sock.c */
+int addr_to_ipc(const struct sockaddr_in *sin, struct ae_ipc_addr *a);
+void ipc_to_addr(const struct ae_ipc_addr *a, struct sockaddr_in *sin);
+int aec_take_error(struct ae_shm_hdr *h);
+
+/* ready.c */
+uint32_t aec_notify_dirs(const struct ae_ipc_hdr *m);
+void aec_notify_taken(int fd, struct ae_shm_hdr *h, uint32_t dirs,
+		      uint32_t mine, bool ring);
+
+#pragma GCC visibility pop
+
+#endif /* AETHER_CLIENT_INT_H */

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: conn.c - the client side of the aetherd protocol: the connection
+ *
+ * Theory of operation: each struct aec_sock wraps one backing fd. Control
+ * operations are request/response exchanges on that fd (aec_xfer()), held
+ * under the socket's mutex so that two threads never read each other's
+ * responses; NOTIFY datagrams met while waiting for a response are skipped.
+ * Data never crosses the fd for TCP: aec_sendv() and aec_recvv() copy into
+ * and out of the rings in the shared memory the daemon sent (a memfd mapped
+ * here and closed at once), publish the index, and ring a DOORBELL only when
+ * the daemon asked for one. Blocking follows one rule (aec_wait()): drain
+ * NOTIFYs, set the want flag, re-check the shared state, and only then sleep
+ * in ppoll() on the backing fd, which the daemon makes readable with a
+ * NOTIFY. The daemon's death shows as POLLHUP/EOF on the fd.
+ *
+ * Every system call goes through syscall() directly: this library lives
+ * inside libaether.so, which interposes the libc socket functions, and must
+ * not call back into it (a poll() on a backing fd must be the kernel's).
+ *
+ * This file holds those raw system calls and the request/response exchange;
+ * the library's other parts are listed in client_int.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_int.h"
+
+/* ---- raw system calls -------------------------------------------------- */
+
+/**
+ * sys_ret() - turn a raw syscall() result into >= 0 or -errno
+ * @r:		syscall() return value
+ *
+ * Return: @r or -errno
+ */
+long sys_ret(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+int sys_close(int fd)
+{
+	return (int)sys_ret(syscall(SYS_close, fd));
+}
+
+int sys_fcntl(int fd, int cmd, long arg)
+{
+	return (int)sys_ret(syscall(SYS_fcntl, fd, cmd, arg));
+}
+
+static ssize_t sys_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	return sys_ret(syscall(SYS_sendmsg, fd, m, flags));
+}
+
+static ssize_t sys_recvmsg(int fd, struct msghdr *m, int flags)
+{
+	return sys_ret(syscall(SYS_recvmsg, fd, m, flags));
+}
+
+int sys_getsockopt(int fd, int level, int name, void *val,
+		   socklen_t *len)
+{
+	return (int)sys_ret(syscall(SYS_getsockopt, fd, level, name, val, len));
+}
+
+/**
+ * sys_poll1() - ppoll() one fd
+ * @fd:		fd
+ * @events:	poll events
+ * @timeout_ms:	-1 forever
+ * @revents:	set to what fired
+ *
+ * Return: 1 ready, 0 timeout, -errno (-EINTR)
+ */
+int sys_poll1(int fd, short events, int timeout_ms, short *revents)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	struct timespec ts, *tsp = NULL;
+	long r;
+
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	r = sys_ret(syscall(SYS_ppoll, &p, 1, tsp, NULL, (size_t)_NSIG / 8));
+	*revents = p.revents;
+	return (int)r;
+}
+
+/**
+ * now_ms() - monotonic milliseconds
+ *
+ * Return: ms
+ */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * left_ms() - time left until a deadline
+ * @deadline:	absolute ms, or -1 for none
+ *
+ * Return: -1 (forever), or ms left (>= 0)
+ */
+int left_ms(int64_t deadline)
+{
+	int64_t l;
+
+	if (deadline < 0)
+		return -1;
+	l = deadline - now_ms();
+	return l < 0 ? 0 : (int)(l > 0x7fffffff ? 0x7fffffff : l);
+}
+
+/**
+ * deadline_of() - absolute deadline for a timeout
+ * @timeout_ms:	< 0 forever
+ *
+ * Return: absolute ms or -1
+ */
+int64_t deadline_of(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+}
+
+/* ---- connection to the daemon ------------------------------------------ */
+
+/**
+ * aec_socket_path() - the control socket path
+ *
+ * Return: $AETHER_SOCKET, or AE_IPC_DEFAULT_PATH
+ */
+const char *aec_socket_path(void)
+{
+	const char *p = getenv(AE_IPC_ENV_SOCKET);
+
+	return p && *p ? p : AE_IPC_DEFAULT_PATH;
+}
+
+/**
+ * aec_dial() - connect a new SEQPACKET socket to the control socket
+ * @cloexec:	open it close-on-exec
+ *
+ * Return: the fd, or -ENETDOWN (no daemon), -EMFILE etc.
+ */
+int aec_dial(bool cloexec)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = aec_socket_path();
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	fd = (int)sys_ret(syscall(SYS_socket, AF_UNIX,
+				  SOCK_SEQPACKET | (cloexec ? SOCK_CLOEXEC : 0),
+				  0));
+	if (fd < 0)
+		return fd;
+	do {
+		r = (int)sys_ret(syscall(SYS_connect, fd, &sun, sizeof(sun)));
+	} while (r == -EINTR);
+	if (r < 0) {
+		sys_close(fd);
+		if (r == -ENOENT || r == -ECONNREFUSED || r == -ENOTDIR)
+			return -ENETDOWN;
+		return r;
+	}
+	return fd;
+}
+
+/**
+ * close_fds() - close descriptors a message brought that nobody wants
+ * @r:		response
+ */
+void close_fds(struct aec_rsp *r)
+{
+	int i;
+
+	for (i = 0; i < r->nfds; i++)
+		sys_close(r->fds[i]);
+	r->nfds = 0;
+}
+
+/**
+ * take_fds() - collect SCM_RIGHTS descriptors of a received message
+ * @m:		the message header after recvmsg()
+ * @r:		response: fds go to @r->fds (extras are closed)
+ */
+static void take_fds(struct msghdr *m, struct aec_rsp *r)
+{
+	struct cmsghdr *c;
+
+	r->nfds = 0;
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		size_t n, i;
+		int fd;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (r->nfds < 2)
+				r->fds[r->nfds++] = fd;
+			else
+				sys_close(fd);
+		}
+	}
+}
+
+/**
+ * aec_send_req() - send one request datagram
+ * @fd:		backing fd
+ * @type:	request type
+ * @seq:	sequence number
+ * @p:		fixed payload, @plen bytes
+ * @plen:	its size
+ * @v:		variable payload, @vlen bytes
+ * @vlen:	its size
+ *
+ * Return: 0 or -ENETDOWN / -errno
+ */
+static int aec_send_req(int fd, uint16_t type, uint32_t seq, const void *p,
+			size_t plen, const void *v, size_t vlen)
+{
+	struct ae_ipc_hdr h;
+	struct iovec iov[3] = {
+		{ &h, sizeof(h) }, { (void *)p, plen }, { (void *)v, vlen },
+	};
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 3 };
+	short rev;
+	ssize_t n;
+
+	ipc_hdr_init(&h, type, (uint32_t)(sizeof(h) + plen + vlen), seq, 0);
+	for (;;) {
+		n = sys_sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n >= 0)
+			return 0;
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN) {
+			if (sys_poll1(fd, POLLOUT, -1, &rev) < 0 && errno != EINTR)
+				return -ENETDOWN;
+			continue;
+		}
+		if (n == -EPIPE || n == -ECONNRESET || n == -ENOTCONN)
+			return -ENETDOWN;
+		return (int)n;
+	}
+}
+
+/**
+ * aec_peek_hdr() - wait for the next datagram and peek at its header
+ * @fd:		backing fd
+ * @h:		the header (valid when the return is >= sizeof(*h))
+ *
+ * Return: bytes peeked (> 0), or -ENETDOWN
+ */
+static ssize_t aec_peek_hdr(int fd, struct ae_ipc_hdr *h)
+{
+	short rev;
+	ssize_t n;
+	int pr;
+
+	for (;;) {
+		n = sys_ret(syscall(SYS_recvfrom, fd, h, sizeof(*h),
+				    MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
+		if (n > 0)
+			return n;
+		if (n == -EINTR)
+			continue;
+		if (n != -EAGAIN)
+			return -ENETDOWN;
+		pr = sys_poll1(fd, POLLIN, -1, &rev);
+		if (pr < 0 && pr != -EINTR)
+			return -ENETDOWN;
+	}
+}
+
+/**
+ * aec_discard() - consume one datagram nobody wants, closing its fds
+ * @fd:		backing fd
+ */
+static void aec_discard(int fd)
+{
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct aec_rsp r = { 0 };
+	char b[64];
+	struct iovec iov = { b, sizeof(b) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cm.buf,
+			    .msg_controllen = sizeof(cm.buf) };
+
+	if (sys_recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) > 0) {
+		take_fds(&m, &r);
+		close_fds(&r);
+	}
+}
+
+/**
+ * aec_take_rsp() - consume the datagram at the head: our response
+ * @fd:		backing fd
+ * @r:		where it goes
+ *
+ * Return: its result, or -EPROTO / -ENETDOWN
+ */
+static int aec_take_rsp(int fd, struct aec_rsp *r)
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov[2] = {
+		{ r->buf, r->cap }, { r->data, r->data ? r->data_cap : 0 },
+	};
+	struct msghdr m = {
+		.msg_iov = iov, .msg_iovlen = 2,
+		.msg_control = cm.buf, .msg_controllen = sizeof(cm.buf),
+	};
+	struct ae_ipc_hdr h;
+	ssize_t n;
+
+	do {
+		n = sys_recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (n == -EINTR);
+	if (n <= 0)
+		return -ENETDOWN;
+	take_fds(&m, r);
+	memcpy(&h, r->buf, sizeof(h));
+	if ((size_t)n < sizeof(h) || (m.msg_flags & MSG_TRUNC) ||
+	    h.version != AE_IPC_VERSION || h.len != (size_t)n) {
+		close_fds(r);
+		return -EPROTO;
+	}
+	r->len = (size_t)n;
+	return h.result;
+}
+
+/**
+ * aec_recv_rsp() - receive our response, skipping NOTIFYs
+ * @fd:		backing fd
+ * @type:	expected type
+ * @seq:	expected sequence number (it carries our pid, see aec_xfer())
+ * @r:		where it goes
+ *
+ * The next datagram is peeked first. Ours (type and seq) is taken; a NOTIFY
+ * is consumed; another process's response (processes sharing a backing fd
+ * after fork or SCM_RIGHTS) is left for its owner, and only thrown away if
+ * nobody took it within AEC_FOREIGN_MS (its owner is gone). Waits without a
+ * timeout otherwise: the daemon answers every request at once, and its
+ * death wakes us with POLLHUP.
+ *
+ * Return: the response's result (>= 0 or -errno), -ENETDOWN, -EPROTO
+ */
+static int aec_recv_rsp(int fd, uint16_t type, uint32_t seq, struct aec_rsp *r)
+{
+	struct timespec nap = { 0, 1000000L };
+	int64_t foreign_since = -1;
+	uint32_t foreign_seq = 0;
+	struct ae_ipc_hdr h;
+	ssize_t n;
+
+	for (;;) {
+		n = aec_peek_hdr(fd, &h);
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n >= sizeof(h) && h.type == type && h.seq == seq)
+			return aec_take_rsp(fd, r);
+		if ((size_t)n < sizeof(h) || h.type == AE_MSG_NOTIFY ||
+		    h.version != AE_IPC_VERSION) {
+			aec_discard(fd);
+			/* a sleeper on this socket may need that wake-up */
+			if ((size_t)n >= sizeof(h) && h.type == AE_MSG_NOTIFY &&
+			    r->wake)
+				aec_notify_taken(fd, r->wake,
+						 aec_notify_dirs(&h), 0, true);
+			continue;
+		}
+		if (foreign_since < 0 || h.seq != foreign_seq) {
+			foreign_since = now_ms();
+			foreign_seq = h.seq;
+		} else if (now_ms() - foreign_since > AEC_FOREIGN_MS) {
+			aec_discard(fd);
+			foreign_since = -1;
+			continue;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
+/**
+ * aec_xfer() - one request/response exchange on a backing fd
+ * @fd:		backing fd
+ * @seq:	sequence counter to bump
+ * @type:	request type
+ * @p:		fixed payload, @plen bytes
+ * @plen:	its size
+ * @v:		variable payload, @vlen bytes
+ * @vlen:	its size
+ * @r:		response buffers
+ *
+ * The caller holds the socket's lock (or owns @fd alone).
+ *
+ * Return: the result, or -ENETDOWN / -EPROTO
+ */
+int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
+	     size_t plen, const void *v, size_t vlen, struct aec_rsp *r)
+{
+	uint32_t wire;
+	int ret;
+
+	r->nfds = 0;
+	r->len = 0;
+	/* the pid in the high half tells processes sharing @fd apart */
+	wire = ((uint32_t)getpid() << 16) | (++*seq & 0xffff);
+	ret = aec_send_req(fd, type, wire, p, plen, v, vlen);
+	if (ret)
+		return ret;
+	return aec_recv_rsp(fd, type, wire, r);
+}
+

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: data.c - moving data: TCP through the rings, UDP through the fd
+ *
+ * TCP data never crosses the backing fd: aec_sendv() and aec_recvv() copy
+ * into and out of the shared rings, publish the index, and ring a DOORBELL
+ * only when the daemon asked for one. UDP datagrams travel as messages on
+ * the fd. Blocking waits go through aec_wait() (ready.c). See conn.c for
+ * the library's theory of operation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_int.h"
+
+/**
+ * aec_doorbell() - tell the daemon about a moved index, if it asked
+ * @s:		socket
+ * @h:		header page
+ * @bit:	AE_DB_TX or AE_DB_RX
+ */
+static void aec_doorbell(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t bit)
+{
+	struct ae_ipc_hdr m;
+
+	shm_fence();
+	if (!(shm_load(&h->daemon_want) & bit))
+		return;
+	if (!(shm_clear(&h->daemon_want, bit) & bit))
+		return;
+	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
+	/* EAGAIN: the daemon has a queue of our messages to read anyway */
+	syscall(SYS_sendto, s->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL,
+		NULL, 0);
+}
+
+/**
+ * iov_total() - bytes in an iovec
+ * @iov:	parts
+ * @iovcnt:	count
+ *
+ * Return: sum (saturating at SSIZE_MAX)
+ */
+static size_t iov_total(const struct iovec *iov, int iovcnt)
+{
+	size_t t = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > (size_t)SSIZE_MAX - t)
+			return SSIZE_MAX;
+		t += iov[i].iov_len;
+	}
+	return t;
+}
+
+/**
+ * tcp_send_blocked() - why a TCP send cannot proceed now
+ * @s:		socket
+ * @h:		header page
+ * @st:		state bits
+ *
+ * Return: 0 (just wait for room), or the -errno to report
+ */
+static int tcp_send_blocked(struct aec_sock *s, struct ae_shm_hdr *h,
+			    uint32_t st)
+{
+	int e;
+
+	if (s->dead || (st & AE_SS_DEAD))
+		return -EPIPE;
+	e = aec_take_error(h);
+	if (e)
+		return e;
+	if (st & (AE_SS_WRSHUT | AE_SS_HUP))
+		return -EPIPE;
+	if (st & AE_SS_CONNECTING)
+		return 0;
+	if (!(st & AE_SS_CONNECTED) || !h->tx_size)
+		return -ENOTCONN;
+	if (!(st & AE_SS_OUT))
+		return -EPIPE;
+	return 0;
+}
+
+
+/**
+ * io_blocked() - a TCP send or receive that cannot go on now
+ * @s:		socket
+ * @nb:		non-blocking: stop at once
+ * @events:	POLLIN or POLLOUT, what to wait for
+ * @deadline:	SO_RCVTIMEO/SO_SNDTIMEO deadline
+ * @done:	bytes already moved (returned in preference to an error)
+ * @ret:	the call's result when it stops
+ *
+ * Return: true to stop with *@ret set, false to try again after a wait
+ */
+static bool io_blocked(struct aec_sock *s, bool nb, short events,
+		       int64_t deadline, size_t done, ssize_t *ret)
+{
+	int w = 0;
+
+	if (!nb) {
+		w = aec_wait(s, events, left_ms(deadline));
+		if (w > 0)
+			return false;
+	}
+	*ret = done ? (ssize_t)done : (w ? w : -EAGAIN);
+	return true;
+}
+
+/**
+ * tcp_sendv() - TCP send through the tx ring
+ * @s:		socket
+ * @iov:	data
+ * @iovcnt:	parts
+ * @flags:	MSG_DONTWAIT
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes or -errno
+ */
+static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
+			 int iovcnt, int flags, int timeout_ms)
+{
+	int64_t deadline = deadline_of(timeout_ms);
+	size_t total = iov_total(iov, iovcnt), done = 0, n;
+	bool nb = (flags & MSG_DONTWAIT) || !timeout_ms;
+	struct ae_shm_hdr *h;
+	struct ae_spsc r;
+	ssize_t ret;
+	uint32_t st;
+	int w;
+
+	pthread_mutex_lock(&s->wlock);
+	for (;;) {
+		h = aec_hdr(s);
+		if (!h) {
+			ret = -ENOTCONN;
+			break;
+		}
+		st = shm_load(&h->state);
+		w = tcp_send_blocked(s, h, st);
+		if (w) {
+			ret = done ? (ssize_t)done : w;
+			break;
+		}
+		if (h->tx_size && (st & AE_SS_OUT)) {
+			r = (struct ae_spsc){ (uint8_t *)h + h->tx_off,
+					      h->tx_size, &h->tx_head,
+					      &h->tx_tail };
+			n = spsc_writev(&r, iov, iovcnt, done, total - done);
+			if (n) {
+				done += n;
+				aec_doorbell(s, h, AE_DB_TX);
+			}
+			if (done == total) {
+				ret = (ssize_t)done;
+				break;
+			}
+			if (n)
+				continue;
+		}
+		if (io_blocked(s, nb, POLLOUT, deadline, done, &ret))
+			break;
+	}
+	pthread_mutex_unlock(&s->wlock);
+	return ret;
+}
+
+/**
+ * tcp_recv_end() - what an empty rx ring means now
+ * @s:		socket
+ * @h:		header page
+ * @st:		state bits, loaded before the ring was found empty
+ * @ret:	set to the result when the answer is final
+ *
+ * Return: true when @ret is final (EOF 0, or an error)
+ */
+static bool tcp_recv_end(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t st,
+			 ssize_t *ret)
+{
+	int e;
+
+	if (s->dead || (st & AE_SS_DEAD)) {
+		*ret = -ECONNRESET;
+		return true;
+	}
+	e = aec_take_error(h);
+	if (e) {
+		*ret = e;
+		return true;
+	}
+	if (st & (AE_SS_RDHUP | AE_SS_RDSHUT | AE_SS_HUP)) {
+		*ret = (st & (AE_SS_CONNECTED | AE_SS_RDSHUT)) ? 0 : -ENOTCONN;
+		return true;
+	}
+	if (!h->rx_size && !(st & AE_SS_CONNECTING)) {
+		*ret = -ENOTCONN;
+		return true;
+	}
+	return false;
+}
+
+/**
+ * tcp_recvv() - TCP receive from the rx ring
+ * @s:		socket
+ * @iov:	buffers
+ * @iovcnt:	parts
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes, 0 at EOF, or -errno
+ */
+static ssize_t tcp_recvv(struct aec_sock *s, const struct iovec *iov,
+			 int iovcnt, int flags, int timeout_ms)
+{
+	int64_t deadline = deadline_of(timeout_ms);
+	size_t total = iov_total(iov, iovcnt), done = 0, n;
+	bool nb = (flags & MSG_DONTWAIT) || !timeout_ms;
+	bool peek = flags & MSG_PEEK;
+	struct ae_shm_hdr *h;
+	struct ae_spsc r;
+	ssize_t ret = 0;
+	uint32_t st;
+
+	if (!total)
+		return 0;
+	pthread_mutex_lock(&s->rlock);
+	for (;;) {
+		h = aec_hdr(s);
+		if (!h) {
+			ret = -ENOTCONN;
+			break;
+		}
+		st = shm_load(&h->state);
+		if (h->rx_size && !(st & AE_SS_RDSHUT)) {
+			r = (struct ae_spsc){ (uint8_t *)h + h->rx_off,
+					      h->rx_size, &h->rx_head,
+					      &h->rx_tail };
+			n = spsc_readv(&r, iov, iovcnt, done, total - done,
+				       peek);
+			if (n) {
+				done += n;
+				if (!peek)
+					aec_doorbell(s, h, AE_DB_RX);
+				if (done == total || peek ||
+				    !(flags & MSG_WAITALL)) {
+					ret = (ssize_t)done;
+					break;
+				}
+				continue;
+			}
+		}
+		if (done && !(flags & MSG_WAITALL)) {
+			ret = (ssize_t)done;
+			break;
+		}
+		if (tcp_recv_end(s, h, st, &ret)) {
+			if (done)
+				ret = (ssize_t)done;
+			break;
+		}
+		if (io_blocked(s, nb, POLLIN, deadline, done, &ret))
+			break;
+	}
+	pthread_mutex_unlock(&s->rlock);
+	return ret;
+}
+
+/**
+ * udp_send() - one datagram through the daemon
+ * @s:		socket
+ * @iov:	data
+ * @iovcnt:	parts
+ * @flags:	MSG_DONTWAIT
+ * @to:		destination or NULL
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes or -errno
+ */
+static ssize_t udp_send(struct aec_sock *s, const struct iovec *iov,
+			int iovcnt, int flags, const struct sockaddr_in *to,
+			int timeout_ms)
+{
+	uint8_t hbuf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_sockinfo)];
+	struct aec_rsp r = { .buf = hbuf, .cap = sizeof(hbuf) };
+	struct ae_ipc_dgram q = { 0 };
+	size_t total = iov_total(iov, iovcnt), off = 0;
+	uint8_t *data;
+	int ret, i;
+
+	if (total > AE_IPC_MAX_UDP)
+		return -EMSGSIZE;
+	if (to) {
+		ret = addr_to_ipc(to, &q.addr);
+		if (ret)
+			return ret;
+	}
+	q.flags = flags & ~MSG_DONTWAIT;
+	q.len = (uint32_t)total;
+	data = iovcnt == 1 ? iov[0].iov_base : malloc(total ? total : 1);
+	if (!data)
+		return -ENOMEM;
+	if (iovcnt != 1) {
+		for (i = 0; i < iovcnt; i++) {
+			memcpy(data + off, iov[i].iov_base, iov[i].iov_len);
+			off += iov[i].iov_len;
+		}
+	}
+	ret = aec_request(s, AE_MSG_SENDTO, &q, sizeof(q), data, total, &r, -1);
+	close_fds(&r);
+	if (iovcnt != 1)
+		free(data);
+	(void)timeout_ms;
+	if (ret == -ENETDOWN)
+		return -EPIPE;
+	return ret;
+}
+
+/**
+ * udp_recv() - one datagram through the daemon, waiting if asked
+ * @s:		socket
+ * @buf:	buffer, @len bytes
+ * @len:	size
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC
+ * @from:	source, may be NULL
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes or -errno
+ */
+static ssize_t udp_recv(struct aec_sock *s, void *buf, size_t len, int flags,
+			struct sockaddr_in *from, int timeout_ms)
+{
+	uint8_t hbuf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_dgram)];
+	struct ae_ipc_dgram q = { 0 }, a;
+	int64_t deadline = deadline_of(timeout_ms);
+	int ret, w;
+
+	q.flags = flags & (MSG_PEEK | MSG_TRUNC);
+	q.len = len > AE_IPC_MAX_UDP ? AE_IPC_MAX_UDP : (uint32_t)len;
+	for (;;) {
+		struct aec_rsp r = { .buf = hbuf, .cap = sizeof(hbuf),
+				     .data = buf, .data_cap = q.len };
+
+		ret = aec_request(s, AE_MSG_RECVFROM, &q, sizeof(q), NULL, 0,
+				  &r, -1);
+		close_fds(&r);
+		if (ret >= 0) {
+			if (r.len < sizeof(hbuf))
+				return -EPROTO;
+			memcpy(&a, hbuf + sizeof(struct ae_ipc_hdr), sizeof(a));
+			ipc_to_addr(&a.addr, from);
+			return ret;
+		}
+		if (ret == -ENETDOWN)
+			return -ECONNRESET;
+		if (ret != -EAGAIN || (flags & MSG_DONTWAIT) || !timeout_ms)
+			return ret;
+		w = aec_wait(s, POLLIN, left_ms(deadline));
+		if (w < 0)
+			return w;
+		if (!w)
+			return -EAGAIN;
+	}
+}
+
+/**
+ * aec_sendv() - send
+ * @s:		socket
+ * @iov:	data
+ * @iovcnt:	parts
+ * @flags:	MSG_DONTWAIT
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes or -errno
+ */
+ssize_t aec_sendv(struct aec_sock *s, const struct iovec *iov, int iovcnt,
+		  int flags, int timeout_ms)
+{
+	if (iovcnt < 0)
+		return -EINVAL;
+	if (s->type == SOCK_DGRAM)
+		return udp_send(s, iov, iovcnt, flags, NULL, timeout_ms);
+	return tcp_sendv(s, iov, iovcnt, flags, timeout_ms);
+}
+
+/**
+ * aec_recvv() - receive
+ * @s:		socket
+ * @iov:	buffers
+ * @iovcnt:	parts
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes, 0 at EOF, or -errno
+ */
+ssize_t aec_recvv(struct aec_sock *s, const struct iovec *iov, int iovcnt,
+		  int flags, int timeout_ms)
+{
+	uint8_t *tmp;
+	ssize_t n;
+	size_t total, off = 0;
+	int i;
+
+	if (iovcnt < 0)
+		return -EINVAL;
+	if (s->type != SOCK_DGRAM)
+		return tcp_recvv(s, iov, iovcnt, flags, timeout_ms);
+	if (iovcnt == 1)
+		return udp_recv(s, iov[0].iov_base, iov[0].iov_len, flags,
+				NULL, timeout_ms);
+	total = iov_total(iov, iovcnt);
+	if (total > AE_IPC_MAX_UDP)
+		total = AE_IPC_MAX_UDP;
+	tmp = malloc(total ? total : 1);
+	if (!tmp)
+		return -ENOMEM;
+	n = udp_recv(s, tmp, total, flags, NULL, timeout_ms);
+	for (i = 0; n > 0 && i < iovcnt && off < (size_t)n && off < total; i++) {
+		size_t c = iov[i].iov_len;
+
+		if (c > total - off)
+			c = total - off;
+		if (c > (size_t)n - off)
+			c = (size_t)n - off;
+		memcpy(iov[i].iov_base, tmp + off, c);
+		off += c;
+	}
+	free(tmp);
+	return n;
+}
+
+ssize_t aec_send(struct aec_sock *s, const void *buf, size_t len, int flags,
+		 int timeout_ms)
+{
+	struct iovec iov = { (void *)buf, len };
+
+	return aec_sendv(s, &iov, 1, flags, timeout_ms);
+}
+
+ssize_t aec_recv(struct aec_sock *s, void *buf, size_t len, int flags,
+		 int timeout_ms)
+{
+	struct iovec iov = { buf, len };
+
+	return aec_recvv(s, &iov, 1, flags, timeout_ms);
+}
+
+/**
+ * aec_sendto() - send to an address (UDP) or on the connection (TCP)
+ * @s:		socket
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_DONTWAIT
+ * @to:		destination or NULL
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes or -errno
+ */
+ssize_t aec_sendto(struct aec_sock *s, const void *buf, size_t len, int flags,
+		   const struct sockaddr_in *to, int timeout_ms)
+{
+	struct iovec iov = { (void *)buf, len };
+
+	if (s->type != SOCK_DGRAM)
+		return tcp_sendv(s, &iov, 1, flags, timeout_ms);
+	return udp_send(s, &iov, 1, flags, to, timeout_ms);
+}
+
+/**
+ * aec_recvfrom() - receive with the source address
+ * @s:		socket
+ * @buf:	buffer
+ * @len:	size
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, MSG_WAITALL
+ * @from:	source, may be NULL
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes or -errno
+ */
+ssize_t aec_recvfrom(struct aec_sock *s, void *buf, size_t len, int flags,
+		     struct sockaddr_in *from, int timeout_ms)
+{
+	ssize_t n;
+
+	if (s->type == SOCK_DGRAM)
+		return udp_recv(s, buf, len, flags, from, timeout_ms);
+	n = aec_recv(s, buf, len, flags, timeout_ms);
+	if (n >= 0 && from && aec_getpeername(s, from))
+		memset(from, 0, sizeof(*from));
+	return n;
+}
+
+/**
+ * aec_rx_available() - FIONREAD
+ * @s:		socket
+ *
+ * Return: bytes readable (UDP: 1 if a datagram waits)
+ */
+uint32_t aec_rx_available(struct aec_sock *s)
+{
+	struct ae_shm_hdr *h = aec_hdr(s);
+	uint32_t n;
+
+	if (!h)
+		return 0;
+	if (!h->rx_size)
+		return (shm_load(&h->state) & AE_SS_IN) ? 1 : 0;
+	n = shm_load(&h->rx_tail) - shm_load(&h->rx_head);
+	return n > h->rx_size ? 0 : n;
+}
+
+/**
+ * aec_tx_queued() - bytes written but not yet acknowledged (SIOCOUTQ)
+ * @s:	socket
+ *
+ * Return: tx_tail - tx_head, 0 without rings
+ */
+uint32_t aec_tx_queued(struct aec_sock *s)
+{
+	struct ae_shm_hdr *h = aec_hdr(s);
+	uint32_t n;
+
+	if (!h || !h->tx_size)
+		return 0;
+	n = shm_load(&h->tx_tail) - shm_load(&h->tx_head);
+	return n > h->tx_size ? 0 : n;
+}
+

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: sock.c - control operations: socket, bind, listen, accept, connect
+ *
+ * Each call is one request/response exchange with the daemon
+ * (aec_request()); what the answer carries (a memfd, a backing fd of an
+ * accepted socket, an error) is taken into the struct aec_sock. Blocking
+ * ones (accept, connect) sleep in aec_wait() on the socket's readiness
+ * (ready.c) between attempts. See conn.c for the library's theory of
+ * operation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_int.h"
+
+/**
+ * aec_socket() - create an Aether socket
+ * @type:	SOCK_STREAM / SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC
+ * @err:	-errno on failure
+ *
+ * Return: socket or NULL
+ */
+struct aec_sock *aec_socket(int type, int *err)
+{
+	struct ae_ipc_socket_req q = { .type = type & 0xf };
+	struct aec_sock *s;
+	int fd, ret;
+
+	if (q.type != SOCK_STREAM && q.type != SOCK_DGRAM) {
+		*err = -EPROTONOSUPPORT;
+		return NULL;
+	}
+	fd = aec_dial(type & SOCK_CLOEXEC);
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	s = aec_new(fd, q.type);
+	if (!s) {
+		sys_close(fd);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	ret = aec_simple(s, AE_MSG_SOCKET, &q, sizeof(q));
+	if (ret >= 0 && !s->shm)
+		ret = -EPROTO;
+	if (ret >= 0 && (type & SOCK_NONBLOCK))
+		ret = sys_fcntl(fd, F_SETFL, O_NONBLOCK | O_RDWR);
+	if (ret < 0) {
+		aec_close_local(s, 1);
+		*err = ret;
+		return NULL;
+	}
+	return s;
+}
+
+/**
+ * aec_attach() - adopt an inherited or received backing fd
+ * @fd:		the fd
+ * @err:	-errno on failure
+ *
+ * Return: socket or NULL
+ */
+struct aec_sock *aec_attach(int fd, int *err)
+{
+	uint8_t buf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_sockinfo)];
+	struct aec_rsp r = { .buf = buf, .cap = sizeof(buf) };
+	struct ae_ipc_sockinfo info;
+	struct aec_sock *s;
+	int ret;
+
+	s = aec_new(fd, 0);
+	if (!s) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	ret = aec_request(s, AE_MSG_ATTACH, NULL, 0, NULL, 0, &r, 0);
+	close_fds(&r);
+	if (ret >= 0 && r.len >= sizeof(buf)) {
+		memcpy(&info, buf + sizeof(struct ae_ipc_hdr), sizeof(info));
+		s->type = info.type;
+	}
+	if (ret >= 0 && !s->shm)
+		ret = -EPROTO;
+	if (ret < 0) {
+		aec_free(s);
+		*err = ret == -EBADF ? -ENOTSOCK : ret;
+		return NULL;
+	}
+	return s;
+}
+
+/**
+ * aec_daemon_pid() - the daemon's pid, from SO_PEERCRED of a control link
+ *
+ * Return: pid, or 0 when no daemon answers
+ */
+static pid_t aec_daemon_pid(void)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	int fd = aec_dial(true);
+
+	if (fd < 0)
+		return 0;
+	if (sys_getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+		uc.pid = 0;
+	sys_close(fd);
+	return uc.pid;
+}
+
+/**
+ * aec_is_backing_fd() - AF_UNIX SEQPACKET whose peer is the daemon?
+ * @fd:		any fd
+ *
+ * Return: 1 or 0
+ */
+int aec_is_backing_fd(int fd)
+{
+	static pid_t cached;
+	struct ucred uc;
+	socklen_t len = sizeof(int);
+	int v;
+
+	if (sys_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) || v != AF_UNIX)
+		return 0;
+	len = sizeof(int);
+	if (sys_getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) ||
+	    v != SOCK_SEQPACKET)
+		return 0;
+	len = sizeof(uc);
+	if (sys_getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) || !uc.pid)
+		return 0;
+	if (uc.pid == __atomic_load_n(&cached, __ATOMIC_RELAXED))
+		return 1;
+	__atomic_store_n(&cached, aec_daemon_pid(), __ATOMIC_RELAXED);
+	return uc.pid == __atomic_load_n(&cached, __ATOMIC_RELAXED);
+}
+
+/**
+ * aec_close_local() - forget a socket in this process
+ * @s:		socket, may be NULL
+ * @close_fd:	also close the backing fd
+ */
+void aec_close_local(struct aec_sock *s, int close_fd)
+{
+	if (!s)
+		return;
+	if (close_fd)
+		sys_close(s->fd);
+	aec_free(s);
+}
+
+/**
+ * addr_to_ipc() - a sockaddr_in as the wire carries it
+ * @sin:	address
+ * @a:		wire address
+ *
+ * Return: 0, or -EAFNOSUPPORT / -EFAULT
+ */
+int addr_to_ipc(const struct sockaddr_in *sin, struct ae_ipc_addr *a)
+{
+	if (!sin)
+		return -EFAULT;
+	if (sin->sin_family != AF_INET && sin->sin_family != AF_UNSPEC)
+		return -EAFNOSUPPORT;
+	a->addr = sin->sin_addr.s_addr;
+	a->port = sin->sin_port;
+	a->pad = sin->sin_family == AF_UNSPEC ? 1 : 0;
+	return 0;
+}
+
+/**
+ * ipc_to_addr() - wire address to sockaddr_in
+ * @a:		wire address
+ * @sin:	result, may be NULL
+ */
+void ipc_to_addr(const struct ae_ipc_addr *a, struct sockaddr_in *sin)
+{
+	if (!sin)
+		return;
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = a->addr;
+	sin->sin_port = a->port;
+}
+
+/**
+ * aec_bind() - bind
+ * @s:		socket
+ * @addr:	local address
+ *
+ * Return: 0 or -errno
+ */
+int aec_bind(struct aec_sock *s, const struct sockaddr_in *addr)
+{
+	struct ae_ipc_addr_req q = { 0 };
+	int ret = addr_to_ipc(addr, &q.addr);
+
+	if (ret)
+		return ret;
+	q.addr.pad = 0;
+	return aec_simple(s, AE_MSG_BIND, &q, sizeof(q));
+}
+
+/**
+ * aec_listen() - listen
+ * @s:		socket
+ * @backlog:	accept queue bound
+ *
+ * Return: 0 or -errno
+ */
+int aec_listen(struct aec_sock *s, int backlog)
+{
+	struct ae_ipc_int_req q = { .val = backlog };
+
+	return aec_simple(s, AE_MSG_LISTEN, &q, sizeof(q));
+}
+
+/**
+ * aec_accept_once() - one ACCEPT request
+ * @s:		listener
+ * @out:	the new socket
+ * @peer:	its address
+ * @flags:	SOCK_NONBLOCK | SOCK_CLOEXEC
+ *
+ * Return: new fd or -errno (-EAGAIN)
+ */
+static int aec_accept_once(struct aec_sock *s, struct aec_sock **out,
+			   struct sockaddr_in *peer, int flags)
+{
+	uint8_t buf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_accept_resp)];
+	struct aec_rsp r = { .buf = buf, .cap = sizeof(buf) };
+	struct ae_ipc_int_req q = { 0 };
+	struct ae_ipc_accept_resp a;
+	struct aec_sock *n;
+	int ret, fd;
+
+	ret = aec_request(s, AE_MSG_ACCEPT, &q, sizeof(q), NULL, 0, &r, -1);
+	if (ret < 0)
+		goto out;
+	if (r.len < sizeof(buf) || r.nfds != 2) {
+		ret = -EPROTO;
+		goto out;
+	}
+	memcpy(&a, buf + sizeof(struct ae_ipc_hdr), sizeof(a));
+	fd = r.fds[0];
+	n = aec_new(fd, a.info.type);
+	if (!n) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	r.nfds = 0;			/* both fds are ours to handle now */
+	ret = (a.info.flags & AE_RESP_SHM) ?
+	      aec_map(n, r.fds[1], a.info.shm_size) : -EPROTO;
+	if (!ret && !(flags & SOCK_CLOEXEC))
+		ret = sys_fcntl(fd, F_SETFD, 0);
+	if (!ret && (flags & SOCK_NONBLOCK))
+		ret = sys_fcntl(fd, F_SETFL, O_NONBLOCK | O_RDWR);
+	if (ret < 0 || !n->shm) {
+		aec_close_local(n, 1);
+		ret = ret < 0 ? ret : -EPROTO;
+		goto out;
+	}
+	ipc_to_addr(&a.peer, peer);
+	*out = n;
+	ret = fd;
+out:
+	close_fds(&r);
+	return ret;
+}
+
+/**
+ * aec_accept() - take a connection from a listener
+ * @s:		listener
+ * @out:	new socket
+ * @peer:	its address, may be NULL
+ * @flags:	SOCK_NONBLOCK | SOCK_CLOEXEC | MSG_DONTWAIT
+ * @timeout_ms:	-1 forever
+ *
+ * Return: new backing fd or -errno
+ */
+int aec_accept(struct aec_sock *s, struct aec_sock **out,
+	       struct sockaddr_in *peer, int flags, int timeout_ms)
+{
+	int64_t deadline = deadline_of(timeout_ms);
+	int ret, w;
+
+	for (;;) {
+		ret = aec_accept_once(s, out, peer, flags);
+		if (ret != -EAGAIN || (flags & MSG_DONTWAIT) || !timeout_ms)
+			return ret;
+		w = aec_wait(s, POLLIN, left_ms(deadline));
+		if (w < 0)
+			return w;
+		if (!w)
+			return -EAGAIN;
+	}
+}
+
+/**
+ * aec_take_error() - read and clear the pending error in shared memory
+ * @h:		header page
+ *
+ * Return: the error as -errno, or 0
+ */
+int aec_take_error(struct ae_shm_hdr *h)
+{
+	int32_t e = __atomic_exchange_n(&h->so_error, 0, __ATOMIC_ACQ_REL);
+
+	return e > 0 ? -e : 0;
+}
+
+/**
+ * aec_connect() - connect
+ * @s:		socket
+ * @addr:	destination
+ * @flags:	MSG_DONTWAIT
+ * @timeout_ms:	-1 forever
+ *
+ * Return: 0 or -errno
+ */
+int aec_connect(struct aec_sock *s, const struct sockaddr_in *addr, int flags,
+		int timeout_ms)
+{
+	struct ae_ipc_addr_req q = { 0 };
+	int64_t deadline = deadline_of(timeout_ms);
+	struct ae_shm_hdr *h;
+	int ret = addr_to_ipc(addr, &q.addr);
+	int w;
+
+	if (ret)
+		return ret;
+	ret = aec_simple(s, AE_MSG_CONNECT, &q, sizeof(q));
+	if (ret != -EINPROGRESS || (flags & MSG_DONTWAIT) || !timeout_ms)
+		return ret;
+	for (;;) {
+		w = aec_wait(s, POLLOUT, left_ms(deadline));
+		if (w < 0)
+			return w;
+		if (!w)
+			return -EINPROGRESS;
+		h = aec_hdr(s);
+		if (s->dead)
+			return -ECONNREFUSED;
+		if (!(shm_load(&h->state) & AE_SS_CONNECTING) ||
+		    (shm_load(&h->state) & (AE_SS_DEAD | AE_SS_HUP)) ||
+		    (w & POLLERR))
+			break;
+	}
+	ret = aec_take_error(h);
+	if (ret)
+		return ret;
+	return (shm_load(&h->state) & AE_SS_CONNECTED) ? 0 : -ECONNREFUSED;
+}
+
+/**
+ * aec_shutdown() - shutdown
+ * @s:		socket
+ * @how:	SHUT_RD / SHUT_WR / SHUT_RDWR
+ *
+ * Return: 0 or -errno
+ */
+int aec_shutdown(struct aec_sock *s, int how)
+{
+	struct ae_ipc_int_req q = { .val = how };
+
+	return aec_simple(s, AE_MSG_SHUTDOWN, &q, sizeof(q));
+}
+
+/**
+ * aec_name() - GETSOCKNAME / GETPEERNAME
+ * @s:		socket
+ * @type:	which
+ * @addr:	result
+ *
+ * Return: 0 or -errno
+ */
+static int aec_name(struct aec_sock *s, uint16_t type, struct sockaddr_in *addr)
+{
+	uint8_t buf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_addr_req)];
+	struct aec_rsp r = { .buf = buf, .cap = sizeof(buf) };
+	struct ae_ipc_addr_req a;
+	int ret;
+
+	ret = aec_request(s, type, NULL, 0, NULL, 0, &r, -1);
+	close_fds(&r);
+	if (ret < 0)
+		return ret;
+	if (r.len < sizeof(buf))
+		return -EPROTO;
+	memcpy(&a, buf + sizeof(struct ae_ipc_hdr), sizeof(a));
+	ipc_to_addr(&a.addr, addr);
+	return 0;
+}
+
+int aec_getsockname(struct aec_sock *s, struct sockaddr_in *addr)
+{
+	return aec_name(s, AE_MSG_GETSOCKNAME, addr);
+}
+
+int aec_getpeername(struct aec_sock *s, struct sockaddr_in *addr)
+{
+	return aec_name(s, AE_MSG_GETPEERNAME, addr);
+}
+
+/**
+ * aec_setsockopt() - setsockopt through the daemon
+ * @s:		socket
+ * @level:	level
+ * @name:	option
+ * @val:	value
+ * @len:	its length
+ *
+ * Return: 0 or -errno
+ */
+int aec_setsockopt(struct aec_sock *s, int level, int name, const void *val,
+		   socklen_t len)
+{
+	uint8_t buf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_sockinfo)];
+	struct aec_rsp r = { .buf = buf, .cap = sizeof(buf) };
+	struct ae_ipc_sockopt q = { .level = level, .name = name, .len = len };
+	int ret;
+
+	if (len > AE_IPC_MAX_OPTLEN)
+		return -EINVAL;
+	if (len && !val)
+		return -EFAULT;
+	ret = aec_request(s, AE_MSG_SETSOCKOPT, &q, sizeof(q), val, len, &r, 0);
+	close_fds(&r);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * aec_getsockopt() - getsockopt through the daemon
+ * @s:		socket
+ * @level:	level
+ * @name:	option
+ * @val:	buffer
+ * @len:	in: size, out: length
+ *
+ * Return: 0 or -errno
+ */
+int aec_getsockopt(struct aec_sock *s, int level, int name, void *val,
+		   socklen_t *len)
+{
+	uint8_t buf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_sockopt) +
+		    AE_IPC_MAX_OPTLEN];
+	struct aec_rsp r = { .buf = buf, .cap = sizeof(buf) };
+	struct ae_ipc_sockopt q = { .level = level, .name = name };
+	struct ae_ipc_sockopt a;
+	size_t off = sizeof(struct ae_ipc_hdr) + sizeof(a);
+	int ret;
+
+	if (!len || !val)
+		return -EFAULT;
+	q.len = *len > AE_IPC_MAX_OPTLEN ? AE_IPC_MAX_OPTLEN : *len;
+	ret = aec_request(s, AE_MSG_GETSOCKOPT, &q, sizeof(q), NULL, 0, &r, -1);
+	close_fds(&r);
+	if (ret < 0)
+		return ret;
+	if (r.len < off)
+		return -EPROTO;
+	memcpy(&a, buf + sizeof(struct ae_ipc_hdr), sizeof(a));
+	if (a.len > r.len - off || a.len > AE_IPC_MAX_OPTLEN)
+		return -EPROTO;
+	if (a.len > *len)
+		a.len = *len;
+	memcpy(val, buf + off, a.len);
+	*len = a.len;
+	return 0;
+}
+
