@@ -2,8 +2,8 @@
 /**
  * DOC: aetherd.h - the daemon's shared state, seen by its modules
  *
- * aetherd_main.c parses options, opens the TAP, creates the stack and the loop,
- * then hands the daemon to the client side (session.c), which serves programs
+ * aetherd_main.c parses options, brings the host side up (host/host.c: TAP,
+ * loop, timers, signals), creates the stack, then hands the daemon to the client side (session.c), which serves programs
  * over the control socket. Everything runs in one thread, in one epoll loop.
  */
 #ifndef AETHERD_H
@@ -16,28 +16,22 @@
 #include "loop.h"
 
 struct session_srv;
-struct impair;
 
 /**
  * struct aetherd - one daemon
  * @stack:	the protocol stack
  * @loop:	the event loop
- * @tap_fd:	the TAP device
  * @socket_path: control socket (AETHER_SOCKET, or /run/aether/aetherd.sock)
  * @verbose:	-v count
  * @srv:	client side state, owned by session.c
- * @impair_rx:	impairment applied to frames from the TAP (NULL: none)
- * @impair_tx:	impairment applied to frames to the TAP (NULL: none)
  * @allow_low_ports: uids allowed to bind below 1024 besides root (-1 ends)
  */
 struct aetherd {
 	struct ae_stack *stack;
 	struct ae_loop *loop;
-	int tap_fd;
 	const char *socket_path;
 	int verbose;
 	struct session_srv *srv;
-	struct impair *impair_rx, *impair_tx;
 	int allow_low_ports[16];
 };
 

@@ -7,24 +7,14 @@
  * our address as an ordinary host on an Ethernet link; programs on this
  * machine reach the stack through the control socket (session.c).
  *
- * Everything runs in one thread, in one epoll loop (loop.c), on four kinds of
- * event:
- *
- * - the TAP is readable: up to RX_BATCH frames are read into buffers
- *   allocated once at start, each is recorded in the capture file and handed
- *   to the stack (frame_from_tap());
- * - the stack emits a frame: it goes to the capture file and to the TAP with
- *   one writev() (frame_to_tap_iov()); the TAP is non-blocking, and a frame the
- *   kernel cannot take now is counted and dropped, as a full NIC queue would;
- * - the timerfd, armed to the stack's next deadline after every batch of
- *   events (the loop's idle hook), fires: ae_stack_poll() runs the timers;
- * - a signal, read from a signalfd: SIGINT/SIGTERM stop the loop (clients
- *   are closed, counters printed if asked, the capture flushed), SIGUSR1
- *   prints every counter to stderr.
- *
- * frame_from_tap() (shaped like impair_out_fn) and frame_to_tap_iov() are
- * the two ends of the link, so an impairment stage can sit between the TAP
- * and the stack in either direction.
+ * Everything runs in one thread, in one epoll loop. The device side (the TAP
+ * read in batches, the stack's output written to it, the timerfd driving
+ * the stack's timers, the signalfd, the capture file and the --impair
+ * stage) is host/host.c's, shared with the embedded examples; this file
+ * parses the options, brings the host up, creates the stack with its rings
+ * in client-mapped memory, and hands the daemon to session.c. SIGINT/SIGTERM
+ * stop it (clients are closed, counters printed if asked, the capture
+ * flushed), SIGUSR1 prints every counter to stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,12 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/random.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <arpa/inet.h>
 #include <syslog.h>
@@ -49,31 +36,11 @@
 #include <unistd.h>
 
 #include "aetherd.h"
+#include "host.h"
 #include "impair.h"
 #include "opts.h"
-#include "pcap.h"
-#include "tap.h"
 
-#define RX_BATCH	64
-#define RX_BUF		(65536 + 14)	/* any frame a TAP can hand us */
 #define DEFAULT_SOCKET	"/run/aether/aetherd.sock"
-#define NEVER		UINT64_MAX	/* ae_stack_next_timeout(): no timer */
-
-/**
- * struct dev_stats - what the device side counts (the stack counts the rest)
- * @rx_frames:	frames read from the TAP
- * @rx_bytes:	their bytes
- * @rx_batches:	wakeups that read at least one frame
- * @rx_errors:	read errors other than EAGAIN
- * @tx_frames:	frames written to the TAP
- * @tx_bytes:	their bytes
- * @tx_dropped:	frames dropped because the TAP queue was full (EAGAIN)
- * @tx_errors:	other write errors (link down: EIO)
- */
-struct dev_stats {
-	uint64_t rx_frames, rx_bytes, rx_batches, rx_errors;
-	uint64_t tx_frames, tx_bytes, tx_dropped, tx_errors;
-};
 
 /**
  * struct opts - the command line
@@ -114,37 +81,17 @@ struct opts {
 };
 
 /**
- * struct daemon - aetherd's device side around the shared &struct aetherd
- * @d:		state shared with session.c (stack, loop, TAP fd, socket path)
+ * struct daemon - aetherd: the host side around the shared &struct aetherd
+ * @d:		state shared with session.c (stack, loop, socket path)
  * @o:		options
- * @pcap:	capture file, or NULL
- * @timer_fd:	timerfd driving the stack's timers
- * @signal_fd:	signalfd for SIGINT, SIGTERM, SIGUSR1
- * @armed:	deadline the timerfd is armed to (NEVER: disarmed)
- * @st:		device counters
+ * @host:	TAP, capture, timer, signals, impairment (host.c)
  * @dumps:	stats dumps printed so far
- * @tx_warned:	a write error was reported once already
- * @exit_code:	what main() returns once the loop stops
- * @rx_len:	lengths of the frames in @rx
- * @rx:		RX_BATCH receive buffers of RX_BUF bytes, allocated once
- * @impair_fd:	timerfd for the impairment links' next release (--impair)
- * @impair_armed: deadline @impair_fd is armed to (NEVER: disarmed)
  */
 struct daemon {
 	struct aetherd d;
 	struct opts o;
-	struct pcap *pcap;
-	int timer_fd;
-	int signal_fd;
-	uint64_t armed;
-	struct dev_stats st;
+	struct ae_host host;
 	unsigned int dumps;
-	bool tx_warned;
-	int exit_code;
-	size_t rx_len[RX_BATCH];
-	uint8_t (*rx)[RX_BUF];
-	int impair_fd;
-	uint64_t impair_armed;
 };
 
 /**
@@ -380,373 +327,26 @@ static void check_socket(const char *path, int verbose)
 }
 
 /**
- * now_ns() - the stack's clock: CLOCK_MONOTONIC in nanoseconds
- * @ctx:	unused
- *
- * Return: nanoseconds; the same clock the timerfd is armed in
- */
-static uint64_t now_ns(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/**
- * stack_log_sink() - the stack's log lines, to stderr
- * @ctx:	the daemon
- * @level:	syslog level (already filtered by the stack)
- * @msg:	one line, without newline
- */
-static void stack_log_sink(void *ctx, int level, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	fprintf(stderr, "aetherd: %s\n", msg);
-}
-
-/**
- * frame_to_tap_iov() - send one frame from the stack out of the TAP
- * @dm:		daemon
- * @iov:	frame parts
- * @iovcnt:	how many
- *
- * Never blocks: a frame the TAP cannot take now is counted and dropped.
- */
-static void frame_to_tap_iov(struct daemon *dm, const struct iovec *iov,
-			     int iovcnt)
-{
-	ssize_t n;
-
-	pcap_write(dm->pcap, iov, iovcnt);
-	do {
-		n = writev(dm->d.tap_fd, iov, iovcnt);
-	} while (n < 0 && errno == EINTR);
-	if (n >= 0) {
-		dm->st.tx_frames++;
-		dm->st.tx_bytes += (uint64_t)n;
-		return;
-	}
-	if (errno == EAGAIN) {
-		dm->st.tx_dropped++;
-		return;
-	}
-	dm->st.tx_errors++;
-	if (!dm->tx_warned) {
-		dm->tx_warned = true;
-		fprintf(stderr, "aetherd: writing to tap %s: %s%s\n", dm->o.tap,
-			strerror(errno),
-			errno == EIO ? " (is the link up on the host side?)" : "");
-	}
-}
-
-/*
- * --impair: an impairment link (impair.c) on each impaired direction. Frames
- * read from the TAP go through impair_rx before the stack; frames from the
- * stack go through impair_tx before the TAP. Due frames are released in the
- * idle hook, before the stack's timer is re-armed; impair_fd wakes the loop
- * at the next release. The capture shows what the stack and the wire saw:
- * frames after the impairment.
- */
-
-/**
- * impair_frame_out() - a frame from the stack enters impair_tx
- * @dm:		daemon
- * @iov:	frame parts
- * @iovcnt:	how many
- */
-static void impair_frame_out(struct daemon *dm, const struct iovec *iov,
-			     int iovcnt)
-{
-	static uint8_t buf[IMPAIR_FRAME_MAX];
-	size_t len = 0;
-	int i;
-
-	for (i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len > sizeof(buf) - len) {
-			dm->st.tx_errors++;
-			return;
-		}
-		memcpy(buf + len, iov[i].iov_base, iov[i].iov_len);
-		len += iov[i].iov_len;
-	}
-	impair_submit(dm->d.impair_tx, buf, len, now_ns(NULL));
-}
-
-/**
- * stack_output() - the stack's output callback: a frame to send
- * @ctx:	the daemon
- * @iov:	frame parts
- * @iovcnt:	how many
- */
-static void stack_output(void *ctx, const struct iovec *iov, int iovcnt)
-{
-	struct daemon *dm = ctx;
-
-	if (dm->d.impair_tx)
-		impair_frame_out(dm, iov, iovcnt);
-	else
-		frame_to_tap_iov(dm, iov, iovcnt);
-}
-
-/**
- * frame_from_tap() - one frame received on the TAP: record it, run the stack
- * @ctx:	the daemon
- * @frame:	bytes
- * @len:	length
- *
- * Shaped like impair_out_fn, for an impairment stage on the way in.
- */
-static void frame_from_tap(void *ctx, const void *frame, size_t len)
-{
-	struct daemon *dm = ctx;
-
-	pcap_write_frame(dm->pcap, frame, len);
-	ae_stack_input(dm->d.stack, frame, len);
-}
-
-/**
- * tap_readable() - read a batch of frames from the TAP and hand them on
- * @ctx:	the daemon
- * @events:	epoll events
- */
-static void tap_readable(void *ctx, uint32_t events)
-{
-	struct daemon *dm = ctx;
-	ssize_t n;
-	int i, cnt = 0;
-
-	(void)events;
-	while (cnt < RX_BATCH) {
-		n = read(dm->d.tap_fd, dm->rx[cnt], RX_BUF);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			if (errno == EAGAIN)
-				break;
-			dm->st.rx_errors++;
-			if (errno == EBADFD || errno == EIO) {
-				fprintf(stderr, "aetherd: tap %s went away (%s); stopping\n",
-					dm->o.tap, strerror(errno));
-				dm->exit_code = 1;
-				ae_loop_stop(dm->d.loop);
-			}
-			break;
-		}
-		dm->rx_len[cnt++] = (size_t)n;
-	}
-	if (!cnt)
-		return;
-	dm->st.rx_batches++;
-	for (i = 0; i < cnt; i++) {
-		dm->st.rx_frames++;
-		dm->st.rx_bytes += dm->rx_len[i];
-		if (dm->d.impair_rx)
-			impair_submit(dm->d.impair_rx, dm->rx[i], dm->rx_len[i],
-				      now_ns(NULL));
-		else
-			frame_from_tap(dm, dm->rx[i], dm->rx_len[i]);
-	}
-}
-
-/**
- * timer_arm() - arm the timerfd to the stack's next deadline, if it moved
- * @dm:		daemon
- */
-static void timer_arm(struct daemon *dm)
-{
-	uint64_t t = ae_stack_next_timeout(dm->d.stack);
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-
-	if (t == dm->armed)
-		return;
-	if (t != NEVER) {
-		if (!t)
-			t = 1;	/* zero would disarm; 1 ns is long past */
-		its.it_value.tv_sec = (time_t)(t / 1000000000ULL);
-		its.it_value.tv_nsec = (long)(t % 1000000000ULL);
-	}
-	if (timerfd_settime(dm->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
-		dm->armed = t;
-}
-
-/**
- * timer_fired() - the stack's deadline passed: run its timers
- * @ctx:	the daemon
- * @events:	epoll events
- */
-static void timer_fired(void *ctx, uint32_t events)
-{
-	struct daemon *dm = ctx;
-	uint64_t expirations;
-
-	(void)events;
-	if (read(dm->timer_fd, &expirations, sizeof(expirations)) < 0 &&
-	    errno == EAGAIN)
-		return;
-	dm->armed = 0;	/* re-arm in the idle hook, whatever the deadline */
-	ae_stack_poll(dm->d.stack);
-}
-
-/**
- * impair_to_tap() - impair_out_fn: a released frame goes out of the TAP
- * @ctx:	the daemon
- * @frame:	bytes
- * @len:	length
- */
-static void impair_to_tap(void *ctx, const void *frame, size_t len)
-{
-	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
-
-	frame_to_tap_iov(ctx, &iov, 1);
-}
-
-/**
- * impair_release() - deliver due frames both ways, re-arm impair_fd
- * @dm:		daemon
- *
- * Frames into the stack go first: the stack's answers join impair_tx and
- * leave in the same call if they are due already.
- */
-static void impair_release(struct daemon *dm)
-{
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-	uint64_t t = NEVER, now;
-
-	if (dm->d.impair_rx) {
-		impair_deliver(dm->d.impair_rx, now_ns(NULL), frame_from_tap, dm);
-		t = impair_next_deadline(dm->d.impair_rx);
-	}
-	if (dm->d.impair_tx) {
-		now = now_ns(NULL);
-		impair_deliver(dm->d.impair_tx, now, impair_to_tap, dm);
-		if (impair_next_deadline(dm->d.impair_tx) < t)
-			t = impair_next_deadline(dm->d.impair_tx);
-	}
-	if (dm->impair_fd < 0 || t == dm->impair_armed)
-		return;
-	if (t != NEVER) {
-		its.it_value.tv_sec = (time_t)(t / 1000000000ULL);
-		its.it_value.tv_nsec = (long)(t % 1000000000ULL);
-	}
-	if (timerfd_settime(dm->impair_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
-		dm->impair_armed = t;
-}
-
-/**
- * impair_fired() - a release time passed; the idle hook delivers
- * @ctx:	the daemon
- * @events:	epoll events
- */
-static void impair_fired(void *ctx, uint32_t events)
-{
-	struct daemon *dm = ctx;
-	uint64_t expirations;
-
-	(void)events;
-	if (read(dm->impair_fd, &expirations, sizeof(expirations)) < 0 &&
-	    errno == EAGAIN)
-		return;
-	dm->impair_armed = NEVER;
-}
-
-/**
  * setup_impair() - with --impair, a link per impaired direction and a timer
- * @dm:		daemon, loop set up
+ * @dm:		daemon, host set up
  *
  * "in" (TAP to stack) uses the SPEC's seed, "out" seed+1. A clean SPEC
  * creates nothing.
  */
 static void setup_impair(struct daemon *dm)
 {
-	struct impair_spec s = dm->o.impair_spec;
-	int rc;
+	char err[256];
 
-	if (!dm->o.impair || impair_spec_is_clean(&s))
+	if (!dm->o.impair)
 		return;
-	if (dm->o.impair_dir & IMPAIR_DIR_IN) {
-		dm->d.impair_rx = impair_new(&s);
-		if (!dm->d.impair_rx)
-			die(1, "--impair: %s", strerror(errno));
-	}
-	if (dm->o.impair_dir & IMPAIR_DIR_OUT) {
-		s.seed++;
-		dm->d.impair_tx = impair_new(&s);
-		if (!dm->d.impair_tx)
-			die(1, "--impair: %s", strerror(errno));
-	}
-	dm->impair_armed = NEVER;
-	dm->impair_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (dm->impair_fd < 0)
-		die(1, "timerfd: %s", strerror(errno));
-	rc = ae_loop_add(dm->d.loop, dm->impair_fd, EPOLLIN, impair_fired, dm);
-	if (rc)
-		die(1, "event loop: %s", strerror(-rc));
-	if (dm->o.verbose)
+	if (ae_host_impair(&dm->host, &dm->o.impair_spec, dm->o.impair_dir,
+			   err, sizeof(err)))
+		die(1, "%s", err);
+	if (dm->o.verbose && !impair_spec_is_clean(&dm->o.impair_spec))
 		fprintf(stderr, "aetherd: impairing %s: %s\n",
 			dm->o.impair_dir == IMPAIR_DIR_BOTH ? "both directions" :
 			dm->o.impair_dir == IMPAIR_DIR_IN ? "in (TAP to stack)" :
 			"out (stack to TAP)", dm->o.impair);
-}
-
-/**
- * after_batch() - the loop's idle hook: re-arm the timer, flush the capture
- * @ctx:	the daemon
- */
-static void after_batch(void *ctx)
-{
-	struct daemon *dm = ctx;
-	int rc;
-
-	impair_release(dm);
-	timer_arm(dm);
-	rc = pcap_flush(dm->pcap);
-	if (rc) {
-		fprintf(stderr, "aetherd: writing %s: %s; capture stopped\n",
-			dm->o.pcap, strerror(-rc));
-		pcap_close(dm->pcap);
-		dm->pcap = NULL;
-	}
-}
-
-/**
- * print_stat() - one counter line of a stats dump
- * @ctx:	the output file
- * @group:	counter group
- * @name:	counter name
- * @value:	its value
- */
-static void print_stat(void *ctx, const char *group, const char *name,
-		       uint64_t value)
-{
-	fprintf(ctx, "%s.%s %llu\n", group, name, (unsigned long long)value);
-}
-
-/**
- * impair_dump() - a link's counters as stats lines
- * @imp:	link, or NULL (nothing printed)
- * @group:	counter group name
- * @f:		where
- */
-static void impair_dump(const struct impair *imp, const char *group, FILE *f)
-{
-	const struct impair_stats *s;
-
-	if (!imp)
-		return;
-	s = impair_stats(imp);
-	print_stat(f, group, "submitted", s->submitted);
-	print_stat(f, group, "passed", s->passed);
-	print_stat(f, group, "dropped", s->dropped);
-	print_stat(f, group, "duplicated", s->duplicated);
-	print_stat(f, group, "corrupted", s->corrupted);
-	print_stat(f, group, "reordered", s->reordered);
-	print_stat(f, group, "tail_dropped", s->tail_dropped);
-	print_stat(f, group, "oversize", s->oversize);
-	print_stat(f, group, "delivered", s->delivered);
-	print_stat(f, group, "queued", s->queued);
 }
 
 /**
@@ -759,70 +359,21 @@ static void impair_dump(const struct impair *imp, const char *group, FILE *f)
  */
 static void dump_stats(struct daemon *dm, FILE *f)
 {
-	const struct dev_stats *st = &dm->st;
-
 	dm->dumps++;
 	fprintf(f, "aetherd: stats begin %u\n", dm->dumps);
-	print_stat(f, "tap", "rx_frames", st->rx_frames);
-	print_stat(f, "tap", "rx_bytes", st->rx_bytes);
-	print_stat(f, "tap", "rx_batches", st->rx_batches);
-	print_stat(f, "tap", "rx_errors", st->rx_errors);
-	print_stat(f, "tap", "tx_frames", st->tx_frames);
-	print_stat(f, "tap", "tx_bytes", st->tx_bytes);
-	print_stat(f, "tap", "tx_dropped", st->tx_dropped);
-	print_stat(f, "tap", "tx_errors", st->tx_errors);
-	print_stat(f, "pcap", "frames", pcap_frames(dm->pcap));
-	impair_dump(dm->d.impair_rx, "impair_in", f);
-	impair_dump(dm->d.impair_tx, "impair_out", f);
-	ae_stack_stats_foreach(dm->d.stack, print_stat, f);
+	ae_host_dump_dev(&dm->host, f);
+	ae_stack_stats_foreach(dm->d.stack, ae_host_print_stat, f);
 	fprintf(f, "aetherd: stats end %u\n", dm->dumps);
 	fflush(f);
 }
 
 /**
- * signal_read() - handle the signals that arrived
+ * dump_on_signal() - host_dump_fn: SIGUSR1 prints every counter to stderr
  * @ctx:	the daemon
- * @events:	epoll events
  */
-static void signal_read(void *ctx, uint32_t events)
+static void dump_on_signal(void *ctx)
 {
-	struct daemon *dm = ctx;
-	struct signalfd_siginfo si;
-
-	(void)events;
-	while (read(dm->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGUSR1) {
-			dump_stats(dm, stderr);
-			continue;
-		}
-		if (dm->o.verbose)
-			fprintf(stderr, "aetherd: %s, stopping\n",
-				strsignal((int)si.ssi_signo));
-		ae_loop_stop(dm->d.loop);
-	}
-}
-
-/**
- * open_signals() - block SIGINT, SIGTERM, SIGUSR1 and read them from a signalfd
- *
- * Return: the signalfd; exits on failure
- */
-static int open_signals(void)
-{
-	sigset_t set;
-	int fd;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		die(1, "sigprocmask: %s", strerror(errno));
-	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
-		die(1, "signalfd: %s", strerror(errno));
-	return fd;
+	dump_stats(ctx, stderr);
 }
 
 /**
@@ -831,22 +382,38 @@ static int open_signals(void)
  */
 static void open_tap(struct daemon *dm)
 {
-	struct tap_opts to = {
-		.name = dm->o.tap, .persist = dm->o.persist, .owner = dm->o.owner,
+	struct host_opts ho = {
+		.prog = "aetherd",
+		.tap = { .name = dm->o.tap, .persist = dm->o.persist,
+			 .owner = dm->o.owner },
+		.pcap = dm->o.pcap,
+		.log_stop = dm->o.verbose,
+		.dump = dump_on_signal,
+		.ctx = dm,
 	};
-	struct tap_info info = { 0 };
+	const struct tap_info *info = &dm->host.tap_info;
 	char err[256];
-	int fd;
 
-	fd = tap_open(&to, &info, err, sizeof(err));
-	if (fd < 0)
+	if (ae_host_open_tap(&dm->host, &ho, err, sizeof(err)))
 		die(1, "%s", err);
-	dm->d.tap_fd = fd;
-	if (!dm->o.mtu && info.mtu >= 576)
-		dm->o.mtu = info.mtu < 1500 ? (unsigned long)info.mtu : 1500;
-	if (info.created && !dm->o.persist)
+	if (!dm->o.mtu && info->mtu >= 576)
+		dm->o.mtu = info->mtu < 1500 ? (unsigned long)info->mtu : 1500;
+	if (info->created && !dm->o.persist)
 		fprintf(stderr, "aetherd: created tap %s (it goes away when aetherd stops); bring it up and give it an address on the host side\n",
 			dm->o.tap);
+}
+
+/**
+ * setup_host() - receive buffers, capture, loop, timer, signals
+ * @dm:		daemon, TAP open
+ */
+static void setup_host(struct daemon *dm)
+{
+	char err[256];
+
+	if (ae_host_setup(&dm->host, err, sizeof(err)))
+		die(1, "%s", err);
+	dm->d.loop = dm->host.loop;
 }
 
 /**
@@ -867,12 +434,12 @@ static void create_stack(struct daemon *dm)
 	cfg.gateway = dm->o.gateway;
 	cfg.mtu = (uint16_t)dm->o.mtu;
 	cfg.seed = seed;
-	cfg.output = stack_output;
-	cfg.output_ctx = dm;
-	cfg.clock = now_ns;
-	cfg.clock_ctx = dm;
-	cfg.log = stack_log_sink;
-	cfg.log_ctx = dm;
+	cfg.output = ae_host_output;
+	cfg.output_ctx = &dm->host;
+	cfg.clock = ae_host_now_ns;
+	cfg.clock_ctx = &dm->host;
+	cfg.log = ae_host_log_sink;
+	cfg.log_ctx = &dm->host;
 	/* -v: everything the stack says, TCP state transitions included */
 	cfg.log_level = dm->o.verbose ? LOG_DEBUG : LOG_WARNING;
 	/* TCP rings (and only they) in memfds the clients map */
@@ -885,33 +452,7 @@ static void create_stack(struct daemon *dm)
 	dm->d.stack = ae_stack_create(&cfg);
 	if (!dm->d.stack)
 		die(1, "cannot create the stack (out of memory?)");
-}
-
-/**
- * setup_loop() - the loop with the TAP, the timer and the signals in it
- * @dm:		daemon
- */
-static void setup_loop(struct daemon *dm)
-{
-	int rc;
-
-	dm->d.loop = ae_loop_new();
-	if (!dm->d.loop)
-		die(1, "epoll: %s", strerror(errno));
-	dm->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (dm->timer_fd < 0)
-		die(1, "timerfd: %s", strerror(errno));
-	dm->armed = NEVER;
-	dm->signal_fd = open_signals();
-	rc = ae_loop_add(dm->d.loop, dm->d.tap_fd, EPOLLIN, tap_readable, dm);
-	if (!rc)
-		rc = ae_loop_add(dm->d.loop, dm->timer_fd, EPOLLIN, timer_fired, dm);
-	if (!rc)
-		rc = ae_loop_add(dm->d.loop, dm->signal_fd, EPOLLIN, signal_read, dm);
-	if (!rc)
-		rc = ae_loop_add_idle(dm->d.loop, after_batch, dm);
-	if (rc)
-		die(1, "event loop: %s", strerror(-rc));
+	dm->host.stack = dm->d.stack;
 }
 
 /**
@@ -946,22 +487,12 @@ int main(int argc, char **argv)
 	parse_opts(argc, argv, &dm.o);
 	dm.d.socket_path = dm.o.socket;
 	dm.d.verbose = dm.o.verbose;
-	dm.d.tap_fd = -1;
-	dm.impair_fd = -1;
 	for (i = 0; i < dm.o.nallow; i++)
 		dm.d.allow_low_ports[i] = dm.o.allow[i];
 	dm.d.allow_low_ports[dm.o.nallow] = -1;
 	check_socket(dm.o.socket, dm.o.verbose);
 	open_tap(&dm);
-	dm.rx = calloc(RX_BATCH, sizeof(*dm.rx));
-	if (!dm.rx)
-		die(1, "out of memory for receive buffers");
-	if (dm.o.pcap) {
-		dm.pcap = pcap_open(dm.o.pcap, &rc);
-		if (!dm.pcap)
-			die(1, "cannot write capture %s: %s", dm.o.pcap, strerror(-rc));
-	}
-	setup_loop(&dm);
+	setup_host(&dm);
 	setup_impair(&dm);
 	create_stack(&dm);
 	rc = session_init(&dm.d);
@@ -970,32 +501,17 @@ int main(int argc, char **argv)
 	announce(&dm);
 	ae_stack_announce(dm.d.stack);
 
-	while (!ae_loop_stopped(dm.d.loop)) {
-		rc = ae_loop_run_once(dm.d.loop, -1);
-		if (rc < 0) {
-			fprintf(stderr, "aetherd: epoll_wait: %s\n", strerror(-rc));
-			dm.exit_code = 1;
-			break;
-		}
-	}
+	rc = ae_host_run(&dm.host);
 
 	session_fini(&dm.d);
 	if (dm.o.stats_on_exit)
 		dump_stats(&dm, stderr);
-	rc = pcap_close(dm.pcap);
-	if (rc)
-		fprintf(stderr, "aetherd: writing %s: %s\n", dm.o.pcap, strerror(-rc));
+	i = ae_host_close_pcap(&dm.host);
+	if (i)
+		fprintf(stderr, "aetherd: writing %s: %s\n", dm.o.pcap, strerror(-i));
 	ae_stack_destroy(dm.d.stack);
 	/* the region table the stack's ring frees needed, the server state */
 	session_destroy(&dm.d);
-	impair_free(dm.d.impair_rx);
-	impair_free(dm.d.impair_tx);
-	if (dm.impair_fd >= 0)
-		close(dm.impair_fd);
-	ae_loop_free(dm.d.loop);
-	close(dm.signal_fd);
-	close(dm.timer_fd);
-	close(dm.d.tap_fd);
-	free(dm.rx);
-	return dm.exit_code;
+	ae_host_close(&dm.host);
+	return rc;
 }

@@ -3,10 +3,11 @@
  * DOC: httpd.c - a web server that embeds the Aether stack (no daemon, no preload)
  *
  * Theory of operation: this program owns a TAP device itself and runs the
- * whole stack in its own epoll loop, exactly as aetherd does: frames read from
- * the TAP go to ae_stack_input(), frames the stack emits are written to the
- * TAP, and a timerfd armed to ae_stack_next_timeout() runs ae_stack_poll().
- * On top, it serves the files under a document root over HTTP/1.1 with the
+ * whole stack in its own epoll loop, with the host code aetherd uses
+ * (host/host.c): frames read from the TAP go to ae_stack_input(), frames the
+ * stack emits are written to the TAP, and a timerfd armed to
+ * ae_stack_next_timeout() runs ae_stack_poll(). What is its own sits on
+ * top: it serves the files under a document root over HTTP/1.1 with the
  * stack's event API: a listening socket, and per connection a readiness
  * callback that reads requests, answers them, and writes as much of the
  * response as the send buffer takes, resuming on AE_EV_OUT.
@@ -28,20 +29,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
 #include <sys/random.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/timerfd.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,15 +46,11 @@
 #include <linux/openat2.h>
 
 #include "aether.h"
-#include "loop.h"
+#include "host.h"
 #include "opts.h"
-#include "pcap.h"
-#include "tap.h"
 
-#define RX_BUF		(65536 + 14)
 #define REQ_MAX		8192		/* request line and headers */
 #define OUT_BUF		16384
-#define NEVER		UINT64_MAX
 
 /**
  * struct conn - one HTTP connection
@@ -85,18 +78,24 @@ struct conn {
 };
 
 /**
- * struct server - the program: device, stack, loop, listener, counters
+ * struct server - the program: the host side, the stack, listener, counters
+ * @host:	TAP, capture, loop, timer, signals (host/host.c)
+ * @stack:	the stack
+ * @listener:	the listening socket
+ * @root_fd:	the document root
+ * @verbose:	-v count
+ * @conns_open:	connections open now
+ * @conns_total: connections accepted
+ * @requests:	requests answered
+ * @dumps:	SIGUSR1 dumps printed so far
  */
 struct server {
+	struct ae_host host;
 	struct ae_stack *stack;
-	struct ae_loop *loop;
 	struct ae_sock *listener;
-	struct pcap *pcap;
-	int tap_fd, timer_fd, signal_fd, root_fd;
-	uint64_t armed;
-	uint8_t *rx;
+	int root_fd;
 	int verbose;
-	uint64_t conns_open, conns_total, requests, tx_dropped;
+	uint64_t conns_open, conns_total, requests;
 	unsigned int dumps;
 };
 
@@ -576,125 +575,7 @@ static void listener_cb(struct ae_sock *sk, unsigned int events, void *user)
 	}
 }
 
-/* --- the device: TAP <-> stack, timers, signals ------------------------------- */
-
-/**
- * now_ns() - the stack's clock, CLOCK_MONOTONIC
- * @ctx:	unused
- *
- * Return: nanoseconds
- */
-static uint64_t now_ns(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/**
- * log_sink() - the stack's log lines (-v: TCP state transitions too)
- * @ctx:	unused
- * @level:	syslog level, already filtered
- * @msg:	one line
- */
-static void log_sink(void *ctx, int level, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	fprintf(stderr, "httpd: %s\n", msg);
-}
-
-/**
- * tap_output() - the stack's output: record, then write to the TAP
- * @ctx:	the server
- * @iov:	frame parts
- * @iovcnt:	how many
- */
-static void tap_output(void *ctx, const struct iovec *iov, int iovcnt)
-{
-	struct server *srv = ctx;
-
-	pcap_write(srv->pcap, iov, iovcnt);
-	if (writev(srv->tap_fd, iov, iovcnt) < 0)
-		srv->tx_dropped++;
-}
-
-/**
- * tap_readable() - feed up to 64 received frames to the stack
- * @ctx:	the server
- * @events:	epoll events
- */
-static void tap_readable(void *ctx, uint32_t events)
-{
-	struct server *srv = ctx;
-	ssize_t n;
-	int i;
-
-	(void)events;
-	for (i = 0; i < 64; i++) {
-		n = read(srv->tap_fd, srv->rx, RX_BUF);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		pcap_write_frame(srv->pcap, srv->rx, (size_t)n);
-		ae_stack_input(srv->stack, srv->rx, (size_t)n);
-	}
-}
-
-/**
- * timer_fired() - run the stack's timers
- * @ctx:	the server
- * @events:	epoll events
- */
-static void timer_fired(void *ctx, uint32_t events)
-{
-	struct server *srv = ctx;
-	uint64_t x;
-
-	(void)events;
-	if (read(srv->timer_fd, &x, sizeof(x)) < 0 && errno == EAGAIN)
-		return;
-	srv->armed = 0;
-	ae_stack_poll(srv->stack);
-}
-
-/**
- * after_batch() - re-arm the timer to the stack's deadline, flush the capture
- * @ctx:	the server
- */
-static void after_batch(void *ctx)
-{
-	struct server *srv = ctx;
-	uint64_t t = ae_stack_next_timeout(srv->stack);
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-
-	pcap_flush(srv->pcap);
-	if (t == srv->armed)
-		return;
-	if (t != NEVER) {
-		t = t ? t : 1;
-		its.it_value.tv_sec = (time_t)(t / 1000000000ULL);
-		its.it_value.tv_nsec = (long)(t % 1000000000ULL);
-	}
-	if (!timerfd_settime(srv->timer_fd, TFD_TIMER_ABSTIME, &its, NULL))
-		srv->armed = t;
-}
-
-/**
- * print_stat() - one counter line
- * @ctx:	output file
- * @group:	group
- * @name:	name
- * @value:	value
- */
-static void print_stat(void *ctx, const char *group, const char *name,
-		       uint64_t value)
-{
-	fprintf(ctx, "%s.%s %llu\n", group, name, (unsigned long long)value);
-}
+/* --- counters ------------------------------------------------------------------ */
 
 /**
  * print_sock() - one line of the socket table
@@ -715,41 +596,28 @@ static void print_sock(void *ctx, const struct ae_sock_info *i)
 }
 
 /**
- * dump() - counters, connections and the socket table, between markers
- * @srv:	the server
+ * dump() - host_dump_fn: counters, connections and the socket table,
+ *	    between markers, on SIGUSR1
+ * @ctx:	the server
+ *
+ * httpd.tx_dropped counts every frame the TAP did not take.
  */
-static void dump(struct server *srv)
+static void dump(void *ctx)
 {
+	struct server *srv = ctx;
+	const struct host_stats *st = &srv->host.st;
+
 	srv->dumps++;
 	fprintf(stderr, "httpd: stats begin %u\n", srv->dumps);
-	print_stat(stderr, "httpd", "conns_open", srv->conns_open);
-	print_stat(stderr, "httpd", "conns_total", srv->conns_total);
-	print_stat(stderr, "httpd", "requests", srv->requests);
-	print_stat(stderr, "httpd", "tx_dropped", srv->tx_dropped);
-	ae_stack_stats_foreach(srv->stack, print_stat, stderr);
+	ae_host_print_stat(stderr, "httpd", "conns_open", srv->conns_open);
+	ae_host_print_stat(stderr, "httpd", "conns_total", srv->conns_total);
+	ae_host_print_stat(stderr, "httpd", "requests", srv->requests);
+	ae_host_print_stat(stderr, "httpd", "tx_dropped",
+			   st->tx_dropped + st->tx_errors);
+	ae_stack_stats_foreach(srv->stack, ae_host_print_stat, stderr);
 	ae_stack_sockets_foreach(srv->stack, print_sock, stderr);
 	fprintf(stderr, "httpd: stats end %u\n", srv->dumps);
 }
-
-/**
- * signal_read() - SIGINT/SIGTERM stop, SIGUSR1 dumps
- * @ctx:	the server
- * @events:	epoll events
- */
-static void signal_read(void *ctx, uint32_t events)
-{
-	struct server *srv = ctx;
-	struct signalfd_siginfo si;
-
-	(void)events;
-	while (read(srv->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGUSR1)
-			dump(srv);
-		else
-			ae_loop_stop(srv->loop);
-	}
-}
-
 /* --- setup ---------------------------------------------------------------------- */
 
 /**
@@ -766,7 +634,8 @@ static void usage(FILE *f)
 }
 
 /**
- * setup_device() - options, TAP, capture, signals, timer, stack, loop
+ * setup_device() - options, then the host (TAP, capture, loop, timer,
+ *		    signals) and the stack
  * @srv:	filled
  * @argc:	argument count
  * @argv:	arguments
@@ -783,21 +652,24 @@ static void setup_device(struct server *srv, int argc, char **argv,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *addr = "192.168.1.2/24", *mac = NULL, *root = "examples/www";
-	struct tap_opts to = { .name = "aether0", .owner = (uid_t)-1 };
+	struct host_opts ho = {
+		.prog = "httpd",
+		.tap = { .name = "aether0", .owner = (uid_t)-1 },
+		.dump = dump,
+		.ctx = srv,
+	};
 	struct ae_config cfg = { 0 };
-	const char *pcap = NULL;
 	char err[256];
-	sigset_t set;
-	int c, rc;
+	int c;
 
 	*port = 80;
 	while ((c = getopt_long(argc, argv, "t:a:m:r:p:w:vh", lo, NULL)) != -1) {
 		switch (c) {
-		case 't': to.name = optarg; break;
+		case 't': ho.tap.name = optarg; break;
 		case 'a': addr = optarg; break;
 		case 'm': mac = optarg; break;
 		case 'r': root = optarg; break;
-		case 'w': pcap = optarg; break;
+		case 'w': ho.pcap = optarg; break;
 		case 'v': srv->verbose++; break;
 		case 'p':
 			if (opt_parse_ulong(optarg, 1, 65535, port))
@@ -816,38 +688,21 @@ static void setup_device(struct server *srv, int argc, char **argv,
 	srv->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (srv->root_fd < 0)
 		die("cannot open document root %s: %s", root, strerror(errno));
-	srv->tap_fd = tap_open(&to, NULL, err, sizeof(err));
-	if (srv->tap_fd < 0)
+	if (ae_host_open_tap(&srv->host, &ho, err, sizeof(err)) ||
+	    ae_host_setup(&srv->host, err, sizeof(err)))
 		die("%s", err);
-	if (pcap && !(srv->pcap = pcap_open(pcap, &rc)))
-		die("cannot write %s: %s", pcap, strerror(-rc));
-	srv->rx = malloc(RX_BUF);
-	srv->loop = ae_loop_new();
-	srv->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	srv->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (!srv->rx || !srv->loop || srv->timer_fd < 0 || srv->signal_fd < 0)
-		die("setup: %s", strerror(errno));
 	if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != sizeof(cfg.seed))
 		die("getrandom: %s", strerror(errno));
-	cfg.output = tap_output;
-	cfg.output_ctx = srv;
-	cfg.clock = now_ns;
-	cfg.log = log_sink;
+	cfg.output = ae_host_output;
+	cfg.output_ctx = &srv->host;
+	cfg.clock = ae_host_now_ns;
+	cfg.log = ae_host_log_sink;
+	cfg.log_ctx = &srv->host;
 	cfg.log_level = srv->verbose ? LOG_DEBUG : LOG_WARNING;
 	srv->stack = ae_stack_create(&cfg);
 	if (!srv->stack)
 		die("cannot create the stack");
-	srv->armed = NEVER;
-	if (ae_loop_add(srv->loop, srv->tap_fd, EPOLLIN, tap_readable, srv) ||
-	    ae_loop_add(srv->loop, srv->timer_fd, EPOLLIN, timer_fired, srv) ||
-	    ae_loop_add(srv->loop, srv->signal_fd, EPOLLIN, signal_read, srv) ||
-	    ae_loop_add_idle(srv->loop, after_batch, srv))
-		die("event loop setup failed");
+	srv->host.stack = srv->stack;
 }
 
 /**
@@ -879,26 +734,22 @@ static void setup_listener(struct server *srv, unsigned long port)
  * @argc:	argument count
  * @argv:	arguments
  *
- * Return: 0
+ * Return: 0 after a clean stop, 1 after a runtime error (the TAP went away)
  */
 int main(int argc, char **argv)
 {
 	static struct server srv;
 	unsigned long port;
+	int rc;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	signal(SIGPIPE, SIG_IGN);
 	setup_device(&srv, argc, argv, &port);
 	setup_listener(&srv, port);
 	ae_stack_announce(srv.stack);
 	fprintf(stderr, "httpd: serving on port %lu, pid %d\n", port, (int)getpid());
-	while (!ae_loop_stopped(srv.loop))
-		if (ae_loop_run_once(srv.loop, -1) < 0)
-			break;
+	rc = ae_host_run(&srv.host);
 	ae_close(srv.listener);
 	ae_stack_destroy(srv.stack);
-	pcap_close(srv.pcap);
-	ae_loop_free(srv.loop);
-	close(srv.tap_fd);
-	return 0;
+	ae_host_close(&srv.host);
+	return rc;
 }

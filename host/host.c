@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: host.c - the stack on a real host: TAP, capture, timers, signals
+ *
+ * Theory of operation: one thread, one epoll loop (loop.c), four kinds of
+ * event:
+ *
+ * - the TAP is readable: up to HOST_RX_BATCH frames are read into buffers
+ *   allocated once at start, each is recorded in the capture file and handed
+ *   to the stack (frame_from_tap());
+ * - the stack emits a frame: it goes to the capture file and to the TAP with
+ *   one writev() (frame_to_tap_iov()); the TAP is non-blocking, and a frame the
+ *   kernel cannot take now is counted and dropped, as a full NIC queue would;
+ * - the timerfd, armed to the stack's next deadline after every batch of
+ *   events (the loop's idle hook), fires: ae_stack_poll() runs the timers;
+ * - a signal, read from a signalfd: SIGINT/SIGTERM stop the loop, SIGUSR1
+ *   asks the program for its counters.
+ *
+ * frame_from_tap() (shaped like impair_out_fn) and frame_to_tap_iov() are
+ * the two ends of the link, so an impairment stage (impair.c,
+ * ae_host_impair()) can sit between the TAP and the stack in either
+ * direction. Nothing is allocated per packet.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "pcap.h"
+
+#define NEVER		UINT64_MAX	/* ae_stack_next_timeout(): no timer */
+
+/**
+ * ae_host_now_ns() - the stack's clock: CLOCK_MONOTONIC in nanoseconds
+ * @ctx:	unused
+ *
+ * Return: nanoseconds; the same clock the timerfds are armed in
+ */
+uint64_t ae_host_now_ns(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/**
+ * ae_host_log_sink() - the stack's log lines, to stderr as "PROG: line"
+ * @ctx:	the host
+ * @level:	syslog level (already filtered by the stack)
+ * @msg:	one line, without newline
+ */
+void ae_host_log_sink(void *ctx, int level, const char *msg)
+{
+	const struct ae_host *h = ctx;
+
+	(void)level;
+	fprintf(stderr, "%s: %s\n", h->o.prog, msg);
+}
+
+/**
+ * frame_to_tap_iov() - send one frame from the stack out of the TAP
+ * @h:		host
+ * @iov:	frame parts
+ * @iovcnt:	how many
+ *
+ * Never blocks: a frame the TAP cannot take now is counted and dropped.
+ */
+static void frame_to_tap_iov(struct ae_host *h, const struct iovec *iov,
+			     int iovcnt)
+{
+	ssize_t n;
+
+	pcap_write(h->pcap, iov, iovcnt);
+	do {
+		n = writev(h->tap_fd, iov, iovcnt);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0) {
+		h->st.tx_frames++;
+		h->st.tx_bytes += (uint64_t)n;
+		return;
+	}
+	if (errno == EAGAIN) {
+		h->st.tx_dropped++;
+		return;
+	}
+	h->st.tx_errors++;
+	if (!h->tx_warned) {
+		h->tx_warned = true;
+		fprintf(stderr, "%s: writing to tap %s: %s%s\n", h->o.prog,
+			h->o.tap.name, strerror(errno),
+			errno == EIO ? " (is the link up on the host side?)" : "");
+	}
+}
+
+/*
+ * Impairment (ae_host_impair()): an impairment link (impair.c) on each
+ * impaired direction. Frames read from the TAP go through impair_rx before
+ * the stack; frames from the stack go through impair_tx before the TAP. Due
+ * frames are released in the idle hook, before the stack's timer is
+ * re-armed; impair_fd wakes the loop at the next release. The capture shows
+ * what the stack and the wire saw: frames after the impairment.
+ */
+
+/**
+ * impair_frame_out() - a frame from the stack enters impair_tx
+ * @h:		host
+ * @iov:	frame parts
+ * @iovcnt:	how many
+ */
+static void impair_frame_out(struct ae_host *h, const struct iovec *iov,
+			     int iovcnt)
+{
+	static uint8_t buf[IMPAIR_FRAME_MAX];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > sizeof(buf) - len) {
+			h->st.tx_errors++;
+			return;
+		}
+		memcpy(buf + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	impair_submit(h->impair_tx, buf, len, ae_host_now_ns(NULL));
+}
+
+/**
+ * ae_host_output() - the stack's output callback: a frame to send
+ * @ctx:	the host
+ * @iov:	frame parts
+ * @iovcnt:	how many
+ */
+void ae_host_output(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	struct ae_host *h = ctx;
+
+	if (h->impair_tx)
+		impair_frame_out(h, iov, iovcnt);
+	else
+		frame_to_tap_iov(h, iov, iovcnt);
+}
+
+/**
+ * frame_from_tap() - one frame received on the TAP: record it, run the stack
+ * @ctx:	the host
+ * @frame:	bytes
+ * @len:	length
+ *
+ * Shaped like impair_out_fn, for an impairment stage on the way in.
+ */
+static void frame_from_tap(void *ctx, const void *frame, size_t len)
+{
+	struct ae_host *h = ctx;
+
+	pcap_write_frame(h->pcap, frame, len);
+	ae_stack_input(h->stack, frame, len);
+}
+
+/**
+ * tap_readable() - read a batch of frames from the TAP and hand them on
+ * @ctx:	the host
+ * @events:	epoll events
+ */
+static void tap_readable(void *ctx, uint32_t events)
+{
+	struct ae_host *h = ctx;
+	ssize_t n;
+	int i, cnt = 0;
+
+	(void)events;
+	while (cnt < HOST_RX_BATCH) {
+		n = read(h->tap_fd, h->rx[cnt], HOST_RX_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno == EAGAIN)
+				break;
+			h->st.rx_errors++;
+			if (errno == EBADFD || errno == EIO) {
+				fprintf(stderr, "%s: tap %s went away (%s); stopping\n",
+					h->o.prog, h->o.tap.name, strerror(errno));
+				h->exit_code = 1;
+				ae_loop_stop(h->loop);
+			}
+			break;
+		}
+		h->rx_len[cnt++] = (size_t)n;
+	}
+	if (!cnt)
+		return;
+	h->st.rx_batches++;
+	for (i = 0; i < cnt; i++) {
+		h->st.rx_frames++;
+		h->st.rx_bytes += h->rx_len[i];
+		if (h->impair_rx)
+			impair_submit(h->impair_rx, h->rx[i], h->rx_len[i],
+				      ae_host_now_ns(NULL));
+		else
+			frame_from_tap(h, h->rx[i], h->rx_len[i]);
+	}
+}
+
+/**
+ * timer_set() - arm a timerfd to an absolute CLOCK_MONOTONIC deadline
+ * @fd:		the timerfd
+ * @t:		deadline in ns, NEVER to disarm
+ *
+ * Return: 0, or -1 (errno set)
+ */
+static int timer_set(int fd, uint64_t t)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (t != NEVER) {
+		its.it_value.tv_sec = (time_t)(t / 1000000000ULL);
+		its.it_value.tv_nsec = (long)(t % 1000000000ULL);
+	}
+	return timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/**
+ * timer_arm() - arm the timerfd to the stack's next deadline, if it moved
+ * @h:		host
+ */
+static void timer_arm(struct ae_host *h)
+{
+	uint64_t t = ae_stack_next_timeout(h->stack);
+
+	if (t == h->armed)
+		return;
+	if (!t)
+		t = 1;	/* zero would disarm; 1 ns is long past */
+	if (timer_set(h->timer_fd, t) == 0)
+		h->armed = t;
+}
+
+/**
+ * timer_fired() - the stack's deadline passed: run its timers
+ * @ctx:	the host
+ * @events:	epoll events
+ */
+static void timer_fired(void *ctx, uint32_t events)
+{
+	struct ae_host *h = ctx;
+	uint64_t expirations;
+
+	(void)events;
+	if (read(h->timer_fd, &expirations, sizeof(expirations)) < 0 &&
+	    errno == EAGAIN)
+		return;
+	h->armed = 0;	/* re-arm in the idle hook, whatever the deadline */
+	ae_stack_poll(h->stack);
+}
+
+/**
+ * impair_to_tap() - impair_out_fn: a released frame goes out of the TAP
+ * @ctx:	the host
+ * @frame:	bytes
+ * @len:	length
+ */
+static void impair_to_tap(void *ctx, const void *frame, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
+
+	frame_to_tap_iov(ctx, &iov, 1);
+}
+
+/**
+ * impair_release() - deliver due frames both ways, re-arm impair_fd
+ * @h:		host
+ *
+ * Frames into the stack go first: the stack's answers join impair_tx and
+ * leave in the same call if they are due already.
+ */
+static void impair_release(struct ae_host *h)
+{
+	uint64_t t = NEVER, now;
+
+	if (h->impair_rx) {
+		impair_deliver(h->impair_rx, ae_host_now_ns(NULL),
+			       frame_from_tap, h);
+		t = impair_next_deadline(h->impair_rx);
+	}
+	if (h->impair_tx) {
+		now = ae_host_now_ns(NULL);
+		impair_deliver(h->impair_tx, now, impair_to_tap, h);
+		if (impair_next_deadline(h->impair_tx) < t)
+			t = impair_next_deadline(h->impair_tx);
+	}
+	if (h->impair_fd < 0 || t == h->impair_armed)
+		return;
+	if (timer_set(h->impair_fd, t) == 0)
+		h->impair_armed = t;
+}
+
+/**
+ * impair_fired() - a release time passed; the idle hook delivers
+ * @ctx:	the host
+ * @events:	epoll events
+ */
+static void impair_fired(void *ctx, uint32_t events)
+{
+	struct ae_host *h = ctx;
+	uint64_t expirations;
+
+	(void)events;
+	if (read(h->impair_fd, &expirations, sizeof(expirations)) < 0 &&
+	    errno == EAGAIN)
+		return;
+	h->impair_armed = NEVER;
+}
+
+/**
+ * after_batch() - the loop's idle hook: release impaired frames, re-arm the
+ *		   timer, flush the capture
+ * @ctx:	the host
+ */
+static void after_batch(void *ctx)
+{
+	struct ae_host *h = ctx;
+	int rc;
+
+	impair_release(h);
+	timer_arm(h);
+	rc = pcap_flush(h->pcap);
+	if (rc) {
+		fprintf(stderr, "%s: writing %s: %s; capture stopped\n",
+			h->o.prog, h->o.pcap, strerror(-rc));
+		pcap_close(h->pcap);
+		h->pcap = NULL;
+	}
+}
+
+/**
+ * signal_read() - handle the signals that arrived
+ * @ctx:	the host
+ * @events:	epoll events
+ */
+static void signal_read(void *ctx, uint32_t events)
+{
+	struct ae_host *h = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(h->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			if (h->o.dump)
+				h->o.dump(h->o.ctx);
+			continue;
+		}
+		if (h->o.log_stop)
+			fprintf(stderr, "%s: %s, stopping\n", h->o.prog,
+				strsignal((int)si.ssi_signo));
+		ae_loop_stop(h->loop);
+	}
+}
+
+/**
+ * fail() - write a one-line reason and pass an error on
+ * @err:	buffer
+ * @errlen:	its size
+ * @what:	what failed
+ * @e:		positive errno
+ *
+ * Return: -@e
+ */
+static int fail(char *err, size_t errlen, const char *what, int e)
+{
+	snprintf(err, errlen, "%s: %s", what, strerror(e));
+	return -e;
+}
+
+/**
+ * open_signals() - block SIGINT, SIGTERM, SIGUSR1 and read them from a signalfd
+ * @h:		host; @signal_fd is set
+ * @err:	one-line reason on failure
+ * @errlen:	its size
+ *
+ * SIGPIPE is ignored: a write to a closed pipe or socket returns EPIPE.
+ *
+ * Return: 0, or -errno
+ */
+static int open_signals(struct ae_host *h, char *err, size_t errlen)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return fail(err, errlen, "sigprocmask", errno);
+	h->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (h->signal_fd < 0)
+		return fail(err, errlen, "signalfd", errno);
+	return 0;
+}
+
+/**
+ * ae_host_open_tap() - attach to the TAP device; the first step of bring-up
+ * @h:		host, zeroed by the caller
+ * @o:		options (copied; the strings must outlive @h)
+ * @err:	one-line reason on failure (tap_open()'s, which says what to do)
+ * @errlen:	its size
+ *
+ * @h->tap_info then tells the device's MTU and whether it was created.
+ *
+ * Return: 0, or -errno
+ */
+int ae_host_open_tap(struct ae_host *h, const struct host_opts *o, char *err,
+		     size_t errlen)
+{
+	h->o = *o;
+	h->timer_fd = h->signal_fd = h->impair_fd = -1;
+	h->tap_fd = tap_open(&h->o.tap, &h->tap_info, err, errlen);
+	return h->tap_fd < 0 ? h->tap_fd : 0;
+}
+
+/**
+ * ae_host_setup() - receive buffers, capture, loop, timer, signals
+ * @h:		host with its TAP open
+ * @err:	one-line reason on failure
+ * @errlen:	its size
+ *
+ * Registers the TAP, the stack's timerfd and the signalfd with a new loop,
+ * and the idle hook that re-arms the timer and flushes the capture. The
+ * stack may be created afterwards; nothing runs before ae_host_run().
+ *
+ * Return: 0, or -errno
+ */
+int ae_host_setup(struct ae_host *h, char *err, size_t errlen)
+{
+	int rc;
+
+	h->rx = calloc(HOST_RX_BATCH, sizeof(*h->rx));
+	if (!h->rx) {
+		snprintf(err, errlen, "out of memory for receive buffers");
+		return -ENOMEM;
+	}
+	if (h->o.pcap) {
+		h->pcap = pcap_open(h->o.pcap, &rc);
+		if (!h->pcap) {
+			snprintf(err, errlen, "cannot write capture %s: %s",
+				 h->o.pcap, strerror(-rc));
+			return rc;
+		}
+	}
+	h->loop = ae_loop_new();
+	if (!h->loop)
+		return fail(err, errlen, "epoll", errno);
+	h->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (h->timer_fd < 0)
+		return fail(err, errlen, "timerfd", errno);
+	h->armed = NEVER;
+	rc = open_signals(h, err, errlen);
+	if (rc)
+		return rc;
+	rc = ae_loop_add(h->loop, h->tap_fd, EPOLLIN, tap_readable, h);
+	if (!rc)
+		rc = ae_loop_add(h->loop, h->timer_fd, EPOLLIN, timer_fired, h);
+	if (!rc)
+		rc = ae_loop_add(h->loop, h->signal_fd, EPOLLIN, signal_read, h);
+	if (!rc)
+		rc = ae_loop_add_idle(h->loop, after_batch, h);
+	if (rc)
+		return fail(err, errlen, "event loop", -rc);
+	return 0;
+}
+
+/**
+ * ae_host_impair() - a netem-like link per impaired direction, and its timer
+ * @h:		host, set up
+ * @spec:	the impairment; a clean one creates nothing
+ * @dir:	IMPAIR_DIR_IN, IMPAIR_DIR_OUT or both
+ * @err:	one-line reason on failure
+ * @errlen:	its size
+ *
+ * "in" (TAP to stack) uses the spec's seed, "out" seed+1.
+ *
+ * Return: 0, or -errno
+ */
+int ae_host_impair(struct ae_host *h, const struct impair_spec *spec, int dir,
+		   char *err, size_t errlen)
+{
+	struct impair_spec s = *spec;
+	int rc;
+
+	if (impair_spec_is_clean(&s))
+		return 0;
+	if (dir & IMPAIR_DIR_IN) {
+		h->impair_rx = impair_new(&s);
+		if (!h->impair_rx)
+			return fail(err, errlen, "--impair", errno);
+	}
+	if (dir & IMPAIR_DIR_OUT) {
+		s.seed++;
+		h->impair_tx = impair_new(&s);
+		if (!h->impair_tx)
+			return fail(err, errlen, "--impair", errno);
+	}
+	h->impair_armed = NEVER;
+	h->impair_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (h->impair_fd < 0)
+		return fail(err, errlen, "timerfd", errno);
+	rc = ae_loop_add(h->loop, h->impair_fd, EPOLLIN, impair_fired, h);
+	if (rc)
+		return fail(err, errlen, "event loop", -rc);
+	return 0;
+}
+
+/**
+ * ae_host_print_stat() - one counter line, "group.name value"
+ * @ctx:	the output file
+ * @group:	counter group
+ * @name:	counter name
+ * @value:	its value
+ *
+ * Shaped for ae_stack_stats_foreach().
+ */
+void ae_host_print_stat(void *ctx, const char *group, const char *name,
+			uint64_t value)
+{
+	fprintf(ctx, "%s.%s %llu\n", group, name, (unsigned long long)value);
+}
+
+/**
+ * impair_dump() - a link's counters as stats lines
+ * @imp:	link, or NULL (nothing printed)
+ * @group:	counter group name
+ * @f:		where
+ */
+static void impair_dump(const struct impair *imp, const char *group, FILE *f)
+{
+	const struct impair_stats *s;
+
+	if (!imp)
+		return;
+	s = impair_stats(imp);
+	ae_host_print_stat(f, group, "submitted", s->submitted);
+	ae_host_print_stat(f, group, "passed", s->passed);
+	ae_host_print_stat(f, group, "dropped", s->dropped);
+	ae_host_print_stat(f, group, "duplicated", s->duplicated);
+	ae_host_print_stat(f, group, "corrupted", s->corrupted);
+	ae_host_print_stat(f, group, "reordered", s->reordered);
+	ae_host_print_stat(f, group, "tail_dropped", s->tail_dropped);
+	ae_host_print_stat(f, group, "oversize", s->oversize);
+	ae_host_print_stat(f, group, "delivered", s->delivered);
+	ae_host_print_stat(f, group, "queued", s->queued);
+}
+
+/**
+ * ae_host_dump_dev() - the device side's counters as stats lines
+ * @h:		host
+ * @f:		where
+ *
+ * Groups tap, pcap, and impair_in / impair_out when impairing.
+ */
+void ae_host_dump_dev(const struct ae_host *h, FILE *f)
+{
+	const struct host_stats *st = &h->st;
+
+	ae_host_print_stat(f, "tap", "rx_frames", st->rx_frames);
+	ae_host_print_stat(f, "tap", "rx_bytes", st->rx_bytes);
+	ae_host_print_stat(f, "tap", "rx_batches", st->rx_batches);
+	ae_host_print_stat(f, "tap", "rx_errors", st->rx_errors);
+	ae_host_print_stat(f, "tap", "tx_frames", st->tx_frames);
+	ae_host_print_stat(f, "tap", "tx_bytes", st->tx_bytes);
+	ae_host_print_stat(f, "tap", "tx_dropped", st->tx_dropped);
+	ae_host_print_stat(f, "tap", "tx_errors", st->tx_errors);
+	ae_host_print_stat(f, "pcap", "frames", pcap_frames(h->pcap));
+	impair_dump(h->impair_rx, "impair_in", f);
+	impair_dump(h->impair_tx, "impair_out", f);
+}
+
+/**
+ * ae_host_run() - run the loop until a signal (or a runtime error) stops it
+ * @h:		host, with its stack
+ *
+ * Return: 0 after a clean stop, 1 after a runtime error (said on stderr)
+ */
+int ae_host_run(struct ae_host *h)
+{
+	int rc;
+
+	while (!ae_loop_stopped(h->loop)) {
+		rc = ae_loop_run_once(h->loop, -1);
+		if (rc < 0) {
+			fprintf(stderr, "%s: epoll_wait: %s\n", h->o.prog,
+				strerror(-rc));
+			h->exit_code = 1;
+			break;
+		}
+	}
+	return h->exit_code;
+}
+
+/**
+ * ae_host_close_pcap() - write the rest of the capture and close it
+ * @h:		host
+ *
+ * Frames sent afterwards are no longer recorded.
+ *
+ * Return: 0, or -errno from writing the capture
+ */
+int ae_host_close_pcap(struct ae_host *h)
+{
+	int rc = pcap_close(h->pcap);
+
+	h->pcap = NULL;
+	return rc;
+}
+
+/**
+ * ae_host_close() - free what ae_host_*() set up, in reverse order
+ * @h:		host, its stack destroyed (the TAP is closed here)
+ *
+ * A capture still open is closed too, its error ignored: call
+ * ae_host_close_pcap() first to hear of it.
+ */
+void ae_host_close(struct ae_host *h)
+{
+	ae_host_close_pcap(h);
+	impair_free(h->impair_rx);
+	impair_free(h->impair_tx);
+	if (h->impair_fd >= 0)
+		close(h->impair_fd);
+	if (h->loop)
+		ae_loop_free(h->loop);
+	if (h->signal_fd >= 0)
+		close(h->signal_fd);
+	if (h->timer_fd >= 0)
+		close(h->timer_fd);
+	if (h->tap_fd >= 0)
+		close(h->tap_fd);
+	free(h->rx);
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: host.h - bringing the stack up on a real host: TAP, capture, timers,
+ * signals, one epoll loop
+ *
+ * What every program that drives the stack itself needs, written once for
+ * aetherd and the embedded examples (examples/httpd.c), the way smoltcp's
+ * examples share their TAP plumbing. A program fills a struct host_opts,
+ * calls ae_host_open_tap() and ae_host_setup(), creates its stack with
+ * ae_host_output() / ae_host_now_ns() / ae_host_log_sink() as the device,
+ * clock and log callbacks, stores it in @stack, then calls ae_host_run(),
+ * and at the end ae_host_close_pcap() and ae_host_close(). Setup functions
+ * report errors (a one-line reason) and never print or exit; at run time,
+ * a failing TAP or capture file is said once on stderr, prefixed with the
+ * program's name.
+ */
+#ifndef AE_HOST_H
+#define AE_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/uio.h>
+
+#include "aether.h"
+#include "impair.h"
+#include "loop.h"
+#include "tap.h"
+
+#define HOST_RX_BATCH	64
+#define HOST_RX_BUF	(65536 + 14)	/* any frame a TAP can hand us */
+
+/**
+ * struct host_stats - what the device side counts (the stack counts the rest)
+ * @rx_frames:	frames read from the TAP
+ * @rx_bytes:	their bytes
+ * @rx_batches:	wakeups that read at least one frame
+ * @rx_errors:	read errors other than EAGAIN
+ * @tx_frames:	frames written to the TAP
+ * @tx_bytes:	their bytes
+ * @tx_dropped:	frames dropped because the TAP queue was full (EAGAIN)
+ * @tx_errors:	other write errors (link down: EIO)
+ */
+struct host_stats {
+	uint64_t rx_frames, rx_bytes, rx_batches, rx_errors;
+	uint64_t tx_frames, tx_bytes, tx_dropped, tx_errors;
+};
+
+/** typedef host_dump_fn - SIGUSR1 arrived: print the program's counters */
+typedef void (*host_dump_fn)(void *ctx);
+
+/**
+ * struct host_opts - what to bring up
+ * @prog:	program name, the prefix of every line said ("aetherd")
+ * @tap:	the TAP device to attach to
+ * @pcap:	capture file to write, or NULL
+ * @log_stop:	say "PROG: SIGNAL, stopping" when a signal stops the loop
+ * @dump:	called on SIGUSR1 with @ctx (NULL: SIGUSR1 is ignored)
+ * @ctx:	for @dump
+ */
+struct host_opts {
+	const char *prog;
+	struct tap_opts tap;
+	const char *pcap;
+	bool log_stop;
+	host_dump_fn dump;
+	void *ctx;
+};
+
+/**
+ * struct ae_host - one program's device side around the stack
+ * @o:		the options it was opened with
+ * @stack:	the stack, set by the program once created
+ * @loop:	the event loop
+ * @pcap:	capture file, or NULL
+ * @tap_fd:	the TAP device
+ * @tap_info:	what tap_open() found out (MTU, created)
+ * @timer_fd:	timerfd driving the stack's timers
+ * @signal_fd:	signalfd for SIGINT, SIGTERM, SIGUSR1
+ * @armed:	deadline @timer_fd is armed to (UINT64_MAX: disarmed)
+ * @st:		device counters
+ * @tx_warned:	a write error was reported once already
+ * @exit_code:	what ae_host_run() returns: 1 after a runtime error
+ * @rx_len:	lengths of the frames in @rx
+ * @rx:		HOST_RX_BATCH receive buffers of HOST_RX_BUF bytes
+ * @impair_rx:	impairment of frames from the TAP (NULL: none)
+ * @impair_tx:	impairment of frames to the TAP (NULL: none)
+ * @impair_fd:	timerfd for the impairment links' next release, or -1
+ * @impair_armed: deadline @impair_fd is armed to (UINT64_MAX: disarmed)
+ */
+struct ae_host {
+	struct host_opts o;
+	struct ae_stack *stack;
+	struct ae_loop *loop;
+	struct pcap *pcap;
+	int tap_fd;
+	struct tap_info tap_info;
+	int timer_fd;
+	int signal_fd;
+	uint64_t armed;
+	struct host_stats st;
+	bool tx_warned;
+	int exit_code;
+	size_t rx_len[HOST_RX_BATCH];
+	uint8_t (*rx)[HOST_RX_BUF];
+	struct impair *impair_rx, *impair_tx;
+	int impair_fd;
+	uint64_t impair_armed;
+};
+
+int ae_host_open_tap(struct ae_host *h, const struct host_opts *o, char *err,
+		     size_t errlen);
+int ae_host_setup(struct ae_host *h, char *err, size_t errlen);
+int ae_host_impair(struct ae_host *h, const struct impair_spec *spec, int dir,
+		   char *err, size_t errlen);
+uint64_t ae_host_now_ns(void *ctx);
+void ae_host_output(void *ctx, const struct iovec *iov, int iovcnt);
+void ae_host_log_sink(void *ctx, int level, const char *msg);
+void ae_host_print_stat(void *ctx, const char *group, const char *name,
+			uint64_t value);
+void ae_host_dump_dev(const struct ae_host *h, FILE *f);
+int ae_host_run(struct ae_host *h);
+int ae_host_close_pcap(struct ae_host *h);
+void ae_host_close(struct ae_host *h);
+
+#endif /* AE_HOST_H */
