@@ -644,11 +644,11 @@ section end
 } >"$META"
 
 REV=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(git -C "$TOP" status --porcelain --untracked-files=no -- stack daemon ipc preload examples 2>/dev/null | wc -l)
+DIRTY=$(git -C "$TOP" status --porcelain --untracked-files=no -- stack ipc client host daemon tools preload examples 2>/dev/null | wc -l)
 report() {
 	echo "Aether vs the kernel TCP/IP stack, side by side (bench/run.sh)"
 	echo "started $STARTED on $HOST: $(nproc) cores, $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
-	echo "source: git $REV$([ "$DIRTY" -gt 0 ] && echo " + $DIRTY modified files under stack/ daemon/ ipc/ preload/ examples/")"
+	echo "source: git $REV$([ "$DIRTY" -gt 0 ] && echo " + $DIRTY modified files under stack/ ipc/ client/ host/ daemon/ tools/ preload/ examples/")"
 	echo "settings: wrk/iperf3 ${DUR}s, $REPS runs each (paths in turn), $PINGS pings, $CONNS connects, bulk $BULK_MIB MiB, impaired $IMP_MIB MiB with $IMP_SPEC (kernel senders: cubic; kernel default $KDEF)"
 	echo "tools: $(nginx -v 2>&1 | sed 's/.*version: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(iperf3 -v | head -1 | cut -d' ' -f1-2), $(curl --version | head -1 | cut -d' ' -f1-2)"
 	echo "load average (1/5/15 min) before each part:"

@@ -2,8 +2,9 @@
 /**
  * DOC: client.h - the client side of the aetherd protocol (aec_*)
  *
- * Used by the preload library (libaether.so) and by test programs, so that
- * neither touches message layouts (see aether_ipc.h for the protocol).
+ * Used by the preload library (libaether.so), the aether tool and test
+ * programs, so that none touches message layouts (see ipc/aether_ipc.h for
+ * the protocol). How it works: client/conn.c; its parts: client_int.h.
  *
  * Conventions:
  *  - Every function returns >= 0 on success or a negative errno value (the
@@ -24,8 +25,8 @@
  *  - The library never exits, never prints, never leaves an fd of its own
  *    in the process (memfds are mapped and closed at once).
  */
-#ifndef AETHER_IPC_CLIENT_H
-#define AETHER_IPC_CLIENT_H
+#ifndef AETHER_CLIENT_H
+#define AETHER_CLIENT_H
 
 #include <pthread.h>
 #include <stddef.h>
@@ -359,4 +360,4 @@ int aec_sockets(aec_sockent_fn fn, void *ctx);
  */
 int aec_set_limits(uint32_t max_sockets, uint64_t max_mem);
 
-#endif /* AETHER_IPC_CLIENT_H */
+#endif /* AETHER_CLIENT_H */

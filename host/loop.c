@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * DOC: loop.c - the daemon's one epoll loop
+ * DOC: loop.c - one epoll loop (aetherd's, and an embedding program's)
  *
  * Theory of operation: every watched fd has one registration, kept in a table
  * indexed by the fd number and grown on demand (registration allocates, the

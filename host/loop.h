@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * DOC: loop.h - the daemon's one epoll loop
+ * DOC: loop.h - one epoll loop (aetherd's, and an embedding program's)
  *
- * Every fd the daemon watches (TAP, control socket, client channels, the
- * stack's timerfd, impairment timers) is registered with a callback. The loop
- * never blocks anywhere but in epoll_wait().
+ * Every fd the program watches (TAP, the stack's timerfd, signalfd,
+ * impairment timers; in aetherd also the control socket and client
+ * channels) is registered with a callback. The loop never blocks anywhere
+ * but in epoll_wait().
  */
 #ifndef AE_LOOP_H
 #define AE_LOOP_H

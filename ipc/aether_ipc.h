@@ -53,7 +53,7 @@
  * A memfd may be one a closed socket of the same uid used before (zeroed):
  * the daemon pools freed regions per uid and never gives one to another uid
  * (rule and reasons in daemon/session_shm.c); the shim may keep such a
- * mapping (client.c's mapping cache) and use it again when the same memfd
+ * mapping (client/shm_map.c's mapping cache) and use it again when the same memfd
  * returns.
  *
  * The rings are the very memory the stack's struct ae_ring points at (the

@@ -4,18 +4,18 @@
  * fd table, address mapping, readiness and blocking helpers
  *
  * Theory of operation. Every Aether socket is backed by a real kernel fd (an
- * AF_UNIX SOCK_SEQPACKET connection to aetherd, see ipc/client.h), and the fd
+ * AF_UNIX SOCK_SEQPACKET connection to aetherd, see client/client.h), and the fd
  * number the program holds IS that backing fd. So dup/fork/exec/close-on-exec
  * are the kernel's; the shim only has to remember, per fd number, which
  * struct ps_sock (one per open file description, refcounted across dup) the fd
  * designates. A lookup in that table is the only cost a non-Aether fd pays.
  *
- * Data and state live in shared memory that ipc/client.c maps; readiness is
+ * Data and state live in shared memory that client/shm_map.c maps; readiness is
  * read from it (aec_poll_state()), and a program that must sleep arms the
  * want-notify flags, re-checks, and sleeps in the kernel on the backing fd,
  * which aetherd makes readable with a NOTIFY message. Nothing spins.
  *
- * Only ipc/client.h is used to talk to the daemon; the message layout is not
+ * Only client/client.h is used to talk to the daemon; the message layout is not
  * known here.
  */
 #ifndef AE_SHIM_H

@@ -6,7 +6,7 @@
  * Only AF_INET/AF_INET6 stream and datagram sockets (protocol 0, TCP or UDP)
  * become Aether sockets; every other family and type (AF_UNIX, AF_NETLINK,
  * AF_PACKET, raw and ICMP "ping" sockets) goes to the kernel untouched.
- * Blocking is done here, not in ipc/client.c: client calls are made with
+ * Blocking is done here, not in client/: client calls are made with
  * MSG_DONTWAIT and the shim sleeps with ps_wait_fd(), so SA_RESTART and the
  * socket timeouts behave as on the kernel.
  */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# aetherd serving programs through ipc/ (the client library, no preload):
+# aetherd serving programs through client/ (the client library, no preload):
 # 1000 connections with checksums, UDP, throughput, malformed messages,
 # a client scribbling its ring indices, isolation between users, limits,
 # kill -9 of a client mid-transfer, kill -9 of the daemon under a blocked

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Shared-memory reuse (daemon/session_shm.c, ipc/client.c): aetherd hands a
+# Shared-memory reuse (daemon/session_shm.c, client/shm_map.c): aetherd hands a
 # closed socket's ring memfd to later sockets of the same uid only. A uid 0
 # client and a uid 65534 client (both preloaded, both alive at once and each
 # holding an idle socket, so that uid 0's pool is full of its memfds while

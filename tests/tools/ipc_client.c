@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * DOC: ipc_client.c - test client of the aetherd protocol (ipc/client.h)
+ * DOC: ipc_client.c - test client of the aetherd protocol (client/client.h)
  *
  * One program, several modes, each printing "ok ..." lines and exiting 0 on
  * success, or "FAIL ..." and exiting 1:

@@ -7,7 +7,7 @@
  * stack's loopback). aetherd reuses a closed socket's memory for the same
  * uid's next socket (daemon/session_shm.c). A thread still inside a call on
  * a socket whose fd another thread closed keeps the old mapping; it must
- * notice the reuse (the header's incarnation, client.c aec_recycled()) and
+ * notice the reuse (the header's incarnation, client/shm_map.c aec_recycled()) and
  * fail, not consume the next socket's data. Here the fd of an accepted
  * socket is closed behind the library's back, its peer closes too, and new
  * connections are made until one of them gets the closed socket's memfd

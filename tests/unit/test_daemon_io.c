@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * DOC: test_daemon_io.c - the daemon's device-side helpers: option parsing
+ * DOC: test_daemon_io.c - the host-side helpers (host/): option parsing
  * (opts.c), the capture file (pcap.c) and the epoll loop (loop.c)
  */
 #include <arpa/inet.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for daemon/impair.c: the user-space impairment link, driven by
+ * Unit tests for host/impair.c: the user-space impairment link, driven by
  * a virtual clock with fixed seeds. Every frame carries its sequence number
  * at byte 14, so the tests see what was lost, duplicated and reordered.
  */
