@@ -73,25 +73,14 @@ $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(STACK_LIB): $(call obj,$(STACK_SRC))
+# One archive per folder: stack/*.c -> $(STACK_LIB), client/*.c -> $(CLIENT_LIB) ...
+# Each is written anew, and again when the Makefile changes, so an object
+# whose source moved to another folder does not linger in the old archive.
+$(foreach l,STACK IPC CLIENT HOST DAEMON,$(eval $$($(l)_LIB): $$(call obj,$$($(l)_SRC)) Makefile))
+$(STACK_LIB) $(IPC_LIB) $(CLIENT_LIB) $(HOST_LIB) $(DAEMON_LIB):
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-
-$(IPC_LIB): $(call obj,$(IPC_SRC))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-
-$(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-
-$(HOST_LIB): $(call obj,$(HOST_SRC))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-
-$(DAEMON_LIB): $(call obj,$(DAEMON_SRC))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	@rm -f $@
+	$(AR) rcs $@ $(filter %.o,$^)
 
 # tools/aether_impair_main.c -> build/aether-impair; the archives are searched
 # in dependency order, so a program takes only the objects it uses.
