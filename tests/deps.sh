@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is already there.
 set -e
 PKGS="build-essential pkg-config check libbsd-dev clang libclang-rt-14-dev cppcheck clang-tidy
-iproute2 iputils-ping iputils-arping python3 python3-scapy tshark socat netcat-openbsd telnet
+iproute2 iputils-ping iputils-arping python3 libpython3.11-testsuite python3-scapy tshark socat netcat-openbsd telnet
 curl busybox nginx iperf3 wrk redis-server procps psmisc
 firefox-esr"
 missing=""
