@@ -26,6 +26,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,13 +149,31 @@ int64_t deadline_of(int timeout_ms)
 /**
  * aec_socket_path() - the control socket path
  *
- * Return: $AETHER_SOCKET, or AE_IPC_DEFAULT_PATH
+ * Read once and kept: programs clear their environment after start (nginx's
+ * workers keep only TZ), yet their sockets, and the ones re-created after a
+ * restart of aetherd, must reach the daemon their master reached.
+ *
+ * Return: $AETHER_SOCKET as it was at the first call, or AE_IPC_DEFAULT_PATH
  */
 const char *aec_socket_path(void)
 {
-	const char *p = getenv(AE_IPC_ENV_SOCKET);
+	static char *_Atomic kept;
+	const char *p = atomic_load(&kept);
+	char *dup, *none = NULL;
 
-	return p && *p ? p : AE_IPC_DEFAULT_PATH;
+	if (p)
+		return p;
+	p = getenv(AE_IPC_ENV_SOCKET);
+	if (!p || !*p)
+		return AE_IPC_DEFAULT_PATH;
+	dup = strdup(p);
+	if (!dup)
+		return AE_IPC_DEFAULT_PATH;
+	if (!atomic_compare_exchange_strong(&kept, &none, dup)) {
+		free(dup);
+		return none;
+	}
+	return dup;
 }
 
 /**
