@@ -662,17 +662,27 @@ static void sweep_io(void *ctx, uint32_t events)
  * @srv:	server
  * @path:	socket path
  *
+ * The socket is bound under a temporary name beside @path and renamed onto
+ * it once listening, so that the path appears (IN_MOVED_TO) only when it
+ * can be connected: programs whose listeners wait for a daemon to come back
+ * watch for it (preload/reconnect.c). A path too long for the temporary
+ * name is bound directly.
+ *
  * Return: the fd or -errno
  */
 static int listen_on(struct session_srv *srv, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char dir[sizeof(sun.sun_path)];
-	int fd;
+	int fd, n;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(sun.sun_path, path);
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.%d.new", path,
+		     (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
+		strcpy(sun.sun_path, path);
+	unlink(sun.sun_path);	/* only ever ours: a pid-named leftover */
 	strcpy(dir, path);
 	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
 		return -errno;
@@ -681,9 +691,12 @@ static int listen_on(struct session_srv *srv, const char *path)
 		return -errno;
 	sess_pass_creds(fd);	/* again per connection: inheritance varies */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    chmod(path, 0666) || listen(fd, 4096)) {
+	    chmod(sun.sun_path, 0666) || listen(fd, 4096) ||
+	    (strcmp(sun.sun_path, path) && rename(sun.sun_path, path))) {
 		int e = -errno;
 
+		if (strcmp(sun.sun_path, path))
+			unlink(sun.sun_path);
 		close(fd);
 		return e;
 	}
