@@ -26,7 +26,11 @@
  * Left in the set it would wake every wait at once, forever. So the first time
  * a member is seen dead its backing fd is taken out of the kernel set (the
  * record stays: it reports from the now frozen state, see ps_mask()); the
- * program's later EPOLL_CTL_MOD/DEL for it act on the record alone.
+ * program's later EPOLL_CTL_MOD/DEL for it act on the record alone. The
+ * process's reconnect watcher (reconnect.c) then joins the set (tag
+ * PS_EP_RC): when a daemon is back it wakes the wait, dead listeners and UDP
+ * sockets get new backing fds on the same numbers, and ps_epoll_swap_fd()
+ * puts their registrations back in the kernel set.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -41,6 +45,7 @@
 #define PS_EP_TAGMASK	0xFFFFFFFF00000000ULL
 #define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI)
 #define PS_EP_WAKE	0xffffffffU	/* tag payload of the wake eventfd */
+#define PS_EP_RC	0xfffffffeU	/* tag payload of the reconnect watcher */
 
 /**
  * struct ps_ep_member - one Aether fd in an epoll set
@@ -76,6 +81,7 @@ struct ps_ep_member {
  * @wakefd:	eventfd registered in @epfd (tag PS_EP_WAKE) to wake sleepers
  *		when a member is added already ready, -1 until first needed
  * @sleepers:	threads asleep in the real epoll_pwait() on @epfd
+ * @rcwatch:	the reconnect watcher is in @epfd (a member was seen dead)
  * @next:	all records, for removal of a closed socket
  */
 struct ps_ep {
@@ -83,6 +89,7 @@ struct ps_ep {
 	int epfd;
 	int wakefd;
 	atomic_int sleepers;
+	atomic_bool rcwatch;
 	struct ps_ep_member *m;
 	int n, cap;
 	int cursor;
@@ -90,6 +97,7 @@ struct ps_ep {
 };
 
 static struct ps_ep *ps_ep_all;
+static void ep_wake(struct ps_ep *ep);
 static pthread_mutex_t ps_ep_all_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /**
@@ -122,6 +130,7 @@ static struct ps_ep *ep_new(int epfd)
 	ep->n = 0;
 	ep->cursor = 0;
 	atomic_store(&ep->sleepers, 0);
+	atomic_store(&ep->rcwatch, false);
 	pthread_mutex_unlock(&ep->lock);
 	pthread_mutex_unlock(&ps_ep_all_lock);
 	ps_ep_set(epfd, ep);
@@ -165,10 +174,77 @@ static void ep_remove(struct ps_ep *ep, int i)
  */
 static void ep_unhook_dead(struct ps_ep *ep, struct ps_ep_member *m)
 {
+	struct epoll_event kev = {
+		.events = EPOLLIN, .data.u64 = PS_EP_TAG | PS_EP_RC,
+	};
+	int wfd;
+
 	if (m->kdel || !ps_dead(m->ps))
 		return;
 	REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, m->fd, NULL);
 	m->kdel = true;
+	wfd = ps_rc_watch_fd();
+	if (wfd >= 0 && !atomic_load(&ep->rcwatch) &&
+	    (!REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_ADD, wfd, &kev) ||
+	     errno == EEXIST))
+		atomic_store(&ep->rcwatch, true);
+}
+
+/**
+ * ep_swap_member() - ps_epoll_swap_fd() for one epoll record
+ * @ep:		record (locked)
+ * @m:		member whose fd gets a new backing fd
+ * @after:	false before the dup3(), true after it
+ */
+static void ep_swap_member(struct ps_ep *ep, struct ps_ep_member *m,
+			   bool after)
+{
+	struct epoll_event kev = {
+		.events = EPOLLIN | (m->events & EPOLLEXCLUSIVE),
+		.data.u64 = PS_EP_TAG | (uint32_t)m->fd,
+	};
+
+	if (!after) {
+		if (!m->kdel)
+			REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, m->fd, NULL);
+		m->kdel = true;
+		return;
+	}
+	if (REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_ADD, m->fd, &kev) < 0) {
+		ps_log("reconnect: epoll %d re-adds %d: %d", ep->epfd, m->fd,
+		       errno);
+		return;
+	}
+	m->kdel = false;
+	m->reported = 0;	/* a new socket: its readiness is a new edge */
+	if (atomic_load(&ep->sleepers))
+		ep_wake(ep);
+}
+
+/**
+ * ps_epoll_swap_fd() - @fd is about to get (@after: got) a new backing fd
+ * @fd:		Aether fd being re-created after a restart of aetherd
+ * @after:	false before the dup3() over @fd, true after it
+ *
+ * The kernel's registration is of the open file description: the old one
+ * must leave every set before dup3() (the fd number then names the new one,
+ * and the old one, still open in other processes, would report EPOLLHUP
+ * forever); the new one joins after it.
+ */
+void ps_epoll_swap_fd(int fd, bool after)
+{
+	struct ps_ep *ep;
+	int i;
+
+	pthread_mutex_lock(&ps_ep_all_lock);
+	for (ep = ps_ep_all; ep; ep = ep->next) {
+		pthread_mutex_lock(&ep->lock);
+		i = ep->epfd >= 0 ? ep_find(ep, fd) : -1;
+		if (i >= 0)
+			ep_swap_member(ep, &ep->m[i], after);
+		pthread_mutex_unlock(&ep->lock);
+	}
+	pthread_mutex_unlock(&ps_ep_all_lock);
 }
 
 /**
@@ -544,6 +620,10 @@ static int ep_filter(struct ps_ep *ep, struct epoll_event *ev, int n)
 	for (i = 0; i < n; i++) {
 		if ((ev[i].data.u64 & PS_EP_TAGMASK) ==
 		    (PS_EP_TAG & PS_EP_TAGMASK)) {
+			if ((uint32_t)ev[i].data.u64 == PS_EP_RC) {
+				ps_rc_try();	/* a daemon may be back */
+				continue;
+			}
 			if ((uint32_t)ev[i].data.u64 == PS_EP_WAKE) {
 				if (ep->wakefd >= 0 &&
 				    REAL(read)(ep->wakefd, &v, sizeof(v)) < 0)
@@ -588,6 +668,8 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		n = ep_collect(ep, ev, max);
 		if (!n && ep_arm(ep))
 			n = ep_collect(ep, ev, max);
+		if (!n && atomic_load(&ep->rcwatch) && ps_rc_try())
+			continue;	/* dead members re-created */
 		left = n ? 0 : ps_ms_left(&dl);
 		to = ep->n ? ps_slice_of(left) : left;
 		if (n == max)

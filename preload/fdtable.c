@@ -146,6 +146,30 @@ int ps_find_other(struct ps_sock *ps, int not_fd)
 }
 
 /**
+ * ps_next_fd() - the lowest fd number >= @from designating @ps
+ * @ps:		socket
+ * @from:	where to start
+ *
+ * Return: an fd, or -1 if none
+ */
+int ps_next_fd(struct ps_sock *ps, int from)
+{
+	void *_Atomic *page;
+	int fd;
+
+	for (fd = from < 0 ? 0 : from; fd < PS_PAGES * PS_PAGE; fd++) {
+		page = atomic_load(&ps_socks.pages[fd >> PS_PAGE_SHIFT]);
+		if (!page) {
+			fd |= PS_PAGE - 1;	/* skip the whole page */
+			continue;
+		}
+		if (atomic_load(&page[fd & (PS_PAGE - 1)]) == ps)
+			return fd;
+	}
+	return -1;
+}
+
+/**
  * ps_new() - a new socket record, with no reference yet
  * @aec:	IPC client socket
  * @domain:	AF_INET or AF_INET6

@@ -12,8 +12,10 @@
  * without Aether fds goes straight to libc.
  *
  * A backing fd whose daemon is gone is hung up: the kernel would report it on
- * every ppoll() at once. It is left out of the kernel's set (fd -1); its
- * readiness, now frozen, comes from ps_state() (see ps_mask()).
+ * every ppoll() at once. Its place in the kernel's set is taken by the
+ * reconnect watcher (reconnect.c; fd -1 without one), whose wake-up re-creates
+ * dead listeners and UDP sockets when a daemon is back; its readiness, frozen
+ * until then, comes from ps_state() (see ps_mask()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -80,7 +82,9 @@ static int merge(struct pollfd *fds, struct pollfd *k, nfds_t n,
 			fds[i].revents = kernel_ok ? k[i].revents : 0;
 		} else if (kernel_ok && k[i].revents) {
 			aec_drain(ps->aec);
-			if (ps_dead(ps))
+			if (ps_dead(ps) && ps_rc_try())
+				fds[i].revents = 0;	/* re-created */
+			else if (ps_dead(ps))
 				fds[i].revents = ps_state(ps) &
 						 (fds[i].events | PS_ALWAYS);
 			else if ((k[i].revents & POLLHUP) &&
@@ -126,8 +130,8 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 			k[i].revents = 0;
 			if (ps)
 				k[i].events = POLLIN;
-			if (ps && ps_dead(ps))
-				k[i].fd = -1;	/* hung up: would wake at once */
+			if (ps && ps_dead(ps))	/* hung up: would wake at once */
+				k[i].fd = ps_rc_watch_fd();
 		}
 		left = ready ? 0 : ps_ms_left(&dl);
 		to = ps_slice_of(left);

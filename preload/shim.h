@@ -133,7 +133,9 @@ void ps_init(void);
  * @rd_epoch:	bumped whenever a read found the socket drained (EPOLLET edges)
  * @wr_epoch:	bumped whenever a write found the socket full
  * @down_told:	the daemon is gone and a call on this listener or UDP socket
- *		has returned ENETDOWN for it (see ps_state())
+ *		has returned ENETDOWN for it (see ps_state()), or a read on
+ *		this connection has returned ECONNRESET (later reads: EOF)
+ * @rc:		what re-creates it after a restart of aetherd (reconnect.c)
  */
 struct ps_sock {
 	struct aec_sock *aec;
@@ -150,6 +152,7 @@ struct ps_sock {
 	atomic_uint rd_epoch;
 	atomic_uint wr_epoch;
 	atomic_int down_told;
+	struct ps_rc *rc;
 };
 
 /* fdtable.c */
@@ -159,6 +162,7 @@ struct ps_sock *ps_forget(int fd);
 int ps_find_other(struct ps_sock *ps, int not_fd);
 void ps_put(struct ps_sock *ps);
 struct ps_sock *ps_new(struct aec_sock *aec, int domain, int type);
+int ps_next_fd(struct ps_sock *ps, int from);
 void *ps_ep_get(int fd);
 void ps_ep_set(int fd, void *ep);
 
@@ -193,6 +197,18 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms,
 /* epoll.c */
 void ps_epoll_forget_fd(int fd);
 void ps_epoll_close(int epfd);
+void ps_epoll_swap_fd(int fd, bool after);
+
+/* reconnect.c */
+struct ps_rc;
+bool ps_rc_on(void);
+void ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
+		    socklen_t len);
+void ps_rc_note_bound(struct ps_sock *ps, int backlog);
+void ps_rc_note_peer(struct ps_sock *ps, const struct sockaddr_in *peer);
+void ps_rc_forget(struct ps_sock *ps);
+int ps_rc_watch_fd(void);
+bool ps_rc_try(void);
 
 
 #endif /* AE_SHIM_H */

@@ -29,6 +29,7 @@ void ps_put(struct ps_sock *ps)
 {
 	if (atomic_fetch_sub(&ps->refs, 1) != 1)
 		return;
+	ps_rc_forget(ps);
 	aec_close_local(ps->aec, 0);
 	free(ps);
 }
@@ -98,8 +99,10 @@ int socket(int domain, int type, int proto)
 	aec = aec_socket(type, &err);
 	if (!aec) {
 		if (err == -ENETDOWN || err == -ENOENT || err == -ECONNREFUSED) {
-			ps_warn_once("cannot reach aetherd at %s: socket() fails with ENETDOWN",
-				     aec_socket_path());
+			ps_warn_once("cannot reach aetherd at %s: socket() fails with ENETDOWN until aetherd is started%s",
+				     aec_socket_path(), ps_rc_on() ?
+				     " (listeners made before come back by themselves)" :
+				     "");
 			err = -ENETDOWN;
 		}
 		ps_log("socket(%d, %#x) = %d", domain, type, err);
@@ -133,6 +136,8 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 		return ps_fail(r);
 	r = aec_bind(ps->aec, &a);
 	ps_log("bind(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
+	if (r == 0 && ps->type == SOCK_DGRAM)
+		ps_rc_note_bound(ps, -1);
 	return r < 0 ? ps_fail(-r) : 0;
 }
 
@@ -152,8 +157,10 @@ int listen(int fd, int backlog)
 		return REAL(listen)(fd, backlog);
 	r = aec_listen(ps->aec, backlog);
 	ps_log("listen(%d, %d) = %d", fd, backlog, r);
-	if (r == 0)
+	if (r == 0) {
 		atomic_store(&ps->listening, 1);
+		ps_rc_note_bound(ps, backlog);
+	}
 	return r < 0 ? ps_fail(-r) : 0;
 }
 
@@ -270,6 +277,8 @@ static int ps_disconnect(int fd, struct ps_sock *ps)
 	}
 	r = aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
 	ps_log("connect(%d, AF_UNSPEC) = %d", fd, r);
+	if (r == 0)
+		ps_rc_note_peer(ps, NULL);
 	return r < 0 ? ps_fail(-r) : 0;
 }
 
@@ -310,6 +319,8 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return 0;	/* Linux: the first connect after completion */
 	if (r == -EINPROGRESS && atomic_load(&ps->nonblock))
 		atomic_store(&ps->connecting, 1);
+	if (r == 0)
+		ps_rc_note_peer(ps, &a);	/* UDP only */
 	if (r != -EINPROGRESS || atomic_load(&ps->nonblock))
 		return r < 0 ? ps_fail(-r) : 0;
 	w = ps_wait_fd(ps, fd, POLLOUT, ps->sndtimeo_ms);

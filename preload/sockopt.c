@@ -138,6 +138,8 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 		return 0;
 	}
 	r = aec_setsockopt(ps->aec, level, name, val, len);
+	if (r == 0)
+		ps_rc_note_opt(ps, level, name, val, len);
 	return r < 0 ? ps_fail(-r) : 0;
 }
 

@@ -284,14 +284,25 @@ int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
 		if (ps_arm(ps, events) & (events | POLLERR | POLLHUP))
 			break;
 		/*
-		 * A dead listener that has reported its error is never ready
-		 * again: sleep until the timeout or a signal, as on a kernel
-		 * socket that nothing will ever reach (its backing fd is hung
-		 * up: polling it would return at once, forever).
+		 * A dead listener that has reported its error is not ready
+		 * until a daemon is back: its backing fd is hung up (polling
+		 * it would return at once, forever), so sleep on the
+		 * reconnect watcher (reconnect.c), which wakes when a daemon
+		 * publishes its socket; without one (AETHER_RECONNECT=off)
+		 * until the timeout or a signal. Sliced like every sleep:
+		 * another thread may take the watcher's event.
 		 */
 		dead = ps_dead(ps);
-		r = ps_sleep(dead ? -1 : fd, dead ? ps_ms_left(&dl) :
-			     ps_slice(ps, ps_ms_left(&dl)), timeout_ms < 0);
+		if (dead && ps_rc_try())
+			continue;	/* re-created: a live socket again */
+		if (dead && ps_rc_watch_fd() < 0)
+			r = ps_sleep(-1, ps_ms_left(&dl), timeout_ms < 0);
+		else
+			r = ps_sleep(dead ? ps_rc_watch_fd() : fd,
+				     ps_slice(ps, ps_ms_left(&dl)),
+				     timeout_ms < 0);
+		if (dead && r == 1)
+			continue;	/* the watcher saw a file appear */
 		if (r == 0 && ps_ms_left(&dl) != 0)
 			continue;	/* a slice ended, not the timeout */
 		if (r == -2) {
