@@ -208,6 +208,8 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 		if (r < 0 && r != -EAGAIN && ps->type == SOCK_DGRAM &&
 		    ps_dead(ps))	/* see ps_mask(): ENETDOWN once */
 			r = ps_down_take(ps) ? -ENETDOWN : -EAGAIN;
+		if (r == -ECONNRESET && ps_dead(ps) && !ps_down_take(ps))
+			r = 0;	/* Linux: a reset is read once, then EOF */
 		if (r > 0) {
 			got += r;
 			if (!waitall || got >= total)
@@ -234,7 +236,7 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 		if (w == 0)
 			return ps_fail(EAGAIN);
 		if (w == -2)
-			return ps_fail(ECONNRESET);
+			return ps_down_take(ps) ? ps_fail(ECONNRESET) : 0;
 		return -1;
 	}
 	if (!(ps_state(ps) & POLLIN))
