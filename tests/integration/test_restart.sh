@@ -1,0 +1,159 @@
+#!/bin/bash
+# aetherd restarts under running programs, which recover by themselves
+# (issue 17, preload/reconnect.c). A preloaded python http.server (poll),
+# nginx (master + 2 workers, epoll), an epoll server with a TCP listener and
+# a bound UDP socket registered once, and a client with an established
+# connection to a kernel echo server run on Aether. aetherd is stopped
+# (SIGTERM) and started again with the same options, ROUNDS times. Each
+# time: every server serves again within 1 s of the new aetherd's start,
+# without being touched (same PIDs, no restart); the epoll server's UDP
+# socket echoes again; the client sees ECONNRESET on its blocked recv, new
+# sockets fail with ENETDOWN while no daemon is there, and it connects again.
+# With AETHER_RECONNECT=off a server stays down (today's behaviour).
+. "$(dirname "$0")/lib.sh"
+
+SO=${AETHER_SO:-$B/libaether.so}
+WWW=$TOP/examples/www
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin/python3)
+APPS=$TOP/tests/integration/restart_apps.py
+APPNS=${NS}app
+ROUNDS=${ROUNDS:-3}
+MAXSECS=${MAXSECS:-1.0}
+
+bg_app() {
+	bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" \
+		AETHER_SOCKET="$AETHER_SOCKET" "$@"
+}
+
+start_aetherd() {
+	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 \
+		>>"$WORK/aetherd.log" 2>&1
+	AETHERD_PID=${PIDS[-1]}
+}
+
+get() {	# get PORT: one HTTP GET to 192.168.1.2:PORT, body on stdout
+	nsx curl -s -f --max-time 0.5 "http://192.168.1.2:$1/${2:-}"
+}
+served() { get "$1" "${2:-}" >/dev/null; }
+not_served() { ! served "$@"; }
+udp_echo() {
+	nsx "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.3)
+s.sendto(b"ping", ("192.168.1.2", 8083))
+sys.exit(0 if s.recv(10) == b"ping" else 1)'
+}
+
+# all_back [CMD...]: probe every service from the kernel side (restart_apps.py
+# probe, every 20 ms, at most 6 s), running CMD once the probe runs;
+# BACK_<name> is the seconds from the moment the daemon's socket was there
+# to the first answer (empty: never), PUBLISHED the seconds from CMD to then
+all_back() {
+	local n t sock pid
+	nsx "$PY" "$APPS" probe "$AETHER_SOCKET" 6 http=8080/hello.html \
+		nginx=8081/hello.html epoll=8082/ udp=8083 >"$WORK/probe.log" 2>&1 &
+	pid=$!
+	wait_for 5 grep -q '^probing' "$WORK/probe.log"
+	"$@"
+	wait "$pid"
+	sock=$(awk '$1 == "socket" { print $2 }' "$WORK/probe.log")
+	PUBLISHED=${sock:-never}
+	for n in http nginx epoll udp; do
+		t=$(awk -v n=$n '$1 == "back" && $2 == n { print $3 }' "$WORK/probe.log")
+		[ -n "$sock" ] && [ -n "$t" ] && [ "$t" != never ] &&
+			t=$(echo "$t - $sock" | bc -l | sed 's/^\./0./')
+		[ "$t" = never ] && t=
+		printf -v "BACK_$n" '%s' "$t"
+	done
+	[ -n "$BACK_http" ] && [ -n "$BACK_nginx" ] && [ -n "$BACK_epoll" ] &&
+		[ -n "$BACK_udp" ]
+}
+# within T: T (seconds from the socket's publication) plus PUBLISHED (from
+# aetherd's launch to it) is at most MAXSECS
+within() {
+	[ -n "$1" ] && [ "$PUBLISHED" != never ] &&
+		[ "$(echo "$PUBLISHED + $1 <= $MAXSECS" | bc -l)" = 1 ]
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+
+if ! lab_up || ! ns_add "$APPNS"; then
+	check "lab up" false
+	finish; exit 1
+fi
+
+# a kernel echo server in the lab namespace, for the client
+bg nsx "$PY" -c '
+import socket, threading
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("192.168.1.1", 9000)); ls.listen(8)
+def echo(c):
+    while True:
+        d = c.recv(100)
+        if not d: break
+        c.sendall(d)
+while True:
+    threading.Thread(target=echo, args=(ls.accept()[0],), daemon=True).start()'
+
+bg_app "$PY" -m http.server 8080 --directory "$WWW" >"$WORK/http.log" 2>&1
+HTTP_PID=${PIDS[-1]}
+nginx_conf "$WWW" 8081 64
+bg_app nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1
+NGPID=${PIDS[-1]}
+bg_app "$PY" "$APPS" epoll 8082 8083 >"$WORK/epoll.log" 2>&1
+EPPID=${PIDS[-1]}
+# a server with reconnection off: stays down after the restart
+bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+	AETHER_RECONNECT=off "$PY" -m http.server 8084 --directory "$WWW" \
+	>"$WORK/off.log" 2>&1
+OFF_PID=${PIDS[-1]}
+
+check "all servers serve before the restart" wait_for 20 all_back
+check "the AETHER_RECONNECT=off server serves before" \
+	wait_for 10 served 8084 hello.html
+
+for ((round = 1; round <= ROUNDS; round++)); do
+	: >"$WORK/client.log"
+	bg_app "$PY" "$APPS" client 192.168.1.1 9000 >"$WORK/client.log" 2>&1
+	CLPID=${PIDS[-1]}
+	check "round $round: client connected" \
+		wait_for 10 grep -q '^connected$' "$WORK/client.log"
+
+	stop_aetherd >/dev/null
+	check "round $round: the blocked recv of the client gets ECONNRESET" \
+		wait_for 3 grep -q '^recv errno 104$' "$WORK/client.log"
+	check "round $round: once: its next recv reads EOF" \
+		wait_for 3 grep -q '^recv2 eof$' "$WORK/client.log"
+	check "round $round: while no daemon, new sockets fail with ENETDOWN" \
+		wait_for 3 grep -q '^socket errno 100$' "$WORK/client.log"
+	sleep 0.5	# the programs sit with no daemon for a while
+	check "round $round: no server serves without a daemon" \
+		not_served 8080 hello.html
+
+	rm -f "$AETHER_SOCKET"	# SIGTERM removed it; be sure
+	all_back start_aetherd
+	log "round $round: aetherd published its socket $PUBLISHED s after launch; back after http.server ${BACK_http:-never} s, nginx ${BACK_nginx:-never} s, epoll ${BACK_epoll:-never} s, epoll UDP ${BACK_udp:-never} s"
+	check "round $round: python http.server serves within ${MAXSECS} s of the launch" within "$BACK_http"
+	check "round $round: nginx serves within ${MAXSECS} s of the launch" within "$BACK_nginx" ||
+		tail -5 "$WORK/nginx/error.log" | sed 's/^/#   /' 
+	check "round $round: the epoll server serves within ${MAXSECS} s of the launch" within "$BACK_epoll"
+	check "round $round: the epoll server's UDP socket echoes within ${MAXSECS} s of the launch" within "$BACK_udp"
+	check "round $round: hello.html intact from http.server" \
+		bash -c "$(declare -f get nsx); NS=$NS; get 8080 hello.html | cmp -s - '$WWW/hello.html'"
+	check "round $round: the client connected again" \
+		wait_for 5 grep -q '^reconnected' "$WORK/client.log"
+	log "round $round client: $(paste -sd' ' "$WORK/client.log")"
+	check "round $round: same server processes (none restarted)" \
+		eval 'alive $HTTP_PID && alive $NGPID && alive $EPPID'
+	wait "$CLPID" 2>/dev/null
+done
+
+check "nginx workers still 2, serving from both (PIDs in error log unchanged)" \
+	test "$(ps -o pid= --ppid "$NGPID" | wc -l)" -eq 2
+check "the epoll server met at most one accept error per restart" \
+	test "$(grep -c '^accept errno' "$WORK/epoll.log")" -le "$ROUNDS"
+check "AETHER_RECONNECT=off: that server stays down after the restart" \
+	not_served 8084 hello.html
+check "AETHER_RECONNECT=off: but its process is alive" alive "$OFF_PID"
+
+finish
