@@ -471,6 +471,52 @@ static void announce(const struct daemon *dm)
 		(int)getpid());
 }
 
+#define AETHERD_DRAIN_MS	2000
+
+/**
+ * ms_now() - CLOCK_MONOTONIC in milliseconds
+ *
+ * Return: milliseconds
+ */
+static int64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/**
+ * close_conns() - on SIGTERM/SIGINT, close every connection as the kernel
+ * would when its programs exit, then stop
+ * @dm:		daemon, its loop stopped, session_fini() done (which closed
+ *		every client socket as close() does: FIN after the data the
+ *		program wrote, or RST where received data was left unread or
+ *		SO_LINGER is 0)
+ *
+ * The loop runs on for at most AETHERD_DRAIN_MS while connections are not
+ * closed yet, so the FINs are retransmitted and acknowledged and the peers'
+ * FINs answered, as by the kernel (a second signal ends that wait). What
+ * is still open then is reset: a
+ * daemon that exits cannot keep FIN_WAIT or LAST_ACK state, and an RST tells
+ * the peer at once instead of leaving it to time out.
+ */
+static void close_conns(struct daemon *dm)
+{
+	int64_t end = ms_now() + AETHERD_DRAIN_MS;
+	unsigned int n;
+
+	ae_loop_resume(dm->host.loop);
+	while (ae_stack_open_conns(dm->d.stack) && ms_now() < end &&
+	       !ae_loop_stopped(dm->host.loop))
+		if (ae_loop_run_once(dm->host.loop, (int)(end - ms_now())) < 0)
+			break;
+	n = ae_stack_reset_all(dm->d.stack);
+	if (n)
+		fprintf(stderr, "aetherd: %u connection%s not closed after %d ms: reset\n",
+			n, n == 1 ? "" : "s", AETHERD_DRAIN_MS);
+}
+
 /**
  * main() - parse, set up, run the loop until a signal, tear down in reverse
  * @argc:	argument count
@@ -504,6 +550,8 @@ int main(int argc, char **argv)
 	rc = ae_host_run(&dm.host);
 
 	session_fini(&dm.d);
+	if (rc == 0)
+		close_conns(&dm);
 	if (dm.o.stats_on_exit)
 		dump_stats(&dm, stderr);
 	i = ae_host_close_pcap(&dm.host);

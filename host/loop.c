@@ -288,6 +288,16 @@ void ae_loop_stop(struct ae_loop *l)
 }
 
 /**
+ * ae_loop_resume() - undo ae_loop_stop(): the owner runs the loop again
+ * (aetherd's shutdown runs it on while connections close)
+ * @l:		loop
+ */
+void ae_loop_resume(struct ae_loop *l)
+{
+	l->stop = false;
+}
+
+/**
  * ae_loop_stopped() - whether ae_loop_stop() was called
  * @l:		loop
  *

@@ -29,6 +29,7 @@ int ae_loop_del(struct ae_loop *l, int fd);
 int ae_loop_add_idle(struct ae_loop *l, ae_loop_idle_fn fn, void *ctx);
 int ae_loop_run_once(struct ae_loop *l, int timeout_ms);
 void ae_loop_stop(struct ae_loop *l);
+void ae_loop_resume(struct ae_loop *l);
 bool ae_loop_stopped(const struct ae_loop *l);
 
 #endif /* AE_LOOP_H */

@@ -105,6 +105,8 @@ void ae_stack_input(struct ae_stack *s, const void *frame, size_t len);
 void ae_stack_poll(struct ae_stack *s);
 uint64_t ae_stack_next_timeout(const struct ae_stack *s);
 void ae_stack_announce(struct ae_stack *s);
+unsigned int ae_stack_open_conns(struct ae_stack *s);
+unsigned int ae_stack_reset_all(struct ae_stack *s);
 
 /**
  * typedef ae_stat_fn - one named counter, for ae_stack_stats_foreach()

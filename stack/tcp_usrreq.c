@@ -502,3 +502,65 @@ void tcp_usr_abort(struct tcp_sock *tp)
 	}
 	tcp_leave(s);
 }
+
+/**
+ * tcp_conn_open() - is @sk a TCP connection not yet closed
+ * @sk:		socket
+ *
+ * Return: true unless UDP, CLOSED, LISTEN or TIME_WAIT
+ */
+static bool tcp_conn_open(struct ae_sock *sk)
+{
+	int st;
+
+	if (sk->type != SOCK_STREAM)
+		return false;
+	st = tcp_sk(sk)->state;
+	return st != TCPS_CLOSED && st != TCPS_LISTEN && st != TCPS_TIME_WAIT;
+}
+
+/**
+ * ae_stack_open_conns() - TCP connections not yet closed (not CLOSED,
+ * LISTEN or TIME_WAIT): what a shutdown waits for
+ * @s:		stack
+ *
+ * Return: how many
+ */
+unsigned int ae_stack_open_conns(struct ae_stack *s)
+{
+	struct ae_sock *sk;
+	unsigned int n = 0;
+
+	LIST_FOREACH(sk, &s->sockets, entry)
+		n += tcp_conn_open(sk);
+	return n;
+}
+
+/**
+ * ae_stack_reset_all() - reset every TCP connection not yet closed: the last
+ * step of a shutdown, so that no peer is left waiting on a host that is gone
+ * @s:		stack
+ *
+ * Connections in TIME_WAIT are left alone (nothing is owed to their peer);
+ * listeners are left to their owners. An RST goes out for every
+ * synchronized connection (tcp_drop()); a socket still owned then reads
+ * as closed, an orphan is freed.
+ *
+ * Return: how many connections were reset
+ */
+unsigned int ae_stack_reset_all(struct ae_stack *s)
+{
+	struct ae_sock *sk, *next;
+	unsigned int n = 0;
+
+	tcp_enter(s);
+	for (sk = LIST_FIRST(&s->sockets); sk; sk = next) {
+		next = LIST_NEXT(sk, entry);
+		if (!tcp_conn_open(sk))
+			continue;
+		tcp_drop(tcp_sk(sk), 0);
+		n++;
+	}
+	tcp_leave(s);
+	return n;
+}

@@ -15,6 +15,17 @@ restart_apps.py client HOST PORT
     each kind), and on success checks one echo ("reconnected N" with the
     attempts made).
 
+restart_apps.py hold PORT
+    A server that accepts connections and neither reads nor closes them.
+
+restart_apps.py peer PORT
+    Kernel side, against "hold": three connections, "idle" (sends nothing),
+    "unread" (sends bytes the server never reads) and "stays" (sends
+    nothing, and does not close when it reads EOF). Prints "opened", then,
+    as aetherd stops, what each reads ("idle eof", "unread errno 104", ...,
+    with the seconds since the first event); "idle" and "unread" close at
+    once, "stays" reads again until reset or 6 s pass.
+
 restart_apps.py probe SOCKPATH SECS NAME=PORT[/PATH]... udp=PORT
     Run on the kernel side while aetherd restarts: every 20 ms, until each
     target answered or SECS passed, GET http://192.168.1.2:PORT/PATH (any
@@ -155,8 +166,59 @@ def probe(sockpath, secs, targets):
         out("back %s never" % name)
 
 
+def hold(port):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", port))
+    ls.listen(8)
+    kept = []
+    out("holding")
+    while True:
+        try:
+            kept.append(ls.accept()[0])
+        except OSError as e:
+            out("accept errno %d" % e.errno)
+            time.sleep(0.5)
+
+
+def peer(port):
+    socks = {}
+    for name in ("idle", "unread", "stays"):
+        socks[name] = socket.create_connection(("192.168.1.2", port), timeout=5)
+    socks["unread"].sendall(b"never read")
+    out("opened")
+    t0 = None
+    for name in ("idle", "unread", "stays"):
+        s = socks[name]
+        s.settimeout(30)
+        try:
+            r = s.recv(10)
+            what = "eof" if r == b"" else repr(r)
+        except OSError as e:
+            what = "errno %d" % (e.errno or 0)
+        t0 = t0 or time.monotonic()
+        out("%s %s %.2f" % (name, what, time.monotonic() - t0))
+        if name != "stays":
+            s.close()
+            continue
+        # half-closed by the peer, and kept open: reset later? (POLLHUP)
+        p = select.poll()
+        p.register(s, select.POLLOUT)
+        while time.monotonic() - t0 < 6:
+            ev = p.poll(50)
+            if ev and ev[0][1] & (select.POLLHUP | select.POLLERR):
+                out("stays reset %.2f" % (time.monotonic() - t0))
+                break
+        else:
+            out("stays never reset")
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "probe":
+    if sys.argv[1] == "hold":
+        hold(int(sys.argv[2]))
+    elif sys.argv[1] == "peer":
+        peer(int(sys.argv[2]))
+    elif sys.argv[1] == "probe":
         probe(sys.argv[2], float(sys.argv[3]), sys.argv[4:])
     elif sys.argv[1] == "epoll":
         epoll_server(int(sys.argv[2]), int(sys.argv[3]))

@@ -148,10 +148,36 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	wait "$CLPID" 2>/dev/null
 done
 
+# --- SIGTERM with connections open: closed as the kernel would -------------
+bg_app "$PY" "$APPS" hold 8085 >"$WORK/hold.log" 2>&1
+check "a holding server runs" wait_for 10 grep -q '^holding$' "$WORK/hold.log"
+bg nsx "$PY" "$APPS" peer 8085 >"$WORK/peer.log" 2>&1
+PEERPID=${PIDS[-1]}
+check "the peer opened its three connections" \
+	wait_for 10 grep -q '^opened$' "$WORK/peer.log"
+sleep 0.3
+T0=$SECONDS
+stop_wait "$AETHERD_PID"
+STOP_RC=$?
+wait "$PEERPID" 2>/dev/null
+log "SIGTERM took $((SECONDS - T0)) s; peer: $(paste -sd' ' "$WORK/peer.log")"
+log "aetherd: $(tail -3 "$WORK/aetherd.log" | paste -sd' ')"
+check "SIGTERM: aetherd exits 0" test "$STOP_RC" = 0
+check "SIGTERM: an idle connection gets a FIN (EOF)" \
+	grep -q '^idle eof' "$WORK/peer.log"
+check "SIGTERM: a connection with unread data gets an RST (ECONNRESET)" \
+	grep -q '^unread errno 104' "$WORK/peer.log"
+check "SIGTERM: a peer that does not close reads EOF, then an RST within 3 s" \
+	awk '$1 == "stays" && $2 == "eof" { e = 1 }
+	     $1 == "stays" && $2 == "reset" && $3 <= 3 { r = 1 }
+	     END { exit !(e && r) }' "$WORK/peer.log"
+check "SIGTERM: aetherd says it reset the one connection left" \
+	grep -q '1 connection not closed after 2000 ms: reset' "$WORK/aetherd.log"
+
 check "nginx workers still 2, serving from both (PIDs in error log unchanged)" \
 	test "$(ps -o pid= --ppid "$NGPID" | wc -l)" -eq 2
-check "the epoll server met at most one accept error per restart" \
-	test "$(grep -c '^accept errno' "$WORK/epoll.log")" -le "$ROUNDS"
+check "the epoll server met at most one accept error per daemon stop" \
+	test "$(grep -c '^accept errno' "$WORK/epoll.log")" -le $((ROUNDS + 1))
 check "AETHER_RECONNECT=off: that server stays down after the restart" \
 	not_served 8084 hello.html
 check "AETHER_RECONNECT=off: but its process is alive" alive "$OFF_PID"
