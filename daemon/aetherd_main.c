@@ -13,8 +13,9 @@
  * stage) is host/host.c's, shared with the embedded examples; this file
  * parses the options, brings the host up, creates the stack with its rings
  * in client-mapped memory, and hands the daemon to session.c. SIGINT/SIGTERM
- * stop it (clients are closed, counters printed if asked, the capture
- * flushed), SIGUSR1 prints every counter to stderr.
+ * stop it (connections closed as the kernel would, close_conns(); counters
+ * printed if asked, the capture flushed), SIGUSR1 prints every counter to
+ * stderr, SIGHUP starts the capture file afresh (host.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -147,7 +148,10 @@ static void usage(FILE *f)
 "  -v, --verbose         log stack events (TCP state transitions...) to stderr\n"
 "  -h, --help            this text\n"
 "\n"
-"Signals: SIGINT/SIGTERM stop cleanly; SIGUSR1 prints every counter to stderr.\n",
+"Signals: SIGINT/SIGTERM stop cleanly (connections get FIN, or RST where data\n"
+"was unread; what is not closed after 2 s is reset); SIGUSR1 prints every\n"
+"counter to stderr; SIGHUP starts the --pcap file afresh (for rotation).\n"
+"The TAP set down: one line, aetherd waits; deleted: one line, exit status 1.\n",
 	      f);
 }
 

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "link.h"
 #include "pcap.h"
 
 #define NEVER		UINT64_MAX	/* ae_stack_next_timeout(): no timer */
@@ -186,8 +187,9 @@ static void tap_readable(void *ctx, uint32_t events)
 				break;
 			h->st.rx_errors++;
 			if (errno == EBADFD || errno == EIO) {
-				fprintf(stderr, "%s: tap %s went away (%s); stopping\n",
-					h->o.prog, h->o.tap.name, strerror(errno));
+				fprintf(stderr, "%s: tap %s went away (%s); stopping with status 1 (create it and start %s again)\n",
+					h->o.prog, h->o.tap.name, strerror(errno),
+					h->o.prog);
 				h->exit_code = 1;
 				ae_loop_stop(h->loop);
 			}
@@ -341,6 +343,73 @@ static void after_batch(void *ctx)
 }
 
 /**
+ * reopen_pcap() - SIGHUP: start the capture file afresh at the same path
+ * @h:		host
+ *
+ * What can change while running is where frames are recorded: after a
+ * rotation (mv aether.pcap aether.pcap.1; kill -HUP) the capture goes on in
+ * a new file with its own header, and the old one is complete. Everything
+ * else is fixed at start.
+ */
+static void reopen_pcap(struct ae_host *h)
+{
+	int rc;
+
+	if (!h->o.pcap) {
+		fprintf(stderr, "%s: SIGHUP: nothing to re-read (no --pcap)\n",
+			h->o.prog);
+		return;
+	}
+	rc = pcap_close(h->pcap);
+	if (rc)
+		fprintf(stderr, "%s: SIGHUP: finishing %s: %s\n", h->o.prog,
+			h->o.pcap, strerror(-rc));
+	h->pcap = pcap_open(h->o.pcap, &rc);
+	if (!h->pcap)
+		fprintf(stderr, "%s: SIGHUP: cannot reopen %s: %s; capture stopped\n",
+			h->o.prog, h->o.pcap, strerror(-rc));
+	else
+		fprintf(stderr, "%s: SIGHUP: capture %s started afresh\n",
+			h->o.prog, h->o.pcap);
+}
+
+/**
+ * link_changed() - the TAP went down, came up, or was deleted
+ * @ctx:	the host
+ * @events:	epoll events
+ *
+ * Down: one line, and the daemon waits (nothing can be sent or received;
+ * connections time out as over any dead link). Up: one line. Deleted: one
+ * line, and the loop stops with status 1.
+ */
+static void link_changed(void *ctx, uint32_t events)
+{
+	struct ae_host *h = ctx;
+
+	(void)events;
+	switch (link_read(h->link_fd, h->link_ifindex, &h->link_up)) {
+	case LINK_DOWN:
+		h->tx_warned = true;	/* this line says it all */
+		fprintf(stderr, "%s: tap %s was set down: nothing is sent or received until it is up again (ip link set %s up); waiting\n",
+			h->o.prog, h->o.tap.name, h->o.tap.name);
+		break;
+	case LINK_UP:
+		h->tx_warned = false;
+		fprintf(stderr, "%s: tap %s is up again\n", h->o.prog,
+			h->o.tap.name);
+		break;
+	case LINK_GONE:
+		fprintf(stderr, "%s: tap %s was deleted; stopping with status 1 (create it and start %s again)\n",
+			h->o.prog, h->o.tap.name, h->o.prog);
+		h->exit_code = 1;
+		ae_loop_stop(h->loop);
+		break;
+	case LINK_NONE:
+		break;
+	}
+}
+
+/**
  * signal_read() - handle the signals that arrived
  * @ctx:	the host
  * @events:	epoll events
@@ -352,6 +421,10 @@ static void signal_read(void *ctx, uint32_t events)
 
 	(void)events;
 	while (read(h->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reopen_pcap(h);
+			continue;
+		}
 		if (si.ssi_signo == SIGUSR1) {
 			if (h->o.dump)
 				h->o.dump(h->o.ctx);
@@ -380,7 +453,8 @@ static int fail(char *err, size_t errlen, const char *what, int e)
 }
 
 /**
- * open_signals() - block SIGINT, SIGTERM, SIGUSR1 and read them from a signalfd
+ * open_signals() - block SIGINT, SIGTERM, SIGUSR1, SIGHUP and read them
+ * from a signalfd
  * @h:		host; @signal_fd is set
  * @err:	one-line reason on failure
  * @errlen:	its size
@@ -398,6 +472,7 @@ static int open_signals(struct ae_host *h, char *err, size_t errlen)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return fail(err, errlen, "sigprocmask", errno);
 	h->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -422,6 +497,7 @@ int ae_host_open_tap(struct ae_host *h, const struct host_opts *o, char *err,
 {
 	h->o = *o;
 	h->timer_fd = h->signal_fd = h->impair_fd = -1;
+	h->link_fd = -1;
 	h->tap_fd = tap_open(&h->o.tap, &h->tap_info, err, errlen);
 	return h->tap_fd < 0 ? h->tap_fd : 0;
 }
@@ -472,6 +548,10 @@ int ae_host_setup(struct ae_host *h, char *err, size_t errlen)
 		rc = ae_loop_add(h->loop, h->signal_fd, EPOLLIN, signal_read, h);
 	if (!rc)
 		rc = ae_loop_add_idle(h->loop, after_batch, h);
+	h->link_up = 1;
+	h->link_fd = link_open(h->o.tap.name, &h->link_ifindex);
+	if (!rc && h->link_fd >= 0)
+		rc = ae_loop_add(h->loop, h->link_fd, EPOLLIN, link_changed, h);
 	if (rc)
 		return fail(err, errlen, "event loop", -rc);
 	return 0;
@@ -638,6 +718,8 @@ void ae_host_close(struct ae_host *h)
 		ae_loop_free(h->loop);
 	if (h->signal_fd >= 0)
 		close(h->signal_fd);
+	if (h->link_fd >= 0)
+		close(h->link_fd);
 	if (h->timer_fd >= 0)
 		close(h->timer_fd);
 	if (h->tap_fd >= 0)

@@ -88,6 +88,9 @@ struct host_opts {
  * @impair_tx:	impairment of frames to the TAP (NULL: none)
  * @impair_fd:	timerfd for the impairment links' next release, or -1
  * @impair_armed: deadline @impair_fd is armed to (UINT64_MAX: disarmed)
+ * @link_fd:	rtnetlink socket hearing of the TAP going down/up/away, or -1
+ * @link_ifindex: the TAP's interface index
+ * @link_up:	the TAP's IFF_UP as last heard
  */
 struct ae_host {
 	struct host_opts o;
@@ -107,6 +110,9 @@ struct ae_host {
 	struct impair *impair_rx, *impair_tx;
 	int impair_fd;
 	uint64_t impair_armed;
+	int link_fd;
+	int link_ifindex;
+	int link_up;
 };
 
 int ae_host_open_tap(struct ae_host *h, const struct host_opts *o, char *err,

@@ -76,6 +76,7 @@ within() {
 		[ "$(echo "$PUBLISHED + $1 <= $MAXSECS" | bc -l)" = 1 ]
 }
 alive() { kill -0 "$1" 2>/dev/null; }
+pings() { nsx ping -c1 -W1 192.168.1.2 >/dev/null 2>&1; }
 
 if ! lab_up || ! ns_add "$APPNS"; then
 	check "lab up" false
@@ -181,5 +182,40 @@ check "the epoll server met at most one accept error per daemon stop" \
 check "AETHER_RECONNECT=off: that server stays down after the restart" \
 	not_served 8084 hello.html
 check "AETHER_RECONNECT=off: but its process is alive" alive "$OFF_PID"
+
+# --- the TAP under a running daemon; SIGHUP ----------------------------------
+start_aetherd_pcap() {
+	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 \
+		--pcap "$WORK/cap.pcap" >>"$WORK/aetherd.log" 2>&1
+	AETHERD_PID=${PIDS[-1]}
+}
+: >"$WORK/aetherd.log"
+start_aetherd_pcap
+check "aetherd with --pcap answers" wait_for 5 pings
+mv "$WORK/cap.pcap" "$WORK/cap.pcap.1"
+kill -HUP "$AETHERD_PID"
+check "SIGHUP: one line, the capture starts afresh at its path" \
+	wait_for 3 grep -q "SIGHUP: capture $WORK/cap.pcap started afresh" "$WORK/aetherd.log"
+pings
+check "SIGHUP: the new capture has frames, the rotated one too" \
+	eval 'nsx tshark -r "$WORK/cap.pcap" 2>/dev/null | grep -q ICMP &&
+	      nsx tshark -r "$WORK/cap.pcap.1" 2>/dev/null | grep -q ICMP'
+nsx ip link set aether0 down
+check "TAP set down: one line saying so, aetherd waits" \
+	wait_for 3 grep -q 'tap aether0 was set down: .*waiting' "$WORK/aetherd.log"
+sleep 0.3
+check "TAP set down: aetherd still runs" alive "$AETHERD_PID"
+nsx ip link set aether0 up
+nsx ip addr replace 192.168.1.1/24 dev aether0
+check "TAP up again: one line, and aetherd answers again" \
+	eval 'wait_for 3 grep -q "tap aether0 is up again" "$WORK/aetherd.log" &&
+	      wait_for 5 pings'
+check "TAP up again: the python http.server still serves" \
+	wait_for 5 served 8080 hello.html
+nsx ip link del aether0
+check "TAP deleted: one line, aetherd exits with status 1" \
+	eval 'wait_for 3 grep -q "tap aether0 .*; stopping with status 1" "$WORK/aetherd.log" &&
+	      { wait "$AETHERD_PID"; test $? = 1; }'
+sed -n '2,$p' "$WORK/aetherd.log" | sed 's/^/# aetherd: /'
 
 finish
