@@ -26,10 +26,15 @@
  *    daemon is there. A watcher that cannot be made (the directory does not
  *    exist) leaves the process as with AETHER_RECONNECT=off.
  *
- *  - Re-creation (ps_rc_try(), one at a time under rc_lock). Only after the
- *    watcher reported something (or once at first use) a new backing socket
- *    is made; if that fails with ENETDOWN the daemon is not there yet and
- *    nothing else is tried. Otherwise each dead socket with a note gets a new
+ *  - Re-creation (ps_rc_try(), one at a time under rc_lock). A dead socket
+ *    is tried once after its death was seen (the daemon may be back
+ *    already), then each time the watcher reports a file appearing; a try
+ *    that fails with ENETDOWN means no daemon yet, and the other sockets
+ *    wait for the next report. While no daemon is there a wake-up costs one
+ *    non-blocking read of the watcher, no connect(). Waits on a dead
+ *    socket are still cut into the shim's usual slices (wait.c, poll.c,
+ *    epoll.c), because another thread of the process may read the
+ *    watcher's event first. Each dead socket with a note gets a new
  *    backing fd: options replayed, SO_REUSEPORT set, bound to the same
  *    address, listen() with the same backlog (UDP: connected again). The new
  *    backing fd is dup3()'d over every fd number that designated the socket
