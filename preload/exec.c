@@ -107,6 +107,9 @@ __attribute__((constructor)) static void ps_adopt_inherited(void)
 		atomic_store(&ps->listening, ps_is_listener(aec));
 		aec->user = ps;
 		ps_install(fd, ps);
+		if (atomic_load(&ps->listening) || ps->type == SOCK_DGRAM)
+			ps_rc_note_bound(ps, atomic_load(&ps->listening) ?
+					 SOMAXCONN : -1);
 		ps_log("inherited fd %d", fd);
 	}
 	closedir(d);

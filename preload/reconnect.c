@@ -189,7 +189,7 @@ void ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
 	struct ps_rc *rc;
 	int i;
 
-	if (!ps_rc_on() || len > PS_RC_OPTLEN)
+	if (!ps_rc_on() || len > PS_RC_OPTLEN || atomic_load(&ps->rc_never))
 		return;
 	pthread_mutex_lock(&rc_lock);
 	rc = rc_of(ps);
@@ -224,7 +224,7 @@ void ps_rc_note_bound(struct ps_sock *ps, int backlog)
 	struct sockaddr_in a = { 0 };
 	struct ps_rc *rc;
 
-	if (!ps_rc_on() || aec_getsockname(ps->aec, &a) < 0)
+	if (!ps_rc_on() || aec_getsockname(ps->aec, &a) < 0 || !a.sin_port)
 		return;
 	pthread_mutex_lock(&rc_lock);
 	rc = rc_of(ps);

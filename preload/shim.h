@@ -136,6 +136,8 @@ void ps_init(void);
  *		has returned ENETDOWN for it (see ps_state()), or a read on
  *		this connection has returned ECONNRESET (later reads: EOF)
  * @rc:		what re-creates it after a restart of aetherd (reconnect.c)
+ * @rc_never:	a TCP connection (accepted, or connect() called): never
+ *		re-created, so its options are not noted
  */
 struct ps_sock {
 	struct aec_sock *aec;
@@ -153,6 +155,7 @@ struct ps_sock {
 	atomic_uint wr_epoch;
 	atomic_int down_told;
 	struct ps_rc *rc;
+	atomic_bool rc_never;
 };
 
 /* fdtable.c */

@@ -212,6 +212,7 @@ static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
 	if (nfd < 0)
 		return -1;
 	nps = ps_get(nfd);
+	atomic_store(&nps->rc_never, true);	/* reconnect.c: a connection */
 	if (sa)		/* Linux ignores @len without an address buffer */
 		ps_addr_to_app(nps, &peer, sa, len);
 	ps_log("accept(%d) = %d", fd, nfd);
@@ -313,6 +314,8 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	r = ps_loop6_bind(ps, &a);
 	if (r < 0)
 		return ps_fail(-r);
+	if (ps->type == SOCK_STREAM)
+		atomic_store(&ps->rc_never, true);	/* reconnect.c */
 	r = aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
 	ps_log("connect(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
 	if (r == -EISCONN && atomic_exchange(&ps->connecting, 0))

@@ -7,6 +7,10 @@ restart_apps.py epoll PORT UDPPORT
     answer ("epoll PID"); each datagram is echoed. Errors it meets are
     printed ("accept errno N", "recv errno N"), flushed.
 
+restart_apps.py exec PORT UDPPORT
+    Makes the listener and the UDP socket, then execs itself as the epoll
+    server with both inherited (the shim re-adopts them after exec).
+
 restart_apps.py client HOST PORT
     Connects to an echo server, checks one echo ("connected"), then blocks
     in recv(). When that fails it prints "recv errno N" and what a second
@@ -29,7 +33,8 @@ restart_apps.py peer PORT
 restart_apps.py probe SOCKPATH SECS NAME=PORT[/PATH]... udp=PORT
     Run on the kernel side while aetherd restarts: every 20 ms, until each
     target answered or SECS passed, GET http://192.168.1.2:PORT/PATH (any
-    200 answer) or echo a datagram off 192.168.1.2:PORT. Prints
+    200 answer) or, for a NAME starting with "udp", echo a datagram off
+    192.168.1.2:PORT. Prints
     "socket T" when SOCKPATH appeared and "back NAME T" per target (T in
     seconds since the probe started; "never" for T when it did not).
 """
@@ -45,14 +50,26 @@ def out(msg):
     print(msg, flush=True)
 
 
-def epoll_server(port, uport):
+def make_socks(port, uport):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("0.0.0.0", port))
     ls.listen(16)
-    ls.setblocking(False)
     us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     us.bind(("0.0.0.0", uport))
+    return ls, us
+
+
+def exec_server(port, uport):
+    ls, us = make_socks(port, uport)
+    for s in (ls, us):
+        s.set_inheritable(True)
+    os.execv(sys.executable, [sys.executable, __file__, "epoll-fds",
+                              str(ls.detach()), str(us.detach())])
+
+
+def epoll_server(ls, us):
+    ls.setblocking(False)
     us.setblocking(False)
     ep = select.epoll()
     ep.register(ls.fileno(), select.EPOLLIN)
@@ -149,10 +166,10 @@ def probe(sockpath, secs, targets):
     for t in targets:
         name, _, spec = t.partition("=")
         port, _, path = spec.partition("/")
-        left[name] = (int(port), None if name == "udp" else path)
+        left[name] = (int(port), None if name.startswith("udp") else path)
     sock_seen = False
+    t0 = time.monotonic()	# before the launch: times are upper bounds
     out("probing")
-    t0 = time.monotonic()
     while left and time.monotonic() - t0 < secs:
         if not sock_seen and os.path.exists(sockpath):
             sock_seen = True
@@ -221,6 +238,11 @@ if __name__ == "__main__":
     elif sys.argv[1] == "probe":
         probe(sys.argv[2], float(sys.argv[3]), sys.argv[4:])
     elif sys.argv[1] == "epoll":
-        epoll_server(int(sys.argv[2]), int(sys.argv[3]))
+        epoll_server(*make_socks(int(sys.argv[2]), int(sys.argv[3])))
+    elif sys.argv[1] == "exec":
+        exec_server(int(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1] == "epoll-fds":
+        epoll_server(socket.socket(fileno=int(sys.argv[2])),
+                     socket.socket(fileno=int(sys.argv[3])))
     else:
         sys.exit(client(sys.argv[2], int(sys.argv[3])))

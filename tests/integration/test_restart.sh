@@ -52,14 +52,15 @@ sys.exit(0 if s.recv(10) == b"ping" else 1)'
 all_back() {
 	local n t sock pid
 	nsx "$PY" "$APPS" probe "$AETHER_SOCKET" 6 http=8080/hello.html \
-		nginx=8081/hello.html epoll=8082/ udp=8083 >"$WORK/probe.log" 2>&1 &
+		nginx=8081/hello.html epoll=8082/ udp=8083 exec=8086/ \
+		udpexec=8087 >"$WORK/probe.log" 2>&1 &
 	pid=$!
 	wait_for 5 grep -q '^probing' "$WORK/probe.log"
 	"$@"
 	wait "$pid"
 	sock=$(awk '$1 == "socket" { print $2 }' "$WORK/probe.log")
 	PUBLISHED=${sock:-never}
-	for n in http nginx epoll udp; do
+	for n in http nginx epoll udp exec udpexec; do
 		t=$(awk -v n=$n '$1 == "back" && $2 == n { print $3 }' "$WORK/probe.log")
 		[ -n "$sock" ] && [ -n "$t" ] && [ "$t" != never ] &&
 			t=$(echo "$t - $sock" | bc -l | sed 's/^\./0./')
@@ -67,7 +68,7 @@ all_back() {
 		printf -v "BACK_$n" '%s' "$t"
 	done
 	[ -n "$BACK_http" ] && [ -n "$BACK_nginx" ] && [ -n "$BACK_epoll" ] &&
-		[ -n "$BACK_udp" ]
+		[ -n "$BACK_udp" ] && [ -n "$BACK_exec" ] && [ -n "$BACK_udpexec" ]
 }
 # within T: T (seconds from the socket's publication) plus PUBLISHED (from
 # aetherd's launch to it) is at most MAXSECS
@@ -103,6 +104,9 @@ bg_app nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&
 NGPID=${PIDS[-1]}
 bg_app "$PY" "$APPS" epoll 8082 8083 >"$WORK/epoll.log" 2>&1
 EPPID=${PIDS[-1]}
+# the same, after an exec that inherited both sockets
+bg_app "$PY" "$APPS" exec 8086 8087 >"$WORK/exec.log" 2>&1
+EXPID=${PIDS[-1]}
 # a server with reconnection off: stays down after the restart
 bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
 	AETHER_RECONNECT=off "$PY" -m http.server 8084 --directory "$WWW" \
@@ -133,19 +137,21 @@ for ((round = 1; round <= ROUNDS; round++)); do
 
 	rm -f "$AETHER_SOCKET"	# SIGTERM removed it; be sure
 	all_back start_aetherd
-	log "round $round: aetherd published its socket $PUBLISHED s after launch; back after http.server ${BACK_http:-never} s, nginx ${BACK_nginx:-never} s, epoll ${BACK_epoll:-never} s, epoll UDP ${BACK_udp:-never} s"
+	log "round $round: aetherd published its socket $PUBLISHED s after launch; back after http.server ${BACK_http:-never} s, nginx ${BACK_nginx:-never} s, epoll ${BACK_epoll:-never} s, epoll UDP ${BACK_udp:-never} s, after exec ${BACK_exec:-never} s and UDP ${BACK_udpexec:-never} s"
 	check "round $round: python http.server serves within ${MAXSECS} s of the launch" within "$BACK_http"
 	check "round $round: nginx serves within ${MAXSECS} s of the launch" within "$BACK_nginx" ||
 		tail -5 "$WORK/nginx/error.log" | sed 's/^/#   /' 
 	check "round $round: the epoll server serves within ${MAXSECS} s of the launch" within "$BACK_epoll"
 	check "round $round: the epoll server's UDP socket echoes within ${MAXSECS} s of the launch" within "$BACK_udp"
+	check "round $round: the epoll server after exec serves within ${MAXSECS} s of the launch" within "$BACK_exec"
+	check "round $round: and its inherited UDP socket echoes within ${MAXSECS} s of the launch" within "$BACK_udpexec"
 	check "round $round: hello.html intact from http.server" \
 		bash -c "$(declare -f get nsx); NS=$NS; get 8080 hello.html | cmp -s - '$WWW/hello.html'"
 	check "round $round: the client connected again" \
 		wait_for 5 grep -q '^reconnected' "$WORK/client.log"
 	log "round $round client: $(paste -sd' ' "$WORK/client.log")"
 	check "round $round: same server processes (none restarted)" \
-		eval 'alive $HTTP_PID && alive $NGPID && alive $EPPID'
+		eval 'alive $HTTP_PID && alive $NGPID && alive $EPPID && alive $EXPID'
 	wait "$CLPID" 2>/dev/null
 done
 
