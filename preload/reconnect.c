@@ -337,6 +337,36 @@ int ps_rc_watch_fd(void)
 }
 
 /**
+ * ps_rc_alone() - is this process single-threaded
+ *
+ * A thread asleep on the watcher can miss its event only to another thread
+ * of the process (which then re-creates the sockets, this one's too); alone,
+ * it may sleep without a bound. Read from /proc/self/stat (num_threads),
+ * only when about to sleep on a dead socket.
+ *
+ * Return: true if this is the only thread (false if unknown)
+ */
+bool ps_rc_alone(void)
+{
+	char buf[1024], *p;
+	ssize_t n;
+	int fd, i;
+
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = REAL(read)(fd, buf, sizeof(buf) - 1);
+	REAL(close)(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the name may hold spaces */
+	for (i = 0; p && i < 18; i++)	/* field 20 is 18 after ')' */
+		p = strchr(p + 1, ' ');
+	return p && atoi(p + 1) == 1;
+}
+
+/**
  * watch_drain() - read the watcher's events
  *
  * Return: true if there were any

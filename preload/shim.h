@@ -211,6 +211,7 @@ void ps_rc_note_bound(struct ps_sock *ps, int backlog);
 void ps_rc_note_peer(struct ps_sock *ps, const struct sockaddr_in *peer);
 void ps_rc_forget(struct ps_sock *ps);
 int ps_rc_watch_fd(void);
+bool ps_rc_alone(void);
 bool ps_rc_try(void);
 
 

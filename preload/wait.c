@@ -289,14 +289,15 @@ int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
 		 * it would return at once, forever), so sleep on the
 		 * reconnect watcher (reconnect.c), which wakes when a daemon
 		 * publishes its socket; without one (AETHER_RECONNECT=off)
-		 * until the timeout or a signal. Sliced like every sleep:
-		 * another thread may take the watcher's event.
+		 * until the timeout or a signal. Sliced like every sleep when
+		 * another thread could take the watcher's event first.
 		 */
 		dead = ps_dead(ps);
 		if (dead && ps_rc_try())
 			continue;	/* re-created: a live socket again */
-		if (dead && ps_rc_watch_fd() < 0)
-			r = ps_sleep(-1, ps_ms_left(&dl), timeout_ms < 0);
+		if (dead && (ps_rc_watch_fd() < 0 || ps_rc_alone()))
+			r = ps_sleep(ps_rc_watch_fd(), ps_ms_left(&dl),
+				     timeout_ms < 0);
 		else
 			r = ps_sleep(dead ? ps_rc_watch_fd() : fd,
 				     ps_slice(ps, ps_ms_left(&dl)),

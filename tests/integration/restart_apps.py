@@ -7,6 +7,10 @@ restart_apps.py epoll PORT UDPPORT
     answer ("epoll PID"); each datagram is echoed. Errors it meets are
     printed ("accept errno N", "recv errno N"), flushed.
 
+restart_apps.py accept PORT THREADS
+    THREADS threads blocked in accept() on one listener, each answering
+    one HTTP request per connection ("accept errno N" when accept fails).
+
 restart_apps.py exec PORT UDPPORT
     Makes the listener and the UDP socket, then execs itself as the epoll
     server with both inherited (the shim re-adopts them after exec).
@@ -58,6 +62,32 @@ def make_socks(port, uport):
     us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     us.bind(("0.0.0.0", uport))
     return ls, us
+
+
+def accept_server(port, nthreads):
+    import threading
+    ls, _ = make_socks(port, 0)
+
+    def serve():
+        while True:
+            try:
+                c, _ = ls.accept()
+            except OSError as e:
+                out("accept errno %d" % e.errno)
+                continue
+            c.settimeout(2)
+            try:
+                c.recv(4096)
+                c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+            except OSError:
+                pass
+            c.close()
+    out("accepting")
+    if nthreads == 1:
+        serve()		# single-threaded: the main thread blocks
+    for _ in range(nthreads):
+        threading.Thread(target=serve, daemon=True).start()
+    threading.Event().wait()
 
 
 def exec_server(port, uport):
@@ -239,6 +269,8 @@ if __name__ == "__main__":
         probe(sys.argv[2], float(sys.argv[3]), sys.argv[4:])
     elif sys.argv[1] == "epoll":
         epoll_server(*make_socks(int(sys.argv[2]), int(sys.argv[3])))
+    elif sys.argv[1] == "accept":
+        accept_server(int(sys.argv[2]), int(sys.argv[3]))
     elif sys.argv[1] == "exec":
         exec_server(int(sys.argv[2]), int(sys.argv[3]))
     elif sys.argv[1] == "epoll-fds":

@@ -53,14 +53,14 @@ all_back() {
 	local n t sock pid
 	nsx "$PY" "$APPS" probe "$AETHER_SOCKET" 6 http=8080/hello.html \
 		nginx=8081/hello.html epoll=8082/ udp=8083 exec=8086/ \
-		udpexec=8087 >"$WORK/probe.log" 2>&1 &
+		udpexec=8087 accept1=8088/ accept3=8089/ >"$WORK/probe.log" 2>&1 &
 	pid=$!
 	wait_for 5 grep -q '^probing' "$WORK/probe.log"
 	"$@"
 	wait "$pid"
 	sock=$(awk '$1 == "socket" { print $2 }' "$WORK/probe.log")
 	PUBLISHED=${sock:-never}
-	for n in http nginx epoll udp exec udpexec; do
+	for n in http nginx epoll udp exec udpexec accept1 accept3; do
 		t=$(awk -v n=$n '$1 == "back" && $2 == n { print $3 }' "$WORK/probe.log")
 		[ -n "$sock" ] && [ -n "$t" ] && [ "$t" != never ] &&
 			t=$(echo "$t - $sock" | bc -l | sed 's/^\./0./')
@@ -68,7 +68,8 @@ all_back() {
 		printf -v "BACK_$n" '%s' "$t"
 	done
 	[ -n "$BACK_http" ] && [ -n "$BACK_nginx" ] && [ -n "$BACK_epoll" ] &&
-		[ -n "$BACK_udp" ] && [ -n "$BACK_exec" ] && [ -n "$BACK_udpexec" ]
+		[ -n "$BACK_udp" ] && [ -n "$BACK_exec" ] && [ -n "$BACK_udpexec" ] &&
+		[ -n "$BACK_accept1" ] && [ -n "$BACK_accept3" ]
 }
 # within T: T (seconds from the socket's publication) plus PUBLISHED (from
 # aetherd's launch to it) is at most MAXSECS
@@ -77,6 +78,11 @@ within() {
 		[ "$(echo "$PUBLISHED + $1 <= $MAXSECS" | bc -l)" = 1 ]
 }
 alive() { kill -0 "$1" 2>/dev/null; }
+# switches PID: voluntary context switches of PID's threads so far
+switches() {
+	cat /proc/"$1"/task/*/status 2>/dev/null |
+		awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
 pings() { nsx ping -c1 -W1 192.168.1.2 >/dev/null 2>&1; }
 
 if ! lab_up || ! ns_add "$APPNS"; then
@@ -104,6 +110,11 @@ bg_app nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&
 NGPID=${PIDS[-1]}
 bg_app "$PY" "$APPS" epoll 8082 8083 >"$WORK/epoll.log" 2>&1
 EPPID=${PIDS[-1]}
+# blocking accept(): one thread alone, and 3 threads on one listener
+bg_app "$PY" "$APPS" accept 8088 1 >"$WORK/accept1.log" 2>&1
+AC1PID=${PIDS[-1]}
+bg_app "$PY" "$APPS" accept 8089 3 >"$WORK/accept3.log" 2>&1
+AC3PID=${PIDS[-1]}
 # the same, after an exec that inherited both sockets
 bg_app "$PY" "$APPS" exec 8086 8087 >"$WORK/exec.log" 2>&1
 EXPID=${PIDS[-1]}
@@ -132,12 +143,18 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	check "round $round: while no daemon, new sockets fail with ENETDOWN" \
 		wait_for 3 grep -q '^socket errno 100$' "$WORK/client.log"
 	sleep 0.5	# the programs sit with no daemon for a while
+	CS0=$(switches "$AC1PID")
+	sleep 1
+	CS1=$(switches "$AC1PID")
+	log "round $round: a single-threaded accept() on a dead listener: $((CS1 - CS0)) wake-ups in 1 s"
+	check "round $round: ... which sleeps without waking (at most 1 wake-up in 1 s)" \
+		test $((CS1 - CS0)) -le 1
 	check "round $round: no server serves without a daemon" \
 		not_served 8080 hello.html
 
 	rm -f "$AETHER_SOCKET"	# SIGTERM removed it; be sure
 	all_back start_aetherd
-	log "round $round: aetherd published its socket $PUBLISHED s after launch; back after http.server ${BACK_http:-never} s, nginx ${BACK_nginx:-never} s, epoll ${BACK_epoll:-never} s, epoll UDP ${BACK_udp:-never} s, after exec ${BACK_exec:-never} s and UDP ${BACK_udpexec:-never} s"
+	log "round $round: aetherd published its socket $PUBLISHED s after launch; back after http.server ${BACK_http:-never} s, nginx ${BACK_nginx:-never} s, epoll ${BACK_epoll:-never} s, epoll UDP ${BACK_udp:-never} s, after exec ${BACK_exec:-never} s and UDP ${BACK_udpexec:-never} s, blocked accept ${BACK_accept1:-never} s, 3 threads ${BACK_accept3:-never} s"
 	check "round $round: python http.server serves within ${MAXSECS} s of the launch" within "$BACK_http"
 	check "round $round: nginx serves within ${MAXSECS} s of the launch" within "$BACK_nginx" ||
 		tail -5 "$WORK/nginx/error.log" | sed 's/^/#   /' 
@@ -145,13 +162,16 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	check "round $round: the epoll server's UDP socket echoes within ${MAXSECS} s of the launch" within "$BACK_udp"
 	check "round $round: the epoll server after exec serves within ${MAXSECS} s of the launch" within "$BACK_exec"
 	check "round $round: and its inherited UDP socket echoes within ${MAXSECS} s of the launch" within "$BACK_udpexec"
+	check "round $round: a thread blocked in accept() serves within ${MAXSECS} s of the launch" within "$BACK_accept1"
+	check "round $round: 3 threads blocked in accept() on one listener serve within ${MAXSECS} s of the launch" within "$BACK_accept3"
 	check "round $round: hello.html intact from http.server" \
 		bash -c "$(declare -f get nsx); NS=$NS; get 8080 hello.html | cmp -s - '$WWW/hello.html'"
 	check "round $round: the client connected again" \
 		wait_for 5 grep -q '^reconnected' "$WORK/client.log"
 	log "round $round client: $(paste -sd' ' "$WORK/client.log")"
 	check "round $round: same server processes (none restarted)" \
-		eval 'alive $HTTP_PID && alive $NGPID && alive $EPPID && alive $EXPID'
+		eval 'alive $HTTP_PID && alive $NGPID && alive $EPPID && alive $EXPID &&
+		      alive $AC1PID && alive $AC3PID'
 	wait "$CLPID" 2>/dev/null
 done
 
