@@ -49,7 +49,7 @@ int link_open(const char *ifname, int *ifindex)
 
 /**
  * link_msg() - what one netlink message says of @ifindex
- * @nh:		message (length checked by the caller's NLMSG_OK)
+ * @nh:		message (its length checked by the caller)
  * @ifindex:	watched interface
  * @up:		last known IFF_UP state, updated
  *
@@ -88,14 +88,18 @@ enum link_event link_read(int fd, int ifindex, int *up)
 {
 	char buf[8192] __attribute__((aligned(__alignof__(struct nlmsghdr))));
 	enum link_event ev = LINK_NONE, e;
-	struct nlmsghdr *nh;
+	const struct nlmsghdr *nh;
+	size_t off;
 	ssize_t n;
-	int len;
 
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
-		len = (int)n;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len);
-		     nh = NLMSG_NEXT(nh, len)) {
+		/* NLMSG_OK/NEXT by hand: their int/u32 mix trips -Wsign-compare */
+		for (off = 0; off + sizeof(*nh) <= (size_t)n;
+		     off += NLMSG_ALIGN(nh->nlmsg_len)) {
+			nh = (const struct nlmsghdr *)(buf + off);
+			if (nh->nlmsg_len < sizeof(*nh) ||
+			    nh->nlmsg_len > (size_t)n - off)
+				break;
 			e = link_msg(nh, ifindex, up);
 			if (e == LINK_GONE)
 				return e;

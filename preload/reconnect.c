@@ -418,7 +418,7 @@ static int rc_build(struct ps_rc *rc, bool nonblock, struct aec_sock **out)
 			(nonblock ? SOCK_NONBLOCK : 0), &err);
 	if (!na)
 		return err == -ENOENT || err == -ECONNREFUSED ? -ENETDOWN :
-		       err ? err : -EIO;
+		       err < 0 ? err : -EIO;
 	for (i = 0; i < rc->nopt; i++)
 		aec_setsockopt(na, rc->opt[i].level, rc->opt[i].name,
 			       rc->opt[i].val, rc->opt[i].len);

@@ -51,6 +51,7 @@ sys.exit(0 if s.recv(10) == b"ping" else 1)'
 # to the first answer (empty: never), PUBLISHED the seconds from CMD to then
 all_back() {
 	local n t sock pid
+	rm -f "$WORK/probe.log"	# its "probing" must be the new probe's
 	nsx "$PY" "$APPS" probe "$AETHER_SOCKET" 6 http=8080/hello.html \
 		nginx=8081/hello.html epoll=8082/ udp=8083 exec=8086/ \
 		udpexec=8087 accept1=8088/ accept3=8089/ >"$WORK/probe.log" 2>&1 &
