@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * DOC: log.c - the shim's only output: stderr, when asked (AETHER_LOG=debug),
- * and one line, once, when the daemon cannot be reached
+ * one line, once, when the daemon cannot be reached, and one line per
+ * listener that cannot be re-created after a restart of aetherd
  *
  * Messages are formatted into a buffer and written with the real write(2) to
  * fd 2 in one call; nothing goes through stdio, nothing to stdout.
@@ -62,6 +63,19 @@ void ps_warn_once(const char *fmt, ...)
 
 	if (atomic_exchange(&ps_warned, 1))
 		return;
+	va_start(ap, fmt);
+	ps_vemit(fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * ps_warn() - one line on stderr (the caller sees that it is rare)
+ * @fmt:	printf format
+ */
+void ps_warn(const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
 	ps_vemit(fmt, ap);
 	va_end(ap);

@@ -490,9 +490,9 @@ static int rc_one(struct ps_rc *rc)
 	if (r == -ENETDOWN)
 		return r;
 	if (r < 0) {
-		rc->failed = true;
-		ps_warn_once("aether: cannot re-create the socket on port %u after aetherd restarted: %s",
-			     ntohs(rc->addr.sin_port), strerror(-r));
+		rc->failed = true;	/* so: one line per socket */
+		ps_warn("cannot re-create fd %d (port %u) after aetherd restarted: %s; it stays down",
+			fds[0], ntohs(rc->addr.sin_port), strerror(-r));
 		return 0;
 	}
 	rc_swap(rc, na, fds, n);

@@ -173,6 +173,7 @@ void ps_ep_set(int fd, void *ep);
 extern int ps_debug;
 void ps_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ps_warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ps_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ps_fail(int err);
 
 /* addr.c */

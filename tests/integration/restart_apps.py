@@ -11,6 +11,11 @@ restart_apps.py accept PORT THREADS
     THREADS threads blocked in accept() on one listener, each answering
     one HTTP request per connection ("accept errno N" when accept fails).
 
+restart_apps.py late PORT FLAG
+    Listens on PORT ("listening"), then sleeps without touching the
+    socket until the file FLAG exists, then accepts with a 0.5 s timeout
+    and prints what that gave ("accept errno N" or "accepted").
+
 restart_apps.py exec PORT UDPPORT
     Makes the listener and the UDP socket, then execs itself as the epoll
     server with both inherited (the shim re-adopts them after exec).
@@ -88,6 +93,21 @@ def accept_server(port, nthreads):
     for _ in range(nthreads):
         threading.Thread(target=serve, daemon=True).start()
     threading.Event().wait()
+
+
+def late(port, flag):
+    ls, _ = make_socks(port, 0)
+    out("listening")
+    for _ in range(1200):
+        if os.path.exists(flag):
+            break
+        time.sleep(0.05)
+    ls.settimeout(0.5)
+    try:
+        ls.accept()
+        out("accepted")
+    except OSError as e:
+        out("accept errno %d" % (e.errno or 0))
 
 
 def exec_server(port, uport):
@@ -271,6 +291,8 @@ if __name__ == "__main__":
         epoll_server(*make_socks(int(sys.argv[2]), int(sys.argv[3])))
     elif sys.argv[1] == "accept":
         accept_server(int(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1] == "late":
+        late(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "exec":
         exec_server(int(sys.argv[2]), int(sys.argv[3]))
     elif sys.argv[1] == "epoll-fds":

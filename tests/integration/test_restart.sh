@@ -176,6 +176,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	wait "$CLPID" 2>/dev/null
 done
 
+# a listener that will find its port taken when it next looks (below)
+bg_app "$PY" "$APPS" late 8090 "$WORK/late.flag" >"$WORK/late.log" 2>&1
+check "a listener that sleeps without waiting on it runs" \
+	wait_for 10 grep -q '^listening$' "$WORK/late.log"
+
 # --- SIGTERM with connections open: closed as the kernel would -------------
 bg_app "$PY" "$APPS" hold 8085 >"$WORK/hold.log" 2>&1
 check "a holding server runs" wait_for 10 grep -q '^holding$' "$WORK/hold.log"
@@ -227,6 +232,16 @@ pings
 check "SIGHUP: the new capture has frames, the rotated one too" \
 	eval 'nsx tshark -r "$WORK/cap.pcap" 2>/dev/null | grep -q ICMP &&
 	      nsx tshark -r "$WORK/cap.pcap.1" 2>/dev/null | grep -q ICMP'
+# the sleeping listener's port is taken by another program meanwhile
+bg_app "$PY" -m http.server 8090 --directory "$WWW" >"$WORK/taker.log" 2>&1
+check "another program serves the sleeping listener's port 8090" \
+	wait_for 10 served 8090 hello.html
+touch "$WORK/late.flag"
+check "the listener then cannot be re-created: one line saying so, accept fails ENETDOWN" \
+	eval 'wait_for 5 grep -q "^accept errno 100$" "$WORK/late.log" &&
+	      grep -q "cannot re-create fd [0-9]* (port 8090) after aetherd restarted: Address already in use; it stays down" "$WORK/late.log"'
+check "... and port 8090 is still the other program's" served 8090 hello.html
+log "late listener: $(paste -sd' ' "$WORK/late.log")"
 nsx ip link set aether0 down
 check "TAP set down: one line saying so, aetherd waits" \
 	wait_for 3 grep -q 'tap aether0 was set down: .*waiting' "$WORK/aetherd.log"
