@@ -169,6 +169,34 @@ START_TEST(pure_ack_after_rto_uses_snd_max)
 }
 END_TEST
 
+/* the same for an ACK sent outside tcp_output() (tcp_send_ack(), here a
+ * challenge ACK): two stacks answering each other's stale-sequence ACKs
+ * with stale-sequence ACKs never advanced SND.UNA
+ * (tests/fuzz/crashes/s2s-ack-storm-stale-seq) */
+START_TEST(challenge_ack_after_rto_uses_snd_max)
+{
+	static uint8_t d[2920];
+	struct tseg t = { 0 };
+	struct tpkt p;
+	uint32_t first;
+
+	passive_isn(1);
+	ck_assert_int_eq(ae_send(C.sk, d, sizeof(d), 0), sizeof(d));
+	first = C.our_nxt;
+	th_advance_to_next(S);		/* RTO: SND.NXT pulled back */
+	fake_frames_clear();
+	t.sport = C.peer_port;
+	t.dport = C.port;
+	t.seq = C.peer_nxt + 10;
+	t.flags = TH_F_SYN;		/* in-window SYN: challenge ACK */
+	th_send(S, &t);
+	ck_assert_uint_eq(th_stat(S, "challenge_acks"), 1);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.len, 0);
+	ck_assert_uint_eq(p.seq, first + sizeof(d));	/* SND.MAX */
+}
+END_TEST
+
 START_TEST(data_retransmit_gives_up)
 {
 	passive_isn(1);
@@ -1276,6 +1304,7 @@ static Suite *tcp_data_suite(void)
 	tcase_add_test(tc, sequence_wraparound_both_ways);
 	tcase_add_test(tc, rto_backoff_sequence);
 	tcase_add_test(tc, pure_ack_after_rto_uses_snd_max);
+	tcase_add_test(tc, challenge_ack_after_rto_uses_snd_max);
 	tcase_add_test(tc, data_retransmit_gives_up);
 	tcase_add_test(tc, user_timeout);
 	tcase_add_test(tc, syn_lost_retransmit_then_timeout);
