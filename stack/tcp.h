@@ -464,14 +464,25 @@ void tcp_timer_set(struct tcp_sock *tp, enum tcp_timer_kind k, uint64_t at);
 void tcp_timer_clear(struct tcp_sock *tp, enum tcp_timer_kind k);
 void tcp_timer_clear_all(struct tcp_sock *tp);
 void tcp_timer_rexmt_arm(struct tcp_sock *tp);
-void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max);
-void tcp_fast_retransmit(struct tcp_sock *tp);
 void tcp_timer_keep_arm(struct tcp_sock *tp);
 void tcp_rtt_sample(struct tcp_sock *tp, uint32_t rtt_us);
 uint64_t tcp_rto_ns(const struct tcp_sock *tp);
 void tcp_heap_remove(struct ae_tcp *t, struct tcp_sock *tp);
 void tcp_enter_time_wait(struct tcp_sock *tp);
 void tcp_fin_wait_2_arm(struct tcp_sock *tp);
+
+/* tcp_recovery.c: loss detection and retransmission */
+void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max);
+void tcp_fast_retransmit(struct tcp_sock *tp);
+void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg);
+bool tcp_sack_dupack(struct tcp_sock *tp, const struct tcp_seg *seg);
+void tcp_recovery_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
+		      uint32_t acked, uint32_t data);
+bool tcp_tlp_pto(const struct tcp_sock *tp, uint64_t *pto);
+bool tcp_recovery_timer(struct tcp_sock *tp);
+void tcp_recovery_rto(struct tcp_sock *tp);
+void tcp_recovery_send(struct tcp_sock *tp);
+uint32_t tcp_recovery_lost_bytes(const struct tcp_sock *tp);
 
 /* tcp_cc.c, tcp_sack.c */
 void tcp_cc_init(struct tcp_sock *tp);
@@ -497,9 +508,6 @@ void tcp_bbr_timeout(struct tcp_sock *tp);
 void tcp_bbr_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len);
 bool tcp_bbr_pace_wait(struct tcp_sock *tp);
 void tcp_bbr_output_done(struct tcp_sock *tp);
-void tcp_bbr_recovery_send(struct tcp_sock *tp);
-uint32_t tcp_bbr_lost_bytes(const struct tcp_sock *tp);
-uint32_t tcp_bbr_skip_sacked(struct tcp_sock *tp, uint32_t seq);
 uint32_t tcp_rate_inflight(const struct tcp_sock *tp);
 
 /* tcp_usrreq.c: the socket calls, called from sock.c */

@@ -435,7 +435,7 @@ int tcp_output(struct tcp_sock *tp)
 	    s->now - tp->last_send > tcp_rto_ns(tp))
 		tcp_cc_idle_restart(tp);
 	if (tp->bbr)
-		tcp_bbr_recovery_send(tp);	/* lost segments first */
+		tcp_recovery_send(tp);	/* lost segments first */
 	while (guard-- > 0) {
 		una = tcp_data_una(tp);
 		avail = tp->tx.mem ? ring_used(&tp->tx) : 0;
@@ -448,7 +448,7 @@ int tcp_output(struct tcp_sock *tp)
 		if (tp->bbr)
 			/* BBR's cwnd bounds what is in the network: not
 			 * what was SACKed or is deemed lost */
-			wnd += tcp_sack_bytes(tp) + tcp_bbr_lost_bytes(tp);
+			wnd += tcp_sack_bytes(tp) + tcp_recovery_lost_bytes(tp);
 		else if (!(tp->flags & TF_INRECOVERY) && tp->dupacks < 3)
 			wnd += tp->dupacks * (uint32_t)tp->mss;
 		else if ((tp->flags & (TF_INRECOVERY | TF_SACK)) ==

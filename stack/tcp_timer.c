@@ -208,46 +208,6 @@ uint64_t tcp_rto_ns(const struct tcp_sock *tp)
 }
 
 /**
- * tlp_allowed() - may the next retransmission timeout be a tail loss probe?
- * @tp:		TCB
- *
- * Return: true with SACK, an RTT estimate, data states, no recovery, no
- * backoff and no probe already out (RFC 8985 7.2)
- */
-static bool tlp_allowed(const struct tcp_sock *tp)
-{
-	if ((tp->flags & (TF_SACK | TF_RTT_VALID)) != (TF_SACK | TF_RTT_VALID))
-		return false;
-	if (tp->flags & (TF_INRECOVERY | TF_TLP_OUT))
-		return false;
-	return tp->rxtshift == 0 && TCPS_HAVEESTABLISHED(tp->state) &&
-	       tp->state != TCPS_TIME_WAIT && tp->state != TCPS_FIN_WAIT_2;
-}
-
-/**
- * tlp_fire() - send the tail loss probe: the last segment again, so that
- * its ACK (with SACK) reveals any loss before it
- * @tp:		TCB
- */
-static void tlp_fire(struct tcp_sock *tp)
-{
-	struct ae_stack *s = tp->sk.stack;
-	uint32_t end = tcp_data_una(tp) + ring_used(&tp->tx), len, max;
-
-	if (SEQ_GT(end, tp->snd_max))
-		end = tp->snd_max;	/* only what was sent */
-	len = end - tp->snd_una;
-	max = tcp_payload_max(tp);
-	if (len > max)
-		len = max;
-	STAT_INC(s, tcp, tlp_probes);
-	tp->flags |= TF_TLP_OUT;
-	tp->tlp_high = tp->snd_max;
-	tcp_retransmit_one(tp, end - len, len);
-	tcp_timer_set(tp, TT_REXMT, s->now + tcp_rto_ns(tp));
-}
-
-/**
  * tcp_timer_rexmt_arm() - (re)start the retransmission timer if anything
  * is outstanding, else stop it
  * @tp:		TCB
@@ -261,18 +221,9 @@ void tcp_timer_rexmt_arm(struct tcp_sock *tp)
 		tcp_timer_clear(tp, TT_REXMT);
 		return;
 	}
-	if (tlp_allowed(tp)) {
-		/* RFC 8985 7.2: PTO = 2 SRTT, plus a delayed ACK's worth when
-		 * only one segment is out, at least 10 ms */
-		pto = 2ULL * tp->srtt * 1000;
-		if (tcp_flight(tp) <= tp->mss)
-			pto += TCP_RTO_MIN_US * 1000ULL;
-		if (pto < 10 * NS_PER_MS)
-			pto = 10 * NS_PER_MS;
-		if (pto < rto) {
-			tp->flags |= TF_TLP;
-			rto = pto;
-		}
+	if (tcp_tlp_pto(tp, &pto) && pto < rto) {
+		tp->flags |= TF_TLP;	/* a tail loss probe (tcp_recovery.c) */
+		rto = pto;
 	}
 	tcp_timer_set(tp, TT_REXMT, now + rto);
 }
@@ -349,21 +300,8 @@ static void rexmt_expired(struct tcp_sock *tp)
 	struct ae_stack *s = tp->sk.stack;
 	int limit = TCP_DATA_RETRIES;
 
-	if (tp->flags & TF_REO_WAIT) {
-		/* the reordering window passed and the hole did not fill */
-		tp->flags &= ~TF_REO_WAIT;
-		if (!(tp->flags & TF_INRECOVERY)) {
-			tcp_fast_retransmit(tp);
-			tcp_output(tp);
-			return;
-		}
-	}
-	if (tp->flags & TF_TLP) {
-		tp->flags &= ~TF_TLP;
-		tlp_fire(tp);
-		return;
-	}
-	tp->flags &= ~TF_TLP_OUT;
+	if (tcp_recovery_timer(tp))
+		return;		/* reordering window or tail loss probe */
 
 	if (tp->state == TCPS_SYN_SENT)
 		limit = tp->syn_retries;
@@ -385,11 +323,7 @@ static void rexmt_expired(struct tcp_sock *tp)
 	if (TCPS_HAVEESTABLISHED(tp->state))
 		tcp_cc_timeout(tp);
 	tp->rtt_start = 0;		/* Karn: never time a retransmission */
-	tp->nsacked = 0;		/* RFC 6675 5.1: may renege */
-	tp->snd_nxt = tp->snd_una;
-	tp->rexmit_nxt = tp->snd_una;
-	tp->flags &= ~TF_INRECOVERY;
-	tp->dupacks = 0;
+	tcp_recovery_rto(tp);		/* back to SND.UNA */
 	if (tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED)
 		tp->snd_nxt = tp->iss;
 	tcp_timer_set(tp, TT_REXMT, s->now + tcp_rto_ns(tp));
