@@ -74,7 +74,7 @@ static void tcp_free_now(struct tcp_sock *tp)
 	struct ae_stack *s = tp->sk.stack;
 
 	tcp_rings_free(tp);
-	tcp_bbr_free(tp);
+	tcp_cc_free(tp);
 	sock_unlink(&tp->sk);
 	s->tcp->ntcb--;
 	free(tp);
@@ -129,7 +129,7 @@ struct tcp_sock *tcp_alloc(struct ae_stack *s)
 	tp->keepintvl = TCP_KEEPINTVL_S;
 	tp->keepcnt = TCP_KEEPCNT_DEF;
 	tp->syn_retries = TCP_SYN_RETRIES;
-	tp->flags = TF_CUBIC;
+	tp->cc = &tcp_cc_cubic;
 	tp->ssthresh = UINT32_MAX;
 	tp->quickacks = TCP_QUICKACKS;
 	if (s->cfg.congestion[0])	/* the embedder's default; else CUBIC */

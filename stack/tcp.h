@@ -143,7 +143,6 @@ enum tcp_flag {
 	TF_QUEUED_NOTIFY = 1u << 20,	/* on the notify list */
 	TF_RTT_VALID	= 1u << 21,	/* srtt holds a measurement */
 	TF_QUICKACK	= 1u << 22,	/* TCP_QUICKACK */
-	TF_CUBIC	= 1u << 23,	/* congestion control is CUBIC */
 	TF_COOKIE	= 1u << 24,	/* created from a SYN cookie */
 	TF_TLP		= 1u << 25,	/* the REXMT timer is a tail loss probe */
 	TF_TLP_OUT	= 1u << 26,	/* a probe is out: @tlp_high */
@@ -208,6 +207,53 @@ struct tcp_sock;
 struct tcp_bbr;
 TAILQ_HEAD(tcp_queue, tcp_sock);
 LIST_HEAD(tcp_list, tcp_sock);
+
+/**
+ * struct tcp_cc_ops - one congestion control (tcp_cc.c: "reno", "cubic";
+ * tcp_bbr.c: "bbr"): how the window and the pacing move. None of these
+ * sends a segment; what to resend is tcp_recovery.c's, what to send
+ * tcp_output()'s. Optional hooks may be NULL.
+ * @name:		TCP_CONGESTION name
+ * @attach:		optional: a socket chooses it: allocate its state
+ *			(0 or -ENOMEM)
+ * @detach:		optional: the socket leaves it, or dies: free that
+ * @init:		the connection is established: initial window
+ * @on_ack:		optional: SND.UNA advanced by @acked data bytes
+ *			outside recovery: grow the window
+ * @on_ack_sample:	optional: every acceptable ACK, after the scoreboard
+ *			update, with the bytes in flight before it
+ * @on_dupack:		optional: a duplicate ACK during recovery
+ * @on_recovery_ack:	optional: SND.UNA advanced by @acked in recovery;
+ *			@full when it ended recovery
+ * @on_loss:		fast recovery begins (a congestion event)
+ * @on_rto:		a retransmission timeout
+ * @on_idle_restart:	optional: sending resumes after an idle period
+ * @cwnd:		bytes tcp_output() may have in flight beyond SND.UNA
+ * @on_sent:		optional: @len data bytes at @seq left
+ * @pace_wait:		optional: must the next data segment wait? (then it
+ *			arms TT_PACE)
+ * @on_output_done:	optional: tcp_output() finished a pass
+ */
+struct tcp_cc_ops {
+	const char *name;
+	int (*attach)(struct tcp_sock *tp);
+	void (*detach)(struct tcp_sock *tp);
+	void (*init)(struct tcp_sock *tp);
+	void (*on_ack)(struct tcp_sock *tp, uint32_t acked);
+	void (*on_ack_sample)(struct tcp_sock *tp, const struct tcp_seg *seg,
+			      uint32_t prior_in_flight);
+	void (*on_dupack)(struct tcp_sock *tp);
+	void (*on_recovery_ack)(struct tcp_sock *tp, uint32_t acked, bool full);
+	void (*on_loss)(struct tcp_sock *tp);
+	void (*on_rto)(struct tcp_sock *tp);
+	void (*on_idle_restart)(struct tcp_sock *tp);
+	uint32_t (*cwnd)(const struct tcp_sock *tp);
+	void (*on_sent)(struct tcp_sock *tp, uint32_t seq, uint32_t len);
+	bool (*pace_wait)(struct tcp_sock *tp);
+	void (*on_output_done)(struct tcp_sock *tp);
+};
+
+extern const struct tcp_cc_ops tcp_cc_reno, tcp_cc_cubic, tcp_cc_bbr;
 
 /**
  * struct tcp_sock - the TCB
@@ -294,6 +340,7 @@ struct tcp_sock {
 		uint64_t epoch;		/* 0 = none */
 		uint32_t ack_cnt, tcp_cwnd;
 	} cubic;
+	const struct tcp_cc_ops *cc;	/* congestion control, never NULL */
 	struct tcp_bbr *bbr;		/* BBR state (tcp_bbr.h), NULL = none */
 	struct tcp_range sacked[TCP_SACK_MAX];	/* scoreboard */
 	uint8_t nsacked;
@@ -484,12 +531,23 @@ void tcp_recovery_rto(struct tcp_sock *tp);
 void tcp_recovery_send(struct tcp_sock *tp);
 uint32_t tcp_recovery_lost_bytes(const struct tcp_sock *tp);
 
-/* tcp_cc.c, tcp_sack.c */
+/* tcp_cc.c: calls into the socket's &struct tcp_cc_ops, and sack */
+int tcp_cc_set(struct tcp_sock *tp, const struct tcp_cc_ops *cc);
+void tcp_cc_free(struct tcp_sock *tp);
 void tcp_cc_init(struct tcp_sock *tp);
+void tcp_cc_initial_window(struct tcp_sock *tp);
 void tcp_cc_ack(struct tcp_sock *tp, uint32_t acked);
+void tcp_cc_ack_sample(struct tcp_sock *tp, const struct tcp_seg *seg,
+		       uint32_t prior_in_flight);
+void tcp_cc_dupack(struct tcp_sock *tp);
+void tcp_cc_recovery_ack(struct tcp_sock *tp, uint32_t acked, bool full);
 void tcp_cc_loss(struct tcp_sock *tp);
 void tcp_cc_timeout(struct tcp_sock *tp);
 void tcp_cc_idle_restart(struct tcp_sock *tp);
+uint32_t tcp_cc_window(const struct tcp_sock *tp);
+void tcp_cc_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len);
+bool tcp_cc_pace_wait(struct tcp_sock *tp);
+void tcp_cc_output_done(struct tcp_sock *tp);
 void tcp_sack_update(struct tcp_sock *tp, const struct tcp_opts *o);
 bool tcp_sack_is_sacked(const struct tcp_sock *tp, uint32_t seq, uint32_t *end);
 uint32_t tcp_sack_bytes(const struct tcp_sock *tp);
@@ -497,17 +555,8 @@ uint32_t tcp_sack_bytes_above(const struct tcp_sock *tp, uint32_t seq);
 bool tcp_sack_next_hole(const struct tcp_sock *tp, uint32_t from,
 			uint32_t *hole, uint32_t *len);
 
-/* tcp_bbr.c: BBR v1 and pacing, for sockets with tp->bbr */
-int tcp_bbr_select(struct tcp_sock *tp);
-void tcp_bbr_release(struct tcp_sock *tp);
-void tcp_bbr_free(struct tcp_sock *tp);
-void tcp_bbr_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
-		 uint32_t prior_in_flight);
-void tcp_bbr_loss(struct tcp_sock *tp);
-void tcp_bbr_timeout(struct tcp_sock *tp);
-void tcp_bbr_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len);
-bool tcp_bbr_pace_wait(struct tcp_sock *tp);
-void tcp_bbr_output_done(struct tcp_sock *tp);
+/* tcp_rate.c: delivery-rate records, kept by BBR sockets */
+bool tcp_rate_active(const struct tcp_sock *tp);
 uint32_t tcp_rate_inflight(const struct tcp_sock *tp);
 
 /* tcp_usrreq.c: the socket calls, called from sock.c */

@@ -594,7 +594,7 @@ done:
  * @seg:	the ACK
  * @prior_in_flight: bytes in flight before it
  */
-void tcp_bbr_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
+static void tcp_bbr_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 		 uint32_t prior_in_flight)
 {
 	struct tcp_bbr *b = tp->bbr;
@@ -617,7 +617,7 @@ void tcp_bbr_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
  * ssthresh infinite; the window is set on the next ACK)
  * @tp:		TCB with tp->bbr
  */
-void tcp_bbr_loss(struct tcp_sock *tp)
+static void tcp_bbr_loss(struct tcp_sock *tp)
 {
 	bbr_save_cwnd(tp);
 	tp->bytes_acked = 0;
@@ -629,7 +629,7 @@ void tcp_bbr_loss(struct tcp_sock *tp)
  * outstanding at the timeout is acknowledged
  * @tp:		TCB with tp->bbr
  */
-void tcp_bbr_timeout(struct tcp_sock *tp)
+static void tcp_bbr_timeout(struct tcp_sock *tp)
 {
 	struct tcp_bbr *b = tp->bbr;
 
@@ -665,12 +665,13 @@ static void bbr_init(struct tcp_sock *tp)
 }
 
 /**
- * tcp_bbr_select() - make @tp a BBR socket (TCP_CONGESTION "bbr")
+ * bbr_attach() - &tcp_cc_ops.attach: a socket chooses BBR (TCP_CONGESTION
+ * "bbr"): its state and record array
  * @tp:		TCB
  *
  * Return: 0 or -ENOMEM
  */
-int tcp_bbr_select(struct tcp_sock *tp)
+static int bbr_attach(struct tcp_sock *tp)
 {
 	if (tp->bbr)
 		return 0;
@@ -682,27 +683,20 @@ int tcp_bbr_select(struct tcp_sock *tp)
 }
 
 /**
- * tcp_bbr_release() - stop using BBR: free its state, no more pacing
+ * bbr_detach() - &tcp_cc_ops.detach: stop using BBR, or a dying TCB: free
+ * its state (timers are tcp_cc_set()'s); the window stays and the next
+ * algorithm's growth starts from it
  * @tp:		TCB
  */
-void tcp_bbr_release(struct tcp_sock *tp)
+static void bbr_detach(struct tcp_sock *tp)
 {
 	if (!tp->bbr)
 		return;
 	tcp_rate_free(tp->bbr);
 	tp->bbr = NULL;
-	if (tp->timer[TT_PACE] != AE_NEVER)
-		tcp_timer_clear(tp, TT_PACE);
-}
-
-/**
- * tcp_bbr_free() - free a dying TCB's BBR state (its timers are gone)
- * @tp:		TCB
- */
-void tcp_bbr_free(struct tcp_sock *tp)
-{
-	tcp_rate_free(tp->bbr);
-	tp->bbr = NULL;
+	if (TCPS_HAVEESTABLISHED(tp->state))
+		tp->ssthresh = tp->cwnd;
+	tp->cubic.epoch = 0;
 }
 
 /**
@@ -712,7 +706,7 @@ void tcp_bbr_free(struct tcp_sock *tp)
  * @seq:	first byte
  * @len:	bytes, > 0
  */
-void tcp_bbr_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len)
+static void tcp_bbr_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len)
 {
 	struct tcp_bbr *b = tp->bbr;
 	uint64_t now = tp->sk.stack->now, burst_ns, floor;
@@ -746,7 +740,7 @@ void tcp_bbr_sent(struct tcp_sock *tp, uint32_t seq, uint32_t len)
  *
  * Return: true to hold the segment back
  */
-bool tcp_bbr_pace_wait(struct tcp_sock *tp)
+static bool tcp_bbr_pace_wait(struct tcp_sock *tp)
 {
 	struct tcp_bbr *b = tp->bbr;
 	uint64_t now = tp->sk.stack->now;
@@ -764,7 +758,33 @@ bool tcp_bbr_pace_wait(struct tcp_sock *tp)
  * application is what limits the sending
  * @tp:		TCB with tp->bbr
  */
-void tcp_bbr_output_done(struct tcp_sock *tp)
+static void tcp_bbr_output_done(struct tcp_sock *tp)
 {
 	tcp_rate_check_app_limited(tp);
 }
+
+/**
+ * bbr_cwnd() - &tcp_cc_ops.cwnd: BBR's cwnd bounds what is in the network,
+ * not what was SACKed or is deemed lost
+ * @tp:		TCB with tp->bbr
+ *
+ * Return: bytes
+ */
+static uint32_t bbr_cwnd(const struct tcp_sock *tp)
+{
+	return tp->cwnd + tcp_sack_bytes(tp) + tcp_recovery_lost_bytes(tp);
+}
+
+const struct tcp_cc_ops tcp_cc_bbr = {
+	.name		= "bbr",
+	.attach		= bbr_attach,
+	.detach		= bbr_detach,
+	.init		= tcp_cc_initial_window,
+	.on_ack_sample	= tcp_bbr_ack,
+	.on_loss	= tcp_bbr_loss,
+	.on_rto		= tcp_bbr_timeout,
+	.cwnd		= bbr_cwnd,
+	.on_sent	= tcp_bbr_sent,
+	.pace_wait	= tcp_bbr_pace_wait,
+	.on_output_done	= tcp_bbr_output_done,
+};

@@ -469,7 +469,7 @@ static enum seg_verdict tcp_ack_step(struct tcp_sock *tp,
 
 	if (SEQ_GT(seg->ack, tp->snd_max))
 		return SEG_DROPAFTERACK;	/* acks what we never sent */
-	if (tp->bbr)
+	if (tp->cc->on_ack_sample)
 		prior_in_flight = tcp_rate_inflight(tp);
 	if (SEQ_LT(seg->ack, tp->snd_una - tp->max_sndwnd)) {
 		/* RFC 5961 5.2: too old to be from our peer: challenge */
@@ -486,8 +486,7 @@ static enum seg_verdict tcp_ack_step(struct tcp_sock *tp,
 	} else {
 		fin_acked = tcp_newack(tp, seg);
 	}
-	if (tp->bbr)
-		tcp_bbr_ack(tp, seg, prior_in_flight);
+	tcp_cc_ack_sample(tp, seg, prior_in_flight);
 	tcp_update_window(tp, seg);
 	if (!fin_acked)
 		return SEG_CONTINUE;
@@ -809,18 +808,16 @@ static struct tcp_sock *child_new(struct tcp_sock *lp, const struct tcp_seg *seg
 	tp->sk.sndbuf_opt = lp->sk.sndbuf_opt;
 	tp->rcvbuf = lp->rcvbuf;
 	tp->sndbuf = lp->sndbuf;
-	tp->flags = (lp->flags & (TF_NODELAY | TF_KEEPALIVE | TF_CUBIC)) |
-		    TF_PASSIVE;
+	tp->flags = (lp->flags & (TF_NODELAY | TF_KEEPALIVE)) | TF_PASSIVE;
 	tp->keepidle = lp->keepidle;
 	tp->keepintvl = lp->keepintvl;
 	tp->keepcnt = lp->keepcnt;
 	tp->user_timeout_ms = lp->user_timeout_ms;
 	tp->linger_s = lp->linger_s;
 	tp->adv_mss = lp->adv_mss;
-	if (lp->bbr)
-		tcp_bbr_select(tp);	/* (no memory: stays CUBIC/NewReno) */
-	else
-		tcp_bbr_release(tp);	/* the listener's choice, not the default */
+	/* the listener's choice, not the default (no memory for BBR: the
+	 * default stays) */
+	tcp_cc_set(tp, lp->cc);
 	tp->parent = lp;
 	tp->ts_offset = tcp_ts_offset(s, tp->sk.laddr, tp->sk.raddr);
 	return tp;

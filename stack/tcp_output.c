@@ -150,8 +150,8 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 	st16(hdr + 16, csum_fold(sum));
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = hlen;
-	if (tp->bbr && len)
-		tcp_bbr_sent(tp, seq, len);
+	if (len)
+		tcp_cc_sent(tp, seq, len);
 	ret = ipv4_output_ttl(s, tp->sk.laddr, tp->sk.raddr, IPPROTO_TCP,
 			      tp->sk.tos, tp->sk.ttl, iov, n);
 	STAT_INC(s, tcp, out_segs);
@@ -434,8 +434,7 @@ int tcp_output(struct tcp_sock *tp)
 	if (tp->snd_una == tp->snd_max && tp->last_send &&
 	    s->now - tp->last_send > tcp_rto_ns(tp))
 		tcp_cc_idle_restart(tp);
-	if (tp->bbr)
-		tcp_recovery_send(tp);	/* lost segments first */
+	tcp_recovery_send(tp);	/* lost segments first (RACK) */
 	while (guard-- > 0) {
 		una = tcp_data_una(tp);
 		avail = tp->tx.mem ? ring_used(&tp->tx) : 0;
@@ -443,19 +442,9 @@ int tcp_output(struct tcp_sock *tp)
 		off = tp->snd_nxt - una;
 		if (SEQ_GT(tp->snd_nxt, fin_seq))
 			off = avail;	/* FIN already sent */
-		/* RFC 3042 limited transmit: a new segment per early dup ACK */
-		wnd = tp->cwnd;
-		if (tp->bbr)
-			/* BBR's cwnd bounds what is in the network: not
-			 * what was SACKed or is deemed lost */
-			wnd += tcp_sack_bytes(tp) + tcp_recovery_lost_bytes(tp);
-		else if (!(tp->flags & TF_INRECOVERY) && tp->dupacks < 3)
-			wnd += tp->dupacks * (uint32_t)tp->mss;
-		else if ((tp->flags & (TF_INRECOVERY | TF_SACK)) ==
-			 (TF_INRECOVERY | TF_SACK))
-			/* RFC 6675 pipe: SACKed bytes have left the network,
-			 * so cwnd bounds the flight less what was SACKed */
-			wnd += tcp_sack_bytes(tp);
+		/* the congestion control's window (limited transmit, the
+		 * RFC 6675 pipe, BBR's in-network bound: tcp_cc.c) */
+		wnd = tcp_cc_window(tp);
 		if (tp->snd_wnd < wnd)
 			wnd = tp->snd_wnd;
 		if ((tp->flags & TF_FORCE_PROBE) && !wnd)
@@ -476,8 +465,8 @@ int tcp_output(struct tcp_sock *tp)
 		      tp->state != TCPS_TIME_WAIT &&
 		      tp->snd_nxt + len == fin_seq;
 		send = want_send(tp, len, off, avail) || fin;
-		if (tp->bbr && send && len && !(tp->flags & TF_FORCE_PROBE) &&
-		    tcp_bbr_pace_wait(tp)) {
+		if (send && len && !(tp->flags & TF_FORCE_PROBE) &&
+		    tcp_cc_pace_wait(tp)) {
 			/* not yet due: the TT_PACE timer sends it */
 			if (!(tp->flags & TF_ACKNOW))
 				break;
@@ -528,7 +517,6 @@ int tcp_output(struct tcp_sock *tp)
 		if (tp->flags & TF_FORCE_PROBE)
 			break;
 	}
-	if (tp->bbr)
-		tcp_bbr_output_done(tp);
+	tcp_cc_output_done(tp);
 	return sent;
 }

@@ -71,6 +71,18 @@ static struct tcp_rate_rec *rec_at(struct tcp_bbr *b, uint32_t i)
 }
 
 /**
+ * tcp_rate_active() - does the socket keep transmission records (a BBR
+ * socket: tcp_bbr.c allocates them with its state)?
+ * @tp:		TCB
+ *
+ * Return: true when it does
+ */
+bool tcp_rate_active(const struct tcp_sock *tp)
+{
+	return tp->bbr != NULL;
+}
+
+/**
  * tcp_rate_inflight() - bytes in the network: sent, neither cumulatively
  * acknowledged nor SACKed (RFC 6675 pipe, without loss marks)
  * @tp:		TCB

@@ -91,7 +91,7 @@ static bool next_hole(struct tcp_sock *tp, uint32_t *hole, uint32_t *len)
 	int guard = 64;
 
 	while (tcp_sack_next_hole(tp, tp->rexmit_nxt, hole, len)) {
-		if (!tp->bbr || guard-- <= 0)
+		if (!tcp_rate_active(tp) || guard-- <= 0)
 			return true;
 		skip = tcp_rate_skip_sacked(tp, *hole);
 		if (skip == *hole)
@@ -211,8 +211,7 @@ void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	tcp_sack_update(tp, &seg->opt);
 	tp->dupacks++;
 	if (tp->flags & TF_INRECOVERY) {
-		if (!(tp->flags & TF_SACK) && !tp->bbr)
-			tp->cwnd += tp->mss;	/* NewReno inflation */
+		tcp_cc_dupack(tp);	/* NewReno inflation */
 		recovery_retransmit(tp);
 		return;
 	}
@@ -405,18 +404,13 @@ void tcp_recovery_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 {
 	if (tp->flags & TF_INRECOVERY) {
 		if (SEQ_GEQ(seg->ack, tp->recover)) {
-			/* full ACK: deflate to ssthresh (RFC 6582 3.2 step 3);
-			 * BBR restores its own window (tcp_bbr_ack()) */
-			if (!tp->bbr)
-				tp->cwnd = tp->ssthresh;
+			/* full ACK: recovery ends (RFC 6582 3.2 step 3) */
+			tcp_cc_recovery_ack(tp, acked, true);
 			tp->flags &= ~TF_INRECOVERY;
 			tp->dupacks = 0;
 		} else {
-			/* partial ACK: deflate (NewReno), resend the next hole */
-			if (!(tp->flags & TF_SACK) && !tp->bbr) {
-				tp->cwnd -= acked < tp->cwnd ? acked : tp->cwnd;
-				tp->cwnd += tp->mss;
-			}
+			/* partial ACK: resend the next hole */
+			tcp_cc_recovery_ack(tp, acked, false);
 			recovery_retransmit(tp);
 		}
 	} else {
@@ -489,10 +483,13 @@ static uint32_t recovery_resend(struct tcp_sock *tp, uint32_t seq, uint32_t len)
 void tcp_recovery_send(struct tcp_sock *tp)
 {
 	struct tcp_bbr *b = tp->bbr;
-	uint64_t reo = recovery_reo_ns(tp);
 	uint32_t pipe, seq, len, from = tp->snd_una, n;
 	int guard = 256;
+	uint64_t reo;
 
+	if (!tcp_rate_active(tp))
+		return;		/* no transmission records: no RACK */
+	reo = recovery_reo_ns(tp);
 	b->lost_bytes = 0;
 	if (!tp->tx.mem || !TCPS_HAVEESTABLISHED(tp->state) || b->in_loss)
 		return;
@@ -511,7 +508,7 @@ void tcp_recovery_send(struct tcp_sock *tp)
 	pipe = pipe > b->lost_bytes ? pipe - b->lost_bytes : 0;
 	while (pipe < tp->cwnd && guard-- > 0 &&
 	       tcp_rate_next_lost(tp, from, reo, &seq, &len)) {
-		if (tcp_bbr_pace_wait(tp))
+		if (tcp_cc_pace_wait(tp))
 			break;
 		n = recovery_resend(tp, seq, len);
 		if (!n)

@@ -154,24 +154,23 @@ static int sol_socket_set(struct tcp_sock *tp, int name, const void *val,
  */
 int tcp_cc_select(struct tcp_sock *tp, const char *val, size_t len)
 {
-	if (len >= 3 && !strncmp(val, "bbr", 3))
-		return tcp_bbr_select(tp);
-	if (len >= 5 && !strncmp(val, "cubic", 5))
-		tp->flags |= TF_CUBIC;
-	else if ((len >= 4 && !strncmp(val, "reno", 4)) ||
-		 (len >= 7 && !strncmp(val, "newreno", 7)))
-		tp->flags &= ~TF_CUBIC;
-	else
-		return -ENOENT;
-	if (tp->bbr) {
-		/* from BBR: its window stays, growth is the new
-		 * algorithm's from here */
-		tcp_bbr_release(tp);
-		if (TCPS_HAVEESTABLISHED(tp->state))
-			tp->ssthresh = tp->cwnd;
-		tp->cubic.epoch = 0;
+	static const struct {
+		const char *name;
+		const struct tcp_cc_ops *cc;
+	} names[] = {
+		{ "bbr", &tcp_cc_bbr },
+		{ "cubic", &tcp_cc_cubic },
+		{ "reno", &tcp_cc_reno },
+		{ "newreno", &tcp_cc_reno },
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n = strlen(names[i].name);
+		if (len >= n && !strncmp(val, names[i].name, n))
+			return tcp_cc_set(tp, names[i].cc);
 	}
-	return 0;
+	return -ENOENT;
 }
 
 /**
@@ -407,7 +406,7 @@ int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		return sockopt_put_int(val, len, TCPS_HAVEESTABLISHED(tp->state) ?
 				   tp->mss : tp->adv_mss);
 	case TCP_CONGESTION:
-		cc = tp->bbr ? "bbr" : (tp->flags & TF_CUBIC) ? "cubic" : "reno";
+		cc = tp->cc->name;
 		if (!val || !len)
 			return -EINVAL;
 		n = strlen(cc) + 1;

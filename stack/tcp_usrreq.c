@@ -172,8 +172,8 @@ int tcp_usr_connect(struct tcp_sock *tp, uint32_t addr, uint16_t port)
 		goto out;
 	}
 	/* a socket may connect again after a failed attempt: start clean */
-	tp->flags &= TF_NODELAY | TF_KEEPALIVE | TF_CUBIC | TF_CORK |
-		     TF_QUICKACK | TF_LINGER0;
+	tp->flags &= TF_NODELAY | TF_KEEPALIVE | TF_CORK | TF_QUICKACK |
+		     TF_LINGER0;
 	tp->flags |= TF_REQ_WSCALE | TF_REQ_SACK | TF_REQ_TS;
 	tp->rxtshift = 0;
 	tp->rto = TCP_RTO_INIT_US;
