@@ -40,10 +40,6 @@
 #define ARP_RETRY_MS		1000
 #define ARP_REACHABLE_MS	60000
 #define ARP_DEFEND_MS		10000
-#define ARP_LEN			28
-#define ARP_HRD_ETHER		1
-#define ARP_OP_REQUEST		1
-#define ARP_OP_REPLY		2
 
 enum arp_state {
 	ARP_FREE = 0,
@@ -247,15 +243,15 @@ static void arp_send(struct ae_stack *s, uint16_t op, const uint8_t *eth_dst,
 	uint8_t b[ARP_LEN];
 	struct iovec v = { .iov_base = b, .iov_len = sizeof(b) };
 
-	st16(b, ARP_HRD_ETHER);
-	st16(b + 2, ETH_P_IP_);
-	b[4] = ETH_ALEN_;
-	b[5] = 4;
-	st16(b + 6, op);
-	memcpy(b + 8, s->cfg.mac, ETH_ALEN_);
-	memcpy(b + 14, &s->cfg.addr, 4);
-	memcpy(b + 18, tha, ETH_ALEN_);
-	memcpy(b + 24, &tpa, 4);
+	st16(b + ARP_F_HRD, ARP_HRD_ETHER);
+	st16(b + ARP_F_PRO, ETH_P_IP_);
+	b[ARP_F_HLN] = ETH_ALEN_;
+	b[ARP_F_PLN] = ARP_PLEN_IPV4;
+	st16(b + ARP_F_OP, op);
+	memcpy(b + ARP_F_SHA, s->cfg.mac, ETH_ALEN_);
+	memcpy(b + ARP_F_SPA, &s->cfg.addr, 4);
+	memcpy(b + ARP_F_THA, tha, ETH_ALEN_);
+	memcpy(b + ARP_F_TPA, &tpa, 4);
 	if (eth_output(s, eth_dst, ETH_P_ARP_, &v, 1))
 		return;
 	if (op == ARP_OP_REQUEST)
@@ -365,27 +361,29 @@ void arp_input(struct ae_stack *s, const struct ae_pkt *p)
 	bool merge = false;
 	uint16_t op;
 
-	if (!b || ld16(b) != ARP_HRD_ETHER || ld16(b + 2) != ETH_P_IP_ ||
-	    b[4] != ETH_ALEN_ || b[5] != 4) {
+	if (!b || ld16(b + ARP_F_HRD) != ARP_HRD_ETHER ||
+	    ld16(b + ARP_F_PRO) != ETH_P_IP_ || b[ARP_F_HLN] != ETH_ALEN_ ||
+	    b[ARP_F_PLN] != ARP_PLEN_IPV4) {
 		STAT_INC(s, arp, in_malformed);
 		return;
 	}
-	op = ld16(b + 6);
+	op = ld16(b + ARP_F_OP);
 	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY) {
 		STAT_INC(s, arp, in_malformed);
 		return;
 	}
-	if (b[8] & 1) {	/* sender MAC is a group address: forged */
+	if (b[ARP_F_SHA] & 1) {	/* a group sender MAC: forged */
 		STAT_INC(s, arp, in_malformed);
 		return;
 	}
-	memcpy(&spa, b + 14, 4);
-	memcpy(&tpa, b + 24, 4);
+	memcpy(&spa, b + ARP_F_SPA, 4);
+	memcpy(&tpa, b + ARP_F_TPA, 4);
 	if (op == ARP_OP_REQUEST)
 		STAT_INC(s, arp, in_requests);
 	else
 		STAT_INC(s, arp, in_replies);
-	if (!memcmp(b + 8, s->cfg.mac, ETH_ALEN_)) {	/* our own, looped */
+	/* our own, looped */
+	if (!memcmp(b + ARP_F_SHA, s->cfg.mac, ETH_ALEN_)) {
 		STAT_INC(s, arp, in_not_for_us);
 		return;
 	}
@@ -396,10 +394,10 @@ void arp_input(struct ae_stack *s, const struct ae_pkt *p)
 	}
 
 	/* RFC 826: update the sender if we know it, whoever was asked. */
-	if (arp_sender_ok(s, b + 8, spa)) {
+	if (arp_sender_ok(s, b + ARP_F_SHA, spa)) {
 		e = arp_find(s->arp, spa);
 		if (e) {
-			arp_confirm(s, e, b + 8);
+			arp_confirm(s, e, b + ARP_F_SHA);
 			merge = true;
 		}
 	}
@@ -407,10 +405,10 @@ void arp_input(struct ae_stack *s, const struct ae_pkt *p)
 		STAT_INC(s, arp, in_not_for_us);
 		return;
 	}
-	if (!merge && arp_sender_ok(s, b + 8, spa))
-		arp_confirm(s, arp_alloc(s, spa), b + 8);
+	if (!merge && arp_sender_ok(s, b + ARP_F_SHA, spa))
+		arp_confirm(s, arp_alloc(s, spa), b + ARP_F_SHA);
 	if (op == ARP_OP_REQUEST)
-		arp_send(s, ARP_OP_REPLY, b + 8, b + 8, spa);
+		arp_send(s, ARP_OP_REPLY, b + ARP_F_SHA, b + ARP_F_SHA, spa);
 }
 
 /**

@@ -51,11 +51,11 @@ void eth_input(struct ae_stack *s, const struct ae_pkt *frame)
 		STAT_INC(s, eth, in_runt);
 		return;
 	}
-	if (!eth_for_us(s, h)) {
+	if (!eth_for_us(s, h + ETH_F_DST)) {
 		STAT_INC(s, eth, in_not_for_us);
 		return;
 	}
-	switch (ld16(h + 12)) {
+	switch (ld16(h + ETH_F_TYPE)) {
 	case ETH_P_ARP_:
 		arp_input(s, &payload);
 		break;
@@ -94,9 +94,9 @@ int eth_output(struct ae_stack *s, const uint8_t *dst, uint16_t ethertype,
 	}
 	if (len > s->cfg.mtu)
 		return -EMSGSIZE;
-	memcpy(hdr, dst, ETH_ALEN_);
-	memcpy(hdr + ETH_ALEN_, s->cfg.mac, ETH_ALEN_);
-	st16(hdr + 12, ethertype);
+	memcpy(hdr + ETH_F_DST, dst, ETH_ALEN_);
+	memcpy(hdr + ETH_F_SRC, s->cfg.mac, ETH_ALEN_);
+	st16(hdr + ETH_F_TYPE, ethertype);
 	v[0].iov_base = hdr;
 	v[0].iov_len = sizeof(hdr);
 	s->cfg.output(s->cfg.output_ctx, v, iovcnt + 1);

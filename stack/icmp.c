@@ -24,15 +24,6 @@
 
 #include "stack.h"
 
-#define ICMP_ECHOREPLY_		0
-#define ICMP_DEST_UNREACH_	3
-#define ICMP_SOURCE_QUENCH_	4
-#define ICMP_REDIRECT_		5
-#define ICMP_ECHO_		8
-#define ICMP_TIME_EXCEEDED_	11
-#define ICMP_PARAMETERPROB_	12
-#define ICMP_FRAG_NEEDED_	4
-#define ICMP_HLEN		8
 #define ICMP_QUOTE		8	/* bytes of the offending payload */
 #define ICMP_RATE_PER_SEC	1000
 #define ICMP_BURST		50
@@ -124,8 +115,11 @@ static void icmp_echo(struct ae_stack *s, const struct ae_ipinfo *ip,
 		return;
 	}
 	memcpy(r, h, ICMP_HLEN);
-	r[0] = ICMP_ECHOREPLY_;
-	st16(r + 2, csum_update16(ld16(h + 2), ld16(h), ld16(r)));
+	r[ICMP_F_TYPE] = ICMP_ECHOREPLY_;
+	/* the type and code word changed: update the checksum (RFC 1624) */
+	st16(r + ICMP_F_CSUM, csum_update16(ld16(h + ICMP_F_CSUM),
+					    ld16(h + ICMP_F_TYPE),
+					    ld16(r + ICMP_F_TYPE)));
 	v[0].iov_base = r;
 	v[0].iov_len = ICMP_HLEN;
 	v[1].iov_base = (void *)(p->data + ICMP_HLEN);
@@ -146,27 +140,27 @@ static void icmp_echo(struct ae_stack *s, const struct ae_ipinfo *ip,
 static void icmp_error_input(struct ae_stack *s, uint8_t type, uint8_t code,
 			     const struct ae_pkt *p)
 {
-	const uint8_t *h = pkt_get(p, 0, ICMP_HLEN + 20);
+	const uint8_t *h = pkt_get(p, 0, ICMP_HLEN + IP_HLEN), *ih;
 	struct ae_pkt inner;
 	uint32_t src;
 	size_t hl;
 	uint16_t mtu;
 
-	if (!h || h[ICMP_HLEN] >> 4 != 4 ||
-	    (hl = (size_t)(h[ICMP_HLEN] & 0xf) * 4) < 20 ||
+	ih = h ? h + ICMP_HLEN : NULL;	/* the quoted IP header */
+	if (!ih || ip_version(ih) != 4 || (hl = ip_hdr_len(ih)) < IP_HLEN ||
 	    pkt_sub(p, ICMP_HLEN, p->len - ICMP_HLEN, &inner) ||
 	    !pkt_get(&inner, 0, hl + 8)) {
 		STAT_INC(s, icmp, in_errors);
 		return;
 	}
-	memcpy(&src, h + ICMP_HLEN + 12, 4);
+	memcpy(&src, ih + IP_F_SRC, 4);
 	if (!stack_is_local(s, src)) {	/* not about a datagram of ours */
 		STAT_INC(s, icmp, in_errors);
 		return;
 	}
 	mtu = (type == ICMP_DEST_UNREACH_ && code == ICMP_FRAG_NEEDED_) ?
-	      ld16(h + 6) : 0;
-	switch (h[ICMP_HLEN + 9]) {
+	      ld16(h + ICMP_F_MTU) : 0;
+	switch (ih[IP_F_PROTO]) {
 	case IPPROTO_TCP:
 		tcp_icmp_error(s, type, code, mtu, &inner);
 		break;
@@ -198,20 +192,20 @@ void icmp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 		STAT_INC(s, icmp, in_csum_errors);
 		return;
 	}
-	switch (h[0]) {
+	switch (h[ICMP_F_TYPE]) {
 	case ICMP_ECHO_:
 		STAT_INC(s, icmp, in_echos);
 		icmp_echo(s, ip, p);
 		break;
 	case ICMP_DEST_UNREACH_:
 		STAT_INC(s, icmp, in_dest_unreachs);
-		icmp_error_input(s, h[0], h[1], p);
+		icmp_error_input(s, h[ICMP_F_TYPE], h[ICMP_F_CODE], p);
 		break;
 	case ICMP_SOURCE_QUENCH_:
 	case ICMP_TIME_EXCEEDED_:
 	case ICMP_PARAMETERPROB_:
 		STAT_INC(s, icmp, in_other);
-		icmp_error_input(s, h[0], h[1], p);
+		icmp_error_input(s, h[ICMP_F_TYPE], h[ICMP_F_CODE], p);
 		break;
 	default:	/* echo replies (no ping sockets), redirects, ... */
 		STAT_INC(s, icmp, in_other);
@@ -256,11 +250,12 @@ static bool icmp_may_answer(const struct ae_stack *s,
 	 */
 	if (!ip->src || ipv4_is_bcast(s, ip->src) || (h >> 28) == 14)
 		return false;
-	if (!ip->hdr || ip->hdr_len < 20 || (ld16(ip->hdr + 6) & 0x1fff))
+	if (!ip->hdr || ip->hdr_len < IP_HLEN ||
+	    (ld16(ip->hdr + IP_F_FRAG) & IP_OFFMASK))
 		return false;	/* not the first fragment */
 	if (ip->proto == IPPROTO_ICMP) {
 		t = pkt_get(payload, 0, 1);
-		if (!t || icmp_is_error(t[0]))
+		if (!t || icmp_is_error(t[ICMP_F_TYPE]))
 			return false;
 	}
 	return true;
@@ -287,17 +282,17 @@ void icmp_send_error(struct ae_stack *s, uint8_t type, uint8_t code,
 
 	if (!icmp_may_answer(s, ip, payload) || !icmp_ratelimit(s))
 		return;
-	h[0] = type;
-	h[1] = code;
-	st16(h + 2, 0);
-	st32(h + 4, info);
+	h[ICMP_F_TYPE] = type;
+	h[ICMP_F_CODE] = code;
+	st16(h + ICMP_F_CSUM, 0);
+	st32(h + ICMP_F_INFO, info);
 	v[0].iov_base = h;
 	v[0].iov_len = ICMP_HLEN;
 	v[1].iov_base = (void *)ip->hdr;
 	v[1].iov_len = ip->hdr_len;
 	v[2].iov_base = (void *)payload->data;
 	v[2].iov_len = q;
-	st16(h + 2, csum_fold(csum_iov(v, 3, 0)));
+	st16(h + ICMP_F_CSUM, csum_fold(csum_iov(v, 3, 0)));
 	if (ipv4_output(s, ip->dst, ip->src, IPPROTO_ICMP, 0, v, 3))
 		return;
 	STAT_INC(s, icmp, out_msgs);

@@ -39,15 +39,6 @@
 
 #include "stack.h"
 
-#define IP_HLEN			20
-#define IP_MAXPACKET_		65535
-#define IP_DF			0x4000
-#define IP_MF			0x2000
-#define IP_OFFMASK		0x1fff
-#define IP_DEFTTL		64
-#define IPPROTO_ICMP_		1
-#define IPPROTO_TCP_		6
-#define IPPROTO_UDP_		17
 
 #define IPFRAG_SLOTS		8
 #define IPFRAG_TIMEOUT_MS	30000
@@ -215,12 +206,12 @@ static void ipv4_deliver(struct ae_stack *s, const uint8_t *hdr, size_t hlen,
 			 const struct ae_pkt *payload)
 {
 	struct ae_ipinfo ip = {
-		.proto = hdr[9], .tos = hdr[1], .ttl = hdr[8],
-		.hdr = hdr, .hdr_len = hlen,
+		.proto = hdr[IP_F_PROTO], .tos = hdr[IP_F_TOS],
+		.ttl = hdr[IP_F_TTL], .hdr = hdr, .hdr_len = hlen,
 	};
 
-	memcpy(&ip.src, hdr + 12, 4);
-	memcpy(&ip.dst, hdr + 16, 4);
+	memcpy(&ip.src, hdr + IP_F_SRC, 4);
+	memcpy(&ip.dst, hdr + IP_F_DST, 4);
 	switch (ip.proto) {
 	case IPPROTO_ICMP_:
 		STAT_INC(s, ip, in_delivers);
@@ -237,7 +228,7 @@ static void ipv4_deliver(struct ae_stack *s, const uint8_t *hdr, size_t hlen,
 	default:
 		STAT_INC(s, ip, in_unknown_protos);
 		/* RFC 1122 3.2.2.1: protocol unreachable (rate limited). */
-		icmp_send_unreach(s, 2, &ip, payload);
+		icmp_send_unreach(s, ICMP_PROT_UNREACH_, &ip, payload);
 		break;
 	}
 }
@@ -339,10 +330,10 @@ static void frag_complete(struct ae_stack *s, struct ipfrag_slot *f)
 				  .len = f->total };
 
 	/* The header as if it had come whole (ICMP errors quote it). */
-	st16(h + 2, (uint16_t)(f->hlen + f->total));
-	st16(h + 6, 0);
-	st16(h + 10, 0);
-	st16(h + 10, csum(h, f->hlen));
+	st16(h + IP_F_LEN, (uint16_t)(f->hlen + f->total));
+	st16(h + IP_F_FRAG, 0);
+	st16(h + IP_F_CSUM, 0);
+	st16(h + IP_F_CSUM, csum(h, f->hlen));
 	STAT_INC(s, ip, reasm_oks);
 	ipv4_deliver(s, h, f->hlen, &payload);
 	frag_release(f);
@@ -358,7 +349,7 @@ static void frag_complete(struct ae_stack *s, struct ipfrag_slot *f)
 static void ipv4_reassemble(struct ae_stack *s, const uint8_t *hdr,
 			    size_t hlen, const struct ae_pkt *data)
 {
-	uint16_t fo = ld16(hdr + 6);
+	uint16_t fo = ld16(hdr + IP_F_FRAG);
 	size_t off = (size_t)(fo & IP_OFFMASK) * 8, end = off + data->len;
 	bool more = fo & IP_MF;
 	struct ipfrag_slot *f;
@@ -366,15 +357,15 @@ static void ipv4_reassemble(struct ae_stack *s, const uint8_t *hdr,
 	size_t b0, b1, have;
 
 	STAT_INC(s, ip, reasm_reqds);
-	memcpy(&src, hdr + 12, 4);
-	memcpy(&dst, hdr + 16, 4);
+	memcpy(&src, hdr + IP_F_SRC, 4);
+	memcpy(&dst, hdr + IP_F_DST, 4);
 	/* Non-last fragments carry whole blocks; nothing may pass 64 KiB. */
 	if ((more && (data->len & 7)) || !data->len ||
 	    end + hlen > IP_MAXPACKET_) {
 		STAT_INC(s, ip, reasm_fails);
 		return;
 	}
-	f = frag_find(s, src, dst, ld16(hdr + 4), hdr[9]);
+	f = frag_find(s, src, dst, ld16(hdr + IP_F_ID), hdr[IP_F_PROTO]);
 	if (!f)
 		return;
 	if ((f->total && end > f->total) ||
@@ -428,16 +419,16 @@ static const uint8_t *ipv4_check(struct ae_stack *s, const struct ae_pkt *p,
 		STAT_INC(s, ip, in_truncated);
 		return NULL;
 	}
-	if (h[0] >> 4 != 4) {
+	if (ip_version(h) != 4) {
 		STAT_INC(s, ip, in_bad_version);
 		return NULL;
 	}
-	*hlen = (size_t)(h[0] & 0xf) * 4;
+	*hlen = ip_hdr_len(h);
 	if (*hlen < IP_HLEN) {
 		STAT_INC(s, ip, in_bad_ihl);
 		return NULL;
 	}
-	*tot = ld16(h + 2);
+	*tot = ld16(h + IP_F_LEN);
 	if (!pkt_get(p, 0, *hlen) || *tot > p->len) {
 		STAT_INC(s, ip, in_truncated);
 		return NULL;
@@ -454,7 +445,7 @@ static const uint8_t *ipv4_check(struct ae_stack *s, const struct ae_pkt *p,
 	 * A TTL of 0 can only come from a broken sender: hosts must not send
 	 * it and routers discard at 0 (RFC 1812 5.3.1).
 	 */
-	if (!h[8]) {
+	if (!h[IP_F_TTL]) {
 		STAT_INC(s, ip, in_ttl_expired);
 		return NULL;
 	}
@@ -479,8 +470,8 @@ static void ipv4_receive(struct ae_stack *s, const struct ae_pkt *p,
 	h = ipv4_check(s, p, &hlen, &tot);
 	if (!h)
 		return;
-	memcpy(&src, h + 12, 4);
-	memcpy(&dst, h + 16, 4);
+	memcpy(&src, h + IP_F_SRC, 4);
+	memcpy(&dst, h + IP_F_DST, 4);
 	if (!local && (!ipv4_dst_ok(s, dst) || !ipv4_src_ok(s, src) ||
 		       (ntohl(dst) >> 24) == 127)) {
 		STAT_INC(s, ip, in_addr_errors);
@@ -491,7 +482,7 @@ static void ipv4_receive(struct ae_stack *s, const struct ae_pkt *p,
 		STAT_INC(s, ip, in_truncated);	/* cannot happen: checked */
 		return;
 	}
-	if (ld16(h + 6) & (IP_MF | IP_OFFMASK)) {
+	if (ld16(h + IP_F_FRAG) & (IP_MF | IP_OFFMASK)) {
 		ipv4_reassemble(s, h, hlen, &payload);
 		return;
 	}
@@ -589,17 +580,17 @@ static void ipv4_build_hdr(uint8_t *h, uint32_t src, uint32_t dst,
 			   uint8_t proto, uint8_t tos, uint8_t ttl, size_t len,
 			   uint16_t id, uint16_t frag)
 {
-	h[0] = 0x45;
-	h[1] = tos;
-	st16(h + 2, (uint16_t)(IP_HLEN + len));
-	st16(h + 4, id);
-	st16(h + 6, frag);
-	h[8] = ttl ? ttl : IP_DEFTTL;
-	h[9] = proto;
-	st16(h + 10, 0);
-	memcpy(h + 12, &src, 4);
-	memcpy(h + 16, &dst, 4);
-	st16(h + 10, csum(h, IP_HLEN));
+	h[IP_F_VHL] = IP_VHL_DEFAULT;
+	h[IP_F_TOS] = tos;
+	st16(h + IP_F_LEN, (uint16_t)(IP_HLEN + len));
+	st16(h + IP_F_ID, id);
+	st16(h + IP_F_FRAG, frag);
+	h[IP_F_TTL] = ttl ? ttl : IP_DEFTTL;
+	h[IP_F_PROTO] = proto;
+	st16(h + IP_F_CSUM, 0);
+	memcpy(h + IP_F_SRC, &src, 4);
+	memcpy(h + IP_F_DST, &dst, 4);
+	st16(h + IP_F_CSUM, csum(h, IP_HLEN));
 }
 
 /**
@@ -766,13 +757,15 @@ static void frag_time_exceeded(struct ae_stack *s, struct ipfrag_slot *f)
 	const uint8_t *h = f->buf + IPFRAG_HDRMAX - f->hlen;
 	struct ae_ipinfo ip = {
 		.src = f->src, .dst = f->dst, .proto = f->proto,
-		.tos = h[1], .ttl = h[8], .hdr = h, .hdr_len = f->hlen,
+		.tos = h[IP_F_TOS], .ttl = h[IP_F_TTL], .hdr = h,
+		.hdr_len = f->hlen,
 	};
 	struct ae_pkt first = { .data = f->buf + IPFRAG_HDRMAX, .len = 8 };
 
 	if (!f->have_first || !frag_blocks(f, 0, 1))
 		return;
-	icmp_send_error(s, 11, 1, 0, &ip, &first);
+	icmp_send_error(s, ICMP_TIME_EXCEEDED_, ICMP_EXC_FRAGTIME_, 0, &ip,
+			&first);
 }
 
 /**

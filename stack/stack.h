@@ -29,11 +29,7 @@
 #include "aether.h"
 #include "pkt.h"
 #include "stats.h"
-
-#define ETH_ALEN_	6
-#define ETH_HLEN_	14
-#define ETH_P_IP_	0x0800
-#define ETH_P_ARP_	0x0806
+#include "wire.h"
 #define AE_MAX_FRAME	1514
 
 #define NS_PER_MS	1000000ULL

@@ -206,7 +206,8 @@ static uint32_t tcp_rcv_space(const struct tcp_sock *tp)
 uint32_t tcp_rcv_window(const struct tcp_sock *tp)
 {
 	uint32_t w = tcp_rcv_space(tp);
-	uint32_t max = 65535u << ((tp->flags & TF_WSCALE) ? tp->rcv_wscale : 0);
+	uint32_t max = (uint32_t)TCP_MAXWIN <<
+		       ((tp->flags & TF_WSCALE) ? tp->rcv_wscale : 0);
 
 	return w > max ? max : w;
 }
@@ -260,7 +261,7 @@ uint32_t tcp_ts_now(const struct tcp_sock *tp)
  */
 uint16_t tcp_mss_from_mtu(const struct ae_stack *s)
 {
-	return (uint16_t)(s->cfg.mtu - 40);
+	return (uint16_t)(s->cfg.mtu - IP_HLEN - TCP_HLEN);
 }
 
 /**

@@ -61,31 +61,7 @@ enum tcp_state {
 #define SEQ_MIN(a, b)	(SEQ_LT(a, b) ? (a) : (b))
 #define SEQ_MAX(a, b)	(SEQ_GT(a, b) ? (a) : (b))
 
-/* Header flags and option kinds (the values of <netinet/tcp.h>, which some
- * of our files also include) */
-#ifndef TH_FIN
-#define TH_FIN	0x01
-#define TH_SYN	0x02
-#define TH_RST	0x04
-#define TH_PUSH	0x08
-#define TH_ACK	0x10
-#define TH_URG	0x20
-#endif
-#define TH_ECE_	0x40
-#define TH_CWR_	0x80
-
-#define TCP_HLEN	20
-#define TCP_MAXOLEN	40
-
-#ifndef TCPOPT_EOL
-#define TCPOPT_EOL		0
-#define TCPOPT_NOP		1
-#define TCPOPT_MAXSEG		2
-#define TCPOPT_WINDOW		3
-#define TCPOPT_SACK_PERMITTED	4
-#define TCPOPT_SACK		5
-#define TCPOPT_TIMESTAMP	8
-#endif
+/* Header fields, flags and option kinds: wire.h */
 
 /* Protocol constants (Linux values where Linux has one) */
 #define TCP_DEFAULT_MSS		536
@@ -177,7 +153,7 @@ struct tcp_opts {
 	uint8_t nsack;
 	struct {
 		uint32_t start, end;
-	} sack[4];
+	} sack[TCP_SACK_BLOCKS_MAX];
 };
 
 /**
@@ -493,6 +469,9 @@ uint8_t tcp_wscale_for(uint32_t size);
 
 /* tcp_output.c */
 int tcp_output(struct tcp_sock *tp);
+void tcp_build_header(uint8_t *h, uint16_t sport, uint16_t dport,
+		      uint32_t seq, uint32_t ack, size_t hlen, uint8_t flags,
+		      uint16_t win);
 int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 		     uint8_t flags);
 void tcp_send_ack(struct tcp_sock *tp);

@@ -28,9 +28,6 @@
 
 #include "tcp.h"
 
-#define ICMP_DEST_UNREACH	3
-#define ICMP_TIME_EXCEEDED	11
-#define ICMP_FRAG_NEEDED	4
 
 enum seg_verdict {
 	SEG_DONE,		/* consumed (or TCB gone) */
@@ -69,7 +66,7 @@ uint8_t tcp_wscale_for(uint32_t size)
 {
 	uint8_t sh = 0;
 
-	while (sh < TCP_MAX_WINSHIFT && (size >> sh) > 65535)
+	while (sh < TCP_MAX_WINSHIFT && (size >> sh) > TCP_MAXWIN)
 		sh++;
 	return sh;
 }
@@ -859,7 +856,7 @@ static void child_link(struct tcp_sock *lp, struct tcp_sock *tp, uint8_t q)
  */
 static uint32_t cookie_window(uint32_t rcvbuf)
 {
-	return rcvbuf > 65535 ? 65535 : rcvbuf;
+	return rcvbuf > TCP_MAXWIN ? TCP_MAXWIN : rcvbuf;
 }
 
 /**
@@ -871,26 +868,20 @@ static void send_cookie_synack(struct tcp_sock *lp, const struct tcp_seg *seg)
 {
 	struct ae_stack *s = lp->sk.stack;
 	uint16_t mss = seg->opt.has_mss ? seg->opt.mss : TCP_DEFAULT_MSS;
-	uint8_t hdr[24];
+	uint8_t hdr[TCP_HLEN + TCPOLEN_MAXSEG];
 	struct iovec iov = { .iov_base = hdr, .iov_len = sizeof(hdr) };
 	uint32_t iss, sum, win = cookie_window(lp->rcvbuf);
 
 	if (mss > lp->adv_mss)
 		mss = lp->adv_mss;
 	iss = tcp_cookie_make(s, seg, seg->ip->dst, seg->ip->src, mss);
-	memset(hdr, 0, sizeof(hdr));
-	memcpy(hdr, &seg->dport, 2);
-	memcpy(hdr + 2, &seg->sport, 2);
-	st32(hdr + 4, iss);
-	st32(hdr + 8, seg->seq + 1);
-	hdr[12] = (24 / 4) << 4;
-	hdr[13] = TH_SYN | TH_ACK;
-	st16(hdr + 14, (uint16_t)win);
-	hdr[20] = TCPOPT_MAXSEG;
-	hdr[21] = 4;
-	st16(hdr + 22, lp->adv_mss);
+	tcp_build_header(hdr, seg->dport, seg->sport, iss, seg->seq + 1,
+			 sizeof(hdr), TH_SYN | TH_ACK, (uint16_t)win);
+	hdr[TCP_HLEN] = TCPOPT_MAXSEG;
+	hdr[TCP_HLEN + 1] = TCPOLEN_MAXSEG;
+	st16(hdr + TCP_HLEN + 2, lp->adv_mss);
 	sum = csum_pseudo(seg->ip->dst, seg->ip->src, IPPROTO_TCP, sizeof(hdr));
-	st16(hdr + 16, csum_fold(csum_partial(hdr, sizeof(hdr), sum)));
+	st16(hdr + TCP_F_CSUM, csum_fold(csum_partial(hdr, sizeof(hdr), sum)));
 	ipv4_output(s, seg->ip->dst, seg->ip->src, IPPROTO_TCP, 0, &iov, 1);
 	STAT_INC(s, tcp, out_segs);
 	STAT_INC(s, tcp, syn_cookies_sent);
@@ -1057,12 +1048,12 @@ static int parse_segment(struct ae_stack *s, const struct ae_ipinfo *ip,
 	size_t doff;
 	uint32_t sum;
 
-	if (!h || p->len > 65535) {
+	if (!h || p->len > IP_MAXPACKET_) {
 		STAT_INC(s, tcp, in_truncated);
 		STAT_INC(s, tcp, in_errs);
 		return -1;
 	}
-	doff = (size_t)(h[12] >> 4) * 4;
+	doff = tcp_hdr_len(h);
 	if (doff < TCP_HLEN || !pkt_get(p, 0, doff)) {
 		STAT_INC(s, tcp, in_bad_offset);
 		STAT_INC(s, tcp, in_errs);
@@ -1075,13 +1066,13 @@ static int parse_segment(struct ae_stack *s, const struct ae_ipinfo *ip,
 		return -1;
 	}
 	memset(seg, 0, sizeof(*seg));
-	memcpy(&seg->sport, h, 2);
-	memcpy(&seg->dport, h + 2, 2);
-	seg->seq = ld32(h + 4);
-	seg->ack = ld32(h + 8);
-	seg->flags = h[13];
-	seg->wnd = ld16(h + 14);
-	seg->urp = ld16(h + 18);
+	memcpy(&seg->sport, h + TCP_F_SPORT, 2);
+	memcpy(&seg->dport, h + TCP_F_DPORT, 2);
+	seg->seq = ld32(h + TCP_F_SEQ);
+	seg->ack = ld32(h + TCP_F_ACK);
+	seg->flags = h[TCP_F_FLAGS];
+	seg->wnd = ld16(h + TCP_F_WIN);
+	seg->urp = ld16(h + TCP_F_URP);
 	seg->data = h + doff;
 	seg->len = (uint32_t)(p->len - doff);
 	seg->ip = ip;
@@ -1137,7 +1128,7 @@ static void tcp_segment(struct ae_stack *s, struct tcp_seg *seg)
 	if (tp && tp->state == TCPS_TIME_WAIT && tw_reusable(tp, seg) &&
 	    tcp_listener_lookup(s, seg->ip->dst, seg->dport)) {
 		STAT_INC(s, tcp, time_wait_reused);
-		s->tcp->tw_iss = tp->snd_nxt + 65535 + 2;
+		s->tcp->tw_iss = tp->snd_nxt + TCP_MAXWIN + 2;
 		s->tcp->tw_iss_set = true;
 		/* the old incarnation ends; an owner still holding it sees it
 		 * CLOSED (like Linux, whose TIME-WAIT is a separate socket) */
@@ -1214,16 +1205,16 @@ void tcp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
  */
 static int icmp_errno(uint8_t type, uint8_t code)
 {
-	if (type != ICMP_DEST_UNREACH)
+	if (type != ICMP_DEST_UNREACH_)
 		return EHOSTUNREACH;
 	switch (code) {
-	case 0:
+	case ICMP_NET_UNREACH_:
 		return ENETUNREACH;
-	case 2:
+	case ICMP_PROT_UNREACH_:
 		return ENOPROTOOPT;
-	case 3:
+	case ICMP_PORT_UNREACH_:
 		return ECONNREFUSED;
-	case ICMP_FRAG_NEEDED:
+	case ICMP_FRAG_NEEDED_:
 		return EMSGSIZE;
 	default:
 		return EHOSTUNREACH;
@@ -1245,7 +1236,7 @@ static int icmp_errno(uint8_t type, uint8_t code)
 void tcp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		    uint16_t mtu, const struct ae_pkt *inner)
 {
-	const uint8_t *ih = pkt_get(inner, 0, 20), *th;
+	const uint8_t *ih = pkt_get(inner, 0, IP_HLEN), *th;
 	uint32_t src, dst, seq;
 	uint16_t sport, dport;
 	struct tcp_sock *tp;
@@ -1253,29 +1244,29 @@ void tcp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 
 	if (!ih)
 		return;
-	hl = (size_t)(ih[0] & 0xf) * 4;
-	th = pkt_get(inner, hl, 8);
-	if (hl < 20 || !th)
+	hl = ip_hdr_len(ih);
+	th = pkt_get(inner, hl, 8);	/* the 8 bytes ICMP quotes */
+	if (hl < IP_HLEN || !th)
 		return;
-	memcpy(&src, ih + 12, 4);
-	memcpy(&dst, ih + 16, 4);
-	memcpy(&sport, th, 2);
-	memcpy(&dport, th + 2, 2);
-	seq = ld32(th + 4);
+	memcpy(&src, ih + IP_F_SRC, 4);
+	memcpy(&dst, ih + IP_F_DST, 4);
+	memcpy(&sport, th + TCP_F_SPORT, 2);
+	memcpy(&dport, th + TCP_F_DPORT, 2);
+	seq = ld32(th + TCP_F_SEQ);
 	tp = tcp_hash_lookup(s, src, sport, dst, dport);
 	if (!tp || SEQ_LT(seq, tp->snd_una) || SEQ_GT(seq, tp->snd_max))
 		return;
 	tcp_enter(s);
-	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+	if (type == ICMP_DEST_UNREACH_ && code == ICMP_FRAG_NEEDED_) {
 		/* RFC 5927 7: a forged tiny MTU must not cut us to 48-byte
 		 * segments; like Linux, never go below 552. */
 		if (mtu >= 68 && mtu < TCP_MIN_PMTU)
 			mtu = TCP_MIN_PMTU;
-		if (mtu >= 68 && (uint32_t)mtu - 40 < tp->mss) {
-			uint32_t m = (uint32_t)mtu - 40;
+		if (mtu >= 68 && (uint32_t)mtu - IP_HLEN - TCP_HLEN < tp->mss) {
+			uint32_t m = (uint32_t)mtu - IP_HLEN - TCP_HLEN;
 
 			if (tp->flags & TF_TS)
-				m -= 12;
+				m -= TCPOLEN_TSTAMP_APPA;
 			if (m < TCP_MIN_MSS)
 				m = TCP_MIN_MSS;
 			tp->pmtu_mss = (uint16_t)m;

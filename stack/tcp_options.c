@@ -27,13 +27,14 @@
  */
 static void parse_sack(const uint8_t *p, uint8_t olen, struct tcp_opts *out)
 {
-	size_t n = (size_t)(olen - 2) / 8, i;
+	size_t n = (size_t)(olen - TCPOLEN_SACK_BASE) / TCPOLEN_SACK_BLOCK, i;
 
-	if ((olen - 2) % 8 || n < 1 || n > 4)
+	if ((olen - TCPOLEN_SACK_BASE) % TCPOLEN_SACK_BLOCK || n < 1 ||
+	    n > TCP_SACK_BLOCKS_MAX)
 		return;
 	for (i = 0; i < n; i++) {
-		out->sack[i].start = ld32(p + i * 8);
-		out->sack[i].end = ld32(p + i * 8 + 4);
+		out->sack[i].start = ld32(p + i * TCPOLEN_SACK_BLOCK);
+		out->sack[i].end = ld32(p + i * TCPOLEN_SACK_BLOCK + 4);
 	}
 	out->nsack = (uint8_t)n;
 }
@@ -70,13 +71,13 @@ int tcp_parse_options(const uint8_t *opt, size_t len, uint8_t flags,
 			return -1;		/* zero, one or overlong */
 		switch (kind) {
 		case TCPOPT_MAXSEG:
-			if (olen == 4 && syn) {
+			if (olen == TCPOLEN_MAXSEG && syn) {
 				out->mss = ld16(opt + i + 2);
 				out->has_mss = true;
 			}
 			break;
 		case TCPOPT_WINDOW:
-			if (olen == 3 && syn) {
+			if (olen == TCPOLEN_WINDOW && syn) {
 				out->wscale = opt[i + 2];
 				if (out->wscale > TCP_MAX_WINSHIFT)
 					out->wscale = TCP_MAX_WINSHIFT;
@@ -84,11 +85,11 @@ int tcp_parse_options(const uint8_t *opt, size_t len, uint8_t flags,
 			}
 			break;
 		case TCPOPT_SACK_PERMITTED:
-			if (olen == 2 && syn)
+			if (olen == TCPOLEN_SACK_PERMITTED && syn)
 				out->sack_ok = true;
 			break;
 		case TCPOPT_TIMESTAMP:
-			if (olen == 10) {
+			if (olen == TCPOLEN_TIMESTAMP) {
 				out->has_ts = true;
 				out->ts_val = ld32(opt + i + 2);
 				out->ts_ecr = ld32(opt + i + 6);
@@ -118,10 +119,10 @@ static size_t put_ts(const struct tcp_sock *tp, uint8_t *b)
 	b[0] = TCPOPT_NOP;
 	b[1] = TCPOPT_NOP;
 	b[2] = TCPOPT_TIMESTAMP;
-	b[3] = 10;
+	b[3] = TCPOLEN_TIMESTAMP;
 	st32(b + 4, tcp_ts_now(tp));
 	st32(b + 8, tp->ts_recent);
-	return 12;
+	return TCPOLEN_TSTAMP_APPA;
 }
 
 /**
@@ -140,14 +141,14 @@ static size_t build_syn(const struct tcp_sock *tp, uint8_t *b)
 	size_t n = 0;
 
 	b[n++] = TCPOPT_MAXSEG;
-	b[n++] = 4;
+	b[n++] = TCPOLEN_MAXSEG;
 	st16(b + n, tp->adv_mss);
 	n += 2;
 	if (sack && ts) {
 		b[n++] = TCPOPT_SACK_PERMITTED;
-		b[n++] = 2;
+		b[n++] = TCPOLEN_SACK_PERMITTED;
 		b[n++] = TCPOPT_TIMESTAMP;
-		b[n++] = 10;
+		b[n++] = TCPOLEN_TIMESTAMP;
 		st32(b + n, tcp_ts_now(tp));
 		st32(b + n + 4, synack ? tp->ts_recent : 0);
 		n += 8;
@@ -159,12 +160,12 @@ static size_t build_syn(const struct tcp_sock *tp, uint8_t *b)
 		b[n++] = TCPOPT_NOP;
 		b[n++] = TCPOPT_NOP;
 		b[n++] = TCPOPT_SACK_PERMITTED;
-		b[n++] = 2;
+		b[n++] = TCPOLEN_SACK_PERMITTED;
 	}
 	if (ws) {
 		b[n++] = TCPOPT_NOP;
 		b[n++] = TCPOPT_WINDOW;
-		b[n++] = 3;
+		b[n++] = TCPOLEN_WINDOW;
 		b[n++] = tp->rcv_wscale;
 	}
 	return n;
@@ -183,10 +184,13 @@ static size_t build_syn(const struct tcp_sock *tp, uint8_t *b)
 int tcp_sack_blocks(const struct tcp_sock *tp, size_t room,
 		    struct tcp_range *out)
 {
-	int nb = 0, max = room >= 4 ? (int)((room - 4) / 8) : 0, i;
+	/* NOP NOP kind length, then the blocks */
+	size_t head = 2 + TCPOLEN_SACK_BASE;
+	int nb = 0, max = room >= head ?
+			  (int)((room - head) / TCPOLEN_SACK_BLOCK) : 0, i;
 
-	if (max > 4)
-		max = 4;
+	if (max > TCP_SACK_BLOCKS_MAX)
+		max = TCP_SACK_BLOCKS_MAX;
 	if (tp->dsack_pending && nb < max)
 		out[nb++] = tp->dsack;
 	for (i = 0; i < tp->nofo && nb < max; i++)
@@ -223,7 +227,7 @@ void tcp_dsack_note(struct tcp_sock *tp, uint32_t start, uint32_t end)
 size_t tcp_build_options(const struct tcp_sock *tp, uint8_t flags,
 			 uint8_t *buf)
 {
-	struct tcp_range blk[4];
+	struct tcp_range blk[TCP_SACK_BLOCKS_MAX];
 	size_t n = 0;
 	int i, nb = 0;
 
@@ -237,11 +241,12 @@ size_t tcp_build_options(const struct tcp_sock *tp, uint8_t flags,
 		buf[n++] = TCPOPT_NOP;
 		buf[n++] = TCPOPT_NOP;
 		buf[n++] = TCPOPT_SACK;
-		buf[n++] = (uint8_t)(2 + nb * 8);
+		buf[n++] = (uint8_t)(TCPOLEN_SACK_BASE +
+				     nb * TCPOLEN_SACK_BLOCK);
 		for (i = 0; i < nb; i++) {
 			st32(buf + n, blk[i].start);
 			st32(buf + n + 4, blk[i].end);
-			n += 8;
+			n += TCPOLEN_SACK_BLOCK;
 		}
 	}
 	return n;

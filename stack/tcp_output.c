@@ -44,19 +44,21 @@ uint32_t tcp_flight(const struct tcp_sock *tp)
  */
 uint32_t tcp_payload_max(const struct tcp_sock *tp)
 {
-	uint32_t ts = (tp->flags & TF_TS) ? 12 : 0, olen = ts, m;
-	struct tcp_range blk[4];
+	uint32_t ts = (tp->flags & TF_TS) ? TCPOLEN_TSTAMP_APPA : 0;
+	uint32_t olen = ts, m;
+	struct tcp_range blk[TCP_SACK_BLOCKS_MAX];
 	uint32_t mtu_max;
 	int nb;
 
 	if (tp->flags & TF_SACK) {
 		nb = tcp_sack_blocks(tp, TCP_MAXOLEN - ts, blk);
 		if (nb)
-			olen += 4 + 8 * (uint32_t)nb;
+			olen += 2 + TCPOLEN_SACK_BASE +
+				TCPOLEN_SACK_BLOCK * (uint32_t)nb;
 	}
 	m = tp->mss + ts;
 	m = m > olen ? m - olen : TCP_MIN_MSS;
-	mtu_max = tp->sk.stack->cfg.mtu - 40u - olen;
+	mtu_max = tp->sk.stack->cfg.mtu - IP_HLEN - TCP_HLEN - olen;
 	if (m > mtu_max)
 		m = mtu_max;
 	return m;
@@ -82,11 +84,38 @@ static uint32_t select_window(const struct tcp_sock *tp)
 	if (w <= cur || w - cur < step) {
 		/* keep the old right edge, rounded up to the scale unit */
 		w = (cur + (1u << scale) - 1) & ~((1u << scale) - 1);
-		if (w > (65535u << scale))
-			w = 65535u << scale;
+		if (w > ((uint32_t)TCP_MAXWIN << scale))
+			w = (uint32_t)TCP_MAXWIN << scale;
 		return w;
 	}
 	return w & ~((1u << scale) - 1);
+}
+
+/**
+ * tcp_build_header() - write the fixed TCP header (every segment we send
+ * starts here): checksum 0 until the caller sums, no urgent pointer
+ * @h:		buffer of at least TCP_HLEN bytes; options, if any, follow
+ * @sport:	our port (network order)
+ * @dport:	peer's port (network order)
+ * @seq:	sequence number
+ * @ack:	acknowledgment number, sent only with TH_ACK (else 0)
+ * @hlen:	header length with options (a multiple of 4, at most 60)
+ * @flags:	TH_*
+ * @win:	window field, already scaled
+ */
+void tcp_build_header(uint8_t *h, uint16_t sport, uint16_t dport,
+		      uint32_t seq, uint32_t ack, size_t hlen, uint8_t flags,
+		      uint16_t win)
+{
+	memcpy(h + TCP_F_SPORT, &sport, 2);
+	memcpy(h + TCP_F_DPORT, &dport, 2);
+	st32(h + TCP_F_SEQ, seq);
+	st32(h + TCP_F_ACK, (flags & TH_ACK) ? ack : 0);
+	h[TCP_F_OFF] = (uint8_t)((hlen / 4) << 4);
+	h[TCP_F_FLAGS] = flags;
+	st16(h + TCP_F_WIN, win);
+	st16(h + TCP_F_CSUM, 0);
+	st16(h + TCP_F_URP, 0);
 }
 
 /**
@@ -111,26 +140,19 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 	hlen = TCP_HLEN + tcp_build_options(tp, flags, hdr + TCP_HLEN);
 	if (!(flags & (TH_SYN | TH_RST)))
 		tp->dsack_pending = false;	/* reported once */
-	memcpy(hdr, &tp->sk.lport, 2);
-	memcpy(hdr + 2, &tp->sk.rport, 2);
-	st32(hdr + 4, seq);
-	st32(hdr + 8, (flags & TH_ACK) ? tp->rcv_nxt : 0);
-	hdr[12] = (uint8_t)((hlen / 4) << 4);
-	hdr[13] = flags;
 	if (flags & TH_RST) {
 		win = 0;
 	} else if (flags & TH_SYN) {
 		win = tcp_rcv_window(tp);
-		if (win > 65535)
-			win = 65535;
+		if (win > TCP_MAXWIN)
+			win = TCP_MAXWIN;
 	} else {
 		win = select_window(tp);
 		if (tp->flags & TF_WSCALE)
 			scale = tp->rcv_wscale;
 	}
-	st16(hdr + 14, (uint16_t)(win >> scale));
-	st16(hdr + 16, 0);
-	st16(hdr + 18, 0);
+	tcp_build_header(hdr, tp->sk.lport, tp->sk.rport, seq, tp->rcv_nxt,
+			 hlen, flags, (uint16_t)(win >> scale));
 	if (len) {
 		pos = (tp->tx.head + (seq - tcp_data_una(tp))) & (tp->tx.size - 1);
 		first = tp->tx.size - pos;
@@ -147,7 +169,7 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 			  (uint16_t)(hlen + len));
 	sum = csum_partial(hdr, hlen, sum);
 	sum = csum_iov(iov + 1, n - 1, sum);
-	st16(hdr + 16, csum_fold(sum));
+	st16(hdr + TCP_F_CSUM, csum_fold(sum));
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = hlen;
 	if (len)
@@ -190,15 +212,9 @@ void tcp_respond(struct ae_stack *s, uint32_t src, uint32_t dst,
 	struct iovec iov = { .iov_base = hdr, .iov_len = TCP_HLEN };
 	uint32_t sum;
 
-	memset(hdr, 0, sizeof(hdr));
-	memcpy(hdr, &sport, 2);
-	memcpy(hdr + 2, &dport, 2);
-	st32(hdr + 4, seq);
-	st32(hdr + 8, (flags & TH_ACK) ? ack : 0);
-	hdr[12] = (TCP_HLEN / 4) << 4;
-	hdr[13] = flags;
+	tcp_build_header(hdr, sport, dport, seq, ack, TCP_HLEN, flags, 0);
 	sum = csum_pseudo(src, dst, IPPROTO_TCP, TCP_HLEN);
-	st16(hdr + 16, csum_fold(csum_partial(hdr, TCP_HLEN, sum)));
+	st16(hdr + TCP_F_CSUM, csum_fold(csum_partial(hdr, TCP_HLEN, sum)));
 	ipv4_output(s, src, dst, IPPROTO_TCP, 0, &iov, 1);
 	STAT_INC(s, tcp, out_segs);
 	if (flags & TH_RST)

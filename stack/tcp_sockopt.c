@@ -254,7 +254,8 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 			tp->syn_retries = v;
 		break;
 	case TCP_MAXSEG:
-		if (v && (v < TCP_MIN_MSS || v > 65535 - 40)) {
+		if (v && (v < TCP_MIN_MSS ||
+			  v > IP_MAXPACKET_ - IP_HLEN - TCP_HLEN)) {
 			ret = -EINVAL;
 			break;
 		}

@@ -27,9 +27,8 @@
 
 #include "stack.h"
 
-#define UDP_HLEN		8
 #define UDP_RCVBUF		212992
-#define UDP_MAX_PAYLOAD		(65535 - 20 - UDP_HLEN)
+#define UDP_MAX_PAYLOAD		(IP_MAXPACKET_ - IP_HLEN - UDP_HLEN)
 #define UDP_HASH		256
 #define UDP_EPH_LOW		32768
 #define UDP_EPH_HIGH		60999
@@ -375,17 +374,18 @@ ssize_t udp_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
 	stack_now(s);
 	src = stack_is_local(s, sk->laddr) ? sk->laddr :
 	      ipv4_route_src(s, daddr);
-	memcpy(h, &sk->lport, 2);
-	memcpy(h + 2, &dport, 2);
-	st16(h + 4, (uint16_t)(len + UDP_HLEN));
-	st16(h + 6, 0);
+	memcpy(h + UDP_F_SPORT, &sk->lport, 2);
+	memcpy(h + UDP_F_DPORT, &dport, 2);
+	st16(h + UDP_F_LEN, (uint16_t)(len + UDP_HLEN));
+	st16(h + UDP_F_CSUM, 0);
 	v[0].iov_base = h;
 	v[0].iov_len = UDP_HLEN;
 	v[1].iov_base = (void *)buf;
 	v[1].iov_len = len;
 	sum = csum_pseudo(src, daddr, IPPROTO_UDP, (uint16_t)(len + UDP_HLEN));
 	c = csum_fold(csum_iov(v, 2, sum));
-	st16(h + 6, c ? c : 0xffff);	/* 0 would mean "no checksum" */
+	/* a sum of 0 is sent as its other form: 0 means "no checksum" */
+	st16(h + UDP_F_CSUM, c != UDP_CSUM_NONE ? c : 0xffff);
 	rc = ipv4_output_ttl(s, src, daddr, IPPROTO_UDP, sk->tos, sk->ttl, v,
 			     2);
 	if (rc)
@@ -670,7 +670,7 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 		STAT_INC(s, udp, in_truncated);
 		return;
 	}
-	ulen = ld16(h + 4);
+	ulen = ld16(h + UDP_F_LEN);
 	if (ulen > p->len) {
 		STAT_INC(s, udp, in_truncated);
 		return;
@@ -679,14 +679,14 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 		STAT_INC(s, udp, in_errors);
 		return;
 	}
-	if (ld16(h + 6) &&
+	if (ld16(h + UDP_F_CSUM) != UDP_CSUM_NONE &&
 	    csum_fold(csum_partial(h, ulen, csum_pseudo(ip->src, ip->dst,
 							IPPROTO_UDP, ulen)))) {
 		STAT_INC(s, udp, in_csum_errors);
 		return;
 	}
-	memcpy(&sport, h, 2);
-	memcpy(&dport, h + 2, 2);
+	memcpy(&sport, h + UDP_F_SPORT, 2);
+	memcpy(&dport, h + UDP_F_DPORT, 2);
 	if (pkt_sub(p, UDP_HLEN, ulen - UDP_HLEN, &data)) {
 		STAT_INC(s, udp, in_truncated);	/* cannot happen: checked */
 		return;
@@ -712,7 +712,7 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 		return;
 	}
 	STAT_INC(s, udp, no_ports);
-	icmp_send_unreach(s, 3, ip, p);
+	icmp_send_unreach(s, ICMP_PORT_UNREACH_, ip, p);
 }
 
 /**
@@ -728,28 +728,29 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 void udp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		    const struct ae_pkt *inner)
 {
-	const uint8_t *ih = pkt_get(inner, 0, 20), *uh;
+	const uint8_t *ih = pkt_get(inner, 0, IP_HLEN), *uh;
 	struct udp_sock *us;
 	uint32_t src, dst;
 	uint16_t sport, dport;
 	size_t hl;
 
-	if (!ih || type != 3)
+	if (!ih || type != ICMP_DEST_UNREACH_)
 		return;
-	hl = (size_t)(ih[0] & 0xf) * 4;
+	hl = ip_hdr_len(ih);
 	uh = pkt_get(inner, hl, UDP_HLEN);
 	if (!uh)
 		return;
-	memcpy(&src, ih + 12, 4);
-	memcpy(&dst, ih + 16, 4);
-	memcpy(&sport, uh, 2);
-	memcpy(&dport, uh + 2, 2);
+	memcpy(&src, ih + IP_F_SRC, 4);
+	memcpy(&dst, ih + IP_F_DST, 4);
+	memcpy(&sport, uh + UDP_F_SPORT, 2);
+	memcpy(&dport, uh + UDP_F_DPORT, 2);
 	LIST_FOREACH(us, udp_bucket(s, sport), hash) {
 		if (us->sk.lport != sport || us->sk.raddr != dst ||
 		    us->sk.rport != dport ||
 		    (us->sk.laddr && us->sk.laddr != src))
 			continue;
-		us->sk.so_error = code == 3 ? ECONNREFUSED : EHOSTUNREACH;
+		us->sk.so_error = code == ICMP_PORT_UNREACH_ ? ECONNREFUSED :
+				  EHOSTUNREACH;
 		sock_notify(&us->sk, AE_EV_ERR);
 		return;
 	}
