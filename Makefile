@@ -23,13 +23,16 @@ O        ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?=
+# AE_DEBUG=1: the stack checks its invariants (AE_ASSERT, stack/stack.h);
+# on in the asan/ubsan/tsan builds and in the fuzz targets
+AE_DEBUG ?=
 PKG_CHECK := $(shell pkg-config --cflags --libs check 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -Istack -Iipc -Iclient -Ihost -Idaemon \
-            -fno-strict-aliasing $(SANITIZE)
+            -fno-strict-aliasing $(SANITIZE) $(if $(AE_DEBUG),-DAE_DEBUG)
 LDFLAGS  += $(SANITIZE)
 LIBS     := -lbsd
 
@@ -139,7 +142,7 @@ test: deps
 	$(MAKE) integration
 
 check-all: test
-	$(MAKE) asan O=build-asan && $(MAKE) unit O=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer"
+	$(MAKE) asan O=build-asan && $(MAKE) unit O=build-asan AE_DEBUG=1 SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer"
 	AETHER_LONG=1 AETHER_TEST_TIMEOUT=1800 tests/integration/run.sh
 	$(MAKE) conformance
 
@@ -159,13 +162,13 @@ deps:
 	@tests/deps.sh
 
 asan:
-	$(MAKE) all O=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer"
+	$(MAKE) all O=build-asan AE_DEBUG=1 SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer"
 
 ubsan:
-	$(MAKE) all O=build-ubsan SANITIZE="-fsanitize=undefined -fno-sanitize-recover=undefined"
+	$(MAKE) all O=build-ubsan AE_DEBUG=1 SANITIZE="-fsanitize=undefined -fno-sanitize-recover=undefined"
 
 tsan:
-	$(MAKE) all O=build-tsan SANITIZE="-fsanitize=thread"
+	$(MAKE) all O=build-tsan AE_DEBUG=1 SANITIZE="-fsanitize=thread"
 
 # cppcheck: missingIncludeSystem is off because system headers are not ours to
 # check; unusedFunction is off because the public API is used by other trees.

@@ -107,6 +107,7 @@ uint64_t ae_stack_next_timeout(const struct ae_stack *s);
 void ae_stack_announce(struct ae_stack *s);
 unsigned int ae_stack_open_conns(struct ae_stack *s);
 unsigned int ae_stack_reset_all(struct ae_stack *s);
+const char *ae_stack_check(const struct ae_stack *s);
 
 /**
  * typedef ae_stat_fn - one named counter, for ae_stack_stats_foreach()

@@ -196,6 +196,35 @@ void stack_log(struct ae_stack *s, int level, const char *fmt, ...)
 }
 
 /**
+ * ae_assert_fail() - an AE_ASSERT() failed (debug builds): say which, where,
+ * and abort, so that a sanitizer or fuzzer reports the stack trace
+ * @expr:	the condition, as written
+ * @file:	source file
+ * @line:	line
+ * @func:	function
+ */
+void ae_assert_fail(const char *expr, const char *file, int line,
+		    const char *func)
+{
+	fprintf(stderr, "aether: %s:%d: %s: assertion '%s' failed\n", file,
+		line, func, expr);
+	abort();
+}
+
+/**
+ * ae_stack_check() - check the stack's internal invariants (the TCBs and
+ * the TCP timer heap: tcp_check_all()); for tests and fuzz targets, and
+ * cheap enough for an embedder's debug build to call after every event
+ * @s:		stack
+ *
+ * Return: NULL when they hold, else what is broken
+ */
+const char *ae_stack_check(const struct ae_stack *s)
+{
+	return s->tcp ? tcp_check_all(s) : NULL;
+}
+
+/**
  * stack_is_local() - is @addr one of our addresses?
  * @s:		stack
  * @addr:	IPv4 address, network order

@@ -32,6 +32,22 @@
 #include "wire.h"
 #define AE_MAX_FRAME	1514
 
+/*
+ * AE_ASSERT() - an invariant of the stack, checked in debug builds (make
+ * AE_DEBUG=1; always in make asan/ubsan/tsan and in the fuzz targets): a
+ * broken one names itself and aborts, like passt's ASSERT() and lwIP's
+ * LWIP_ASSERT. Without AE_DEBUG the condition is only type-checked, never
+ * evaluated, so it may be as costly as it needs.
+ */
+#ifdef AE_DEBUG
+#define AE_ASSERT(c)	((c) ? (void)0 : \
+			 ae_assert_fail(#c, __FILE__, __LINE__, __func__))
+#else
+#define AE_ASSERT(c)	((void)sizeof(!(c)))
+#endif
+void ae_assert_fail(const char *expr, const char *file, int line,
+		    const char *func) __attribute__((noreturn));
+
 #define NS_PER_MS	1000000ULL
 #define NS_PER_SEC	1000000000ULL
 #define AE_NEVER	UINT64_MAX
@@ -215,6 +231,7 @@ void udp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 /* tcp_*.c (entry points used by other modules) */
 int tcp_init(struct ae_stack *s);
 void tcp_fini(struct ae_stack *s);
+const char *tcp_check_all(const struct ae_stack *s);
 void tcp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 	       const struct ae_pkt *p);
 void tcp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,

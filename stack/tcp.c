@@ -351,6 +351,7 @@ static void tcp_flush(struct ae_stack *s)
 			sock_notify(&tp->sk, AE_EV_FREE);
 		tcp_free_now(tp);
 	}
+	AE_ASSERT(guard >= 0);	/* the livelock bound is never reached */
 }
 
 /**
@@ -570,4 +571,49 @@ void tcp_sock_info(const struct ae_sock *sk, struct ae_sock_info *info)
 	}
 	info->rx_queued = tp->rx.mem ? ring_used(&tp->rx) : 0;
 	info->tx_queued = tp->tx.mem ? ring_used(&tp->tx) : 0;
+}
+
+/**
+ * tcp_check_invariants() - what must hold of a TCB between events: rings
+ * filled within their size, SND.UNA <= SND.NXT <= SND.MAX (RFC 9293 3.3.1),
+ * the out-of-order list within its bound, the SACK scoreboard in order
+ * (tcp_sack_check())
+ * @tp:		TCB
+ *
+ * Return: NULL when they hold, else what is broken
+ */
+const char *tcp_check_invariants(const struct tcp_sock *tp)
+{
+	if (tp->rx.mem && ring_used(&tp->rx) > tp->rx.size)
+		return "rx ring over-full";
+	if (tp->tx.mem && ring_used(&tp->tx) > tp->tx.size)
+		return "tx ring over-full";
+	if (tp->state >= TCPS_SYN_SENT &&
+	    (SEQ_GT(tp->snd_una, tp->snd_nxt) ||
+	     SEQ_GT(tp->snd_nxt, tp->snd_max)))
+		return "send sequence space out of order";
+	if (tp->nofo > TCP_OFO_MAX)
+		return "out-of-order list overflow";
+	return tcp_sack_check(tp);
+}
+
+/**
+ * tcp_check_all() - tcp_check_invariants() of every TCB, and the timer heap
+ * @s:		stack
+ *
+ * Return: NULL when they hold, else what is broken
+ */
+const char *tcp_check_all(const struct ae_stack *s)
+{
+	const struct ae_sock *sk;
+	const char *why;
+
+	LIST_FOREACH(sk, &s->sockets, entry) {
+		if (sk->type != SOCK_STREAM)
+			continue;
+		why = tcp_check_invariants((const struct tcp_sock *)sk);
+		if (why)
+			return why;
+	}
+	return tcp_heap_check(s->tcp);
 }

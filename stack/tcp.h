@@ -485,6 +485,11 @@ uint32_t tcp_flight(const struct tcp_sock *tp);
 uint32_t tcp_payload_max(const struct tcp_sock *tp);
 void tcp_window_update(struct tcp_sock *tp);
 
+/* tcp.c, tcp_sack.c, tcp_timer.c: invariants (AE_ASSERT, ae_stack_check()) */
+const char *tcp_check_invariants(const struct tcp_sock *tp);
+const char *tcp_sack_check(const struct tcp_sock *tp);
+const char *tcp_heap_check(const struct ae_tcp *t);
+
 /* tcp_timer.c */
 void tcp_timer_set(struct tcp_sock *tp, enum tcp_timer_kind k, uint64_t at);
 void tcp_timer_clear(struct tcp_sock *tp, enum tcp_timer_kind k);

@@ -1175,6 +1175,7 @@ static void tcp_segment(struct ae_stack *s, struct tcp_seg *seg)
 	}
 	if (!(tp->flags & TF_DEAD) && tp->state >= TCPS_ESTABLISHED)
 		tcp_timer_keep_arm(tp);
+	AE_ASSERT((tp->flags & TF_DEAD) || !tcp_check_invariants(tp));
 }
 
 /**

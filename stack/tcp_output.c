@@ -429,7 +429,7 @@ int tcp_output(struct tcp_sock *tp)
 {
 	struct ae_stack *s = tp->sk.stack;
 	uint32_t una, off, avail, wnd, len, fin_seq;
-	int sent = 0, guard = 4096;
+	int sent = 0, guard = 4096;	/* segments a pass: a work bound */
 	bool send, fin;
 	uint8_t flags;
 
@@ -534,5 +534,6 @@ int tcp_output(struct tcp_sock *tp)
 			break;
 	}
 	tcp_cc_output_done(tp);
+	AE_ASSERT(!tcp_check_invariants(tp));
 	return sent;
 }

@@ -88,7 +88,7 @@ void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
 static bool next_hole(struct tcp_sock *tp, uint32_t *hole, uint32_t *len)
 {
 	uint32_t skip;
-	int guard = 64;
+	int guard = 64;		/* skips a hole: a work bound, not an error */
 
 	while (tcp_sack_next_hole(tp, tp->rexmit_nxt, hole, len)) {
 		if (!tcp_rate_active(tp) || guard-- <= 0)
@@ -453,7 +453,7 @@ static uint64_t recovery_reo_ns(const struct tcp_sock *tp)
 static uint32_t recovery_resend(struct tcp_sock *tp, uint32_t seq, uint32_t len)
 {
 	uint32_t done = 0, nxt = tp->rexmit_nxt;
-	int guard = 8;
+	int guard = 8;		/* segments a range: a work bound */
 
 	while (done < len && guard-- > 0) {
 		tcp_retransmit_one(tp, seq + done, len - done);
@@ -484,7 +484,7 @@ void tcp_recovery_send(struct tcp_sock *tp)
 {
 	struct tcp_bbr *b = tp->bbr;
 	uint32_t pipe, seq, len, from = tp->snd_una, n;
-	int guard = 256;
+	int guard = 256;	/* resends a pass: a work bound */
 	uint64_t reo;
 
 	if (!tcp_rate_active(tp))

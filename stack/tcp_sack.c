@@ -191,3 +191,33 @@ bool tcp_sack_next_hole(const struct tcp_sock *tp, uint32_t from,
 	*len = next - from;
 	return true;
 }
+
+/**
+ * tcp_sack_check() - the scoreboard's invariants: every range non-empty and
+ * inside SND.UNA..SND.MAX, no two ranges overlapping or touching (sack_add()
+ * merges those); ranges are kept in arrival order, not sorted
+ * @tp:		TCB
+ *
+ * Return: NULL when they hold, else what is broken
+ */
+const char *tcp_sack_check(const struct tcp_sock *tp)
+{
+	const struct tcp_range *a, *b;
+	int i, j;
+
+	if (tp->nsacked > TCP_SACK_MAX)
+		return "SACK scoreboard overflow";
+	for (i = 0; i < tp->nsacked; i++) {
+		a = &tp->sacked[i];
+		if (!SEQ_LT(a->start, a->end))
+			return "SACK range empty or reversed";
+		if (SEQ_LT(a->start, tp->snd_una) || SEQ_GT(a->end, tp->snd_max))
+			return "SACK range outside SND.UNA..SND.MAX";
+		for (j = i + 1; j < tp->nsacked; j++) {
+			b = &tp->sacked[j];
+			if (!SEQ_GT(b->start, a->end) && !SEQ_LT(b->end, a->start))
+				return "SACK ranges overlap";
+		}
+	}
+	return NULL;
+}

@@ -735,6 +735,7 @@ static void auto_ack(uint8_t *f, size_t len)
 static void feed(unsigned int flags, const uint8_t *frame, size_t len)
 {
 	uint8_t *copy = malloc(len ? len : 1);
+	const char *why;
 
 	if (!copy)
 		abort();
@@ -749,6 +750,9 @@ static void feed(unsigned int flags, const uint8_t *frame, size_t len)
 	fz.now += clock_steps_ms[(flags >> 2) & 7] * 1000000ULL;
 	run_timers();
 	app_service(flags);
+	why = ae_stack_check(fz.s);
+	if (why)
+		fz_fail(why);
 }
 
 /**

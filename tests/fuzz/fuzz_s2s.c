@@ -545,6 +545,19 @@ static bool done(void)
 }
 
 /**
+ * check_stacks() - both stacks' invariants (ae_stack_check())
+ */
+static void check_stacks(void)
+{
+	const char *why = ae_stack_check(A.s);
+
+	if (!why)
+		why = ae_stack_check(B.s);
+	if (why)
+		fail(why);
+}
+
+/**
  * step() - one unit of progress: a frame delivered, or time to a timer
  */
 static void step(void)
@@ -568,10 +581,11 @@ static void step(void)
 	if (both_ways) {
 		duplex_side(&A);
 		duplex_side(&B);
-		return;
+	} else {
+		app_a();
+		app_b();
 	}
-	app_a();
-	app_b();
+	check_stacks();
 }
 
 /**

@@ -23,7 +23,8 @@ OUT=$O/fuzz
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_CC=${FUZZ_CC:-clang}
 TARGETS=${FUZZ_TARGETS:-frame ipc s2s}
-CFLAGS_F="-g -O1 -std=gnu11 -D_GNU_SOURCE -Istack -Iipc -fno-omit-frame-pointer -Wall"
+# AE_DEBUG: the stack's own AE_ASSERT()s are on (stack/stack.h)
+CFLAGS_F="-g -O1 -std=gnu11 -D_GNU_SOURCE -DAE_DEBUG -Istack -Iipc -fno-omit-frame-pointer -Wall"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 sources() {

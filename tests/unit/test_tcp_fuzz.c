@@ -6,10 +6,11 @@
  * acknowledgment numbers near and far from the connection's, random
  * windows, random (often malformed) options and random payload lengths at
  * connections driven into each state, interleaved with random socket calls
- * and timer runs. After every step the TCB invariants must hold (ring
- * indices within bounds, SND.UNA <= SND.NXT <= SND.MAX, the timer heap
- * ordered), every emitted segment must have a valid checksum, and at the
- * end everything must be freed.
+ * and timer runs. After every step the stack's own invariants must hold
+ * (ae_stack_check(): rings within bounds, SND.UNA <= SND.NXT <= SND.MAX,
+ * the SACK scoreboard in order, the timer heap ordered), every emitted
+ * segment must have a valid checksum, and at the end everything must be
+ * freed.
  */
 #include <check.h>
 #include <errno.h>
@@ -44,38 +45,15 @@ static void teardown(void)
 	fake_stack_destroy(S);
 }
 
-/** check_tcb() - invariants of one TCB */
-static void check_tcb(const struct tcp_sock *tp)
-{
-	if (tp->rx.mem && ring_used(&tp->rx) > tp->rx.size)
-		ck_abort_msg("rx ring over-full");
-	if (tp->tx.mem && ring_used(&tp->tx) > tp->tx.size)
-		ck_abort_msg("tx ring over-full");
-	if (tp->state >= TCPS_SYN_SENT) {
-		if (SEQ_GT(tp->snd_una, tp->snd_nxt) ||
-		    SEQ_GT(tp->snd_nxt, tp->snd_max))
-			ck_abort_msg("send sequence space broken: %u %u %u",
-				     tp->snd_una, tp->snd_nxt, tp->snd_max);
-	}
-	if (tp->nofo > TCP_OFO_MAX || tp->nsacked > TCP_SACK_MAX)
-		ck_abort_msg("range lists overflow");
-}
-
-/** check_all() - every TCB, the heap order, the emitted checksums */
+/** check_all() - the stack's invariants, the emitted checksums */
 static void check_all(void)
 {
-	struct ae_tcp *t = S->tcp;
-	struct ae_sock *sk;
+	const char *why = ae_stack_check(S);
 	struct tpkt p;
 	uint32_t i;
 
-	LIST_FOREACH(sk, &S->sockets, entry)
-		if (sk->type == SOCK_STREAM)
-			check_tcb((struct tcp_sock *)sk);
-	for (i = 2; i <= t->heap_len; i++)
-		if (t->heap[i / 2]->heap_key > t->heap[i]->heap_key ||
-		    t->heap[i]->heap_idx != i)
-			ck_abort_msg("timer heap broken at %u", i);
+	if (why)
+		ck_abort_msg("stack invariant broken: %s", why);
 	for (i = 0; i < (uint32_t)fake_frame_count(); i++)
 		if (th_get((int)i, &p) && !p.csum_ok)
 			ck_abort_msg("bad checksum in emitted segment");
@@ -275,6 +253,61 @@ START_TEST(fuzz_active_open)
 }
 END_TEST
 
+/* the checks the fuzzing relies on see what they claim to: each broken
+ * invariant, planted in a healthy connection, is named, and undoing it
+ * makes the stack whole again */
+START_TEST(stack_check_sees_broken_invariants)
+{
+	struct tconn c = { .port = 80, .peer_port = 1000 };
+	struct tconn c2 = { .port = 80, .peer_port = 1001 };
+	struct tcp_sock *tp;
+	uint32_t una, nxt;
+	uint64_t key;
+
+	c.lsk = th_listener(S, 80, 4);
+	th_accept_conn(S, &c, 1000, NULL, 0);
+	ck_assert_int_eq(ae_send(c.sk, "data", 4, 0), 4);
+	tp = (struct tcp_sock *)c.sk;
+	ck_assert_ptr_null(ae_stack_check(S));
+	una = tp->snd_una;
+	nxt = tp->snd_nxt;
+	tp->snd_nxt = tp->snd_max + 1;
+	ck_assert_str_eq(ae_stack_check(S), "send sequence space out of order");
+	tp->snd_nxt = una - 1;
+	ck_assert_str_eq(ae_stack_check(S), "send sequence space out of order");
+	tp->snd_nxt = nxt;
+	tp->nsacked = 1;
+	tp->sacked[0].start = tp->snd_max;
+	tp->sacked[0].end = tp->snd_max + 10;
+	ck_assert_str_eq(ae_stack_check(S),
+			 "SACK range outside SND.UNA..SND.MAX");
+	tp->sacked[0].start = una + 2;
+	tp->sacked[0].end = una + 1;
+	ck_assert_str_eq(ae_stack_check(S), "SACK range empty or reversed");
+	tp->nsacked = 2;
+	tp->sacked[0].start = una + 1;
+	tp->sacked[0].end = una + 3;
+	tp->sacked[1].start = una + 3;
+	tp->sacked[1].end = una + 4;
+	ck_assert_str_eq(ae_stack_check(S), "SACK ranges overlap");
+	tp->nsacked = 0;
+	tp->tx.tail = tp->tx.head + tp->tx.size + 1;
+	ck_assert_str_eq(ae_stack_check(S), "tx ring over-full");
+	tp->tx.tail = tp->tx.head + 4;
+	/* a second connection, so the heap has an order to break */
+	c2.lsk = c.lsk;
+	th_accept_conn(S, &c2, 5000, NULL, 0);
+	ck_assert_int_eq(ae_send(c2.sk, "data", 4, 0), 4);
+	ck_assert_uint_ge(S->tcp->heap_len, 2);
+	ck_assert_ptr_null(ae_stack_check(S));
+	key = S->tcp->heap[1]->heap_key;
+	S->tcp->heap[1]->heap_key = AE_NEVER - 1;
+	ck_assert_str_eq(ae_stack_check(S), "timer heap out of order");
+	S->tcp->heap[1]->heap_key = key;
+	ck_assert_ptr_null(ae_stack_check(S));
+}
+END_TEST
+
 static Suite *tcp_fuzz_suite(void)
 {
 	Suite *s = suite_create("tcp_fuzz");
@@ -284,6 +317,7 @@ static Suite *tcp_fuzz_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, fuzz_established_family, 0, 16);
 	tcase_add_loop_test(tc, fuzz_active_open, 0, 16);
+	tcase_add_test(tc, stack_check_sees_broken_invariants);
 	suite_add_tcase(s, tc);
 	return s;
 }
