@@ -184,7 +184,8 @@ uint32_t ae_sock_rx_limit(struct ae_sock *sk);
 void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n);
 
 /**
- * typedef ae_sock_visit_fn - one line of the socket table (like `ss`)
+ * struct ae_sock_info - one line of the socket table (like `ss`), handed
+ * to an ae_sock_visit_fn by ae_stack_sockets_foreach()
  */
 struct ae_sock_info {
 	int type;

@@ -323,7 +323,7 @@ void tcp_unbind(struct ae_stack *s, struct tcp_sock *tp)
 }
 
 /**
- * ephemeral_next() - a pseudo-random walk start in the ephemeral range
+ * ephemeral_start() - a pseudo-random walk start in the ephemeral range
  * @s:		stack
  *
  * Return: first candidate port (host order)

@@ -937,7 +937,7 @@ static enum seg_verdict cookie_ack(struct tcp_sock *lp, struct tcp_seg *seg)
 }
 
 /**
- * tcp_input_listen() - a segment for a listener (RFC 9293 3.10.7.2)
+ * listen_input() - a segment for a listener (RFC 9293 3.10.7.2)
  * @lp:		listener
  * @seg:	the segment
  */

@@ -647,13 +647,6 @@ static void finish(void)
 }
 
 /**
- * LLVMFuzzerTestOneInput() - one transfer over one link schedule
- * @data:	input
- * @size:	length
- *
- * Return: 0
- */
-/**
  * count_sock() - ae_stack_sockets_foreach() visitor: connections only
  * @ctx:	int counter
  * @info:	socket line
@@ -706,6 +699,13 @@ static bool quiescent(void)
 	       ae_stack_next_timeout(B.s) == UINT64_MAX;
 }
 
+/**
+ * LLVMFuzzerTestOneInput() - one transfer over one link schedule
+ * @data:	input
+ * @size:	length
+ *
+ * Return: 0
+ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint64_t clean_since = 0, gone_at = 0;

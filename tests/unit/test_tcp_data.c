@@ -33,7 +33,10 @@ static void teardown(void)
 	fake_stack_destroy(S);
 }
 
-/** passive() - listener on port 80 and an accepted connection in C */
+/**
+ * passive_isn() - listener on port 80 and an accepted connection in C
+ * @isn:	the peer's initial sequence number
+ */
 static void passive_isn(uint32_t isn)
 {
 	C.lsk = th_listener(S, TH_PORT, 16);

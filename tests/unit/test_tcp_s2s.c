@@ -377,11 +377,14 @@ static void link_stacks(struct ae_sock **lsk, struct ae_sock **csk)
 }
 
 /**
- * run_transfer() - both directions at once over the impaired link
+ * run_transfer_slow() - both directions at once over the impaired link,
+ * each receiver reading @read_chunk bytes every @read_every_ns
  * @loss_pm:	loss per mille
  * @jitter_ms:	jitter (reordering)
  * @dup_pm:	duplication per mille
  * @bytes:	per direction
+ * @read_chunk:	bytes a receiver reads at a time
+ * @read_every_ns: virtual time between its reads
  */
 static void run_transfer_slow(unsigned int loss_pm, unsigned int jitter_ms,
 			      unsigned int dup_pm, size_t bytes,

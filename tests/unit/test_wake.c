@@ -85,7 +85,7 @@ static int notify_queued(void)
 }
 
 /**
- * daemon_got() - count the DOORBELLs the daemon side received
+ * daemon_got_doorbells() - count the DOORBELLs the daemon side received
  *
  * Return: count
  */
