@@ -774,6 +774,7 @@ void session_fini(struct aetherd *d)
 	if (!srv)
 		return;
 	while ((c = LIST_FIRST(&srv->conns)))
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): it unlinks c */
 		conn_free(c);
 	if (srv->lfd >= 0) {
 		ae_loop_del(d->loop, srv->lfd);

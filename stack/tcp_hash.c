@@ -235,6 +235,7 @@ struct tcp_sock *tcp_listener_select(const struct ae_stack *s, uint32_t laddr,
 		if (tp->sk.lport == lport && tp->sk.laddr == lp->sk.laddr &&
 		    tp->sk.reuseport)
 			n++;
+	AE_ASSERT(n > 0);	/* lp itself is one of them */
 	pick = tcp_hash_tuple(t, laddr, lport, raddr, rport) % n;
 	LIST_FOREACH(tp, &t->lhash[port_bucket(lport, t->lhash_mask)], lentry)
 		if (tp->sk.lport == lport && tp->sk.laddr == lp->sk.laddr &&

@@ -9,6 +9,8 @@
 #                               ASan+UBSan without libFuzzer (FUZZ_CC=gcc works)
 #   tests/fuzz/run.sh crashes   replay every tests/fuzz/crashes/<target>-* file;
 #                               fails while any of them still crashes
+#   tests/fuzz/run.sh check     replay and crashes with one build (make
+#                               fuzz-replay, part of make test; FUZZ_CC=cc)
 #
 # Targets are built straight from their source lists with clang, not through
 # the Makefile's CFLAGS: libFuzzer needs -fsanitize=fuzzer on every object.
@@ -122,6 +124,7 @@ case ${1:-fuzz} in
 build) build && seeds ;;
 replay) build replay && seeds && replay ;;
 crashes) build replay && crashes ;;
+check) build replay && seeds && replay && crashes ;;
 fuzz) build && seeds && replay && fuzz ;;
-*) echo "usage: $0 [fuzz|build|replay|crashes]" >&2; exit 2 ;;
+*) echo "usage: $0 [fuzz|build|replay|crashes|check]" >&2; exit 2 ;;
 esac
