@@ -178,22 +178,3 @@ uint16_t csum_update16(uint16_t check, uint16_t old, uint16_t new)
 	sum += new;
 	return csum_fold(sum);
 }
-
-/**
- * csum_update32() - incrementally update a checksum for a 32-bit field
- * @check:	old checksum, host order
- * @old:	old value, host order (as read by ld32())
- * @new:	new value, host order
- *
- * Return: new checksum
- */
-uint16_t csum_update32(uint16_t check, uint32_t old, uint32_t new)
-{
-	uint32_t sum = (uint16_t)~check;
-
-	sum += (uint16_t)~(old >> 16);
-	sum += (uint16_t)~(old & 0xffff);
-	sum += new >> 16;
-	sum += new & 0xffff;
-	return csum_fold(sum);
-}

@@ -159,7 +159,6 @@ uint16_t csum(const void *buf, size_t len);
 uint32_t csum_iov(const struct iovec *iov, int iovcnt, uint32_t sum);
 uint32_t csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 uint16_t csum_update16(uint16_t check, uint16_t old, uint16_t new);
-uint16_t csum_update32(uint16_t check, uint32_t old, uint32_t new);
 
 /* eth.c */
 void eth_input(struct ae_stack *s, const struct ae_pkt *frame);

@@ -75,6 +75,5 @@ struct ae_stats {
 };
 
 #define STAT_INC(s, g, n) ((s)->stats.g##_##n++)
-#define STAT_ADD(s, g, n, v) ((s)->stats.g##_##n += (v))
 
 #endif /* AE_STATS_H */

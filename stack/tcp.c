@@ -24,6 +24,9 @@
 
 #include "tcp.h"
 
+static void tcp_rings_free(struct tcp_sock *tp);
+static uint16_t tcp_mss_from_mtu(const struct ae_stack *s);
+
 /**
  * tcp_buf_size() - smallest power of two >= @v, within [4 KiB, 64 MiB]
  * @v:		requested size
@@ -167,7 +170,7 @@ int tcp_alloc_buffers(struct tcp_sock *tp)
  * tcp_rings_free() - return a TCB's ring storage
  * @tp:		TCB
  */
-void tcp_rings_free(struct tcp_sock *tp)
+static void tcp_rings_free(struct tcp_sock *tp)
 {
 	if (!tp->bufmem)
 		return;
@@ -259,7 +262,7 @@ uint32_t tcp_ts_now(const struct tcp_sock *tp)
  *
  * Return: MSS
  */
-uint16_t tcp_mss_from_mtu(const struct ae_stack *s)
+static uint16_t tcp_mss_from_mtu(const struct ae_stack *s)
 {
 	return (uint16_t)(s->cfg.mtu - IP_HLEN - TCP_HLEN);
 }

@@ -410,8 +410,6 @@ uint32_t tcp_data_una(const struct tcp_sock *tp);
 uint32_t tcp_rcv_window(const struct tcp_sock *tp);
 bool tcp_fin_acked(const struct tcp_sock *tp, uint32_t ack);
 uint32_t tcp_ts_now(const struct tcp_sock *tp);
-uint16_t tcp_mss_from_mtu(const struct ae_stack *s);
-void tcp_rings_free(struct tcp_sock *tp);
 unsigned int tcp_poll_mask(const struct tcp_sock *tp);
 
 /* tcp_autotune.c */
@@ -422,8 +420,6 @@ void tcp_autotune_rcvd(struct tcp_sock *tp);
 /* tcp_hash.c */
 int tcp_hash_init(struct ae_stack *s);
 void tcp_hash_fini(struct ae_stack *s);
-uint32_t tcp_hash_tuple(const struct ae_tcp *t, uint32_t laddr, uint16_t lport,
-			uint32_t raddr, uint16_t rport);
 void tcp_hash_insert(struct ae_stack *s, struct tcp_sock *tp);
 void tcp_hash_remove(struct ae_stack *s, struct tcp_sock *tp);
 struct tcp_sock *tcp_hash_lookup(const struct ae_stack *s, uint32_t laddr,
@@ -464,7 +460,6 @@ size_t tcp_build_options(const struct tcp_sock *tp, uint8_t flags,
 			 uint8_t *buf);
 
 /* tcp_input.c */
-void tcp_input_listen(struct tcp_sock *lp, struct tcp_seg *seg);
 uint8_t tcp_wscale_for(uint32_t size);
 
 /* tcp_output.c */
@@ -478,9 +473,6 @@ void tcp_send_ack(struct tcp_sock *tp);
 void tcp_send_rst(struct tcp_sock *tp);
 void tcp_send_challenge_ack(struct tcp_sock *tp);
 void tcp_respond_rst(struct ae_stack *s, const struct tcp_seg *seg);
-void tcp_respond(struct ae_stack *s, uint32_t src, uint32_t dst,
-		 uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-		 uint8_t flags);
 uint32_t tcp_flight(const struct tcp_sock *tp);
 uint32_t tcp_payload_max(const struct tcp_sock *tp);
 void tcp_window_update(struct tcp_sock *tp);
@@ -498,13 +490,10 @@ void tcp_timer_rexmt_arm(struct tcp_sock *tp);
 void tcp_timer_keep_arm(struct tcp_sock *tp);
 void tcp_rtt_sample(struct tcp_sock *tp, uint32_t rtt_us);
 uint64_t tcp_rto_ns(const struct tcp_sock *tp);
-void tcp_heap_remove(struct ae_tcp *t, struct tcp_sock *tp);
 void tcp_enter_time_wait(struct tcp_sock *tp);
 void tcp_fin_wait_2_arm(struct tcp_sock *tp);
 
 /* tcp_recovery.c: loss detection and retransmission */
-void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max);
-void tcp_fast_retransmit(struct tcp_sock *tp);
 void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg);
 bool tcp_sack_dupack(struct tcp_sock *tp, const struct tcp_seg *seg);
 void tcp_recovery_ack(struct tcp_sock *tp, const struct tcp_seg *seg,

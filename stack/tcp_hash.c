@@ -88,8 +88,8 @@ void tcp_hash_fini(struct ae_stack *s)
  *
  * Return: 32-bit hash
  */
-uint32_t tcp_hash_tuple(const struct ae_tcp *t, uint32_t laddr, uint16_t lport,
-			uint32_t raddr, uint16_t rport)
+static uint32_t tcp_hash_tuple(const struct ae_tcp *t, uint32_t laddr,
+			       uint16_t lport, uint32_t raddr, uint16_t rport)
 {
 	return tcp_tuple_siphash(t->hash_key, laddr, lport, raddr, rport);
 }

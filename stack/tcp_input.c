@@ -996,7 +996,7 @@ static enum seg_verdict listen_input(struct tcp_sock *lp, struct tcp_seg *seg)
  * @lp:		listener
  * @seg:	the segment
  */
-void tcp_input_listen(struct tcp_sock *lp, struct tcp_seg *seg)
+static void tcp_input_listen(struct tcp_sock *lp, struct tcp_seg *seg)
 {
 	struct ae_stack *s = lp->sk.stack;
 

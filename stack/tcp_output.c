@@ -204,9 +204,9 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
  * @ack:	acknowledgment number
  * @flags:	TH_*
  */
-void tcp_respond(struct ae_stack *s, uint32_t src, uint32_t dst,
-		 uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-		 uint8_t flags)
+static void tcp_respond(struct ae_stack *s, uint32_t src, uint32_t dst,
+			uint16_t sport, uint16_t dport, uint32_t seq,
+			uint32_t ack, uint8_t flags)
 {
 	uint8_t hdr[TCP_HLEN];
 	struct iovec iov = { .iov_base = hdr, .iov_len = TCP_HLEN };

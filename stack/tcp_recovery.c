@@ -37,7 +37,8 @@
  * @seq:	first byte
  * @max:	at most this many bytes
  */
-void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq, uint32_t max)
+static void tcp_retransmit_one(struct tcp_sock *tp, uint32_t seq,
+			       uint32_t max)
 {
 	struct ae_stack *s = tp->sk.stack;
 	uint32_t una = tcp_data_una(tp), avail = ring_used(&tp->tx);
@@ -200,6 +201,28 @@ static bool new_recovery_ok(const struct tcp_sock *tp, uint32_t ack)
 }
 
 /**
+ * tcp_fast_retransmit() - enter fast recovery and resend the first hole
+ * @tp:		TCB, not in recovery
+ */
+static void tcp_fast_retransmit(struct tcp_sock *tp)
+{
+	struct ae_stack *s = tp->sk.stack;
+
+	tp->flags &= ~TF_REO_WAIT;
+	STAT_INC(s, tcp, fast_retrans);
+	tp->recover = tp->snd_max;
+	tcp_cc_loss(tp);
+	tp->flags |= TF_INRECOVERY;
+	tp->flags &= ~(TF_TLP | TF_TLP_OUT);
+	tp->rexmit_nxt = tp->snd_una;
+	tp->lost++;
+	recovery_retransmit(tp);
+	if (!tp->nsacked && tp->rexmit_nxt == tp->snd_una)
+		tcp_retransmit_one(tp, tp->snd_una, tp->mss);
+	tcp_timer_set(tp, TT_REXMT, s->now + tcp_rto_ns(tp));
+}
+
+/**
  * tcp_dupack() - a duplicate ACK (RFC 5681 3.2, RFC 6582)
  * @tp:		TCB
  * @seg:	the segment
@@ -238,28 +261,6 @@ void tcp_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
 		return;
 	}
 	tcp_fast_retransmit(tp);
-}
-
-/**
- * tcp_fast_retransmit() - enter fast recovery and resend the first hole
- * @tp:		TCB, not in recovery
- */
-void tcp_fast_retransmit(struct tcp_sock *tp)
-{
-	struct ae_stack *s = tp->sk.stack;
-
-	tp->flags &= ~TF_REO_WAIT;
-	STAT_INC(s, tcp, fast_retrans);
-	tp->recover = tp->snd_max;
-	tcp_cc_loss(tp);
-	tp->flags |= TF_INRECOVERY;
-	tp->flags &= ~(TF_TLP | TF_TLP_OUT);
-	tp->rexmit_nxt = tp->snd_una;
-	tp->lost++;
-	recovery_retransmit(tp);
-	if (!tp->nsacked && tp->rexmit_nxt == tp->snd_una)
-		tcp_retransmit_one(tp, tp->snd_una, tp->mss);
-	tcp_timer_set(tp, TT_REXMT, s->now + tcp_rto_ns(tp));
 }
 
 /**

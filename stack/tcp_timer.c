@@ -82,7 +82,7 @@ static void heap_down(struct ae_tcp *t, uint32_t i)
  * @t:		module
  * @tp:		TCB (may be absent)
  */
-void tcp_heap_remove(struct ae_tcp *t, struct tcp_sock *tp)
+static void tcp_heap_remove(struct ae_tcp *t, struct tcp_sock *tp)
 {
 	uint32_t i = tp->heap_idx;
 

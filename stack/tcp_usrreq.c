@@ -286,7 +286,6 @@ ssize_t tcp_usr_send(struct tcp_sock *tp, const void *buf, size_t len,
  */
 ssize_t tcp_usr_recv(struct tcp_sock *tp, void *buf, size_t len, int flags)
 {
-	struct ae_stack *s = tp->sk.stack;
 	uint32_t n = tp->rx.mem ? ring_used(&tp->rx) : 0, pos, first;
 	int e;
 
@@ -318,7 +317,6 @@ ssize_t tcp_usr_recv(struct tcp_sock *tp, void *buf, size_t len, int flags)
 	if (flags & MSG_PEEK)
 		return n;
 	tcp_usr_rx_consumed(tp, n);
-	(void)s;
 	return n;
 }
 

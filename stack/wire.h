@@ -154,10 +154,7 @@ enum tcp_field {
 #define TH_RST	0x04
 #define TH_PUSH	0x08
 #define TH_ACK	0x10
-#define TH_URG	0x20
 #endif
-#define TH_ECE_	0x40
-#define TH_CWR_	0x80
 
 #ifndef TCPOPT_EOL
 #define TCPOPT_EOL		0
