@@ -392,6 +392,15 @@ static inline uint32_t ring_free(const struct ae_ring *r)
 	return r->size - (r->tail - r->head);
 }
 
+/* ring.c */
+struct iovec;
+void ring_write(struct ae_ring *r, uint32_t idx, const void *src,
+		uint32_t len);
+void ring_read(const struct ae_ring *r, uint32_t idx, void *dst,
+	       uint32_t len);
+int ring_iov(const struct ae_ring *r, uint32_t idx, uint32_t len,
+	     struct iovec *iov);
+
 /* tcp.c */
 struct tcp_sock *tcp_alloc(struct ae_stack *s);
 uint32_t tcp_buf_size(uint32_t v);

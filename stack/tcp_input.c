@@ -38,25 +38,6 @@ enum seg_verdict {
 };
 
 /**
- * ring_put() - copy bytes into a ring at a free-running index
- * @r:		ring
- * @idx:	index (tail or beyond)
- * @data:	bytes
- * @len:	count (fits in the free space)
- */
-static void ring_put(struct ae_ring *r, uint32_t idx, const uint8_t *data,
-		     uint32_t len)
-{
-	uint32_t pos = idx & (r->size - 1), first = r->size - pos;
-
-	if (first > len)
-		first = len;
-	memcpy(r->mem + pos, data, first);
-	if (first < len)
-		memcpy(r->mem, data + first, len - first);
-}
-
-/**
  * tcp_wscale_for() - the window shift our receive buffer needs
  * @size:	receive ring size
  *
@@ -263,7 +244,7 @@ static void tcp_rcv_data(struct tcp_sock *tp, uint32_t seq,
 	if (off == 0) {
 		bool filled = tp->nofo != 0;
 
-		ring_put(&tp->rx, tp->rx.tail, data, len);
+		ring_write(&tp->rx, tp->rx.tail, data, len);
 		tp->rx.tail += len;
 		tp->rcv_nxt += len;
 		tp->bytes_received += len;
@@ -283,7 +264,7 @@ static void tcp_rcv_data(struct tcp_sock *tp, uint32_t seq,
 		tp->flags |= TF_ACKNOW;
 		return;
 	}
-	ring_put(&tp->rx, tp->rx.tail + off, data, len);
+	ring_write(&tp->rx, tp->rx.tail + off, data, len);
 	STAT_INC(s, tcp, ofo_queued);
 	tp->flags |= TF_ACKNOW;		/* duplicate ACK, with SACK blocks */
 }

@@ -133,7 +133,7 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 	struct ae_stack *s = tp->sk.stack;
 	uint8_t hdr[TCP_HLEN + TCP_MAXOLEN];
 	struct iovec iov[3];
-	uint32_t win, pos, first, sum, scale = 0;
+	uint32_t win, sum, scale = 0;
 	size_t hlen;
 	int n = 1, ret;
 
@@ -153,18 +153,9 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 	}
 	tcp_build_header(hdr, tp->sk.lport, tp->sk.rport, seq, tp->rcv_nxt,
 			 hlen, flags, (uint16_t)(win >> scale));
-	if (len) {
-		pos = (tp->tx.head + (seq - tcp_data_una(tp))) & (tp->tx.size - 1);
-		first = tp->tx.size - pos;
-		if (first > len)
-			first = len;
-		iov[n].iov_base = tp->tx.mem + pos;
-		iov[n++].iov_len = first;
-		if (first < len) {
-			iov[n].iov_base = tp->tx.mem;
-			iov[n++].iov_len = len - first;
-		}
-	}
+	if (len)	/* the payload straight from the send ring */
+		n += ring_iov(&tp->tx, tp->tx.head + (seq - tcp_data_una(tp)),
+			      len, iov + 1);
 	sum = csum_pseudo(tp->sk.laddr, tp->sk.raddr, IPPROTO_TCP,
 			  (uint16_t)(hlen + len));
 	sum = csum_partial(hdr, hlen, sum);

@@ -243,7 +243,7 @@ ssize_t tcp_usr_send(struct tcp_sock *tp, const void *buf, size_t len,
 		     int flags)
 {
 	struct ae_stack *s = tp->sk.stack;
-	uint32_t n, pos, first;
+	uint32_t n;
 	int err = send_error(tp);
 	bool cork;
 
@@ -256,13 +256,7 @@ ssize_t tcp_usr_send(struct tcp_sock *tp, const void *buf, size_t len,
 		return -EAGAIN;
 	if (len < n)
 		n = (uint32_t)len;
-	pos = tp->tx.tail & (tp->tx.size - 1);
-	first = tp->tx.size - pos;
-	if (first > n)
-		first = n;
-	memcpy(tp->tx.mem + pos, buf, first);
-	if (first < n)
-		memcpy(tp->tx.mem, (const uint8_t *)buf + first, n - first);
+	ring_write(&tp->tx, tp->tx.tail, buf, n);
 	tp->tx.tail += n;
 	tcp_enter(s);
 	cork = (flags & MSG_MORE) && !(tp->flags & TF_CORK);
@@ -286,7 +280,7 @@ ssize_t tcp_usr_send(struct tcp_sock *tp, const void *buf, size_t len,
  */
 ssize_t tcp_usr_recv(struct tcp_sock *tp, void *buf, size_t len, int flags)
 {
-	uint32_t n = tp->rx.mem ? ring_used(&tp->rx) : 0, pos, first;
+	uint32_t n = tp->rx.mem ? ring_used(&tp->rx) : 0;
 	int e;
 
 	if (tp->state == TCPS_LISTEN)
@@ -307,13 +301,7 @@ ssize_t tcp_usr_recv(struct tcp_sock *tp, void *buf, size_t len, int flags)
 		return 0;
 	if (len < n)
 		n = (uint32_t)len;
-	pos = tp->rx.head & (tp->rx.size - 1);
-	first = tp->rx.size - pos;
-	if (first > n)
-		first = n;
-	memcpy(buf, tp->rx.mem + pos, first);
-	if (first < n)
-		memcpy((uint8_t *)buf + first, tp->rx.mem, n - first);
+	ring_read(&tp->rx, tp->rx.head, buf, n);
 	if (flags & MSG_PEEK)
 		return n;
 	tcp_usr_rx_consumed(tp, n);
