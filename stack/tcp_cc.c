@@ -276,29 +276,21 @@ static uint32_t lb_cwnd(const struct tcp_sock *tp)
 	return tp->cwnd;
 }
 
-const struct tcp_cc_ops tcp_cc_reno = {
-	.name		 = "reno",
-	.init		 = tcp_cc_initial_window,
-	.on_ack		 = reno_ack,
-	.on_dupack	 = lb_dupack,
-	.on_recovery_ack = lb_recovery_ack,
-	.on_loss	 = lb_loss,
-	.on_rto		 = lb_rto,
-	.on_idle_restart = lb_idle_restart,
-	.cwnd		 = lb_cwnd,
-};
+/* NewReno and CUBIC differ only in their growth (and loss_ssthresh()) */
+#define LOSS_BASED_OPS(nm, ack) {			\
+	.name		 = (nm),			\
+	.init		 = tcp_cc_initial_window,	\
+	.on_ack		 = (ack),			\
+	.on_dupack	 = lb_dupack,			\
+	.on_recovery_ack = lb_recovery_ack,		\
+	.on_loss	 = lb_loss,			\
+	.on_rto		 = lb_rto,			\
+	.on_idle_restart = lb_idle_restart,		\
+	.cwnd		 = lb_cwnd,			\
+}
 
-const struct tcp_cc_ops tcp_cc_cubic = {
-	.name		 = "cubic",
-	.init		 = tcp_cc_initial_window,
-	.on_ack		 = cubic_on_ack,
-	.on_dupack	 = lb_dupack,
-	.on_recovery_ack = lb_recovery_ack,
-	.on_loss	 = lb_loss,
-	.on_rto		 = lb_rto,
-	.on_idle_restart = lb_idle_restart,
-	.cwnd		 = lb_cwnd,
-};
+const struct tcp_cc_ops tcp_cc_reno = LOSS_BASED_OPS("reno", reno_ack);
+const struct tcp_cc_ops tcp_cc_cubic = LOSS_BASED_OPS("cubic", cubic_on_ack);
 
 /**
  * tcp_cc_set() - make @cc the socket's congestion control: attach the new

@@ -153,10 +153,15 @@ START_TEST(rto_backoff_sequence)
 }
 END_TEST
 
-START_TEST(pure_ack_after_rto_uses_snd_max)
+/**
+ * sent_then_rto() - two segments out, then the retransmission timeout that
+ * pulls SND.NXT back to SND.UNA; the frames so far are forgotten
+ *
+ * Return: SND.MAX, the sequence number after the two segments
+ */
+static uint32_t sent_then_rto(void)
 {
 	static uint8_t d[2920];
-	struct tpkt p;
 	uint32_t first;
 
 	passive_isn(1);
@@ -164,11 +169,19 @@ START_TEST(pure_ack_after_rto_uses_snd_max)
 	first = C.our_nxt;
 	th_advance_to_next(S);		/* RTO: SND.NXT pulled back */
 	fake_frames_clear();
+	return first + sizeof(d);
+}
+
+START_TEST(pure_ack_after_rto_uses_snd_max)
+{
+	uint32_t snd_max = sent_then_rto();
+	struct tpkt p;
+
 	th_peer_send(S, &C, TH_F_ACK | TH_F_PSH, "0123456789", 10);
 	th_run_ms(S, 50);
 	ck_assert(th_last(&p));
 	ck_assert_uint_eq(p.len, 0);
-	ck_assert_uint_eq(p.seq, first + sizeof(d));	/* SND.MAX */
+	ck_assert_uint_eq(p.seq, snd_max);
 }
 END_TEST
 
@@ -178,16 +191,10 @@ END_TEST
  * (tests/fuzz/crashes/s2s-ack-storm-stale-seq) */
 START_TEST(challenge_ack_after_rto_uses_snd_max)
 {
-	static uint8_t d[2920];
+	uint32_t snd_max = sent_then_rto();
 	struct tseg t = { 0 };
 	struct tpkt p;
-	uint32_t first;
 
-	passive_isn(1);
-	ck_assert_int_eq(ae_send(C.sk, d, sizeof(d), 0), sizeof(d));
-	first = C.our_nxt;
-	th_advance_to_next(S);		/* RTO: SND.NXT pulled back */
-	fake_frames_clear();
 	t.sport = C.peer_port;
 	t.dport = C.port;
 	t.seq = C.peer_nxt + 10;
@@ -196,7 +203,7 @@ START_TEST(challenge_ack_after_rto_uses_snd_max)
 	ck_assert_uint_eq(th_stat(S, "challenge_acks"), 1);
 	ck_assert(th_last(&p));
 	ck_assert_uint_eq(p.len, 0);
-	ck_assert_uint_eq(p.seq, first + sizeof(d));	/* SND.MAX */
+	ck_assert_uint_eq(p.seq, snd_max);
 }
 END_TEST
 
