@@ -25,10 +25,15 @@
  * ssthresh reduction: ssthresh stays infinite.
  *
  * Pacing: a BBR socket never sends data faster than its pacing rate.
- * tcp_output() asks tcp_bbr_pace_wait() before each data segment; when the
+ * tcp_output() asks tcp_bbr_pace_wait() (the pace_wait hook of tcp_cc_bbr,
+ * the &struct tcp_cc_ops of this file) before each data segment; when the
  * next send is not yet due the TT_PACE timer is armed for it. A burst is at
  * most max(2 segments, 1 ms at the pacing rate, capped at 64 KiB), as
  * Linux's TSO autosizing would send. Gains are fixed point, BBR_UNIT = 1.
+ *
+ * Nothing here sends a segment: what is lost and resent is decided by
+ * tcp_recovery.c (RACK marking over tcp_rate.c's records), what is sent by
+ * tcp_output(); this file only sets cwnd and the pacing rate.
  */
 #include <errno.h>
 #include <string.h>

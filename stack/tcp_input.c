@@ -15,7 +15,8 @@
  *   an exact RCV.NXT match resets, an in-window one gets a challenge ACK) ->
  *   4. SYN (RFC 5961 4: challenge ACK) -> trim to the window -> 5. ACK
  *   (RFC 5961 5: acceptable range check; dup ACKs drive fast retransmit and
- *   NewReno/SACK recovery) -> 7. data (in order into the receive ring;
+ *   NewReno/SACK recovery, tcp_recovery.c; the window moves through the
+ *   socket's &struct tcp_cc_ops, tcp_cc.c) -> 7. data (in order into the receive ring;
  *   out of order straight into the ring's free space at its offset, tracked
  *   as ranges that are also our SACK blocks) -> 8. FIN.
  *
