@@ -414,11 +414,31 @@ void arp_input(struct ae_stack *s, const struct ae_pkt *p)
 }
 
 /**
+ * arp_csum_finish() - complete in software the checksum a queued frame left
+ * to the device (it is sent later, by arp_flush(), as a complete frame)
+ * @sl:		slot holding the IP packet
+ * @off:	the frame's offload request (offsets from the Ethernet header)
+ */
+static void arp_csum_finish(struct arp_slot *sl, const struct ae_tx_offload *off)
+{
+	size_t start = (size_t)off->csum_start - ETH_HLEN_;
+
+	if (off->csum_start < ETH_HLEN_ || start + off->csum_offset + 2 > sl->len)
+		return;		/* (never: TCP sets them inside its header) */
+	/* the field holds the pseudo-header sum: summing over it completes it */
+	st16(sl->data + start + off->csum_offset,
+	     csum_fold(csum_partial(sl->data + start, sl->len - start, 0)));
+}
+
+/**
  * arp_enqueue() - copy a packet into a free slot of entry @e
  * @s:		stack
  * @e:		INCOMPLETE entry
  * @iov:	the IPv4 packet
  * @iovcnt:	parts
+ *
+ * A TSO super-frame is not queued (it would not fit a slot): dropped and
+ * counted like a full queue; TCP sends it again.
  *
  * Return: 0, or -ENOBUFS when the entry or the pool is full (counted)
  */
@@ -433,7 +453,7 @@ static int arp_enqueue(struct ae_stack *s, struct arp_entry *e,
 	for (i = 0; i < iovcnt; i++)
 		len += iov[i].iov_len;
 	if (e->nq >= ARP_QUEUE_PER_ENTRY || !a->nfree ||
-	    len > sizeof(sl->data)) {
+	    len > sizeof(sl->data) || (s->tx_off && s->tx_off->gso_size)) {
 		STAT_INC(s, arp, queue_drops);
 		return -ENOBUFS;
 	}
@@ -444,6 +464,8 @@ static int arp_enqueue(struct ae_stack *s, struct arp_entry *e,
 		off += iov[i].iov_len;
 	}
 	sl->len = (uint16_t)len;
+	if (s->tx_off)
+		arp_csum_finish(sl, s->tx_off);
 	return 0;
 }
 

@@ -93,6 +93,10 @@ struct ae_loop;
  * @nsockets:	how many
  * @rng:	xorshift state seeded from cfg.seed
  * @ip_id:	next IPv4 identification
+ * @rx_csum_valid: the frame being input needs no TCP/UDP checksum check
+ *		(AE_RX_CSUM_VALID), for the duration of ae_stack_input_flags()
+ * @tx_off:	offload request of the frame being output (set by TCP around
+ *		its ipv4_output() call), NULL for a complete frame
  */
 struct ae_stack {
 	struct ae_config cfg;
@@ -108,6 +112,8 @@ struct ae_stack {
 	uint32_t nsockets;
 	uint64_t rng;
 	uint16_t ip_id;
+	bool rx_csum_valid;
+	const struct ae_tx_offload *tx_off;
 };
 
 /**

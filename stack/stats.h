@@ -59,7 +59,7 @@
 	X(tcp, tlp_probes) X(tcp, lost_retrans) X(tcp, time_wait_recycled) \
 	X(tcp, rcvbuf_grown) X(tcp, ack_skipped) X(tcp, dsack_sent) \
 	X(tcp, paced) X(tcp, rack_retrans) X(tcp, bbr_probe_rtt) \
-	X(tcp, bbr_rec_full)
+	X(tcp, bbr_rec_full) X(tcp, out_tso_frames)
 
 #define AE_STATS_ALL(X) \
 	AE_STATS_ETH(X) AE_STATS_ARP(X) AE_STATS_IP(X) AE_STATS_ICMP(X) \

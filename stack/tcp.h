@@ -76,6 +76,8 @@ enum tcp_state {
 
 #define TCP_HLEN	20
 #define TCP_MAXOLEN	40
+#define TCP_IP_HLEN	20	/* the IPv4 header ipv4_output() builds */
+#define TCP_TSO_MAX	65515	/* a TSO super-frame's TCP bytes: 64 KiB less IP */
 
 #ifndef TCPOPT_EOL
 #define TCPOPT_EOL		0

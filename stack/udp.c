@@ -679,7 +679,7 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 		STAT_INC(s, udp, in_errors);
 		return;
 	}
-	if (ld16(h + 6) &&
+	if (ld16(h + 6) && !s->rx_csum_valid &&
 	    csum_fold(csum_partial(h, ulen, csum_pseudo(ip->src, ip->dst,
 							IPPROTO_UDP, ulen)))) {
 		STAT_INC(s, udp, in_csum_errors);
