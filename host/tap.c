@@ -20,7 +20,9 @@
  * finish our checksum and to cut our super-frames (gso_size) into
  * segments. tap_offload() asks for the most the kernel grants and falls
  * back one set at a time; with none granted the header stays (zeroed on
- * writes). UDP GSO (TUN_F_USO4/6, TUN_F_UFO) is not asked for: a UDP
+ * writes). The offloads belong to the device and outlive the file, so
+ * without tap_opts.offload they are switched off (TUNSETOFFLOAD 0): the
+ * kernel then segments and checksums everything itself. UDP GSO (TUN_F_USO4/6, TUN_F_UFO) is not asked for: a UDP
  * super-frame would have to be split into datagrams here.
  *
  * A received header is untrusted input like the frame: tap_vnet_check()
@@ -262,6 +264,10 @@ int tap_open(const struct tap_opts *o, struct tap_info *info, char *err,
 		info->vnet_hdr = o->offload;
 		info->offload = o->offload ? tap_offload(fd) : 0;
 	}
+	/* the offloads are the device's, not the file's: a previous user's
+	 * would outlive it and send us super-frames without their header */
+	if (!o->offload)
+		ioctl(fd, TUNSETOFFLOAD, 0UL);
 	return fd;
 }
 
