@@ -41,6 +41,8 @@
 #include "impair.h"
 #include "opts.h"
 
+#define MIN_MTU		576
+#define MAX_MTU		65520		/* HOST_RX_BUF holds its frames */
 #define DEFAULT_SOCKET	"/run/aether/aetherd.sock"
 
 /**
@@ -49,7 +51,7 @@
  * @addr:	--addr, network order; @prefix_len its prefix
  * @gateway:	--gateway, network order, 0 for none
  * @mac:	--mac, or derived from @addr
- * @mtu:	--mtu, 0 for the TAP's own (at most 1500)
+ * @mtu:	--mtu, 0 for the TAP's own (at most MAX_MTU)
  * @pcap:	--pcap file, or NULL
  * @socket:	--socket, AETHER_SOCKET, or the default
  * @persist:	--persist
@@ -131,7 +133,8 @@ static void usage(FILE *f)
 "  -a, --addr A.B.C.D/N  our address (default 192.168.1.2/24)\n"
 "  -g, --gateway A.B.C.D default gateway, on our subnet (default none)\n"
 "  -m, --mac MAC         our Ethernet address (default 02:ae + the address)\n"
-"      --mtu N           link MTU, 576..1500 (default: the TAP's, at most 1500)\n"
+"      --mtu N           link MTU, 576..65520 (default: the TAP's own MTU;\n"
+"                        raise it with 'ip link set aether0 mtu 65520')\n"
 "  -w, --pcap FILE       write every frame in and out to FILE (tshark, Wireshark)\n"
 "  -s, --socket PATH     control socket (default $AETHER_SOCKET, else\n"
 "                        " DEFAULT_SOCKET ")\n"
@@ -263,8 +266,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'v': o->verbose++; break;
 		case 'M':
-			if (opt_parse_ulong(optarg, 576, 1500, &o->mtu))
-				die(2, "bad --mtu '%s': expected 576 to 1500", optarg);
+			if (opt_parse_ulong(optarg, MIN_MTU, MAX_MTU, &o->mtu))
+				die(2, "bad --mtu '%s': expected %d to %d", optarg,
+				    MIN_MTU, MAX_MTU);
 			break;
 		case 'h':
 			usage(stdout);
@@ -422,8 +426,8 @@ static void open_tap(struct daemon *dm)
 		die(1, "%s", err);
 	if (info->vnet_hdr && !ae_host_offload(&dm->host))
 		fprintf(stderr, "aetherd: the kernel refused every TAP offload (TUNSETOFFLOAD); frames go whole\n");
-	if (!dm->o.mtu && info->mtu >= 576)
-		dm->o.mtu = info->mtu < 1500 ? (unsigned long)info->mtu : 1500;
+	if (!dm->o.mtu && info->mtu >= MIN_MTU)
+		dm->o.mtu = info->mtu < MAX_MTU ? (unsigned long)info->mtu : MAX_MTU;
 	if (info->created && !dm->o.persist)
 		fprintf(stderr, "aetherd: created tap %s (it goes away when aetherd stops); bring it up and give it an address on the host side\n",
 			dm->o.tap);

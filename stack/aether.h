@@ -101,7 +101,7 @@ typedef void (*ae_ring_free_fn)(void *ctx, void *mem, size_t len);
  * @addr:	our IPv4 address (network order)
  * @prefix_len:	netmask length of @addr's subnet
  * @gateway:	default gateway (network order), 0 for none
- * @mtu:	link MTU, 1500 when 0
+ * @mtu:	link MTU, 1500 when 0, 576 to 65520 (the MSS follows it)
  * @seed:	random seed from the owner (ISN secret, ports, IP IDs)
  * @output:	frame sink, @output_ctx its argument
  * @clock:	time source, @clock_ctx its argument

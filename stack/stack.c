@@ -264,8 +264,8 @@ static void cfg_defaults(struct ae_config *cfg)
 		cfg->mtu = DEF_MTU;
 	if (cfg->mtu < MIN_MTU)
 		cfg->mtu = MIN_MTU;
-	if (cfg->mtu > AE_MAX_FRAME - ETH_HLEN_)
-		cfg->mtu = AE_MAX_FRAME - ETH_HLEN_;
+	if (cfg->mtu > AE_MAX_MTU)
+		cfg->mtu = AE_MAX_MTU;
 	if (!cfg->time_wait_ms)
 		cfg->time_wait_ms = DEF_TIME_WAIT;
 	if (!cfg->rcvbuf)

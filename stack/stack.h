@@ -34,7 +34,8 @@
 #define ETH_HLEN_	14
 #define ETH_P_IP_	0x0800
 #define ETH_P_ARP_	0x0806
-#define AE_MAX_FRAME	1514
+#define AE_MAX_MTU	65520	/* cfg.mtu's bound (a TAP's largest, as pasta uses);
+				 * buffers holding a packet are sized from cfg.mtu */
 
 #define NS_PER_MS	1000000ULL
 #define NS_PER_SEC	1000000000ULL

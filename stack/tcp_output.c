@@ -101,7 +101,8 @@ static uint32_t tcp_send_size(const struct tcp_sock *tp, uint32_t len)
 {
 	uint32_t pmax = tcp_payload_max(tp), lim = pmax;
 
-	if (tcp_offload(tp) & AE_OFFLOAD_TSO4)
+	if ((tcp_offload(tp) & AE_OFFLOAD_TSO4) &&
+	    2 * pmax <= TCP_TSO_MAX - TCP_HLEN - TCP_MAXOLEN)
 		lim = pmax * ((TCP_TSO_MAX - TCP_HLEN - TCP_MAXOLEN) / pmax);
 	if (len > lim)
 		len = lim;

@@ -10,6 +10,9 @@
 # virtio_net_hdr was rejected, and the capture holds frames over 1514 bytes
 # (a super-frame is one record). With offloads off, none of that: every
 # frame is at most 1514 bytes and the offload counters stay 0.
+# Then the same at MTU 65520 (ip link set aether0 mtu 65520, as pasta runs
+# its TAP), offloads on and off: aetherd takes the TAP's MTU, and frames of
+# up to 65534 bytes cross even without offloads.
 # OFFLOAD_MIB overrides the size.
 . "$(dirname "$0")/lib.sh"
 
@@ -58,9 +61,38 @@ transfer() {
 		[ "$(sha "$WORK/put")" = "$SHA" ]
 }
 
-# one MODE: aetherd --offload MODE, transfers, counters, capture
+# jumbo MODE MTU LOG: aetherd --offload MODE on a TAP of MTU: transfers
+# and the capture's largest frame
+jumbo() {
+	local big
+	rm -f "$WORK/aether.pcap"
+	if ! aether_http_up "$APPNS" "$WORK/www" "$3" --offload "$1" \
+		--pcap "$WORK/aether.pcap"; then
+		check "mtu $2, offload $1: aetherd + preloaded http.server up" false
+		sed 's/^/#   /' "$3"
+		aether_http_down
+		return
+	fi
+	check "mtu $2, offload $1: aetherd took the TAP's MTU" \
+		grep -q "mtu $2, offload" "$3"
+	transfer "$1 (mtu $2)"
+	aether_http_down
+	big=$(pcap_max "$WORK/aether.pcap")
+	log "mtu $2, offload $1: largest frame in the capture: $big bytes"
+	check "mtu $2, offload $1: frames over 1514 bytes crossed ($big)" \
+		[ "$big" -gt 1514 ] && [ "$big" -le $(($2 + 14)) ]
+}
+
+# one MODE [MTU]: aetherd --offload MODE on a TAP of MTU (1500), transfers,
+# counters, capture
 one() {
-	local m=$1 L=$WORK/aetherd-$1.log st
+	local m=$1 mtu=${2:-1500} L st
+	L=$WORK/aetherd-$1-$mtu.log
+	ip -n "$NS" link set aether0 mtu "$mtu"
+	if [ "$mtu" != 1500 ]; then
+		jumbo "$m" "$mtu" "$L"
+		return
+	fi
 	rm -f "$WORK/aether.pcap"
 	if ! aether_http_up "$APPNS" "$WORK/www" "$L" --offload "$m" \
 		--pcap "$WORK/aether.pcap"; then
@@ -115,4 +147,8 @@ check "aetherd --offload on --impair is a usage error (exit 2)" \
 for m in on off; do
 	one "$m"
 done
+for m in on off; do
+	one "$m" 65520
+done
+ip -n "$NS" link set aether0 mtu 1500
 finish

@@ -318,6 +318,96 @@ START_TEST(test_gro_in)
 }
 END_TEST
 
+/* --- MTU 65520 without offloads ------------------------------------------- */
+
+/**
+ * struct big_log - frames over the fake device's capacity, checked here
+ * @n:		how many
+ * @bytes:	TCP payload bytes they carried
+ * @max_len:	the largest frame
+ * @next:	the sequence number the next one must start at (0: any)
+ */
+static struct big_log {
+	int n;
+	size_t bytes, max_len;
+	uint32_t next;
+} BL;
+
+/**
+ * big_output() - an ae_output_fn for MTU 65520: small frames go to the fake
+ * device, large ones are checked (IP length, TCP checksum, sequence) here
+ * @ctx:	unused
+ * @iov:	frame parts
+ * @iovcnt:	their number
+ */
+static void big_output(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	uint32_t src, dst;
+	size_t len = 0, hlen;
+	int i;
+
+	for (i = 0; i < iovcnt; i++) {
+		ck_assert_uint_le(len + iov[i].iov_len, sizeof(big));
+		memcpy(big + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	if (len <= FAKE_FRAME_CAP) {
+		fake_output(ctx, iov, iovcnt);
+		return;
+	}
+	ck_assert_uint_le(len, 14 + 65520);
+	ck_assert_uint_eq(ld16(big + 16), len - 14);
+	memcpy(&src, big + 26, 4);
+	memcpy(&dst, big + 30, 4);
+	ck_assert_uint_eq(fake_l4_csum(src, dst, 6, big + 34, len - 34), 0);
+	hlen = (size_t)(big[34 + 12] >> 4) * 4;
+	if (BL.next)
+		ck_assert_uint_eq(ld32(big + 34 + 4), BL.next);
+	BL.next = ld32(big + 34 + 4) + (uint32_t)(len - 34 - hlen);
+	BL.n++;
+	BL.bytes += len - 34 - hlen;
+	if (len > BL.max_len)
+		BL.max_len = len;
+}
+
+START_TEST(test_mtu_65520_wire)
+{
+	static const uint8_t mss[] = { 2, 4, 0xff, 0xc8 };	/* 65480 */
+	static uint8_t data[600000];
+	struct ae_config cfg;
+	size_t sent = 0;
+	ssize_t n;
+	int rounds = 0;
+
+	fake_config_default(&cfg);
+	cfg.mtu = 65520;
+	cfg.output = big_output;
+	S = fake_stack_new(&cfg);
+	fake_arp_seed(S);
+	memset(&C, 0, sizeof(C));
+	memset(&BL, 0, sizeof(BL));
+	C.port = TH_PORT;
+	C.peer_port = TH_PEER_PORT;
+	C.lsk = th_listener(S, TH_PORT, 4);
+	th_accept_conn(S, &C, 1000, mss, sizeof(mss));
+	BL.next = C.our_nxt;
+	while (BL.bytes < sizeof(data) && rounds++ < 200) {
+		if (sent < sizeof(data)) {
+			n = ae_send(C.sk, data + sent, sizeof(data) - sent, 0);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		ack_to(BL.next);
+	}
+	/* every full segment is one 65534-byte frame: MSS 65480 */
+	ck_assert_uint_eq(BL.bytes, sizeof(data));
+	ck_assert_uint_eq(BL.max_len, 14 + 65520);
+	ck_assert_int_eq(BL.n, (int)((sizeof(data) + 65479) / 65480));
+	ck_assert_uint_eq(ae_stack_stat(S, "ip", "frag_creates"), 0);
+	fake_stack_destroy(S);
+}
+END_TEST
+
 /* --- tap_vnet_check() ----------------------------------------------------- */
 
 static uint8_t F[2000];
@@ -485,6 +575,9 @@ static Suite *offload_suite(void)
 	tcase_add_test(tc, test_tso_bulk);
 	tcase_add_test(tc, test_tso_tail_alone);
 	tcase_add_test(tc, test_gro_in);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("mtu");
+	tcase_add_test(tc, test_mtu_65520_wire);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("vnet");
 	tcase_add_test(tc, test_vnet_good);
