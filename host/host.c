@@ -5,11 +5,14 @@
  * Theory of operation: one thread, one epoll loop (loop.c), four kinds of
  * event:
  *
- * - the TAP is readable: up to HOST_RX_BATCH frames are read into buffers
- *   allocated once at start; with offloads (tap_opts.offload) each comes
+ * - the TAP is readable: it is drained (until EAGAIN, at most
+ *   HOST_RX_ROUNDS batches per wake-up) in batches of up to HOST_RX_BATCH
+ *   frames read into buffers allocated once at start; with offloads (tap_opts.offload) each comes
  *   after a virtio_net_hdr, checked by tap_vnet_check() (a reject is
  *   counted by reason); each is recorded in the capture file and handed to
- *   the stack (frame_in());
+ *   the stack (frame_in()); the pure ACKs the stack answers a batch with
+ *   wait until the batch is done, and a later one of a connection replaces
+ *   its earlier one (ackq.c);
  * - the stack emits a frame: it goes to the capture file and to the TAP with
  *   one writev() (frame_to_tap_iov()), after a virtio_net_hdr saying what
  *   the kernel must finish (checksum, TSO) when offloads are on; the TAP is
@@ -166,6 +169,19 @@ static void impair_frame_out(struct ae_host *h, const struct iovec *iov,
 }
 
 /**
+ * ackq_to_tap() - ackq_out_fn: a held ACK goes out of the TAP
+ * @ctx:	the host
+ * @iov:	frame parts
+ * @iovcnt:	how many
+ * @off:	its offload request, or NULL
+ */
+static void ackq_to_tap(void *ctx, const struct iovec *iov, int iovcnt,
+			const struct ae_tx_offload *off)
+{
+	frame_to_tap_iov(ctx, iov, iovcnt, off);
+}
+
+/**
  * ae_host_output() - the stack's output callback: a frame to send
  * @ctx:	the host
  * @iov:	frame parts
@@ -177,7 +193,8 @@ void ae_host_output(void *ctx, const struct iovec *iov, int iovcnt)
 
 	if (h->impair_tx)
 		impair_frame_out(h, iov, iovcnt);
-	else
+	else if (!h->in_batch ||
+		 !ackq_offer(&h->ackq, iov, iovcnt, NULL, ackq_to_tap, h))
 		frame_to_tap_iov(h, iov, iovcnt, NULL);
 }
 
@@ -195,7 +212,11 @@ void ae_host_output(void *ctx, const struct iovec *iov, int iovcnt)
 void ae_host_output_offload(void *ctx, const struct iovec *iov, int iovcnt,
 			    const struct ae_tx_offload *off)
 {
-	frame_to_tap_iov(ctx, iov, iovcnt, off);
+	struct ae_host *h = ctx;
+
+	if (!h->in_batch ||
+	    !ackq_offer(&h->ackq, iov, iovcnt, off, ackq_to_tap, h))
+		frame_to_tap_iov(h, iov, iovcnt, off);
 }
 
 /**
@@ -323,18 +344,18 @@ static ssize_t tap_read_one(struct ae_host *h, int i)
 }
 
 /**
- * tap_readable() - read a batch of frames from the TAP and hand them on
- * @ctx:	the host
- * @events:	epoll events
+ * tap_read_batch() - read up to HOST_RX_BATCH frames from the TAP
+ * @h:		host
+ * @more:	set when the batch filled up (the TAP may hold more)
+ *
+ * Return: frames read into h->rx[0..n)
  */
-static void tap_readable(void *ctx, uint32_t events)
+static int tap_read_batch(struct ae_host *h, bool *more)
 {
-	struct ae_host *h = ctx;
-	unsigned int flags;
+	int cnt = 0, tries;
 	ssize_t n;
-	int i, cnt = 0, tries;
 
-	(void)events;
+	*more = false;
 	for (tries = 0; cnt < HOST_RX_BATCH && tries < 2 * HOST_RX_BATCH; tries++) {
 		n = tap_read_one(h, cnt);
 		if (n < 0 && errno == EINTR)
@@ -343,7 +364,7 @@ static void tap_readable(void *ctx, uint32_t events)
 			continue;	/* counted; a read is never empty */
 		if (n < 0) {
 			if (errno == EAGAIN)
-				break;
+				return cnt;
 			h->st.rx_errors++;
 			if (errno == EBADFD || errno == EIO) {
 				fprintf(stderr, "%s: tap %s went away (%s); stopping with status 1 (create it and start %s again)\n",
@@ -352,13 +373,27 @@ static void tap_readable(void *ctx, uint32_t events)
 				h->exit_code = 1;
 				ae_loop_stop(h->loop);
 			}
-			break;
+			return cnt;
 		}
 		h->rx_len[cnt++] = (size_t)n;
 	}
-	if (!cnt)
-		return;
+	*more = true;
+	return cnt;
+}
+
+/**
+ * tap_batch_in() - hand a batch of frames on; the pure ACKs the stack
+ * answers with are held until the batch is done (ackq.c)
+ * @h:		host
+ * @cnt:	frames in h->rx
+ */
+static void tap_batch_in(struct ae_host *h, int cnt)
+{
+	unsigned int flags;
+	int i;
+
 	h->st.rx_batches++;
+	h->in_batch = !h->impair_tx;
 	for (i = 0; i < cnt; i++) {
 		h->st.rx_frames++;
 		h->st.rx_bytes += h->rx_len[i];
@@ -367,6 +402,29 @@ static void tap_readable(void *ctx, uint32_t events)
 				      ae_host_now_ns(NULL));
 		else if (rx_vnet(h, i, &flags))
 			frame_in(h, h->rx[i], h->rx_len[i], flags);
+	}
+	h->in_batch = false;
+	ackq_flush(&h->ackq, ackq_to_tap, h);
+}
+
+/**
+ * tap_readable() - drain the TAP: batches of frames until it is empty
+ * (EAGAIN), at most HOST_RX_ROUNDS batches per wake-up so clients and
+ * timers get their turn
+ * @ctx:	the host
+ * @events:	epoll events
+ */
+static void tap_readable(void *ctx, uint32_t events)
+{
+	struct ae_host *h = ctx;
+	bool more = true;
+	int cnt, round;
+
+	(void)events;
+	for (round = 0; round < HOST_RX_ROUNDS && more; round++) {
+		cnt = tap_read_batch(h, &more);
+		if (cnt)
+			tap_batch_in(h, cnt);
 	}
 }
 
@@ -825,6 +883,7 @@ void ae_host_dump_dev(const struct ae_host *h, FILE *f)
 				   st->rx_vnet[i]);
 	ae_host_print_stat(f, "tap", "tx_gso", st->tx_gso);
 	ae_host_print_stat(f, "tap", "tx_csum_partial", st->tx_csum_partial);
+	ae_host_print_stat(f, "tap", "tx_acks_coalesced", h->ackq.coalesced);
 	ae_host_print_stat(f, "pcap", "frames", pcap_frames(h->pcap));
 	impair_dump(h->impair_rx, "impair_in", f);
 	impair_dump(h->impair_tx, "impair_out", f);

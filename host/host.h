@@ -23,12 +23,14 @@
 #include <stdio.h>
 #include <sys/uio.h>
 
+#include "ackq.h"
 #include "aether.h"
 #include "impair.h"
 #include "loop.h"
 #include "tap.h"
 
 #define HOST_RX_BATCH	64
+#define HOST_RX_ROUNDS	8	/* batches per wake-up at most */
 #define HOST_RX_BUF	(65536 + 14)	/* any frame a TAP can hand us */
 
 /**
@@ -102,6 +104,9 @@ struct host_opts {
  * @link_fd:	rtnetlink socket hearing of the TAP going down/up/away, or -1
  * @link_ifindex: the TAP's interface index
  * @link_up:	the TAP's IFF_UP as last heard
+ * @in_batch:	a batch read from the TAP is being fed to the stack: pure
+ *		ACKs wait in @ackq until it is done
+ * @ackq:	the held ACKs
  */
 struct ae_host {
 	struct host_opts o;
@@ -125,6 +130,8 @@ struct ae_host {
 	int link_fd;
 	int link_ifindex;
 	int link_up;
+	bool in_batch;
+	struct ackq ackq;
 };
 
 int ae_host_open_tap(struct ae_host *h, const struct host_opts *o, char *err,

@@ -103,7 +103,7 @@ one() {
 	fi
 	transfer "$m"
 	aether_http_down
-	st=$(grep -E '^(tap\.(rx_gso|tx_gso|rx_csum_partial|tx_csum_partial|rx_vnet_[a-z_]+)|tcp\.(out_tso_frames|in_csum_errors|retrans_segs)) ' "$L" | tr '\n' ' ')
+	st=$(grep -E '^(tap\.(rx_gso|tx_gso|rx_csum_partial|tx_csum_partial|tx_acks_coalesced|rx_vnet_[a-z_]+)|tcp\.(out_tso_frames|in_csum_errors|retrans_segs)) ' "$L" | tr '\n' ' ')
 	log "offload $m: $st"
 	c() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$L"; }
 	big=$(pcap_max "$WORK/aether.pcap")
