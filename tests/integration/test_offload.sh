@@ -61,18 +61,23 @@ transfer() {
 		[ "$(sha "$WORK/put")" = "$SHA" ]
 }
 
+# up MODE LOG LABEL: aetherd --offload MODE (log LOG, a fresh capture)
+# and a preloaded http.server; false (a failed check) if they do not come up
+up() {
+	rm -f "$WORK/aether.pcap"
+	aether_http_up "$APPNS" "$WORK/www" "$2" --offload "$1" \
+		--pcap "$WORK/aether.pcap" && return 0
+	check "$3: aetherd + preloaded http.server up" false
+	sed 's/^/#   /' "$2"
+	aether_http_down
+	return 1
+}
+
 # jumbo MODE MTU LOG: aetherd --offload MODE on a TAP of MTU: transfers
 # and the capture's largest frame
 jumbo() {
 	local big
-	rm -f "$WORK/aether.pcap"
-	if ! aether_http_up "$APPNS" "$WORK/www" "$3" --offload "$1" \
-		--pcap "$WORK/aether.pcap"; then
-		check "mtu $2, offload $1: aetherd + preloaded http.server up" false
-		sed 's/^/#   /' "$3"
-		aether_http_down
-		return
-	fi
+	up "$1" "$3" "mtu $2, offload $1" || return
 	check "mtu $2, offload $1: aetherd took the TAP's MTU" \
 		grep -q "mtu $2, offload" "$3"
 	transfer "$1 (mtu $2)"
@@ -93,14 +98,7 @@ one() {
 		jumbo "$m" "$mtu" "$L"
 		return
 	fi
-	rm -f "$WORK/aether.pcap"
-	if ! aether_http_up "$APPNS" "$WORK/www" "$L" --offload "$m" \
-		--pcap "$WORK/aether.pcap"; then
-		check "offload $m: aetherd + preloaded http.server up" false
-		sed 's/^/#   /' "$L"
-		aether_http_down
-		return
-	fi
+	up "$m" "$L" "offload $m" || return
 	transfer "$m"
 	aether_http_down
 	st=$(grep -E '^(tap\.(rx_gso|tx_gso|rx_csum_partial|tx_csum_partial|tx_acks_coalesced|rx_vnet_[a-z_]+)|tcp\.(out_tso_frames|in_csum_errors|retrans_segs)) ' "$L" | tr '\n' ' ')
