@@ -30,7 +30,8 @@
 # each wrk/iperf3/bulk/impair measurement, taken in turn across paths, 3),
 # BENCH_PINGS (1000), BENCH_CONNECTS (500), BENCH_BULK_MIB (256),
 # BENCH_IMPAIR_MIB (16), BENCH_IMPAIR_SPEC (loss=1%,delay=10ms),
-# BENCH_ONLY (comma list of icmp,connect,http,bulk,impair), BENCH_PERF=1
+# BENCH_ONLY (comma list of icmp,connect,http,bulk,impair), BENCH_AE_ARGS
+# (extra aetherd options on the aether path), BENCH_PERF=1
 # (perf profile of aetherd during one iperf3 run each way, under the table),
 # BENCH_OUTDIR
 # (bench/results), BENCH_KEEP=1 keeps the scratch directory, B (build dir).
@@ -292,7 +293,7 @@ lab_up() {
 		fail "path kernel-veth: the veth pair did not come up"
 	relay_up ${P}tc ${P}ts '' "$WORK/relay.log" 10.9.0 && LINK[kt]=1 ||
 		fail "path kernel-tap: aether-impair did not join the TAPs"
-	aether_up ${P}a ${P}app "$WORK/aetherd.sock" "$WORK/aetherd.log" && LINK[ae]=1 ||
+	aether_up ${P}a ${P}app "$WORK/aetherd.sock" "$WORK/aetherd.log" ${BENCH_AE_ARGS:-} && LINK[ae]=1 ||
 		fail "path aether: aetherd did not come up"
 	AE_PID=${AETHERD_PID:-}
 	if on bulk; then
