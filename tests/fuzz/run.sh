@@ -22,8 +22,8 @@ O=${O:-build}
 OUT=$O/fuzz
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_CC=${FUZZ_CC:-clang}
-TARGETS=${FUZZ_TARGETS:-frame ipc s2s}
-CFLAGS_F="-g -O1 -std=gnu11 -D_GNU_SOURCE -Istack -Iipc -fno-omit-frame-pointer -Wall"
+TARGETS=${FUZZ_TARGETS:-frame ipc s2s vnet}
+CFLAGS_F="-g -O1 -std=gnu11 -D_GNU_SOURCE -Istack -Iipc -Ihost -fno-omit-frame-pointer -Wall"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 sources() {
@@ -31,6 +31,7 @@ sources() {
 	frame) echo tests/fuzz/fuzz_frame.c stack/*.c ;;
 	ipc) echo tests/fuzz/fuzz_ipc.c ipc/proto.c ipc/shm.c ;;
 	s2s) echo tests/fuzz/fuzz_s2s.c stack/*.c ;;
+	vnet) echo tests/fuzz/fuzz_vnet.c host/tap.c stack/*.c ;;
 	*) echo "run.sh: unknown target $1" >&2; return 1 ;;
 	esac
 }
