@@ -33,7 +33,7 @@
 /* the tx ring's drained pages are given back once this many bytes of whole
  * pages were acknowledged and the ring is empty, or this many while data
  * remains (the daemon does the same for rx: daemon/session.h) */
-#define AEC_PUNCH_IDLE	(16u * 1024)
+#define AEC_PUNCH_IDLE	(4u * 1024)
 #define AEC_PUNCH_BUSY	(256u * 1024)
 #define AEC_PID_MAX	(1U << 22)	/* the kernel's PID_MAX_LIMIT */
 

@@ -31,7 +31,7 @@
 /* the rx ring's drained pages are given back (sess_rx_drained()) once this
  * many bytes of whole pages were read and the ring is empty, or this many
  * while data remains */
-#define SESS_PUNCH_IDLE		(16u * 1024)
+#define SESS_PUNCH_IDLE		(4u * 1024)
 #define SESS_PUNCH_BUSY		(256u * 1024)
 #define SESS_DEF_MAX_SOCKETS	16384
 #define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
