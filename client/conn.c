@@ -6,6 +6,10 @@
  * operations are request/response exchanges on that fd (aec_xfer()), held
  * under the socket's mutex so that two threads never read each other's
  * responses; NOTIFY datagrams met while waiting for a response are skipped.
+ * Processes sharing a backing fd (fork, SCM_RIGHTS) are serialised by the
+ * reader lock in the socket's header page (aec_rd_lock()): every peek at
+ * the next datagram and the consume that follows happen under it, so a
+ * process never consumes what another has just peeked at.
  * Data never crosses the fd for TCP: aec_sendv() and aec_recvv() copy into
  * and out of the rings in the shared memory the daemon sent (a memfd mapped
  * here and closed at once), publish the index, and ring a DOORBELL only when

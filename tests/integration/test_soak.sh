@@ -96,16 +96,46 @@ report_phase() {
 	log "$name: memory samples (s rss_kB ring_kB fds): $(awk '{ printf "[%s %s %s %s] ", $1, $2, $3, $4 }' "$m")"
 }
 
+# phase_start NAME PORT CMD...: start CMD on Aether, wait until it serves
+# page.html on PORT, note the idle ring memory (IDLE_RING), start the memory
+# sampler into $WORK/NAME.mem (SAMPLER); APP_PID is the server
+phase_start() {
+	local name=$1
+	PORT=$2
+	shift 2
+	bg_app "$@" >"$WORK/$name.log" 2>&1
+	APP_PID=${PIDS[-1]}
+	check "$name serves on Aether" wait_for 20 serves
+	IDLE_RING=$(ring_kb)
+	: >"$WORK/$name.mem"
+	sampler "$WORK/$name.mem" & SAMPLER=$!; PIDS+=($SAMPLER)
+}
+serves() { nsx curl -sf --max-time 2 -o /dev/null "http://192.168.1.2:$PORT/page.html"; }
+
+# phase_end NAME FDS: stop the sampler, report, check the phase's windows
+# ($WORK/NAME.win: "window rate fds failures"), memory samples and the
+# descriptor counts in FDS (column 3), then stop the server
+phase_end() {
+	local name=$1
+	stop_pid "$SAMPLER"
+	report_phase "$name" "$WORK/$name.win" "$WORK/$name.mem"
+	check "$name: $RUNS windows, none below half the first's rate" \
+		rates_hold "$WORK/$name.win"
+	check "$name: no timeout or failed request after the first window" \
+		awk 'NR > 1 && $4 > 0 { bad++ } END { exit bad > 0 }' "$WORK/$name.win"
+	check "$name: aetherd memory has no upward trend after ${WARM} s" \
+		no_trend "$WORK/$name.mem"
+	check "$name: aetherd descriptors do not grow" fds_flat "$2"
+	check "$name: resident ring memory back to idle ($IDLE_RING kB)" \
+		back_to_idle "$IDLE_RING"
+	stop_pid "$APP_PID"
+}
+
 # --- phase 1: nginx under wrk -c400 -------------------------------------------
 nginx_conf "$WORK/www" 8081 4096
 sed -i 's/access_log off;/access_log off;\n\tkeepalive_requests 1000;/' "$WORK/nginx/nginx.conf"
-bg_app nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1
-NGINX_PID=${PIDS[-1]}
-nginx_up() { nsx curl -sf --max-time 2 -o /dev/null http://192.168.1.2:8081/page.html; }
-check "nginx serves on Aether" wait_for 20 nginx_up
-IDLE_RING=$(ring_kb)
+phase_start nginx 8081 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf"
 : >"$WORK/nginx.win"
-sampler "$WORK/nginx.mem" & SAMPLER=$!; PIDS+=($SAMPLER)
 for ((i = 1; i <= RUNS; i++)); do
 	nsx timeout $((SOAK_RUN + 30)) wrk -t2 -c"$CONNS" -d"${SOAK_RUN}s" --timeout 2s \
 		http://192.168.1.2:8081/page.html >"$WORK/wrk.$i" 2>&1
@@ -114,35 +144,20 @@ for ((i = 1; i <= RUNS; i++)); do
 	sleep 2		# connections closed: count what the daemon still holds
 	echo "$i ${rps:-0} $(dfds) ${to:-0}" >>"$WORK/nginx.win"
 done
-stop_pid "$SAMPLER"
-report_phase nginx "$WORK/nginx.win" "$WORK/nginx.mem"
-check "nginx: $RUNS windows, none below half the first's rate" rates_hold "$WORK/nginx.win"
-check "nginx: no timeout or socket error after the first window" \
-	awk 'NR > 1 && $4 > 0 { bad++ } END { exit bad > 0 }' "$WORK/nginx.win"
-check "nginx: aetherd memory has no upward trend after ${WARM} s" no_trend "$WORK/nginx.mem"
-check "nginx: aetherd descriptors do not grow" fds_flat "$WORK/nginx.win"
-check "nginx: resident ring memory back to idle ($IDLE_RING kB)" back_to_idle "$IDLE_RING"
-stop_pid "$NGINX_PID"
+phase_end nginx "$WORK/nginx.win"
 
 # --- phase 2: python http.server under 50 curl loops --------------------------
-bg_app "$PY" -m http.server 8080 --directory "$WORK/www" >"$WORK/http.log" 2>&1
-HTTP_PID=${PIDS[-1]}
-http_up() { nsx curl -sf --max-time 2 -o /dev/null http://192.168.1.2:8080/page.html; }
-check "python http.server serves on Aether" wait_for 20 http_up
-IDLE_RING=$(ring_kb)
-: >"$WORK/py.mem"
-sampler "$WORK/py.mem" & SAMPLER=$!; PIDS+=($SAMPLER)
-# curl_loop T0 N: fetch until the phase ends, inside the lab namespace; one
-# line per request: "window http_code" (000: a timeout or a refused connection)
+phase_start http.server 8080 "$PY" -m http.server 8080 --directory "$WORK/www"
+# curl_loop N: fetch for the phase, inside the lab namespace; one line per
+# request: "window http_code" (000: a timeout or a refused connection)
 curl_loop() {
-	nsx bash -c 'end=$(($1 + $2)); while [ $SECONDS -lt $end ]; do
-		echo "$(((SECONDS - $1) / $3 + 1)) $(curl -s -o /dev/null \
-			--max-time 5 -w "%{http_code}" http://192.168.1.2:8080/page.html)"
-	done' loop "$1" "$SOAK_SECS" "$SOAK_RUN" >"$WORK/loop.$2"
+	nsx bash -c 'while [ $SECONDS -lt $1 ]; do
+		echo "$((SECONDS / $2 + 1)) $(curl -s -o /dev/null --max-time 5 \
+			-w "%{http_code}" http://192.168.1.2:8080/page.html)"
+	done' loop "$SOAK_SECS" "$SOAK_RUN" >"$WORK/loop.$1"
 }
-T0=$SECONDS
 LOOP_PIDS=()
-for ((i = 0; i < LOOPS; i++)); do curl_loop "$T0" "$i" & LOOP_PIDS+=($!); done
+for ((i = 0; i < LOOPS; i++)); do curl_loop "$i" & LOOP_PIDS+=($!); done
 PIDS+=("${LOOP_PIDS[@]}")
 # descriptors between windows: sampled mid-way, the loops never pause
 : >"$WORK/py.fds"
@@ -151,17 +166,9 @@ for ((i = 1; i <= RUNS; i++)); do
 	echo "$i 0 $(dfds)" >>"$WORK/py.fds"
 done
 for p in "${LOOP_PIDS[@]}"; do wait "$p"; done
-stop_pid "$SAMPLER"
 cat "$WORK"/loop.* | awk -v n="$RUNS" -v w="$SOAK_RUN" '$1 <= n {
 		t[$1]++; if ($2 != "200") f[$1]++ }
 	END { for (i = 1; i <= n; i++) printf "%d %d 0 %d\n", i, t[i] / w, f[i] + 0 }' \
-	>"$WORK/py.win"
-report_phase http.server "$WORK/py.win" "$WORK/py.mem"
-check "http.server: $RUNS windows, none below half the first's rate" rates_hold "$WORK/py.win"
-check "http.server: no failed request after the first window" \
-	awk 'NR > 1 && $4 > 0 { bad++ } END { exit bad > 0 }' "$WORK/py.win"
-check "http.server: aetherd memory has no upward trend after ${WARM} s" no_trend "$WORK/py.mem"
-check "http.server: aetherd descriptors do not grow" fds_flat "$WORK/py.fds"
-check "http.server: resident ring memory back to idle ($IDLE_RING kB)" back_to_idle "$IDLE_RING"
-stop_pid "$HTTP_PID"
+	>"$WORK/http.server.win"
+phase_end http.server "$WORK/py.fds"
 finish
