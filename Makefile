@@ -188,6 +188,7 @@ fuzz:
 
 bench: all
 	bench/run.sh
+	bench/memcurve.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/aether

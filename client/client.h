@@ -58,6 +58,9 @@
  * @old_ino:	see @old_dev
  * @shm_inc:	@shm's incarnation when it was mapped (aether_ipc.h)
  * @map_seq:	odd while @shm and @shm_inc change (a seqlock)
+ * @tx_mark:	tx ring index up to which this process gave back drained
+ *		pages (data.c, tx_give_back()), for the header @mark_hdr
+ * @mark_hdr:	the header page @tx_mark belongs to
  *
  * Fields other than @fd, @type and @user are the library's.
  */
@@ -81,6 +84,8 @@ struct aec_sock {
 	ino_t old_ino[AEC_OLD_MAPS];
 	uint32_t shm_inc;
 	uint32_t map_seq;
+	uint32_t tx_mark;
+	struct ae_shm_hdr *mark_hdr;
 };
 
 /* Control path -------------------------------------------------------- */

@@ -123,6 +123,37 @@ static bool io_blocked(struct aec_sock *s, bool nb, short events,
 }
 
 /**
+ * tx_give_back() - punch out the tx ring's pages the daemon released
+ * @s:		socket (its write lock held: this process is the ring's writer)
+ * @h:		header page
+ *
+ * Pages behind tx_head hold acknowledged bytes nobody reads again; the
+ * daemon reads only [tx_head, tx_tail). Once enough whole pages drained
+ * (AEC_PUNCH_IDLE with the ring empty, AEC_PUNCH_BUSY otherwise) they are
+ * given back with one madvise(MADV_REMOVE), so the memfd's resident pages
+ * follow the data in flight. Rarely a system call: never one per send.
+ */
+static void tx_give_back(struct aec_sock *s, struct ae_shm_hdr *h)
+{
+	uint32_t head = shm_load(&h->tx_head);
+	uint32_t tail = __atomic_load_n(&h->tx_tail, __ATOMIC_RELAXED);
+	struct shm_span sp[2];
+	int n, i;
+
+	if (s->mark_hdr != h) {
+		s->mark_hdr = h;
+		s->tx_mark = head;
+		return;
+	}
+	n = shm_drained_spans(&s->tx_mark, head, tail, h->tx_size,
+			      head == tail ? AEC_PUNCH_IDLE : AEC_PUNCH_BUSY,
+			      sp);
+	for (i = 0; i < n; i++)
+		syscall(SYS_madvise, (uint8_t *)h + h->tx_off + sp[i].off,
+			(size_t)sp[i].len, MADV_REMOVE);
+}
+
+/**
  * tcp_sendv() - TCP send through the tx ring
  * @s:		socket
  * @iov:	data
@@ -158,6 +189,7 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 			break;
 		}
 		if (h->tx_size && (st & AE_SS_OUT)) {
+			tx_give_back(s, h);
 			r = (struct ae_spsc){ (uint8_t *)h + h->tx_off,
 					      h->tx_size, &h->tx_head,
 					      &h->tx_tail };
