@@ -123,7 +123,10 @@ void ps_init(void);
  * @domain:	AF_INET or AF_INET6 as the program asked
  * @type:	SOCK_STREAM or SOCK_DGRAM
  * @nonblock:	O_NONBLOCK as the program set it
- * @v6only:	IPV6_V6ONLY (AF_INET6 only)
+ * @v6only:	IPV6_V6ONLY (AF_INET6 only; the daemon keeps it too, for its
+ *		bind-conflict rules)
+ * @v6any:	bound to [::] with IPV6_V6ONLY: the stack holds the ::1
+ *		stand-in (PS_LOOP6_V4), the program is told [::]
  * @connecting:	a non-blocking connect returned EINPROGRESS and no later
  *		connect() has seen it finish yet
  * @listening:	listen() succeeded
@@ -146,6 +149,7 @@ struct ps_sock {
 	int type;
 	atomic_int nonblock;
 	int v6only;
+	int v6any;
 	atomic_int connecting;
 	atomic_int listening;
 	atomic_int waiters;
@@ -177,6 +181,8 @@ void ps_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ps_fail(int err);
 
 /* addr.c */
+int ps_bind_addr(struct ps_sock *ps, struct sockaddr_in *a,
+		 const struct sockaddr *sa);
 int ps_loop6_bind(struct ps_sock *ps, const struct sockaddr_in *to);
 int ps_addr_from_app(const struct ps_sock *ps, const struct sockaddr *sa,
 		     socklen_t len, struct sockaddr_in *out, bool for_bind);

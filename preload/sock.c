@@ -134,11 +134,17 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 	r = ps_addr_from_app(ps, sa, len, &a, true);
 	if (r)
 		return ps_fail(r);
-	r = aec_bind(ps->aec, &a);
+	r = ps_bind_addr(ps, &a, sa);
+	if (r == 0)
+		r = aec_bind(ps->aec, &a);
 	ps_log("bind(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
-	if (r == 0 && ps->type == SOCK_DGRAM)
+	if (r < 0)
+		return ps_fail(-r);
+	ps->v6any = a.sin_addr.s_addr == PS_LOOP6_V4 &&
+		    IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	if (ps->type == SOCK_DGRAM)
 		ps_rc_note_bound(ps, -1);
-	return r < 0 ? ps_fail(-r) : 0;
+	return 0;
 }
 
 /**
@@ -213,6 +219,7 @@ static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
 		return -1;
 	nps = ps_get(nfd);
 	atomic_store(&nps->rc_never, true);	/* reconnect.c: a connection */
+	nps->v6only = ps->v6only;	/* Linux: the child is a clone */
 	if (sa)		/* Linux ignores @len without an address buffer */
 		ps_addr_to_app(nps, &peer, sa, len);
 	ps_log("accept(%d) = %d", fd, nfd);

@@ -132,6 +132,10 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 			if (len < sizeof(int))
 				return ps_fail(EINVAL);
 			memcpy(&v, val, sizeof(v));
+			/* the daemon refuses it once bound (EINVAL) */
+			r = aec_setsockopt(ps->aec, level, name, val, len);
+			if (r < 0)
+				return ps_fail(-r);
 			ps->v6only = !!v;
 		}
 		/* other IPv6 options have no effect on an IPv4 stack */
