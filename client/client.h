@@ -58,6 +58,7 @@
  * @old_ino:	see @old_dev
  * @shm_inc:	@shm's incarnation when it was mapped (aether_ipc.h)
  * @map_seq:	odd while @shm and @shm_inc change (a seqlock)
+ * @fd_users:	doorbells using @fd outside @lock right now (aec_set_fd())
  *
  * Fields other than @fd, @type and @user are the library's.
  */
@@ -81,6 +82,7 @@ struct aec_sock {
 	ino_t old_ino[AEC_OLD_MAPS];
 	uint32_t shm_inc;
 	uint32_t map_seq;
+	int fd_users;
 };
 
 /* Control path -------------------------------------------------------- */
@@ -122,6 +124,21 @@ struct aec_sock *aec_attach(int fd, int *err);
  * Return: 1 yes, 0 no
  */
 int aec_is_backing_fd(int fd);
+
+/**
+ * aec_atfork_child() - make the socket's locks fresh in a child of fork()
+ * (pthread_atfork child handler: other threads of the parent are gone)
+ * @s:		socket
+ */
+void aec_atfork_child(struct aec_sock *s);
+
+/**
+ * aec_set_fd() - move the socket to another backing fd (a dup of the
+ * current one), which the caller may then close
+ * @s:		socket
+ * @fd:		the new fd
+ */
+void aec_set_fd(struct aec_sock *s, int fd);
 
 /**
  * aec_close_local() - forget a socket in this process: unmap, free

@@ -114,6 +114,9 @@ int ps_bind_addr(struct ps_sock *ps, struct sockaddr_in *a,
 			   sizeof(ps->v6only));
 	if (r < 0)
 		return r;
+	/* replayed before the bind if aetherd restarts (reconnect.c) */
+	ps_rc_note_opt(ps, IPPROTO_IPV6, IPV6_V6ONLY, &ps->v6only,
+		       sizeof(ps->v6only));
 	if (ps->v6only && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
 		a->sin_addr.s_addr = PS_LOOP6_V4;
 	return 0;

@@ -8,6 +8,15 @@
  * closed while dups remain (busybox: accept, dup2 onto 0 and 1, close), the
  * client is moved to a surviving dup. O_NONBLOCK lives on the backing fd in
  * the kernel (shared across dup and fork like the kernel's) and is cached.
+ *
+ * Closing the last fd of a socket while another thread is inside a call on
+ * it (blocked in recv(), say) must not pull the socket from under that call:
+ * on Linux the call holds the open file description and returns when data
+ * or EOF arrives. Calls hold a reference (PS_HOLD()); if one is held when
+ * the last fd goes, the client is first moved to a private CLOEXEC dup of
+ * the backing fd (@own_fd), which the last reference closes, so the daemon
+ * sees the close only then. The program cannot close or dup2 over that
+ * private number: close() gives EBADF, dup2() moves the private fd away.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +26,8 @@
 
 #include "client.h"
 #include "shim.h"
+
+static void ps_own_move(struct ps_sock *ps, int from);
 
 /**
  * ps_release_fd() - @fd stops designating its socket (before the real close)
@@ -36,12 +47,43 @@ static struct ps_sock *ps_release_fd(int fd)
 		return NULL;
 	}
 	ps_epoll_forget_fd(fd);
+	/* two fds of @ps closed at once must not each pick the other */
+	pthread_mutex_lock(&ps->fd_lock);
 	if (ps->aec->fd == fd) {
 		other = ps_find_other(ps, fd);
 		if (other >= 0)
-			ps->aec->fd = other;
+			aec_set_fd(ps->aec, other);
+		else if (atomic_load(&ps->refs) > 1)
+			ps_own_move(ps, fd);	/* a call is using it */
 	}
+	pthread_mutex_unlock(&ps->fd_lock);
 	return ps;
+}
+
+/**
+ * ps_own_move() - give @ps a private dup of backing fd @from to talk on
+ * @ps:		socket
+ * @from:	the fd the client talks on now (about to be closed, or the
+ *		private fd the program dup2()s over)
+ *
+ * Called with @ps->fd_lock held.
+ *
+ * Without a free fd the client stays on @from: a blocked call then ends
+ * as on a socket whose daemon went away, it does not crash.
+ */
+static void ps_own_move(struct ps_sock *ps, int from)
+{
+	int nfd = REAL(fcntl)(from, F_DUPFD_CLOEXEC, 0);
+
+	if (nfd < 0)
+		return;
+	ps_own_set(nfd, ps);
+	aec_set_fd(ps->aec, nfd);
+	if (ps->own_fd >= 0) {
+		ps_own_set(ps->own_fd, NULL);
+		REAL(close)(ps->own_fd);
+	}
+	ps->own_fd = nfd;
 }
 
 /**
@@ -52,9 +94,12 @@ static struct ps_sock *ps_release_fd(int fd)
  */
 int close(int fd)
 {
-	struct ps_sock *ps = ps_release_fd(fd);
+	struct ps_sock *ps;
 	int r;
 
+	if (ps_own_get(fd))
+		return ps_fail(EBADF);	/* not the program's fd */
+	ps = ps_release_fd(fd);
 	r = REAL(close)(fd);
 	if (ps) {
 		ps_log("close(%d) = %d", fd, r);
@@ -125,7 +170,7 @@ pid_t vfork(void)
  */
 static void ps_dup_follow(int oldfd, int newfd)
 {
-	struct ps_sock *ps = ps_get(oldfd);
+	PS_HOLD(ps, oldfd);
 
 	if (ps && newfd >= 0 && newfd != oldfd) {
 		ps_install(newfd, ps);
@@ -157,15 +202,21 @@ int dup(int fd)
  */
 static int ps_dup23(int oldfd, int newfd, int flags)
 {
-	struct ps_sock *old = NULL;
+	struct ps_sock *old = NULL, *own = ps_own_get(newfd);
 	int r;
 
 	if (oldfd == newfd || !(ps_get(oldfd) || ps_get(newfd) ||
-				ps_ep_get(newfd)))
+				ps_ep_get(newfd) || own))
 		return flags < 0 ? REAL(dup2)(oldfd, newfd) :
 				   REAL(dup3)(oldfd, newfd, flags);
 	if (REAL(fcntl)(oldfd, F_GETFD) < 0)
 		return -1;	/* EBADF before touching newfd */
+	if (own) {		/* the number is free for the program */
+		pthread_mutex_lock(&own->fd_lock);
+		if (own->own_fd == newfd)
+			ps_own_move(own, newfd);
+		pthread_mutex_unlock(&own->fd_lock);
+	}
 	if (ps_get(newfd) != ps_get(oldfd) || !ps_get(oldfd))
 		old = ps_release_fd(newfd);
 	r = flags < 0 ? REAL(dup2)(oldfd, newfd) :
@@ -215,7 +266,7 @@ int dup3(int oldfd, int newfd, int flags)
  */
 static int ps_fcntl(int (*real)(int, int, ...), int fd, int cmd, long arg)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	int r = real(fd, cmd, arg);
 
 	if (!ps || r < 0)
@@ -295,7 +346,7 @@ static int ps_fionread(struct ps_sock *ps)
  */
 int ioctl(int fd, unsigned long req, ...)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	va_list ap;
 	void *arg;
 	int r;

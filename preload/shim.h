@@ -22,6 +22,7 @@
 #define AE_SHIM_H
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -141,6 +142,11 @@ void ps_init(void);
  * @rc:		what re-creates it after a restart of aetherd (reconnect.c)
  * @rc_never:	a TCP connection (accepted, or connect() called): never
  *		re-created, so its options are not noted
+ * @own_fd:	a private dup of the backing fd, made when the program closed
+ *		its last fd of the socket while another thread was using it
+ *		(fdops.c); the client talks on it; closed with the last
+ *		reference. -1 when none
+ * @fd_lock:	serialises choosing the fd the client talks on (fdops.c)
  */
 struct ps_sock {
 	struct aec_sock *aec;
@@ -160,10 +166,25 @@ struct ps_sock {
 	atomic_int down_told;
 	struct ps_rc *rc;
 	atomic_bool rc_never;
+	int own_fd;
+	pthread_mutex_t fd_lock;
 };
 
 /* fdtable.c */
 struct ps_sock *ps_get(int fd);
+struct ps_sock *ps_hold(int fd);
+void ps_release(struct ps_sock **ps);
+struct ps_sock *ps_own_get(int fd);
+void ps_own_set(int fd, struct ps_sock *ps);
+
+/*
+ * PS_HOLD(var, fd): struct ps_sock *var = ps_hold(fd), put back
+ * automatically when var goes out of scope. ps_get() is for identity tests
+ * only: its pointer may be freed by another thread at any time.
+ */
+#define PS_HOLD(var, fd) \
+	struct ps_sock *var __attribute__((cleanup(ps_release))) = ps_hold(fd)
+
 void ps_install(int fd, struct ps_sock *ps);
 struct ps_sock *ps_forget(int fd);
 int ps_find_other(struct ps_sock *ps, int not_fd);
@@ -172,6 +193,7 @@ struct ps_sock *ps_new(struct aec_sock *aec, int domain, int type);
 int ps_next_fd(struct ps_sock *ps, int from);
 void *ps_ep_get(int fd);
 void ps_ep_set(int fd, void *ep);
+void ps_atfork_install(void);
 
 /* log.c */
 extern int ps_debug;
@@ -196,6 +218,8 @@ bool ps_dead(const struct ps_sock *ps);
 bool ps_down_take(struct ps_sock *ps);
 bool ps_inert(struct ps_sock *ps);
 int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms);
+int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
+		  struct timespec *dl);
 int ps_ms_left(const struct timespec *deadline);
 int ps_slice_of(int left);
 void ps_deadline(struct timespec *deadline, int timeout_ms);
@@ -220,6 +244,9 @@ void ps_rc_forget(struct ps_sock *ps);
 int ps_rc_watch_fd(void);
 bool ps_rc_alone(void);
 bool ps_rc_try(void);
+void ps_epoll_atfork_prepare(void);
+void ps_epoll_atfork_parent(void);
+void ps_epoll_atfork_child(void);
 
 
 #endif /* AE_SHIM_H */
