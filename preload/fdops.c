@@ -28,6 +28,40 @@
 #include "shim.h"
 
 static void ps_own_move(struct ps_sock *ps, int from);
+static int ps_dup23_locked(int oldfd, int newfd, int flags);
+
+/*
+ * What an fd number designates changes in two steps (the kernel's call,
+ * then the table): two dup2() onto one number, or a close() and a dup2(),
+ * must not interleave them, or the table would say "socket" for a number
+ * the kernel gave to something else. Every dup2/dup3 and every close of an
+ * Aether fd take this lock (both are short: no call here blocks).
+ */
+static pthread_mutex_t ps_fd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * ps_fd_atfork_prepare() - fork: no fd change half done in the child
+ */
+void ps_fd_atfork_prepare(void)
+{
+	pthread_mutex_lock(&ps_fd_lock);
+}
+
+/**
+ * ps_fd_atfork_parent() - fork done, in the parent
+ */
+void ps_fd_atfork_parent(void)
+{
+	pthread_mutex_unlock(&ps_fd_lock);
+}
+
+/**
+ * ps_fd_atfork_child() - fork done, in the child (one thread left)
+ */
+void ps_fd_atfork_child(void)
+{
+	pthread_mutex_init(&ps_fd_lock, NULL);
+}
 
 /**
  * ps_release_fd() - @fd stops designating its socket (before the real close)
@@ -99,8 +133,12 @@ int close(int fd)
 
 	if (ps_own_get(fd))
 		return ps_fail(EBADF);	/* not the program's fd */
+	if (!ps_get(fd) && !ps_ep_get(fd))
+		return REAL(close)(fd);
+	pthread_mutex_lock(&ps_fd_lock);
 	ps = ps_release_fd(fd);
 	r = REAL(close)(fd);
+	pthread_mutex_unlock(&ps_fd_lock);
 	if (ps) {
 		ps_log("close(%d) = %d", fd, r);
 		ps_put(ps);
@@ -120,6 +158,7 @@ int close_range(unsigned int first, unsigned int last, int flags)
 {
 	struct ps_sock *ps;
 	unsigned int fd, end = last;
+	int r;
 
 	if (!REAL(close_range))
 		return ps_fail(ENOSYS);
@@ -127,6 +166,7 @@ int close_range(unsigned int first, unsigned int last, int flags)
 		return REAL(close_range)(first, last, flags);
 	if (end > (1u << 20))
 		end = 1u << 20;
+	pthread_mutex_lock(&ps_fd_lock);
 	for (fd = first; fd <= end; fd++) {
 		if (!ps_get((int)fd) && !ps_ep_get((int)fd))
 			continue;
@@ -134,7 +174,9 @@ int close_range(unsigned int first, unsigned int last, int flags)
 		if (ps)
 			ps_put(ps);	/* only unmaps; the close tells the daemon */
 	}
-	return REAL(close_range)(first, last, flags);
+	r = REAL(close_range)(first, last, flags);
+	pthread_mutex_unlock(&ps_fd_lock);
+	return r;
 }
 
 /**
@@ -201,6 +243,24 @@ int dup(int fd)
  * Return: as dup2(2)/dup3(2)
  */
 static int ps_dup23(int oldfd, int newfd, int flags)
+{
+	int r;
+
+	pthread_mutex_lock(&ps_fd_lock);
+	r = ps_dup23_locked(oldfd, newfd, flags);
+	pthread_mutex_unlock(&ps_fd_lock);
+	return r;
+}
+
+/**
+ * ps_dup23_locked() - ps_dup23() under ps_fd_lock
+ * @oldfd:	source
+ * @newfd:	target (closed first if open)
+ * @flags:	dup3 flags, or -1 for dup2
+ *
+ * Return: as dup2(2)/dup3(2)
+ */
+static int ps_dup23_locked(int oldfd, int newfd, int flags)
 {
 	struct ps_sock *old = NULL, *own = ps_own_get(newfd);
 	int r;

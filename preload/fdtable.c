@@ -243,6 +243,7 @@ int ps_next_fd(struct ps_sock *ps, int from)
  */
 static void atfork_prepare(void)
 {
+	ps_fd_atfork_prepare();
 	ps_epoll_atfork_prepare();
 	pthread_rwlock_wrlock(&ps_table_lock);
 }
@@ -254,6 +255,7 @@ static void atfork_parent(void)
 {
 	pthread_rwlock_unlock(&ps_table_lock);
 	ps_epoll_atfork_parent();
+	ps_fd_atfork_parent();
 }
 
 /**
@@ -271,6 +273,7 @@ static void atfork_child(void)
 	/* not unlock: glibc's rwlock knows its writer by a tid the child lacks */
 	pthread_rwlock_init(&ps_table_lock, NULL);
 	ps_epoll_atfork_child();
+	ps_fd_atfork_child();
 	for (p = 0; p < PS_PAGES; p++) {
 		page = atomic_load(&ps_socks.pages[p]);
 		for (i = 0; page && i < PS_PAGE; i++) {

@@ -195,6 +195,11 @@ void *ps_ep_get(int fd);
 void ps_ep_set(int fd, void *ep);
 void ps_atfork_install(void);
 
+/* fdops.c */
+void ps_fd_atfork_prepare(void);
+void ps_fd_atfork_parent(void);
+void ps_fd_atfork_child(void);
+
 /* log.c */
 extern int ps_debug;
 void ps_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

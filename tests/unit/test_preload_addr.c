@@ -57,6 +57,21 @@ void ps_epoll_atfork_child(void)
 {
 }
 
+/** ps_fd_atfork_prepare() - stub: no fdops here */
+void ps_fd_atfork_prepare(void)
+{
+}
+
+/** ps_fd_atfork_parent() - stub */
+void ps_fd_atfork_parent(void)
+{
+}
+
+/** ps_fd_atfork_child() - stub */
+void ps_fd_atfork_child(void)
+{
+}
+
 /**
  * sin6() - an IPv6 socket address
  * @txt:	address text
