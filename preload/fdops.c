@@ -35,7 +35,8 @@ static int ps_dup23_locked(int oldfd, int newfd, int flags);
  * then the table): two dup2() onto one number, or a close() and a dup2(),
  * must not interleave them, or the table would say "socket" for a number
  * the kernel gave to something else. Every dup2/dup3 and every close of an
- * Aether fd take this lock (both are short: no call here blocks).
+ * Aether fd take this lock, and so do dup/F_DUPFD of one (all are short:
+ * no call here blocks).
  */
 static pthread_mutex_t ps_fd_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -228,9 +229,14 @@ static void ps_dup_follow(int oldfd, int newfd)
  */
 int dup(int fd)
 {
-	int r = REAL(dup)(fd);
+	int r;
 
+	if (!ps_get(fd))
+		return REAL(dup)(fd);
+	pthread_mutex_lock(&ps_fd_lock);	/* @fd stays what it is */
+	r = REAL(dup)(fd);
 	ps_dup_follow(fd, r);
+	pthread_mutex_unlock(&ps_fd_lock);
 	return r;
 }
 
@@ -327,13 +333,20 @@ int dup3(int oldfd, int newfd, int flags)
 static int ps_fcntl(int (*real)(int, int, ...), int fd, int cmd, long arg)
 {
 	PS_HOLD(ps, fd);
-	int r = real(fd, cmd, arg);
+	int r;
 
+	if (ps && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) {
+		pthread_mutex_lock(&ps_fd_lock);	/* as dup() */
+		r = real(fd, cmd, arg);
+		if (r >= 0)
+			ps_dup_follow(fd, r);
+		pthread_mutex_unlock(&ps_fd_lock);
+		return r;
+	}
+	r = real(fd, cmd, arg);
 	if (!ps || r < 0)
 		return r;
-	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-		ps_dup_follow(fd, r);
-	else if (cmd == F_SETFL)
+	if (cmd == F_SETFL)
 		atomic_store(&ps->nonblock, !!(arg & O_NONBLOCK));
 	return r;
 }
