@@ -43,15 +43,7 @@ fetch() {
 listening() { ip netns exec "$1" curl -s -m 1 -o /dev/null http://192.168.1.2/; }
 
 # --- the kernel run -------------------------------------------------------
-kernel_lab() {
-	ns_add "$KP" && ns_add "$KS" &&
-	ip -n "$KP" link add veth0 type veth peer name veth1 netns "$KS" &&
-	ip -n "$KP" addr add 192.168.1.1/24 dev veth0 &&
-	ip -n "$KS" addr add 192.168.1.2/24 dev veth1 &&
-	ip -n "$KP" link set veth0 up && ip -n "$KS" link set veth1 up &&
-	wait_for 5 ip netns exec "$KS" ping -c1 -W1 192.168.1.1 >/dev/null
-}
-if ! kernel_lab; then
+if ! kernel_lab "$KP" "$KS"; then
 	check "kernel lab up" false; finish; exit 1
 fi
 stock_nginx "$KS"
