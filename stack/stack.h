@@ -54,6 +54,9 @@
  * @so_error:	pending error (positive errno), read and cleared by SO_ERROR
  * @reuseaddr:	SO_REUSEADDR
  * @reuseport:	SO_REUSEPORT
+ * @v6:		the owner's socket is AF_INET6 (it set IPV6_V6ONLY, either way)
+ * @v6only:	IPV6_V6ONLY: the socket takes no IPv4 traffic, so it shares no
+ *		address with an AF_INET socket (sock_family_overlap())
  * @closed:	the owner called ae_close(); no more callbacks but AE_EV_FREE
  * @tos:	IP_TOS, the TOS byte of this socket's datagrams
  * @ttl:	IP_TTL, 0 for the default (64)
@@ -70,7 +73,7 @@ struct ae_sock {
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	int so_error;
-	bool reuseaddr, reuseport, closed;
+	bool reuseaddr, reuseport, v6, v6only, closed;
 	uint8_t tos, ttl;
 	int rcvbuf_opt, sndbuf_opt, defer_accept;
 	LIST_ENTRY(ae_sock) entry;
@@ -145,6 +148,7 @@ void sock_link(struct ae_stack *s, struct ae_sock *sk, int type);
 void sock_unlink(struct ae_sock *sk);
 void sock_notify(struct ae_sock *sk, unsigned int events);
 int sockopt_get_int(const void *val, size_t len, int *out);
+bool sock_family_overlap(const struct ae_sock *a, const struct ae_sock *b);
 int sockopt_put_int(void *val, size_t *len, int v);
 
 /* checksum.c */
