@@ -213,6 +213,7 @@ fuzz-replay:
 
 bench: all
 	bench/run.sh
+	bench/memcurve.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/aether

@@ -6,7 +6,7 @@ input does not hold what was asked for, so the caller can fail loudly):
   pct FILE               "p50 p99 max n" of the numbers in FILE (one a line)
   ping FILE              "p50_us p99_us max_us received" from ping output
   wrk FILE               "rps p50_us p99_us requests errors" from wrk --latency
-  iperf FILE             "gbit_s retransmits" from iperf3 -J output
+  iperf FILE             "gbit_s retransmits bytes" from iperf3 -J output
   table RESULTS META     the results table (RESULTS: key target value lines)
 """
 import json
@@ -83,7 +83,7 @@ def cmd_wrk(path):
 
 
 def cmd_iperf(path):
-    """Print the receiver's Gbit/s and the sender's retransmissions."""
+    """Print the receiver's Gbit/s, the sender's retransmissions, the bytes."""
     try:
         d = json.load(open(path))
     except (OSError, ValueError) as e:
@@ -97,12 +97,14 @@ def cmd_iperf(path):
         die("iperf3 JSON has no end summary")
     if r.get("bytes", 0) <= 0:
         die("iperf3 moved no bytes")
-    print("%.3f %d" % (r["bits_per_second"] / 1e9, s.get("retransmits", -1)))
+    print("%.3f %d %d" % (r["bits_per_second"] / 1e9, s.get("retransmits", -1),
+                          r["bytes"]))
 
 
 # The table: key, label, unit, which way is better, targets shown.
 K4 = ("kv", "kt", "ae", "em")
-K3 = ("kv", "kt", "ae")
+K3 = ("kv", "kt", "ae", "af", "aj")
+KP = K3 + ("pa",)
 ROWS = [
     ("## ICMP echo (ping -i 0.002), round trip", None, None, None),
     ("icmp.p50", "RTT p50", "us", "low", K4),
@@ -128,9 +130,11 @@ ROWS = [
     ("http.close.c32.p50", "32 conns: latency p50", "us", "low", K4),
     ("http.close.c32.p99", "32 conns: latency p99", "us", "low", K4),
     ("## Bulk throughput (one TCP connection)", None, None, None),
-    ("bulk.iperf.rx", "iperf3: server receives", "Gbit/s", "high", K3),
-    ("bulk.iperf.tx", "iperf3 -R: server sends", "Gbit/s", "high", K3),
-    ("bulk.curl", "curl BULK MiB from nginx/httpd", "Gbit/s", "high", K4),
+    ("bulk.iperf.rx", "iperf3: server receives", "Gbit/s", "high", KP),
+    ("bulk.iperf.tx", "iperf3 -R: server sends", "Gbit/s", "high", KP),
+    ("bulk.curl", "curl BULK MiB from nginx/httpd", "Gbit/s", "high", K4 + ("af", "aj")),
+    ("bulk.cpu.rx", "CPU per GB, server receives", "jiff/GB", "low", KP),
+    ("bulk.cpu.tx", "CPU per GB, server sends", "jiff/GB", "low", KP),
     ("## Impaired link (IMPAIR both ways), IMIB MiB over HTTP (curl); kernel senders use cubic",
      None, None, None),
     ("impair.tx", "server side sends: time", "s", "low", ("kt", "ae")),
@@ -139,6 +143,7 @@ ROWS = [
     ("impair.tx.bbr", "server side sends, both with BBR: time", "s", "low", ("kt", "ae")),
 ]
 COLS = [("kv", "kernel-veth"), ("kt", "kernel-tap"), ("ae", "aether"),
+        ("af", "aether-nooff"), ("aj", "aether-65520"), ("pa", "pasta"),
         ("em", "embedded")]
 
 
@@ -200,8 +205,9 @@ def cmd_table(results, meta):
     w = 38
     head = "%-*s %-6s" % (w, "benchmark", "unit")
     for _, name in COLS:
-        head += " %11s" % name
-    head += " %9s %9s %9s" % ("ae/veth", "ae/tap", "emb/veth")
+        head += " %12s" % name
+    head += " %9s %9s %10s %9s %9s" % ("ae/veth", "ae/tap", "nooff/veth",
+                                       "ae/pasta", "emb/veth")
     print(head)
     print("-" * len(head))
     pending = None
@@ -222,10 +228,12 @@ def cmd_table(results, meta):
             pending = None
         line = "  %-*s %-6s" % (w - 2, label, unit)
         for t, _ in COLS:
-            line += " %11s" % fmt(cells[t])
-        line += " %9s %9s %9s" % (ratio(cells["ae"], cells["kv"]),
-                                 ratio(cells["ae"], cells["kt"]),
-                                 ratio(cells["em"], cells["kv"]))
+            line += " %12s" % fmt(cells[t])
+        line += " %9s %9s %10s %9s %9s" % (ratio(cells["ae"], cells["kv"]),
+                                           ratio(cells["ae"], cells["kt"]),
+                                           ratio(cells["af"], cells["kv"]),
+                                           ratio(cells["ae"], cells["pa"]),
+                                           ratio(cells["em"], cells["kv"]))
         print(line)
     print()
     print("Medians of %s runs each (ICMP and connect: one run of many samples)."

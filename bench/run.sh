@@ -10,6 +10,13 @@
 #                    (kernel at both ends, plus the same user-space hop
 #                    and the same 1500-byte frames Aether's TAP path has)
 #   ae  aether       client ns --TAP-- aetherd --shm-- app (LD_PRELOAD)
+#   af  aether-nooff the same with aetherd --offload off (one 1514-byte frame
+#                    per TAP read/write: the path before issue 14; bulk rows)
+#   aj  aether-65520 the same as ae on a TAP of MTU 65520 (bulk rows)
+#   pa  pasta        client ns --veth-- ns with pasta (Debian's passt), which
+#                    forwards the port into its own namespace through its TAP
+#                    (MTU 65520); iperf3 -s runs there (iperf3 rows; skipped
+#                    when pasta is not installed)
 #   em  embedded     client ns --TAP-- build/examples/httpd (stack inside)
 #
 # Benchmarks: ICMP echo RTT; TCP connect+GET+close (curl); HTTP keep-alive
@@ -23,7 +30,10 @@
 # each wrk/iperf3/bulk/impair measurement, taken in turn across paths, 3),
 # BENCH_PINGS (1000), BENCH_CONNECTS (500), BENCH_BULK_MIB (256),
 # BENCH_IMPAIR_MIB (16), BENCH_IMPAIR_SPEC (loss=1%,delay=10ms),
-# BENCH_ONLY (comma list of icmp,connect,http,bulk,impair), BENCH_OUTDIR
+# BENCH_ONLY (comma list of icmp,connect,http,bulk,impair), BENCH_AE_ARGS
+# (extra aetherd options on the aether path), BENCH_PERF=1
+# (perf profile of aetherd during one iperf3 run each way, under the table),
+# BENCH_OUTDIR
 # (bench/results), BENCH_KEEP=1 keeps the scratch directory, B (build dir).
 # Exit: 0 every measurement ran; 1 one or more failed (FAIL in the table,
 # reason on stderr); 2 could not start (not root, missing tool or binary).
@@ -72,7 +82,12 @@ LOADS=$WORK/loads
 # remove the namespaces
 stop_all() {
 	local p i alive
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do
+		# pasta's iperf3 is its child, in a namespace of pasta's own
+		[ "$p" = "${PASTA_PID:-}" ] &&
+			for c in $(ps --ppid "$p" -o pid= 2>/dev/null); do kill "$c" 2>/dev/null; done
+		kill "$p" 2>/dev/null
+	done
 	for i in $(seq 30); do
 		alive=0
 		for p in "${PIDS[@]}"; do
@@ -166,13 +181,34 @@ relay_up() {
 }
 
 # tap_ns NS: namespace NS with TAP aether0 at 192.168.1.1/24, kernel IPv6 off
-# (the stack speaks IPv4; keeps MLD/ND chatter off the link)
+# (the stack speaks IPv4; keeps MLD/ND chatter off the link); MTU $TAP_MTU
+# (1500 unless set)
 tap_ns() {
 	ns_add "$1" || return 1
 	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 	ip -n "$1" tuntap add mode tap name aether0 &&
 	ip -n "$1" addr add 192.168.1.1/24 dev aether0 &&
+	ip -n "$1" link set aether0 mtu "${TAP_MTU:-1500}" &&
 	ip -n "$1" link set aether0 up
+}
+
+# pasta_up C H: kernel client C (10.12.0.1) --veth-- H (10.12.0.2), where
+# pasta (passt) runs iperf3 -s in a namespace of its own and forwards TCP
+# port 5201 to it through its TAP (as root it needs --runas 0 to keep the
+# privileges its namespace setup needs). PASTA_PID is pasta.
+pasta_up() {
+	ns_add "$1" && ns_add "$2" || return 1
+	ip -n "$1" link add v0 type veth peer name v0 netns "$2" &&
+	ip -n "$1" addr add 10.12.0.1/24 dev v0 && ip -n "$1" link set v0 up &&
+	ip -n "$2" addr add 10.12.0.2/24 dev v0 && ip -n "$2" link set v0 up &&
+	ip -n "$2" route add default via 10.12.0.1 || return 1
+	bg ip netns exec "$2" pasta -f --runas 0 --config-net -t 5201 -u none \
+		-T none -U none -- iperf3 -s >"$WORK/pasta.log" 2>&1
+	PASTA_PID=${PIDS[-1]}
+	wait_for 10 ip netns exec "$2" ss -Hltn 'sport = :5201' || {
+		say "pasta did not listen on 5201; its log:"
+		grep -v syslog "$WORK/pasta.log" | sed 's/^/#   /' >&2
+		return 1; }
 }
 
 # aether_up NS APPNS SOCK LOG [AETHERD ARGS]: aetherd serving 192.168.1.2
@@ -250,14 +286,31 @@ http_ok() {
 declare -A LINK HTTP KEEP
 lab_up() {
 	local t
-	CLI=([kv]=${P}kc [kt]=${P}tc [ae]=${P}a [em]=${P}e)
-	ADDR=([kv]=10.10.0.2 [kt]=10.9.0.2 [ae]=192.168.1.2 [em]=192.168.1.2)
+	CLI=([kv]=${P}kc [kt]=${P}tc [ae]=${P}a [af]=${P}f [aj]=${P}j [pa]=${P}pc [em]=${P}e)
+	ADDR=([kv]=10.10.0.2 [kt]=10.9.0.2 [ae]=192.168.1.2 [af]=192.168.1.2
+	      [aj]=192.168.1.2 [pa]=10.12.0.2 [em]=192.168.1.2)
 	veth_up ${P}kc ${P}ks && LINK[kv]=1 ||
 		fail "path kernel-veth: the veth pair did not come up"
 	relay_up ${P}tc ${P}ts '' "$WORK/relay.log" 10.9.0 && LINK[kt]=1 ||
 		fail "path kernel-tap: aether-impair did not join the TAPs"
-	aether_up ${P}a ${P}app "$WORK/aetherd.sock" "$WORK/aetherd.log" && LINK[ae]=1 ||
+	aether_up ${P}a ${P}app "$WORK/aetherd.sock" "$WORK/aetherd.log" ${BENCH_AE_ARGS:-} && LINK[ae]=1 ||
 		fail "path aether: aetherd did not come up"
+	AE_PID=${AETHERD_PID:-}
+	if on bulk; then
+		aether_up ${P}f ${P}fapp "$WORK/aetherd-off.sock" "$WORK/aetherd-off.log" \
+			--offload off && LINK[af]=1 && KEEP[af]="$AETHERD_PID:aetherd" ||
+			fail "path aether-nooff: aetherd --offload off did not come up"
+		TAP_MTU=65520 aether_up ${P}j ${P}japp "$WORK/aetherd-j.sock" \
+			"$WORK/aetherd-j.log" && LINK[aj]=1 && KEEP[aj]="$AETHERD_PID:aetherd" ||
+			fail "path aether-65520: aetherd on a TAP of MTU 65520 did not come up"
+		[ "${LINK[ae]:-0}" = 1 ] && AETHERD_PID=$AE_PID
+		if command -v pasta >/dev/null; then
+			pasta_up ${P}pc ${P}ph && LINK[pa]=1 && KEEP[pa]="$PASTA_PID:pasta" ||
+				fail "path pasta: pasta did not forward iperf3's port"
+		else
+			say "pasta not installed (apt-get install passt): no pasta column"
+		fi
+	fi
 	embedded_up ${P}e "$WORK/httpd.log" && LINK[em]=1 ||
 		fail "path embedded: examples/httpd did not come up"
 	[ "${LINK[kt]:-0}" = 1 ] && KEEP[kt]="$RELAY_PID:aether-impair"
@@ -267,7 +320,11 @@ lab_up() {
 	[ "${LINK[kt]:-0}" = 1 ] && nginx_up kt ${P}ts && KEEP[kt]+=" ${PIDS[-1]}:nginx"
 	[ "${LINK[ae]:-0}" = 1 ] && nginx_up ae ${P}app "$WORK/aetherd.sock" &&
 		KEEP[ae]+=" ${PIDS[-1]}:nginx"
-	for t in "${TARGETS[@]}"; do
+	[ "${LINK[af]:-0}" = 1 ] && nginx_up af ${P}fapp "$WORK/aetherd-off.sock" &&
+		KEEP[af]+=" ${PIDS[-1]}:nginx"
+	[ "${LINK[aj]:-0}" = 1 ] && nginx_up aj ${P}japp "$WORK/aetherd-j.sock" &&
+		KEEP[aj]+=" ${PIDS[-1]}:nginx"
+	for t in "${TARGETS[@]}" af aj; do
 		[ "${LINK[$t]:-0}" = 1 ] || continue
 		if wait_for 15 http_ok "${CLI[$t]}" "http://${ADDR[$t]}/hello.html"; then
 			HTTP[$t]=1
@@ -283,7 +340,7 @@ lab_up() {
 # value it gave under PREFIX is marked FAIL (it may have died mid-run)
 survived() {
 	local t p k
-	for t in "${TARGETS[@]}"; do
+	for t in "${TARGETS[@]}" af aj pa; do
 		[ "${LINK[$t]:-0}" = 1 ] || continue
 		for p in ${KEEP[$t]:-}; do
 			kill -0 "${p%%:*}" 2>/dev/null && continue
@@ -392,21 +449,55 @@ bench_http() {
 	done
 }
 
+# busy_jiffies: the whole machine's busy time so far (/proc/stat cpu line:
+# user nice system irq softirq steal), in jiffies
+busy_jiffies() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+
+# perf_start TARGET DIR REP / perf_stop: with BENCH_PERF=1, profile aetherd
+# (path ae) during the first run each way; the top symbols go under the table
+perf_start() {
+	PERF_PID=
+	[ "${BENCH_PERF:-0}" = 1 ] && [ "$1" = ae ] && [ "$3" = 1 ] &&
+		command -v perf >/dev/null || return 0
+	perf record -q -F 1999 -g -p "$AE_PID" -o "$WORK/perf.$2.data" \
+		>/dev/null 2>&1 & PERF_PID=$!
+	PERF_DIR=$2
+	sleep 0.2
+}
+perf_stop() {
+	[ -n "${PERF_PID:-}" ] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null; wait "$PERF_PID" 2>/dev/null
+	{
+		echo "perf: aetherd during iperf3 $PERF_DIR (self time, symbols over 1.5%):"
+		perf report -q -i "$WORK/perf.$PERF_DIR.data" --stdio --no-children \
+			--sort dso,symbol --percent-limit 1.5 -g none 2>/dev/null |
+			awk 'NF >= 4 { printf "  %7s  %-20s %s\n", $1, $2, $4 }' | head -25
+	} >>"$NOTES"
+	PERF_PID=
+}
+
 # iperf_one DIR TARGET REP: iperf3 for $DUR s; DIR rx = the server receives,
-# tx = the server sends (-R)
+# tx = the server sends (-R); also the machine's CPU jiffies per GB moved
 iperf_one() {
-	local out=$WORK/iperf.$1.$2.$3 rev=() v rc
+	local out=$WORK/iperf.$1.$2.$3 rev=() v rc j0 j1
 	[ "$1" = tx ] && rev=(-R)
-	need LINK $2 bulk.iperf.$1 || return
+	need LINK $2 bulk.iperf.$1 bulk.cpu.$1 || return
+	perf_start "$2" "$1" "$3"
+	j0=$(busy_jiffies)
 	timeout $((DUR + 30)) ip netns exec "${CLI[$2]}" iperf3 -c "${ADDR[$2]}" \
 		-t "$DUR" -J "${rev[@]}" >"$out" 2>"$out.err"
 	rc=$?
+	j1=$(busy_jiffies)
+	perf_stop
 	if [ $rc -ne 0 ] || ! v=$(python3 "$HERE/bench.py" iperf "$out" 2>>"$out.err"); then
 		fail "iperf3 $1 on $2 (run $3): exit $rc: $(tail -2 "$out.err" | tr '\n' ' ')"
 		rec bulk.iperf.$1 "$2" FAIL
+		rec bulk.cpu.$1 "$2" FAIL
 		return
 	fi
-	rec bulk.iperf.$1 "$2" "${v%% *}"
+	set -- "$1" "$2" $v
+	rec bulk.iperf.$1 "$2" "$3"
+	rec bulk.cpu.$1 "$2" "$(awk -v j=$((j1 - j0)) -v b="$5" 'BEGIN { printf "%.1f", j / (b / 1e9) }')"
 }
 
 # curl_bulk TARGET REP: GET the $BULK_MIB MiB file, Gbit/s from curl's time
@@ -434,14 +525,21 @@ bench_bulk() {
 	bg ip netns exec ${P}ts iperf3 -s -B 10.9.0.2 >"$WORK/iperf-s.kt" 2>&1
 	bg ip netns exec ${P}app env LD_PRELOAD="$SO" AETHER_SOCKET="$WORK/aetherd.sock" \
 		iperf3 -s >"$WORK/iperf-s.ae" 2>&1
+	[ "${LINK[af]:-0}" = 1 ] &&
+		bg ip netns exec ${P}fapp env LD_PRELOAD="$SO" \
+			AETHER_SOCKET="$WORK/aetherd-off.sock" iperf3 -s >"$WORK/iperf-s.af" 2>&1
+	[ "${LINK[aj]:-0}" = 1 ] &&
+		bg ip netns exec ${P}japp env LD_PRELOAD="$SO" \
+			AETHER_SOCKET="$WORK/aetherd-j.sock" iperf3 -s >"$WORK/iperf-s.aj" 2>&1
 	sleep 1
 	for ((r = 1; r <= REPS; r++)); do
 		for d in rx tx; do
-			for t in kv kt ae; do
+			for t in kv kt ae af aj; do
 				iperf_one $d $t $r
 			done
+			[ "${LINK[pa]:-}" ] && iperf_one $d pa $r
 		done
-		for t in "${TARGETS[@]}"; do
+		for t in "${TARGETS[@]}" af aj; do
 			curl_bulk $t $r
 		done
 	done
@@ -656,6 +754,10 @@ report() {
 	echo "paths: kernel-veth = kernel client ns -veth- kernel server ns"
 	echo "       kernel-tap  = kernel client ns -TAP- aether-impair (clean) -TAP- kernel server ns"
 	echo "       aether      = kernel client ns -TAP- aetherd -shm- nginx/iperf3 via LD_PRELOAD"
+	echo "       aether-nooff = the same, aetherd --offload off (bulk rows only)"
+	echo "       aether-65520 = the same as aether, TAP MTU 65520 (bulk rows only)"
+	command -v pasta >/dev/null &&
+		echo "       pasta       = kernel client ns -veth- pasta (passt) port forward -TAP (MTU 65520)- iperf3 ns (iperf3 rows)"
 	echo "       embedded    = kernel client ns -TAP- examples/httpd (stack linked in)"
 	echo
 	python3 "$HERE/bench.py" table "$RES" "$META"

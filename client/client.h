@@ -58,6 +58,10 @@
  * @old_ino:	see @old_dev
  * @shm_inc:	@shm's incarnation when it was mapped (aether_ipc.h)
  * @map_seq:	odd while @shm and @shm_inc change (a seqlock)
+ * @tx_mark:	tx ring index up to which this process gave back drained
+ *		pages (data.c, tx_give_back()), for the header @mark_hdr
+ * @mark_hdr:	the header page @tx_mark belongs to
+ * @fd_users:	doorbells using @fd outside @lock right now (aec_set_fd())
  *
  * Fields other than @fd, @type and @user are the library's.
  */
@@ -81,6 +85,9 @@ struct aec_sock {
 	ino_t old_ino[AEC_OLD_MAPS];
 	uint32_t shm_inc;
 	uint32_t map_seq;
+	uint32_t tx_mark;
+	struct ae_shm_hdr *mark_hdr;
+	int fd_users;
 };
 
 /* Control path -------------------------------------------------------- */
@@ -122,6 +129,21 @@ struct aec_sock *aec_attach(int fd, int *err);
  * Return: 1 yes, 0 no
  */
 int aec_is_backing_fd(int fd);
+
+/**
+ * aec_atfork_child() - make the socket's locks fresh in a child of fork()
+ * (pthread_atfork child handler: other threads of the parent are gone)
+ * @s:		socket
+ */
+void aec_atfork_child(struct aec_sock *s);
+
+/**
+ * aec_set_fd() - move the socket to another backing fd (a dup of the
+ * current one), which the caller may then close
+ * @s:		socket
+ * @fd:		the new fd
+ */
+void aec_set_fd(struct aec_sock *s, int fd);
 
 /**
  * aec_close_local() - forget a socket in this process: unmap, free

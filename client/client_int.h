@@ -28,6 +28,14 @@
 #define AEC_SHARED_MAX_MS	1000
 #define AEC_NAPS	20
 #define AEC_FOREIGN_MS	200
+#define AEC_FOREIGN_MAX_MS	5000
+#define AEC_RDLOCK_STALE_MS	50
+/* the tx ring's drained pages are given back once this many bytes of whole
+ * pages were acknowledged and the ring is empty, or this many while data
+ * remains (the daemon does the same for rx: daemon/session.h) */
+#define AEC_PUNCH_IDLE	(4u * 1024)
+#define AEC_PUNCH_BUSY	(256u * 1024)
+#define AEC_PID_MAX	(1U << 22)	/* the kernel's PID_MAX_LIMIT */
 
 /**
  * struct aec_rsp - where a response goes
@@ -66,6 +74,8 @@ int left_ms(int64_t deadline);
 int64_t deadline_of(int timeout_ms);
 int aec_dial(bool cloexec);
 void close_fds(struct aec_rsp *r);
+uint32_t aec_rd_lock(struct ae_shm_hdr *h);
+void aec_rd_unlock(struct ae_shm_hdr *h, uint32_t me);
 int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
 	     size_t plen, const void *v, size_t vlen, struct aec_rsp *r);
 

@@ -6,6 +6,10 @@
  * operations are request/response exchanges on that fd (aec_xfer()), held
  * under the socket's mutex so that two threads never read each other's
  * responses; NOTIFY datagrams met while waiting for a response are skipped.
+ * Processes sharing a backing fd (fork, SCM_RIGHTS) are serialised by the
+ * reader lock in the socket's header page (aec_rd_lock()): every peek at
+ * the next datagram and the consume that follows happen under it, so a
+ * process never consumes what another has just peeked at.
  * Data never crosses the fd for TCP: aec_sendv() and aec_recvv() copy into
  * and out of the rings in the shared memory the daemon sent (a memfd mapped
  * here and closed at once), publish the index, and ring a DOORBELL only when
@@ -25,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -289,32 +294,133 @@ static int aec_send_req(int fd, uint16_t type, uint32_t seq, const void *p,
 	}
 }
 
+/* ---- taking datagrams off a shared backing fd -------------------------- */
+
 /**
- * aec_peek_hdr() - wait for the next datagram and peek at its header
+ * tid_alive() - does a thread (or process) id still exist?
+ * @tid:	id
+ *
+ * Return: false only when the kernel says there is no such task
+ */
+static bool tid_alive(uint32_t tid)
+{
+	return syscall(SYS_kill, (pid_t)tid, 0) == 0 || errno != ESRCH;
+}
+
+/**
+ * aec_rd_lock() - take the header page's reader lock (struct ae_shm_hdr
+ * @rd_lock) before a peek-and-consume on the backing fd
+ * @h:		the socket's header page, or NULL (a connection nobody
+ *		shares: no lock)
+ *
+ * Held for two system calls at most, so contention is met with a yield and
+ * then short naps. A holder that stays for AEC_RDLOCK_STALE_MS and no
+ * longer exists (killed between its two calls) is replaced.
+ *
+ * Return: the value to hand to aec_rd_unlock()
+ */
+uint32_t aec_rd_lock(struct ae_shm_hdr *h)
+{
+	struct timespec nap = { 0, 100000L };
+	uint32_t me = (uint32_t)syscall(SYS_gettid), cur, seen = 0;
+	int64_t since = 0;
+	int i;
+
+	if (!h)
+		return 0;
+	for (i = 0;; i++) {
+		cur = 0;
+		if (__atomic_compare_exchange_n(&h->rd_lock, &cur, me, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return me;
+		if (i < 8) {
+			sched_yield();
+			continue;
+		}
+		if (cur != seen) {
+			seen = cur;
+			since = now_ms();
+		} else if (now_ms() - since > AEC_RDLOCK_STALE_MS &&
+			   !tid_alive(cur) &&
+			   __atomic_compare_exchange_n(&h->rd_lock, &cur, me,
+						       false, __ATOMIC_ACQUIRE,
+						       __ATOMIC_RELAXED)) {
+			return me;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
+/**
+ * aec_rd_unlock() - let go of the reader lock
+ * @h:		the header page given to aec_rd_lock()
+ * @me:		what aec_rd_lock() returned
+ *
+ * Only our own hold is released (one that was taken over stays).
+ */
+void aec_rd_unlock(struct ae_shm_hdr *h, uint32_t me)
+{
+	if (!h || !me)
+		return;
+	__atomic_compare_exchange_n(&h->rd_lock, &me, 0, false,
+				    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+/**
+ * owner_gone() - is the process whose request a response answers gone?
+ * @seq:	the response's sequence number (pid in its high 16 bits)
+ *
+ * Only the pid's low 16 bits travel, so every pid they may stand for is
+ * asked about (at most PID_MAX_LIMIT / 65536 of them).
+ *
+ * Return: true if no process with those pid bits exists
+ */
+static bool owner_gone(uint32_t seq)
+{
+	uint32_t p;
+
+	for (p = seq >> 16; p <= AEC_PID_MAX; p += 0x10000)
+		if (p && tid_alive(p))
+			return false;
+	return true;
+}
+
+/**
+ * aec_wait_datagram() - sleep until the backing fd has something to read
+ * @fd:		backing fd
+ *
+ * Return: 0, or -ENETDOWN
+ */
+static int aec_wait_datagram(int fd)
+{
+	short rev;
+	int pr;
+
+	pr = sys_poll1(fd, POLLIN, -1, &rev);
+	if (pr < 0 && pr != -EINTR)
+		return -ENETDOWN;
+	return 0;
+}
+
+/**
+ * aec_peek_hdr() - peek at the header of the next datagram, if there is one
  * @fd:		backing fd
  * @h:		the header (valid when the return is >= sizeof(*h))
  *
- * Return: bytes peeked (> 0), or -ENETDOWN
+ * Return: bytes peeked (> 0), -EAGAIN (nothing queued), or -ENETDOWN
  */
 static ssize_t aec_peek_hdr(int fd, struct ae_ipc_hdr *h)
 {
-	short rev;
 	ssize_t n;
-	int pr;
 
-	for (;;) {
+	do {
 		n = sys_ret(syscall(SYS_recvfrom, fd, h, sizeof(*h),
 				    MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
-		if (n > 0)
-			return n;
-		if (n == -EINTR)
-			continue;
-		if (n != -EAGAIN)
-			return -ENETDOWN;
-		pr = sys_poll1(fd, POLLIN, -1, &rev);
-		if (pr < 0 && pr != -EINTR)
-			return -ENETDOWN;
-	}
+	} while (n == -EINTR);
+	if (n > 0 || n == -EAGAIN)
+		return n;
+	return -ENETDOWN;
 }
 
 /**
@@ -380,6 +486,109 @@ static int aec_take_rsp(int fd, struct aec_rsp *r)
 }
 
 /**
+ * struct foreign - another process's response heading the queue
+ * @since:	when it was first seen (-1: none)
+ * @checked:	when its owner was last looked for
+ * @seq:	its sequence number
+ */
+struct foreign {
+	int64_t since;
+	int64_t checked;
+	uint32_t seq;
+};
+
+/**
+ * foreign_stale() - may another process's response be thrown away?
+ * @f:		what is known about it
+ * @seq:	its sequence number
+ *
+ * Its owner normally takes it within a scheduling delay. It is thrown away
+ * only when no process with its pid bits exists any more (looked at every
+ * AEC_FOREIGN_MS), or when it has stood there for AEC_FOREIGN_MAX_MS: a
+ * live owner descheduled for a while still finds it.
+ *
+ * Return: true to discard it
+ */
+static bool foreign_stale(struct foreign *f, uint32_t seq)
+{
+	int64_t now = now_ms();
+
+	if (f->since < 0 || f->seq != seq) {
+		f->since = f->checked = now;
+		f->seq = seq;
+		return false;
+	}
+	if (now - f->since > AEC_FOREIGN_MAX_MS)
+		return true;
+	if (now - f->checked < AEC_FOREIGN_MS)
+		return false;
+	f->checked = now;
+	return owner_gone(seq);
+}
+
+/**
+ * enum rsp_step - what one look at the backing fd found
+ * @RSP_DONE:	the exchange is over (our response, or the daemon is gone)
+ * @RSP_AGAIN:	a datagram was consumed (a NOTIFY, garbage, a stale
+ *		response): look again
+ * @RSP_EMPTY:	nothing queued: sleep until something is
+ * @RSP_FOREIGN: another process's response heads the queue: nap
+ */
+enum rsp_step {
+	RSP_DONE,
+	RSP_AGAIN,
+	RSP_EMPTY,
+	RSP_FOREIGN,
+};
+
+/**
+ * rsp_step() - peek at the next datagram and consume it if it is ours to
+ * @fd:		backing fd
+ * @type:	expected type
+ * @seq:	expected sequence number
+ * @r:		where our response goes
+ * @f:		foreign response tracking
+ * @ret:	the exchange's result, set with RSP_DONE
+ *
+ * The caller holds the reader lock (aec_rd_lock()), so the datagram
+ * consumed is the one peeked at.
+ *
+ * Return: enum rsp_step
+ */
+static enum rsp_step rsp_step(int fd, uint16_t type, uint32_t seq,
+			      struct aec_rsp *r, struct foreign *f, int *ret)
+{
+	struct ae_ipc_hdr h;
+	ssize_t n = aec_peek_hdr(fd, &h);
+
+	if (n == -EAGAIN)
+		return RSP_EMPTY;
+	if (n < 0) {
+		*ret = (int)n;
+		return RSP_DONE;
+	}
+	if ((size_t)n >= sizeof(h) && h.type == type && h.seq == seq) {
+		*ret = aec_take_rsp(fd, r);
+		return RSP_DONE;
+	}
+	if ((size_t)n < sizeof(h) || h.type == AE_MSG_NOTIFY ||
+	    h.version != AE_IPC_VERSION) {
+		aec_discard(fd);
+		/* a sleeper on this socket may need that wake-up */
+		if ((size_t)n >= sizeof(h) && h.type == AE_MSG_NOTIFY &&
+		    r->wake)
+			aec_notify_taken(fd, r->wake, aec_notify_dirs(&h), 0,
+					 true);
+		return RSP_AGAIN;
+	}
+	if (!foreign_stale(f, h.seq))
+		return RSP_FOREIGN;
+	aec_discard(fd);
+	f->since = -1;
+	return RSP_AGAIN;
+}
+
+/**
  * aec_recv_rsp() - receive our response, skipping NOTIFYs
  * @fd:		backing fd
  * @type:	expected type
@@ -388,46 +597,32 @@ static int aec_take_rsp(int fd, struct aec_rsp *r)
  *
  * The next datagram is peeked first. Ours (type and seq) is taken; a NOTIFY
  * is consumed; another process's response (processes sharing a backing fd
- * after fork or SCM_RIGHTS) is left for its owner, and only thrown away if
- * nobody took it within AEC_FOREIGN_MS (its owner is gone). Waits without a
- * timeout otherwise: the daemon answers every request at once, and its
- * death wakes us with POLLHUP.
+ * after fork or SCM_RIGHTS) is left for its owner (foreign_stale() says
+ * when it is not). Each peek-and-consume holds the header page's reader
+ * lock, so a process sharing the fd never consumes the datagram another
+ * has just peeked at. Waits without a timeout otherwise: the daemon answers
+ * every request at once, and its death wakes us with POLLHUP.
  *
  * Return: the response's result (>= 0 or -errno), -ENETDOWN, -EPROTO
  */
 static int aec_recv_rsp(int fd, uint16_t type, uint32_t seq, struct aec_rsp *r)
 {
 	struct timespec nap = { 0, 1000000L };
-	int64_t foreign_since = -1;
-	uint32_t foreign_seq = 0;
-	struct ae_ipc_hdr h;
-	ssize_t n;
+	struct foreign f = { .since = -1 };
+	enum rsp_step st;
+	uint32_t lk;
+	int ret = 0;
 
 	for (;;) {
-		n = aec_peek_hdr(fd, &h);
-		if (n < 0)
-			return (int)n;
-		if ((size_t)n >= sizeof(h) && h.type == type && h.seq == seq)
-			return aec_take_rsp(fd, r);
-		if ((size_t)n < sizeof(h) || h.type == AE_MSG_NOTIFY ||
-		    h.version != AE_IPC_VERSION) {
-			aec_discard(fd);
-			/* a sleeper on this socket may need that wake-up */
-			if ((size_t)n >= sizeof(h) && h.type == AE_MSG_NOTIFY &&
-			    r->wake)
-				aec_notify_taken(fd, r->wake,
-						 aec_notify_dirs(&h), 0, true);
-			continue;
-		}
-		if (foreign_since < 0 || h.seq != foreign_seq) {
-			foreign_since = now_ms();
-			foreign_seq = h.seq;
-		} else if (now_ms() - foreign_since > AEC_FOREIGN_MS) {
-			aec_discard(fd);
-			foreign_since = -1;
-			continue;
-		}
-		nanosleep(&nap, NULL);
+		lk = aec_rd_lock(r->wake);
+		st = rsp_step(fd, type, seq, r, &f, &ret);
+		aec_rd_unlock(r->wake, lk);
+		if (st == RSP_DONE)
+			return ret;
+		if (st == RSP_EMPTY && aec_wait_datagram(fd))
+			return -ENETDOWN;
+		if (st == RSP_FOREIGN)
+			nanosleep(&nap, NULL);
 	}
 }
 

@@ -42,9 +42,12 @@ static void aec_doorbell(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t bit)
 	if (!(shm_clear(&h->daemon_want, bit) & bit))
 		return;
 	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
-	/* EAGAIN: the daemon has a queue of our messages to read anyway */
-	syscall(SYS_sendto, s->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL,
-		NULL, 0);
+	/* counted: aec_set_fd() waits until the old fd is out of use;
+	 * EAGAIN: the daemon has a queue of our messages to read anyway */
+	__atomic_add_fetch(&s->fd_users, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_sendto, __atomic_load_n(&s->fd, __ATOMIC_SEQ_CST), &m,
+		sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+	__atomic_sub_fetch(&s->fd_users, 1, __ATOMIC_SEQ_CST);
 }
 
 /**
@@ -123,6 +126,37 @@ static bool io_blocked(struct aec_sock *s, bool nb, short events,
 }
 
 /**
+ * tx_give_back() - punch out the tx ring's pages the daemon released
+ * @s:		socket (its write lock held: this process is the ring's writer)
+ * @h:		header page
+ *
+ * Pages behind tx_head hold acknowledged bytes nobody reads again; the
+ * daemon reads only [tx_head, tx_tail). Once enough whole pages drained
+ * (AEC_PUNCH_IDLE with the ring empty, AEC_PUNCH_BUSY otherwise) they are
+ * given back with one madvise(MADV_REMOVE), so the memfd's resident pages
+ * follow the data in flight. Rarely a system call: never one per send.
+ */
+static void tx_give_back(struct aec_sock *s, struct ae_shm_hdr *h)
+{
+	uint32_t head = shm_load(&h->tx_head);
+	uint32_t tail = __atomic_load_n(&h->tx_tail, __ATOMIC_RELAXED);
+	struct shm_span sp[2];
+	int n, i;
+
+	if (s->mark_hdr != h) {
+		s->mark_hdr = h;
+		s->tx_mark = head;
+		return;
+	}
+	n = shm_drained_spans(&s->tx_mark, head, tail, h->tx_size,
+			      head == tail ? AEC_PUNCH_IDLE : AEC_PUNCH_BUSY,
+			      sp);
+	for (i = 0; i < n; i++)
+		syscall(SYS_madvise, (uint8_t *)h + h->tx_off + sp[i].off,
+			(size_t)sp[i].len, MADV_REMOVE);
+}
+
+/**
  * tcp_sendv() - TCP send through the tx ring
  * @s:		socket
  * @iov:	data
@@ -158,6 +192,7 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 			break;
 		}
 		if (h->tx_size && (st & AE_SS_OUT)) {
+			tx_give_back(s, h);
 			r = (struct ae_spsc){ (uint8_t *)h + h->tx_off,
 					      h->tx_size, &h->tx_head,
 					      &h->tx_tail };

@@ -196,6 +196,57 @@ void aec_notify_taken(int fd, struct ae_shm_hdr *h, uint32_t dirs,
 }
 
 /**
+ * take_one_notify() - consume the NOTIFY heading the backing fd, if it is
+ * the caller's to consume
+ * @s:		socket (its lock held)
+ * @h:		header page the caller counted in, or NULL
+ * @want:	AE_WANT_* the caller waits for
+ * @mine:	the caller's aec_wait_units() (0: not a waiter)
+ * @force:	also take one that another waiter should take
+ * @dirs:	set to the directions of the NOTIFY taken
+ *
+ * Runs under the header page's reader lock (aec_rd_lock()): a process
+ * sharing the fd cannot take the datagram between the peek and the
+ * consume, so what is consumed is the NOTIFY peeked at, never a response
+ * behind it.
+ *
+ * Return: 1 taken, 0 nothing to take (empty, or a response heads the
+ * queue), -EAGAIN (another waiter's NOTIFY heads it), -ENETDOWN
+ */
+static int take_one_notify(struct aec_sock *s, struct ae_shm_hdr *h,
+			   uint32_t want, uint32_t mine, bool force,
+			   uint32_t *dirs)
+{
+	struct ae_shm_hdr *lh = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+	uint32_t lk = aec_rd_lock(lh);
+	struct ae_ipc_hdr m;
+	int ret = 0;
+	ssize_t r;
+
+	r = sys_ret(syscall(SYS_recvfrom, s->fd, &m, sizeof(m),
+			    MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
+	if (r == 0) {
+		s->dead = 1;
+		ret = -ENETDOWN;
+		goto out;
+	}
+	if (r < (ssize_t)sizeof(m) || m.type != AE_MSG_NOTIFY)
+		goto out;
+	*dirs = aec_notify_dirs(&m);
+	if (!(*dirs & want) && (*dirs & aec_others_waiting(h, mine)) &&
+	    !force) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	if (syscall(SYS_recvfrom, s->fd, &m, sizeof(m), MSG_DONTWAIT,
+		    NULL, NULL) > 0)
+		ret = 1;
+out:
+	aec_rd_unlock(lh, lk);
+	return ret;
+}
+
+/**
  * aec_take_notifies() - consume the NOTIFYs at the head of the backing fd
  * that are the caller's to consume (never a response)
  * @s:		socket
@@ -214,31 +265,17 @@ void aec_notify_taken(int fd, struct ae_shm_hdr *h, uint32_t dirs,
 static int aec_take_notifies(struct aec_sock *s, struct ae_shm_hdr *h,
 			     uint32_t want, uint32_t mine, bool force)
 {
-	struct ae_ipc_hdr m;
-	uint32_t dirs;
-	int n = 0;
-	ssize_t r;
+	uint32_t dirs = 0;
+	int n = 0, r;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		r = sys_ret(syscall(SYS_recvfrom, s->fd, &m, sizeof(m),
-				    MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
-		if (r == 0) {
-			s->dead = 1;
-			n = -ENETDOWN;
-			break;
-		}
-		if (r < (ssize_t)sizeof(m) || m.type != AE_MSG_NOTIFY)
-			break;
-		dirs = aec_notify_dirs(&m);
-		if (!(dirs & want) && (dirs & aec_others_waiting(h, mine)) &&
-		    !force) {
-			if (!n)
-				n = -EAGAIN;
-			break;
-		}
-		if (syscall(SYS_recvfrom, s->fd, &m, sizeof(m), MSG_DONTWAIT,
-			    NULL, NULL) <= 0)
+		r = take_one_notify(s, h, want, mine, force, &dirs);
+		if (r == -ENETDOWN)
+			n = r;
+		if (r == -EAGAIN && !n)
+			n = r;
+		if (r <= 0)
 			break;
 		aec_notify_taken(s->fd, h, dirs, mine, !mine);
 		force = false;

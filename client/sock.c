@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -149,6 +150,37 @@ int aec_is_backing_fd(int fd)
 		return 1;
 	__atomic_store_n(&cached, aec_daemon_pid(), __ATOMIC_RELAXED);
 	return uc.pid == __atomic_load_n(&cached, __ATOMIC_RELAXED);
+}
+
+/**
+ * aec_atfork_child() - in a child of fork(): locks held by threads of the
+ * parent that do not exist here are made fresh
+ * @s:		socket
+ */
+void aec_atfork_child(struct aec_sock *s)
+{
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->rlock, NULL);
+	pthread_mutex_init(&s->wlock, NULL);
+	s->fd_users = 0;
+}
+
+/**
+ * aec_set_fd() - talk on (and sleep on) another backing fd of the socket
+ * @s:		socket
+ * @fd:		a dup of the current backing fd
+ *
+ * Requests and drains hold @s->lock while they use the fd, doorbells count
+ * themselves in @s->fd_users: when this returns, nothing uses the old fd
+ * any more and the caller may close it.
+ */
+void aec_set_fd(struct aec_sock *s, int fd)
+{
+	pthread_mutex_lock(&s->lock);
+	__atomic_store_n(&s->fd, fd, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&s->fd_users, __ATOMIC_SEQ_CST))
+		sched_yield();
+	pthread_mutex_unlock(&s->lock);
 }
 
 /**

@@ -41,6 +41,8 @@
 #include "impair.h"
 #include "opts.h"
 
+#define MIN_MTU		576
+#define MAX_MTU		65520		/* HOST_RX_BUF holds its frames */
 #define DEFAULT_SOCKET	"/run/aether/aetherd.sock"
 
 /**
@@ -49,7 +51,7 @@
  * @addr:	--addr, network order; @prefix_len its prefix
  * @gateway:	--gateway, network order, 0 for none
  * @mac:	--mac, or derived from @addr
- * @mtu:	--mtu, 0 for the TAP's own (at most 1500)
+ * @mtu:	--mtu, 0 for the TAP's own (at most MAX_MTU)
  * @pcap:	--pcap file, or NULL
  * @socket:	--socket, AETHER_SOCKET, or the default
  * @persist:	--persist
@@ -59,6 +61,7 @@
  * @allow:	--allow-low-ports uids, @nallow of them
  * @impair:	--impair SPEC, or NULL; @impair_spec and @impair_dir parsed
  * @congestion:	--congestion NAME, or NULL (the stack's default, CUBIC)
+ * @offload:	--offload: 1 on, 0 off, -1 unset (on unless --impair)
  */
 struct opts {
 	const char *tap;
@@ -79,6 +82,7 @@ struct opts {
 	struct impair_spec impair_spec;
 	int impair_dir;
 	const char *congestion;
+	int offload;
 };
 
 /**
@@ -129,7 +133,8 @@ static void usage(FILE *f)
 "  -a, --addr A.B.C.D/N  our address (default 192.168.1.2/24)\n"
 "  -g, --gateway A.B.C.D default gateway, on our subnet (default none)\n"
 "  -m, --mac MAC         our Ethernet address (default 02:ae + the address)\n"
-"      --mtu N           link MTU, 576..1500 (default: the TAP's, at most 1500)\n"
+"      --mtu N           link MTU, 576..65520 (default: the TAP's own MTU;\n"
+"                        raise it with 'ip link set aether0 mtu 65520')\n"
 "  -w, --pcap FILE       write every frame in and out to FILE (tshark, Wireshark)\n"
 "  -s, --socket PATH     control socket (default $AETHER_SOCKET, else\n"
 "                        " DEFAULT_SOCKET ")\n"
@@ -145,6 +150,9 @@ static void usage(FILE *f)
 "                        (in = TAP to stack, out = stack to TAP; see impair.h)\n"
 "      --congestion NAME congestion control of every TCP socket unless the\n"
 "                        program sets TCP_CONGESTION: cubic (default), reno, bbr\n"
+"      --offload on|off  checksum and TSO offloads with the kernel through the\n"
+"                        TAP (virtio_net_hdr): 64 KiB super-frames each way\n"
+"                        (default on, off with --impair)\n"
 "  -v, --verbose         log stack events (TCP state transitions...) to stderr\n"
 "  -h, --help            this text\n"
 "\n"
@@ -212,6 +220,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "stats-on-exit", no_argument,	   NULL, 'S' },
 		{ "impair",	required_argument, NULL, 'I' },
 		{ "congestion",	required_argument, NULL, 'C' },
+		{ "offload",	required_argument, NULL, 'F' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -222,6 +231,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->tap = "aether0";
+	o->offload = -1;
 	o->owner = (uid_t)-1;
 	o->socket = getenv("AETHER_SOCKET");
 	if (!o->socket || !*o->socket)
@@ -246,10 +256,19 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'S': o->stats_on_exit = true; break;
 		case 'I': o->impair = optarg; break;
 		case 'C': o->congestion = optarg; break;
+		case 'F':
+			if (!strcmp(optarg, "on"))
+				o->offload = 1;
+			else if (!strcmp(optarg, "off"))
+				o->offload = 0;
+			else
+				die(2, "bad --offload '%s': expected on or off", optarg);
+			break;
 		case 'v': o->verbose++; break;
 		case 'M':
-			if (opt_parse_ulong(optarg, 576, 1500, &o->mtu))
-				die(2, "bad --mtu '%s': expected 576 to 1500", optarg);
+			if (opt_parse_ulong(optarg, MIN_MTU, MAX_MTU, &o->mtu))
+				die(2, "bad --mtu '%s': expected %d to %d", optarg,
+				    MIN_MTU, MAX_MTU);
 			break;
 		case 'h':
 			usage(stdout);
@@ -267,6 +286,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	if (o->impair && impair_spec_parse(o->impair, &o->impair_spec,
 					   &o->impair_dir, err, sizeof(err)))
 		die(2, "--impair: %s", err);
+	/* the impairment links copy frames without their offload header */
+	if (o->impair && o->offload == 1)
+		die(2, "--offload on cannot be combined with --impair");
+	if (o->offload < 0)
+		o->offload = !o->impair;
 	if (o->congestion && strcmp(o->congestion, "cubic") &&
 	    strcmp(o->congestion, "reno") && strcmp(o->congestion, "bbr"))
 		die(2, "bad --congestion '%s': expected cubic, reno or bbr",
@@ -389,7 +413,7 @@ static void open_tap(struct daemon *dm)
 	struct host_opts ho = {
 		.prog = "aetherd",
 		.tap = { .name = dm->o.tap, .persist = dm->o.persist,
-			 .owner = dm->o.owner },
+			 .owner = dm->o.owner, .offload = dm->o.offload == 1 },
 		.pcap = dm->o.pcap,
 		.log_stop = dm->o.verbose,
 		.dump = dump_on_signal,
@@ -400,8 +424,10 @@ static void open_tap(struct daemon *dm)
 
 	if (ae_host_open_tap(&dm->host, &ho, err, sizeof(err)))
 		die(1, "%s", err);
-	if (!dm->o.mtu && info->mtu >= 576)
-		dm->o.mtu = info->mtu < 1500 ? (unsigned long)info->mtu : 1500;
+	if (info->vnet_hdr && !ae_host_offload(&dm->host))
+		fprintf(stderr, "aetherd: the kernel refused every TAP offload (TUNSETOFFLOAD); frames go whole\n");
+	if (!dm->o.mtu && info->mtu >= MIN_MTU)
+		dm->o.mtu = info->mtu < MAX_MTU ? (unsigned long)info->mtu : MAX_MTU;
 	if (info->created && !dm->o.persist)
 		fprintf(stderr, "aetherd: created tap %s (it goes away when aetherd stops); bring it up and give it an address on the host side\n",
 			dm->o.tap);
@@ -450,6 +476,8 @@ static void create_stack(struct daemon *dm)
 	if (dm->o.congestion)
 		snprintf(cfg.congestion, sizeof(cfg.congestion), "%s",
 			 dm->o.congestion);
+	cfg.offload = ae_host_offload(&dm->host);
+	cfg.output_offload = ae_host_output_offload;
 	cfg.ring_alloc = session_ring_alloc;
 	cfg.ring_free = session_ring_free;
 	cfg.ring_ctx = &dm->d;
@@ -469,10 +497,10 @@ static void announce(const struct daemon *dm)
 	const uint8_t *m = dm->o.mac;
 
 	inet_ntop(AF_INET, &dm->o.addr, a, sizeof(a));
-	fprintf(stderr, "aetherd: %s/%u (%02x:%02x:%02x:%02x:%02x:%02x) on tap %s, mtu %lu, socket %s, pid %d\n",
+	fprintf(stderr, "aetherd: %s/%u (%02x:%02x:%02x:%02x:%02x:%02x) on tap %s, mtu %lu, offload %s, socket %s, pid %d\n",
 		a, dm->o.prefix_len, m[0], m[1], m[2], m[3], m[4], m[5],
-		dm->o.tap, dm->o.mtu ? dm->o.mtu : 1500, dm->o.socket,
-		(int)getpid());
+		dm->o.tap, dm->o.mtu ? dm->o.mtu : 1500,
+		ae_host_offload_name(&dm->host), dm->o.socket, (int)getpid());
 }
 
 #define AETHERD_DRAIN_MS	2000

@@ -26,8 +26,13 @@
 #define SESS_POOL_MAX		1024
 /* a pooled region keeps (zeroed) at most this many bytes of ring pages in
  * at most this many extents; more are punched out */
-#define SESS_POOL_KEEP_BYTES	(128u * 1024)
+#define SESS_POOL_KEEP_BYTES	(8u * 1024)
 #define SESS_POOL_EXTENTS	8
+/* the rx ring's drained pages are given back (sess_rx_drained()) once this
+ * many bytes of whole pages were read and the ring is empty, or this many
+ * while data remains */
+#define SESS_PUNCH_IDLE		(4u * 1024)
+#define SESS_PUNCH_BUSY		(256u * 1024)
 #define SESS_DEF_MAX_SOCKETS	16384
 #define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
 
@@ -38,7 +43,8 @@
 	X(cutoffs) X(resp_deferred) X(fds_rejected) X(emfile) X(enobufs) \
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
-	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs)
+	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
+	X(ring_punches) X(ring_punch_errors)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS
@@ -69,6 +75,8 @@ struct sconn;
  * @owner:	the connection using it, or NULL
  * @charged:	bytes charged to @owner's client
  * @hlink:	hash chain (rings in use) or pool list (idle rings)
+ * @rx_mark:	rx ring index up to which drained pages were given back
+ *		(sess_rx_drained())
  */
 struct shm_region {
 	uint8_t *base;
@@ -83,6 +91,7 @@ struct shm_region {
 	struct sconn *owner;
 	uint64_t charged;
 	LIST_ENTRY(shm_region) hlink;
+	uint32_t rx_mark;
 };
 
 LIST_HEAD(region_list, shm_region);
@@ -261,6 +270,9 @@ struct shm_region *sess_region_find(struct session_srv *srv, const void *mem);
 int sess_conn_give_header(struct sconn *c);
 int sess_conn_bind_rings(struct sconn *c, bool *moved);
 void sess_conn_drop_region(struct sconn *c);
+void sess_rx_drained(struct sconn *c, uint32_t head);
+void sess_ring_resident(struct session_srv *srv, uint64_t *live,
+			uint64_t *pooled);
 void sess_ring_hint(struct session_srv *srv, struct suser *u);
 void sess_listen_count(struct sconn *c, bool on);
 void sess_pool_flush(struct session_srv *srv, struct suser *u);

@@ -62,6 +62,7 @@ int sess_op_stats(struct sconn *c, const struct ae_ipc_hdr *h)
 	uint32_t max = (AE_IPC_MAX_MSG - 64) / sizeof(struct ae_ipc_stat);
 	struct stats_ctx sc = { .max = max };
 	struct ae_ipc_stats_resp r = { 0 };
+	uint64_t live, pooled;
 	int ret;
 
 	sc.e = calloc(max, sizeof(*sc.e));
@@ -75,6 +76,9 @@ int sess_op_stats(struct sconn *c, const struct ae_ipc_hdr *h)
 	add_stat(&sc, "ipc", "live_regions", srv->nregions);
 	add_stat(&sc, "ipc", "live_region_bytes", srv->region_bytes);
 	add_stat(&sc, "ipc", "pooled_regions", srv->npooled);
+	sess_ring_resident(srv, &live, &pooled);
+	add_stat(&sc, "ipc", "ring_resident_bytes", live);
+	add_stat(&sc, "ipc", "pool_resident_bytes", pooled);
 	r.count = sc.n;
 	ret = sess_reply(c, h, (int32_t)sc.n, &r, sizeof(r), sc.e,
 			 sc.n * sizeof(*sc.e), NULL, 0);

@@ -59,6 +59,17 @@
  *    connection closes (sess_pool_flush()): servers keep theirs (the
  *    listener), a client process that holds nothing between connections
  *    starts afresh.
+ * Memory follows the data in flight: a ring's storage is touched page by
+ * page as its indices run around it, and memfd pages stay resident until
+ * punched out. The rx ring's pages the shim has read are given back by the
+ * daemon (sess_rx_drained(), at the pull that takes the new rx_head, before
+ * the stack may write there again) once SESS_PUNCH_IDLE bytes of whole
+ * pages were read and the ring is empty, or SESS_PUNCH_BUSY while data
+ * remains; the tx ring's by the shim, its only writer (client/data.c). So a
+ * busy connection costs one fallocate() per many pages, and an idle one
+ * keeps a page or two per ring. sess_ring_resident() counts what is
+ * resident (`aether stats`: ipc.ring_resident_bytes, pool_resident_bytes).
+ *
  * The stack allocates rings without saying for whom, so the uid is inferred:
  * inside ae_connect() it is the connection's (sess_ring_hint(); the only
  * ring allocation ae_connect() makes is its own socket's); elsewhere a
@@ -72,6 +83,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "session.h"
@@ -723,6 +735,7 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	r->tagged = true;
 	r->uid = c->cl->uid;
 	r->owner = c;
+	r->rx_mark = rx->head;
 	c->reg = r;
 	c->hdr = (struct ae_shm_hdr *)r->base;
 	if (old) {
@@ -738,4 +751,73 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	SSTAT(c->srv, moves);
 	*moved = true;
 	return 0;
+}
+
+/**
+ * sess_rx_drained() - the shim read the rx ring up to @head: give back the
+ * whole pages it drained, past a threshold (see the DOC above)
+ * @c:		connection on rings, its new rx_head validated, not yet handed
+ *		to the stack (so nothing writes those pages meanwhile)
+ * @head:	the new consumer index
+ */
+void sess_rx_drained(struct sconn *c, uint32_t head)
+{
+	struct ae_ring *rx = ae_sock_rxring(c->sk);
+	struct shm_region *r = c->reg;
+	struct shm_span sp[2];
+	int n, i;
+
+	n = shm_drained_spans(&r->rx_mark, head, rx->tail, rx->size,
+			      head == rx->tail ? SESS_PUNCH_IDLE :
+			      SESS_PUNCH_BUSY, sp);
+	for (i = 0; i < n; i++) {
+		if (fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE |
+			      FALLOC_FL_KEEP_SIZE,
+			      (off_t)(AE_SHM_HDR_SIZE + sp[i].off),
+			      (off_t)sp[i].len)) {
+			SSTAT(c->srv, ring_punch_errors);
+			return;
+		}
+	}
+	if (n)
+		SSTAT(c->srv, ring_punches);
+}
+
+/**
+ * resident() - bytes of a region's memfd that have pages
+ * @r:		region
+ *
+ * Return: allocated bytes (st_blocks), 0 if fstat fails
+ */
+static uint64_t resident(const struct shm_region *r)
+{
+	struct stat st;
+
+	if (fstat(r->memfd, &st))
+		return 0;
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/**
+ * sess_ring_resident() - resident bytes of ring regions (header pages too)
+ * @srv:	server
+ * @live:	set to those of regions sockets use
+ * @pooled:	set to those of idle pooled regions
+ *
+ * One fstat() per region: for `aether stats`, not for the data path.
+ */
+void sess_ring_resident(struct session_srv *srv, uint64_t *live,
+			uint64_t *pooled)
+{
+	struct shm_region *r;
+	struct suser *u;
+	int b;
+
+	*live = *pooled = 0;
+	for (b = 0; b < SESS_REGION_BUCKETS; b++)
+		LIST_FOREACH(r, &srv->regions[b], hlink)
+			*live += resident(r);
+	LIST_FOREACH(u, &srv->users, link)
+		LIST_FOREACH(r, &u->pool, hlink)
+			*pooled += resident(r);
 }

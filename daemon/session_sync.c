@@ -73,6 +73,7 @@ int sess_pull(struct sconn *c)
 			sess_cutoff(c, ECONNRESET);
 			return -EINVAL;
 		}
+		sess_rx_drained(c, v);
 		ae_sock_rx_consumed(sk, n);
 		/*
 		 * The stack runs (window update) and may call back; whatever

@@ -5,12 +5,19 @@
  * Theory of operation: one thread, one epoll loop (loop.c), four kinds of
  * event:
  *
- * - the TAP is readable: up to HOST_RX_BATCH frames are read into buffers
- *   allocated once at start, each is recorded in the capture file and handed
- *   to the stack (frame_from_tap());
+ * - the TAP is readable: it is drained (until EAGAIN, at most
+ *   HOST_RX_ROUNDS batches per wake-up) in batches of up to HOST_RX_BATCH
+ *   frames read into buffers allocated once at start; with offloads (tap_opts.offload) each comes
+ *   after a virtio_net_hdr, checked by tap_vnet_check() (a reject is
+ *   counted by reason); each is recorded in the capture file and handed to
+ *   the stack (frame_in()); the pure ACKs the stack answers a batch with
+ *   wait until the batch is done, and a later one of a connection replaces
+ *   its earlier one (ackq.c);
  * - the stack emits a frame: it goes to the capture file and to the TAP with
- *   one writev() (frame_to_tap_iov()); the TAP is non-blocking, and a frame the
- *   kernel cannot take now is counted and dropped, as a full NIC queue would;
+ *   one writev() (frame_to_tap_iov()), after a virtio_net_hdr saying what
+ *   the kernel must finish (checksum, TSO) when offloads are on; the TAP is
+ *   non-blocking, and a frame the kernel cannot take now is counted and
+ *   dropped, as a full NIC queue would;
  * - the timerfd, armed to the stack's next deadline after every batch of
  *   events (the loop's idle hook), fires: ae_stack_poll() runs the timers;
  * - a signal, read from a signalfd: SIGINT/SIGTERM stop the loop, SIGUSR1
@@ -22,6 +29,7 @@
  * direction. Nothing is allocated per packet.
  */
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +44,7 @@
 #include "pcap.h"
 
 #define NEVER		UINT64_MAX	/* ae_stack_next_timeout(): no timer */
+#define TX_MAX_IOV	16		/* parts of a frame from the stack */
 
 /**
  * ae_host_now_ns() - the stack's clock: CLOCK_MONOTONIC in nanoseconds
@@ -71,15 +80,40 @@ void ae_host_log_sink(void *ctx, int level, const char *msg)
  * @h:		host
  * @iov:	frame parts
  * @iovcnt:	how many
+ * @off:	what the kernel must finish (checksum, TSO), or NULL
  *
  * Never blocks: a frame the TAP cannot take now is counted and dropped.
+ * With offloads on, a virtio_net_hdr goes first; the capture gets the
+ * frame as the stack made it (a super-frame stays one record).
  */
 static void frame_to_tap_iov(struct ae_host *h, const struct iovec *iov,
-			     int iovcnt)
+			     int iovcnt, const struct ae_tx_offload *off)
 {
+	struct iovec v[TX_MAX_IOV + 1];
+	struct virtio_net_hdr vh;
 	ssize_t n;
+	int i;
 
 	pcap_write(h->pcap, iov, iovcnt);
+	if (h->tap_info.vnet_hdr) {
+		if (iovcnt > TX_MAX_IOV) {
+			h->st.tx_errors++;
+			return;
+		}
+		if (off)
+			tap_vnet_fill(&vh, off->csum_start, off->csum_offset,
+				      off->gso_size, off->hdr_len);
+		else
+			tap_vnet_fill(&vh, 0, 0, 0, 0);
+		h->st.tx_csum_partial += off != NULL;
+		h->st.tx_gso += off && off->gso_size;
+		v[0].iov_base = &vh;
+		v[0].iov_len = sizeof(vh);
+		for (i = 0; i < iovcnt; i++)
+			v[i + 1] = iov[i];
+		iov = v;
+		iovcnt++;
+	}
 	do {
 		n = writev(h->tap_fd, iov, iovcnt);
 	} while (n < 0 && errno == EINTR);
@@ -135,6 +169,19 @@ static void impair_frame_out(struct ae_host *h, const struct iovec *iov,
 }
 
 /**
+ * ackq_to_tap() - ackq_out_fn: a held ACK goes out of the TAP
+ * @ctx:	the host
+ * @iov:	frame parts
+ * @iovcnt:	how many
+ * @off:	its offload request, or NULL
+ */
+static void ackq_to_tap(void *ctx, const struct iovec *iov, int iovcnt,
+			const struct ae_tx_offload *off)
+{
+	frame_to_tap_iov(ctx, iov, iovcnt, off);
+}
+
+/**
  * ae_host_output() - the stack's output callback: a frame to send
  * @ctx:	the host
  * @iov:	frame parts
@@ -146,8 +193,66 @@ void ae_host_output(void *ctx, const struct iovec *iov, int iovcnt)
 
 	if (h->impair_tx)
 		impair_frame_out(h, iov, iovcnt);
-	else
-		frame_to_tap_iov(h, iov, iovcnt);
+	else if (!h->in_batch ||
+		 !ackq_offer(&h->ackq, iov, iovcnt, NULL, ackq_to_tap, h))
+		frame_to_tap_iov(h, iov, iovcnt, NULL);
+}
+
+/**
+ * ae_host_output_offload() - the stack's output callback for a frame whose
+ * checksum (and, for a super-frame, segmentation) the kernel finishes
+ * @ctx:	the host
+ * @iov:	frame parts
+ * @iovcnt:	how many
+ * @off:	the offload request
+ *
+ * Only with offloads on, which an impairment excludes (its links copy
+ * frames without the header).
+ */
+void ae_host_output_offload(void *ctx, const struct iovec *iov, int iovcnt,
+			    const struct ae_tx_offload *off)
+{
+	struct ae_host *h = ctx;
+
+	if (!h->in_batch ||
+	    !ackq_offer(&h->ackq, iov, iovcnt, off, ackq_to_tap, h))
+		frame_to_tap_iov(h, iov, iovcnt, off);
+}
+
+/**
+ * ae_host_offload() - the offloads the stack may use on this TAP
+ * @h:		host, TAP open
+ *
+ * Return: AE_OFFLOAD_* for &struct ae_config.offload (0: none)
+ */
+unsigned int ae_host_offload(const struct ae_host *h)
+{
+	unsigned int f = h->tap_info.offload, o = 0;
+
+	if (f & TUN_F_CSUM)
+		o |= AE_OFFLOAD_CSUM;
+	if ((f & TUN_F_CSUM) && (f & TUN_F_TSO4))
+		o |= AE_OFFLOAD_TSO4;
+	return o;
+}
+
+/**
+ * ae_host_offload_name() - the offloads the kernel granted, for a start line
+ * @h:		host, TAP open
+ *
+ * Return: "off", or e.g. "csum,tso4,tso6,tso_ecn" (a static string)
+ */
+const char *ae_host_offload_name(const struct ae_host *h)
+{
+	static char buf[64];
+	unsigned int f = h->tap_info.offload;
+
+	if (!(f & TUN_F_CSUM))
+		return "off";
+	snprintf(buf, sizeof(buf), "csum%s%s%s", (f & TUN_F_TSO4) ? ",tso4" : "",
+		 (f & TUN_F_TSO6) ? ",tso6" : "",
+		 (f & TUN_F_TSO_ECN) ? ",tso_ecn" : "");
+	return buf;
 }
 
 /**
@@ -167,24 +272,99 @@ static void frame_from_tap(void *ctx, const void *frame, size_t len)
 }
 
 /**
- * tap_readable() - read a batch of frames from the TAP and hand them on
- * @ctx:	the host
- * @events:	epoll events
+ * frame_in() - one frame read from the TAP, after its virtio_net_hdr was
+ * checked: record it, run the stack
+ * @h:		host
+ * @frame:	bytes
+ * @len:	length
+ * @flags:	AE_RX_* for the stack
  */
-static void tap_readable(void *ctx, uint32_t events)
+static void frame_in(struct ae_host *h, const uint8_t *frame, size_t len,
+		     unsigned int flags)
 {
-	struct ae_host *h = ctx;
-	ssize_t n;
-	int i, cnt = 0;
+	pcap_write_frame(h->pcap, frame, len);
+	ae_stack_input_flags(h->stack, frame, len, flags);
+}
 
-	(void)events;
-	while (cnt < HOST_RX_BATCH) {
-		n = read(h->tap_fd, h->rx[cnt], HOST_RX_BUF);
+/**
+ * rx_vnet() - check the virtio_net_hdr in front of frame @i of the batch
+ * @h:		host
+ * @i:		index in the batch
+ * @flags:	filled with AE_RX_* for the stack
+ *
+ * Return: true to deliver the frame, false when dropped (counted)
+ */
+static bool rx_vnet(struct ae_host *h, int i, unsigned int *flags)
+{
+	enum tap_vnet_verdict v;
+	bool valid;
+
+	*flags = 0;
+	if (!h->tap_info.vnet_hdr)
+		return true;
+	v = tap_vnet_check(&h->rx_vh[i], h->rx[i], h->rx_len[i], &valid);
+	if (v != TAP_VNET_OK) {
+		h->st.rx_vnet[v]++;
+		return false;
+	}
+	h->st.rx_gso += h->rx_vh[i].gso_type != VIRTIO_NET_HDR_GSO_NONE;
+	h->st.rx_csum_partial += !!(h->rx_vh[i].flags &
+				    VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	if (valid)
+		*flags = AE_RX_CSUM_VALID;
+	return true;
+}
+
+/**
+ * tap_read_one() - one read() (readv() after a virtio_net_hdr) into slot @i
+ * @h:		host
+ * @i:		slot in the batch
+ *
+ * Return: frame bytes (without the header), 0 for a read shorter than the
+ * header (counted), or -1 with errno set
+ */
+static ssize_t tap_read_one(struct ae_host *h, int i)
+{
+	struct iovec v[2] = {
+		{ .iov_base = &h->rx_vh[i], .iov_len = sizeof(h->rx_vh[i]) },
+		{ .iov_base = h->rx[i], .iov_len = HOST_RX_BUF },
+	};
+	ssize_t n;
+
+	if (!h->tap_info.vnet_hdr)
+		return read(h->tap_fd, h->rx[i], HOST_RX_BUF);
+	n = readv(h->tap_fd, v, 2);
+	if (n < 0)
+		return n;
+	if ((size_t)n < sizeof(h->rx_vh[i])) {
+		h->st.rx_vnet_short++;
+		return 0;
+	}
+	return n - (ssize_t)sizeof(h->rx_vh[i]);
+}
+
+/**
+ * tap_read_batch() - read up to HOST_RX_BATCH frames from the TAP
+ * @h:		host
+ * @more:	set when the batch filled up (the TAP may hold more)
+ *
+ * Return: frames read into h->rx[0..n)
+ */
+static int tap_read_batch(struct ae_host *h, bool *more)
+{
+	int cnt = 0, tries;
+	ssize_t n;
+
+	*more = false;
+	for (tries = 0; cnt < HOST_RX_BATCH && tries < 2 * HOST_RX_BATCH; tries++) {
+		n = tap_read_one(h, cnt);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			continue;	/* counted; a read is never empty */
 		if (n < 0) {
 			if (errno == EAGAIN)
-				break;
+				return cnt;
 			h->st.rx_errors++;
 			if (errno == EBADFD || errno == EIO) {
 				fprintf(stderr, "%s: tap %s went away (%s); stopping with status 1 (create it and start %s again)\n",
@@ -193,21 +373,58 @@ static void tap_readable(void *ctx, uint32_t events)
 				h->exit_code = 1;
 				ae_loop_stop(h->loop);
 			}
-			break;
+			return cnt;
 		}
 		h->rx_len[cnt++] = (size_t)n;
 	}
-	if (!cnt)
-		return;
+	*more = true;
+	return cnt;
+}
+
+/**
+ * tap_batch_in() - hand a batch of frames on; the pure ACKs the stack
+ * answers with are held until the batch is done (ackq.c)
+ * @h:		host
+ * @cnt:	frames in h->rx
+ */
+static void tap_batch_in(struct ae_host *h, int cnt)
+{
+	unsigned int flags;
+	int i;
+
 	h->st.rx_batches++;
+	h->in_batch = !h->impair_tx;
 	for (i = 0; i < cnt; i++) {
 		h->st.rx_frames++;
 		h->st.rx_bytes += h->rx_len[i];
 		if (h->impair_rx)
 			impair_submit(h->impair_rx, h->rx[i], h->rx_len[i],
 				      ae_host_now_ns(NULL));
-		else
-			frame_from_tap(h, h->rx[i], h->rx_len[i]);
+		else if (rx_vnet(h, i, &flags))
+			frame_in(h, h->rx[i], h->rx_len[i], flags);
+	}
+	h->in_batch = false;
+	ackq_flush(&h->ackq, ackq_to_tap, h);
+}
+
+/**
+ * tap_readable() - drain the TAP: batches of frames until it is empty
+ * (EAGAIN), at most HOST_RX_ROUNDS batches per wake-up so clients and
+ * timers get their turn
+ * @ctx:	the host
+ * @events:	epoll events
+ */
+static void tap_readable(void *ctx, uint32_t events)
+{
+	struct ae_host *h = ctx;
+	bool more = true;
+	int cnt, round;
+
+	(void)events;
+	for (round = 0; round < HOST_RX_ROUNDS && more; round++) {
+		cnt = tap_read_batch(h, &more);
+		if (cnt)
+			tap_batch_in(h, cnt);
 	}
 }
 
@@ -273,7 +490,7 @@ static void impair_to_tap(void *ctx, const void *frame, size_t len)
 {
 	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
 
-	frame_to_tap_iov(ctx, &iov, 1);
+	frame_to_tap_iov(ctx, &iov, 1, NULL);
 }
 
 /**
@@ -648,6 +865,7 @@ static void impair_dump(const struct impair *imp, const char *group, FILE *f)
 void ae_host_dump_dev(const struct ae_host *h, FILE *f)
 {
 	const struct host_stats *st = &h->st;
+	int i;
 
 	ae_host_print_stat(f, "tap", "rx_frames", st->rx_frames);
 	ae_host_print_stat(f, "tap", "rx_bytes", st->rx_bytes);
@@ -657,6 +875,15 @@ void ae_host_dump_dev(const struct ae_host *h, FILE *f)
 	ae_host_print_stat(f, "tap", "tx_bytes", st->tx_bytes);
 	ae_host_print_stat(f, "tap", "tx_dropped", st->tx_dropped);
 	ae_host_print_stat(f, "tap", "tx_errors", st->tx_errors);
+	ae_host_print_stat(f, "tap", "rx_gso", st->rx_gso);
+	ae_host_print_stat(f, "tap", "rx_csum_partial", st->rx_csum_partial);
+	ae_host_print_stat(f, "tap", "rx_vnet_short", st->rx_vnet_short);
+	for (i = TAP_VNET_OK + 1; i < TAP_VNET_NVERDICTS; i++)
+		ae_host_print_stat(f, "tap", tap_vnet_verdict_name(i),
+				   st->rx_vnet[i]);
+	ae_host_print_stat(f, "tap", "tx_gso", st->tx_gso);
+	ae_host_print_stat(f, "tap", "tx_csum_partial", st->tx_csum_partial);
+	ae_host_print_stat(f, "tap", "tx_acks_coalesced", h->ackq.coalesced);
 	ae_host_print_stat(f, "pcap", "frames", pcap_frames(h->pcap));
 	impair_dump(h->impair_rx, "impair_in", f);
 	impair_dump(h->impair_tx, "impair_out", f);

@@ -23,12 +23,14 @@
 #include <stdio.h>
 #include <sys/uio.h>
 
+#include "ackq.h"
 #include "aether.h"
 #include "impair.h"
 #include "loop.h"
 #include "tap.h"
 
 #define HOST_RX_BATCH	64
+#define HOST_RX_ROUNDS	8	/* batches per wake-up at most */
 #define HOST_RX_BUF	(65536 + 14)	/* any frame a TAP can hand us */
 
 /**
@@ -41,10 +43,20 @@
  * @tx_bytes:	their bytes
  * @tx_dropped:	frames dropped because the TAP queue was full (EAGAIN)
  * @tx_errors:	other write errors (link down: EIO)
+ * @rx_gso:	super-frames read (the kernel's GSO, offloads on)
+ * @rx_csum_partial: frames read whose checksum the kernel left undone
+ * @rx_vnet_short: reads shorter than the virtio_net_hdr (dropped)
+ * @rx_vnet:	verdicts of tap_vnet_check(), [TAP_VNET_OK] unused; each
+ *		other one counts the frames dropped for that reason
+ * @tx_gso:	super-frames written (our TSO)
+ * @tx_csum_partial: frames written with the checksum left to the kernel
  */
 struct host_stats {
 	uint64_t rx_frames, rx_bytes, rx_batches, rx_errors;
 	uint64_t tx_frames, tx_bytes, tx_dropped, tx_errors;
+	uint64_t rx_gso, rx_csum_partial, rx_vnet_short;
+	uint64_t rx_vnet[TAP_VNET_NVERDICTS];
+	uint64_t tx_gso, tx_csum_partial;
 };
 
 /** typedef host_dump_fn - SIGUSR1 arrived: print the program's counters */
@@ -83,6 +95,7 @@ struct host_opts {
  * @tx_warned:	a write error was reported once already
  * @exit_code:	what ae_host_run() returns: 1 after a runtime error
  * @rx_len:	lengths of the frames in @rx
+ * @rx_vh:	the virtio_net_hdr read before each (offloads on)
  * @rx:		HOST_RX_BATCH receive buffers of HOST_RX_BUF bytes
  * @impair_rx:	impairment of frames from the TAP (NULL: none)
  * @impair_tx:	impairment of frames to the TAP (NULL: none)
@@ -91,6 +104,9 @@ struct host_opts {
  * @link_fd:	rtnetlink socket hearing of the TAP going down/up/away, or -1
  * @link_ifindex: the TAP's interface index
  * @link_up:	the TAP's IFF_UP as last heard
+ * @in_batch:	a batch read from the TAP is being fed to the stack: pure
+ *		ACKs wait in @ackq until it is done
+ * @ackq:	the held ACKs
  */
 struct ae_host {
 	struct host_opts o;
@@ -106,6 +122,7 @@ struct ae_host {
 	bool tx_warned;
 	int exit_code;
 	size_t rx_len[HOST_RX_BATCH];
+	struct virtio_net_hdr rx_vh[HOST_RX_BATCH];
 	uint8_t (*rx)[HOST_RX_BUF];
 	struct impair *impair_rx, *impair_tx;
 	int impair_fd;
@@ -113,6 +130,8 @@ struct ae_host {
 	int link_fd;
 	int link_ifindex;
 	int link_up;
+	bool in_batch;
+	struct ackq ackq;
 };
 
 int ae_host_open_tap(struct ae_host *h, const struct host_opts *o, char *err,
@@ -122,6 +141,10 @@ int ae_host_impair(struct ae_host *h, const struct impair_spec *spec, int dir,
 		   char *err, size_t errlen);
 uint64_t ae_host_now_ns(void *ctx);
 void ae_host_output(void *ctx, const struct iovec *iov, int iovcnt);
+void ae_host_output_offload(void *ctx, const struct iovec *iov, int iovcnt,
+			    const struct ae_tx_offload *off);
+unsigned int ae_host_offload(const struct ae_host *h);
+const char *ae_host_offload_name(const struct ae_host *h);
 void ae_host_log_sink(void *ctx, int level, const char *msg);
 void ae_host_print_stat(void *ctx, const char *group, const char *name,
 			uint64_t value);

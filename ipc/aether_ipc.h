@@ -128,7 +128,11 @@
  * processes, @seq carries the requester's pid in its high 16 bits: a reader
  * peeks at the next datagram (MSG_PEEK) and takes it only if type and seq
  * are its own, leaving another process's response for its owner (and
- * discarding it only if nobody took it within 200 ms: its owner died).
+ * discarding it only once no process with its pid bits lives, or after
+ * 5 s). Peek and consume are two system calls, so readers in different
+ * processes serialise them with the @rd_lock word of the socket's header
+ * page: without it two readers peek at the same NOTIFY, both consume "it",
+ * and the second takes the datagram behind it, someone's response.
  */
 #ifndef AETHER_IPC_H
 #define AETHER_IPC_H
@@ -423,6 +427,13 @@ struct ae_ipc_limits {
  * @waiters:	shim threads/processes sleeping in aec_wait() on the
  *		backing fd: bits 0-15 count POLLIN sleepers, bits 16-31
  *		POLLOUT sleepers (shim-only; see the wake-up rule above)
+ * @rd_lock:	shim-only: thread id of the shim thread that is taking a
+ *		datagram off the backing fd (peek, then consume), 0 when
+ *		free. Processes sharing one backing fd (fork, SCM_RIGHTS)
+ *		take it around every peek-and-consume, so that one never
+ *		consumes a datagram another has just peeked at (a response
+ *		lost that way leaves its requester waiting forever). Was
+ *		zero padding before: layout and AE_IPC_VERSION unchanged.
  */
 struct ae_shm_hdr {
 	uint32_t magic;
@@ -447,6 +458,7 @@ struct ae_shm_hdr {
 	uint32_t tx_tail;
 	uint32_t shim_want;
 	uint32_t waiters;
+	uint32_t rd_lock;
 };
 
 _Static_assert(sizeof(struct ae_ipc_hdr) == 16, "wire header size");

@@ -14,11 +14,69 @@
  * shm_check_tx_tail() accepted it; the functions here that read indices clamp
  * whatever they see to the ring's size, so even garbage cannot make them
  * touch memory outside the ring.
+ *
+ * Giving pages back. A ring's storage is touched page by page as its indices
+ * run around it, and a shared page stays resident until it is punched out.
+ * shm_drained_spans() says which whole pages hold nothing anyone will read:
+ * those behind the consumer since the last give-back (@mark), minus the
+ * pages that hold live data [head, tail) or the byte the producer writes
+ * next. Only the side that is the ring's single writer, or that the writer
+ * waits for, may act on them: the daemon for the rx ring (it produces into
+ * it, in its own thread), the shim for the tx ring (it produces, under its
+ * write lock). Both do it only past a threshold, so a busy ring costs one
+ * system call per many pages drained, never one per packet.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "shm.h"
+
+/**
+ * shm_drained_spans() - whole pages of a ring drained since @mark
+ * @mark:	free-running index where the last give-back stopped; moved to
+ *		@head when spans are returned (or when it was ahead of @head)
+ * @head:	consumer index now
+ * @tail:	producer index now (@head <= @tail <= @head + @size)
+ * @size:	ring size, a power of two
+ * @min:	give nothing back until at least this many bytes of whole
+ *		pages were drained
+ * @sp:		up to two spans of storage (the drained part may wrap)
+ *
+ * Kept: the pages of [@head, @tail) and the page holding @tail, where the
+ * producer writes next.
+ *
+ * Return: number of spans in @sp (0: nothing worth giving back)
+ */
+int shm_drained_spans(uint32_t *mark, uint32_t head, uint32_t tail,
+		      uint32_t size, uint32_t min, struct shm_span sp[2])
+{
+	uint32_t a = *mark & ~(AE_SHM_PAGE - 1), b = head & ~(AE_SHM_PAGE - 1);
+	uint32_t e = (tail & ~(AE_SHM_PAGE - 1)) + AE_SHM_PAGE, off, len;
+
+	if ((int32_t)(head - *mark) < 0 || tail - head > size) {
+		*mark = head;
+		return 0;
+	}
+	if (!shm_pow2(size) || size < 2 * AE_SHM_PAGE ||
+	    (int32_t)(b - a) <= 0 || b - a < min)
+		return 0;
+	*mark = head;
+	if (e - b >= size)
+		return 0;
+	if ((int32_t)(a - (e - size)) < 0)
+		a = e - size;	/* older pages hold [head, tail) now */
+	len = b - a;
+	off = a & (size - 1);
+	sp[0].off = off;
+	if (off + len <= size) {
+		sp[0].len = len;
+		return 1;
+	}
+	sp[0].len = size - off;
+	sp[1].off = 0;
+	sp[1].len = len - sp[0].len;
+	return 2;
+}
 
 /**
  * shm_pow2() - is @v a non-zero power of two?

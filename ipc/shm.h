@@ -74,7 +74,21 @@ struct ae_spsc {
 	uint32_t *tail;
 };
 
+/**
+ * struct shm_span - a byte range of ring storage: offset from the ring's
+ * start and length, both multiples of AE_SHM_PAGE
+ */
+struct shm_span {
+	uint32_t off;
+	uint32_t len;
+};
+
+/* Ring storage is given back to the kernel in pages of this size. */
+#define AE_SHM_PAGE		4096u
+
 bool shm_pow2(uint32_t v);
+int shm_drained_spans(uint32_t *mark, uint32_t head, uint32_t tail,
+		      uint32_t size, uint32_t min, struct shm_span sp[2]);
 int shm_layout_init(struct ae_shm_hdr *h, uint32_t map_size, uint32_t rx_off,
 		    uint32_t rx_size, uint32_t tx_off, uint32_t tx_size);
 int shm_layout_check(const struct ae_shm_hdr *h, size_t map_len);

@@ -88,6 +88,41 @@ int ps_addr_from_app(const struct ps_sock *ps, const struct sockaddr *sa,
 }
 
 /**
+ * ps_bind_addr() - tell the daemon an AF_INET6 socket's family, and map a
+ * V6ONLY [::] onto the only IPv6 address Aether has
+ * @ps:		socket about to bind
+ * @a:		the address ps_addr_from_app() gave; may be changed
+ * @sa:		the program's address
+ *
+ * Aether is IPv4 inside: [::] is 0.0.0.0. A V6ONLY socket takes no IPv4
+ * traffic, so its [::] is bound to the ::1 stand-in, and the daemon is told
+ * (IPV6_V6ONLY, sent for every AF_INET6 bind) so that 0.0.0.0:P and a
+ * V6ONLY [::]:P do not conflict while a dual-stack [::]:P conflicts with
+ * both, as Linux's inet6_bind() decides.
+ *
+ * Return: 0, or -errno from the option (-EINVAL: already bound)
+ */
+int ps_bind_addr(struct ps_sock *ps, struct sockaddr_in *a,
+		 const struct sockaddr *sa)
+{
+	const struct sockaddr_in6 *s6 = (const void *)sa;
+	int r;
+
+	if (ps->domain != AF_INET6)
+		return 0;
+	r = aec_setsockopt(ps->aec, IPPROTO_IPV6, IPV6_V6ONLY, &ps->v6only,
+			   sizeof(ps->v6only));
+	if (r < 0)
+		return r;
+	/* replayed before the bind if aetherd restarts (reconnect.c) */
+	ps_rc_note_opt(ps, IPPROTO_IPV6, IPV6_V6ONLY, &ps->v6only,
+		       sizeof(ps->v6only));
+	if (ps->v6only && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+		a->sin_addr.s_addr = PS_LOOP6_V4;
+	return 0;
+}
+
+/**
  * ps_loop6_bind() - give an unbound socket the ::1 stand-in as its source
  * @ps:		socket about to connect or send
  * @to:		destination, already mapped to IPv4
@@ -130,7 +165,8 @@ void ps_addr_to_app(const struct ps_sock *ps, const struct sockaddr_in *in,
 		memset(&s6, 0, sizeof(s6));
 		s6.sin6_family = AF_INET6;
 		s6.sin6_port = in->sin_port;
-		if (in->sin_addr.s_addr == htonl(INADDR_ANY)) {
+		if (in->sin_addr.s_addr == htonl(INADDR_ANY) ||
+		    (in->sin_addr.s_addr == PS_LOOP6_V4 && ps->v6any)) {
 			/* :: */
 		} else if (in->sin_addr.s_addr == PS_LOOP6_V4) {
 			s6.sin6_addr = in6addr_loopback;

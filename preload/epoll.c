@@ -50,7 +50,7 @@
 /**
  * struct ps_ep_member - one Aether fd in an epoll set
  * @fd:		the fd the program registered
- * @ps:		its socket (no reference: removed when the socket goes)
+ * @ps:		its socket (a reference, dropped by ep_remove())
  * @events:	program's events, with EPOLLET/EPOLLONESHOT
  * @data:	program's epoll_data
  * @reported:	for EPOLLET: readiness seen at the last evaluation
@@ -99,6 +99,35 @@ struct ps_ep {
 static struct ps_ep *ps_ep_all;
 static void ep_wake(struct ps_ep *ep);
 static pthread_mutex_t ps_ep_all_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * ps_epoll_atfork_prepare() - fork: hold the record list still
+ */
+void ps_epoll_atfork_prepare(void)
+{
+	pthread_mutex_lock(&ps_ep_all_lock);
+}
+
+/**
+ * ps_epoll_atfork_parent() - fork done, in the parent
+ */
+void ps_epoll_atfork_parent(void)
+{
+	pthread_mutex_unlock(&ps_ep_all_lock);
+}
+
+/**
+ * ps_epoll_atfork_child() - fork done, in the child: records another thread
+ * of the parent had locked would stay locked for good; they are made fresh
+ */
+void ps_epoll_atfork_child(void)
+{
+	struct ps_ep *ep;
+
+	pthread_mutex_init(&ps_ep_all_lock, NULL);
+	for (ep = ps_ep_all; ep; ep = ep->next)
+		pthread_mutex_init(&ep->lock, NULL);
+}
 
 /**
  * ep_new() - a record for epoll fd @epfd
@@ -155,13 +184,19 @@ static int ep_find(struct ps_ep *ep, int fd)
 }
 
 /**
- * ep_remove() - drop member @i
+ * ep_remove() - drop member @i and its reference on the socket
  * @ep:	record (locked)
  * @i:	index
+ *
+ * A member holds a reference: a close() in another thread racing an
+ * epoll_ctl() that adds the fd must not leave a member with a freed socket.
  */
 static void ep_remove(struct ps_ep *ep, int i)
 {
+	struct ps_sock *ps = ep->m[i].ps;
+
 	ep->m[i] = ep->m[--ep->n];
+	ps_put(ps);
 }
 
 /**
@@ -313,7 +348,8 @@ void ps_epoll_close(int epfd)
 	ps_ep_set(epfd, NULL);
 	pthread_mutex_lock(&ps_ep_all_lock);
 	pthread_mutex_lock(&ep->lock);
-	ep->n = 0;
+	while (ep->n)
+		ep_remove(ep, ep->n - 1);
 	if (ep->wakefd >= 0)
 		REAL(close)(ep->wakefd);
 	ep->wakefd = -1;
@@ -448,7 +484,10 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 			ep->cap = cap;
 		}
 		i = ep->n++;
+	} else {
+		ps_put(ep->m[i].ps);	/* MOD: the reference is taken again */
 	}
+	atomic_fetch_add(&ps->refs, 1);
 	ep->m[i] = (struct ps_ep_member){
 		.fd = fd, .ps = ps, .events = ev->events, .data = ev->data,
 		.rd_epoch = atomic_load(&ps->rd_epoch),
@@ -475,7 +514,7 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
  */
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 
 	if (!ps)
 		return REAL(epoll_ctl)(epfd, op, fd, ev);
@@ -630,9 +669,11 @@ static int ep_filter(struct ps_ep *ep, struct epoll_event *ev, int n)
 					ps_log("epoll wake read: %d", errno);
 				continue;
 			}
-			ps = ps_get((int)(uint32_t)ev[i].data.u64);
-			if (ps)
+			ps = ps_hold((int)(uint32_t)ev[i].data.u64);
+			if (ps) {
 				aec_drain(ps->aec);
+				ps_put(ps);
+			}
 			if (ev[i].events & (EPOLLHUP | EPOLLERR))
 				ep_unhook_fd(ep, (int)(uint32_t)ev[i].data.u64);
 			continue;

@@ -132,15 +132,16 @@ static bool env_value(char *buf, size_t len)
 
 	n = snprintf(buf, len, "%s=", PS_ENV);
 	for (fd = 0; fd < 65536 && n + 24 < len; fd++) {
-		ps = ps_get(fd);
+		ps = ps_hold(fd);
 		if (!ps)
 			continue;
 		fl = REAL(fcntl)(fd, F_GETFD);
-		if (fl < 0 || (fl & FD_CLOEXEC))
-			continue;
-		n += snprintf(buf + n, len - n, "%s%d:%d", any ? "," : "", fd,
-			      ps->domain);
-		any = true;
+		if (fl >= 0 && !(fl & FD_CLOEXEC)) {
+			n += snprintf(buf + n, len - n, "%s%d:%d",
+				      any ? "," : "", fd, ps->domain);
+			any = true;
+		}
+		ps_put(ps);
 	}
 	return any;
 }

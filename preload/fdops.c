@@ -8,6 +8,15 @@
  * closed while dups remain (busybox: accept, dup2 onto 0 and 1, close), the
  * client is moved to a surviving dup. O_NONBLOCK lives on the backing fd in
  * the kernel (shared across dup and fork like the kernel's) and is cached.
+ *
+ * Closing the last fd of a socket while another thread is inside a call on
+ * it (blocked in recv(), say) must not pull the socket from under that call:
+ * on Linux the call holds the open file description and returns when data
+ * or EOF arrives. Calls hold a reference (PS_HOLD()); if one is held when
+ * the last fd goes, the client is first moved to a private CLOEXEC dup of
+ * the backing fd (@own_fd), which the last reference closes, so the daemon
+ * sees the close only then. The program cannot close or dup2 over that
+ * private number: close() gives EBADF, dup2() moves the private fd away.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +26,43 @@
 
 #include "client.h"
 #include "shim.h"
+
+static void ps_own_move(struct ps_sock *ps, int from);
+static int ps_dup23_locked(int oldfd, int newfd, int flags);
+
+/*
+ * What an fd number designates changes in two steps (the kernel's call,
+ * then the table): two dup2() onto one number, or a close() and a dup2(),
+ * must not interleave them, or the table would say "socket" for a number
+ * the kernel gave to something else. Every dup2/dup3 and every close of an
+ * Aether fd take this lock, and so do dup/F_DUPFD of one (all are short:
+ * no call here blocks).
+ */
+static pthread_mutex_t ps_fd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * ps_fd_atfork_prepare() - fork: no fd change half done in the child
+ */
+void ps_fd_atfork_prepare(void)
+{
+	pthread_mutex_lock(&ps_fd_lock);
+}
+
+/**
+ * ps_fd_atfork_parent() - fork done, in the parent
+ */
+void ps_fd_atfork_parent(void)
+{
+	pthread_mutex_unlock(&ps_fd_lock);
+}
+
+/**
+ * ps_fd_atfork_child() - fork done, in the child (one thread left)
+ */
+void ps_fd_atfork_child(void)
+{
+	pthread_mutex_init(&ps_fd_lock, NULL);
+}
 
 /**
  * ps_release_fd() - @fd stops designating its socket (before the real close)
@@ -36,12 +82,43 @@ static struct ps_sock *ps_release_fd(int fd)
 		return NULL;
 	}
 	ps_epoll_forget_fd(fd);
+	/* two fds of @ps closed at once must not each pick the other */
+	pthread_mutex_lock(&ps->fd_lock);
 	if (ps->aec->fd == fd) {
 		other = ps_find_other(ps, fd);
 		if (other >= 0)
-			ps->aec->fd = other;
+			aec_set_fd(ps->aec, other);
+		else if (atomic_load(&ps->refs) > 1)
+			ps_own_move(ps, fd);	/* a call is using it */
 	}
+	pthread_mutex_unlock(&ps->fd_lock);
 	return ps;
+}
+
+/**
+ * ps_own_move() - give @ps a private dup of backing fd @from to talk on
+ * @ps:		socket
+ * @from:	the fd the client talks on now (about to be closed, or the
+ *		private fd the program dup2()s over)
+ *
+ * Called with @ps->fd_lock held.
+ *
+ * Without a free fd the client stays on @from: a blocked call then ends
+ * as on a socket whose daemon went away, it does not crash.
+ */
+static void ps_own_move(struct ps_sock *ps, int from)
+{
+	int nfd = REAL(fcntl)(from, F_DUPFD_CLOEXEC, 0);
+
+	if (nfd < 0)
+		return;
+	ps_own_set(nfd, ps);
+	aec_set_fd(ps->aec, nfd);
+	if (ps->own_fd >= 0) {
+		ps_own_set(ps->own_fd, NULL);
+		REAL(close)(ps->own_fd);
+	}
+	ps->own_fd = nfd;
 }
 
 /**
@@ -52,10 +129,17 @@ static struct ps_sock *ps_release_fd(int fd)
  */
 int close(int fd)
 {
-	struct ps_sock *ps = ps_release_fd(fd);
+	struct ps_sock *ps;
 	int r;
 
+	if (ps_own_get(fd))
+		return ps_fail(EBADF);	/* not the program's fd */
+	if (!ps_get(fd) && !ps_ep_get(fd))
+		return REAL(close)(fd);
+	pthread_mutex_lock(&ps_fd_lock);
+	ps = ps_release_fd(fd);
 	r = REAL(close)(fd);
+	pthread_mutex_unlock(&ps_fd_lock);
 	if (ps) {
 		ps_log("close(%d) = %d", fd, r);
 		ps_put(ps);
@@ -75,6 +159,7 @@ int close_range(unsigned int first, unsigned int last, int flags)
 {
 	struct ps_sock *ps;
 	unsigned int fd, end = last;
+	int r;
 
 	if (!REAL(close_range))
 		return ps_fail(ENOSYS);
@@ -82,6 +167,7 @@ int close_range(unsigned int first, unsigned int last, int flags)
 		return REAL(close_range)(first, last, flags);
 	if (end > (1u << 20))
 		end = 1u << 20;
+	pthread_mutex_lock(&ps_fd_lock);
 	for (fd = first; fd <= end; fd++) {
 		if (!ps_get((int)fd) && !ps_ep_get((int)fd))
 			continue;
@@ -89,7 +175,9 @@ int close_range(unsigned int first, unsigned int last, int flags)
 		if (ps)
 			ps_put(ps);	/* only unmaps; the close tells the daemon */
 	}
-	return REAL(close_range)(first, last, flags);
+	r = REAL(close_range)(first, last, flags);
+	pthread_mutex_unlock(&ps_fd_lock);
+	return r;
 }
 
 /**
@@ -125,7 +213,7 @@ pid_t vfork(void)
  */
 static void ps_dup_follow(int oldfd, int newfd)
 {
-	struct ps_sock *ps = ps_get(oldfd);
+	PS_HOLD(ps, oldfd);
 
 	if (ps && newfd >= 0 && newfd != oldfd) {
 		ps_install(newfd, ps);
@@ -141,9 +229,14 @@ static void ps_dup_follow(int oldfd, int newfd)
  */
 int dup(int fd)
 {
-	int r = REAL(dup)(fd);
+	int r;
 
+	if (!ps_get(fd))
+		return REAL(dup)(fd);
+	pthread_mutex_lock(&ps_fd_lock);	/* @fd stays what it is */
+	r = REAL(dup)(fd);
 	ps_dup_follow(fd, r);
+	pthread_mutex_unlock(&ps_fd_lock);
 	return r;
 }
 
@@ -157,15 +250,39 @@ int dup(int fd)
  */
 static int ps_dup23(int oldfd, int newfd, int flags)
 {
-	struct ps_sock *old = NULL;
+	int r;
+
+	pthread_mutex_lock(&ps_fd_lock);
+	r = ps_dup23_locked(oldfd, newfd, flags);
+	pthread_mutex_unlock(&ps_fd_lock);
+	return r;
+}
+
+/**
+ * ps_dup23_locked() - ps_dup23() under ps_fd_lock
+ * @oldfd:	source
+ * @newfd:	target (closed first if open)
+ * @flags:	dup3 flags, or -1 for dup2
+ *
+ * Return: as dup2(2)/dup3(2)
+ */
+static int ps_dup23_locked(int oldfd, int newfd, int flags)
+{
+	struct ps_sock *old = NULL, *own = ps_own_get(newfd);
 	int r;
 
 	if (oldfd == newfd || !(ps_get(oldfd) || ps_get(newfd) ||
-				ps_ep_get(newfd)))
+				ps_ep_get(newfd) || own))
 		return flags < 0 ? REAL(dup2)(oldfd, newfd) :
 				   REAL(dup3)(oldfd, newfd, flags);
 	if (REAL(fcntl)(oldfd, F_GETFD) < 0)
 		return -1;	/* EBADF before touching newfd */
+	if (own) {		/* the number is free for the program */
+		pthread_mutex_lock(&own->fd_lock);
+		if (own->own_fd == newfd)
+			ps_own_move(own, newfd);
+		pthread_mutex_unlock(&own->fd_lock);
+	}
 	if (ps_get(newfd) != ps_get(oldfd) || !ps_get(oldfd))
 		old = ps_release_fd(newfd);
 	r = flags < 0 ? REAL(dup2)(oldfd, newfd) :
@@ -215,14 +332,21 @@ int dup3(int oldfd, int newfd, int flags)
  */
 static int ps_fcntl(int (*real)(int, int, ...), int fd, int cmd, long arg)
 {
-	struct ps_sock *ps = ps_get(fd);
-	int r = real(fd, cmd, arg);
+	PS_HOLD(ps, fd);
+	int r;
 
+	if (ps && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) {
+		pthread_mutex_lock(&ps_fd_lock);	/* as dup() */
+		r = real(fd, cmd, arg);
+		if (r >= 0)
+			ps_dup_follow(fd, r);
+		pthread_mutex_unlock(&ps_fd_lock);
+		return r;
+	}
+	r = real(fd, cmd, arg);
 	if (!ps || r < 0)
 		return r;
-	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-		ps_dup_follow(fd, r);
-	else if (cmd == F_SETFL)
+	if (cmd == F_SETFL)
 		atomic_store(&ps->nonblock, !!(arg & O_NONBLOCK));
 	return r;
 }
@@ -295,7 +419,7 @@ static int ps_fionread(struct ps_sock *ps)
  */
 int ioctl(int fd, unsigned long req, ...)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	va_list ap;
 	void *arg;
 	int r;

@@ -3,14 +3,27 @@
  * DOC: fdtable.c - the per-process fd table: fd number -> Aether socket
  *
  * Two levels of 1024 slots, allocated lazily, so a lookup is two atomic loads
- * and never takes a lock; growth and changes take one mutex. Pages are never
- * freed, so a reader racing a writer sees either the old or the new pointer.
+ * and never takes a lock; growth and changes take the write side of one
+ * rwlock. Pages are never freed, so a reader racing a writer sees either the
+ * old or the new pointer.
+ *
+ * A call that uses a socket holds a reference for its whole duration
+ * (ps_hold(), PS_HOLD()): another thread may close the fd meanwhile, as on
+ * Linux, where a blocked recv() keeps the open file description and returns
+ * when data or EOF arrives. ps_hold() finds the entry and takes its
+ * reference under the read side of the rwlock, so the table's own reference
+ * cannot be dropped in between; a non-Aether fd costs only the lock-free
+ * look (an empty slot).
+ *
  * A second table of the same shape maps epoll fds to the shim's record of the
- * Aether sockets registered in them (epoll.c).
+ * Aether sockets registered in them (epoll.c); a third marks the private fds
+ * a socket keeps when its last program fd is closed under a blocked call
+ * (ps_own_fd()), which the program can neither close nor dup2 over.
  */
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "client.h"
 #include "shim.h"
 
 #define PS_PAGE_SHIFT	10
@@ -25,8 +38,8 @@ struct ps_table {
 	_Atomic(void *_Atomic *) pages[PS_PAGES];
 };
 
-static struct ps_table ps_socks, ps_eps;
-static pthread_mutex_t ps_table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ps_table ps_socks, ps_eps, ps_owns;
+static pthread_rwlock_t ps_table_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 /**
  * table_get() - the pointer stored for @fd
@@ -64,7 +77,7 @@ static void *table_set(struct ps_table *t, int fd, void *p)
 
 	if (fd < 0 || fd >= PS_PAGES * PS_PAGE)
 		return NULL;
-	pthread_mutex_lock(&ps_table_lock);
+	pthread_rwlock_wrlock(&ps_table_lock);
 	page = atomic_load_explicit(&t->pages[fd >> PS_PAGE_SHIFT],
 				    memory_order_acquire);
 	if (!page && p) {
@@ -76,19 +89,74 @@ static void *table_set(struct ps_table *t, int fd, void *p)
 	old = NULL;
 	if (page)
 		old = atomic_exchange(&page[fd & (PS_PAGE - 1)], p);
-	pthread_mutex_unlock(&ps_table_lock);
+	pthread_rwlock_unlock(&ps_table_lock);
 	return old;
 }
 
 /**
- * ps_get() - the Aether socket behind @fd
+ * ps_get() - the Aether socket behind @fd, without a reference
  * @fd:	the program's fd
+ *
+ * For identity tests only ("is this an Aether fd", "same socket"): another
+ * thread may close @fd and free the socket at any time; use ps_hold() to
+ * dereference it.
  *
  * Return: the socket, or NULL for any other fd
  */
 struct ps_sock *ps_get(int fd)
 {
 	return table_get(&ps_socks, fd);
+}
+
+/**
+ * ps_hold() - the Aether socket behind @fd, with a reference for the caller
+ * @fd:	the program's fd
+ *
+ * Return: the socket (ps_put() it when done), or NULL for any other fd
+ */
+struct ps_sock *ps_hold(int fd)
+{
+	struct ps_sock *ps;
+
+	if (!table_get(&ps_socks, fd))
+		return NULL;
+	pthread_rwlock_rdlock(&ps_table_lock);
+	ps = table_get(&ps_socks, fd);
+	if (ps)
+		atomic_fetch_add(&ps->refs, 1);
+	pthread_rwlock_unlock(&ps_table_lock);
+	return ps;
+}
+
+/**
+ * ps_release() - cleanup handler of PS_HOLD(): drop the reference, if any
+ * @ps:	the variable holding it
+ */
+void ps_release(struct ps_sock **ps)
+{
+	if (*ps)
+		ps_put(*ps);
+}
+
+/**
+ * ps_own_get() - the socket whose private fd @fd is
+ * @fd:	fd number
+ *
+ * Return: the socket, NULL if @fd is no private fd of the shim
+ */
+struct ps_sock *ps_own_get(int fd)
+{
+	return table_get(&ps_owns, fd);
+}
+
+/**
+ * ps_own_set() - mark or unmark @fd as @ps's private fd
+ * @fd:	fd number
+ * @ps:	socket, NULL to unmark
+ */
+void ps_own_set(int fd, struct ps_sock *ps)
+{
+	table_set(&ps_owns, fd, ps);
 }
 
 /**
@@ -170,6 +238,64 @@ int ps_next_fd(struct ps_sock *ps, int from)
 }
 
 /**
+ * atfork_prepare() - fork: hold the table still, so the child's copy is
+ * consistent and its lock free
+ */
+static void atfork_prepare(void)
+{
+	ps_fd_atfork_prepare();
+	ps_epoll_atfork_prepare();
+	pthread_rwlock_wrlock(&ps_table_lock);
+}
+
+/**
+ * atfork_parent() - fork done, in the parent
+ */
+static void atfork_parent(void)
+{
+	pthread_rwlock_unlock(&ps_table_lock);
+	ps_epoll_atfork_parent();
+	ps_fd_atfork_parent();
+}
+
+/**
+ * atfork_child() - fork done, in the child: only the forking thread exists
+ *
+ * Per-socket client locks another thread of the parent held at the fork
+ * would stay locked for good in the child; they are made fresh.
+ */
+static void atfork_child(void)
+{
+	void *_Atomic *page;
+	struct ps_sock *ps;
+	int p, i;
+
+	/* not unlock: glibc's rwlock knows its writer by a tid the child lacks */
+	pthread_rwlock_init(&ps_table_lock, NULL);
+	ps_epoll_atfork_child();
+	ps_fd_atfork_child();
+	for (p = 0; p < PS_PAGES; p++) {
+		page = atomic_load(&ps_socks.pages[p]);
+		for (i = 0; page && i < PS_PAGE; i++) {
+			ps = atomic_load(&page[i]);
+			if (!ps)
+				continue;
+			pthread_mutex_init(&ps->fd_lock, NULL);
+			aec_atfork_child(ps->aec);
+		}
+	}
+}
+
+/**
+ * ps_atfork_install() - keep the table usable in a child forked while other
+ * threads were using it (once, at load)
+ */
+void ps_atfork_install(void)
+{
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/**
  * ps_new() - a new socket record, with no reference yet
  * @aec:	IPC client socket
  * @domain:	AF_INET or AF_INET6
@@ -188,6 +314,8 @@ struct ps_sock *ps_new(struct aec_sock *aec, int domain, int type)
 	ps->type = type;
 	ps->rcvtimeo_ms = -1;
 	ps->sndtimeo_ms = -1;
+	ps->own_fd = -1;
+	pthread_mutex_init(&ps->fd_lock, NULL);
 	return ps;
 }
 

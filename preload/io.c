@@ -193,6 +193,7 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 	bool nb = ps_nonblock(ps, flags);
 	bool waitall = (flags & MSG_WAITALL) && ps->type == SOCK_STREAM &&
 		       !(flags & MSG_PEEK) && !nb;
+	struct timespec dl = { 0, -1 };
 	size_t got = 0;
 	ssize_t r;
 	int w;
@@ -228,7 +229,7 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 			atomic_fetch_add(&ps->rd_epoch, 1);
 			return got ? (ssize_t)got : ps_fail(EAGAIN);
 		}
-		w = ps_wait_fd(ps, fd, POLLIN, ps->rcvtimeo_ms);
+		w = ps_wait_total(ps, fd, POLLIN, ps->rcvtimeo_ms, &dl);
 		if (w == 1)
 			continue;
 		if (got)
@@ -337,6 +338,7 @@ static ssize_t ps_sendv(struct ps_sock *ps, int fd, const struct iovec *iov,
 			int cnt, int flags, const struct sockaddr_in *to)
 {
 	bool nb = ps_nonblock(ps, flags);
+	struct timespec dl = { 0, -1 };
 	struct ps_iter it;
 	ssize_t total, r;
 	size_t sent = 0;
@@ -374,7 +376,7 @@ full:
 			iter_done(&it);
 			return ps_fail(EAGAIN);
 		}
-		w = ps_wait_fd(ps, fd, POLLOUT, ps->sndtimeo_ms);
+		w = ps_wait_total(ps, fd, POLLOUT, ps->sndtimeo_ms, &dl);
 		if (w == 1)
 			continue;
 		if (sent)
@@ -437,7 +439,7 @@ static ssize_t ps_recv1(struct ps_sock *ps, int fd, void *buf, size_t len,
  */
 ssize_t read(int fd, void *buf, size_t len)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 
 	if (!ps)
 		return REAL(read)(fd, buf, len);
@@ -454,7 +456,7 @@ ssize_t read(int fd, void *buf, size_t len)
  */
 ssize_t write(int fd, const void *buf, size_t len)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 
 	if (!ps)
 		return REAL(write)(fd, buf, len);
@@ -471,7 +473,7 @@ ssize_t write(int fd, const void *buf, size_t len)
  */
 ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 
 	if (!ps)
 		return REAL(readv)(fd, iov, cnt);
@@ -488,7 +490,7 @@ ssize_t readv(int fd, const struct iovec *iov, int cnt)
  */
 ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 
 	if (!ps)
 		return REAL(writev)(fd, iov, cnt);
@@ -506,7 +508,7 @@ ssize_t writev(int fd, const struct iovec *iov, int cnt)
  */
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 
 	if (!ps)
 		return REAL(recv)(fd, buf, len, flags);
@@ -524,7 +526,7 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
  */
 ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 
 	if (!ps)
 		return REAL(send)(fd, buf, len, flags);
@@ -545,7 +547,7 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 		 struct sockaddr *sa, socklen_t *salen)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	struct sockaddr_in from;
 	ssize_t r;
 
@@ -577,7 +579,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	       const struct sockaddr *sa, socklen_t salen)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
 	struct sockaddr_in to;
 	int r;
@@ -604,7 +606,7 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags,
  */
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	struct sockaddr_in from;
 	ssize_t r;
 
@@ -636,7 +638,7 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
  */
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	struct sockaddr_in to;
 	int r;
 
@@ -668,7 +670,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	     struct timespec *timeout)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	unsigned int i;
 	ssize_t r;
 
@@ -696,7 +698,7 @@ int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
  */
 int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	unsigned int i;
 	ssize_t r;
 
@@ -859,7 +861,8 @@ static ssize_t ps_sock_to_fd(struct ps_sock *ps, int in, int out, size_t count,
 ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
 	       unsigned int flags)
 {
-	struct ps_sock *pin = ps_get(in), *pout = ps_get(out);
+	PS_HOLD(pin, in);
+	PS_HOLD(pout, out);
 	char buf[16384];
 	ssize_t n, s;
 
@@ -908,12 +911,13 @@ ssize_t tee(int in, int out, size_t len, unsigned int flags)
  */
 ssize_t sendfile(int out, int in, off_t *off, size_t count)
 {
-	struct ps_sock *ps = ps_get(out);
+	PS_HOLD(ps, out);
+	PS_HOLD(pin, in);
 
-	if (ps_get(in) && (ps || off))
+	if (pin && (ps || off))
 		return ps_fail(ps ? EINVAL : ESPIPE);
-	if (ps_get(in))
-		return ps_sock_to_fd(ps_get(in), in, out, count, false);
+	if (pin)
+		return ps_sock_to_fd(pin, in, out, count, false);
 	if (!ps)
 		return REAL(sendfile)(out, in, off, count);
 	return ps_sendfile(ps, out, in, off, count);

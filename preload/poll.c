@@ -43,13 +43,14 @@ static int aether_pass(struct pollfd *fds, nfds_t n, bool arm)
 	nfds_t i;
 
 	for (i = 0; i < n; i++) {
-		ps = ps_get(fds[i].fd);
+		ps = ps_hold(fds[i].fd);
 		if (!ps)
 			continue;
 		if (arm)
 			m = ps_arm(ps, fds[i].events & (POLLIN | POLLOUT));
 		else
 			m = ps_state(ps);
+		ps_put(ps);
 		fds[i].revents = m & (fds[i].events | PS_ALWAYS);
 		if (fds[i].revents)
 			ready++;
@@ -77,7 +78,7 @@ static int merge(struct pollfd *fds, struct pollfd *k, nfds_t n,
 	nfds_t i;
 
 	for (i = 0; i < n; i++) {
-		ps = ps_get(fds[i].fd);
+		ps = ps_hold(fds[i].fd);
 		if (!ps) {
 			fds[i].revents = kernel_ok ? k[i].revents : 0;
 		} else if (kernel_ok && k[i].revents) {
@@ -91,6 +92,8 @@ static int merge(struct pollfd *fds, struct pollfd *k, nfds_t n,
 				 !(k[i].revents & POLLIN))
 				fds[i].revents |= POLLERR | POLLHUP;
 		}
+		if (ps)
+			ps_put(ps);
 		if (fds[i].revents)
 			total++;
 	}
@@ -124,7 +127,7 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 		if (!ready)
 			ready = aether_pass(fds, n, true);
 		for (i = 0; i < n; i++) {
-			struct ps_sock *ps = ps_get(fds[i].fd);
+			PS_HOLD(ps, fds[i].fd);
 
 			k[i] = fds[i];
 			k[i].revents = 0;

@@ -94,4 +94,5 @@ void ps_init(void)
 __attribute__((constructor)) static void ps_ctor(void)
 {
 	ps_init();
+	ps_atfork_install();
 }

@@ -22,6 +22,7 @@
 #define AE_SHIM_H
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -123,7 +124,10 @@ void ps_init(void);
  * @domain:	AF_INET or AF_INET6 as the program asked
  * @type:	SOCK_STREAM or SOCK_DGRAM
  * @nonblock:	O_NONBLOCK as the program set it
- * @v6only:	IPV6_V6ONLY (AF_INET6 only)
+ * @v6only:	IPV6_V6ONLY (AF_INET6 only; the daemon keeps it too, for its
+ *		bind-conflict rules)
+ * @v6any:	bound to [::] with IPV6_V6ONLY: the stack holds the ::1
+ *		stand-in (PS_LOOP6_V4), the program is told [::]
  * @connecting:	a non-blocking connect returned EINPROGRESS and no later
  *		connect() has seen it finish yet
  * @listening:	listen() succeeded
@@ -138,6 +142,11 @@ void ps_init(void);
  * @rc:		what re-creates it after a restart of aetherd (reconnect.c)
  * @rc_never:	a TCP connection (accepted, or connect() called): never
  *		re-created, so its options are not noted
+ * @own_fd:	a private dup of the backing fd, made when the program closed
+ *		its last fd of the socket while another thread was using it
+ *		(fdops.c); the client talks on it; closed with the last
+ *		reference. -1 when none
+ * @fd_lock:	serialises choosing the fd the client talks on (fdops.c)
  */
 struct ps_sock {
 	struct aec_sock *aec;
@@ -146,6 +155,7 @@ struct ps_sock {
 	int type;
 	atomic_int nonblock;
 	int v6only;
+	int v6any;
 	atomic_int connecting;
 	atomic_int listening;
 	atomic_int waiters;
@@ -156,10 +166,25 @@ struct ps_sock {
 	atomic_int down_told;
 	struct ps_rc *rc;
 	atomic_bool rc_never;
+	int own_fd;
+	pthread_mutex_t fd_lock;
 };
 
 /* fdtable.c */
 struct ps_sock *ps_get(int fd);
+struct ps_sock *ps_hold(int fd);
+void ps_release(struct ps_sock **ps);
+struct ps_sock *ps_own_get(int fd);
+void ps_own_set(int fd, struct ps_sock *ps);
+
+/*
+ * PS_HOLD(var, fd): struct ps_sock *var = ps_hold(fd), put back
+ * automatically when var goes out of scope. ps_get() is for identity tests
+ * only: its pointer may be freed by another thread at any time.
+ */
+#define PS_HOLD(var, fd) \
+	struct ps_sock *var __attribute__((cleanup(ps_release))) = ps_hold(fd)
+
 void ps_install(int fd, struct ps_sock *ps);
 struct ps_sock *ps_forget(int fd);
 int ps_find_other(struct ps_sock *ps, int not_fd);
@@ -168,6 +193,12 @@ struct ps_sock *ps_new(struct aec_sock *aec, int domain, int type);
 int ps_next_fd(struct ps_sock *ps, int from);
 void *ps_ep_get(int fd);
 void ps_ep_set(int fd, void *ep);
+void ps_atfork_install(void);
+
+/* fdops.c */
+void ps_fd_atfork_prepare(void);
+void ps_fd_atfork_parent(void);
+void ps_fd_atfork_child(void);
 
 /* log.c */
 extern int ps_debug;
@@ -177,6 +208,8 @@ void ps_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ps_fail(int err);
 
 /* addr.c */
+int ps_bind_addr(struct ps_sock *ps, struct sockaddr_in *a,
+		 const struct sockaddr *sa);
 int ps_loop6_bind(struct ps_sock *ps, const struct sockaddr_in *to);
 int ps_addr_from_app(const struct ps_sock *ps, const struct sockaddr *sa,
 		     socklen_t len, struct sockaddr_in *out, bool for_bind);
@@ -190,6 +223,8 @@ bool ps_dead(const struct ps_sock *ps);
 bool ps_down_take(struct ps_sock *ps);
 bool ps_inert(struct ps_sock *ps);
 int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms);
+int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
+		  struct timespec *dl);
 int ps_ms_left(const struct timespec *deadline);
 int ps_slice_of(int left);
 void ps_deadline(struct timespec *deadline, int timeout_ms);
@@ -214,6 +249,9 @@ void ps_rc_forget(struct ps_sock *ps);
 int ps_rc_watch_fd(void);
 bool ps_rc_alone(void);
 bool ps_rc_try(void);
+void ps_epoll_atfork_prepare(void);
+void ps_epoll_atfork_parent(void);
+void ps_epoll_atfork_child(void);
 
 
 #endif /* AE_SHIM_H */

@@ -23,14 +23,20 @@
  * ps_put() - drop one reference; the last one forgets the socket locally
  * @ps:	socket
  *
- * The kernel close of the last backing fd is what tells the daemon.
+ * The kernel close of the last backing fd is what tells the daemon: the
+ * program's own close, or the close of the socket's private fd here (one
+ * was made when the program closed its last fd under another thread's
+ * call, see fdops.c).
  */
 void ps_put(struct ps_sock *ps)
 {
 	if (atomic_fetch_sub(&ps->refs, 1) != 1)
 		return;
 	ps_rc_forget(ps);
-	aec_close_local(ps->aec, 0);
+	if (ps->own_fd >= 0)
+		ps_own_set(ps->own_fd, NULL);
+	aec_close_local(ps->aec, ps->own_fd >= 0);
+	pthread_mutex_destroy(&ps->fd_lock);
 	free(ps);
 }
 
@@ -125,7 +131,7 @@ int socket(int domain, int type, int proto)
  */
 int bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	struct sockaddr_in a;
 	int r;
 
@@ -134,11 +140,17 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 	r = ps_addr_from_app(ps, sa, len, &a, true);
 	if (r)
 		return ps_fail(r);
-	r = aec_bind(ps->aec, &a);
+	r = ps_bind_addr(ps, &a, sa);
+	if (r == 0)
+		r = aec_bind(ps->aec, &a);
 	ps_log("bind(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
-	if (r == 0 && ps->type == SOCK_DGRAM)
+	if (r < 0)
+		return ps_fail(-r);
+	ps->v6any = a.sin_addr.s_addr == PS_LOOP6_V4 &&
+		    IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	if (ps->type == SOCK_DGRAM)
 		ps_rc_note_bound(ps, -1);
-	return r < 0 ? ps_fail(-r) : 0;
+	return 0;
 }
 
 /**
@@ -150,7 +162,7 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
  */
 int listen(int fd, int backlog)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	int r;
 
 	if (!ps)
@@ -177,6 +189,7 @@ int listen(int fd, int backlog)
 static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
 		     socklen_t *len, int flags)
 {
+	struct timespec dl = { 0, -1 };
 	struct aec_sock *na = NULL;
 	struct ps_sock *nps;
 	struct sockaddr_in peer;
@@ -198,7 +211,7 @@ static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
 			atomic_fetch_add(&ps->rd_epoch, 1);	/* EPOLLET */
 		if (r != -EAGAIN || atomic_load(&ps->nonblock))
 			break;
-		w = ps_wait_fd(ps, fd, POLLIN, ps->rcvtimeo_ms);
+		w = ps_wait_total(ps, fd, POLLIN, ps->rcvtimeo_ms, &dl);
 		if (w == 0)
 			return ps_fail(EAGAIN);
 		if (w < 0)
@@ -211,10 +224,14 @@ static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
 	nfd = ps_adopt(na, ps->domain, SOCK_STREAM, flags & SOCK_NONBLOCK);
 	if (nfd < 0)
 		return -1;
-	nps = ps_get(nfd);
-	atomic_store(&nps->rc_never, true);	/* reconnect.c: a connection */
-	if (sa)		/* Linux ignores @len without an address buffer */
-		ps_addr_to_app(nps, &peer, sa, len);
+	nps = ps_hold(nfd);	/* another thread may close it at once */
+	if (nps) {
+		atomic_store(&nps->rc_never, true);	/* reconnect.c: a connection */
+		nps->v6only = ps->v6only;	/* Linux: the child is a clone */
+		if (sa)	/* Linux ignores @len without an address buffer */
+			ps_addr_to_app(nps, &peer, sa, len);
+		ps_put(nps);
+	}
 	ps_log("accept(%d) = %d", fd, nfd);
 	return nfd;
 }
@@ -229,7 +246,7 @@ static int ps_accept(int fd, struct ps_sock *ps, struct sockaddr *sa,
  */
 int accept(int fd, struct sockaddr *sa, socklen_t *len)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 
 	if (!ps)
 		return REAL(accept)(fd, sa, len);
@@ -247,7 +264,7 @@ int accept(int fd, struct sockaddr *sa, socklen_t *len)
  */
 int accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 
 	if (!ps)
 		return REAL(accept4)(fd, sa, len, flags);
@@ -297,7 +314,7 @@ static int ps_disconnect(int fd, struct ps_sock *ps)
  */
 int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	struct sockaddr_in a;
 	socklen_t elen;
 	int r, w, soerr;
@@ -349,7 +366,7 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
  */
 int getsockname(int fd, struct sockaddr *sa, socklen_t *len)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	struct sockaddr_in a;
 	int r;
 
@@ -377,7 +394,7 @@ int getsockname(int fd, struct sockaddr *sa, socklen_t *len)
  */
 int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	struct sockaddr_in a;
 	int r;
 
@@ -404,7 +421,7 @@ int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
  */
 int shutdown(int fd, int how)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	int r;
 
 	if (!ps)

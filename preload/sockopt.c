@@ -4,8 +4,9 @@
  *
  * The shim keeps what only it uses or knows: SO_RCVTIMEO/SO_SNDTIMEO (it does
  * the sleeping), SO_DOMAIN/SO_TYPE/SO_PROTOCOL (the daemon does not know the
- * program asked for AF_INET6) and IPV6_V6ONLY. Everything else is the
- * daemon's, with kernel-compatible level/name/value.
+ * program asked for AF_INET6); IPV6_V6ONLY is kept here and told to the
+ * daemon (its bind-conflict rules need it, see addr.c). Everything else is
+ * the daemon's, with kernel-compatible level/name/value.
  */
 #include <errno.h>
 #include <string.h>
@@ -114,7 +115,7 @@ static int get_timeo(const void *val, socklen_t len, int *ms)
  */
 int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	int r, v;
 
 	if (!ps)
@@ -132,6 +133,10 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 			if (len < sizeof(int))
 				return ps_fail(EINVAL);
 			memcpy(&v, val, sizeof(v));
+			/* the daemon refuses it once bound (EINVAL) */
+			r = aec_setsockopt(ps->aec, level, name, val, len);
+			if (r < 0)
+				return ps_fail(-r);
 			ps->v6only = !!v;
 		}
 		/* other IPv6 options have no effect on an IPv4 stack */
@@ -174,7 +179,7 @@ static int ps_dead_error(struct ps_sock *ps)
  */
 int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
-	struct ps_sock *ps = ps_get(fd);
+	PS_HOLD(ps, fd);
 	int r;
 
 	if (!ps)

@@ -259,9 +259,50 @@ static int ps_slice(struct ps_sock *ps, int left)
 }
 
 /**
+ * ps_client_fd() - the fd the client talks on now (the program's fd may
+ * have been closed by another thread meanwhile, see fdops.c)
+ * @ps:	socket
+ *
+ * Return: the fd
+ */
+static int ps_client_fd(struct ps_sock *ps)
+{
+	return __atomic_load_n(&ps->aec->fd, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * ps_wait_total() - ps_wait_fd() for a call that may wait several times:
+ * SO_RCVTIMEO/SO_SNDTIMEO bound the whole call, not each wait
+ * @ps:		socket
+ * @fd:		the program's fd
+ * @events:	POLLIN and/or POLLOUT
+ * @timeout_ms:	the socket's timeout, <0 none
+ * @dl:		the call's deadline: tv_nsec < 0 until the first wait sets it
+ *
+ * A wait that found the socket ready while the retried operation still
+ * could not proceed (another thread took the data, or took the error)
+ * would otherwise start the timeout afresh, for ever.
+ *
+ * Return: as ps_wait_fd()
+ */
+int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
+		  struct timespec *dl)
+{
+	int left;
+
+	if (dl->tv_nsec < 0)
+		ps_deadline(dl, timeout_ms);
+	left = ps_ms_left(dl);
+	if (left == 0)
+		return 0;
+	return ps_wait_fd(ps, fd, events, left);
+}
+
+/**
  * ps_wait_fd() - sleep until @ps is ready for @events or the timeout expires
  * @ps:		socket
- * @fd:		the fd the program used (one of @ps's backing fds)
+ * @fd:		the fd the program used (unused: the sleep is on the client's fd,
+ *		which outlives a close of @fd by another thread)
  * @events:	POLLIN and/or POLLOUT
  * @timeout_ms:	<0 forever
  *
@@ -299,7 +340,8 @@ int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
 			r = ps_sleep(ps_rc_watch_fd(), ps_ms_left(&dl),
 				     timeout_ms < 0);
 		else
-			r = ps_sleep(dead ? ps_rc_watch_fd() : fd,
+			r = ps_sleep(dead ? ps_rc_watch_fd() :
+				     ps_client_fd(ps),
 				     ps_slice(ps, ps_ms_left(&dl)),
 				     timeout_ms < 0);
 		if (dead && r == 1)

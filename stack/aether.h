@@ -27,6 +27,53 @@ struct ae_sock;
 
 /** typedef ae_output_fn - emit one Ethernet frame, gathered from @iovcnt parts */
 typedef void (*ae_output_fn)(void *ctx, const struct iovec *iov, int iovcnt);
+/**
+ * struct ae_tx_offload - what the owner's device must finish on one frame
+ * (a virtio_net_hdr without the flags: aetherd turns it into one)
+ * @csum_start:	offset from the frame's first byte of the transport header
+ *		whose checksum the device completes (its checksum field holds
+ *		the pseudo-header sum, as Linux's CHECKSUM_PARTIAL)
+ * @csum_offset: offset of that checksum field from @csum_start
+ * @gso_size:	payload bytes per segment the device cuts this TCP
+ *		super-frame into (TSO); 0 = a single segment
+ * @hdr_len:	Ethernet + IP + TCP header bytes (every segment's headers)
+ */
+struct ae_tx_offload {
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t gso_size;
+	uint16_t hdr_len;
+};
+
+/**
+ * typedef ae_output_offload_fn - emit one frame that needs the device's
+ * offloads (@off); used only when &struct ae_config.offload is not 0
+ */
+typedef void (*ae_output_offload_fn)(void *ctx, const struct iovec *iov,
+				     int iovcnt, const struct ae_tx_offload *off);
+
+/**
+ * enum ae_offload - what the owner's device does for the stack
+ * @AE_OFFLOAD_CSUM:	completes TCP checksums (ae_tx_offload.csum_start)
+ * @AE_OFFLOAD_TSO4:	cuts IPv4 TCP super-frames of up to 64 KiB into
+ *			segments (ae_tx_offload.gso_size); needs CSUM
+ */
+enum ae_offload {
+	AE_OFFLOAD_CSUM	= 1 << 0,
+	AE_OFFLOAD_TSO4	= 1 << 1,
+};
+
+/**
+ * enum ae_rx_flags - what the owner knows about a received frame
+ * @AE_RX_CSUM_VALID:	its TCP/UDP checksum need not be verified (the
+ *			frame came from the local kernel with its checksum
+ *			left to the device: VIRTIO_NET_HDR_F_NEEDS_CSUM or
+ *			_DATA_VALID, after the owner checked the offsets)
+ */
+enum ae_rx_flags {
+	AE_RX_CSUM_VALID = 1 << 0,
+};
+
 /** typedef ae_clock_fn - monotonic time in nanoseconds */
 typedef uint64_t (*ae_clock_fn)(void *ctx);
 /** typedef ae_log_fn - optional log sink; @level is a syslog level */
@@ -54,7 +101,7 @@ typedef void (*ae_ring_free_fn)(void *ctx, void *mem, size_t len);
  * @addr:	our IPv4 address (network order)
  * @prefix_len:	netmask length of @addr's subnet
  * @gateway:	default gateway (network order), 0 for none
- * @mtu:	link MTU, 1500 when 0
+ * @mtu:	link MTU, 1500 when 0, 576 to 65520 (the MSS follows it)
  * @seed:	random seed from the owner (ISN secret, ports, IP IDs)
  * @output:	frame sink, @output_ctx its argument
  * @clock:	time source, @clock_ctx its argument
@@ -70,6 +117,9 @@ typedef void (*ae_ring_free_fn)(void *ctx, void *mem, size_t len);
  * @congestion:	congestion control of new TCP sockets, a TCP_CONGESTION
  *		name ("cubic", "reno", "bbr"); "" = "cubic". A "bbr" socket
  *		holds ~200 KiB of rate-sampling records besides its rings
+ * @offload:	AE_OFFLOAD_* the device does; frames that use them go to
+ *		@output_offload instead of @output (0: every frame is complete)
+ * @output_offload: required when @offload is not 0
  */
 struct ae_config {
 	uint8_t mac[6];
@@ -96,12 +146,16 @@ struct ae_config {
 	ae_ring_free_fn ring_free;
 	void *ring_ctx;
 	char congestion[16];
+	unsigned int offload;
+	ae_output_offload_fn output_offload;
 };
 
 /* Stack lifetime and driving */
 struct ae_stack *ae_stack_create(const struct ae_config *cfg);
 void ae_stack_destroy(struct ae_stack *s);
 void ae_stack_input(struct ae_stack *s, const void *frame, size_t len);
+void ae_stack_input_flags(struct ae_stack *s, const void *frame, size_t len,
+			  unsigned int flags);
 void ae_stack_poll(struct ae_stack *s);
 uint64_t ae_stack_next_timeout(const struct ae_stack *s);
 void ae_stack_announce(struct ae_stack *s);

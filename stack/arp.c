@@ -8,7 +8,8 @@
  *
  * Output: arp_output() sends a frame to the next hop's MAC when known.
  * Otherwise it creates an INCOMPLETE entry, broadcasts a request and copies
- * the frame into one of ARP_QUEUE_SLOTS slots preallocated in arp_init(), at
+ * the frame into one of the slots preallocated in arp_init() (ARP_QUEUE_BYTES
+ * of them, one MTU each, at most ARP_QUEUE_SLOTS), at
  * most ARP_QUEUE_PER_ENTRY per entry; beyond that the frame is dropped
  * (queue_drops). The request is sent again every second; after
  * ARP_MAX_REQUESTS requests without an answer the queued frames are dropped
@@ -31,11 +32,13 @@
 /*
  * 48 frames per neighbour: a 64 KiB UDP datagram or an 8000-byte ping reply
  * leaves as up to 45 fragments at once, and losing any loses it all.
- * 128 slots of 1514 bytes (~190 KiB) bound the whole queue, about Linux's
- * unres_qlen_bytes.
+ * ARP_QUEUE_BYTES bound the whole queue, about Linux's unres_qlen_bytes:
+ * slots of one MTU each, so 128 slots at MTU 1500 and 2 at MTU 65520 (where
+ * a 64 KiB datagram is one packet).
  */
 #define ARP_QUEUE_PER_ENTRY	48
 #define ARP_QUEUE_SLOTS		128
+#define ARP_QUEUE_BYTES		(128 * 1500)
 #define ARP_MAX_REQUESTS	3
 #define ARP_RETRY_MS		1000
 #define ARP_REACHABLE_MS	60000
@@ -72,26 +75,20 @@ struct arp_entry {
 };
 
 /**
- * struct arp_slot - a queued IPv4 packet waiting for resolution
- * @len:	bytes in @data
- * @data:	the packet (IP header onward), up to AE_MAX_FRAME
- */
-struct arp_slot {
-	uint16_t len;
-	uint8_t data[AE_MAX_FRAME];
-};
-
-/**
  * struct ae_arp - module state
  * @e:		the table
- * @slots:	queue storage, ARP_QUEUE_SLOTS of them
+ * @slots:	queue storage: @nslots slots of @slot_size bytes (one MTU),
+ *		each a queued IPv4 packet (IP header onward) of @slot_len bytes
  * @free_slots:	stack of free slot indices, @nfree of them
  * @last:	index of the last entry found (fast path)
  * @defended:	when we last defended our address
  */
 struct ae_arp {
 	struct arp_entry e[ARP_ENTRIES];
-	struct arp_slot *slots;
+	uint8_t *slots;
+	size_t slot_size;
+	int nslots;
+	uint16_t slot_len[ARP_QUEUE_SLOTS];
 	int16_t free_slots[ARP_QUEUE_SLOTS];
 	int nfree;
 	int last;
@@ -113,14 +110,20 @@ int arp_init(struct ae_stack *s)
 
 	if (!a)
 		return -ENOMEM;
-	a->slots = stack_mem_alloc(s, sizeof(*a->slots) * ARP_QUEUE_SLOTS);
+	a->slot_size = s->cfg.mtu;
+	a->nslots = (int)(ARP_QUEUE_BYTES / a->slot_size);
+	if (a->nslots > ARP_QUEUE_SLOTS)
+		a->nslots = ARP_QUEUE_SLOTS;
+	if (a->nslots < 2)
+		a->nslots = 2;
+	a->slots = stack_mem_alloc(s, a->slot_size * (size_t)a->nslots);
 	if (!a->slots) {
 		stack_mem_free(s, a, sizeof(*a));
 		return -ENOMEM;
 	}
-	for (i = 0; i < ARP_QUEUE_SLOTS; i++)
+	for (i = 0; i < a->nslots; i++)
 		a->free_slots[i] = (int16_t)i;
-	a->nfree = ARP_QUEUE_SLOTS;
+	a->nfree = a->nslots;
 	s->arp = a;
 	return 0;
 }
@@ -135,7 +138,7 @@ void arp_fini(struct ae_stack *s)
 
 	if (!a)
 		return;
-	stack_mem_free(s, a->slots, sizeof(*a->slots) * ARP_QUEUE_SLOTS);
+	stack_mem_free(s, a->slots, a->slot_size * (size_t)a->nslots);
 	stack_mem_free(s, a, sizeof(*a));
 	s->arp = NULL;
 }
@@ -282,14 +285,12 @@ static void arp_request(struct ae_stack *s, struct arp_entry *e)
 static void arp_flush(struct ae_stack *s, struct arp_entry *e)
 {
 	struct ae_arp *a = s->arp;
-	struct arp_slot *sl;
 	struct iovec v;
 	int i;
 
 	for (i = 0; i < e->nq; i++) {
-		sl = &a->slots[e->q[i]];
-		v.iov_base = sl->data;
-		v.iov_len = sl->len;
+		v.iov_base = a->slots + a->slot_size * (size_t)e->q[i];
+		v.iov_len = a->slot_len[e->q[i]];
 		eth_output(s, e->mac, ETH_P_IP_, &v, 1);
 		a->free_slots[a->nfree++] = e->q[i];
 	}
@@ -412,11 +413,33 @@ void arp_input(struct ae_stack *s, const struct ae_pkt *p)
 }
 
 /**
+ * arp_csum_finish() - complete in software the checksum a queued frame left
+ * to the device (it is sent later, by arp_flush(), as a complete frame)
+ * @pkt:	the queued IP packet
+ * @len:	its length
+ * @off:	the frame's offload request (offsets from the Ethernet header)
+ */
+static void arp_csum_finish(uint8_t *pkt, size_t len,
+			    const struct ae_tx_offload *off)
+{
+	size_t start = (size_t)off->csum_start - ETH_HLEN_;
+
+	if (off->csum_start < ETH_HLEN_ || start + off->csum_offset + 2 > len)
+		return;		/* (never: TCP sets them inside its header) */
+	/* the field holds the pseudo-header sum: summing over it completes it */
+	st16(pkt + start + off->csum_offset,
+	     csum_fold(csum_partial(pkt + start, len - start, 0)));
+}
+
+/**
  * arp_enqueue() - copy a packet into a free slot of entry @e
  * @s:		stack
  * @e:		INCOMPLETE entry
  * @iov:	the IPv4 packet
  * @iovcnt:	parts
+ *
+ * A TSO super-frame is not queued (it would not fit a slot): dropped and
+ * counted like a full queue; TCP sends it again.
  *
  * Return: 0, or -ENOBUFS when the entry or the pool is full (counted)
  */
@@ -424,24 +447,27 @@ static int arp_enqueue(struct ae_stack *s, struct arp_entry *e,
 		       const struct iovec *iov, int iovcnt)
 {
 	struct ae_arp *a = s->arp;
-	struct arp_slot *sl;
 	size_t len = 0, off = 0;
-	int i;
+	uint8_t *pkt;
+	int i, k;
 
 	for (i = 0; i < iovcnt; i++)
 		len += iov[i].iov_len;
 	if (e->nq >= ARP_QUEUE_PER_ENTRY || !a->nfree ||
-	    len > sizeof(sl->data)) {
+	    len > a->slot_size || (s->tx_off && s->tx_off->gso_size)) {
 		STAT_INC(s, arp, queue_drops);
 		return -ENOBUFS;
 	}
-	e->q[e->nq] = a->free_slots[--a->nfree];
-	sl = &a->slots[e->q[e->nq++]];
+	k = a->free_slots[--a->nfree];
+	e->q[e->nq++] = (int16_t)k;
+	pkt = a->slots + a->slot_size * (size_t)k;
 	for (i = 0; i < iovcnt; i++) {
-		memcpy(sl->data + off, iov[i].iov_base, iov[i].iov_len);
+		memcpy(pkt + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;
 	}
-	sl->len = (uint16_t)len;
+	a->slot_len[k] = (uint16_t)len;
+	if (s->tx_off)
+		arp_csum_finish(pkt, len, s->tx_off);
 	return 0;
 }
 

@@ -8,7 +8,8 @@
  * ARP and IPv4 payloads up. Anything else is dropped into exactly one
  * counter. eth_output() builds the 14-byte header in a small local buffer
  * and gives the owner an iovec of header + the caller's parts: the payload is
- * never copied here.
+ * never copied here. A frame TCP left to the device's offloads (s->tx_off:
+ * checksum, TSO super-frame over the MTU) goes to cfg.output_offload.
  */
 #include <errno.h>
 #include <string.h>
@@ -77,6 +78,7 @@ void eth_input(struct ae_stack *s, const struct ae_pkt *frame)
  * @iovcnt:	number of parts, at most 15
  *
  * Return: 0, -EINVAL for too many parts, -EMSGSIZE for a frame over the MTU
+ * (a TSO super-frame may be)
  */
 int eth_output(struct ae_stack *s, const uint8_t *dst, uint16_t ethertype,
 	       const struct iovec *iov, int iovcnt)
@@ -92,14 +94,18 @@ int eth_output(struct ae_stack *s, const uint8_t *dst, uint16_t ethertype,
 		len += iov[i].iov_len;
 		v[i + 1] = iov[i];
 	}
-	if (len > s->cfg.mtu)
+	if (len > s->cfg.mtu && !(s->tx_off && s->tx_off->gso_size))
 		return -EMSGSIZE;
 	memcpy(hdr + ETH_F_DST, dst, ETH_ALEN_);
 	memcpy(hdr + ETH_F_SRC, s->cfg.mac, ETH_ALEN_);
 	st16(hdr + ETH_F_TYPE, ethertype);
 	v[0].iov_base = hdr;
 	v[0].iov_len = sizeof(hdr);
-	s->cfg.output(s->cfg.output_ctx, v, iovcnt + 1);
+	if (s->tx_off)
+		s->cfg.output_offload(s->cfg.output_ctx, v, iovcnt + 1,
+				      s->tx_off);
+	else
+		s->cfg.output(s->cfg.output_ctx, v, iovcnt + 1);
 	STAT_INC(s, eth, out_frames);
 	return 0;
 }

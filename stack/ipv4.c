@@ -483,6 +483,9 @@ static void ipv4_receive(struct ae_stack *s, const struct ae_pkt *p,
 		return;
 	}
 	if (ld16(h + IP_F_FRAG) & (IP_MF | IP_OFFMASK)) {
+		/* a device's word on a checksum covers one frame, never the
+		 * datagram this fragment may complete */
+		s->rx_csum_valid = false;
 		ipv4_reassemble(s, h, hlen, &payload);
 		return;
 	}
@@ -671,6 +674,18 @@ static int ipv4_fragment(struct ae_stack *s, uint32_t nexthop, uint32_t src,
 }
 
 /**
+ * ipv4_gso() - is the datagram being sent a TCP super-frame that the
+ * device cuts into segments (TSO)? It then goes out whole, over the MTU.
+ * @s:		stack
+ *
+ * Return: true for a super-frame
+ */
+static bool ipv4_gso(const struct ae_stack *s)
+{
+	return s->tx_off && s->tx_off->gso_size;
+}
+
+/**
  * ipv4_output() - send a datagram with the default TTL
  * @s:		stack
  * @src:	source address (0: ipv4_route_src())
@@ -701,7 +716,7 @@ int ipv4_output(struct ae_stack *s, uint32_t src, uint32_t dst, uint8_t proto,
  *
  * Return: 0 when sent or queued for ARP, negative errno otherwise
  * (-ENETUNREACH without a route, -EMSGSIZE over 64 KiB or a TCP segment
- * over the MTU)
+ * over the MTU that is not a super-frame for the device's TSO, s->tx_off)
  */
 int ipv4_output_ttl(struct ae_stack *s, uint32_t src, uint32_t dst,
 		    uint8_t proto, uint8_t tos, uint8_t ttl,
@@ -721,7 +736,8 @@ int ipv4_output_ttl(struct ae_stack *s, uint32_t src, uint32_t dst,
 	for (i = 0; i < iovcnt; i++)
 		len += iov[i].iov_len;
 	if (len > IP_MAXPACKET_ - IP_HLEN ||
-	    (proto == IPPROTO_TCP_ && len + IP_HLEN > s->cfg.mtu)) {
+	    (proto == IPPROTO_TCP_ && len + IP_HLEN > s->cfg.mtu &&
+	     !ipv4_gso(s))) {
 		STAT_INC(s, ip, out_discards);
 		return -EMSGSIZE;
 	}
@@ -732,7 +748,7 @@ int ipv4_output_ttl(struct ae_stack *s, uint32_t src, uint32_t dst,
 	}
 	if (!src)
 		src = ipv4_route_src(s, dst);
-	if (len + IP_HLEN > s->cfg.mtu)
+	if (len + IP_HLEN > s->cfg.mtu && !ipv4_gso(s))
 		return ipv4_fragment(s, nexthop, src, dst, proto, tos, ttl,
 				     iov, iovcnt, len);
 	ipv4_build_hdr(h, src, dst, proto, tos, ttl, len, s->ip_id++,

@@ -5,7 +5,9 @@
  *
  * Theory of operation: ipv4_output() hands a datagram whose destination is
  * local to loop_output() instead of ARP. It is copied, whole IP header
- * included, into one slot of a ring of LOOP_SLOTS preallocated buffers (a
+ * included, into one slot of a ring of preallocated buffers of one MTU each
+ * (LOOP_BYTES of them, between LOOP_MIN_SLOTS and LOOP_SLOTS: 128 slots at
+ * MTU 1500, 16 (1 MiB) at MTU 65520) (a
  * full ring drops it and counts ip.loop_drops, as a full device queue would;
  * TCP recovers as from any loss). Nothing is delivered from inside
  * ipv4_output(): the sender may be in the middle of changing a TCB, and
@@ -25,8 +27,9 @@
 
 #include "stack.h"
 
-#define LOOP_SLOTS	128
-#define LOOP_SLOT_LEN	AE_MAX_FRAME
+#define LOOP_SLOTS	128		/* at most */
+#define LOOP_MIN_SLOTS	16
+#define LOOP_BYTES	(128 * 1514)	/* the ring's memory below ~16 MTUs */
 #define LOOP_DRAIN_MAX	(4 * LOOP_SLOTS)
 
 /**
@@ -34,12 +37,16 @@
  * @len:	bytes held by each slot
  * @head:	next slot to deliver
  * @count:	slots in use
- * @buf:	LOOP_SLOTS buffers of LOOP_SLOT_LEN bytes
+ * @nslots:	slots in the ring
+ * @slot_size:	bytes of each (the MTU)
+ * @buf:	@nslots buffers of @slot_size bytes
  */
 struct ae_loop {
 	uint16_t len[LOOP_SLOTS];
 	uint32_t head;
 	uint32_t count;
+	uint32_t nslots;
+	size_t slot_size;
 	uint8_t *buf;
 };
 
@@ -55,7 +62,13 @@ int loop_init(struct ae_stack *s)
 
 	if (!l)
 		return -ENOMEM;
-	l->buf = stack_mem_alloc(s, (size_t)LOOP_SLOTS * LOOP_SLOT_LEN);
+	l->slot_size = s->cfg.mtu;
+	l->nslots = (uint32_t)(LOOP_BYTES / l->slot_size);
+	if (l->nslots > LOOP_SLOTS)
+		l->nslots = LOOP_SLOTS;
+	if (l->nslots < LOOP_MIN_SLOTS)
+		l->nslots = LOOP_MIN_SLOTS;
+	l->buf = stack_mem_alloc(s, l->nslots * l->slot_size);
 	if (!l->buf) {
 		stack_mem_free(s, l, sizeof(*l));
 		return -ENOMEM;
@@ -74,7 +87,7 @@ void loop_fini(struct ae_stack *s)
 
 	if (!l)
 		return;
-	stack_mem_free(s, l->buf, (size_t)LOOP_SLOTS * LOOP_SLOT_LEN);
+	stack_mem_free(s, l->buf, l->nslots * l->slot_size);
 	stack_mem_free(s, l, sizeof(*l));
 	s->loop = NULL;
 }
@@ -97,12 +110,12 @@ int loop_output(struct ae_stack *s, const struct iovec *iov, int iovcnt)
 
 	for (i = 0; i < iovcnt; i++)
 		len += iov[i].iov_len;
-	if (l->count == LOOP_SLOTS || len > LOOP_SLOT_LEN) {
+	if (l->count == l->nslots || len > l->slot_size) {
 		STAT_INC(s, ip, loop_drops);
 		return -ENOBUFS;
 	}
-	i = (int)((l->head + l->count) % LOOP_SLOTS);
-	slot = l->buf + (size_t)i * LOOP_SLOT_LEN;
+	i = (int)((l->head + l->count) % l->nslots);
+	slot = l->buf + (size_t)i * l->slot_size;
 	l->len[i] = (uint16_t)len;
 	for (len = 0, iovcnt--; iovcnt >= 0; iov++, iovcnt--) {
 		memcpy(slot + len, iov->iov_base, iov->iov_len);
@@ -127,10 +140,10 @@ void loop_drain(struct ae_stack *s)
 	int n;
 
 	for (n = 0; l->count && n < LOOP_DRAIN_MAX; n++) {
-		p.data = l->buf + (size_t)l->head * LOOP_SLOT_LEN;
+		p.data = l->buf + (size_t)l->head * l->slot_size;
 		p.len = l->len[l->head];
 		ipv4_input_local(s, &p);
-		l->head = (l->head + 1) % LOOP_SLOTS;
+		l->head = (l->head + 1) % l->nslots;
 		l->count--;
 	}
 }

@@ -470,9 +470,51 @@ static int sock_set_ttl(struct ae_sock *sk, const void *val, size_t len)
 }
 
 /**
+ * sock_family_overlap() - can @a and @b receive for a common address family?
+ * @a:		socket
+ * @b:		socket
+ *
+ * Linux's ipv4_rcv_saddr_equal()/ipv6_rcv_saddr_equal(): an IPV6_V6ONLY
+ * socket takes no IPv4 traffic, so it never shares an address with an
+ * AF_INET socket: "listen 80; listen [::]:80 ipv6only=on" bind both. A
+ * dual-stack AF_INET6 socket overlaps everything. The bind-conflict checks
+ * skip pairs for which this is false.
+ *
+ * Return: false when one is V6ONLY and the other is AF_INET
+ */
+bool sock_family_overlap(const struct ae_sock *a, const struct ae_sock *b)
+{
+	return !((a->v6only && !b->v6) || (b->v6only && !a->v6));
+}
+
+/**
+ * sock_set_v6only() - IPV6_V6ONLY: the owner's socket is AF_INET6; V6ONLY
+ * or dual stack
+ * @sk:		socket
+ * @val:	an int
+ * @len:	its size
+ *
+ * Fixed once the socket has a port, as in Linux's do_ipv6_setsockopt().
+ *
+ * Return: 0 or -EINVAL
+ */
+static int sock_set_v6only(struct ae_sock *sk, const void *val, size_t len)
+{
+	int v, ret = sockopt_get_int(val, len, &v);
+
+	if (ret)
+		return ret;
+	if (sk->lport)
+		return -EINVAL;
+	sk->v6 = true;
+	sk->v6only = !!v;
+	return 0;
+}
+
+/**
  * ae_setsockopt() - set a socket option
  * @sk:		socket
- * @level:	SOL_SOCKET or IPPROTO_TCP
+ * @level:	SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6 (IPV6_V6ONLY) or IPPROTO_TCP
  * @name:	option
  * @val:	value
  * @len:	its size
@@ -499,6 +541,8 @@ int ae_setsockopt(struct ae_sock *sk, int level, int name, const void *val,
 		return sock_set_tos(sk, val, len);
 	if (level == IPPROTO_IP && name == IP_TTL)
 		return sock_set_ttl(sk, val, len);
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
+		return sock_set_v6only(sk, val, len);
 	if (sk->type == SOCK_STREAM)
 		return tcp_usr_setsockopt(tcp_sk(sk), level, name, val, len);
 	if (level == SOL_SOCKET)
@@ -509,7 +553,7 @@ int ae_setsockopt(struct ae_sock *sk, int level, int name, const void *val,
 /**
  * ae_getsockopt() - read a socket option
  * @sk:		socket
- * @level:	SOL_SOCKET or IPPROTO_TCP
+ * @level:	SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6 (IPV6_V6ONLY) or IPPROTO_TCP
  * @name:	option
  * @val:	buffer
  * @len:	in: its size; out: the value's size
@@ -544,6 +588,8 @@ int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
 		return sockopt_put_int(val, len, sk->tos);
 	if (level == IPPROTO_IP && name == IP_TTL)
 		return sockopt_put_int(val, len, sk->ttl ? sk->ttl : IP_DEFTTL_);
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
+		return sockopt_put_int(val, len, sk->v6only);
 	if (sk->type == SOCK_STREAM)
 		return tcp_usr_getsockopt(tcp_sk(sk), level, name, val, len);
 	return -ENOPROTOOPT;

@@ -293,8 +293,8 @@ static void cfg_defaults(struct ae_config *cfg)
 		cfg->mtu = DEF_MTU;
 	if (cfg->mtu < MIN_MTU)
 		cfg->mtu = MIN_MTU;
-	if (cfg->mtu > AE_MAX_FRAME - ETH_HLEN_)
-		cfg->mtu = AE_MAX_FRAME - ETH_HLEN_;
+	if (cfg->mtu > AE_MAX_MTU)
+		cfg->mtu = AE_MAX_MTU;
 	if (!cfg->time_wait_ms)
 		cfg->time_wait_ms = DEF_TIME_WAIT;
 	if (!cfg->rcvbuf)
@@ -318,6 +318,8 @@ struct ae_stack *ae_stack_create(const struct ae_config *cfg)
 	struct ae_stack *s;
 
 	if (!cfg || !cfg->output || !cfg->clock)
+		return NULL;
+	if (cfg->offload && !cfg->output_offload)
 		return NULL;
 	if (!!cfg->mem_alloc != !!cfg->mem_free ||
 	    !!cfg->ring_alloc != !!cfg->ring_free)
@@ -395,12 +397,30 @@ void ae_stack_destroy(struct ae_stack *s)
  */
 void ae_stack_input(struct ae_stack *s, const void *frame, size_t len)
 {
+	ae_stack_input_flags(s, frame, len, 0);
+}
+
+/**
+ * ae_stack_input_flags() - ae_stack_input() with what the owner's device
+ * knows about the frame
+ * @s:		stack
+ * @frame:	frame bytes (without FCS); need not be aligned; may be an
+ *		IPv4 TCP super-frame of up to 64 KiB (the peer's GSO), taken
+ *		as one segment
+ * @len:	frame length
+ * @flags:	AE_RX_* (AE_RX_CSUM_VALID: skip the TCP/UDP checksum check)
+ */
+void ae_stack_input_flags(struct ae_stack *s, const void *frame, size_t len,
+			  unsigned int flags)
+{
 	struct ae_pkt p = { .data = frame, .len = len };
 
 	stack_now(s);
 	if (!frame)
 		p.len = 0;
+	s->rx_csum_valid = flags & AE_RX_CSUM_VALID;
 	eth_input(s, &p);
+	s->rx_csum_valid = false;
 	loop_drain(s);
 }
 

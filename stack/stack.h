@@ -30,7 +30,9 @@
 #include "pkt.h"
 #include "stats.h"
 #include "wire.h"
-#define AE_MAX_FRAME	1514
+
+#define AE_MAX_MTU	65520	/* cfg.mtu's bound (a TAP's largest, as pasta uses);
+				 * buffers holding a packet are sized from cfg.mtu */
 
 /*
  * AE_ASSERT() - an invariant of the stack, checked in debug builds (make
@@ -65,6 +67,9 @@ void ae_assert_fail(const char *expr, const char *file, int line,
  * @so_error:	pending error (positive errno), read and cleared by SO_ERROR
  * @reuseaddr:	SO_REUSEADDR
  * @reuseport:	SO_REUSEPORT
+ * @v6:		the owner's socket is AF_INET6 (it set IPV6_V6ONLY, either way)
+ * @v6only:	IPV6_V6ONLY: the socket takes no IPv4 traffic, so it shares no
+ *		address with an AF_INET socket (sock_family_overlap())
  * @closed:	the owner called ae_close(); no more callbacks but AE_EV_FREE
  * @tos:	IP_TOS, the TOS byte of this socket's datagrams
  * @ttl:	IP_TTL, 0 for the default (64)
@@ -81,7 +86,7 @@ struct ae_sock {
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	int so_error;
-	bool reuseaddr, reuseport, closed;
+	bool reuseaddr, reuseport, v6, v6only, closed;
 	uint8_t tos, ttl;
 	int rcvbuf_opt, sndbuf_opt, defer_accept;
 	LIST_ENTRY(ae_sock) entry;
@@ -105,6 +110,10 @@ struct ae_loop;
  * @nsockets:	how many
  * @rng:	xorshift state seeded from cfg.seed
  * @ip_id:	next IPv4 identification
+ * @rx_csum_valid: the frame being input needs no TCP/UDP checksum check
+ *		(AE_RX_CSUM_VALID), for the duration of ae_stack_input_flags()
+ * @tx_off:	offload request of the frame being output (set by TCP around
+ *		its ipv4_output() call), NULL for a complete frame
  */
 struct ae_stack {
 	struct ae_config cfg;
@@ -120,6 +129,8 @@ struct ae_stack {
 	uint32_t nsockets;
 	uint64_t rng;
 	uint16_t ip_id;
+	bool rx_csum_valid;
+	const struct ae_tx_offload *tx_off;
 };
 
 /**
@@ -150,6 +161,7 @@ void sock_link(struct ae_stack *s, struct ae_sock *sk, int type);
 void sock_unlink(struct ae_sock *sk);
 void sock_notify(struct ae_sock *sk, unsigned int events);
 int sockopt_get_int(const void *val, size_t len, int *out);
+bool sock_family_overlap(const struct ae_sock *a, const struct ae_sock *b);
 int sockopt_put_int(void *val, size_t *len, int v);
 
 /* checksum.c */

@@ -59,7 +59,7 @@
 	X(tcp, tlp_probes) X(tcp, lost_retrans) X(tcp, time_wait_recycled) \
 	X(tcp, rcvbuf_grown) X(tcp, ack_skipped) X(tcp, dsack_sent) \
 	X(tcp, paced) X(tcp, rack_retrans) X(tcp, bbr_probe_rtt) \
-	X(tcp, bbr_rec_full)
+	X(tcp, bbr_rec_full) X(tcp, out_tso_frames)
 
 #define AE_STATS_ALL(X) \
 	AE_STATS_ETH(X) AE_STATS_ARP(X) AE_STATS_IP(X) AE_STATS_ICMP(X) \
@@ -75,5 +75,6 @@ struct ae_stats {
 };
 
 #define STAT_INC(s, g, n) ((s)->stats.g##_##n++)
+#define STAT_ADD(s, g, n, v) ((s)->stats.g##_##n += (v))
 
 #endif /* AE_STATS_H */

@@ -62,6 +62,8 @@ enum tcp_state {
 #define SEQ_MAX(a, b)	(SEQ_GT(a, b) ? (a) : (b))
 
 /* Header fields, flags and option kinds: wire.h */
+#define TCP_IP_HLEN	IP_HLEN	/* the IPv4 header ipv4_output() builds */
+#define TCP_TSO_MAX	65515	/* a TSO super-frame's TCP bytes: 64 KiB less IP */
 
 /* Protocol constants (Linux values where Linux has one) */
 #define TCP_DEFAULT_MSS		536

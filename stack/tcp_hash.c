@@ -274,7 +274,8 @@ static bool bind_conflict(struct ae_stack *s, const struct tcp_sock *tp,
 
 	LIST_FOREACH(o, &t->bhash[port_bucket(port, t->bhash_mask)], bentry) {
 		if (o == tp || o->sk.lport != port ||
-		    !addr_overlap(addr, o->sk.laddr))
+		    !addr_overlap(addr, o->sk.laddr) ||
+		    !sock_family_overlap(&tp->sk, &o->sk))
 			continue;
 		if (tp->sk.reuseport && o->sk.reuseport)
 			continue;

@@ -17,6 +17,18 @@
  * tcp_send_segment() builds the header and options in a small buffer and
  * hands ipv4_output() the header plus one or two parts of the send ring
  * (two when the range wraps): the payload is never copied.
+ *
+ * Offloads (cfg.offload, towards a peer on the wire, never to ourselves):
+ * with AE_OFFLOAD_CSUM the checksum field gets only the pseudo-header sum
+ * and the device completes it; with AE_OFFLOAD_TSO4 a send of several full
+ * segments goes out as one super-frame of up to 64 KiB that the device cuts
+ * into segments of tcp_payload_max() bytes (gso_size), each with a copy of
+ * our header and options (one timestamp for all, as Linux's TSO), PSH and
+ * FIN on the last only. A super-frame always carries whole segments: the
+ * tail shorter than a segment is decided alone, by Nagle and SWS avoidance,
+ * exactly as without TSO. The send ring, which is also the retransmission
+ * queue, knows nothing of frames: a loss is repaired by sequence range, one
+ * segment (tcp_retransmit_one) or a super-frame again (after an RTO).
  */
 #include <string.h>
 #include <netinet/in.h>
@@ -62,6 +74,73 @@ uint32_t tcp_payload_max(const struct tcp_sock *tp)
 	if (m > mtu_max)
 		m = mtu_max;
 	return m;
+}
+
+/**
+ * tcp_offload() - the device offloads usable for this connection's segments
+ * @tp:		TCB
+ *
+ * Return: AE_OFFLOAD_* bits; 0 towards a local address (loopback queue)
+ */
+static unsigned int tcp_offload(const struct tcp_sock *tp)
+{
+	const struct ae_stack *s = tp->sk.stack;
+
+	if (!s->cfg.offload || stack_is_local(s, tp->sk.raddr))
+		return 0;
+	return s->cfg.offload;
+}
+
+/**
+ * tcp_send_size() - bytes of the next data send, from the @len the windows
+ * allow: one segment, or whole segments up to a 64 KiB super-frame (TSO)
+ * @tp:		TCB
+ * @len:	bytes the windows and the ring allow
+ *
+ * Return: @len clipped
+ */
+static uint32_t tcp_send_size(const struct tcp_sock *tp, uint32_t len)
+{
+	uint32_t pmax = tcp_payload_max(tp), lim = pmax;
+
+	if ((tcp_offload(tp) & AE_OFFLOAD_TSO4) &&
+	    2 * pmax <= TCP_TSO_MAX - TCP_HLEN - TCP_MAXOLEN)
+		lim = pmax * ((TCP_TSO_MAX - TCP_HLEN - TCP_MAXOLEN) / pmax);
+	if (len > lim)
+		len = lim;
+	if (len > pmax)
+		len -= len % pmax;	/* the tail is decided alone */
+	return len;
+}
+
+/**
+ * tcp_tx_offload() - fill the device's part of a segment: checksum left to
+ * it, and a super-frame's segment size
+ * @tp:		TCB
+ * @hlen:	TCP header length with options
+ * @len:	payload bytes
+ * @off:	filled
+ *
+ * Return: true when the segment uses offloads (@off is then valid)
+ */
+static bool tcp_tx_offload(const struct tcp_sock *tp, size_t hlen,
+			   uint32_t len, struct ae_tx_offload *off)
+{
+	unsigned int o = tcp_offload(tp);
+	uint32_t pmax;
+
+	if (!(o & AE_OFFLOAD_CSUM))
+		return false;
+	memset(off, 0, sizeof(*off));
+	off->csum_start = ETH_HLEN_ + TCP_IP_HLEN;
+	off->csum_offset = TCP_F_CSUM;
+	off->hdr_len = (uint16_t)(ETH_HLEN_ + TCP_IP_HLEN + hlen);
+	if ((o & AE_OFFLOAD_TSO4) && len > TCP_MIN_MSS) {
+		pmax = tcp_payload_max(tp);
+		if (len > pmax)
+			off->gso_size = (uint16_t)pmax;
+	}
+	return true;
 }
 
 /**
@@ -132,10 +211,12 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 {
 	struct ae_stack *s = tp->sk.stack;
 	uint8_t hdr[TCP_HLEN + TCP_MAXOLEN];
+	struct ae_tx_offload off;
 	struct iovec iov[3];
 	uint32_t win, sum, scale = 0;
 	size_t hlen;
 	int n = 1, ret;
+	bool offload;
 
 	hlen = TCP_HLEN + tcp_build_options(tp, flags, hdr + TCP_HLEN);
 	if (!(flags & (TH_SYN | TH_RST)))
@@ -158,19 +239,30 @@ int tcp_send_segment(struct tcp_sock *tp, uint32_t seq, uint32_t len,
 			      len, iov + 1);
 	sum = csum_pseudo(tp->sk.laddr, tp->sk.raddr, IPPROTO_TCP,
 			  (uint16_t)(hlen + len));
-	sum = csum_partial(hdr, hlen, sum);
-	sum = csum_iov(iov + 1, n - 1, sum);
-	st16(hdr + TCP_F_CSUM, csum_fold(sum));
+	offload = tcp_tx_offload(tp, hlen, len, &off);
+	if (offload) {
+		/* pseudo-header sum only: the device completes it */
+		st16(hdr + TCP_F_CSUM, (uint16_t)~csum_fold(sum));
+	} else {
+		sum = csum_partial(hdr, hlen, sum);
+		sum = csum_iov(iov + 1, n - 1, sum);
+		st16(hdr + TCP_F_CSUM, csum_fold(sum));
+	}
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = hlen;
 	if (len)
 		tcp_cc_sent(tp, seq, len);
+	s->tx_off = offload ? &off : NULL;
 	ret = ipv4_output_ttl(s, tp->sk.laddr, tp->sk.raddr, IPPROTO_TCP,
 			      tp->sk.tos, tp->sk.ttl, iov, n);
-	STAT_INC(s, tcp, out_segs);
+	s->tx_off = NULL;
+	n = (offload && off.gso_size) ? (int)((len + off.gso_size - 1) / off.gso_size) : 1;
+	STAT_ADD(s, tcp, out_segs, (uint64_t)n);
+	if (n > 1)
+		STAT_INC(s, tcp, out_tso_frames);
 	if (flags & TH_RST)
 		STAT_INC(s, tcp, out_rsts);
-	tp->segs_out++;
+	tp->segs_out += (uint32_t)n;
 	tp->last_send = s->now;
 	if (flags & TH_ACK) {
 		if (SEQ_GT(tp->rcv_nxt + win, tp->rcv_adv))
@@ -462,8 +554,7 @@ int tcp_output(struct tcp_sock *tp)
 			if (len > wnd - off)
 				len = wnd - off;
 		}
-		if (len > tcp_payload_max(tp))
-			len = tcp_payload_max(tp);
+		len = tcp_send_size(tp, len);
 		if (sack_clip(tp, &len))
 			continue;
 		flags = TH_ACK;

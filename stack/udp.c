@@ -201,7 +201,7 @@ struct ae_sock *udp_socket(struct ae_stack *s, int *err)
  *
  * Two sockets may share a port when their addresses differ and neither is
  * the wildcard, or when both set SO_REUSEADDR (UDP's rule in Linux) or both
- * set SO_REUSEPORT.
+ * set SO_REUSEPORT, or when one is IPV6_V6ONLY and the other AF_INET.
  *
  * Return: true on conflict
  */
@@ -214,6 +214,8 @@ static bool udp_conflict(struct ae_stack *s, const struct udp_sock *us,
 		if (o == us || o->sk.lport != port)
 			continue;
 		if (o->sk.laddr && addr && o->sk.laddr != addr)
+			continue;
+		if (!sock_family_overlap(&o->sk, &us->sk))
 			continue;
 		if (o->sk.reuseaddr && us->sk.reuseaddr)
 			continue;
@@ -679,7 +681,7 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 		STAT_INC(s, udp, in_errors);
 		return;
 	}
-	if (ld16(h + UDP_F_CSUM) != UDP_CSUM_NONE &&
+	if (ld16(h + UDP_F_CSUM) != UDP_CSUM_NONE && !s->rx_csum_valid &&
 	    csum_fold(csum_partial(h, ulen, csum_pseudo(ip->src, ip->dst,
 							IPPROTO_UDP, ulen)))) {
 		STAT_INC(s, udp, in_csum_errors);

@@ -74,7 +74,10 @@ def check_file(path):
                 ok = re.match(r'typedef\b', decl) and re.search(
                     r'\b' + re.escape(name) + r'\b', decl + text[m.end():m.end() + 400].split(';')[0])
             else:
-                ok = re.match(kind + r'\s+' + re.escape(name) + r'\b', decl)
+                # a definition may declare a variable too:
+                # `static struct name { ... } var;`
+                ok = re.match(r'(?:(?:static|const)\s+)*' + kind + r'\s+' +
+                              re.escape(name) + r'\b', decl)
             if not ok:
                 print(f'{path}:{line}: comment names {kind} {name} but '
                       f'documents {decl[:40]!r}')

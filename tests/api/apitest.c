@@ -1755,6 +1755,125 @@ static void c_v6only(void)
 }
 
 /**
+ * bind6() - an AF_INET6 TCP socket bound to [::]:@port with SO_REUSEADDR,
+ * IPV6_V6ONLY set to @v6only first (as nginx's "listen [::]:80")
+ * @port:	port
+ * @v6only:	IPV6_V6ONLY value, -1 to leave the default
+ *
+ * Return: fd (the bind result is reported)
+ */
+static int bind6(int port, int v6only)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(port) };
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), one = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (v6only >= 0)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+			   sizeof(v6only));
+	R(bind(fd, (void *)&a, sizeof(a)));
+	return fd;
+}
+
+/**
+ * c_v6only_coexist() - case "v6only_coexist": Debian's nginx site
+ * ("listen 80; listen [::]:80;"): 0.0.0.0:P and a V6ONLY [::]:P coexist in
+ * either order, a dual-stack [::]:P conflicts with 0.0.0.0:P (and with a
+ * V6ONLY [::]:P), and IPv4 peers reach only the IPv4 listener
+ */
+static void c_v6only_coexist(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct pollfd p[2];
+	int l4 = listener(AF_INET, 6050), l6, d6, v = -1, c;
+
+	l6 = bind6(6050, 1);
+	R(listen(l6, 16));
+	R(getsockname(l6, (void *)&ss, &len));
+	out("%s", addr_str(&ss));
+	len = sizeof(v);
+	R(getsockopt(l6, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len));
+	out("v6only %d", v);
+	d6 = bind6(6050, 0);		/* dual stack: overlaps both */
+	close(d6);
+	d6 = bind6(6050, -1);		/* the default is dual stack */
+	close(d6);
+	ask_peer(6050, "hi");
+	p[0] = (struct pollfd){ .fd = l4, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = l6, .events = POLLIN };
+	R(poll(p, 2, 3000));
+	out("v4 %#x v6only %#x", p[0].revents, p[1].revents);
+	len = sizeof(ss);
+	c = R(accept(l4, (void *)&ss, &len));
+	out("%s", ss.ss_family == AF_INET ? "peer inet" : "peer other");
+	close(c);
+	R(poll(&p[1], 1, 200));
+	close(l4);
+	close(l6);
+	/* the other order: [::]:P V6ONLY first, then 0.0.0.0:P */
+	l6 = bind6(6051, 1);
+	R(listen(l6, 16));
+	l4 = listener(AF_INET, 6051);
+	out("v4 after v6only %s", l4 >= 0 ? "ok" : "failed");
+	/* a dual-stack [::]:P first: 0.0.0.0:P is in use */
+	d6 = bind6(6052, 0);
+	R(listen(d6, 16));
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	{
+		struct sockaddr_in a = sin_of("0.0.0.0", 6052);
+		int one = 1;
+
+		setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		R(bind(c, (void *)&a, sizeof(a)));
+	}
+}
+
+/**
+ * c_v6only_mapped() - case "v6only_mapped": a V6ONLY socket cannot reach
+ * or bind IPv4 (v4-mapped) addresses, and the option is fixed once bound
+ */
+static void c_v6only_mapped(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(P_ECHO) };
+	struct sockaddr_in a4 = sin_of("0.0.0.0", 6053);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), u, one = 1, zero = 0;
+
+	inet_pton(AF_INET6, "::ffff:" PEER_IP, &a.sin6_addr);
+	R(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
+	R(connect(fd, (void *)&a, sizeof(a)));
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	R(setsockopt(u, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
+	R(sendto(u, "x", 1, 0, (void *)&a, sizeof(a)));
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	R(setsockopt(u, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
+	R(connect(u, (void *)&a, sizeof(a)));
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	R(setsockopt(u, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
+	a.sin6_port = htons(6053);
+	inet_pton(AF_INET6, "::ffff:" SUBJ_IP, &a.sin6_addr);
+	R(bind(u, (void *)&a, sizeof(a)));
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	R(setsockopt(u, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
+	a.sin6_addr = in6addr_any;
+	R(bind(u, (void *)&a, sizeof(a)));
+	/* fixed once bound (Linux: EINVAL when inet_num is set) */
+	R(setsockopt(u, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)));
+	/* UDP: 0.0.0.0:P binds beside the V6ONLY [::]:P, not beside a
+	 * dual-stack one */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	R(bind(fd, (void *)&a4, sizeof(a4)));
+	close(u);
+	close(fd);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	R(bind(u, (void *)&a, sizeof(a)));
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	R(bind(fd, (void *)&a4, sizeof(a4)));
+}
+
+/**
  * c_v6_bind_mapped() - case "v6_bind_mapped" (see its observations)
  */
 static void c_v6_bind_mapped(void)
@@ -2418,7 +2537,7 @@ static const struct tcase cases[] = {
 	C(select_write_except), C(poll_nonblock_connect), C(connect_sndtimeo),
 	C(fionread_eof), C(bulk_echo), C(many_connections), C(recv_flags),
 	C(readv_eof), C(accept_short_len), C(getsockname_unbound), C(v6only),
-	C(v6_bind_mapped), C(ealready), C(udp_more), C(udp_poll),
+	C(v6_bind_mapped), C(v6only_coexist), C(v6only_mapped), C(ealready), C(udp_more), C(udp_poll),
 	C(dup3_fcntl), C(exec_inherit), C(exec_cloexec),
 	C(loopback), C(loopback6), C(siocoutq), C(thread_duplex), C(fork_child_keeps),
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),

@@ -343,11 +343,32 @@ def s2s_seeds():
     return s
 
 
+def vnet_seeds():
+    """fuzz_vnet: a virtio_net_hdr (10 bytes, little endian) + a frame."""
+    def hdr(flags=0, gso=0, hdr_len=0, gso_size=0, start=0, off=0):
+        return struct.pack("<BBHHHH", flags, gso, hdr_len, gso_size, start, off)
+    seg = tcp_frame(40000, 80, 1000, 1, "A", data=b"x" * 3000)
+    dgram = eth(ipv4(17, udp(5000, 53, b"q" * 40)))
+    s = {}
+    s["plain"] = hdr() + seg
+    s["data_valid"] = hdr(flags=2) + seg
+    s["csum_partial"] = hdr(flags=1, hdr_len=54, start=34, off=16) + seg
+    s["tso4"] = hdr(flags=1, gso=1, hdr_len=54, gso_size=1448, start=34,
+                    off=16) + seg
+    s["tso4_ecn"] = hdr(flags=1, gso=0x81, hdr_len=54, gso_size=1448,
+                        start=34, off=16) + seg
+    s["udp_partial"] = hdr(flags=1, hdr_len=42, start=34, off=6) + dgram
+    s["bad_offset"] = hdr(flags=1, start=34, off=6) + seg
+    s["uso"] = hdr(flags=1, gso=5, gso_size=8, start=34, off=6) + dgram
+    s["short"] = hdr()[:7]
+    return s
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_corpus.py OUTDIR")
     for sub, table in (("frame", seeds()), ("ipc", ipc_seeds()),
-                       ("s2s", s2s_seeds())):
+                       ("s2s", s2s_seeds()), ("vnet", vnet_seeds())):
         d = os.path.join(sys.argv[1], sub)
         os.makedirs(d, exist_ok=True)
         for name, data in table.items():

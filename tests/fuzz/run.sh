@@ -16,7 +16,7 @@
 # the Makefile's CFLAGS: libFuzzer needs -fsanitize=fuzzer on every object.
 # Output in $O/fuzz (O defaults to build): fuzz_<t>, replay_<t>, seeds/<t>,
 # corpus/<t> (grows across runs), artifacts/ (crash inputs found).
-# FUZZ_TARGETS limits the targets (default "frame ipc s2s"); FUZZ_JOBS is not a
+# FUZZ_TARGETS limits the targets (default "frame ipc s2s vnet"); FUZZ_JOBS is not a
 # thing on purpose: one process per target, run one after the other, niced.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -24,9 +24,9 @@ O=${O:-build}
 OUT=$O/fuzz
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_CC=${FUZZ_CC:-clang}
-TARGETS=${FUZZ_TARGETS:-frame ipc s2s}
+TARGETS=${FUZZ_TARGETS:-frame ipc s2s vnet}
 # AE_DEBUG: the stack's own AE_ASSERT()s are on (stack/stack.h)
-CFLAGS_F="-g -O1 -std=gnu11 -D_GNU_SOURCE -DAE_DEBUG -Istack -Iipc -fno-omit-frame-pointer -Wall"
+CFLAGS_F="-g -O1 -std=gnu11 -D_GNU_SOURCE -DAE_DEBUG -Istack -Iipc -Ihost -fno-omit-frame-pointer -Wall"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 sources() {
@@ -34,6 +34,7 @@ sources() {
 	frame) echo tests/fuzz/fuzz_frame.c stack/*.c ;;
 	ipc) echo tests/fuzz/fuzz_ipc.c ipc/proto.c ipc/shm.c ;;
 	s2s) echo tests/fuzz/fuzz_s2s.c stack/*.c ;;
+	vnet) echo tests/fuzz/fuzz_vnet.c host/tap.c stack/*.c ;;
 	*) echo "run.sh: unknown target $1" >&2; return 1 ;;
 	esac
 }

@@ -95,6 +95,17 @@ nsx() { ip netns exec "$NS" "$@"; }
 
 ns_add() { ip netns add "$1" && NAMESPACES+=("$1") && ip -n "$1" link set lo up; }
 
+# kernel_lab PEERNS SUBJNS: the kernel-stack twin of the Aether lab: a veth
+# pair, 192.168.1.1 in PEERNS and 192.168.1.2 in SUBJNS; true once they ping
+kernel_lab() {
+	ns_add "$1" && ns_add "$2" &&
+	ip -n "$1" link add veth0 type veth peer name veth1 netns "$2" &&
+	ip -n "$1" addr add 192.168.1.1/24 dev veth0 &&
+	ip -n "$2" addr add 192.168.1.2/24 dev veth1 &&
+	ip -n "$1" link set veth0 up && ip -n "$2" link set veth1 up &&
+	wait_for 5 ip netns exec "$2" ping -c1 -W1 192.168.1.1 >/dev/null
+}
+
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done

@@ -21,15 +21,7 @@ peer_up() {
 }
 
 # --- the kernel run -------------------------------------------------------
-kernel_lab() {
-	ns_add "$KP" && ns_add "$KS" &&
-	ip -n "$KP" link add veth0 type veth peer name veth1 netns "$KS" &&
-	ip -n "$KP" addr add 192.168.1.1/24 dev veth0 &&
-	ip -n "$KS" addr add 192.168.1.2/24 dev veth1 &&
-	ip -n "$KP" link set veth0 up && ip -n "$KS" link set veth1 up &&
-	wait_for 5 ip netns exec "$KS" ping -c1 -W1 192.168.1.1 >/dev/null
-}
-if ! kernel_lab || ! peer_up "$KP"; then
+if ! kernel_lab "$KP" "$KS" || ! peer_up "$KP"; then
 	check "kernel lab up" false
 	finish; exit 1
 fi

@@ -40,49 +40,9 @@ CONDS=(
 [ "${RELIABILITY_SKIP_MATRIX:-0}" = 1 ] && CONDS=()
 SUMMARY=()
 
-# receiver: preloaded; accepts one connection on PORT, writes what it reads
-# to FILE until EOF; SLOW=1 reads 4 KiB every 10 ms
-cat >"$WORK/rx.py" <<'EOF'
-import os, socket, sys, time
-port, path, slow = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
-ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("0.0.0.0", port))
-ls.listen(1)
-print("listening", flush=True)
-c, _ = ls.accept()
-n = 0
-with open(path + ".part", "wb") as f:
-	while True:
-		b = c.recv(4096 if slow else 65536)
-		if not b:
-			break
-		f.write(b)
-		n += len(b)
-		if slow:
-			time.sleep(0.01)
-os.rename(path + ".part", path)
-c.close()
-ls.close()
-print("received", n, flush=True)
-EOF
-# sender: kernel side; sends FILE to HOST:PORT, half-closes, waits for the
-# receiver's close (so every byte was read before it returns); prints the
-# congestion control the connection sent with (TCP_CONGESTION)
-cat >"$WORK/tx.py" <<'EOF'
-import socket, sys
-host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-s = socket.create_connection((host, port), timeout=30)
-s.settimeout(None)
-with open(path, "rb") as f:
-	s.sendfile(f)
-cc = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
-print(cc.split(b"\0")[0].decode(), flush=True)
-s.shutdown(socket.SHUT_WR)
-while s.recv(65536):
-	pass
-s.close()
-EOF
+# receiver (preloaded) and kernel sender: rx_file.py, tx_file.py
+RX_PY=$TOP/tests/integration/rx_file.py
+TX_PY=$TOP/tests/integration/tx_file.py
 
 aether_up() { aether_http_up "$APPNS" "$WORK/www" "$@"; }
 aether_down() { aether_http_down; }
@@ -101,7 +61,7 @@ put() {
 	local t0 rc rxpid
 	rm -f "$WORK/put" "$WORK/put.part"
 	bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
-		timeout $((TMAX + 20)) "$PY" "$WORK/rx.py" 9000 "$WORK/put" "$2" \
+		timeout $((TMAX + 20)) "$PY" "$RX_PY" 9000 "$WORK/put" "$2" \
 		>"$WORK/rx.log" 2>&1
 	rxpid=${PIDS[-1]}
 	if ! wait_for 15 grep -q listening "$WORK/rx.log"; then
@@ -111,7 +71,7 @@ put() {
 		return
 	fi
 	t0=$(date +%s.%N)
-	timeout "$TMAX" ip netns exec "$NS" "$PY" "$WORK/tx.py" 192.168.1.2 9000 \
+	timeout "$TMAX" ip netns exec "$NS" "$PY" "$TX_PY" 192.168.1.2 9000 \
 		"$WORK/www/blob" >"$WORK/tx.cc" 2>"$WORK/tx.err"; rc=$?
 	SECS=$(secs_since "$t0")
 	wait_for 10 test -f "$WORK/put"

@@ -212,6 +212,38 @@ START_TEST(tcp_over_own_address)
 }
 END_TEST
 
+/**
+ * no_offload() - an ae_output_offload_fn that must never be called: nothing
+ * to our own addresses uses the device's offloads
+ * @ctx, @iov, @iovcnt, @off: unused
+ */
+static void no_offload(void *ctx, const struct iovec *iov, int iovcnt,
+		       const struct ae_tx_offload *off)
+{
+	(void)ctx; (void)iov; (void)iovcnt; (void)off;
+	ck_abort_msg("an offloaded frame to a local address");
+}
+
+START_TEST(tcp_local_at_mtu_65520_with_offloads)
+{
+	struct ae_sock *c, *srv, *l;
+	struct sockaddr_in peer;
+	struct ae_config cfg;
+
+	fake_stack_destroy(S);
+	fake_config_default(&cfg);
+	cfg.mtu = 65520;
+	cfg.offload = AE_OFFLOAD_CSUM | AE_OFFLOAD_TSO4;
+	cfg.output_offload = no_offload;
+	S = fake_stack_new(&cfg);
+	ck_assert_uint_eq(S->cfg.mtu, 65520);
+	l = tcp_pair(FAKE_ADDR, 6042, &c, &srv, &peer);
+	/* 64 KiB segments, whole in the loopback slots sized by the MTU */
+	exchange(c, srv, l);
+	ck_assert_uint_eq(ae_stack_stat(S, "ip", "frag_creates"), 0);
+}
+END_TEST
+
 START_TEST(tcp_refused_locally)
 {
 	struct sockaddr_in a = sin_at(htonl(INADDR_LOOPBACK), 6042);
@@ -371,6 +403,7 @@ static Suite *loopback_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, tcp_over_127_0_0_1);
 	tcase_add_test(tc, tcp_over_own_address);
+	tcase_add_test(tc, tcp_local_at_mtu_65520_with_offloads);
 	tcase_add_test(tc, tcp_refused_locally);
 	tcase_add_test(tc, udp_over_loopback_and_queue_bound);
 	tcase_add_test(tc, udp_port_unreachable_locally);

@@ -30,6 +30,49 @@ void ps_put(struct ps_sock *ps)
 }
 
 /**
+ * ps_rc_note_opt() - stub: no daemon restarts here
+ * @ps:		socket
+ * @level:	level
+ * @name:	option
+ * @val:	value
+ * @len:	its length
+ */
+void ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
+		    socklen_t len)
+{
+}
+
+/** ps_epoll_atfork_prepare() - stub: no epoll records here */
+void ps_epoll_atfork_prepare(void)
+{
+}
+
+/** ps_epoll_atfork_parent() - stub */
+void ps_epoll_atfork_parent(void)
+{
+}
+
+/** ps_epoll_atfork_child() - stub */
+void ps_epoll_atfork_child(void)
+{
+}
+
+/** ps_fd_atfork_prepare() - stub: no fdops here */
+void ps_fd_atfork_prepare(void)
+{
+}
+
+/** ps_fd_atfork_parent() - stub */
+void ps_fd_atfork_parent(void)
+{
+}
+
+/** ps_fd_atfork_child() - stub */
+void ps_fd_atfork_child(void)
+{
+}
+
+/**
  * sin6() - an IPv6 socket address
  * @txt:	address text
  * @port:	port

@@ -5,7 +5,9 @@
  * Full and empty, wrap-around of storage and of the 32-bit indices, peek,
  * iovec skip, layout checks, the daemon's validation of shim-written indices
  * (corrupt ones rejected), and the ring under two threads and under two
- * processes sharing a mapping, with every byte checked.
+ * processes sharing a mapping, with every byte checked. Which pages of a
+ * drained ring may be given back: past the threshold only, across the
+ * storage wrap, and never one holding data or the next byte written.
  */
 #include <check.h>
 #include <errno.h>
@@ -328,6 +330,111 @@ START_TEST(test_two_processes)
 }
 END_TEST
 
+/* a 64 KiB ring for the give-back tests: 16 pages */
+#define GSZ	(16u * AE_SHM_PAGE)
+
+START_TEST(test_drained_threshold_and_simple)
+{
+	struct shm_span sp[2];
+	uint32_t mark = 0;
+
+	/* 3 pages drained, threshold 4: nothing, the mark stays */
+	ck_assert_int_eq(shm_drained_spans(&mark, 3 * AE_SHM_PAGE + 5,
+					   3 * AE_SHM_PAGE + 5, GSZ,
+					   4 * AE_SHM_PAGE, sp), 0);
+	ck_assert_uint_eq(mark, 0);
+	/* 10 pages and a bit, ring empty: the 10 whole pages go */
+	ck_assert_int_eq(shm_drained_spans(&mark, 10 * AE_SHM_PAGE + 5,
+					   10 * AE_SHM_PAGE + 5, GSZ,
+					   4 * AE_SHM_PAGE, sp), 1);
+	ck_assert_uint_eq(sp[0].off, 0);
+	ck_assert_uint_eq(sp[0].len, 10 * AE_SHM_PAGE);
+	ck_assert_uint_eq(mark, 10 * AE_SHM_PAGE + 5);
+}
+END_TEST
+
+START_TEST(test_drained_wraps)
+{
+	struct shm_span sp[2];
+	uint32_t mark = 0xffffffffu - 2 * AE_SHM_PAGE + 1;	/* index wrap too */
+	uint32_t head = mark + 5 * AE_SHM_PAGE;
+
+	ck_assert_int_eq(shm_drained_spans(&mark, head, head, GSZ,
+					   AE_SHM_PAGE, sp), 2);
+	ck_assert_uint_eq(sp[0].off, GSZ - 2 * AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[0].len, 2 * AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[1].off, 0);
+	ck_assert_uint_eq(sp[1].len, 3 * AE_SHM_PAGE);
+	ck_assert_uint_eq(mark, head);
+}
+END_TEST
+
+/**
+ * page_kept() - must this page of storage stay (live data or next write)?
+ * @pg:		page number in the ring
+ * @head:	consumer index
+ * @tail:	producer index
+ *
+ * Return: true if a byte of [head, tail] lies in it
+ */
+static bool page_kept(uint32_t pg, uint32_t head, uint32_t tail)
+{
+	uint32_t i;
+
+	for (i = head & ~(AE_SHM_PAGE - 1); i - head <= tail - head ||
+	     (int32_t)(i - head) < 0; i += AE_SHM_PAGE)
+		if (((i & (GSZ - 1)) / AE_SHM_PAGE) == pg)
+			return true;
+	return false;
+}
+
+START_TEST(test_drained_never_live)
+{
+	struct shm_span sp[2];
+	uint32_t mark, head, tail, pg;
+	int i, n, k, given = 0;
+
+	srand(7);
+	for (i = 0; i < 20000; i++) {
+		mark = (uint32_t)rand() * 977u;
+		head = mark + (uint32_t)rand() % (3 * GSZ);
+		tail = head + (uint32_t)rand() % (GSZ + 1);
+		n = shm_drained_spans(&mark, head, tail, GSZ, 0, sp);
+		for (k = 0; k < n; k++) {
+			ck_assert_uint_eq(sp[k].off % AE_SHM_PAGE, 0);
+			ck_assert_uint_eq(sp[k].len % AE_SHM_PAGE, 0);
+			ck_assert_uint_le(sp[k].off + sp[k].len, GSZ);
+			for (pg = sp[k].off / AE_SHM_PAGE;
+			     pg < (sp[k].off + sp[k].len) / AE_SHM_PAGE; pg++)
+				ck_assert_msg(!page_kept(pg, head, tail),
+					      "page %u given back holds data "
+					      "(head %u tail %u)", pg, head,
+					      tail);
+			given++;
+		}
+		if (n)
+			ck_assert_uint_eq(mark, head);
+	}
+	ck_assert_int_gt(given, 1000);
+}
+END_TEST
+
+START_TEST(test_drained_bad_mark)
+{
+	struct shm_span sp[2];
+	uint32_t mark = 50 * AE_SHM_PAGE;
+
+	/* a mark ahead of the consumer is reset, nothing given back */
+	ck_assert_int_eq(shm_drained_spans(&mark, 8 * AE_SHM_PAGE,
+					   8 * AE_SHM_PAGE, GSZ, 0, sp), 0);
+	ck_assert_uint_eq(mark, 8 * AE_SHM_PAGE);
+	/* inconsistent indices: nothing */
+	ck_assert_int_eq(shm_drained_spans(&mark, 12 * AE_SHM_PAGE,
+					   12 * AE_SHM_PAGE + GSZ + 1, GSZ, 0,
+					   sp), 0);
+}
+END_TEST
+
 /**
  * ring_suite() - the suite
  *
@@ -348,6 +455,10 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_layout_check);
 	tcase_add_test(tc, test_two_threads);
 	tcase_add_test(tc, test_two_processes);
+	tcase_add_test(tc, test_drained_threshold_and_simple);
+	tcase_add_test(tc, test_drained_wraps);
+	tcase_add_test(tc, test_drained_never_live);
+	tcase_add_test(tc, test_drained_bad_mark);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -87,9 +87,17 @@ START_TEST(test_defaults_filled)
 	ck_assert_uint_eq(s->cfg.sndbuf, 4u << 20);
 	ck_assert_uint_eq(s->cfg.max_sockets, 65536);
 	fake_stack_destroy(s);
-	cfg.mtu = 9000;		/* the frame buffers are 1514 bytes */
+	cfg.mtu = 9000;		/* jumbo frames are taken as given */
 	s = fake_stack_new(&cfg);
-	ck_assert_uint_eq(s->cfg.mtu, 1500);
+	ck_assert_uint_eq(s->cfg.mtu, 9000);
+	fake_stack_destroy(s);
+	cfg.mtu = 65535;	/* above a TAP's largest (pasta's 65520) */
+	s = fake_stack_new(&cfg);
+	ck_assert_uint_eq(s->cfg.mtu, 65520);
+	fake_stack_destroy(s);
+	cfg.mtu = 100;		/* below IPv4's minimum */
+	s = fake_stack_new(&cfg);
+	ck_assert_uint_eq(s->cfg.mtu, 576);
 	fake_stack_destroy(s);
 }
 END_TEST
