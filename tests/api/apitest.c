@@ -1413,6 +1413,22 @@ static void c_eintr_poll(void)
 }
 
 /**
+ * c_eintr_poll_late() - case "eintr_poll_late": a signal without SA_RESTART
+ * lands 600 ms into a 3 s poll() on a listener (CPython's accept() with a
+ * timeout): -1 EINTR, not a timeout
+ */
+static void c_eintr_poll_late(void)
+{
+	int l = listener(AF_INET, 6027);
+	struct pollfd p = { .fd = l, .events = POLLIN };
+
+	signal_in(600, false);
+	R(poll(&p, 1, 3000));
+	signal_in(600, false);
+	R(ppoll(&p, 1, &(struct timespec){ 3, 0 }, NULL));
+}
+
+/**
  * c_sndtimeo() - case "sndtimeo" (see its observations)
  */
 static void c_sndtimeo(void)
@@ -2413,6 +2429,7 @@ static const struct tcase cases[] = {
 	C(close_fin), C(linger0_rst), C(unread_close_rst), C(shutdown_rd),
 	C(shutdown_wr_sigpipe), C(sigpipe_kills), C(eintr_recv),
 	C(sa_restart_recv), C(rcvtimeo_eintr), C(eintr_accept), C(eintr_poll),
+	C(eintr_poll_late),
 	C(sndtimeo), C(nonblock_full), C(poll_after_rst), C(epoll_after_rst),
 	C(epoll_pwait_listen), C(epoll_et_listen), C(ppoll_pselect),
 	C(select_write_except), C(poll_nonblock_connect), C(connect_sndtimeo),
