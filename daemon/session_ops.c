@@ -478,6 +478,7 @@ static int op_getsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
  */
 static int op_sendto(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 {
+	struct ae_dgram_info info = { 0 };
 	struct ae_ipc_dgram q;
 	struct sockaddr_in sin;
 	ssize_t n;
@@ -485,9 +486,16 @@ static int op_sendto(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 	memcpy(&q, p, sizeof(q));
 	if (c->type != SOCK_DGRAM)
 		return sess_reply(c, h, -EOPNOTSUPP, NULL, 0, NULL, 0, NULL, 0);
+	if (q.set & ~(AE_IPC_DG_TTL | AE_IPC_DG_TOS))
+		return sess_reply(c, h, -EINVAL, NULL, 0, NULL, 0, NULL, 0);
+	info.ttl = q.ttl;
+	info.tos = q.tos;
+	info.set = ((q.set & AE_IPC_DG_TTL) ? AE_DG_TTL : 0) |
+		   ((q.set & AE_IPC_DG_TOS) ? AE_DG_TOS : 0);
 	to_sin(&q.addr, &sin);
-	n = ae_sendto(c->sk, (const uint8_t *)p + sizeof(q), q.len,
-		      q.flags & ~MSG_DONTWAIT, q.addr.port ? &sin : NULL);
+	n = ae_sendmsg(c->sk, (const uint8_t *)p + sizeof(q), q.len,
+		       q.flags & ~MSG_DONTWAIT, q.addr.port ? &sin : NULL,
+		       &info);
 	return sess_reply(c, h, (int32_t)n, NULL, 0, NULL, 0, NULL, 0);
 }
 
@@ -503,6 +511,7 @@ static int op_recvfrom(struct sconn *c, const struct ae_ipc_hdr *h,
 		       const void *p)
 {
 	struct ae_ipc_dgram q, a = { 0 };
+	struct ae_dgram_info info = { 0 };
 	struct sockaddr_in sin;
 	uint8_t *data = c->srv->buf;	/* the request was already copied */
 	ssize_t n;
@@ -513,11 +522,15 @@ static int op_recvfrom(struct sconn *c, const struct ae_ipc_hdr *h,
 	if (q.len > AE_IPC_MAX_UDP)
 		q.len = AE_IPC_MAX_UDP;
 	memset(&sin, 0, sizeof(sin));
-	n = ae_recvfrom(c->sk, data, q.len, q.flags & (MSG_PEEK | MSG_TRUNC),
-			&sin);
+	n = ae_recvmsg(c->sk, data, q.len, q.flags & (MSG_PEEK | MSG_TRUNC),
+		       &sin, &info);
 	if (n < 0)
 		return sess_reply(c, h, (int32_t)n, NULL, 0, NULL, 0, NULL, 0);
 	from_sin(&sin, &a.addr);
+	a.dst = info.dst;
+	a.ttl = info.ttl;
+	a.tos = info.tos;
+	a.set = AE_IPC_DG_TTL | AE_IPC_DG_TOS;
 	a.len = (uint32_t)n < q.len ? (uint32_t)n : q.len;
 	return sess_reply(c, h, (int32_t)n, &a, sizeof(a), data, a.len, NULL, 0);
 }

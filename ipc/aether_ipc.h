@@ -282,6 +282,10 @@ struct ae_ipc_sockopt {
 	uint32_t pad;
 };
 
+/* Flags of struct ae_ipc_dgram's @set */
+#define AE_IPC_DG_TTL	(1u << 0)	/* @ttl is meant */
+#define AE_IPC_DG_TOS	(1u << 1)	/* @tos is meant */
+
 /**
  * struct ae_ipc_dgram - SENDTO / RECVFROM
  * @addr:	SENDTO: destination (port 0: the connected peer);
@@ -290,11 +294,21 @@ struct ae_ipc_sockopt {
  * @len:	SENDTO: data bytes that follow; RECVFROM request: buffer size;
  *		RECVFROM answer: data bytes that follow (result is the full
  *		datagram length when MSG_TRUNC was asked)
+ * @dst:	RECVFROM answer: the datagram's destination address (IP_PKTINFO)
+ * @ttl:	SENDTO: TTL for this datagram when @set has AE_DG_TTL;
+ *		RECVFROM answer: its TTL (hop limit)
+ * @tos:	SENDTO: TOS byte when @set has AE_DG_TOS; RECVFROM answer: its
+ *		TOS (traffic class)
+ * @set:	SENDTO: AE_IPC_DG_* bits, others zero (else -EINVAL);
+ *		RECVFROM answer: which of @ttl/@tos are known
+ * @pad:	zero
  */
 struct ae_ipc_dgram {
 	struct ae_ipc_addr addr;
 	int32_t flags;
 	uint32_t len;
+	uint32_t dst;
+	uint8_t ttl, tos, set, pad;
 };
 
 /**

@@ -2402,6 +2402,202 @@ static void c_udp_misc(void)
 }
 
 /**
+ * show_cmsgs() - print what recvmsg() returned: flags, control length and
+ * every control message (level, type, cmsg_len, value as int or byte)
+ * @msg:	the message after recvmsg()
+ * @r:		recvmsg()'s result
+ */
+static void show_cmsgs(struct msghdr *msg, ssize_t r)
+{
+	struct cmsghdr *c;
+	int v;
+
+	out("r %zd ctrunc %d controllen %zu", r,
+	    !!(msg->msg_flags & MSG_CTRUNC), (size_t)msg->msg_controllen);
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		size_t dl = c->cmsg_len - CMSG_LEN(0);
+
+		v = -1;
+		if (dl >= sizeof(int))
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+		else if (dl == 1)
+			v = *CMSG_DATA(c);
+		out("cmsg level %d type %d len %zu value %d", c->cmsg_level,
+		    c->cmsg_type, (size_t)c->cmsg_len, v);
+	}
+}
+
+/**
+ * cmsg_recv() - receive one datagram with @room bytes of control buffer
+ * @fd:		socket
+ * @room:	msg_controllen
+ */
+static void cmsg_recv(int fd, size_t room)
+{
+	union { struct cmsghdr h; char b[256]; } ctl;
+	char d[16] = "";
+	struct iovec v = { d, sizeof(d) };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1,
+			    .msg_control = room ? ctl.b : NULL,
+			    .msg_controllen = room };
+
+	memset(ctl.b, 0, sizeof(ctl.b));
+	show_cmsgs(&m, recvmsg(fd, &m, 0));
+}
+
+/**
+ * cmsg_send() - send "x" with up to two int control messages
+ * @fd:		socket
+ * @to:		destination
+ * @tolen:	its length
+ * @level:	cmsg_level of both
+ * @t1:		first type (0: none)
+ * @v1:		its value
+ * @t2:		second type (0: none)
+ * @v2:		its value
+ * @extra:	bytes added to the first message's cmsg_len (a bad size)
+ *
+ * Return: sendmsg()'s result
+ */
+static ssize_t cmsg_send(int fd, const void *to, socklen_t tolen, int level,
+			 int t1, int v1, int t2, int v2, int extra)
+{
+	union { struct cmsghdr h; char b[128]; } ctl;
+	struct iovec v = { "x", 1 };
+	struct msghdr m = { .msg_name = (void *)to, .msg_namelen = tolen,
+			    .msg_iov = &v, .msg_iovlen = 1,
+			    .msg_control = ctl.b };
+	struct cmsghdr *c;
+
+	memset(ctl.b, 0, sizeof(ctl.b));
+	m.msg_controllen = t2 ? CMSG_SPACE(sizeof(int)) * 2 + extra :
+				CMSG_SPACE(sizeof(int)) + extra;
+	if (!t1)
+		m.msg_controllen = 0;
+	c = CMSG_FIRSTHDR(&m);
+	if (t1) {
+		c->cmsg_level = level;
+		c->cmsg_type = t1;
+		c->cmsg_len = CMSG_LEN(sizeof(int)) + extra;
+		memcpy(CMSG_DATA(c), &v1, sizeof(v1));
+	}
+	if (t2) {
+		c = (struct cmsghdr *)((char *)c + CMSG_SPACE(sizeof(int)) +
+				       CMSG_ALIGN(extra));
+		c->cmsg_level = level;
+		c->cmsg_type = t2;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &v2, sizeof(v2));
+	}
+	return sendmsg(fd, &m, 0);
+}
+
+/**
+ * udp_pair() - a UDP socket bound on the loopback of @family and a sender
+ * @family:	AF_INET or AF_INET6
+ * @port:	the receiver's port
+ * @rx:		out: the receiver
+ * @to:		out: its address
+ * @tolen:	out: its length
+ *
+ * Return: the sender
+ */
+static int udp_pair(int family, int port, int *rx, struct sockaddr_storage *to,
+		    socklen_t *tolen)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)to;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)to;
+	struct timeval tv = { 3, 0 };
+
+	memset(to, 0, sizeof(*to));
+	if (family == AF_INET6) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		a6->sin6_addr = in6addr_loopback;
+		*tolen = sizeof(*a6);
+	} else {
+		*a4 = sin_of("127.0.0.1", port);
+		*tolen = sizeof(*a4);
+	}
+	*rx = socket(family, SOCK_DGRAM, 0);
+	R(bind(*rx, (void *)to, *tolen));
+	setsockopt(*rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return socket(family, SOCK_DGRAM, 0);
+}
+
+/**
+ * c_udp6_cmsg() - case "udp6_cmsg": RFC 3542 hop limit and traffic class
+ * on ::1, received (IPV6_RECVHOPLIMIT/IPV6_RECVTCLASS), set per datagram by
+ * sendmsg(), and cut as put_cmsg() cuts them (MSG_CTRUNC)
+ */
+static void c_udp6_cmsg(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tl, len = sizeof(int);
+	int rx, tx = udp_pair(AF_INET6, 6070, &rx, &to, &tl), one = 1, v = 9;
+
+	R(setsockopt(rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)));
+	R(getsockopt(rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, &len));
+	out("recvhoplimit %d", v);
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, 256);
+	R(setsockopt(rx, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof(one)));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_HOPLIMIT, 2, 0, 0, 0));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_TCLASS, 0x20,
+		    IPV6_HOPLIMIT, 5, 0));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_TCLASS, -1,
+		    IPV6_HOPLIMIT, -1, 0));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_TCLASS, 0, IPV6_HOPLIMIT,
+		    2, 1));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_HOPLIMIT, 256, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, 1000, 1, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, IP_TTL, 0, 0, 0, 0));
+	cmsg_recv(rx, 256);
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, CMSG_SPACE(sizeof(int)));
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, CMSG_SPACE(sizeof(int)) + CMSG_LEN(0) + 1);
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, CMSG_LEN(0) - 1);
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, CMSG_LEN(1));
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, 0);
+}
+
+/**
+ * c_udp4_cmsg() - case "udp4_cmsg": IP_RECVTTL/IP_RECVTOS on 127.0.0.1,
+ * IP_TTL/IP_TOS given to sendmsg() for one datagram, and their checks
+ */
+static void c_udp4_cmsg(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tl, len = sizeof(int);
+	int rx, tx = udp_pair(AF_INET, 6071, &rx, &to, &tl), one = 1, v = 9;
+
+	R(setsockopt(rx, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)));
+	R(setsockopt(rx, IPPROTO_IP, IP_RECVTOS, &one, 1));
+	R(getsockopt(rx, IPPROTO_IP, IP_RECVTOS, &v, &len));
+	out("recvtos %d", v);
+	R(setsockopt(rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)));
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, IP_TTL, 7, IP_TOS, 0x10, 0));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, IP_TTL, 0, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, IP_TOS, 256, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, 1000, 1, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_HOPLIMIT, 3, 0, 0, 0));
+	cmsg_recv(rx, 256);
+	R(setsockopt(rx, IPPROTO_IP, IP_RECVTTL, &one, 0));
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, 256);
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -2441,7 +2637,7 @@ static const struct tcase cases[] = {
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
 	C(ip_tos), C(reuseport_spread), C(bufsizes),
-	C(udp6_oob), C(udp_misc),
+	C(udp6_oob), C(udp_misc), C(udp6_cmsg), C(udp4_cmsg),
 };
 
 /**
