@@ -193,7 +193,10 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 			r = (struct ae_spsc){ (uint8_t *)h + h->tx_off,
 					      h->tx_size, &h->tx_head,
 					      &h->tx_tail };
-			n = spsc_writev(&r, iov, iovcnt, done, total - done);
+			n = total - done;
+			if (n > shm_tx_room(h))
+				n = shm_tx_room(h);
+			n = n ? spsc_writev(&r, iov, iovcnt, done, n) : 0;
 			if (n) {
 				done += n;
 				aec_doorbell(s, h, AE_DB_TX);

@@ -283,6 +283,7 @@ void sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid);
 void sess_sock_cb(struct ae_sock *sk, unsigned int events, void *user);
 int sess_pull(struct sconn *c);
 void sess_publish(struct sconn *c);
+void sess_publish_tx_limit(struct sconn *c);
 void sess_cutoff(struct sconn *c, int err);
 void sess_close_sock(struct sconn *c);
 

@@ -415,6 +415,8 @@ static int op_setsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
 	ret = ae_setsockopt(c->sk, o.level, o.name, val, o.len);
 	if (ret == -ENOPROTOOPT && o.level == SOL_SOCKET && o.name == SO_LINGER)
 		ret = 0;	/* the daemon implements linger 0 itself */
+	if (!ret)
+		sess_publish_tx_limit(c);
 	return reply_info(c, h, ret, follow_rings(c));
 }
 

@@ -412,7 +412,7 @@ struct ae_ipc_limits {
  * Read-only for the shim (the daemon writes them once; it does not read
  * them back either, it keeps its own copy): @magic .. @incarnation.
  * Daemon-written, shim-read: @moved, @rx_tail, @tx_head, @state, @so_error,
- * @tcp_state, @gen, @daemon_want (the shim may clear bits).
+ * @tcp_state, @gen, @daemon_want (the shim may clear bits), @tx_limit.
  * Shim-written, daemon-validated: @rx_head, @tx_tail, @shim_want.
  *
  * @magic:	AE_SHM_MAGIC
@@ -435,6 +435,8 @@ struct ae_ipc_limits {
  * @rx_tail:	rx producer index (daemon)
  * @tx_head:	tx consumer index, acknowledged bytes (daemon)
  * @daemon_want: AE_DB_* (daemon sets, shim clears)
+ * @tx_limit:	bytes of the tx ring the shim may fill (SO_SNDBUF; 0 or
+ *		more than @tx_size: all of it). Was zero padding before.
  * @rx_head:	rx consumer index (shim)
  * @tx_tail:	tx producer index (shim)
  * @shim_want:	AE_WANT_* (shim sets, daemon clears)
@@ -467,6 +469,7 @@ struct ae_shm_hdr {
 	uint32_t rx_tail;
 	uint32_t tx_head;
 	uint32_t daemon_want;
+	uint32_t tx_limit;
 	/* shim-written line */
 	_Alignas(64) uint32_t rx_head;
 	uint32_t tx_tail;

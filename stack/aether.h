@@ -256,6 +256,7 @@ struct ae_ring *ae_sock_rxring(struct ae_sock *sk);
 struct ae_ring *ae_sock_txring(struct ae_sock *sk);
 void ae_sock_rx_consumed(struct ae_sock *sk, uint32_t n);
 uint32_t ae_sock_rx_limit(struct ae_sock *sk);
+uint32_t ae_sock_tx_limit(struct ae_sock *sk);
 void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n);
 
 /**

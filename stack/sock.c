@@ -653,6 +653,20 @@ uint32_t ae_sock_rx_limit(struct ae_sock *sk)
 }
 
 /**
+ * ae_sock_tx_limit() - how much of the send ring the owner may fill (the
+ * rest stays unused: SO_SNDBUF, see tcp_snd_limit())
+ * @sk:		socket
+ *
+ * Return: bytes; 0 for UDP or before the rings exist
+ */
+uint32_t ae_sock_tx_limit(struct ae_sock *sk)
+{
+	if (!sk || sk->type != SOCK_STREAM || !tcp_sk(sk)->tx.mem)
+		return 0;
+	return tcp_snd_limit(tcp_sk(sk));
+}
+
+/**
  * ae_sock_txring() - the send ring of a TCP socket
  * @sk:		socket
  *

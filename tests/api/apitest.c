@@ -2598,6 +2598,49 @@ static void c_udp4_cmsg(void)
 }
 
 /**
+ * c_sndbuf_small() - case "sndbuf_small": SO_SNDBUF/SO_RCVBUF of 4096 set
+ * on a connected loopback pair bound what a non-blocking sender gets
+ * accepted (Linux: about 10 KB, the send buffer plus the peer's window),
+ * and the peer's close with unread data makes the next sends fail
+ */
+static void c_sndbuf_small(void)
+{
+	static char big[65536];
+	struct sockaddr_in a = sin_of("127.0.0.1", 6072);
+	int l = listener(AF_INET, 6072), c, s, v = 4096, i;
+	socklen_t len = sizeof(v);
+	ssize_t n, total = 0;
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv3, sizeof(tv3));
+	R(setsockopt(l, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));
+	R(connect(c, (void *)&a, sizeof(a)));
+	s = R(accept(l, NULL, NULL));
+	R(setsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)));
+	R(getsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, &len));
+	out("sndbuf %d", v);
+	R(fcntl(c, F_SETFL, O_NONBLOCK));
+	for (i = 0; i < 200; i++) {
+		n = write(c, big, sizeof(big));
+		if (n < 0)
+			break;
+		total += n;
+		if (total > 4 * 1048576)
+			break;
+		msleep(i < 5 ? 20 : 0);
+	}
+	out("write stopped with %s after %s", ename(errno),
+	    total <= 65536 ? "at most 64 KiB" : "more than 64 KiB");
+	R(read(s, big, 1024));
+	close(s);
+	msleep(200);
+	n = send(c, big, sizeof(big), MSG_NOSIGNAL);
+	if (n >= 0)
+		n = send(c, big, sizeof(big), MSG_NOSIGNAL);
+	out("write after the peer's close: %s", n < 0 ? ename(errno) : "ok");
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -2638,6 +2681,7 @@ static const struct tcase cases[] = {
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
 	C(ip_tos), C(reuseport_spread), C(bufsizes),
 	C(udp6_oob), C(udp_misc), C(udp6_cmsg), C(udp4_cmsg),
+	C(sndbuf_small),
 };
 
 /**
