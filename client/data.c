@@ -48,6 +48,25 @@ static void aec_doorbell(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t bit)
 }
 
 /**
+ * aec_tx_rung() - after bytes went into the tx ring: a doorbell if the
+ * daemon asked for one; for a peer on the same stack (AE_SS_LOCAL) a
+ * request answered once the bytes are in the peer's queue, so a loopback
+ * send() is synchronous as on Linux (one round trip, loopback only)
+ * @s:		socket
+ * @h:		header page
+ * @st:		state bits loaded before the write
+ */
+static void aec_tx_rung(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t st)
+{
+	if (!(st & AE_SS_LOCAL)) {
+		aec_doorbell(s, h, AE_DB_TX);
+		return;
+	}
+	shm_clear(&h->daemon_want, AE_DB_TX);	/* the request pulls too */
+	aec_simple(s, AE_MSG_FLUSH, NULL, 0);
+}
+
+/**
  * iov_total() - bytes in an iovec
  * @iov:	parts
  * @iovcnt:	count
@@ -199,7 +218,7 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 			n = n ? spsc_writev(&r, iov, iovcnt, done, n) : 0;
 			if (n) {
 				done += n;
-				aec_doorbell(s, h, AE_DB_TX);
+				aec_tx_rung(s, h, st);
 			}
 			if (done == total) {
 				ret = (ssize_t)done;

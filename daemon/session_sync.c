@@ -135,6 +135,8 @@ static uint32_t state_bits(struct sconn *c, unsigned int ev)
 		st |= AE_SS_CONNECTING;
 	if (c->flags & SC_CONNECTED)
 		st |= AE_SS_CONNECTED;
+	if (c->type == SOCK_STREAM && ae_sock_peer_local(c->sk))
+		st |= AE_SS_LOCAL;
 	if (c->flags & SC_WRSHUT)
 		st |= AE_SS_WRSHUT;
 	if (c->flags & SC_RDSHUT)

@@ -171,6 +171,10 @@
  * @AE_MSG_DOORBELL:	shim -> daemon, no payload, no response
  * @AE_MSG_NOTIFY:	daemon -> shim, no payload, not a response
  * @AE_MSG_SETLIMITS:	uid 0 only: ae_ipc_limits (tests: per-uid limits)
+ * @AE_MSG_FLUSH:	no payload -> 0, answered once what the shim wrote to a
+ *			connection whose peer is on this stack (AE_SS_LOCAL)
+ *			is in the peer's rx ring and both headers are
+ *			published: a loopback send() is synchronous, as on Linux
  */
 enum ae_msg_type {
 	AE_MSG_SOCKET = 1,
@@ -192,6 +196,7 @@ enum ae_msg_type {
 	AE_MSG_DOORBELL,
 	AE_MSG_NOTIFY,
 	AE_MSG_SETLIMITS,
+	AE_MSG_FLUSH,
 	AE_MSG_MAX
 };
 
@@ -397,6 +402,7 @@ struct ae_ipc_limits {
 #define AE_SS_WRSHUT	(1u << 8)	/* shutdown(SHUT_WR) or later: EPIPE */
 #define AE_SS_RDSHUT	(1u << 9)	/* shutdown(SHUT_RD): reads give 0 */
 #define AE_SS_DEAD	(1u << 10)	/* cut off / daemon gone: ECONNRESET */
+#define AE_SS_LOCAL	(1u << 11)	/* the peer is on this stack: AE_MSG_FLUSH */
 
 /* shim_want bits (shim sets, daemon clears with a NOTIFY) */
 #define AE_WANT_IN	(1u << 0)

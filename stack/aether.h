@@ -16,6 +16,7 @@
 #ifndef AETHER_H
 #define AETHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -157,6 +158,7 @@ void ae_stack_input(struct ae_stack *s, const void *frame, size_t len);
 void ae_stack_input_flags(struct ae_stack *s, const void *frame, size_t len,
 			  unsigned int flags);
 void ae_stack_poll(struct ae_stack *s);
+bool ae_stack_deliver_local(struct ae_stack *s);
 uint64_t ae_stack_next_timeout(const struct ae_stack *s);
 void ae_stack_announce(struct ae_stack *s);
 unsigned int ae_stack_open_conns(struct ae_stack *s);
@@ -257,6 +259,7 @@ struct ae_ring *ae_sock_txring(struct ae_sock *sk);
 void ae_sock_rx_consumed(struct ae_sock *sk, uint32_t n);
 uint32_t ae_sock_rx_limit(struct ae_sock *sk);
 uint32_t ae_sock_tx_limit(struct ae_sock *sk);
+bool ae_sock_peer_local(const struct ae_sock *sk);
 void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n);
 
 /**

@@ -653,6 +653,18 @@ uint32_t ae_sock_rx_limit(struct ae_sock *sk)
 }
 
 /**
+ * ae_sock_peer_local() - is the socket's peer on this stack (loopback or
+ * our own address), so that what it sends is delivered by the stack itself
+ * @sk:		socket
+ *
+ * Return: true if so
+ */
+bool ae_sock_peer_local(const struct ae_sock *sk)
+{
+	return sk && sk->raddr && stack_is_local(sk->stack, sk->raddr);
+}
+
+/**
  * ae_sock_tx_limit() - how much of the send ring the owner may fill (the
  * rest stays unused: SO_SNDBUF, see tcp_snd_limit())
  * @sk:		socket

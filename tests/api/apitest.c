@@ -2641,6 +2641,78 @@ static void c_sndbuf_small(void)
 }
 
 /**
+ * c_loopback_sync() - case "loopback_sync": on a loopback connection the
+ * bytes are in the peer's queue when send() returns (Linux's lo delivers
+ * inside the call): poll() with timeout 0 and FIONREAD right after each
+ * send, both ways, and an epoll_wait() that must see both ends at once
+ */
+static void c_loopback_sync(void)
+{
+	struct sockaddr_in a = sin_of("127.0.0.1", 6073);
+	int l = listener(AF_INET, 6073), c, s, i, ok = 0, both = 0, ep, n;
+	struct epoll_event ev, got[4];
+	struct pollfd p;
+	char b[64];
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv3, sizeof(tv3));
+	R(connect(c, (void *)&a, sizeof(a)));
+	s = R(accept(l, NULL, NULL));
+	for (i = 0; i < 20; i++) {
+		int w = i & 1 ? s : c, r = i & 1 ? c : s, q = 0;
+
+		p = (struct pollfd){ .fd = r, .events = POLLIN };
+		if (write(w, "ab", 2) == 2 && poll(&p, 1, 0) == 1 &&
+		    !ioctl(r, FIONREAD, &q) && q == 2)
+			ok++;
+		read(r, b, sizeof(b));
+	}
+	out("readable at once %d/20", ok);
+	ep = epoll_create1(0);
+	for (i = 0; i < 10; i++) {
+		ev = (struct epoll_event){ .events = EPOLLIN | EPOLLOUT |
+						     EPOLLET, .data.fd = c };
+		epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+		ev.data.fd = s;
+		epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+		epoll_wait(ep, got, 4, 1000);	/* the OUT edges */
+		write(c, "x", 1);
+		write(s, "y", 1);
+		n = epoll_wait(ep, got, 4, 0);
+		if (n == 2 && (got[0].events & EPOLLIN) &&
+		    (got[1].events & EPOLLIN))
+			both++;
+		read(c, b, sizeof(b));
+		read(s, b, sizeof(b));
+		epoll_ctl(ep, EPOLL_CTL_DEL, c, NULL);
+		epoll_ctl(ep, EPOLL_CTL_DEL, s, NULL);
+	}
+	out("epoll saw both readable %d/10", both);
+}
+
+/**
+ * c_udp_loopback_sync() - case "udp_loopback_sync": a datagram sent to
+ * 127.0.0.1 is queued at the receiver when sendto() returns
+ */
+static void c_udp_loopback_sync(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tl;
+	int rx, tx = udp_pair(AF_INET, 6074, &rx, &to, &tl), i, ok = 0;
+	struct pollfd p = { .events = POLLIN };
+	char b[8];
+
+	p.fd = rx;
+	for (i = 0; i < 20; i++) {
+		if (sendto(tx, "u", 1, 0, (void *)&to, tl) == 1 &&
+		    poll(&p, 1, 0) == 1)
+			ok++;
+		recv(rx, b, sizeof(b), 0);
+	}
+	out("readable at once %d/20", ok);
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -2681,7 +2753,8 @@ static const struct tcase cases[] = {
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
 	C(ip_tos), C(reuseport_spread), C(bufsizes),
 	C(udp6_oob), C(udp_misc), C(udp6_cmsg), C(udp4_cmsg),
-	C(sndbuf_small),
+	C(sndbuf_small), C(loopback_sync),
+	C(udp_loopback_sync),
 };
 
 /**
