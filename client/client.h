@@ -280,6 +280,50 @@ ssize_t aec_recvfrom(struct aec_sock *s, void *buf, size_t len, int flags,
 		     struct sockaddr_in *from, int timeout_ms);
 
 /**
+ * struct aec_dginfo - a datagram's IP fields (ancillary data)
+ * @dst:	received: its destination address
+ * @ttl:	TTL (IPv6: hop limit)
+ * @tos:	TOS byte (IPv6: traffic class)
+ * @set:	AE_IPC_DG_* bits: which of @ttl/@tos are meant (sent) or
+ *		known (received)
+ */
+struct aec_dginfo {
+	uint32_t dst;
+	uint8_t ttl, tos, set;
+};
+
+/**
+ * aec_sendmsg() - aec_sendto() with this datagram's TTL/TOS (UDP only)
+ * @s:		socket
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_DONTWAIT
+ * @to:		destination, NULL for the connected peer
+ * @info:	fields for this datagram, or NULL for the socket's
+ * @timeout_ms:	see the DOC
+ *
+ * Return: bytes sent or -errno
+ */
+ssize_t aec_sendmsg(struct aec_sock *s, const void *buf, size_t len,
+		    int flags, const struct sockaddr_in *to,
+		    const struct aec_dginfo *info, int timeout_ms);
+/**
+ * aec_recvmsg() - aec_recvfrom() that also reports the datagram's IP fields
+ * @s:		socket
+ * @buf:	buffer, @len bytes
+ * @len:	its size
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC
+ * @from:	source address (may be NULL)
+ * @info:	the datagram's fields (may be NULL; TCP: left alone)
+ * @timeout_ms:	see the DOC
+ *
+ * Return: as aec_recvfrom()
+ */
+ssize_t aec_recvmsg(struct aec_sock *s, void *buf, size_t len, int flags,
+		    struct sockaddr_in *from, struct aec_dginfo *info,
+		    int timeout_ms);
+
+/**
  * aec_rx_available() - bytes readable now without blocking (FIONREAD)
  * @s:		socket
  *

@@ -623,7 +623,15 @@ static void listener_io(void *ctx, uint32_t events)
  */
 static void idle_publish(void *ctx)
 {
-	struct session_srv *srv = ctx;
+	sess_publish_dirty(ctx);
+}
+
+/**
+ * sess_publish_dirty() - publish every dirty connection now
+ * @srv:	server
+ */
+void sess_publish_dirty(struct session_srv *srv)
+{
 	struct sconn *c;
 	uint32_t budget = 4 * srv->nconns + 64;
 

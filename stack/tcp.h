@@ -392,6 +392,8 @@ uint32_t tcp_ts_now(const struct tcp_sock *tp);
 uint16_t tcp_mss_from_mtu(const struct ae_stack *s);
 void tcp_rings_free(struct tcp_sock *tp);
 unsigned int tcp_poll_mask(const struct tcp_sock *tp);
+uint32_t tcp_snd_limit(const struct tcp_sock *tp);
+uint32_t tcp_snd_space(const struct tcp_sock *tp);
 
 /* tcp_autotune.c */
 void tcp_autotune_init(struct tcp_sock *tp);
