@@ -9,6 +9,7 @@
 #   host/*.c           -> build/libaether-host.a   (event loop, TAP, pcap, option
 #                         parsing, impairment, host bring-up: aetherd + examples)
 #   daemon/*.c         -> build/libaether-daemon.a (aetherd's sessions)
+#   tools/*.c          -> build/libaether-tools.a  (the aether tool's commands)
 #   daemon/*_main.c, tools/*_main.c -> one program each:
 #                         tools/foo_bar_main.c -> build/foo-bar
 #   preload/*.c        -> build/libaether.so       (links client + ipc)
@@ -28,7 +29,7 @@ PKG_CHECK := $(shell pkg-config --cflags --libs check 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -Istack -Iipc -Iclient -Ihost -Idaemon \
+CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -Istack -Iipc -Iclient -Ihost -Idaemon -Itools \
             -fno-strict-aliasing $(SANITIZE)
 LDFLAGS  += $(SANITIZE)
 LIBS     := -lbsd
@@ -38,6 +39,7 @@ IPC_SRC     := $(wildcard ipc/*.c)
 CLIENT_SRC  := $(wildcard client/*.c)
 HOST_SRC    := $(wildcard host/*.c)
 DAEMON_SRC  := $(filter-out %_main.c,$(wildcard daemon/*.c))
+TOOLS_SRC   := $(filter-out %_main.c,$(wildcard tools/*.c))
 MAIN_SRC    := $(wildcard daemon/*_main.c tools/*_main.c)
 PRELOAD_SRC := $(wildcard preload/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
@@ -51,7 +53,8 @@ IPC_LIB    := $(O)/libaether-ipc.a
 CLIENT_LIB := $(O)/libaether-client.a
 HOST_LIB   := $(O)/libaether-host.a
 DAEMON_LIB := $(O)/libaether-daemon.a
-LIBS_ALL   := $(DAEMON_LIB) $(HOST_LIB) $(CLIENT_LIB) $(IPC_LIB) $(STACK_LIB)
+TOOLS_LIB  := $(O)/libaether-tools.a
+LIBS_ALL   := $(TOOLS_LIB) $(DAEMON_LIB) $(HOST_LIB) $(CLIENT_LIB) $(IPC_LIB) $(STACK_LIB)
 PRELOAD_SO := $(O)/libaether.so
 MAIN_NAMES := $(patsubst %_main.c,%,$(notdir $(MAIN_SRC)))
 PROGS      := $(addprefix $(O)/,$(subst _,-,$(MAIN_NAMES)))
@@ -76,8 +79,8 @@ $(O)/obj/%.o: %.c
 # One archive per folder: stack/*.c -> $(STACK_LIB), client/*.c -> $(CLIENT_LIB) ...
 # Each is written anew, and again when the Makefile changes, so an object
 # whose source moved to another folder does not linger in the old archive.
-$(foreach l,STACK IPC CLIENT HOST DAEMON,$(eval $$($(l)_LIB): $$(call obj,$$($(l)_SRC)) Makefile))
-$(STACK_LIB) $(IPC_LIB) $(CLIENT_LIB) $(HOST_LIB) $(DAEMON_LIB):
+$(foreach l,STACK IPC CLIENT HOST DAEMON TOOLS,$(eval $$($(l)_LIB): $$(call obj,$$($(l)_SRC)) Makefile))
+$(STACK_LIB) $(IPC_LIB) $(CLIENT_LIB) $(HOST_LIB) $(DAEMON_LIB) $(TOOLS_LIB):
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	$(AR) rcs $@ $(filter %.o,$^)

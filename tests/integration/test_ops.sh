@@ -1,0 +1,211 @@
+#!/bin/bash
+# Day-to-day operation (issue 18): --version and one-line usage errors on
+# every program, every counter in `aether stats` (-j, --watch) and in the
+# SIGUSR1 dump, `aether ss -i -p`, the control socket path rule, the
+# "cannot reach"/"cannot serve" lines with their fixing command, and the
+# socket's group. Runs as root; the lab lives in namespaces; the default
+# path /run/aether is tried only inside a private mount namespace.
+. "$(dirname "$0")/lib.sh"
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin/python3)
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+
+# --- options ----------------------------------------------------------------
+version_ok() {
+	local p=$1 out
+	out=$("$B/$p" --version) || return 1
+	[[ "$out" =~ ^$p\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || { log "got: $out"; return 1; }
+}
+for p in aetherd aether aether-impair; do
+	check "$p --version prints '$p X.Y.Z' and exits 0" version_ok "$p"
+done
+
+# one_line RC PATTERN CMD...: CMD exits RC, prints nothing on stdout and
+# exactly one line on stderr, matching PATTERN
+one_line() {
+	local rc=$1 pat=$2 got
+	shift 2
+	"$@" >"$WORK/ol.out" 2>"$WORK/ol.err"; got=$?
+	[ "$got" = "$rc" ] && [ ! -s "$WORK/ol.out" ] &&
+		[ "$(wc -l <"$WORK/ol.err")" = 1 ] && grep -q -- "$pat" "$WORK/ol.err" ||
+		{ log "exit $got: $(cat "$WORK/ol.out" "$WORK/ol.err")"; return 1; }
+}
+check "aetherd --bogus: one line, see --help, exit 2" \
+	one_line 2 "unknown option '--bogus' (see --help)" "$B/aetherd" --bogus
+check "aether --bogus: one line, see --help, exit 2" \
+	one_line 2 "unknown option '--bogus' (see --help)" "$B/aether" --bogus
+check "aether stats -q: one line, see --help, exit 2" \
+	one_line 2 "unknown option '-q' (see --help)" "$B/aether" stats -q
+check "aether-impair --bogus: one line, see --help" \
+	one_line 1 "unknown option '--bogus' (see --help)" "$B/aether-impair" --bogus
+check "aetherd --impair '': rejected, naming --impair" \
+	one_line 2 "bad --impair '': empty value" "$B/aetherd" --impair ""
+check "aetherd --tap (no value): rejected, naming --tap" \
+	one_line 2 "option '--tap' needs a value" "$B/aetherd" --tap
+
+# --- no daemon: the tool and the shim say where, why and what to do ---------
+check "aether ss without a daemon: no header, one line naming path and fix" \
+	one_line 1 "cannot reach aetherd at $AETHER_SOCKET: No such file or directory.*start one with 'aetherd --socket $AETHER_SOCKET'" \
+	"$B/aether" ss
+shim_nodaemon() {
+	LD_PRELOAD=$B/libaether.so "$PY" -c '
+import socket
+try:
+    socket.socket()
+except OSError as e:
+    print(e.errno)' >"$WORK/shim.out" 2>"$WORK/shim.err"
+	[ "$(cat "$WORK/shim.out")" = 100 ] &&
+		grep -q "cannot reach aetherd at $AETHER_SOCKET: .*aetherd --socket" "$WORK/shim.err" ||
+		{ log "$(cat "$WORK/shim.out" "$WORK/shim.err")"; return 1; }
+}
+check "the shim without a daemon: ENETDOWN, the line names path and fix" shim_nodaemon
+
+# --- the lab: an impaired aetherd, a preloaded server ------------------------
+AETHERD_ARGS="--impair delay=1ms,seed=7 --socket-group ops-none$$"
+check "--socket-group naming a missing group is a usage error" \
+	one_line 2 "bad --socket-group 'ops-none$$': no such group (create it with 'groupadd --system ops-none$$')" \
+	"$B/aetherd" $AETHERD_ARGS
+AETHERD_ARGS="--impair delay=1ms,seed=7"
+lab_up || { log "no lab"; finish; exit 1; }
+check "the start line names the active impairment" \
+	grep -q "^aetherd: 192.168.1.2/24 .*pid $AETHERD_PID, impair delay=1ms,seed=7\$" "$WORK/aetherd.log"
+check "the default group missing: said at start, socket mode 0666" \
+	sh -c "grep -q 'group aether does not exist, so every local user may connect' '$WORK/aetherd.log' &&
+	       [ \$(stat -c %a '$AETHER_SOCKET') = 666 ]"
+
+APPNS=${NS}app
+ns_add "$APPNS"
+bg ip netns exec "$APPNS" env LD_PRELOAD="$B/libaether.so" \
+	AETHER_SOCKET="$AETHER_SOCKET" "$PY" -m http.server 8080 \
+	--directory "$TOP/examples/www" >"$WORK/http.log" 2>&1
+HTTP_PID=${PIDS[-1]}
+wait_for 20 aether_hello "$TOP/examples/www" || log "http.server did not serve"
+# a kernel client holding an established connection for the ss checks
+bg nsx "$PY" -c '
+import socket, time
+s = socket.create_connection(("192.168.1.2", 8080))
+s.sendall(b"GET /hello.html HTTP/1.1\r\nHost: x\r\n")
+time.sleep(20)'
+HOLD=${PIDS[-1]}
+wait_for 5 sh -c "'$B/aether' ss | grep -q 'ESTAB '"
+
+stats_has() {
+	"$B/aether" stats >"$WORK/stats" || return 1
+	local k
+	for k in tap.rx_frames tap.tx_frames pcap.frames impair_in.submitted \
+		 ip.in_csum_errors tcp.in_rsts ipc.clients ipc.requests ipc.live_conns; do
+		grep -q "^$k [0-9]*$" "$WORK/stats" || { log "no $k"; return 1; }
+	done
+	[ "$(awk '$1 == "tap.rx_frames" {print $2}' "$WORK/stats")" -gt 0 ]
+}
+check "aether stats: tap, pcap, impair, stack and ipc counters" stats_has
+stats_json() {
+	"$B/aether" stats -j | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for g in ("tap", "pcap", "ip", "tcp", "ipc"):
+    assert g in d, g
+assert d["tap"]["rx_frames"] > 0 and d["ipc"]["clients"] >= 1
+n = sum(len(v) for v in d.values())
+print(n)' >"$WORK/json.n" &&
+		[ "$(cat "$WORK/json.n")" = "$(wc -l <"$WORK/stats")" ]
+}
+check "aether stats -j: valid JSON, the same counters by group" stats_json
+check "aether stats --watch=1 --count 2: two frames with rates" \
+	sh -c "timeout 10 '$B/aether' stats --watch=1 --count 2 >'$WORK/watch' &&
+	       [ \$(grep -c '^aether stats .*every 1 s' '$WORK/watch') = 2 ] &&
+	       grep -q '^tap.rx_frames .*/s\$' '$WORK/watch'"
+usr1_ipc() {
+	aetherd_stats >"$WORK/usr1" || return 1
+	grep -q '^ipc.clients [0-9]' "$WORK/usr1" && grep -q '^tap.rx_frames ' "$WORK/usr1" &&
+		grep -q '^tcp.' "$WORK/usr1"
+}
+check "SIGUSR1 dump includes ipc.*, tap.* and the stack" usr1_ipc
+
+ss_info() {
+	"$B/aether" ss -i -p >"$WORK/ss" || return 1
+	grep -A1 'ESTAB .*192.168.1.2:8080' "$WORK/ss" >"$WORK/ss.est"
+	grep -Eq "users:\(\(\"python3[.0-9]*\",pid=$HTTP_PID\)\)" "$WORK/ss.est" &&
+		grep -Eq $'^\t (cubic|reno|bbr) rtt:[0-9.]+/[0-9.]+ rto:[0-9]+ mss:[0-9]+ cwnd:[0-9]+' "$WORK/ss.est" ||
+		{ log "$(cat "$WORK/ss")"; return 1; }
+}
+check "aether ss -i -p: rtt, rto, mss, cwnd, congestion and the program" ss_info
+check "aether ss (plain) keeps one line a socket, no details" \
+	sh -c "'$B/aether' ss | grep -q 'LISTEN .*0.0.0.0:8080' && ! '$B/aether' ss | grep -q 'rtt:'"
+stop_pid "$HOLD"
+
+# --- the socket's group ------------------------------------------------------
+GRP=aeops$$
+groupadd "$GRP" || log "groupadd failed"
+aetherd_group() {
+	AETHER_SOCKET=$WORK/g.sock nsx "$B/aetherd" --tap aeg0 --socket-group "$GRP" \
+		--addr 192.168.7.2/24 >"$WORK/g.log" 2>&1 &
+	GPID=$!
+	PIDS+=($GPID)
+	wait_for 5 test -S "$WORK/g.sock"
+}
+chmod 0711 "$WORK"
+if aetherd_group; then
+	check "--socket-group: the socket is 0660 with that group" \
+		sh -c "[ \"\$(stat -c '%a %G' '$WORK/g.sock')\" = '660 $GRP' ]"
+	check "a user outside the group is refused with a clear line" \
+		sh -c "AETHER_SOCKET='$WORK/g.sock' $NOBODY '$B/aether' stats 2>'$WORK/g.err' >/dev/null;
+		       [ \$? = 1 ] && grep -q \"cannot reach aetherd at $WORK/g.sock: Permission denied (only group $GRP may connect); join it with 'sudo usermod -aG $GRP\" '$WORK/g.err'"
+	check "a member of the group is served" \
+		sh -c "AETHER_SOCKET='$WORK/g.sock' setpriv --reuid=65534 --regid=65534 --groups=$(getent group "$GRP" | cut -d: -f3) '$B/aether' stats | grep -q '^ipc.clients [1-9]'"
+	stop_pid "$GPID"
+else
+	check "aetherd --socket-group starts" false
+	sed 's/^/#   /' "$WORK/g.log"
+fi
+groupdel "$GRP"
+
+# --- the socket path rule ----------------------------------------------------
+# $XDG_RUNTIME_DIR/aether/aetherd.sock when AETHER_SOCKET is unset
+xdg_rule() {
+	mkdir -p "$WORK/xdg"
+	env -u AETHER_SOCKET XDG_RUNTIME_DIR="$WORK/xdg" \
+		ip netns exec "$NS" "$B/aetherd" --tap aex0 --addr 192.168.8.2/24 \
+		>"$WORK/x.log" 2>&1 &
+	local pid=$! ok=1
+	PIDS+=($pid)
+	if wait_for 5 test -S "$WORK/xdg/aether/aetherd.sock"; then
+		env -u AETHER_SOCKET XDG_RUNTIME_DIR="$WORK/xdg" "$B/aether" stats |
+			grep -q '^ipc.clients 1' &&
+			grep -q "socket $WORK/xdg/aether/aetherd.sock," "$WORK/x.log" &&
+			[ "$(stat -c %a "$WORK/xdg/aether")" = 755 ] && ok=0
+	fi
+	stop_pid "$pid"
+	[ $ok = 0 ] || sed 's/^/#   /' "$WORK/x.log"
+	return $ok
+}
+check "AETHER_SOCKET unset: \$XDG_RUNTIME_DIR/aether/aetherd.sock, dir made" xdg_rule
+# neither set (su, sudo, ssh without logind): /run/aether/aetherd.sock, in a
+# private mount namespace with its own /run so the machine's is not touched
+run_rule() {
+	unshare --mount sh -c "
+		exec 3</run/netns/$NS &&
+		mount -t tmpfs ops /run &&
+		env -u AETHER_SOCKET -u XDG_RUNTIME_DIR nsenter --net=/proc/self/fd/3 '$B/aetherd' \
+			--tap aer0 --addr 192.168.9.2/24 >'$WORK/r.log' 2>&1 &
+		pid=\$!
+		i=0; while [ ! -S /run/aether/aetherd.sock ] && [ \$i -lt 100 ]; do sleep 0.05; i=\$((i+1)); done
+		env -u AETHER_SOCKET -u XDG_RUNTIME_DIR '$B/aether' stats | grep -q '^ipc.clients 1'; rc=\$?
+		kill \$pid; wait \$pid
+		exit \$rc" &&
+		grep -q 'socket /run/aether/aetherd.sock,' "$WORK/r.log"
+}
+check "neither set: /run/aether/aetherd.sock, dir made" run_rule
+check "XDG_RUNTIME_DIR empty (su): the tool looks in /run/aether" \
+	sh -c "env -u AETHER_SOCKET XDG_RUNTIME_DIR= '$B/aether' ss 2>&1 | grep -q 'cannot reach aetherd at /run/aether/aetherd.sock'"
+
+# "cannot serve": a directory the user may not create
+mkdir -p "$WORK/pub" && chmod 0755 "$WORK/pub"
+check "cannot serve: names path, reason and the fixing command" \
+	one_line 1 "cannot serve on $WORK/pub/run/aetherd.sock: cannot create $WORK/pub/run: Permission denied; create $WORK/pub/run once with 'sudo install -d -o \$USER -m 0755 $WORK/pub/run'" \
+	env AETHER_SOCKET="$WORK/pub/run/aetherd.sock" $NOBODY "$B/aetherd"
+mkdir -p "$WORK/pub/ro" && chmod 0755 "$WORK/pub/ro"
+check "cannot serve in a directory not ours: says whose to chown" \
+	sh -c "AETHER_SOCKET='$WORK/pub/ro/aetherd.sock' $NOBODY '$B/aetherd' --tap aeq0 2>&1 |
+	       grep -q \"cannot serve on $WORK/pub/ro/aetherd.sock: Permission denied; $WORK/pub/ro is not writable by you: 'sudo chown \\\$USER $WORK/pub/ro'\""
+
+finish
