@@ -44,6 +44,7 @@
 #include "aether_ipc.h"
 #include "opts.h"
 #include "path.h"
+#include "tapctl.h"
 
 #define MIN_MTU		576
 #define MAX_MTU		65520		/* HOST_RX_BUF holds its frames */
@@ -54,6 +55,9 @@
  * @tap:	--tap
  * @addr:	--addr, network order; @prefix_len its prefix
  * @gateway:	--gateway, network order, 0 for none
+ * @host_addr:	--host-addr text, or NULL; @host_ip/@host_plen parsed
+ * @host_ip:	see @host_addr, network order
+ * @host_plen:	see @host_addr
  * @mac:	--mac, or derived from @addr
  * @mtu:	--mtu, 0 for the TAP's own (at most MAX_MTU)
  * @pcap:	--pcap file, or NULL
@@ -74,6 +78,9 @@ struct opts {
 	uint32_t addr;
 	uint8_t prefix_len;
 	uint32_t gateway;
+	const char *host_addr;
+	uint32_t host_ip;
+	uint8_t host_plen;
 	uint8_t mac[6];
 	unsigned long mtu;
 	const char *pcap;
@@ -140,6 +147,8 @@ static void usage(FILE *f)
 "                        missing when we have CAP_NET_ADMIN\n"
 "  -a, --addr A.B.C.D/N  our address (default 192.168.1.2/24)\n"
 "  -g, --gateway A.B.C.D default gateway, on our subnet (default none)\n"
+"      --host-addr A.B.C.D/N  give the TAP's host end this address and bring\n"
+"                        it up (needs CAP_NET_ADMIN; e.g. 192.168.1.1/24)\n"
 "  -m, --mac MAC         our Ethernet address (default 02:ae + the address)\n"
 "      --mtu N           link MTU, 576..65520 (default: the TAP's own MTU;\n"
 "                        raise it with 'ip link set aether0 mtu 65520')\n"
@@ -223,6 +232,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "tap",	required_argument, NULL, 't' },
 		{ "addr",	required_argument, NULL, 'a' },
 		{ "gateway",	required_argument, NULL, 'g' },
+		{ "host-addr",	required_argument, NULL, 'H' },
 		{ "mac",	required_argument, NULL, 'm' },
 		{ "mtu",	required_argument, NULL, 'M' },
 		{ "pcap",	required_argument, NULL, 'w' },
@@ -257,6 +267,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 't': o->tap = optarg; break;
 		case 'a': addr = optarg; break;
 		case 'g': gw = optarg; break;
+		case 'H': o->host_addr = optarg; break;
 		case 'm': mac = optarg; break;
 		case 'w': o->pcap = optarg; break;
 		case 's': o->socket = optarg; break;
@@ -324,6 +335,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		die(2, "%s", err);
 	if (mac && opt_parse_mac(mac, o->mac, err, sizeof(err)))
 		die(2, "%s", err);
+	if (o->host_addr && opt_parse_cidr(o->host_addr, &o->host_ip,
+					   &o->host_plen, err, sizeof(err)))
+		die(2, "--host-addr: %s", err);
+	if (o->host_addr && o->host_ip == o->addr)
+		die(2, "bad --host-addr '%s': that is our own address (--addr)",
+		    o->host_addr);
 	if (!mac)
 		opt_default_mac(o->addr, o->mac);
 	if (o->owner != (uid_t)-1 && !o->persist)
@@ -619,8 +636,15 @@ static void open_tap(struct daemon *dm)
 		fprintf(stderr, "aetherd: the kernel refused every TAP offload (TUNSETOFFLOAD); frames go whole\n");
 	if (!dm->o.mtu && info->mtu >= MIN_MTU)
 		dm->o.mtu = info->mtu < MAX_MTU ? (unsigned long)info->mtu : MAX_MTU;
-	if (info->created && !dm->o.persist)
-		fprintf(stderr, "aetherd: created tap %s (it goes away when aetherd stops); bring it up and give it an address on the host side\n",
+	if (dm->o.host_addr &&
+	    tapctl_host_addr(dm->o.tap, dm->o.host_ip, dm->o.host_plen, err,
+			     sizeof(err)))
+		die(1, "--host-addr: %s", err);
+	if (info->created && !dm->o.persist && dm->o.host_addr)
+		fprintf(stderr, "aetherd: created tap %s with host address %s, up (it goes away when aetherd stops)\n",
+			dm->o.tap, dm->o.host_addr);
+	else if (info->created && !dm->o.persist)
+		fprintf(stderr, "aetherd: created tap %s (it goes away when aetherd stops); bring it up and give it an address on the host side, or use --host-addr\n",
 			dm->o.tap);
 }
 

@@ -254,7 +254,8 @@ static const char *opt_long_name(const struct option *lopts, int c,
  * opt_next() - getopt_long() with one-line messages instead of getopt's own
  * @argc:	argument count
  * @argv:	arguments
- * @shortopts:	short options, as for getopt_long() (no leading ':')
+ * @shortopts:	short options, as for getopt_long() (no ':' of its own;
+ *		a leading '+' stops at the first non-option)
  * @lopts:	long options
  * @err:	the message on OPT_ERR: "unknown option '--x' (see --help)",
  *		"option '--tap' needs a value (see --help)" or
@@ -275,7 +276,11 @@ int opt_next(int argc, char **argv, const char *shortopts,
 	int c, li = -1;
 	const char *bad;
 
-	snprintf(sopts, sizeof(sopts), ":%s", shortopts);
+	/* ':' reports a missing value apart; it goes after a leading '+' */
+	if (shortopts[0] == '+' || shortopts[0] == '-')
+		snprintf(sopts, sizeof(sopts), "%c:%s", shortopts[0], shortopts + 1);
+	else
+		snprintf(sopts, sizeof(sopts), ":%s", shortopts);
 	opterr = 0;
 	c = getopt_long(argc, argv, sopts, lopts, &li);
 	if (c == '?' || c == ':') {

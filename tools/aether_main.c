@@ -4,6 +4,9 @@
  *
  *   aether stats [-j] [--watch[=SEC]] [--count N]   every counter of aetherd
  *   aether ss [-i] [-p]                             its socket table
+ *   aether run [--socket PATH] [--] PROGRAM [ARGS]  PROGRAM on Aether
+ *   aether up [--tap NAME] [--user NAME] [--addr A/N] [--netns NAME]
+ *   aether down [--tap NAME] [--netns NAME]         the persistent TAP
  *   aether --version | --help
  *
  * It talks to the daemon through the client library, like any program, on
@@ -31,6 +34,9 @@ struct command {
 static const struct command commands[] = {
 	{ "stats", cmd_stats },
 	{ "ss", cmd_ss },
+	{ "run", cmd_run },
+	{ "up", cmd_up },
+	{ "down", cmd_down },
 };
 
 /**
@@ -50,6 +56,14 @@ static void usage(FILE *f)
 "                      the socket table (root: all; others: their own); -i\n"
 "                      rtt, rto, mss, cwnd, ssthresh, congestion control;\n"
 "                      -p the owning program\n"
+"  run [--socket PATH] [--] PROGRAM [ARGS...]\n"
+"                      run PROGRAM with libaether.so preloaded (absolute\n"
+"                      path, before any LD_PRELOAD) and AETHER_SOCKET set\n"
+"  up [--tap NAME] [--user NAME] [--addr A.B.C.D/N] [--netns NAME]\n"
+"                      (root) create the persistent TAP (aether0) USER may\n"
+"                      attach to, give the host 192.168.1.1/24 on it, link up\n"
+"  down [--tap NAME] [--netns NAME]\n"
+"                      (root) delete that TAP\n"
 "  --version           print the version\n"
 "  --help              this text\n"
 "\n"

@@ -11,6 +11,9 @@
 
 int cmd_stats(int argc, char **argv);
 int cmd_ss(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
 
 void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tool_unreachable(int err);

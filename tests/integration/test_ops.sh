@@ -208,4 +208,71 @@ check "cannot serve in a directory not ours: says whose to chown" \
 	sh -c "AETHER_SOCKET='$WORK/pub/ro/aetherd.sock' $NOBODY '$B/aetherd' --tap aeq0 2>&1 |
 	       grep -q \"cannot serve on $WORK/pub/ro/aetherd.sock: Permission denied; $WORK/pub/ro is not writable by you: 'sudo chown \\\$USER $WORK/pub/ro'\""
 
+# --- aether up / down, aetherd as the TAP's owner, aether run -------------------
+UPNS=${NS}up
+ns_add "$UPNS"
+mkdir -p "$WORK/nob" && chown 65534 "$WORK/nob"
+check "aether up: persistent TAP for nobody, host address, up, said" \
+	sh -c "'$B/aether' up --netns $UPNS --tap aeup0 --user nobody --addr 10.77.0.1/24 >'$WORK/up.out' &&
+	       grep -q 'tap aeup0 in netns $UPNS created: persistent, owner nobody (uid 65534), host address 10.77.0.1/24, up' '$WORK/up.out' &&
+	       ip -n $UPNS -d link show aeup0 | grep -Eq 'persist on user (nobody|65534) ' &&
+	       ip -n $UPNS -d link show aeup0 | grep -q '<.*UP.*>' &&
+	       ip -n $UPNS -4 addr show aeup0 | grep -q 'inet 10.77.0.1/24'"
+check "aether up again: 'already there', exit 0" \
+	sh -c "'$B/aether' up --netns $UPNS --tap aeup0 --user nobody --addr 10.77.0.1/24 | grep -q 'already there'"
+# (as nobody when /dev/net/tun lets it: mode 0666, the Debian default)
+AS=()
+[ "$(stat -c %a /dev/net/tun)" = 666 ] && AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+log "aetherd on the TAP aether up made runs as ${AS[*]:-root (/dev/net/tun is not 0666 here)}"
+bg ip netns exec "$UPNS" "${AS[@]}" \
+	env AETHER_SOCKET="$WORK/nob/a.sock" "$B/aetherd" --tap aeup0 --addr 10.77.0.2/24 \
+	>"$WORK/nob.log" 2>&1
+NOBD=${PIDS[-1]}
+check "aetherd serves the TAP aether up made" \
+	wait_for 10 sh -c "ip netns exec $UPNS ping -c1 -W1 10.77.0.2 >/dev/null"
+run_serves() {
+	# the server changes directory first: a relative LD_PRELOAD would be lost
+	( cd /; AETHER_SOCKET= "$B/aether" run --socket "$WORK/nob/a.sock" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		sh -c "cd '$TOP/examples/www' && exec /usr/bin/python3 -m http.server 8081" \
+		>"$WORK/run.log" 2>&1 ) &
+	PIDS+=($!)
+	wait_for 20 sh -c "ip netns exec $UPNS curl -s -f --max-time 3 http://10.77.0.2:8081/hello.html |
+		cmp -s - '$TOP/examples/www/hello.html'" || { sed 's/^/#   /' "$WORK/run.log"; return 1; }
+}
+check "aether run: python http.server on Aether, after a cd, as nobody" run_serves
+check "aether run: the server's socket is in aether ss" \
+	sh -c "AETHER_SOCKET='$WORK/nob/a.sock' '$B/aether' ss | grep -q 'LISTEN .*0.0.0.0:8081'"
+stop_pid "${PIDS[-1]}"
+stop_pid "$NOBD"
+check "aether run: LD_PRELOAD absolute and first, the old one kept, AETHER_SOCKET absolute" \
+	sh -c "cd '$WORK' && LD_PRELOAD=libc.so.6 '$B/aether' run --socket rel.sock env >'$WORK/env' &&
+	       grep -qx 'LD_PRELOAD=$(readlink -f "$B/libaether.so") libc.so.6' '$WORK/env' &&
+	       grep -qx 'AETHER_SOCKET=$WORK/rel.sock' '$WORK/env'"
+STATIC=$(command -v ldconfig.real || command -v ldconfig)
+check "aether run warns about a static program" \
+	sh -c "'$B/aether' run '$STATIC' -p 2>&1 >/dev/null | grep -q 'is statically linked: LD_PRELOAD cannot reach it'"
+cp "$(type -P true)" "$WORK/nob/suid" && chown 0 "$WORK/nob/suid" && chmod 4755 "$WORK/nob/suid"
+check "aether run warns about a setuid program" \
+	sh -c "$NOBODY '$B/aether' run '$WORK/nob/suid' 2>&1 | grep -q 'is setuid: the dynamic loader ignores LD_PRELOAD'"
+check "aether run without PROGRAM: one line, exit 2" \
+	one_line 2 "run: no PROGRAM (see --help)" "$B/aether" run
+check "aether down: the TAP is gone" \
+	sh -c "'$B/aether' down --netns $UPNS --tap aeup0 | grep -q 'tap aeup0 in netns $UPNS removed' &&
+	       ! ip -n $UPNS link show aeup0 2>/dev/null"
+check "aether down again: one line, exit 1" \
+	one_line 1 "there is no interface aeup0" ip netns exec "$UPNS" "$B/aether" down --tap aeup0
+
+# aetherd --host-addr: creates the TAP, addresses its host end, brings it up
+HNS=${NS}h
+ns_add "$HNS"
+bg ip netns exec "$HNS" env AETHER_SOCKET="$WORK/h.sock" "$B/aetherd" \
+	--tap aeh0 --addr 10.78.0.2/24 --host-addr 10.78.0.1/24 >"$WORK/h.log" 2>&1
+HD=${PIDS[-1]}
+check "aetherd --host-addr: the host end is up, ping answers, no I/O errors" \
+	sh -c "wait_() { i=0; while [ \$i -lt 100 ]; do ip netns exec $HNS ping -c1 -W1 10.78.0.2 >/dev/null 2>&1 && return 0; i=\$((i+1)); sleep 0.1; done; return 1; }; wait_ &&
+	       grep -q 'created tap aeh0 with host address 10.78.0.1/24, up' '$WORK/h.log' &&
+	       ! grep -q 'Input/output error' '$WORK/h.log'"
+stop_pid "$HD"
+
 finish
