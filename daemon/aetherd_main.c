@@ -44,6 +44,7 @@
 #include "aether_ipc.h"
 #include "opts.h"
 #include "path.h"
+#include "sandbox.h"
 #include "tapctl.h"
 
 #define MIN_MTU		576
@@ -72,6 +73,7 @@
  * @impair:	--impair SPEC, or NULL; @impair_spec and @impair_dir parsed
  * @congestion:	--congestion NAME, or NULL (the stack's default, CUBIC)
  * @offload:	--offload: 1 on, 0 off, -1 unset (on unless --impair)
+ * @no_seccomp:	--no-seccomp
  */
 struct opts {
 	const char *tap;
@@ -98,6 +100,7 @@ struct opts {
 	int impair_dir;
 	const char *congestion;
 	int offload;
+	bool no_seccomp;
 };
 
 /**
@@ -174,6 +177,8 @@ static void usage(FILE *f)
 "      --offload on|off  checksum and TSO offloads with the kernel through the\n"
 "                        TAP (virtio_net_hdr): 64 KiB super-frames each way\n"
 "                        (default on, off with --impair)\n"
+"      --no-seccomp      do not install the system call filter (debugging;\n"
+"                        capabilities are dropped all the same)\n"
 "  -v, --verbose         log stack events (TCP state transitions...) to stderr\n"
 "  -V, --version         print the version and exit\n"
 "  -h, --help            this text\n"
@@ -245,6 +250,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "impair",	required_argument, NULL, 'I' },
 		{ "congestion",	required_argument, NULL, 'C' },
 		{ "offload",	required_argument, NULL, 'F' },
+		{ "no-seccomp",	no_argument,	   NULL, 'X' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
@@ -295,6 +301,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			else
 				die(2, "bad --offload '%s': expected on or off", optarg);
 			break;
+		case 'X': o->no_seccomp = true; break;
 		case 'v': o->verbose++; break;
 		case 'M':
 			if (opt_parse_ulong(optarg, MIN_MTU, MAX_MTU, &o->mtu))
@@ -766,6 +773,25 @@ static void close_conns(struct daemon *dm)
 }
 
 /**
+ * confine() - from here on, no capability and (unless --no-seccomp) only
+ * the system calls of sandbox.c's table
+ * @dm:		daemon, TAP configured, socket bound, capture open
+ */
+static void confine(const struct daemon *dm)
+{
+	char err[256];
+
+	if (sandbox_drop_caps(err, sizeof(err)))
+		die(1, "%s", err);
+	if (!dm->o.no_seccomp && sandbox_seccomp(err, sizeof(err)))
+		die(1, "%s", err);
+	if (dm->o.verbose)
+		fprintf(stderr, "aetherd: capabilities dropped%s\n",
+			dm->o.no_seccomp ? ", no seccomp filter (--no-seccomp)" :
+			", seccomp filter on");
+}
+
+/**
  * main() - parse, set up, run the loop until a signal, tear down in reverse
  * @argc:	argument count
  * @argv:	arguments
@@ -802,6 +828,7 @@ int main(int argc, char **argv)
 	}
 	announce(&dm);
 	say_socket_access(&dm);
+	confine(&dm);
 	ae_stack_announce(dm.d.stack);
 
 	rc = ae_host_run(&dm.host);

@@ -68,6 +68,14 @@ AETHERD_ARGS="--impair delay=1ms,seed=7"
 lab_up || { log "no lab"; finish; exit 1; }
 check "the start line names the active impairment" \
 	grep -q "^aetherd: 192.168.1.2/24 .*pid $AETHERD_PID, impair delay=1ms,seed=7\$" "$WORK/aetherd.log"
+# least privilege: root's aetherd gives up every capability and filters
+# its system calls once the TAP, the socket and the capture are set up
+status_is() { grep -qx "$2:[[:space:]]*$3" "/proc/$1/status" || { log "$(grep "^$2:" "/proc/$1/status")"; return 1; }; }
+check "running aetherd: CapEff 0 (started as root)" status_is "$AETHERD_PID" CapEff 0000000000000000
+check "running aetherd: CapPrm 0, CapBnd 0" \
+	sh -c "grep -qx 'CapPrm:.0000000000000000' /proc/$AETHERD_PID/status && grep -qx 'CapBnd:.0000000000000000' /proc/$AETHERD_PID/status"
+check "running aetherd: Seccomp 2 (filter), NoNewPrivs 1" \
+	sh -c "grep -qx 'Seccomp:.2' /proc/$AETHERD_PID/status && grep -qx 'NoNewPrivs:.1' /proc/$AETHERD_PID/status"
 check "the default group missing: said at start, socket mode 0666" \
 	sh -c "grep -q 'group aether does not exist, so every local user may connect' '$WORK/aetherd.log' &&
 	       [ \$(stat -c %a '$AETHER_SOCKET') = 666 ]"
@@ -267,12 +275,15 @@ check "aether down again: one line, exit 1" \
 HNS=${NS}h
 ns_add "$HNS"
 bg ip netns exec "$HNS" env AETHER_SOCKET="$WORK/h.sock" "$B/aetherd" \
-	--tap aeh0 --addr 10.78.0.2/24 --host-addr 10.78.0.1/24 >"$WORK/h.log" 2>&1
+	--tap aeh0 --addr 10.78.0.2/24 --host-addr 10.78.0.1/24 --no-seccomp -v >"$WORK/h.log" 2>&1
 HD=${PIDS[-1]}
 check "aetherd --host-addr: the host end is up, ping answers, no I/O errors" \
 	sh -c "wait_() { i=0; while [ \$i -lt 100 ]; do ip netns exec $HNS ping -c1 -W1 10.78.0.2 >/dev/null 2>&1 && return 0; i=\$((i+1)); sleep 0.1; done; return 1; }; wait_ &&
 	       grep -q 'created tap aeh0 with host address 10.78.0.1/24, up' '$WORK/h.log' &&
 	       ! grep -q 'Input/output error' '$WORK/h.log'"
+check "--no-seccomp: Seccomp 0, capabilities dropped all the same, said with -v" \
+	sh -c "grep -qx 'Seccomp:.0' /proc/$HD/status && grep -qx 'CapEff:.0000000000000000' /proc/$HD/status &&
+	       grep -q 'capabilities dropped, no seccomp filter (--no-seccomp)' '$WORK/h.log'"
 stop_pid "$HD"
 
 finish
