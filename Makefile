@@ -193,17 +193,50 @@ bench: all
 	bench/run.sh
 	bench/memcurve.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/aether
-	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	$(if $(PRELOAD_SRC),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(PREFIX)/lib/)
-	install -m 644 $(STACK_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 stack/aether.h $(DESTDIR)$(PREFIX)/include/aether/
+# Installation: programs, the preload library, the embedded stack (archive,
+# header, pkg-config file), man pages, the systemd unit and a commented
+# configuration file (kept if it exists). Nothing is started or enabled.
+BINDIR     := $(PREFIX)/bin
+SBINDIR    := $(PREFIX)/sbin
+LIBDIR     := $(PREFIX)/lib
+INCDIR     := $(PREFIX)/include/aether
+MANDIR     := $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+VERSION    := $(shell sed -n 's/^\#define AETHER_VERSION[^"]*"\(.*\)"/\1/p' host/opts.h)
+USER_PROGS := $(filter-out $(O)/aetherd,$(PROGS))
+
+$(O)/aetherd.service: dist/aetherd.service.in Makefile
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
+$(O)/aether-stack.pc: dist/aether-stack.pc.in Makefile host/opts.h
+	sed 's|@PREFIX@|$(PREFIX)|g; s|@VERSION@|$(VERSION)|g' $< >$@
+
+install: all $(O)/aetherd.service $(O)/aether-stack.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/aether
+	install -m 755 $(USER_PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(O)/aetherd $(DESTDIR)$(SBINDIR)/
+	$(if $(PRELOAD_SRC),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/)
+	install -m 644 $(STACK_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 644 stack/aether.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(O)/aether-stack.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 man/aether.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/libaether.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 man/aetherd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 $(O)/aetherd.service $(DESTDIR)$(UNITDIR)/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/aether/aetherd.conf ] || \
+		install -m 644 dist/aetherd.conf $(DESTDIR)$(SYSCONFDIR)/aether/
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGS))) \
-	      $(DESTDIR)$(PREFIX)/lib/libaether.so $(DESTDIR)$(PREFIX)/lib/libaether-stack.a
-	rm -rf $(DESTDIR)$(PREFIX)/include/aether
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(USER_PROGS))) \
+	      $(DESTDIR)$(SBINDIR)/aetherd \
+	      $(DESTDIR)$(LIBDIR)/libaether.so $(DESTDIR)$(LIBDIR)/libaether-stack.a \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/aether-stack.pc \
+	      $(DESTDIR)$(MANDIR)/man1/aether.1 $(DESTDIR)$(MANDIR)/man7/libaether.7 \
+	      $(DESTDIR)$(MANDIR)/man8/aetherd.8 $(DESTDIR)$(UNITDIR)/aetherd.service
+	rm -rf $(DESTDIR)$(INCDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/aether/aetherd.conf (remove it by hand if unwanted)"
 
 clean:
 	rm -rf build build-asan build-ubsan build-tsan

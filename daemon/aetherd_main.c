@@ -43,6 +43,7 @@
 #include "impair.h"
 #include "aether_ipc.h"
 #include "opts.h"
+#include "config.h"
 #include "path.h"
 #include "sandbox.h"
 #include "tapctl.h"
@@ -180,6 +181,10 @@ static void usage(FILE *f)
 "      --no-seccomp      do not install the system call filter (debugging;\n"
 "                        capabilities are dropped all the same)\n"
 "  -v, --verbose         log stack events (TCP state transitions...) to stderr\n"
+"      --config FILE     read options from FILE first, one \"key = value\" or\n"
+"                        \"key\" a line, keys as the long options (default\n"
+"                        " CONFIG_DEFAULT " when it exists)\n"
+"      --check-config    check the file and the options, then exit\n"
 "  -V, --version         print the version and exit\n"
 "  -h, --help            this text\n"
 "\n"
@@ -225,6 +230,33 @@ static uid_t default_owner(void)
 	return getuid();
 }
 
+/* the long options, also the keys of the configuration file (config.c) */
+static const struct option lopts[] = {
+	{ "tap",	required_argument, NULL, 't' },
+	{ "addr",	required_argument, NULL, 'a' },
+	{ "gateway",	required_argument, NULL, 'g' },
+	{ "host-addr",	required_argument, NULL, 'H' },
+	{ "mac",	required_argument, NULL, 'm' },
+	{ "mtu",	required_argument, NULL, 'M' },
+	{ "pcap",	required_argument, NULL, 'w' },
+	{ "socket",	required_argument, NULL, 's' },
+	{ "socket-group", required_argument, NULL, 'G' },
+	{ "persist",	no_argument,	   NULL, 'P' },
+	{ "owner",	required_argument, NULL, 'O' },
+	{ "allow-low-ports", required_argument, NULL, 'L' },
+	{ "stats-on-exit", no_argument,	   NULL, 'S' },
+	{ "impair",	required_argument, NULL, 'I' },
+	{ "congestion",	required_argument, NULL, 'C' },
+	{ "offload",	required_argument, NULL, 'F' },
+	{ "no-seccomp",	no_argument,	   NULL, 'X' },
+	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "version",	no_argument,	   NULL, 'V' },
+	{ "config",	required_argument, NULL, 'c' },
+	{ "check-config", no_argument,	   NULL, 'K' },
+	{ NULL, 0, NULL, 0 }
+};
+
 /**
  * parse_opts() - fill @o from the command line; exits on a usage error
  * @argc:	argument count
@@ -233,29 +265,6 @@ static uid_t default_owner(void)
  */
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lopts[] = {
-		{ "tap",	required_argument, NULL, 't' },
-		{ "addr",	required_argument, NULL, 'a' },
-		{ "gateway",	required_argument, NULL, 'g' },
-		{ "host-addr",	required_argument, NULL, 'H' },
-		{ "mac",	required_argument, NULL, 'm' },
-		{ "mtu",	required_argument, NULL, 'M' },
-		{ "pcap",	required_argument, NULL, 'w' },
-		{ "socket",	required_argument, NULL, 's' },
-		{ "socket-group", required_argument, NULL, 'G' },
-		{ "persist",	no_argument,	   NULL, 'P' },
-		{ "owner",	required_argument, NULL, 'O' },
-		{ "allow-low-ports", required_argument, NULL, 'L' },
-		{ "stats-on-exit", no_argument,	   NULL, 'S' },
-		{ "impair",	required_argument, NULL, 'I' },
-		{ "congestion",	required_argument, NULL, 'C' },
-		{ "offload",	required_argument, NULL, 'F' },
-		{ "no-seccomp",	no_argument,	   NULL, 'X' },
-		{ "verbose",	no_argument,	   NULL, 'v' },
-		{ "help",	no_argument,	   NULL, 'h' },
-		{ "version",	no_argument,	   NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	const char *addr = "192.168.1.2/24", *gw = NULL, *mac = NULL;
 	char err[256];
@@ -314,6 +323,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'V':
 			printf("aetherd %s\n", AETHER_VERSION);
 			exit(0);
+		case 'c': case 'K':
+			break;	/* config_load() took them */
 		default:
 			die(2, "%s", err);
 		}
@@ -801,10 +812,21 @@ static void confine(const struct daemon *dm)
 int main(int argc, char **argv)
 {
 	static struct daemon dm;
+	struct config_args ca;
+	char err[512];
 	int rc, i;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	parse_opts(argc, argv, &dm.o);
+	rc = config_load(argc, argv, lopts, &ca, err, sizeof(err));
+	if (rc)
+		die(2, "%s", err);
+	parse_opts(ca.argc, ca.argv, &dm.o);
+	if (ca.check) {
+		socket_group(&dm.o);
+		printf("aetherd: configuration OK (%s)\n",
+		       ca.path ? ca.path : "no configuration file");
+		return 0;
+	}
 	dm.d.socket_path = dm.o.socket;
 	dm.d.verbose = dm.o.verbose;
 	dm.d.dev_stats = dev_stats;

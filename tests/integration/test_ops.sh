@@ -286,4 +286,101 @@ check "--no-seccomp: Seccomp 0, capabilities dropped all the same, said with -v"
 	       grep -q 'capabilities dropped, no seccomp filter (--no-seccomp)' '$WORK/h.log'"
 stop_pid "$HD"
 
+# --- installation ----------------------------------------------------------------
+if [ "$B" = "$TOP/build" ]; then
+	check "a second make is a no-op (make -q: everything up to date)" make -s --no-print-directory -C "$TOP" -q all
+	INST=$WORK/inst
+	make -C "$TOP" install DESTDIR="$INST" PREFIX=/usr/local >"$WORK/install.log" 2>&1 ||
+		{ log "make install failed"; sed 's/^/#   /' "$WORK/install.log"; }
+	tree_ok() {
+		(cd "$INST" && find . -type f | sort) >"$WORK/tree"
+		printf '%s\n' ./etc/aether/aetherd.conf ./usr/local/bin/aether \
+			./usr/local/bin/aether-impair ./usr/local/include/aether/aether.h \
+			./usr/local/lib/libaether-stack.a ./usr/local/lib/libaether.so \
+			./usr/local/lib/pkgconfig/aether-stack.pc \
+			./usr/local/lib/systemd/system/aetherd.service ./usr/local/sbin/aetherd \
+			./usr/local/share/man/man1/aether.1 ./usr/local/share/man/man7/libaether.7 \
+			./usr/local/share/man/man8/aetherd.8 | diff - "$WORK/tree" >&2
+	}
+	check "make install DESTDIR: the expected tree" tree_ok
+	IB=$INST/usr/local
+	check "installed programs run (--version)" \
+		sh -c "'$IB/sbin/aetherd' --version && '$IB/bin/aether' --version && '$IB/bin/aether-impair' --version" >/dev/null
+	check "installed aether run preloads the installed library by absolute path" \
+		sh -c "'$IB/bin/aether' run env | grep -qx 'LD_PRELOAD=$IB/lib/libaether.so'"
+	man_ok() {
+		local f
+		for f in man1/aether.1 man8/aetherd.8 man7/libaether.7; do
+			MANWIDTH=80 man -l --warnings "$IB/share/man/$f" >"$WORK/man.txt" 2>"$WORK/man.err" &&
+				[ ! -s "$WORK/man.err" ] && grep -q '^NAME' "$WORK/man.txt" &&
+				grep -q '^SEE ALSO' "$WORK/man.txt" || { log "$f: $(cat "$WORK/man.err")"; return 1; }
+		done
+	}
+	if command -v man >/dev/null; then
+		check "man -l renders aether(1), aetherd(8), libaether(7) without warnings" man_ok
+	else
+		log "man is not installed: pages not rendered"
+	fi
+	unit_ok() {
+		# the unit as installed, its ExecStart pointed into DESTDIR, its
+		# Documentation= pages looked up there
+		sed "s|^ExecStart=/usr/local/sbin/|ExecStart=$IB/sbin/|" \
+			"$IB/lib/systemd/system/aetherd.service" >"$WORK/aetherd.service"
+		grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' "$WORK/aetherd.service" &&
+			grep -qx 'NoNewPrivileges=yes' "$WORK/aetherd.service" &&
+			grep -qx 'ProtectSystem=strict' "$WORK/aetherd.service" &&
+			grep -qx 'RuntimeDirectory=aether' "$WORK/aetherd.service" &&
+			grep -qx 'Restart=on-failure' "$WORK/aetherd.service" &&
+			MANPATH=$IB/share/man systemd-analyze verify "$WORK/aetherd.service"
+	}
+	if command -v systemd-analyze >/dev/null; then
+		check "aetherd.service: hardening lines, systemd-analyze verify passes" unit_ok
+	else
+		log "systemd-analyze is not installed: unit not verified"
+	fi
+	pc_ok() {
+		cat >"$WORK/emb.c" <<'C'
+#include <stdio.h>
+#include <aether.h>
+int main(void) { puts(ae_tcp_state_name(1)); return 0; }
+C
+		cc -o "$WORK/emb" "$WORK/emb.c" $(PKG_CONFIG_PATH=$IB/lib/pkgconfig \
+			pkg-config --define-variable=prefix="$IB" --cflags --libs aether-stack) &&
+			[ -n "$("$WORK/emb")" ]
+	}
+	check "pkg-config aether-stack: a program builds against the installed stack" pc_ok
+
+	# the configuration file: same keys as the options
+	printf '# test\ntap = aecf0\naddr = 10.79.0.2/24   # ours\nhost-addr=10.79.0.1/24\nstats-on-exit\n' >"$WORK/c.conf"
+	check "--check-config: OK for a good file" \
+		sh -c "'$IB/sbin/aetherd' --config '$WORK/c.conf' --check-config | grep -q 'configuration OK ($WORK/c.conf)'"
+	printf 'tap = aecf0\nbogus = 1\n' >"$WORK/bad1.conf"
+	check "--check-config: an unknown key is FILE:LINE, exit 2" \
+		one_line 2 "$WORK/bad1.conf:2: unknown key 'bogus'" "$IB/sbin/aetherd" --config "$WORK/bad1.conf" --check-config
+	printf 'impair =\n' >"$WORK/bad2.conf"
+	check "--check-config: an empty value names its key" \
+		one_line 2 "key 'impair' needs a value" "$IB/sbin/aetherd" --config "$WORK/bad2.conf" --check-config
+	printf 'mtu = 70000\n' >"$WORK/bad3.conf"
+	check "--check-config: a bad value is refused like on the command line" \
+		one_line 2 "bad --mtu '70000'" "$IB/sbin/aetherd" --config "$WORK/bad3.conf" --check-config
+	check "--config FILE that does not exist: one line, exit 2" \
+		one_line 2 "cannot read $WORK/none.conf: No such file or directory" "$IB/sbin/aetherd" --config "$WORK/none.conf"
+	CNS=${NS}c
+	ns_add "$CNS"
+	bg ip netns exec "$CNS" env AETHER_SOCKET="$WORK/c.sock" "$IB/sbin/aetherd" --config "$WORK/c.conf" >"$WORK/c.log" 2>&1
+	CD=${PIDS[-1]}
+	check "aetherd reads its configuration file (tap, addr, host-addr from it)" \
+		wait_for 10 sh -c "ip netns exec $CNS ping -c1 -W1 10.79.0.2 >/dev/null 2>&1"
+	stop_pid "$CD"
+	check "stats-on-exit from the file: counters printed at stop" grep -q '^aetherd: stats end 1$' "$WORK/c.log"
+
+	uninst_ok() {
+		make -C "$TOP" uninstall DESTDIR="$INST" PREFIX=/usr/local >"$WORK/uninstall.log" 2>&1 &&
+			[ "$(cd "$INST" && find . -type f)" = ./etc/aether/aetherd.conf ]
+	}
+	check "make uninstall: everything gone but the configuration file" uninst_ok
+else
+	log "B=$B is not the tree's build/: installation not tested"
+fi
+
 finish
