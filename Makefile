@@ -136,7 +136,8 @@ unit: all
 integration: all
 	tests/integration/run.sh
 
-test: deps
+test:
+	@tests/deps.sh test
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
@@ -154,12 +155,14 @@ conformance: deps
 	$(MAKE) all
 	tests/conformance/cpython.sh --full
 
-demo: deps
+demo:
+	@tests/deps.sh demo
 	$(MAKE) all
 	tests/integration/demo.sh
 
+# deps: what the build needs; demo and test add theirs (tests/deps.sh)
 deps:
-	@tests/deps.sh
+	@tests/deps.sh build
 
 asan:
 	$(MAKE) all O=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer"

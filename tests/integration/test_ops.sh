@@ -383,4 +383,40 @@ else
 	log "B=$B is not the tree's build/: installation not tested"
 fi
 
+# --- make deps: only the build's packages; no service started ------------------
+# deps.sh with stand-ins for dpkg-query (nginx and curl "missing") and
+# apt-get (notes what it was asked and what policy-rc.d answers then), in a
+# private mount namespace whose /usr/sbin is empty: the machine's own
+# policy-rc.d, if any, is not seen and not touched
+mkdir -p "$WORK/fake"
+cat >"$WORK/fake/dpkg-query" <<'SH'
+#!/bin/sh
+for a; do p=$a; done
+case $p in nginx|curl) exit 1 ;; esac
+printf 'install ok installed'
+SH
+cat >"$WORK/fake/apt-get" <<SH
+#!/bin/sh
+[ "\$1" = update ] && exit 0
+echo "apt-get \$*" >>"$WORK/apt.log"
+/usr/sbin/policy-rc.d nginx start; echo "policy \$?" >>"$WORK/apt.log"
+SH
+printf '#!/bin/sh\ncat >/dev/null\n' >"$WORK/fake/debconf-set-selections"
+chmod +x "$WORK/fake/"*
+deps_run() {
+	rm -f "$WORK/apt.log"
+	unshare --mount sh -c "mount -t tmpfs ops /usr/sbin && PATH='$WORK/fake':\$PATH sh '$TOP/tests/deps.sh' $1 >/dev/null &&
+		[ ! -e /usr/sbin/policy-rc.d ]"
+}
+check "deps build: the build's packages only, nothing installed here" \
+	sh -c "$(declare -f deps_run); WORK='$WORK' TOP='$TOP'; deps_run build && [ ! -e '$WORK/apt.log' ]"
+check "deps demo: adds curl, not nginx; no service may start meanwhile; policy removed after" \
+	sh -c "$(declare -f deps_run); WORK='$WORK' TOP='$TOP'; deps_run demo &&
+	       grep -qx 'apt-get install -y -qq --no-install-recommends curl' '$WORK/apt.log' &&
+	       grep -qx 'policy 101' '$WORK/apt.log'"
+check "deps test: adds nginx and curl, policy 101 while installing" \
+	sh -c "$(declare -f deps_run); WORK='$WORK' TOP='$TOP'; deps_run test &&
+	       grep -qx 'apt-get install -y -qq --no-install-recommends curl nginx' '$WORK/apt.log' &&
+	       grep -qx 'policy 101' '$WORK/apt.log'"
+
 finish
