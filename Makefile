@@ -209,12 +209,9 @@ SYSCONFDIR ?= /etc
 VERSION    := $(shell sed -n 's/^\#define AETHER_VERSION[^"]*"\(.*\)"/\1/p' host/opts.h)
 USER_PROGS := $(filter-out $(O)/aetherd,$(PROGS))
 
-$(O)/aetherd.service: dist/aetherd.service.in Makefile
-	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
-$(O)/aether-stack.pc: dist/aether-stack.pc.in Makefile host/opts.h
-	sed 's|@PREFIX@|$(PREFIX)|g; s|@VERSION@|$(VERSION)|g' $< >$@
-
-install: all $(O)/aetherd.service $(O)/aether-stack.pc
+# The unit and the .pc file are written straight into DESTDIR (with this
+# PREFIX), so `sudo make install` after `make` adds nothing to build/.
+install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/aether
@@ -223,11 +220,13 @@ install: all $(O)/aetherd.service $(O)/aether-stack.pc
 	$(if $(PRELOAD_SRC),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/)
 	install -m 644 $(STACK_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 644 stack/aether.h $(DESTDIR)$(INCDIR)/
-	install -m 644 $(O)/aether-stack.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	sed 's|@PREFIX@|$(PREFIX)|g; s|@VERSION@|$(VERSION)|g' dist/aether-stack.pc.in \
+		>$(DESTDIR)$(LIBDIR)/pkgconfig/aether-stack.pc
 	install -m 644 man/aether.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/libaether.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 man/aetherd.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 $(O)/aetherd.service $(DESTDIR)$(UNITDIR)/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/aetherd.service.in \
+		>$(DESTDIR)$(UNITDIR)/aetherd.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/aether/aetherd.conf ] || \
 		install -m 644 dist/aetherd.conf $(DESTDIR)$(SYSCONFDIR)/aether/
 

@@ -425,12 +425,14 @@ static void check_socket(const char *path, int verbose)
 static bool group_gid(const char *name, gid_t *gid)
 {
 	FILE *f = fopen("/etc/group", "re");
-	struct group *gr;
+	struct group grs, *gr;
 	bool found = false;
+	char buf[4096];
 
 	if (!f)
 		return false;
-	while (!found && (gr = fgetgrent(f)) != NULL) {
+	/* _r: fgetgrent()'s own buffer would stay allocated for good */
+	while (!found && !fgetgrent_r(f, &grs, buf, sizeof(buf), &gr)) {
 		if (!strcmp(gr->gr_name, name)) {
 			*gid = gr->gr_gid;
 			found = true;
@@ -825,6 +827,7 @@ int main(int argc, char **argv)
 		socket_group(&dm.o);
 		printf("aetherd: configuration OK (%s)\n",
 		       ca.path ? ca.path : "no configuration file");
+		config_free(&ca);
 		return 0;
 	}
 	dm.d.socket_path = dm.o.socket;
@@ -867,5 +870,6 @@ int main(int argc, char **argv)
 	/* the region table the stack's ring frees needed, the server state */
 	session_destroy(&dm.d);
 	ae_host_close(&dm.host);
+	config_free(&ca);
 	return rc;
 }

@@ -154,6 +154,7 @@ static int read_file(FILE *f, const struct option *lopts,
 			return -E2BIG;
 		}
 		out->argv[out->argc++] = arg;
+		out->nfile++;
 	}
 	return 0;
 }
@@ -223,10 +224,30 @@ int config_load(int argc, char **argv, const struct option *lopts,
 		out->path = path ? path : CONFIG_DEFAULT;
 		rc = read_file(f, lopts, out, room, err, errlen);
 		fclose(f);
-		if (rc)
+		if (rc) {
+			config_free(out);
 			return rc;
+		}
 	}
 	for (i = 1; i < argc; i++)
 		out->argv[out->argc++] = argv[i];
 	return 0;
+}
+
+/**
+ * config_free() - free what config_load() allocated
+ * @ca:		its result; nothing in it may be used afterwards
+ */
+void config_free(struct config_args *ca)
+{
+	int i;
+
+	if (!ca->argv)
+		return;
+	for (i = 1; i <= ca->nfile; i++)
+		free(ca->argv[i]);
+	free(ca->argv);
+	ca->argv = NULL;
+	ca->argc = 0;
+	ca->nfile = 0;
 }

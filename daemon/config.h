@@ -19,15 +19,18 @@ struct option;
  *		command line's own (which therefore win)
  * @path:	the file read, or NULL when there was none
  * @check:	--check-config was given
+ * @nfile:	how many of @argv (after argv[0]) came from the file
  */
 struct config_args {
 	int argc;
 	char **argv;
+	int nfile;
 	const char *path;
 	bool check;
 };
 
 int config_load(int argc, char **argv, const struct option *lopts,
 		struct config_args *out, char *err, size_t errlen);
+void config_free(struct config_args *ca);
 
 #endif /* AETHERD_CONFIG_H */

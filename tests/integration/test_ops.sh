@@ -290,6 +290,8 @@ stop_pid "$HD"
 if [ "$B" = "$TOP/build" ]; then
 	check "a second make is a no-op (make -q: everything up to date)" make -s --no-print-directory -C "$TOP" -q all
 	INST=$WORK/inst
+	touch "$WORK/pre-install"
+	sleep 0.01
 	make -C "$TOP" install DESTDIR="$INST" PREFIX=/usr/local >"$WORK/install.log" 2>&1 ||
 		{ log "make install failed"; sed 's/^/#   /' "$WORK/install.log"; }
 	tree_ok() {
@@ -303,6 +305,8 @@ if [ "$B" = "$TOP/build" ]; then
 			./usr/local/share/man/man8/aetherd.8 | diff - "$WORK/tree" >&2
 	}
 	check "make install DESTDIR: the expected tree" tree_ok
+	check "make install wrote nothing into build/ (a root install leaves no root-owned files there)" \
+		sh -c "[ -z \"\$(find '$B' -newer '$WORK/pre-install' -print -quit)\" ]"
 	IB=$INST/usr/local
 	check "installed programs run (--version)" \
 		sh -c "'$IB/sbin/aetherd' --version && '$IB/bin/aether' --version && '$IB/bin/aether-impair' --version" >/dev/null
