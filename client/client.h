@@ -93,11 +93,22 @@ struct aec_sock {
 /* Control path -------------------------------------------------------- */
 
 /**
- * aec_socket_path() - the control socket path: $AETHER_SOCKET or default
+ * aec_socket_path() - the control socket path: $AETHER_SOCKET, else
+ * $XDG_RUNTIME_DIR/aether/aetherd.sock, else /run/aether/aetherd.sock
  *
- * Return: a path (static storage or the environment)
+ * Return: the path, computed at the first call and kept
  */
 const char *aec_socket_path(void);
+
+/**
+ * aec_explain() - "cannot reach aetherd at PATH: REASON; FIX" for an error
+ * @err:	the -errno a call returned
+ * @buf:	result
+ * @len:	its size
+ *
+ * Return: @buf
+ */
+const char *aec_explain(int err, char *buf, size_t len);
 
 /**
  * aec_socket() - create an Aether socket (a new backing fd)

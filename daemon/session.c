@@ -666,6 +666,22 @@ static void sweep_io(void *ctx, uint32_t events)
 }
 
 /**
+ * socket_access() - who may connect: the socket's group, or everyone
+ * @path:	the bound socket
+ * @gid:	its group (mode 0660), or -1 (mode 0666)
+ *
+ * Return: 0 or -1 with errno
+ */
+static int socket_access(const char *path, long gid)
+{
+	if (gid < 0)
+		return chmod(path, 0666);
+	if (chown(path, (uid_t)-1, (gid_t)gid))
+		return -1;
+	return chmod(path, 0660);
+}
+
+/**
  * listen_on() - bind and listen on the control socket path
  * @srv:	server
  * @path:	socket path
@@ -699,7 +715,7 @@ static int listen_on(struct session_srv *srv, const char *path)
 		return -errno;
 	sess_pass_creds(fd);	/* again per connection: inheritance varies */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    chmod(sun.sun_path, 0666) || listen(fd, 4096) ||
+	    socket_access(sun.sun_path, srv->d->socket_gid) || listen(fd, 4096) ||
 	    (strcmp(sun.sun_path, path) && rename(sun.sun_path, path))) {
 		int e = -errno;
 

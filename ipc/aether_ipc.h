@@ -323,7 +323,7 @@ struct ae_ipc_dgram {
  * @value:	its value
  */
 struct ae_ipc_stat {
-	char group[8];
+	char group[16];
 	char name[40];
 	uint64_t value;
 };
@@ -347,6 +347,15 @@ struct ae_ipc_stats_resp {
  * @pid:	owning client's pid, 0 if none (closing, orphaned)
  * @uid:	owning client's uid
  * @state_name:	ae_tcp_state_name() or "UNCONN"
+ * @rtt_us:	TCP smoothed round trip time (`ss -i` rtt), @rttvar_us its
+ *		variation, @rto_us the retransmission timeout
+ * @rttvar_us:	see @rtt_us
+ * @rto_us:	see @rtt_us
+ * @cwnd:	congestion window, segments; @ssthresh slow start threshold,
+ *		segments (0x7fffffff: not set); @mss segment size, bytes
+ * @ssthresh:	see @cwnd
+ * @mss:	see @cwnd
+ * @congestion:	"cubic", "reno" or "bbr" (NUL padded); empty for UDP
  */
 struct ae_ipc_sockent {
 	int32_t type;
@@ -356,6 +365,9 @@ struct ae_ipc_sockent {
 	int32_t pid;
 	uint32_t uid;
 	char state_name[16];
+	uint32_t rtt_us, rttvar_us, rto_us;
+	uint32_t cwnd, ssthresh, mss;
+	char congestion[8];
 };
 
 /**

@@ -270,6 +270,9 @@ struct ae_sock_info {
 	int state;		/* enum tcp_state, or 0 for UDP */
 	struct sockaddr_in local, remote;
 	uint32_t rx_queued, tx_queued;
+	/* TCP, as `ss -i` shows them: microseconds, segments, MSS bytes */
+	uint32_t rtt_us, rttvar_us, rto_us, cwnd, ssthresh, mss;
+	char congestion[8];	/* "cubic", "reno", "bbr" */
 };
 typedef void (*ae_sock_visit_fn)(void *ctx, const struct ae_sock_info *info);
 void ae_stack_sockets_foreach(struct ae_stack *s, ae_sock_visit_fn fn, void *ctx);

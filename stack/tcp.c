@@ -596,6 +596,7 @@ void tcp_sock_info(const struct ae_sock *sk, struct ae_sock_info *info)
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
 	info->state = tp->state;
+	tcp_sock_info_cc(sk, info);
 	if (tp->state == TCPS_LISTEN) {
 		info->rx_queued = tp->acceptq_len;
 		info->tx_queued = tp->backlog;

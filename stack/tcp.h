@@ -523,6 +523,8 @@ void tcp_usr_tx_committed(struct tcp_sock *tp, uint32_t n);
 int tcp_cc_select(struct tcp_sock *tp, const char *val, size_t len);
 int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 		       const void *val, size_t len);
+const char *tcp_cong_name(const struct tcp_sock *tp);
+void tcp_sock_info_cc(const struct ae_sock *sk, struct ae_sock_info *info);
 int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		       size_t *len);
 
