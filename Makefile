@@ -9,6 +9,7 @@
 #   host/*.c           -> build/libaether-host.a   (event loop, TAP, pcap, option
 #                         parsing, impairment, host bring-up: aetherd + examples)
 #   daemon/*.c         -> build/libaether-daemon.a (aetherd's sessions)
+#   tools/*.c          -> build/libaether-tools.a  (the aether tool's commands)
 #   daemon/*_main.c, tools/*_main.c -> one program each:
 #                         tools/foo_bar_main.c -> build/foo-bar
 #   preload/*.c        -> build/libaether.so       (links client + ipc)
@@ -31,7 +32,7 @@ PKG_CHECK := $(shell pkg-config --cflags --libs check 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -Istack -Iipc -Iclient -Ihost -Idaemon \
+CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -Istack -Iipc -Iclient -Ihost -Idaemon -Itools \
             -fno-strict-aliasing $(SANITIZE) $(if $(AE_DEBUG),-DAE_DEBUG)
 LDFLAGS  += $(SANITIZE)
 LIBS     := -lbsd
@@ -41,6 +42,7 @@ IPC_SRC     := $(wildcard ipc/*.c)
 CLIENT_SRC  := $(wildcard client/*.c)
 HOST_SRC    := $(wildcard host/*.c)
 DAEMON_SRC  := $(filter-out %_main.c,$(wildcard daemon/*.c))
+TOOLS_SRC   := $(filter-out %_main.c,$(wildcard tools/*.c))
 MAIN_SRC    := $(wildcard daemon/*_main.c tools/*_main.c)
 PRELOAD_SRC := $(wildcard preload/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
@@ -54,7 +56,8 @@ IPC_LIB    := $(O)/libaether-ipc.a
 CLIENT_LIB := $(O)/libaether-client.a
 HOST_LIB   := $(O)/libaether-host.a
 DAEMON_LIB := $(O)/libaether-daemon.a
-LIBS_ALL   := $(DAEMON_LIB) $(HOST_LIB) $(CLIENT_LIB) $(IPC_LIB) $(STACK_LIB)
+TOOLS_LIB  := $(O)/libaether-tools.a
+LIBS_ALL   := $(TOOLS_LIB) $(DAEMON_LIB) $(HOST_LIB) $(CLIENT_LIB) $(IPC_LIB) $(STACK_LIB)
 PRELOAD_SO := $(O)/libaether.so
 MAIN_NAMES := $(patsubst %_main.c,%,$(notdir $(MAIN_SRC)))
 PROGS      := $(addprefix $(O)/,$(subst _,-,$(MAIN_NAMES)))
@@ -80,8 +83,8 @@ $(O)/obj/%.o: %.c
 # One archive per folder: stack/*.c -> $(STACK_LIB), client/*.c -> $(CLIENT_LIB) ...
 # Each is written anew, and again when the Makefile changes, so an object
 # whose source moved to another folder does not linger in the old archive.
-$(foreach l,STACK IPC CLIENT HOST DAEMON,$(eval $$($(l)_LIB): $$(call obj,$$($(l)_SRC)) Makefile))
-$(STACK_LIB) $(IPC_LIB) $(CLIENT_LIB) $(HOST_LIB) $(DAEMON_LIB):
+$(foreach l,STACK IPC CLIENT HOST DAEMON TOOLS,$(eval $$($(l)_LIB): $$(call obj,$$($(l)_SRC)) Makefile))
+$(STACK_LIB) $(IPC_LIB) $(CLIENT_LIB) $(HOST_LIB) $(DAEMON_LIB) $(TOOLS_LIB):
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	$(AR) rcs $@ $(filter %.o,$^)
@@ -137,7 +140,8 @@ unit: all
 integration: all
 	tests/integration/run.sh
 
-test: deps
+test:
+	@tests/deps.sh test
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) lint
@@ -157,12 +161,14 @@ conformance: deps
 	$(MAKE) all
 	tests/conformance/cpython.sh --full
 
-demo: deps
+demo:
+	@tests/deps.sh demo
 	$(MAKE) all
 	tests/integration/demo.sh
 
+# deps: what the build needs; demo and test add theirs (tests/deps.sh)
 deps:
-	@tests/deps.sh
+	@tests/deps.sh build
 
 asan:
 	$(MAKE) all O=build-asan AE_DEBUG=1 SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer"
@@ -215,17 +221,49 @@ bench: all
 	bench/run.sh
 	bench/memcurve.sh
 
+# Installation: programs, the preload library, the embedded stack (archive,
+# header, pkg-config file), man pages, the systemd unit and a commented
+# configuration file (kept if it exists). Nothing is started or enabled.
+BINDIR     := $(PREFIX)/bin
+SBINDIR    := $(PREFIX)/sbin
+LIBDIR     := $(PREFIX)/lib
+INCDIR     := $(PREFIX)/include/aether
+MANDIR     := $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+VERSION    := $(shell sed -n 's/^\#define AETHER_VERSION[^"]*"\(.*\)"/\1/p' host/opts.h)
+USER_PROGS := $(filter-out $(O)/aetherd,$(PROGS))
+
+# The unit and the .pc file are written straight into DESTDIR (with this
+# PREFIX), so `sudo make install` after `make` adds nothing to build/.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/aether
-	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	$(if $(PRELOAD_SRC),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(PREFIX)/lib/)
-	install -m 644 $(STACK_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 stack/aether.h $(DESTDIR)$(PREFIX)/include/aether/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/aether
+	install -m 755 $(USER_PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(O)/aetherd $(DESTDIR)$(SBINDIR)/
+	$(if $(PRELOAD_SRC),install -m 755 $(PRELOAD_SO) $(DESTDIR)$(LIBDIR)/)
+	install -m 644 $(STACK_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 644 stack/aether.h $(DESTDIR)$(INCDIR)/
+	sed 's|@PREFIX@|$(PREFIX)|g; s|@VERSION@|$(VERSION)|g' dist/aether-stack.pc.in \
+		>$(DESTDIR)$(LIBDIR)/pkgconfig/aether-stack.pc
+	install -m 644 man/aether.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/libaether.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 man/aetherd.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/aetherd.service.in \
+		>$(DESTDIR)$(UNITDIR)/aetherd.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/aether/aetherd.conf ] || \
+		install -m 644 dist/aetherd.conf $(DESTDIR)$(SYSCONFDIR)/aether/
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGS))) \
-	      $(DESTDIR)$(PREFIX)/lib/libaether.so $(DESTDIR)$(PREFIX)/lib/libaether-stack.a
-	rm -rf $(DESTDIR)$(PREFIX)/include/aether
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(USER_PROGS))) \
+	      $(DESTDIR)$(SBINDIR)/aetherd \
+	      $(DESTDIR)$(LIBDIR)/libaether.so $(DESTDIR)$(LIBDIR)/libaether-stack.a \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/aether-stack.pc \
+	      $(DESTDIR)$(MANDIR)/man1/aether.1 $(DESTDIR)$(MANDIR)/man7/libaether.7 \
+	      $(DESTDIR)$(MANDIR)/man8/aetherd.8 $(DESTDIR)$(UNITDIR)/aetherd.service
+	rm -rf $(DESTDIR)$(INCDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/aether/aetherd.conf (remove it by hand if unwanted)"
 
 clean:
 	rm -rf build build-asan build-ubsan build-tsan

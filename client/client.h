@@ -93,11 +93,22 @@ struct aec_sock {
 /* Control path -------------------------------------------------------- */
 
 /**
- * aec_socket_path() - the control socket path: $AETHER_SOCKET or default
+ * aec_socket_path() - the control socket path: $AETHER_SOCKET, else
+ * $XDG_RUNTIME_DIR/aether/aetherd.sock, else /run/aether/aetherd.sock
  *
- * Return: a path (static storage or the environment)
+ * Return: the path, computed at the first call and kept
  */
 const char *aec_socket_path(void);
+
+/**
+ * aec_explain() - "cannot reach aetherd at PATH: REASON; FIX" for an error
+ * @err:	the -errno a call returned
+ * @buf:	result
+ * @len:	its size
+ *
+ * Return: @buf
+ */
+const char *aec_explain(int err, char *buf, size_t len);
 
 /**
  * aec_socket() - create an Aether socket (a new backing fd)
@@ -278,6 +289,50 @@ ssize_t aec_sendto(struct aec_sock *s, const void *buf, size_t len, int flags,
  */
 ssize_t aec_recvfrom(struct aec_sock *s, void *buf, size_t len, int flags,
 		     struct sockaddr_in *from, int timeout_ms);
+
+/**
+ * struct aec_dginfo - a datagram's IP fields (ancillary data)
+ * @dst:	received: its destination address
+ * @ttl:	TTL (IPv6: hop limit)
+ * @tos:	TOS byte (IPv6: traffic class)
+ * @set:	AE_IPC_DG_* bits: which of @ttl/@tos are meant (sent) or
+ *		known (received)
+ */
+struct aec_dginfo {
+	uint32_t dst;
+	uint8_t ttl, tos, set;
+};
+
+/**
+ * aec_sendmsg() - aec_sendto() with this datagram's TTL/TOS (UDP only)
+ * @s:		socket
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_DONTWAIT
+ * @to:		destination, NULL for the connected peer
+ * @info:	fields for this datagram, or NULL for the socket's
+ * @timeout_ms:	see the DOC
+ *
+ * Return: bytes sent or -errno
+ */
+ssize_t aec_sendmsg(struct aec_sock *s, const void *buf, size_t len,
+		    int flags, const struct sockaddr_in *to,
+		    const struct aec_dginfo *info, int timeout_ms);
+/**
+ * aec_recvmsg() - aec_recvfrom() that also reports the datagram's IP fields
+ * @s:		socket
+ * @buf:	buffer, @len bytes
+ * @len:	its size
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC
+ * @from:	source address (may be NULL)
+ * @info:	the datagram's fields (may be NULL; TCP: left alone)
+ * @timeout_ms:	see the DOC
+ *
+ * Return: as aec_recvfrom()
+ */
+ssize_t aec_recvmsg(struct aec_sock *s, void *buf, size_t len, int flags,
+		    struct sockaddr_in *from, struct aec_dginfo *info,
+		    int timeout_ms);
 
 /**
  * aec_rx_available() - bytes readable now without blocking (FIONREAD)

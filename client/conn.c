@@ -27,6 +27,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -44,6 +46,7 @@
 #include <unistd.h>
 
 #include "client_int.h"
+#include "path.h"
 
 /* ---- raw system calls -------------------------------------------------- */
 
@@ -151,27 +154,30 @@ int64_t deadline_of(int timeout_ms)
 
 /* ---- connection to the daemon ------------------------------------------ */
 
+/* the raw errno of this thread's last failed aec_dial(), for aec_explain() */
+static __thread int dial_errno;
+
 /**
- * aec_socket_path() - the control socket path
+ * aec_socket_path() - the control socket path (ipc/path.h's rule)
  *
- * Read once and kept: programs clear their environment after start (nginx's
- * workers keep only TZ), yet their sockets, and the ones re-created after a
- * restart of aetherd, must reach the daemon their master reached.
+ * Computed once, by the rule, and kept: programs clear their environment
+ * after start (nginx's workers keep only TZ), yet their sockets, and the
+ * ones re-created after a restart of aetherd, must reach the daemon their
+ * master reached.
  *
- * Return: $AETHER_SOCKET as it was at the first call, or AE_IPC_DEFAULT_PATH
+ * Return: the path as it was at the first call; "" when it is too long
  */
 const char *aec_socket_path(void)
 {
 	static char *_Atomic kept;
-	const char *p = atomic_load(&kept);
-	char *dup, *none = NULL;
+	char buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *p = atomic_load(&kept), *dup, *none = NULL;
 
 	if (p)
 		return p;
-	p = getenv(AE_IPC_ENV_SOCKET);
-	if (!p || !*p)
-		return AE_IPC_DEFAULT_PATH;
-	dup = strdup(p);
+	if (ipc_socket_path(buf, sizeof(buf)))
+		return "";
+	dup = strdup(buf);
 	if (!dup)
 		return AE_IPC_DEFAULT_PATH;
 	if (!atomic_compare_exchange_strong(&kept, &none, dup)) {
@@ -185,7 +191,8 @@ const char *aec_socket_path(void)
  * aec_dial() - connect a new SEQPACKET socket to the control socket
  * @cloexec:	open it close-on-exec
  *
- * Return: the fd, or -ENETDOWN (no daemon), -EMFILE etc.
+ * Return: the fd, or -ENETDOWN (no daemon), -EACCES, -EMFILE etc.; the
+ * connect() errno behind -ENETDOWN is kept for aec_explain()
  */
 int aec_dial(bool cloexec)
 {
@@ -193,8 +200,10 @@ int aec_dial(bool cloexec)
 	const char *path = aec_socket_path();
 	int fd, r;
 
-	if (strlen(path) >= sizeof(sun.sun_path))
+	if (!*path) {
+		dial_errno = ENAMETOOLONG;
 		return -ENAMETOOLONG;
+	}
 	strcpy(sun.sun_path, path);
 	fd = (int)sys_ret(syscall(SYS_socket, AF_UNIX,
 				  SOCK_SEQPACKET | (cloexec ? SOCK_CLOEXEC : 0),
@@ -206,11 +215,50 @@ int aec_dial(bool cloexec)
 	} while (r == -EINTR);
 	if (r < 0) {
 		sys_close(fd);
+		dial_errno = -r;
 		if (r == -ENOENT || r == -ECONNREFUSED || r == -ENOTDIR)
 			return -ENETDOWN;
 		return r;
 	}
 	return fd;
+}
+
+/**
+ * aec_explain() - one line: why aetherd cannot be reached, and the fix
+ * @err:	what a call returned (-ENETDOWN, -EACCES, ...)
+ * @buf:	the line, without the program's prefix
+ * @len:	size of @buf
+ *
+ * Names the path, the reason (the connect() errno behind -ENETDOWN) and the
+ * command that fixes it: start the daemon, join the socket's group, or
+ * point AETHER_SOCKET at the socket a daemon serves.
+ *
+ * Return: @buf
+ */
+const char *aec_explain(int err, char *buf, size_t len)
+{
+	const char *path = aec_socket_path();
+	int e = err == -ENETDOWN && dial_errno ? dial_errno : -err;
+	struct group *gr;
+	struct stat st;
+
+	if (e == ENOENT || e == ENOTDIR)
+		snprintf(buf, len, "cannot reach aetherd at %s: %s (no daemon serves there); start one with 'aetherd --socket %s', or set AETHER_SOCKET to the socket a running aetherd serves",
+			 path, strerror(e), path);
+	else if (e == ECONNREFUSED)
+		snprintf(buf, len, "cannot reach aetherd at %s: %s (the daemon that made it has stopped); start it again with 'aetherd --socket %s'",
+			 path, strerror(e), path);
+	else if (e == EACCES && !stat(path, &st) &&
+		 (gr = getgrgid(st.st_gid)) != NULL)
+		snprintf(buf, len, "cannot reach aetherd at %s: %s (only group %s may connect); join it with 'sudo usermod -aG %s $USER' and log in again",
+			 path, strerror(e), gr->gr_name, gr->gr_name);
+	else if (e == EACCES)
+		snprintf(buf, len, "cannot reach aetherd at %s: %s; ask its owner to add you to the socket's group (ls -l %s)",
+			 path, strerror(e), path);
+	else
+		snprintf(buf, len, "cannot reach aetherd at %s: %s; set AETHER_SOCKET to the socket a running aetherd serves",
+			 *path ? path : "$AETHER_SOCKET", strerror(e));
+	return buf;
 }
 
 /**

@@ -51,6 +51,25 @@ static void aec_doorbell(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t bit)
 }
 
 /**
+ * aec_tx_rung() - after bytes went into the tx ring: a doorbell if the
+ * daemon asked for one; for a peer on the same stack (AE_SS_LOCAL) a
+ * request answered once the bytes are in the peer's queue, so a loopback
+ * send() is synchronous as on Linux (one round trip, loopback only)
+ * @s:		socket
+ * @h:		header page
+ * @st:		state bits loaded before the write
+ */
+static void aec_tx_rung(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t st)
+{
+	if (!(st & AE_SS_LOCAL)) {
+		aec_doorbell(s, h, AE_DB_TX);
+		return;
+	}
+	shm_clear(&h->daemon_want, AE_DB_TX);	/* the request pulls too */
+	aec_simple(s, AE_MSG_FLUSH, NULL, 0);
+}
+
+/**
  * iov_total() - bytes in an iovec
  * @iov:	parts
  * @iovcnt:	count
@@ -196,10 +215,13 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 			r = (struct ae_spsc){ (uint8_t *)h + h->tx_off,
 					      h->tx_size, &h->tx_head,
 					      &h->tx_tail };
-			n = spsc_writev(&r, iov, iovcnt, done, total - done);
+			n = total - done;
+			if (n > shm_tx_room(h))
+				n = shm_tx_room(h);
+			n = n ? spsc_writev(&r, iov, iovcnt, done, n) : 0;
 			if (n) {
 				done += n;
-				aec_doorbell(s, h, AE_DB_TX);
+				aec_tx_rung(s, h, st);
 			}
 			if (done == total) {
 				ret = (ssize_t)done;
@@ -322,13 +344,14 @@ static ssize_t tcp_recvv(struct aec_sock *s, const struct iovec *iov,
  * @iovcnt:	parts
  * @flags:	MSG_DONTWAIT
  * @to:		destination or NULL
+ * @info:	this datagram's TTL/TOS, or NULL
  * @timeout_ms:	-1 forever
  *
  * Return: bytes or -errno
  */
 static ssize_t udp_send(struct aec_sock *s, const struct iovec *iov,
 			int iovcnt, int flags, const struct sockaddr_in *to,
-			int timeout_ms)
+			const struct aec_dginfo *info, int timeout_ms)
 {
 	uint8_t hbuf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_sockinfo)];
 	struct aec_rsp r = { .buf = hbuf, .cap = sizeof(hbuf) };
@@ -346,6 +369,11 @@ static ssize_t udp_send(struct aec_sock *s, const struct iovec *iov,
 	}
 	q.flags = flags & ~MSG_DONTWAIT;
 	q.len = (uint32_t)total;
+	if (info) {
+		q.ttl = info->ttl;
+		q.tos = info->tos;
+		q.set = info->set & (AE_IPC_DG_TTL | AE_IPC_DG_TOS);
+	}
 	data = iovcnt == 1 ? iov[0].iov_base : malloc(total ? total : 1);
 	if (!data)
 		return -ENOMEM;
@@ -372,12 +400,14 @@ static ssize_t udp_send(struct aec_sock *s, const struct iovec *iov,
  * @len:	size
  * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC
  * @from:	source, may be NULL
+ * @info:	the datagram's IP fields, may be NULL
  * @timeout_ms:	-1 forever
  *
  * Return: bytes or -errno
  */
 static ssize_t udp_recv(struct aec_sock *s, void *buf, size_t len, int flags,
-			struct sockaddr_in *from, int timeout_ms)
+			struct sockaddr_in *from, struct aec_dginfo *info,
+			int timeout_ms)
 {
 	uint8_t hbuf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_dgram)];
 	struct ae_ipc_dgram q = { 0 }, a;
@@ -398,6 +428,12 @@ static ssize_t udp_recv(struct aec_sock *s, void *buf, size_t len, int flags,
 				return -EPROTO;
 			memcpy(&a, hbuf + sizeof(struct ae_ipc_hdr), sizeof(a));
 			ipc_to_addr(&a.addr, from);
+			if (info) {
+				info->dst = a.dst;
+				info->ttl = a.ttl;
+				info->tos = a.tos;
+				info->set = a.set;
+			}
 			return ret;
 		}
 		if (ret == -ENETDOWN)
@@ -428,7 +464,7 @@ ssize_t aec_sendv(struct aec_sock *s, const struct iovec *iov, int iovcnt,
 	if (iovcnt < 0)
 		return -EINVAL;
 	if (s->type == SOCK_DGRAM)
-		return udp_send(s, iov, iovcnt, flags, NULL, timeout_ms);
+		return udp_send(s, iov, iovcnt, flags, NULL, NULL, timeout_ms);
 	return tcp_sendv(s, iov, iovcnt, flags, timeout_ms);
 }
 
@@ -456,14 +492,14 @@ ssize_t aec_recvv(struct aec_sock *s, const struct iovec *iov, int iovcnt,
 		return tcp_recvv(s, iov, iovcnt, flags, timeout_ms);
 	if (iovcnt == 1)
 		return udp_recv(s, iov[0].iov_base, iov[0].iov_len, flags,
-				NULL, timeout_ms);
+				NULL, NULL, timeout_ms);
 	total = iov_total(iov, iovcnt);
 	if (total > AE_IPC_MAX_UDP)
 		total = AE_IPC_MAX_UDP;
 	tmp = malloc(total ? total : 1);
 	if (!tmp)
 		return -ENOMEM;
-	n = udp_recv(s, tmp, total, flags, NULL, timeout_ms);
+	n = udp_recv(s, tmp, total, flags, NULL, NULL, timeout_ms);
 	for (i = 0; n > 0 && i < iovcnt && off < (size_t)n && off < total; i++) {
 		size_t c = iov[i].iov_len;
 
@@ -508,11 +544,30 @@ ssize_t aec_recv(struct aec_sock *s, void *buf, size_t len, int flags,
 ssize_t aec_sendto(struct aec_sock *s, const void *buf, size_t len, int flags,
 		   const struct sockaddr_in *to, int timeout_ms)
 {
+	return aec_sendmsg(s, buf, len, flags, to, NULL, timeout_ms);
+}
+
+/**
+ * aec_sendmsg() - aec_sendto() with this datagram's TTL/TOS
+ * @s:		socket
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_DONTWAIT
+ * @to:		destination or NULL
+ * @info:	UDP: this datagram's fields, or NULL; TCP ignores it
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes or -errno
+ */
+ssize_t aec_sendmsg(struct aec_sock *s, const void *buf, size_t len,
+		    int flags, const struct sockaddr_in *to,
+		    const struct aec_dginfo *info, int timeout_ms)
+{
 	struct iovec iov = { (void *)buf, len };
 
 	if (s->type != SOCK_DGRAM)
 		return tcp_sendv(s, &iov, 1, flags, timeout_ms);
-	return udp_send(s, &iov, 1, flags, to, timeout_ms);
+	return udp_send(s, &iov, 1, flags, to, info, timeout_ms);
 }
 
 /**
@@ -529,10 +584,29 @@ ssize_t aec_sendto(struct aec_sock *s, const void *buf, size_t len, int flags,
 ssize_t aec_recvfrom(struct aec_sock *s, void *buf, size_t len, int flags,
 		     struct sockaddr_in *from, int timeout_ms)
 {
+	return aec_recvmsg(s, buf, len, flags, from, NULL, timeout_ms);
+}
+
+/**
+ * aec_recvmsg() - aec_recvfrom() that also reports the datagram's fields
+ * @s:		socket
+ * @buf:	buffer
+ * @len:	size
+ * @flags:	MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, MSG_WAITALL
+ * @from:	source, may be NULL
+ * @info:	UDP: the datagram's TTL, TOS, destination; may be NULL
+ * @timeout_ms:	-1 forever
+ *
+ * Return: bytes or -errno
+ */
+ssize_t aec_recvmsg(struct aec_sock *s, void *buf, size_t len, int flags,
+		    struct sockaddr_in *from, struct aec_dginfo *info,
+		    int timeout_ms)
+{
 	ssize_t n;
 
 	if (s->type == SOCK_DGRAM)
-		return udp_recv(s, buf, len, flags, from, timeout_ms);
+		return udp_recv(s, buf, len, flags, from, info, timeout_ms);
 	n = aec_recv(s, buf, len, flags, timeout_ms);
 	if (n >= 0 && from && aec_getpeername(s, from))
 		memset(from, 0, sizeof(*from));

@@ -45,8 +45,7 @@ static unsigned int state_mask(struct ae_shm_hdr *h)
 	if (h->rx_size) {
 		if (shm_load(&h->rx_tail) != shm_load(&h->rx_head))
 			m |= POLLIN;
-		if ((st & AE_SS_OUT) &&
-		    shm_load(&h->tx_tail) - shm_load(&h->tx_head) < h->tx_size)
+		if ((st & AE_SS_OUT) && shm_tx_room(h))
 			m |= POLLOUT;
 	} else {
 		if (st & AE_SS_IN)

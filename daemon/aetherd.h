@@ -25,6 +25,9 @@ struct session_srv;
  * @verbose:	-v count
  * @srv:	client side state, owned by session.c
  * @allow_low_ports: uids allowed to bind below 1024 besides root (-1 ends)
+ * @socket_gid:	group of the control socket (mode 0660), -1: none (0666)
+ * @dev_stats:	the device side's counters (tap, pcap, impair), for STATS
+ * @dev_ctx:	its first argument
  */
 struct aetherd {
 	struct ae_stack *stack;
@@ -33,6 +36,9 @@ struct aetherd {
 	int verbose;
 	struct session_srv *srv;
 	int allow_low_ports[16];
+	long socket_gid;
+	void (*dev_stats)(void *dev_ctx, ae_stat_fn fn, void *ctx);
+	void *dev_ctx;
 };
 
 /* session.c: the client side */
@@ -43,6 +49,8 @@ void session_mem_free(void *ctx, void *mem, size_t len);
 /* the stack's ring_alloc/ring_free hooks: TCP rings in client-mapped memfds */
 void *session_ring_alloc(void *ctx, size_t rx_size, size_t tx_size);
 void session_ring_free(void *ctx, void *mem, size_t len);
+/* every counter: device, stack, ipc (AE_MSG_STATS, SIGUSR1) */
+void session_stats_foreach(const struct aetherd *d, ae_stat_fn fn, void *ctx);
 /* after ae_stack_destroy(): the memory table session_mem_free() needed */
 void session_destroy(struct aetherd *d);
 

@@ -19,6 +19,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
 #include <pwd.h>
@@ -39,21 +41,31 @@
 #include "aetherd.h"
 #include "host.h"
 #include "impair.h"
+#include "aether_ipc.h"
 #include "opts.h"
+#include "config.h"
+#include "path.h"
+#include "sandbox.h"
+#include "tapctl.h"
 
 #define MIN_MTU		576
 #define MAX_MTU		65520		/* HOST_RX_BUF holds its frames */
-#define DEFAULT_SOCKET	"/run/aether/aetherd.sock"
+#define DEFAULT_GROUP	"aether"
 
 /**
  * struct opts - the command line
  * @tap:	--tap
  * @addr:	--addr, network order; @prefix_len its prefix
  * @gateway:	--gateway, network order, 0 for none
+ * @host_addr:	--host-addr text, or NULL; @host_ip/@host_plen parsed
+ * @host_ip:	see @host_addr, network order
+ * @host_plen:	see @host_addr
  * @mac:	--mac, or derived from @addr
  * @mtu:	--mtu, 0 for the TAP's own (at most MAX_MTU)
  * @pcap:	--pcap file, or NULL
- * @socket:	--socket, AETHER_SOCKET, or the default
+ * @socket:	--socket, or the path rule of ipc/path.h
+ * @socket_group: --socket-group, or DEFAULT_GROUP
+ * @group_given: --socket-group was given (a missing group is then an error)
  * @persist:	--persist
  * @owner:	--owner (with --persist), (uid_t)-1 for the invoking user
  * @stats_on_exit: --stats-on-exit
@@ -62,16 +74,22 @@
  * @impair:	--impair SPEC, or NULL; @impair_spec and @impair_dir parsed
  * @congestion:	--congestion NAME, or NULL (the stack's default, CUBIC)
  * @offload:	--offload: 1 on, 0 off, -1 unset (on unless --impair)
+ * @no_seccomp:	--no-seccomp
  */
 struct opts {
 	const char *tap;
 	uint32_t addr;
 	uint8_t prefix_len;
 	uint32_t gateway;
+	const char *host_addr;
+	uint32_t host_ip;
+	uint8_t host_plen;
 	uint8_t mac[6];
 	unsigned long mtu;
 	const char *pcap;
 	const char *socket;
+	const char *socket_group;
+	bool group_given;
 	bool persist;
 	uid_t owner;
 	bool stats_on_exit;
@@ -83,6 +101,7 @@ struct opts {
 	int impair_dir;
 	const char *congestion;
 	int offload;
+	bool no_seccomp;
 };
 
 /**
@@ -132,12 +151,18 @@ static void usage(FILE *f)
 "                        missing when we have CAP_NET_ADMIN\n"
 "  -a, --addr A.B.C.D/N  our address (default 192.168.1.2/24)\n"
 "  -g, --gateway A.B.C.D default gateway, on our subnet (default none)\n"
+"      --host-addr A.B.C.D/N  give the TAP's host end this address and bring\n"
+"                        it up (needs CAP_NET_ADMIN; e.g. 192.168.1.1/24)\n"
 "  -m, --mac MAC         our Ethernet address (default 02:ae + the address)\n"
 "      --mtu N           link MTU, 576..65520 (default: the TAP's own MTU;\n"
 "                        raise it with 'ip link set aether0 mtu 65520')\n"
 "  -w, --pcap FILE       write every frame in and out to FILE (tshark, Wireshark)\n"
 "  -s, --socket PATH     control socket (default $AETHER_SOCKET, else\n"
-"                        " DEFAULT_SOCKET ")\n"
+"                        $XDG_RUNTIME_DIR/aether/aetherd.sock, else\n"
+"                        " AE_IPC_DEFAULT_PATH ")\n"
+"      --socket-group NAME  who may connect besides root: the socket is\n"
+"                        0660 with this group (default " DEFAULT_GROUP "; if it does\n"
+"                        not exist: 0666, every local user, said at start)\n"
 "      --persist         make the TAP persistent (needs CAP_NET_ADMIN)\n"
 "      --owner USER      with --persist: who may attach later (default: the\n"
 "                        invoking user, $SUDO_UID under sudo)\n"
@@ -153,7 +178,14 @@ static void usage(FILE *f)
 "      --offload on|off  checksum and TSO offloads with the kernel through the\n"
 "                        TAP (virtio_net_hdr): 64 KiB super-frames each way\n"
 "                        (default on, off with --impair)\n"
+"      --no-seccomp      do not install the system call filter (debugging;\n"
+"                        capabilities are dropped all the same)\n"
 "  -v, --verbose         log stack events (TCP state transitions...) to stderr\n"
+"      --config FILE     read options from FILE first, one \"key = value\" or\n"
+"                        \"key\" a line, keys as the long options (default\n"
+"                        " CONFIG_DEFAULT " when it exists)\n"
+"      --check-config    check the file and the options, then exit\n"
+"  -V, --version         print the version and exit\n"
 "  -h, --help            this text\n"
 "\n"
 "Signals: SIGINT/SIGTERM stop cleanly (connections get FIN, or RST where data\n"
@@ -198,6 +230,33 @@ static uid_t default_owner(void)
 	return getuid();
 }
 
+/* the long options, also the keys of the configuration file (config.c) */
+static const struct option lopts[] = {
+	{ "tap",	required_argument, NULL, 't' },
+	{ "addr",	required_argument, NULL, 'a' },
+	{ "gateway",	required_argument, NULL, 'g' },
+	{ "host-addr",	required_argument, NULL, 'H' },
+	{ "mac",	required_argument, NULL, 'm' },
+	{ "mtu",	required_argument, NULL, 'M' },
+	{ "pcap",	required_argument, NULL, 'w' },
+	{ "socket",	required_argument, NULL, 's' },
+	{ "socket-group", required_argument, NULL, 'G' },
+	{ "persist",	no_argument,	   NULL, 'P' },
+	{ "owner",	required_argument, NULL, 'O' },
+	{ "allow-low-ports", required_argument, NULL, 'L' },
+	{ "stats-on-exit", no_argument,	   NULL, 'S' },
+	{ "impair",	required_argument, NULL, 'I' },
+	{ "congestion",	required_argument, NULL, 'C' },
+	{ "offload",	required_argument, NULL, 'F' },
+	{ "no-seccomp",	no_argument,	   NULL, 'X' },
+	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "version",	no_argument,	   NULL, 'V' },
+	{ "config",	required_argument, NULL, 'c' },
+	{ "check-config", no_argument,	   NULL, 'K' },
+	{ NULL, 0, NULL, 0 }
+};
+
 /**
  * parse_opts() - fill @o from the command line; exits on a usage error
  * @argc:	argument count
@@ -206,25 +265,7 @@ static uid_t default_owner(void)
  */
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lopts[] = {
-		{ "tap",	required_argument, NULL, 't' },
-		{ "addr",	required_argument, NULL, 'a' },
-		{ "gateway",	required_argument, NULL, 'g' },
-		{ "mac",	required_argument, NULL, 'm' },
-		{ "mtu",	required_argument, NULL, 'M' },
-		{ "pcap",	required_argument, NULL, 'w' },
-		{ "socket",	required_argument, NULL, 's' },
-		{ "persist",	no_argument,	   NULL, 'P' },
-		{ "owner",	required_argument, NULL, 'O' },
-		{ "allow-low-ports", required_argument, NULL, 'L' },
-		{ "stats-on-exit", no_argument,	   NULL, 'S' },
-		{ "impair",	required_argument, NULL, 'I' },
-		{ "congestion",	required_argument, NULL, 'C' },
-		{ "offload",	required_argument, NULL, 'F' },
-		{ "verbose",	no_argument,	   NULL, 'v' },
-		{ "help",	no_argument,	   NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	const char *addr = "192.168.1.2/24", *gw = NULL, *mac = NULL;
 	char err[256];
 	int c;
@@ -233,17 +274,22 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->tap = "aether0";
 	o->offload = -1;
 	o->owner = (uid_t)-1;
-	o->socket = getenv("AETHER_SOCKET");
-	if (!o->socket || !*o->socket)
-		o->socket = DEFAULT_SOCKET;
-	while ((c = getopt_long(argc, argv, "t:a:g:m:w:s:vh", lopts, NULL)) != -1) {
+	o->socket_group = DEFAULT_GROUP;
+	o->socket = ipc_socket_path(path, sizeof(path)) ? "" : path;
+	while ((c = opt_next(argc, argv, "t:a:g:m:w:s:vhV", lopts, err,
+			     sizeof(err))) != -1) {
 		switch (c) {
 		case 't': o->tap = optarg; break;
 		case 'a': addr = optarg; break;
 		case 'g': gw = optarg; break;
+		case 'H': o->host_addr = optarg; break;
 		case 'm': mac = optarg; break;
 		case 'w': o->pcap = optarg; break;
 		case 's': o->socket = optarg; break;
+		case 'G':
+			o->socket_group = optarg;
+			o->group_given = true;
+			break;
 		case 'P': o->persist = true; break;
 		case 'O': o->owner = parse_owner(optarg, "--owner"); break;
 		case 'L':
@@ -264,6 +310,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			else
 				die(2, "bad --offload '%s': expected on or off", optarg);
 			break;
+		case 'X': o->no_seccomp = true; break;
 		case 'v': o->verbose++; break;
 		case 'M':
 			if (opt_parse_ulong(optarg, MIN_MTU, MAX_MTU, &o->mtu))
@@ -273,9 +320,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'V':
+			printf("aetherd %s\n", AETHER_VERSION);
+			exit(0);
+		case 'c': case 'K':
+			break;	/* config_load() took them */
 		default:
-			usage(stderr);
-			exit(2);
+			die(2, "%s", err);
 		}
 	}
 	if (optind < argc)
@@ -302,6 +353,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		die(2, "%s", err);
 	if (mac && opt_parse_mac(mac, o->mac, err, sizeof(err)))
 		die(2, "%s", err);
+	if (o->host_addr && opt_parse_cidr(o->host_addr, &o->host_ip,
+					   &o->host_plen, err, sizeof(err)))
+		die(2, "--host-addr: %s", err);
+	if (o->host_addr && o->host_ip == o->addr)
+		die(2, "bad --host-addr '%s': that is our own address (--addr)",
+		    o->host_addr);
 	if (!mac)
 		opt_default_mac(o->addr, o->mac);
 	if (o->owner != (uid_t)-1 && !o->persist)
@@ -355,6 +412,167 @@ static void check_socket(const char *path, int verbose)
 }
 
 /**
+ * group_gid() - a group's gid, from /etc/group
+ * @name:	group name
+ * @gid:	result
+ *
+ * The file itself rather than getgrnam(): NSS modules dlopen()ed for one
+ * lookup stay mapped for the daemon's life (valgrind counts them), and the
+ * socket's group is a local system group ("groupadd --system aether").
+ *
+ * Return: true if found
+ */
+static bool group_gid(const char *name, gid_t *gid)
+{
+	FILE *f = fopen("/etc/group", "re");
+	struct group grs, *gr;
+	bool found = false;
+	char buf[4096];
+
+	if (!f)
+		return false;
+	/* _r: fgetgrent()'s own buffer would stay allocated for good */
+	while (!found && !fgetgrent_r(f, &grs, buf, sizeof(buf), &gr)) {
+		if (!strcmp(gr->gr_name, name)) {
+			*gid = gr->gr_gid;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/**
+ * member_or_own() - @gid if we may give the socket to it, else our own group
+ * @o:		options
+ * @gid:	the --socket-group's gid
+ *
+ * Only root, or a member of @gid, may chown a file to @gid. A user who runs
+ * aetherd for themselves outside the group keeps the socket in their own
+ * group (said once); a group asked for explicitly must be usable.
+ *
+ * Return: the gid to use
+ */
+static long member_or_own(const struct opts *o, gid_t gid)
+{
+	gid_t groups[256];
+	int n, i;
+
+	if (geteuid() == 0 || gid == getegid())
+		return (long)gid;
+	n = getgroups(sizeof(groups) / sizeof(groups[0]), groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return (long)gid;
+	if (o->group_given)
+		die(2, "bad --socket-group '%s': you are not a member (join it with 'sudo usermod -aG %s $USER' and log in again)",
+		    o->socket_group, o->socket_group);
+	return (long)getegid();
+}
+
+/**
+ * socket_group() - the gid the control socket gets, from --socket-group
+ * @o:		options
+ *
+ * The default group "aether" may not exist (no package made it): then the
+ * socket is open to every local user, as before groups existed, and the
+ * start says so with the command that closes it. A group named with
+ * --socket-group must exist.
+ *
+ * Return: the gid, or -1 for "no group: mode 0666"
+ */
+static long socket_group(const struct opts *o)
+{
+	unsigned long v;
+	gid_t gid;
+
+	if (group_gid(o->socket_group, &gid))
+		return member_or_own(o, gid);
+	if (!opt_parse_ulong(o->socket_group, 0, (gid_t)-2, &v))
+		return member_or_own(o, (gid_t)v);
+	if (o->group_given)
+		die(2, "bad --socket-group '%s': no such group (create it with 'groupadd --system %s')",
+		    o->socket_group, o->socket_group);
+	return -1;
+}
+
+/**
+ * say_socket_access() - after the start line: who may connect, when that is
+ * not the group asked for
+ * @dm:		daemon, serving
+ */
+static void say_socket_access(const struct daemon *dm)
+{
+	const struct opts *o = &dm->o;
+	gid_t gid;
+
+	if (dm->d.socket_gid < 0) {
+		fprintf(stderr, "aetherd: group %s does not exist, so every local user may connect to %s; create it with 'groupadd --system %s' and add the users who may\n",
+			o->socket_group, o->socket, o->socket_group);
+		return;
+	}
+	if (group_gid(o->socket_group, &gid) && (long)gid != dm->d.socket_gid)
+		fprintf(stderr, "aetherd: not a member of group %s, so %s is for your own group only\n",
+			o->socket_group, o->socket);
+}
+
+/**
+ * serve_hint() - the command that fixes a "cannot serve" error
+ * @path:	socket path
+ * @e:		errno
+ * @buf:	result
+ * @len:	its size
+ *
+ * Return: @buf
+ */
+static const char *serve_hint(const char *path, int e, char *buf, size_t len)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	dirname(dir);
+	if (e == ENOENT || (e == EACCES && stat(dir, &st)))
+		snprintf(buf, len, "create %s once with 'sudo install -d -o $USER -m 0755 %s', or choose another --socket (or AETHER_SOCKET)",
+			 dir, dir);
+	else if (e == EACCES || e == EPERM || e == EROFS)
+		snprintf(buf, len, "%s is not writable by you: 'sudo chown $USER %s', or choose another --socket (or AETHER_SOCKET)",
+			 dir, dir);
+	else
+		snprintf(buf, len, "choose another --socket (or AETHER_SOCKET)");
+	return buf;
+}
+
+/**
+ * make_socket_dir() - create the control socket's directory if missing
+ * @path:	socket path
+ *
+ * Only the last component is created (0755: the socket's own mode and
+ * group decide who connects); $XDG_RUNTIME_DIR or /run must exist. Exits
+ * with the reason and the fixing command when it cannot, or when we may
+ * not create the socket in it.
+ */
+static void make_socket_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], hint[512];
+	int e;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	dirname(dir);
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		e = errno;
+		die(1, "cannot serve on %s: cannot create %s: %s; %s", path,
+		    dir, strerror(e), serve_hint(path, e, hint, sizeof(hint)));
+	}
+	/* said now, before the TAP is touched, rather than at bind() */
+	if (access(dir, W_OK | X_OK)) {
+		e = errno;
+		die(1, "cannot serve on %s: %s; %s", path, strerror(e),
+		    serve_hint(path, e, hint, sizeof(hint)));
+	}
+}
+
+/**
  * setup_impair() - with --impair, a link per impaired direction and a timer
  * @dm:		daemon, host set up
  *
@@ -389,10 +607,20 @@ static void dump_stats(struct daemon *dm, FILE *f)
 {
 	dm->dumps++;
 	fprintf(f, "aetherd: stats begin %u\n", dm->dumps);
-	ae_host_dump_dev(&dm->host, f);
-	ae_stack_stats_foreach(dm->d.stack, ae_host_print_stat, f);
+	session_stats_foreach(&dm->d, ae_host_print_stat, f);
 	fprintf(f, "aetherd: stats end %u\n", dm->dumps);
 	fflush(f);
+}
+
+/**
+ * dev_stats() - the &struct aetherd dev_stats hook: host.c's counters
+ * @dev_ctx:	the daemon's &struct ae_host
+ * @fn:		visitor
+ * @ctx:	its argument
+ */
+static void dev_stats(void *dev_ctx, ae_stat_fn fn, void *ctx)
+{
+	ae_host_dev_stats_foreach(dev_ctx, fn, ctx);
 }
 
 /**
@@ -428,8 +656,15 @@ static void open_tap(struct daemon *dm)
 		fprintf(stderr, "aetherd: the kernel refused every TAP offload (TUNSETOFFLOAD); frames go whole\n");
 	if (!dm->o.mtu && info->mtu >= MIN_MTU)
 		dm->o.mtu = info->mtu < MAX_MTU ? (unsigned long)info->mtu : MAX_MTU;
-	if (info->created && !dm->o.persist)
-		fprintf(stderr, "aetherd: created tap %s (it goes away when aetherd stops); bring it up and give it an address on the host side\n",
+	if (dm->o.host_addr &&
+	    tapctl_host_addr(dm->o.tap, dm->o.host_ip, dm->o.host_plen, err,
+			     sizeof(err)))
+		die(1, "--host-addr: %s", err);
+	if (info->created && !dm->o.persist && dm->o.host_addr)
+		fprintf(stderr, "aetherd: created tap %s with host address %s, up (it goes away when aetherd stops)\n",
+			dm->o.tap, dm->o.host_addr);
+	else if (info->created && !dm->o.persist)
+		fprintf(stderr, "aetherd: created tap %s (it goes away when aetherd stops); bring it up and give it an address on the host side, or use --host-addr\n",
 			dm->o.tap);
 }
 
@@ -497,10 +732,11 @@ static void announce(const struct daemon *dm)
 	const uint8_t *m = dm->o.mac;
 
 	inet_ntop(AF_INET, &dm->o.addr, a, sizeof(a));
-	fprintf(stderr, "aetherd: %s/%u (%02x:%02x:%02x:%02x:%02x:%02x) on tap %s, mtu %lu, offload %s, socket %s, pid %d\n",
+	fprintf(stderr, "aetherd: %s/%u (%02x:%02x:%02x:%02x:%02x:%02x) on tap %s, mtu %lu, offload %s, socket %s, pid %d%s%s\n",
 		a, dm->o.prefix_len, m[0], m[1], m[2], m[3], m[4], m[5],
 		dm->o.tap, dm->o.mtu ? dm->o.mtu : 1500,
-		ae_host_offload_name(&dm->host), dm->o.socket, (int)getpid());
+		ae_host_offload_name(&dm->host), dm->o.socket, (int)getpid(),
+		dm->o.impair ? ", impair " : "", dm->o.impair ? dm->o.impair : "");
 }
 
 #define AETHERD_DRAIN_MS	2000
@@ -550,6 +786,25 @@ static void close_conns(struct daemon *dm)
 }
 
 /**
+ * confine() - from here on, no capability and (unless --no-seccomp) only
+ * the system calls of sandbox.c's table
+ * @dm:		daemon, TAP configured, socket bound, capture open
+ */
+static void confine(const struct daemon *dm)
+{
+	char err[256];
+
+	if (sandbox_drop_caps(err, sizeof(err)))
+		die(1, "%s", err);
+	if (!dm->o.no_seccomp && sandbox_seccomp(err, sizeof(err)))
+		die(1, "%s", err);
+	if (dm->o.verbose)
+		fprintf(stderr, "aetherd: capabilities dropped%s\n",
+			dm->o.no_seccomp ? ", no seccomp filter (--no-seccomp)" :
+			", seccomp filter on");
+}
+
+/**
  * main() - parse, set up, run the loop until a signal, tear down in reverse
  * @argc:	argument count
  * @argv:	arguments
@@ -559,24 +814,46 @@ static void close_conns(struct daemon *dm)
 int main(int argc, char **argv)
 {
 	static struct daemon dm;
+	struct config_args ca;
+	char err[512];
 	int rc, i;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	parse_opts(argc, argv, &dm.o);
+	rc = config_load(argc, argv, lopts, &ca, err, sizeof(err));
+	if (rc)
+		die(2, "%s", err);
+	parse_opts(ca.argc, ca.argv, &dm.o);
+	if (ca.check) {
+		socket_group(&dm.o);
+		printf("aetherd: configuration OK (%s)\n",
+		       ca.path ? ca.path : "no configuration file");
+		config_free(&ca);
+		return 0;
+	}
 	dm.d.socket_path = dm.o.socket;
 	dm.d.verbose = dm.o.verbose;
+	dm.d.dev_stats = dev_stats;
+	dm.d.dev_ctx = &dm.host;
 	for (i = 0; i < dm.o.nallow; i++)
 		dm.d.allow_low_ports[i] = dm.o.allow[i];
 	dm.d.allow_low_ports[dm.o.nallow] = -1;
+	dm.d.socket_gid = socket_group(&dm.o);
+	make_socket_dir(dm.o.socket);
 	check_socket(dm.o.socket, dm.o.verbose);
 	open_tap(&dm);
 	setup_host(&dm);
 	setup_impair(&dm);
 	create_stack(&dm);
 	rc = session_init(&dm.d);
-	if (rc)
-		die(1, "cannot serve on %s: %s", dm.o.socket, strerror(-rc));
+	if (rc) {
+		char hint[512];
+
+		die(1, "cannot serve on %s: %s; %s", dm.o.socket, strerror(-rc),
+		    serve_hint(dm.o.socket, -rc, hint, sizeof(hint)));
+	}
 	announce(&dm);
+	say_socket_access(&dm);
+	confine(&dm);
 	ae_stack_announce(dm.d.stack);
 
 	rc = ae_host_run(&dm.host);
@@ -593,5 +870,6 @@ int main(int argc, char **argv)
 	/* the region table the stack's ring frees needed, the server state */
 	session_destroy(&dm.d);
 	ae_host_close(&dm.host);
+	config_free(&ca);
 	return rc;
 }

@@ -623,7 +623,15 @@ static void listener_io(void *ctx, uint32_t events)
  */
 static void idle_publish(void *ctx)
 {
-	struct session_srv *srv = ctx;
+	sess_publish_dirty(ctx);
+}
+
+/**
+ * sess_publish_dirty() - publish every dirty connection now
+ * @srv:	server
+ */
+void sess_publish_dirty(struct session_srv *srv)
+{
 	struct sconn *c;
 	uint32_t budget = 4 * srv->nconns + 64;
 
@@ -655,6 +663,22 @@ static void sweep_io(void *ctx, uint32_t events)
 		if (!sess_pull(c))
 			sess_conn_mark(c);
 	}
+}
+
+/**
+ * socket_access() - who may connect: the socket's group, or everyone
+ * @path:	the bound socket
+ * @gid:	its group (mode 0660), or -1 (mode 0666)
+ *
+ * Return: 0 or -1 with errno
+ */
+static int socket_access(const char *path, long gid)
+{
+	if (gid < 0)
+		return chmod(path, 0666);
+	if (chown(path, (uid_t)-1, (gid_t)gid))
+		return -1;
+	return chmod(path, 0660);
 }
 
 /**
@@ -691,7 +715,7 @@ static int listen_on(struct session_srv *srv, const char *path)
 		return -errno;
 	sess_pass_creds(fd);	/* again per connection: inheritance varies */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    chmod(sun.sun_path, 0666) || listen(fd, 4096) ||
+	    socket_access(sun.sun_path, srv->d->socket_gid) || listen(fd, 4096) ||
 	    (strcmp(sun.sun_path, path) && rename(sun.sun_path, path))) {
 		int e = -errno;
 

@@ -39,7 +39,7 @@
 /* ipc counters, reported by `aether stats` in group "ipc" */
 #define SESS_STATS(X) \
 	X(clients) X(conns_opened) X(conns_closed) X(requests) X(bad_msgs) \
-	X(closed_garbage) X(doorbells) X(notifies) X(notifies_dropped) \
+	X(closed_garbage) X(doorbells) X(flushes) X(notifies) X(notifies_dropped) \
 	X(cutoffs) X(resp_deferred) X(fds_rejected) X(emfile) X(enobufs) \
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
@@ -283,6 +283,8 @@ void sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid);
 void sess_sock_cb(struct ae_sock *sk, unsigned int events, void *user);
 int sess_pull(struct sconn *c);
 void sess_publish(struct sconn *c);
+void sess_publish_tx_limit(struct sconn *c);
+void sess_publish_dirty(struct session_srv *srv);
 void sess_cutoff(struct sconn *c, int err);
 void sess_close_sock(struct sconn *c);
 

@@ -50,6 +50,37 @@ static void add_stat(void *ctx, const char *group, const char *name,
 }
 
 /**
+ * session_stats_foreach() - every counter of the daemon, one call each
+ * @d:		daemon
+ * @fn:		visitor
+ * @ctx:	its argument
+ *
+ * The device's (tap, pcap, impair_*), the stack's, then the ipc group: what
+ * `aether stats` shows and what SIGUSR1 prints, from one list.
+ */
+void session_stats_foreach(const struct aetherd *d, ae_stat_fn fn, void *ctx)
+{
+	struct session_srv *srv = d->srv;
+	uint64_t live, pooled;
+
+	if (d->dev_stats)
+		d->dev_stats(d->dev_ctx, fn, ctx);
+	ae_stack_stats_foreach(d->stack, fn, ctx);
+	if (!srv)
+		return;
+#define SESS_STAT_VISIT(n) fn(ctx, "ipc", #n, srv->stats.n);
+	SESS_STATS(SESS_STAT_VISIT)
+#undef SESS_STAT_VISIT
+	fn(ctx, "ipc", "live_conns", srv->nconns);
+	fn(ctx, "ipc", "live_regions", srv->nregions);
+	fn(ctx, "ipc", "live_region_bytes", srv->region_bytes);
+	fn(ctx, "ipc", "pooled_regions", srv->npooled);
+	sess_ring_resident(srv, &live, &pooled);
+	fn(ctx, "ipc", "ring_resident_bytes", live);
+	fn(ctx, "ipc", "pool_resident_bytes", pooled);
+}
+
+/**
  * sess_op_stats() - AE_MSG_STATS
  * @c:		connection
  * @h:		request
@@ -62,23 +93,12 @@ int sess_op_stats(struct sconn *c, const struct ae_ipc_hdr *h)
 	uint32_t max = (AE_IPC_MAX_MSG - 64) / sizeof(struct ae_ipc_stat);
 	struct stats_ctx sc = { .max = max };
 	struct ae_ipc_stats_resp r = { 0 };
-	uint64_t live, pooled;
 	int ret;
 
 	sc.e = calloc(max, sizeof(*sc.e));
 	if (!sc.e)
 		return sess_reply(c, h, -ENOMEM, NULL, 0, NULL, 0, NULL, 0);
-	ae_stack_stats_foreach(srv->d->stack, add_stat, &sc);
-#define SESS_STAT_ADD(n) add_stat(&sc, "ipc", #n, srv->stats.n);
-	SESS_STATS(SESS_STAT_ADD)
-#undef SESS_STAT_ADD
-	add_stat(&sc, "ipc", "live_conns", srv->nconns);
-	add_stat(&sc, "ipc", "live_regions", srv->nregions);
-	add_stat(&sc, "ipc", "live_region_bytes", srv->region_bytes);
-	add_stat(&sc, "ipc", "pooled_regions", srv->npooled);
-	sess_ring_resident(srv, &live, &pooled);
-	add_stat(&sc, "ipc", "ring_resident_bytes", live);
-	add_stat(&sc, "ipc", "pool_resident_bytes", pooled);
+	session_stats_foreach(srv->d, add_stat, &sc);
 	r.count = sc.n;
 	ret = sess_reply(c, h, (int32_t)sc.n, &r, sizeof(r), sc.e,
 			 sc.n * sizeof(*sc.e), NULL, 0);
@@ -167,6 +187,14 @@ static void add_sock(void *ctx, const struct ae_sock_info *info)
 	e->tx_queued = info->tx_queued;
 	e->pid = cl ? cl->pid : 0;
 	e->uid = cl ? cl->uid : 0;
+	e->rtt_us = info->rtt_us;
+	e->rttvar_us = info->rttvar_us;
+	e->rto_us = info->rto_us;
+	e->cwnd = info->cwnd;
+	e->ssthresh = info->ssthresh;
+	e->mss = info->mss;
+	memcpy(e->congestion, info->congestion, sizeof(e->congestion));
+	e->congestion[sizeof(e->congestion) - 1] = 0;
 	strncpy(e->state_name, info->type == SOCK_STREAM ?
 		ae_tcp_state_name(info->state) : "UNCONN",
 		sizeof(e->state_name) - 1);

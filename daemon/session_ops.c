@@ -415,6 +415,8 @@ static int op_setsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
 	ret = ae_setsockopt(c->sk, o.level, o.name, val, o.len);
 	if (ret == -ENOPROTOOPT && o.level == SOL_SOCKET && o.name == SO_LINGER)
 		ret = 0;	/* the daemon implements linger 0 itself */
+	if (!ret)
+		sess_publish_tx_limit(c);
 	return reply_info(c, h, ret, follow_rings(c));
 }
 
@@ -469,6 +471,17 @@ static int op_getsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
 }
 
 /**
+ * deliver_local() - hand what was just sent to a peer on this stack over
+ * now, and publish the sockets that changed, before the sender is answered
+ * @c:		the sender's connection
+ */
+static void deliver_local(struct sconn *c)
+{
+	if (ae_stack_deliver_local(c->srv->d->stack))
+		sess_publish_dirty(c->srv);
+}
+
+/**
  * op_sendto() - AE_MSG_SENDTO (UDP)
  * @c:		connection
  * @h:		request
@@ -478,6 +491,7 @@ static int op_getsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
  */
 static int op_sendto(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 {
+	struct ae_dgram_info info = { 0 };
 	struct ae_ipc_dgram q;
 	struct sockaddr_in sin;
 	ssize_t n;
@@ -485,9 +499,18 @@ static int op_sendto(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 	memcpy(&q, p, sizeof(q));
 	if (c->type != SOCK_DGRAM)
 		return sess_reply(c, h, -EOPNOTSUPP, NULL, 0, NULL, 0, NULL, 0);
+	if (q.set & ~(AE_IPC_DG_TTL | AE_IPC_DG_TOS))
+		return sess_reply(c, h, -EINVAL, NULL, 0, NULL, 0, NULL, 0);
+	info.ttl = q.ttl;
+	info.tos = q.tos;
+	info.set = ((q.set & AE_IPC_DG_TTL) ? AE_DG_TTL : 0) |
+		   ((q.set & AE_IPC_DG_TOS) ? AE_DG_TOS : 0);
 	to_sin(&q.addr, &sin);
-	n = ae_sendto(c->sk, (const uint8_t *)p + sizeof(q), q.len,
-		      q.flags & ~MSG_DONTWAIT, q.addr.port ? &sin : NULL);
+	n = ae_sendmsg(c->sk, (const uint8_t *)p + sizeof(q), q.len,
+		       q.flags & ~MSG_DONTWAIT, q.addr.port ? &sin : NULL,
+		       &info);
+	if (n >= 0)
+		deliver_local(c);	/* a local peer has it on return */
 	return sess_reply(c, h, (int32_t)n, NULL, 0, NULL, 0, NULL, 0);
 }
 
@@ -503,6 +526,7 @@ static int op_recvfrom(struct sconn *c, const struct ae_ipc_hdr *h,
 		       const void *p)
 {
 	struct ae_ipc_dgram q, a = { 0 };
+	struct ae_dgram_info info = { 0 };
 	struct sockaddr_in sin;
 	uint8_t *data = c->srv->buf;	/* the request was already copied */
 	ssize_t n;
@@ -513,13 +537,40 @@ static int op_recvfrom(struct sconn *c, const struct ae_ipc_hdr *h,
 	if (q.len > AE_IPC_MAX_UDP)
 		q.len = AE_IPC_MAX_UDP;
 	memset(&sin, 0, sizeof(sin));
-	n = ae_recvfrom(c->sk, data, q.len, q.flags & (MSG_PEEK | MSG_TRUNC),
-			&sin);
+	n = ae_recvmsg(c->sk, data, q.len, q.flags & (MSG_PEEK | MSG_TRUNC),
+		       &sin, &info);
 	if (n < 0)
 		return sess_reply(c, h, (int32_t)n, NULL, 0, NULL, 0, NULL, 0);
 	from_sin(&sin, &a.addr);
+	a.dst = info.dst;
+	a.ttl = info.ttl;
+	a.tos = info.tos;
+	a.set = AE_IPC_DG_TTL | AE_IPC_DG_TOS;
 	a.len = (uint32_t)n < q.len ? (uint32_t)n : q.len;
 	return sess_reply(c, h, (int32_t)n, &a, sizeof(a), data, a.len, NULL, 0);
+}
+
+/**
+ * op_flush() - AE_MSG_FLUSH: deliver what a loopback connection's shim
+ * wrote (already pulled by sess_dispatch()) to its peer before answering
+ * @c:		connection
+ * @h:		request
+ *
+ * The stack queued the segments for local delivery (loopback.c);
+ * deliver_local() runs that queue and publishes the peer's header, so the
+ * peer's readiness shows the bytes when the sender's send() returns, as
+ * Linux's loopback does. Asked only for AE_SS_LOCAL connections: others
+ * keep the one-way doorbell.
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_flush(struct sconn *c, const struct ae_ipc_hdr *h)
+{
+	SSTAT(c->srv, flushes);
+	ae_stack_deliver_local(c->srv->d->stack);
+	sess_conn_mark(c);
+	sess_publish_dirty(c->srv);
+	return sess_reply(c, h, 0, NULL, 0, NULL, 0, NULL, 0);
 }
 
 /**
@@ -638,6 +689,7 @@ int sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
 	case AE_MSG_GETSOCKOPT:	op_getsockopt(c, &h, p); break;
 	case AE_MSG_SENDTO:	op_sendto(c, &h, pl); break;
 	case AE_MSG_RECVFROM:	op_recvfrom(c, &h, p); break;
+	case AE_MSG_FLUSH:	op_flush(c, &h); break;
 	case AE_MSG_STATS:	sess_op_stats(c, &h); break;
 	case AE_MSG_SOCKETS:	sess_op_sockets(c, &h, p); break;
 	case AE_MSG_ATTACH:	op_attach(c, &h); break;

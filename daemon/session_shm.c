@@ -738,6 +738,7 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	r->rx_mark = rx->head;
 	c->reg = r;
 	c->hdr = (struct ae_shm_hdr *)r->base;
+	c->hdr->tx_limit = ae_sock_tx_limit(c->sk);
 	if (old) {
 		shm_store(&oh->moved, 1);
 		c->cl->user->mem -= old->charged;

@@ -123,8 +123,8 @@ static uint32_t state_bits(struct sconn *c, unsigned int ev)
 	tx = c->type == SOCK_STREAM ? ae_sock_txring(c->sk) : NULL;
 	if (tx && tx->mem && (c->flags & SC_CONNECTED) &&
 	    !(ev & (AE_EV_ERR | AE_EV_HUP)) && !(c->flags & SC_WRSHUT) &&
-	    tx->tail - tx->head >= tx->size)
-		st |= AE_SS_OUT;	/* full, but sendable: room will come */
+	    tx->tail - tx->head >= ae_sock_tx_limit(c->sk))
+		st |= AE_SS_OUT;	/* full (to SO_SNDBUF), but sendable */
 	if (ev & AE_EV_HUP)
 		st |= AE_SS_HUP;
 	if (ev & AE_EV_RDHUP)
@@ -135,6 +135,8 @@ static uint32_t state_bits(struct sconn *c, unsigned int ev)
 		st |= AE_SS_CONNECTING;
 	if (c->flags & SC_CONNECTED)
 		st |= AE_SS_CONNECTED;
+	if (c->type == SOCK_STREAM && ae_sock_peer_local(c->sk))
+		st |= AE_SS_LOCAL;
 	if (c->flags & SC_WRSHUT)
 		st |= AE_SS_WRSHUT;
 	if (c->flags & SC_RDSHUT)
@@ -163,8 +165,7 @@ static uint32_t wants_met(const struct sconn *c, uint32_t st)
 	if (c->reg && c->reg->rings) {
 		if (shm_load(&h->rx_tail) != shm_load(&h->rx_head))
 			met |= AE_WANT_IN;
-		if ((st & AE_SS_OUT) && shm_load(&h->tx_tail) -
-		    shm_load(&h->tx_head) < h->tx_size)
+		if ((st & AE_SS_OUT) && shm_tx_room(h))
 			met |= AE_WANT_OUT;
 	} else {
 		if (st & AE_SS_IN)
@@ -251,6 +252,7 @@ void sess_publish(struct sconn *c)
 	if (has_rings(c)) {
 		shm_store(&h->rx_tail, ae_sock_rxring(c->sk)->tail);
 		shm_store(&h->tx_head, ae_sock_txring(c->sk)->head);
+		sess_publish_tx_limit(c);
 	}
 	h->tcp_state = ae_sock_state(c->sk);
 	shm_store(&h->state, st);
@@ -262,6 +264,18 @@ void sess_publish(struct sconn *c)
 	met = wants_met(c, st) & want;
 	if (met)
 		sess_notify_dirs(c, shm_clear(&h->shim_want, met) & met);
+}
+
+/**
+ * sess_publish_tx_limit() - tell the shim how much of the tx ring it may
+ * fill (SO_SNDBUF); done before a SETSOCKOPT is answered, so the next send
+ * already sees it
+ * @c:		connection
+ */
+void sess_publish_tx_limit(struct sconn *c)
+{
+	if (has_rings(c))
+		shm_store(&c->hdr->tx_limit, ae_sock_tx_limit(c->sk));
 }
 
 /**

@@ -831,62 +831,76 @@ void ae_host_print_stat(void *ctx, const char *group, const char *name,
 }
 
 /**
- * impair_dump() - a link's counters as stats lines
- * @imp:	link, or NULL (nothing printed)
+ * impair_visit() - a link's counters, one call each
+ * @imp:	link, or NULL (nothing visited)
  * @group:	counter group name
- * @f:		where
+ * @fn:		visitor
+ * @ctx:	its argument
  */
-static void impair_dump(const struct impair *imp, const char *group, FILE *f)
+static void impair_visit(const struct impair *imp, const char *group,
+			 ae_stat_fn fn, void *ctx)
 {
 	const struct impair_stats *s;
 
 	if (!imp)
 		return;
 	s = impair_stats(imp);
-	ae_host_print_stat(f, group, "submitted", s->submitted);
-	ae_host_print_stat(f, group, "passed", s->passed);
-	ae_host_print_stat(f, group, "dropped", s->dropped);
-	ae_host_print_stat(f, group, "duplicated", s->duplicated);
-	ae_host_print_stat(f, group, "corrupted", s->corrupted);
-	ae_host_print_stat(f, group, "reordered", s->reordered);
-	ae_host_print_stat(f, group, "tail_dropped", s->tail_dropped);
-	ae_host_print_stat(f, group, "oversize", s->oversize);
-	ae_host_print_stat(f, group, "delivered", s->delivered);
-	ae_host_print_stat(f, group, "queued", s->queued);
+	fn(ctx, group, "submitted", s->submitted);
+	fn(ctx, group, "passed", s->passed);
+	fn(ctx, group, "dropped", s->dropped);
+	fn(ctx, group, "duplicated", s->duplicated);
+	fn(ctx, group, "corrupted", s->corrupted);
+	fn(ctx, group, "reordered", s->reordered);
+	fn(ctx, group, "tail_dropped", s->tail_dropped);
+	fn(ctx, group, "oversize", s->oversize);
+	fn(ctx, group, "delivered", s->delivered);
+	fn(ctx, group, "queued", s->queued);
+}
+
+/**
+ * ae_host_dev_stats_foreach() - the device side's counters, one call each
+ * @h:		host
+ * @fn:		visitor, shaped like ae_stack_stats_foreach()'s
+ * @ctx:	its argument
+ *
+ * Groups tap, pcap, and impair_in / impair_out when impairing. aetherd
+ * answers `aether stats` and prints its SIGUSR1 dump from this one list.
+ */
+void ae_host_dev_stats_foreach(const struct ae_host *h, ae_stat_fn fn,
+			       void *ctx)
+{
+	const struct host_stats *st = &h->st;
+	int i;
+
+	fn(ctx, "tap", "rx_frames", st->rx_frames);
+	fn(ctx, "tap", "rx_bytes", st->rx_bytes);
+	fn(ctx, "tap", "rx_batches", st->rx_batches);
+	fn(ctx, "tap", "rx_errors", st->rx_errors);
+	fn(ctx, "tap", "tx_frames", st->tx_frames);
+	fn(ctx, "tap", "tx_bytes", st->tx_bytes);
+	fn(ctx, "tap", "tx_dropped", st->tx_dropped);
+	fn(ctx, "tap", "tx_errors", st->tx_errors);
+	fn(ctx, "tap", "rx_gso", st->rx_gso);
+	fn(ctx, "tap", "rx_csum_partial", st->rx_csum_partial);
+	fn(ctx, "tap", "rx_vnet_short", st->rx_vnet_short);
+	for (i = TAP_VNET_OK + 1; i < TAP_VNET_NVERDICTS; i++)
+		fn(ctx, "tap", tap_vnet_verdict_name(i), st->rx_vnet[i]);
+	fn(ctx, "tap", "tx_gso", st->tx_gso);
+	fn(ctx, "tap", "tx_csum_partial", st->tx_csum_partial);
+	fn(ctx, "tap", "tx_acks_coalesced", h->ackq.coalesced);
+	fn(ctx, "pcap", "frames", pcap_frames(h->pcap));
+	impair_visit(h->impair_rx, "impair_in", fn, ctx);
+	impair_visit(h->impair_tx, "impair_out", fn, ctx);
 }
 
 /**
  * ae_host_dump_dev() - the device side's counters as stats lines
  * @h:		host
  * @f:		where
- *
- * Groups tap, pcap, and impair_in / impair_out when impairing.
  */
 void ae_host_dump_dev(const struct ae_host *h, FILE *f)
 {
-	const struct host_stats *st = &h->st;
-	int i;
-
-	ae_host_print_stat(f, "tap", "rx_frames", st->rx_frames);
-	ae_host_print_stat(f, "tap", "rx_bytes", st->rx_bytes);
-	ae_host_print_stat(f, "tap", "rx_batches", st->rx_batches);
-	ae_host_print_stat(f, "tap", "rx_errors", st->rx_errors);
-	ae_host_print_stat(f, "tap", "tx_frames", st->tx_frames);
-	ae_host_print_stat(f, "tap", "tx_bytes", st->tx_bytes);
-	ae_host_print_stat(f, "tap", "tx_dropped", st->tx_dropped);
-	ae_host_print_stat(f, "tap", "tx_errors", st->tx_errors);
-	ae_host_print_stat(f, "tap", "rx_gso", st->rx_gso);
-	ae_host_print_stat(f, "tap", "rx_csum_partial", st->rx_csum_partial);
-	ae_host_print_stat(f, "tap", "rx_vnet_short", st->rx_vnet_short);
-	for (i = TAP_VNET_OK + 1; i < TAP_VNET_NVERDICTS; i++)
-		ae_host_print_stat(f, "tap", tap_vnet_verdict_name(i),
-				   st->rx_vnet[i]);
-	ae_host_print_stat(f, "tap", "tx_gso", st->tx_gso);
-	ae_host_print_stat(f, "tap", "tx_csum_partial", st->tx_csum_partial);
-	ae_host_print_stat(f, "tap", "tx_acks_coalesced", h->ackq.coalesced);
-	ae_host_print_stat(f, "pcap", "frames", pcap_frames(h->pcap));
-	impair_dump(h->impair_rx, "impair_in", f);
-	impair_dump(h->impair_tx, "impair_out", f);
+	ae_host_dev_stats_foreach(h, ae_host_print_stat, f);
 }
 
 /**

@@ -149,6 +149,8 @@ void ae_host_log_sink(void *ctx, int level, const char *msg);
 void ae_host_print_stat(void *ctx, const char *group, const char *name,
 			uint64_t value);
 void ae_host_dump_dev(const struct ae_host *h, FILE *f);
+void ae_host_dev_stats_foreach(const struct ae_host *h, ae_stat_fn fn,
+			       void *ctx);
 int ae_host_run(struct ae_host *h);
 int ae_host_close_pcap(struct ae_host *h);
 void ae_host_close(struct ae_host *h);

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,4 +222,83 @@ void opt_default_mac(uint32_t addr, uint8_t mac[6])
 	mac[0] = 0x02;
 	mac[1] = 0xae;
 	memcpy(mac + 2, &addr, 4);
+}
+
+/**
+ * opt_long_name() - the name an option was given by, for messages
+ * @lopts:	getopt_long() table
+ * @c:		the value getopt_long() returned
+ * @longindex:	index it set, or -1 when the short form was used
+ * @buf:	room for "-x", 3 bytes or more
+ *
+ * Return: "--name" style text without the dashes for long options ("tap"),
+ * or "-x" for a short option without a long form
+ */
+static const char *opt_long_name(const struct option *lopts, int c,
+				 int longindex, char *buf)
+{
+	int i;
+
+	if (longindex >= 0)
+		return lopts[longindex].name;
+	/* a short option: its long form, if it has one */
+	for (i = 0; lopts[i].name; i++)
+		if (!lopts[i].flag && lopts[i].val == c)
+			return lopts[i].name;
+	buf[0] = (char)c;
+	buf[1] = '\0';
+	return buf;
+}
+
+/**
+ * opt_next() - getopt_long() with one-line messages instead of getopt's own
+ * @argc:	argument count
+ * @argv:	arguments
+ * @shortopts:	short options, as for getopt_long() (no ':' of its own;
+ *		a leading '+' stops at the first non-option)
+ * @lopts:	long options
+ * @err:	the message on OPT_ERR: "unknown option '--x' (see --help)",
+ *		"option '--tap' needs a value (see --help)" or
+ *		"bad --impair '': empty value (see --help)"
+ * @errlen:	size of @err
+ *
+ * An empty value ("--impair ''") is refused for every option that takes
+ * one: none of our options means anything by it, and accepting it silently
+ * hides a shell variable that was not set.
+ *
+ * Return: the option's value as getopt_long() returns it, -1 at the end,
+ * or OPT_ERR with @err filled
+ */
+int opt_next(int argc, char **argv, const char *shortopts,
+	     const struct option *lopts, char *err, size_t errlen)
+{
+	char sopts[64], one[3];
+	int c, li = -1;
+	const char *bad;
+
+	/* ':' reports a missing value apart; it goes after a leading '+' */
+	if (shortopts[0] == '+' || shortopts[0] == '-')
+		snprintf(sopts, sizeof(sopts), "%c:%s", shortopts[0], shortopts + 1);
+	else
+		snprintf(sopts, sizeof(sopts), ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, sopts, lopts, &li);
+	if (c == '?' || c == ':') {
+		bad = argv[optind - 1];
+		if (strncmp(bad, "--", 2) && optopt) {
+			snprintf(one, sizeof(one), "-%c", optopt);
+			bad = one;
+		}
+		snprintf(err, errlen, c == '?' ?
+			 "unknown option '%s' (see --help)" :
+			 "option '%s' needs a value (see --help)", bad);
+		return OPT_ERR;
+	}
+	if (c != -1 && optarg && !*optarg) {
+		bad = opt_long_name(lopts, c, li, one);
+		snprintf(err, errlen, "bad %s%s '': empty value (see --help)",
+			 strlen(bad) > 1 ? "--" : "-", bad);
+		return OPT_ERR;
+	}
+	return c;
 }

@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct option;
+
+/* The release, printed by every program's --version */
+#define AETHER_VERSION	"0.1.0"
+
+/* opt_next(): an unknown option, a missing or an empty value */
+#define OPT_ERR		(-2)
+
 int opt_parse_ipv4(const char *s, uint32_t *addr);
 int opt_parse_cidr(const char *s, uint32_t *addr, uint8_t *prefix_len,
 		   char *err, size_t errlen);
@@ -20,5 +28,7 @@ int opt_parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen);
 void opt_default_mac(uint32_t addr, uint8_t mac[6]);
 int opt_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		    unsigned long *out);
+int opt_next(int argc, char **argv, const char *shortopts,
+	     const struct option *lopts, char *err, size_t errlen);
 
 #endif /* AE_OPTS_H */

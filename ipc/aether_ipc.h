@@ -171,6 +171,10 @@
  * @AE_MSG_DOORBELL:	shim -> daemon, no payload, no response
  * @AE_MSG_NOTIFY:	daemon -> shim, no payload, not a response
  * @AE_MSG_SETLIMITS:	uid 0 only: ae_ipc_limits (tests: per-uid limits)
+ * @AE_MSG_FLUSH:	no payload -> 0, answered once what the shim wrote to a
+ *			connection whose peer is on this stack (AE_SS_LOCAL)
+ *			is in the peer's rx ring and both headers are
+ *			published: a loopback send() is synchronous, as on Linux
  */
 enum ae_msg_type {
 	AE_MSG_SOCKET = 1,
@@ -192,6 +196,7 @@ enum ae_msg_type {
 	AE_MSG_DOORBELL,
 	AE_MSG_NOTIFY,
 	AE_MSG_SETLIMITS,
+	AE_MSG_FLUSH,
 	AE_MSG_MAX
 };
 
@@ -282,6 +287,10 @@ struct ae_ipc_sockopt {
 	uint32_t pad;
 };
 
+/* Flags of struct ae_ipc_dgram's @set */
+#define AE_IPC_DG_TTL	(1u << 0)	/* @ttl is meant */
+#define AE_IPC_DG_TOS	(1u << 1)	/* @tos is meant */
+
 /**
  * struct ae_ipc_dgram - SENDTO / RECVFROM
  * @addr:	SENDTO: destination (port 0: the connected peer);
@@ -290,11 +299,21 @@ struct ae_ipc_sockopt {
  * @len:	SENDTO: data bytes that follow; RECVFROM request: buffer size;
  *		RECVFROM answer: data bytes that follow (result is the full
  *		datagram length when MSG_TRUNC was asked)
+ * @dst:	RECVFROM answer: the datagram's destination address (IP_PKTINFO)
+ * @ttl:	SENDTO: TTL for this datagram when @set has AE_DG_TTL;
+ *		RECVFROM answer: its TTL (hop limit)
+ * @tos:	SENDTO: TOS byte when @set has AE_DG_TOS; RECVFROM answer: its
+ *		TOS (traffic class)
+ * @set:	SENDTO: AE_IPC_DG_* bits, others zero (else -EINVAL);
+ *		RECVFROM answer: which of @ttl/@tos are known
+ * @pad:	zero
  */
 struct ae_ipc_dgram {
 	struct ae_ipc_addr addr;
 	int32_t flags;
 	uint32_t len;
+	uint32_t dst;
+	uint8_t ttl, tos, set, pad;
 };
 
 /**
@@ -304,7 +323,7 @@ struct ae_ipc_dgram {
  * @value:	its value
  */
 struct ae_ipc_stat {
-	char group[8];
+	char group[16];
 	char name[40];
 	uint64_t value;
 };
@@ -328,6 +347,15 @@ struct ae_ipc_stats_resp {
  * @pid:	owning client's pid, 0 if none (closing, orphaned)
  * @uid:	owning client's uid
  * @state_name:	ae_tcp_state_name() or "UNCONN"
+ * @rtt_us:	TCP smoothed round trip time (`ss -i` rtt), @rttvar_us its
+ *		variation, @rto_us the retransmission timeout
+ * @rttvar_us:	see @rtt_us
+ * @rto_us:	see @rtt_us
+ * @cwnd:	congestion window, segments; @ssthresh slow start threshold,
+ *		segments (0x7fffffff: not set); @mss segment size, bytes
+ * @ssthresh:	see @cwnd
+ * @mss:	see @cwnd
+ * @congestion:	"cubic", "reno" or "bbr" (NUL padded); empty for UDP
  */
 struct ae_ipc_sockent {
 	int32_t type;
@@ -337,6 +365,9 @@ struct ae_ipc_sockent {
 	int32_t pid;
 	uint32_t uid;
 	char state_name[16];
+	uint32_t rtt_us, rttvar_us, rto_us;
+	uint32_t cwnd, ssthresh, mss;
+	char congestion[8];
 };
 
 /**
@@ -383,6 +414,7 @@ struct ae_ipc_limits {
 #define AE_SS_WRSHUT	(1u << 8)	/* shutdown(SHUT_WR) or later: EPIPE */
 #define AE_SS_RDSHUT	(1u << 9)	/* shutdown(SHUT_RD): reads give 0 */
 #define AE_SS_DEAD	(1u << 10)	/* cut off / daemon gone: ECONNRESET */
+#define AE_SS_LOCAL	(1u << 11)	/* the peer is on this stack: AE_MSG_FLUSH */
 
 /* shim_want bits (shim sets, daemon clears with a NOTIFY) */
 #define AE_WANT_IN	(1u << 0)
@@ -398,7 +430,7 @@ struct ae_ipc_limits {
  * Read-only for the shim (the daemon writes them once; it does not read
  * them back either, it keeps its own copy): @magic .. @incarnation.
  * Daemon-written, shim-read: @moved, @rx_tail, @tx_head, @state, @so_error,
- * @tcp_state, @gen, @daemon_want (the shim may clear bits).
+ * @tcp_state, @gen, @daemon_want (the shim may clear bits), @tx_limit.
  * Shim-written, daemon-validated: @rx_head, @tx_tail, @shim_want.
  *
  * @magic:	AE_SHM_MAGIC
@@ -421,6 +453,8 @@ struct ae_ipc_limits {
  * @rx_tail:	rx producer index (daemon)
  * @tx_head:	tx consumer index, acknowledged bytes (daemon)
  * @daemon_want: AE_DB_* (daemon sets, shim clears)
+ * @tx_limit:	bytes of the tx ring the shim may fill (SO_SNDBUF; 0 or
+ *		more than @tx_size: all of it). Was zero padding before.
  * @rx_head:	rx consumer index (shim)
  * @tx_tail:	tx producer index (shim)
  * @shim_want:	AE_WANT_* (shim sets, daemon clears)
@@ -453,6 +487,7 @@ struct ae_shm_hdr {
 	uint32_t rx_tail;
 	uint32_t tx_head;
 	uint32_t daemon_want;
+	uint32_t tx_limit;
 	/* shim-written line */
 	_Alignas(64) uint32_t rx_head;
 	uint32_t tx_tail;

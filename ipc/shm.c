@@ -114,6 +114,23 @@ int shm_layout_init(struct ae_shm_hdr *h, uint32_t map_size, uint32_t rx_off,
 }
 
 /**
+ * shm_tx_room() - bytes the shim may still write into the tx ring: the
+ * part @tx_limit allows (SO_SNDBUF) minus what is queued
+ * @h:		header of a socket with rings
+ *
+ * Return: bytes, 0 when full (or the indices are nonsense)
+ */
+uint32_t shm_tx_room(struct ae_shm_hdr *h)
+{
+	uint32_t used = shm_load(&h->tx_tail) - shm_load(&h->tx_head);
+	uint32_t lim = shm_load(&h->tx_limit);
+
+	if (!lim || lim > h->tx_size)
+		lim = h->tx_size;
+	return used >= lim ? 0 : lim - used;
+}
+
+/**
  * shm_ring_fits() - does a ring lie inside the mapping, after the header?
  * @off:	offset
  * @size:	size (0 is allowed: no ring)

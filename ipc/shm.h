@@ -89,6 +89,7 @@ struct shm_span {
 bool shm_pow2(uint32_t v);
 int shm_drained_spans(uint32_t *mark, uint32_t head, uint32_t tail,
 		      uint32_t size, uint32_t min, struct shm_span sp[2]);
+uint32_t shm_tx_room(struct ae_shm_hdr *h);
 int shm_layout_init(struct ae_shm_hdr *h, uint32_t map_size, uint32_t rx_off,
 		    uint32_t rx_size, uint32_t tx_off, uint32_t tx_size);
 int shm_layout_check(const struct ae_shm_hdr *h, size_t map_len);

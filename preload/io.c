@@ -127,13 +127,15 @@ static bool ps_nonblock(struct ps_sock *ps, int flags)
  * @it:		buffers
  * @flags:	MSG_PEEK/MSG_TRUNC
  * @from:	source out (UDP), may be NULL
+ * @dg:		the datagram's IP fields out (UDP), may be NULL
  * @mflags:	out: MSG_TRUNC when a datagram did not fit
  *
  * Return: bytes (with MSG_TRUNC a datagram's full length), 0 at end of
  * stream, or -errno
  */
 static ssize_t ps_recv_once(struct ps_sock *ps, struct ps_iter *it, int flags,
-			    struct sockaddr_in *from, int *mflags)
+			    struct sockaddr_in *from, struct aec_dginfo *dg,
+			    int *mflags)
 {
 	size_t cap = 0, off = 0;
 	char *bounce = NULL;
@@ -146,16 +148,16 @@ static ssize_t ps_recv_once(struct ps_sock *ps, struct ps_iter *it, int flags,
 	for (i = 0; i < it->n; i++)
 		cap += it->v[i].iov_len;
 	if (it->n == 1) {
-		r = aec_recvfrom(ps->aec, it->v[0].iov_base, it->v[0].iov_len,
-				 (flags & MSG_PEEK) | MSG_TRUNC | MSG_DONTWAIT,
-				 from, 0);
+		r = aec_recvmsg(ps->aec, it->v[0].iov_base, it->v[0].iov_len,
+				(flags & MSG_PEEK) | MSG_TRUNC | MSG_DONTWAIT,
+				from, dg, 0);
 	} else {
 		bounce = malloc(PS_UDP_MAX);
 		if (!bounce)
 			return -ENOMEM;
-		r = aec_recvfrom(ps->aec, bounce, PS_UDP_MAX,
-				 (flags & MSG_PEEK) | MSG_TRUNC | MSG_DONTWAIT,
-				 from, 0);
+		r = aec_recvmsg(ps->aec, bounce, PS_UDP_MAX,
+				(flags & MSG_PEEK) | MSG_TRUNC | MSG_DONTWAIT,
+				from, dg, 0);
 		for (i = 0; r > 0 && i < it->n && off < (size_t)r; i++) {
 			size_t n = it->v[i].iov_len;
 
@@ -182,13 +184,14 @@ static ssize_t ps_recv_once(struct ps_sock *ps, struct ps_iter *it, int flags,
  * @total:	their size
  * @flags:	program's flags
  * @from:	source out (UDP), may be NULL
+ * @dg:		the datagram's IP fields out (UDP), may be NULL
  * @mflags:	out: MSG_TRUNC when a datagram did not fit
  *
  * Return: bytes, 0 at end of stream, or -1 with errno
  */
 static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 			    size_t total, int flags, struct sockaddr_in *from,
-			    int *mflags)
+			    struct aec_dginfo *dg, int *mflags)
 {
 	bool nb = ps_nonblock(ps, flags);
 	bool waitall = (flags & MSG_WAITALL) && ps->type == SOCK_STREAM &&
@@ -205,7 +208,7 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 	if (total == 0 && ps->type == SOCK_STREAM)
 		return 0;
 	for (;;) {
-		r = ps_recv_once(ps, it, flags, from, mflags);
+		r = ps_recv_once(ps, it, flags, from, dg, mflags);
 		if (r < 0 && r != -EAGAIN && ps->type == SOCK_DGRAM &&
 		    ps_dead(ps))	/* see ps_mask(): ENETDOWN once */
 			r = ps_down_take(ps) ? -ENETDOWN : -EAGAIN;
@@ -253,13 +256,14 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
  * @cnt:	parts
  * @flags:	MSG_* flags
  * @from:	source out (UDP), may be NULL
+ * @dg:		the datagram's IP fields out (UDP), may be NULL
  * @mflags:	out: msg_flags (MSG_TRUNC), may be NULL
  *
  * Return: as recvmsg(2)
  */
 static ssize_t ps_recvv(struct ps_sock *ps, int fd, const struct iovec *iov,
 			int cnt, int flags, struct sockaddr_in *from,
-			int *mflags)
+			struct aec_dginfo *dg, int *mflags)
 {
 	struct ps_iter it;
 	ssize_t total, r;
@@ -268,7 +272,8 @@ static ssize_t ps_recvv(struct ps_sock *ps, int fd, const struct iovec *iov,
 	total = iter_init(&it, iov, cnt);
 	if (total < 0)
 		return -1;
-	r = ps_recv_iter(ps, fd, &it, total, flags, from, mflags ? mflags : &mf);
+	r = ps_recv_iter(ps, fd, &it, total, flags, from, dg,
+			 mflags ? mflags : &mf);
 	iter_done(&it);
 	return r;
 }
@@ -291,22 +296,24 @@ static ssize_t ps_epipe(int flags)
  * @ps:		socket
  * @it:		data
  * @to:		destination (UDP), may be NULL
+ * @dg:		this datagram's TTL/TOS (UDP), may be NULL
  *
  * Return: bytes or -errno
  */
 static ssize_t ps_send_once(struct ps_sock *ps, struct ps_iter *it,
-			    const struct sockaddr_in *to)
+			    const struct sockaddr_in *to,
+			    const struct aec_dginfo *dg)
 {
 	size_t total = 0, off = 0;
 	char *bounce;
 	ssize_t r;
 	int i;
 
-	if (ps->type == SOCK_STREAM || (!to && it->n != 1))
+	if (ps->type == SOCK_STREAM || (!to && !dg && it->n != 1))
 		return aec_sendv(ps->aec, it->v, it->n, MSG_DONTWAIT, 0);
 	if (it->n == 1)
-		return aec_sendto(ps->aec, it->v[0].iov_base, it->v[0].iov_len,
-				  MSG_DONTWAIT, to, 0);
+		return aec_sendmsg(ps->aec, it->v[0].iov_base,
+				   it->v[0].iov_len, MSG_DONTWAIT, to, dg, 0);
 	for (i = 0; i < it->n; i++)
 		total += it->v[i].iov_len;
 	if (total > PS_UDP_MAX)
@@ -318,7 +325,7 @@ static ssize_t ps_send_once(struct ps_sock *ps, struct ps_iter *it,
 		memcpy(bounce + off, it->v[i].iov_base, it->v[i].iov_len);
 		off += it->v[i].iov_len;
 	}
-	r = aec_sendto(ps->aec, bounce, total, MSG_DONTWAIT, to, 0);
+	r = aec_sendmsg(ps->aec, bounce, total, MSG_DONTWAIT, to, dg, 0);
 	free(bounce);
 	return r;
 }
@@ -331,11 +338,13 @@ static ssize_t ps_send_once(struct ps_sock *ps, struct ps_iter *it,
  * @cnt:	parts
  * @flags:	MSG_* flags
  * @to:		destination (UDP), may be NULL
+ * @dg:		this datagram's TTL/TOS (UDP), may be NULL
  *
  * Return: as sendmsg(2)
  */
 static ssize_t ps_sendv(struct ps_sock *ps, int fd, const struct iovec *iov,
-			int cnt, int flags, const struct sockaddr_in *to)
+			int cnt, int flags, const struct sockaddr_in *to,
+			const struct aec_dginfo *dg)
 {
 	bool nb = ps_nonblock(ps, flags);
 	struct timespec dl = { 0, -1 };
@@ -348,7 +357,7 @@ static ssize_t ps_sendv(struct ps_sock *ps, int fd, const struct iovec *iov,
 	if (total < 0)
 		return -1;
 	for (;;) {
-		r = ps_send_once(ps, &it, to);
+		r = ps_send_once(ps, &it, to, dg);
 		if (r < 0 && ps->type == SOCK_DGRAM && ps_dead(ps))
 			r = -ENETDOWN;	/* no connection to break: no SIGPIPE */
 		if (r >= 0) {
@@ -407,7 +416,7 @@ static ssize_t ps_send1(struct ps_sock *ps, int fd, const void *buf,
 {
 	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
 
-	return ps_sendv(ps, fd, &v, 1, flags, NULL);
+	return ps_sendv(ps, fd, &v, 1, flags, NULL, NULL);
 }
 
 /**
@@ -426,7 +435,7 @@ static ssize_t ps_recv1(struct ps_sock *ps, int fd, void *buf, size_t len,
 {
 	struct iovec v = { .iov_base = buf, .iov_len = len };
 
-	return ps_recvv(ps, fd, &v, 1, flags, from, NULL);
+	return ps_recvv(ps, fd, &v, 1, flags, from, NULL, NULL);
 }
 
 /**
@@ -477,7 +486,7 @@ ssize_t readv(int fd, const struct iovec *iov, int cnt)
 
 	if (!ps)
 		return REAL(readv)(fd, iov, cnt);
-	return ps_recvv(ps, fd, iov, cnt, 0, NULL, NULL);
+	return ps_recvv(ps, fd, iov, cnt, 0, NULL, NULL, NULL);
 }
 
 /**
@@ -494,7 +503,7 @@ ssize_t writev(int fd, const struct iovec *iov, int cnt)
 
 	if (!ps)
 		return REAL(writev)(fd, iov, cnt);
-	return ps_sendv(ps, fd, iov, cnt, 0, NULL);
+	return ps_sendv(ps, fd, iov, cnt, 0, NULL, NULL);
 }
 
 /**
@@ -587,13 +596,13 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	if (!ps)
 		return REAL(sendto)(fd, buf, len, flags, sa, salen);
 	if (!sa || ps->type == SOCK_STREAM)
-		return ps_sendv(ps, fd, &v, 1, flags, NULL);
+		return ps_sendv(ps, fd, &v, 1, flags, NULL, NULL);
 	r = ps_addr_from_app(ps, sa, salen, &to, false);
 	if (!r)
 		r = -ps_loop6_bind(ps, &to);
 	if (r)
 		return ps_fail(r);
-	return ps_sendv(ps, fd, &v, 1, flags, &to);
+	return ps_sendv(ps, fd, &v, 1, flags, &to, NULL);
 }
 
 /**
@@ -602,11 +611,12 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags,
  * @msg:	message
  * @flags:	MSG_*
  *
- * Return: as recvmsg(2); no control messages are produced
+ * Return: as recvmsg(2); UDP control messages as cmsg.c says
  */
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	PS_HOLD(ps, fd);
+	struct aec_dginfo dg = { 0 };
 	struct sockaddr_in from;
 	ssize_t r;
 
@@ -617,10 +627,11 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	memset(&from, 0, sizeof(from));
 	msg->msg_flags = 0;
 	r = ps_recvv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags,
-		     ps->type == SOCK_DGRAM ? &from : NULL, &msg->msg_flags);
+		     ps->type == SOCK_DGRAM ? &from : NULL, &dg,
+		     &msg->msg_flags);
 	if (r < 0)
 		return r;
-	msg->msg_controllen = 0;
+	ps_cmsg_recv(ps, msg, &from, &dg);
 	if (ps->type == SOCK_DGRAM && msg->msg_name)
 		ps_addr_to_app(ps, &from, msg->msg_name, &msg->msg_namelen);
 	else
@@ -631,7 +642,7 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 /**
  * sendmsg() - interposed sendmsg(2)
  * @fd:		socket
- * @msg:	message (control messages are ignored)
+ * @msg:	message (UDP control messages as cmsg.c says; TCP ignores them)
  * @flags:	MSG_*
  *
  * Return: as sendmsg(2)
@@ -639,6 +650,7 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	PS_HOLD(ps, fd);
+	struct aec_dginfo dg;
 	struct sockaddr_in to;
 	int r;
 
@@ -646,15 +658,22 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return REAL(sendmsg)(fd, msg, flags);
 	if (!msg)
 		return ps_fail(EFAULT);
-	if (!msg->msg_name || ps->type == SOCK_STREAM)
+	if (!msg->msg_name || ps->type == SOCK_STREAM) {
+		r = ps_cmsg_send(ps, msg, NULL, &dg);
+		if (r)
+			return ps_fail(r);
 		return ps_sendv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags,
-				NULL);
+				NULL, dg.set ? &dg : NULL);
+	}
 	r = ps_addr_from_app(ps, msg->msg_name, msg->msg_namelen, &to, false);
 	if (!r)
 		r = -ps_loop6_bind(ps, &to);
+	if (!r)
+		r = ps_cmsg_send(ps, msg, &to, &dg);
 	if (r)
 		return ps_fail(r);
-	return ps_sendv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags, &to);
+	return ps_sendv(ps, fd, msg->msg_iov, msg->msg_iovlen, flags, &to,
+			dg.set ? &dg : NULL);
 }
 
 /**

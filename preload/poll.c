@@ -141,8 +141,10 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 		ts.tv_sec = to / 1000;
 		ts.tv_nsec = (long)(to % 1000) * 1000000L;
 		r = REAL(ppoll)(k, n, &ts, mask);
-		if (r < 0 && !ready)
+		if (r < 0 && !ready) {
+			ret = -1;	/* not an earlier slice's 0 */
 			goto out;
+		}
 		ret = merge(fds, k, n, r > 0);
 		if (ret > 0 || (r == 0 && left == 0))
 			goto out;

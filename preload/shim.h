@@ -136,6 +136,7 @@ void ps_init(void);
  * @sndtimeo_ms: SO_SNDTIMEO, -1 for none
  * @rd_epoch:	bumped whenever a read found the socket drained (EPOLLET edges)
  * @wr_epoch:	bumped whenever a write found the socket full
+ * @rx_cmsg:	PS_RX_* bits: control messages a UDP receive returns
  * @down_told:	the daemon is gone and a call on this listener or UDP socket
  *		has returned ENETDOWN for it (see ps_state()), or a read on
  *		this connection has returned ECONNRESET (later reads: EOF)
@@ -168,6 +169,15 @@ struct ps_sock {
 	atomic_bool rc_never;
 	int own_fd;
 	pthread_mutex_t fd_lock;
+	atomic_uint rx_cmsg;
+};
+
+/* struct ps_sock's @rx_cmsg: receive options set (cmsg.c) */
+enum ps_rx_cmsg {
+	PS_RX_TTL	= 1 << 0,	/* IP_RECVTTL */
+	PS_RX_TOS	= 1 << 1,	/* IP_RECVTOS */
+	PS_RX_HOPLIMIT6	= 1 << 2,	/* IPV6_RECVHOPLIMIT */
+	PS_RX_TCLASS6	= 1 << 3,	/* IPV6_RECVTCLASS */
 };
 
 /* fdtable.c */
@@ -228,6 +238,16 @@ int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
 int ps_ms_left(const struct timespec *deadline);
 int ps_slice_of(int left);
 void ps_deadline(struct timespec *deadline, int timeout_ms);
+
+/* cmsg.c */
+struct aec_dginfo;
+unsigned int ps_cmsg_want_bit(int level, int name);
+int ps_cmsg_setopt(struct ps_sock *ps, unsigned int bit, bool v6,
+		   const void *val, socklen_t len);
+void ps_cmsg_recv(struct ps_sock *ps, struct msghdr *msg,
+		  const struct sockaddr_in *from, const struct aec_dginfo *dg);
+int ps_cmsg_send(struct ps_sock *ps, const struct msghdr *msg,
+		 const struct sockaddr_in *to, struct aec_dginfo *dg);
 
 /* poll.c */
 int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms,

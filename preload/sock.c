@@ -104,12 +104,19 @@ int socket(int domain, int type, int proto)
 		return ps_fail(EINVAL);
 	aec = aec_socket(type, &err);
 	if (!aec) {
-		if (err == -ENETDOWN || err == -ENOENT || err == -ECONNREFUSED) {
-			ps_warn_once("cannot reach aetherd at %s: socket() fails with ENETDOWN until aetherd is started%s",
-				     aec_socket_path(), ps_rc_on() ?
-				     " (listeners made before come back by themselves)" :
+		if (err == -ENETDOWN || err == -ENOENT || err == -ECONNREFUSED ||
+		    err == -EACCES) {
+			char why[512];
+
+			ps_warn_once("%s (socket() fails with %s%s)",
+				     aec_explain(err, why, sizeof(why)),
+				     err == -EACCES ? "EACCES" :
+				     "ENETDOWN until aetherd is started",
+				     ps_rc_on() && err != -EACCES ?
+				     "; listeners made before come back by themselves" :
 				     "");
-			err = -ENETDOWN;
+			if (err != -EACCES)
+				err = -ENETDOWN;
 		}
 		ps_log("socket(%d, %#x) = %d", domain, type, err);
 		return ps_fail(err ? -err : EIO);

@@ -116,6 +116,7 @@ static int get_timeo(const void *val, socklen_t len, int *ms)
 int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	PS_HOLD(ps, fd);
+	unsigned int bit = ps_cmsg_want_bit(level, name);
 	int r, v;
 
 	if (!ps)
@@ -126,9 +127,13 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 							     &ps->sndtimeo_ms);
 		return r ? ps_fail(r) : 0;
 	}
+	if (level == IPPROTO_IPV6 && ps->domain != AF_INET6)
+		return ps_fail(ENOPROTOOPT);
+	if (bit) {
+		r = ps_cmsg_setopt(ps, bit, level == IPPROTO_IPV6, val, len);
+		return r ? ps_fail(r) : 0;
+	}
 	if (level == IPPROTO_IPV6) {
-		if (ps->domain != AF_INET6)
-			return ps_fail(ENOPROTOOPT);
 		if (name == IPV6_V6ONLY) {
 			if (len < sizeof(int))
 				return ps_fail(EINVAL);
@@ -180,10 +185,14 @@ static int ps_dead_error(struct ps_sock *ps)
 int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
 	PS_HOLD(ps, fd);
+	unsigned int bit = ps_cmsg_want_bit(level, name);
 	int r;
 
 	if (!ps)
 		return REAL(getsockopt)(fd, level, name, val, len);
+	if (bit && (level == IPPROTO_IP || ps->domain == AF_INET6)) {
+		return put_int(!!(atomic_load(&ps->rx_cmsg) & bit), val, len);
+	}
 	if (level == SOL_SOCKET) {
 		switch (name) {
 		case SO_RCVTIMEO:

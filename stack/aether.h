@@ -16,6 +16,7 @@
 #ifndef AETHER_H
 #define AETHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -157,6 +158,7 @@ void ae_stack_input(struct ae_stack *s, const void *frame, size_t len);
 void ae_stack_input_flags(struct ae_stack *s, const void *frame, size_t len,
 			  unsigned int flags);
 void ae_stack_poll(struct ae_stack *s);
+bool ae_stack_deliver_local(struct ae_stack *s);
 uint64_t ae_stack_next_timeout(const struct ae_stack *s);
 void ae_stack_announce(struct ae_stack *s);
 unsigned int ae_stack_open_conns(struct ae_stack *s);
@@ -204,6 +206,24 @@ struct ae_ring {
 	uint32_t tail;
 };
 
+/* Which fields of struct ae_dgram_info a send sets */
+enum ae_dgram_set {
+	AE_DG_TTL	= 1 << 0,
+	AE_DG_TOS	= 1 << 1,
+};
+
+/**
+ * struct ae_dgram_info - the IP fields of one datagram (ancillary data)
+ * @dst:	receive: the destination address it was sent to (network order)
+ * @ttl:	receive: its TTL; send: the TTL to use when @set has AE_DG_TTL
+ * @tos:	receive: its TOS byte; send: the TOS when @set has AE_DG_TOS
+ * @set:	send: enum ae_dgram_set bits; 0 takes the socket's IP_TTL/IP_TOS
+ */
+struct ae_dgram_info {
+	uint32_t dst;
+	uint8_t ttl, tos, set;
+};
+
 struct ae_sock *ae_socket(struct ae_stack *s, int type, int *err);
 void ae_sock_set_callback(struct ae_sock *sk, ae_sock_cb cb, void *user);
 void *ae_sock_user(const struct ae_sock *sk);
@@ -217,6 +237,10 @@ ssize_t ae_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
 		  const struct sockaddr_in *to);
 ssize_t ae_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
 		    struct sockaddr_in *from);
+ssize_t ae_sendmsg(struct ae_sock *sk, const void *buf, size_t len, int flags,
+		   const struct sockaddr_in *to, const struct ae_dgram_info *info);
+ssize_t ae_recvmsg(struct ae_sock *sk, void *buf, size_t len, int flags,
+		   struct sockaddr_in *from, struct ae_dgram_info *info);
 int ae_shutdown(struct ae_sock *sk, int how);
 int ae_close(struct ae_sock *sk);
 void ae_abort(struct ae_sock *sk);
@@ -235,6 +259,8 @@ struct ae_ring *ae_sock_rxring(struct ae_sock *sk);
 struct ae_ring *ae_sock_txring(struct ae_sock *sk);
 void ae_sock_rx_consumed(struct ae_sock *sk, uint32_t n);
 uint32_t ae_sock_rx_limit(struct ae_sock *sk);
+uint32_t ae_sock_tx_limit(struct ae_sock *sk);
+bool ae_sock_peer_local(const struct ae_sock *sk);
 void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n);
 
 /**
@@ -246,6 +272,9 @@ struct ae_sock_info {
 	int state;		/* enum tcp_state, or 0 for UDP */
 	struct sockaddr_in local, remote;
 	uint32_t rx_queued, tx_queued;
+	/* TCP, as `ss -i` shows them: microseconds, segments, MSS bytes */
+	uint32_t rtt_us, rttvar_us, rto_us, cwnd, ssthresh, mss;
+	char congestion[8];	/* "cubic", "reno", "bbr" */
 };
 typedef void (*ae_sock_visit_fn)(void *ctx, const struct ae_sock_info *info);
 void ae_stack_sockets_foreach(struct ae_stack *s, ae_sock_visit_fn fn, void *ctx);

@@ -231,11 +231,28 @@ ssize_t ae_recv(struct ae_sock *sk, void *buf, size_t len, int flags)
  * @flags:	MSG_*
  * @to:		destination, or NULL (connected sockets)
  *
- * Return: bytes sent or a negative errno; TCP ignores @to when connected
- * and gives -EISCONN like Linux only for UDP-style use
+ * Return: as ae_sendmsg()
  */
 ssize_t ae_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
 		  const struct sockaddr_in *to)
+{
+	return ae_sendmsg(sk, buf, len, flags, to, NULL);
+}
+
+/**
+ * ae_sendmsg() - send to an explicit destination, with per-datagram fields
+ * @sk:		socket
+ * @buf:	data
+ * @len:	bytes
+ * @flags:	MSG_*
+ * @to:		destination, or NULL (connected sockets)
+ * @info:	UDP: TTL/TOS of this datagram only, or NULL; TCP ignores it
+ *
+ * Return: bytes sent or a negative errno; TCP ignores @to when connected
+ * and gives -EISCONN like Linux only for UDP-style use
+ */
+ssize_t ae_sendmsg(struct ae_sock *sk, const void *buf, size_t len, int flags,
+		   const struct sockaddr_in *to, const struct ae_dgram_info *info)
 {
 	int ret;
 
@@ -245,13 +262,13 @@ ssize_t ae_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
 	if (!to) {
 		if (!sk->raddr)
 			return -EDESTADDRREQ;
-		return udp_sendto(sk, buf, len, flags, 0, 0);
+		return udp_sendmsg(sk, buf, len, flags, 0, 0, info);
 	}
 	ret = sin_check(to);
 	if (ret)
 		return ret;
-	return udp_sendto(sk, buf, len, flags, to->sin_addr.s_addr,
-			  to->sin_port);
+	return udp_sendmsg(sk, buf, len, flags, to->sin_addr.s_addr,
+			   to->sin_port, info);
 }
 
 /**
@@ -262,10 +279,28 @@ ssize_t ae_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
  * @flags:	MSG_*
  * @from:	filled with the sender (may be NULL)
  *
- * Return: bytes or a negative errno
+ * Return: as ae_recvmsg()
  */
 ssize_t ae_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
 		    struct sockaddr_in *from)
+{
+	return ae_recvmsg(sk, buf, len, flags, from, NULL);
+}
+
+/**
+ * ae_recvmsg() - receive, learn the sender and the datagram's IP fields
+ * @sk:		socket
+ * @buf:	destination
+ * @len:	room
+ * @flags:	MSG_*
+ * @from:	filled with the sender (may be NULL)
+ * @info:	UDP: filled with the datagram's TTL, TOS and destination
+ *		(may be NULL); TCP leaves it alone
+ *
+ * Return: bytes or a negative errno
+ */
+ssize_t ae_recvmsg(struct ae_sock *sk, void *buf, size_t len, int flags,
+		   struct sockaddr_in *from, struct ae_dgram_info *info)
 {
 	uint32_t addr = 0;
 	uint16_t port = 0;
@@ -278,7 +313,7 @@ ssize_t ae_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
 		return n;
 	}
 	stack_now(sk->stack);
-	n = udp_recvfrom(sk, buf, len, flags, &addr, &port);
+	n = udp_recvmsg(sk, buf, len, flags, &addr, &port, info);
 	if (n >= 0 && from) {
 		memset(from, 0, sizeof(*from));
 		from->sin_family = AF_INET;
@@ -661,6 +696,32 @@ uint32_t ae_sock_rx_limit(struct ae_sock *sk)
 	if (!sk || sk->type != SOCK_STREAM || !tcp_sk(sk)->rx.mem)
 		return 0;
 	return tcp_rcv_limit(tcp_sk(sk));
+}
+
+/**
+ * ae_sock_peer_local() - is the socket's peer on this stack (loopback or
+ * our own address), so that what it sends is delivered by the stack itself
+ * @sk:		socket
+ *
+ * Return: true if so
+ */
+bool ae_sock_peer_local(const struct ae_sock *sk)
+{
+	return sk && sk->raddr && stack_is_local(sk->stack, sk->raddr);
+}
+
+/**
+ * ae_sock_tx_limit() - how much of the send ring the owner may fill (the
+ * rest stays unused: SO_SNDBUF, see tcp_snd_limit())
+ * @sk:		socket
+ *
+ * Return: bytes; 0 for UDP or before the rings exist
+ */
+uint32_t ae_sock_tx_limit(struct ae_sock *sk)
+{
+	if (!sk || sk->type != SOCK_STREAM || !tcp_sk(sk)->tx.mem)
+		return 0;
+	return tcp_snd_limit(tcp_sk(sk));
 }
 
 /**

@@ -438,6 +438,26 @@ void ae_stack_poll(struct ae_stack *s)
 }
 
 /**
+ * ae_stack_deliver_local() - deliver what sockets sent to this stack itself
+ * (the loopback queue) now, not at the next ae_stack_poll()
+ * @s:		stack
+ *
+ * For an owner that answers a send only once the local peer has the data,
+ * as Linux's loopback does. Call it where ae_stack_poll() could be called:
+ * not from inside a socket callback.
+ *
+ * Return: true if anything was queued for local delivery
+ */
+bool ae_stack_deliver_local(struct ae_stack *s)
+{
+	if (!loop_pending(s))
+		return false;
+	stack_now(s);
+	loop_drain(s);
+	return true;
+}
+
+/**
  * ae_stack_next_timeout() - when ae_stack_poll() must run next
  * @s:		stack
  *

@@ -232,6 +232,12 @@ ssize_t udp_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
 		   uint32_t daddr, uint16_t dport);
 ssize_t udp_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
 		     uint32_t *saddr, uint16_t *sport);
+ssize_t udp_sendmsg(struct ae_sock *sk, const void *buf, size_t len, int flags,
+		    uint32_t daddr, uint16_t dport,
+		    const struct ae_dgram_info *info);
+ssize_t udp_recvmsg(struct ae_sock *sk, void *buf, size_t len, int flags,
+		    uint32_t *saddr, uint16_t *sport,
+		    struct ae_dgram_info *info);
 unsigned int udp_poll(const struct ae_sock *sk);
 uint32_t udp_rx_queued(const struct ae_sock *sk);
 int udp_shutdown(struct ae_sock *sk, int how);

@@ -201,6 +201,40 @@ static uint32_t tcp_rcv_space(const struct tcp_sock *tp)
 }
 
 /**
+ * tcp_snd_limit() - how much of the send ring the app may fill
+ * @tp:		TCB
+ *
+ * Linux stops a sender when the bytes it holds reach sk_sndbuf, twice the
+ * SO_SNDBUF value set, the other half standing for its per-skb overhead
+ * (socket(7)). Our ring has no overhead, so the payload bound is the value
+ * set: half of what getsockopt() reports, at least SOCK_MIN_SNDBUF / 2.
+ * The ring keeps its size; only the part the app may fill follows.
+ *
+ * Return: bytes (the ring's size without SO_SNDBUF)
+ */
+uint32_t tcp_snd_limit(const struct tcp_sock *tp)
+{
+	uint32_t lim = (uint32_t)tp->sk.sndbuf_opt / 2;
+
+	if (!tp->sk.sndbuf_opt || lim > tp->tx.size)
+		return tp->tx.size;
+	return lim;
+}
+
+/**
+ * tcp_snd_space() - bytes the app may still queue
+ * @tp:		TCB
+ *
+ * Return: tcp_snd_limit() minus what the send ring holds, 0 when past it
+ */
+uint32_t tcp_snd_space(const struct tcp_sock *tp)
+{
+	uint32_t used = ring_used(&tp->tx), lim = tcp_snd_limit(tp);
+
+	return used >= lim ? 0 : lim - used;
+}
+
+/**
  * tcp_rcv_window() - the receive window we may offer now
  * @tp:		TCB
  *
@@ -552,7 +586,7 @@ unsigned int tcp_poll_mask(const struct tcp_sock *tp)
 	if (TCPS_HAVERCVDFIN(tp->state) && (tp->flags & TF_SHUT_WR))
 		m |= AE_EV_HUP;
 	if ((tp->state == TCPS_ESTABLISHED || tp->state == TCPS_CLOSE_WAIT) &&
-	    !(tp->flags & TF_SHUT_WR) && tp->tx.mem && ring_free(&tp->tx))
+	    !(tp->flags & TF_SHUT_WR) && tp->tx.mem && tcp_snd_space(tp))
 		m |= AE_EV_OUT;
 	return m;
 }
@@ -567,6 +601,7 @@ void tcp_sock_info(const struct ae_sock *sk, struct ae_sock_info *info)
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
 	info->state = tp->state;
+	tcp_sock_info_cc(sk, info);
 	if (tp->state == TCPS_LISTEN) {
 		info->rx_queued = tp->acceptq_len;
 		info->tx_queued = tp->backlog;

@@ -422,6 +422,8 @@ uint32_t tcp_rcv_window(const struct tcp_sock *tp);
 bool tcp_fin_acked(const struct tcp_sock *tp, uint32_t ack);
 uint32_t tcp_ts_now(const struct tcp_sock *tp);
 unsigned int tcp_poll_mask(const struct tcp_sock *tp);
+uint32_t tcp_snd_limit(const struct tcp_sock *tp);
+uint32_t tcp_snd_space(const struct tcp_sock *tp);
 
 /* tcp_autotune.c */
 void tcp_autotune_init(struct tcp_sock *tp);
@@ -560,6 +562,8 @@ void tcp_usr_tx_committed(struct tcp_sock *tp, uint32_t n);
 int tcp_cc_select(struct tcp_sock *tp, const char *val, size_t len);
 int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 		       const void *val, size_t len);
+const char *tcp_cong_name(const struct tcp_sock *tp);
+void tcp_sock_info_cc(const struct ae_sock *sk, struct ae_sock_info *info);
 int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		       size_t *len);
 

@@ -53,13 +53,22 @@ void tcp_autotune_init(struct tcp_sock *tp)
  * tcp_rcv_limit() - the receive buffer the window is offered from now
  * @tp:		TCB
  *
+ * An explicit SO_RCVBUF bounds it even when the ring was made larger
+ * (set after the connection got its rings): Linux offers about half of
+ * sk_rcvbuf (twice the value set, tcp_adv_win_scale 1), that is the value
+ * set. select_window() never moves the right edge back meanwhile.
+ *
  * Return: bytes (the ring's size when there is no clamp yet)
  */
 uint32_t tcp_rcv_limit(const struct tcp_sock *tp)
 {
-	if (!tp->rcv_clamp || tp->rcv_clamp > tp->rx.size)
-		return tp->rx.size;
-	return tp->rcv_clamp;
+	uint32_t lim = tp->rx.size, opt = (uint32_t)tp->sk.rcvbuf_opt / 2;
+
+	if (tp->rcv_clamp && tp->rcv_clamp < lim)
+		lim = tp->rcv_clamp;
+	if (tp->sk.rcvbuf_opt && opt < lim)
+		lim = opt;
+	return lim;
 }
 
 /**

@@ -10,6 +10,7 @@
  * fills Linux's struct tcp_info, with Linux's state numbering.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -341,6 +342,39 @@ int ae_tcp_info(const struct ae_sock *sk, struct tcp_info *ti)
 }
 
 /**
+ * tcp_cong_name() - a socket's congestion control, as TCP_CONGESTION names it
+ * @tp:		TCB
+ *
+ * Return: "bbr", "cubic" or "reno"
+ */
+const char *tcp_cong_name(const struct tcp_sock *tp)
+{
+	return tp->cc->name;
+}
+
+/**
+ * tcp_sock_info_cc() - the `ss -i` fields of a socket-table line
+ * @sk:		TCP socket
+ * @info:	line to complete
+ *
+ * Taken from ae_tcp_info(), so `aether ss -i` and TCP_INFO agree.
+ */
+void tcp_sock_info_cc(const struct ae_sock *sk, struct ae_sock_info *info)
+{
+	struct tcp_info ti;
+
+	ae_tcp_info(sk, &ti);
+	info->rtt_us = ti.tcpi_rtt;
+	info->rttvar_us = ti.tcpi_rttvar;
+	info->rto_us = ti.tcpi_rto;
+	info->cwnd = ti.tcpi_snd_cwnd;
+	info->ssthresh = ti.tcpi_snd_ssthresh;
+	info->mss = ti.tcpi_snd_mss;
+	snprintf(info->congestion, sizeof(info->congestion), "%s",
+		 tcp_cong_name((const struct tcp_sock *)sk));
+}
+
+/**
  * tcp_usr_getsockopt() - read an option
  * @tp:		TCB
  * @level:	SOL_SOCKET or IPPROTO_TCP
@@ -407,7 +441,7 @@ int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		return sockopt_put_int(val, len, TCPS_HAVEESTABLISHED(tp->state) ?
 				   tp->mss : tp->adv_mss);
 	case TCP_CONGESTION:
-		cc = tp->cc->name;
+		cc = tcp_cong_name(tp);
 		if (!val || !len)
 			return -EINVAL;
 		n = strlen(cc) + 1;

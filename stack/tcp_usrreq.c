@@ -251,7 +251,7 @@ ssize_t tcp_usr_send(struct tcp_sock *tp, const void *buf, size_t len,
 		return err;
 	if (!len)
 		return 0;
-	n = ring_free(&tp->tx);
+	n = tcp_snd_space(tp);
 	if (!n)
 		return -EAGAIN;
 	if (len < n)

@@ -39,13 +39,16 @@
  * @len:	payload length
  * @saddr:	source address, network order
  * @sport:	source port, network order
+ * @ttl:	TTL of its IP header (IP_RECVTTL, IPV6_RECVHOPLIMIT)
+ * @tos:	TOS byte of its IP header (IP_RECVTOS, IPV6_RECVTCLASS)
+ * @daddr:	destination address of its IP header (IP_PKTINFO)
  */
 struct udp_rec {
 	uint32_t len;
 	uint32_t saddr;
 	uint16_t sport;
-	uint16_t pad;
-	uint32_t pad2;
+	uint8_t ttl, tos;
+	uint32_t daddr;
 };
 
 /**
@@ -333,7 +336,7 @@ int udp_connect(struct ae_sock *sk, uint32_t addr, uint16_t port)
 }
 
 /**
- * udp_sendto() - send one datagram
+ * udp_sendto() - send one datagram with the socket's IP_TTL and IP_TOS
  * @sk:		socket
  * @buf:	payload
  * @len:	its length, at most 65507
@@ -341,12 +344,33 @@ int udp_connect(struct ae_sock *sk, uint32_t addr, uint16_t port)
  * @daddr:	destination (network order), 0 with @dport 0: the connected peer
  * @dport:	destination port, network order
  *
- * Return: @len, or negative errno (-EDESTADDRREQ, -EMSGSIZE, -EPIPE,
- * -EINVAL, -ENETUNREACH, ...)
+ * Return: as udp_sendmsg()
  */
 ssize_t udp_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
 		   uint32_t daddr, uint16_t dport)
 {
+	return udp_sendmsg(sk, buf, len, flags, daddr, dport, NULL);
+}
+
+/**
+ * udp_sendmsg() - send one datagram
+ * @sk:		socket
+ * @buf:	payload
+ * @len:	its length, at most 65507
+ * @flags:	MSG_* (MSG_DONTWAIT and MSG_NOSIGNAL have no effect here)
+ * @daddr:	destination (network order), 0 with @dport 0: the connected peer
+ * @dport:	destination port, network order
+ * @info:	TTL/TOS for this datagram only (sendmsg()'s IP_TTL/IP_TOS
+ *		control messages), or NULL
+ *
+ * Return: @len, or negative errno (-EDESTADDRREQ, -EMSGSIZE, -EPIPE,
+ * -EINVAL, -ENETUNREACH, ...)
+ */
+ssize_t udp_sendmsg(struct ae_sock *sk, const void *buf, size_t len, int flags,
+		    uint32_t daddr, uint16_t dport,
+		    const struct ae_dgram_info *info)
+{
+	uint8_t tos = sk->tos, ttl = sk->ttl;
 	struct udp_sock *us = udp_sk(sk);
 	struct ae_stack *s = sk->stack;
 	uint8_t h[UDP_HLEN];
@@ -388,8 +412,11 @@ ssize_t udp_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
 	c = csum_fold(csum_iov(v, 2, sum));
 	/* a sum of 0 is sent as its other form: 0 means "no checksum" */
 	st16(h + UDP_F_CSUM, c != UDP_CSUM_NONE ? c : 0xffff);
-	rc = ipv4_output_ttl(s, src, daddr, IPPROTO_UDP, sk->tos, sk->ttl, v,
-			     2);
+	if (info && (info->set & AE_DG_TTL))
+		ttl = info->ttl;
+	if (info && (info->set & AE_DG_TOS))
+		tos = info->tos;
+	rc = ipv4_output_ttl(s, src, daddr, IPPROTO_UDP, tos, ttl, v, 2);
 	if (rc)
 		return rc;
 	STAT_INC(s, udp, out_datagrams);
@@ -450,14 +477,15 @@ static int64_t udp_ring_reserve(struct udp_sock *us, uint32_t need)
  * udp_enqueue() - copy a datagram into the socket's receive queue
  * @s:		stack
  * @us:		socket
- * @saddr:	source address
+ * @ip:		its IP header's fields
  * @sport:	source port
  * @data:	payload
  *
  * Return: true if queued
  */
 static bool udp_enqueue(struct ae_stack *s, struct udp_sock *us,
-			uint32_t saddr, uint16_t sport, const struct ae_pkt *data)
+			const struct ae_ipinfo *ip, uint16_t sport,
+			const struct ae_pkt *data)
 {
 	uint32_t need = udp_rec_size((uint32_t)data->len);
 	int64_t off = udp_ring_reserve(us, need);
@@ -469,8 +497,11 @@ static bool udp_enqueue(struct ae_stack *s, struct udp_sock *us,
 	}
 	r = udp_rec_at(us, (uint32_t)off);
 	r->len = (uint32_t)data->len;
-	r->saddr = saddr;
+	r->saddr = ip->src;
 	r->sport = sport;
+	r->ttl = ip->ttl;
+	r->tos = ip->tos;
+	r->daddr = ip->dst;
 	memcpy(r + 1, data->data, data->len);
 	us->wr = (uint32_t)off + need;
 	us->count++;
@@ -508,11 +539,30 @@ static void udp_dequeue(struct udp_sock *us)
  * @saddr:	set to the source address (may be NULL)
  * @sport:	set to the source port (may be NULL)
  *
- * Return: bytes copied (the datagram's length with MSG_TRUNC), 0 after
- * shutdown(SHUT_RD) with nothing queued, or -EAGAIN
+ * Return: as udp_recvmsg()
  */
 ssize_t udp_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
 		     uint32_t *saddr, uint16_t *sport)
+{
+	return udp_recvmsg(sk, buf, len, flags, saddr, sport, NULL);
+}
+
+/**
+ * udp_recvmsg() - receive one datagram and its IP header's fields
+ * @sk:		socket
+ * @buf:	destination
+ * @len:	its size; the rest of a longer datagram is discarded
+ * @flags:	MSG_PEEK (leave it queued), MSG_TRUNC (return the real length)
+ * @saddr:	set to the source address (may be NULL)
+ * @sport:	set to the source port (may be NULL)
+ * @info:	set to its TTL, TOS and destination address (may be NULL)
+ *
+ * Return: bytes copied (the datagram's length with MSG_TRUNC), 0 after
+ * shutdown(SHUT_RD) with nothing queued, or -EAGAIN
+ */
+ssize_t udp_recvmsg(struct ae_sock *sk, void *buf, size_t len, int flags,
+		    uint32_t *saddr, uint16_t *sport,
+		    struct ae_dgram_info *info)
 {
 	struct udp_sock *us = udp_sk(sk);
 	struct udp_rec *r;
@@ -528,6 +578,12 @@ ssize_t udp_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
 		*saddr = r->saddr;
 	if (sport)
 		*sport = r->sport;
+	if (info) {
+		info->dst = r->daddr;
+		info->ttl = r->ttl;
+		info->tos = r->tos;
+		info->set = AE_DG_TTL | AE_DG_TOS;
+	}
 	if (flags & MSG_TRUNC)
 		n = r->len;
 	if (!(flags & MSG_PEEK))
@@ -701,14 +757,14 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 			continue;
 		if (!unicast) {	/* broadcast/multicast: everyone */
 			found = true;
-			udp_enqueue(s, us, ip->src, sport, &data);
+			udp_enqueue(s, us, ip, sport, &data);
 		} else if (score > best_score) {
 			best = us;
 			best_score = score;
 		}
 	}
 	if (best)
-		udp_enqueue(s, best, ip->src, sport, &data);
+		udp_enqueue(s, best, ip, sport, &data);
 	if (best || found) {
 		udp_notify_pending(s, dport);
 		return;

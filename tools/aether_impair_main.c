@@ -41,6 +41,7 @@
 #include <linux/if_tun.h>
 
 #include "impair.h"
+#include "opts.h"
 
 #define PROG	"aether-impair"
 #define BATCH	64
@@ -107,6 +108,7 @@ static void usage(FILE *f)
 "                 plain TAP means our own namespace). Created if missing;\n"
 "                 a TAP we create disappears when we exit.\n"
 "  --b NETNS:TAP  second end, likewise\n"
+"  -V, --version  print the version\n"
 "  -h, --help     this text\n"
 "\n"
 "SPEC: comma-separated KEY=VALUE (empty: clean link), e.g.\n"
@@ -551,7 +553,7 @@ static int make_links(struct relay *r, int dir)
  * @r:		filled
  * @dir:	enum impair_dir from SPEC
  *
- * Return: 0 to run, 1 on error, 2 after --help
+ * Return: 0 to run, 1 on error, 2 after --help or --version
  */
 static int parse_args(int argc, char **argv, struct relay *r, int *dir)
 {
@@ -559,13 +561,14 @@ static int parse_args(int argc, char **argv, struct relay *r, int *dir)
 		{ "a", required_argument, NULL, 'a' },
 		{ "b", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *a = NULL, *b = NULL, *spec = "";
 	char err[256];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, "hV", opts, err, sizeof(err))) != -1) {
 		switch (c) {
 		case 'a':
 			a = optarg;
@@ -576,8 +579,11 @@ static int parse_args(int argc, char **argv, struct relay *r, int *dir)
 		case 'h':
 			usage(stdout);
 			return 2;
+		case 'V':
+			printf(PROG " %s\n", AETHER_VERSION);
+			return 2;
 		default:
-			usage(stderr);
+			fprintf(stderr, PROG ": %s\n", err);
 			return 1;
 		}
 	}

@@ -2,65 +2,42 @@
 /**
  * DOC: aether_main.c - the `aether` command line tool
  *
- *   aether stats        every counter of the running aetherd, "group.name value"
- *   aether ss           its socket table (uid 0: all; others: their own)
+ *   aether stats [-j] [--watch[=SEC]] [--count N]   every counter of aetherd
+ *   aether ss [-i] [-p]                             its socket table
+ *   aether run [--socket PATH] [--] PROGRAM [ARGS]  PROGRAM on Aether
+ *   aether up [--tap NAME] [--user NAME] [--addr A/N] [--netns NAME]
+ *   aether down [--tap NAME] [--netns NAME]         the persistent TAP
+ *   aether --version | --help
  *
- * It talks to the daemon on $AETHER_SOCKET (default /run/aether/aetherd.sock)
- * through the client library, like any program.
+ * It talks to the daemon through the client library, like any program, on
+ * the socket of ipc/path.h's rule ($AETHER_SOCKET, else
+ * $XDG_RUNTIME_DIR/aether/aetherd.sock, else /run/aether/aetherd.sock).
+ * Each command lives in its own file (tools/info.c ...), see tools.h.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <arpa/inet.h>
 
-#include "client.h"
-
-/**
- * print_stat() - one counter line
- * @ctx:	unused
- * @group:	group
- * @name:	name
- * @value:	value
- */
-static void print_stat(void *ctx, const char *group, const char *name,
-		       uint64_t value)
-{
-	(void)ctx;
-	printf("%s.%s %llu\n", group, name, (unsigned long long)value);
-}
+#include "aether_ipc.h"
+#include "opts.h"
+#include "tools.h"
 
 /**
- * fmt_addr() - "a.b.c.d:port"
- * @a:		wire address
- * @buf:	output, 32 bytes
- *
- * Return: @buf
+ * struct command - one "aether CMD"
+ * @name:	CMD
+ * @fn:		its implementation (tools.h)
  */
-static const char *fmt_addr(const struct ae_ipc_addr *a, char *buf)
-{
-	char ip[INET_ADDRSTRLEN];
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
 
-	inet_ntop(AF_INET, &a->addr, ip, sizeof(ip));
-	snprintf(buf, 32, "%s:%u", ip, ntohs(a->port));
-	return buf;
-}
-
-/**
- * print_sock() - one socket line
- * @ctx:	unused
- * @e:		the line
- */
-static void print_sock(void *ctx, const struct ae_ipc_sockent *e)
-{
-	char l[32], r[32];
-
-	(void)ctx;
-	printf("%-4s %-11s %8u %8u %-21s %-21s pid=%d uid=%u\n",
-	       e->type == SOCK_STREAM ? "tcp" : "udp", e->state_name,
-	       e->rx_queued, e->tx_queued, fmt_addr(&e->local, l),
-	       fmt_addr(&e->remote, r), e->pid, e->uid);
-}
+static const struct command commands[] = {
+	{ "stats", cmd_stats },
+	{ "ss", cmd_ss },
+	{ "run", cmd_run },
+	{ "up", cmd_up },
+	{ "down", cmd_down },
+};
 
 /**
  * usage() - print how to call us
@@ -68,43 +45,59 @@ static void print_sock(void *ctx, const struct ae_ipc_sockent *e)
  */
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: aether stats | aether ss\n"
-		   "  talks to aetherd on $AETHER_SOCKET (default %s)\n",
-		AE_IPC_DEFAULT_PATH);
+	fputs(
+"Usage: aether COMMAND [OPTIONS]\n"
+"Talk to the running aetherd (the Aether TCP/IP stack).\n"
+"\n"
+"  stats [-j|--json] [--watch[=SEC]] [--count N]\n"
+"                      every counter: tap, pcap, impair, stack, ipc; -j as\n"
+"                      JSON; --watch redraws every SEC (1) seconds\n"
+"  ss [-i|--info] [-p|--processes]\n"
+"                      the socket table (root: all; others: their own); -i\n"
+"                      rtt, rto, mss, cwnd, ssthresh, congestion control;\n"
+"                      -p the owning program\n"
+"  run [--socket PATH] [--] PROGRAM [ARGS...]\n"
+"                      run PROGRAM with libaether.so preloaded (absolute\n"
+"                      path, before any LD_PRELOAD) and AETHER_SOCKET set\n"
+"  up [--tap NAME] [--user NAME] [--addr A.B.C.D/N] [--netns NAME]\n"
+"                      (root) create the persistent TAP (aether0) USER may\n"
+"                      attach to, give the host 192.168.1.1/24 on it, link up\n"
+"  down [--tap NAME] [--netns NAME]\n"
+"                      (root) delete that TAP\n"
+"  --version           print the version\n"
+"  --help              this text\n"
+"\n"
+"The daemon's socket: $AETHER_SOCKET, else $XDG_RUNTIME_DIR/aether/aetherd.sock,\n"
+"else " AE_IPC_DEFAULT_PATH ".\n", f);
 }
 
 /**
- * main() - dispatch the subcommand
+ * main() - dispatch the command
  * @argc:	argument count
  * @argv:	arguments
  *
- * Return: 0, 1 when the daemon cannot be asked, 2 on usage errors
+ * Return: 0, 1 when the command failed, 2 on usage errors
  */
 int main(int argc, char **argv)
 {
-	int n;
+	size_t i;
 
-	if (argc != 2) {
-		usage(stderr);
+	if (argc < 2) {
+		tool_err("no command (see --help)");
 		return 2;
 	}
-	if (!strcmp(argv[1], "stats")) {
-		n = aec_stats(print_stat, NULL);
-	} else if (!strcmp(argv[1], "ss")) {
-		printf("%-4s %-11s %8s %8s %-21s %-21s owner\n", "proto",
-		       "state", "recv-q", "send-q", "local", "peer");
-		n = aec_sockets(print_sock, NULL);
-	} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;
-	} else {
-		usage(stderr);
-		return 2;
 	}
-	if (n < 0) {
-		fprintf(stderr, "aether: %s: %s\n", aec_socket_path(),
-			strerror(-n));
-		return 1;
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("aether %s\n", AETHER_VERSION);
+		return 0;
 	}
-	return 0;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	tool_err("unknown %s '%s' (see --help)",
+		 argv[1][0] == '-' ? "option" : "command", argv[1]);
+	return 2;
 }

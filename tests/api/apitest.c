@@ -1413,6 +1413,22 @@ static void c_eintr_poll(void)
 }
 
 /**
+ * c_eintr_poll_late() - case "eintr_poll_late": a signal without SA_RESTART
+ * lands 600 ms into a 3 s poll() on a listener (CPython's accept() with a
+ * timeout): -1 EINTR, not a timeout
+ */
+static void c_eintr_poll_late(void)
+{
+	int l = listener(AF_INET, 6027);
+	struct pollfd p = { .fd = l, .events = POLLIN };
+
+	signal_in(600, false);
+	R(poll(&p, 1, 3000));
+	signal_in(600, false);
+	R(ppoll(&p, 1, &(struct timespec){ 3, 0 }, NULL));
+}
+
+/**
  * c_sndtimeo() - case "sndtimeo" (see its observations)
  */
 static void c_sndtimeo(void)
@@ -2505,6 +2521,317 @@ static void c_udp_misc(void)
 }
 
 /**
+ * show_cmsgs() - print what recvmsg() returned: flags, control length and
+ * every control message (level, type, cmsg_len, value as int or byte)
+ * @msg:	the message after recvmsg()
+ * @r:		recvmsg()'s result
+ */
+static void show_cmsgs(struct msghdr *msg, ssize_t r)
+{
+	struct cmsghdr *c;
+	int v;
+
+	out("r %zd ctrunc %d controllen %zu", r,
+	    !!(msg->msg_flags & MSG_CTRUNC), (size_t)msg->msg_controllen);
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		size_t dl = c->cmsg_len - CMSG_LEN(0);
+
+		v = -1;
+		if (dl >= sizeof(int))
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+		else if (dl == 1)
+			v = *CMSG_DATA(c);
+		out("cmsg level %d type %d len %zu value %d", c->cmsg_level,
+		    c->cmsg_type, (size_t)c->cmsg_len, v);
+	}
+}
+
+/**
+ * cmsg_recv() - receive one datagram with @room bytes of control buffer
+ * @fd:		socket
+ * @room:	msg_controllen
+ */
+static void cmsg_recv(int fd, size_t room)
+{
+	union { struct cmsghdr h; char b[256]; } ctl;
+	char d[16] = "";
+	struct iovec v = { d, sizeof(d) };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1,
+			    .msg_control = room ? ctl.b : NULL,
+			    .msg_controllen = room };
+
+	memset(ctl.b, 0, sizeof(ctl.b));
+	show_cmsgs(&m, recvmsg(fd, &m, 0));
+}
+
+/**
+ * cmsg_send() - send "x" with up to two int control messages
+ * @fd:		socket
+ * @to:		destination
+ * @tolen:	its length
+ * @level:	cmsg_level of both
+ * @t1:		first type (0: none)
+ * @v1:		its value
+ * @t2:		second type (0: none)
+ * @v2:		its value
+ * @extra:	bytes added to the first message's cmsg_len (a bad size)
+ *
+ * Return: sendmsg()'s result
+ */
+static ssize_t cmsg_send(int fd, const void *to, socklen_t tolen, int level,
+			 int t1, int v1, int t2, int v2, int extra)
+{
+	union { struct cmsghdr h; char b[128]; } ctl;
+	struct iovec v = { "x", 1 };
+	struct msghdr m = { .msg_name = (void *)to, .msg_namelen = tolen,
+			    .msg_iov = &v, .msg_iovlen = 1,
+			    .msg_control = ctl.b };
+	struct cmsghdr *c;
+
+	memset(ctl.b, 0, sizeof(ctl.b));
+	m.msg_controllen = t2 ? CMSG_SPACE(sizeof(int)) * 2 + extra :
+				CMSG_SPACE(sizeof(int)) + extra;
+	if (!t1)
+		m.msg_controllen = 0;
+	c = CMSG_FIRSTHDR(&m);
+	if (t1) {
+		c->cmsg_level = level;
+		c->cmsg_type = t1;
+		c->cmsg_len = CMSG_LEN(sizeof(int)) + extra;
+		memcpy(CMSG_DATA(c), &v1, sizeof(v1));
+	}
+	if (t2) {
+		c = (struct cmsghdr *)((char *)c + CMSG_SPACE(sizeof(int)) +
+				       CMSG_ALIGN(extra));
+		c->cmsg_level = level;
+		c->cmsg_type = t2;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &v2, sizeof(v2));
+	}
+	return sendmsg(fd, &m, 0);
+}
+
+/**
+ * udp_pair() - a UDP socket bound on the loopback of @family and a sender
+ * @family:	AF_INET or AF_INET6
+ * @port:	the receiver's port
+ * @rx:		out: the receiver
+ * @to:		out: its address
+ * @tolen:	out: its length
+ *
+ * Return: the sender
+ */
+static int udp_pair(int family, int port, int *rx, struct sockaddr_storage *to,
+		    socklen_t *tolen)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)to;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)to;
+	struct timeval tv = { 3, 0 };
+
+	memset(to, 0, sizeof(*to));
+	if (family == AF_INET6) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		a6->sin6_addr = in6addr_loopback;
+		*tolen = sizeof(*a6);
+	} else {
+		*a4 = sin_of("127.0.0.1", port);
+		*tolen = sizeof(*a4);
+	}
+	*rx = socket(family, SOCK_DGRAM, 0);
+	R(bind(*rx, (void *)to, *tolen));
+	setsockopt(*rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return socket(family, SOCK_DGRAM, 0);
+}
+
+/**
+ * c_udp6_cmsg() - case "udp6_cmsg": RFC 3542 hop limit and traffic class
+ * on ::1, received (IPV6_RECVHOPLIMIT/IPV6_RECVTCLASS), set per datagram by
+ * sendmsg(), and cut as put_cmsg() cuts them (MSG_CTRUNC)
+ */
+static void c_udp6_cmsg(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tl, len = sizeof(int);
+	int rx, tx = udp_pair(AF_INET6, 6070, &rx, &to, &tl), one = 1, v = 9;
+
+	R(setsockopt(rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)));
+	R(getsockopt(rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, &len));
+	out("recvhoplimit %d", v);
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, 256);
+	R(setsockopt(rx, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof(one)));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_HOPLIMIT, 2, 0, 0, 0));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_TCLASS, 0x20,
+		    IPV6_HOPLIMIT, 5, 0));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_TCLASS, -1,
+		    IPV6_HOPLIMIT, -1, 0));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_TCLASS, 0, IPV6_HOPLIMIT,
+		    2, 1));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_HOPLIMIT, 256, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, 1000, 1, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, IP_TTL, 0, 0, 0, 0));
+	cmsg_recv(rx, 256);
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, CMSG_SPACE(sizeof(int)));
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, CMSG_SPACE(sizeof(int)) + CMSG_LEN(0) + 1);
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, CMSG_LEN(0) - 1);
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, CMSG_LEN(1));
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, 0);
+}
+
+/**
+ * c_udp4_cmsg() - case "udp4_cmsg": IP_RECVTTL/IP_RECVTOS on 127.0.0.1,
+ * IP_TTL/IP_TOS given to sendmsg() for one datagram, and their checks
+ */
+static void c_udp4_cmsg(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tl, len = sizeof(int);
+	int rx, tx = udp_pair(AF_INET, 6071, &rx, &to, &tl), one = 1, v = 9;
+
+	R(setsockopt(rx, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)));
+	R(setsockopt(rx, IPPROTO_IP, IP_RECVTOS, &one, 1));
+	R(getsockopt(rx, IPPROTO_IP, IP_RECVTOS, &v, &len));
+	out("recvtos %d", v);
+	R(setsockopt(rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)));
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, IP_TTL, 7, IP_TOS, 0x10, 0));
+	cmsg_recv(rx, 256);
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, IP_TTL, 0, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, IP_TOS, 256, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IP, 1000, 1, 0, 0, 0));
+	R(cmsg_send(tx, &to, tl, IPPROTO_IPV6, IPV6_HOPLIMIT, 3, 0, 0, 0));
+	cmsg_recv(rx, 256);
+	R(setsockopt(rx, IPPROTO_IP, IP_RECVTTL, &one, 0));
+	R(sendto(tx, "x", 1, 0, (void *)&to, tl));
+	cmsg_recv(rx, 256);
+}
+
+/**
+ * c_sndbuf_small() - case "sndbuf_small": SO_SNDBUF/SO_RCVBUF of 4096 set
+ * on a connected loopback pair bound what a non-blocking sender gets
+ * accepted (Linux: about 10 KB, the send buffer plus the peer's window),
+ * and the peer's close with unread data makes the next sends fail
+ */
+static void c_sndbuf_small(void)
+{
+	static char big[65536];
+	struct sockaddr_in a = sin_of("127.0.0.1", 6072);
+	int l = listener(AF_INET, 6072), c, s, v = 4096, i;
+	socklen_t len = sizeof(v);
+	ssize_t n, total = 0;
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv3, sizeof(tv3));
+	R(setsockopt(l, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));
+	R(connect(c, (void *)&a, sizeof(a)));
+	s = R(accept(l, NULL, NULL));
+	R(setsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)));
+	R(getsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, &len));
+	out("sndbuf %d", v);
+	R(fcntl(c, F_SETFL, O_NONBLOCK));
+	for (i = 0; i < 200; i++) {
+		n = write(c, big, sizeof(big));
+		if (n < 0)
+			break;
+		total += n;
+		if (total > 4 * 1048576)
+			break;
+		msleep(i < 5 ? 20 : 0);
+	}
+	out("write stopped with %s after %s", ename(errno),
+	    total <= 65536 ? "at most 64 KiB" : "more than 64 KiB");
+	R(read(s, big, 1024));
+	close(s);
+	msleep(200);
+	n = send(c, big, sizeof(big), MSG_NOSIGNAL);
+	if (n >= 0)
+		n = send(c, big, sizeof(big), MSG_NOSIGNAL);
+	out("write after the peer's close: %s", n < 0 ? ename(errno) : "ok");
+}
+
+/**
+ * c_loopback_sync() - case "loopback_sync": on a loopback connection the
+ * bytes are in the peer's queue when send() returns (Linux's lo delivers
+ * inside the call): poll() with timeout 0 and FIONREAD right after each
+ * send, both ways, and an epoll_wait() that must see both ends at once
+ */
+static void c_loopback_sync(void)
+{
+	struct sockaddr_in a = sin_of("127.0.0.1", 6073);
+	int l = listener(AF_INET, 6073), c, s, i, ok = 0, both = 0, ep, n;
+	struct epoll_event ev, got[4];
+	struct pollfd p;
+	char b[64];
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv3, sizeof(tv3));
+	R(connect(c, (void *)&a, sizeof(a)));
+	s = R(accept(l, NULL, NULL));
+	for (i = 0; i < 20; i++) {
+		int w = i & 1 ? s : c, r = i & 1 ? c : s, q = 0;
+
+		p = (struct pollfd){ .fd = r, .events = POLLIN };
+		if (write(w, "ab", 2) == 2 && poll(&p, 1, 0) == 1 &&
+		    !ioctl(r, FIONREAD, &q) && q == 2)
+			ok++;
+		read(r, b, sizeof(b));
+	}
+	out("readable at once %d/20", ok);
+	ep = epoll_create1(0);
+	for (i = 0; i < 10; i++) {
+		ev = (struct epoll_event){ .events = EPOLLIN | EPOLLOUT |
+						     EPOLLET, .data.fd = c };
+		epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+		ev.data.fd = s;
+		epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+		epoll_wait(ep, got, 4, 1000);	/* the OUT edges */
+		write(c, "x", 1);
+		write(s, "y", 1);
+		n = epoll_wait(ep, got, 4, 0);
+		if (n == 2 && (got[0].events & EPOLLIN) &&
+		    (got[1].events & EPOLLIN))
+			both++;
+		read(c, b, sizeof(b));
+		read(s, b, sizeof(b));
+		epoll_ctl(ep, EPOLL_CTL_DEL, c, NULL);
+		epoll_ctl(ep, EPOLL_CTL_DEL, s, NULL);
+	}
+	out("epoll saw both readable %d/10", both);
+}
+
+/**
+ * c_udp_loopback_sync() - case "udp_loopback_sync": a datagram sent to
+ * 127.0.0.1 is queued at the receiver when sendto() returns
+ */
+static void c_udp_loopback_sync(void)
+{
+	struct sockaddr_storage to;
+	socklen_t tl;
+	int rx, tx = udp_pair(AF_INET, 6074, &rx, &to, &tl), i, ok = 0;
+	struct pollfd p = { .events = POLLIN };
+	char b[8];
+
+	p.fd = rx;
+	for (i = 0; i < 20; i++) {
+		if (sendto(tx, "u", 1, 0, (void *)&to, tl) == 1 &&
+		    poll(&p, 1, 0) == 1)
+			ok++;
+		recv(rx, b, sizeof(b), 0);
+	}
+	out("readable at once %d/20", ok);
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -2532,6 +2859,7 @@ static const struct tcase cases[] = {
 	C(close_fin), C(linger0_rst), C(unread_close_rst), C(shutdown_rd),
 	C(shutdown_wr_sigpipe), C(sigpipe_kills), C(eintr_recv),
 	C(sa_restart_recv), C(rcvtimeo_eintr), C(eintr_accept), C(eintr_poll),
+	C(eintr_poll_late),
 	C(sndtimeo), C(nonblock_full), C(poll_after_rst), C(epoll_after_rst),
 	C(epoll_pwait_listen), C(epoll_et_listen), C(ppoll_pselect),
 	C(select_write_except), C(poll_nonblock_connect), C(connect_sndtimeo),
@@ -2543,7 +2871,9 @@ static const struct tcase cases[] = {
 	C(sockopts2), C(mmsg), C(reuseport), C(sendfile_from_socket),
 	C(splice), C(epoll_add_while_waiting), C(close_range_vfork),
 	C(ip_tos), C(reuseport_spread), C(bufsizes),
-	C(udp6_oob), C(udp_misc),
+	C(udp6_oob), C(udp_misc), C(udp6_cmsg), C(udp4_cmsg),
+	C(sndbuf_small), C(loopback_sync),
+	C(udp_loopback_sync),
 };
 
 /**

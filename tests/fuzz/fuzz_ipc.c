@@ -72,6 +72,7 @@ static long fixed_size(unsigned int type, bool *var)
 	case AE_MSG_STATS:
 	case AE_MSG_ATTACH:
 	case AE_MSG_DOORBELL:
+	case AE_MSG_FLUSH:
 		return 0;
 	case AE_MSG_SETSOCKOPT:
 		*var = true;

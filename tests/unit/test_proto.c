@@ -68,6 +68,7 @@ static const struct {
 	{ AE_MSG_ATTACH, 0 },
 	{ AE_MSG_DOORBELL, 0 },
 	{ AE_MSG_SETLIMITS, sizeof(struct ae_ipc_limits) },
+	{ AE_MSG_FLUSH, 0 },
 };
 
 START_TEST(test_every_type_exact)

@@ -52,6 +52,41 @@ static void fill(uint8_t *b, size_t n, uint32_t seed)
 		b[i] = (uint8_t)((i * 131 + seed) ^ (i >> 7));
 }
 
+START_TEST(sndbuf_rcvbuf_bound_established)
+{
+	static uint8_t buf[65536];
+	struct tcp_sock *tp;
+	int v = 4096, i;
+	struct tpkt p;
+
+	passive_isn(1000);
+	tp = (struct tcp_sock *)C.sk;
+	/* SO_SNDBUF after the rings exist: the ring keeps its size, what the
+	 * app may queue follows the value set (Linux: sk_sndbuf / 2) */
+	ck_assert_int_eq(ae_setsockopt(C.sk, SOL_SOCKET, SO_SNDBUF, &v,
+				       sizeof(v)), 0);
+	ck_assert_uint_eq(ae_sock_tx_limit(C.sk), 4096);
+	ck_assert_int_eq(ae_send(C.sk, buf, sizeof(buf), 0), 4096);
+	ck_assert_int_eq(ae_send(C.sk, buf, sizeof(buf), 0), -EAGAIN);
+	ck_assert(!(ae_poll(C.sk) & AE_EV_OUT));
+	/* SO_RCVBUF: the window offered from now is at most the value set */
+	ck_assert_int_eq(ae_setsockopt(C.sk, SOL_SOCKET, SO_RCVBUF, &v,
+				       sizeof(v)), 0);
+	ck_assert_uint_eq(ae_sock_rx_limit(C.sk), 4096);
+	/* the right edge offered before never moves back: fill up to it,
+	 * read everything, and only then is the window the new bound */
+	for (i = 0; i < 66; i++) {
+		th_peer_send(S, &C, TH_F_ACK, buf, 1000);
+		while (ae_recv(C.sk, buf, sizeof(buf), 0) > 0)
+			;
+	}
+	th_run_ms(S, 50);
+	ck_assert(th_last(&p));
+	ck_assert_uint_le((uint32_t)p.win << tp->rcv_wscale, 4096);
+	ck_assert_uint_gt(p.win, 0);
+}
+END_TEST
+
 START_TEST(sequence_wraparound_both_ways)
 {
 	static uint8_t in[20000], got[20000], out[20000];
@@ -1312,6 +1347,7 @@ static Suite *tcp_data_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, sequence_wraparound_both_ways);
+	tcase_add_test(tc, sndbuf_rcvbuf_bound_established);
 	tcase_add_test(tc, rto_backoff_sequence);
 	tcase_add_test(tc, pure_ack_after_rto_uses_snd_max);
 	tcase_add_test(tc, challenge_ack_after_rto_uses_snd_max);

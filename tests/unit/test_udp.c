@@ -122,6 +122,37 @@ START_TEST(test_empty_datagram)
 }
 END_TEST
 
+START_TEST(test_dgram_info)
+{
+	struct ae_dgram_info in = { .ttl = 7, .tos = 0x10,
+				    .set = AE_DG_TTL | AE_DG_TOS }, out;
+	struct fake_ip ip = { .proto = 17, .ttl = 9, .tos = 0x28 };
+	struct fake_parsed p;
+	uint8_t udp[8 + 2] = { 0x13, 0x88, 0x1e, 0x61, 0, 10, 0, 0, 'h', 'i' };
+	static uint8_t f[256];
+	uint8_t buf[8];
+
+	/* sendmsg()'s IP_TTL/IP_TOS: this datagram only */
+	ck_assert_int_eq(udp_sendmsg(U, "a", 1, 0, FAKE_PEER, htons(9), &in), 1);
+	ck_assert_int_eq(udp_sendto(U, "b", 1, 0, FAKE_PEER, htons(9)), 1);
+	ck_assert(fake_parse_frame(0, &p));
+	ck_assert_uint_eq(p.ttl, 7);
+	ck_assert_uint_eq(p.ip[1], 0x10);
+	ck_assert(fake_parse_frame(1, &p));
+	ck_assert_uint_eq(p.ttl, 64);
+	ck_assert_uint_eq(p.ip[1], 0);
+	/* IP_RECVTTL/IP_RECVTOS: the received header's fields */
+	fake_input(S, f, fake_build_ipv4(f, sizeof(f), &ip, udp, sizeof(udp)));
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(udp_recvmsg(U, buf, sizeof(buf), MSG_PEEK, NULL, NULL,
+				     &out), 2);
+	ck_assert_uint_eq(out.ttl, 9);
+	ck_assert_uint_eq(out.tos, 0x28);
+	ck_assert_uint_eq(out.dst, FAKE_ADDR);
+	ck_assert_uint_eq(out.set, AE_DG_TTL | AE_DG_TOS);
+}
+END_TEST
+
 START_TEST(test_send)
 {
 	struct fake_parsed p;
@@ -653,6 +684,7 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, test_ephemeral_ports);
 	tcase_add_test(tc, test_autobind);
 	tcase_add_test(tc, test_addrinuse);
+	tcase_add_test(tc, test_dgram_info);
 	tcase_add_test(tc, test_connect_filters);
 	tcase_add_test(tc, test_most_specific_wins);
 	tcase_add_test(tc, test_broadcast_to_all);
