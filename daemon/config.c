@@ -213,7 +213,7 @@ int config_load(int argc, char **argv, const struct option *lopts,
 			 path ? path : CONFIG_DEFAULT, strerror(errno));
 		return rc;
 	}
-	out->argv = calloc((size_t)(room + argc + 1), sizeof(char *));
+	out->argv = calloc((size_t)room + (size_t)argc + 1, sizeof(char *));
 	if (!out->argv) {
 		if (f)
 			fclose(f);
