@@ -276,7 +276,7 @@ static int aec_take_notifies(struct aec_sock *s, struct ae_shm_hdr *h,
 			n = r;
 		if (r <= 0)
 			break;
-		aec_notify_taken(s->fd, h, dirs, mine, !mine);
+		aec_notify_taken(s->fd, h, dirs, mine, true);
 		force = false;
 		n = n < 0 ? 1 : n + 1;
 	}

@@ -17,9 +17,11 @@
  * itself; NOTIFYs that meet EAGAIN are dropped (the state is in shm, and one
  * NOTIFY is already queued to wake the client).
  *
- * The idle hook publishes every dirty connection's state; a timerfd sweeps all
- * of them every AE_IPC_SWEEP_MS, catching index updates whose doorbell was
- * suppressed and bounding every wake-up latency.
+ * The idle hook publishes every dirty connection's state. Nothing runs on a
+ * clock of its own: a connection is looked at when its client sends a
+ * request or a doorbell, or when the stack reports an event on its socket
+ * (the stack's timers drive the host's one-shot timerfd, armed only when a
+ * timer is due). An idle daemon takes no wake-ups.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +33,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -70,7 +71,6 @@ struct session_srv *sess_srv(struct aetherd *d)
 	}
 	srv->d = d;
 	srv->lfd = -1;
-	srv->sweep_fd = -1;
 	srv->spare_fd = -1;
 	srv->max_sockets = SESS_DEF_MAX_SOCKETS;
 	srv->max_mem = SESS_DEF_MAX_MEM;
@@ -643,29 +643,6 @@ void sess_publish_dirty(struct session_srv *srv)
 }
 
 /**
- * sweep_io() - periodic: pull and publish every socket
- * @ctx:	server
- * @events:	epoll events
- */
-static void sweep_io(void *ctx, uint32_t events)
-{
-	struct session_srv *srv = ctx;
-	struct sconn *c, *next;
-	uint64_t ticks;
-
-	(void)events;
-	if (read(srv->sweep_fd, &ticks, sizeof(ticks)) < 0)
-		return;
-	for (c = LIST_FIRST(&srv->conns); c; c = next) {
-		next = LIST_NEXT(c, link);
-		if (!c->sk)
-			continue;
-		if (!sess_pull(c))
-			sess_conn_mark(c);
-	}
-}
-
-/**
  * socket_access() - who may connect: the socket's group, or everyone
  * @path:	the bound socket
  * @gid:	its group (mode 0660), or -1 (mode 0666)
@@ -729,28 +706,6 @@ static int listen_on(struct session_srv *srv, const char *path)
 }
 
 /**
- * start_sweep() - the periodic sweep timer
- * @srv:	server
- *
- * Return: 0 or -errno
- */
-static int start_sweep(struct session_srv *srv)
-{
-	struct itimerspec its = {
-		.it_interval = { 0, AE_IPC_SWEEP_MS * 1000000L },
-		.it_value = { 0, AE_IPC_SWEEP_MS * 1000000L },
-	};
-
-	srv->sweep_fd = timerfd_create(CLOCK_MONOTONIC,
-				       TFD_NONBLOCK | TFD_CLOEXEC);
-	if (srv->sweep_fd < 0)
-		return -errno;
-	if (timerfd_settime(srv->sweep_fd, 0, &its, NULL))
-		return -errno;
-	return ae_loop_add(srv->d->loop, srv->sweep_fd, EPOLLIN, sweep_io, srv);
-}
-
-/**
  * session_init() - start serving clients on d->socket_path
  * @d:	the daemon
  *
@@ -771,8 +726,6 @@ int session_init(struct aetherd *d)
 		return ret;
 	srv->lfd = ret;
 	ret = ae_loop_add(d->loop, srv->lfd, EPOLLIN, listener_io, srv);
-	if (!ret)
-		ret = start_sweep(srv);
 	if (!ret)
 		ret = ae_loop_add_idle(d->loop, idle_publish, srv);
 	if (ret) {
@@ -804,11 +757,6 @@ void session_fini(struct aetherd *d)
 		close(srv->lfd);
 		srv->lfd = -1;
 		unlink(srv->path);
-	}
-	if (srv->sweep_fd >= 0) {
-		ae_loop_del(d->loop, srv->sweep_fd);
-		close(srv->sweep_fd);
-		srv->sweep_fd = -1;
 	}
 	if (srv->spare_fd >= 0) {
 		close(srv->spare_fd);

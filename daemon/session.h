@@ -199,7 +199,6 @@ struct sconn {
  * struct session_srv - the client side of one daemon
  * @d:		daemon
  * @lfd:	listening control socket, -1 before session_init()
- * @sweep_fd:	timerfd: sweep every socket every AE_IPC_SWEEP_MS
  * @spare_fd:	a descriptor held back for shedding connections at EMFILE
  * @path:	socket file to remove at the end
  * @conns:	every connection
@@ -224,7 +223,6 @@ struct sconn {
 struct session_srv {
 	struct aetherd *d;
 	int lfd;
-	int sweep_fd;
 	int spare_fd;
 	char path[108];
 	LIST_HEAD(conn_list, sconn) conns;

@@ -88,8 +88,9 @@
  *    rx_head" (set when the receive window is getting small). The shim clears
  *    the bit with an atomic and, if it was set, sends one DOORBELL
  *    (MSG_DONTWAIT; EAGAIN is fine: a doorbell is already queued). The daemon
- *    re-reads the indices after re-arming a bit, so no update is lost; it also
- *    sweeps every socket's shim indices at least every AE_IPC_SWEEP_MS.
+ *    re-reads the indices after re-arming a bit, so no update is lost. There
+ *    is no periodic sweep: an index the daemon needs comes with a doorbell
+ *    (daemon/session_sync.c says which, and when).
  *  - Daemon death: the backing fd reports POLLHUP; blocked calls return
  *    ECONNRESET (read), EPIPE (write), ENETDOWN (requests).
  *
@@ -146,7 +147,6 @@
 #define AE_IPC_MAX_MSG		(64 * 1024 + 256)
 #define AE_IPC_MAX_UDP		65507
 #define AE_IPC_MAX_OPTLEN	256
-#define AE_IPC_SWEEP_MS		100
 /* SOCKETS responses hold at most this many entries; ask again from @next. */
 #define AE_IPC_SOCKETS_PER_MSG	256
 
