@@ -72,6 +72,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	srv->d = d;
 	srv->lfd = -1;
 	srv->spare_fd = -1;
+	srv->alive_fd = -1;
 	srv->max_sockets = SESS_DEF_MAX_SOCKETS;
 	srv->max_mem = SESS_DEF_MAX_MEM;
 	LIST_INIT(&srv->conns);
@@ -371,6 +372,7 @@ void sess_notify_dirs(struct sconn *c, uint32_t dirs)
  */
 void sess_notify(struct sconn *c)
 {
+	sess_wake(c->srv, c->hdr, AE_WAKE_IN | AE_WAKE_OUT);
 	sess_notify_dirs(c, AE_WANT_IN | AE_WANT_OUT);
 }
 
@@ -725,7 +727,9 @@ int session_init(struct aetherd *d)
 	if (ret < 0)
 		return ret;
 	srv->lfd = ret;
-	ret = ae_loop_add(d->loop, srv->lfd, EPOLLIN, listener_io, srv);
+	ret = sess_alive_init(srv);
+	if (!ret)
+		ret = ae_loop_add(d->loop, srv->lfd, EPOLLIN, listener_io, srv);
 	if (!ret)
 		ret = ae_loop_add_idle(d->loop, idle_publish, srv);
 	if (ret) {
@@ -762,6 +766,7 @@ void session_fini(struct aetherd *d)
 		close(srv->spare_fd);
 		srv->spare_fd = -1;
 	}
+	sess_alive_fini(srv);
 }
 
 /**

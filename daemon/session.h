@@ -44,7 +44,8 @@
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
-	X(ring_punches) X(ring_punch_errors)
+	X(ring_punches) X(ring_punch_errors) \
+	X(futex_wakes)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS
@@ -216,6 +217,9 @@ struct sconn {
  * @ring_hint:	@ring_user is meaningful
  * @max_sockets: per-uid socket limit
  * @max_mem:	per-uid ring memory limit
+ * @alive:	the alive page (session_wake.c), @alive_fd its memfd
+ * @alive_fd:	-1 before sess_alive_init()
+ * @alive_id:	this daemon's instance, sent with the alive page
  * @stats:	ipc counters
  * @buf:	receive buffer, AE_IPC_MAX_MSG
  * @out:	response buffer, AE_IPC_MAX_MSG
@@ -240,6 +244,9 @@ struct session_srv {
 	bool ring_hint;
 	uint32_t max_sockets;
 	uint64_t max_mem;
+	void *alive;
+	int alive_fd;
+	uint64_t alive_id;
 	struct sess_stats stats;
 	uint8_t *buf;
 	uint8_t *out;
@@ -259,6 +266,12 @@ void sess_notify(struct sconn *c);
 void sess_notify_dirs(struct sconn *c, uint32_t dirs);
 int sess_pass_creds(int fd);
 bool sess_uid_may_bind_low(const struct session_srv *srv, uid_t uid);
+
+/* session_wake.c */
+bool sess_wake(struct session_srv *srv, struct ae_shm_hdr *h, uint32_t met);
+int sess_alive_init(struct session_srv *srv);
+void sess_alive_fini(struct session_srv *srv);
+int sess_op_alive(struct sconn *c, const struct ae_ipc_hdr *h);
 
 /* session_shm.c */
 struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,

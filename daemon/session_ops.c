@@ -621,6 +621,7 @@ static bool needs_socket(unsigned int type)
 	switch (type) {
 	case AE_MSG_SOCKET: case AE_MSG_STATS: case AE_MSG_SOCKETS:
 	case AE_MSG_ATTACH: case AE_MSG_DOORBELL: case AE_MSG_SETLIMITS:
+	case AE_MSG_ALIVE:
 		return false;
 	default:
 		return true;
@@ -694,6 +695,7 @@ int sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
 	case AE_MSG_SOCKETS:	sess_op_sockets(c, &h, p); break;
 	case AE_MSG_ATTACH:	op_attach(c, &h); break;
 	case AE_MSG_SETLIMITS:	op_setlimits(c, &h, p); break;
+	case AE_MSG_ALIVE:	sess_op_alive(c, &h); break;
 	case AE_MSG_CLOSE:
 		sess_reply(c, &h, 0, NULL, 0, NULL, 0, NULL, 0);
 		sess_close_sock(c);

@@ -741,6 +741,8 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	c->hdr->tx_limit = ae_sock_tx_limit(c->sk);
 	if (old) {
 		shm_store(&oh->moved, 1);
+		shm_fence();	/* sleepers on the old page look again */
+		sess_wake(c->srv, oh, AE_WAKE_IN | AE_WAKE_OUT);
 		c->cl->user->mem -= old->charged;
 		old->charged = 0;
 		old->owner = NULL;

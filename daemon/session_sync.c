@@ -268,9 +268,13 @@ void sess_publish(struct sconn *c)
 	want = shm_load(&h->shim_want);
 	if (!want)
 		return;
-	met = wants_met(c, st) & want;
-	if (met)
-		sess_notify_dirs(c, shm_clear(&h->shim_want, met) & met);
+	met = wants_met(c, st);
+	if (met & want & (AE_WANT_IN | AE_WANT_OUT))
+		sess_notify_dirs(c, shm_clear(&h->shim_want, met & want) &
+				 met & want);
+	/* AE_WAKE_* sit two bits above AE_WANT_* */
+	if (want & (AE_WAKE_IN | AE_WAKE_OUT))
+		sess_wake(c->srv, h, met << 2);
 }
 
 /**

@@ -175,6 +175,8 @@
  *			connection whose peer is on this stack (AE_SS_LOCAL)
  *			is in the peer's rx ring and both headers are
  *			published: a loopback send() is synchronous, as on Linux
+ * @AE_MSG_ALIVE:	no payload -> ae_ipc_alive_resp + the daemon's alive
+ *			page (memfd, read-only for clients; see "Sleeping")
  */
 enum ae_msg_type {
 	AE_MSG_SOCKET = 1,
@@ -197,6 +199,7 @@ enum ae_msg_type {
 	AE_MSG_NOTIFY,
 	AE_MSG_SETLIMITS,
 	AE_MSG_FLUSH,
+	AE_MSG_ALIVE,
 	AE_MSG_MAX
 };
 
@@ -396,6 +399,23 @@ struct ae_ipc_limits {
 	uint64_t max_mem;
 };
 
+/**
+ * struct ae_ipc_alive_resp - AE_MSG_ALIVE answer (fd: the alive page)
+ * @instance:	chosen at random when the daemon started: a client maps one
+ *		alive page per daemon it talks to
+ */
+struct ae_ipc_alive_resp {
+	uint64_t instance;
+};
+
+/*
+ * The alive page: one page per daemon, its first 32-bit word the lock word
+ * of a robust, process-shared mutex the daemon holds for its whole life:
+ * its thread id with FUTEX_WAITERS set. When the daemon dies the kernel sets
+ * FUTEX_OWNER_DIED in it and wakes one futex waiter (robust futex list).
+ */
+#define AE_ALIVE_SIZE		4096u
+
 /* ---- shared memory ---------------------------------------------------- */
 
 #define AE_SHM_MAGIC		0x41455348u	/* "AESH" */
@@ -419,6 +439,9 @@ struct ae_ipc_limits {
 /* shim_want bits (shim sets, daemon clears with a NOTIFY) */
 #define AE_WANT_IN	(1u << 0)
 #define AE_WANT_OUT	(1u << 1)
+/* shim_want bits (shim sets, daemon clears with a futex wake of @wake_seq) */
+#define AE_WAKE_IN	(1u << 2)
+#define AE_WAKE_OUT	(1u << 3)
 
 /* daemon_want bits (daemon sets, shim clears with a DOORBELL) */
 #define AE_DB_TX	(1u << 0)
@@ -455,12 +478,13 @@ struct ae_ipc_limits {
  * @daemon_want: AE_DB_* (daemon sets, shim clears)
  * @tx_limit:	bytes of the tx ring the shim may fill (SO_SNDBUF; 0 or
  *		more than @tx_size: all of it). Was zero padding before.
+ * @wake_seq:	futex word of blocked calls: the daemon increments it and
+ *		wakes every futex waiter on it when it clears AE_WAKE_* bits,
+ *		and when the socket moves away from this page or is cut off
  * @rx_head:	rx consumer index (shim)
  * @tx_tail:	tx producer index (shim)
- * @shim_want:	AE_WANT_* (shim sets, daemon clears)
- * @waiters:	shim threads/processes sleeping in aec_wait() on the
- *		backing fd: bits 0-15 count POLLIN sleepers, bits 16-31
- *		POLLOUT sleepers (shim-only; see the wake-up rule above)
+ * @shim_want:	AE_WANT_* and AE_WAKE_* (shim sets, daemon clears)
+ * @pad:	zero (was a count of sleepers, which a killed one left behind)
  * @rd_lock:	shim-only: thread id of the shim thread that is taking a
  *		datagram off the backing fd (peek, then consume), 0 when
  *		free. Processes sharing one backing fd (fork, SCM_RIGHTS)
@@ -488,11 +512,12 @@ struct ae_shm_hdr {
 	uint32_t tx_head;
 	uint32_t daemon_want;
 	uint32_t tx_limit;
+	uint32_t wake_seq;
 	/* shim-written line */
 	_Alignas(64) uint32_t rx_head;
 	uint32_t tx_tail;
 	uint32_t shim_want;
-	uint32_t waiters;
+	uint32_t pad;
 	uint32_t rd_lock;
 };
 

@@ -712,7 +712,7 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		if (!n && atomic_load(&ep->rcwatch) && ps_rc_try())
 			continue;	/* dead members re-created */
 		left = n ? 0 : ps_ms_left(&dl);
-		to = ep->n ? ps_slice_of(left) : left;
+		to = left;
 		if (n == max)
 			return n;
 		if (to)

@@ -113,7 +113,7 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 {
 	struct pollfd local[PS_POLL_STACK], *k = local;
 	struct timespec dl, ts;
-	int ready, r, to, left, ret = -1;
+	int ready, r, left, ret = -1;
 	nfds_t i;
 
 	if (n > PS_POLL_STACK) {
@@ -137,12 +137,11 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 				k[i].fd = ps_rc_watch_fd();
 		}
 		left = ready ? 0 : ps_ms_left(&dl);
-		to = ps_slice_of(left);
-		ts.tv_sec = to / 1000;
-		ts.tv_nsec = (long)(to % 1000) * 1000000L;
-		r = REAL(ppoll)(k, n, &ts, mask);
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (long)(left % 1000) * 1000000L;
+		r = REAL(ppoll)(k, n, left < 0 ? NULL : &ts, mask);
 		if (r < 0 && !ready) {
-			ret = -1;	/* not an earlier slice's 0 */
+			ret = -1;
 			goto out;
 		}
 		ret = merge(fds, k, n, r > 0);

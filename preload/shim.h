@@ -131,7 +131,6 @@ void ps_init(void);
  * @connecting:	a non-blocking connect returned EINPROGRESS and no later
  *		connect() has seen it finish yet
  * @listening:	listen() succeeded
- * @waiters:	threads of this process asleep in ps_wait_fd() on it
  * @rcvtimeo_ms: SO_RCVTIMEO, -1 for none
  * @sndtimeo_ms: SO_SNDTIMEO, -1 for none
  * @rd_epoch:	bumped whenever a read found the socket drained (EPOLLET edges)
@@ -159,7 +158,6 @@ struct ps_sock {
 	int v6any;
 	atomic_int connecting;
 	atomic_int listening;
-	atomic_int waiters;
 	int rcvtimeo_ms;
 	int sndtimeo_ms;
 	atomic_uint rd_epoch;
@@ -236,7 +234,6 @@ int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms);
 int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
 		  struct timespec *dl);
 int ps_ms_left(const struct timespec *deadline);
-int ps_slice_of(int left);
 void ps_deadline(struct timespec *deadline, int timeout_ms);
 
 /* cmsg.c */

@@ -2,31 +2,28 @@
 /**
  * DOC: wait.c - readiness from shared memory and sleeping in the kernel
  *
- * The lost-wakeup rule of ipc-design.md: arm the want-notify flags, re-check
- * the shared state, and only then sleep on the backing fd, which the daemon
- * makes readable with a NOTIFY when the armed readiness appears. NOTIFYs are
- * drained before every re-check.
+ * A blocked call (accept, recv, send, connect) sleeps in aec_sleep(): a
+ * futex on the socket's header page, which the daemon bumps and wakes when
+ * the state a sleeper armed for appears (client/ready.c holds the ordering
+ * argument that rules out a lost wake-up). Each sleeper re-arms before each
+ * sleep and nothing is consumed by waking, so any number of threads and
+ * processes (after fork) may sleep on one socket, and a sleeper killed
+ * (SIGKILL) leaves nothing another has to clean up or spin on. There is no
+ * time slice: a sleep lasts until the event, the timeout or a signal.
  *
- * The sleep is poll() on the backing fd. A signal interrupts it; without a
- * socket timeout the wait goes on when every installed handler has
- * SA_RESTART (the kernel would have restarted the call), else the call
- * returns EINTR. With SO_RCVTIMEO/SO_SNDTIMEO a signal always gives EINTR,
- * which is what Linux does for sockets with a timeout.
+ * Signals: a handler with SA_RESTART restarts the sleep in the kernel,
+ * one without ends it with EINTR, as on a kernel socket without a timeout.
+ * A socket with SO_RCVTIMEO/SO_SNDTIMEO gets EINTR from any handler on
+ * Linux, which a futex sleep cannot give: such waits sleep in poll() on
+ * the backing fd (ps_wait_timed()), bounded by their timeout.
  *
- * Several waiters on one socket (threads blocked in accept() on one
- * listener, a reader and a writer thread, processes sharing it after fork)
- * share one NOTIFY: the one that drains it may leave another asleep with
- * nothing left to wake it. So no sleep is endless: it is cut into slices of
- * PS_SLICE_MS while this process has several waiters on the socket, and
- * PS_IDLE_SLICE_MS otherwise (a waiter that went to sleep alone, or one in
- * another process), after which readiness is checked again.
+ * The daemon's death reaches a sleeper through the daemon's alive page;
+ * the socket is then dead and ps_state() says what the call returns; a
+ * dead listener sleeps until a daemon is back (ps_sleep_dead()).
  *
- * aec_wait() would count the sleeper in the socket's shared header so that
- * a drainer re-arms its wake-up, but a process killed while counted leaves
- * the count behind for good; every later drain of that direction then
- * re-arms and rings the daemon, whose fresh NOTIFY nobody wants: a loop
- * between a surviving poller and aetherd (test_preload.sh checks for it).
- * The count kept here (@waiters) is process memory and dies with its owner.
+ * poll/select/epoll sleep on the backing fd instead (poll.c, epoll.c), the
+ * only way to sleep beside the program's other fds; the daemon makes it
+ * readable with a NOTIFY for each armed direction.
  */
 #include <errno.h>
 #include <time.h>
@@ -34,8 +31,7 @@
 #include "client.h"
 #include "shim.h"
 
-#define PS_SLICE_MS		20
-#define PS_IDLE_SLICE_MS	250
+#define PS_DEAD_SLICE_MS	250
 
 /**
  * ps_dead() - has this process seen @ps's daemon go away
@@ -202,60 +198,34 @@ static bool ps_restartable(void)
 }
 
 /**
- * ps_sleep() - sleep on backing fd @fd until a message arrives
- * @fd:		backing fd, or -1 to sleep until the timeout or a signal
+ * ps_sleep_dead() - a dead socket that is not ready: sleep until a daemon
+ * is back, the timeout or a signal
  * @timeout_ms:	<0 forever
  * @restart:	no socket timeout: restart after SA_RESTART signals
  *
- * Return: 1 woken, 0 timed out, -1 with errno (EINTR), -2 the daemon is gone
+ * Its backing fd is hung up (polling it would return at once, forever), so
+ * the sleep is on the reconnect watcher (reconnect.c), which wakes when a
+ * daemon publishes its socket; without one (AETHER_RECONNECT=off) until the
+ * timeout or a signal. Another thread of the process may take the
+ * watcher's event first, so then the sleep is cut into PS_DEAD_SLICE_MS
+ * slices (only while the daemon is gone).
+ *
+ * Return: 1 look again (the watcher woke, or a slice ended), 0 timed out,
+ * -1 with errno (EINTR)
  */
-static int ps_sleep(int fd, int timeout_ms, bool restart)
+static int ps_sleep_dead(int timeout_ms, bool restart)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int r;
+	struct pollfd p = { .fd = ps_rc_watch_fd(), .events = POLLIN };
+	int t = timeout_ms, r;
 
+	if (p.fd >= 0 && !ps_rc_alone() && (t < 0 || t > PS_DEAD_SLICE_MS))
+		t = PS_DEAD_SLICE_MS;
 	do {
-		r = REAL(poll)(&p, 1, timeout_ms);
+		r = REAL(poll)(&p, 1, t);
 	} while (r < 0 && errno == EINTR && restart && ps_restartable());
 	if (r < 0)
 		return -1;
-	if (r == 0)
-		return 0;
-	if ((p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
-		return -2;
-	return 1;
-}
-
-/**
- * ps_slice_of() - one sleep of a poll/select/epoll wait over Aether fds
- * @left:	time left, -1 forever
- *
- * A poller in another thread or process may drain the NOTIFY this one
- * sleeps on; so no sleep lasts longer than PS_IDLE_SLICE_MS.
- *
- * Return: @left or PS_IDLE_SLICE_MS, whichever is shorter
- */
-int ps_slice_of(int left)
-{
-	if (left >= 0 && left <= PS_IDLE_SLICE_MS)
-		return left;
-	return PS_IDLE_SLICE_MS;
-}
-
-/**
- * ps_slice() - how long one sleep may last
- * @ps:		socket
- * @left:	time left, -1 forever
- *
- * Return: @left, or a slice when other waiters could strand this one
- */
-static int ps_slice(struct ps_sock *ps, int left)
-{
-	int cap = atomic_load(&ps->waiters) > 1 ? PS_SLICE_MS : PS_IDLE_SLICE_MS;
-
-	if (left >= 0 && left <= cap)
-		return left;
-	return cap;
+	return r > 0 || t != timeout_ms ? 1 : 0;
 }
 
 /**
@@ -299,66 +269,85 @@ int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
 }
 
 /**
+ * ps_wait_timed() - ps_wait_fd() for a socket with SO_RCVTIMEO/SO_SNDTIMEO
+ * @ps:		socket
+ * @fd:		the fd the program used (unused: the sleep is on the client's
+ *		fd, which outlives a close of @fd by another thread)
+ * @events:	POLLIN and/or POLLOUT
+ * @dl:		deadline
+ *
+ * Linux ends such a wait with EINTR for any signal with a handler, even
+ * under SA_RESTART; a futex sleep would be restarted by the kernel, so this
+ * one sleeps in poll() on the backing fd, woken by a NOTIFY (the rule of
+ * aec_arm(): drain, arm, re-check, sleep). A NOTIFY another waiter of the
+ * socket drains may leave this one asleep until its timeout, never longer.
+ *
+ * Return: as ps_wait_fd()
+ */
+static int ps_wait_timed(struct ps_sock *ps, int fd, short events,
+			 const struct timespec *dl)
+{
+	struct pollfd p = { .events = POLLIN };
+	int r;
+
+	(void)fd;
+	for (;;) {
+		aec_drain(ps->aec);
+		if (ps_state(ps) & (events | POLLERR | POLLHUP))
+			return 1;
+		if (ps_arm(ps, events) & (events | POLLERR | POLLHUP))
+			return 1;
+		if (ps_dead(ps)) {
+			if (ps_rc_try())
+				continue;	/* re-created: live again */
+			r = ps_sleep_dead(ps_ms_left(dl), false);
+			if (r == 1)
+				continue;
+			return r;
+		}
+		p.fd = ps_client_fd(ps);	/* outlives a close of @fd */
+		r = REAL(poll)(&p, 1, ps_ms_left(dl));
+		if (r < 0)
+			return -1;
+		if (r == 0 && ps_ms_left(dl) == 0)
+			return 0;
+	}
+}
+
+/**
  * ps_wait_fd() - sleep until @ps is ready for @events or the timeout expires
  * @ps:		socket
- * @fd:		the fd the program used (unused: the sleep is on the client's fd,
- *		which outlives a close of @fd by another thread)
+ * @fd:		the fd the program used (one of @ps's backing fds)
  * @events:	POLLIN and/or POLLOUT
- * @timeout_ms:	<0 forever
+ * @timeout_ms:	the socket's timeout, <0 for none
  *
  * Return: 1 ready (re-try the operation), 0 timed out, -1 with errno set
- * (EINTR), -2 the daemon is gone
+ * (EINTR)
  */
 int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
 {
 	struct timespec dl;
-	bool dead;
 	int r;
 
 	ps_deadline(&dl, timeout_ms);
-	atomic_fetch_add(&ps->waiters, 1);
+	if (timeout_ms >= 0)
+		return ps_wait_timed(ps, fd, events, &dl);
 	for (;;) {
-		aec_drain(ps->aec);
-		r = 1;
 		if (ps_state(ps) & (events | POLLERR | POLLHUP))
-			break;
-		if (ps_arm(ps, events) & (events | POLLERR | POLLHUP))
-			break;
-		/*
-		 * A dead listener that has reported its error is not ready
-		 * until a daemon is back: its backing fd is hung up (polling
-		 * it would return at once, forever), so sleep on the
-		 * reconnect watcher (reconnect.c), which wakes when a daemon
-		 * publishes its socket; without one (AETHER_RECONNECT=off)
-		 * until the timeout or a signal. Sliced like every sleep when
-		 * another thread could take the watcher's event first.
-		 */
-		dead = ps_dead(ps);
-		if (dead && ps_rc_try())
-			continue;	/* re-created: a live socket again */
-		if (dead && (ps_rc_watch_fd() < 0 || ps_rc_alone()))
-			r = ps_sleep(ps_rc_watch_fd(), ps_ms_left(&dl),
-				     timeout_ms < 0);
-		else
-			r = ps_sleep(dead ? ps_rc_watch_fd() :
-				     ps_client_fd(ps),
-				     ps_slice(ps, ps_ms_left(&dl)),
-				     timeout_ms < 0);
-		if (dead && r == 1)
-			continue;	/* the watcher saw a file appear */
-		if (r == 0 && ps_ms_left(&dl) != 0)
-			continue;	/* a slice ended, not the timeout */
-		if (r == -2) {
-			aec_drain(ps->aec);	/* meets the EOF: dead */
-			if (ps_dead(ps))
-				continue;	/* the state says what to do */
+			return 1;
+		if (ps_dead(ps)) {
+			if (ps_rc_try())
+				continue;	/* re-created: live again */
+			r = ps_sleep_dead(-1, true);
+			if (r == 1)
+				continue;
+			return r;
 		}
-		if (r != 1) {
-			if (r == -2)
-				errno = ECONNRESET;
-			break;
+		r = aec_sleep(ps->aec, (unsigned int)events, -1);
+		if (r == -EINTR) {
+			errno = EINTR;
+			return -1;
 		}
+		/* woken, or the daemon is gone: look again */
 	}
-	atomic_fetch_sub(&ps->waiters, 1);
-	return r;
 }

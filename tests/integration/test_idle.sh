@@ -82,8 +82,9 @@ idle() {
 	[ "$n" -eq 0 ]
 }
 check "aetherd idle: no wake-ups" idle aetherd "$AETHERD_PID"
-# the shim's waits still sleep in slices (20/250 ms): logged, not judged yet
-idle accept "$APID"; idle recv "$RPID"; idle epoll_wait "$EPID"
+check "program blocked in accept(): no wake-ups" idle accept "$APID"
+check "program blocked in recv(): no wake-ups" idle recv "$RPID"
+check "program blocked in epoll_wait(): no wake-ups" idle epoll_wait "$EPID"
 
 # the waits were sleeps: each wakes for its event
 nsx "$PY" -c '

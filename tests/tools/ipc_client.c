@@ -437,7 +437,7 @@ static int mode_tput(char **argv)
 
 	t.end = t0 + atoi(argv[2]) * 1000;
 	if (getenv("IPC_DEBUG"))
-		printf("# start: waiters %u state %#x\n", t.s->shm->waiters,
+		printf("# start: wake_seq %u state %#x\n", t.s->shm->wake_seq,
 		       t.s->shm->state);
 	pthread_create(&th, NULL, writer, &t);
 	for (;;) {
@@ -450,9 +450,9 @@ static int mode_tput(char **argv)
 		struct ae_shm_hdr *h = t.s->shm;
 
 		printf("# reader stopped: %zd; rx %u..%u tx %u..%u state %#x "
-		       "want %#x dwant %#x waiters %u moved %u size %u/%u\n",
+		       "want %#x dwant %#x wake %u moved %u size %u/%u\n",
 		       r, h->rx_head, h->rx_tail, h->tx_head, h->tx_tail,
-		       h->state, h->shim_want, h->daemon_want, h->waiters,
+		       h->state, h->shim_want, h->daemon_want, h->wake_seq,
 		       h->moved, h->rx_size, h->tx_size);
 	}
 	pthread_join(th, NULL);
