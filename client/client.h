@@ -392,6 +392,23 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events);
 int aec_drain(struct aec_sock *s);
 
 /**
+ * aec_drain_dirs() - aec_drain(), telling which directions were notified
+ * @s:		socket
+ * @dirs:	set to the AE_WANT_* bits of the NOTIFYs taken
+ *
+ * Return: NOTIFYs consumed, or -ENETDOWN when the daemon is gone
+ */
+int aec_drain_dirs(struct aec_sock *s, uint32_t *dirs);
+
+/**
+ * aec_rearm() - set AE_WANT_* @dirs again and ring a DOORBELL, so the
+ * daemon sends a fresh NOTIFY for those still ready
+ * @s:		socket
+ * @dirs:	AE_WANT_* bits
+ */
+void aec_rearm(struct aec_sock *s, uint32_t dirs);
+
+/**
  * aec_sleep() - one futex sleep of a blocking call until @s may be ready
  * for @events
  * @s:		socket

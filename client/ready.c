@@ -117,12 +117,13 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events)
 }
 
 /**
- * aec_drain() - consume the NOTIFYs at the head of the backing fd
+ * aec_drain_dirs() - consume the NOTIFYs at the head of the backing fd
  * @s:		socket
+ * @dirs:	set to the AE_WANT_* directions they were sent for
  *
  * Return: NOTIFYs taken, or -ENETDOWN when the daemon is gone
  */
-int aec_drain(struct aec_sock *s)
+int aec_drain_dirs(struct aec_sock *s, uint32_t *dirs)
 {
 	struct ae_shm_hdr *lh;
 	struct ae_ipc_hdr m;
@@ -130,6 +131,7 @@ int aec_drain(struct aec_sock *s)
 	uint32_t lk;
 	ssize_t r;
 
+	*dirs = 0;
 	if (s->dead)
 		return -ENETDOWN;
 	pthread_mutex_lock(&s->lock);
@@ -150,11 +152,51 @@ int aec_drain(struct aec_sock *s)
 		if (syscall(SYS_recvfrom, s->fd, &m, sizeof(m), MSG_DONTWAIT,
 			    NULL, NULL) <= 0)
 			break;
+		/* an older daemon said nothing: both */
+		*dirs |= ((uint32_t)m.result & (AE_WANT_IN | AE_WANT_OUT)) ?:
+			 AE_WANT_IN | AE_WANT_OUT;
 		n++;
 	}
 	aec_rd_unlock(lh, lk);
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+/**
+ * aec_drain() - consume the NOTIFYs at the head of the backing fd
+ * @s:		socket
+ *
+ * Return: NOTIFYs taken, or -ENETDOWN when the daemon is gone
+ */
+int aec_drain(struct aec_sock *s)
+{
+	uint32_t dirs;
+
+	return aec_drain_dirs(s, &dirs);
+}
+
+/**
+ * aec_rearm() - ask again for NOTIFYs for @dirs, and have the daemon look now
+ * @s:		socket
+ * @dirs:	AE_WANT_* bits
+ *
+ * For a poller that drained a NOTIFY another poller was to be woken by:
+ * the daemon cleared the want bit when it sent it, so the bit is set again
+ * and a DOORBELL makes the daemon publish, sending a fresh NOTIFY if the
+ * direction is still ready.
+ */
+void aec_rearm(struct aec_sock *s, uint32_t dirs)
+{
+	struct ae_shm_hdr *h = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+	struct ae_ipc_hdr m;
+
+	if (!h || s->dead || !dirs)
+		return;
+	shm_or(&h->shim_want, dirs & (AE_WANT_IN | AE_WANT_OUT));
+	shm_fence();
+	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
+	syscall(SYS_sendto, s->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL,
+		NULL, 0);
 }
 
 /* ---- sleeping on a futex ------------------------------------------------ */

@@ -72,17 +72,26 @@
  *
  * Doorbells and wake-ups (all flags are C11 atomics; writers use release,
  * readers acquire, and each flag/index pair is separated by a seq_cst fence):
- *  - shim_want (shim sets, daemon clears): AE_WANT_IN / AE_WANT_OUT. The
- *    daemon sends one NOTIFY per wanted direction that became ready (or on
- *    ERR/HUP) and clears that bit; the NOTIFY's @result holds the one
- *    AE_WANT_* bit it was sent for (0 from an older daemon: both). The
- *    shim's sleeping rule: drain NOTIFYs, set want, fence, re-check
- *    readiness, only then poll(fd). With several sleepers on one fd (a
- *    reader and a writer thread, forked processes) a sleeper takes only
- *    NOTIFYs for its own direction or stale ones (nobody waits for that
- *    direction, see @waiters); whoever consumes a NOTIFY another sleeper
- *    waits for sets that want bit again, so the daemon sends a fresh one
- *    (poll() sleeps on if the datagram is gone when a woken sleeper looks).
+ *  - shim_want, futex part (shim sets, daemon clears): AE_WAKE_IN /
+ *    AE_WAKE_OUT, for blocked calls. The sleeper loads @wake_seq, sets its
+ *    bit, fences, re-checks readiness and only then FUTEX_WAITs on
+ *    @wake_seq (with the alive page's word: the daemon's death). The daemon,
+ *    after publishing, clears the met bits and if one was set increments
+ *    @wake_seq and FUTEX_WAKEs all. Nothing is consumed: every sleeper of
+ *    every process wakes; a killed one leaves at most a bit, cleared once.
+ *    (client/ready.c aec_sleep() has the ordering argument.)
+ *  - shim_want, NOTIFY part (shim sets, daemon clears): AE_WANT_IN /
+ *    AE_WANT_OUT, for poll/select/epoll (and timed waits), which must sleep
+ *    on the backing fd. The daemon sends one NOTIFY per wanted direction
+ *    that became ready (or on ERR/HUP) and clears that bit; the NOTIFY's
+ *    @result holds the AE_WANT_* bit it was sent for (0 from an older
+ *    daemon: both). The sleeping rule: drain NOTIFYs, set want, fence,
+ *    re-check readiness, only then poll(fd). A NOTIFY is consumed by the
+ *    one that drains it, and poll() sleeps on if the datagram is gone when
+ *    a woken sleeper looks; so a drainer re-arms (want bit + DOORBELL) the
+ *    directions other threads of its process sleep on, and, in a process
+ *    that shares sockets (forked, inherited), others' at most once a second
+ *    per socket (preload/wait.c ps_drain()).
  *  - daemon_want (daemon sets, shim clears): AE_DB_TX: "send a DOORBELL after
  *    you advance tx_tail"; AE_DB_RX: "send a DOORBELL after you advance
  *    rx_head" (set when the receive window is getting small). The shim clears
@@ -91,8 +100,10 @@
  *    re-reads the indices after re-arming a bit, so no update is lost. There
  *    is no periodic sweep: an index the daemon needs comes with a doorbell
  *    (daemon/session_sync.c says which, and when).
- *  - Daemon death: the backing fd reports POLLHUP; blocked calls return
- *    ECONNRESET (read), EPIPE (write), ENETDOWN (requests).
+ *  - Daemon death: the backing fd reports POLLHUP, and the kernel marks the
+ *    alive page (struct ae_ipc_alive_resp) and wakes its futex sleepers;
+ *    blocked calls return ECONNRESET (read), EPIPE (write), ENETDOWN
+ *    (requests).
  *
  * Readiness as the shim computes it (aec_poll_state()):
  *  - POLLIN:  rx_tail != rx_head, or AE_SS_IN (listener with a connection to

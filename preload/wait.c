@@ -126,6 +126,99 @@ uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
 }
 
 /**
+ * ps_pollers() - count a sleeper on @ps's backing fd in or out
+ * @ps:		socket
+ * @events:	the directions it waits for (POLLIN/POLLOUT)
+ * @delta:	+1 before the sleep, -1 after
+ */
+void ps_pollers(struct ps_sock *ps, uint32_t events, int delta)
+{
+	if (events & POLLIN)
+		atomic_fetch_add(&ps->pollers_in, delta);
+	if (events & POLLOUT)
+		atomic_fetch_add(&ps->pollers_out, delta);
+}
+
+/**
+ * ps_now_us() - monotonic microseconds
+ *
+ * Return: us
+ */
+static int64_t ps_now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static atomic_bool ps_shared;
+
+/**
+ * ps_mark_shared() - sockets of this process may be shared with another
+ * (it forked, or inherited sockets through exec)
+ */
+void ps_mark_shared(void)
+{
+	atomic_store(&ps_shared, true);
+}
+
+/**
+ * ps_drain() - drain @ps's NOTIFYs; ask again for those others sleep on
+ * @ps:		socket
+ * @mine:	the directions the caller waited for (POLLIN/POLLOUT)
+ * @counted:	the caller is counted in ps_pollers() now
+ * @ep:		the caller's epoll record if it slept in epoll_wait(), or NULL
+ *
+ * Every sleeper in poll() on the backing fd wakes for a NOTIFY, but one
+ * that looks after another drained it sleeps on: a NOTIFY is consumed.
+ * So a direction drained here that another thread of this process sleeps
+ * on (@pollers_in/@pollers_out, ps_epoll_sleepers()) is re-armed with a
+ * DOORBELL (aec_rearm()): the daemon sends a fresh NOTIFY while it is still
+ * ready. Those threads are alive (the counts are process memory), and a
+ * thread sleeps only while its direction is not ready, so this ends. A
+ * direction no other thread here sleeps on may be another process's (once
+ * this process forked or inherited sockets): it is re-armed at most once a
+ * second per socket, so every process gets its turn in a chain of such
+ * re-arms, and a killed poller costs at most one more NOTIFY: never a loop.
+ */
+void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep)
+{
+	uint32_t dirs = 0, local = 0, re;
+	int64_t now;
+
+	if (aec_drain_dirs(ps->aec, &dirs) <= 0)
+		return;
+	if (atomic_load(&ps->pollers_in) > (counted && (mine & POLLIN)))
+		local |= AE_WANT_IN;
+	if (atomic_load(&ps->pollers_out) > (counted && (mine & POLLOUT)))
+		local |= AE_WANT_OUT;
+	if (dirs & ~local)
+		local |= ps_epoll_sleepers(ps, ep);
+	re = dirs & local;
+	if (re) {
+		/*
+		 * Re-armed again before the sleeper ran: step aside for a
+		 * millisecond, or two pollers of one CPU could pass the
+		 * NOTIFY back and forth through the daemon while the one it
+		 * is for waits for the CPU.
+		 */
+		now = ps_now_us();
+		if (now - atomic_load(&ps->local_us) < 2000)
+			nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
+		atomic_store(&ps->local_us, ps_now_us());
+	}
+	if ((dirs & ~local) && atomic_load(&ps_shared)) {
+		now = ps_now_us() / 1000;
+		if (now - atomic_load(&ps->rearm_ms) >= 1000) {
+			atomic_store(&ps->rearm_ms, now);
+			re = dirs;
+		}
+	}
+	aec_rearm(ps->aec, re);
+}
+
+/**
  * ps_deadline() - absolute CLOCK_MONOTONIC deadline @timeout_ms from now
  * @deadline:	result
  * @timeout_ms:	relative timeout, <0 for none
@@ -279,8 +372,8 @@ int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
  * Linux ends such a wait with EINTR for any signal with a handler, even
  * under SA_RESTART; a futex sleep would be restarted by the kernel, so this
  * one sleeps in poll() on the backing fd, woken by a NOTIFY (the rule of
- * aec_arm(): drain, arm, re-check, sleep). A NOTIFY another waiter of the
- * socket drains may leave this one asleep until its timeout, never longer.
+ * aec_arm(): drain, arm, re-check, sleep); it counts as a poller of the
+ * socket (ps_drain()).
  *
  * Return: as ps_wait_fd()
  */
@@ -291,27 +384,29 @@ static int ps_wait_timed(struct ps_sock *ps, int fd, short events,
 	int r;
 
 	(void)fd;
+	ps_pollers(ps, (uint32_t)events, 1);	/* before arming, see ps_drain() */
 	for (;;) {
-		aec_drain(ps->aec);
+		ps_drain(ps, (uint32_t)events, true, NULL);
+		r = 1;
 		if (ps_state(ps) & (events | POLLERR | POLLHUP))
-			return 1;
+			break;
 		if (ps_arm(ps, events) & (events | POLLERR | POLLHUP))
-			return 1;
+			break;
 		if (ps_dead(ps)) {
 			if (ps_rc_try())
 				continue;	/* re-created: live again */
 			r = ps_sleep_dead(ps_ms_left(dl), false);
 			if (r == 1)
 				continue;
-			return r;
+			break;
 		}
 		p.fd = ps_client_fd(ps);	/* outlives a close of @fd */
 		r = REAL(poll)(&p, 1, ps_ms_left(dl));
-		if (r < 0)
-			return -1;
-		if (r == 0 && ps_ms_left(dl) == 0)
-			return 0;
+		if (r < 0 || (r == 0 && ps_ms_left(dl) == 0))
+			break;
 	}
+	ps_pollers(ps, (uint32_t)events, -1);
+	return r < 0 ? -1 : r;
 }
 
 /**
