@@ -565,18 +565,26 @@ static void shed_one(struct session_srv *srv)
 }
 
 /**
- * raise_nofile() - allow as many descriptors as the hard limit permits
+ * raise_nofile() - allow as many descriptors as the hard limit permits, and
+ * say how many connections that holds
  *
- * Each socket costs the daemon two (its connection and its memfd).
+ * Each socket costs the daemon two descriptors (its connection and its
+ * memfd); a few dozen go to the TAP, the loop and the control socket.
  */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	fprintf(stderr, "aetherd: %llu descriptors: room for about %llu connections (2 descriptors each)\n",
+		(unsigned long long)rl.rlim_cur,
+		rl.rlim_cur > 64 ? (unsigned long long)(rl.rlim_cur - 64) / 2 : 0);
 }
 
 /**
@@ -722,6 +730,10 @@ int session_init(struct aetherd *d)
 	if (!srv)
 		return -ENOMEM;
 	raise_nofile();
+	if (d->max_sockets)
+		srv->max_sockets = d->max_sockets;
+	if (d->max_mem)
+		srv->max_mem = d->max_mem;
 	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ret = listen_on(srv, path);
 	if (ret < 0)

@@ -217,6 +217,8 @@ struct sconn {
  * @ring_hint:	@ring_user is meaningful
  * @max_sockets: per-uid socket limit
  * @max_mem:	per-uid ring memory limit
+ * @ring_len_hint: the largest ring region charged so far: what ACCEPT
+ *		checks against @max_mem before taking a connection
  * @alive:	the alive page (session_wake.c), @alive_fd its memfd
  * @alive_fd:	-1 before sess_alive_init()
  * @alive_id:	this daemon's instance, sent with the alive page
@@ -244,6 +246,7 @@ struct session_srv {
 	bool ring_hint;
 	uint32_t max_sockets;
 	uint64_t max_mem;
+	size_t ring_len_hint;
 	void *alive;
 	int alive_fd;
 	uint64_t alive_id;

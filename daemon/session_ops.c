@@ -248,6 +248,12 @@ static int op_accept(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 		SSTAT(c->srv, emfile);
 		return sess_reply(c, h, -EMFILE, NULL, 0, NULL, 0, NULL, 0);
 	}
+	/* over the memory limit: say so before a connection leaves the
+	 * backlog, so it is never taken and then reset */
+	if (c->cl->user->mem + c->srv->ring_len_hint > c->srv->max_mem) {
+		SSTAT(c->srv, enobufs);
+		return sess_reply(c, h, -ENOBUFS, NULL, 0, NULL, 0, NULL, 0);
+	}
 	ret = ae_accept(c->sk, &nsk, &peer);
 	if (ret < 0 || !nsk)
 		return sess_reply(c, h, ret < 0 ? ret : -EAGAIN, NULL, 0, NULL,

@@ -594,6 +594,8 @@ static int charge(struct sconn *c, struct shm_region *r)
 	}
 	c->cl->user->mem += r->map_len;
 	r->charged = r->map_len;
+	if (r->rings && r->map_len > srv->ring_len_hint)
+		srv->ring_len_hint = r->map_len;
 	return 0;
 }
 

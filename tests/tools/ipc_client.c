@@ -546,6 +546,54 @@ static int mode_memlimit(char **argv)
 }
 
 /**
+ * mode_acceptlimit() - over the memory limit, accept() says ENOBUFS and the
+ * connection stays queued (a kernel client in the lab connects to PORT and
+ * sends "x")
+ * @argv:	PORT
+ *
+ * Return: 0
+ */
+static int mode_acceptlimit(char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)atoi(argv[0])) };
+	struct aec_sock *l, *c = NULL;
+	struct sockaddr_in peer;
+	int err = 0, r;
+	char b = 0;
+
+	l = aec_socket(SOCK_STREAM, &err);
+	if (!l)
+		fail("socket", err);
+	r = aec_bind(l, &a);
+	if (!r)
+		r = aec_listen(l, 8);
+	if (r)
+		fail("bind/listen", r);
+	printf("listening\n");
+	fflush(stdout);
+	if (aec_wait(l, POLLIN, 10000) <= 0)
+		fail("no connection came", 0);
+	r = aec_set_limits(16384, 64 * 1024);	/* below one socket's rings */
+	if (r)
+		fail("set limits", r);
+	r = aec_accept(l, &c, &peer, 0, 1000);
+	aec_set_limits(16384, 4ULL << 30);
+	if (r != -ENOBUFS)
+		fail("accept over the memory limit not ENOBUFS", r);
+	printf("ok accept over the ring memory limit: ENOBUFS\n");
+	r = aec_accept(l, &c, &peer, 0, 2000);
+	if (r < 0)
+		fail("the queued connection is gone", r);
+	if (aec_recv(c, &b, 1, 0, 5000) != 1 || b != 'x')
+		fail("the queued connection lost its data", 0);
+	printf("ok after restoring the limit, the same connection is accepted\n");
+	aec_close_local(c, 1);
+	aec_close_local(l, 1);
+	return 0;
+}
+
+/**
  * restore_limits() - the daemon's default limits again
  *
  * Return: 0
@@ -1033,6 +1081,8 @@ int main(int argc, char **argv)
 		return mode_nosock();
 	if (argc >= 4 && !strcmp(argv[1], "memlimit"))
 		return mode_memlimit(argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "acceptlimit"))
+		return mode_acceptlimit(argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "restore-limits"))
 		return restore_limits();
 	if (argc >= 2 && !strcmp(argv[1], "lowport"))
