@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,7 @@ static void conn_free(struct sconn *c)
 	SSTAT(srv, conns_closed);
 	client_put(srv, c->cl);
 	free(c);
+	srv->closed_since_trim++;
 }
 
 /**
@@ -628,7 +630,8 @@ static void listener_io(void *ctx, uint32_t events)
 }
 
 /**
- * idle_publish() - the idle hook: publish every dirty connection
+ * idle_publish() - the idle hook: publish every dirty connection, and trim
+ * the heap after many connections closed
  * @ctx:	server
  */
 static void idle_publish(void *ctx)
@@ -649,6 +652,11 @@ void sess_publish_dirty(struct session_srv *srv)
 		TAILQ_REMOVE(&srv->dirty, c, dirty);
 		c->flags &= ~SC_DIRTY;
 		sess_publish(c);
+	}
+	/* thousands closed: give the heap they used back to the system */
+	if (srv->closed_since_trim >= SESS_TRIM_AFTER) {
+		srv->closed_since_trim = 0;
+		malloc_trim(0);
 	}
 }
 

@@ -33,6 +33,9 @@
  * while data remains */
 #define SESS_PUNCH_IDLE		(4u * 1024)
 #define SESS_PUNCH_BUSY		(256u * 1024)
+/* malloc_trim() after this many connections closed (idle connections
+ * leave their heap in glibc's free lists otherwise) */
+#define SESS_TRIM_AFTER		1024
 #define SESS_DEF_MAX_SOCKETS	16384
 #define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
 
@@ -219,6 +222,7 @@ struct sconn {
  * @max_mem:	per-uid ring memory limit
  * @ring_len_hint: the largest ring region charged so far: what ACCEPT
  *		checks against @max_mem before taking a connection
+ * @closed_since_trim: connections closed since the last malloc_trim()
  * @alive:	the alive page (session_wake.c), @alive_fd its memfd
  * @alive_fd:	-1 before sess_alive_init()
  * @alive_id:	this daemon's instance, sent with the alive page
@@ -247,6 +251,7 @@ struct session_srv {
 	uint32_t max_sockets;
 	uint64_t max_mem;
 	size_t ring_len_hint;
+	uint32_t closed_since_trim;
 	void *alive;
 	int alive_fd;
 	uint64_t alive_id;

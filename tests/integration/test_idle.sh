@@ -18,12 +18,6 @@ bg_app() {
 		AETHER_SOCKET="$AETHER_SOCKET" "$@"
 }
 
-# wakeups PID: voluntary context switches of all PID's threads
-wakeups() {
-	cat /proc/"$1"/task/*/status 2>/dev/null |
-		awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
-}
-
 if ! lab_up || ! ns_add "$APPNS"; then
 	check "lab up" false
 	finish; exit 1

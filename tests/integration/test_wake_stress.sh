@@ -17,9 +17,6 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin
 APPNS=${NS}app
 WS=$TOP/tests/integration/wake_stress.py
 
-wakeups() { cat /proc/"$1"/task/*/status 2>/dev/null |
-	awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'; }
-
 if ! lab_up || ! ns_add "$APPNS"; then
 	check "lab up" false
 	finish; exit 1
