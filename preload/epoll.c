@@ -769,11 +769,14 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		n = ep_collect(ep, ev, max);
 		if (!n && ep_arm(ep))
 			n = ep_collect(ep, ev, max);
-		if (!n && atomic_load(&ep->rcwatch) && ps_rc_try())
+		if (!n && atomic_load(&ep->rcwatch) && ps_rc_try()) {
+			atomic_fetch_sub(&ep->sleepers, 1);
 			continue;	/* dead members re-created */
+		}
 		left = n ? 0 : ps_ms_left(&dl);
 		k = n == max ? 0 : REAL(epoll_pwait)(epfd, ev + n, max - n,
-						     left, mask);
+			atomic_load(&ep->rcwatch) ? ps_dead_slice(left) : left,
+			mask);
 		if (k > 0)
 			k = ep_filter(ep, ev + n, k);
 		atomic_fetch_sub(&ep->sleepers, 1);

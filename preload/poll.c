@@ -138,7 +138,8 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 	struct pollfd local[PS_POLL_STACK], *k = local;
 	struct ps_sock *plocal[PS_POLL_STACK], **pp = plocal;
 	struct timespec dl, ts;
-	int ready, r, left, ret = -1;
+	int ready, r, left, to, ret = -1;
+	bool dead;
 	nfds_t i;
 
 	if (n > PS_POLL_STACK) {
@@ -151,6 +152,7 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 	for (;;) {
 		/* counted before arming: a drain after the arm must see us */
 		count_pollers(fds, pp, n, 1);
+		dead = false;
 		ready = aether_pass(fds, n, false);
 		if (!ready)
 			ready = aether_pass(fds, n, true);
@@ -161,13 +163,16 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 			k[i].revents = 0;
 			if (ps)
 				k[i].events = POLLIN;
-			if (ps && ps_dead(ps))	/* hung up: would wake at once */
+			if (ps && ps_dead(ps)) { /* hung up: would wake at once */
 				k[i].fd = ps_rc_watch_fd();
+				dead = true;
+			}
 		}
 		left = ready ? 0 : ps_ms_left(&dl);
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (long)(left % 1000) * 1000000L;
-		r = REAL(ppoll)(k, n, left < 0 ? NULL : &ts, mask);
+		to = dead ? ps_dead_slice(left) : left;
+		ts.tv_sec = to / 1000;
+		ts.tv_nsec = (long)(to % 1000) * 1000000L;
+		r = REAL(ppoll)(k, n, to < 0 ? NULL : &ts, mask);
 		if (r < 0 && !ready) {
 			ret = -1;
 			count_pollers(fds, pp, n, -1);
@@ -177,6 +182,7 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 		count_pollers(fds, pp, n, -1);
 		if (ret > 0 || (r == 0 && left == 0))
 			goto out;
+		/* r == 0 with time left: a dead-socket slice ended */
 		if (r < 0) {
 			ret = ready;
 			goto out;

@@ -246,6 +246,7 @@ int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
 void ps_pollers(struct ps_sock *ps, uint32_t events, int delta);
 void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep);
 void ps_mark_shared(void);
+int ps_dead_slice(int left);
 int ps_ms_left(const struct timespec *deadline);
 void ps_deadline(struct timespec *deadline, int timeout_ms);
 

@@ -291,6 +291,24 @@ static bool ps_restartable(void)
 }
 
 /**
+ * ps_dead_slice() - how long a sleep that watches for a daemon's return
+ * (dead sockets, reconnect.c) may last
+ * @left:	time left, -1 forever
+ *
+ * Another thread of the process may read the watcher's event first: then
+ * the sleep is cut into PS_DEAD_SLICE_MS slices. Only while a daemon is
+ * gone; a single-threaded process sleeps without a bound.
+ *
+ * Return: @left, or a slice
+ */
+int ps_dead_slice(int left)
+{
+	if (ps_rc_alone() || (left >= 0 && left <= PS_DEAD_SLICE_MS))
+		return left;
+	return PS_DEAD_SLICE_MS;
+}
+
+/**
  * ps_sleep_dead() - a dead socket that is not ready: sleep until a daemon
  * is back, the timeout or a signal
  * @timeout_ms:	<0 forever
@@ -309,10 +327,8 @@ static bool ps_restartable(void)
 static int ps_sleep_dead(int timeout_ms, bool restart)
 {
 	struct pollfd p = { .fd = ps_rc_watch_fd(), .events = POLLIN };
-	int t = timeout_ms, r;
+	int t = p.fd >= 0 ? ps_dead_slice(timeout_ms) : timeout_ms, r;
 
-	if (p.fd >= 0 && !ps_rc_alone() && (t < 0 || t > PS_DEAD_SLICE_MS))
-		t = PS_DEAD_SLICE_MS;
 	do {
 		r = REAL(poll)(&p, 1, t);
 	} while (r < 0 && errno == EINTR && restart && ps_restartable());
