@@ -62,6 +62,8 @@
  *		pages (data.c, tx_give_back()), for the header @mark_hdr
  * @mark_hdr:	the header page @tx_mark belongs to
  * @fd_users:	doorbells using @fd outside @lock right now (aec_set_fd())
+ * @alive:	lock word of the daemon's alive page (ready.c), NULL until
+ *		the first blocking wait asks for it
  *
  * Fields other than @fd, @type and @user are the library's.
  */
@@ -88,6 +90,7 @@ struct aec_sock {
 	uint32_t tx_mark;
 	struct ae_shm_hdr *mark_hdr;
 	int fd_users;
+	const uint32_t *alive;
 };
 
 /* Control path -------------------------------------------------------- */
@@ -379,17 +382,47 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events);
  * it stops being readable (never consumes a response)
  * @s:		socket
  *
- * Careful with several sleepers on one fd: poll() wakes them all for a
- * NOTIFY but goes back to sleep if the datagram is gone when it looks, so a
- * drain by one could strand another. aec_wait() sleepers are counted per
- * direction in the header page; a NOTIFY drained here that one of them
- * waits for is re-armed (want bit set again, a DOORBELL makes the daemon
- * publish at once), so it gets a fresh one. Callers with their own wait
- * loop are not counted: they need bounded sleeps.
+ * NOTIFYs are for poll/select/epoll over the backing fd; blocked calls do
+ * not use them (aec_wait() sleeps on a futex). One NOTIFY per armed
+ * direction: a poller that drains another poller's may leave it asleep
+ * (see client/ready.c for what that means and what it does not).
  *
  * Return: NOTIFYs consumed, or -ENETDOWN when the daemon is gone
  */
 int aec_drain(struct aec_sock *s);
+
+/**
+ * aec_drain_dirs() - aec_drain(), telling which directions were notified
+ * @s:		socket
+ * @dirs:	set to the AE_WANT_* bits of the NOTIFYs taken
+ *
+ * Return: NOTIFYs consumed, or -ENETDOWN when the daemon is gone
+ */
+int aec_drain_dirs(struct aec_sock *s, uint32_t *dirs);
+
+/**
+ * aec_rearm() - set AE_WANT_* @dirs again and ring a DOORBELL, so the
+ * daemon sends a fresh NOTIFY for those still ready
+ * @s:		socket
+ * @dirs:	AE_WANT_* bits
+ */
+void aec_rearm(struct aec_sock *s, uint32_t dirs);
+
+/**
+ * aec_sleep() - one futex sleep of a blocking call until @s may be ready
+ * for @events
+ * @s:		socket
+ * @events:	POLLIN and/or POLLOUT
+ * @timeout_ms:	-1 forever
+ *
+ * Arms the wake-up, re-checks the shared state, and sleeps only if it still
+ * says not ready. The caller loops: look at the state, aec_sleep(), look
+ * again. A signal with an SA_RESTART handler restarts the sleep in the
+ * kernel; any other ends it with -EINTR.
+ *
+ * Return: 1 look again, 0 timed out, -EINTR, -ENETDOWN the daemon is gone
+ */
+int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms);
 
 /**
  * aec_wait() - block until @events are ready, with timeout

@@ -24,9 +24,6 @@
 #include "shm.h"
 
 #define AEC_SMALL	256
-#define AEC_SHARED_MS	50
-#define AEC_SHARED_MAX_MS	1000
-#define AEC_NAPS	20
 #define AEC_FOREIGN_MS	200
 #define AEC_FOREIGN_MAX_MS	5000
 #define AEC_RDLOCK_STALE_MS	50
@@ -46,8 +43,8 @@
  * @fds:	received descriptors, @nfds of them
  * @nfds:	count
  * @len:	bytes received
- * @wake:	the socket's header page: NOTIFYs skipped while waiting for
- *		the response are re-armed for its sleepers (NULL: none)
+ * @wake:	the socket's header page, whose rd_lock serialises taking
+ *		datagrams off the fd across processes (NULL: none)
  * @cloexec_fds: receive fds with MSG_CMSG_CLOEXEC (always true here)
  */
 struct aec_rsp {
@@ -95,10 +92,6 @@ int addr_to_ipc(const struct sockaddr_in *sin, struct ae_ipc_addr *a);
 void ipc_to_addr(const struct ae_ipc_addr *a, struct sockaddr_in *sin);
 int aec_take_error(struct ae_shm_hdr *h);
 
-/* ready.c */
-uint32_t aec_notify_dirs(const struct ae_ipc_hdr *m);
-void aec_notify_taken(int fd, struct ae_shm_hdr *h, uint32_t dirs,
-		      uint32_t mine, bool ring);
 
 #pragma GCC visibility pop
 

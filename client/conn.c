@@ -13,10 +13,12 @@
  * Data never crosses the fd for TCP: aec_sendv() and aec_recvv() copy into
  * and out of the rings in the shared memory the daemon sent (a memfd mapped
  * here and closed at once), publish the index, and ring a DOORBELL only when
- * the daemon asked for one. Blocking follows one rule (aec_wait()): drain
- * NOTIFYs, set the want flag, re-check the shared state, and only then sleep
- * in ppoll() on the backing fd, which the daemon makes readable with a
- * NOTIFY. The daemon's death shows as POLLHUP/EOF on the fd.
+ * the daemon asked for one. Blocking follows one rule (aec_sleep()): set
+ * the wake flag, re-check the shared state, and only then sleep on the
+ * header page's futex word, which the daemon bumps and wakes; poll/select/
+ * epoll sleep on the backing fd instead, made readable by a NOTIFY (ready.c).
+ * The daemon's death shows as POLLHUP/EOF on the fd, and to futex sleepers
+ * through the daemon's alive page.
  *
  * Every system call goes through syscall() directly: this library lives
  * inside libaether.so, which interposes the libc socket functions, and must
@@ -621,12 +623,7 @@ static enum rsp_step rsp_step(int fd, uint16_t type, uint32_t seq,
 	}
 	if ((size_t)n < sizeof(h) || h.type == AE_MSG_NOTIFY ||
 	    h.version != AE_IPC_VERSION) {
-		aec_discard(fd);
-		/* a sleeper on this socket may need that wake-up */
-		if ((size_t)n >= sizeof(h) && h.type == AE_MSG_NOTIFY &&
-		    r->wake)
-			aec_notify_taken(fd, r->wake, aec_notify_dirs(&h), 0,
-					 true);
+		aec_discard(fd);	/* NOTIFYs wake pollers only */
 		return RSP_AGAIN;
 	}
 	if (!foreign_stale(f, h.seq))

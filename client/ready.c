@@ -3,15 +3,24 @@
  * DOC: ready.c - readiness and waiting
  *
  * A socket's readiness is read from its shared header page, never asked for
- * over the fd. aec_wait() is the one blocking rule: drain NOTIFYs, set the
- * want flag, re-check the shared state, then sleep in ppoll() on the
- * backing fd, which the daemon makes readable with a NOTIFY. NOTIFYs meant
- * for another thread's direction are re-armed for it. See conn.c for the
- * library's theory of operation.
+ * over the fd. Two ways to wait for it:
+ *  - a blocked call (accept, recv, send, connect) sleeps on a futex, the
+ *    @wake_seq word of the header page (aec_sleep(), whose comment holds
+ *    the argument that no wake-up is lost): every sleeper of every process
+ *    wakes, nothing is consumed, a killed sleeper leaves nothing behind;
+ *  - poll/select/epoll (which must also watch the program's other fds)
+ *    sleep on the backing fd, which the daemon makes readable with a NOTIFY
+ *    datagram per armed direction (aec_arm(), aec_drain()). A datagram is
+ *    consumed by whoever drains it: with two pollers of one socket (threads
+ *    or processes) the one that drains may leave the other asleep until its
+ *    next wake-up; a poller that loops (level-triggered) meets the state
+ *    again at its next call. Blocked calls are never stranded this way.
+ * See conn.c for the library's theory of operation.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -107,214 +116,286 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events)
 	return state_mask(h);
 }
 
-/*
- * The shm waiters count (aec_wait() sleepers on this socket, in every process
- * sharing it) is kept per direction: POLLIN waiters in the low half, POLLOUT
- * waiters in the high half, so a consumer of a NOTIFY knows whether someone
- * else sleeps on the direction it was sent for.
- */
-#define AEC_W_IN	1u
-#define AEC_W_OUT	(1u << 16)
-
 /**
- * aec_wait_units() - what a waiter for @events adds to the waiters count
- * @events:	POLLIN / POLLOUT
+ * aec_drain_dirs() - consume the NOTIFYs at the head of the backing fd
+ * @s:		socket
+ * @dirs:	set to the AE_WANT_* directions they were sent for
  *
- * Return: AEC_W_* sum
+ * Return: NOTIFYs taken, or -ENETDOWN when the daemon is gone
  */
-static uint32_t aec_wait_units(unsigned int events)
+int aec_drain_dirs(struct aec_sock *s, uint32_t *dirs)
 {
-	return ((events & POLLIN) ? AEC_W_IN : 0) |
-	       ((events & POLLOUT) ? AEC_W_OUT : 0);
-}
-
-/**
- * aec_others_waiting() - directions other aec_wait() sleepers wait on
- * @h:		header page (NULL: nobody)
- * @mine:	the caller's own aec_wait_units() (0 if it is not a waiter)
- *
- * Return: AE_WANT_IN / AE_WANT_OUT bits
- */
-static uint32_t aec_others_waiting(struct ae_shm_hdr *h, uint32_t mine)
-{
-	uint32_t w, d = 0;
-
-	if (!h)
-		return 0;
-	w = __atomic_load_n(&h->waiters, __ATOMIC_SEQ_CST) - mine;
-	if (w & 0xffffu)
-		d |= AE_WANT_IN;
-	if (w >> 16)
-		d |= AE_WANT_OUT;
-	return d;
-}
-
-/**
- * aec_notify_dirs() - the directions a NOTIFY was sent for
- * @m:		its header (the daemon puts AE_WANT_* bits in @result)
- *
- * Return: AE_WANT_* bits (both when the daemon did not say)
- */
-uint32_t aec_notify_dirs(const struct ae_ipc_hdr *m)
-{
-	uint32_t b = (uint32_t)m->result & (AE_WANT_IN | AE_WANT_OUT);
-
-	return b ? b : AE_WANT_IN | AE_WANT_OUT;
-}
-
-/**
- * aec_notify_taken() - a NOTIFY for @dirs was consumed: keep others' wake-ups
- * @fd:		backing fd
- * @h:		header page or NULL
- * @dirs:	the NOTIFY's directions
- * @mine:	the consumer's own aec_wait_units() (0: not a waiter)
- * @ring:	also ring a DOORBELL so the daemon re-publishes now (else at
- *		its next event or sweep)
- *
- * The daemon cleared the want bit it sent the NOTIFY for; a sleeper in
- * poll() that had not yet looked when the datagram went would sleep on with
- * nobody left to wake it. So the want bit is set again for every direction
- * another waiter sleeps on, and the daemon sends a fresh NOTIFY when that
- * direction is (still) ready.
- */
-void aec_notify_taken(int fd, struct ae_shm_hdr *h, uint32_t dirs,
-		      uint32_t mine, bool ring)
-{
+	struct ae_shm_hdr *lh;
 	struct ae_ipc_hdr m;
-
-	dirs &= aec_others_waiting(h, mine);
-	if (!dirs)
-		return;
-	shm_or(&h->shim_want, dirs);
-	shm_fence();
-	if (!ring)
-		return;
-	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
-	syscall(SYS_sendto, fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL,
-		NULL, 0);
-}
-
-/**
- * take_one_notify() - consume the NOTIFY heading the backing fd, if it is
- * the caller's to consume
- * @s:		socket (its lock held)
- * @h:		header page the caller counted in, or NULL
- * @want:	AE_WANT_* the caller waits for
- * @mine:	the caller's aec_wait_units() (0: not a waiter)
- * @force:	also take one that another waiter should take
- * @dirs:	set to the directions of the NOTIFY taken
- *
- * Runs under the header page's reader lock (aec_rd_lock()): a process
- * sharing the fd cannot take the datagram between the peek and the
- * consume, so what is consumed is the NOTIFY peeked at, never a response
- * behind it.
- *
- * Return: 1 taken, 0 nothing to take (empty, or a response heads the
- * queue), -EAGAIN (another waiter's NOTIFY heads it), -ENETDOWN
- */
-static int take_one_notify(struct aec_sock *s, struct ae_shm_hdr *h,
-			   uint32_t want, uint32_t mine, bool force,
-			   uint32_t *dirs)
-{
-	struct ae_shm_hdr *lh = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
-	uint32_t lk = aec_rd_lock(lh);
-	struct ae_ipc_hdr m;
-	int ret = 0;
+	int n = 0;
+	uint32_t lk;
 	ssize_t r;
 
-	r = sys_ret(syscall(SYS_recvfrom, s->fd, &m, sizeof(m),
-			    MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
-	if (r == 0) {
-		s->dead = 1;
-		ret = -ENETDOWN;
-		goto out;
-	}
-	if (r < (ssize_t)sizeof(m) || m.type != AE_MSG_NOTIFY)
-		goto out;
-	*dirs = aec_notify_dirs(&m);
-	if (!(*dirs & want) && (*dirs & aec_others_waiting(h, mine)) &&
-	    !force) {
-		ret = -EAGAIN;
-		goto out;
-	}
-	if (syscall(SYS_recvfrom, s->fd, &m, sizeof(m), MSG_DONTWAIT,
-		    NULL, NULL) > 0)
-		ret = 1;
-out:
-	aec_rd_unlock(lh, lk);
-	return ret;
-}
-
-/**
- * aec_take_notifies() - consume the NOTIFYs at the head of the backing fd
- * that are the caller's to consume (never a response)
- * @s:		socket
- * @h:		header page the caller counted in, or NULL
- * @want:	AE_WANT_* the caller waits for; every direction if not a waiter
- * @mine:	the caller's aec_wait_units() (0: not a waiter)
- * @force:	also take one that another waiter should take
- *
- * A NOTIFY is taken when it is for a direction the caller waits on, or for
- * one nobody else waits on (stale), or with @force; others' wake-ups that
- * are taken are re-armed (aec_notify_taken()).
- *
- * Return: NOTIFYs taken, -EAGAIN when another waiter's NOTIFY heads the
- * queue (nothing of ours taken), -ENETDOWN when the daemon is gone
- */
-static int aec_take_notifies(struct aec_sock *s, struct ae_shm_hdr *h,
-			     uint32_t want, uint32_t mine, bool force)
-{
-	uint32_t dirs = 0;
-	int n = 0, r;
-
+	*dirs = 0;
+	if (s->dead)
+		return -ENETDOWN;
 	pthread_mutex_lock(&s->lock);
+	/* no process sharing the fd may take a datagram between our peek and
+	 * our consume (a response behind the NOTIFY would be lost) */
+	lh = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+	lk = aec_rd_lock(lh);
 	for (;;) {
-		r = take_one_notify(s, h, want, mine, force, &dirs);
-		if (r == -ENETDOWN)
-			n = r;
-		if (r == -EAGAIN && !n)
-			n = r;
-		if (r <= 0)
+		r = sys_ret(syscall(SYS_recvfrom, s->fd, &m, sizeof(m),
+				    MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
+		if (r == 0) {
+			s->dead = 1;
+			n = -ENETDOWN;
 			break;
-		aec_notify_taken(s->fd, h, dirs, mine, !mine);
-		force = false;
-		n = n < 0 ? 1 : n + 1;
+		}
+		if (r < (ssize_t)sizeof(m) || m.type != AE_MSG_NOTIFY)
+			break;
+		if (syscall(SYS_recvfrom, s->fd, &m, sizeof(m), MSG_DONTWAIT,
+			    NULL, NULL) <= 0)
+			break;
+		/* an older daemon said nothing: both */
+		*dirs |= ((uint32_t)m.result & (AE_WANT_IN | AE_WANT_OUT)) ?:
+			 AE_WANT_IN | AE_WANT_OUT;
+		n++;
 	}
+	aec_rd_unlock(lh, lk);
 	pthread_mutex_unlock(&s->lock);
 	return n;
 }
 
 /**
- * aec_drain() - consume queued NOTIFYs (never a response)
+ * aec_drain() - consume the NOTIFYs at the head of the backing fd
  * @s:		socket
  *
- * Wake-ups that aec_wait() sleepers in this or another process still need
- * are re-armed, so draining never strands them.
- *
- * Return: count, or -ENETDOWN
+ * Return: NOTIFYs taken, or -ENETDOWN when the daemon is gone
  */
 int aec_drain(struct aec_sock *s)
 {
-	if (s->dead)
-		return -ENETDOWN;
-	return aec_take_notifies(s, __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE),
-				 AE_WANT_IN | AE_WANT_OUT, 0, false);
+	uint32_t dirs;
+
+	return aec_drain_dirs(s, &dirs);
 }
 
 /**
- * aec_waiters() - count a waiter in or out (shared memory count)
- * @h:		the header page counted in (the same one in and out)
- * @units:	aec_wait_units() of the waiter
- * @delta:	+1 entering, -1 leaving
+ * aec_rearm() - ask again for NOTIFYs for @dirs, and have the daemon look now
+ * @s:		socket
+ * @dirs:	AE_WANT_* bits
+ *
+ * For a poller that drained a NOTIFY another poller was to be woken by:
+ * the daemon cleared the want bit when it sent it, so the bit is set again
+ * and a DOORBELL makes the daemon publish, sending a fresh NOTIFY if the
+ * direction is still ready.
  */
-static void aec_waiters(struct ae_shm_hdr *h, uint32_t units, int delta)
+void aec_rearm(struct aec_sock *s, uint32_t dirs)
 {
-	if (!h)
+	struct ae_shm_hdr *h = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+	struct ae_ipc_hdr m;
+
+	if (!h || s->dead || !dirs)
 		return;
-	if (delta > 0)
-		__atomic_add_fetch(&h->waiters, units, __ATOMIC_SEQ_CST);
-	else
-		__atomic_sub_fetch(&h->waiters, units, __ATOMIC_SEQ_CST);
+	shm_or(&h->shim_want, dirs & (AE_WANT_IN | AE_WANT_OUT));
+	shm_fence();
+	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
+	syscall(SYS_sendto, s->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL,
+		NULL, 0);
+}
+
+/* ---- sleeping on a futex ------------------------------------------------ */
+
+/*
+ * The alive pages this process has mapped, one per daemon instance (a
+ * daemon restarted is a new instance). Never unmapped: a page per daemon
+ * life is all they cost.
+ */
+#define AEC_ALIVE_MAX	8
+static struct {
+	uint64_t id;
+	const uint32_t *word;
+} aec_alive_tab[AEC_ALIVE_MAX];
+static int aec_alive_n;
+static pthread_mutex_t aec_alive_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * alive_word() - this process's mapping of daemon @id's alive page
+ * @id:		the daemon's instance
+ * @memfd:	the page, consumed (closed) here
+ *
+ * Return: its lock word, or NULL (no memory, table full)
+ */
+static const uint32_t *alive_word(uint64_t id, int memfd)
+{
+	const uint32_t *w = NULL;
+	void *p;
+	int i;
+
+	pthread_mutex_lock(&aec_alive_lock);
+	for (i = 0; i < aec_alive_n; i++)
+		if (aec_alive_tab[i].id == id)
+			w = aec_alive_tab[i].word;
+	if (!w && aec_alive_n < AEC_ALIVE_MAX) {
+		p = mmap(NULL, AE_ALIVE_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
+		if (p != MAP_FAILED) {
+			w = p;
+			aec_alive_tab[aec_alive_n].id = id;
+			aec_alive_tab[aec_alive_n++].word = w;
+		}
+	}
+	pthread_mutex_unlock(&aec_alive_lock);
+	sys_close(memfd);
+	return w;
+}
+
+/**
+ * aec_alive() - the lock word of @s's daemon's alive page, asked for once
+ * @s:		socket
+ *
+ * Return: the word, or NULL if the daemon did not give one (the caller
+ * then cannot sleep on a futex without missing the daemon's death)
+ */
+static const uint32_t *aec_alive(struct aec_sock *s)
+{
+	uint8_t buf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_alive_resp)];
+	struct aec_rsp r = { .buf = buf, .cap = sizeof(buf) };
+	const uint32_t *w = __atomic_load_n(&s->alive, __ATOMIC_ACQUIRE);
+	struct ae_ipc_alive_resp a;
+	int ret;
+
+	if (w)
+		return w;
+	ret = aec_request(s, AE_MSG_ALIVE, NULL, 0, NULL, 0, &r, -1);
+	if (ret < 0 || r.len < sizeof(buf) || r.nfds != 1) {
+		close_fds(&r);
+		return NULL;
+	}
+	memcpy(&a, buf + sizeof(struct ae_ipc_hdr), sizeof(a));
+	r.nfds = 0;
+	w = alive_word(a.instance, r.fds[0]);
+	if (w)
+		__atomic_store_n(&s->alive, w, __ATOMIC_RELEASE);
+	return w;
+}
+
+/**
+ * aec_daemon_gone() - the daemon died: wait for the backing fd to hang up
+ * @s:		socket
+ *
+ * The kernel releases a dying process's robust futexes before its files,
+ * so the hang-up follows shortly. NOTIFYs still queued are drained.
+ *
+ * Return: -ENETDOWN
+ */
+static int aec_daemon_gone(struct aec_sock *s)
+{
+	short rev = 0;
+	int i;
+
+	for (i = 0; i < 1000 && !s->dead; i++) {
+		if (sys_poll1(s->fd, POLLIN, 1000, &rev) < 0 && errno != EINTR)
+			break;
+		if (rev & (POLLHUP | POLLERR))
+			break;
+		if ((rev & POLLIN) && aec_drain(s) == 0)
+			break;		/* a response nobody takes: no HUP yet */
+	}
+	s->dead = 1;
+	return -ENETDOWN;
+}
+
+/**
+ * futex_sleep() - sleep until *@seq != @sv or *@alive != @av, or @deadline
+ * @seq:	the header's wake_seq
+ * @sv:		its value before arming
+ * @alive:	the alive page's lock word
+ * @av:		its value
+ * @deadline:	deadline_of() milliseconds, -1 none
+ *
+ * Return: 0 woken (or a value had changed), -ETIMEDOUT, -EINTR
+ */
+static int futex_sleep(uint32_t *seq, uint32_t sv, const uint32_t *alive,
+		       uint32_t av, int64_t deadline)
+{
+	struct futex_waitv w[2] = {
+		{ .val = sv, .uaddr = (uintptr_t)seq, .flags = FUTEX_32 },
+		{ .val = av, .uaddr = (uintptr_t)alive, .flags = FUTEX_32 },
+	};
+	struct timespec ts, *tsp = NULL;
+	long r;
+
+	if (deadline >= 0) {
+		ts.tv_sec = deadline / 1000;
+		ts.tv_nsec = (deadline % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	r = sys_ret(syscall(SYS_futex_waitv, w, 2, 0, tsp, CLOCK_MONOTONIC));
+	if (r == -EAGAIN || r >= 0)
+		return 0;
+	return (int)r;
+}
+
+/**
+ * aec_sleep() - one futex sleep of a blocking call (see client.h)
+ * @s:		socket
+ * @events:	POLLIN / POLLOUT
+ * @timeout_ms:	-1 forever
+ *
+ * The ordering that rules out a lost wake-up. The sleeper: (1) loads
+ * @wake_seq (value S), (2) sets its AE_WAKE_* bit in @shim_want (seq_cst
+ * RMW), (3) fence, (4) loads @moved and the state, and sleeps only if they
+ * say "not ready", in FUTEX_WAIT(@wake_seq, S), which the kernel enters
+ * only while the word still holds S. The daemon, for every change: (a)
+ * stores the state, (b) fence, (c) clears the met AE_WAKE_* bits (RMW), and
+ * if one was set (d) increments @wake_seq and (e) FUTEX_WAKEs all. (2)(3)(4)
+ * against (a)(b)(c) is the store-buffering pattern with full fences: the
+ * sleeper's (4) sees the new state, or the daemon's (c) sees its bit (or
+ * both). In the first case it does not sleep. In the second, (d) follows
+ * (c), which follows (2), which follows (1): the word is no longer S, so
+ * the futex either refuses to sleep or is asleep already when (e) wakes
+ * it. Several sleepers (threads, processes after fork) each read their own
+ * S and are all woken by (e): nothing is consumed, so nobody takes another's
+ * wake-up. A sleeper killed (SIGKILL) leaves at most its bit set; the next
+ * (c) clears it and (e) wakes nobody: nothing loops. Bits another sleeper
+ * already cleared are set again by each sleeper before it sleeps.
+ *
+ * The daemon's death: the sleep also waits on the alive page's lock word,
+ * which the kernel changes (and wakes one waiter of) when the daemon dies;
+ * that waiter wakes every other, then finds the backing fd hung up.
+ *
+ * Return: 1 look again, 0 timed out, -EINTR, -ENETDOWN
+ */
+int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
+{
+	uint32_t bits = 0, sv, av;
+	const uint32_t *alive;
+	struct ae_shm_hdr *h;
+	int r;
+
+	if (s->dead)
+		return -ENETDOWN;
+	alive = aec_alive(s);
+	h = aec_hdr(s);
+	if (s->dead || !alive || !h)
+		return s->dead || !h ? -ENETDOWN : aec_daemon_gone(s);
+	av = __atomic_load_n(alive, __ATOMIC_ACQUIRE);
+	if (av & FUTEX_OWNER_DIED)
+		return aec_daemon_gone(s);
+	if (events & POLLIN)
+		bits |= AE_WAKE_IN;
+	if (events & POLLOUT)
+		bits |= AE_WAKE_OUT;
+	sv = shm_load(&h->wake_seq);
+	shm_or(&h->shim_want, bits);
+	shm_fence();
+	if (shm_load(&h->moved) ||
+	    (state_mask(h) & (events | POLLERR | POLLHUP)))
+		return 1;
+	r = futex_sleep(&h->wake_seq, sv, alive, av,
+			timeout_ms < 0 ? -1 : deadline_of(timeout_ms));
+	if (__atomic_load_n(alive, __ATOMIC_ACQUIRE) & FUTEX_OWNER_DIED) {
+		syscall(SYS_futex, alive, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+		return aec_daemon_gone(s);
+	}
+	if (r == -ETIMEDOUT)
+		return 0;
+	return r < 0 ? r : 1;
 }
 
 /**
@@ -323,77 +404,27 @@ static void aec_waiters(struct ae_shm_hdr *h, uint32_t units, int delta)
  * @events:	POLLIN / POLLOUT
  * @timeout_ms:	-1 forever, 0 check only
  *
- * Several sleepers may share the fd (a reader and a writer thread, forked
- * processes). poll() wakes them all for a NOTIFY but sleeps on if the
- * datagram is gone when it looks, so each takes only NOTIFYs for its own
- * direction (or stale ones) and naps while another waiter's heads the
- * queue; after AEC_NAPS naps (its owner may be gone) it takes that one too,
- * and re-arms it for its owner (aec_notify_taken()).
- *
  * Return: ready mask, 0 on timeout, -EINTR, -ENETDOWN
  */
 int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 {
-	struct timespec nap = { 0, 1000000L };
 	int64_t deadline = deadline_of(timeout_ms);
-	uint32_t mine = aec_wait_units(events), want = 0;
-	bool foreign;
 	unsigned int m;
-	int r, t, naps = 0, cap = AEC_SHARED_MS;
-	short rev;
-	/* count in and out of the same page, even if the socket moves */
-	struct ae_shm_hdr *wh = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+	int r;
 
-	if (events & POLLIN)
-		want |= AE_WANT_IN;
-	if (events & POLLOUT)
-		want |= AE_WANT_OUT;
-	aec_waiters(wh, mine, 1);
 	for (;;) {
-		r = s->dead ? -ENETDOWN :
-		    aec_take_notifies(s, wh, want, mine, naps >= AEC_NAPS);
-		if (r == -ENETDOWN) {
-			r = POLLIN | POLLOUT | POLLERR | POLLHUP;
-			break;
-		}
-		foreign = r == -EAGAIN;
-		if (!foreign)
-			naps = 0;
-		m = aec_arm(s, events);
-		r = (int)m;
+		m = aec_poll_state(s);
 		if (m & (events | POLLERR | POLLHUP))
-			break;
-		r = 0;
+			return (int)m;
 		if (!timeout_ms)
-			break;
-		if (foreign) {
-			/* another waiter's wake-up heads the queue */
-			naps++;
-			nanosleep(&nap, NULL);
-			if (!left_ms(deadline))
-				break;
-			continue;
-		}
-		t = left_ms(deadline);
-		if (aec_others_waiting(wh, mine) && (t < 0 || t > cap)) {
-			t = cap;	/* insurance against races */
-			if (cap < AEC_SHARED_MAX_MS)
-				cap *= 2;
-		}
-		r = sys_poll1(s->fd, POLLIN, t, &rev);
-		if (r < 0)
-			break;
-		if (r == 0 && !left_ms(deadline))
-			break;
-		if (r == 0)
-			continue;
-		if ((rev & (POLLHUP | POLLERR)) && !(rev & POLLIN)) {
-			s->dead = 1;
-			r = POLLIN | POLLOUT | POLLERR | POLLHUP;
-			break;
-		}
+			return 0;
+		r = aec_sleep(s, events, deadline < 0 ? -1 : left_ms(deadline));
+		if (r == -ENETDOWN)
+			return POLLIN | POLLOUT | POLLERR | POLLHUP;
+		if (r <= 0)
+			return r;
+		if (deadline >= 0 && !left_ms(deadline))
+			return (int)(aec_poll_state(s) &
+				     (events | POLLERR | POLLHUP));
 	}
-	aec_waiters(wh, mine, -1);
-	return r;
 }
-

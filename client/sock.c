@@ -297,6 +297,9 @@ static int aec_accept_once(struct aec_sock *s, struct aec_sock **out,
 		goto out;
 	}
 	r.nfds = 0;			/* both fds are ours to handle now */
+	/* the same daemon: the listener's alive page serves */
+	__atomic_store_n(&n->alive, __atomic_load_n(&s->alive, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
 	ret = (a.info.flags & AE_RESP_SHM) ?
 	      aec_map(n, r.fds[1], a.info.shm_size) : -EPROTO;
 	if (!ret && !(flags & SOCK_CLOEXEC))

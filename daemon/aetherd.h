@@ -28,6 +28,8 @@ struct session_srv;
  * @socket_gid:	group of the control socket (mode 0660), -1: none (0666)
  * @dev_stats:	the device side's counters (tap, pcap, impair), for STATS
  * @dev_ctx:	its first argument
+ * @max_sockets: --max-sockets: sockets per uid, 0 for the default
+ * @max_mem:	--max-memory: ring bytes per uid, 0 for the default
  */
 struct aetherd {
 	struct ae_stack *stack;
@@ -39,6 +41,8 @@ struct aetherd {
 	long socket_gid;
 	void (*dev_stats)(void *dev_ctx, ae_stat_fn fn, void *ctx);
 	void *dev_ctx;
+	uint32_t max_sockets;
+	uint64_t max_mem;
 };
 
 /* session.c: the client side */

@@ -75,6 +75,8 @@
  * @congestion:	--congestion NAME, or NULL (the stack's default, CUBIC)
  * @offload:	--offload: 1 on, 0 off, -1 unset (on unless --impair)
  * @no_seccomp:	--no-seccomp
+ * @max_sockets: --max-sockets, 0 for the default
+ * @max_mem:	--max-memory, 0 for the default
  */
 struct opts {
 	const char *tap;
@@ -102,6 +104,8 @@ struct opts {
 	const char *congestion;
 	int offload;
 	bool no_seccomp;
+	unsigned long max_sockets;
+	unsigned long long max_mem;
 };
 
 /**
@@ -180,6 +184,11 @@ static void usage(FILE *f)
 "                        (default on, off with --impair)\n"
 "      --no-seccomp      do not install the system call filter (debugging;\n"
 "                        capabilities are dropped all the same)\n"
+"      --max-sockets N   sockets the programs of one user may hold (default\n"
+"                        16384); beyond, socket()/accept() fail with EMFILE\n"
+"      --max-memory SIZE ring memory (mapped bytes) the programs of one user\n"
+"                        may hold, e.g. 64G (the default), 1T; beyond,\n"
+"                        connect()/accept() fail with ENOBUFS\n"
 "  -v, --verbose         log stack events (TCP state transitions...) to stderr\n"
 "      --config FILE     read options from FILE first, one \"key = value\" or\n"
 "                        \"key\" a line, keys as the long options (default\n"
@@ -249,6 +258,8 @@ static const struct option lopts[] = {
 	{ "congestion",	required_argument, NULL, 'C' },
 	{ "offload",	required_argument, NULL, 'F' },
 	{ "no-seccomp",	no_argument,	   NULL, 'X' },
+	{ "max-sockets", required_argument, NULL, 'N' },
+	{ "max-memory",	required_argument, NULL, 'R' },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "version",	no_argument,	   NULL, 'V' },
@@ -256,6 +267,34 @@ static const struct option lopts[] = {
 	{ "check-config", no_argument,	   NULL, 'K' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/**
+ * parse_size() - a byte count with an optional K, M, G or T (binary) suffix
+ * @s:		text
+ * @out:	result
+ *
+ * Return: 0, or -EINVAL
+ */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ULL << 10; end++; break;
+	case 'm': case 'M': mul = 1ULL << 20; end++; break;
+	case 'g': case 'G': mul = 1ULL << 30; end++; break;
+	case 't': case 'T': mul = 1ULL << 40; end++; break;
+	}
+	if (*end || !v || v > ~0ULL / mul)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
 
 /**
  * parse_opts() - fill @o from the command line; exits on a usage error
@@ -311,6 +350,16 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 				die(2, "bad --offload '%s': expected on or off", optarg);
 			break;
 		case 'X': o->no_seccomp = true; break;
+		case 'N':
+			if (opt_parse_ulong(optarg, 1, UINT32_MAX, &o->max_sockets))
+				die(2, "bad --max-sockets '%s': expected 1 to %u",
+				    optarg, UINT32_MAX);
+			break;
+		case 'R':
+			if (parse_size(optarg, &o->max_mem))
+				die(2, "bad --max-memory '%s': expected a size like 512M, 64G, 1T",
+				    optarg);
+			break;
 		case 'v': o->verbose++; break;
 		case 'M':
 			if (opt_parse_ulong(optarg, MIN_MTU, MAX_MTU, &o->mtu))
@@ -839,6 +888,8 @@ int main(int argc, char **argv)
 	dm.d.allow_low_ports[dm.o.nallow] = -1;
 	dm.d.socket_gid = socket_group(&dm.o);
 	make_socket_dir(dm.o.socket);
+	dm.d.max_sockets = (uint32_t)dm.o.max_sockets;
+	dm.d.max_mem = dm.o.max_mem;
 	check_socket(dm.o.socket, dm.o.verbose);
 	open_tap(&dm);
 	setup_host(&dm);

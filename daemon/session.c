@@ -17,13 +17,16 @@
  * itself; NOTIFYs that meet EAGAIN are dropped (the state is in shm, and one
  * NOTIFY is already queued to wake the client).
  *
- * The idle hook publishes every dirty connection's state; a timerfd sweeps all
- * of them every AE_IPC_SWEEP_MS, catching index updates whose doorbell was
- * suppressed and bounding every wake-up latency.
+ * The idle hook publishes every dirty connection's state. Nothing runs on a
+ * clock of its own: a connection is looked at when its client sends a
+ * request or a doorbell, or when the stack reports an event on its socket
+ * (the stack's timers drive the host's one-shot timerfd, armed only when a
+ * timer is due). An idle daemon takes no wake-ups.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +34,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -70,8 +72,8 @@ struct session_srv *sess_srv(struct aetherd *d)
 	}
 	srv->d = d;
 	srv->lfd = -1;
-	srv->sweep_fd = -1;
 	srv->spare_fd = -1;
+	srv->alive_fd = -1;
 	srv->max_sockets = SESS_DEF_MAX_SOCKETS;
 	srv->max_mem = SESS_DEF_MAX_MEM;
 	LIST_INIT(&srv->conns);
@@ -231,6 +233,7 @@ static void conn_free(struct sconn *c)
 	SSTAT(srv, conns_closed);
 	client_put(srv, c->cl);
 	free(c);
+	srv->closed_since_trim++;
 }
 
 /**
@@ -371,6 +374,7 @@ void sess_notify_dirs(struct sconn *c, uint32_t dirs)
  */
 void sess_notify(struct sconn *c)
 {
+	sess_wake(c->srv, c->hdr, AE_WAKE_IN | AE_WAKE_OUT);
 	sess_notify_dirs(c, AE_WANT_IN | AE_WANT_OUT);
 }
 
@@ -563,18 +567,26 @@ static void shed_one(struct session_srv *srv)
 }
 
 /**
- * raise_nofile() - allow as many descriptors as the hard limit permits
+ * raise_nofile() - allow as many descriptors as the hard limit permits, and
+ * say how many connections that holds
  *
- * Each socket costs the daemon two (its connection and its memfd).
+ * Each socket costs the daemon two descriptors (its connection and its
+ * memfd); a few dozen go to the TAP, the loop and the control socket.
  */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	fprintf(stderr, "aetherd: %llu descriptors: room for about %llu connections (2 descriptors each)\n",
+		(unsigned long long)rl.rlim_cur,
+		rl.rlim_cur > 64 ? (unsigned long long)(rl.rlim_cur - 64) / 2 : 0);
 }
 
 /**
@@ -618,7 +630,8 @@ static void listener_io(void *ctx, uint32_t events)
 }
 
 /**
- * idle_publish() - the idle hook: publish every dirty connection
+ * idle_publish() - the idle hook: publish every dirty connection, and trim
+ * the heap after many connections closed
  * @ctx:	server
  */
 static void idle_publish(void *ctx)
@@ -640,28 +653,10 @@ void sess_publish_dirty(struct session_srv *srv)
 		c->flags &= ~SC_DIRTY;
 		sess_publish(c);
 	}
-}
-
-/**
- * sweep_io() - periodic: pull and publish every socket
- * @ctx:	server
- * @events:	epoll events
- */
-static void sweep_io(void *ctx, uint32_t events)
-{
-	struct session_srv *srv = ctx;
-	struct sconn *c, *next;
-	uint64_t ticks;
-
-	(void)events;
-	if (read(srv->sweep_fd, &ticks, sizeof(ticks)) < 0)
-		return;
-	for (c = LIST_FIRST(&srv->conns); c; c = next) {
-		next = LIST_NEXT(c, link);
-		if (!c->sk)
-			continue;
-		if (!sess_pull(c))
-			sess_conn_mark(c);
+	/* thousands closed: give the heap they used back to the system */
+	if (srv->closed_since_trim >= SESS_TRIM_AFTER) {
+		srv->closed_since_trim = 0;
+		malloc_trim(0);
 	}
 }
 
@@ -729,28 +724,6 @@ static int listen_on(struct session_srv *srv, const char *path)
 }
 
 /**
- * start_sweep() - the periodic sweep timer
- * @srv:	server
- *
- * Return: 0 or -errno
- */
-static int start_sweep(struct session_srv *srv)
-{
-	struct itimerspec its = {
-		.it_interval = { 0, AE_IPC_SWEEP_MS * 1000000L },
-		.it_value = { 0, AE_IPC_SWEEP_MS * 1000000L },
-	};
-
-	srv->sweep_fd = timerfd_create(CLOCK_MONOTONIC,
-				       TFD_NONBLOCK | TFD_CLOEXEC);
-	if (srv->sweep_fd < 0)
-		return -errno;
-	if (timerfd_settime(srv->sweep_fd, 0, &its, NULL))
-		return -errno;
-	return ae_loop_add(srv->d->loop, srv->sweep_fd, EPOLLIN, sweep_io, srv);
-}
-
-/**
  * session_init() - start serving clients on d->socket_path
  * @d:	the daemon
  *
@@ -765,14 +738,18 @@ int session_init(struct aetherd *d)
 	if (!srv)
 		return -ENOMEM;
 	raise_nofile();
+	if (d->max_sockets)
+		srv->max_sockets = d->max_sockets;
+	if (d->max_mem)
+		srv->max_mem = d->max_mem;
 	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ret = listen_on(srv, path);
 	if (ret < 0)
 		return ret;
 	srv->lfd = ret;
-	ret = ae_loop_add(d->loop, srv->lfd, EPOLLIN, listener_io, srv);
+	ret = sess_alive_init(srv);
 	if (!ret)
-		ret = start_sweep(srv);
+		ret = ae_loop_add(d->loop, srv->lfd, EPOLLIN, listener_io, srv);
 	if (!ret)
 		ret = ae_loop_add_idle(d->loop, idle_publish, srv);
 	if (ret) {
@@ -806,15 +783,11 @@ void session_fini(struct aetherd *d)
 		srv->lfd = -1;
 		unlink(srv->path);
 	}
-	if (srv->sweep_fd >= 0) {
-		ae_loop_del(d->loop, srv->sweep_fd);
-		close(srv->sweep_fd);
-		srv->sweep_fd = -1;
-	}
 	if (srv->spare_fd >= 0) {
 		close(srv->spare_fd);
 		srv->spare_fd = -1;
 	}
+	sess_alive_fini(srv);
 }
 
 /**

@@ -33,6 +33,9 @@
  * while data remains */
 #define SESS_PUNCH_IDLE		(4u * 1024)
 #define SESS_PUNCH_BUSY		(256u * 1024)
+/* malloc_trim() after this many connections closed (idle connections
+ * leave their heap in glibc's free lists otherwise) */
+#define SESS_TRIM_AFTER		1024
 #define SESS_DEF_MAX_SOCKETS	16384
 #define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
 
@@ -44,7 +47,8 @@
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
-	X(ring_punches) X(ring_punch_errors)
+	X(ring_punches) X(ring_punch_errors) \
+	X(futex_wakes)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS
@@ -199,7 +203,6 @@ struct sconn {
  * struct session_srv - the client side of one daemon
  * @d:		daemon
  * @lfd:	listening control socket, -1 before session_init()
- * @sweep_fd:	timerfd: sweep every socket every AE_IPC_SWEEP_MS
  * @spare_fd:	a descriptor held back for shedding connections at EMFILE
  * @path:	socket file to remove at the end
  * @conns:	every connection
@@ -217,6 +220,12 @@ struct sconn {
  * @ring_hint:	@ring_user is meaningful
  * @max_sockets: per-uid socket limit
  * @max_mem:	per-uid ring memory limit
+ * @ring_len_hint: the largest ring region charged so far: what ACCEPT
+ *		checks against @max_mem before taking a connection
+ * @closed_since_trim: connections closed since the last malloc_trim()
+ * @alive:	the alive page (session_wake.c), @alive_fd its memfd
+ * @alive_fd:	-1 before sess_alive_init()
+ * @alive_id:	this daemon's instance, sent with the alive page
  * @stats:	ipc counters
  * @buf:	receive buffer, AE_IPC_MAX_MSG
  * @out:	response buffer, AE_IPC_MAX_MSG
@@ -224,7 +233,6 @@ struct sconn {
 struct session_srv {
 	struct aetherd *d;
 	int lfd;
-	int sweep_fd;
 	int spare_fd;
 	char path[108];
 	LIST_HEAD(conn_list, sconn) conns;
@@ -242,6 +250,11 @@ struct session_srv {
 	bool ring_hint;
 	uint32_t max_sockets;
 	uint64_t max_mem;
+	size_t ring_len_hint;
+	uint32_t closed_since_trim;
+	void *alive;
+	int alive_fd;
+	uint64_t alive_id;
 	struct sess_stats stats;
 	uint8_t *buf;
 	uint8_t *out;
@@ -261,6 +274,12 @@ void sess_notify(struct sconn *c);
 void sess_notify_dirs(struct sconn *c, uint32_t dirs);
 int sess_pass_creds(int fd);
 bool sess_uid_may_bind_low(const struct session_srv *srv, uid_t uid);
+
+/* session_wake.c */
+bool sess_wake(struct session_srv *srv, struct ae_shm_hdr *h, uint32_t met);
+int sess_alive_init(struct session_srv *srv);
+void sess_alive_fini(struct session_srv *srv);
+int sess_op_alive(struct sconn *c, const struct ae_ipc_hdr *h);
 
 /* session_shm.c */
 struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,

@@ -248,6 +248,12 @@ static int op_accept(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 		SSTAT(c->srv, emfile);
 		return sess_reply(c, h, -EMFILE, NULL, 0, NULL, 0, NULL, 0);
 	}
+	/* over the memory limit: say so before a connection leaves the
+	 * backlog, so it is never taken and then reset */
+	if (c->cl->user->mem + c->srv->ring_len_hint > c->srv->max_mem) {
+		SSTAT(c->srv, enobufs);
+		return sess_reply(c, h, -ENOBUFS, NULL, 0, NULL, 0, NULL, 0);
+	}
 	ret = ae_accept(c->sk, &nsk, &peer);
 	if (ret < 0 || !nsk)
 		return sess_reply(c, h, ret < 0 ? ret : -EAGAIN, NULL, 0, NULL,
@@ -621,6 +627,7 @@ static bool needs_socket(unsigned int type)
 	switch (type) {
 	case AE_MSG_SOCKET: case AE_MSG_STATS: case AE_MSG_SOCKETS:
 	case AE_MSG_ATTACH: case AE_MSG_DOORBELL: case AE_MSG_SETLIMITS:
+	case AE_MSG_ALIVE:
 		return false;
 	default:
 		return true;
@@ -694,6 +701,7 @@ int sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
 	case AE_MSG_SOCKETS:	sess_op_sockets(c, &h, p); break;
 	case AE_MSG_ATTACH:	op_attach(c, &h); break;
 	case AE_MSG_SETLIMITS:	op_setlimits(c, &h, p); break;
+	case AE_MSG_ALIVE:	sess_op_alive(c, &h); break;
 	case AE_MSG_CLOSE:
 		sess_reply(c, &h, 0, NULL, 0, NULL, 0, NULL, 0);
 		sess_close_sock(c);

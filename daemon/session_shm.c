@@ -594,6 +594,8 @@ static int charge(struct sconn *c, struct shm_region *r)
 	}
 	c->cl->user->mem += r->map_len;
 	r->charged = r->map_len;
+	if (r->rings && r->map_len > srv->ring_len_hint)
+		srv->ring_len_hint = r->map_len;
 	return 0;
 }
 
@@ -741,6 +743,8 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	c->hdr->tx_limit = ae_sock_tx_limit(c->sk);
 	if (old) {
 		shm_store(&oh->moved, 1);
+		shm_fence();	/* sleepers on the old page look again */
+		sess_wake(c->srv, oh, AE_WAKE_IN | AE_WAKE_OUT);
 		c->cl->user->mem -= old->charged;
 		old->charged = 0;
 		old->owner = NULL;

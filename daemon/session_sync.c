@@ -18,7 +18,14 @@
  *    buffer, ae_sock_rx_limit())) and re-reads the shim's
  *    indices afterwards, so no doorbell can be lost between the two.
  * Both run from the loop: pulls at doorbells and requests, publishing in the
- * idle hook and at the periodic sweep.
+ * idle hook. There is no periodic sweep, so every index the daemon needs
+ * must come with a doorbell: tx_tail always (AE_DB_TX is armed while there
+ * are rings: the stack must send what was written), rx_head when the window
+ * is half closed (AE_DB_RX). An rx_head advance below that is not needed
+ * at once: the window stays at least half open, and the next publication
+ * that finds it half closed arms AE_DB_RX and re-reads rx_head
+ * (arm_doorbells()), so the stack's view is never behind when it matters.
+ * A close pulls both indices first (sess_close_sock()).
  */
 #include <errno.h>
 #include <sys/socket.h>
@@ -261,9 +268,13 @@ void sess_publish(struct sconn *c)
 	want = shm_load(&h->shim_want);
 	if (!want)
 		return;
-	met = wants_met(c, st) & want;
-	if (met)
-		sess_notify_dirs(c, shm_clear(&h->shim_want, met) & met);
+	met = wants_met(c, st);
+	if (met & want & (AE_WANT_IN | AE_WANT_OUT))
+		sess_notify_dirs(c, shm_clear(&h->shim_want, met & want) &
+				 met & want);
+	/* AE_WAKE_* sit two bits above AE_WANT_* */
+	if (want & (AE_WAKE_IN | AE_WAKE_OUT))
+		sess_wake(c->srv, h, met << 2);
 }
 
 /**

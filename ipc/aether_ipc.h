@@ -72,26 +72,38 @@
  *
  * Doorbells and wake-ups (all flags are C11 atomics; writers use release,
  * readers acquire, and each flag/index pair is separated by a seq_cst fence):
- *  - shim_want (shim sets, daemon clears): AE_WANT_IN / AE_WANT_OUT. The
- *    daemon sends one NOTIFY per wanted direction that became ready (or on
- *    ERR/HUP) and clears that bit; the NOTIFY's @result holds the one
- *    AE_WANT_* bit it was sent for (0 from an older daemon: both). The
- *    shim's sleeping rule: drain NOTIFYs, set want, fence, re-check
- *    readiness, only then poll(fd). With several sleepers on one fd (a
- *    reader and a writer thread, forked processes) a sleeper takes only
- *    NOTIFYs for its own direction or stale ones (nobody waits for that
- *    direction, see @waiters); whoever consumes a NOTIFY another sleeper
- *    waits for sets that want bit again, so the daemon sends a fresh one
- *    (poll() sleeps on if the datagram is gone when a woken sleeper looks).
+ *  - shim_want, futex part (shim sets, daemon clears): AE_WAKE_IN /
+ *    AE_WAKE_OUT, for blocked calls. The sleeper loads @wake_seq, sets its
+ *    bit, fences, re-checks readiness and only then FUTEX_WAITs on
+ *    @wake_seq (with the alive page's word: the daemon's death). The daemon,
+ *    after publishing, clears the met bits and if one was set increments
+ *    @wake_seq and FUTEX_WAKEs all. Nothing is consumed: every sleeper of
+ *    every process wakes; a killed one leaves at most a bit, cleared once.
+ *    (client/ready.c aec_sleep() has the ordering argument.)
+ *  - shim_want, NOTIFY part (shim sets, daemon clears): AE_WANT_IN /
+ *    AE_WANT_OUT, for poll/select/epoll (and timed waits), which must sleep
+ *    on the backing fd. The daemon sends one NOTIFY per wanted direction
+ *    that became ready (or on ERR/HUP) and clears that bit; the NOTIFY's
+ *    @result holds the AE_WANT_* bit it was sent for (0 from an older
+ *    daemon: both). The sleeping rule: drain NOTIFYs, set want, fence,
+ *    re-check readiness, only then poll(fd). A NOTIFY is consumed by the
+ *    one that drains it, and poll() sleeps on if the datagram is gone when
+ *    a woken sleeper looks; so a drainer re-arms (want bit + DOORBELL) the
+ *    directions other threads of its process sleep on, and, in a process
+ *    that shares sockets (forked, inherited), others' at most once a second
+ *    per socket (preload/wait.c ps_drain()).
  *  - daemon_want (daemon sets, shim clears): AE_DB_TX: "send a DOORBELL after
  *    you advance tx_tail"; AE_DB_RX: "send a DOORBELL after you advance
  *    rx_head" (set when the receive window is getting small). The shim clears
  *    the bit with an atomic and, if it was set, sends one DOORBELL
  *    (MSG_DONTWAIT; EAGAIN is fine: a doorbell is already queued). The daemon
- *    re-reads the indices after re-arming a bit, so no update is lost; it also
- *    sweeps every socket's shim indices at least every AE_IPC_SWEEP_MS.
- *  - Daemon death: the backing fd reports POLLHUP; blocked calls return
- *    ECONNRESET (read), EPIPE (write), ENETDOWN (requests).
+ *    re-reads the indices after re-arming a bit, so no update is lost. There
+ *    is no periodic sweep: an index the daemon needs comes with a doorbell
+ *    (daemon/session_sync.c says which, and when).
+ *  - Daemon death: the backing fd reports POLLHUP, and the kernel marks the
+ *    alive page (struct ae_ipc_alive_resp) and wakes its futex sleepers;
+ *    blocked calls return ECONNRESET (read), EPIPE (write), ENETDOWN
+ *    (requests).
  *
  * Readiness as the shim computes it (aec_poll_state()):
  *  - POLLIN:  rx_tail != rx_head, or AE_SS_IN (listener with a connection to
@@ -146,7 +158,6 @@
 #define AE_IPC_MAX_MSG		(64 * 1024 + 256)
 #define AE_IPC_MAX_UDP		65507
 #define AE_IPC_MAX_OPTLEN	256
-#define AE_IPC_SWEEP_MS		100
 /* SOCKETS responses hold at most this many entries; ask again from @next. */
 #define AE_IPC_SOCKETS_PER_MSG	256
 
@@ -175,6 +186,8 @@
  *			connection whose peer is on this stack (AE_SS_LOCAL)
  *			is in the peer's rx ring and both headers are
  *			published: a loopback send() is synchronous, as on Linux
+ * @AE_MSG_ALIVE:	no payload -> ae_ipc_alive_resp + the daemon's alive
+ *			page (memfd, read-only for clients; see "Sleeping")
  */
 enum ae_msg_type {
 	AE_MSG_SOCKET = 1,
@@ -197,6 +210,7 @@ enum ae_msg_type {
 	AE_MSG_NOTIFY,
 	AE_MSG_SETLIMITS,
 	AE_MSG_FLUSH,
+	AE_MSG_ALIVE,
 	AE_MSG_MAX
 };
 
@@ -396,6 +410,23 @@ struct ae_ipc_limits {
 	uint64_t max_mem;
 };
 
+/**
+ * struct ae_ipc_alive_resp - AE_MSG_ALIVE answer (fd: the alive page)
+ * @instance:	chosen at random when the daemon started: a client maps one
+ *		alive page per daemon it talks to
+ */
+struct ae_ipc_alive_resp {
+	uint64_t instance;
+};
+
+/*
+ * The alive page: one page per daemon, its first 32-bit word the lock word
+ * of a robust, process-shared mutex the daemon holds for its whole life:
+ * its thread id with FUTEX_WAITERS set. When the daemon dies the kernel sets
+ * FUTEX_OWNER_DIED in it and wakes one futex waiter (robust futex list).
+ */
+#define AE_ALIVE_SIZE		4096u
+
 /* ---- shared memory ---------------------------------------------------- */
 
 #define AE_SHM_MAGIC		0x41455348u	/* "AESH" */
@@ -419,6 +450,9 @@ struct ae_ipc_limits {
 /* shim_want bits (shim sets, daemon clears with a NOTIFY) */
 #define AE_WANT_IN	(1u << 0)
 #define AE_WANT_OUT	(1u << 1)
+/* shim_want bits (shim sets, daemon clears with a futex wake of @wake_seq) */
+#define AE_WAKE_IN	(1u << 2)
+#define AE_WAKE_OUT	(1u << 3)
 
 /* daemon_want bits (daemon sets, shim clears with a DOORBELL) */
 #define AE_DB_TX	(1u << 0)
@@ -455,12 +489,13 @@ struct ae_ipc_limits {
  * @daemon_want: AE_DB_* (daemon sets, shim clears)
  * @tx_limit:	bytes of the tx ring the shim may fill (SO_SNDBUF; 0 or
  *		more than @tx_size: all of it). Was zero padding before.
+ * @wake_seq:	futex word of blocked calls: the daemon increments it and
+ *		wakes every futex waiter on it when it clears AE_WAKE_* bits,
+ *		and when the socket moves away from this page or is cut off
  * @rx_head:	rx consumer index (shim)
  * @tx_tail:	tx producer index (shim)
- * @shim_want:	AE_WANT_* (shim sets, daemon clears)
- * @waiters:	shim threads/processes sleeping in aec_wait() on the
- *		backing fd: bits 0-15 count POLLIN sleepers, bits 16-31
- *		POLLOUT sleepers (shim-only; see the wake-up rule above)
+ * @shim_want:	AE_WANT_* and AE_WAKE_* (shim sets, daemon clears)
+ * @pad:	zero (was a count of sleepers, which a killed one left behind)
  * @rd_lock:	shim-only: thread id of the shim thread that is taking a
  *		datagram off the backing fd (peek, then consume), 0 when
  *		free. Processes sharing one backing fd (fork, SCM_RIGHTS)
@@ -488,11 +523,12 @@ struct ae_shm_hdr {
 	uint32_t tx_head;
 	uint32_t daemon_want;
 	uint32_t tx_limit;
+	uint32_t wake_seq;
 	/* shim-written line */
 	_Alignas(64) uint32_t rx_head;
 	uint32_t tx_tail;
 	uint32_t shim_want;
-	uint32_t waiters;
+	uint32_t pad;
 	uint32_t rd_lock;
 };
 

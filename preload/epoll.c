@@ -640,6 +640,63 @@ static void ep_unhook_fd(struct ps_ep *ep, int fd)
 }
 
 /**
+ * ep_events_of() - the directions member @fd waits for
+ * @ep:	record (unlocked)
+ * @fd:	member fd
+ *
+ * Return: EPOLLIN/EPOLLOUT bits, 0 if @fd is not a member
+ */
+static uint32_t ep_events_of(struct ps_ep *ep, int fd)
+{
+	uint32_t e = 0;
+	int i;
+
+	pthread_mutex_lock(&ep->lock);
+	i = ep_find(ep, fd);
+	if (i >= 0)
+		e = ep->m[i].events & (EPOLLIN | EPOLLOUT);
+	pthread_mutex_unlock(&ep->lock);
+	return e;
+}
+
+/**
+ * ps_epoll_sleepers() - directions threads asleep in epoll_wait() wait for
+ * on @ps (for ps_drain())
+ * @ps:		socket
+ * @self:	the caller's own epoll record (it is one of its sleepers and
+ *		does not count), or NULL
+ *
+ * Walks every epoll record of the process: called only when a drained
+ * NOTIFY was not for the caller, which is rare.
+ *
+ * Return: AE_WANT_* bits
+ */
+uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self)
+{
+	struct ps_ep *ep;
+	uint32_t dirs = 0, e;
+	int i;
+
+	pthread_mutex_lock(&ps_ep_all_lock);
+	for (ep = ps_ep_all; ep; ep = ep->next) {
+		if (ep->epfd < 0 ||
+		    atomic_load(&ep->sleepers) <= (ep == self ? 1 : 0))
+			continue;
+		pthread_mutex_lock(&ep->lock);
+		for (i = 0; i < ep->n; i++) {
+			if (ep->m[i].ps != ps || ep->m[i].disabled)
+				continue;
+			e = ep->m[i].events;
+			dirs |= ((e & EPOLLIN) ? AE_WANT_IN : 0) |
+				((e & EPOLLOUT) ? AE_WANT_OUT : 0);
+		}
+		pthread_mutex_unlock(&ep->lock);
+	}
+	pthread_mutex_unlock(&ps_ep_all_lock);
+	return dirs;
+}
+
+/**
  * ep_filter() - drop the shim's own (tagged) events from a kernel result
  * @ep:		record
  * @ev:		events the kernel returned
@@ -671,7 +728,8 @@ static int ep_filter(struct ps_ep *ep, struct epoll_event *ev, int n)
 			}
 			ps = ps_hold((int)(uint32_t)ev[i].data.u64);
 			if (ps) {
-				aec_drain(ps->aec);
+				ps_drain(ps, ep_events_of(ep,
+					 (int)(uint32_t)ev[i].data.u64), false, ep);
 				ps_put(ps);
 			}
 			if (ev[i].events & (EPOLLHUP | EPOLLERR))
@@ -698,7 +756,7 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 {
 	struct ps_ep *ep = ps_ep_get(epfd);
 	struct timespec dl;
-	int n, k, to, left;
+	int n, k, left;
 
 	if (!ep)
 		return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
@@ -706,23 +764,26 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		return ps_fail(EINVAL);
 	ps_deadline(&dl, timeout);
 	for (;;) {
+		/* a sleeper before arming: a drain after the arm must see it */
+		atomic_fetch_add(&ep->sleepers, 1);
 		n = ep_collect(ep, ev, max);
 		if (!n && ep_arm(ep))
 			n = ep_collect(ep, ev, max);
-		if (!n && atomic_load(&ep->rcwatch) && ps_rc_try())
+		if (!n && atomic_load(&ep->rcwatch) && ps_rc_try()) {
+			atomic_fetch_sub(&ep->sleepers, 1);
 			continue;	/* dead members re-created */
+		}
 		left = n ? 0 : ps_ms_left(&dl);
-		to = ep->n ? ps_slice_of(left) : left;
+		k = n == max ? 0 : REAL(epoll_pwait)(epfd, ev + n, max - n,
+			atomic_load(&ep->rcwatch) ? ps_dead_slice(left) : left,
+			mask);
+		if (k > 0)
+			k = ep_filter(ep, ev + n, k);
+		atomic_fetch_sub(&ep->sleepers, 1);
 		if (n == max)
 			return n;
-		if (to)
-			atomic_fetch_add(&ep->sleepers, 1);
-		k = REAL(epoll_pwait)(epfd, ev + n, max - n, to, mask);
-		if (to)
-			atomic_fetch_sub(&ep->sleepers, 1);
 		if (k < 0)
 			return n ? n : -1;
-		k = ep_filter(ep, ev + n, k);
 		if (!n && k < max)	/* woken: Aether readiness may be new */
 			k += ep_collect(ep, ev + k, max - k);
 		n += k;

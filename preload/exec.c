@@ -12,6 +12,7 @@
  * (exec paths inside libc) a socket comes back as AF_INET.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -110,10 +111,13 @@ __attribute__((constructor)) static void ps_adopt_inherited(void)
 		if (atomic_load(&ps->listening) || ps->type == SOCK_DGRAM)
 			ps_rc_note_bound(ps, atomic_load(&ps->listening) ?
 					 SOMAXCONN : -1);
+		ps_mark_shared();	/* the process that passed it may poll it */
 		ps_log("inherited fd %d", fd);
 	}
 	closedir(d);
 	unsetenv(PS_ENV);
+	/* after a fork, parent and child share every socket */
+	pthread_atfork(ps_mark_shared, NULL, NULL);
 }
 
 /**

@@ -239,8 +239,6 @@ static ssize_t ps_recv_iter(struct ps_sock *ps, int fd, struct ps_iter *it,
 			break;
 		if (w == 0)
 			return ps_fail(EAGAIN);
-		if (w == -2)
-			return ps_down_take(ps) ? ps_fail(ECONNRESET) : 0;
 		return -1;
 	}
 	if (!(ps_state(ps) & POLLIN))
@@ -393,8 +391,6 @@ full:
 		iter_done(&it);
 		if (w == 0)
 			return ps_fail(EAGAIN);
-		if (w == -2)
-			return ps_epipe(flags);
 		return -1;
 	}
 	iter_done(&it);

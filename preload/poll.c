@@ -82,7 +82,7 @@ static int merge(struct pollfd *fds, struct pollfd *k, nfds_t n,
 		if (!ps) {
 			fds[i].revents = kernel_ok ? k[i].revents : 0;
 		} else if (kernel_ok && k[i].revents) {
-			aec_drain(ps->aec);
+			ps_drain(ps, (uint32_t)fds[i].events, true, NULL);
 			if (ps_dead(ps) && ps_rc_try())
 				fds[i].revents = 0;	/* re-created */
 			else if (ps_dead(ps))
@@ -101,6 +101,30 @@ static int merge(struct pollfd *fds, struct pollfd *k, nfds_t n,
 }
 
 /**
+ * count_pollers() - count this sleep in the pollers of its Aether fds
+ * @fds:	program's array
+ * @pp:		the sockets counted, held (ps_hold()) by the +1 call and
+ *		put back by the -1 call (the fd table may change meanwhile)
+ * @n:		size of the arrays
+ * @delta:	+1 before the sleep, -1 after
+ */
+static void count_pollers(const struct pollfd *fds, struct ps_sock **pp,
+			  nfds_t n, int delta)
+{
+	nfds_t i;
+
+	for (i = 0; i < n; i++) {
+		if (delta > 0)
+			pp[i] = ps_hold(fds[i].fd);	/* kept until the -1 */
+		if (!pp[i])
+			continue;
+		ps_pollers(pp[i], (uint32_t)fds[i].events, delta);
+		if (delta < 0)
+			ps_put(pp[i]);
+	}
+}
+
+/**
  * ps_poll() - poll() over Aether and kernel fds
  * @fds:	program's array
  * @n:		its size
@@ -112,17 +136,23 @@ static int merge(struct pollfd *fds, struct pollfd *k, nfds_t n,
 int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 {
 	struct pollfd local[PS_POLL_STACK], *k = local;
+	struct ps_sock *plocal[PS_POLL_STACK], **pp = plocal;
 	struct timespec dl, ts;
-	int ready, r, to, left, ret = -1;
+	int ready, r, left, to, ret = -1;
+	bool dead;
 	nfds_t i;
 
 	if (n > PS_POLL_STACK) {
-		k = malloc(n * sizeof(*k));
+		k = malloc(n * (sizeof(*k) + sizeof(*pp)));
 		if (!k)
 			return ps_fail(ENOMEM);
+		pp = (struct ps_sock **)(k + n);
 	}
 	ps_deadline(&dl, timeout_ms);
 	for (;;) {
+		/* counted before arming: a drain after the arm must see us */
+		count_pollers(fds, pp, n, 1);
+		dead = false;
 		ready = aether_pass(fds, n, false);
 		if (!ready)
 			ready = aether_pass(fds, n, true);
@@ -133,21 +163,26 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 			k[i].revents = 0;
 			if (ps)
 				k[i].events = POLLIN;
-			if (ps && ps_dead(ps))	/* hung up: would wake at once */
+			if (ps && ps_dead(ps)) { /* hung up: would wake at once */
 				k[i].fd = ps_rc_watch_fd();
+				dead = true;
+			}
 		}
 		left = ready ? 0 : ps_ms_left(&dl);
-		to = ps_slice_of(left);
+		to = dead ? ps_dead_slice(left) : left;
 		ts.tv_sec = to / 1000;
 		ts.tv_nsec = (long)(to % 1000) * 1000000L;
-		r = REAL(ppoll)(k, n, &ts, mask);
+		r = REAL(ppoll)(k, n, to < 0 ? NULL : &ts, mask);
 		if (r < 0 && !ready) {
-			ret = -1;	/* not an earlier slice's 0 */
+			ret = -1;
+			count_pollers(fds, pp, n, -1);
 			goto out;
 		}
 		ret = merge(fds, k, n, r > 0);
+		count_pollers(fds, pp, n, -1);
 		if (ret > 0 || (r == 0 && left == 0))
 			goto out;
+		/* r == 0 with time left: a dead-socket slice ended */
 		if (r < 0) {
 			ret = ready;
 			goto out;

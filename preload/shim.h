@@ -131,7 +131,6 @@ void ps_init(void);
  * @connecting:	a non-blocking connect returned EINPROGRESS and no later
  *		connect() has seen it finish yet
  * @listening:	listen() succeeded
- * @waiters:	threads of this process asleep in ps_wait_fd() on it
  * @rcvtimeo_ms: SO_RCVTIMEO, -1 for none
  * @sndtimeo_ms: SO_SNDTIMEO, -1 for none
  * @rd_epoch:	bumped whenever a read found the socket drained (EPOLLET edges)
@@ -148,6 +147,12 @@ void ps_init(void);
  *		(fdops.c); the client talks on it; closed with the last
  *		reference. -1 when none
  * @fd_lock:	serialises choosing the fd the client talks on (fdops.c)
+ * @pollers_in:	threads of this process asleep on the backing fd for POLLIN
+ *		in poll/select or a timed wait (epoll sleepers are found
+ *		through their records), see ps_drain()
+ * @pollers_out: the same for POLLOUT
+ * @rearm_ms:	when ps_drain() last re-armed a direction nobody here waits on
+ * @local_us:	when ps_drain() last re-armed one for a thread here (us)
  */
 struct ps_sock {
 	struct aec_sock *aec;
@@ -159,7 +164,6 @@ struct ps_sock {
 	int v6any;
 	atomic_int connecting;
 	atomic_int listening;
-	atomic_int waiters;
 	int rcvtimeo_ms;
 	int sndtimeo_ms;
 	atomic_uint rd_epoch;
@@ -170,6 +174,10 @@ struct ps_sock {
 	int own_fd;
 	pthread_mutex_t fd_lock;
 	atomic_uint rx_cmsg;
+	atomic_int pollers_in;
+	atomic_int pollers_out;
+	_Atomic int64_t rearm_ms;
+	_Atomic int64_t local_us;
 };
 
 /* struct ps_sock's @rx_cmsg: receive options set (cmsg.c) */
@@ -235,8 +243,11 @@ bool ps_inert(struct ps_sock *ps);
 int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms);
 int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
 		  struct timespec *dl);
+void ps_pollers(struct ps_sock *ps, uint32_t events, int delta);
+void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep);
+void ps_mark_shared(void);
+int ps_dead_slice(int left);
 int ps_ms_left(const struct timespec *deadline);
-int ps_slice_of(int left);
 void ps_deadline(struct timespec *deadline, int timeout_ms);
 
 /* cmsg.c */
@@ -254,6 +265,7 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms,
 	    const sigset_t *mask);
 
 /* epoll.c */
+uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self);
 void ps_epoll_forget_fd(int fd);
 void ps_epoll_close(int epfd);
 void ps_epoll_swap_fd(int fd, bool after);

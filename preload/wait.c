@@ -2,31 +2,28 @@
 /**
  * DOC: wait.c - readiness from shared memory and sleeping in the kernel
  *
- * The lost-wakeup rule of ipc-design.md: arm the want-notify flags, re-check
- * the shared state, and only then sleep on the backing fd, which the daemon
- * makes readable with a NOTIFY when the armed readiness appears. NOTIFYs are
- * drained before every re-check.
+ * A blocked call (accept, recv, send, connect) sleeps in aec_sleep(): a
+ * futex on the socket's header page, which the daemon bumps and wakes when
+ * the state a sleeper armed for appears (client/ready.c holds the ordering
+ * argument that rules out a lost wake-up). Each sleeper re-arms before each
+ * sleep and nothing is consumed by waking, so any number of threads and
+ * processes (after fork) may sleep on one socket, and a sleeper killed
+ * (SIGKILL) leaves nothing another has to clean up or spin on. There is no
+ * time slice: a sleep lasts until the event, the timeout or a signal.
  *
- * The sleep is poll() on the backing fd. A signal interrupts it; without a
- * socket timeout the wait goes on when every installed handler has
- * SA_RESTART (the kernel would have restarted the call), else the call
- * returns EINTR. With SO_RCVTIMEO/SO_SNDTIMEO a signal always gives EINTR,
- * which is what Linux does for sockets with a timeout.
+ * Signals: a handler with SA_RESTART restarts the sleep in the kernel,
+ * one without ends it with EINTR, as on a kernel socket without a timeout.
+ * A socket with SO_RCVTIMEO/SO_SNDTIMEO gets EINTR from any handler on
+ * Linux, which a futex sleep cannot give: such waits sleep in poll() on
+ * the backing fd (ps_wait_timed()), bounded by their timeout.
  *
- * Several waiters on one socket (threads blocked in accept() on one
- * listener, a reader and a writer thread, processes sharing it after fork)
- * share one NOTIFY: the one that drains it may leave another asleep with
- * nothing left to wake it. So no sleep is endless: it is cut into slices of
- * PS_SLICE_MS while this process has several waiters on the socket, and
- * PS_IDLE_SLICE_MS otherwise (a waiter that went to sleep alone, or one in
- * another process), after which readiness is checked again.
+ * The daemon's death reaches a sleeper through the daemon's alive page;
+ * the socket is then dead and ps_state() says what the call returns; a
+ * dead listener sleeps until a daemon is back (ps_sleep_dead()).
  *
- * aec_wait() would count the sleeper in the socket's shared header so that
- * a drainer re-arms its wake-up, but a process killed while counted leaves
- * the count behind for good; every later drain of that direction then
- * re-arms and rings the daemon, whose fresh NOTIFY nobody wants: a loop
- * between a surviving poller and aetherd (test_preload.sh checks for it).
- * The count kept here (@waiters) is process memory and dies with its owner.
+ * poll/select/epoll sleep on the backing fd instead (poll.c, epoll.c), the
+ * only way to sleep beside the program's other fds; the daemon makes it
+ * readable with a NOTIFY for each armed direction.
  */
 #include <errno.h>
 #include <time.h>
@@ -34,8 +31,7 @@
 #include "client.h"
 #include "shim.h"
 
-#define PS_SLICE_MS		20
-#define PS_IDLE_SLICE_MS	250
+#define PS_DEAD_SLICE_MS	250
 
 /**
  * ps_dead() - has this process seen @ps's daemon go away
@@ -130,6 +126,99 @@ uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
 }
 
 /**
+ * ps_pollers() - count a sleeper on @ps's backing fd in or out
+ * @ps:		socket
+ * @events:	the directions it waits for (POLLIN/POLLOUT)
+ * @delta:	+1 before the sleep, -1 after
+ */
+void ps_pollers(struct ps_sock *ps, uint32_t events, int delta)
+{
+	if (events & POLLIN)
+		atomic_fetch_add(&ps->pollers_in, delta);
+	if (events & POLLOUT)
+		atomic_fetch_add(&ps->pollers_out, delta);
+}
+
+/**
+ * ps_now_us() - monotonic microseconds
+ *
+ * Return: us
+ */
+static int64_t ps_now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static atomic_bool ps_shared;
+
+/**
+ * ps_mark_shared() - sockets of this process may be shared with another
+ * (it forked, or inherited sockets through exec)
+ */
+void ps_mark_shared(void)
+{
+	atomic_store(&ps_shared, true);
+}
+
+/**
+ * ps_drain() - drain @ps's NOTIFYs; ask again for those others sleep on
+ * @ps:		socket
+ * @mine:	the directions the caller waited for (POLLIN/POLLOUT)
+ * @counted:	the caller is counted in ps_pollers() now
+ * @ep:		the caller's epoll record if it slept in epoll_wait(), or NULL
+ *
+ * Every sleeper in poll() on the backing fd wakes for a NOTIFY, but one
+ * that looks after another drained it sleeps on: a NOTIFY is consumed.
+ * So a direction drained here that another thread of this process sleeps
+ * on (@pollers_in/@pollers_out, ps_epoll_sleepers()) is re-armed with a
+ * DOORBELL (aec_rearm()): the daemon sends a fresh NOTIFY while it is still
+ * ready. Those threads are alive (the counts are process memory), and a
+ * thread sleeps only while its direction is not ready, so this ends. A
+ * direction no other thread here sleeps on may be another process's (once
+ * this process forked or inherited sockets): it is re-armed at most once a
+ * second per socket, so every process gets its turn in a chain of such
+ * re-arms, and a killed poller costs at most one more NOTIFY: never a loop.
+ */
+void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep)
+{
+	uint32_t dirs = 0, local = 0, re;
+	int64_t now;
+
+	if (aec_drain_dirs(ps->aec, &dirs) <= 0)
+		return;
+	if (atomic_load(&ps->pollers_in) > (counted && (mine & POLLIN)))
+		local |= AE_WANT_IN;
+	if (atomic_load(&ps->pollers_out) > (counted && (mine & POLLOUT)))
+		local |= AE_WANT_OUT;
+	if (dirs & ~local)
+		local |= ps_epoll_sleepers(ps, ep);
+	re = dirs & local;
+	if (re) {
+		/*
+		 * Re-armed again before the sleeper ran: step aside for a
+		 * millisecond, or two pollers of one CPU could pass the
+		 * NOTIFY back and forth through the daemon while the one it
+		 * is for waits for the CPU.
+		 */
+		now = ps_now_us();
+		if (now - atomic_load(&ps->local_us) < 2000)
+			nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
+		atomic_store(&ps->local_us, ps_now_us());
+	}
+	if ((dirs & ~local) && atomic_load(&ps_shared)) {
+		now = ps_now_us() / 1000;
+		if (now - atomic_load(&ps->rearm_ms) >= 1000) {
+			atomic_store(&ps->rearm_ms, now);
+			re = dirs;
+		}
+	}
+	aec_rearm(ps->aec, re);
+}
+
+/**
  * ps_deadline() - absolute CLOCK_MONOTONIC deadline @timeout_ms from now
  * @deadline:	result
  * @timeout_ms:	relative timeout, <0 for none
@@ -202,60 +291,50 @@ static bool ps_restartable(void)
 }
 
 /**
- * ps_sleep() - sleep on backing fd @fd until a message arrives
- * @fd:		backing fd, or -1 to sleep until the timeout or a signal
+ * ps_dead_slice() - how long a sleep that watches for a daemon's return
+ * (dead sockets, reconnect.c) may last
+ * @left:	time left, -1 forever
+ *
+ * Another thread of the process may read the watcher's event first: then
+ * the sleep is cut into PS_DEAD_SLICE_MS slices. Only while a daemon is
+ * gone; a single-threaded process sleeps without a bound.
+ *
+ * Return: @left, or a slice
+ */
+int ps_dead_slice(int left)
+{
+	if (ps_rc_alone() || (left >= 0 && left <= PS_DEAD_SLICE_MS))
+		return left;
+	return PS_DEAD_SLICE_MS;
+}
+
+/**
+ * ps_sleep_dead() - a dead socket that is not ready: sleep until a daemon
+ * is back, the timeout or a signal
  * @timeout_ms:	<0 forever
  * @restart:	no socket timeout: restart after SA_RESTART signals
  *
- * Return: 1 woken, 0 timed out, -1 with errno (EINTR), -2 the daemon is gone
+ * Its backing fd is hung up (polling it would return at once, forever), so
+ * the sleep is on the reconnect watcher (reconnect.c), which wakes when a
+ * daemon publishes its socket; without one (AETHER_RECONNECT=off) until the
+ * timeout or a signal. Another thread of the process may take the
+ * watcher's event first, so then the sleep is cut into PS_DEAD_SLICE_MS
+ * slices (only while the daemon is gone).
+ *
+ * Return: 1 look again (the watcher woke, or a slice ended), 0 timed out,
+ * -1 with errno (EINTR)
  */
-static int ps_sleep(int fd, int timeout_ms, bool restart)
+static int ps_sleep_dead(int timeout_ms, bool restart)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int r;
+	struct pollfd p = { .fd = ps_rc_watch_fd(), .events = POLLIN };
+	int t = p.fd >= 0 ? ps_dead_slice(timeout_ms) : timeout_ms, r;
 
 	do {
-		r = REAL(poll)(&p, 1, timeout_ms);
+		r = REAL(poll)(&p, 1, t);
 	} while (r < 0 && errno == EINTR && restart && ps_restartable());
 	if (r < 0)
 		return -1;
-	if (r == 0)
-		return 0;
-	if ((p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
-		return -2;
-	return 1;
-}
-
-/**
- * ps_slice_of() - one sleep of a poll/select/epoll wait over Aether fds
- * @left:	time left, -1 forever
- *
- * A poller in another thread or process may drain the NOTIFY this one
- * sleeps on; so no sleep lasts longer than PS_IDLE_SLICE_MS.
- *
- * Return: @left or PS_IDLE_SLICE_MS, whichever is shorter
- */
-int ps_slice_of(int left)
-{
-	if (left >= 0 && left <= PS_IDLE_SLICE_MS)
-		return left;
-	return PS_IDLE_SLICE_MS;
-}
-
-/**
- * ps_slice() - how long one sleep may last
- * @ps:		socket
- * @left:	time left, -1 forever
- *
- * Return: @left, or a slice when other waiters could strand this one
- */
-static int ps_slice(struct ps_sock *ps, int left)
-{
-	int cap = atomic_load(&ps->waiters) > 1 ? PS_SLICE_MS : PS_IDLE_SLICE_MS;
-
-	if (left >= 0 && left <= cap)
-		return left;
-	return cap;
+	return r > 0 || t != timeout_ms ? 1 : 0;
 }
 
 /**
@@ -299,66 +378,87 @@ int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
 }
 
 /**
- * ps_wait_fd() - sleep until @ps is ready for @events or the timeout expires
+ * ps_wait_timed() - ps_wait_fd() for a socket with SO_RCVTIMEO/SO_SNDTIMEO
  * @ps:		socket
- * @fd:		the fd the program used (unused: the sleep is on the client's fd,
- *		which outlives a close of @fd by another thread)
+ * @fd:		the fd the program used (unused: the sleep is on the client's
+ *		fd, which outlives a close of @fd by another thread)
  * @events:	POLLIN and/or POLLOUT
- * @timeout_ms:	<0 forever
+ * @dl:		deadline
  *
- * Return: 1 ready (re-try the operation), 0 timed out, -1 with errno set
- * (EINTR), -2 the daemon is gone
+ * Linux ends such a wait with EINTR for any signal with a handler, even
+ * under SA_RESTART; a futex sleep would be restarted by the kernel, so this
+ * one sleeps in poll() on the backing fd, woken by a NOTIFY (the rule of
+ * aec_arm(): drain, arm, re-check, sleep); it counts as a poller of the
+ * socket (ps_drain()).
+ *
+ * Return: as ps_wait_fd()
  */
-int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
+static int ps_wait_timed(struct ps_sock *ps, int fd, short events,
+			 const struct timespec *dl)
 {
-	struct timespec dl;
-	bool dead;
+	struct pollfd p = { .events = POLLIN };
 	int r;
 
-	ps_deadline(&dl, timeout_ms);
-	atomic_fetch_add(&ps->waiters, 1);
+	(void)fd;
+	ps_pollers(ps, (uint32_t)events, 1);	/* before arming, see ps_drain() */
 	for (;;) {
-		aec_drain(ps->aec);
+		ps_drain(ps, (uint32_t)events, true, NULL);
 		r = 1;
 		if (ps_state(ps) & (events | POLLERR | POLLHUP))
 			break;
 		if (ps_arm(ps, events) & (events | POLLERR | POLLHUP))
 			break;
-		/*
-		 * A dead listener that has reported its error is not ready
-		 * until a daemon is back: its backing fd is hung up (polling
-		 * it would return at once, forever), so sleep on the
-		 * reconnect watcher (reconnect.c), which wakes when a daemon
-		 * publishes its socket; without one (AETHER_RECONNECT=off)
-		 * until the timeout or a signal. Sliced like every sleep when
-		 * another thread could take the watcher's event first.
-		 */
-		dead = ps_dead(ps);
-		if (dead && ps_rc_try())
-			continue;	/* re-created: a live socket again */
-		if (dead && (ps_rc_watch_fd() < 0 || ps_rc_alone()))
-			r = ps_sleep(ps_rc_watch_fd(), ps_ms_left(&dl),
-				     timeout_ms < 0);
-		else
-			r = ps_sleep(dead ? ps_rc_watch_fd() :
-				     ps_client_fd(ps),
-				     ps_slice(ps, ps_ms_left(&dl)),
-				     timeout_ms < 0);
-		if (dead && r == 1)
-			continue;	/* the watcher saw a file appear */
-		if (r == 0 && ps_ms_left(&dl) != 0)
-			continue;	/* a slice ended, not the timeout */
-		if (r == -2) {
-			aec_drain(ps->aec);	/* meets the EOF: dead */
-			if (ps_dead(ps))
-				continue;	/* the state says what to do */
-		}
-		if (r != 1) {
-			if (r == -2)
-				errno = ECONNRESET;
+		if (ps_dead(ps)) {
+			if (ps_rc_try())
+				continue;	/* re-created: live again */
+			r = ps_sleep_dead(ps_ms_left(dl), false);
+			if (r == 1)
+				continue;
 			break;
 		}
+		p.fd = ps_client_fd(ps);	/* outlives a close of @fd */
+		r = REAL(poll)(&p, 1, ps_ms_left(dl));
+		if (r < 0 || (r == 0 && ps_ms_left(dl) == 0))
+			break;
 	}
-	atomic_fetch_sub(&ps->waiters, 1);
-	return r;
+	ps_pollers(ps, (uint32_t)events, -1);
+	return r < 0 ? -1 : r;
+}
+
+/**
+ * ps_wait_fd() - sleep until @ps is ready for @events or the timeout expires
+ * @ps:		socket
+ * @fd:		the fd the program used (one of @ps's backing fds)
+ * @events:	POLLIN and/or POLLOUT
+ * @timeout_ms:	the socket's timeout, <0 for none
+ *
+ * Return: 1 ready (re-try the operation), 0 timed out, -1 with errno set
+ * (EINTR)
+ */
+int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
+{
+	struct timespec dl;
+	int r;
+
+	ps_deadline(&dl, timeout_ms);
+	if (timeout_ms >= 0)
+		return ps_wait_timed(ps, fd, events, &dl);
+	for (;;) {
+		if (ps_state(ps) & (events | POLLERR | POLLHUP))
+			return 1;
+		if (ps_dead(ps)) {
+			if (ps_rc_try())
+				continue;	/* re-created: live again */
+			r = ps_sleep_dead(-1, true);
+			if (r == 1)
+				continue;
+			return r;
+		}
+		r = aec_sleep(ps->aec, (unsigned int)events, -1);
+		if (r == -EINTR) {
+			errno = EINTR;
+			return -1;
+		}
+		/* woken, or the daemon is gone: look again */
+	}
 }

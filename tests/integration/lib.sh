@@ -9,6 +9,8 @@
 #   stat_of G.NAME     one counter's value now (-1 if there is no such counter)
 #   nginx_conf ROOT PORT CONNS  $WORK/nginx/nginx.conf for a foreground nginx
 #                      serving ROOT on PORT (test_preload, test_daemon_death)
+#   wakeups PID        voluntary context switches of all PID's threads: how
+#                      often it woke (test_idle, test_scale, test_wake_stress)
 # Everything the test starts is stopped by PID and the namespace removed on exit.
 #
 # Timing transfers, and the kernel baseline beside Aether (test_reliability,
@@ -144,6 +146,11 @@ lab_up() {
 		sed 's/^/#   /' "$WORK/aetherd.log"
 		return 1
 	fi
+}
+
+wakeups() {
+	cat /proc/"$1"/task/*/status 2>/dev/null |
+		awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
 }
 
 # stats_dumped N: true once the aetherd log holds the end of dump number N

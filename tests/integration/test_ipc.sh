@@ -116,6 +116,21 @@ check "per-uid socket limit: EMFILE, also for another process of the uid; a slot
 check "per-uid ring memory limit: ENOBUFS" \
 	timeout 10 $C memlimit 192.168.1.1 7000
 $C restore-limits
+acceptlimit() {
+	timeout 20 $C acceptlimit 7010 >"$WORK/acceptlimit.out" 2>&1 &
+	local p=$!
+	wait_for 5 grep -q listening "$WORK/acceptlimit.out" || return 1
+	nsx timeout 15 python3 -c '
+import socket, time
+s = socket.create_connection(("192.168.1.2", 7010), timeout=5)
+s.send(b"x"); time.sleep(5)' &
+	wait "$p"
+	local rc=$?
+	sed 's/^/# /' "$WORK/acceptlimit.out"
+	return $rc
+}
+check "per-uid ring memory limit at accept: ENOBUFS, the connection stays queued" acceptlimit
+$C restore-limits
 
 # --- the daemon out of descriptors: errors for clients, then recovery --------
 # only the SOFT and HARD columns (the default output starts with the

@@ -23,9 +23,7 @@ import threading
 import time
 
 N = 8
-# pollrw is driven but not judged yet: pollers are not counted waiters, a
-# stranded one waits for its 250 ms slice
-CASES = ("accept", "recv", "rw", "epoll", "poll")
+CASES = ("accept", "recv", "rw", "epoll", "poll", "pollrw")
 GAP = 0.08
 now = time.monotonic
 

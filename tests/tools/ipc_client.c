@@ -437,7 +437,7 @@ static int mode_tput(char **argv)
 
 	t.end = t0 + atoi(argv[2]) * 1000;
 	if (getenv("IPC_DEBUG"))
-		printf("# start: waiters %u state %#x\n", t.s->shm->waiters,
+		printf("# start: wake_seq %u state %#x\n", t.s->shm->wake_seq,
 		       t.s->shm->state);
 	pthread_create(&th, NULL, writer, &t);
 	for (;;) {
@@ -450,9 +450,9 @@ static int mode_tput(char **argv)
 		struct ae_shm_hdr *h = t.s->shm;
 
 		printf("# reader stopped: %zd; rx %u..%u tx %u..%u state %#x "
-		       "want %#x dwant %#x waiters %u moved %u size %u/%u\n",
+		       "want %#x dwant %#x wake %u moved %u size %u/%u\n",
 		       r, h->rx_head, h->rx_tail, h->tx_head, h->tx_tail,
-		       h->state, h->shim_want, h->daemon_want, h->waiters,
+		       h->state, h->shim_want, h->daemon_want, h->wake_seq,
 		       h->moved, h->rx_size, h->tx_size);
 	}
 	pthread_join(th, NULL);
@@ -542,6 +542,54 @@ static int mode_memlimit(char **argv)
 	s = dial(&a);
 	printf("ok after restoring the limit, connect works\n");
 	aec_close_local(s, 1);
+	return 0;
+}
+
+/**
+ * mode_acceptlimit() - over the memory limit, accept() says ENOBUFS and the
+ * connection stays queued (a kernel client in the lab connects to PORT and
+ * sends "x")
+ * @argv:	PORT
+ *
+ * Return: 0
+ */
+static int mode_acceptlimit(char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)atoi(argv[0])) };
+	struct aec_sock *l, *c = NULL;
+	struct sockaddr_in peer;
+	int err = 0, r;
+	char b = 0;
+
+	l = aec_socket(SOCK_STREAM, &err);
+	if (!l)
+		fail("socket", err);
+	r = aec_bind(l, &a);
+	if (!r)
+		r = aec_listen(l, 8);
+	if (r)
+		fail("bind/listen", r);
+	printf("listening\n");
+	fflush(stdout);
+	if (aec_wait(l, POLLIN, 10000) <= 0)
+		fail("no connection came", 0);
+	r = aec_set_limits(16384, 64 * 1024);	/* below one socket's rings */
+	if (r)
+		fail("set limits", r);
+	r = aec_accept(l, &c, &peer, 0, 1000);
+	aec_set_limits(16384, 4ULL << 30);
+	if (r != -ENOBUFS)
+		fail("accept over the memory limit not ENOBUFS", r);
+	printf("ok accept over the ring memory limit: ENOBUFS\n");
+	r = aec_accept(l, &c, &peer, 0, 2000);
+	if (r < 0)
+		fail("the queued connection is gone", r);
+	if (aec_recv(c, &b, 1, 0, 5000) != 1 || b != 'x')
+		fail("the queued connection lost its data", 0);
+	printf("ok after restoring the limit, the same connection is accepted\n");
+	aec_close_local(c, 1);
+	aec_close_local(l, 1);
 	return 0;
 }
 
@@ -1033,6 +1081,8 @@ int main(int argc, char **argv)
 		return mode_nosock();
 	if (argc >= 4 && !strcmp(argv[1], "memlimit"))
 		return mode_memlimit(argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "acceptlimit"))
+		return mode_acceptlimit(argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "restore-limits"))
 		return restore_limits();
 	if (argc >= 2 && !strcmp(argv[1], "lowport"))

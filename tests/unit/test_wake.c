@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 /**
- * DOC: test_wake.c - NOTIFY wake-ups with several sleepers on one backing fd
+ * DOC: test_wake.c - futex wake-ups of blocked calls, many sleepers
  *
- * A socketpair plays the daemon; the socket's header page is anonymous
- * shared memory.
- * The daemon clears a want bit when it sends the NOTIFY for it, and poll()
- * sleeps on if the datagram is gone when a woken sleeper finally looks. So
- * whoever consumes a NOTIFY meant for another sleeper's direction must leave
- * it for its owner or ask the daemon again (re-arm the want bit), or that
- * sleeper is stranded until its timeout (seen as multi-second stalls of a
- * reader+writer pair under CPU load).
+ * The socket's header page is MAP_SHARED memory (so forked sleepers share
+ * it, as processes sharing a socket do); the daemon's side is the real
+ * sess_wake() and sess_alive_init(). The sleepers are the real aec_wait().
+ * Checked: every sleeper of a socket wakes for one event, in threads and in
+ * processes, over many rounds in which the event races the sleepers' arming
+ * (a lost wake-up shows as a sleeper still asleep at the round's deadline);
+ * a sleeper SIGKILLed leaves nothing that makes the next wake-up repeat;
+ * the daemon's death (its alive page's robust mutex) wakes every sleeper.
  *
  * Processes sharing one backing fd (nginx workers after fork, all on the
  * listener): one waits for its ACCEPT answer while another drains NOTIFYs.
@@ -18,10 +18,14 @@
  * waits forever (issue 19: both workers stuck in accept(), 0 requests/s).
  */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -30,148 +34,227 @@
 
 #include "client.h"
 #include "client_int.h"
-#include "proto.h"
+#include "session.h"
+#include "shm.h"
 
-/* one POLLOUT sleeper as aec_wait() counts it in the header's waiters */
-#define OUT_WAITER	(1u << 16)
+#define SLEEPERS	8
+#define ROUNDS		300
 
 static int sv[2];
 static struct aec_sock s;
 static struct ae_shm_hdr *h;
+static uint32_t *alive;		/* a stand-in alive page: a live daemon's word */
+static struct session_srv srv;
 
 /**
- * setup() - a stream socket on a socketpair, header page in shared memory
+ * setup() - a UDP-like socket (header only) on shared memory
  */
 static void setup(void)
 {
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK,
 				    0, sv), 0);
 	memset(&s, 0, sizeof(s));
+	memset(&srv, 0, sizeof(srv));
 	s.fd = sv[0];
-	s.type = SOCK_STREAM;
+	s.type = SOCK_DGRAM;
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.rlock, NULL);
 	pthread_mutex_init(&s.wlock, NULL);
-	/* shared, like the memfd page: forked "workers" see one lock word */
-	h = mmap(NULL, AE_SHM_HDR_SIZE, PROT_READ | PROT_WRITE,
+	h = mmap(NULL, 2 * AE_SHM_HDR_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(h, MAP_FAILED);
-	memset(h, 0, AE_SHM_HDR_SIZE);
 	h->magic = AE_SHM_MAGIC;
 	h->version = AE_IPC_VERSION;
 	h->map_size = AE_SHM_HDR_SIZE;
+	alive = (uint32_t *)((uint8_t *)h + AE_SHM_HDR_SIZE);
+	*alive = 0x80000001u;		/* FUTEX_WAITERS | a tid */
 	s.shm = h;
+	s.alive = alive;
 }
 
 /**
- * teardown() - close both ends, free the page
+ * teardown() - close both ends, unmap
  */
 static void teardown(void)
 {
 	close(sv[0]);
 	close(sv[1]);
-	munmap(h, AE_SHM_HDR_SIZE);
+	munmap(h, 2 * AE_SHM_HDR_SIZE);
 }
 
 /**
- * daemon_notify() - the daemon side sends a NOTIFY for @dirs
- * @dirs:	AE_WANT_* carried in the result field
- */
-static void daemon_notify(uint32_t dirs)
-{
-	struct ae_ipc_hdr m;
-
-	ipc_hdr_init(&m, AE_MSG_NOTIFY, sizeof(m), 0, (int32_t)dirs);
-	ck_assert_int_eq(send(sv[1], &m, sizeof(m), 0), (ssize_t)sizeof(m));
-}
-
-/**
- * notify_queued() - is a NOTIFY waiting on the client end?
+ * now_ms() - monotonic milliseconds
  *
- * Return: 1 if so
+ * Return: ms
  */
-static int notify_queued(void)
+static long long now_ms(void)
 {
-	struct ae_ipc_hdr m;
-	ssize_t n = recv(sv[0], &m, sizeof(m), MSG_PEEK | MSG_DONTWAIT);
+	struct timespec t;
 
-	return n == (ssize_t)sizeof(m) && m.type == AE_MSG_NOTIFY;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
 }
 
 /**
- * daemon_got_doorbells() - count the DOORBELLs the daemon side received
+ * daemon_event() - the daemon publishes readability and wakes (sess_publish
+ * order: state, fence, clear the met bits, bump, wake)
  *
- * Return: count
+ * Return: sess_wake()'s answer
  */
-static int daemon_got_doorbells(void)
+static bool daemon_event(void)
 {
-	struct ae_ipc_hdr m;
-	int n = 0;
-
-	while (recv(sv[1], &m, sizeof(m), MSG_DONTWAIT) == (ssize_t)sizeof(m))
-		if (m.type == AE_MSG_DOORBELL)
-			n++;
-	return n;
+	shm_or(&h->state, AE_SS_IN);
+	shm_fence();
+	return sess_wake(&srv, h, AE_WAKE_IN);
 }
 
-START_TEST(test_drain_rearms_sleeping_writer)
+/**
+ * sleeper() - a thread blocked in aec_wait(POLLIN)
+ * @arg:	where to store the result (int)
+ *
+ * Return: NULL
+ */
+static void *sleeper(void *arg)
 {
-	/* a writer sleeps for POLLOUT; the daemon sent its NOTIFY and
-	 * cleared AE_WANT_OUT; another thread drains */
-	h->waiters = OUT_WAITER;
-	daemon_notify(AE_WANT_OUT);
-	ck_assert_int_eq(aec_drain(&s), 1);
-	ck_assert(!notify_queued());
-	ck_assert_msg(h->shim_want & AE_WANT_OUT,
-		      "the sleeping writer's wake-up was drained and not re-armed");
-	ck_assert_int_ge(daemon_got_doorbells(), 1);
+	*(int *)arg = aec_wait(&s, POLLIN, 3000);
+	return NULL;
 }
-END_TEST
 
-START_TEST(test_drain_no_sleeper_no_rearm)
+START_TEST(test_threads_all_wake_every_round)
 {
-	daemon_notify(AE_WANT_OUT);
-	ck_assert_int_eq(aec_drain(&s), 1);
-	ck_assert_uint_eq(h->shim_want, 0);
-	ck_assert_int_eq(daemon_got_doorbells(), 0);
-}
-END_TEST
+	pthread_t t[SLEEPERS];
+	int res[SLEEPERS], i, round, late = 0;
+	long long t0, worst = 0;
 
-START_TEST(test_reader_leaves_writers_wakeup)
-{
-	/* a reader waits (nothing readable) while the writer's NOTIFY heads
-	 * the queue: when the reader gives up, the writer's wake-up must be
-	 * queued still or re-armed */
-	h->waiters = OUT_WAITER;
-	daemon_notify(AE_WANT_OUT);
-	ck_assert_int_eq(aec_wait(&s, POLLIN, 60), 0);
-	ck_assert_msg(notify_queued() || (h->shim_want & AE_WANT_OUT),
-		      "the reader consumed the writer's wake-up");
-	ck_assert_uint_eq(h->waiters, OUT_WAITER);
-}
-END_TEST
-
-START_TEST(test_reader_takes_its_own)
-{
-	/* the reader's own NOTIFY is consumed and it sees the data */
-	h->waiters = OUT_WAITER;
-	h->state = AE_SS_IN;
-	daemon_notify(AE_WANT_IN);
-	ck_assert_int_eq(aec_wait(&s, POLLIN, 1000) & POLLIN, POLLIN);
-	ck_assert(!notify_queued());
-	ck_assert_uint_eq(h->shim_want & AE_WANT_OUT, 0);
+	for (round = 0; round < ROUNDS; round++) {
+		shm_store(&h->state, 0);
+		for (i = 0; i < SLEEPERS; i++)
+			pthread_create(&t[i], NULL, sleeper, &res[i]);
+		if (round & 1)
+			usleep(round % 7 * 100);	/* race the arming */
+		else
+			sched_yield();
+		t0 = now_ms();
+		daemon_event();
+		for (i = 0; i < SLEEPERS; i++) {
+			pthread_join(t[i], NULL);
+			if (!(res[i] & POLLIN))
+				late++;
+		}
+		if (now_ms() - t0 > worst)
+			worst = now_ms() - t0;
+	}
+	ck_assert_msg(late == 0, "%d sleepers missed their wake-up", late);
+	ck_assert_msg(worst < 1000, "slowest round %lld ms", worst);
 }
 END_TEST
 
-START_TEST(test_stale_wakeup_taken)
+START_TEST(test_processes_all_wake)
 {
-	/* nobody waits for POLLOUT any more: its NOTIFY is stale, the reader
-	 * takes it and sleeps normally (no nap loop, no re-arm) */
-	daemon_notify(AE_WANT_OUT);
-	ck_assert_int_eq(aec_wait(&s, POLLIN, 20), 0);
-	ck_assert(!notify_queued());
-	ck_assert_uint_eq(h->shim_want & AE_WANT_OUT, 0);
-	ck_assert_uint_eq(h->waiters, 0);
+	pid_t pid[SLEEPERS];
+	int i, st, woke = 0;
+
+	for (i = 0; i < SLEEPERS; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (!pid[i])
+			_exit(aec_wait(&s, POLLIN, 3000) & POLLIN ? 0 : 1);
+	}
+	usleep(50000);
+	ck_assert(daemon_event());
+	for (i = 0; i < SLEEPERS; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &st, 0), pid[i]);
+		woke += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	ck_assert_int_eq(woke, SLEEPERS);
+}
+END_TEST
+
+START_TEST(test_killed_sleeper_leaves_no_loop)
+{
+	pthread_t t;
+	int st, res = 0;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		_exit(aec_wait(&s, POLLIN, -1) > 0 ? 0 : 1);
+	usleep(50000);
+	ck_assert(shm_load(&h->shim_want) & AE_WAKE_IN);	/* it armed */
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	/* a survivor sleeps on; the event wakes it once */
+	pthread_create(&t, NULL, sleeper, &res);
+	usleep(50000);
+	ck_assert(daemon_event());
+	pthread_join(t, NULL);
+	ck_assert(res & POLLIN);
+	/* nothing left armed: later events wake nobody, nothing repeats */
+	ck_assert_uint_eq(shm_load(&h->shim_want) & (AE_WAKE_IN | AE_WAKE_OUT), 0);
+	ck_assert(!daemon_event());
+	ck_assert_uint_eq(srv.stats.futex_wakes, 1);
+}
+END_TEST
+
+START_TEST(test_daemon_death_wakes_all)
+{
+	pthread_t t[SLEEPERS];
+	int res[SLEEPERS], i, go[2];
+	long long t0;
+	char c = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(go), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {	/* the "daemon": holds the alive page and sv[1] */
+		struct session_srv d = { .alive_fd = -1 };
+
+		close(sv[0]);
+		if (sess_alive_init(&d))
+			_exit(1);
+		/* ready: the parent maps our memfd through /proc */
+		(void)!write(go[1], &c, 1);
+		for (;;)
+			pause();
+	}
+	ck_assert_int_eq(read(go[0], &c, 1), 1);
+	{
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+		fd = -1;
+		for (i = 3; i < 64 && fd < 0; i++) {
+			char p[96], l[128];
+			ssize_t n;
+
+			snprintf(p, sizeof(p), "%s/%d", path, i);
+			n = readlink(p, l, sizeof(l) - 1);
+			if (n > 0) {
+				l[n] = 0;
+				if (strstr(l, "aether-alive"))
+					fd = open(p, O_RDONLY);
+			}
+		}
+		ck_assert_int_ge(fd, 0);
+		s.alive = mmap(NULL, AE_ALIVE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		ck_assert_ptr_ne(s.alive, MAP_FAILED);
+		close(fd);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	for (i = 0; i < SLEEPERS; i++)
+		pthread_create(&t[i], NULL, sleeper, &res[i]);
+	usleep(100000);
+	t0 = now_ms();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	for (i = 0; i < SLEEPERS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(res[i], POLLIN | POLLOUT | POLLERR | POLLHUP);
+	}
+	ck_assert_msg(now_ms() - t0 < 1000, "woke after %lld ms", now_ms() - t0);
 }
 END_TEST
 
@@ -272,14 +355,14 @@ END_TEST
 static Suite *wake_suite(void)
 {
 	Suite *su = suite_create("wake");
-	TCase *tc = tcase_create("notify");
+	TCase *tc = tcase_create("futex");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_drain_rearms_sleeping_writer);
-	tcase_add_test(tc, test_drain_no_sleeper_no_rearm);
-	tcase_add_test(tc, test_reader_leaves_writers_wakeup);
-	tcase_add_test(tc, test_reader_takes_its_own);
-	tcase_add_test(tc, test_stale_wakeup_taken);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_threads_all_wake_every_round);
+	tcase_add_test(tc, test_processes_all_wake);
+	tcase_add_test(tc, test_killed_sleeper_leaves_no_loop);
+	tcase_add_test(tc, test_daemon_death_wakes_all);
 	suite_add_tcase(su, tc);
 	tc = tcase_create("shared fd");
 	tcase_add_checked_fixture(tc, setup, teardown);
