@@ -783,6 +783,10 @@ int ae_host_setup(struct ae_host *h, char *err, size_t errlen)
 		rc = ae_loop_add(h->loop, h->link_fd, EPOLLIN, link_changed, h);
 	if (rc)
 		return fail(err, errlen, "event loop", -rc);
+	/* a timer or a signal is no traffic: no busy poll after one */
+	ae_loop_quiet(h->loop, h->timer_fd);
+	ae_loop_quiet(h->loop, h->signal_fd);
+	ae_loop_quiet(h->loop, h->link_fd);
 	return 0;
 }
 
@@ -901,6 +905,7 @@ void ae_host_dev_stats_foreach(const struct ae_host *h, ae_stat_fn fn,
 	fn(ctx, "tap", "tx_csum_partial", st->tx_csum_partial);
 	fn(ctx, "tap", "tx_acks_coalesced", h->ackq.coalesced);
 	fn(ctx, "pcap", "frames", pcap_frames(h->pcap));
+	fn(ctx, "loop", "busy_polls", ae_loop_spins(h->loop));
 	impair_visit(h->impair_rx, "impair_in", fn, ctx);
 	impair_visit(h->impair_tx, "impair_out", fn, ctx);
 }
