@@ -37,6 +37,8 @@
 # (perf profile of aetherd during one iperf3 run each way, under the table),
 # BENCH_OUTDIR
 # (bench/results), BENCH_KEEP=1 keeps the scratch directory, B (build dir).
+# Plots: next to the table, STAMP-HOST-{throughput,requests,latency}.png
+# (gnuplot): per path, the median as a bar and min/max over the runs.
 # Exit: 0 every measurement ran; 1 one or more failed (FAIL in the table,
 # reason on stderr); 2 could not start (not root, missing tool or binary).
 
@@ -810,6 +812,12 @@ mkdir -p "$OUTDIR"
 OUT=$OUTDIR/$STAMP-$HOST.txt
 report | tee "$OUT"
 echo "bench: results written to $OUT" >&2
+if command -v gnuplot >/dev/null; then
+	python3 "$HERE/bench.py" plot "$RES" "${OUT%.txt}" | sed 's/^/bench: plot /' >&2 ||
+		fail "plots: gnuplot failed"
+else
+	say "gnuplot not installed (tests/deps.sh test): no plots"
+fi
 if [ ${#FAILED[@]} -gt 0 ]; then
 	echo "bench: ${#FAILED[@]} measurement(s) FAILED; see above" >&2
 	exit 1
