@@ -8,10 +8,14 @@ input does not hold what was asked for, so the caller can fail loudly):
   wrk FILE               "rps p50_us p99_us requests errors" from wrk --latency
   iperf FILE             "gbit_s retransmits bytes" from iperf3 -J output
   table RESULTS META     the results table (RESULTS: key target value lines)
+  plot RESULTS PREFIX    PREFIX-{throughput,requests,latency}.png (gnuplot):
+                         median bars, min/max whiskers over the runs
 """
 import json
+import os
 import re
 import statistics
+import subprocess
 import sys
 
 
@@ -111,6 +115,9 @@ ROWS = [
     ("icmp.p99", "RTT p99", "us", "low", K4),
     ("icmp.max", "RTT max", "us", "low", K4),
     ("icmp.lost", "replies missing", "count", "low", K4),
+    ("## TCP request/response (aether-rr ping-pong, 14 bytes, TCP_NODELAY)", None, None, None),
+    ("rr.p50", "round trip p50", "us", "low", ("kv", "kt", "ae")),
+    ("rr.p99", "round trip p99", "us", "low", ("kv", "kt", "ae")),
     ("## TCP connect + GET + close (curl, sequential connections)", None, None, None),
     ("conn.p50", "time_total p50", "us", "low", K4),
     ("conn.p99", "time_total p99", "us", "low", K4),
@@ -251,11 +258,79 @@ def cmd_table(results, meta):
         print("  %-22s %-3s %s" % (key, tgt, " ".join(fmt(x) for x in vals)))
 
 
+# The plots: file suffix, title, y label, log scale, keys (label, key)
+PLOTS = [
+    ("throughput", "Throughput per path (bar: median; whiskers: min and max of the runs)",
+     "Gbit/s", False,
+     [("iperf3 rx", "bulk.iperf.rx"), ("iperf3 -R tx", "bulk.iperf.tx"),
+      ("curl bulk", "bulk.curl")]),
+    ("requests", "HTTP requests/s per path (median; min and max of the runs)",
+     "requests/s", False,
+     [("keep-alive c1", "http.keep.c1.rps"), ("keep-alive c32", "http.keep.c32.rps"),
+      ("close c1", "http.close.c1.rps"), ("close c32", "http.close.c32.rps")]),
+    ("latency", "Latency percentiles per path (median; min and max of the runs)",
+     "microseconds (log)", True,
+     [("ping p50", "icmp.p50"), ("ping p99", "icmp.p99"),
+      ("tcp rr p50", "rr.p50"), ("tcp rr p99", "rr.p99"),
+      ("wrk c1 p50", "http.keep.c1.p50"), ("wrk c1 p99", "http.keep.c1.p99"),
+      ("connect p50", "conn.p50"), ("connect p99", "conn.p99")]),
+]
+
+
+def plot_data(res, keys):
+    """The paths that have a value for KEYS, and one data line per key:
+    label, then median min max per path ('?' where missing or failed)."""
+    tgts = [t for t, _ in COLS
+            if any(isinstance(v, float) for k in keys for v in res.get((k[1], t), []))]
+    lines = []
+    for label, key in keys:
+        cols = ['"%s"' % label]
+        for t in tgts:
+            vals = res.get((key, t), [])
+            if vals and all(isinstance(v, float) for v in vals):
+                cols += ["%g" % statistics.median(vals), "%g" % min(vals), "%g" % max(vals)]
+            else:
+                cols += ["?", "?", "?"]
+        if any(c != "?" for c in cols[1:]):
+            lines.append(" ".join(cols))
+    return tgts, lines
+
+
+def cmd_plot(results, prefix):
+    """Write PREFIX-NAME.png for every plot that has data (gnuplot)."""
+    res = load_results(results)
+    names = dict(COLS)
+    for name, title, ylabel, log, keys in PLOTS:
+        tgts, lines = plot_data(res, keys)
+        if not tgts or not lines:
+            continue
+        dat = "%s-%s.dat" % (prefix, name)
+        with open(dat, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        series = ", ".join(
+            "'%s' using %d:%d:%d:xtic(1) title '%s'" %
+            (dat, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i, names[t]) for i, t in enumerate(tgts))
+        gp = "\n".join([
+            "set terminal pngcairo size 1100,500 noenhanced",
+            "set output '%s-%s.png'" % (prefix, name),
+            "set title '%s'" % title, "set ylabel '%s'" % ylabel,
+            "set datafile missing '?'", "set style data histogram",
+            "set style histogram errorbars gap 2 lw 1", "set style fill solid 0.7 border -1",
+            "set key outside right", "set grid ytics", "set xtics rotate by -20",
+            "set logscale y" if log else "set yrange [0:*]",
+            "plot " + series, ""])
+        r = subprocess.run(["gnuplot"], input=gp, text=True, capture_output=True)
+        os.unlink(dat)
+        if r.returncode != 0:
+            die("gnuplot failed on %s: %s" % (name, r.stderr.strip()))
+        print("%s-%s.png" % (prefix, name))
+
+
 def main():
     """Dispatch on the subcommand."""
     a = sys.argv[1:]
     if not a:
-        die("usage: bench.py pct|ping|wrk|iperf FILE | table RESULTS META")
+        die("usage: bench.py pct|ping|wrk|iperf FILE | table RESULTS META | plot RESULTS PREFIX")
     if a[0] == "pct" and len(a) == 2:
         cmd_pct(a[1])
     elif a[0] == "ping" and len(a) == 2:
@@ -264,6 +339,8 @@ def main():
         cmd_wrk(a[1])
     elif a[0] == "iperf" and len(a) == 2:
         cmd_iperf(a[1])
+    elif a[0] == "plot" and len(a) == 3:
+        cmd_plot(a[1], a[2])
     elif a[0] == "table" and len(a) == 3:
         cmd_table(a[1], a[2])
     else:

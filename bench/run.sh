@@ -19,7 +19,8 @@
 #                    when pasta is not installed)
 #   em  embedded     client ns --TAP-- build/examples/httpd (stack inside)
 #
-# Benchmarks: ICMP echo RTT; TCP connect+GET+close (curl); HTTP keep-alive
+# Benchmarks: ICMP echo RTT; TCP request/response (aether-rr ping-pong of
+# 14 bytes, kv/kt/ae); TCP connect+GET+close (curl); HTTP keep-alive
 # and connection-per-request (wrk -t1 -c1/-c32); bulk (iperf3 both ways,
 # curl of a BULK MiB file); 16 MiB over HTTP on an impaired link (aetherd
 # --impair vs aether-impair between two kernel namespaces; every kernel
@@ -30,11 +31,14 @@
 # each wrk/iperf3/bulk/impair measurement, taken in turn across paths, 3),
 # BENCH_PINGS (1000), BENCH_CONNECTS (500), BENCH_BULK_MIB (256),
 # BENCH_IMPAIR_MIB (16), BENCH_IMPAIR_SPEC (loss=1%,delay=10ms),
-# BENCH_ONLY (comma list of icmp,connect,http,bulk,impair), BENCH_AE_ARGS
+# BENCH_RR (round trips per aether-rr run, 5000),
+# BENCH_ONLY (comma list of icmp,rr,connect,http,bulk,impair), BENCH_AE_ARGS
 # (extra aetherd options on the aether path), BENCH_PERF=1
 # (perf profile of aetherd during one iperf3 run each way, under the table),
 # BENCH_OUTDIR
 # (bench/results), BENCH_KEEP=1 keeps the scratch directory, B (build dir).
+# Plots: next to the table, STAMP-HOST-{throughput,requests,latency}.png
+# (gnuplot): per path, the median as a bar and min/max over the runs.
 # Exit: 0 every measurement ran; 1 one or more failed (FAIL in the table,
 # reason on stderr); 2 could not start (not root, missing tool or binary).
 
@@ -48,7 +52,8 @@ CONNS=${BENCH_CONNECTS:-500}
 BULK_MIB=${BENCH_BULK_MIB:-256}
 IMP_MIB=${BENCH_IMPAIR_MIB:-16}
 IMP_SPEC=${BENCH_IMPAIR_SPEC:-loss=1%,delay=10ms}
-ONLY=${BENCH_ONLY:-icmp,connect,http,bulk,impair}
+RR=${BENCH_RR:-5000}
+ONLY=${BENCH_ONLY:-icmp,rr,connect,http,bulk,impair}
 OUTDIR=${BENCH_OUTDIR:-$TOP/bench/results}
 HERE=$TOP/bench
 KDEF=$(sysctl -n net.ipv4.tcp_congestion_control 2>/dev/null || echo unknown)
@@ -60,10 +65,10 @@ fatal() { echo "bench: cannot run: $*" >&2; exit 2; }
 for t in ip ping wrk nginx iperf3 curl python3 timeout cmp awk; do
 	command -v "$t" >/dev/null || fatal "missing tool '$t' (apt-get install it)"
 done
-for f in aetherd aether-impair libaether.so examples/httpd; do
+for f in aetherd aether-impair aether-rr libaether.so examples/httpd; do
 	[ -x "$B/$f" ] || [ -f "$B/$f" ] || fatal "missing $B/$f (run make first)"
 done
-for n in "$DUR" "$REPS" "$PINGS" "$CONNS" "$BULK_MIB" "$IMP_MIB"; do
+for n in "$DUR" "$REPS" "$PINGS" "$RR" "$CONNS" "$BULK_MIB" "$IMP_MIB"; do
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || fatal "bad number '$n' in BENCH_* settings"
 done
 
@@ -146,7 +151,7 @@ ns_add() {
 # Binaries are copied first, so a rebuild by someone else during the run
 # cannot swap them under a measurement.
 mkdir -p "$WORK/bin" "$WORK/www"
-cp "$B/aetherd" "$B/aether-impair" "$B/libaether.so" "$B/examples/httpd" "$WORK/bin/" ||
+cp "$B/aetherd" "$B/aether-impair" "$B/aether-rr" "$B/libaether.so" "$B/examples/httpd" "$WORK/bin/" ||
 	fatal "cannot copy the binaries from $B"
 BIN=$WORK/bin
 SO=$BIN/libaether.so
@@ -384,6 +389,37 @@ bench_icmp() {
 		set -- $v
 		rec icmp.p50 "$t" "$1"; rec icmp.p99 "$t" "$2"; rec icmp.max "$t" "$3"
 		rec icmp.lost "$t" $((PINGS - $4))
+	done
+}
+
+# rr_servers: aether-rr server on port 7000 of each path's server (kv and kt
+# on the kernel, ae under LD_PRELOAD); RRS[t]=1 where one listens
+declare -A RRS
+rr_servers() {
+	[ "${LINK[kv]:-0}" = 1 ] && bg ip netns exec ${P}ks "$BIN/aether-rr" server 7000 >/dev/null 2>&1 && RRS[kv]=1
+	[ "${LINK[kt]:-0}" = 1 ] && bg ip netns exec ${P}ts "$BIN/aether-rr" server 7000 >/dev/null 2>&1 && RRS[kt]=1
+	[ "${LINK[ae]:-0}" = 1 ] && bg ip netns exec ${P}app env LD_PRELOAD="$SO" \
+		AETHER_SOCKET="$WORK/aetherd.sock" "$BIN/aether-rr" server 7000 >/dev/null 2>"$WORK/rr-ae.log" && RRS[ae]=1
+	sleep 0.5
+}
+
+# bench_rr: $REPS runs of $RR 14-byte TCP round trips on kv, kt, ae in turn
+bench_rr() {
+	local t r out
+	rr_servers
+	for ((r = 1; r <= REPS; r++)); do
+		for t in kv kt ae; do
+			[ "${RRS[$t]:-0}" = 1 ] || { rec rr.p50 "$t" FAIL; rec rr.p99 "$t" FAIL; continue; }
+			out=$WORK/rr.$t.$r
+			if ! timeout $((RR / 100 + 30)) ip netns exec "${CLI[$t]}" "$BIN/aether-rr" \
+				client "${ADDR[$t]}" 7000 "$RR" >"$out" 2>&1; then
+				fail "rr $t (run $r): $(tail -1 "$out")"
+				rec rr.p50 "$t" FAIL; rec rr.p99 "$t" FAIL
+				continue
+			fi
+			set -- $(cat "$out")
+			rec rr.p50 "$t" "$1"; rec rr.p99 "$t" "$2"
+		done
 	done
 }
 
@@ -722,9 +758,10 @@ STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 HOST=$(hostname -s 2>/dev/null || hostname)
 section start
 
-if on icmp || on connect || on http || on bulk; then
+if on icmp || on rr || on connect || on http || on bulk; then
 	lab_up
 	on icmp && { section icmp; bench_icmp; survived icmp icmp.; }
+	on rr && { section rr; bench_rr; survived rr rr.; }
 	on connect && { section connect; bench_connect; survived connect conn.; }
 	on http && { section http; bench_http; survived http http.; }
 	on bulk && { section bulk; bench_bulk; survived bulk bulk.; }
@@ -775,6 +812,12 @@ mkdir -p "$OUTDIR"
 OUT=$OUTDIR/$STAMP-$HOST.txt
 report | tee "$OUT"
 echo "bench: results written to $OUT" >&2
+if command -v gnuplot >/dev/null; then
+	python3 "$HERE/bench.py" plot "$RES" "${OUT%.txt}" | sed 's/^/bench: plot /' >&2 ||
+		fail "plots: gnuplot failed"
+else
+	say "gnuplot not installed (tests/deps.sh test): no plots"
+fi
 if [ ${#FAILED[@]} -gt 0 ]; then
 	echo "bench: ${#FAILED[@]} measurement(s) FAILED; see above" >&2
 	exit 1

@@ -18,7 +18,8 @@
  *   the kernel must finish (checksum, TSO) when offloads are on; the TAP is
  *   non-blocking, and a frame the kernel cannot take now is counted and
  *   dropped, as a full NIC queue would;
- * - the timerfd, armed to the stack's next deadline after every batch of
+ * - the timerfd, armed to the stack's next deadline (or an earlier one,
+ *   timer_arm()) after every batch of
  *   events (the loop's idle hook), fires: ae_stack_poll() runs the timers;
  * - a signal, read from a signalfd: SIGINT/SIGTERM stop the loop, SIGUSR1
  *   asks the program for its counters.
@@ -448,13 +449,24 @@ static int timer_set(int fd, uint64_t t)
 
 /**
  * timer_arm() - arm the timerfd to the stack's next deadline, if it moved
+ * earlier
  * @h:		host
+ *
+ * Lazy, like the kernel's RTO timer: a deadline that moved later (or went
+ * away) leaves the earlier one armed; that one fires, finds nothing due, and
+ * timer_fired() re-arms to the real deadline. A request/response exchange
+ * moves the deadline on every segment (delayed ACK, RTO) and would
+ * otherwise cost two timerfd_settime() calls per round trip; this way the
+ * timer is reset at most once per expiry. An idle stack still ends up
+ * disarmed: the last early expiry re-arms to NEVER.
  */
 static void timer_arm(struct ae_host *h)
 {
 	uint64_t t = ae_stack_next_timeout(h->stack);
 
 	if (t == h->armed)
+		return;
+	if (h->armed && h->armed != NEVER && t > h->armed)
 		return;
 	if (!t)
 		t = 1;	/* zero would disarm; 1 ns is long past */
@@ -771,6 +783,10 @@ int ae_host_setup(struct ae_host *h, char *err, size_t errlen)
 		rc = ae_loop_add(h->loop, h->link_fd, EPOLLIN, link_changed, h);
 	if (rc)
 		return fail(err, errlen, "event loop", -rc);
+	/* a timer or a signal is no traffic: no busy poll after one */
+	ae_loop_quiet(h->loop, h->timer_fd);
+	ae_loop_quiet(h->loop, h->signal_fd);
+	ae_loop_quiet(h->loop, h->link_fd);
 	return 0;
 }
 
@@ -889,6 +905,7 @@ void ae_host_dev_stats_foreach(const struct ae_host *h, ae_stat_fn fn,
 	fn(ctx, "tap", "tx_csum_partial", st->tx_csum_partial);
 	fn(ctx, "tap", "tx_acks_coalesced", h->ackq.coalesced);
 	fn(ctx, "pcap", "frames", pcap_frames(h->pcap));
+	fn(ctx, "loop", "busy_polls", ae_loop_spins(h->loop));
 	impair_visit(h->impair_rx, "impair_in", fn, ctx);
 	impair_visit(h->impair_tx, "impair_out", fn, ctx);
 }

@@ -12,11 +12,20 @@
  * ae_loop_run_once() waits once, dispatches every event of the batch to its
  * callback, then runs the idle hooks: the place to re-arm timers and flush
  * buffers after a batch of work. Nothing here blocks but epoll_wait().
+ *
+ * Busy polling (ae_loop_set_busy_poll(), off unless asked for): for up to
+ * busy_ns after the last batch that had an event on a busy fd (every fd
+ * but those made quiet with ae_loop_quiet(): timers and signals), the wait is epoll_wait()
+ * with a zero timeout, repeated until an event comes or that time is up;
+ * only then does the loop sleep. The spin is bounded by the time since the
+ * last activity, so a loop left idle sleeps again after busy_ns, and an
+ * idle loop that never saw activity never spins.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -29,11 +38,13 @@
  * @fn:		callback, NULL when the slot is free
  * @ctx:	its argument
  * @gen:	generation, bumped at every add, checked against the event cookie
+ * @quiet:	its events are not activity for busy polling (timers, signals)
  */
 struct loop_reg {
 	ae_loop_fn fn;
 	void *ctx;
 	uint32_t gen;
+	bool quiet;
 };
 
 /**
@@ -52,6 +63,9 @@ struct loop_idle {
  * @regs:	registrations indexed by fd, @nregs slots
  * @idle:	idle hooks, @nidle of them
  * @stop:	set by ae_loop_stop()
+ * @busy_ns:	busy-poll time after activity, 0 for none (the default)
+ * @active_ns:	CLOCK_MONOTONIC time of the last batch with events
+ * @spins:	zero-timeout epoll_wait() calls made while busy polling
  * @events:	the batch buffer for epoll_wait()
  */
 struct ae_loop {
@@ -61,6 +75,9 @@ struct ae_loop {
 	struct loop_idle idle[LOOP_MAX_IDLE];
 	int nidle;
 	bool stop;
+	uint64_t busy_ns;
+	uint64_t active_ns;
+	uint64_t spins;
 	struct epoll_event events[LOOP_BATCH];
 };
 
@@ -166,6 +183,7 @@ int ae_loop_add(struct ae_loop *l, int fd, uint32_t events, ae_loop_fn fn,
 	r->gen++;
 	r->fn = fn;
 	r->ctx = ctx;
+	r->quiet = false;
 	return 0;
 }
 
@@ -232,22 +250,105 @@ int ae_loop_add_idle(struct ae_loop *l, ae_loop_idle_fn fn, void *ctx)
 }
 
 /**
+ * ae_loop_quiet() - events on @fd are not activity for busy polling
+ * @l:		loop
+ * @fd:		a registered fd (a timer, a signalfd)
+ *
+ * Return: 0, or -ENOENT if @fd is not registered
+ */
+int ae_loop_quiet(struct ae_loop *l, int fd)
+{
+	if (fd < 0 || fd >= l->nregs || !l->regs[fd].fn)
+		return -ENOENT;
+	l->regs[fd].quiet = true;
+	return 0;
+}
+
+/**
  * loop_dispatch() - call the callback of one event, if still registered
  * @l:		loop
  * @ev:		event from epoll_wait()
+ *
+ * Return: true if the event was activity (a registered fd, not quiet)
  */
-static void loop_dispatch(struct ae_loop *l, const struct epoll_event *ev)
+static bool loop_dispatch(struct ae_loop *l, const struct epoll_event *ev)
 {
 	int fd = (int)(uint32_t)ev->data.u64;
 	uint32_t gen = (uint32_t)(ev->data.u64 >> 32);
 	struct loop_reg *r;
 
 	if (fd < 0 || fd >= l->nregs)
-		return;
+		return false;
 	r = &l->regs[fd];
 	if (!r->fn || r->gen != gen)
-		return;
+		return false;
 	r->fn(r->ctx, ev->events);
+	return !r->quiet;
+}
+
+/**
+ * loop_now_ns() - CLOCK_MONOTONIC in nanoseconds
+ *
+ * Return: the time
+ */
+static uint64_t loop_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/**
+ * loop_spin() - busy poll: zero-timeout waits until an event comes or
+ * busy_ns have passed since the last activity (and no longer than
+ * @timeout_ms when that is not -1)
+ * @l:		loop
+ * @timeout_ms:	the caller's longest wait
+ *
+ * Return: events found (0 when the spin ended without any), or -1 (errno)
+ */
+static int loop_spin(struct ae_loop *l, int timeout_ms)
+{
+	uint64_t now, end;
+	int n;
+
+	if (!l->busy_ns || !timeout_ms)
+		return 0;
+	now = loop_now_ns();
+	end = l->active_ns + l->busy_ns;
+	if (timeout_ms > 0 && now + (uint64_t)timeout_ms * 1000000ULL < end)
+		end = now + (uint64_t)timeout_ms * 1000000ULL;
+	while (now < end && !l->stop) {
+		n = epoll_wait(l->epfd, l->events, LOOP_BATCH, 0);
+		l->spins++;
+		if (n)
+			return n;
+		now = loop_now_ns();
+	}
+	return 0;
+}
+
+/**
+ * ae_loop_set_busy_poll() - spin up to @usec after activity before sleeping
+ * @l:		loop
+ * @usec:	microseconds, 0 (the default) to never spin
+ */
+void ae_loop_set_busy_poll(struct ae_loop *l, unsigned int usec)
+{
+	l->busy_ns = (uint64_t)usec * 1000ULL;
+	l->active_ns = 0;
+}
+
+/**
+ * ae_loop_spins() - zero-timeout waits made by busy polling so far
+ * @l:		loop
+ *
+ * Return: the count (0 when busy polling is off)
+ */
+uint64_t ae_loop_spins(const struct ae_loop *l)
+{
+	return l->spins;
 }
 
 /**
@@ -261,16 +362,21 @@ static void loop_dispatch(struct ae_loop *l, const struct epoll_event *ev)
  */
 int ae_loop_run_once(struct ae_loop *l, int timeout_ms)
 {
+	bool busy = false;
 	int n, i;
 
-	n = epoll_wait(l->epfd, l->events, LOOP_BATCH, timeout_ms);
+	n = loop_spin(l, timeout_ms);
+	if (n == 0)
+		n = epoll_wait(l->epfd, l->events, LOOP_BATCH, timeout_ms);
 	if (n < 0) {
 		if (errno != EINTR)
 			return -errno;
 		n = 0;
 	}
 	for (i = 0; i < n && !l->stop; i++)
-		loop_dispatch(l, &l->events[i]);
+		busy |= loop_dispatch(l, &l->events[i]);
+	if (busy && l->busy_ns)
+		l->active_ns = loop_now_ns();
 	for (i = 0; i < l->nidle; i++)
 		l->idle[i].fn(l->idle[i].ctx);
 	return n;

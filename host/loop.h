@@ -31,5 +31,8 @@ int ae_loop_run_once(struct ae_loop *l, int timeout_ms);
 void ae_loop_stop(struct ae_loop *l);
 void ae_loop_resume(struct ae_loop *l);
 bool ae_loop_stopped(const struct ae_loop *l);
+int ae_loop_quiet(struct ae_loop *l, int fd);
+void ae_loop_set_busy_poll(struct ae_loop *l, unsigned int usec);
+uint64_t ae_loop_spins(const struct ae_loop *l);
 
 #endif /* AE_LOOP_H */

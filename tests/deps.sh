@@ -12,7 +12,7 @@ BUILD="build-essential pkg-config check libbsd-dev"
 DEMO="iproute2 iputils-ping python3 curl"
 TEST="$DEMO clang libclang-rt-14-dev cppcheck clang-tidy
 iputils-arping libpython3.11-testsuite python3-scapy tshark socat netcat-openbsd telnet
-busybox nginx iperf3 wrk redis-server procps psmisc util-linux
+busybox nginx iperf3 wrk gnuplot-nox redis-server procps psmisc util-linux
 man-db systemd firefox-esr"
 case "${1:-build}" in
 build) PKGS=$BUILD ;;
