@@ -34,19 +34,15 @@
  */
 static void aec_doorbell(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t bit)
 {
-	struct ae_ipc_hdr m;
-
 	shm_fence();
 	if (!(shm_load(&h->daemon_want) & bit))
 		return;
 	if (!(shm_clear(&h->daemon_want, bit) & bit))
 		return;
-	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
 	/* counted: aec_set_fd() waits until the old fd is out of use;
 	 * EAGAIN: the daemon has a queue of our messages to read anyway */
 	__atomic_add_fetch(&s->fd_users, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_sendto, __atomic_load_n(&s->fd, __ATOMIC_SEQ_CST), &m,
-		sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+	aec_ring(__atomic_load_n(&s->fd, __ATOMIC_SEQ_CST));
 	__atomic_sub_fetch(&s->fd_users, 1, __ATOMIC_SEQ_CST);
 }
 
