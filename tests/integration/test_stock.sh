@@ -262,7 +262,7 @@ sshd_why() {
 	dmesg 2>/dev/null | grep 'type=1326' | tail -n +"$((SECCOMP_SEEN + 1))" |
 		grep 'comm="sshd"' | tail -3 | while read -r line; do
 			nr=$(echo "$line" | grep -o 'syscall=[0-9]*')
-			log "seccomp killed sshd $(echo "$line" | grep -oE '(pid|uid)=[0-9]+' | paste -sd' ')" \
+			log "seccomp killed sshd $(echo "$line" | grep -oE '(^| )(pid|uid)=[0-9]+' | tr -d ' ' | paste -sd' ')" \
 				"in $(syscall_name "${nr#syscall=}")() ($nr)"
 		done
 	seccomp_mark
