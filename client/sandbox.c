@@ -14,13 +14,16 @@
  * libc's prctl(PR_SET_SECCOMP) or sets PR_SET_NO_NEW_PRIVS (which a filter
  * needs unless the caller is privileged; the preload interposes prctl and
  * calls aec_enter_sandbox()). In it:
- *  - a DOORBELL is a write(). The backing fd is O_NONBLOCK (aec_socket(),
- *    aec_attach()), so it never blocks, and a write() on an AF_UNIX
+ *  - a DOORBELL is a write(), made only when a zero-timeout ppoll() says
+ *    the fd is writable: the backing fd carries the program's O_NONBLOCK,
+ *    so a write() could block (EAGAIN is no loss: the daemon has a queue
+ *    of our messages to read anyway). A write() on an AF_UNIX
  *    SOCK_SEQPACKET socket whose peer is gone fails with EPIPE without
  *    raising SIGPIPE (unlike a stream socket), so MSG_NOSIGNAL is not
  *    missed.
- *  - a NOTIFY is consumed blind with read(), under the reader lock, and only
- *    while no process sharing the fd has a control exchange under way
+ *  - a NOTIFY is consumed blind with read(), under the reader lock, only
+ *    when a zero-timeout ppoll() says a datagram is queued (a blocking fd
+ *    would otherwise sleep in read()), and only while no process sharing the fd has a control exchange under way
  *    (struct ae_shm_hdr @xfers, raised under the same lock before the
  *    request goes out): the head is then a NOTIFY, never a response. While
  *    one is under way nothing is taken (its owner consumes NOTIFYs before
@@ -39,6 +42,7 @@
  * and recvmsg, which such filters forbid anyway on the kernel's sockets.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/socket.h>
@@ -88,6 +92,23 @@ void aec_nap(long ns)
 }
 
 /**
+ * fd_ready() - would a read or write on @fd proceed now (zero-timeout
+ * ppoll)?
+ * @fd:		backing fd
+ * @ev:		POLLIN or POLLOUT
+ *
+ * Return: true when @ev, POLLHUP or POLLERR is reported (read() then
+ * returns EOF or an error at once, write() EPIPE)
+ */
+static bool fd_ready(int fd, short ev)
+{
+	short rev = 0;
+
+	return sys_poll1(fd, ev, 0, &rev) > 0 &&
+	       (rev & (ev | POLLHUP | POLLERR));
+}
+
+/**
  * aec_ring() - send a DOORBELL on a backing fd, never blocking, never
  * raising SIGPIPE
  * @fd:		backing fd
@@ -101,8 +122,9 @@ void aec_ring(int fd)
 	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
 	/* raw calls: write() and read() here would be the preload's */
 	if (aec_sandboxed()) {
-		/* O_NONBLOCK fd; SEQPACKET gives EPIPE, no SIGPIPE */
-		syscall(SYS_write, fd, &m, sizeof(m));
+		/* SEQPACKET gives EPIPE, no SIGPIPE */
+		if (fd_ready(fd, POLLOUT))
+			syscall(SYS_write, fd, &m, sizeof(m));
 		return;
 	}
 	syscall(SYS_sendto, fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL,
@@ -147,6 +169,8 @@ int aec_take_blind(int fd, struct ae_shm_hdr *h, struct ae_ipc_hdr *m)
 	ssize_t r;
 
 	if (h && __atomic_load_n(&h->xfers, __ATOMIC_SEQ_CST))
+		return 0;
+	if (!fd_ready(fd, POLLIN))
 		return 0;
 	r = sys_ret(syscall(SYS_read, fd, m, sizeof(*m)));
 	if (r == 0)

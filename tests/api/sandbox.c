@@ -13,7 +13,15 @@
  * every byte. Passes on the kernel; on Aether the data path must need only
  * those calls.
  *
- * Usage: sandbox PORT. Exit 0 on success; the reason on stderr otherwise.
+ * With "block" the child's socket stays blocking and the exchange is a
+ * ping-pong of SANDBOX_CHUNK blocks (blocking read() waits in the shim).
+ * With "inherit" the program first installs, with syscall(SYS_seccomp)
+ * and no prctl, a filter that kills on sendto only, and execs itself: a
+ * filter inherited across execve (the whole process, parent included,
+ * runs under it).
+ *
+ * Usage: sandbox PORT [block|inherit]. Exit 0 on success; the reason on
+ * stderr otherwise.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +33,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +186,71 @@ fail:
 }
 
 /**
+ * child_pingpong() - the sandboxed side on a blocking socket: one block
+ * out, the same block back, SANDBOX_BYTES in all
+ * @fd:		connected, blocking socket
+ *
+ * Return: exit status
+ */
+static int child_pingpong(int fd)
+{
+	static unsigned char out[SANDBOX_CHUNK], in[SANDBOX_CHUNK];
+	size_t done, got, i;
+	ssize_t n;
+
+	if (drop_privileges() || install_filter()) {
+		perror("sandbox: filter");
+		return 2;
+	}
+	for (done = 0; done < SANDBOX_BYTES; done += SANDBOX_CHUNK) {
+		for (i = 0; i < SANDBOX_CHUNK; i++)
+			out[i] = pattern(done + i);
+		if (write(fd, out, SANDBOX_CHUNK) != SANDBOX_CHUNK)
+			return 1;
+		for (got = 0; got < SANDBOX_CHUNK; got += (size_t)n) {
+			n = read(fd, in + got, SANDBOX_CHUNK - got);
+			if (n <= 0)
+				return 1;
+		}
+		for (i = 0; i < SANDBOX_CHUNK; i++)
+			if (in[i] != out[i])
+				return 1;
+	}
+	return 0;
+}
+
+/**
+ * inherit_filter() - kill on sendto from now on, installed without prctl,
+ * then exec this program again without "inherit"
+ * @argv:	our arguments
+ *
+ * Return: only on failure, 1
+ */
+static int inherit_filter(char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(f) / sizeof(f[0]), .filter = f,
+	};
+	char *args[] = { argv[0], argv[1], NULL };
+
+	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
+		perror("sandbox: seccomp");
+		return 1;
+	}
+	execv("/proc/self/exe", args);
+	perror("sandbox: exec");
+	return 1;
+}
+
+/**
  * echo_run() - the parent side: echo everything back until EOF
  * @fd:		connected socket (blocking)
  *
@@ -238,10 +312,14 @@ int main(int argc, char **argv)
 	long echoed;
 	pid_t pid;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: sandbox PORT\n");
+	bool block = argc == 3 && !strcmp(argv[2], "block");
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: sandbox PORT [block|inherit]\n");
 		return 2;
 	}
+	if (argc == 3 && !strcmp(argv[2], "inherit"))
+		return inherit_filter(argv);
 	if (connect_pair(atoi(argv[1]), &c, &a)) {
 		perror("sandbox: connect");
 		return 1;
@@ -251,6 +329,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (pid == 0) {
 		close(c);
+		if (block)
+			_exit(child_pingpong(a));
 		if (fcntl(a, F_SETFL, O_NONBLOCK))
 			_exit(2);
 		_exit(child_run(a));
