@@ -38,8 +38,8 @@
  * PR_SET_NO_NEW_PRIVS through prctl unless told not to); a sharer killed
  * in the middle of a control exchange leaves @xfers raised, after which a
  * sandboxed waiter on that socket no longer drains NOTIFYs and wakes every
- * poll slice; control calls (setsockopt, connect, ...) still use sendmsg
- * and recvmsg, which such filters forbid anyway on the kernel's sockets.
+ * poll slice; control calls (setsockopt, connect, ...) and UDP data
+ * still use sendmsg and recvmsg (UDP datagrams are messages on the fd).
  */
 #include <errno.h>
 #include <poll.h>
