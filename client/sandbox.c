@@ -28,6 +28,9 @@
  *    request goes out): the head is then a NOTIFY, never a response. While
  *    one is under way nothing is taken (its owner consumes NOTIFYs before
  *    its response) and the waiter polls again.
+ *  - a send to a peer on the same stack rings a DOORBELL like any other,
+ *    instead of the FLUSH request that makes a loopback send synchronous
+ *    (aec_tx_rung()).
  *  - the reader lock uses the thread id read when the mode was entered and
  *    sleeps with ppoll(): no gettid, sched_yield, nanosleep or kill.
  * Why not always: the normal path keeps MSG_PEEK (no blind consume, no
