@@ -31,6 +31,11 @@
  *  - a send to a peer on the same stack rings a DOORBELL like any other,
  *    instead of the FLUSH request that makes a loopback send synchronous
  *    (aec_tx_rung()).
+ *  - a blocked call sleeps in FUTEX_WAIT on @wake_seq alone, in slices of
+ *    AEC_SANDBOX_SLICE_MS (ready.c sleep_sandboxed()): futex_waitv on the
+ *    alive page too is not a call such filters allow, and the alive page
+ *    is asked for with a request; the daemon's death is seen at the end of
+ *    a slice, as a hung-up backing fd.
  *  - the reader lock uses the thread id read when the mode was entered and
  *    sleeps with ppoll(): no gettid, sched_yield, nanosleep or kill.
  * Why not always: the normal path keeps MSG_PEEK (no blind consume, no
