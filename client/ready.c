@@ -351,6 +351,29 @@ static int futex_sleep(uint32_t *seq, uint32_t sv, const uint32_t *alive,
 }
 
 /**
+ * arm_wake() - steps (1)-(4) of aec_sleep(): arm the wake bits, re-check
+ * @h:		header page
+ * @events:	POLLIN / POLLOUT
+ * @sv:		set to @wake_seq as loaded before arming
+ *
+ * Return: true when the socket is ready (or moved): do not sleep
+ */
+static bool arm_wake(struct ae_shm_hdr *h, unsigned int events, uint32_t *sv)
+{
+	uint32_t bits = 0;
+
+	if (events & POLLIN)
+		bits |= AE_WAKE_IN;
+	if (events & POLLOUT)
+		bits |= AE_WAKE_OUT;
+	*sv = shm_load(&h->wake_seq);
+	shm_or(&h->shim_want, bits);
+	shm_fence();
+	return shm_load(&h->moved) ||
+	       (state_mask(h) & (events | POLLERR | POLLHUP));
+}
+
+/**
  * sleep_sandboxed() - aec_sleep() with the calls a seccomp sandbox allows
  * (sandbox.c): FUTEX_WAIT on @wake_seq alone, in slices
  * @s:		socket
@@ -371,20 +394,12 @@ static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
 	struct ae_shm_hdr *h = aec_hdr(s);
 	int t = timeout_ms, r;
 	struct timespec ts;
-	uint32_t bits = 0, sv;
+	uint32_t sv;
 	short rev = 0;
 
 	if (!h)
 		return -ENETDOWN;
-	if (events & POLLIN)
-		bits |= AE_WAKE_IN;
-	if (events & POLLOUT)
-		bits |= AE_WAKE_OUT;
-	sv = shm_load(&h->wake_seq);
-	shm_or(&h->shim_want, bits);
-	shm_fence();
-	if (shm_load(&h->moved) ||
-	    (state_mask(h) & (events | POLLERR | POLLHUP)))
+	if (arm_wake(h, events, &sv))
 		return 1;
 	if (t < 0 || t > AEC_SANDBOX_SLICE_MS)
 		t = AEC_SANDBOX_SLICE_MS;
@@ -431,7 +446,7 @@ static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
  */
 int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 {
-	uint32_t bits = 0, sv, av;
+	uint32_t sv, av;
 	const uint32_t *alive;
 	struct ae_shm_hdr *h;
 	int r;
@@ -447,15 +462,7 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 	av = __atomic_load_n(alive, __ATOMIC_ACQUIRE);
 	if (av & FUTEX_OWNER_DIED)
 		return aec_daemon_gone(s);
-	if (events & POLLIN)
-		bits |= AE_WAKE_IN;
-	if (events & POLLOUT)
-		bits |= AE_WAKE_OUT;
-	sv = shm_load(&h->wake_seq);
-	shm_or(&h->shim_want, bits);
-	shm_fence();
-	if (shm_load(&h->moved) ||
-	    (state_mask(h) & (events | POLLERR | POLLHUP)))
+	if (arm_wake(h, events, &sv))
 		return 1;
 	r = futex_sleep(&h->wake_seq, sv, alive, av,
 			timeout_ms < 0 ? -1 : deadline_of(timeout_ms));
