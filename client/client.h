@@ -145,6 +145,13 @@ struct aec_sock *aec_attach(int fd, int *err);
 int aec_is_backing_fd(int fd);
 
 /**
+ * aec_enter_sandbox() - from now on the data path of established sockets
+ * uses only read, write, ppoll, futex and clock_gettime (a seccomp filter
+ * is being installed; see client/sandbox.c)
+ */
+void aec_enter_sandbox(void);
+
+/**
  * aec_atfork_child() - make the socket's locks fresh in a child of fork()
  * (pthread_atfork child handler: other threads of the parent are gone)
  * @s:		socket

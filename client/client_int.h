@@ -27,6 +27,10 @@
 #define AEC_FOREIGN_MS	200
 #define AEC_FOREIGN_MAX_MS	5000
 #define AEC_RDLOCK_STALE_MS	50
+/* the same, in sandbox mode, where a holder's death cannot be asked */
+#define AEC_RDLOCK_SANDBOX_MS	1000
+/* longest futex sleep in sandbox mode: how late the daemon's death is seen */
+#define AEC_SANDBOX_SLICE_MS	250
 /* the tx ring's drained pages are given back once this many bytes of whole
  * pages were acknowledged and the ring is empty, or this many while data
  * remains (the daemon does the same for rx: daemon/session.h) */
@@ -92,6 +96,13 @@ int addr_to_ipc(const struct sockaddr_in *sin, struct ae_ipc_addr *a);
 void ipc_to_addr(const struct ae_ipc_addr *a, struct sockaddr_in *sin);
 int aec_take_error(struct ae_shm_hdr *h);
 
+
+/* sandbox.c */
+uint32_t aec_sandboxed(void);
+void aec_nap(long ns);
+void aec_ring(int fd);
+void aec_xfers(struct ae_shm_hdr *h, int delta);
+int aec_take_blind(int fd, struct ae_shm_hdr *h, struct ae_ipc_hdr *m);
 
 #pragma GCC visibility pop
 

@@ -358,6 +358,42 @@ static bool tid_alive(uint32_t tid)
 }
 
 /**
+ * rd_lock_sandboxed() - aec_rd_lock() with the calls a seccomp sandbox
+ * allows: no gettid, sched_yield or kill (see sandbox.c)
+ * @h:		the socket's header page
+ * @me:		the id recorded when sandbox mode was entered
+ *
+ * Whether a holder still lives cannot be asked, so one that has held the
+ * lock for AEC_RDLOCK_SANDBOX_MS (it holds it for two system calls) is
+ * taken to be gone and replaced.
+ *
+ * Return: @me
+ */
+static uint32_t rd_lock_sandboxed(struct ae_shm_hdr *h, uint32_t me)
+{
+	uint32_t cur, seen = 0;
+	int64_t since = 0;
+
+	for (;;) {
+		cur = 0;
+		if (__atomic_compare_exchange_n(&h->rd_lock, &cur, me, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return me;
+		if (cur != seen) {
+			seen = cur;
+			since = now_ms();
+		} else if (now_ms() - since > AEC_RDLOCK_SANDBOX_MS &&
+			   __atomic_compare_exchange_n(&h->rd_lock, &cur, me,
+						       false, __ATOMIC_ACQUIRE,
+						       __ATOMIC_RELAXED)) {
+			return me;
+		}
+		aec_nap(100000L);
+	}
+}
+
+/**
  * aec_rd_lock() - take the header page's reader lock (struct ae_shm_hdr
  * @rd_lock) before a peek-and-consume on the backing fd
  * @h:		the socket's header page, or NULL (a connection nobody
@@ -372,12 +408,15 @@ static bool tid_alive(uint32_t tid)
 uint32_t aec_rd_lock(struct ae_shm_hdr *h)
 {
 	struct timespec nap = { 0, 100000L };
-	uint32_t me = (uint32_t)syscall(SYS_gettid), cur, seen = 0;
+	uint32_t me = aec_sandboxed(), cur, seen = 0;
 	int64_t since = 0;
 	int i;
 
 	if (!h)
 		return 0;
+	if (me)
+		return rd_lock_sandboxed(h, me);
+	me = (uint32_t)syscall(SYS_gettid);
 	for (i = 0;; i++) {
 		cur = 0;
 		if (__atomic_compare_exchange_n(&h->rd_lock, &cur, me, false,
@@ -696,9 +735,11 @@ int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
 	r->len = 0;
 	/* the pid in the high half tells processes sharing @fd apart */
 	wire = ((uint32_t)getpid() << 16) | (++*seq & 0xffff);
+	aec_xfers(r->wake, 1);
 	ret = aec_send_req(fd, type, wire, p, plen, v, vlen);
-	if (ret)
-		return ret;
-	return aec_recv_rsp(fd, type, wire, r);
+	if (!ret)
+		ret = aec_recv_rsp(fd, type, wire, r);
+	aec_xfers(r->wake, -1);
+	return ret;
 }
 

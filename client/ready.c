@@ -117,6 +117,26 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events)
 }
 
 /**
+ * drain_blind() - sandbox mode's look at the head of the backing fd: a
+ * NOTIFY consumed blind, if one must head it (aec_take_blind())
+ * @s:		socket
+ * @lh:		its header page (reader lock held)
+ * @m:		set to the NOTIFY taken
+ *
+ * Return: as the peek it stands for: sizeof(*m) (a NOTIFY, already
+ * consumed), 0 (EOF), -EAGAIN (nothing taken)
+ */
+static ssize_t drain_blind(struct aec_sock *s, struct ae_shm_hdr *lh,
+			   struct ae_ipc_hdr *m)
+{
+	int r = aec_take_blind(s->fd, lh, m);
+
+	if (r < 0)
+		return 0;
+	return r ? (ssize_t)sizeof(*m) : -EAGAIN;
+}
+
+/**
  * aec_drain_dirs() - consume the NOTIFYs at the head of the backing fd
  * @s:		socket
  * @dirs:	set to the AE_WANT_* directions they were sent for
@@ -140,7 +160,8 @@ int aec_drain_dirs(struct aec_sock *s, uint32_t *dirs)
 	lh = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
 	lk = aec_rd_lock(lh);
 	for (;;) {
-		r = sys_ret(syscall(SYS_recvfrom, s->fd, &m, sizeof(m),
+		r = aec_sandboxed() ? drain_blind(s, lh, &m) :
+		    sys_ret(syscall(SYS_recvfrom, s->fd, &m, sizeof(m),
 				    MSG_PEEK | MSG_DONTWAIT, NULL, NULL));
 		if (r == 0) {
 			s->dead = 1;
@@ -149,7 +170,8 @@ int aec_drain_dirs(struct aec_sock *s, uint32_t *dirs)
 		}
 		if (r < (ssize_t)sizeof(m) || m.type != AE_MSG_NOTIFY)
 			break;
-		if (syscall(SYS_recvfrom, s->fd, &m, sizeof(m), MSG_DONTWAIT,
+		if (!aec_sandboxed() &&
+		    syscall(SYS_recvfrom, s->fd, &m, sizeof(m), MSG_DONTWAIT,
 			    NULL, NULL) <= 0)
 			break;
 		/* an older daemon said nothing: both */
@@ -188,15 +210,12 @@ int aec_drain(struct aec_sock *s)
 void aec_rearm(struct aec_sock *s, uint32_t dirs)
 {
 	struct ae_shm_hdr *h = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
-	struct ae_ipc_hdr m;
 
 	if (!h || s->dead || !dirs)
 		return;
 	shm_or(&h->shim_want, dirs & (AE_WANT_IN | AE_WANT_OUT));
 	shm_fence();
-	ipc_hdr_init(&m, AE_MSG_DOORBELL, sizeof(m), 0, 0);
-	syscall(SYS_sendto, s->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL,
-		NULL, 0);
+	aec_ring(s->fd);
 }
 
 /* ---- sleeping on a futex ------------------------------------------------ */
@@ -332,6 +351,70 @@ static int futex_sleep(uint32_t *seq, uint32_t sv, const uint32_t *alive,
 }
 
 /**
+ * arm_wake() - steps (1)-(4) of aec_sleep(): arm the wake bits, re-check
+ * @h:		header page
+ * @events:	POLLIN / POLLOUT
+ * @sv:		set to @wake_seq as loaded before arming
+ *
+ * Return: true when the socket is ready (or moved): do not sleep
+ */
+static bool arm_wake(struct ae_shm_hdr *h, unsigned int events, uint32_t *sv)
+{
+	uint32_t bits = 0;
+
+	if (events & POLLIN)
+		bits |= AE_WAKE_IN;
+	if (events & POLLOUT)
+		bits |= AE_WAKE_OUT;
+	*sv = shm_load(&h->wake_seq);
+	shm_or(&h->shim_want, bits);
+	shm_fence();
+	return shm_load(&h->moved) ||
+	       (state_mask(h) & (events | POLLERR | POLLHUP));
+}
+
+/**
+ * sleep_sandboxed() - aec_sleep() with the calls a seccomp sandbox allows
+ * (sandbox.c): FUTEX_WAIT on @wake_seq alone, in slices
+ * @s:		socket
+ * @events:	POLLIN / POLLOUT
+ * @timeout_ms:	-1 forever
+ *
+ * The same ordering as aec_sleep() rules out a lost wake-up. What it
+ * cannot do is wait on the alive page too (futex_waitv is not what such
+ * filters allow, and asking for the page is a request): the daemon's death
+ * is looked for after every slice of AEC_SANDBOX_SLICE_MS, as a hung-up
+ * backing fd.
+ *
+ * Return: 1 look again, 0 timed out, -EINTR, -ENETDOWN
+ */
+static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
+			   int timeout_ms)
+{
+	struct ae_shm_hdr *h = aec_hdr(s);
+	int t = timeout_ms, r;
+	struct timespec ts;
+	uint32_t sv;
+	short rev = 0;
+
+	if (!h)
+		return -ENETDOWN;
+	if (arm_wake(h, events, &sv))
+		return 1;
+	if (t < 0 || t > AEC_SANDBOX_SLICE_MS)
+		t = AEC_SANDBOX_SLICE_MS;
+	ts.tv_sec = t / 1000;
+	ts.tv_nsec = (long)(t % 1000) * 1000000L;
+	r = (int)sys_ret(syscall(SYS_futex, &h->wake_seq, FUTEX_WAIT, sv, &ts,
+				 NULL, 0));
+	if (sys_poll1(s->fd, 0, 0, &rev) > 0 && (rev & (POLLHUP | POLLERR)))
+		return aec_daemon_gone(s);
+	if (r == -EINTR)
+		return r;
+	return r == -ETIMEDOUT && t == timeout_ms ? 0 : 1;
+}
+
+/**
  * aec_sleep() - one futex sleep of a blocking call (see client.h)
  * @s:		socket
  * @events:	POLLIN / POLLOUT
@@ -363,13 +446,15 @@ static int futex_sleep(uint32_t *seq, uint32_t sv, const uint32_t *alive,
  */
 int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 {
-	uint32_t bits = 0, sv, av;
+	uint32_t sv, av;
 	const uint32_t *alive;
 	struct ae_shm_hdr *h;
 	int r;
 
 	if (s->dead)
 		return -ENETDOWN;
+	if (aec_sandboxed())
+		return sleep_sandboxed(s, events, timeout_ms);
 	alive = aec_alive(s);
 	h = aec_hdr(s);
 	if (s->dead || !alive || !h)
@@ -377,15 +462,7 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 	av = __atomic_load_n(alive, __ATOMIC_ACQUIRE);
 	if (av & FUTEX_OWNER_DIED)
 		return aec_daemon_gone(s);
-	if (events & POLLIN)
-		bits |= AE_WAKE_IN;
-	if (events & POLLOUT)
-		bits |= AE_WAKE_OUT;
-	sv = shm_load(&h->wake_seq);
-	shm_or(&h->shim_want, bits);
-	shm_fence();
-	if (shm_load(&h->moved) ||
-	    (state_mask(h) & (events | POLLERR | POLLHUP)))
+	if (arm_wake(h, events, &sv))
 		return 1;
 	r = futex_sleep(&h->wake_seq, sv, alive, av,
 			timeout_ms < 0 ? -1 : deadline_of(timeout_ms));

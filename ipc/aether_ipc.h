@@ -503,6 +503,12 @@ struct ae_ipc_alive_resp {
  *		consumes a datagram another has just peeked at (a response
  *		lost that way leaves its requester waiting forever). Was
  *		zero padding before: layout and AE_IPC_VERSION unchanged.
+ * @xfers:	shim-only: control exchanges (aec_xfer()) under way on the
+ *		backing fd, in every process sharing it; raised under
+ *		@rd_lock. A sandboxed process (aec_enter_sandbox()), which
+ *		cannot peek, consumes a datagram blind only while it is 0:
+ *		the head is then a NOTIFY, never someone's response. Zero
+ *		padding before, like @rd_lock.
  */
 struct ae_shm_hdr {
 	uint32_t magic;
@@ -530,6 +536,7 @@ struct ae_shm_hdr {
 	uint32_t shim_want;
 	uint32_t pad;
 	uint32_t rd_lock;
+	uint32_t xfers;
 };
 
 _Static_assert(sizeof(struct ae_ipc_hdr) == 16, "wire header size");

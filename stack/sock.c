@@ -615,6 +615,14 @@ int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
 			return sockopt_put_int(val, len, sk->reuseaddr);
 		case SO_REUSEPORT:
 			return sockopt_put_int(val, len, sk->reuseport);
+		case SO_BINDTODEVICE:
+			/* never bound to a device: Linux's sock_getbindtodevice()
+			 * answers an empty name (sshd reads it on every accept)
+			 */
+			if (!len)
+				return -EINVAL;
+			*len = 0;
+			return 0;
 		default:
 			break;
 		}

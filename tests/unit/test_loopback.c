@@ -364,6 +364,26 @@ START_TEST(ip_tos_ttl_on_the_wire)
 }
 END_TEST
 
+START_TEST(bindtodevice_unbound_reads_empty)
+{
+	struct ae_sock *t, *u;
+	char name[16] = "x";
+	size_t len = sizeof(name);
+	int err;
+
+	/* Linux: a socket bound to no device reads SO_BINDTODEVICE as "" */
+	t = ae_socket(S, SOCK_STREAM, &err);
+	ck_assert_int_eq(ae_getsockopt(t, SOL_SOCKET, SO_BINDTODEVICE, name,
+				       &len), 0);
+	ck_assert_uint_eq(len, 0);
+	u = ae_socket(S, SOCK_DGRAM, &err);
+	len = sizeof(name);
+	ck_assert_int_eq(ae_getsockopt(u, SOL_SOCKET, SO_BINDTODEVICE, name,
+				       &len), 0);
+	ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
 START_TEST(linux_reported_sockopts)
 {
 	struct ae_sock *t;
@@ -410,6 +430,7 @@ static Suite *loopback_suite(void)
 	tcase_add_test(tc, martian_127_from_the_wire);
 	tcase_add_test(tc, ip_tos_ttl_on_the_wire);
 	tcase_add_test(tc, linux_reported_sockopts);
+	tcase_add_test(tc, bindtodevice_unbound_reads_empty);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: sandbox.c - an established TCP socket used under a seccomp filter
+ *
+ * The shape of OpenSSH's privilege-separated pre-auth child: a connection
+ * is made over 127.0.0.1:PORT, then a forked child (when root: chroot to
+ * an empty directory and setresuid to nobody first) installs a seccomp
+ * filter through prctl() that kills the process on any system call but
+ * read, write, poll, ppoll, futex, clock_gettime, rt_sigprocmask,
+ * exit_group, exit, rt_sigreturn, brk, mmap, munmap, mprotect and madvise.
+ * The child then sends SANDBOX_BYTES and reads them back as the parent
+ * echoes them, waiting with poll() on a non-blocking socket, and checks
+ * every byte. Passes on the kernel; on Aether the data path must need only
+ * those calls.
+ *
+ * With "block" the child's socket stays blocking and the exchange is a
+ * ping-pong of SANDBOX_CHUNK blocks (blocking read() waits in the shim).
+ * With "inherit" the program first installs, with syscall(SYS_seccomp)
+ * and no prctl, a filter that kills on sendto only, and execs itself: a
+ * filter inherited across execve (the whole process, parent included,
+ * runs under it).
+ *
+ * Usage: sandbox PORT [block|inherit]. Exit 0 on success; the reason on
+ * stderr otherwise.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SANDBOX_BYTES	(1 << 20)
+#define SANDBOX_CHUNK	8192
+
+/**
+ * pattern() - the byte expected at offset @i
+ * @i:		offset
+ *
+ * Return: the byte
+ */
+static unsigned char pattern(size_t i)
+{
+	return (unsigned char)((i * 7 + i / 251) & 0xff);
+}
+
+/**
+ * install_filter() - allow the pre-auth child's system calls, kill on others
+ *
+ * Return: 0, or -1 (errno set)
+ */
+static int install_filter(void)
+{
+#define ALLOW(nr) \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		ALLOW(SYS_read), ALLOW(SYS_write), ALLOW(SYS_poll),
+		ALLOW(SYS_ppoll), ALLOW(SYS_futex), ALLOW(SYS_clock_gettime),
+		ALLOW(SYS_rt_sigprocmask), ALLOW(SYS_exit_group),
+		ALLOW(SYS_exit), ALLOW(SYS_rt_sigreturn), ALLOW(SYS_brk),
+		ALLOW(SYS_mmap), ALLOW(SYS_munmap), ALLOW(SYS_mprotect),
+		ALLOW(SYS_madvise),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+#undef ALLOW
+	struct sock_fprog prog = {
+		.len = sizeof(f) / sizeof(f[0]), .filter = f,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/**
+ * drop_privileges() - as root: chroot to an empty directory, become nobody
+ *
+ * Return: 0, or -1 (reason on stderr)
+ */
+static int drop_privileges(void)
+{
+	char dir[] = "/tmp/sandbox-root-XXXXXX";
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	pw = getpwnam("nobody");
+	if (!pw || !mkdtemp(dir) || chroot(dir) || chdir("/") ||
+	    setgroups(0, NULL) || setresgid(pw->pw_gid, pw->pw_gid,
+					    pw->pw_gid) ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid)) {
+		perror("sandbox: drop privileges");
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * wait_fd() - poll() one fd for @ev
+ * @fd:		fd
+ * @ev:		POLLIN / POLLOUT
+ *
+ * Return: 0, or -1 on an error or a 10 s wait
+ */
+static int wait_fd(int fd, short ev)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+
+	return poll(&p, 1, 10000) == 1 ? 0 : -1;
+}
+
+/**
+ * child_run() - the sandboxed side: send the pattern, read the echo
+ * @fd:		connected, non-blocking socket
+ *
+ * Only the filter's system calls are made after install_filter();
+ * messages are write()s to fd 2.
+ *
+ * Return: exit status
+ */
+static int child_run(int fd)
+{
+	static const char bad[] = "sandbox: echo mismatch or stall\n";
+	static unsigned char out[SANDBOX_CHUNK], in[SANDBOX_CHUNK];
+	size_t sent = 0, got = 0, i, len;
+	ssize_t n;
+
+	if (drop_privileges() || install_filter()) {
+		perror("sandbox: filter");
+		return 2;
+	}
+	while (got < SANDBOX_BYTES) {
+		if (sent < SANDBOX_BYTES) {
+			len = SANDBOX_BYTES - sent;
+			if (len > SANDBOX_CHUNK)
+				len = SANDBOX_CHUNK;
+			for (i = 0; i < len; i++)
+				out[i] = pattern(sent + i);
+			n = write(fd, out, len);
+			if (n < 0 && errno != EAGAIN)
+				goto fail;
+			if (n > 0)
+				sent += (size_t)n;
+			if (n != (ssize_t)len && wait_fd(fd, POLLOUT | POLLIN))
+				goto fail;
+		}
+		n = read(fd, in, sizeof(in));
+		if (n == 0)
+			goto fail;
+		if (n < 0 && errno != EAGAIN)
+			goto fail;
+		for (i = 0; n > 0 && i < (size_t)n; i++)
+			if (in[i] != pattern(got + i))
+				goto fail;
+		if (n > 0)
+			got += (size_t)n;
+		else if (sent >= SANDBOX_BYTES && wait_fd(fd, POLLIN))
+			goto fail;
+	}
+	return 0;
+fail:
+	if (write(2, bad, sizeof(bad) - 1) < 0)
+		return 1;
+	return 1;
+}
+
+/**
+ * child_pingpong() - the sandboxed side on a blocking socket: one block
+ * out, the same block back, SANDBOX_BYTES in all
+ * @fd:		connected, blocking socket
+ *
+ * Return: exit status
+ */
+static int child_pingpong(int fd)
+{
+	static unsigned char out[SANDBOX_CHUNK], in[SANDBOX_CHUNK];
+	size_t done, got, i;
+	ssize_t n;
+
+	if (drop_privileges() || install_filter()) {
+		perror("sandbox: filter");
+		return 2;
+	}
+	for (done = 0; done < SANDBOX_BYTES; done += SANDBOX_CHUNK) {
+		for (i = 0; i < SANDBOX_CHUNK; i++)
+			out[i] = pattern(done + i);
+		if (write(fd, out, SANDBOX_CHUNK) != SANDBOX_CHUNK)
+			return 1;
+		for (got = 0; got < SANDBOX_CHUNK; got += (size_t)n) {
+			n = read(fd, in + got, SANDBOX_CHUNK - got);
+			if (n <= 0)
+				return 1;
+		}
+		for (i = 0; i < SANDBOX_CHUNK; i++)
+			if (in[i] != out[i])
+				return 1;
+	}
+	return 0;
+}
+
+/**
+ * inherit_filter() - kill on sendto from now on, installed without prctl,
+ * then exec this program again without "inherit"
+ * @argv:	our arguments
+ *
+ * Return: only on failure, 1
+ */
+static int inherit_filter(char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(f) / sizeof(f[0]), .filter = f,
+	};
+	char *args[] = { argv[0], argv[1], NULL };
+
+	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
+		perror("sandbox: seccomp");
+		return 1;
+	}
+	execv("/proc/self/exe", args);
+	perror("sandbox: exec");
+	return 1;
+}
+
+/**
+ * echo_run() - the parent side: echo everything back until EOF
+ * @fd:		connected socket (blocking)
+ *
+ * Return: bytes echoed, or -1
+ */
+static long echo_run(int fd)
+{
+	char buf[16384];
+	long total = 0;
+	ssize_t n, w, off;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; off += w) {
+			w = write(fd, buf + off, (size_t)(n - off));
+			if (w <= 0)
+				return -1;
+		}
+		total += n;
+	}
+	return n < 0 ? -1 : total;
+}
+
+/**
+ * connect_pair() - a listener on 127.0.0.1:@port, a connection, its accept
+ * @port:	port
+ * @c:		set to the connecting end
+ * @a:		set to the accepted end
+ *
+ * Return: 0, or -1
+ */
+static int connect_pair(int port, int *c, int *a)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	int one = 1, l = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 1))
+		return -1;
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	if (*c < 0 || connect(*c, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	*a = accept(l, NULL, NULL);
+	close(l);
+	return *a < 0 ? -1 : 0;
+}
+
+/**
+ * main() - see the DOC comment
+ * @argc:	2
+ * @argv:	PORT
+ *
+ * Return: 0 on success
+ */
+int main(int argc, char **argv)
+{
+	int c, a, st;
+	long echoed;
+	pid_t pid;
+
+	bool block = argc == 3 && !strcmp(argv[2], "block");
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: sandbox PORT [block|inherit]\n");
+		return 2;
+	}
+	if (argc == 3 && !strcmp(argv[2], "inherit"))
+		return inherit_filter(argv);
+	if (connect_pair(atoi(argv[1]), &c, &a)) {
+		perror("sandbox: connect");
+		return 1;
+	}
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		close(c);
+		if (block)
+			_exit(child_pingpong(a));
+		if (fcntl(a, F_SETFL, O_NONBLOCK))
+			_exit(2);
+		_exit(child_run(a));
+	}
+	close(a);
+	/* the child closes its end by exiting: EOF ends the echo */
+	echoed = echo_run(c);
+	if (waitpid(pid, &st, 0) != pid)
+		return 1;
+	close(c);
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr, "sandbox: child killed by signal %d%s\n",
+			WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
+			" (a forbidden system call)" : "");
+		return 1;
+	}
+	printf("sandbox: child exit %d, echoed %ld bytes\n",
+	       WEXITSTATUS(st), echoed);
+	return WEXITSTATUS(st) == 0 && echoed == SANDBOX_BYTES ? 0 : 1;
+}
