@@ -232,7 +232,8 @@ MANDIR     := $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 VERSION    := $(shell sed -n 's/^\#define AETHER_VERSION[^"]*"\(.*\)"/\1/p' host/opts.h)
-USER_PROGS := $(filter-out $(O)/aetherd,$(PROGS))
+# aether-rr is a benchmark meter (bench/), not a user program: not installed.
+USER_PROGS := $(filter-out $(O)/aetherd $(O)/aether-rr,$(PROGS))
 
 # The unit and the .pc file are written straight into DESTDIR (with this
 # PREFIX), so `sudo make install` after `make` adds nothing to build/.
