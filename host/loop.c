@@ -276,14 +276,18 @@ static bool loop_dispatch(struct ae_loop *l, const struct epoll_event *ev)
 	int fd = (int)(uint32_t)ev->data.u64;
 	uint32_t gen = (uint32_t)(ev->data.u64 >> 32);
 	struct loop_reg *r;
+	bool quiet;
 
 	if (fd < 0 || fd >= l->nregs)
 		return false;
 	r = &l->regs[fd];
 	if (!r->fn || r->gen != gen)
 		return false;
+	/* Read before the call: a handler that registers an fd may realloc
+	 * l->regs, leaving @r dangling (aetherd died so at ~9,500 clients). */
+	quiet = r->quiet;
 	r->fn(r->ctx, ev->events);
-	return !r->quiet;
+	return !quiet;
 }
 
 /**
