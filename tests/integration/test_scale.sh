@@ -83,8 +83,11 @@ log "aetherd RSS $D0 -> $D1 KiB: $(((D1 - D0) * 1024 / N)) bytes per connection"
 log "server RSS $S0 -> $S1 KiB: $(((S1 - S0) * 1024 / N)) bytes per connection"
 log "shared ring memory resident: $SH KiB: $((SH * 1024 / N)) bytes per connection"
 log "aetherd descriptors: $(ls /proc/"$AETHERD_PID"/fd | wc -l)"
-check "idle: aetherd takes no wake-ups" test "$WD" -eq 0
-check "idle: the server takes no wake-ups" test "$WS" -eq 0
+# idle_zero PID N: PID still runs and took N = 0 wake-ups (a dead process
+# reads 0 wake-ups too, which must not pass)
+idle_zero() { [ -d /proc/"$1" ] && [ "$2" -eq 0 ]; }
+check "idle: aetherd (alive) takes no wake-ups" idle_zero "$AETHERD_PID" "$WD"
+check "idle: the server (alive) takes no wake-ups" idle_zero "$SPID" "$WS"
 
 touch "$CTL.echo"
 wait_for $((N / 50 + 60)) got echo 2 || { cat "$CTL"; tail -5 "$WORK/client.err"; } | sed 's/^/# client: /'
