@@ -73,6 +73,18 @@ int sys_getsockopt(int fd, int level, int name, void *val,
 int sys_poll1(int fd, short events, int timeout_ms, short *revents);
 int left_ms(int64_t deadline);
 int64_t deadline_of(int timeout_ms);
+
+/**
+ * aec_nonblock() - whether a call must not wait
+ * @flags:	the call's MSG_* flags
+ * @timeout_ms:	its timeout, 0 for none at all
+ *
+ * Return: true for MSG_DONTWAIT or a zero timeout
+ */
+static inline bool aec_nonblock(int flags, int timeout_ms)
+{
+	return (flags & MSG_DONTWAIT) || !timeout_ms;
+}
 int aec_dial(bool cloexec);
 void close_fds(struct aec_rsp *r);
 uint32_t aec_rd_lock(struct ae_shm_hdr *h);
@@ -96,6 +108,9 @@ int addr_to_ipc(const struct sockaddr_in *sin, struct ae_ipc_addr *a);
 void ipc_to_addr(const struct ae_ipc_addr *a, struct sockaddr_in *sin);
 int aec_take_error(struct ae_shm_hdr *h);
 
+/* data.c */
+bool aec_io_blocked(struct aec_sock *s, bool nb, short events,
+		    int64_t deadline, size_t done, ssize_t *ret);
 
 /* sandbox.c */
 uint32_t aec_sandboxed(void);

@@ -118,7 +118,7 @@ static int tcp_send_blocked(struct aec_sock *s, struct ae_shm_hdr *h,
 
 
 /**
- * io_blocked() - a TCP send or receive that cannot go on now
+ * aec_io_blocked() - a call that cannot go on now: wait, or say how it ends
  * @s:		socket
  * @nb:		non-blocking: stop at once
  * @events:	POLLIN or POLLOUT, what to wait for
@@ -128,8 +128,8 @@ static int tcp_send_blocked(struct aec_sock *s, struct ae_shm_hdr *h,
  *
  * Return: true to stop with *@ret set, false to try again after a wait
  */
-static bool io_blocked(struct aec_sock *s, bool nb, short events,
-		       int64_t deadline, size_t done, ssize_t *ret)
+bool aec_io_blocked(struct aec_sock *s, bool nb, short events,
+		    int64_t deadline, size_t done, ssize_t *ret)
 {
 	int w = 0;
 
@@ -140,6 +140,74 @@ static bool io_blocked(struct aec_sock *s, bool nb, short events,
 	}
 	*ret = done ? (ssize_t)done : (w ? w : -EAGAIN);
 	return true;
+}
+
+/**
+ * struct io_call - one TCP send or receive in progress
+ * @deadline:	SO_RCVTIMEO/SO_SNDTIMEO deadline
+ * @total:	bytes asked for
+ * @done:	bytes moved so far
+ * @nb:		non-blocking (MSG_DONTWAIT or a zero timeout)
+ */
+struct io_call {
+	int64_t deadline;
+	size_t total;
+	size_t done;
+	bool nb;
+};
+
+/**
+ * io_call_start() - set up a TCP send or receive
+ * @iov:	buffers
+ * @iovcnt:	parts
+ * @flags:	MSG_* flags of the call
+ * @timeout_ms:	-1 forever
+ *
+ * Return: the call's bookkeeping
+ */
+static struct io_call io_call_start(const struct iovec *iov, int iovcnt,
+				    int flags, int timeout_ms)
+{
+	return (struct io_call){ .deadline = deadline_of(timeout_ms),
+				 .total = iov_total(iov, iovcnt),
+				 .nb = aec_nonblock(flags, timeout_ms) };
+}
+
+/**
+ * io_hdr() - the socket's header page and state for one more turn
+ * @s:		socket
+ * @st:		set to the state bits
+ * @ret:	set to -ENOTCONN when the socket has no rings
+ *
+ * Return: the header page, or NULL with *@ret set
+ */
+static struct ae_shm_hdr *io_hdr(struct aec_sock *s, uint32_t *st,
+				 ssize_t *ret)
+{
+	struct ae_shm_hdr *h = aec_hdr(s);
+
+	if (!h) {
+		*ret = -ENOTCONN;
+		return NULL;
+	}
+	*st = shm_load(&h->state);
+	return h;
+}
+
+/**
+ * ring_of() - a view of one of the header page's rings
+ * @h:		header page
+ * @tx:		true for the transmit ring, false for the receive ring
+ *
+ * Return: the ring view
+ */
+static struct ae_spsc ring_of(struct ae_shm_hdr *h, bool tx)
+{
+	if (tx)
+		return (struct ae_spsc){ (uint8_t *)h + h->tx_off, h->tx_size,
+					 &h->tx_head, &h->tx_tail };
+	return (struct ae_spsc){ (uint8_t *)h + h->rx_off, h->rx_size,
+				 &h->rx_head, &h->rx_tail };
 }
 
 /**
@@ -186,49 +254,40 @@ static void tx_give_back(struct aec_sock *s, struct ae_shm_hdr *h)
 static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 			 int iovcnt, int flags, int timeout_ms)
 {
-	int64_t deadline = deadline_of(timeout_ms);
-	size_t total = iov_total(iov, iovcnt), done = 0, n;
-	bool nb = (flags & MSG_DONTWAIT) || !timeout_ms;
+	struct io_call c = io_call_start(iov, iovcnt, flags, timeout_ms);
 	struct ae_shm_hdr *h;
 	struct ae_spsc r;
 	ssize_t ret;
 	uint32_t st;
+	size_t n;
 	int w;
 
 	pthread_mutex_lock(&s->wlock);
-	for (;;) {
-		h = aec_hdr(s);
-		if (!h) {
-			ret = -ENOTCONN;
-			break;
-		}
-		st = shm_load(&h->state);
+	while ((h = io_hdr(s, &st, &ret))) {
 		w = tcp_send_blocked(s, h, st);
 		if (w) {
-			ret = done ? (ssize_t)done : w;
+			ret = c.done ? (ssize_t)c.done : w;
 			break;
 		}
 		if (h->tx_size && (st & AE_SS_OUT)) {
 			tx_give_back(s, h);
-			r = (struct ae_spsc){ (uint8_t *)h + h->tx_off,
-					      h->tx_size, &h->tx_head,
-					      &h->tx_tail };
-			n = total - done;
+			r = ring_of(h, true);
+			n = c.total - c.done;
 			if (n > shm_tx_room(h))
 				n = shm_tx_room(h);
-			n = n ? spsc_writev(&r, iov, iovcnt, done, n) : 0;
+			n = n ? spsc_writev(&r, iov, iovcnt, c.done, n) : 0;
 			if (n) {
-				done += n;
+				c.done += n;
 				aec_tx_rung(s, h, st);
 			}
-			if (done == total) {
-				ret = (ssize_t)done;
+			if (c.done == c.total) {
+				ret = (ssize_t)c.done;
 				break;
 			}
 			if (n)
 				continue;
 		}
-		if (io_blocked(s, nb, POLLOUT, deadline, done, &ret))
+		if (aec_io_blocked(s, c.nb, POLLOUT, c.deadline, c.done, &ret))
 			break;
 	}
 	pthread_mutex_unlock(&s->wlock);
@@ -282,53 +341,44 @@ static bool tcp_recv_end(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t st,
 static ssize_t tcp_recvv(struct aec_sock *s, const struct iovec *iov,
 			 int iovcnt, int flags, int timeout_ms)
 {
-	int64_t deadline = deadline_of(timeout_ms);
-	size_t total = iov_total(iov, iovcnt), done = 0, n;
-	bool nb = (flags & MSG_DONTWAIT) || !timeout_ms;
+	struct io_call c = io_call_start(iov, iovcnt, flags, timeout_ms);
 	bool peek = flags & MSG_PEEK;
 	struct ae_shm_hdr *h;
 	struct ae_spsc r;
 	ssize_t ret = 0;
 	uint32_t st;
+	size_t n;
 
-	if (!total)
+	if (!c.total)
 		return 0;
 	pthread_mutex_lock(&s->rlock);
-	for (;;) {
-		h = aec_hdr(s);
-		if (!h) {
-			ret = -ENOTCONN;
-			break;
-		}
-		st = shm_load(&h->state);
+	while ((h = io_hdr(s, &st, &ret))) {
 		if (h->rx_size && !(st & AE_SS_RDSHUT)) {
-			r = (struct ae_spsc){ (uint8_t *)h + h->rx_off,
-					      h->rx_size, &h->rx_head,
-					      &h->rx_tail };
-			n = spsc_readv(&r, iov, iovcnt, done, total - done,
+			r = ring_of(h, false);
+			n = spsc_readv(&r, iov, iovcnt, c.done, c.total - c.done,
 				       peek);
 			if (n) {
-				done += n;
+				c.done += n;
 				if (!peek)
 					aec_doorbell(s, h, AE_DB_RX);
-				if (done == total || peek ||
+				if (c.done == c.total || peek ||
 				    !(flags & MSG_WAITALL)) {
-					ret = (ssize_t)done;
+					ret = (ssize_t)c.done;
 					break;
 				}
 				continue;
 			}
 		}
-		if (done && !(flags & MSG_WAITALL)) {
-			ret = (ssize_t)done;
+		if (c.done && !(flags & MSG_WAITALL)) {
+			ret = (ssize_t)c.done;
 			break;
 		}
 		if (tcp_recv_end(s, h, st, &ret)) {
-			if (done)
-				ret = (ssize_t)done;
+			if (c.done)
+				ret = (ssize_t)c.done;
 			break;
 		}
-		if (io_blocked(s, nb, POLLIN, deadline, done, &ret))
+		if (aec_io_blocked(s, c.nb, POLLIN, c.deadline, c.done, &ret))
 			break;
 	}
 	pthread_mutex_unlock(&s->rlock);
@@ -410,7 +460,7 @@ static ssize_t udp_recv(struct aec_sock *s, void *buf, size_t len, int flags,
 	uint8_t hbuf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_dgram)];
 	struct ae_ipc_dgram q = { 0 }, a;
 	int64_t deadline = deadline_of(timeout_ms);
-	int ret, w;
+	ssize_t ret;
 
 	q.flags = flags & (MSG_PEEK | MSG_TRUNC);
 	q.len = len > AE_IPC_MAX_UDP ? AE_IPC_MAX_UDP : (uint32_t)len;
@@ -436,13 +486,10 @@ static ssize_t udp_recv(struct aec_sock *s, void *buf, size_t len, int flags,
 		}
 		if (ret == -ENETDOWN)
 			return -ECONNRESET;
-		if (ret != -EAGAIN || (flags & MSG_DONTWAIT) || !timeout_ms)
+		if (ret != -EAGAIN ||
+		    aec_io_blocked(s, aec_nonblock(flags, timeout_ms), POLLIN,
+				   deadline, 0, &ret))
 			return ret;
-		w = aec_wait(s, POLLIN, left_ms(deadline));
-		if (w < 0)
-			return w;
-		if (!w)
-			return -EAGAIN;
 	}
 }
 

@@ -333,17 +333,14 @@ int aec_accept(struct aec_sock *s, struct aec_sock **out,
 	       struct sockaddr_in *peer, int flags, int timeout_ms)
 {
 	int64_t deadline = deadline_of(timeout_ms);
-	int ret, w;
+	ssize_t ret;
 
 	for (;;) {
 		ret = aec_accept_once(s, out, peer, flags);
-		if (ret != -EAGAIN || (flags & MSG_DONTWAIT) || !timeout_ms)
-			return ret;
-		w = aec_wait(s, POLLIN, left_ms(deadline));
-		if (w < 0)
-			return w;
-		if (!w)
-			return -EAGAIN;
+		if (ret != -EAGAIN ||
+		    aec_io_blocked(s, aec_nonblock(flags, timeout_ms), POLLIN,
+				   deadline, 0, &ret))
+			return (int)ret;
 	}
 }
 
@@ -381,7 +378,7 @@ int aec_connect(struct aec_sock *s, const struct sockaddr_in *addr, int flags,
 	if (ret)
 		return ret;
 	ret = aec_simple(s, AE_MSG_CONNECT, &q, sizeof(q));
-	if (ret != -EINPROGRESS || (flags & MSG_DONTWAIT) || !timeout_ms)
+	if (ret != -EINPROGRESS || aec_nonblock(flags, timeout_ms))
 		return ret;
 	for (;;) {
 		w = aec_wait(s, POLLOUT, left_ms(deadline));

@@ -14,40 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "proto.h"
 #include "session.h"
-
-/**
- * struct stats_ctx - building a STATS answer
- * @e:		entries
- * @n:		used
- * @max:	room
- */
-struct stats_ctx {
-	struct ae_ipc_stat *e;
-	uint32_t n, max;
-};
-
-/**
- * add_stat() - one counter into the answer
- * @ctx:	struct stats_ctx
- * @group:	group
- * @name:	name
- * @value:	value
- */
-static void add_stat(void *ctx, const char *group, const char *name,
-		     uint64_t value)
-{
-	struct stats_ctx *sc = ctx;
-	struct ae_ipc_stat *e;
-
-	if (sc->n >= sc->max)
-		return;
-	e = &sc->e[sc->n++];
-	memset(e, 0, sizeof(*e));
-	strncpy(e->group, group, sizeof(e->group) - 1);
-	strncpy(e->name, name, sizeof(e->name) - 1);
-	e->value = value;
-}
 
 /**
  * session_stats_foreach() - every counter of the daemon, one call each
@@ -91,14 +59,14 @@ int sess_op_stats(struct sconn *c, const struct ae_ipc_hdr *h)
 {
 	struct session_srv *srv = c->srv;
 	uint32_t max = (AE_IPC_MAX_MSG - 64) / sizeof(struct ae_ipc_stat);
-	struct stats_ctx sc = { .max = max };
+	struct ipc_stat_list sc = { .max = max };
 	struct ae_ipc_stats_resp r = { 0 };
 	int ret;
 
 	sc.e = calloc(max, sizeof(*sc.e));
 	if (!sc.e)
 		return sess_reply(c, h, -ENOMEM, NULL, 0, NULL, 0, NULL, 0);
-	session_stats_foreach(srv->d, add_stat, &sc);
+	session_stats_foreach(srv->d, ipc_stat_add, &sc);
 	r.count = sc.n;
 	ret = sess_reply(c, h, (int32_t)sc.n, &r, sizeof(r), sc.e,
 			 sc.n * sizeof(*sc.e), NULL, 0);

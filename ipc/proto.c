@@ -10,6 +10,7 @@
  * length in the fixed part, and fixed + declared must equal the real payload.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "proto.h"
@@ -210,4 +211,28 @@ int ipc_check_response(const void *buf, size_t n, uint16_t type,
 	if (h.result >= 0 && n - sizeof(h) < min_payload)
 		return -EPROTO;
 	return 0;
+}
+
+/**
+ * ipc_stat_add() - append one counter to a struct ipc_stat_list
+ * @list:	struct ipc_stat_list (void * to serve as a stats callback)
+ * @group:	group, truncated to the wire's field
+ * @name:	name, truncated to the wire's field
+ * @value:	value
+ *
+ * A full list keeps what it has: the answer is bounded by one message.
+ */
+void ipc_stat_add(void *list, const char *group, const char *name,
+		  uint64_t value)
+{
+	struct ipc_stat_list *l = list;
+	struct ae_ipc_stat *e;
+
+	if (l->n >= l->max)
+		return;
+	e = &l->e[l->n++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->group, sizeof(e->group), "%s", group);
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->value = value;
 }

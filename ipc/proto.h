@@ -27,4 +27,18 @@ int ipc_check_response(const void *buf, size_t n, uint16_t type,
 		       size_t min_payload);
 const void *ipc_payload(const void *buf);
 
+/**
+ * struct ipc_stat_list - counters gathered for (or from) a STATS answer
+ * @e:		entries, room for @max
+ * @n:		used
+ * @max:	room
+ */
+struct ipc_stat_list {
+	struct ae_ipc_stat *e;
+	uint32_t n, max;
+};
+
+void ipc_stat_add(void *list, const char *group, const char *name,
+		  uint64_t value);
+
 #endif /* AETHER_IPC_PROTO_H */

@@ -29,6 +29,7 @@
 
 #include "client.h"
 #include "opts.h"
+#include "proto.h"
 #include "tools.h"
 
 /**
@@ -58,61 +59,17 @@ void tool_unreachable(int err)
 }
 
 /**
- * struct counter - one counter of a STATS answer
- * @group:	group
- * @name:	name
- * @value:	value
- */
-struct counter {
-	char group[16];
-	char name[40];
-	uint64_t value;
-};
-
-/**
- * struct counters - a whole STATS answer
- * @c:		counters, @n of them, room for @max
- * @n:		used
- * @max:	room
- */
-struct counters {
-	struct counter *c;
-	size_t n, max;
-};
-
-/**
- * keep_counter() - aec_stat_fn: append one counter
- * @ctx:	struct counters
- * @group:	group
- * @name:	name
- * @value:	value
- */
-static void keep_counter(void *ctx, const char *group, const char *name,
-			 uint64_t value)
-{
-	struct counters *cs = ctx;
-	struct counter *c;
-
-	if (cs->n == cs->max)
-		return;
-	c = &cs->c[cs->n++];
-	snprintf(c->group, sizeof(c->group), "%s", group);
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->value = value;
-}
-
-/**
  * fetch_counters() - ask the daemon for every counter
  * @cs:		result, room allocated by the caller
  *
  * Return: 0, or 1 after saying why on stderr
  */
-static int fetch_counters(struct counters *cs)
+static int fetch_counters(struct ipc_stat_list *cs)
 {
 	int n;
 
 	cs->n = 0;
-	n = aec_stats(keep_counter, cs);
+	n = aec_stats(ipc_stat_add, cs);
 	if (n < 0) {
 		tool_unreachable(n);
 		return 1;
@@ -124,14 +81,14 @@ static int fetch_counters(struct counters *cs)
  * print_json() - every counter as {"group": {"name": value, ...}, ...}
  * @cs:		counters, grouped in the daemon's order
  */
-static void print_json(const struct counters *cs)
+static void print_json(const struct ipc_stat_list *cs)
 {
 	const char *group = NULL;
 	size_t i;
 
 	putchar('{');
 	for (i = 0; i < cs->n; i++) {
-		const struct counter *c = &cs->c[i];
+		const struct ae_ipc_stat *c = &cs->e[i];
 
 		if (!group || strcmp(group, c->group)) {
 			printf("%s\"%s\": {", group ? "}, " : "", c->group);
@@ -150,7 +107,7 @@ static void print_json(const struct counters *cs)
  * @prev:	the previous frame's (same order), or NULL for the first
  * @secs:	seconds between the two
  */
-static void print_watch(const struct counters *cs, const struct counters *prev,
+static void print_watch(const struct ipc_stat_list *cs, const struct ipc_stat_list *prev,
 			unsigned long secs)
 {
 	char when[16];
@@ -163,9 +120,9 @@ static void print_watch(const struct counters *cs, const struct counters *prev,
 	printf("aether stats %s, every %lu s (non-zero counters, change per second)\n",
 	       when, secs);
 	for (i = 0; i < cs->n; i++) {
-		const struct counter *c = &cs->c[i];
-		uint64_t d = prev && i < prev->n && c->value >= prev->c[i].value ?
-			     c->value - prev->c[i].value : 0;
+		const struct ae_ipc_stat *c = &cs->e[i];
+		uint64_t d = prev && i < prev->n && c->value >= prev->e[i].value ?
+			     c->value - prev->e[i].value : 0;
 
 		if (!c->value)
 			continue;
@@ -183,18 +140,18 @@ static void print_watch(const struct counters *cs, const struct counters *prev,
  *
  * Return: 0, or 1 when the daemon stops answering
  */
-static int watch(struct counters *cs, unsigned long secs, unsigned long count)
+static int watch(struct ipc_stat_list *cs, unsigned long secs, unsigned long count)
 {
-	struct counters prev = { .max = cs->max };
+	struct ipc_stat_list prev = { .max = cs->max };
 	unsigned long frame;
 	int rc = 0;
 
-	prev.c = calloc(prev.max, sizeof(*prev.c));
-	if (!prev.c)
+	prev.e = calloc(prev.max, sizeof(*prev.e));
+	if (!prev.e)
 		return 1;
 	print_watch(cs, NULL, secs);
 	for (frame = 1; !count || frame < count; frame++) {
-		memcpy(prev.c, cs->c, cs->n * sizeof(*cs->c));
+		memcpy(prev.e, cs->e, cs->n * sizeof(*cs->e));
 		prev.n = cs->n;
 		sleep((unsigned int)secs);
 		rc = fetch_counters(cs);
@@ -202,7 +159,7 @@ static int watch(struct counters *cs, unsigned long secs, unsigned long count)
 			break;
 		print_watch(cs, &prev, secs);
 	}
-	free(prev.c);
+	free(prev.e);
 	return rc;
 }
 
@@ -221,7 +178,7 @@ int cmd_stats(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct counters cs = { .max = 4096 };
+	struct ipc_stat_list cs = { .max = 4096 };
 	unsigned long secs = 0, count = 0;
 	bool json = false;
 	char err[128];
@@ -254,8 +211,8 @@ int cmd_stats(int argc, char **argv)
 			 "unexpected argument" : "-j and --watch do not mix");
 		return 2;
 	}
-	cs.c = calloc(cs.max, sizeof(*cs.c));
-	if (!cs.c)
+	cs.e = calloc(cs.max, sizeof(*cs.e));
+	if (!cs.e)
 		return 1;
 	rc = fetch_counters(&cs);
 	if (!rc && secs)
@@ -264,9 +221,9 @@ int cmd_stats(int argc, char **argv)
 		print_json(&cs);
 	else
 		for (i = 0; !rc && i < cs.n; i++)
-			printf("%s.%s %llu\n", cs.c[i].group, cs.c[i].name,
-			       (unsigned long long)cs.c[i].value);
-	free(cs.c);
+			printf("%s.%s %llu\n", cs.e[i].group, cs.e[i].name,
+			       (unsigned long long)cs.e[i].value);
+	free(cs.e);
 	return rc;
 }
 
