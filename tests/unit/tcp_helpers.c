@@ -215,6 +215,24 @@ void th_cb(struct ae_sock *sk, unsigned int events, void *user)
 }
 
 /**
+ * th_fixture() - a fresh fake stack with the peer's ARP entry, no frames
+ * @c:		the connection record to reset to the test ports
+ *
+ * Return: the stack, for fake_stack_destroy()
+ */
+struct ae_stack *th_fixture(struct tconn *c)
+{
+	struct ae_stack *s = fake_stack_create();
+
+	fake_arp_seed(s);
+	memset(c, 0, sizeof(*c));
+	c->port = TH_PORT;
+	c->peer_port = TH_PEER_PORT;
+	fake_frames_clear();
+	return s;
+}
+
+/**
  * th_listener() - a socket listening on @port
  * @s:		stack
  * @port:	host order

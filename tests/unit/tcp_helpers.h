@@ -97,6 +97,7 @@ struct tconn {
 	unsigned int events;
 };
 
+struct ae_stack *th_fixture(struct tconn *c);
 struct ae_sock *th_listener(struct ae_stack *s, uint16_t port, int backlog);
 void th_accept_conn(struct ae_stack *s, struct tconn *c, uint32_t isn,
 		    const uint8_t *opt, size_t optlen);

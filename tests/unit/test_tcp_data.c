@@ -20,12 +20,7 @@ static struct tconn C;
 
 static void setup(void)
 {
-	S = fake_stack_create();
-	fake_arp_seed(S);
-	memset(&C, 0, sizeof(C));
-	C.port = TH_PORT;
-	C.peer_port = TH_PEER_PORT;
-	fake_frames_clear();
+	S = th_fixture(&C);
 }
 
 static void teardown(void)

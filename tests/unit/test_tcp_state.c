@@ -20,12 +20,7 @@ static struct tconn C;
 
 static void setup(void)
 {
-	S = fake_stack_create();
-	fake_arp_seed(S);
-	memset(&C, 0, sizeof(C));
-	C.port = TH_PORT;
-	C.peer_port = TH_PEER_PORT;
-	fake_frames_clear();
+	S = th_fixture(&C);
 }
 
 static void teardown(void)
@@ -451,23 +446,36 @@ START_TEST(rst_established_exact_resets)
 }
 END_TEST
 
-START_TEST(rst_in_window_challenge)
+/**
+ * expect_challenge() - an established connection answers a segment with a
+ * challenge ACK (RFC 5961) and stays established
+ * @t:		segment to fill in and send (ports and @seq_off set here)
+ * @seq_off:	its sequence number, relative to what the stack expects
+ * @flags:	its flags
+ */
+static void expect_challenge(struct tseg *t, uint32_t seq_off, uint8_t flags)
 {
-	struct tseg t = { 0 };
 	struct tpkt p;
 
 	passive();
-	t.sport = C.peer_port;
-	t.dport = C.port;
-	t.seq = C.peer_nxt + 1000;
-	t.flags = TH_F_RST;
-	th_send(S, &t);
+	t->sport = C.peer_port;
+	t->dport = C.port;
+	t->seq = C.peer_nxt + seq_off;
+	t->flags = flags;
+	th_send(S, t);
 	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_ESTABLISHED);
 	ck_assert(th_last(&p));
 	ck_assert_uint_eq(p.flags, TH_F_ACK);
 	ck_assert_uint_eq(p.ack, C.peer_nxt);
 	ck_assert_uint_eq(p.seq, C.our_nxt);
 	ck_assert_uint_eq(th_stat(S, "challenge_acks"), 1);
+}
+
+START_TEST(rst_in_window_challenge)
+{
+	struct tseg t = { 0 };
+
+	expect_challenge(&t, 1000, TH_F_RST);
 	/* out of window: silently dropped */
 	fake_frames_clear();
 	t.seq = C.peer_nxt + 0x40000000;
@@ -480,19 +488,8 @@ END_TEST
 START_TEST(syn_in_established_challenge)
 {
 	struct tseg t = { 0 };
-	struct tpkt p;
 
-	passive();
-	t.sport = C.peer_port;
-	t.dport = C.port;
-	t.seq = C.peer_nxt + 10;
-	t.flags = TH_F_SYN;
-	th_send(S, &t);
-	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_ESTABLISHED);
-	ck_assert(th_last(&p));
-	ck_assert_uint_eq(p.flags, TH_F_ACK);
-	ck_assert_uint_eq(p.ack, C.peer_nxt);
-	ck_assert_uint_eq(th_stat(S, "challenge_acks"), 1);
+	expect_challenge(&t, 10, TH_F_SYN);
 }
 END_TEST
 
