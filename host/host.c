@@ -694,19 +694,10 @@ static int fail(char *err, size_t errlen, const char *what, int e)
  */
 static int open_signals(struct ae_host *h, char *err, size_t errlen)
 {
-	sigset_t set;
-
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return fail(err, errlen, "sigprocmask", errno);
-	h->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	h->signal_fd = ae_loop_signalfd();
 	if (h->signal_fd < 0)
-		return fail(err, errlen, "signalfd", errno);
+		return fail(err, errlen, "signalfd", -h->signal_fd);
 	return 0;
 }
 

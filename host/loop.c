@@ -22,9 +22,11 @@
  * idle loop that never saw activity never spins.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -416,4 +418,29 @@ void ae_loop_resume(struct ae_loop *l)
 bool ae_loop_stopped(const struct ae_loop *l)
 {
 	return l->stop;
+}
+
+/**
+ * ae_loop_signalfd() - take the host programs' signals through a descriptor
+ *
+ * Blocks SIGINT, SIGTERM (stop), SIGUSR1 (dump) and SIGHUP (re-read) and
+ * returns a non-blocking signalfd that reports them, so a loop sees a
+ * signal as one more readable descriptor and never runs code in a handler.
+ *
+ * Return: the descriptor, or -errno
+ */
+int ae_loop_signalfd(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }

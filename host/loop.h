@@ -34,5 +34,6 @@ bool ae_loop_stopped(const struct ae_loop *l);
 int ae_loop_quiet(struct ae_loop *l, int fd);
 void ae_loop_set_busy_poll(struct ae_loop *l, unsigned int usec);
 uint64_t ae_loop_spins(const struct ae_loop *l);
+int ae_loop_signalfd(void);
 
 #endif /* AE_LOOP_H */

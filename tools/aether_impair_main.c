@@ -41,6 +41,7 @@
 #include <linux/if_tun.h>
 
 #include "impair.h"
+#include "loop.h"
 #include "opts.h"
 
 #define PROG	"aether-impair"
@@ -482,16 +483,8 @@ static int run(struct relay *r)
 static int setup_loop(struct relay *r)
 {
 	int fds[4], i;
-	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		goto err;
-	r->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	r->sfd = ae_loop_signalfd();
 	r->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->sfd < 0 || r->tfd < 0 || r->epfd < 0)
