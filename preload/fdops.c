@@ -65,6 +65,33 @@ void ps_fd_atfork_child(void)
 }
 
 /**
+ * ps_unhook_fd() - make @ps's client stop talking on @fd, which is about to
+ * be closed or replaced
+ * @ps:		socket @fd designates
+ * @fd:		fd
+ * @keep:	a call may still use @ps: with no other fd of @ps left, move
+ *		the client to a private dup rather than let it go with @fd
+ *
+ * @fd also leaves the epoll sets it was registered in.
+ */
+static void ps_unhook_fd(struct ps_sock *ps, int fd, bool keep)
+{
+	int other;
+
+	ps_epoll_forget_fd(fd);
+	/* two fds of @ps closed at once must not each pick the other */
+	pthread_mutex_lock(&ps->fd_lock);
+	if (ps->aec->fd == fd) {
+		other = ps_find_other(ps, fd);
+		if (other >= 0)
+			aec_set_fd(ps->aec, other);
+		else if (keep)
+			ps_own_move(ps, fd);
+	}
+	pthread_mutex_unlock(&ps->fd_lock);
+}
+
+/**
  * ps_release_fd() - @fd stops designating its socket (before the real close)
  * @fd:	fd
  *
@@ -74,24 +101,14 @@ void ps_fd_atfork_child(void)
 static struct ps_sock *ps_release_fd(int fd)
 {
 	struct ps_sock *ps = ps_forget(fd);
-	int other;
 
 	if (!ps) {
 		if (ps_ep_get(fd))
 			ps_epoll_close(fd);
 		return NULL;
 	}
-	ps_epoll_forget_fd(fd);
-	/* two fds of @ps closed at once must not each pick the other */
-	pthread_mutex_lock(&ps->fd_lock);
-	if (ps->aec->fd == fd) {
-		other = ps_find_other(ps, fd);
-		if (other >= 0)
-			aec_set_fd(ps->aec, other);
-		else if (atomic_load(&ps->refs) > 1)
-			ps_own_move(ps, fd);	/* a call is using it */
-	}
-	pthread_mutex_unlock(&ps->fd_lock);
+	/* no new call finds @ps through @fd now: the count is final */
+	ps_unhook_fd(ps, fd, atomic_load(&ps->refs) > 1);
 	return ps;
 }
 
@@ -259,22 +276,44 @@ static int ps_dup23(int oldfd, int newfd, int flags)
 }
 
 /**
+ * ps_real_dup23() - the kernel's dup2 or dup3
+ * @oldfd:	source
+ * @newfd:	target
+ * @flags:	dup3 flags, or -1 for dup2
+ *
+ * Return: as dup2(2)/dup3(2)
+ */
+static int ps_real_dup23(int oldfd, int newfd, int flags)
+{
+	return flags < 0 ? REAL(dup2)(oldfd, newfd) :
+			   REAL(dup3)(oldfd, newfd, flags);
+}
+
+/**
  * ps_dup23_locked() - ps_dup23() under ps_fd_lock
  * @oldfd:	source
  * @newfd:	target (closed first if open)
  * @flags:	dup3 flags, or -1 for dup2
  *
+ * Other threads may be inside calls on @newfd meanwhile (Linux lets them
+ * finish on the file they found), so the table never says "no socket" for
+ * a number the kernel still has as a backing fd: such a call would go to
+ * the kernel and read the daemon's datagrams, or block in recv() for good.
+ * The new socket is entered before the kernel's dup (a call that finds it
+ * early acts on it: it talks on the socket's own fd), a plain file's "no
+ * socket" only after; the replaced socket's client is first moved off
+ * @newfd (to a dup, or a private fd), since a call may still find it.
+ *
  * Return: as dup2(2)/dup3(2)
  */
 static int ps_dup23_locked(int oldfd, int newfd, int flags)
 {
-	struct ps_sock *old = NULL, *own = ps_own_get(newfd);
+	struct ps_sock *src, *old, *own = ps_own_get(newfd);
 	int r;
 
 	if (oldfd == newfd || !(ps_get(oldfd) || ps_get(newfd) ||
 				ps_ep_get(newfd) || own))
-		return flags < 0 ? REAL(dup2)(oldfd, newfd) :
-				   REAL(dup3)(oldfd, newfd, flags);
+		return ps_real_dup23(oldfd, newfd, flags);
 	if (REAL(fcntl)(oldfd, F_GETFD) < 0)
 		return -1;	/* EBADF before touching newfd */
 	if (own) {		/* the number is free for the program */
@@ -283,12 +322,28 @@ static int ps_dup23_locked(int oldfd, int newfd, int flags)
 			ps_own_move(own, newfd);
 		pthread_mutex_unlock(&own->fd_lock);
 	}
-	if (ps_get(newfd) != ps_get(oldfd) || !ps_get(oldfd))
-		old = ps_release_fd(newfd);
-	r = flags < 0 ? REAL(dup2)(oldfd, newfd) :
-			REAL(dup3)(oldfd, newfd, flags);
-	if (r >= 0)
-		ps_dup_follow(oldfd, newfd);
+	/* both stay what they are: every change of an Aether fd holds the lock */
+	src = ps_get(oldfd);
+	old = ps_get(newfd);
+	if (src && src == old)
+		return ps_real_dup23(oldfd, newfd, flags);
+	if (old)
+		ps_unhook_fd(old, newfd, true);
+	else if (ps_ep_get(newfd))
+		ps_epoll_close(newfd);
+	if (src) {
+		atomic_fetch_add(&src->refs, 1);
+		old = ps_swap(newfd, src);
+	}
+	r = ps_real_dup23(oldfd, newfd, flags);
+	if (r < 0 && src)
+		old = ps_swap(newfd, old);	/* gives back src's reference */
+	else if (r < 0)
+		old = NULL;
+	else if (!src)
+		old = ps_swap(newfd, NULL);
+	if (r >= 0 && src)
+		ps_log("dup(%d) -> %d", oldfd, newfd);
 	if (old)
 		ps_put(old);
 	return r;

@@ -190,6 +190,19 @@ struct ps_sock *ps_forget(int fd)
 }
 
 /**
+ * ps_swap() - make @fd designate @ps, references unchanged
+ * @fd:	fd number
+ * @ps:	socket (its reference for the table taken by the caller), or NULL
+ *
+ * Return: what @fd designated (the table's reference passes to the
+ * caller), or NULL
+ */
+struct ps_sock *ps_swap(int fd, struct ps_sock *ps)
+{
+	return table_set(&ps_socks, fd, ps);
+}
+
+/**
  * ps_find_other() - another fd designating @ps
  * @ps:		socket
  * @not_fd:	the fd to skip
