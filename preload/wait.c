@@ -418,8 +418,14 @@ static int ps_wait_timed(struct ps_sock *ps, int fd, short events,
 		}
 		p.fd = ps_client_fd(ps);	/* outlives a close of @fd */
 		r = REAL(poll)(&p, 1, ps_ms_left(dl));
-		if (r < 0 || (r == 0 && ps_ms_left(dl) == 0))
+		if (r < 0)
 			break;
+		/* readable for a datagram that is not a NOTIFY (another
+		 * thread's response) must not keep it past the deadline */
+		if (ps_ms_left(dl) == 0) {
+			r = !!(ps_state(ps) & (events | POLLERR | POLLHUP));
+			break;
+		}
 	}
 	ps_pollers(ps, (uint32_t)events, -1);
 	return r < 0 ? -1 : r;
