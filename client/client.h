@@ -157,6 +157,9 @@ void aec_enter_sandbox(void);
  * @s:		socket
  */
 void aec_atfork_child(struct aec_sock *s);
+void aec_fork_prepare(void);
+void aec_fork_parent(void);
+void aec_fork_child(void);
 
 /**
  * aec_set_fd() - move the socket to another backing fd (a dup of the

@@ -94,6 +94,7 @@ int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
 
 /* shm_map.c */
 int aec_map(struct aec_sock *s, int memfd, uint32_t size);
+void aec_map_cache_atfork_child(void);
 struct aec_sock *aec_new(int fd, int type);
 void aec_free(struct aec_sock *s);
 int aec_request(struct aec_sock *s, uint16_t type, const void *p,

@@ -234,6 +234,34 @@ static int aec_alive_n;
 static pthread_mutex_t aec_alive_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /**
+ * aec_fork_prepare() - fork: no alive-table change half done in the child
+ *
+ * The lock is a leaf (held around one mmap()), so it is taken last.
+ */
+void aec_fork_prepare(void)
+{
+	pthread_mutex_lock(&aec_alive_lock);
+}
+
+/**
+ * aec_fork_parent() - fork done, in the parent
+ */
+void aec_fork_parent(void)
+{
+	pthread_mutex_unlock(&aec_alive_lock);
+}
+
+/**
+ * aec_fork_child() - fork done, in the child: the process-wide locks of
+ * the library are fresh (only the forking thread exists)
+ */
+void aec_fork_child(void)
+{
+	pthread_mutex_init(&aec_alive_lock, NULL);
+	aec_map_cache_atfork_child();
+}
+
+/**
  * alive_word() - this process's mapping of daemon @id's alive page
  * @id:		the daemon's instance
  * @memfd:	the page, consumed (closed) here

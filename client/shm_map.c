@@ -83,6 +83,15 @@ static void map_unlock(void)
 }
 
 /**
+ * aec_map_cache_atfork_child() - fork done, in the child: a cache another
+ * thread of the parent was using is free again
+ */
+void aec_map_cache_atfork_child(void)
+{
+	__atomic_store_n(&map_busy, 0, __ATOMIC_RELEASE);
+}
+
+/**
  * map_cache_take() - a kept mapping of this memfd, if there is one
  * @st:		the memfd's fstat
  * @len:	length wanted

@@ -259,6 +259,7 @@ static void atfork_prepare(void)
 	ps_fd_atfork_prepare();
 	ps_epoll_atfork_prepare();
 	pthread_rwlock_wrlock(&ps_table_lock);
+	aec_fork_prepare();
 }
 
 /**
@@ -266,6 +267,7 @@ static void atfork_prepare(void)
  */
 static void atfork_parent(void)
 {
+	aec_fork_parent();
 	pthread_rwlock_unlock(&ps_table_lock);
 	ps_epoll_atfork_parent();
 	ps_fd_atfork_parent();
@@ -285,6 +287,8 @@ static void atfork_child(void)
 
 	/* not unlock: glibc's rwlock knows its writer by a tid the child lacks */
 	pthread_rwlock_init(&ps_table_lock, NULL);
+	aec_fork_child();
+	ps_rc_atfork_child();
 	ps_epoll_atfork_child();
 	ps_fd_atfork_child();
 	for (p = 0; p < PS_PAGES; p++) {

@@ -122,6 +122,16 @@ struct ps_rc_old {
 static pthread_mutex_t rc_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ps_rc *rc_all;
+
+/**
+ * ps_rc_atfork_child() - fork done, in the child: locks another thread of
+ * the parent held (a re-creation, the watcher) are fresh
+ */
+void ps_rc_atfork_child(void)
+{
+	pthread_mutex_init(&rc_lock, NULL);
+	pthread_mutex_init(&watch_lock, NULL);
+}
 static struct ps_rc_old *rc_old;
 static int rc_on = -1;		/* -1 not read yet */
 static int watch_fd = -1;

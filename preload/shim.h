@@ -279,6 +279,7 @@ void ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
 void ps_rc_note_bound(struct ps_sock *ps, int backlog);
 void ps_rc_note_peer(struct ps_sock *ps, const struct sockaddr_in *peer);
 void ps_rc_forget(struct ps_sock *ps);
+void ps_rc_atfork_child(void);
 int ps_rc_watch_fd(void);
 bool ps_rc_alone(void);
 bool ps_rc_try(void);

@@ -72,6 +72,11 @@ void ps_fd_atfork_child(void)
 {
 }
 
+/** ps_rc_atfork_child() - stub: no reconnect notes here */
+void ps_rc_atfork_child(void)
+{
+}
+
 /**
  * sin6() - an IPv6 socket address
  * @txt:	address text
