@@ -447,6 +447,7 @@ static int random_ops(int secs)
 		after = open_fds();
 	}
 	printf("ops: %s\n", atomic_load(&nops) > 1000 ? ">1000" : "few");
+	fprintf(stderr, "ops done: %ld\n", atomic_load(&nops));
 	printf("fds before %d after %d\n", before, after);
 	return after != before || atomic_load(&nops) <= 1000;
 }
