@@ -69,16 +69,20 @@ void ps_fd_atfork_child(void)
  * be closed or replaced
  * @ps:		socket @fd designates
  * @fd:		fd
- * @keep:	a call may still use @ps: with no other fd of @ps left, move
- *		the client to a private dup rather than let it go with @fd
+ * @always:	a call may still find @ps through @fd: with no other fd of @ps
+ *		left, always move the client to a private dup; otherwise
+ *		only while a call holds @ps (it would go with @fd)
  *
- * @fd also leaves the epoll sets it was registered in.
+ * @fd first leaves the epoll sets it was registered in (their references
+ * to @ps go with it).
  */
-static void ps_unhook_fd(struct ps_sock *ps, int fd, bool keep)
+static void ps_unhook_fd(struct ps_sock *ps, int fd, bool always)
 {
+	bool keep;
 	int other;
 
 	ps_epoll_forget_fd(fd);
+	keep = always || atomic_load(&ps->refs) > 1;
 	/* two fds of @ps closed at once must not each pick the other */
 	pthread_mutex_lock(&ps->fd_lock);
 	if (ps->aec->fd == fd) {
@@ -108,7 +112,7 @@ static struct ps_sock *ps_release_fd(int fd)
 		return NULL;
 	}
 	/* no new call finds @ps through @fd now: the count is final */
-	ps_unhook_fd(ps, fd, atomic_load(&ps->refs) > 1);
+	ps_unhook_fd(ps, fd, false);
 	return ps;
 }
 
@@ -154,8 +158,20 @@ int close(int fd)
 	if (!ps_get(fd) && !ps_ep_get(fd))
 		return REAL(close)(fd);
 	pthread_mutex_lock(&ps_fd_lock);
-	ps = ps_release_fd(fd);
+	/*
+	 * The entry goes only after the kernel's close: a call racing it
+	 * finds the socket and talks on the client's fd (moved away if a
+	 * call was already inside), never on @fd as if it were a plain file
+	 * (in libc's recv() it would block for good on the backing fd).
+	 */
+	ps = ps_get(fd);
+	if (ps)
+		ps_unhook_fd(ps, fd, false);
+	else
+		ps_epoll_close(fd);
 	r = REAL(close)(fd);
+	if (ps && !ps_forget_if(fd, ps))
+		ps = NULL;	/* a new socket has the number: ours was put */
 	pthread_mutex_unlock(&ps_fd_lock);
 	if (ps) {
 		ps_log("close(%d) = %d", fd, r);

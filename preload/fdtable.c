@@ -190,6 +190,32 @@ struct ps_sock *ps_forget(int fd)
 }
 
 /**
+ * ps_forget_if() - remove @fd from the table if it still designates @ps
+ * @fd:	fd number
+ * @ps:	socket
+ *
+ * Return: true if removed (the table's reference passes to the caller);
+ * false if another socket took the number meanwhile (its ps_install() put
+ * the reference of @ps)
+ */
+bool ps_forget_if(int fd, struct ps_sock *ps)
+{
+	void *_Atomic *page;
+	void *want = ps;
+	bool r = false;
+
+	if (fd < 0 || fd >= PS_PAGES * PS_PAGE)
+		return false;
+	pthread_rwlock_wrlock(&ps_table_lock);
+	page = atomic_load(&ps_socks.pages[fd >> PS_PAGE_SHIFT]);
+	if (page)
+		r = atomic_compare_exchange_strong(&page[fd & (PS_PAGE - 1)],
+						   &want, NULL);
+	pthread_rwlock_unlock(&ps_table_lock);
+	return r;
+}
+
+/**
  * ps_swap() - make @fd designate @ps, references unchanged
  * @fd:	fd number
  * @ps:	socket (its reference for the table taken by the caller), or NULL

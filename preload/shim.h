@@ -206,6 +206,7 @@ void ps_own_set(int fd, struct ps_sock *ps);
 void ps_install(int fd, struct ps_sock *ps);
 struct ps_sock *ps_forget(int fd);
 struct ps_sock *ps_swap(int fd, struct ps_sock *ps);
+bool ps_forget_if(int fd, struct ps_sock *ps);
 int ps_find_other(struct ps_sock *ps, int not_fd);
 void ps_put(struct ps_sock *ps);
 struct ps_sock *ps_new(struct aec_sock *aec, int domain, int type);
