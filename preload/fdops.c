@@ -17,6 +17,15 @@
  * the backing fd (@own_fd), which the last reference closes, so the daemon
  * sees the close only then. The program cannot close or dup2 over that
  * private number: close() gives EBADF, dup2() moves the private fd away.
+ *
+ * Calls on a number racing its close() or a dup2() over it (both allowed on
+ * Linux: the call works on the file it found) never see the table say "no
+ * socket" while the kernel still has a backing fd there: libc's recv() on
+ * it would read the daemon's datagrams or block for good. So close()
+ * removes the entry after the kernel's close, dup2() enters the new socket
+ * before the kernel's dup and a plain file's empty entry after it; and the
+ * replaced socket's client is first moved off the number, so a call that
+ * still finds the socket talks on a live fd of that socket.
  */
 #include <errno.h>
 #include <fcntl.h>
