@@ -118,15 +118,22 @@ void ps_epoll_atfork_parent(void)
 
 /**
  * ps_epoll_atfork_child() - fork done, in the child: records another thread
- * of the parent had locked would stay locked for good; they are made fresh
+ * of the parent had locked would stay locked for good; they are made fresh,
+ * and so are their members' sockets (one whose fds are all closed is
+ * reachable through the record alone)
  */
 void ps_epoll_atfork_child(void)
 {
 	struct ps_ep *ep;
+	int i;
 
 	pthread_mutex_init(&ps_ep_all_lock, NULL);
-	for (ep = ps_ep_all; ep; ep = ep->next)
+	for (ep = ps_ep_all; ep; ep = ep->next) {
 		pthread_mutex_init(&ep->lock, NULL);
+		for (i = 0; i < ep->n; i++)
+			if (ep->m[i].ps)
+				ps_sock_atfork_child(ep->m[i].ps);
+	}
 }
 
 /**

@@ -277,6 +277,16 @@ int ps_next_fd(struct ps_sock *ps, int from)
 }
 
 /**
+ * ps_sock_atfork_child() - fork done, in the child: @ps's locks are fresh
+ * @ps:	socket (another thread of the parent may have held its locks)
+ */
+void ps_sock_atfork_child(struct ps_sock *ps)
+{
+	pthread_mutex_init(&ps->fd_lock, NULL);
+	aec_atfork_child(ps->aec);
+}
+
+/**
  * atfork_prepare() - fork: hold the table still, so the child's copy is
  * consistent and its lock free
  */
@@ -321,10 +331,8 @@ static void atfork_child(void)
 		page = atomic_load(&ps_socks.pages[p]);
 		for (i = 0; page && i < PS_PAGE; i++) {
 			ps = atomic_load(&page[i]);
-			if (!ps)
-				continue;
-			pthread_mutex_init(&ps->fd_lock, NULL);
-			aec_atfork_child(ps->aec);
+			if (ps)
+				ps_sock_atfork_child(ps);
 		}
 	}
 }

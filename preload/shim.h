@@ -214,6 +214,7 @@ int ps_next_fd(struct ps_sock *ps, int from);
 void *ps_ep_get(int fd);
 void ps_ep_set(int fd, void *ep);
 void ps_atfork_install(void);
+void ps_sock_atfork_child(struct ps_sock *ps);
 
 /* fdops.c */
 void ps_fd_atfork_prepare(void);
