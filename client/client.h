@@ -367,7 +367,8 @@ uint32_t aec_tx_queued(struct aec_sock *s);
  * aec_poll_state() - current readiness from shared memory, no syscall
  * @s:		socket
  *
- * Return: a mask of POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP
+ * Return: a mask of POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP with
+ * POLLRDNORM, POLLWRNORM (and POLLWRBAND for UDP) as Linux gives them
  */
 unsigned int aec_poll_state(struct aec_sock *s);
 

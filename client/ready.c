@@ -36,38 +36,91 @@
 
 #include "client_int.h"
 
+/* a socket cut off or whose daemon is gone: as Linux after an RST */
+#define DEAD_MASK	(POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR | \
+			 POLLHUP | POLLRDHUP)
+
 /**
- * state_mask() - readiness from a header page
+ * stream_mask() - a TCP socket's readiness, as Linux's tcp_poll()
  * @h:		header
+ * @st:		its AE_SS_* bits
+ *
+ * A listener is readable (IN|RDNORM) with a connection to accept, and
+ * nothing else (inet_csk_listen_poll()). Otherwise, with "shut for reading"
+ * meaning the peer's FIN, shutdown(SHUT_RD) or the end of a connection
+ * (AE_SS_RDHUP or AE_SS_RDSHUT):
+ *  - HUP when the socket is closed (fresh, or its connection over: the
+ *    stack's AE_SS_HUP) or shut both ways;
+ *  - IN|RDNORM|RDHUP when shut for reading, IN|RDNORM with data;
+ *  - OUT|WRNORM, unless connect() is in progress, when shut for writing
+ *    (the write fails at once), closed (a fresh socket too) or with send
+ *    room;
+ *  - ERR with a pending error.
  *
  * Return: POLL* mask
  */
-static unsigned int state_mask(struct ae_shm_hdr *h)
+static unsigned int stream_mask(struct ae_shm_hdr *h, uint32_t st)
 {
-	uint32_t st = shm_load(&h->state);
+	bool rdshut = st & (AE_SS_RDHUP | AE_SS_RDSHUT);
+	bool wrshut = st & AE_SS_WRSHUT;
 	unsigned int m = 0;
 
-	if (st & AE_SS_DEAD)
-		return POLLIN | POLLOUT | POLLERR | POLLHUP;
-	if (__atomic_load_n(&h->so_error, __ATOMIC_ACQUIRE) > 0)
-		m |= POLLERR;
-	if (h->rx_size) {
-		if (shm_load(&h->rx_tail) != shm_load(&h->rx_head))
-			m |= POLLIN;
-		if ((st & AE_SS_OUT) && shm_tx_room(h))
-			m |= POLLOUT;
-	} else {
-		if (st & AE_SS_IN)
-			m |= POLLIN;
-		if (st & AE_SS_OUT)
-			m |= POLLOUT;
-	}
-	if (st & (AE_SS_RDHUP | AE_SS_RDSHUT | AE_SS_HUP))
-		m |= POLLIN;
+	if (st & AE_SS_LISTEN)
+		return (st & AE_SS_IN) ? POLLIN | POLLRDNORM : 0;
+	if ((st & AE_SS_HUP) || (rdshut && wrshut))
+		m |= POLLHUP;
+	if (rdshut)
+		m |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (h->rx_size ? shm_load(&h->rx_tail) != shm_load(&h->rx_head) :
+	    (st & AE_SS_IN) != 0)
+		m |= POLLIN | POLLRDNORM;
+	if (!(st & AE_SS_CONNECTING) &&
+	    (wrshut || (st & AE_SS_HUP) ||
+	     ((st & AE_SS_OUT) && (!h->rx_size || shm_tx_room(h)))))
+		m |= POLLOUT | POLLWRNORM;
+	return m;
+}
+
+/**
+ * dgram_mask() - a UDP socket's readiness, as Linux's datagram_poll()
+ * @st:		its AE_SS_* bits
+ *
+ * Return: POLL* mask: IN|RDNORM with a datagram or shut for reading (then
+ * RDHUP too), HUP when shut both ways, OUT|WRNORM|WRBAND when sendable
+ */
+static unsigned int dgram_mask(uint32_t st)
+{
+	unsigned int m = 0;
+
+	if (st & (AE_SS_IN | AE_SS_RDHUP))
+		m |= POLLIN | POLLRDNORM;
 	if (st & AE_SS_RDHUP)
 		m |= POLLRDHUP;
 	if (st & AE_SS_HUP)
 		m |= POLLHUP;
+	if (st & AE_SS_OUT)
+		m |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	return m;
+}
+
+/**
+ * state_mask() - readiness from a header page
+ * @s:		socket (its type)
+ * @h:		header
+ *
+ * Return: POLL* mask, with the bits Linux reports beside IN and OUT
+ * (RDNORM, WRNORM, WRBAND for UDP)
+ */
+static unsigned int state_mask(const struct aec_sock *s, struct ae_shm_hdr *h)
+{
+	uint32_t st = shm_load(&h->state);
+	unsigned int m;
+
+	if (st & AE_SS_DEAD)
+		return DEAD_MASK;
+	m = s->type == SOCK_DGRAM ? dgram_mask(st) : stream_mask(h, st);
+	if (__atomic_load_n(&h->so_error, __ATOMIC_ACQUIRE) > 0)
+		m |= POLLERR;
 	return m;
 }
 
@@ -82,11 +135,11 @@ unsigned int aec_poll_state(struct aec_sock *s)
 	struct ae_shm_hdr *h;
 
 	if (s->dead)
-		return POLLIN | POLLOUT | POLLERR | POLLHUP;
+		return DEAD_MASK;
 	h = aec_hdr(s);
 	if (!h)
-		return s->dead ? POLLIN | POLLOUT | POLLERR | POLLHUP : 0;
-	return state_mask(h);
+		return s->dead ? DEAD_MASK : 0;
+	return state_mask(s, h);
 }
 
 /**
@@ -102,10 +155,10 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events)
 	uint32_t want = 0;
 
 	if (s->dead)
-		return POLLIN | POLLOUT | POLLERR | POLLHUP;
+		return DEAD_MASK;
 	h = aec_hdr(s);
 	if (!h)
-		return s->dead ? POLLIN | POLLOUT | POLLERR | POLLHUP : 0;
+		return s->dead ? DEAD_MASK : 0;
 	if (events & POLLIN)
 		want |= AE_WANT_IN;
 	if (events & POLLOUT)
@@ -113,7 +166,7 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events)
 	if (want)
 		shm_or(&h->shim_want, want);
 	shm_fence();
-	return state_mask(h);
+	return state_mask(s, h);
 }
 
 /**
@@ -352,13 +405,15 @@ static int futex_sleep(uint32_t *seq, uint32_t sv, const uint32_t *alive,
 
 /**
  * arm_wake() - steps (1)-(4) of aec_sleep(): arm the wake bits, re-check
+ * @s:		socket (its type)
  * @h:		header page
  * @events:	POLLIN / POLLOUT
  * @sv:		set to @wake_seq as loaded before arming
  *
  * Return: true when the socket is ready (or moved): do not sleep
  */
-static bool arm_wake(struct ae_shm_hdr *h, unsigned int events, uint32_t *sv)
+static bool arm_wake(const struct aec_sock *s, struct ae_shm_hdr *h,
+		     unsigned int events, uint32_t *sv)
 {
 	uint32_t bits = 0;
 
@@ -370,7 +425,7 @@ static bool arm_wake(struct ae_shm_hdr *h, unsigned int events, uint32_t *sv)
 	shm_or(&h->shim_want, bits);
 	shm_fence();
 	return shm_load(&h->moved) ||
-	       (state_mask(h) & (events | POLLERR | POLLHUP));
+	       (state_mask(s, h) & (events | POLLERR | POLLHUP));
 }
 
 /**
@@ -399,7 +454,7 @@ static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
 
 	if (!h)
 		return -ENETDOWN;
-	if (arm_wake(h, events, &sv))
+	if (arm_wake(s, h, events, &sv))
 		return 1;
 	if (t < 0 || t > AEC_SANDBOX_SLICE_MS)
 		t = AEC_SANDBOX_SLICE_MS;
@@ -462,7 +517,7 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 	av = __atomic_load_n(alive, __ATOMIC_ACQUIRE);
 	if (av & FUTEX_OWNER_DIED)
 		return aec_daemon_gone(s);
-	if (arm_wake(h, events, &sv))
+	if (arm_wake(s, h, events, &sv))
 		return 1;
 	r = futex_sleep(&h->wake_seq, sv, alive, av,
 			timeout_ms < 0 ? -1 : deadline_of(timeout_ms));
@@ -497,7 +552,7 @@ int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 			return 0;
 		r = aec_sleep(s, events, deadline < 0 ? -1 : left_ms(deadline));
 		if (r == -ENETDOWN)
-			return POLLIN | POLLOUT | POLLERR | POLLHUP;
+			return DEAD_MASK;
 		if (r <= 0)
 			return r;
 		if (deadline >= 0 && !left_ms(deadline))

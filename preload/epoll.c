@@ -43,7 +43,8 @@
 
 #define PS_EP_TAG	0xAE7E500000000000ULL
 #define PS_EP_TAGMASK	0xFFFFFFFF00000000ULL
-#define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI)
+#define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | \
+			 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND)
 #define PS_EP_WAKE	0xffffffffU	/* tag payload of the wake eventfd */
 #define PS_EP_RC	0xfffffffeU	/* tag payload of the reconnect watcher */
 
@@ -495,7 +496,7 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 		.kdel = kdel,
 	};
 	/* a thread already asleep in epoll_wait should hear of changes */
-	if ((ps_arm(ps, ev->events & (EPOLLIN | EPOLLOUT)) &
+	if ((ps_arm(ps, ev->events) &
 	     ((ev->events & PS_EP_BITS) | EPOLLERR | EPOLLHUP)) &&
 	    atomic_load(&ep->sleepers))
 		ep_wake(ep);
@@ -614,7 +615,7 @@ static bool ep_arm(struct ps_ep *ep)
 			want &= ~m->reported;
 			always &= ~m->reported;
 		}
-		mask = ps_arm(m->ps, want & (EPOLLIN | EPOLLOUT));
+		mask = ps_arm(m->ps, want);
 		ep_unhook_dead(ep, m);
 		if (mask & (want | always))
 			ready = true;
@@ -654,7 +655,7 @@ static uint32_t ep_events_of(struct ps_ep *ep, int fd)
 	pthread_mutex_lock(&ep->lock);
 	i = ep_find(ep, fd);
 	if (i >= 0)
-		e = ep->m[i].events & (EPOLLIN | EPOLLOUT);
+		e = ps_dirs(ep->m[i].events);
 	pthread_mutex_unlock(&ep->lock);
 	return e;
 }
@@ -686,7 +687,7 @@ uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self)
 		for (i = 0; i < ep->n; i++) {
 			if (ep->m[i].ps != ps || ep->m[i].disabled)
 				continue;
-			e = ep->m[i].events;
+			e = ps_dirs(ep->m[i].events);
 			dirs |= ((e & EPOLLIN) ? AE_WANT_IN : 0) |
 				((e & EPOLLOUT) ? AE_WANT_OUT : 0);
 		}

@@ -70,11 +70,8 @@ bool ps_down_take(struct ps_sock *ps)
 /**
  * ps_mask() - the program's view of readiness mask @m of @ps
  * @ps:	socket
- * @m:	aec_poll_state()/aec_arm() mask
- *
- * Linux tcp_poll(): a hung-up TCP socket (both directions shut, or closed)
- * is also writable (the write fails at once), and readable with EOF, i.e.
- * POLLIN|POLLRDHUP.
+ * @m:	aec_poll_state()/aec_arm() mask, already as Linux's tcp_poll() and
+ *	datagram_poll() give it (client/ready.c)
  *
  * When the daemon is gone a connected socket stays readable, writable, in
  * error and hung up, as a kernel socket does after an RST (read gives
@@ -89,17 +86,30 @@ bool ps_down_take(struct ps_sock *ps)
 static uint32_t ps_mask(struct ps_sock *ps, uint32_t m)
 {
 	if (ps_dead(ps) && ps_inert(ps)) {
-		m = ps->type == SOCK_DGRAM ? POLLOUT : 0;
+		m = ps->type == SOCK_DGRAM ?
+			POLLOUT | POLLWRNORM | POLLWRBAND : 0;
 		if (!atomic_load(&ps->down_told))
-			m |= POLLIN | POLLERR;
+			m |= POLLIN | POLLRDNORM | POLLERR;
 		return m;
 	}
-	if (ps->type == SOCK_STREAM && (m & POLLHUP)) {
-		m |= POLLOUT;
-		if (m & POLLIN)
-			m |= POLLRDHUP;
-	}
 	return m;
+}
+
+/**
+ * ps_dirs() - the directions (POLLIN/POLLOUT) a wait for @events needs
+ * @events:	poll/epoll events a program asked for
+ *
+ * Return: POLLIN for any read-side bit, POLLOUT for any write-side bit
+ */
+uint32_t ps_dirs(uint32_t events)
+{
+	uint32_t d = 0;
+
+	if (events & (POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI | POLLRDHUP))
+		d |= POLLIN;
+	if (events & (POLLOUT | POLLWRNORM | POLLWRBAND))
+		d |= POLLOUT;
+	return d;
 }
 
 /**
@@ -122,7 +132,7 @@ uint32_t ps_state(struct ps_sock *ps)
  */
 uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
 {
-	return ps_mask(ps, aec_arm(ps->aec, events));
+	return ps_mask(ps, aec_arm(ps->aec, ps_dirs(events)));
 }
 
 /**
@@ -133,6 +143,7 @@ uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
  */
 void ps_pollers(struct ps_sock *ps, uint32_t events, int delta)
 {
+	events = ps_dirs(events);
 	if (events & POLLIN)
 		atomic_fetch_add(&ps->pollers_in, delta);
 	if (events & POLLOUT)
