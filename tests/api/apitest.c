@@ -2831,6 +2831,313 @@ static void c_udp_loopback_sync(void)
 	out("readable at once %d/20", ok);
 }
 
+/* ---- readiness masks, epoll ownership, accept flags, signals (issue 16) -- */
+
+#define ALL_POLL	(POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND | \
+			 POLLWRNORM | POLLWRBAND | POLLRDHUP)
+#define ALL_EPOLL	(EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | \
+			 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND | EPOLLRDHUP)
+
+/**
+ * show_mask() - print what poll() and a level-triggered epoll asking for every
+ * bit report for @fd now
+ * @what:	label
+ * @fd:		socket
+ */
+static void show_mask(const char *what, int fd)
+{
+	struct epoll_event ev = { .events = ALL_EPOLL }, got[2] = { { 0 } };
+	struct pollfd p = { .fd = fd, .events = ALL_POLL };
+	int ep = epoll_create1(EPOLL_CLOEXEC), n;
+
+	n = poll(&p, 1, 0);
+	out("%s: poll %d revents %#x", what, n, n > 0 ? p.revents : 0);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		out("%s: epoll_ctl %s", what, ename(errno));
+	} else {
+		n = epoll_wait(ep, got, 2, 0);
+		out("%s: epoll %d events %#x", what, n, n > 0 ? got[0].events : 0);
+	}
+	close(ep);
+}
+
+/**
+ * c_masks_tcp() - case "masks_tcp": poll/epoll masks (RDNORM, WRNORM, RDHUP,
+ * HUP) of TCP sockets in each state, as Linux's tcp_poll() and
+ * inet_csk_listen_poll() give them
+ */
+static void c_masks_tcp(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0), l = listener(AF_INET, 6200);
+	int c, h;
+	char b[16];
+
+	show_mask("fresh", s);
+	show_mask("listen idle", l);
+	ask_peer(6200, "hold");
+	msleep(300);
+	show_mask("listen pending", l);
+	c = accept(l, NULL, NULL);
+	show_mask("accepted", c);
+	c = tcp_to(P_HOLD);
+	msleep(200);
+	show_mask("data", c);
+	R(read(c, b, sizeof(b)));
+	show_mask("drained", c);
+	c = tcp_to(P_NOREAD);	/* no FIN from it for 4 s */
+	R(shutdown(c, SHUT_WR));
+	msleep(300);
+	show_mask("shut_wr", c);
+	h = tcp_to(P_HELLO);
+	msleep(300);
+	show_mask("data fin", h);
+	R(read(h, b, sizeof(b)));
+	show_mask("fin", h);
+	R(shutdown(h, SHUT_WR));
+	msleep(200);
+	show_mask("fin shut_wr", h);
+	c = tcp_to(P_SINK);
+	R(shutdown(c, SHUT_RD));
+	show_mask("shut_rd", c);
+	R(shutdown(c, SHUT_RDWR));
+	show_mask("shut_rdwr", c);
+}
+
+/**
+ * c_masks_rst() - case "masks_rst": masks after an RST, before and after
+ * SO_ERROR and the first read took the error
+ */
+static void c_masks_rst(void)
+{
+	int fd = tcp_to(P_RST), e = 0;
+	socklen_t len = sizeof(e);
+	char b[8];
+
+	msleep(RST_WAIT_MS);
+	show_mask("rst", fd);
+	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len));
+	out("so_error %s", ename(e));
+	show_mask("rst taken", fd);
+	R(read(fd, b, sizeof(b)));
+	show_mask("rst read", fd);
+	fd = tcp_to(P_RST);
+	msleep(RST_WAIT_MS);
+	R(read(fd, b, sizeof(b)));
+	show_mask("rst read first", fd);
+}
+
+/**
+ * c_masks_udp() - case "masks_udp": datagram_poll()'s masks (WRBAND too)
+ */
+static void c_masks_udp(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char b[8];
+
+	show_mask("fresh", fd);
+	R(connect(fd, (void *)&a, sizeof(a)));
+	show_mask("connected", fd);
+	R(send(fd, "x", 1, 0));
+	msleep(300);
+	show_mask("data", fd);
+	R(recv(fd, b, sizeof(b), 0));
+	show_mask("drained", fd);
+}
+
+/**
+ * c_epoll_et_more() - case "epoll_et_more": with EPOLLET, more data on a
+ * socket that is still readable is a new edge (Linux wakes the epoll on every
+ * sk_data_ready), and so is a second connection on a listener not accepted
+ * from
+ */
+static void c_epoll_et_more(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got[2];
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), l, ep2;
+	char b[16];
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(write(fd, "one", 3));
+	R(epoll_wait(ep, got, 2, 2000));
+	R(epoll_wait(ep, got, 2, 100));
+	R(write(fd, "two", 3));
+	R(epoll_wait(ep, got, 2, 2000));
+	R(epoll_wait(ep, got, 2, 100));
+	R(read(fd, b, sizeof(b)));
+	l = listener(AF_INET, 6201);
+	ep2 = epoll_create1(0);
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	R(epoll_ctl(ep2, EPOLL_CTL_ADD, l, &ev));
+	ask_peer(6201, "hold");
+	R(epoll_wait(ep2, got, 2, 2000));
+	R(epoll_wait(ep2, got, 2, 100));
+	ask_peer(6201, "hold");
+	R(epoll_wait(ep2, got, 2, 2000));
+	R(epoll_wait(ep2, got, 2, 100));
+}
+
+/**
+ * c_epoll_dup_close() - case "epoll_dup_close": the registration belongs to
+ * the open file description; closing one of two dups keeps it (epoll(7) Q6)
+ */
+static void c_epoll_dup_close(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 77 }, got[2];
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), d = dup(fd);
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(close(fd));
+	R(epoll_wait(ep, got, 2, 100));
+	R(write(d, "x", 1));
+	R(epoll_wait(ep, got, 2, 2000));
+	out("events %#x data %u", got[0].events, got[0].data.u32);
+	R(epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL));
+	R(epoll_ctl(ep, EPOLL_CTL_MOD, d, &ev));
+	ev.data.u32 = 78;
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, d, &ev));
+	R(epoll_wait(ep, got, 2, 2000));
+	R(close(d));
+	R(epoll_wait(ep, got, 2, 100));
+}
+
+/**
+ * c_epoll_fork_close() - case "epoll_fork_close": a child that closes its
+ * copy of a registered fd leaves the parent's registration alive
+ */
+static void c_epoll_fork_close(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 5 }, got[2];
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), st;
+	pid_t pid;
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	pid = fork();
+	if (pid == 0) {
+		close(fd);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	R(write(fd, "y", 1));
+	R(epoll_wait(ep, got, 2, 2000));
+	out("events %#x data %u", got[0].events, got[0].data.u32);
+}
+
+/**
+ * c_accept_inherit() - case "accept_inherit": accept() never inherits
+ * O_NONBLOCK from the listener; accept4's flags alone decide
+ */
+static void c_accept_inherit(void)
+{
+	int l = listener(AF_INET, 6202), c;
+
+	R(fcntl(l, F_SETFL, O_NONBLOCK));
+	ask_peer(6202, "hold");
+	ask_peer(6202, "hold");
+	ask_peer(6202, "hold");
+	msleep(300);
+	c = R(accept(l, NULL, NULL));
+	out("accept: nonblock %d cloexec %d", !!(fcntl(c, F_GETFL) & O_NONBLOCK),
+	    !!(fcntl(c, F_GETFD) & FD_CLOEXEC));
+	c = R(accept4(l, NULL, NULL, SOCK_CLOEXEC));
+	out("accept4 cloexec: nonblock %d cloexec %d",
+	    !!(fcntl(c, F_GETFL) & O_NONBLOCK),
+	    !!(fcntl(c, F_GETFD) & FD_CLOEXEC));
+	R(fcntl(l, F_SETFL, 0));
+	c = R(accept4(l, NULL, NULL, SOCK_NONBLOCK));
+	out("accept4 nonblock: nonblock %d cloexec %d",
+	    !!(fcntl(c, F_GETFL) & O_NONBLOCK),
+	    !!(fcntl(c, F_GETFD) & FD_CLOEXEC));
+}
+
+/**
+ * c_ioctl_queues() - case "ioctl_queues": FIONREAD/SIOCINQ/SIOCOUTQ on a
+ * listener (EINVAL), an unconnected and a connected socket, UDP
+ */
+static void c_ioctl_queues(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int l = listener(AF_INET, 6203), s = socket(AF_INET, SOCK_STREAM, 0);
+	int u = socket(AF_INET, SOCK_DGRAM, 0), c, n;
+
+	n = -1;
+	R(ioctl(l, FIONREAD, &n));
+	n = -1;
+	R(ioctl(l, SIOCINQ, &n));
+	n = -1;
+	R(ioctl(l, SIOCOUTQ, &n));
+	n = -1;
+	R(ioctl(l, SIOCOUTQNSD, &n));
+	n = -1;
+	R(ioctl(s, FIONREAD, &n));
+	out("unconnected inq %d", n);
+	n = -1;
+	R(ioctl(s, SIOCOUTQ, &n));
+	out("unconnected outq %d", n);
+	c = tcp_to(P_HOLD);
+	msleep(200);
+	n = -1;
+	R(ioctl(c, SIOCINQ, &n));
+	out("inq %d", n);
+	n = -1;
+	R(ioctl(c, SIOCOUTQ, &n));
+	out("outq %d", n);
+	n = -1;
+	R(ioctl(u, SIOCINQ, &n));
+	out("udp inq %d", n);
+	n = -1;
+	R(ioctl(u, SIOCOUTQ, &n));
+	out("udp outq %d", n);
+	R(sendto(u, "hello", 5, 0, (void *)&a, sizeof(a)));
+	R(sendto(u, "hi", 2, 0, (void *)&a, sizeof(a)));
+	msleep(300);
+	n = -1;
+	R(ioctl(u, SIOCINQ, &n));
+	out("udp inq %d", n);
+}
+
+/**
+ * c_signal_restart() - case "signal_restart": SA_RESTART restarts a blocking
+ * accept() and recv(); with SO_RCVTIMEO they end in EINTR even so
+ * (signal(7)); epoll_wait and poll never restart
+ */
+static void c_signal_restart(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got[2];
+	struct timeval tv = { 3, 0 };
+	int l = listener(AF_INET, 6204), c, ep = epoll_create1(0);
+	struct pollfd p = { .fd = l, .events = POLLIN };
+	long t0;
+	char b[8] = "";
+
+	signal_in(200, true);
+	if (fork() == 0) {	/* connects well after the signal */
+		msleep(700);
+		ask_peer(6204, "hi");
+		_exit(0);
+	}
+	c = R(accept(l, NULL, NULL));
+	R(read(c, b, 2));
+	R(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	signal_in(200, true);
+	t0 = now_ms();
+	R(accept(l, NULL, NULL));
+	out("accept timed: %s", now_ms() - t0 < 2000 ? "at once" : "late");
+	R(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	signal_in(200, true);
+	t0 = now_ms();
+	R(recv(c, b, sizeof(b), 0));
+	out("recv timed: %s", now_ms() - t0 < 2000 ? "at once" : "late");
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev));
+	signal_in(200, true);
+	R(epoll_wait(ep, got, 2, 3000));
+	signal_in(200, true);
+	t0 = now_ms();
+	R(poll(&p, 1, -1));
+	out("poll: %s", now_ms() - t0 < 2000 ? "at once" : "late");
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -2874,6 +3181,9 @@ static const struct tcase cases[] = {
 	C(udp6_oob), C(udp_misc), C(udp6_cmsg), C(udp4_cmsg),
 	C(sndbuf_small), C(loopback_sync),
 	C(udp_loopback_sync),
+	C(masks_tcp), C(masks_rst), C(masks_udp), C(epoll_et_more),
+	C(epoll_dup_close), C(epoll_fork_close), C(accept_inherit),
+	C(ioctl_queues), C(signal_restart),
 };
 
 /**
