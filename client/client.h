@@ -372,11 +372,26 @@ uint32_t aec_tx_queued(struct aec_sock *s);
  */
 unsigned int aec_poll_state(struct aec_sock *s);
 
+/* aec_arm() event: NOTIFY at the next event that makes the socket readable,
+ * even if it is readable now (EPOLLET edges; see aec_in_seq()) */
+#define AEC_POLL_NEXT_IN	0x01000000u
+
+/**
+ * aec_in_seq() - the count of events that made the socket readable
+ * @s:		socket
+ *
+ * It moves with every arrival (data, FIN, connection, datagram), also on a
+ * socket readable before: a change since a report is a new EPOLLET edge.
+ *
+ * Return: the count (0 forever with a daemon that does not keep it)
+ */
+uint32_t aec_in_seq(struct aec_sock *s);
+
 /**
  * aec_arm() - ask the daemon for a NOTIFY (backing fd readable) when the
  * socket becomes ready for @events, then re-check
  * @s:		socket
- * @events:	POLLIN and/or POLLOUT
+ * @events:	POLLIN and/or POLLOUT, AEC_POLL_NEXT_IN
  *
  * Use: aec_drain(); if (aec_arm(s, ev) & ev) -> ready, don't sleep; else
  * sleep in poll/epoll on s->fd (POLLIN). ERR/HUP always wake.

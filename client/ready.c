@@ -143,6 +143,19 @@ unsigned int aec_poll_state(struct aec_sock *s)
 }
 
 /**
+ * aec_in_seq() - the header's count of readable events
+ * @s:		socket
+ *
+ * Return: @in_seq, 0 without a header
+ */
+uint32_t aec_in_seq(struct aec_sock *s)
+{
+	struct ae_shm_hdr *h = s->dead ? NULL : aec_hdr(s);
+
+	return h ? shm_load(&h->in_seq) : 0;
+}
+
+/**
  * aec_arm() - set want flags, then re-check
  * @s:		socket
  * @events:	POLLIN / POLLOUT
@@ -163,6 +176,8 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events)
 		want |= AE_WANT_IN;
 	if (events & POLLOUT)
 		want |= AE_WANT_OUT;
+	if (events & AEC_POLL_NEXT_IN)
+		want |= AE_WANT_INEV;
 	if (want)
 		shm_or(&h->shim_want, want);
 	shm_fence();

@@ -18,7 +18,11 @@
  * Level-triggered members report while ready. EPOLLET members report when a
  * bit rises, or when EPOLLIN/EPOLLOUT is still set but a read drained (or a
  * write filled) the socket since the last report (rd_epoch/wr_epoch), which is
- * how a new edge shows up to a program that reads until EAGAIN. EPOLLONESHOT
+ * how a new edge shows up to a program that reads until EAGAIN. As on Linux,
+ * where every sk_data_ready wakes the epoll, an arrival (data, FIN,
+ * connection, datagram) on a socket still readable is a new edge too: the
+ * daemon counts them (aec_in_seq()), and a sleeper whose member already
+ * reported EPOLLIN arms for the next one (AEC_POLL_NEXT_IN). EPOLLONESHOT
  * members are disabled after one report until EPOLL_CTL_MOD.
  *
  * When the daemon is gone a backing fd is hung up, and the kernel reports
@@ -45,6 +49,8 @@
 #define PS_EP_TAGMASK	0xFFFFFFFF00000000ULL
 #define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | \
 			 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND)
+#define PS_EP_RD	(EPOLLIN | EPOLLRDNORM)
+#define PS_EP_WR	(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND)
 #define PS_EP_WAKE	0xffffffffU	/* tag payload of the wake eventfd */
 #define PS_EP_RC	0xfffffffeU	/* tag payload of the reconnect watcher */
 
@@ -57,6 +63,7 @@
  * @reported:	for EPOLLET: readiness seen at the last evaluation
  * @rd_epoch:	for EPOLLET: @ps->rd_epoch at the last report
  * @wr_epoch:	for EPOLLET: @ps->wr_epoch at the last report
+ * @in_seq:	for EPOLLET: aec_in_seq() at the last report
  * @disabled:	EPOLLONESHOT fired
  * @kdel:	the daemon is gone: the backing fd was removed from the kernel set
  */
@@ -67,6 +74,7 @@ struct ps_ep_member {
 	epoll_data_t data;
 	uint32_t reported;
 	unsigned int rd_epoch, wr_epoch;
+	uint32_t in_seq;
 	bool disabled;
 	bool kdel;
 };
@@ -493,6 +501,7 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 		.fd = fd, .ps = ps, .events = ev->events, .data = ev->data,
 		.rd_epoch = atomic_load(&ps->rd_epoch),
 		.wr_epoch = atomic_load(&ps->wr_epoch),
+		.in_seq = aec_in_seq(ps->aec),
 		.kdel = kdel,
 	};
 	/* a thread already asleep in epoll_wait should hear of changes */
@@ -533,7 +542,7 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 static uint32_t member_eval(struct ps_ep_member *m)
 {
 	unsigned int rde, wre;
-	uint32_t r, fresh;
+	uint32_t r, fresh, ins;
 
 	if (m->disabled)
 		return 0;
@@ -542,16 +551,18 @@ static uint32_t member_eval(struct ps_ep_member *m)
 		return r;
 	rde = atomic_load(&m->ps->rd_epoch);
 	wre = atomic_load(&m->ps->wr_epoch);
+	ins = aec_in_seq(m->ps->aec);
 	fresh = r & ~m->reported;
-	if ((r & EPOLLIN) && rde != m->rd_epoch)
-		fresh |= EPOLLIN;
-	if ((r & EPOLLOUT) && wre != m->wr_epoch)
-		fresh |= EPOLLOUT;
+	if ((r & PS_EP_RD) && (rde != m->rd_epoch || ins != m->in_seq))
+		fresh |= r & PS_EP_RD;
+	if ((r & PS_EP_WR) && wre != m->wr_epoch)
+		fresh |= r & PS_EP_WR;
 	m->reported = r;
 	if (!fresh)
 		return 0;
 	m->rd_epoch = rde;
 	m->wr_epoch = wre;
+	m->in_seq = ins;
 	return r;
 }
 
@@ -593,7 +604,8 @@ static int ep_collect(struct ps_ep *ep, struct epoll_event *out, int max)
  *
  * An EPOLLET member is not armed for readiness it already reported (that
  * edge is spent; a read to EAGAIN clears it), so a still-readable ET socket
- * neither wakes the sleeper nor counts as ready.
+ * neither wakes the sleeper nor counts as ready; it is armed for the next
+ * arrival instead (AEC_POLL_NEXT_IN), which is a new edge.
  *
  * Return: true if some member turned out ready (do not sleep)
  */
@@ -601,7 +613,7 @@ static bool ep_arm(struct ps_ep *ep)
 {
 	struct ps_ep_member *m;
 	uint32_t want, always, mask;
-	bool ready = false;
+	bool ready = false, next;
 	int i;
 
 	pthread_mutex_lock(&ep->lock);
@@ -611,13 +623,16 @@ static bool ep_arm(struct ps_ep *ep)
 			continue;
 		want = m->events & PS_EP_BITS;
 		always = EPOLLERR | EPOLLHUP;
+		next = false;
 		if (m->events & EPOLLET) {
+			next = (m->reported & want & PS_EP_RD) != 0;
 			want &= ~m->reported;
 			always &= ~m->reported;
 		}
-		mask = ps_arm(m->ps, want);
+		mask = next ? ps_arm_next(m->ps, want) : ps_arm(m->ps, want);
 		ep_unhook_dead(ep, m);
-		if (mask & (want | always))
+		if ((mask & (want | always)) ||
+		    (next && aec_in_seq(m->ps->aec) != m->in_seq))
 			ready = true;
 	}
 	pthread_mutex_unlock(&ep->lock);

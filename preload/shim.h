@@ -237,6 +237,7 @@ void ps_addr_to_app(const struct ps_sock *ps, const struct sockaddr_in *in,
 /* wait.c */
 uint32_t ps_state(struct ps_sock *ps);
 uint32_t ps_arm(struct ps_sock *ps, uint32_t events);
+uint32_t ps_arm_next(struct ps_sock *ps, uint32_t events);
 uint32_t ps_dirs(uint32_t events);
 bool ps_dead(const struct ps_sock *ps);
 bool ps_down_take(struct ps_sock *ps);

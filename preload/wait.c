@@ -136,6 +136,20 @@ uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
 }
 
 /**
+ * ps_arm_next() - ps_arm(), and a NOTIFY at the next arrival even if @ps is
+ * readable now (an EPOLLET edge)
+ * @ps:		socket
+ * @events:	as ps_arm()
+ *
+ * Return: current readiness, as ps_state()
+ */
+uint32_t ps_arm_next(struct ps_sock *ps, uint32_t events)
+{
+	return ps_mask(ps, aec_arm(ps->aec, ps_dirs(events) |
+					    AEC_POLL_NEXT_IN));
+}
+
+/**
  * ps_pollers() - count a sleeper on @ps's backing fd in or out
  * @ps:		socket
  * @events:	the directions it waits for (POLLIN/POLLOUT)

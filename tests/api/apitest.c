@@ -39,6 +39,7 @@
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -2862,6 +2863,20 @@ static void show_mask(const char *what, int fd)
 }
 
 /**
+ * cpu_ms() - CPU time this process used (user and system)
+ *
+ * Return: milliseconds
+ */
+static long cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+/**
  * c_masks_tcp() - case "masks_tcp": poll/epoll masks (RDNORM, WRNORM, RDHUP,
  * HUP) of TCP sockets in each state, as Linux's tcp_poll() and
  * inet_csk_listen_poll() give them
@@ -2954,8 +2969,10 @@ static void c_masks_udp(void)
 static void c_epoll_et_more(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got[2];
-	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), l, ep2;
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), l, ep2, u;
 	char b[16];
+	long t0;
 
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
@@ -2964,8 +2981,19 @@ static void c_epoll_et_more(void)
 	R(epoll_wait(ep, got, 2, 100));
 	R(write(fd, "two", 3));
 	R(epoll_wait(ep, got, 2, 2000));
-	R(epoll_wait(ep, got, 2, 100));
+	t0 = cpu_ms();
+	R(epoll_wait(ep, got, 2, 500));
+	out("idle wait cpu %s", cpu_ms() - t0 < 100 ? "low" : "high");
 	R(read(fd, b, sizeof(b)));
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	R(connect(u, (void *)&a, sizeof(a)));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, u, &ev));
+	R(send(u, "x", 1, 0));
+	R(epoll_wait(ep, got, 2, 2000));
+	R(epoll_wait(ep, got, 2, 100));
+	R(send(u, "y", 1, 0));
+	R(epoll_wait(ep, got, 2, 2000));
+	R(epoll_wait(ep, got, 2, 100));
 	l = listener(AF_INET, 6201);
 	ep2 = epoll_create1(0);
 	fcntl(l, F_SETFL, O_NONBLOCK);
