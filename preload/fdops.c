@@ -81,7 +81,7 @@ static struct ps_sock *ps_release_fd(int fd)
 			ps_epoll_close(fd);
 		return NULL;
 	}
-	ps_epoll_forget_fd(fd);
+	ps_epoll_forget_fd(fd, ps, ps_find_other(ps, fd) < 0);
 	/* two fds of @ps closed at once must not each pick the other */
 	pthread_mutex_lock(&ps->fd_lock);
 	if (ps->aec->fd == fd) {

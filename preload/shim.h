@@ -248,6 +248,7 @@ int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
 void ps_pollers(struct ps_sock *ps, uint32_t events, int delta);
 void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep);
 void ps_mark_shared(void);
+bool ps_is_shared(void);
 int ps_dead_slice(int left);
 int ps_ms_left(const struct timespec *deadline);
 void ps_deadline(struct timespec *deadline, int timeout_ms);
@@ -268,7 +269,7 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms,
 
 /* epoll.c */
 uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self);
-void ps_epoll_forget_fd(int fd);
+void ps_epoll_forget_fd(int fd, struct ps_sock *ps, bool last);
 void ps_epoll_close(int epfd);
 void ps_epoll_swap_fd(int fd, bool after);
 

@@ -189,6 +189,16 @@ void ps_mark_shared(void)
 }
 
 /**
+ * ps_is_shared() - may another process hold sockets of this one
+ *
+ * Return: true once it forked or inherited sockets through exec
+ */
+bool ps_is_shared(void)
+{
+	return atomic_load(&ps_shared);
+}
+
+/**
  * ps_drain() - drain @ps's NOTIFYs; ask again for those others sleep on
  * @ps:		socket
  * @mine:	the directions the caller waited for (POLLIN/POLLOUT)

@@ -3007,6 +3007,44 @@ static void c_epoll_et_more(void)
 }
 
 /**
+ * ep_count() - how many fds the kernel lists in epoll set @ep
+ * @ep:	epoll fd
+ *
+ * Return: "tfd:" lines of /proc/self/fdinfo/@ep, -1 if unreadable
+ */
+static int ep_count(int ep)
+{
+	char path[64], line[256];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ep);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "tfd:", 4))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/**
+ * write_later() - a child writes one byte on @fd after @ms
+ * @fd:	connection (to the echo port)
+ * @ms:	delay
+ */
+static void write_later(int fd, int ms)
+{
+	if (fork() == 0) {
+		msleep(ms);
+		if (write(fd, "w", 1) != 1)
+			out("late write failed");
+		_exit(0);
+	}
+}
+
+/**
  * c_epoll_dup_close() - case "epoll_dup_close": the registration belongs to
  * the open file description; closing one of two dups keeps it (epoll(7) Q6)
  */
@@ -3018,7 +3056,7 @@ static void c_epoll_dup_close(void)
 	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
 	R(close(fd));
 	R(epoll_wait(ep, got, 2, 100));
-	R(write(d, "x", 1));
+	write_later(d, 300);	/* the wake must come through the set */
 	R(epoll_wait(ep, got, 2, 2000));
 	out("events %#x data %u", got[0].events, got[0].data.u32);
 	R(epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL));
@@ -3047,7 +3085,8 @@ static void c_epoll_fork_close(void)
 		_exit(0);
 	}
 	waitpid(pid, &st, 0);
-	R(write(fd, "y", 1));
+	out("registered fds %d", ep_count(ep));
+	write_later(fd, 300);
 	R(epoll_wait(ep, got, 2, 2000));
 	out("events %#x data %u", got[0].events, got[0].data.u32);
 }
