@@ -60,6 +60,7 @@
 #define PS_EP_TAGMASK	0xFFFFFFFF00000000ULL
 #define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | \
 			 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND)
+#define PS_EP_KEY_MIN	512	/* lowest private key fd, see ep_orphan() */
 #define PS_EP_RD	(EPOLLIN | EPOLLRDNORM)
 #define PS_EP_WR	(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND)
 #define PS_EP_WAKE	0xffffffffU	/* tag payload of the wake eventfd */
@@ -237,13 +238,18 @@ static void ep_remove(struct ps_ep *ep, int i)
  * @ep:	record (locked)
  * @m:	member (its fd still open)
  *
+ * The key is taken from PS_EP_KEY_MIN up where it can be, so that the
+ * numbers the program's next sockets get stay those Linux would give.
+ *
  * Return: true if kept, false if it must go (no fd for the key)
  */
 static bool ep_orphan(struct ps_ep *ep, struct ps_ep_member *m)
 {
 	struct epoll_event kev = { .events = EPOLLIN };
-	int pfd = REAL(fcntl)(m->fd, F_DUPFD_CLOEXEC, 0);
+	int pfd = REAL(fcntl)(m->fd, F_DUPFD_CLOEXEC, PS_EP_KEY_MIN);
 
+	if (pfd < 0)
+		pfd = REAL(fcntl)(m->fd, F_DUPFD_CLOEXEC, 0);
 	if (pfd < 0)
 		return false;
 	kev.events |= m->events & EPOLLEXCLUSIVE;
