@@ -60,6 +60,8 @@
 #define PS_EP_TAGMASK	0xFFFFFFFF00000000ULL
 #define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | \
 			 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND)
+#define PS_EP_EXCL_OK	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | \
+			 EPOLLET | EPOLLEXCLUSIVE)
 #define PS_EP_KEY_MIN	512	/* lowest private key fd, see ep_orphan() */
 #define PS_EP_RD	(EPOLLIN | EPOLLRDNORM)
 #define PS_EP_WR	(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND)
@@ -537,6 +539,11 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 
 	if (op != EPOLL_CTL_DEL && !ev)
 		return ps_fail(EFAULT);
+	/* Linux's ep_ctl(): EXCLUSIVE only with ADD and the bits below (the
+	 * kernel sees only the backing fd's EPOLLIN, so it cannot tell) */
+	if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE) &&
+	    (op == EPOLL_CTL_MOD || (ev->events & ~PS_EP_EXCL_OK)))
+		return ps_fail(EINVAL);
 	kev.events = EPOLLIN;
 	if (ev)
 		kev.events |= ev->events & EPOLLEXCLUSIVE;

@@ -3045,6 +3045,34 @@ static void write_later(int fd, int ms)
 }
 
 /**
+ * c_epoll_flags() - case "epoll_flags": EPOLLEXCLUSIVE and EPOLLONESHOT
+ * rules of epoll_ctl(2): EXCLUSIVE only with ADD, never with ONESHOT; a
+ * ONESHOT|ET member rearmed by MOD reports again
+ */
+static void c_epoll_flags(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE }, got[2];
+	int fd = tcp_to(P_HOLD), ep = epoll_create1(0), ep2 = epoll_create1(0);
+
+	msleep(200);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev));
+	R(epoll_wait(ep, got, 2, 1000));
+	out("events %#x", got[0].events);
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT;
+	R(epoll_ctl(ep2, EPOLL_CTL_ADD, fd, &ev));
+	ev.events = EPOLLIN | EPOLLONESHOT | EPOLLET;
+	R(epoll_ctl(ep2, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_wait(ep2, got, 2, 1000));
+	R(epoll_wait(ep2, got, 2, 100));
+	R(epoll_ctl(ep2, EPOLL_CTL_MOD, fd, &ev));
+	R(epoll_wait(ep2, got, 2, 1000));
+	R(epoll_wait(ep2, got, 2, 100));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	R(epoll_ctl(ep2, EPOLL_CTL_MOD, fd, &ev));
+}
+
+/**
  * c_epoll_dup_close() - case "epoll_dup_close": the registration belongs to
  * the open file description; closing one of two dups keeps it (epoll(7) Q6)
  */
@@ -3249,7 +3277,8 @@ static const struct tcase cases[] = {
 	C(sndbuf_small), C(loopback_sync),
 	C(udp_loopback_sync),
 	C(masks_tcp), C(masks_rst), C(masks_udp), C(epoll_et_more),
-	C(epoll_dup_close), C(epoll_fork_close), C(accept_inherit),
+	C(epoll_dup_close), C(epoll_fork_close), C(epoll_flags),
+	C(accept_inherit),
 	C(ioctl_queues), C(signal_restart),
 };
 
