@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include "client.h"
 #include "shim.h"
@@ -213,6 +214,24 @@ static int ep_find(struct ps_ep *ep, int fd)
 }
 
 /**
+ * ep_key_ours() - is a closed member's private key still the socket's fd
+ * @m:	member with @closed
+ *
+ * A program that closed every fd behind libc's back (a raw close_range)
+ * may have the number in use for something else by now: that is left
+ * alone.
+ *
+ * Return: true if @m->kfd designates @m->ps's backing file
+ */
+static bool ep_key_ours(const struct ps_ep_member *m)
+{
+	struct stat a, b;
+
+	return !fstat(m->kfd, &a) && !fstat(m->ps->aec->fd, &b) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/**
  * ep_remove() - drop member @i and its reference on the socket
  * @ep:	record (locked)
  * @i:	index
@@ -225,7 +244,7 @@ static void ep_remove(struct ps_ep *ep, int i)
 	struct ps_ep_member *m = &ep->m[i];
 	struct ps_sock *ps = m->ps;
 
-	if (m->closed) {	/* its private key: out of the set, closed */
+	if (m->closed && ep_key_ours(m)) {	/* out of the set, closed */
 		if (!m->kdel)
 			REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, m->kfd, NULL);
 		REAL(close)(m->kfd);
