@@ -247,6 +247,34 @@ static int child_pingpong(int fd)
 }
 
 /**
+ * reap_child() - wait for the sandboxed child and judge the run
+ * @pid:	the child
+ * @who:	its name in the messages
+ * @echoed:	what the parent echoed
+ * @unit:	what @echoed counts
+ * @want:	what it must be
+ *
+ * Return: 0 when the child exited 0 and @echoed is @want, else 1
+ */
+static int reap_child(pid_t pid, const char *who, long echoed,
+		      const char *unit, long want)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return 1;
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr, "sandbox: %s killed by signal %d%s\n", who,
+			WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
+			" (a forbidden system call)" : "");
+		return 1;
+	}
+	printf("sandbox: %s exit %d, echoed %ld %s\n", who, WEXITSTATUS(st),
+	       echoed, unit);
+	return WEXITSTATUS(st) == 0 && echoed == want ? 0 : 1;
+}
+
+/**
  * udp_send_one() - the child's datagram @i, by the call @i picks
  * @fd:		connected UDP socket
  * @to:		the parent's address (sendto)
@@ -403,7 +431,7 @@ static int run_udp(int port)
 {
 	struct sockaddr_in pa;
 	long echoed;
-	int a, b, st;
+	int a, b;
 	pid_t pid;
 
 	if (udp_pair(port, &a, &b, &pa)) {
@@ -419,17 +447,7 @@ static int run_udp(int port)
 	}
 	close(b);
 	echoed = udp_echo(a);
-	if (waitpid(pid, &st, 0) != pid)
-		return 1;
-	if (WIFSIGNALED(st)) {
-		fprintf(stderr, "sandbox: udp child killed by signal %d%s\n",
-			WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
-			" (a forbidden system call)" : "");
-		return 1;
-	}
-	printf("sandbox: udp child exit %d, echoed %ld datagrams\n",
-	       WEXITSTATUS(st), echoed);
-	return WEXITSTATUS(st) == 0 && echoed == SANDBOX_DGRAMS ? 0 : 1;
+	return reap_child(pid, "udp child", echoed, "datagrams", SANDBOX_DGRAMS);
 }
 
 /**
@@ -555,16 +573,7 @@ int main(int argc, char **argv)
 	close(a);
 	/* the child closes its end by exiting: EOF ends the echo */
 	echoed = echo_run(c);
-	if (waitpid(pid, &st, 0) != pid)
-		return 1;
+	st = reap_child(pid, "child", echoed, "bytes", SANDBOX_BYTES);
 	close(c);
-	if (WIFSIGNALED(st)) {
-		fprintf(stderr, "sandbox: child killed by signal %d%s\n",
-			WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
-			" (a forbidden system call)" : "");
-		return 1;
-	}
-	printf("sandbox: child exit %d, echoed %ld bytes\n",
-	       WEXITSTATUS(st), echoed);
-	return WEXITSTATUS(st) == 0 && echoed == SANDBOX_BYTES ? 0 : 1;
+	return st;
 }
