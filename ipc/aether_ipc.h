@@ -105,12 +105,16 @@
  *    blocked calls return ECONNRESET (read), EPIPE (write), ENETDOWN
  *    (requests).
  *
- * Readiness as the shim computes it (aec_poll_state()):
- *  - POLLIN:  rx_tail != rx_head, or AE_SS_IN (listener with a connection to
- *             accept; UDP socket with a datagram), or RDHUP/HUP/ERR.
- *  - POLLOUT: AE_SS_OUT (connected and not shut for writing) and free tx
- *             space (TCP), or AE_SS_OUT (UDP).
- *  - POLLERR: AE_SS_ERR; POLLHUP: AE_SS_HUP; POLLRDHUP: AE_SS_RDHUP.
+ * Readiness as the shim computes it (aec_poll_state(), client/ready.c, after
+ * Linux's tcp_poll(), inet_csk_listen_poll() and datagram_poll()):
+ *  - POLLIN|RDNORM: rx_tail != rx_head, or AE_SS_IN (listener with a
+ *             connection to accept; UDP socket with a datagram), or shut
+ *             for reading (AE_SS_RDHUP/AE_SS_RDSHUT, then POLLRDHUP too).
+ *  - POLLOUT|WRNORM: AE_SS_OUT and free tx space (TCP), or AE_SS_OUT (UDP,
+ *             with WRBAND); a TCP socket not connecting that is shut for
+ *             writing or closed (fresh too) is writable as well.
+ *  - POLLERR: so_error pending; POLLHUP: AE_SS_HUP, or shut both ways.
+ *  - @in_seq moves with every readable event: EPOLLET's edges.
  *
  * UDP: datagrams travel inline in AE_MSG_SENDTO / AE_MSG_RECVFROM (SEQPACKET
  * keeps the boundaries); readiness is AE_SS_IN / AE_SS_OUT in the header page
