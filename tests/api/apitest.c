@@ -3073,6 +3073,55 @@ static void c_epoll_flags(void)
 }
 
 /**
+ * et_waiter() - epoll_wait on the set *@arg again and again for 1500 ms
+ * @arg:	pointer to the epoll fd
+ *
+ * Return: the events it got, as a pointer-sized count
+ */
+static void *et_waiter(void *arg)
+{
+	struct epoll_event got[2];
+	long end = now_ms() + 1500, left, total = 0;
+	int n;
+
+	while ((left = end - now_ms()) > 0) {
+		n = epoll_wait(*(int *)arg, got, 2, (int)left);
+		if (n > 0)
+			total += n;
+	}
+	return (void *)total;
+}
+
+/**
+ * c_epoll_et_threads() - case "epoll_et_threads": two threads in
+ * epoll_wait on one set whose EPOLLET member was left readable; one more
+ * arrival is one event for one of them, and they do not keep each other
+ * awake
+ */
+static void c_epoll_et_threads(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got[2];
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), i;
+	pthread_t t[2];
+	long total = 0, t0;
+	void *r;
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(write(fd, "a", 1));
+	R(epoll_wait(ep, got, 2, 2000));
+	t0 = cpu_ms();
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, et_waiter, &ep);
+	msleep(300);
+	R(write(fd, "b", 1));
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], &r);
+		total += (long)r;
+	}
+	out("events %ld, cpu %s", total, cpu_ms() - t0 < 150 ? "low" : "high");
+}
+
+/**
  * c_epoll_dup_close() - case "epoll_dup_close": the registration belongs to
  * the open file description; closing one of two dups keeps it (epoll(7) Q6)
  */
@@ -3278,6 +3327,7 @@ static const struct tcase cases[] = {
 	C(udp_loopback_sync),
 	C(masks_tcp), C(masks_rst), C(masks_udp), C(epoll_et_more),
 	C(epoll_dup_close), C(epoll_fork_close), C(epoll_flags),
+	C(epoll_et_threads),
 	C(accept_inherit),
 	C(ioctl_queues), C(signal_restart),
 };
