@@ -3122,6 +3122,39 @@ static void c_epoll_et_threads(void)
 }
 
 /**
+ * c_eintr_more() - case "eintr_more": a handler without SA_RESTART ends a
+ * blocked send (with the bytes already taken, else EINTR), a blocked UDP
+ * recv and a blocked select at once
+ */
+static void c_eintr_more(void)
+{
+	static char big[16 << 20];	/* more than buffer and window */
+	struct sockaddr_in a = sin_of("0.0.0.0", 6205);
+	int fd = tcp_to(P_NOREAD), u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct timeval tv = { 3, 0 };
+	fd_set r;
+	ssize_t n;
+	long t0;
+	char b[8];
+
+	signal_in(300, false);
+	n = send(fd, big, sizeof(big), 0);
+	out("send: partial %d", n > 0 && n < (ssize_t)sizeof(big));
+	signal_in(300, false);
+	n = send(fd, big, sizeof(big), 0);	/* the window may open a bit */
+	out("send again: %s", n > 0 ? "partial" : ename(errno));
+	R(bind(u, (void *)&a, sizeof(a)));
+	signal_in(300, false);
+	t0 = now_ms();
+	R(recv(u, b, sizeof(b), 0));
+	out("recv: %s", now_ms() - t0 < 2000 ? "at once" : "late");
+	FD_ZERO(&r);
+	FD_SET(u, &r);
+	signal_in(300, true);	/* select is never restarted */
+	R(select(u + 1, &r, NULL, NULL, &tv));
+}
+
+/**
  * c_epoll_dup_close() - case "epoll_dup_close": the registration belongs to
  * the open file description; closing one of two dups keeps it (epoll(7) Q6)
  */
@@ -3327,7 +3360,7 @@ static const struct tcase cases[] = {
 	C(udp_loopback_sync),
 	C(masks_tcp), C(masks_rst), C(masks_udp), C(epoll_et_more),
 	C(epoll_dup_close), C(epoll_fork_close), C(epoll_flags),
-	C(epoll_et_threads),
+	C(epoll_et_threads), C(eintr_more),
 	C(accept_inherit),
 	C(ioctl_queues), C(signal_restart),
 };
