@@ -96,19 +96,48 @@ static uint32_t ps_mask(struct ps_sock *ps, uint32_t m)
 }
 
 /**
- * ps_dirs() - the directions (POLLIN/POLLOUT) a wait for @events needs
+ * ps_dirs() - the directions (POLLIN/POLLOUT) whose readiness answers a
+ * wait for @events
  * @events:	poll/epoll events a program asked for
  *
- * Return: POLLIN for any read-side bit, POLLOUT for any write-side bit
+ * Only the bits reported exactly when IN or OUT is (RDNORM, WRNORM) stand
+ * for a direction: a wait for RDHUP, PRI, RDBAND or WRBAND alone armed for
+ * level readiness would be woken at once, over and over, by a socket that
+ * is readable or writable without being what it waits for (ps_arm()).
+ *
+ * Return: POLLIN and/or POLLOUT
  */
 uint32_t ps_dirs(uint32_t events)
 {
 	uint32_t d = 0;
 
-	if (events & (POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI | POLLRDHUP))
+	if (events & (POLLIN | POLLRDNORM))
 		d |= POLLIN;
-	if (events & (POLLOUT | POLLWRNORM | POLLWRBAND))
+	if (events & (POLLOUT | POLLWRNORM))
 		d |= POLLOUT;
+	return d;
+}
+
+/**
+ * ps_arm_bits() - what to arm for a wait for @events on @ps
+ * @ps:		socket
+ * @events:	poll/epoll events a program asked for
+ *
+ * The level directions of ps_dirs(); WRBAND is OUT on UDP (datagram_poll()
+ * reports them together; TCP never reports it). A wait for RDHUP (or PRI,
+ * RDBAND) without IN is armed for the next arrival (AEC_POLL_NEXT_IN): the
+ * FIN is one, and data already queued does not wake it again and again.
+ *
+ * Return: aec_arm() events
+ */
+static uint32_t ps_arm_bits(struct ps_sock *ps, uint32_t events)
+{
+	uint32_t d = ps_dirs(events);
+
+	if (ps->type == SOCK_DGRAM && (events & POLLWRBAND))
+		d |= POLLOUT;
+	if (!(d & POLLIN) && (events & (POLLRDHUP | POLLPRI | POLLRDBAND)))
+		d |= AEC_POLL_NEXT_IN;
 	return d;
 }
 
@@ -126,13 +155,13 @@ uint32_t ps_state(struct ps_sock *ps)
 /**
  * ps_arm() - ask for a NOTIFY when @ps becomes ready for @events, re-check
  * @ps:		socket
- * @events:	POLLIN and/or POLLOUT
+ * @events:	poll/epoll events a program asked for (see ps_arm_bits())
  *
  * Return: current readiness, as ps_state()
  */
 uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
 {
-	return ps_mask(ps, aec_arm(ps->aec, ps_dirs(events)));
+	return ps_mask(ps, aec_arm(ps->aec, ps_arm_bits(ps, events)));
 }
 
 /**
@@ -145,7 +174,7 @@ uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
  */
 uint32_t ps_arm_next(struct ps_sock *ps, uint32_t events)
 {
-	return ps_mask(ps, aec_arm(ps->aec, ps_dirs(events) |
+	return ps_mask(ps, aec_arm(ps->aec, ps_arm_bits(ps, events) |
 					    AEC_POLL_NEXT_IN));
 }
 

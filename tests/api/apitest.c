@@ -3155,6 +3155,42 @@ static void c_eintr_more(void)
 }
 
 /**
+ * c_poll_odd_bits() - case "poll_odd_bits": waits for bits a readable TCP
+ * socket does not report (RDHUP before the FIN, PRI, RDBAND, WRBAND,
+ * exceptfds) time out without spinning; RDHUP alone wakes for the FIN
+ */
+static void c_poll_odd_bits(void)
+{
+	static const short odd[] = { POLLRDHUP, POLLPRI, POLLRDBAND, POLLWRBAND };
+	struct epoll_event ev = { .events = EPOLLRDHUP }, got[2];
+	struct timeval tv = { 0, 300000 };
+	int fd = tcp_to(P_HOLD), h = tcp_to(P_SLOW), ep = epoll_create1(0);
+	struct pollfd p = { .fd = fd };
+	unsigned int i;
+	long t0;
+	fd_set e;
+
+	msleep(200);	/* "hello" is there */
+	t0 = cpu_ms();
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		p.events = odd[i];
+		R(poll(&p, 1, 300));
+	}
+	FD_ZERO(&e);
+	FD_SET(fd, &e);
+	R(select(fd + 1, NULL, NULL, &e, &tv));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_wait(ep, got, 2, 300));
+	out("idle cpu %s", cpu_ms() - t0 < 150 ? "low" : "high");
+	p.fd = h;	/* "late" at 600 ms, FIN when we shut */
+	p.events = POLLRDHUP;
+	R(poll(&p, 1, 1000));
+	R(shutdown(h, SHUT_WR));
+	R(poll(&p, 1, 2000));
+	out("revents %#x", p.revents);
+}
+
+/**
  * c_epoll_dup_close() - case "epoll_dup_close": the registration belongs to
  * the open file description; closing one of two dups keeps it (epoll(7) Q6)
  */
@@ -3360,7 +3396,7 @@ static const struct tcase cases[] = {
 	C(udp_loopback_sync),
 	C(masks_tcp), C(masks_rst), C(masks_udp), C(epoll_et_more),
 	C(epoll_dup_close), C(epoll_fork_close), C(epoll_flags),
-	C(epoll_et_threads), C(eintr_more),
+	C(epoll_et_threads), C(eintr_more), C(poll_odd_bits),
 	C(accept_inherit),
 	C(ioctl_queues), C(signal_restart),
 };
