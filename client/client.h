@@ -29,6 +29,7 @@
 #define AETHER_CLIENT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -143,6 +144,23 @@ struct aec_sock *aec_attach(int fd, int *err);
  * Return: 1 yes, 0 no
  */
 int aec_is_backing_fd(int fd);
+
+/**
+ * aec_sig_note() - a signal handler of the program ran on this thread
+ * (async-signal-safe; the preload's handler wrapper calls it)
+ * @restart:	the handler has SA_RESTART
+ *
+ * A blocked call on this thread then ends with -EINTR (no SA_RESTART) or
+ * goes on (SA_RESTART), as on Linux, even when the signal came just before
+ * its sleep.
+ */
+void aec_sig_note(bool restart);
+
+/**
+ * aec_sig_clear() - a call begins on this thread: what handlers did before
+ * does not concern it
+ */
+void aec_sig_clear(void);
 
 /**
  * aec_enter_sandbox() - from now on the data path of established sockets

@@ -418,6 +418,67 @@ static int futex_sleep(uint32_t *seq, uint32_t sv, const uint32_t *alive,
 	return (int)r;
 }
 
+/* what the program's signal handlers did on this thread since the call
+ * began (aec_sig_note()): AEC_SIG_* */
+enum aec_sig_hit {
+	AEC_SIG_NONE,
+	AEC_SIG_RESTART,	/* handlers with SA_RESTART only */
+	AEC_SIG_EINTR,		/* a handler without SA_RESTART */
+};
+static __thread int aec_sig_hit __attribute__((tls_model("initial-exec")));
+/* the futex word this thread sleeps on (or is about to), or NULL */
+static __thread uint32_t *aec_sig_word
+	__attribute__((tls_model("initial-exec")));
+
+/**
+ * aec_sig_note() - a handler of the program ran on this thread
+ * @restart:	it has SA_RESTART
+ *
+ * Async-signal-safe. A blocked call notices it even when the signal came
+ * between its last look and its futex sleep: the word it sleeps on is
+ * bumped (and woken), so FUTEX_WAIT returns at once and the call looks at
+ * what was noted (take_sig()). Other sleepers on the word look again and
+ * sleep on.
+ */
+void aec_sig_note(bool restart)
+{
+	uint32_t *w = aec_sig_word;
+
+	if (aec_sig_hit != AEC_SIG_EINTR)
+		aec_sig_hit = restart ? AEC_SIG_RESTART : AEC_SIG_EINTR;
+	if (w) {
+		__atomic_add_fetch(w, 1, __ATOMIC_SEQ_CST);
+		syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	}
+}
+
+/**
+ * aec_sig_clear() - a new call begins: forget handlers that ran before it
+ */
+void aec_sig_clear(void)
+{
+	aec_sig_hit = AEC_SIG_NONE;
+}
+
+/**
+ * take_sig() - what a blocked call makes of the handlers that ran
+ * @r:		what the sleep returned (1 look again, -EINTR, ...)
+ *
+ * Return: -EINTR after a handler without SA_RESTART, 1 (look again: the
+ * call goes on, as Linux restarts it) after handlers with it, else @r
+ */
+static int take_sig(int r)
+{
+	int hit = aec_sig_hit;
+
+	aec_sig_hit = AEC_SIG_NONE;
+	if (hit == AEC_SIG_EINTR)
+		return -EINTR;
+	if (hit == AEC_SIG_RESTART && (r == -EINTR || r > 0))
+		return 1;
+	return r;
+}
+
 /**
  * arm_wake() - steps (1)-(4) of aec_sleep(): arm the wake bits, re-check
  * @s:		socket (its type)
@@ -469,19 +530,30 @@ static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
 
 	if (!h)
 		return -ENETDOWN;
-	if (arm_wake(s, h, events, &sv))
-		return 1;
+	aec_sig_word = &h->wake_seq;	/* as aec_sleep() */
+	if (arm_wake(s, h, events, &sv)) {
+		aec_sig_word = NULL;
+		return take_sig(1);
+	}
+	r = take_sig(0);
+	if (r) {
+		aec_sig_word = NULL;
+		return r;
+	}
 	if (t < 0 || t > AEC_SANDBOX_SLICE_MS)
 		t = AEC_SANDBOX_SLICE_MS;
 	ts.tv_sec = t / 1000;
 	ts.tv_nsec = (long)(t % 1000) * 1000000L;
 	r = (int)sys_ret(syscall(SYS_futex, &h->wake_seq, FUTEX_WAIT, sv, &ts,
 				 NULL, 0));
+	aec_sig_word = NULL;
 	if (sys_poll1(s->fd, 0, 0, &rev) > 0 && (rev & (POLLHUP | POLLERR)))
 		return aec_daemon_gone(s);
+	/* a timed FUTEX_WAIT is never restarted: SA_RESTART is ours to
+	 * honour (take_sig()) */
 	if (r == -EINTR)
-		return r;
-	return r == -ETIMEDOUT && t == timeout_ms ? 0 : 1;
+		return take_sig(r);
+	return take_sig(r == -ETIMEDOUT && t == timeout_ms ? 0 : 1);
 }
 
 /**
@@ -532,17 +604,28 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 	av = __atomic_load_n(alive, __ATOMIC_ACQUIRE);
 	if (av & FUTEX_OWNER_DIED)
 		return aec_daemon_gone(s);
-	if (arm_wake(s, h, events, &sv))
-		return 1;
+	/* the word first, then @sv (in arm_wake()), then the look at what
+	 * handlers did: a signal after it bumps the word (aec_sig_note()) */
+	aec_sig_word = &h->wake_seq;
+	if (arm_wake(s, h, events, &sv)) {
+		aec_sig_word = NULL;
+		return take_sig(1);
+	}
+	r = take_sig(0);
+	if (r) {
+		aec_sig_word = NULL;
+		return r;
+	}
 	r = futex_sleep(&h->wake_seq, sv, alive, av,
 			timeout_ms < 0 ? -1 : deadline_of(timeout_ms));
+	aec_sig_word = NULL;
 	if (__atomic_load_n(alive, __ATOMIC_ACQUIRE) & FUTEX_OWNER_DIED) {
 		syscall(SYS_futex, alive, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 		return aec_daemon_gone(s);
 	}
 	if (r == -ETIMEDOUT)
-		return 0;
-	return r < 0 ? r : 1;
+		return take_sig(0);
+	return take_sig(r < 0 ? r : 1);
 }
 
 /**

@@ -101,6 +101,7 @@ struct ps_real {
 	ssize_t (*splice)(int, loff_t *, int, loff_t *, size_t, unsigned int);
 	ssize_t (*tee)(int, int, size_t, unsigned int);
 	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 };
 
 extern struct ps_real ps_real;
