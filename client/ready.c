@@ -435,21 +435,21 @@ static __thread uint32_t *aec_sig_word
  * @restart:	it has SA_RESTART
  *
  * Async-signal-safe. A blocked call notices it even when the signal came
- * between its last look and its futex sleep: the word it sleeps on is
- * bumped (and woken), so FUTEX_WAIT returns at once and the call looks at
- * what was noted (take_sig()). Other sleepers on the word look again and
- * sleep on.
+ * between its last look and its futex sleep: the word it is about to sleep
+ * on is bumped, so FUTEX_WAIT returns at once and the call looks at what
+ * was noted (take_sig()). No one is woken: other sleepers on the word sleep
+ * on. The word is forgotten at once, so a handler that leaves by
+ * siglongjmp() leaves no pointer behind.
  */
 void aec_sig_note(bool restart)
 {
 	uint32_t *w = aec_sig_word;
 
+	aec_sig_word = NULL;
 	if (aec_sig_hit != AEC_SIG_EINTR)
 		aec_sig_hit = restart ? AEC_SIG_RESTART : AEC_SIG_EINTR;
-	if (w) {
+	if (w)
 		__atomic_add_fetch(w, 1, __ATOMIC_SEQ_CST);
-		syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-	}
 }
 
 /**

@@ -8,14 +8,16 @@
  * pending signals before it sleeps. In user space a signal handled between
  * the shim's last look and its FUTEX_WAIT would go unnoticed until the
  * next wake-up. So every handler the program installs with sigaction(),
- * signal() or sysv_signal() runs through ps_sig_tramp(), which calls it and
- * then tells the client (aec_sig_note(): the thread's blocked call, if any,
- * is woken and ends with EINTR, or goes on under SA_RESTART, judged from
+ * signal() or sysv_signal() runs through ps_sig_tramp(), which tells the
+ * client and then calls it (aec_sig_note(): the thread's blocked call, if
+ * any, does not sleep and ends with EINTR, or goes on under SA_RESTART,
+ * judged from
  * the flags the kernel holds for the signal at that moment, so that
  * siginterrupt() is followed too). sigaction() reports the program's own
  * handler back, never the wrapper. SIG_DFL and SIG_IGN are not wrapped.
  * Every call on an Aether fd starts with aec_sig_clear() (fdtable.c
- * ps_hold()): handlers that ran before it do not concern it.
+ * ps_hold()): handlers that ran before it do not concern it (one that itself
+ * calls into an Aether socket thus makes the interrupted call go on).
  */
 #include <errno.h>
 #include <signal.h>
@@ -48,14 +50,13 @@ static void ps_sig_tramp(int sig, siginfo_t *si, void *uc)
 	if (!REAL(sigaction)(sig, NULL, &now) &&
 	    now.sa_sigaction == ps_sig_tramp)
 		restart = (now.sa_flags & SA_RESTART) != 0;
+	/* noted first: the handler may leave by siglongjmp() */
+	aec_sig_note(restart);
 	errno = e;
 	if (a->sa_flags & SA_SIGINFO)
 		a->sa_sigaction(sig, si, uc);
 	else if (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN)
 		a->sa_handler(sig);
-	e = errno;
-	aec_sig_note(restart);
-	errno = e;
 }
 
 /**
