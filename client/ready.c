@@ -505,6 +505,31 @@ static bool arm_wake(const struct aec_sock *s, struct ae_shm_hdr *h,
 }
 
 /**
+ * arm_or_stop() - arm_wake(), and what handlers did, before a futex sleep
+ * @s:		socket
+ * @h:		header page
+ * @events:	POLLIN / POLLOUT
+ * @sv:		set to @wake_seq as loaded before arming
+ *
+ * The word first, then @sv (in arm_wake()), then the look at what handlers
+ * did: a signal after that look bumps the word (aec_sig_note()), so the
+ * sleep does not begin. The caller clears @aec_sig_word after its sleep.
+ *
+ * Return: 0 to sleep, 1 ready (look again), -EINTR
+ */
+static int arm_or_stop(const struct aec_sock *s, struct ae_shm_hdr *h,
+		       unsigned int events, uint32_t *sv)
+{
+	int r;
+
+	aec_sig_word = &h->wake_seq;
+	r = arm_wake(s, h, events, sv) ? take_sig(1) : take_sig(0);
+	if (r)
+		aec_sig_word = NULL;
+	return r;
+}
+
+/**
  * sleep_sandboxed() - aec_sleep() with the calls a seccomp sandbox allows
  * (sandbox.c): FUTEX_WAIT on @wake_seq alone, in slices
  * @s:		socket
@@ -530,16 +555,9 @@ static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
 
 	if (!h)
 		return -ENETDOWN;
-	aec_sig_word = &h->wake_seq;	/* as aec_sleep() */
-	if (arm_wake(s, h, events, &sv)) {
-		aec_sig_word = NULL;
-		return take_sig(1);
-	}
-	r = take_sig(0);
-	if (r) {
-		aec_sig_word = NULL;
+	r = arm_or_stop(s, h, events, &sv);
+	if (r)
 		return r;
-	}
 	if (t < 0 || t > AEC_SANDBOX_SLICE_MS)
 		t = AEC_SANDBOX_SLICE_MS;
 	ts.tv_sec = t / 1000;
@@ -604,18 +622,9 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 	av = __atomic_load_n(alive, __ATOMIC_ACQUIRE);
 	if (av & FUTEX_OWNER_DIED)
 		return aec_daemon_gone(s);
-	/* the word first, then @sv (in arm_wake()), then the look at what
-	 * handlers did: a signal after it bumps the word (aec_sig_note()) */
-	aec_sig_word = &h->wake_seq;
-	if (arm_wake(s, h, events, &sv)) {
-		aec_sig_word = NULL;
-		return take_sig(1);
-	}
-	r = take_sig(0);
-	if (r) {
-		aec_sig_word = NULL;
+	r = arm_or_stop(s, h, events, &sv);
+	if (r)
 		return r;
-	}
 	r = futex_sleep(&h->wake_seq, sv, alive, av,
 			timeout_ms < 0 ? -1 : deadline_of(timeout_ms));
 	aec_sig_word = NULL;
