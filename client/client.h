@@ -29,6 +29,7 @@
 #define AETHER_CLIENT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -143,6 +144,23 @@ struct aec_sock *aec_attach(int fd, int *err);
  * Return: 1 yes, 0 no
  */
 int aec_is_backing_fd(int fd);
+
+/**
+ * aec_sig_note() - a signal handler of the program ran on this thread
+ * (async-signal-safe; the preload's handler wrapper calls it)
+ * @restart:	the handler has SA_RESTART
+ *
+ * A blocked call on this thread then ends with -EINTR (no SA_RESTART) or
+ * goes on (SA_RESTART), as on Linux, even when the signal came just before
+ * its sleep.
+ */
+void aec_sig_note(bool restart);
+
+/**
+ * aec_sig_clear() - a call begins on this thread: what handlers did before
+ * does not concern it
+ */
+void aec_sig_clear(void);
 
 /**
  * aec_enter_sandbox() - from now on the data path of established sockets
@@ -370,15 +388,31 @@ uint32_t aec_tx_queued(struct aec_sock *s);
  * aec_poll_state() - current readiness from shared memory, no syscall
  * @s:		socket
  *
- * Return: a mask of POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP
+ * Return: a mask of POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP with
+ * POLLRDNORM, POLLWRNORM (and POLLWRBAND for UDP) as Linux gives them
  */
 unsigned int aec_poll_state(struct aec_sock *s);
+
+/* aec_arm() event: NOTIFY at the next event that makes the socket readable,
+ * even if it is readable now (EPOLLET edges; see aec_in_seq()) */
+#define AEC_POLL_NEXT_IN	0x01000000u
+
+/**
+ * aec_in_seq() - the count of events that made the socket readable
+ * @s:		socket
+ *
+ * It moves with every arrival (data, FIN, connection, datagram), also on a
+ * socket readable before: a change since a report is a new EPOLLET edge.
+ *
+ * Return: the count (0 forever with a daemon that does not keep it)
+ */
+uint32_t aec_in_seq(struct aec_sock *s);
 
 /**
  * aec_arm() - ask the daemon for a NOTIFY (backing fd readable) when the
  * socket becomes ready for @events, then re-check
  * @s:		socket
- * @events:	POLLIN and/or POLLOUT
+ * @events:	POLLIN and/or POLLOUT, AEC_POLL_NEXT_IN
  *
  * Use: aec_drain(); if (aec_arm(s, ev) & ev) -> ready, don't sleep; else
  * sleep in poll/epoll on s->fd (POLLIN). ERR/HUP always wake.

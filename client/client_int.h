@@ -31,6 +31,10 @@
 #define AEC_RDLOCK_SANDBOX_MS	1000
 /* longest futex sleep in sandbox mode: how late the daemon's death is seen */
 #define AEC_SANDBOX_SLICE_MS	250
+/* sandbox mode: the nap while another's exchange is under way, and the
+ * largest UDP exchange built on the stack (larger ones are malloc()ed) */
+#define AEC_SANDBOX_NAP_NS	1000000L
+#define AEC_SANDBOX_STACK_MSG	2048
 /* the tx ring's drained pages are given back once this many bytes of whole
  * pages were acknowledged and the ring is empty, or this many while data
  * remains (the daemon does the same for rx: daemon/session.h) */
@@ -115,7 +119,11 @@ bool aec_io_blocked(struct aec_sock *s, bool nb, short events,
 
 /* sandbox.c */
 uint32_t aec_sandboxed(void);
+uint32_t aec_sandbox_pid_get(void);
 void aec_nap(long ns);
+int aec_xfer_sandboxed(int fd, uint32_t seq, uint16_t type, const void *p,
+		       size_t plen, const void *v, size_t vlen,
+		       struct aec_rsp *r);
 void aec_ring(int fd);
 void aec_xfers(struct ae_shm_hdr *h, int delta);
 int aec_take_blind(int fd, struct ae_shm_hdr *h, struct ae_ipc_hdr *m);

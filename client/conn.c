@@ -733,6 +733,11 @@ int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
 
 	r->nfds = 0;
 	r->len = 0;
+	if (aec_sandboxed() && r->wake &&
+	    (type == AE_MSG_SENDTO || type == AE_MSG_RECVFROM)) {
+		wire = (aec_sandbox_pid_get() << 16) | (++*seq & 0xffff);
+		return aec_xfer_sandboxed(fd, wire, type, p, plen, v, vlen, r);
+	}
 	/* the pid in the high half tells processes sharing @fd apart */
 	wire = ((uint32_t)getpid() << 16) | (++*seq & 0xffff);
 	aec_xfers(r->wake, 1);

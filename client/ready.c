@@ -36,38 +36,91 @@
 
 #include "client_int.h"
 
+/* a socket cut off or whose daemon is gone: as Linux after an RST */
+#define DEAD_MASK	(POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR | \
+			 POLLHUP | POLLRDHUP)
+
 /**
- * state_mask() - readiness from a header page
+ * stream_mask() - a TCP socket's readiness, as Linux's tcp_poll()
  * @h:		header
+ * @st:		its AE_SS_* bits
+ *
+ * A listener is readable (IN|RDNORM) with a connection to accept, and
+ * nothing else (inet_csk_listen_poll()). Otherwise, with "shut for reading"
+ * meaning the peer's FIN, shutdown(SHUT_RD) or the end of a connection
+ * (AE_SS_RDHUP or AE_SS_RDSHUT):
+ *  - HUP when the socket is closed (fresh, or its connection over: the
+ *    stack's AE_SS_HUP) or shut both ways;
+ *  - IN|RDNORM|RDHUP when shut for reading, IN|RDNORM with data;
+ *  - OUT|WRNORM, unless connect() is in progress, when shut for writing
+ *    (the write fails at once), closed (a fresh socket too) or with send
+ *    room;
+ *  - ERR with a pending error.
  *
  * Return: POLL* mask
  */
-static unsigned int state_mask(struct ae_shm_hdr *h)
+static unsigned int stream_mask(struct ae_shm_hdr *h, uint32_t st)
 {
-	uint32_t st = shm_load(&h->state);
+	bool rdshut = st & (AE_SS_RDHUP | AE_SS_RDSHUT);
+	bool wrshut = st & AE_SS_WRSHUT;
 	unsigned int m = 0;
 
-	if (st & AE_SS_DEAD)
-		return POLLIN | POLLOUT | POLLERR | POLLHUP;
-	if (__atomic_load_n(&h->so_error, __ATOMIC_ACQUIRE) > 0)
-		m |= POLLERR;
-	if (h->rx_size) {
-		if (shm_load(&h->rx_tail) != shm_load(&h->rx_head))
-			m |= POLLIN;
-		if ((st & AE_SS_OUT) && shm_tx_room(h))
-			m |= POLLOUT;
-	} else {
-		if (st & AE_SS_IN)
-			m |= POLLIN;
-		if (st & AE_SS_OUT)
-			m |= POLLOUT;
-	}
-	if (st & (AE_SS_RDHUP | AE_SS_RDSHUT | AE_SS_HUP))
-		m |= POLLIN;
+	if (st & AE_SS_LISTEN)
+		return (st & AE_SS_IN) ? POLLIN | POLLRDNORM : 0;
+	if ((st & AE_SS_HUP) || (rdshut && wrshut))
+		m |= POLLHUP;
+	if (rdshut)
+		m |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (h->rx_size ? shm_load(&h->rx_tail) != shm_load(&h->rx_head) :
+	    (st & AE_SS_IN) != 0)
+		m |= POLLIN | POLLRDNORM;
+	if (!(st & AE_SS_CONNECTING) &&
+	    (wrshut || (st & AE_SS_HUP) ||
+	     ((st & AE_SS_OUT) && (!h->rx_size || shm_tx_room(h)))))
+		m |= POLLOUT | POLLWRNORM;
+	return m;
+}
+
+/**
+ * dgram_mask() - a UDP socket's readiness, as Linux's datagram_poll()
+ * @st:		its AE_SS_* bits
+ *
+ * Return: POLL* mask: IN|RDNORM with a datagram or shut for reading (then
+ * RDHUP too), HUP when shut both ways, OUT|WRNORM|WRBAND when sendable
+ */
+static unsigned int dgram_mask(uint32_t st)
+{
+	unsigned int m = 0;
+
+	if (st & (AE_SS_IN | AE_SS_RDHUP))
+		m |= POLLIN | POLLRDNORM;
 	if (st & AE_SS_RDHUP)
 		m |= POLLRDHUP;
 	if (st & AE_SS_HUP)
 		m |= POLLHUP;
+	if (st & AE_SS_OUT)
+		m |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	return m;
+}
+
+/**
+ * state_mask() - readiness from a header page
+ * @s:		socket (its type)
+ * @h:		header
+ *
+ * Return: POLL* mask, with the bits Linux reports beside IN and OUT
+ * (RDNORM, WRNORM, WRBAND for UDP)
+ */
+static unsigned int state_mask(const struct aec_sock *s, struct ae_shm_hdr *h)
+{
+	uint32_t st = shm_load(&h->state);
+	unsigned int m;
+
+	if (st & AE_SS_DEAD)
+		return DEAD_MASK;
+	m = s->type == SOCK_DGRAM ? dgram_mask(st) : stream_mask(h, st);
+	if (__atomic_load_n(&h->so_error, __ATOMIC_ACQUIRE) > 0)
+		m |= POLLERR;
 	return m;
 }
 
@@ -82,11 +135,24 @@ unsigned int aec_poll_state(struct aec_sock *s)
 	struct ae_shm_hdr *h;
 
 	if (s->dead)
-		return POLLIN | POLLOUT | POLLERR | POLLHUP;
+		return DEAD_MASK;
 	h = aec_hdr(s);
 	if (!h)
-		return s->dead ? POLLIN | POLLOUT | POLLERR | POLLHUP : 0;
-	return state_mask(h);
+		return s->dead ? DEAD_MASK : 0;
+	return state_mask(s, h);
+}
+
+/**
+ * aec_in_seq() - the header's count of readable events
+ * @s:		socket
+ *
+ * Return: @in_seq, 0 without a header
+ */
+uint32_t aec_in_seq(struct aec_sock *s)
+{
+	struct ae_shm_hdr *h = s->dead ? NULL : aec_hdr(s);
+
+	return h ? shm_load(&h->in_seq) : 0;
 }
 
 /**
@@ -102,18 +168,20 @@ unsigned int aec_arm(struct aec_sock *s, unsigned int events)
 	uint32_t want = 0;
 
 	if (s->dead)
-		return POLLIN | POLLOUT | POLLERR | POLLHUP;
+		return DEAD_MASK;
 	h = aec_hdr(s);
 	if (!h)
-		return s->dead ? POLLIN | POLLOUT | POLLERR | POLLHUP : 0;
+		return s->dead ? DEAD_MASK : 0;
 	if (events & POLLIN)
 		want |= AE_WANT_IN;
 	if (events & POLLOUT)
 		want |= AE_WANT_OUT;
+	if (events & AEC_POLL_NEXT_IN)
+		want |= AE_WANT_INEV;
 	if (want)
 		shm_or(&h->shim_want, want);
 	shm_fence();
-	return state_mask(h);
+	return state_mask(s, h);
 }
 
 /**
@@ -378,15 +446,78 @@ static int futex_sleep(uint32_t *seq, uint32_t sv, const uint32_t *alive,
 	return (int)r;
 }
 
+/* what the program's signal handlers did on this thread since the call
+ * began (aec_sig_note()): AEC_SIG_* */
+enum aec_sig_hit {
+	AEC_SIG_NONE,
+	AEC_SIG_RESTART,	/* handlers with SA_RESTART only */
+	AEC_SIG_EINTR,		/* a handler without SA_RESTART */
+};
+static __thread int aec_sig_hit __attribute__((tls_model("initial-exec")));
+/* the futex word this thread sleeps on (or is about to), or NULL */
+static __thread uint32_t *aec_sig_word
+	__attribute__((tls_model("initial-exec")));
+
+/**
+ * aec_sig_note() - a handler of the program ran on this thread
+ * @restart:	it has SA_RESTART
+ *
+ * Async-signal-safe. A blocked call notices it even when the signal came
+ * between its last look and its futex sleep: the word it is about to sleep
+ * on is bumped, so FUTEX_WAIT returns at once and the call looks at what
+ * was noted (take_sig()). No one is woken: other sleepers on the word sleep
+ * on. The word is forgotten at once, so a handler that leaves by
+ * siglongjmp() leaves no pointer behind.
+ */
+void aec_sig_note(bool restart)
+{
+	uint32_t *w = aec_sig_word;
+
+	aec_sig_word = NULL;
+	if (aec_sig_hit != AEC_SIG_EINTR)
+		aec_sig_hit = restart ? AEC_SIG_RESTART : AEC_SIG_EINTR;
+	if (w)
+		__atomic_add_fetch(w, 1, __ATOMIC_SEQ_CST);
+}
+
+/**
+ * aec_sig_clear() - a new call begins: forget handlers that ran before it
+ */
+void aec_sig_clear(void)
+{
+	aec_sig_hit = AEC_SIG_NONE;
+}
+
+/**
+ * take_sig() - what a blocked call makes of the handlers that ran
+ * @r:		what the sleep returned (1 look again, -EINTR, ...)
+ *
+ * Return: -EINTR after a handler without SA_RESTART, 1 (look again: the
+ * call goes on, as Linux restarts it) after handlers with it, else @r
+ */
+static int take_sig(int r)
+{
+	int hit = aec_sig_hit;
+
+	aec_sig_hit = AEC_SIG_NONE;
+	if (hit == AEC_SIG_EINTR)
+		return -EINTR;
+	if (hit == AEC_SIG_RESTART && (r == -EINTR || r > 0))
+		return 1;
+	return r;
+}
+
 /**
  * arm_wake() - steps (1)-(4) of aec_sleep(): arm the wake bits, re-check
+ * @s:		socket (its type)
  * @h:		header page
  * @events:	POLLIN / POLLOUT
  * @sv:		set to @wake_seq as loaded before arming
  *
  * Return: true when the socket is ready (or moved): do not sleep
  */
-static bool arm_wake(struct ae_shm_hdr *h, unsigned int events, uint32_t *sv)
+static bool arm_wake(const struct aec_sock *s, struct ae_shm_hdr *h,
+		     unsigned int events, uint32_t *sv)
 {
 	uint32_t bits = 0;
 
@@ -398,7 +529,32 @@ static bool arm_wake(struct ae_shm_hdr *h, unsigned int events, uint32_t *sv)
 	shm_or(&h->shim_want, bits);
 	shm_fence();
 	return shm_load(&h->moved) ||
-	       (state_mask(h) & (events | POLLERR | POLLHUP));
+	       (state_mask(s, h) & (events | POLLERR | POLLHUP));
+}
+
+/**
+ * arm_or_stop() - arm_wake(), and what handlers did, before a futex sleep
+ * @s:		socket
+ * @h:		header page
+ * @events:	POLLIN / POLLOUT
+ * @sv:		set to @wake_seq as loaded before arming
+ *
+ * The word first, then @sv (in arm_wake()), then the look at what handlers
+ * did: a signal after that look bumps the word (aec_sig_note()), so the
+ * sleep does not begin. The caller clears @aec_sig_word after its sleep.
+ *
+ * Return: 0 to sleep, 1 ready (look again), -EINTR
+ */
+static int arm_or_stop(const struct aec_sock *s, struct ae_shm_hdr *h,
+		       unsigned int events, uint32_t *sv)
+{
+	int r;
+
+	aec_sig_word = &h->wake_seq;
+	r = arm_wake(s, h, events, sv) ? take_sig(1) : take_sig(0);
+	if (r)
+		aec_sig_word = NULL;
+	return r;
 }
 
 /**
@@ -427,19 +583,23 @@ static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
 
 	if (!h)
 		return -ENETDOWN;
-	if (arm_wake(h, events, &sv))
-		return 1;
+	r = arm_or_stop(s, h, events, &sv);
+	if (r)
+		return r;
 	if (t < 0 || t > AEC_SANDBOX_SLICE_MS)
 		t = AEC_SANDBOX_SLICE_MS;
 	ts.tv_sec = t / 1000;
 	ts.tv_nsec = (long)(t % 1000) * 1000000L;
 	r = (int)sys_ret(syscall(SYS_futex, &h->wake_seq, FUTEX_WAIT, sv, &ts,
 				 NULL, 0));
+	aec_sig_word = NULL;
 	if (sys_poll1(s->fd, 0, 0, &rev) > 0 && (rev & (POLLHUP | POLLERR)))
 		return aec_daemon_gone(s);
+	/* a timed FUTEX_WAIT is never restarted: SA_RESTART is ours to
+	 * honour (take_sig()) */
 	if (r == -EINTR)
-		return r;
-	return r == -ETIMEDOUT && t == timeout_ms ? 0 : 1;
+		return take_sig(r);
+	return take_sig(r == -ETIMEDOUT && t == timeout_ms ? 0 : 1);
 }
 
 /**
@@ -490,17 +650,19 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 	av = __atomic_load_n(alive, __ATOMIC_ACQUIRE);
 	if (av & FUTEX_OWNER_DIED)
 		return aec_daemon_gone(s);
-	if (arm_wake(h, events, &sv))
-		return 1;
+	r = arm_or_stop(s, h, events, &sv);
+	if (r)
+		return r;
 	r = futex_sleep(&h->wake_seq, sv, alive, av,
 			timeout_ms < 0 ? -1 : deadline_of(timeout_ms));
+	aec_sig_word = NULL;
 	if (__atomic_load_n(alive, __ATOMIC_ACQUIRE) & FUTEX_OWNER_DIED) {
 		syscall(SYS_futex, alive, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 		return aec_daemon_gone(s);
 	}
 	if (r == -ETIMEDOUT)
-		return 0;
-	return r < 0 ? r : 1;
+		return take_sig(0);
+	return take_sig(r < 0 ? r : 1);
 }
 
 /**
@@ -525,7 +687,7 @@ int aec_wait(struct aec_sock *s, unsigned int events, int timeout_ms)
 			return 0;
 		r = aec_sleep(s, events, deadline < 0 ? -1 : left_ms(deadline));
 		if (r == -ENETDOWN)
-			return POLLIN | POLLOUT | POLLERR | POLLHUP;
+			return DEAD_MASK;
 		if (r <= 0)
 			return r;
 		if (deadline >= 0 && !left_ms(deadline))

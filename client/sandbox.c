@@ -46,13 +46,24 @@
  * PR_SET_NO_NEW_PRIVS through prctl unless told not to); a sharer killed
  * in the middle of a control exchange leaves @xfers raised, after which a
  * sandboxed waiter on that socket no longer drains NOTIFYs and wakes every
- * poll slice; control calls (setsockopt, connect, ...) and UDP data
- * still use sendmsg and recvmsg (UDP datagrams are messages on the fd).
+ * poll slice; control calls (setsockopt, connect, ...) still use sendmsg
+ * and recvmsg.
+ *
+ * UDP data (SENDTO and RECVFROM exchanges: datagrams are messages on the
+ * fd, no fds ride with them) goes through aec_xfer_sandboxed(): the request
+ * is one write(), the response is read() blind. That is safe only while no
+ * other exchange on the fd is under way, so the whole exchange holds the
+ * reader lock, taken when @xfers is 0 (no one else's response can then be
+ * queued, and no one starts an exchange without the lock); what it reads
+ * before its response can only be NOTIFYs, consumed as above. The daemon
+ * answers at once, so the lock is held for one round trip.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -63,6 +74,9 @@
 
 /* 0: normal; else the tid of the thread that entered sandbox mode */
 static uint32_t aec_sandbox_tid;
+
+/* the pid when sandbox mode was entered: getpid is not in every filter */
+static uint32_t aec_sandbox_pid;
 
 /* datagrams consumed blind that were not NOTIFYs (stale responses) */
 unsigned long aec_sandbox_drops;
@@ -75,6 +89,7 @@ void aec_enter_sandbox(void)
 {
 	uint32_t tid = (uint32_t)syscall(SYS_gettid);
 
+	__atomic_store_n(&aec_sandbox_pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
 	__atomic_store_n(&aec_sandbox_tid, tid, __ATOMIC_RELEASE);
 }
 
@@ -190,4 +205,164 @@ int aec_take_blind(int fd, struct ae_shm_hdr *h, struct ae_ipc_hdr *m)
 		return 0;
 	}
 	return 1;
+}
+
+/**
+ * aec_sandbox_pid_get() - the pid to put in a request's sequence number
+ *
+ * Return: the pid cached when sandbox mode was entered
+ */
+uint32_t aec_sandbox_pid_get(void)
+{
+	return __atomic_load_n(&aec_sandbox_pid, __ATOMIC_RELAXED);
+}
+
+/**
+ * lock_idle() - take @h's reader lock at a moment no exchange is under way
+ * @h:		header page
+ *
+ * Return: the lock token (aec_rd_unlock())
+ */
+static uint32_t lock_idle(struct ae_shm_hdr *h)
+{
+	uint32_t lk;
+
+	for (;;) {
+		lk = aec_rd_lock(h);
+		if (!__atomic_load_n(&h->xfers, __ATOMIC_SEQ_CST))
+			return lk;
+		aec_rd_unlock(h, lk);
+		aec_nap(AEC_SANDBOX_NAP_NS);	/* its owner takes its answer */
+	}
+}
+
+/**
+ * write_req() - send one request datagram with write()
+ * @fd:		backing fd
+ * @msg:	the whole datagram
+ * @len:	its size
+ *
+ * Return: 0, or -ENETDOWN
+ */
+static int write_req(int fd, const void *msg, size_t len)
+{
+	short rev;
+	long n;
+
+	for (;;) {
+		n = sys_ret(syscall(SYS_write, fd, msg, len));
+		if (n == (long)len)
+			return 0;
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN && sys_poll1(fd, POLLOUT, -1, &rev) >= 0)
+			continue;
+		if (n == -EAGAIN && errno == EINTR)
+			continue;
+		return -ENETDOWN;
+	}
+}
+
+/**
+ * read_rsp() - read() datagrams until our response, dropping NOTIFYs
+ * @fd:		backing fd
+ * @type:	expected type
+ * @seq:	expected sequence number
+ * @buf:	scratch, @cap bytes
+ * @cap:	its size
+ * @r:		where the response goes (fixed part, then data)
+ *
+ * Return: the response's result, -ENETDOWN, -EPROTO
+ */
+static int read_rsp(int fd, uint16_t type, uint32_t seq, uint8_t *buf,
+		    size_t cap, struct aec_rsp *r)
+{
+	struct ae_ipc_hdr h;
+	size_t fixed;
+	short rev;
+	long n;
+
+	for (;;) {
+		if (sys_poll1(fd, POLLIN, -1, &rev) < 0)
+			continue;	/* EINTR */
+		n = sys_ret(syscall(SYS_read, fd, buf, cap));
+		if (n == -EINTR || n == -EAGAIN)
+			continue;
+		if (n <= 0)
+			return -ENETDOWN;
+		memcpy(&h, buf, n < (long)sizeof(h) ? (size_t)n : sizeof(h));
+		if (n >= (long)sizeof(h) && h.type == AE_MSG_NOTIFY)
+			continue;	/* NOTIFYs wake pollers only */
+		if (n < (long)sizeof(h) || h.version != AE_IPC_VERSION ||
+		    h.type != type || h.seq != seq) {
+			__atomic_add_fetch(&aec_sandbox_drops, 1,
+					   __ATOMIC_RELAXED);
+			continue;
+		}
+		if (h.len != (size_t)n)
+			return -EPROTO;		/* truncated */
+		fixed = (size_t)n < r->cap ? (size_t)n : r->cap;
+		memcpy(r->buf, buf, fixed);
+		if ((size_t)n > fixed) {
+			if (!r->data || (size_t)n - fixed > r->data_cap)
+				return -EPROTO;
+			memcpy(r->data, buf + fixed, (size_t)n - fixed);
+		}
+		r->len = (size_t)n;
+		return h.result;
+	}
+}
+
+/**
+ * aec_xfer_sandboxed() - aec_xfer() with write() and read() alone, for
+ * exchanges whose response carries no fds (UDP data, see the DOC above)
+ * @fd:		backing fd
+ * @seq:	the request's sequence number
+ * @type:	request type
+ * @p:		fixed payload, @plen bytes
+ * @plen:	its size
+ * @v:		variable payload, @vlen bytes
+ * @vlen:	its size
+ * @r:		response buffers; @r->wake must be the header page
+ *
+ * Return: the result, or -ENETDOWN / -EPROTO / -ENOMEM
+ */
+int aec_xfer_sandboxed(int fd, uint32_t seq, uint16_t type, const void *p,
+		       size_t plen, const void *v, size_t vlen,
+		       struct aec_rsp *r)
+{
+	size_t len = sizeof(struct ae_ipc_hdr) + plen + vlen;
+	size_t rcap = r->cap + (r->data ? r->data_cap : 0);
+	size_t cap = len > rcap ? len : rcap;
+	uint8_t small[AEC_SANDBOX_STACK_MSG], *buf = small;
+	struct ae_shm_hdr *h = r->wake;
+	struct ae_ipc_hdr hd;
+	uint32_t lk;
+	int ret;
+
+	if (cap > AE_IPC_MAX_MSG)
+		cap = AE_IPC_MAX_MSG;
+	if (len > cap)
+		return -EMSGSIZE;
+	if (cap > sizeof(small)) {
+		buf = malloc(cap);	/* brk/mmap: in every such filter */
+		if (!buf)
+			return -ENOMEM;
+	}
+	ipc_hdr_init(&hd, type, (uint32_t)len, seq, 0);
+	memcpy(buf, &hd, sizeof(hd));
+	if (plen)
+		memcpy(buf + sizeof(hd), p, plen);
+	if (vlen)
+		memcpy(buf + sizeof(hd) + plen, v, vlen);
+	lk = lock_idle(h);
+	__atomic_add_fetch(&h->xfers, 1, __ATOMIC_SEQ_CST);
+	ret = write_req(fd, buf, len);
+	if (!ret)
+		ret = read_rsp(fd, type, seq, buf, cap, r);
+	__atomic_sub_fetch(&h->xfers, 1, __ATOMIC_SEQ_CST);
+	aec_rd_unlock(h, lk);
+	if (buf != small)
+		free(buf);
+	return ret;
 }

@@ -304,8 +304,10 @@ static int aec_accept_once(struct aec_sock *s, struct aec_sock **out,
 	      aec_map(n, r.fds[1], a.info.shm_size) : -EPROTO;
 	if (!ret && !(flags & SOCK_CLOEXEC))
 		ret = sys_fcntl(fd, F_SETFD, 0);
-	if (!ret && (flags & SOCK_NONBLOCK))
-		ret = sys_fcntl(fd, F_SETFL, O_NONBLOCK | O_RDWR);
+	/* Linux: only accept4's flags decide, never the listener's */
+	if (!ret)
+		ret = sys_fcntl(fd, F_SETFL,
+				(flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
 	if (ret < 0 || !n->shm) {
 		aec_close_local(n, 1);
 		ret = ret < 0 ? ret : -EPROTO;

@@ -176,6 +176,8 @@ enum {
  * @pend_len:	its length
  * @pend_fds:	fds to pass with it, @pend_nfds
  * @pend_nfds:	count
+ * @in_ev:	events that made the socket readable, published as @in_seq
+ *		of the header (EPOLLET edges)
  * @dirty:	dirty list link
  * @link:	all connections
  */
@@ -195,6 +197,7 @@ struct sconn {
 	size_t pend_len;
 	int pend_fds[2];
 	int pend_nfds;
+	uint32_t in_ev;
 	TAILQ_ENTRY(sconn) dirty;
 	LIST_ENTRY(sconn) link;
 };

@@ -693,6 +693,7 @@ static int init_ring_header(struct ae_shm_hdr *h, const struct shm_region *r,
 		h->state = shm_load(&old->state);
 		h->so_error = old->so_error;
 		h->shim_want = shm_load(&old->shim_want);
+		h->in_seq = shm_load(&old->in_seq);	/* no false edge */
 	}
 	return 0;
 }

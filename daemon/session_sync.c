@@ -41,9 +41,12 @@
  */
 void sess_sock_cb(struct ae_sock *sk, unsigned int events, void *user)
 {
+	struct sconn *c = user;
+
 	(void)sk;
-	(void)events;
-	sess_conn_mark(user);
+	if (c && (events & AE_EV_IN))
+		c->in_ev++;	/* an edge even when readable already */
+	sess_conn_mark(c);
 }
 
 /**
@@ -236,9 +239,10 @@ static bool rings_appeared(struct sconn *c)
 void sess_publish(struct sconn *c)
 {
 	struct ae_shm_hdr *h = c->hdr;
-	uint32_t st, want, met;
+	uint32_t st, want, met, tell;
 	unsigned int ev;
 	int e, round;
+	bool in_new;
 
 	if (!c->sk || !h || (c->flags & SC_DEAD))
 		return;
@@ -262,6 +266,9 @@ void sess_publish(struct sconn *c)
 		sess_publish_tx_limit(c);
 	}
 	h->tcp_state = ae_sock_state(c->sk);
+	in_new = shm_load(&h->in_seq) != c->in_ev;
+	if (in_new)
+		shm_store(&h->in_seq, c->in_ev);
 	shm_store(&h->state, st);
 	shm_store(&h->gen, h->gen + 1);
 	shm_fence();
@@ -269,9 +276,14 @@ void sess_publish(struct sconn *c)
 	if (!want)
 		return;
 	met = wants_met(c, st);
-	if (met & want & (AE_WANT_IN | AE_WANT_OUT))
-		sess_notify_dirs(c, shm_clear(&h->shim_want, met & want) &
-				 met & want);
+	tell = (met | (in_new ? AE_WANT_INEV : 0)) & want &
+	       (AE_WANT_IN | AE_WANT_OUT | AE_WANT_INEV);
+	if (tell) {
+		tell &= shm_clear(&h->shim_want, tell);
+		/* an edge is told as readiness for reading */
+		sess_notify_dirs(c, (tell & (AE_WANT_IN | AE_WANT_OUT)) |
+				 ((tell & AE_WANT_INEV) ? AE_WANT_IN : 0));
+	}
 	/* AE_WAKE_* sit two bits above AE_WANT_* */
 	if (want & (AE_WAKE_IN | AE_WAKE_OUT))
 		sess_wake(c->srv, h, met << 2);

@@ -105,12 +105,16 @@
  *    blocked calls return ECONNRESET (read), EPIPE (write), ENETDOWN
  *    (requests).
  *
- * Readiness as the shim computes it (aec_poll_state()):
- *  - POLLIN:  rx_tail != rx_head, or AE_SS_IN (listener with a connection to
- *             accept; UDP socket with a datagram), or RDHUP/HUP/ERR.
- *  - POLLOUT: AE_SS_OUT (connected and not shut for writing) and free tx
- *             space (TCP), or AE_SS_OUT (UDP).
- *  - POLLERR: AE_SS_ERR; POLLHUP: AE_SS_HUP; POLLRDHUP: AE_SS_RDHUP.
+ * Readiness as the shim computes it (aec_poll_state(), client/ready.c, after
+ * Linux's tcp_poll(), inet_csk_listen_poll() and datagram_poll()):
+ *  - POLLIN|RDNORM: rx_tail != rx_head, or AE_SS_IN (listener with a
+ *             connection to accept; UDP socket with a datagram), or shut
+ *             for reading (AE_SS_RDHUP/AE_SS_RDSHUT, then POLLRDHUP too).
+ *  - POLLOUT|WRNORM: AE_SS_OUT and free tx space (TCP), or AE_SS_OUT (UDP,
+ *             with WRBAND); a TCP socket not connecting that is shut for
+ *             writing or closed (fresh too) is writable as well.
+ *  - POLLERR: so_error pending; POLLHUP: AE_SS_HUP, or shut both ways.
+ *  - @in_seq moves with every readable event: EPOLLET's edges.
  *
  * UDP: datagrams travel inline in AE_MSG_SENDTO / AE_MSG_RECVFROM (SEQPACKET
  * keeps the boundaries); readiness is AE_SS_IN / AE_SS_OUT in the header page
@@ -453,6 +457,9 @@ struct ae_ipc_alive_resp {
 /* shim_want bits (shim sets, daemon clears with a futex wake of @wake_seq) */
 #define AE_WAKE_IN	(1u << 2)
 #define AE_WAKE_OUT	(1u << 3)
+/* shim_want bit (shim sets, daemon clears with a NOTIFY for AE_WANT_IN when
+ * @in_seq moves, even on a socket that was readable already) */
+#define AE_WANT_INEV	(1u << 4)
 
 /* daemon_want bits (daemon sets, shim clears with a DOORBELL) */
 #define AE_DB_TX	(1u << 0)
@@ -492,6 +499,11 @@ struct ae_ipc_alive_resp {
  * @wake_seq:	futex word of blocked calls: the daemon increments it and
  *		wakes every futex waiter on it when it clears AE_WAKE_* bits,
  *		and when the socket moves away from this page or is cut off
+ * @in_seq:	incremented for every event that made the socket readable
+ *		(data, a FIN, a connection to accept, a datagram), whether or
+ *		not it was readable before: EPOLLET's edges, as Linux's
+ *		sk_data_ready. Was zero padding before (an older daemon
+ *		leaves it 0: no such edges).
  * @rx_head:	rx consumer index (shim)
  * @tx_tail:	tx producer index (shim)
  * @shim_want:	AE_WANT_* and AE_WAKE_* (shim sets, daemon clears)
@@ -530,6 +542,7 @@ struct ae_shm_hdr {
 	uint32_t daemon_want;
 	uint32_t tx_limit;
 	uint32_t wake_seq;
+	uint32_t in_seq;
 	/* shim-written line */
 	_Alignas(64) uint32_t rx_head;
 	uint32_t tx_tail;

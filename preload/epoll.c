@@ -18,8 +18,22 @@
  * Level-triggered members report while ready. EPOLLET members report when a
  * bit rises, or when EPOLLIN/EPOLLOUT is still set but a read drained (or a
  * write filled) the socket since the last report (rd_epoch/wr_epoch), which is
- * how a new edge shows up to a program that reads until EAGAIN. EPOLLONESHOT
+ * how a new edge shows up to a program that reads until EAGAIN. As on Linux,
+ * where every sk_data_ready wakes the epoll, an arrival (data, FIN,
+ * connection, datagram) on a socket still readable is a new edge too: the
+ * daemon counts them (aec_in_seq()), and a sleeper whose member already
+ * reported EPOLLIN arms for the next one (AEC_POLL_NEXT_IN). EPOLLONESHOT
  * members are disabled after one report until EPOLL_CTL_MOD.
+ *
+ * A registration belongs to the open file description (epoll(7), Q6): when
+ * the program closes the registered fd while a dup of it stays open, it
+ * lives on and reports under its epoll_data until the last fd goes. The
+ * shim then keeps the member (@closed; EPOLL_CTL_* on the old number no
+ * longer find it, as on Linux) and moves its kernel registration onto a
+ * private CLOEXEC dup (@kfd), a key it can still delete. When the last fd
+ * of the socket in this process closes, its members go; the kernel's
+ * registration is deleted only if no other process can hold the socket
+ * (none forked or inherited), since there the kernel keeps it for them.
  *
  * When the daemon is gone a backing fd is hung up, and the kernel reports
  * EPOLLHUP for it on every epoll_pwait(), whatever the registration asks.
@@ -33,17 +47,25 @@
  * puts their registrations back in the kernel set.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include "client.h"
 #include "shim.h"
 
 #define PS_EP_TAG	0xAE7E500000000000ULL
 #define PS_EP_TAGMASK	0xFFFFFFFF00000000ULL
-#define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI)
+#define PS_EP_BITS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | \
+			 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND)
+#define PS_EP_EXCL_OK	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | \
+			 EPOLLET | EPOLLEXCLUSIVE)
+#define PS_EP_KEY_MIN	512	/* lowest private key fd, see ep_orphan() */
+#define PS_EP_RD	(EPOLLIN | EPOLLRDNORM)
+#define PS_EP_WR	(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND)
 #define PS_EP_WAKE	0xffffffffU	/* tag payload of the wake eventfd */
 #define PS_EP_RC	0xfffffffeU	/* tag payload of the reconnect watcher */
 
@@ -56,7 +78,12 @@
  * @reported:	for EPOLLET: readiness seen at the last evaluation
  * @rd_epoch:	for EPOLLET: @ps->rd_epoch at the last report
  * @wr_epoch:	for EPOLLET: @ps->wr_epoch at the last report
+ * @in_seq:	for EPOLLET: aec_in_seq() at the last report
  * @disabled:	EPOLLONESHOT fired
+ * @closed:	@fd was closed while a dup stays open: the registration lives
+ *		on (epoll(7) Q6), found by no EPOLL_CTL_* any more
+ * @kfd:	the fd registered in the kernel set (tag PS_EP_TAG | @kfd):
+ *		@fd, or once @closed a private CLOEXEC dup of it
  * @kdel:	the daemon is gone: the backing fd was removed from the kernel set
  */
 struct ps_ep_member {
@@ -66,7 +93,10 @@ struct ps_ep_member {
 	epoll_data_t data;
 	uint32_t reported;
 	unsigned int rd_epoch, wr_epoch;
+	uint32_t in_seq;
 	bool disabled;
+	bool closed;
+	int kfd;
 	bool kdel;
 };
 
@@ -174,7 +204,7 @@ static struct ps_ep *ep_new(int epfd)
 }
 
 /**
- * ep_find() - the member for @fd
+ * ep_find() - the member registered by the program as @fd (still open)
  * @ep:	record (locked)
  * @fd:	fd
  *
@@ -185,9 +215,27 @@ static int ep_find(struct ps_ep *ep, int fd)
 	int i;
 
 	for (i = 0; i < ep->n; i++)
-		if (ep->m[i].fd == fd)
+		if (ep->m[i].fd == fd && !ep->m[i].closed)
 			return i;
 	return -1;
+}
+
+/**
+ * ep_key_ours() - is a closed member's private key still the socket's fd
+ * @m:	member with @closed
+ *
+ * A program that closed every fd behind libc's back (a raw close_range)
+ * may have the number in use for something else by now: that is left
+ * alone.
+ *
+ * Return: true if @m->kfd designates @m->ps's backing file
+ */
+static bool ep_key_ours(const struct ps_ep_member *m)
+{
+	struct stat a, b;
+
+	return !fstat(m->kfd, &a) && !fstat(m->ps->aec->fd, &b) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /**
@@ -200,10 +248,50 @@ static int ep_find(struct ps_ep *ep, int fd)
  */
 static void ep_remove(struct ps_ep *ep, int i)
 {
-	struct ps_sock *ps = ep->m[i].ps;
+	struct ps_ep_member *m = &ep->m[i];
+	struct ps_sock *ps = m->ps;
 
+	if (m->closed && ep_key_ours(m)) {	/* out of the set, closed */
+		if (!m->kdel)
+			REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, m->kfd, NULL);
+		REAL(close)(m->kfd);
+	}
 	ep->m[i] = ep->m[--ep->n];
 	ps_put(ps);
+}
+
+/**
+ * ep_orphan() - the program closes member @m's fd while a dup stays open:
+ * keep the registration, on a private key
+ * @ep:	record (locked)
+ * @m:	member (its fd still open)
+ *
+ * The key is taken from PS_EP_KEY_MIN up where it can be, so that the
+ * numbers the program's next sockets get stay those Linux would give.
+ *
+ * Return: true if kept, false if it must go (no fd for the key)
+ */
+static bool ep_orphan(struct ps_ep *ep, struct ps_ep_member *m)
+{
+	struct epoll_event kev = { .events = EPOLLIN };
+	int pfd = REAL(fcntl)(m->fd, F_DUPFD_CLOEXEC, PS_EP_KEY_MIN);
+
+	if (pfd < 0)
+		pfd = REAL(fcntl)(m->fd, F_DUPFD_CLOEXEC, 0);
+	if (pfd < 0)
+		return false;
+	kev.events |= m->events & EPOLLEXCLUSIVE;
+	kev.data.u64 = PS_EP_TAG | (uint32_t)pfd;
+	if (!m->kdel) {
+		if (REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_ADD, pfd, &kev) < 0) {
+			REAL(close)(pfd);
+			return false;
+		}
+		REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, m->fd, NULL);
+	}
+	m->kfd = pfd;
+	m->closed = true;
+	return true;
 }
 
 /**
@@ -223,7 +311,7 @@ static void ep_unhook_dead(struct ps_ep *ep, struct ps_ep_member *m)
 
 	if (m->kdel || !ps_dead(m->ps))
 		return;
-	REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, m->fd, NULL);
+	REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, m->kfd, NULL);
 	m->kdel = true;
 	wfd = ps_rc_watch_fd();
 	if (wfd >= 0 && !atomic_load(&ep->rcwatch) &&
@@ -313,27 +401,56 @@ static bool ep_is_unhooked(int epfd, int fd)
 }
 
 /**
- * ps_epoll_forget_fd() - @fd is being closed: drop it from every epoll set
- * @fd:	fd (still open)
- *
- * The kernel removes a file from epoll sets when its last fd closes. When
- * dups of @fd stay open the kernel would keep reporting it under @fd's
- * registration; the shim cannot map that back, so it removes the
- * registration (a documented difference for this rare case).
+ * ep_forget() - ps_epoll_forget_fd() for one epoll record
+ * @ep:		record (locked)
+ * @fd:		the fd being closed (still open)
+ * @ps:		its socket
+ * @last:	no other fd of this process designates @ps
  */
-void ps_epoll_forget_fd(int fd)
+static void ep_forget(struct ps_ep *ep, int fd, struct ps_sock *ps, bool last)
+{
+	struct ps_ep_member *m;
+	int i = 0;
+
+	while (i < ep->n) {
+		m = &ep->m[i];
+		if (m->ps != ps || (!last && (m->fd != fd || m->closed))) {
+			i++;
+			continue;
+		}
+		if (!last && ep_orphan(ep, m)) {
+			i++;
+			continue;
+		}
+		/* the kernel drops it with the file; with other processes
+		 * possibly holding the file it stays theirs */
+		if (m->fd == fd && !m->closed && !m->kdel &&
+		    (!last || !ps_is_shared()))
+			REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, fd, NULL);
+		ep_remove(ep, i);
+	}
+}
+
+/**
+ * ps_epoll_forget_fd() - @fd is being closed: what becomes of its epoll
+ * registrations
+ * @fd:		fd (still open; no longer in the fd table)
+ * @ps:		its socket
+ * @last:	no other fd of this process designates @ps
+ *
+ * As the kernel's, a registration outlives its fd while a dup keeps the
+ * open file description (ep_orphan()). Once this process holds no fd of the
+ * socket, every member of it goes from this process's records.
+ */
+void ps_epoll_forget_fd(int fd, struct ps_sock *ps, bool last)
 {
 	struct ps_ep *ep;
-	int i;
 
 	pthread_mutex_lock(&ps_ep_all_lock);
 	for (ep = ps_ep_all; ep; ep = ep->next) {
 		pthread_mutex_lock(&ep->lock);
-		i = ep_find(ep, fd);
-		if (i >= 0) {
-			ep_remove(ep, i);
-			REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, fd, NULL);
-		}
+		if (ep->epfd >= 0)
+			ep_forget(ep, fd, ps, last);
 		pthread_mutex_unlock(&ep->lock);
 	}
 	pthread_mutex_unlock(&ps_ep_all_lock);
@@ -448,6 +565,11 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 
 	if (op != EPOLL_CTL_DEL && !ev)
 		return ps_fail(EFAULT);
+	/* Linux's ep_ctl(): EXCLUSIVE only with ADD and the bits below (the
+	 * kernel sees only the backing fd's EPOLLIN, so it cannot tell) */
+	if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE) &&
+	    (op == EPOLL_CTL_MOD || (ev->events & ~PS_EP_EXCL_OK)))
+		return ps_fail(EINVAL);
 	kev.events = EPOLLIN;
 	if (ev)
 		kev.events |= ev->events & EPOLLEXCLUSIVE;
@@ -499,10 +621,12 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 		.fd = fd, .ps = ps, .events = ev->events, .data = ev->data,
 		.rd_epoch = atomic_load(&ps->rd_epoch),
 		.wr_epoch = atomic_load(&ps->wr_epoch),
+		.in_seq = aec_in_seq(ps->aec),
+		.kfd = fd,
 		.kdel = kdel,
 	};
 	/* a thread already asleep in epoll_wait should hear of changes */
-	if ((ps_arm(ps, ev->events & (EPOLLIN | EPOLLOUT)) &
+	if ((ps_arm(ps, ev->events) &
 	     ((ev->events & PS_EP_BITS) | EPOLLERR | EPOLLHUP)) &&
 	    atomic_load(&ep->sleepers))
 		ep_wake(ep);
@@ -539,7 +663,7 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 static uint32_t member_eval(struct ps_ep_member *m)
 {
 	unsigned int rde, wre;
-	uint32_t r, fresh;
+	uint32_t r, fresh, ins;
 
 	if (m->disabled)
 		return 0;
@@ -548,16 +672,18 @@ static uint32_t member_eval(struct ps_ep_member *m)
 		return r;
 	rde = atomic_load(&m->ps->rd_epoch);
 	wre = atomic_load(&m->ps->wr_epoch);
+	ins = aec_in_seq(m->ps->aec);
 	fresh = r & ~m->reported;
-	if ((r & EPOLLIN) && rde != m->rd_epoch)
-		fresh |= EPOLLIN;
-	if ((r & EPOLLOUT) && wre != m->wr_epoch)
-		fresh |= EPOLLOUT;
+	if ((r & PS_EP_RD) && (rde != m->rd_epoch || ins != m->in_seq))
+		fresh |= r & PS_EP_RD;
+	if ((r & PS_EP_WR) && wre != m->wr_epoch)
+		fresh |= r & PS_EP_WR;
 	m->reported = r;
 	if (!fresh)
 		return 0;
 	m->rd_epoch = rde;
 	m->wr_epoch = wre;
+	m->in_seq = ins;
 	return r;
 }
 
@@ -599,7 +725,8 @@ static int ep_collect(struct ps_ep *ep, struct epoll_event *out, int max)
  *
  * An EPOLLET member is not armed for readiness it already reported (that
  * edge is spent; a read to EAGAIN clears it), so a still-readable ET socket
- * neither wakes the sleeper nor counts as ready.
+ * neither wakes the sleeper nor counts as ready; it is armed for the next
+ * arrival instead (AEC_POLL_NEXT_IN), which is a new edge.
  *
  * Return: true if some member turned out ready (do not sleep)
  */
@@ -607,7 +734,7 @@ static bool ep_arm(struct ps_ep *ep)
 {
 	struct ps_ep_member *m;
 	uint32_t want, always, mask;
-	bool ready = false;
+	bool ready = false, next;
 	int i;
 
 	pthread_mutex_lock(&ep->lock);
@@ -617,13 +744,16 @@ static bool ep_arm(struct ps_ep *ep)
 			continue;
 		want = m->events & PS_EP_BITS;
 		always = EPOLLERR | EPOLLHUP;
+		next = false;
 		if (m->events & EPOLLET) {
+			next = (m->reported & want & PS_EP_RD) != 0;
 			want &= ~m->reported;
 			always &= ~m->reported;
 		}
-		mask = ps_arm(m->ps, want & (EPOLLIN | EPOLLOUT));
+		mask = next ? ps_arm_next(m->ps, want) : ps_arm(m->ps, want);
 		ep_unhook_dead(ep, m);
-		if (mask & (want | always))
+		if ((mask & (want | always)) ||
+		    (next && aec_in_seq(m->ps->aec) != m->in_seq))
 			ready = true;
 	}
 	pthread_mutex_unlock(&ep->lock);
@@ -631,39 +761,64 @@ static bool ep_arm(struct ps_ep *ep)
 }
 
 /**
- * ep_unhook_fd() - ep_unhook_dead() for member @fd, if it is one
- * @ep:	record (unlocked)
- * @fd:	member fd
+ * ep_find_key() - the member whose kernel registration is @kfd
+ * @ep:		record (locked)
+ * @kfd:	the fd a tagged kernel event names
+ *
+ * Return: index, -1 if none
  */
-static void ep_unhook_fd(struct ps_ep *ep, int fd)
+static int ep_find_key(struct ps_ep *ep, int kfd)
+{
+	int i;
+
+	for (i = 0; i < ep->n; i++)
+		if (ep->m[i].kfd == kfd)
+			return i;
+	return -1;
+}
+
+/**
+ * ep_unhook_key() - ep_unhook_dead() for the member registered as @kfd
+ * @ep:		record (unlocked)
+ * @kfd:	its kernel key
+ */
+static void ep_unhook_key(struct ps_ep *ep, int kfd)
 {
 	int i;
 
 	pthread_mutex_lock(&ep->lock);
-	i = ep_find(ep, fd);
+	i = ep_find_key(ep, kfd);
 	if (i >= 0)
 		ep_unhook_dead(ep, &ep->m[i]);
 	pthread_mutex_unlock(&ep->lock);
 }
 
 /**
- * ep_events_of() - the directions member @fd waits for
- * @ep:	record (unlocked)
- * @fd:	member fd
- *
- * Return: EPOLLIN/EPOLLOUT bits, 0 if @fd is not a member
+ * ep_drain_key() - drain the NOTIFYs of the member registered as @kfd
+ * @ep:		record (unlocked)
+ * @kfd:	its kernel key (the program's fd, or a private dup once the
+ *		program closed that, see ep_orphan())
  */
-static uint32_t ep_events_of(struct ps_ep *ep, int fd)
+static void ep_drain_key(struct ps_ep *ep, int kfd)
 {
-	uint32_t e = 0;
+	struct ps_sock *ps = NULL;
+	uint32_t dirs = 0;
 	int i;
 
 	pthread_mutex_lock(&ep->lock);
-	i = ep_find(ep, fd);
-	if (i >= 0)
-		e = ep->m[i].events & (EPOLLIN | EPOLLOUT);
+	i = ep_find_key(ep, kfd);
+	if (i >= 0) {
+		ps = ep->m[i].ps;
+		atomic_fetch_add(&ps->refs, 1);
+		dirs = ps_dirs(ep->m[i].events);
+	}
 	pthread_mutex_unlock(&ep->lock);
-	return e;
+	if (!ps)
+		ps = ps_hold(kfd);
+	if (!ps)
+		return;
+	ps_drain(ps, dirs, false, ep);
+	ps_put(ps);
 }
 
 /**
@@ -693,7 +848,7 @@ uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self)
 		for (i = 0; i < ep->n; i++) {
 			if (ep->m[i].ps != ps || ep->m[i].disabled)
 				continue;
-			e = ep->m[i].events;
+			e = ps_dirs(ep->m[i].events);
 			dirs |= ((e & EPOLLIN) ? AE_WANT_IN : 0) |
 				((e & EPOLLOUT) ? AE_WANT_OUT : 0);
 		}
@@ -716,7 +871,6 @@ uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self)
  */
 static int ep_filter(struct ps_ep *ep, struct epoll_event *ev, int n)
 {
-	struct ps_sock *ps;
 	uint64_t v = 0;
 	int i, k = 0;
 
@@ -733,14 +887,9 @@ static int ep_filter(struct ps_ep *ep, struct epoll_event *ev, int n)
 					ps_log("epoll wake read: %d", errno);
 				continue;
 			}
-			ps = ps_hold((int)(uint32_t)ev[i].data.u64);
-			if (ps) {
-				ps_drain(ps, ep_events_of(ep,
-					 (int)(uint32_t)ev[i].data.u64), false, ep);
-				ps_put(ps);
-			}
+			ep_drain_key(ep, (int)(uint32_t)ev[i].data.u64);
 			if (ev[i].events & (EPOLLHUP | EPOLLERR))
-				ep_unhook_fd(ep, (int)(uint32_t)ev[i].data.u64);
+				ep_unhook_key(ep, (int)(uint32_t)ev[i].data.u64);
 			continue;
 		}
 		ev[k++] = ev[i];

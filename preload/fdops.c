@@ -90,7 +90,7 @@ static void ps_unhook_fd(struct ps_sock *ps, int fd, bool always)
 	bool keep;
 	int other;
 
-	ps_epoll_forget_fd(fd);
+	ps_epoll_forget_fd(fd, ps, ps_find_other(ps, fd) < 0);
 	keep = always || atomic_load(&ps->refs) > 1;
 	/* two fds of @ps closed at once must not each pick the other */
 	pthread_mutex_lock(&ps->fd_lock);
@@ -490,7 +490,33 @@ static int ps_fionread(struct ps_sock *ps)
 }
 
 /**
- * ioctl() - interposed ioctl(2): FIONREAD, FIONBIO, SIOCOUTQ on Aether
+ * ps_queue_ioctl() - FIONREAD (SIOCINQ), SIOCOUTQ as Linux's tcp_ioctl() and
+ * udp_ioctl() answer them; SIOCOUTQNSD on a listener
+ * @ps:		socket
+ * @req:	request
+ * @arg:	int result
+ *
+ * A TCP listener has no queues: EINVAL for all three. Elsewhere
+ * SIOCOUTQNSD (bytes not yet sent) is not known here (the send ring holds
+ * sent and unsent bytes alike): it fails as the backing fd's (ENOTTY).
+ *
+ * Return: 0 or -1 with errno
+ */
+static int ps_queue_ioctl(struct ps_sock *ps, unsigned long req, void *arg)
+{
+	if (ps->type == SOCK_STREAM && atomic_load(&ps->listening))
+		return ps_fail(EINVAL);
+	if (req == SIOCOUTQNSD)
+		return ps_fail(ENOTTY);
+	if (!arg)
+		return ps_fail(EFAULT);
+	*(int *)arg = req == FIONREAD ? ps_fionread(ps) :
+		      (int)aec_tx_queued(ps->aec);
+	return 0;
+}
+
+/**
+ * ioctl() - interposed ioctl(2): FIONREAD, FIONBIO, SIOCOUTQ(NSD) on Aether
  * sockets; everything else to the kernel
  * @fd:		fd
  * @req:	request
@@ -510,18 +536,10 @@ int ioctl(int fd, unsigned long req, ...)
 	if (!ps)
 		return REAL(ioctl)(fd, req, arg);
 	switch (req) {
-	case FIONREAD:
-		if (!arg)
-			return ps_fail(EFAULT);
-		*(int *)arg = ps_fionread(ps);
-		return 0;
+	case FIONREAD:	/* SIOCINQ */
 	case SIOCOUTQ:
-		if (!arg)
-			return ps_fail(EFAULT);
-		if (atomic_load(&ps->listening))
-			return ps_fail(EINVAL);	/* as Linux's tcp_ioctl */
-		*(int *)arg = (int)aec_tx_queued(ps->aec);
-		return 0;
+	case SIOCOUTQNSD:
+		return ps_queue_ioctl(ps, req, arg);
 	case FIONBIO:
 		r = REAL(ioctl)(fd, req, arg);
 		if (r == 0)

@@ -120,6 +120,7 @@ struct ps_sock *ps_hold(int fd)
 
 	if (!table_get(&ps_socks, fd))
 		return NULL;
+	aec_sig_clear();	/* a call begins (signal.c) */
 	pthread_rwlock_rdlock(&ps_table_lock);
 	ps = table_get(&ps_socks, fd);
 	if (ps)

@@ -47,7 +47,7 @@ static int aether_pass(struct pollfd *fds, nfds_t n, bool arm)
 		if (!ps)
 			continue;
 		if (arm)
-			m = ps_arm(ps, fds[i].events & (POLLIN | POLLOUT));
+			m = ps_arm(ps, fds[i].events);
 		else
 			m = ps_state(ps);
 		ps_put(ps);
@@ -82,7 +82,8 @@ static int merge(struct pollfd *fds, struct pollfd *k, nfds_t n,
 		if (!ps) {
 			fds[i].revents = kernel_ok ? k[i].revents : 0;
 		} else if (kernel_ok && k[i].revents) {
-			ps_drain(ps, (uint32_t)fds[i].events, true, NULL);
+			ps_drain(ps, ps_dirs((uint32_t)fds[i].events), true,
+				 NULL);
 			if (ps_dead(ps) && ps_rc_try())
 				fds[i].revents = 0;	/* re-created */
 			else if (ps_dead(ps))

@@ -74,6 +74,7 @@ static void ps_resolve(void)
 	RESOLVE(splice);
 	RESOLVE(tee);
 	RESOLVE(pwrite);
+	RESOLVE(sigaction);
 	if (!ps_real.fcntl64)
 		ps_real.fcntl64 = ps_real.fcntl;
 	if (!ps_real.sendfile64)

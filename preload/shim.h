@@ -101,6 +101,7 @@ struct ps_real {
 	ssize_t (*splice)(int, loff_t *, int, loff_t *, size_t, unsigned int);
 	ssize_t (*tee)(int, int, size_t, unsigned int);
 	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 };
 
 extern struct ps_real ps_real;
@@ -240,6 +241,8 @@ void ps_addr_to_app(const struct ps_sock *ps, const struct sockaddr_in *in,
 /* wait.c */
 uint32_t ps_state(struct ps_sock *ps);
 uint32_t ps_arm(struct ps_sock *ps, uint32_t events);
+uint32_t ps_arm_next(struct ps_sock *ps, uint32_t events);
+uint32_t ps_dirs(uint32_t events);
 bool ps_dead(const struct ps_sock *ps);
 bool ps_down_take(struct ps_sock *ps);
 bool ps_inert(struct ps_sock *ps);
@@ -249,6 +252,7 @@ int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
 void ps_pollers(struct ps_sock *ps, uint32_t events, int delta);
 void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep);
 void ps_mark_shared(void);
+bool ps_is_shared(void);
 int ps_dead_slice(int left);
 int ps_ms_left(const struct timespec *deadline);
 void ps_deadline(struct timespec *deadline, int timeout_ms);
@@ -269,7 +273,7 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms,
 
 /* epoll.c */
 uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self);
-void ps_epoll_forget_fd(int fd);
+void ps_epoll_forget_fd(int fd, struct ps_sock *ps, bool last);
 void ps_epoll_close(int epfd);
 void ps_epoll_swap_fd(int fd, bool after);
 

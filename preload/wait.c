@@ -70,11 +70,8 @@ bool ps_down_take(struct ps_sock *ps)
 /**
  * ps_mask() - the program's view of readiness mask @m of @ps
  * @ps:	socket
- * @m:	aec_poll_state()/aec_arm() mask
- *
- * Linux tcp_poll(): a hung-up TCP socket (both directions shut, or closed)
- * is also writable (the write fails at once), and readable with EOF, i.e.
- * POLLIN|POLLRDHUP.
+ * @m:	aec_poll_state()/aec_arm() mask, already as Linux's tcp_poll() and
+ *	datagram_poll() give it (client/ready.c)
  *
  * When the daemon is gone a connected socket stays readable, writable, in
  * error and hung up, as a kernel socket does after an RST (read gives
@@ -89,17 +86,59 @@ bool ps_down_take(struct ps_sock *ps)
 static uint32_t ps_mask(struct ps_sock *ps, uint32_t m)
 {
 	if (ps_dead(ps) && ps_inert(ps)) {
-		m = ps->type == SOCK_DGRAM ? POLLOUT : 0;
+		m = ps->type == SOCK_DGRAM ?
+			POLLOUT | POLLWRNORM | POLLWRBAND : 0;
 		if (!atomic_load(&ps->down_told))
-			m |= POLLIN | POLLERR;
+			m |= POLLIN | POLLRDNORM | POLLERR;
 		return m;
 	}
-	if (ps->type == SOCK_STREAM && (m & POLLHUP)) {
-		m |= POLLOUT;
-		if (m & POLLIN)
-			m |= POLLRDHUP;
-	}
 	return m;
+}
+
+/**
+ * ps_dirs() - the directions (POLLIN/POLLOUT) whose readiness answers a
+ * wait for @events
+ * @events:	poll/epoll events a program asked for
+ *
+ * Only the bits reported exactly when IN or OUT is (RDNORM, WRNORM) stand
+ * for a direction: a wait for RDHUP, PRI, RDBAND or WRBAND alone armed for
+ * level readiness would be woken at once, over and over, by a socket that
+ * is readable or writable without being what it waits for (ps_arm()).
+ *
+ * Return: POLLIN and/or POLLOUT
+ */
+uint32_t ps_dirs(uint32_t events)
+{
+	uint32_t d = 0;
+
+	if (events & (POLLIN | POLLRDNORM))
+		d |= POLLIN;
+	if (events & (POLLOUT | POLLWRNORM))
+		d |= POLLOUT;
+	return d;
+}
+
+/**
+ * ps_arm_bits() - what to arm for a wait for @events on @ps
+ * @ps:		socket
+ * @events:	poll/epoll events a program asked for
+ *
+ * The level directions of ps_dirs(); WRBAND is OUT on UDP (datagram_poll()
+ * reports them together; TCP never reports it). A wait for RDHUP (or PRI,
+ * RDBAND) without IN is armed for the next arrival (AEC_POLL_NEXT_IN): the
+ * FIN is one, and data already queued does not wake it again and again.
+ *
+ * Return: aec_arm() events
+ */
+static uint32_t ps_arm_bits(struct ps_sock *ps, uint32_t events)
+{
+	uint32_t d = ps_dirs(events);
+
+	if (ps->type == SOCK_DGRAM && (events & POLLWRBAND))
+		d |= POLLOUT;
+	if (!(d & POLLIN) && (events & (POLLRDHUP | POLLPRI | POLLRDBAND)))
+		d |= AEC_POLL_NEXT_IN;
+	return d;
 }
 
 /**
@@ -116,13 +155,27 @@ uint32_t ps_state(struct ps_sock *ps)
 /**
  * ps_arm() - ask for a NOTIFY when @ps becomes ready for @events, re-check
  * @ps:		socket
- * @events:	POLLIN and/or POLLOUT
+ * @events:	poll/epoll events a program asked for (see ps_arm_bits())
  *
  * Return: current readiness, as ps_state()
  */
 uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
 {
-	return ps_mask(ps, aec_arm(ps->aec, events));
+	return ps_mask(ps, aec_arm(ps->aec, ps_arm_bits(ps, events)));
+}
+
+/**
+ * ps_arm_next() - ps_arm(), and a NOTIFY at the next arrival even if @ps is
+ * readable now (an EPOLLET edge)
+ * @ps:		socket
+ * @events:	as ps_arm()
+ *
+ * Return: current readiness, as ps_state()
+ */
+uint32_t ps_arm_next(struct ps_sock *ps, uint32_t events)
+{
+	return ps_mask(ps, aec_arm(ps->aec, ps_arm_bits(ps, events) |
+					    AEC_POLL_NEXT_IN));
 }
 
 /**
@@ -133,6 +186,7 @@ uint32_t ps_arm(struct ps_sock *ps, uint32_t events)
  */
 void ps_pollers(struct ps_sock *ps, uint32_t events, int delta)
 {
+	events = ps_dirs(events);
 	if (events & POLLIN)
 		atomic_fetch_add(&ps->pollers_in, delta);
 	if (events & POLLOUT)
@@ -161,6 +215,16 @@ static atomic_bool ps_shared;
 void ps_mark_shared(void)
 {
 	atomic_store(&ps_shared, true);
+}
+
+/**
+ * ps_is_shared() - may another process hold sockets of this one
+ *
+ * Return: true once it forked or inherited sockets through exec
+ */
+bool ps_is_shared(void)
+{
+	return atomic_load(&ps_shared);
 }
 
 /**

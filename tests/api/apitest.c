@@ -39,6 +39,7 @@
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -2831,6 +2832,529 @@ static void c_udp_loopback_sync(void)
 	out("readable at once %d/20", ok);
 }
 
+/* ---- readiness masks, epoll ownership, accept flags, signals (issue 16) -- */
+
+#define ALL_POLL	(POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND | \
+			 POLLWRNORM | POLLWRBAND | POLLRDHUP)
+#define ALL_EPOLL	(EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | \
+			 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND | EPOLLRDHUP)
+
+/**
+ * show_mask() - print what poll() and a level-triggered epoll asking for every
+ * bit report for @fd now
+ * @what:	label
+ * @fd:		socket
+ */
+static void show_mask(const char *what, int fd)
+{
+	struct epoll_event ev = { .events = ALL_EPOLL }, got[2] = { { 0 } };
+	struct pollfd p = { .fd = fd, .events = ALL_POLL };
+	int ep = epoll_create1(EPOLL_CLOEXEC), n;
+
+	n = poll(&p, 1, 0);
+	out("%s: poll %d revents %#x", what, n, n > 0 ? p.revents : 0);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		out("%s: epoll_ctl %s", what, ename(errno));
+	} else {
+		n = epoll_wait(ep, got, 2, 0);
+		out("%s: epoll %d events %#x", what, n, n > 0 ? got[0].events : 0);
+	}
+	close(ep);
+}
+
+/**
+ * cpu_ms() - CPU time this process used (user and system)
+ *
+ * Return: milliseconds
+ */
+static long cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+/**
+ * c_masks_tcp() - case "masks_tcp": poll/epoll masks (RDNORM, WRNORM, RDHUP,
+ * HUP) of TCP sockets in each state, as Linux's tcp_poll() and
+ * inet_csk_listen_poll() give them
+ */
+static void c_masks_tcp(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0), l = listener(AF_INET, 6200);
+	int c, h;
+	char b[16];
+
+	show_mask("fresh", s);
+	show_mask("listen idle", l);
+	ask_peer(6200, "hold");
+	msleep(300);
+	show_mask("listen pending", l);
+	c = accept(l, NULL, NULL);
+	show_mask("accepted", c);
+	c = tcp_to(P_HOLD);
+	msleep(200);
+	show_mask("data", c);
+	R(read(c, b, sizeof(b)));
+	show_mask("drained", c);
+	c = tcp_to(P_NOREAD);	/* no FIN from it for 4 s */
+	R(shutdown(c, SHUT_WR));
+	msleep(300);
+	show_mask("shut_wr", c);
+	h = tcp_to(P_HELLO);
+	msleep(300);
+	show_mask("data fin", h);
+	R(read(h, b, sizeof(b)));
+	show_mask("fin", h);
+	R(shutdown(h, SHUT_WR));
+	msleep(200);
+	show_mask("fin shut_wr", h);
+	c = tcp_to(P_SINK);
+	R(shutdown(c, SHUT_RD));
+	show_mask("shut_rd", c);
+	R(shutdown(c, SHUT_RDWR));
+	show_mask("shut_rdwr", c);
+}
+
+/**
+ * c_masks_rst() - case "masks_rst": masks after an RST, before and after
+ * SO_ERROR and the first read took the error
+ */
+static void c_masks_rst(void)
+{
+	int fd = tcp_to(P_RST), e = 0;
+	socklen_t len = sizeof(e);
+	char b[8];
+
+	msleep(RST_WAIT_MS);
+	show_mask("rst", fd);
+	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len));
+	out("so_error %s", ename(e));
+	show_mask("rst taken", fd);
+	R(read(fd, b, sizeof(b)));
+	show_mask("rst read", fd);
+	fd = tcp_to(P_RST);
+	msleep(RST_WAIT_MS);
+	R(read(fd, b, sizeof(b)));
+	show_mask("rst read first", fd);
+}
+
+/**
+ * c_masks_udp() - case "masks_udp": datagram_poll()'s masks (WRBAND too)
+ */
+static void c_masks_udp(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char b[8];
+
+	show_mask("fresh", fd);
+	R(connect(fd, (void *)&a, sizeof(a)));
+	show_mask("connected", fd);
+	R(send(fd, "x", 1, 0));
+	msleep(300);
+	show_mask("data", fd);
+	R(recv(fd, b, sizeof(b), 0));
+	show_mask("drained", fd);
+}
+
+/**
+ * c_epoll_et_more() - case "epoll_et_more": with EPOLLET, more data on a
+ * socket that is still readable is a new edge (Linux wakes the epoll on every
+ * sk_data_ready), and so is a second connection on a listener not accepted
+ * from
+ */
+static void c_epoll_et_more(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got[2];
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), l, ep2, u;
+	char b[16];
+	long t0;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(write(fd, "one", 3));
+	R(epoll_wait(ep, got, 2, 2000));
+	R(epoll_wait(ep, got, 2, 100));
+	R(write(fd, "two", 3));
+	R(epoll_wait(ep, got, 2, 2000));
+	t0 = cpu_ms();
+	R(epoll_wait(ep, got, 2, 500));
+	out("idle wait cpu %s", cpu_ms() - t0 < 100 ? "low" : "high");
+	R(read(fd, b, sizeof(b)));
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	R(connect(u, (void *)&a, sizeof(a)));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, u, &ev));
+	R(send(u, "x", 1, 0));
+	R(epoll_wait(ep, got, 2, 2000));
+	R(epoll_wait(ep, got, 2, 100));
+	R(send(u, "y", 1, 0));
+	R(epoll_wait(ep, got, 2, 2000));
+	R(epoll_wait(ep, got, 2, 100));
+	l = listener(AF_INET, 6201);
+	ep2 = epoll_create1(0);
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	R(epoll_ctl(ep2, EPOLL_CTL_ADD, l, &ev));
+	ask_peer(6201, "hold");
+	R(epoll_wait(ep2, got, 2, 2000));
+	R(epoll_wait(ep2, got, 2, 100));
+	ask_peer(6201, "hold");
+	R(epoll_wait(ep2, got, 2, 2000));
+	R(epoll_wait(ep2, got, 2, 100));
+}
+
+/**
+ * ep_count() - how many fds the kernel lists in epoll set @ep
+ * @ep:	epoll fd
+ *
+ * Return: "tfd:" lines of /proc/self/fdinfo/@ep, -1 if unreadable
+ */
+static int ep_count(int ep)
+{
+	char path[64], line[256];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ep);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "tfd:", 4))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/**
+ * write_later() - a child writes one byte on @fd after @ms
+ * @fd:	connection (to the echo port)
+ * @ms:	delay
+ */
+static void write_later(int fd, int ms)
+{
+	if (fork() == 0) {
+		msleep(ms);
+		if (write(fd, "w", 1) != 1)
+			out("late write failed");
+		_exit(0);
+	}
+}
+
+/**
+ * c_epoll_flags() - case "epoll_flags": EPOLLEXCLUSIVE and EPOLLONESHOT
+ * rules of epoll_ctl(2): EXCLUSIVE only with ADD, never with ONESHOT; a
+ * ONESHOT|ET member rearmed by MOD reports again
+ */
+static void c_epoll_flags(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE }, got[2];
+	int fd = tcp_to(P_HOLD), ep = epoll_create1(0), ep2 = epoll_create1(0);
+
+	msleep(200);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev));
+	R(epoll_wait(ep, got, 2, 1000));
+	out("events %#x", got[0].events);
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT;
+	R(epoll_ctl(ep2, EPOLL_CTL_ADD, fd, &ev));
+	ev.events = EPOLLIN | EPOLLONESHOT | EPOLLET;
+	R(epoll_ctl(ep2, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_wait(ep2, got, 2, 1000));
+	R(epoll_wait(ep2, got, 2, 100));
+	R(epoll_ctl(ep2, EPOLL_CTL_MOD, fd, &ev));
+	R(epoll_wait(ep2, got, 2, 1000));
+	R(epoll_wait(ep2, got, 2, 100));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	R(epoll_ctl(ep2, EPOLL_CTL_MOD, fd, &ev));
+}
+
+/**
+ * et_waiter() - epoll_wait on the set *@arg again and again for 1500 ms
+ * @arg:	pointer to the epoll fd
+ *
+ * Return: the events it got, as a pointer-sized count
+ */
+static void *et_waiter(void *arg)
+{
+	struct epoll_event got[2];
+	long end = now_ms() + 1500, left, total = 0;
+	int n;
+
+	while ((left = end - now_ms()) > 0) {
+		n = epoll_wait(*(int *)arg, got, 2, (int)left);
+		if (n > 0)
+			total += n;
+	}
+	return (void *)total;
+}
+
+/**
+ * c_epoll_et_threads() - case "epoll_et_threads": two threads in
+ * epoll_wait on one set whose EPOLLET member was left readable; one more
+ * arrival is one event for one of them, and they do not keep each other
+ * awake
+ */
+static void c_epoll_et_threads(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got[2];
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), i;
+	pthread_t t[2];
+	long total = 0, t0;
+	void *r;
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(write(fd, "a", 1));
+	R(epoll_wait(ep, got, 2, 2000));
+	t0 = cpu_ms();
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, et_waiter, &ep);
+	msleep(300);
+	R(write(fd, "b", 1));
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], &r);
+		total += (long)r;
+	}
+	out("events %ld, cpu %s", total, cpu_ms() - t0 < 150 ? "low" : "high");
+}
+
+/**
+ * c_eintr_more() - case "eintr_more": a handler without SA_RESTART ends a
+ * blocked send (with the bytes already taken, else EINTR), a blocked UDP
+ * recv and a blocked select at once
+ */
+static void c_eintr_more(void)
+{
+	static char big[16 << 20];	/* more than buffer and window */
+	struct sockaddr_in a = sin_of("0.0.0.0", 6205);
+	int fd = tcp_to(P_NOREAD), u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct timeval tv = { 3, 0 };
+	fd_set r;
+	ssize_t n;
+	long t0;
+	char b[8];
+
+	signal(SIGPIPE, SIG_IGN);	/* an EPIPE is printed, not fatal */
+	t0 = now_ms();
+	signal_in(300, false);
+	n = send(fd, big, sizeof(big), 0);
+	out("send: partial %d", n > 0 && n < (ssize_t)sizeof(big));
+	signal_in(300, false);
+	n = send(fd, big, sizeof(big), 0);	/* the window may open a bit */
+	out("send again: %s", n > 0 ? "partial" : ename(errno));
+	if (now_ms() - t0 > 3000)	/* P_NOREAD resets at 4 s */
+		out("sends took %ld ms", now_ms() - t0);
+	R(bind(u, (void *)&a, sizeof(a)));
+	signal_in(300, false);
+	t0 = now_ms();
+	R(recv(u, b, sizeof(b), 0));
+	out("recv: %s", now_ms() - t0 < 2000 ? "at once" : "late");
+	FD_ZERO(&r);
+	FD_SET(u, &r);
+	signal_in(300, true);	/* select is never restarted */
+	R(select(u + 1, &r, NULL, NULL, &tv));
+}
+
+/**
+ * c_poll_odd_bits() - case "poll_odd_bits": waits for bits a readable TCP
+ * socket does not report (RDHUP before the FIN, PRI, RDBAND, WRBAND,
+ * exceptfds) time out without spinning; RDHUP alone wakes for the FIN
+ */
+static void c_poll_odd_bits(void)
+{
+	static const short odd[] = { POLLRDHUP, POLLPRI, POLLRDBAND, POLLWRBAND };
+	struct epoll_event ev = { .events = EPOLLRDHUP }, got[2];
+	struct timeval tv = { 0, 300000 };
+	int fd = tcp_to(P_HOLD), h = tcp_to(P_SLOW), ep = epoll_create1(0);
+	struct pollfd p = { .fd = fd };
+	unsigned int i;
+	long t0;
+	fd_set e;
+
+	msleep(200);	/* "hello" is there */
+	t0 = cpu_ms();
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		p.events = odd[i];
+		R(poll(&p, 1, 300));
+	}
+	FD_ZERO(&e);
+	FD_SET(fd, &e);
+	R(select(fd + 1, NULL, NULL, &e, &tv));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_wait(ep, got, 2, 300));
+	out("idle cpu %s", cpu_ms() - t0 < 150 ? "low" : "high");
+	p.fd = h;	/* "late" at 600 ms, FIN when we shut */
+	p.events = POLLRDHUP;
+	R(poll(&p, 1, 1000));
+	R(shutdown(h, SHUT_WR));
+	R(poll(&p, 1, 2000));
+	out("revents %#x", p.revents);
+}
+
+/**
+ * c_epoll_dup_close() - case "epoll_dup_close": the registration belongs to
+ * the open file description; closing one of two dups keeps it (epoll(7) Q6)
+ */
+static void c_epoll_dup_close(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 77 }, got[2];
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), d = dup(fd);
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(close(fd));
+	R(epoll_wait(ep, got, 2, 100));
+	write_later(d, 300);	/* the wake must come through the set */
+	R(epoll_wait(ep, got, 2, 2000));
+	out("events %#x data %u", got[0].events, got[0].data.u32);
+	R(epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL));
+	R(epoll_ctl(ep, EPOLL_CTL_MOD, d, &ev));
+	ev.data.u32 = 78;
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, d, &ev));
+	R(epoll_wait(ep, got, 2, 2000));
+	R(close(d));
+	R(epoll_wait(ep, got, 2, 100));
+}
+
+/**
+ * c_epoll_fork_close() - case "epoll_fork_close": a child that closes its
+ * copy of a registered fd leaves the parent's registration alive
+ */
+static void c_epoll_fork_close(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 5 }, got[2];
+	int fd = tcp_to(P_ECHO), ep = epoll_create1(0), st;
+	pid_t pid;
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	pid = fork();
+	if (pid == 0) {
+		close(fd);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	out("registered fds %d", ep_count(ep));
+	write_later(fd, 300);
+	R(epoll_wait(ep, got, 2, 2000));
+	out("events %#x data %u", got[0].events, got[0].data.u32);
+}
+
+/**
+ * c_accept_inherit() - case "accept_inherit": accept() never inherits
+ * O_NONBLOCK from the listener; accept4's flags alone decide
+ */
+static void c_accept_inherit(void)
+{
+	int l = listener(AF_INET, 6202), c;
+
+	R(fcntl(l, F_SETFL, O_NONBLOCK));
+	ask_peer(6202, "hold");
+	ask_peer(6202, "hold");
+	ask_peer(6202, "hold");
+	msleep(300);
+	c = R(accept(l, NULL, NULL));
+	out("accept: nonblock %d cloexec %d", !!(fcntl(c, F_GETFL) & O_NONBLOCK),
+	    !!(fcntl(c, F_GETFD) & FD_CLOEXEC));
+	c = R(accept4(l, NULL, NULL, SOCK_CLOEXEC));
+	out("accept4 cloexec: nonblock %d cloexec %d",
+	    !!(fcntl(c, F_GETFL) & O_NONBLOCK),
+	    !!(fcntl(c, F_GETFD) & FD_CLOEXEC));
+	R(fcntl(l, F_SETFL, 0));
+	c = R(accept4(l, NULL, NULL, SOCK_NONBLOCK));
+	out("accept4 nonblock: nonblock %d cloexec %d",
+	    !!(fcntl(c, F_GETFL) & O_NONBLOCK),
+	    !!(fcntl(c, F_GETFD) & FD_CLOEXEC));
+}
+
+/**
+ * c_ioctl_queues() - case "ioctl_queues": FIONREAD/SIOCINQ/SIOCOUTQ on a
+ * listener (EINVAL), an unconnected and a connected socket, UDP
+ */
+static void c_ioctl_queues(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_ECHO);
+	int l = listener(AF_INET, 6203), s = socket(AF_INET, SOCK_STREAM, 0);
+	int u = socket(AF_INET, SOCK_DGRAM, 0), c, n;
+
+	n = -1;
+	R(ioctl(l, FIONREAD, &n));
+	n = -1;
+	R(ioctl(l, SIOCINQ, &n));
+	n = -1;
+	R(ioctl(l, SIOCOUTQ, &n));
+	n = -1;
+	R(ioctl(l, SIOCOUTQNSD, &n));
+	n = -1;
+	R(ioctl(s, FIONREAD, &n));
+	out("unconnected inq %d", n);
+	n = -1;
+	R(ioctl(s, SIOCOUTQ, &n));
+	out("unconnected outq %d", n);
+	c = tcp_to(P_HOLD);
+	msleep(200);
+	n = -1;
+	R(ioctl(c, SIOCINQ, &n));
+	out("inq %d", n);
+	n = -1;
+	R(ioctl(c, SIOCOUTQ, &n));
+	out("outq %d", n);
+	n = -1;
+	R(ioctl(u, SIOCINQ, &n));
+	out("udp inq %d", n);
+	n = -1;
+	R(ioctl(u, SIOCOUTQ, &n));
+	out("udp outq %d", n);
+	R(sendto(u, "hello", 5, 0, (void *)&a, sizeof(a)));
+	R(sendto(u, "hi", 2, 0, (void *)&a, sizeof(a)));
+	msleep(300);
+	n = -1;
+	R(ioctl(u, SIOCINQ, &n));
+	out("udp inq %d", n);
+}
+
+/**
+ * c_signal_restart() - case "signal_restart": SA_RESTART restarts a blocking
+ * accept() and recv(); with SO_RCVTIMEO they end in EINTR even so
+ * (signal(7)); epoll_wait and poll never restart
+ */
+static void c_signal_restart(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got[2];
+	struct timeval tv = { 3, 0 };
+	int l = listener(AF_INET, 6204), c, ep = epoll_create1(0);
+	struct pollfd p = { .fd = l, .events = POLLIN };
+	long t0;
+	char b[8] = "";
+
+	signal_in(200, true);
+	if (fork() == 0) {	/* connects well after the signal */
+		msleep(700);
+		ask_peer(6204, "hi");
+		_exit(0);
+	}
+	c = R(accept(l, NULL, NULL));
+	R(read(c, b, 2));
+	R(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	signal_in(200, true);
+	t0 = now_ms();
+	R(accept(l, NULL, NULL));
+	out("accept timed: %s", now_ms() - t0 < 2000 ? "at once" : "late");
+	R(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	signal_in(200, true);
+	t0 = now_ms();
+	R(recv(c, b, sizeof(b), 0));
+	out("recv timed: %s", now_ms() - t0 < 2000 ? "at once" : "late");
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev));
+	signal_in(200, true);
+	R(epoll_wait(ep, got, 2, 3000));
+	signal_in(200, true);
+	t0 = now_ms();
+	R(poll(&p, 1, -1));
+	out("poll: %s", now_ms() - t0 < 2000 ? "at once" : "late");
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -2874,6 +3398,11 @@ static const struct tcase cases[] = {
 	C(udp6_oob), C(udp_misc), C(udp6_cmsg), C(udp4_cmsg),
 	C(sndbuf_small), C(loopback_sync),
 	C(udp_loopback_sync),
+	C(masks_tcp), C(masks_rst), C(masks_udp), C(epoll_et_more),
+	C(epoll_dup_close), C(epoll_fork_close), C(epoll_flags),
+	C(epoll_et_threads), C(eintr_more), C(poll_odd_bits),
+	C(accept_inherit),
+	C(ioctl_queues), C(signal_restart),
 };
 
 /**

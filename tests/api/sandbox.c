@@ -20,7 +20,16 @@
  * filter inherited across execve (the whole process, parent included,
  * runs under it).
  *
- * Usage: sandbox PORT [block|inherit]. Exit 0 on success; the reason on
+ * With "udp" the pair is two UDP sockets on 127.0.0.1 (PORT and PORT+1,
+ * each connected to the other) and the child, under the same filter plus
+ * sendto, recvfrom, sendmsg and recvmsg with flags 0 (the program's own
+ * calls; the shim's own use of them has other flags),
+ * sends SANDBOX_DGRAMS datagrams with send, sendto, sendmsg and write in
+ * turn, each echoed by the parent, and takes every echo back with recv,
+ * recvfrom, recvmsg and read on its blocking socket (a poll() first every
+ * other time), checking every byte and the source address.
+ *
+ * Usage: sandbox PORT [block|inherit|udp]. Exit 0 on success; the reason on
  * stderr otherwise.
  */
 #include <arpa/inet.h>
@@ -46,6 +55,8 @@
 
 #define SANDBOX_BYTES	(1 << 20)
 #define SANDBOX_CHUNK	8192
+#define SANDBOX_DGRAMS	400
+#define SANDBOX_DGRAM	1200
 
 /**
  * pattern() - the byte expected at offset @i
@@ -58,6 +69,10 @@ static unsigned char pattern(size_t i)
 	return (unsigned char)((i * 7 + i / 251) & 0xff);
 }
 
+/* "udp" mode: the program's own sendto/recvfrom/sendmsg/recvmsg (flags 0)
+ * pass the filter, calls with other flags (the shim's) do not */
+static bool udp_calls;
+
 /**
  * install_filter() - allow the pre-auth child's system calls, kill on others
  *
@@ -67,6 +82,15 @@ static int install_filter(void)
 {
 #define ALLOW(nr) \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+	/* @sys with its flags argument (@arg, low word) 0, in "udp" mode */
+#define FLAGS0(sys, arg) \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, \
+		 offsetof(struct seccomp_data, nr)), \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, udp_calls ? (sys) : ~0u, 0, 3), \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, \
+		 offsetof(struct seccomp_data, args[arg])), \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), \
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -81,9 +105,12 @@ static int install_filter(void)
 		ALLOW(SYS_exit), ALLOW(SYS_rt_sigreturn), ALLOW(SYS_brk),
 		ALLOW(SYS_mmap), ALLOW(SYS_munmap), ALLOW(SYS_mprotect),
 		ALLOW(SYS_madvise),
+		FLAGS0(SYS_sendto, 3), FLAGS0(SYS_recvfrom, 3),
+		FLAGS0(SYS_sendmsg, 2), FLAGS0(SYS_recvmsg, 2),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 	};
 #undef ALLOW
+#undef FLAGS0
 	struct sock_fprog prog = {
 		.len = sizeof(f) / sizeof(f[0]), .filter = f,
 	};
@@ -220,6 +247,210 @@ static int child_pingpong(int fd)
 }
 
 /**
+ * reap_child() - wait for the sandboxed child and judge the run
+ * @pid:	the child
+ * @who:	its name in the messages
+ * @echoed:	what the parent echoed
+ * @unit:	what @echoed counts
+ * @want:	what it must be
+ *
+ * Return: 0 when the child exited 0 and @echoed is @want, else 1
+ */
+static int reap_child(pid_t pid, const char *who, long echoed,
+		      const char *unit, long want)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return 1;
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr, "sandbox: %s killed by signal %d%s\n", who,
+			WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
+			" (a forbidden system call)" : "");
+		return 1;
+	}
+	printf("sandbox: %s exit %d, echoed %ld %s\n", who, WEXITSTATUS(st),
+	       echoed, unit);
+	return WEXITSTATUS(st) == 0 && echoed == want ? 0 : 1;
+}
+
+/**
+ * udp_send_one() - the child's datagram @i, by the call @i picks
+ * @fd:		connected UDP socket
+ * @to:		the parent's address (sendto)
+ * @buf:	payload, SANDBOX_DGRAM bytes
+ * @i:		its number
+ *
+ * Return: bytes sent, -1 on error
+ */
+static ssize_t udp_send_one(int fd, const struct sockaddr_in *to,
+			    const unsigned char *buf, int i)
+{
+	struct iovec iov = { (void *)buf, SANDBOX_DGRAM };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	switch (i % 4) {
+	case 0:
+		return send(fd, buf, SANDBOX_DGRAM, 0);
+	case 1:
+		return sendto(fd, buf, SANDBOX_DGRAM, 0,
+			      (const struct sockaddr *)to, sizeof(*to));
+	case 2:
+		return sendmsg(fd, &m, 0);
+	}
+	return write(fd, buf, SANDBOX_DGRAM);
+}
+
+/**
+ * udp_recv_one() - take the echo of datagram @i, by the call @i picks
+ * @fd:		connected UDP socket
+ * @from:	set to the source (recvfrom, recvmsg)
+ * @buf:	where it goes, SANDBOX_DGRAM bytes
+ * @i:		its number
+ *
+ * Return: bytes received, -1 on error
+ */
+static ssize_t udp_recv_one(int fd, struct sockaddr_in *from,
+			    unsigned char *buf, int i)
+{
+	struct iovec iov = { buf, SANDBOX_DGRAM };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_name = from, .msg_namelen = sizeof(*from) };
+	socklen_t len = sizeof(*from);
+
+	if (i % 2 && wait_fd(fd, POLLIN))
+		return -1;
+	switch (i % 4) {
+	case 0:
+		return recv(fd, buf, SANDBOX_DGRAM, 0);
+	case 1:
+		return recvfrom(fd, buf, SANDBOX_DGRAM, 0,
+				(struct sockaddr *)from, &len);
+	case 2:
+		return recvmsg(fd, &m, 0);
+	}
+	return read(fd, buf, SANDBOX_DGRAM);
+}
+
+/**
+ * child_udp() - the sandboxed side of the UDP exchange
+ * @fd:		blocking UDP socket connected to the parent's
+ * @to:		the parent's address
+ *
+ * Return: exit status
+ */
+static int child_udp(int fd, const struct sockaddr_in *to)
+{
+	static const char bad[] = "sandbox: udp echo mismatch\n";
+	static unsigned char out[SANDBOX_DGRAM], in[SANDBOX_DGRAM];
+	struct sockaddr_in from;
+	int i, k;
+
+	if (drop_privileges() || install_filter()) {
+		perror("sandbox: filter");
+		return 2;
+	}
+	for (i = 0; i < SANDBOX_DGRAMS; i++) {
+		for (k = 0; k < SANDBOX_DGRAM; k++)
+			out[k] = pattern((size_t)i * SANDBOX_DGRAM + k);
+		memset(&from, 0, sizeof(from));
+		if (udp_send_one(fd, to, out, i) != SANDBOX_DGRAM ||
+		    udp_recv_one(fd, &from, in, i) != SANDBOX_DGRAM ||
+		    memcmp(in, out, SANDBOX_DGRAM) ||
+		    (i % 4 == 1 && from.sin_port != to->sin_port))
+			goto fail;
+	}
+	return send(fd, "end", 3, 0) == 3 ? 0 : 1;
+fail:
+	if (write(2, bad, sizeof(bad) - 1) < 0)
+		return 1;
+	return 1;
+}
+
+/**
+ * udp_pair() - two UDP sockets on 127.0.0.1:@port and :@port+1, each
+ * connected to the other
+ * @port:	port
+ * @a:		set to the parent's socket
+ * @b:		set to the child's
+ * @pa:		set to the parent's address
+ *
+ * Return: 0, or -1
+ */
+static int udp_pair(int port, int *a, int *b, struct sockaddr_in *pa)
+{
+	struct sockaddr_in pb = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)(port + 1)) };
+
+	*pa = (struct sockaddr_in){ .sin_family = AF_INET,
+				    .sin_port = htons((uint16_t)port) };
+	pa->sin_addr.s_addr = pb.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*a = socket(AF_INET, SOCK_DGRAM, 0);
+	*b = socket(AF_INET, SOCK_DGRAM, 0);
+	if (*a < 0 || *b < 0 ||
+	    bind(*a, (struct sockaddr *)pa, sizeof(*pa)) ||
+	    bind(*b, (struct sockaddr *)&pb, sizeof(pb)) ||
+	    connect(*a, (struct sockaddr *)&pb, sizeof(pb)) ||
+	    connect(*b, (struct sockaddr *)pa, sizeof(*pa)))
+		return -1;
+	return 0;
+}
+
+/**
+ * udp_echo() - the parent side: echo datagrams until "end" (10 s bound)
+ * @fd:		the parent's UDP socket
+ *
+ * Return: datagrams echoed, or -1
+ */
+static long udp_echo(int fd)
+{
+	struct timeval tv = { 10, 0 };
+	char buf[SANDBOX_DGRAM + 16];
+	long total = 0;
+	ssize_t n;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		return -1;
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		if (n == 3 && !memcmp(buf, "end", 3))
+			return total;
+		if (send(fd, buf, (size_t)n, 0) != n)
+			return -1;
+		total++;
+	}
+	return -1;
+}
+
+/**
+ * run_udp() - the "udp" mode (see the DOC comment)
+ * @port:	first of the two ports
+ *
+ * Return: exit status
+ */
+static int run_udp(int port)
+{
+	struct sockaddr_in pa;
+	long echoed;
+	int a, b;
+	pid_t pid;
+
+	if (udp_pair(port, &a, &b, &pa)) {
+		perror("sandbox: udp");
+		return 1;
+	}
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		close(a);
+		_exit(child_udp(b, &pa));
+	}
+	close(b);
+	echoed = udp_echo(a);
+	return reap_child(pid, "udp child", echoed, "datagrams", SANDBOX_DGRAMS);
+}
+
+/**
  * inherit_filter() - kill on sendto from now on, installed without prctl,
  * then exec this program again without "inherit"
  * @argv:	our arguments
@@ -315,8 +546,12 @@ int main(int argc, char **argv)
 	bool block = argc == 3 && !strcmp(argv[2], "block");
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: sandbox PORT [block|inherit]\n");
+		fprintf(stderr, "usage: sandbox PORT [block|inherit|udp]\n");
 		return 2;
+	}
+	if (argc == 3 && !strcmp(argv[2], "udp")) {
+		udp_calls = true;
+		return run_udp(atoi(argv[1]));
 	}
 	if (argc == 3 && !strcmp(argv[2], "inherit"))
 		return inherit_filter(argv);
@@ -338,16 +573,7 @@ int main(int argc, char **argv)
 	close(a);
 	/* the child closes its end by exiting: EOF ends the echo */
 	echoed = echo_run(c);
-	if (waitpid(pid, &st, 0) != pid)
-		return 1;
+	st = reap_child(pid, "child", echoed, "bytes", SANDBOX_BYTES);
 	close(c);
-	if (WIFSIGNALED(st)) {
-		fprintf(stderr, "sandbox: child killed by signal %d%s\n",
-			WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
-			" (a forbidden system call)" : "");
-		return 1;
-	}
-	printf("sandbox: child exit %d, echoed %ld bytes\n",
-	       WEXITSTATUS(st), echoed);
-	return WEXITSTATUS(st) == 0 && echoed == SANDBOX_BYTES ? 0 : 1;
+	return st;
 }

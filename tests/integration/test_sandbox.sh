@@ -4,8 +4,9 @@
 # anything but read, write, poll/ppoll, futex, clock_gettime and what libc
 # needs; OpenSSH's pre-auth child has this shape), on the kernel (a
 # namespace with lo up) and on Aether: 1 MiB each way, polled, every byte
-# checked; the same as a blocking ping-pong; and under a filter inherited
-# across execve (installed with syscall(SYS_seccomp), killing on sendto).
+# checked; the same as a blocking ping-pong; under a filter inherited
+# across execve (installed with syscall(SYS_seccomp), killing on sendto);
+# and UDP datagrams both ways through every send and receive call ("udp").
 . "$(dirname "$0")/lib.sh"
 
 SB=$B/api/sandbox
@@ -15,7 +16,7 @@ SO=${AETHER_SHIM:-$B/libaether.so}	# another build of the shim to compare
 KS=${NS}k
 APPNS=${NS}app
 ns_add "$KS" || { check "kernel namespace" false; finish; exit 1; }
-MODES=("" block inherit)
+MODES=("" block inherit udp)
 for m in "${MODES[@]}"; do
 	check "kernel: data both ways under a seccomp filter ${m:-non-blocking}" \
 		ip netns exec "$KS" timeout 30 "$SB" 6200 $m
