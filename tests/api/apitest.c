@@ -2836,6 +2836,151 @@ static void c_udp_loopback_sync(void)
  * @name:	its name (the line prefix)
  * @fn:		its body
  */
+/* ---- the option table (issue 16): every option on every socket kind ---- */
+
+/**
+ * struct opt_row - one option of the table
+ * @level:	level
+ * @name:	option
+ * @label:	its name as printed
+ * @val:	the value set (read back afterwards)
+ */
+struct opt_row {
+	int level, name;
+	const char *label;
+	int val;
+};
+
+#ifndef TCP_FASTOPEN_CONNECT
+#define TCP_FASTOPEN_CONNECT 30
+#endif
+#ifndef UDP_CORK
+#define UDP_CORK 1
+#endif
+#define O(l, n, v) { l, n, #n, v }
+static const struct opt_row opt_rows[] = {
+	O(SOL_SOCKET, SO_TYPE, 1), O(SOL_SOCKET, SO_DOMAIN, 1),
+	O(SOL_SOCKET, SO_PROTOCOL, 1), O(SOL_SOCKET, SO_ERROR, 1),
+	O(SOL_SOCKET, SO_ACCEPTCONN, 1), O(SOL_SOCKET, SO_REUSEADDR, 1),
+	O(SOL_SOCKET, SO_REUSEPORT, 1), O(SOL_SOCKET, SO_KEEPALIVE, 1),
+	O(SOL_SOCKET, SO_BROADCAST, 1), O(SOL_SOCKET, SO_OOBINLINE, 1),
+	O(SOL_SOCKET, SO_DONTROUTE, 1), O(SOL_SOCKET, SO_DEBUG, 1),
+	O(SOL_SOCKET, SO_NO_CHECK, 1), O(SOL_SOCKET, SO_PRIORITY, 5),
+	O(SOL_SOCKET, SO_RCVLOWAT, 100), O(SOL_SOCKET, SO_SNDLOWAT, 100),
+	O(SOL_SOCKET, SO_SNDBUF, 8192), O(SOL_SOCKET, SO_RCVBUF, 8192),
+	O(SOL_SOCKET, SO_BSDCOMPAT, 1), O(SOL_SOCKET, 9999, 1),
+	O(IPPROTO_IP, IP_TOS, 0x10), O(IPPROTO_IP, IP_TTL, 33),
+	O(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO),
+	O(IPPROTO_IP, IP_MULTICAST_TTL, 7), O(IPPROTO_IP, IP_MULTICAST_LOOP, 0),
+	O(IPPROTO_IP, IP_RECVTOS, 1), O(IPPROTO_IP, IP_HDRINCL, 1),
+	O(IPPROTO_IP, 9999, 1),
+	O(IPPROTO_IPV6, IPV6_TCLASS, 0x20), O(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 9),
+	O(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 5),
+	O(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0),
+	O(IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO),
+	O(IPPROTO_IPV6, 9999, 1),
+	O(IPPROTO_TCP, TCP_NODELAY, 1), O(IPPROTO_TCP, TCP_CORK, 1),
+	O(IPPROTO_TCP, TCP_KEEPIDLE, 100), O(IPPROTO_TCP, TCP_KEEPINTVL, 10),
+	O(IPPROTO_TCP, TCP_KEEPCNT, 3), O(IPPROTO_TCP, TCP_USER_TIMEOUT, 5000),
+	O(IPPROTO_TCP, TCP_QUICKACK, 0), O(IPPROTO_TCP, TCP_DEFER_ACCEPT, 5),
+	O(IPPROTO_TCP, TCP_FASTOPEN, 5), O(IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1),
+	O(IPPROTO_TCP, TCP_SYNCNT, 3), O(IPPROTO_TCP, TCP_LINGER2, 30),
+	O(IPPROTO_TCP, TCP_MAXSEG, 1000), O(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000),
+	O(IPPROTO_TCP, TCP_INFO, 1), O(IPPROTO_TCP, 9999, 1),
+	O(IPPROTO_UDP, UDP_CORK, 1), O(IPPROTO_UDP, 9999, 1),
+};
+#undef O
+
+/**
+ * opt_get() - getsockopt() of an int option with a buffer of @room bytes
+ * @fd:		socket
+ * @r:		option
+ * @room:	the optlen passed
+ *
+ * Return: "value/len" or the errno name (static)
+ */
+static const char *opt_get(int fd, const struct opt_row *r, socklen_t room)
+{
+	static char buf[2][64];
+	static int k;
+	unsigned char v[sizeof(struct tcp_info)];
+	socklen_t len = room;
+	int i = 0;
+
+	k ^= 1;
+	memset(v, 0, sizeof(v));
+	if (getsockopt(fd, r->level, r->name, v, &len) < 0)
+		return ename(errno);
+	if (r->name == TCP_INFO && r->level == IPPROTO_TCP)
+		snprintf(buf[k], sizeof(buf[k]), "state %d/%s", v[0],
+			 len == sizeof(struct tcp_info) ? "full" : "short");
+	else if (len >= sizeof(int) && (memcpy(&i, v, sizeof(i)), 1))
+		snprintf(buf[k], sizeof(buf[k]), "%d/%u", i, len);
+	else
+		snprintf(buf[k], sizeof(buf[k]), "byte %d/%u", v[0], len);
+	return buf[k];
+}
+
+/**
+ * opt_set() - setsockopt() of @r's value in @len bytes
+ * @fd:		socket
+ * @r:		option
+ * @len:	the optlen passed
+ *
+ * Return: "ok" or the errno name (static)
+ */
+static const char *opt_set(int fd, const struct opt_row *r, socklen_t len)
+{
+	return setsockopt(fd, r->level, r->name, &r->val, len) < 0 ?
+		ename(errno) : "ok";
+}
+
+/**
+ * opt_table() - every row on a fresh socket of one kind: the default,
+ * the value set and read back, a 1-byte set and a 1-byte and 2-byte read
+ * @kind:	label
+ * @family:	AF_INET or AF_INET6
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ */
+static void opt_table(const char *kind, int family, int type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opt_rows) / sizeof(opt_rows[0]); i++) {
+		const struct opt_row *r = &opt_rows[i];
+		int fd = socket(family, type, 0);
+		char def[64], set[16];
+
+		snprintf(def, sizeof(def), "%s", opt_get(fd, r, sizeof(int)));
+		snprintf(set, sizeof(set), "%s", opt_set(fd, r, sizeof(int)));
+		out("%s %s(%d): default %s set %s -> %s; 1-byte set %s, "
+		    "read %s %s", kind, r->label, r->val, def, set,
+		    opt_get(fd, r, sizeof(struct tcp_info)),
+		    opt_set(fd, r, 1), opt_get(fd, r, 1), opt_get(fd, r, 2));
+		close(fd);
+	}
+}
+
+/**
+ * c_opt_table_tcp() - case "opt_table_tcp": the option table on fresh
+ * AF_INET and AF_INET6 TCP sockets
+ */
+static void c_opt_table_tcp(void)
+{
+	opt_table("tcp4", AF_INET, SOCK_STREAM);
+	opt_table("tcp6", AF_INET6, SOCK_STREAM);
+}
+
+/**
+ * c_opt_table_udp() - case "opt_table_udp": the option table on fresh
+ * AF_INET and AF_INET6 UDP sockets
+ */
+static void c_opt_table_udp(void)
+{
+	opt_table("udp4", AF_INET, SOCK_DGRAM);
+	opt_table("udp6", AF_INET6, SOCK_DGRAM);
+}
+
 struct tcase {
 	const char *name;
 	void (*fn)(void);
@@ -2873,7 +3018,7 @@ static const struct tcase cases[] = {
 	C(ip_tos), C(reuseport_spread), C(bufsizes),
 	C(udp6_oob), C(udp_misc), C(udp6_cmsg), C(udp4_cmsg),
 	C(sndbuf_small), C(loopback_sync),
-	C(udp_loopback_sync),
+	C(udp_loopback_sync), C(opt_table_tcp), C(opt_table_udp),
 };
 
 /**
