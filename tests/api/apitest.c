@@ -2831,11 +2831,6 @@ static void c_udp_loopback_sync(void)
 	out("readable at once %d/20", ok);
 }
 
-/**
- * struct tcase - one case
- * @name:	its name (the line prefix)
- * @fn:		its body
- */
 /* ---- the option table (issue 16): every option on every socket kind ---- */
 
 /**
@@ -2853,9 +2848,6 @@ struct opt_row {
 
 #ifndef TCP_FASTOPEN_CONNECT
 #define TCP_FASTOPEN_CONNECT 30
-#endif
-#ifndef UDP_CORK
-#define UDP_CORK 1
 #endif
 #define O(l, n, v) { l, n, #n, v }
 static const struct opt_row opt_rows[] = {
@@ -2887,7 +2879,7 @@ static const struct opt_row opt_rows[] = {
 	O(IPPROTO_TCP, TCP_SYNCNT, 3), O(IPPROTO_TCP, TCP_LINGER2, 30),
 	O(IPPROTO_TCP, TCP_MAXSEG, 1000), O(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000),
 	O(IPPROTO_TCP, TCP_INFO, 1), O(IPPROTO_TCP, 9999, 1),
-	O(IPPROTO_UDP, UDP_CORK, 1), O(IPPROTO_UDP, 9999, 1),
+	O(IPPROTO_UDP, 9999, 1),
 };
 #undef O
 
@@ -2901,13 +2893,13 @@ static const struct opt_row opt_rows[] = {
  */
 static const char *opt_get(int fd, const struct opt_row *r, socklen_t room)
 {
-	static char buf[2][64];
+	static char buf[4][64];
 	static int k;
 	unsigned char v[sizeof(struct tcp_info)];
 	socklen_t len = room;
 	int i = 0;
 
-	k ^= 1;
+	k = (k + 1) % 4;
 	memset(v, 0, sizeof(v));
 	if (getsockopt(fd, r->level, r->name, v, &len) < 0)
 		return ename(errno);
@@ -2981,6 +2973,11 @@ static void c_opt_table_udp(void)
 	opt_table("udp6", AF_INET6, SOCK_DGRAM);
 }
 
+/**
+ * struct tcase - one case
+ * @name:	its name (the line prefix)
+ * @fn:		its body
+ */
 struct tcase {
 	const char *name;
 	void (*fn)(void);
