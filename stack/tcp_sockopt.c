@@ -318,6 +318,10 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
  * linux_state() - Linux's TCP_* state number for TCP_INFO
  * @st:		our state
  *
+ * TIME-WAIT reads as CLOSE (7): Linux hands that state to a separate
+ * timewait socket (tcp_time_wait()) and the one a program still holds is
+ * closed.
+ *
  * Return: Linux's number
  */
 static uint8_t linux_state(enum tcp_state st)
@@ -327,7 +331,7 @@ static uint8_t linux_state(enum tcp_state st)
 		[TCPS_SYN_RECEIVED] = 3, [TCPS_ESTABLISHED] = 1,
 		[TCPS_CLOSE_WAIT] = 8, [TCPS_FIN_WAIT_1] = 4,
 		[TCPS_CLOSING] = 11, [TCPS_LAST_ACK] = 9,
-		[TCPS_FIN_WAIT_2] = 5, [TCPS_TIME_WAIT] = 6,
+		[TCPS_FIN_WAIT_2] = 5, [TCPS_TIME_WAIT] = 7,
 	};
 
 	return map[st];

@@ -2973,6 +2973,143 @@ static void c_opt_table_udp(void)
 	opt_table("udp6", AF_INET6, SOCK_DGRAM);
 }
 
+/* ---- addresses and state (issue 16) ------------------------------------ */
+
+/**
+ * tw_port() - leave a connection accepted on @port in TIME-WAIT here
+ * @port:	our port
+ * @reuse:	SO_REUSEADDR on the listener (the accepted socket inherits it)
+ */
+static void tw_port(int port, int reuse)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", port);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c;
+	char b[8];
+
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
+	if (bind(l, (void *)&a, sizeof(a)) || listen(l, 4)) {
+		out("listener %d: %s", port, ename(errno));
+		return;
+	}
+	ask_peer(port, "hold");
+	c = accept(l, NULL, NULL);
+	out("accepted %d", c >= 0);
+	R(shutdown(c, SHUT_WR));	/* we close first: TIME-WAIT here */
+	R(read(c, b, sizeof(b)));	/* the peer's FIN */
+	close(c);
+	close(l);
+}
+
+/**
+ * bind_reuse() - bind a fresh socket to @port with SO_REUSEADDR @reuse
+ * @port:	port
+ * @reuse:	0 or 1
+ */
+static void bind_reuse(int port, int reuse)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
+	out("bind with reuse %d", reuse);
+	R(bind(fd, (void *)&a, sizeof(a)));
+	close(fd);
+}
+
+/**
+ * c_reuseaddr_tw_both() - case "reuseaddr_tw_both": a port held in
+ * TIME-WAIT is reused only when the old socket and the new one both set
+ * SO_REUSEADDR (inet_csk_bind_conflict())
+ */
+static void c_reuseaddr_tw_both(void)
+{
+	tw_port(6081, 1);
+	bind_reuse(6081, 0);
+	bind_reuse(6081, 1);
+	tw_port(6082, 0);
+	bind_reuse(6082, 0);
+	bind_reuse(6082, 1);
+}
+
+/**
+ * c_shutdown_rd_queued() - case "shutdown_rd_queued": after
+ * shutdown(SHUT_RD) what was already queued is still read, then EOF
+ */
+static void c_shutdown_rd_queued(void)
+{
+	int fd = tcp_to(P_HOLD);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char b[16] = "";
+
+	R(poll(&p, 1, 3000));
+	msleep(100);
+	R(shutdown(fd, SHUT_RD));
+	R(recv(fd, b, 2, 0));
+	out("got '%.2s'", b);
+	R(recv(fd, b, sizeof(b), 0));
+	out("got '%.3s'", b);
+	R(recv(fd, b, sizeof(b), 0));
+	R(poll(&p, 1, 0));
+	out("revents %#x", p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+/**
+ * c_tcp_info_closed() - case "tcp_info_closed": TCP_INFO's state through
+ * an active close that ends in TIME-WAIT (Linux: CLOSE, 7, on the socket
+ * still held), and on a fresh socket
+ */
+static void c_tcp_info_closed(void)
+{
+	int fd = tcp_to(P_HOLD), fresh = socket(AF_INET, SOCK_STREAM, 0);
+	struct tcp_info ti;
+	socklen_t len;
+	char b[16];
+
+#define STATE(s) (len = sizeof(ti), memset(&ti, 0xff, sizeof(ti)), \
+	getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len), \
+	out("tcpi_state %d", ti.tcpi_state))
+	STATE(fresh);
+	R(read(fd, b, 5));
+	STATE(fd);
+	R(shutdown(fd, SHUT_WR));
+	R(read(fd, b, sizeof(b)));
+	msleep(100);
+	STATE(fd);
+#undef STATE
+}
+
+/**
+ * c_nonblock_partial() - case "nonblock_partial": a non-blocking send
+ * larger than the room left takes what fits and returns that count
+ * instead of EAGAIN, on loopback with a receiver that read some
+ */
+static void c_nonblock_partial(void)
+{
+	static char big[1 << 20];
+	struct sockaddr_in a = sin_of("127.0.0.1", 6083);
+	int l = listener(AF_INET, 6083), c, s, i;
+	ssize_t n = 0, total = 0, got = 0;
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	R(connect(c, (void *)&a, sizeof(a)));
+	s = R(accept(l, NULL, NULL));
+	R(fcntl(c, F_SETFL, O_NONBLOCK));
+	for (i = 0; i < 4000 && (n = write(c, big, 4096)) > 0; i++)
+		total += n;
+	out("filled %d then %s", total > 0, ename(n < 0 ? errno : 0));
+	for (i = 0; i < 64 && got < 200000; i++) {
+		n = read(s, big, 65536);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	msleep(200);
+	n = write(c, big, sizeof(big));
+	out("after the reader took 200000: %s",
+	    n < 0 ? ename(errno) : n > 0 && n < (ssize_t)sizeof(big) ?
+	    "partial" : n == (ssize_t)sizeof(big) ? "all" : "0");
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -3016,6 +3153,8 @@ static const struct tcase cases[] = {
 	C(udp6_oob), C(udp_misc), C(udp6_cmsg), C(udp4_cmsg),
 	C(sndbuf_small), C(loopback_sync),
 	C(udp_loopback_sync), C(opt_table_tcp), C(opt_table_udp),
+	C(reuseaddr_tw_both), C(shutdown_rd_queued), C(tcp_info_closed),
+	C(nonblock_partial),
 };
 
 /**
