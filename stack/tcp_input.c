@@ -798,6 +798,7 @@ static struct tcp_sock *child_new(struct tcp_sock *lp, const struct tcp_seg *seg
 	tp->notsent_lowat = lp->notsent_lowat;
 	tp->user_mss = lp->user_mss;
 	tp->sk.opt = lp->sk.opt;
+	tp->sk.opt.priority = 0;	/* Linux: the SYN's, not the listener's */
 	tp->adv_mss = lp->adv_mss;
 	/* the listener's choice, not the default (no memory for BBR: the
 	 * default stays) */

@@ -301,13 +301,30 @@ int udp_bind(struct ae_sock *sk, uint32_t addr, uint16_t port)
 }
 
 /**
+ * udp_bcast_denied() - a broadcast destination without SO_BROADCAST?
+ * @sk:		socket
+ * @daddr:	destination, network order
+ *
+ * Linux answers EACCES to connect() and sendmsg() when the route is a
+ * broadcast one and the socket has not set SO_BROADCAST.
+ *
+ * Return: true to refuse with -EACCES
+ */
+static bool udp_bcast_denied(const struct ae_sock *sk, uint32_t daddr)
+{
+	return !(sk->opt.flags & AE_SOF_BROADCAST) &&
+	       ipv4_is_bcast(sk->stack, daddr);
+}
+
+/**
  * udp_connect() - set (or with 0:0 dissolve) the default peer
  * @sk:		socket
  * @addr:	peer address, network order
  * @port:	peer port, network order
  *
  * Like Linux, an unbound socket gets an ephemeral port, and a wildcard local
- * address becomes the source address for the peer.
+ * address becomes the source address for the peer; a broadcast peer needs
+ * SO_BROADCAST (-EACCES).
  *
  * Return: 0 or negative errno
  */
@@ -323,6 +340,8 @@ int udp_connect(struct ae_sock *sk, uint32_t addr, uint16_t port)
 	}
 	if (!addr || !port)
 		return -EINVAL;
+	if (udp_bcast_denied(sk, addr))
+		return -EACCES;
 	if (!us->bound) {
 		rc = udp_bind(sk, 0, 0);
 		if (rc)
@@ -364,7 +383,7 @@ ssize_t udp_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
  *		control messages), or NULL
  *
  * Return: @len, or negative errno (-EDESTADDRREQ, -EMSGSIZE, -EPIPE,
- * -EINVAL, -ENETUNREACH, ...)
+ * -EINVAL, -ENETUNREACH, -EACCES for a broadcast without SO_BROADCAST...)
  */
 ssize_t udp_sendmsg(struct ae_sock *sk, const void *buf, size_t len, int flags,
 		    uint32_t daddr, uint16_t dport,
@@ -390,6 +409,8 @@ ssize_t udp_sendmsg(struct ae_sock *sk, const void *buf, size_t len, int flags,
 	}
 	if (!daddr || !dport)
 		return -EINVAL;
+	if (udp_bcast_denied(sk, daddr))
+		return -EACCES;
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	if (!us->bound) {

@@ -123,6 +123,7 @@ static const char *ename(int e)
 	case ENETUNREACH: return "ENETUNREACH";
 	case EDESTADDRREQ: return "EDESTADDRREQ";
 	case EMSGSIZE: return "EMSGSIZE";
+	case EACCES: return "EACCES";
 	}
 	snprintf(buf, sizeof(buf), "E%d", e);
 	return buf;
@@ -3111,6 +3112,124 @@ static void c_nonblock_partial(void)
 }
 
 /**
+ * c_udp_broadcast() - case "udp_broadcast": sending to or connecting to a
+ * broadcast address needs SO_BROADCAST (EACCES before)
+ */
+static void c_udp_broadcast(void)
+{
+	struct sockaddr_in b = sin_of("192.168.1.255", P_ECHO);
+	struct sockaddr_in all = sin_of("192.168.1.255", P_ECHO + 1);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
+
+	R(sendto(fd, "b", 1, 0, (void *)&b, sizeof(b)));
+	R(connect(fd, (void *)&all, sizeof(all)));
+	R(setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)));
+	R(sendto(fd, "b", 1, 0, (void *)&b, sizeof(b)));
+	R(connect(fd, (void *)&all, sizeof(all)));
+}
+
+/**
+ * linger_get() - print SO_LINGER as read back with @room bytes
+ * @fd:		socket
+ * @room:	optlen passed
+ */
+static void linger_get(int fd, socklen_t room)
+{
+	struct linger l = { -1, -1 };
+	socklen_t len = room;
+
+	R(getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len));
+	out("linger %d %d len %u", l.l_onoff, l.l_linger, len);
+}
+
+/**
+ * c_linger_sequences() - case "linger_sequences": SO_LINGER set and read
+ * in every order on TCP (unconnected, connected) and UDP: l_onoff 0 keeps
+ * the time, a short value is EINVAL, a short read is truncated; then what
+ * the peer sees of a close with {1, 0} after {1, 5}
+ */
+static void c_linger_sequences(void)
+{
+	static const struct linger seq[] = {
+		{ 1, 5 }, { 0, 7 }, { 1, 0 }, { 0, 0 }, { 1, 3 }, { 0, 9 },
+	};
+	int fds[3], k, one = 1;
+	size_t i;
+	char b[8];
+
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	fds[1] = tcp_to(P_ECHO);
+	fds[2] = socket(AF_INET, SOCK_DGRAM, 0);
+	for (k = 0; k < 3; k++) {
+		linger_get(fds[k], sizeof(struct linger));
+		for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			R(setsockopt(fds[k], SOL_SOCKET, SO_LINGER, &seq[i],
+				     sizeof(seq[i])));
+			linger_get(fds[k], sizeof(struct linger));
+		}
+		R(setsockopt(fds[k], SOL_SOCKET, SO_LINGER, &one, sizeof(one)));
+		linger_get(fds[k], sizeof(int));
+	}
+	k = tcp_to(P_BYE);
+	R(setsockopt(k, SOL_SOCKET, SO_LINGER, &seq[0], sizeof(seq[0])));
+	R(setsockopt(k, SOL_SOCKET, SO_LINGER, &seq[2], sizeof(seq[2])));
+	R(write(k, "x", 1));
+	msleep(100);
+	R(close(k));	/* RST: the peer never says "bye" */
+	k = tcp_to(P_BYE);
+	R(setsockopt(k, SOL_SOCKET, SO_LINGER, &seq[2], sizeof(seq[2])));
+	R(setsockopt(k, SOL_SOCKET, SO_LINGER, &seq[1], sizeof(seq[1])));
+	R(shutdown(k, SHUT_WR));	/* FIN: linger off again */
+	memset(b, 0, sizeof(b));
+	R(read(k, b, sizeof(b)));
+	out("peer said '%s'", b);
+}
+
+/**
+ * c_opts_inherit() - case "opts_inherit": what an accepted socket takes
+ * from its listener's options (Linux clones the listener)
+ */
+static void c_opts_inherit(void)
+{
+	static const struct opt_row rows[] = {
+		{ SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE", 1 },
+		{ SOL_SOCKET, SO_PRIORITY, "SO_PRIORITY", 3 },
+		{ SOL_SOCKET, SO_RCVLOWAT, "SO_RCVLOWAT", 10 },
+		{ SOL_SOCKET, SO_OOBINLINE, "SO_OOBINLINE", 1 },
+		{ SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", 65536 },
+		{ IPPROTO_IP, IP_TOS, "IP_TOS", 0x20 },
+		{ IPPROTO_IP, IP_TTL, "IP_TTL", 30 },
+		{ IPPROTO_IP, IP_MTU_DISCOVER, "IP_MTU_DISCOVER", 0 },
+		{ IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", 1 },
+		{ IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE", 50 },
+		{ IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL", 5 },
+		{ IPPROTO_TCP, TCP_KEEPCNT, "TCP_KEEPCNT", 4 },
+		{ IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", 3000 },
+		{ IPPROTO_TCP, TCP_LINGER2, "TCP_LINGER2", 20 },
+		{ IPPROTO_TCP, TCP_NOTSENT_LOWAT, "TCP_NOTSENT_LOWAT", 4096 },
+	};
+	int l = listener(AF_INET, 6084), c;
+	struct linger lg = { 1, 4 };
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (setsockopt(l, rows[i].level, rows[i].name, &rows[i].val,
+			       sizeof(int)) < 0)
+			out("set %s: %s", rows[i].label, ename(errno));
+	R(setsockopt(l, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	ask_peer(6084, "hold");
+	c = accept(l, NULL, NULL);
+	out("accepted %d", c >= 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		out("accepted %s %s", rows[i].label,
+		    opt_get(c, &rows[i], sizeof(int)));
+	linger_get(c, sizeof(struct linger));
+	out("listener SO_ACCEPTCONN %s accepted %s",
+	    opt_get(l, &opt_rows[4], sizeof(int)),
+	    opt_get(c, &opt_rows[4], sizeof(int)));
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -3154,7 +3273,8 @@ static const struct tcase cases[] = {
 	C(sndbuf_small), C(loopback_sync),
 	C(udp_loopback_sync), C(opt_table_tcp), C(opt_table_udp),
 	C(reuseaddr_tw_both), C(shutdown_rd_queued), C(tcp_info_closed),
-	C(nonblock_partial),
+	C(nonblock_partial), C(udp_broadcast), C(linger_sequences),
+	C(opts_inherit),
 };
 
 /**

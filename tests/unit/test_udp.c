@@ -245,7 +245,16 @@ END_TEST
 START_TEST(test_send_broadcast_and_offlink)
 {
 	struct fake_parsed p;
+	int one = 1;
 
+	/* Linux: a broadcast route needs SO_BROADCAST, else EACCES */
+	ck_assert_int_eq(udp_sendto(U, "b", 1, 0, FAKE_IP(192, 168, 1, 255),
+				    htons(9)), -EACCES);
+	ck_assert_int_eq(udp_connect(U, FAKE_IP(255, 255, 255, 255), htons(9)),
+			 -EACCES);
+	ck_assert_int_eq(fake_frame_count(), 0);
+	ck_assert_int_eq(ae_setsockopt(U, SOL_SOCKET, SO_BROADCAST, &one,
+				       sizeof(one)), 0);
 	ck_assert_int_eq(udp_sendto(U, "b", 1, 0, FAKE_IP(192, 168, 1, 255),
 				    htons(9)), 1);
 	ck_assert_int_eq(udp_sendto(U, "g", 1, 0, FAKE_IP(1, 1, 1, 1),
