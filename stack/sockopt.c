@@ -341,6 +341,38 @@ static int ip_int(const void *val, size_t len)
 }
 
 /**
+ * set_mc_if() - IP_MULTICAST_IF: a struct in_addr, ip_mreq or ip_mreqn
+ * @sk:		socket
+ * @val:	value
+ * @len:	its size
+ *
+ * As do_ip_setsockopt(): EINVAL on TCP or when shorter than an address;
+ * the wildcard (and no index) clears it; an address must be one of ours
+ * (EADDRNOTAVAIL), an index is taken as given.
+ *
+ * Return: 0, -EINVAL or -EADDRNOTAVAIL
+ */
+static int set_mc_if(struct ae_sock *sk, const void *val, size_t len)
+{
+	struct ip_mreqn m = { 0 };
+
+	if (sk->type == SOCK_STREAM || !val || len < sizeof(struct in_addr))
+		return -EINVAL;
+	if (len >= sizeof(m))
+		memcpy(&m, val, sizeof(m));
+	else if (len >= sizeof(struct ip_mreq))	/* imr_interface second */
+		memcpy(&m, val, sizeof(struct ip_mreq));
+	else
+		memcpy(&m.imr_address, val, sizeof(struct in_addr));
+	if (!m.imr_ifindex && m.imr_address.s_addr &&
+	    !stack_is_local(sk->stack, m.imr_address.s_addr))
+		return -EADDRNOTAVAIL;
+	sk->opt.mc_addr = m.imr_address.s_addr;
+	sk->opt.mc_index = m.imr_ifindex;
+	return 0;
+}
+
+/**
  * ip_set() - an IPPROTO_IP option (do_ip_setsockopt())
  * @sk:		socket
  * @name:	option
@@ -386,6 +418,8 @@ static int ip_set(struct ae_sock *sk, int name, const void *val, size_t len)
 			return -EINVAL;
 		set_sof(sk, AE_SOF_MC_LOOP, v);
 		return 0;
+	case IP_MULTICAST_IF:
+		return set_mc_if(sk, val, len);
 	default:	/* IP_HDRINCL too: raw sockets only */
 		return -ENOPROTOOPT;
 	}
@@ -417,6 +451,9 @@ static int ip_get(struct ae_sock *sk, int name, void *val, size_t *len)
 		return ip_put_int(val, len, !!(sk->opt.flags & AE_SOF_MC_LOOP));
 	case IP_HDRINCL:
 		return ip_put_int(val, len, 0);
+	case IP_MULTICAST_IF:
+		return sockopt_put(val, len, &sk->opt.mc_addr,
+				   sizeof(sk->opt.mc_addr));
 	case IP_MTU:
 		if (!sk->raddr)
 			return -ENOTCONN;

@@ -90,6 +90,8 @@ enum ae_sof {
  * @linger_s:	SO_LINGER's l_linger, kept when l_onoff is cleared
  * @pmtudisc:	IP_MTU_DISCOVER (IP_PMTUDISC_WANT)
  * @mc_ttl:	IP_MULTICAST_TTL (1)
+ * @mc_addr:	IP_MULTICAST_IF's address (network order), 0 for none
+ * @mc_index:	IP_MULTICAST_IF's interface index, 0 for none
  * @tclass6:	IPV6_TCLASS
  * @pmtudisc6:	IPV6_MTU_DISCOVER (IPV6_PMTUDISC_WANT)
  * @hops6:	IPV6_UNICAST_HOPS, -1 for the default (64)
@@ -98,6 +100,8 @@ enum ae_sof {
 struct ae_sock_opts {
 	uint32_t flags;
 	int priority, rcvlowat, linger_s;
+	uint32_t mc_addr;
+	int mc_index;
 	uint8_t pmtudisc, mc_ttl, tclass6, pmtudisc6;
 	int16_t hops6, mc_hops6;
 };

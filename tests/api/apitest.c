@@ -3230,6 +3230,46 @@ static void c_opts_inherit(void)
 }
 
 /**
+ * mcif_get() - print IP_MULTICAST_IF as read back
+ * @fd:		socket
+ */
+static void mcif_get(int fd)
+{
+	struct in_addr a = { 0xffffffff };
+	char ip[INET_ADDRSTRLEN] = "?";
+	socklen_t len = sizeof(a) + 4;
+
+	R(getsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, &len));
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	out("multicast_if %s len %u", ip, len);
+}
+
+/**
+ * c_multicast_if() - case "multicast_if": IP_MULTICAST_IF by address and
+ * by struct ip_mreqn on UDP, one not ours, the wildcard, too short, TCP
+ */
+static void c_multicast_if(void)
+{
+	int u = socket(AF_INET, SOCK_DGRAM, 0), t = socket(AF_INET, SOCK_STREAM, 0);
+	struct ip_mreqn m = { .imr_address.s_addr = inet_addr(SUBJ_IP) };
+	struct in_addr a = { inet_addr(SUBJ_IP) };
+
+	mcif_get(u);
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)));
+	mcif_get(u);
+	a.s_addr = inet_addr("10.9.9.9");
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)));
+	a.s_addr = 0;
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)));
+	mcif_get(u);
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &a, 2));
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m)));
+	mcif_get(u);
+	R(setsockopt(t, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)));
+	mcif_get(t);
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -3274,7 +3314,7 @@ static const struct tcase cases[] = {
 	C(udp_loopback_sync), C(opt_table_tcp), C(opt_table_udp),
 	C(reuseaddr_tw_both), C(shutdown_rd_queued), C(tcp_info_closed),
 	C(nonblock_partial), C(udp_broadcast), C(linger_sequences),
-	C(opts_inherit),
+	C(opts_inherit), C(multicast_if),
 };
 
 /**

@@ -315,6 +315,36 @@ START_TEST(test_keepalive_reaches_tcp)
 }
 END_TEST
 
+START_TEST(test_multicast_if)
+{
+	struct in_addr a = { S->cfg.addr }, r = { 1 };
+	struct ip_mreqn m = { .imr_ifindex = 1 };
+	size_t len = sizeof(r);
+
+	ck_assert_int_eq(ae_getsockopt(U, IPPROTO_IP, IP_MULTICAST_IF, &r,
+				       &len), 0);
+	ck_assert_uint_eq(r.s_addr, 0);
+	ck_assert_int_eq(ae_setsockopt(U, IPPROTO_IP, IP_MULTICAST_IF, &a,
+				       sizeof(a)), 0);
+	ck_assert_int_eq(ae_getsockopt(U, IPPROTO_IP, IP_MULTICAST_IF, &r,
+				       &len), 0);
+	ck_assert_uint_eq(r.s_addr, S->cfg.addr);
+	a.s_addr = htonl(0x0a090909);
+	ck_assert_int_eq(ae_setsockopt(U, IPPROTO_IP, IP_MULTICAST_IF, &a,
+				       sizeof(a)), -EADDRNOTAVAIL);
+	ck_assert_int_eq(ae_setsockopt(U, IPPROTO_IP, IP_MULTICAST_IF, &a, 3),
+			 -EINVAL);
+	ck_assert_int_eq(ae_setsockopt(T, IPPROTO_IP, IP_MULTICAST_IF, &a,
+				       sizeof(a)), -EINVAL);
+	/* by index: the address is not looked at */
+	ck_assert_int_eq(ae_setsockopt(U, IPPROTO_IP, IP_MULTICAST_IF, &m,
+				       sizeof(m)), 0);
+	ck_assert_int_eq(ae_getsockopt(U, IPPROTO_IP, IP_MULTICAST_IF, &r,
+				       &len), 0);
+	ck_assert_uint_eq(r.s_addr, 0);
+}
+END_TEST
+
 /**
  * sockopt_suite() - the suite
  *
@@ -332,6 +362,7 @@ static Suite *sockopt_suite(void)
 	tcase_add_test(tc, test_defaults_and_roundtrips);
 	tcase_add_test(tc, test_linger_sequences);
 	tcase_add_test(tc, test_keepalive_reaches_tcp);
+	tcase_add_test(tc, test_multicast_if);
 	suite_add_tcase(su, tc);
 	return su;
 }
