@@ -124,6 +124,7 @@ static const char *ename(int e)
 	case EDESTADDRREQ: return "EDESTADDRREQ";
 	case EMSGSIZE: return "EMSGSIZE";
 	case EACCES: return "EACCES";
+	case EPERM: return "EPERM";
 	}
 	snprintf(buf, sizeof(buf), "E%d", e);
 	return buf;
@@ -3275,6 +3276,24 @@ static void c_multicast_if(void)
 }
 
 /**
+ * c_sockopt_unprivileged() - case "sockopt_unprivileged": after dropping
+ * root, SO_PRIORITY above 6 is EPERM and SO_DEBUG 1 is EACCES (Linux wants
+ * CAP_NET_ADMIN); the socket was made before the drop
+ */
+static void c_sockopt_unprivileged(void)
+{
+	int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+	int seven = 7, six = 6, one = 1, zero = 0;
+
+	R(setresuid(65534, 65534, 65534));
+	R(setsockopt(t, SOL_SOCKET, SO_PRIORITY, &seven, sizeof(seven)));
+	R(setsockopt(t, SOL_SOCKET, SO_PRIORITY, &six, sizeof(six)));
+	R(setsockopt(u, SOL_SOCKET, SO_PRIORITY, &seven, sizeof(seven)));
+	R(setsockopt(u, SOL_SOCKET, SO_DEBUG, &one, sizeof(one)));
+	R(setsockopt(u, SOL_SOCKET, SO_DEBUG, &zero, sizeof(zero)));
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -3319,7 +3338,7 @@ static const struct tcase cases[] = {
 	C(udp_loopback_sync), C(opt_table_tcp), C(opt_table_udp),
 	C(reuseaddr_tw_both), C(shutdown_rd_queued), C(tcp_info_closed),
 	C(nonblock_partial), C(udp_broadcast), C(linger_sequences),
-	C(opts_inherit), C(multicast_if),
+	C(opts_inherit), C(multicast_if), C(sockopt_unprivileged),
 };
 
 /**
