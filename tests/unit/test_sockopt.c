@@ -198,6 +198,21 @@ START_TEST(test_defaults_and_roundtrips)
 		{ IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 1, 5, 5 },
 		{ IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_WANT, 3, 3 },
 	};
+	/* IPPROTO_TCP: value set, what setsockopt() returns, value read */
+	static const struct {
+		int name, set, ret, back;
+	} tcp_rows[] = {
+		{ TCP_QUICKACK, 0, 0, 0 },
+		{ TCP_LINGER2, 1000, 0, 120 },
+		{ TCP_LINGER2, -5, 0, -1 },
+		{ TCP_MAXSEG, 40000, -EINVAL, 536 },
+		{ TCP_MAXSEG, 1000, 0, 1000 },
+		{ TCP_FASTOPEN, -1, -EINVAL, 0 },
+		{ TCP_FASTOPEN, 5, 0, 5 },
+		{ TCP_KEEPCNT, 128, -EINVAL, 9 },
+		{ TCP_USER_TIMEOUT, -1, -EINVAL, 0 },
+		{ TCP_NOTSENT_LOWAT, 4096, 0, 4096 },
+	};
 	size_t i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -221,18 +236,12 @@ START_TEST(test_defaults_and_roundtrips)
 	ck_assert_int_eq(get_int(T, IPPROTO_TCP, TCP_MAXSEG), 536);
 	ck_assert_int_eq(get_int(T, IPPROTO_TCP, TCP_LINGER2), 60);
 	ck_assert_int_eq(get_int(T, IPPROTO_TCP, TCP_QUICKACK), 1);
-	ck_assert_int_eq(set_int(T, IPPROTO_TCP, TCP_QUICKACK, 0), 0);
-	ck_assert_int_eq(get_int(T, IPPROTO_TCP, TCP_QUICKACK), 0);
-	ck_assert_int_eq(set_int(T, IPPROTO_TCP, TCP_LINGER2, 1000), 0);
-	ck_assert_int_eq(get_int(T, IPPROTO_TCP, TCP_LINGER2), 120);
-	ck_assert_int_eq(set_int(T, IPPROTO_TCP, TCP_LINGER2, -5), 0);
-	ck_assert_int_eq(get_int(T, IPPROTO_TCP, TCP_LINGER2), -1);
-	ck_assert_int_eq(set_int(T, IPPROTO_TCP, TCP_MAXSEG, 40000), -EINVAL);
-	ck_assert_int_eq(set_int(T, IPPROTO_TCP, TCP_MAXSEG, 1000), 0);
-	ck_assert_int_eq(get_int(T, IPPROTO_TCP, TCP_MAXSEG), 1000);
-	ck_assert_int_eq(set_int(T, IPPROTO_TCP, TCP_FASTOPEN, -1), -EINVAL);
-	ck_assert_int_eq(set_int(T, IPPROTO_TCP, TCP_FASTOPEN, 5), 0);
-	ck_assert_int_eq(get_int(T, IPPROTO_TCP, TCP_FASTOPEN), 5);
+	for (i = 0; i < sizeof(tcp_rows) / sizeof(tcp_rows[0]); i++) {
+		ck_assert_int_eq(set_int(T, IPPROTO_TCP, tcp_rows[i].name,
+					 tcp_rows[i].set), tcp_rows[i].ret);
+		ck_assert_int_eq(get_int(T, IPPROTO_TCP, tcp_rows[i].name),
+				 tcp_rows[i].back);
+	}
 	/* SO_ERROR/SO_ACCEPTCONN/SO_PROTOCOL of a fresh socket */
 	ck_assert_int_eq(get_int(T, SOL_SOCKET, SO_ERROR), 0);
 	ck_assert_int_eq(get_int(U, SOL_SOCKET, SO_ACCEPTCONN), 0);
