@@ -15,7 +15,8 @@
  * records (struct udp_rec + payload, 8-byte aligned) that never wrap: when a
  * record does not fit at the end, the writer goes back to offset 0 and
  * remembers where the data ended (@wrap). A datagram that does not fit is
- * dropped (rcvbuf_errors).
+ * dropped (rcvbuf_errors), and so is one arriving while the queue holds
+ * more than a smaller SO_RCVBUF allows (udp_over_rcvbuf()).
  *
  * Sockets are found through UDP_HASH buckets by local port. Binding to port 0
  * picks an ephemeral port from 32768-60999 starting at a random offset.
@@ -495,6 +496,23 @@ static int64_t udp_ring_reserve(struct udp_sock *us, uint32_t need)
 }
 
 /**
+ * udp_over_rcvbuf() - is the queue past a smaller SO_RCVBUF?
+ * @us:		socket
+ *
+ * Like __udp_enqueue_schedule_skb(), a datagram is refused once what is
+ * queued already exceeds the value SO_RCVBUF reports; Linux counts each
+ * datagram's buffer, here its record (so a few more small ones fit).
+ *
+ * Return: true to drop
+ */
+static bool udp_over_rcvbuf(const struct udp_sock *us)
+{
+	return us->sk.rcvbuf_opt &&
+	       us->bytes + us->count * sizeof(struct udp_rec) >
+	       (uint32_t)us->sk.rcvbuf_opt;
+}
+
+/**
  * udp_enqueue() - copy a datagram into the socket's receive queue
  * @s:		stack
  * @us:		socket
@@ -509,7 +527,7 @@ static bool udp_enqueue(struct ae_stack *s, struct udp_sock *us,
 			const struct ae_pkt *data)
 {
 	uint32_t need = udp_rec_size((uint32_t)data->len);
-	int64_t off = udp_ring_reserve(us, need);
+	int64_t off = udp_over_rcvbuf(us) ? -1 : udp_ring_reserve(us, need);
 	struct udp_rec *r;
 
 	if (off < 0) {
