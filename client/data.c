@@ -356,7 +356,9 @@ static ssize_t tcp_recvv(struct aec_sock *s, const struct iovec *iov,
 		return 0;
 	pthread_mutex_lock(&s->rlock);
 	while ((h = io_hdr(s, &st, &ret))) {
-		if (h->rx_size && !(st & AE_SS_RDSHUT)) {
+		/* after shutdown(SHUT_RD) what is queued still reads, then
+		 * EOF (tcp_recvmsg() walks the queue before the shutdown) */
+		if (h->rx_size) {
 			r = ring_of(h, false);
 			n = spsc_readv(&r, iov, iovcnt, c.done, c.total - c.done,
 				       peek);

@@ -380,6 +380,33 @@ static int64_t *timeo_slot(struct sconn *c, int level, int name)
 }
 
 /**
+ * sockopt_permitted() - Linux's privilege checks of SOL_SOCKET options
+ * @c:		connection
+ * @o:		option header
+ * @val:	its value
+ *
+ * Without CAP_NET_ADMIN (here: for a uid other than 0), SO_PRIORITY takes
+ * 0..6 only (EPERM, sk_set_prio_allowed()) and SO_DEBUG only 0 (EACCES).
+ *
+ * Return: 0, -EPERM or -EACCES
+ */
+static int sockopt_permitted(const struct sconn *c,
+			     const struct ae_ipc_sockopt *o, const uint8_t *val)
+{
+	uid_t uid = c->req_uid != (uid_t)-1 ? c->req_uid : c->cl->uid;
+	int v;
+
+	if (!uid || o->level != SOL_SOCKET || o->len < sizeof(int))
+		return 0;
+	memcpy(&v, val, sizeof(v));
+	if (o->name == SO_PRIORITY && (v < 0 || v > 6))
+		return -EPERM;
+	if (o->name == SO_DEBUG && v)
+		return -EACCES;
+	return 0;
+}
+
+/**
  * op_setsockopt() - AE_MSG_SETSOCKOPT
  * @c:		connection
  * @h:		request
@@ -408,6 +435,9 @@ static int op_setsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
 		slot[1] = tv.tv_usec;
 		return reply_info(c, h, 0, false);
 	}
+	ret = sockopt_permitted(c, &o, val);
+	if (ret)
+		return reply_info(c, h, ret, false);
 	if (o.level == SOL_SOCKET && o.name == SO_LINGER &&
 	    o.len >= sizeof(struct linger)) {
 		struct linger l;
@@ -419,8 +449,6 @@ static int op_setsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
 			c->flags &= ~SC_LINGER0;
 	}
 	ret = ae_setsockopt(c->sk, o.level, o.name, val, o.len);
-	if (ret == -ENOPROTOOPT && o.level == SOL_SOCKET && o.name == SO_LINGER)
-		ret = 0;	/* the daemon implements linger 0 itself */
 	if (!ret)
 		sess_publish_tx_limit(c);
 	return reply_info(c, h, ret, follow_rings(c));

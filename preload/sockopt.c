@@ -5,8 +5,11 @@
  * The shim keeps what only it uses or knows: SO_RCVTIMEO/SO_SNDTIMEO (it does
  * the sleeping), SO_DOMAIN/SO_TYPE/SO_PROTOCOL (the daemon does not know the
  * program asked for AF_INET6); IPV6_V6ONLY is kept here and told to the
- * daemon (its bind-conflict rules need it, see addr.c). Everything else is
- * the daemon's, with kernel-compatible level/name/value.
+ * daemon (its bind-conflict rules need it, see addr.c). IPPROTO_IPV6 goes
+ * to the daemon for AF_INET6 sockets only (an AF_INET one gets ENOPROTOOPT
+ * to set, EOPNOTSUPP to read), and a level foreign to an AF_INET6 socket
+ * reads as ENOPROTOOPT. Everything else is the daemon's, with the kernel's
+ * levels, names, values and errors (stack/sockopt.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -38,6 +41,30 @@ static int put_int(int v, void *val, socklen_t *len)
 		return ps_fail(EFAULT);
 	memcpy(val, &v, n);
 	*len = n;
+	return 0;
+}
+
+/**
+ * put_ip_bool() - return an IPPROTO_IP boolean as do_ip_getsockopt() does:
+ * one byte when the room is less than an int
+ * @v:		value (0 or 1)
+ * @val:	program's buffer
+ * @len:	its size in/out
+ *
+ * Return: 0 or -1 with errno
+ */
+static int put_ip_bool(int v, void *val, socklen_t *len)
+{
+	unsigned char b = (unsigned char)v;
+
+	if (!len)
+		return ps_fail(EFAULT);
+	if ((int)*len <= 0 || *len >= sizeof(int))
+		return put_int(v, val, len);
+	if (!val)
+		return ps_fail(EFAULT);
+	memcpy(val, &b, 1);
+	*len = 1;
 	return 0;
 }
 
@@ -133,18 +160,15 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 		r = ps_cmsg_setopt(ps, bit, level == IPPROTO_IPV6, val, len);
 		return r ? ps_fail(r) : 0;
 	}
-	if (level == IPPROTO_IPV6) {
-		if (name == IPV6_V6ONLY) {
-			if (len < sizeof(int))
-				return ps_fail(EINVAL);
-			memcpy(&v, val, sizeof(v));
-			/* the daemon refuses it once bound (EINVAL) */
-			r = aec_setsockopt(ps->aec, level, name, val, len);
-			if (r < 0)
-				return ps_fail(-r);
-			ps->v6only = !!v;
-		}
-		/* other IPv6 options have no effect on an IPv4 stack */
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) {
+		if (len < sizeof(int))
+			return ps_fail(EINVAL);
+		memcpy(&v, val, sizeof(v));
+		/* the daemon refuses it once bound (EINVAL) */
+		r = aec_setsockopt(ps->aec, level, name, val, len);
+		if (r < 0)
+			return ps_fail(-r);
+		ps->v6only = !!v;
 		return 0;
 	}
 	r = aec_setsockopt(ps->aec, level, name, val, len);
@@ -173,6 +197,24 @@ static int ps_dead_error(struct ps_sock *ps)
 }
 
 /**
+ * foreign_level() - is @level none of SOL_SOCKET, IP, IPv6 and the
+ * socket's own protocol?
+ * @ps:		socket
+ * @level:	level
+ *
+ * Reading such a level is EOPNOTSUPP on an AF_INET socket (the daemon's
+ * answer, as ip_getsockopt()) and ENOPROTOOPT on an AF_INET6 one.
+ *
+ * Return: true for a foreign level
+ */
+static bool foreign_level(const struct ps_sock *ps, int level)
+{
+	if (level == SOL_SOCKET || level == IPPROTO_IP || level == IPPROTO_IPV6)
+		return false;
+	return level != (ps->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
+}
+
+/**
  * getsockopt() - interposed getsockopt(2)
  * @fd:		socket
  * @level:	level
@@ -190,9 +232,10 @@ int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 
 	if (!ps)
 		return REAL(getsockopt)(fd, level, name, val, len);
-	if (bit && (level == IPPROTO_IP || ps->domain == AF_INET6)) {
+	if (bit && level == IPPROTO_IP)
+		return put_ip_bool(!!(atomic_load(&ps->rx_cmsg) & bit), val, len);
+	if (bit && ps->domain == AF_INET6)
 		return put_int(!!(atomic_load(&ps->rx_cmsg) & bit), val, len);
-	}
 	if (level == SOL_SOCKET) {
 		switch (name) {
 		case SO_RCVTIMEO:
@@ -208,13 +251,12 @@ int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 				       IPPROTO_UDP, val, len);
 		}
 	}
-	if (level == IPPROTO_IPV6) {
-		if (ps->domain != AF_INET6)
-			return ps_fail(EOPNOTSUPP);
-		if (name == IPV6_V6ONLY)
-			return put_int(ps->v6only, val, len);
-		return ps_fail(ENOPROTOOPT);
-	}
+	if (level == IPPROTO_IPV6 && ps->domain != AF_INET6)
+		return ps_fail(EOPNOTSUPP);
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
+		return put_int(ps->v6only, val, len);
+	if (ps->domain == AF_INET6 && foreign_level(ps, level))
+		return ps_fail(ENOPROTOOPT);	/* ipv6_getsockopt() */
 	if (level == SOL_SOCKET && name == SO_ERROR && ps_dead(ps))
 		return put_int(ps_dead_error(ps), val, len);
 	if (!len)

@@ -5,8 +5,7 @@
  * Theory of operation: every ae_* socket call validates what is generic
  * (addresses, families, option sizes), then dispatches on the socket type:
  * SOCK_STREAM to tcp_usr_*() (tcp_usrreq.c), SOCK_DGRAM to udp_*() (udp.c).
- * Socket-level options that every type shares (SO_REUSEADDR, SO_REUSEPORT,
- * SO_ERROR, SO_TYPE) are handled here. Addresses and ports stay in network
+ * Socket options are in sockopt.c. Addresses and ports stay in network
  * order, exactly as struct sockaddr_in carries them.
  */
 #include <errno.h>
@@ -15,9 +14,6 @@
 
 #include "stack.h"
 #include "tcp.h"
-
-#define IPTOS_ECN_MASK_	0x03	/* the ECN field of the TOS byte */
-#define IP_DEFTTL_	64	/* net.ipv4.ip_default_ttl */
 
 /**
  * ae_socket() - create a socket
@@ -425,86 +421,6 @@ int ae_getpeername(const struct ae_sock *sk, struct sockaddr_in *addr)
 }
 
 /**
- * sockopt_get_int() - read an int-sized option value
- * @val:	value
- * @len:	its size
- * @out:	the int
- *
- * Return: 0 or -EINVAL when too short
- */
-int sockopt_get_int(const void *val, size_t len, int *out)
-{
-	if (!val || len < sizeof(int))
-		return -EINVAL;
-	memcpy(out, val, sizeof(int));
-	return 0;
-}
-
-/**
- * sockopt_put_int() - store an int option value
- * @val:	buffer
- * @len:	in: its size, out: sizeof(int)
- * @v:		the value
- *
- * Return: 0 or -EINVAL
- */
-int sockopt_put_int(void *val, size_t *len, int v)
-{
-	if (!val || !len || *len < sizeof(int))
-		return -EINVAL;
-	memcpy(val, &v, sizeof(int));
-	*len = sizeof(int);
-	return 0;
-}
-
-/**
- * sock_set_tos() - IP_TOS: the TOS byte of the socket's datagrams
- * @sk:		socket
- * @val:	an int, or a single byte (Linux takes either)
- * @len:	its size
- *
- * Like Linux, a TCP socket keeps its own ECN bits (the low two) whatever
- * the value asks for; ipv4_output() writes @sk->tos into every header.
- *
- * Return: 0 or -EINVAL
- */
-static int sock_set_tos(struct ae_sock *sk, const void *val, size_t len)
-{
-	int v;
-
-	if (!val || len < 1)
-		return -EINVAL;
-	if (len >= sizeof(int))
-		memcpy(&v, val, sizeof(int));
-	else
-		v = *(const uint8_t *)val;
-	if (sk->type == SOCK_STREAM)
-		v = (v & ~IPTOS_ECN_MASK_) | (sk->tos & IPTOS_ECN_MASK_);
-	sk->tos = (uint8_t)v;
-	return 0;
-}
-
-/**
- * sock_set_ttl() - IP_TTL: the TTL of the socket's datagrams
- * @sk:		socket
- * @val:	an int: 1..255, or -1 for the default (as Linux)
- * @len:	its size
- *
- * Return: 0 or -EINVAL
- */
-static int sock_set_ttl(struct ae_sock *sk, const void *val, size_t len)
-{
-	int v, ret = sockopt_get_int(val, len, &v);
-
-	if (ret)
-		return ret;
-	if (v != -1 && (v < 1 || v > 255))
-		return -EINVAL;
-	sk->ttl = v == -1 ? 0 : (uint8_t)v;
-	return 0;
-}
-
-/**
  * sock_family_overlap() - can @a and @b receive for a common address family?
  * @a:		socket
  * @b:		socket
@@ -520,122 +436,6 @@ static int sock_set_ttl(struct ae_sock *sk, const void *val, size_t len)
 bool sock_family_overlap(const struct ae_sock *a, const struct ae_sock *b)
 {
 	return !((a->v6only && !b->v6) || (b->v6only && !a->v6));
-}
-
-/**
- * sock_set_v6only() - IPV6_V6ONLY: the owner's socket is AF_INET6; V6ONLY
- * or dual stack
- * @sk:		socket
- * @val:	an int
- * @len:	its size
- *
- * Fixed once the socket has a port, as in Linux's do_ipv6_setsockopt().
- *
- * Return: 0 or -EINVAL
- */
-static int sock_set_v6only(struct ae_sock *sk, const void *val, size_t len)
-{
-	int v, ret = sockopt_get_int(val, len, &v);
-
-	if (ret)
-		return ret;
-	if (sk->lport)
-		return -EINVAL;
-	sk->v6 = true;
-	sk->v6only = !!v;
-	return 0;
-}
-
-/**
- * ae_setsockopt() - set a socket option
- * @sk:		socket
- * @level:	SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6 (IPV6_V6ONLY) or IPPROTO_TCP
- * @name:	option
- * @val:	value
- * @len:	its size
- *
- * Return: 0, -EINVAL, -ENOPROTOOPT
- */
-int ae_setsockopt(struct ae_sock *sk, int level, int name, const void *val,
-		  size_t len)
-{
-	int v, ret;
-
-	stack_now(sk->stack);
-	if (level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_REUSEPORT)) {
-		ret = sockopt_get_int(val, len, &v);
-		if (ret)
-			return ret;
-		if (name == SO_REUSEADDR)
-			sk->reuseaddr = !!v;
-		else
-			sk->reuseport = !!v;
-		return 0;
-	}
-	if (level == IPPROTO_IP && name == IP_TOS)
-		return sock_set_tos(sk, val, len);
-	if (level == IPPROTO_IP && name == IP_TTL)
-		return sock_set_ttl(sk, val, len);
-	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
-		return sock_set_v6only(sk, val, len);
-	if (sk->type == SOCK_STREAM)
-		return tcp_usr_setsockopt(tcp_sk(sk), level, name, val, len);
-	if (level == SOL_SOCKET)
-		return 0;	/* UDP: buffer sizes etc. accepted, not used */
-	return -ENOPROTOOPT;
-}
-
-/**
- * ae_getsockopt() - read a socket option
- * @sk:		socket
- * @level:	SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6 (IPV6_V6ONLY) or IPPROTO_TCP
- * @name:	option
- * @val:	buffer
- * @len:	in: its size; out: the value's size
- *
- * SO_ERROR reads and clears the pending error (positive errno, as Linux).
- *
- * Return: 0, -EINVAL, -ENOPROTOOPT
- */
-int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
-		  size_t *len)
-{
-	int v;
-
-	stack_now(sk->stack);
-	if (level == SOL_SOCKET) {
-		switch (name) {
-		case SO_ERROR:
-			v = sk->so_error;
-			sk->so_error = 0;
-			return sockopt_put_int(val, len, v);
-		case SO_TYPE:
-			return sockopt_put_int(val, len, sk->type);
-		case SO_REUSEADDR:
-			return sockopt_put_int(val, len, sk->reuseaddr);
-		case SO_REUSEPORT:
-			return sockopt_put_int(val, len, sk->reuseport);
-		case SO_BINDTODEVICE:
-			/* never bound to a device: Linux's sock_getbindtodevice()
-			 * answers an empty name (sshd reads it on every accept)
-			 */
-			if (!len)
-				return -EINVAL;
-			*len = 0;
-			return 0;
-		default:
-			break;
-		}
-	}
-	if (level == IPPROTO_IP && name == IP_TOS)
-		return sockopt_put_int(val, len, sk->tos);
-	if (level == IPPROTO_IP && name == IP_TTL)
-		return sockopt_put_int(val, len, sk->ttl ? sk->ttl : IP_DEFTTL_);
-	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
-		return sockopt_put_int(val, len, sk->v6only);
-	if (sk->type == SOCK_STREAM)
-		return tcp_usr_getsockopt(tcp_sk(sk), level, name, val, len);
-	return -ENOPROTOOPT;
 }
 
 /**

@@ -250,6 +250,7 @@ void sock_link(struct ae_stack *s, struct ae_sock *sk, int type)
 {
 	sk->stack = s;
 	sk->type = type;
+	sock_opts_init(sk);
 	LIST_INSERT_HEAD(&s->sockets, sk, entry);
 	s->nsockets++;
 }

@@ -55,6 +55,58 @@ void ae_assert_fail(const char *expr, const char *file, int line,
 #define AE_NEVER	UINT64_MAX
 
 /**
+ * enum ae_sof - SOL_SOCKET booleans kept as Linux keeps them (sockopt.c)
+ * @AE_SOF_KEEPALIVE:	SO_KEEPALIVE (TCP also arms its keepalive timer)
+ * @AE_SOF_BROADCAST:	SO_BROADCAST (a UDP send to a broadcast address)
+ * @AE_SOF_OOBINLINE:	SO_OOBINLINE
+ * @AE_SOF_DONTROUTE:	SO_DONTROUTE
+ * @AE_SOF_DEBUG:	SO_DEBUG
+ * @AE_SOF_NO_CHECK:	SO_NO_CHECK
+ * @AE_SOF_LINGER:	SO_LINGER's l_onoff
+ * @AE_SOF_MC_LOOP:	IP_MULTICAST_LOOP
+ * @AE_SOF_MC6_LOOP:	IPV6_MULTICAST_LOOP
+ */
+enum ae_sof {
+	AE_SOF_KEEPALIVE = 1u << 0,
+	AE_SOF_BROADCAST = 1u << 1,
+	AE_SOF_OOBINLINE = 1u << 2,
+	AE_SOF_DONTROUTE = 1u << 3,
+	AE_SOF_DEBUG	 = 1u << 4,
+	AE_SOF_NO_CHECK	 = 1u << 5,
+	AE_SOF_LINGER	 = 1u << 6,
+	AE_SOF_MC_LOOP	 = 1u << 7,
+	AE_SOF_MC6_LOOP	 = 1u << 8,
+};
+
+#define AE_LINUX_BUF_MAX 212992	/* net.core.rmem_max, wmem_max */
+
+/**
+ * struct ae_sock_opts - option values a socket only stores and reports (or
+ * that several protocols read), with Linux's defaults (sock_opts_init());
+ * an accepted TCP socket copies its listener's, as Linux's sk_clone does
+ * @flags:	enum ae_sof bits
+ * @priority:	SO_PRIORITY
+ * @rcvlowat:	SO_RCVLOWAT (1 unless set)
+ * @linger_s:	SO_LINGER's l_linger, kept when l_onoff is cleared
+ * @pmtudisc:	IP_MTU_DISCOVER (IP_PMTUDISC_WANT)
+ * @mc_ttl:	IP_MULTICAST_TTL (1)
+ * @mc_addr:	IP_MULTICAST_IF's address (network order), 0 for none
+ * @mc_index:	IP_MULTICAST_IF's interface index, 0 for none
+ * @tclass6:	IPV6_TCLASS
+ * @pmtudisc6:	IPV6_MTU_DISCOVER (IPV6_PMTUDISC_WANT)
+ * @hops6:	IPV6_UNICAST_HOPS, -1 for the default (64)
+ * @mc_hops6:	IPV6_MULTICAST_HOPS (1)
+ */
+struct ae_sock_opts {
+	uint32_t flags;
+	int priority, rcvlowat, linger_s;
+	uint32_t mc_addr;
+	int mc_index;
+	uint8_t pmtudisc, mc_ttl, tclass6, pmtudisc6;
+	int16_t hops6, mc_hops6;
+};
+
+/**
  * struct ae_sock - what every socket type shares; TCP and UDP sockets embed
  * it as their first member.
  * @stack:	owning stack
@@ -76,6 +128,7 @@ void ae_assert_fail(const char *expr, const char *file, int line,
  * @rcvbuf_opt:	SO_RCVBUF as Linux reports it (twice the value set), 0 = unset
  * @sndbuf_opt:	SO_SNDBUF likewise
  * @defer_accept: TCP_DEFER_ACCEPT in seconds (as Linux reports it)
+ * @opt:	the other options (sockopt.c)
  * @entry:	link in the stack's list of all sockets
  */
 struct ae_sock {
@@ -89,6 +142,7 @@ struct ae_sock {
 	bool reuseaddr, reuseport, v6, v6only, closed;
 	uint8_t tos, ttl;
 	int rcvbuf_opt, sndbuf_opt, defer_accept;
+	struct ae_sock_opts opt;
 	LIST_ENTRY(ae_sock) entry;
 };
 
@@ -163,6 +217,8 @@ void sock_notify(struct ae_sock *sk, unsigned int events);
 int sockopt_get_int(const void *val, size_t len, int *out);
 bool sock_family_overlap(const struct ae_sock *a, const struct ae_sock *b);
 int sockopt_put_int(void *val, size_t *len, int v);
+int sockopt_put(void *val, size_t *len, const void *v, size_t size);
+void sock_opts_init(struct ae_sock *sk);
 
 /* checksum.c */
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum);

@@ -336,6 +336,12 @@ struct tcp_sock {
 	uint32_t user_timeout_ms;
 	uint32_t linger_s;
 	int syn_retries;
+	int linger2;			/* TCP_LINGER2 s, 0 default, -1 */
+	int fastopen_qlen;		/* TCP_FASTOPEN (reported only) */
+	int notsent_lowat;		/* TCP_NOTSENT_LOWAT (reported only) */
+	uint16_t user_mss;		/* TCP_MAXSEG set, 0 none */
+	bool fastopen_connect;		/* TCP_FASTOPEN_CONNECT (reported) */
+	bool pingpong;			/* TCP_QUICKACK 0: reads back 0 */
 
 	/* statistics for TCP_INFO */
 	uint32_t total_retrans, lost;
@@ -566,5 +572,7 @@ const char *tcp_cong_name(const struct tcp_sock *tp);
 void tcp_sock_info_cc(const struct ae_sock *sk, struct ae_sock_info *info);
 int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		       size_t *len);
+void tcp_sol_effect(struct tcp_sock *tp, int name, int v);
+int tcp_sol_get(struct tcp_sock *tp, int name, void *val, size_t *len);
 
 #endif /* AE_TCP_H */

@@ -285,10 +285,10 @@ static bool bind_conflict(struct ae_stack *s, const struct tcp_sock *tp,
 				return true;
 			continue;
 		}
+		/* inet_csk_bind_conflict(): both must have SO_REUSEADDR,
+		 * a TIME-WAIT owner too (it keeps the closed socket's) */
 		if (tp->sk.reuseaddr && o->sk.reuseaddr &&
 		    o->state != TCPS_LISTEN)
-			continue;
-		if (tp->sk.reuseaddr && o->state == TCPS_TIME_WAIT)
 			continue;
 		return true;
 	}

@@ -794,6 +794,11 @@ static struct tcp_sock *child_new(struct tcp_sock *lp, const struct tcp_seg *seg
 	tp->keepcnt = lp->keepcnt;
 	tp->user_timeout_ms = lp->user_timeout_ms;
 	tp->linger_s = lp->linger_s;
+	tp->linger2 = lp->linger2;
+	tp->notsent_lowat = lp->notsent_lowat;
+	tp->user_mss = lp->user_mss;
+	tp->sk.opt = lp->sk.opt;
+	tp->sk.opt.priority = 0;	/* Linux: the SYN's, not the listener's */
 	tp->adv_mss = lp->adv_mss;
 	/* the listener's choice, not the default (no memory for BBR: the
 	 * default stays) */

@@ -2,12 +2,17 @@
 /**
  * DOC: tcp_sockopt.c - socket options of TCP sockets, and TCP_INFO
  *
- * Theory of operation: SOL_SOCKET options that concern TCP (SO_KEEPALIVE,
- * SO_LINGER, SO_RCVBUF, SO_SNDBUF; buffer sizes only before the rings
- * exist) and IPPROTO_TCP options (TCP_NODELAY, TCP_CORK, TCP_KEEPIDLE,
- * TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_QUICKACK, TCP_MAXSEG,
- * TCP_SYNCNT, TCP_CONGESTION, TCP_INFO) with Linux's value ranges. TCP_INFO
- * fills Linux's struct tcp_info, with Linux's state numbering.
+ * Theory of operation: what SOL_SOCKET options do to a TCP socket once
+ * sockopt.c has stored them (SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_SNDBUF;
+ * buffer sizes only before the rings exist) and IPPROTO_TCP options
+ * (do_tcp_setsockopt()/do_tcp_getsockopt(): TCP_NODELAY, TCP_CORK,
+ * TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_QUICKACK,
+ * TCP_MAXSEG, TCP_SYNCNT, TCP_LINGER2, TCP_DEFER_ACCEPT, TCP_FASTOPEN,
+ * TCP_FASTOPEN_CONNECT, TCP_NOTSENT_LOWAT, TCP_CONGESTION, TCP_INFO) with
+ * Linux's value ranges and read-back values. TCP_INFO fills Linux's struct
+ * tcp_info, with Linux's state numbering. TCP Fast Open is accepted and
+ * reported but not done: a listener sends no cookie and a client's connect
+ * carries no data, which a peer handles as plain TCP.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,9 +23,12 @@
 
 #include "tcp.h"
 
-#define LINUX_BUF_MAX		212992	/* net.core.rmem_max, wmem_max */
-#define LINUX_MIN_RCVBUF	2304	/* SOCK_MIN_RCVBUF */
-#define LINUX_MIN_SNDBUF	4608	/* SOCK_MIN_SNDBUF */
+#define LINUX_TCP_WMEM	16384	/* net.ipv4.tcp_wmem[1]: SO_SNDBUF unset */
+#define LINUX_TCP_RMEM	131072	/* net.ipv4.tcp_rmem[1]: SO_RCVBUF unset */
+#define LINUX_MSS_DEFAULT 536	/* TCP_MSS_DEFAULT: TCP_MAXSEG unconnected */
+#define LINUX_MAX_USER_MSS 32767 /* MAX_TCP_WINDOW: TCP_MAXSEG's bound */
+#define LINUX_FIN_TIMEOUT 60	/* net.ipv4.tcp_fin_timeout, seconds */
+#define LINUX_FIN_TIMEOUT_MAX 120 /* TCP_FIN_TIMEOUT_MAX / HZ */
 
 /**
  * set_flag() - set or clear a TCB flag from an int option
@@ -34,32 +42,6 @@ static void set_flag(struct tcp_sock *tp, uint32_t f, int on)
 		tp->flags |= f;
 	else
 		tp->flags &= ~f;
-}
-
-/**
- * linux_bufsize() - remember SO_RCVBUF/SO_SNDBUF as Linux reports them
- * @sk:		socket
- * @name:	SO_RCVBUF or SO_SNDBUF
- * @v:		the value set
- *
- * Linux caps the value at rmem_max/wmem_max (212992 by default, read as
- * unsigned), doubles it for its bookkeeping overhead and keeps at least
- * SOCK_MIN_RCVBUF/SOCK_MIN_SNDBUF; getsockopt() returns that. Our ring is
- * sized from the value itself (tcp_buf_size()).
- */
-static void linux_bufsize(struct ae_sock *sk, int name, int v)
-{
-	uint32_t u = (uint32_t)v;
-	int min = name == SO_RCVBUF ? LINUX_MIN_RCVBUF : LINUX_MIN_SNDBUF;
-	int r;
-
-	if (u > LINUX_BUF_MAX)
-		u = LINUX_BUF_MAX;
-	r = (int)u * 2 < min ? min : (int)u * 2;
-	if (name == SO_RCVBUF)
-		sk->rcvbuf_opt = r;
-	else
-		sk->sndbuf_opt = r;
 }
 
 /**
@@ -88,56 +70,72 @@ static int defer_accept_secs(int v)
 }
 
 /**
- * sol_socket_set() - SOL_SOCKET options
+ * tcp_sol_effect() - what a SOL_SOCKET option just stored does to TCP
  * @tp:		TCB
  * @name:	option
- * @val:	value
- * @len:	size
+ * @v:		its value (SO_LINGER: read from @tp->sk.opt)
  *
- * Return: 0 or a negative errno
+ * SO_KEEPALIVE arms the keepalive timer; SO_LINGER {1, 0} makes close()
+ * send RST; SO_RCVBUF/SO_SNDBUF size the rings while they do not exist yet
+ * (a negative value is Linux's maximum, read as unsigned).
  */
-static int sol_socket_set(struct tcp_sock *tp, int name, const void *val,
-			  size_t len)
+void tcp_sol_effect(struct tcp_sock *tp, int name, int v)
 {
-	struct linger l;
-	int v, ret;
+	const struct ae_sock_opts *o = &tp->sk.opt;
+	uint32_t u = v < 0 ? AE_LINUX_BUF_MAX : (uint32_t)v;
 
-	if (name == SO_LINGER) {
-		if (!val || len < sizeof(l))
-			return -EINVAL;
-		memcpy(&l, val, sizeof(l));
-		set_flag(tp, TF_LINGER0, l.l_onoff && !l.l_linger);
-		tp->linger_s = l.l_onoff ? (uint32_t)l.l_linger : 0;
-		return 0;
-	}
-	ret = sockopt_get_int(val, len, &v);
-	if (ret)
-		return ret;
 	switch (name) {
 	case SO_KEEPALIVE:
 		set_flag(tp, TF_KEEPALIVE, v);
 		tcp_timer_keep_arm(tp);
-		return 0;
+		break;
+	case SO_LINGER:
+		set_flag(tp, TF_LINGER0, (o->flags & AE_SOF_LINGER) &&
+			 !o->linger_s);
+		tp->linger_s = (o->flags & AE_SOF_LINGER) ?
+			       (uint32_t)o->linger_s : 0;
+		break;
 	case SO_RCVBUF:
+		if (!tp->bufmem)
+			tp->rcvbuf = tcp_buf_size(u);
+		break;
 	case SO_SNDBUF:
-		if (v < 0)
-			return -EINVAL;
-		linux_bufsize(&tp->sk, name, v);
-		if (!tp->bufmem) {
-			if (name == SO_RCVBUF)
-				tp->rcvbuf = tcp_buf_size((uint32_t)v);
-			else
-				tp->sndbuf = tcp_buf_size((uint32_t)v);
-		}
-		return 0;
-	case SO_RCVTIMEO:
-	case SO_SNDTIMEO:
-	case SO_OOBINLINE:
-	case SO_BROADCAST:
-	case SO_DEBUG:
-	case SO_DONTROUTE:
-	case SO_PRIORITY:
-		return 0;
+		if (!tp->bufmem)
+			tp->sndbuf = tcp_buf_size(u);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * tcp_sol_get() - the SOL_SOCKET options whose value is TCP's
+ * @tp:		TCB
+ * @name:	SO_ACCEPTCONN, SO_RCVBUF or SO_SNDBUF
+ * @val:	buffer
+ * @len:	in: its size; out: the bytes stored
+ *
+ * Unset buffer sizes read as Linux's initial tcp_rmem/tcp_wmem before a
+ * connection exists, and as the ring's size afterwards.
+ *
+ * Return: 0, -EINVAL or -ENOPROTOOPT
+ */
+int tcp_sol_get(struct tcp_sock *tp, int name, void *val, size_t *len)
+{
+	bool fresh = tp->state == TCPS_CLOSED || tp->state == TCPS_LISTEN;
+	int v;
+
+	switch (name) {
+	case SO_ACCEPTCONN:
+		return sockopt_put_int(val, len, tp->state == TCPS_LISTEN);
+	case SO_RCVBUF:
+		v = tp->sk.rcvbuf_opt ? tp->sk.rcvbuf_opt :
+		    fresh ? LINUX_TCP_RMEM : (int)tp->rcvbuf;
+		return sockopt_put_int(val, len, v);
+	case SO_SNDBUF:
+		v = tp->sk.sndbuf_opt ? tp->sk.sndbuf_opt :
+		    fresh ? LINUX_TCP_WMEM : (int)tp->sndbuf;
+		return sockopt_put_int(val, len, v);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -175,9 +173,117 @@ int tcp_cc_select(struct tcp_sock *tp, const char *val, size_t len)
 }
 
 /**
+ * tcp_set_int() - the IPPROTO_TCP options that act on the connection
+ * @tp:		TCB (inside tcp_enter())
+ * @name:	option
+ * @v:		value
+ *
+ * Return: 0, -EINVAL, or -ENOPROTOOPT for an option not handled here
+ */
+static int tcp_set_int(struct tcp_sock *tp, int name, int v)
+{
+	switch (name) {
+	case TCP_NODELAY:
+		set_flag(tp, TF_NODELAY, v);
+		if (v)
+			tcp_output(tp);
+		return 0;
+	case TCP_CORK:
+		set_flag(tp, TF_CORK, v);
+		if (!v)
+			tcp_output(tp);
+		return 0;
+	case TCP_QUICKACK:
+		/* Linux: 0 enters "pingpong" (delayed ACKs), which reads 0 */
+		set_flag(tp, TF_QUICKACK, v);
+		tp->pingpong = !v;
+		if (v && (tp->flags & TF_DELACK)) {
+			tp->flags |= TF_ACKNOW;
+			tcp_output(tp);
+		}
+		return 0;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		if (name == TCP_KEEPIDLE)
+			tp->keepidle = (uint32_t)v;
+		else
+			tp->keepintvl = (uint32_t)v;
+		tcp_timer_keep_arm(tp);
+		return 0;
+	case TCP_MAXSEG:
+		if (v && (v < TCP_MIN_MSS || v > LINUX_MAX_USER_MSS))
+			return -EINVAL;
+		tp->user_mss = (uint16_t)v;
+		if (v && v < tp->adv_mss)
+			tp->adv_mss = (uint16_t)v;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+/**
+ * tcp_set_stored() - the IPPROTO_TCP options kept for timers and reads
+ * @tp:		TCB (inside tcp_enter())
+ * @name:	option
+ * @v:		value
+ *
+ * TCP_LINGER2: negative is -1, more than 120 s is 120 s; TCP_FASTOPEN on a
+ * closed or listening socket only, TCP_FASTOPEN_CONNECT 0 or 1 on a closed
+ * one (both accepted as Linux with net.ipv4.tcp_fastopen=1, see the DOC).
+ *
+ * Return: 0, -EINVAL or -ENOPROTOOPT
+ */
+static int tcp_set_stored(struct tcp_sock *tp, int name, int v)
+{
+	bool closed = tp->state == TCPS_CLOSED;
+
+	switch (name) {
+	case TCP_KEEPCNT:
+	case TCP_SYNCNT:
+		if (v < 1 || v > 127)
+			return -EINVAL;
+		if (name == TCP_KEEPCNT)
+			tp->keepcnt = (uint32_t)v;
+		else
+			tp->syn_retries = v;
+		return 0;
+	case TCP_DEFER_ACCEPT:
+		tp->sk.defer_accept = defer_accept_secs(v);
+		return 0;
+	case TCP_USER_TIMEOUT:
+		if (v < 0)
+			return -EINVAL;
+		tp->user_timeout_ms = (uint32_t)v;
+		return 0;
+	case TCP_LINGER2:
+		tp->linger2 = v < 0 ? -1 : v > LINUX_FIN_TIMEOUT_MAX ?
+			      LINUX_FIN_TIMEOUT_MAX : v;
+		return 0;
+	case TCP_FASTOPEN:
+		if (v < 0 || !(closed || tp->state == TCPS_LISTEN))
+			return -EINVAL;
+		tp->fastopen_qlen = v;
+		return 0;
+	case TCP_FASTOPEN_CONNECT:
+		if (v < 0 || v > 1 || !closed)
+			return -EINVAL;
+		tp->fastopen_connect = v;
+		return 0;
+	case TCP_NOTSENT_LOWAT:
+		tp->notsent_lowat = v;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+/**
  * tcp_usr_setsockopt() - set an option
  * @tp:		TCB
- * @level:	SOL_SOCKET or IPPROTO_TCP
+ * @level:	IPPROTO_TCP (other levels are sockopt.c's)
  * @name:	option
  * @val:	value
  * @len:	size
@@ -190,8 +296,6 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 	struct ae_stack *s = tp->sk.stack;
 	int v = 0, ret;
 
-	if (level == SOL_SOCKET)
-		return sol_socket_set(tp, name, val, len);
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	if (name == TCP_CONGESTION) {
@@ -203,70 +307,9 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 	if (ret)
 		return ret;
 	tcp_enter(s);
-	switch (name) {
-	case TCP_NODELAY:
-		set_flag(tp, TF_NODELAY, v);
-		if (v)
-			tcp_output(tp);
-		break;
-	case TCP_CORK:
-		set_flag(tp, TF_CORK, v);
-		if (!v)
-			tcp_output(tp);
-		break;
-	case TCP_QUICKACK:
-		set_flag(tp, TF_QUICKACK, v);
-		if (v && (tp->flags & TF_DELACK)) {
-			tp->flags |= TF_ACKNOW;
-			tcp_output(tp);
-		}
-		break;
-	case TCP_KEEPIDLE:
-	case TCP_KEEPINTVL:
-		if (v < 1 || v > 32767) {
-			ret = -EINVAL;
-			break;
-		}
-		if (name == TCP_KEEPIDLE)
-			tp->keepidle = (uint32_t)v;
-		else
-			tp->keepintvl = (uint32_t)v;
-		tcp_timer_keep_arm(tp);
-		break;
-	case TCP_KEEPCNT:
-		if (v < 1 || v > 127)
-			ret = -EINVAL;
-		else
-			tp->keepcnt = (uint32_t)v;
-		break;
-	case TCP_DEFER_ACCEPT:
-		tp->sk.defer_accept = defer_accept_secs(v);
-		break;
-	case TCP_USER_TIMEOUT:
-		if (v < 0)
-			ret = -EINVAL;
-		else
-			tp->user_timeout_ms = (uint32_t)v;
-		break;
-	case TCP_SYNCNT:
-		if (v < 1 || v > 127)
-			ret = -EINVAL;
-		else
-			tp->syn_retries = v;
-		break;
-	case TCP_MAXSEG:
-		if (v && (v < TCP_MIN_MSS ||
-			  v > IP_MAXPACKET_ - IP_HLEN - TCP_HLEN)) {
-			ret = -EINVAL;
-			break;
-		}
-		if (v && v < tp->adv_mss)
-			tp->adv_mss = (uint16_t)v;
-		break;
-	default:
-		ret = -ENOPROTOOPT;
-		break;
-	}
+	ret = tcp_set_int(tp, name, v);
+	if (ret == -ENOPROTOOPT)
+		ret = tcp_set_stored(tp, name, v);
 	tcp_leave(s);
 	return ret;
 }
@@ -274,6 +317,10 @@ int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,
 /**
  * linux_state() - Linux's TCP_* state number for TCP_INFO
  * @st:		our state
+ *
+ * TIME-WAIT reads as CLOSE (7): Linux hands that state to a separate
+ * timewait socket (tcp_time_wait()) and the one a program still holds is
+ * closed.
  *
  * Return: Linux's number
  */
@@ -284,7 +331,7 @@ static uint8_t linux_state(enum tcp_state st)
 		[TCPS_SYN_RECEIVED] = 3, [TCPS_ESTABLISHED] = 1,
 		[TCPS_CLOSE_WAIT] = 8, [TCPS_FIN_WAIT_1] = 4,
 		[TCPS_CLOSING] = 11, [TCPS_LAST_ACK] = 9,
-		[TCPS_FIN_WAIT_2] = 5, [TCPS_TIME_WAIT] = 6,
+		[TCPS_FIN_WAIT_2] = 5, [TCPS_TIME_WAIT] = 7,
 	};
 
 	return map[st];
@@ -375,9 +422,25 @@ void tcp_sock_info_cc(const struct ae_sock *sk, struct ae_sock_info *info)
 }
 
 /**
+ * tcp_maxseg() - TCP_MAXSEG as Linux reads it
+ * @tp:		TCB
+ *
+ * The MSS in use once connected; before that (and on a listener) the value
+ * set, else TCP_MSS_DEFAULT (536).
+ *
+ * Return: bytes
+ */
+static int tcp_maxseg(const struct tcp_sock *tp)
+{
+	if (tp->state != TCPS_CLOSED && tp->state != TCPS_LISTEN)
+		return tp->mss;
+	return tp->user_mss ? tp->user_mss : LINUX_MSS_DEFAULT;
+}
+
+/**
  * tcp_usr_getsockopt() - read an option
  * @tp:		TCB
- * @level:	SOL_SOCKET or IPPROTO_TCP
+ * @level:	IPPROTO_TCP (other levels are sockopt.c's)
  * @name:	option
  * @val:	buffer
  * @len:	in: room; out: size
@@ -388,34 +451,8 @@ int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 		       size_t *len)
 {
 	struct tcp_info ti;
-	struct linger l;
 	const char *cc;
-	size_t n;
 
-	if (level == SOL_SOCKET) {
-		switch (name) {
-		case SO_KEEPALIVE:
-			return sockopt_put_int(val, len, !!(tp->flags & TF_KEEPALIVE));
-		case SO_RCVBUF:
-			return sockopt_put_int(val, len, tp->sk.rcvbuf_opt ?
-				       tp->sk.rcvbuf_opt : (int)tp->rcvbuf);
-		case SO_SNDBUF:
-			return sockopt_put_int(val, len, tp->sk.sndbuf_opt ?
-				       tp->sk.sndbuf_opt : (int)tp->sndbuf);
-		case SO_ACCEPTCONN:
-			return sockopt_put_int(val, len, tp->state == TCPS_LISTEN);
-		case SO_LINGER:
-			if (!val || !len || *len < sizeof(l))
-				return -EINVAL;
-			l.l_onoff = (tp->flags & TF_LINGER0) || tp->linger_s;
-			l.l_linger = (int)tp->linger_s;
-			memcpy(val, &l, sizeof(l));
-			*len = sizeof(l);
-			return 0;
-		default:
-			return -ENOPROTOOPT;
-		}
-	}
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	switch (name) {
@@ -436,28 +473,24 @@ int tcp_usr_getsockopt(struct tcp_sock *tp, int level, int name, void *val,
 	case TCP_SYNCNT:
 		return sockopt_put_int(val, len, tp->syn_retries);
 	case TCP_QUICKACK:
-		return sockopt_put_int(val, len, !!(tp->flags & TF_QUICKACK));
+		return sockopt_put_int(val, len, !tp->pingpong);
 	case TCP_MAXSEG:
-		return sockopt_put_int(val, len, TCPS_HAVEESTABLISHED(tp->state) ?
-				   tp->mss : tp->adv_mss);
+		return sockopt_put_int(val, len, tcp_maxseg(tp));
+	case TCP_LINGER2:
+		return sockopt_put_int(val, len, tp->linger2 ? tp->linger2 :
+				       LINUX_FIN_TIMEOUT);
+	case TCP_FASTOPEN:
+		return sockopt_put_int(val, len, tp->fastopen_qlen);
+	case TCP_FASTOPEN_CONNECT:
+		return sockopt_put_int(val, len, tp->fastopen_connect);
+	case TCP_NOTSENT_LOWAT:
+		return sockopt_put_int(val, len, tp->notsent_lowat);
 	case TCP_CONGESTION:
 		cc = tcp_cong_name(tp);
-		if (!val || !len)
-			return -EINVAL;
-		n = strlen(cc) + 1;
-		if (n > *len)
-			n = *len;
-		memcpy(val, cc, n);
-		*len = n;
-		return 0;
+		return sockopt_put(val, len, cc, strlen(cc) + 1);
 	case TCP_INFO:
-		if (!val || !len)
-			return -EINVAL;
 		ae_tcp_info(&tp->sk, &ti);
-		n = *len < sizeof(ti) ? *len : sizeof(ti);
-		memcpy(val, &ti, n);
-		*len = n;
-		return 0;
+		return sockopt_put(val, len, &ti, sizeof(ti));
 	default:
 		return -ENOPROTOOPT;
 	}

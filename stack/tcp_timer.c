@@ -544,11 +544,15 @@ void tcp_enter_time_wait(struct tcp_sock *tp)
 }
 
 /**
- * tcp_fin_wait_2_arm() - an orphan in FIN-WAIT-2 waits at most 60 s
+ * tcp_fin_wait_2_arm() - an orphan in FIN-WAIT-2 waits at most 60 s, or
+ * its TCP_LINGER2 time
  * @tp:		TCB
  */
 void tcp_fin_wait_2_arm(struct tcp_sock *tp)
 {
+	uint64_t t = tp->linger2 > 0 ? (uint64_t)tp->linger2 * NS_PER_SEC :
+		     TCP_FIN_TIMEOUT_NS;
+
 	if (tp->state == TCPS_FIN_WAIT_2 && tp->sk.closed)
-		tcp_timer_set(tp, TT_2MSL, tp->sk.stack->now + TCP_FIN_TIMEOUT_NS);
+		tcp_timer_set(tp, TT_2MSL, tp->sk.stack->now + t);
 }

@@ -15,7 +15,8 @@
  * records (struct udp_rec + payload, 8-byte aligned) that never wrap: when a
  * record does not fit at the end, the writer goes back to offset 0 and
  * remembers where the data ended (@wrap). A datagram that does not fit is
- * dropped (rcvbuf_errors).
+ * dropped (rcvbuf_errors), and so is one arriving while the queue holds
+ * more than a smaller SO_RCVBUF allows (udp_over_rcvbuf()).
  *
  * Sockets are found through UDP_HASH buckets by local port. Binding to port 0
  * picks an ephemeral port from 32768-60999 starting at a random offset.
@@ -301,13 +302,30 @@ int udp_bind(struct ae_sock *sk, uint32_t addr, uint16_t port)
 }
 
 /**
+ * udp_bcast_denied() - a broadcast destination without SO_BROADCAST?
+ * @sk:		socket
+ * @daddr:	destination, network order
+ *
+ * Linux answers EACCES to connect() and sendmsg() when the route is a
+ * broadcast one and the socket has not set SO_BROADCAST.
+ *
+ * Return: true to refuse with -EACCES
+ */
+static bool udp_bcast_denied(const struct ae_sock *sk, uint32_t daddr)
+{
+	return !(sk->opt.flags & AE_SOF_BROADCAST) &&
+	       ipv4_is_bcast(sk->stack, daddr);
+}
+
+/**
  * udp_connect() - set (or with 0:0 dissolve) the default peer
  * @sk:		socket
  * @addr:	peer address, network order
  * @port:	peer port, network order
  *
  * Like Linux, an unbound socket gets an ephemeral port, and a wildcard local
- * address becomes the source address for the peer.
+ * address becomes the source address for the peer; a broadcast peer needs
+ * SO_BROADCAST (-EACCES).
  *
  * Return: 0 or negative errno
  */
@@ -323,6 +341,8 @@ int udp_connect(struct ae_sock *sk, uint32_t addr, uint16_t port)
 	}
 	if (!addr || !port)
 		return -EINVAL;
+	if (udp_bcast_denied(sk, addr))
+		return -EACCES;
 	if (!us->bound) {
 		rc = udp_bind(sk, 0, 0);
 		if (rc)
@@ -364,7 +384,7 @@ ssize_t udp_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
  *		control messages), or NULL
  *
  * Return: @len, or negative errno (-EDESTADDRREQ, -EMSGSIZE, -EPIPE,
- * -EINVAL, -ENETUNREACH, ...)
+ * -EINVAL, -ENETUNREACH, -EACCES for a broadcast without SO_BROADCAST...)
  */
 ssize_t udp_sendmsg(struct ae_sock *sk, const void *buf, size_t len, int flags,
 		    uint32_t daddr, uint16_t dport,
@@ -390,6 +410,8 @@ ssize_t udp_sendmsg(struct ae_sock *sk, const void *buf, size_t len, int flags,
 	}
 	if (!daddr || !dport)
 		return -EINVAL;
+	if (udp_bcast_denied(sk, daddr))
+		return -EACCES;
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	if (!us->bound) {
@@ -474,6 +496,23 @@ static int64_t udp_ring_reserve(struct udp_sock *us, uint32_t need)
 }
 
 /**
+ * udp_over_rcvbuf() - is the queue past a smaller SO_RCVBUF?
+ * @us:		socket
+ *
+ * Like __udp_enqueue_schedule_skb(), a datagram is refused once what is
+ * queued already exceeds the value SO_RCVBUF reports; Linux counts each
+ * datagram's buffer, here its record (so a few more small ones fit).
+ *
+ * Return: true to drop
+ */
+static bool udp_over_rcvbuf(const struct udp_sock *us)
+{
+	return us->sk.rcvbuf_opt &&
+	       us->bytes + us->count * sizeof(struct udp_rec) >
+	       (uint32_t)us->sk.rcvbuf_opt;
+}
+
+/**
  * udp_enqueue() - copy a datagram into the socket's receive queue
  * @s:		stack
  * @us:		socket
@@ -488,7 +527,7 @@ static bool udp_enqueue(struct ae_stack *s, struct udp_sock *us,
 			const struct ae_pkt *data)
 {
 	uint32_t need = udp_rec_size((uint32_t)data->len);
-	int64_t off = udp_ring_reserve(us, need);
+	int64_t off = udp_over_rcvbuf(us) ? -1 : udp_ring_reserve(us, need);
 	struct udp_rec *r;
 
 	if (off < 0) {

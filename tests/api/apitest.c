@@ -124,6 +124,8 @@ static const char *ename(int e)
 	case ENETUNREACH: return "ENETUNREACH";
 	case EDESTADDRREQ: return "EDESTADDRREQ";
 	case EMSGSIZE: return "EMSGSIZE";
+	case EACCES: return "EACCES";
+	case EPERM: return "EPERM";
 	}
 	snprintf(buf, sizeof(buf), "E%d", e);
 	return buf;
@@ -3355,6 +3357,492 @@ static void c_signal_restart(void)
 	out("poll: %s", now_ms() - t0 < 2000 ? "at once" : "late");
 }
 
+/* ---- the option table (issue 16): every option on every socket kind ---- */
+
+/**
+ * struct opt_row - one option of the table
+ * @level:	level
+ * @name:	option
+ * @label:	its name as printed
+ * @val:	the value set (read back afterwards)
+ */
+struct opt_row {
+	int level, name;
+	const char *label;
+	int val;
+};
+
+#ifndef TCP_FASTOPEN_CONNECT
+#define TCP_FASTOPEN_CONNECT 30
+#endif
+#define O(l, n, v) { l, n, #n, v }
+static const struct opt_row opt_rows[] = {
+	O(SOL_SOCKET, SO_TYPE, 1), O(SOL_SOCKET, SO_DOMAIN, 1),
+	O(SOL_SOCKET, SO_PROTOCOL, 1), O(SOL_SOCKET, SO_ERROR, 1),
+	O(SOL_SOCKET, SO_ACCEPTCONN, 1), O(SOL_SOCKET, SO_REUSEADDR, 1),
+	O(SOL_SOCKET, SO_REUSEPORT, 1), O(SOL_SOCKET, SO_KEEPALIVE, 1),
+	O(SOL_SOCKET, SO_BROADCAST, 1), O(SOL_SOCKET, SO_OOBINLINE, 1),
+	O(SOL_SOCKET, SO_DONTROUTE, 1), O(SOL_SOCKET, SO_DEBUG, 1),
+	O(SOL_SOCKET, SO_NO_CHECK, 1), O(SOL_SOCKET, SO_PRIORITY, 5),
+	O(SOL_SOCKET, SO_RCVLOWAT, 100), O(SOL_SOCKET, SO_SNDLOWAT, 100),
+	O(SOL_SOCKET, SO_SNDBUF, 8192), O(SOL_SOCKET, SO_RCVBUF, 8192),
+	O(SOL_SOCKET, SO_BSDCOMPAT, 1), O(SOL_SOCKET, 9999, 1),
+	O(IPPROTO_IP, IP_TOS, 0x10), O(IPPROTO_IP, IP_TTL, 33),
+	O(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO),
+	O(IPPROTO_IP, IP_MULTICAST_TTL, 7), O(IPPROTO_IP, IP_MULTICAST_LOOP, 0),
+	O(IPPROTO_IP, IP_RECVTOS, 1), O(IPPROTO_IP, IP_HDRINCL, 1),
+	O(IPPROTO_IP, 9999, 1),
+	O(IPPROTO_IPV6, IPV6_TCLASS, 0x20), O(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 9),
+	O(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 5),
+	O(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0),
+	O(IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO),
+	O(IPPROTO_IPV6, 9999, 1),
+	O(IPPROTO_TCP, TCP_NODELAY, 1), O(IPPROTO_TCP, TCP_CORK, 1),
+	O(IPPROTO_TCP, TCP_KEEPIDLE, 100), O(IPPROTO_TCP, TCP_KEEPINTVL, 10),
+	O(IPPROTO_TCP, TCP_KEEPCNT, 3), O(IPPROTO_TCP, TCP_USER_TIMEOUT, 5000),
+	O(IPPROTO_TCP, TCP_QUICKACK, 0), O(IPPROTO_TCP, TCP_DEFER_ACCEPT, 5),
+	O(IPPROTO_TCP, TCP_FASTOPEN, 5), O(IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1),
+	O(IPPROTO_TCP, TCP_SYNCNT, 3), O(IPPROTO_TCP, TCP_LINGER2, 30),
+	O(IPPROTO_TCP, TCP_MAXSEG, 1000), O(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000),
+	O(IPPROTO_TCP, TCP_INFO, 1), O(IPPROTO_TCP, 9999, 1),
+	O(IPPROTO_UDP, 9999, 1),
+};
+#undef O
+
+/**
+ * opt_get() - getsockopt() of an int option with a buffer of @room bytes
+ * @fd:		socket
+ * @r:		option
+ * @room:	the optlen passed
+ *
+ * Return: "value/len" or the errno name (static)
+ */
+static const char *opt_get(int fd, const struct opt_row *r, socklen_t room)
+{
+	static char buf[4][64];
+	static int k;
+	unsigned char v[sizeof(struct tcp_info)];
+	socklen_t len = room;
+	int i = 0;
+
+	k = (k + 1) % 4;
+	memset(v, 0, sizeof(v));
+	if (getsockopt(fd, r->level, r->name, v, &len) < 0)
+		return ename(errno);
+	if (r->name == TCP_INFO && r->level == IPPROTO_TCP)
+		snprintf(buf[k], sizeof(buf[k]), "state %d/%s", v[0],
+			 len == sizeof(struct tcp_info) ? "full" : "short");
+	else if (len >= sizeof(int) && (memcpy(&i, v, sizeof(i)), 1))
+		snprintf(buf[k], sizeof(buf[k]), "%d/%u", i, len);
+	else
+		snprintf(buf[k], sizeof(buf[k]), "byte %d/%u", v[0], len);
+	return buf[k];
+}
+
+/**
+ * opt_set() - setsockopt() of @r's value in @len bytes
+ * @fd:		socket
+ * @r:		option
+ * @len:	the optlen passed
+ *
+ * Return: "ok" or the errno name (static)
+ */
+static const char *opt_set(int fd, const struct opt_row *r, socklen_t len)
+{
+	return setsockopt(fd, r->level, r->name, &r->val, len) < 0 ?
+		ename(errno) : "ok";
+}
+
+/**
+ * opt_table() - every row on a fresh socket of one kind: the default,
+ * the value set and read back, a 1-byte set and a 1-byte and 2-byte read
+ * @kind:	label
+ * @family:	AF_INET or AF_INET6
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ */
+static void opt_table(const char *kind, int family, int type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opt_rows) / sizeof(opt_rows[0]); i++) {
+		const struct opt_row *r = &opt_rows[i];
+		int fd = socket(family, type, 0);
+		char def[64], set[16];
+
+		snprintf(def, sizeof(def), "%s", opt_get(fd, r, sizeof(int)));
+		snprintf(set, sizeof(set), "%s", opt_set(fd, r, sizeof(int)));
+		out("%s %s(%d): default %s set %s -> %s; 1-byte set %s, "
+		    "read %s %s", kind, r->label, r->val, def, set,
+		    opt_get(fd, r, sizeof(struct tcp_info)),
+		    opt_set(fd, r, 1), opt_get(fd, r, 1), opt_get(fd, r, 2));
+		close(fd);
+	}
+}
+
+/**
+ * c_opt_table_tcp() - case "opt_table_tcp": the option table on fresh
+ * AF_INET and AF_INET6 TCP sockets
+ */
+static void c_opt_table_tcp(void)
+{
+	opt_table("tcp4", AF_INET, SOCK_STREAM);
+	opt_table("tcp6", AF_INET6, SOCK_STREAM);
+}
+
+/**
+ * c_opt_table_udp() - case "opt_table_udp": the option table on fresh
+ * AF_INET and AF_INET6 UDP sockets
+ */
+static void c_opt_table_udp(void)
+{
+	opt_table("udp4", AF_INET, SOCK_DGRAM);
+	opt_table("udp6", AF_INET6, SOCK_DGRAM);
+}
+
+/* ---- addresses and state (issue 16) ------------------------------------ */
+
+/**
+ * tw_port() - leave a connection accepted on @port in TIME-WAIT here
+ * @port:	our port
+ * @reuse:	SO_REUSEADDR on the listener (the accepted socket inherits it)
+ */
+static void tw_port(int port, int reuse)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", port);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c;
+	char b[8];
+
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
+	if (bind(l, (void *)&a, sizeof(a)) || listen(l, 4)) {
+		out("listener %d: %s", port, ename(errno));
+		return;
+	}
+	ask_peer(port, "hold");
+	c = accept(l, NULL, NULL);
+	out("accepted %d", c >= 0);
+	R(shutdown(c, SHUT_WR));	/* we close first: TIME-WAIT here */
+	R(read(c, b, sizeof(b)));	/* the peer's FIN */
+	close(c);
+	close(l);
+}
+
+/**
+ * bind_reuse() - bind a fresh socket to @port with SO_REUSEADDR @reuse
+ * @port:	port
+ * @reuse:	0 or 1
+ */
+static void bind_reuse(int port, int reuse)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
+	out("bind with reuse %d", reuse);
+	R(bind(fd, (void *)&a, sizeof(a)));
+	close(fd);
+}
+
+/**
+ * c_reuseaddr_tw_both() - case "reuseaddr_tw_both": a port held in
+ * TIME-WAIT is reused only when the old socket and the new one both set
+ * SO_REUSEADDR (inet_csk_bind_conflict())
+ */
+static void c_reuseaddr_tw_both(void)
+{
+	tw_port(6081, 1);
+	bind_reuse(6081, 0);
+	bind_reuse(6081, 1);
+	tw_port(6082, 0);
+	bind_reuse(6082, 0);
+	bind_reuse(6082, 1);
+}
+
+/**
+ * c_shutdown_rd_queued() - case "shutdown_rd_queued": after
+ * shutdown(SHUT_RD) what was already queued is still read, then EOF
+ */
+static void c_shutdown_rd_queued(void)
+{
+	int fd = tcp_to(P_HOLD);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char b[16] = "";
+
+	R(poll(&p, 1, 3000));
+	msleep(100);
+	R(shutdown(fd, SHUT_RD));
+	R(recv(fd, b, 2, 0));
+	out("got '%.2s'", b);
+	R(recv(fd, b, sizeof(b), 0));
+	out("got '%.3s'", b);
+	R(recv(fd, b, sizeof(b), 0));
+	R(poll(&p, 1, 0));
+	out("revents %#x", p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+/**
+ * c_tcp_info_closed() - case "tcp_info_closed": TCP_INFO's state through
+ * an active close that ends in TIME-WAIT (Linux: CLOSE, 7, on the socket
+ * still held), and on a fresh socket
+ */
+static void c_tcp_info_closed(void)
+{
+	int fd = tcp_to(P_HOLD), fresh = socket(AF_INET, SOCK_STREAM, 0);
+	struct tcp_info ti;
+	socklen_t len;
+	char b[16];
+
+#define STATE(s) (len = sizeof(ti), memset(&ti, 0xff, sizeof(ti)), \
+	getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len), \
+	out("tcpi_state %d", ti.tcpi_state))
+	STATE(fresh);
+	R(read(fd, b, 5));
+	STATE(fd);
+	R(shutdown(fd, SHUT_WR));
+	R(read(fd, b, sizeof(b)));
+	msleep(100);
+	STATE(fd);
+#undef STATE
+}
+
+/**
+ * c_nonblock_partial() - case "nonblock_partial": a non-blocking send
+ * larger than the room left takes what fits and returns that count
+ * instead of EAGAIN, on loopback with a receiver that read some (the
+ * buffers set, so that Linux's autotuning cannot make room for it all)
+ */
+static void c_nonblock_partial(void)
+{
+	static char big[1 << 20];
+	struct sockaddr_in a = sin_of("127.0.0.1", 6083);
+	int l = listener(AF_INET, 6083), c, s, i, v = 65536;
+	ssize_t n = 0, total = 0, got = 0;
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	R(setsockopt(l, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));
+	R(setsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)));
+	R(connect(c, (void *)&a, sizeof(a)));
+	s = R(accept(l, NULL, NULL));
+	R(fcntl(c, F_SETFL, O_NONBLOCK));
+	for (i = 0; i < 4000 && (n = write(c, big, 4096)) > 0; i++)
+		total += n;
+	out("filled %d then %s", total > 0, ename(n < 0 ? errno : 0));
+	for (i = 0; i < 100 && got < 30000; i++) {
+		n = recv(s, big, 8192, MSG_DONTWAIT);
+		if (n > 0)
+			got += n;
+		else
+			msleep(10);
+	}
+	out("reader took 30000: %d", got >= 30000);
+	msleep(200);
+	n = write(c, big, sizeof(big));
+	out("then a 1 MiB write: %s",
+	    n < 0 ? ename(errno) : n > 0 && n < (ssize_t)sizeof(big) ?
+	    "partial" : n == (ssize_t)sizeof(big) ? "all" : "0");
+}
+
+/**
+ * c_udp_broadcast() - case "udp_broadcast": sending to or connecting to a
+ * broadcast address needs SO_BROADCAST (EACCES before)
+ */
+static void c_udp_broadcast(void)
+{
+	struct sockaddr_in b = sin_of("192.168.1.255", P_ECHO);
+	struct sockaddr_in all = sin_of("192.168.1.255", P_ECHO + 1);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
+
+	R(sendto(fd, "b", 1, 0, (void *)&b, sizeof(b)));
+	R(connect(fd, (void *)&all, sizeof(all)));
+	R(setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)));
+	R(sendto(fd, "b", 1, 0, (void *)&b, sizeof(b)));
+	R(connect(fd, (void *)&all, sizeof(all)));
+}
+
+/**
+ * linger_get() - print SO_LINGER as read back with @room bytes
+ * @fd:		socket
+ * @room:	optlen passed
+ */
+static void linger_get(int fd, socklen_t room)
+{
+	struct linger l = { -1, -1 };
+	socklen_t len = room;
+
+	R(getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len));
+	out("linger %d %d len %u", l.l_onoff, l.l_linger, len);
+}
+
+/**
+ * c_linger_sequences() - case "linger_sequences": SO_LINGER set and read
+ * in every order on TCP (unconnected, connected) and UDP: l_onoff 0 keeps
+ * the time, a short value is EINVAL, a short read is truncated; then what
+ * the peer sees of a close with {1, 0} after {1, 5}
+ */
+static void c_linger_sequences(void)
+{
+	static const struct linger seq[] = {
+		{ 1, 5 }, { 0, 7 }, { 1, 0 }, { 0, 0 }, { 1, 3 }, { 0, 9 },
+	};
+	int fds[3], k, one = 1;
+	size_t i;
+	char b[8];
+
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	fds[1] = tcp_to(P_ECHO);
+	fds[2] = socket(AF_INET, SOCK_DGRAM, 0);
+	for (k = 0; k < 3; k++) {
+		linger_get(fds[k], sizeof(struct linger));
+		for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			R(setsockopt(fds[k], SOL_SOCKET, SO_LINGER, &seq[i],
+				     sizeof(seq[i])));
+			linger_get(fds[k], sizeof(struct linger));
+		}
+		R(setsockopt(fds[k], SOL_SOCKET, SO_LINGER, &one, sizeof(one)));
+		linger_get(fds[k], sizeof(int));
+	}
+	k = tcp_to(P_BYE);
+	R(setsockopt(k, SOL_SOCKET, SO_LINGER, &seq[0], sizeof(seq[0])));
+	R(setsockopt(k, SOL_SOCKET, SO_LINGER, &seq[2], sizeof(seq[2])));
+	R(write(k, "x", 1));
+	msleep(100);
+	R(close(k));	/* RST: the peer never says "bye" */
+	k = tcp_to(P_BYE);
+	R(setsockopt(k, SOL_SOCKET, SO_LINGER, &seq[2], sizeof(seq[2])));
+	R(setsockopt(k, SOL_SOCKET, SO_LINGER, &seq[1], sizeof(seq[1])));
+	R(shutdown(k, SHUT_WR));	/* FIN: linger off again */
+	memset(b, 0, sizeof(b));
+	R(read(k, b, sizeof(b)));
+	out("peer said '%s'", b);
+}
+
+/**
+ * c_opts_inherit() - case "opts_inherit": what an accepted socket takes
+ * from its listener's options (Linux clones the listener)
+ */
+static void c_opts_inherit(void)
+{
+	static const struct opt_row rows[] = {
+		{ SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE", 1 },
+		{ SOL_SOCKET, SO_PRIORITY, "SO_PRIORITY", 3 },
+		{ SOL_SOCKET, SO_RCVLOWAT, "SO_RCVLOWAT", 10 },
+		{ SOL_SOCKET, SO_OOBINLINE, "SO_OOBINLINE", 1 },
+		{ SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", 65536 },
+		{ IPPROTO_IP, IP_TOS, "IP_TOS", 0x20 },
+		{ IPPROTO_IP, IP_TTL, "IP_TTL", 30 },
+		{ IPPROTO_IP, IP_MTU_DISCOVER, "IP_MTU_DISCOVER", 0 },
+		{ IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", 1 },
+		{ IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE", 50 },
+		{ IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL", 5 },
+		{ IPPROTO_TCP, TCP_KEEPCNT, "TCP_KEEPCNT", 4 },
+		{ IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", 3000 },
+		{ IPPROTO_TCP, TCP_LINGER2, "TCP_LINGER2", 20 },
+		{ IPPROTO_TCP, TCP_NOTSENT_LOWAT, "TCP_NOTSENT_LOWAT", 4096 },
+	};
+	int l = listener(AF_INET, 6084), c;
+	struct linger lg = { 1, 4 };
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (setsockopt(l, rows[i].level, rows[i].name, &rows[i].val,
+			       sizeof(int)) < 0)
+			out("set %s: %s", rows[i].label, ename(errno));
+	R(setsockopt(l, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	ask_peer(6084, "hold");
+	c = accept(l, NULL, NULL);
+	out("accepted %d", c >= 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		out("accepted %s %s", rows[i].label,
+		    opt_get(c, &rows[i], sizeof(int)));
+	linger_get(c, sizeof(struct linger));
+	out("listener SO_ACCEPTCONN %s accepted %s",
+	    opt_get(l, &opt_rows[4], sizeof(int)),
+	    opt_get(c, &opt_rows[4], sizeof(int)));
+}
+
+/**
+ * mcif_get() - print IP_MULTICAST_IF as read back
+ * @fd:		socket
+ */
+static void mcif_get(int fd)
+{
+	struct in_addr a = { 0xffffffff };
+	char ip[INET_ADDRSTRLEN] = "?";
+	socklen_t len = sizeof(a) + 4;
+
+	R(getsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, &len));
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	out("multicast_if %s len %u", ip, len);
+}
+
+/**
+ * c_multicast_if() - case "multicast_if": IP_MULTICAST_IF by address and
+ * by struct ip_mreqn on UDP, one not ours, the wildcard, too short, TCP
+ */
+static void c_multicast_if(void)
+{
+	int u = socket(AF_INET, SOCK_DGRAM, 0), t = socket(AF_INET, SOCK_STREAM, 0);
+	struct ip_mreqn m = { .imr_address.s_addr = inet_addr(SUBJ_IP) };
+	struct in_addr a = { inet_addr(SUBJ_IP) };
+
+	mcif_get(u);
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)));
+	mcif_get(u);
+	a.s_addr = inet_addr("10.9.9.9");
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)));
+	a.s_addr = 0;
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)));
+	mcif_get(u);
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &a, 2));
+	R(setsockopt(u, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m)));
+	mcif_get(u);
+	R(setsockopt(t, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)));
+	mcif_get(t);
+}
+
+/**
+ * c_sockopt_unprivileged() - case "sockopt_unprivileged": after dropping
+ * root, SO_PRIORITY above 6 is EPERM and SO_DEBUG 1 is EACCES (Linux wants
+ * CAP_NET_ADMIN); the socket was made before the drop
+ */
+static void c_sockopt_unprivileged(void)
+{
+	int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+	int seven = 7, six = 6, one = 1, zero = 0;
+
+	R(setresuid(65534, 65534, 65534));
+	R(setsockopt(t, SOL_SOCKET, SO_PRIORITY, &seven, sizeof(seven)));
+	R(setsockopt(t, SOL_SOCKET, SO_PRIORITY, &six, sizeof(six)));
+	R(setsockopt(u, SOL_SOCKET, SO_PRIORITY, &seven, sizeof(seven)));
+	R(setsockopt(u, SOL_SOCKET, SO_DEBUG, &one, sizeof(one)));
+	R(setsockopt(u, SOL_SOCKET, SO_DEBUG, &zero, sizeof(zero)));
+}
+
+/**
+ * c_udp_rcvbuf() - case "udp_rcvbuf": a UDP SO_RCVBUF of 1000 (read back
+ * 2304) keeps a handful of 20 datagrams of 1000 bytes sent on loopback
+ * and drops the rest (Linux counts buffers, Aether records: not the same
+ * handful, so only "some, not all")
+ */
+static void c_udp_rcvbuf(void)
+{
+	static char data[1000];
+	struct sockaddr_in a = sin_of("127.0.0.1", 6085);
+	int rx = socket(AF_INET, SOCK_DGRAM, 0), tx = socket(AF_INET, SOCK_DGRAM, 0);
+	int v = 1000, i, got = 0;
+	socklen_t len = sizeof(v);
+
+	R(setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));
+	R(getsockopt(rx, SOL_SOCKET, SO_RCVBUF, &v, &len));
+	out("rcvbuf %d", v);
+	R(bind(rx, (void *)&a, sizeof(a)));
+	for (i = 0; i < 20; i++)
+		sendto(tx, data, sizeof(data), 0, (void *)&a, sizeof(a));
+	msleep(100);
+	while (recv(rx, data, sizeof(data), MSG_DONTWAIT) == sizeof(data))
+		got++;
+	out("kept some %d, dropped some %d", got > 0, got < 20);
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -3403,6 +3891,11 @@ static const struct tcase cases[] = {
 	C(epoll_et_threads), C(eintr_more), C(poll_odd_bits),
 	C(accept_inherit),
 	C(ioctl_queues), C(signal_restart),
+	C(opt_table_tcp), C(opt_table_udp),
+	C(reuseaddr_tw_both), C(shutdown_rd_queued), C(tcp_info_closed),
+	C(nonblock_partial), C(udp_broadcast), C(linger_sequences),
+	C(opts_inherit), C(multicast_if), C(sockopt_unprivileged),
+	C(udp_rcvbuf),
 };
 
 /**

@@ -771,17 +771,28 @@ END_TEST
 START_TEST(time_wait_bind_rules)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct tcp_info ti;
 	struct ae_sock *x;
+	size_t len;
 	int err, one = 1;
 
 	to_state(TCPS_TIME_WAIT);
-	ae_close(C.sk);
+	/* the socket still held reads CLOSE, as Linux's after tcp_time_wait() */
+	len = sizeof(ti);
+	ck_assert_int_eq(ae_getsockopt(C.sk, IPPROTO_TCP, TCP_INFO, &ti, &len),
+			 0);
+	ck_assert_uint_eq(ti.tcpi_state, 7);
 	ae_close(C.lsk);
 	a.sin_port = htons(80);
 	x = ae_socket(S, SOCK_STREAM, &err);
 	ck_assert_int_eq(ae_bind(x, &a), -EADDRINUSE);
 	ck_assert_int_eq(ae_setsockopt(x, SOL_SOCKET, SO_REUSEADDR, &one,
 				       sizeof(one)), 0);
+	/* inet_csk_bind_conflict(): the TIME-WAIT socket must have it too */
+	ck_assert_int_eq(ae_bind(x, &a), -EADDRINUSE);
+	ck_assert_int_eq(ae_setsockopt(C.sk, SOL_SOCKET, SO_REUSEADDR, &one,
+				       sizeof(one)), 0);
+	ae_close(C.sk);
 	ck_assert_int_eq(ae_bind(x, &a), 0);
 	ck_assert_int_eq(ae_listen(x, 4), 0);
 }

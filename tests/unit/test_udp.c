@@ -245,7 +245,16 @@ END_TEST
 START_TEST(test_send_broadcast_and_offlink)
 {
 	struct fake_parsed p;
+	int one = 1;
 
+	/* Linux: a broadcast route needs SO_BROADCAST, else EACCES */
+	ck_assert_int_eq(udp_sendto(U, "b", 1, 0, FAKE_IP(192, 168, 1, 255),
+				    htons(9)), -EACCES);
+	ck_assert_int_eq(udp_connect(U, FAKE_IP(255, 255, 255, 255), htons(9)),
+			 -EACCES);
+	ck_assert_int_eq(fake_frame_count(), 0);
+	ck_assert_int_eq(ae_setsockopt(U, SOL_SOCKET, SO_BROADCAST, &one,
+				       sizeof(one)), 0);
 	ck_assert_int_eq(udp_sendto(U, "b", 1, 0, FAKE_IP(192, 168, 1, 255),
 				    htons(9)), 1);
 	ck_assert_int_eq(udp_sendto(U, "g", 1, 0, FAKE_IP(1, 1, 1, 1),
@@ -337,6 +346,26 @@ START_TEST(test_length_field)
 	ck_assert_uint_eq(ae_stack_stat(S, "udp", "in_datagrams"), 1);
 	ck_assert_int_eq(udp_recvfrom(U, buf, sizeof(buf), 0, NULL, NULL), 3);
 	ck_assert_mem_eq(buf, "abc", 3);
+}
+END_TEST
+
+START_TEST(test_rcvbuf_bounds_queue)
+{
+	static uint8_t data[1000], buf[2000];
+	int v = 1000, i;
+
+	/* SO_RCVBUF 1000 reads 2304 (SOCK_MIN_RCVBUF); a datagram is refused
+	 * once more than that is queued: 0, 1016 and 2032 queued get in */
+	ck_assert_int_eq(ae_setsockopt(U, SOL_SOCKET, SO_RCVBUF, &v,
+				       sizeof(v)), 0);
+	for (i = 0; i < 5; i++)
+		feed(SPORT, PORT, data, sizeof(data));
+	ck_assert_uint_eq(ae_stack_stat(S, "udp", "in_datagrams"), 3);
+	ck_assert_uint_eq(ae_stack_stat(S, "udp", "rcvbuf_errors"), 2);
+	ck_assert_int_eq(udp_recvfrom(U, buf, sizeof(buf), 0, NULL, NULL),
+			 1000);
+	feed(SPORT, PORT, data, sizeof(data));
+	ck_assert_uint_eq(udp_rx_queued(U), 3000);
 }
 END_TEST
 
@@ -680,6 +709,7 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, test_bad_checksum);
 	tcase_add_test(tc, test_length_field);
 	tcase_add_test(tc, test_queue_overflow_and_wrap);
+	tcase_add_test(tc, test_rcvbuf_bounds_queue);
 	tcase_add_test(tc, test_msg_trunc_and_peek);
 	tcase_add_test(tc, test_ephemeral_ports);
 	tcase_add_test(tc, test_autobind);
