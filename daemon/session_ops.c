@@ -293,8 +293,12 @@ static int op_connect(struct sconn *c, const struct ae_ipc_hdr *h,
 	if (c->flags & SC_CONNECTING)
 		return reply_info(c, h, -EALREADY, false);
 	to_sin(&q.addr, &sin);
-	if (q.addr.pad == 1)
+	if (q.addr.pad == AE_ADDR_UNSPEC)
 		sin.sin_family = AF_UNSPEC;
+	if (q.addr.pad == AE_ADDR_KERNEL_LOOP && ae_loop_unserved(c->sk, &sin)) {
+		SSTAT(c->srv, kernel_loop);
+		return reply_info(c, h, -EXDEV, false);
+	}
 	/* its rings are its uid's; a socket several uids use gets fresh ones */
 	sess_ring_hint(c->srv, (c->flags & SC_FOREIGN) ? NULL : c->cl->user);
 	ret = ae_connect(c->sk, &sin);

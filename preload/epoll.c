@@ -333,6 +333,27 @@ void ps_epoll_forget_fd(int fd)
 }
 
 /**
+ * ps_epoll_has_fd() - is @fd registered in one of the process's epoll sets
+ * @fd:	fd
+ *
+ * Return: true if so
+ */
+bool ps_epoll_has_fd(int fd)
+{
+	struct ps_ep *ep;
+	bool found = false;
+
+	pthread_mutex_lock(&ps_ep_all_lock);
+	for (ep = ps_ep_all; ep && !found; ep = ep->next) {
+		pthread_mutex_lock(&ep->lock);
+		found = ep_find(ep, fd) >= 0;
+		pthread_mutex_unlock(&ep->lock);
+	}
+	pthread_mutex_unlock(&ps_ep_all_lock);
+	return found;
+}
+
+/**
  * ps_epoll_close() - epoll fd @epfd is being closed: empty its record
  * @epfd:	fd
  *

@@ -153,6 +153,8 @@ void ps_init(void);
  * @pollers_out: the same for POLLOUT
  * @rearm_ms:	when ps_drain() last re-armed a direction nobody here waits on
  * @local_us:	when ps_drain() last re-armed one for a thread here (us)
+ * @opt_unkept:	an option was set that ps_rc_replay_kernel() cannot replay
+ *		(so the socket cannot move to the kernel, kloop.c)
  */
 struct ps_sock {
 	struct aec_sock *aec;
@@ -178,6 +180,7 @@ struct ps_sock {
 	atomic_int pollers_out;
 	_Atomic int64_t rearm_ms;
 	_Atomic int64_t local_us;
+	atomic_bool opt_unkept;
 };
 
 /* struct ps_sock's @rx_cmsg: receive options set (cmsg.c) */
@@ -269,12 +272,20 @@ uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self);
 void ps_epoll_forget_fd(int fd);
 void ps_epoll_close(int epfd);
 void ps_epoll_swap_fd(int fd, bool after);
+bool ps_epoll_has_fd(int fd);
+
+/* kloop.c */
+bool ps_kloop_candidate(int fd, struct ps_sock *ps,
+			const struct sockaddr_in *to);
+int ps_kloop_connect(int fd, struct ps_sock *ps, const struct sockaddr *sa,
+		     socklen_t len);
 
 /* reconnect.c */
 struct ps_rc;
 bool ps_rc_on(void);
-void ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
+bool ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
 		    socklen_t len);
+void ps_rc_replay_kernel(struct ps_sock *ps, int kfd);
 void ps_rc_note_bound(struct ps_sock *ps, int backlog);
 void ps_rc_note_peer(struct ps_sock *ps, const struct sockaddr_in *peer);
 void ps_rc_forget(struct ps_sock *ps);

@@ -325,6 +325,7 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	struct sockaddr_in a;
 	socklen_t elen;
 	int r, w, soerr;
+	bool kloop;
 
 	if (!ps)
 		return REAL(connect)(fd, sa, len);
@@ -335,12 +336,16 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return ps_fail(r);
 	if (atomic_load(&ps->listening))
 		return ps_fail(EISCONN);	/* Linux: not in CLOSE state */
+	kloop = ps_kloop_candidate(fd, ps, &a);
 	r = ps_loop6_bind(ps, &a);
 	if (r < 0)
 		return ps_fail(-r);
+	r = kloop ? aec_connect_loop(ps->aec, &a) :
+		    aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
+	if (r == -EXDEV)	/* nobody on Aether there: the kernel's */
+		return ps_kloop_connect(fd, ps, sa, len);
 	if (ps->type == SOCK_STREAM)
 		atomic_store(&ps->rc_never, true);	/* reconnect.c */
-	r = aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
 	ps_log("connect(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
 	if (r == -EISCONN && atomic_exchange(&ps->connecting, 0))
 		return 0;	/* Linux: the first connect after completion */

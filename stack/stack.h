@@ -242,6 +242,7 @@ unsigned int udp_poll(const struct ae_sock *sk);
 uint32_t udp_rx_queued(const struct ae_sock *sk);
 int udp_shutdown(struct ae_sock *sk, int how);
 void udp_close(struct ae_sock *sk);
+bool udp_port_used(struct ae_stack *s, uint16_t port);
 void udp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		    const struct ae_pkt *inner);
 

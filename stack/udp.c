@@ -236,7 +236,7 @@ static bool udp_conflict(struct ae_stack *s, const struct udp_sock *us,
  *
  * Return: true if so
  */
-static bool udp_port_used(struct ae_stack *s, uint16_t port)
+bool udp_port_used(struct ae_stack *s, uint16_t port)
 {
 	struct udp_sock *o;
 
