@@ -253,6 +253,7 @@ int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
 		  size_t *len);
 unsigned int ae_poll(const struct ae_sock *sk);
 int ae_sock_error(struct ae_sock *sk);
+int ae_sock_soft_error(struct ae_sock *sk);
 int ae_sock_state(const struct ae_sock *sk);
 
 /* Zero-copy ring access for owners that share buffers (aetherd). */

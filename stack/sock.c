@@ -630,8 +630,9 @@ int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
 	if (level == SOL_SOCKET) {
 		switch (name) {
 		case SO_ERROR:
-			v = sk->so_error;
-			sk->so_error = 0;
+			v = -ae_sock_error(sk);
+			if (!v)	/* Linux's sock_getsockopt(): then sk_err_soft */
+				v = -ae_sock_soft_error(sk);
 			return sockopt_put_int(val, len, v);
 		case SO_TYPE:
 			return sockopt_put_int(val, len, sk->type);
@@ -686,6 +687,21 @@ int ae_sock_error(struct ae_sock *sk)
 	int e = sk->so_error;
 
 	sk->so_error = 0;
+	return -e;
+}
+
+/**
+ * ae_sock_soft_error() - read and clear the soft error (TCP's last soft
+ * ICMP error, see struct ae_sock)
+ * @sk:		socket
+ *
+ * Return: the error as a negative errno, or 0
+ */
+int ae_sock_soft_error(struct ae_sock *sk)
+{
+	int e = sk->soft_err;
+
+	sk->soft_err = 0;
 	return -e;
 }
 

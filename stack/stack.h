@@ -65,6 +65,9 @@ void ae_assert_fail(const char *expr, const char *file, int line,
  * @lport:	local port (network order), 0 = unbound
  * @rport:	remote port (network order)
  * @so_error:	pending error (positive errno), read and cleared by SO_ERROR
+ * @soft_err:	TCP: the last soft ICMP error (Linux's sk_err_soft): what a
+ *		timeout reports instead of ETIMEDOUT, and what SO_ERROR
+ *		reads (and clears) when @so_error is 0
  * @reuseaddr:	SO_REUSEADDR
  * @reuseport:	SO_REUSEPORT
  * @v6:		the owner's socket is AF_INET6 (it set IPV6_V6ONLY, either way)
@@ -86,6 +89,7 @@ struct ae_sock {
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	int so_error;
+	int soft_err;
 	bool reuseaddr, reuseport, v6, v6only, closed;
 	uint8_t tos, ttl;
 	int rcvbuf_opt, sndbuf_opt, defer_accept;
@@ -216,6 +220,9 @@ void icmp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 		const struct ae_pkt *p);
 void icmp_send_unreach(struct ae_stack *s, uint8_t code,
 		       const struct ae_ipinfo *ip, const struct ae_pkt *payload);
+int icmp_err_convert(uint8_t type, uint8_t code, bool *fatal);
+void icmp_local_error(struct ae_stack *s, uint8_t type, uint8_t code,
+		      const struct ae_pkt *dgram);
 void icmp_send_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		     uint32_t info, const struct ae_ipinfo *ip,
 		     const struct ae_pkt *payload);
