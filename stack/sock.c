@@ -190,10 +190,12 @@ int ae_connect(struct ae_sock *sk, const struct sockaddr_in *addr)
  * @sk:		the socket that would connect (its type decides)
  * @addr:	destination
  *
- * A TCP destination is served by a listener on its address (or the
- * wildcard) and port, a UDP one by any socket bound to its port. aetherd
- * uses this so that a program's connect() to 127.0.0.0/8 (or the ::1
- * stand-in) reaches the kernel's listener when Aether has none there.
+ * A TCP destination is served when a socket the owner bound (listening or
+ * not yet: a server between bind() and listen() keeps its port) or a
+ * listener holds its address (or the wildcard) and port; a UDP one by any
+ * socket bound to its port. aetherd uses this so that a program's
+ * connect() to 127.0.0.0/8 (or the ::1 stand-in) reaches the kernel's
+ * listener when Aether has none there.
  *
  * Return: true for a 127.0.0.0/8 destination nothing in this stack serves
  */
@@ -205,8 +207,8 @@ bool ae_loop_unserved(const struct ae_sock *sk, const struct sockaddr_in *addr)
 		return false;
 	if (sk->type == SOCK_DGRAM)
 		return !udp_port_used(sk->stack, addr->sin_port);
-	return !tcp_listener_lookup(sk->stack, addr->sin_addr.s_addr,
-				    addr->sin_port);
+	return !tcp_port_claimed(sk->stack, addr->sin_addr.s_addr,
+				 addr->sin_port);
 }
 
 /**

@@ -261,9 +261,10 @@ END_TEST
 
 /*
  * ae_loop_unserved(): which loopback destinations aetherd leaves to the
- * kernel. A TCP one is served by a listener on its address or the wildcard
- * and port, a UDP one by a socket bound to the port; other addresses never
- * leave the stack.
+ * kernel. A TCP one is served by a listener, or a socket bound by its owner
+ * (between bind() and listen()), on its address or the wildcard and port;
+ * a client's ephemeral port does not count. A UDP one by a socket bound to
+ * the port; other addresses never leave the stack.
  */
 START_TEST(loop_unserved_rules)
 {
@@ -288,7 +289,7 @@ START_TEST(loop_unserved_rules)
 	ae_close(l);
 	l = ae_socket(S, SOCK_STREAM, &err);
 	ck_assert_int_eq(ae_bind(l, &any), 0);
-	ck_assert(ae_loop_unserved(t, &lo2));	/* bound, not listening */
+	ck_assert(!ae_loop_unserved(t, &lo2));	/* bound: the port is ours */
 	ck_assert_int_eq(ae_listen(l, 4), 0);
 	ck_assert(!ae_loop_unserved(t, &lo2));	/* the wildcard serves it */
 	b = ae_socket(S, SOCK_DGRAM, &err);
