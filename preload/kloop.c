@@ -16,15 +16,17 @@
  *    program set are replayed on it (reconnect.c keeps them), O_NONBLOCK
  *    copied, and it is dup3()'d over the program's fd number (keeping
  *    FD_CLOEXEC). The interposed dup3() closes the Aether socket as any
- *    other replaced fd (the daemon sees its last close);
+ *    other replaced fd (the daemon sees its last close) and drops its
+ *    epoll registrations; each is made again, with the program's events
+ *    and data, on the kernel socket (nginx registers its upstream socket
+ *    before it connects);
  *  - the program's connect() is then the kernel's, with the program's own
  *    address, so errors (ECONNREFUSED when nobody listens anywhere),
  *    EINPROGRESS and everything after are the kernel's.
  *
- * Only a fresh socket moves: neither bound nor connected, one fd, not in an
- * epoll set (its registration could not follow) and no option set that was
- * not kept (AETHER_RECONNECT=off keeps none; then no option may have been
- * set). Otherwise the connect stays on Aether and is refused there, as
+ * Only a fresh socket moves: neither bound nor connected, one fd, in at
+ * most PS_KLOOP_REGS epoll sets, and no option set that was not kept
+ * (AETHER_RECONNECT=off keeps none; then no option may have been set). Otherwise the connect stays on Aether and is refused there, as
  * before. The decision is the daemon's at the moment of connect(): an Aether
  * listener that appears later does not move a kernel connection back.
  * AETHER_LOOPBACK=aether turns this off (all loopback stays in Aether).
@@ -37,6 +39,8 @@
 
 #include "client.h"
 #include "shim.h"
+
+#define PS_KLOOP_REGS	8	/* epoll registrations carried over, at most */
 
 static int kloop_on = -1;	/* -1: AETHER_LOOPBACK not read yet */
 
@@ -62,12 +66,13 @@ __attribute__((constructor)) static void ps_kloop_init(void)
 bool ps_kloop_candidate(int fd, struct ps_sock *ps, const struct sockaddr_in *to)
 {
 	struct sockaddr_in me = { .sin_family = AF_INET };
+	struct ps_ep_reg regs[PS_KLOOP_REGS];
 
 	if (kloop_on != 1 || (ntohl(to->sin_addr.s_addr) >> 24) != 127 ||
 	    !to->sin_port)
 		return false;
 	if (atomic_load(&ps->opt_unkept) || ps_find_other(ps, fd) >= 0 ||
-	    ps_epoll_has_fd(fd))
+	    ps_epoll_regs(fd, regs, PS_KLOOP_REGS) < 0)
 		return false;
 	/* a connect (or a UDP send) binds: port 0 is neither */
 	return aec_getsockname(ps->aec, &me) == 0 && !me.sin_port;
@@ -86,9 +91,13 @@ bool ps_kloop_candidate(int fd, struct ps_sock *ps, const struct sockaddr_in *to
 int ps_kloop_connect(int fd, struct ps_sock *ps, const struct sockaddr *sa,
 		     socklen_t len)
 {
+	struct ps_ep_reg regs[PS_KLOOP_REGS];
 	int fdf = REAL(fcntl)(fd, F_GETFD);
-	int kfd, r;
+	int kfd, r, n, i;
 
+	n = ps_epoll_regs(fd, regs, PS_KLOOP_REGS);
+	if (n < 0)	/* registered elsewhere since the check: the first ones */
+		n = PS_KLOOP_REGS;
 	kfd = REAL(socket)(ps->domain, ps->type | SOCK_CLOEXEC |
 			   (atomic_load(&ps->nonblock) ? SOCK_NONBLOCK : 0), 0);
 	if (kfd < 0)
@@ -98,6 +107,11 @@ int ps_kloop_connect(int fd, struct ps_sock *ps, const struct sockaddr *sa,
 	REAL(close)(kfd);
 	if (r < 0)
 		return -1;
+	for (i = 0; i < n; i++)
+		if (REAL(epoll_ctl)(regs[i].epfd, EPOLL_CTL_ADD, fd,
+				    &regs[i].ev) < 0)
+			ps_log("connect(%d): epoll %d: re-adding the kernel socket: %d",
+			       fd, regs[i].epfd, errno);
 	ps_log("connect(%d): loopback port %u not served on Aether: kernel socket",
 	       fd, ntohs(((const struct sockaddr_in *)sa)->sin_port));
 	return REAL(connect)(fd, sa, len);

@@ -272,7 +272,16 @@ uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self);
 void ps_epoll_forget_fd(int fd);
 void ps_epoll_close(int epfd);
 void ps_epoll_swap_fd(int fd, bool after);
-bool ps_epoll_has_fd(int fd);
+/**
+ * struct ps_ep_reg - one epoll registration of an fd, as the program made it
+ * @epfd:	the epoll fd
+ * @ev:		the program's events and data
+ */
+struct ps_ep_reg {
+	int epfd;
+	struct epoll_event ev;
+};
+int ps_epoll_regs(int fd, struct ps_ep_reg *out, int max);
 
 /* kloop.c */
 bool ps_kloop_candidate(int fd, struct ps_sock *ps,

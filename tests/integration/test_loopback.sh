@@ -38,7 +38,7 @@ with open(sys.argv[1], "wb") as f:
         n += len(b)
 print("peer", a[0], "got", n, flush=True)
 ' "$WORK/dst.bin" "$2" >"$WORK/srv.out" 2>&1
-	wait_for 5 grep -q listening "$WORK/srv.out" || return 1
+	wait_for 15 grep -q listening "$WORK/srv.out" || return 1
 	env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" timeout 60 \
 		python3 -c '
 import socket, sys
@@ -121,6 +121,33 @@ if ns_add "$LNS"; then
 	log "ipc.kernel_loop $k0 -> $k1"
 	check "kloop: ipc.kernel_loop counts the connects left to the kernel (6)" \
 		[ $((k1 - k0)) -eq 6 ]
+	# a preloaded nginx proxying to a kernel backend on 127.0.0.1:7111
+	# (nginx puts its upstream socket in epoll before connecting)
+	mkdir -p "$WORK/www" && echo "kernel backend page" >"$WORK/www/k.html"
+	bg ip netns exec "$LNS" timeout 60 python3 -m http.server 7111 \
+		--bind 127.0.0.1 --directory "$WORK/www" >"$WORK/backend.log" 2>&1
+	nginx_conf "$WORK/www" 7112 64
+	sed -i 's|^\t\troot .*|\t\tlocation / { proxy_pass http://127.0.0.1:7111; }|' \
+		"$WORK/nginx/nginx.conf"
+	bg ip netns exec "$LNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+		timeout 60 nginx -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.out" 2>&1
+	wait_for 15 bash -c "ip netns exec $LNS ss -Hltn 'sport = :7111' | grep -q 7111"
+	# nginx is up once it answers (its first answer may be the 502 of a
+	# backend still starting: then ask again)
+	wait_for 15 ip netns exec "$LNS" env LD_PRELOAD="$SO" \
+		AETHER_SOCKET="$AETHER_SOCKET" curl -sf -o /dev/null \
+		http://127.0.0.1:7112/k.html
+	page=""
+	for i in 1 2 3; do	# three requests: three upstream connects
+		page+=$(ip netns exec "$LNS" env LD_PRELOAD="$SO" \
+			AETHER_SOCKET="$AETHER_SOCKET" timeout 10 curl -s \
+			http://127.0.0.1:7112/k.html)
+	done
+	log "through the preloaded nginx: '$page'"
+	check "kloop: a preloaded nginx proxies to a kernel backend on 127.0.0.1" \
+		[ "$page" = "kernel backend pagekernel backend pagekernel backend page" ]
+	check "kloop: nginx logged no upstream error" \
+		bash -c "! grep 'upstream' '$WORK/nginx/error.log'"
 else
 	check "namespace $LNS" false
 fi
