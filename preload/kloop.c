@@ -85,8 +85,9 @@ bool ps_kloop_candidate(int fd, struct ps_sock *ps, const struct sockaddr_in *to
  * @sa:		the program's destination
  * @len:	its length
  *
- * Return: connect(2)'s result on the kernel socket now at @fd, or -1 with
- * errno when it could not be made (the Aether socket then stays)
+ * Return: connect(2)'s result on the kernel socket now at @fd, or
+ * PS_KLOOP_NONE when no kernel socket could be put there (a seccomp filter,
+ * no free fd): the Aether socket stays and the caller connects it
  */
 int ps_kloop_connect(int fd, struct ps_sock *ps, const struct sockaddr *sa,
 		     socklen_t len)
@@ -101,12 +102,12 @@ int ps_kloop_connect(int fd, struct ps_sock *ps, const struct sockaddr *sa,
 	kfd = REAL(socket)(ps->domain, ps->type | SOCK_CLOEXEC |
 			   (atomic_load(&ps->nonblock) ? SOCK_NONBLOCK : 0), 0);
 	if (kfd < 0)
-		return -1;
+		return PS_KLOOP_NONE;
 	ps_rc_replay_kernel(ps, kfd);
 	r = dup3(kfd, fd, fdf >= 0 && (fdf & FD_CLOEXEC) ? O_CLOEXEC : 0);
 	REAL(close)(kfd);
 	if (r < 0)
-		return -1;
+		return PS_KLOOP_NONE;
 	for (i = 0; i < n; i++)
 		if (REAL(epoll_ctl)(regs[i].epfd, EPOLL_CTL_ADD, fd,
 				    &regs[i].ev) < 0)

@@ -284,6 +284,7 @@ struct ps_ep_reg {
 int ps_epoll_regs(int fd, struct ps_ep_reg *out, int max);
 
 /* kloop.c */
+#define PS_KLOOP_NONE	(-2)	/* ps_kloop_connect(): the socket stays */
 bool ps_kloop_candidate(int fd, struct ps_sock *ps,
 			const struct sockaddr_in *to);
 int ps_kloop_connect(int fd, struct ps_sock *ps, const struct sockaddr *sa,

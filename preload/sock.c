@@ -367,8 +367,12 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return ps_fail(-r);
 	r = kloop ? aec_connect_loop(ps->aec, &a) :
 		    aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
-	if (r == -EXDEV)	/* nobody on Aether there: the kernel's */
-		return ps_kloop_connect(fd, ps, sa, len);
+	if (r == -EXDEV) {	/* nobody on Aether there: the kernel's */
+		r = ps_kloop_connect(fd, ps, sa, len);
+		if (r != PS_KLOOP_NONE)
+			return r;
+		r = aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
+	}
 	if (ps->type == SOCK_STREAM)
 		atomic_store(&ps->rc_never, true);	/* reconnect.c */
 	ps_log("connect(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
