@@ -228,6 +228,7 @@ int aec_accept(struct aec_sock *s, struct aec_sock **out,
  */
 int aec_connect(struct aec_sock *s, const struct sockaddr_in *addr, int flags,
 		int timeout_ms);
+int aec_connect_loop(struct aec_sock *s, const struct sockaddr_in *addr);
 
 int aec_shutdown(struct aec_sock *s, int how);
 int aec_getsockname(struct aec_sock *s, struct sockaddr_in *addr);

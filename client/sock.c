@@ -212,7 +212,7 @@ int addr_to_ipc(const struct sockaddr_in *sin, struct ae_ipc_addr *a)
 		return -EAFNOSUPPORT;
 	a->addr = sin->sin_addr.s_addr;
 	a->port = sin->sin_port;
-	a->pad = sin->sin_family == AF_UNSPEC ? 1 : 0;
+	a->pad = sin->sin_family == AF_UNSPEC ? AE_ADDR_UNSPEC : 0;
 	return 0;
 }
 
@@ -400,6 +400,26 @@ int aec_connect(struct aec_sock *s, const struct sockaddr_in *addr, int flags,
 	if (ret)
 		return ret;
 	return (shm_load(&h->state) & AE_SS_CONNECTED) ? 0 : -ECONNREFUSED;
+}
+
+/**
+ * aec_connect_loop() - a non-blocking connect that leaves a loopback
+ * destination no Aether socket serves to the kernel
+ * @s:		socket (fresh: neither bound nor connected)
+ * @addr:	destination
+ *
+ * Return: as aec_connect() with MSG_DONTWAIT, or -EXDEV (nothing done:
+ * 127.0.0.0/8 and no Aether listener or UDP socket on that port)
+ */
+int aec_connect_loop(struct aec_sock *s, const struct sockaddr_in *addr)
+{
+	struct ae_ipc_addr_req q = { 0 };
+	int ret = addr_to_ipc(addr, &q.addr);
+
+	if (ret)
+		return ret;
+	q.addr.pad = AE_ADDR_KERNEL_LOOP;
+	return aec_simple(s, AE_MSG_CONNECT, &q, sizeof(q));
 }
 
 /**

@@ -293,8 +293,12 @@ static int op_connect(struct sconn *c, const struct ae_ipc_hdr *h,
 	if (c->flags & SC_CONNECTING)
 		return reply_info(c, h, -EALREADY, false);
 	to_sin(&q.addr, &sin);
-	if (q.addr.pad == 1)
+	if (q.addr.pad == AE_ADDR_UNSPEC)
 		sin.sin_family = AF_UNSPEC;
+	if (q.addr.pad == AE_ADDR_KERNEL_LOOP && ae_loop_unserved(c->sk, &sin)) {
+		SSTAT(c->srv, kernel_loop);
+		return reply_info(c, h, -EXDEV, false);
+	}
 	/* its rings are its uid's; a socket several uids use gets fresh ones */
 	sess_ring_hint(c->srv, (c->flags & SC_FOREIGN) ? NULL : c->cl->user);
 	ret = ae_connect(c->sk, &sin);
@@ -455,6 +459,25 @@ static int op_setsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
 }
 
 /**
+ * take_error() - read and clear a socket's pending error, wherever it is:
+ * still in the stack, or already published to the shared header
+ * @c:		connection
+ *
+ * Return: the error as a negative errno, or 0
+ */
+static int take_error(struct sconn *c)
+{
+	int v = ae_sock_error(c->sk);
+
+	if (!v && c->hdr)
+		v = -__atomic_exchange_n(&c->hdr->so_error, 0,
+					 __ATOMIC_ACQ_REL);
+	else if (c->hdr)
+		__atomic_store_n(&c->hdr->so_error, 0, __ATOMIC_RELEASE);
+	return v > 0 ? -v : v;
+}
+
+/**
  * op_getsockopt() - AE_MSG_GETSOCKOPT (SO_ERROR reads and clears)
  * @c:		connection
  * @h:		request
@@ -481,14 +504,9 @@ static int op_getsockopt(struct sconn *c, const struct ae_ipc_hdr *h,
 		len = len < sizeof(tv) ? len : sizeof(tv);
 		memcpy(val, &tv, len);
 	} else if (o.level == SOL_SOCKET && o.name == SO_ERROR) {
-		v = ae_sock_error(c->sk);
-		if (!v && c->hdr)
-			v = __atomic_exchange_n(&c->hdr->so_error, 0,
-						__ATOMIC_ACQ_REL);
-		else if (c->hdr)
-			__atomic_store_n(&c->hdr->so_error, 0,
-					 __ATOMIC_RELEASE);
-		v = v < 0 ? -v : v;
+		v = -take_error(c);
+		if (!v)		/* Linux: then the soft error, cleared too */
+			v = -ae_sock_soft_error(c->sk);
 		len = len < sizeof(v) ? len : sizeof(v);
 		memcpy(val, &v, len);
 	} else if (o.level == SOL_SOCKET && o.name == SO_TYPE) {
@@ -535,6 +553,9 @@ static int op_sendto(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 		return sess_reply(c, h, -EOPNOTSUPP, NULL, 0, NULL, 0, NULL, 0);
 	if (q.set & ~(AE_IPC_DG_TTL | AE_IPC_DG_TOS))
 		return sess_reply(c, h, -EINVAL, NULL, 0, NULL, 0, NULL, 0);
+	n = take_error(c);	/* a pending ICMP error: Linux's send fails */
+	if (n)
+		return sess_reply(c, h, (int32_t)n, NULL, 0, NULL, 0, NULL, 0);
 	info.ttl = q.ttl;
 	info.tos = q.tos;
 	info.set = ((q.set & AE_IPC_DG_TTL) ? AE_DG_TTL : 0) |
@@ -571,8 +592,10 @@ static int op_recvfrom(struct sconn *c, const struct ae_ipc_hdr *h,
 	if (q.len > AE_IPC_MAX_UDP)
 		q.len = AE_IPC_MAX_UDP;
 	memset(&sin, 0, sizeof(sin));
-	n = ae_recvmsg(c->sk, data, q.len, q.flags & (MSG_PEEK | MSG_TRUNC),
-		       &sin, &info);
+	n = take_error(c);	/* before data, as Linux */
+	if (!n)
+		n = ae_recvmsg(c->sk, data, q.len,
+			       q.flags & (MSG_PEEK | MSG_TRUNC), &sin, &info);
 	if (n < 0)
 		return sess_reply(c, h, (int32_t)n, NULL, 0, NULL, 0, NULL, 0);
 	from_sin(&sin, &a.addr);

@@ -171,7 +171,10 @@
  * @AE_MSG_BIND:	ae_ipc_addr_req
  * @AE_MSG_LISTEN:	ae_ipc_int_req (backlog)
  * @AE_MSG_ACCEPT:	ae_ipc_int_req (unused, 0) -> ae_ipc_accept_resp + 2 fds
- * @AE_MSG_CONNECT:	ae_ipc_addr_req -> 0, -EINPROGRESS or -errno
+ * @AE_MSG_CONNECT:	ae_ipc_addr_req -> 0, -EINPROGRESS or -errno; with
+ *			AE_ADDR_KERNEL_LOOP in its pad, -EXDEV when the
+ *			destination is 127.0.0.0/8 and nothing on Aether
+ *			serves it (the client then uses the kernel's socket)
  * @AE_MSG_SHUTDOWN:	ae_ipc_int_req (SHUT_RD/SHUT_WR/SHUT_RDWR)
  * @AE_MSG_CLOSE:	no payload; close now as if the last fd was closed
  * @AE_MSG_GETSOCKNAME:	no payload -> ae_ipc_addr_resp
@@ -238,12 +241,23 @@ struct ae_ipc_hdr {
  * struct ae_ipc_addr - an IPv4 socket address, network byte order
  * @addr:	address
  * @port:	port
- * @pad:	zero
+ * @pad:	zero, or in CONNECT one of enum ae_addr_flag
  */
 struct ae_ipc_addr {
 	uint32_t addr;
 	uint16_t port;
 	uint16_t pad;
+};
+
+/**
+ * enum ae_addr_flag - &struct ae_ipc_addr.pad in a CONNECT request
+ * @AE_ADDR_UNSPEC:	connect(AF_UNSPEC): dissolve the association
+ * @AE_ADDR_KERNEL_LOOP: refuse with -EXDEV, leaving the socket untouched, a
+ *			loopback destination no Aether socket serves
+ */
+enum ae_addr_flag {
+	AE_ADDR_UNSPEC		= 1,
+	AE_ADDR_KERNEL_LOOP	= 2,
 };
 
 /** struct ae_ipc_socket_req - AE_MSG_SOCKET: @type SOCK_STREAM or SOCK_DGRAM */

@@ -457,6 +457,42 @@ void ps_epoll_forget_fd(int fd, struct ps_sock *ps, bool last)
 }
 
 /**
+ * ps_epoll_regs() - the registrations of Aether fd @fd in the process's
+ * epoll sets, as the program made them (kloop.c re-makes them on the
+ * kernel socket that replaces it)
+ * @fd:		fd
+ * @out:	filled with up to @max of them: the epoll fd, the program's
+ *		events (a fired EPOLLONESHOT: its flags alone) and data
+ * @max:	room in @out
+ *
+ * Return: how many, or -1 when there are more than @max
+ */
+int ps_epoll_regs(int fd, struct ps_ep_reg *out, int max)
+{
+	struct ps_ep *ep;
+	int n = 0, i;
+
+	pthread_mutex_lock(&ps_ep_all_lock);
+	for (ep = ps_ep_all; ep && n >= 0; ep = ep->next) {
+		pthread_mutex_lock(&ep->lock);
+		i = ep_find(ep, fd);
+		if (i >= 0 && n == max) {
+			n = -1;
+		} else if (i >= 0) {
+			out[n].epfd = ep->epfd;
+			out[n].ev.events = ep->m[i].disabled ?
+				ep->m[i].events & (EPOLLET | EPOLLONESHOT) :
+				ep->m[i].events;
+			out[n].ev.data = ep->m[i].data;
+			n++;
+		}
+		pthread_mutex_unlock(&ep->lock);
+	}
+	pthread_mutex_unlock(&ps_ep_all_lock);
+	return n;
+}
+
+/**
  * ps_epoll_close() - epoll fd @epfd is being closed: empty its record
  * @epfd:	fd
  *

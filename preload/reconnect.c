@@ -63,6 +63,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/inotify.h>
+#include <sys/time.h>
 
 #include "client.h"
 #include "shim.h"
@@ -192,15 +193,18 @@ static struct ps_rc *rc_of(struct ps_sock *ps)
  * @name:	option
  * @val:	value
  * @len:	its length
+ *
+ * Return: true when it is kept
  */
-void ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
+bool ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
 		    socklen_t len)
 {
+	bool kept = false;
 	struct ps_rc *rc;
 	int i;
 
 	if (!ps_rc_on() || len > PS_RC_OPTLEN || atomic_load(&ps->rc_never))
-		return;
+		return false;
 	pthread_mutex_lock(&rc_lock);
 	rc = rc_of(ps);
 	if (!rc)
@@ -219,8 +223,40 @@ void ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
 	memcpy(rc->opt[i].val, val, len);
 	if (i == rc->nopt)
 		rc->nopt++;
+	kept = true;
 out:
 	pthread_mutex_unlock(&rc_lock);
+	return kept;
+}
+
+/**
+ * ps_rc_replay_kernel() - set on kernel socket @kfd the options the program
+ * set on @ps (kloop.c): the kept ones in order, the timeouts, IPV6_V6ONLY
+ * @ps:		socket
+ * @kfd:	kernel socket of the same family and type
+ */
+void ps_rc_replay_kernel(struct ps_sock *ps, int kfd)
+{
+	struct timeval tv;
+	int i, ms;
+
+	pthread_mutex_lock(&rc_lock);
+	for (i = 0; ps->rc && i < ps->rc->nopt; i++)
+		REAL(setsockopt)(kfd, ps->rc->opt[i].level, ps->rc->opt[i].name,
+				 ps->rc->opt[i].val, ps->rc->opt[i].len);
+	pthread_mutex_unlock(&rc_lock);
+	if (ps->domain == AF_INET6)
+		REAL(setsockopt)(kfd, IPPROTO_IPV6, IPV6_V6ONLY, &ps->v6only,
+				 sizeof(ps->v6only));
+	for (i = 0; i < 2; i++) {
+		ms = i ? ps->sndtimeo_ms : ps->rcvtimeo_ms;
+		if (ms < 0)
+			continue;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		REAL(setsockopt)(kfd, SOL_SOCKET, i ? SO_SNDTIMEO : SO_RCVTIMEO,
+				 &tv, sizeof(tv));
+	}
 }
 
 /**

@@ -154,6 +154,8 @@ void ps_init(void);
  * @pollers_out: the same for POLLOUT
  * @rearm_ms:	when ps_drain() last re-armed a direction nobody here waits on
  * @local_us:	when ps_drain() last re-armed one for a thread here (us)
+ * @opt_unkept:	an option was set that ps_rc_replay_kernel() cannot replay
+ *		(so the socket cannot move to the kernel, kloop.c)
  */
 struct ps_sock {
 	struct aec_sock *aec;
@@ -179,6 +181,7 @@ struct ps_sock {
 	atomic_int pollers_out;
 	_Atomic int64_t rearm_ms;
 	_Atomic int64_t local_us;
+	atomic_bool opt_unkept;
 };
 
 /* struct ps_sock's @rx_cmsg: receive options set (cmsg.c) */
@@ -276,12 +279,30 @@ uint32_t ps_epoll_sleepers(struct ps_sock *ps, void *self);
 void ps_epoll_forget_fd(int fd, struct ps_sock *ps, bool last);
 void ps_epoll_close(int epfd);
 void ps_epoll_swap_fd(int fd, bool after);
+/**
+ * struct ps_ep_reg - one epoll registration of an fd, as the program made it
+ * @epfd:	the epoll fd
+ * @ev:		the program's events and data
+ */
+struct ps_ep_reg {
+	int epfd;
+	struct epoll_event ev;
+};
+int ps_epoll_regs(int fd, struct ps_ep_reg *out, int max);
+
+/* kloop.c */
+#define PS_KLOOP_NONE	(-2)	/* ps_kloop_connect(): the socket stays */
+bool ps_kloop_candidate(int fd, struct ps_sock *ps,
+			const struct sockaddr_in *to);
+int ps_kloop_connect(int fd, struct ps_sock *ps, const struct sockaddr *sa,
+		     socklen_t len);
 
 /* reconnect.c */
 struct ps_rc;
 bool ps_rc_on(void);
-void ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
+bool ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
 		    socklen_t len);
+void ps_rc_replay_kernel(struct ps_sock *ps, int kfd);
 void ps_rc_note_bound(struct ps_sock *ps, int backlog);
 void ps_rc_note_peer(struct ps_sock *ps, const struct sockaddr_in *peer);
 void ps_rc_forget(struct ps_sock *ps);

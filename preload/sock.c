@@ -308,6 +308,28 @@ static int ps_disconnect(int fd, struct ps_sock *ps)
 }
 
 /**
+ * ps_connect_ended() - connect() again after a non-blocking connect whose
+ * connection has ended (refused, unreachable, timed out, reset)
+ * @ps:	socket
+ *
+ * Linux's __inet_stream_connect() in SS_CONNECTING on a closed socket: the
+ * pending error, or ECONNABORTED when SO_ERROR already took it; the socket
+ * is then unconnected (the next connect() starts over).
+ *
+ * Return: -1 with errno
+ */
+static int ps_connect_ended(struct ps_sock *ps)
+{
+	socklen_t elen = sizeof(int);
+	int soerr = 0;
+
+	atomic_store(&ps->connecting, 0);
+	if (aec_getsockopt(ps->aec, SOL_SOCKET, SO_ERROR, &soerr, &elen) < 0)
+		soerr = 0;
+	return ps_fail(soerr ? soerr : ECONNABORTED);
+}
+
+/**
  * connect() - interposed connect(2)
  * @fd:		socket
  * @sa:		destination
@@ -325,6 +347,7 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	struct sockaddr_in a;
 	socklen_t elen;
 	int r, w, soerr;
+	bool kloop;
 
 	if (!ps)
 		return REAL(connect)(fd, sa, len);
@@ -335,12 +358,23 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return ps_fail(r);
 	if (atomic_load(&ps->listening))
 		return ps_fail(EISCONN);	/* Linux: not in CLOSE state */
+	if (ps->type == SOCK_STREAM && atomic_load(&ps->connecting) &&
+	    (ps_state(ps) & POLLHUP))
+		return ps_connect_ended(ps);
+	kloop = ps_kloop_candidate(fd, ps, &a);
 	r = ps_loop6_bind(ps, &a);
 	if (r < 0)
 		return ps_fail(-r);
+	r = kloop ? aec_connect_loop(ps->aec, &a) :
+		    aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
+	if (r == -EXDEV) {	/* nobody on Aether there: the kernel's */
+		r = ps_kloop_connect(fd, ps, sa, len);
+		if (r != PS_KLOOP_NONE)
+			return r;
+		r = aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
+	}
 	if (ps->type == SOCK_STREAM)
 		atomic_store(&ps->rc_never, true);	/* reconnect.c */
-	r = aec_connect(ps->aec, &a, MSG_DONTWAIT, 0);
 	ps_log("connect(%d, port %u) = %d", fd, ntohs(a.sin_port), r);
 	if (r == -EISCONN && atomic_exchange(&ps->connecting, 0))
 		return 0;	/* Linux: the first connect after completion */

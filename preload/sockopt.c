@@ -157,6 +157,7 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	if (level == IPPROTO_IPV6 && ps->domain != AF_INET6)
 		return ps_fail(ENOPROTOOPT);
 	if (bit) {
+		atomic_store(&ps->opt_unkept, true);	/* kloop.c */
 		r = ps_cmsg_setopt(ps, bit, level == IPPROTO_IPV6, val, len);
 		return r ? ps_fail(r) : 0;
 	}
@@ -172,8 +173,8 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 		return 0;
 	}
 	r = aec_setsockopt(ps->aec, level, name, val, len);
-	if (r == 0)
-		ps_rc_note_opt(ps, level, name, val, len);
+	if (r == 0 && !ps_rc_note_opt(ps, level, name, val, len))
+		atomic_store(&ps->opt_unkept, true);	/* kloop.c */
 	return r < 0 ? ps_fail(-r) : 0;
 }
 

@@ -231,6 +231,7 @@ int ae_bind(struct ae_sock *sk, const struct sockaddr_in *addr);
 int ae_listen(struct ae_sock *sk, int backlog);
 int ae_accept(struct ae_sock *sk, struct ae_sock **out, struct sockaddr_in *peer);
 int ae_connect(struct ae_sock *sk, const struct sockaddr_in *addr);
+bool ae_loop_unserved(const struct ae_sock *sk, const struct sockaddr_in *addr);
 ssize_t ae_send(struct ae_sock *sk, const void *buf, size_t len, int flags);
 ssize_t ae_recv(struct ae_sock *sk, void *buf, size_t len, int flags);
 ssize_t ae_sendto(struct ae_sock *sk, const void *buf, size_t len, int flags,
@@ -252,6 +253,7 @@ int ae_getsockopt(struct ae_sock *sk, int level, int name, void *val,
 		  size_t *len);
 unsigned int ae_poll(const struct ae_sock *sk);
 int ae_sock_error(struct ae_sock *sk);
+int ae_sock_soft_error(struct ae_sock *sk);
 int ae_sock_state(const struct ae_sock *sk);
 
 /* Zero-copy ring access for owners that share buffers (aetherd). */

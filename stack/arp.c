@@ -12,8 +12,11 @@
  * of them, one MTU each, at most ARP_QUEUE_SLOTS), at
  * most ARP_QUEUE_PER_ENTRY per entry; beyond that the frame is dropped
  * (queue_drops). The request is sent again every second; after
- * ARP_MAX_REQUESTS requests without an answer the queued frames are dropped
- * (resolve_failed, one per frame) and the entry is freed.
+ * ARP_MAX_REQUESTS requests without an answer (3 s, Linux's mcast_solicit
+ * and retrans_time) the entry is freed and its queued frames dropped
+ * (resolve_failed, one per frame), each reported to its sender as a host
+ * unreachable (icmp_local_error(), Linux's arp_error_report()): a connect()
+ * in SYN-SENT fails with EHOSTUNREACH instead of retrying for minutes.
  *
  * Input follows RFC 826's algorithm: if the sender is in the table its MAC
  * is updated (the merge flag); if the target is us, an unknown sender is
@@ -537,6 +540,36 @@ void arp_announce(struct ae_stack *s)
 }
 
 /**
+ * arp_fail() - resolution failed: free the entry, then report each frame
+ * it held as unreachable and give its slot back
+ * @s:		stack
+ * @e:		entry (INCOMPLETE or PROBE) out of requests
+ *
+ * The entry is freed first and the slots returned only after the reports,
+ * so whatever a transport sends from its report (a new resolution of the
+ * same address included) finds a consistent table and cannot overwrite a
+ * frame not yet reported.
+ */
+static void arp_fail(struct ae_stack *s, struct arp_entry *e)
+{
+	int16_t q[ARP_QUEUE_PER_ENTRY];
+	struct ae_arp *a = s->arp;
+	struct ae_pkt p;
+	int i, n = e->nq;
+
+	memcpy(q, e->q, sizeof(q[0]) * (size_t)n);
+	memset(e, 0, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		STAT_INC(s, arp, resolve_failed);
+		p.data = a->slots + a->slot_size * (size_t)q[i];
+		p.len = a->slot_len[q[i]];
+		icmp_local_error(s, ICMP_DEST_UNREACH_, ICMP_HOST_UNREACH_, &p);
+	}
+	for (i = 0; i < n; i++)
+		a->free_slots[a->nfree++] = q[i];
+}
+
+/**
  * arp_entry_timer() - run one entry's due event
  * @s:		stack
  * @e:		entry whose timer expired
@@ -557,7 +590,7 @@ static void arp_entry_timer(struct ae_stack *s, struct arp_entry *e)
 	case ARP_INCOMPLETE:
 	case ARP_PROBE:
 		if (e->requests >= ARP_MAX_REQUESTS)
-			arp_free_entry(s, e, true);
+			arp_fail(s, e);
 		else
 			arp_request(s, e);
 		break;

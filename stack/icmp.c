@@ -6,7 +6,11 @@
  * message, answers echo requests of any size (the IP layer reassembles big
  * requests and fragments the reply) and passes errors about our own
  * datagrams to the transport that sent them: tcp_icmp_error() for TCP,
- * udp_icmp_error() for UDP.
+ * udp_icmp_error() for UDP. What an error means is Linux's
+ * icmp_err_convert[] (icmp_err_convert() here): an errno, and whether it is
+ * "fatal" (hard). A neighbour that never answers ARP is reported the same
+ * way, as Linux's arp_error_report() does by sending itself a host
+ * unreachable: icmp_local_error() with each datagram ARP had to drop.
  *
  * The echo reply is the request with type 0: its header is rebuilt in a
  * small buffer, the checksum fixed by RFC 1624 incremental update, and the
@@ -130,6 +134,109 @@ static void icmp_echo(struct ae_stack *s, const struct ae_ipinfo *ip,
 	STAT_INC(s, icmp, out_echo_reps);
 }
 
+/*
+ * Linux's icmp_err_convert[]: the errno of each destination unreachable
+ * code, and whether it is hard (fatal): a connected UDP socket and a TCP
+ * connection in SYN-SENT hear of hard ones at once; TCP keeps soft ones
+ * for when it times out.
+ */
+static const struct {
+	uint8_t err;
+	bool fatal;
+} icmp_unreach_err[] = {
+	{ ENETUNREACH, false },		/* 0 net unreachable */
+	{ EHOSTUNREACH, false },	/* 1 host unreachable */
+	{ ENOPROTOOPT, true },		/* 2 protocol unreachable */
+	{ ECONNREFUSED, true },		/* 3 port unreachable */
+	{ EMSGSIZE, false },		/* 4 fragmentation needed */
+	{ EOPNOTSUPP, false },		/* 5 source route failed */
+	{ ENETUNREACH, true },		/* 6 net unknown */
+	{ EHOSTDOWN, true },		/* 7 host unknown */
+	{ ENONET, true },		/* 8 host isolated */
+	{ ENETUNREACH, true },		/* 9 net prohibited */
+	{ EHOSTUNREACH, true },		/* 10 host prohibited */
+	{ ENETUNREACH, false },		/* 11 net unreachable for TOS */
+	{ EHOSTUNREACH, false },	/* 12 host unreachable for TOS */
+	{ EHOSTUNREACH, true },		/* 13 communication prohibited */
+	{ EHOSTUNREACH, true },		/* 14 precedence violation */
+	{ EHOSTUNREACH, true },		/* 15 precedence cutoff */
+};
+
+/**
+ * icmp_err_convert() - the errno an ICMP error stands for, as Linux maps it
+ * @type:	ICMP type
+ * @code:	ICMP code
+ * @fatal:	set: a hard error (see icmp_unreach_err[])
+ *
+ * Return: positive errno, or 0 for messages that report nothing (source
+ * quench, redirect, unknown codes)
+ */
+int icmp_err_convert(uint8_t type, uint8_t code, bool *fatal)
+{
+	*fatal = false;
+	switch (type) {
+	case ICMP_DEST_UNREACH_:
+		if (code >= sizeof(icmp_unreach_err) / sizeof(icmp_unreach_err[0]))
+			return 0;
+		*fatal = icmp_unreach_err[code].fatal;
+		return icmp_unreach_err[code].err;
+	case ICMP_TIME_EXCEEDED_:
+		return EHOSTUNREACH;
+	case ICMP_PARAMETERPROB_:
+		*fatal = true;
+		return EPROTO;
+	default:
+		return 0;
+	}
+}
+
+/**
+ * icmp_dispatch() - hand an error about our datagram to its transport
+ * @s:		stack
+ * @type:	ICMP type
+ * @code:	ICMP code
+ * @mtu:	next-hop MTU of a fragmentation needed, else 0
+ * @inner:	our datagram as quoted: IP header and at least 8 bytes
+ */
+static void icmp_dispatch(struct ae_stack *s, uint8_t type, uint8_t code,
+			  uint16_t mtu, const struct ae_pkt *inner)
+{
+	const uint8_t *ih = pkt_get(inner, 0, IP_HLEN);
+
+	if (!ih)
+		return;
+	switch (ih[IP_F_PROTO]) {
+	case IPPROTO_TCP:
+		tcp_icmp_error(s, type, code, mtu, inner);
+		break;
+	case IPPROTO_UDP:
+		udp_icmp_error(s, type, code, inner);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * icmp_local_error() - report an error about a datagram of ours that never
+ * left (its next hop did not answer ARP), as if an ICMP error had come back
+ * @s:		stack
+ * @type:	ICMP type
+ * @code:	ICMP code
+ * @dgram:	the datagram, IP header first
+ */
+void icmp_local_error(struct ae_stack *s, uint8_t type, uint8_t code,
+		      const struct ae_pkt *dgram)
+{
+	const uint8_t *ih = pkt_get(dgram, 0, IP_HLEN);
+
+	if (!ih || ip_hdr_len(ih) < IP_HLEN ||
+	    !pkt_get(dgram, 0, ip_hdr_len(ih) + 8))
+		return;
+	STAT_INC(s, icmp, local_errors);
+	icmp_dispatch(s, type, code, 0, dgram);
+}
+
 /**
  * icmp_error_input() - pass an ICMP error to the transport it concerns
  * @s:		stack
@@ -160,16 +267,7 @@ static void icmp_error_input(struct ae_stack *s, uint8_t type, uint8_t code,
 	}
 	mtu = (type == ICMP_DEST_UNREACH_ && code == ICMP_FRAG_NEEDED_) ?
 	      ld16(h + ICMP_F_MTU) : 0;
-	switch (ih[IP_F_PROTO]) {
-	case IPPROTO_TCP:
-		tcp_icmp_error(s, type, code, mtu, &inner);
-		break;
-	case IPPROTO_UDP:
-		udp_icmp_error(s, type, code, &inner);
-		break;
-	default:
-		break;
-	}
+	icmp_dispatch(s, type, code, mtu, &inner);
 }
 
 /**

@@ -182,6 +182,32 @@ int ae_connect(struct ae_sock *sk, const struct sockaddr_in *addr)
 }
 
 /**
+ * ae_loop_unserved() - is @addr a loopback destination no socket here serves
+ * @sk:		the socket that would connect (its type decides)
+ * @addr:	destination
+ *
+ * A TCP destination is served when a socket the owner bound (listening or
+ * not yet: a server between bind() and listen() keeps its port) or a
+ * listener holds its address (or the wildcard) and port; a UDP one by any
+ * socket bound to its port. aetherd uses this so that a program's
+ * connect() to 127.0.0.0/8 (or the ::1 stand-in) reaches the kernel's
+ * listener when Aether has none there.
+ *
+ * Return: true for a 127.0.0.0/8 destination nothing in this stack serves
+ */
+bool ae_loop_unserved(const struct ae_sock *sk, const struct sockaddr_in *addr)
+{
+	uint32_t a = ntohl(addr->sin_addr.s_addr);
+
+	if (addr->sin_family != AF_INET || (a >> 24) != 127 || !addr->sin_port)
+		return false;
+	if (sk->type == SOCK_DGRAM)
+		return !udp_port_used(sk->stack, addr->sin_port);
+	return !tcp_port_claimed(sk->stack, addr->sin_addr.s_addr,
+				 addr->sin_port);
+}
+
+/**
  * ae_send() - queue bytes for sending
  * @sk:		socket
  * @buf:	data
@@ -462,6 +488,21 @@ int ae_sock_error(struct ae_sock *sk)
 	int e = sk->so_error;
 
 	sk->so_error = 0;
+	return -e;
+}
+
+/**
+ * ae_sock_soft_error() - read and clear the soft error (TCP's last soft
+ * ICMP error, see struct ae_sock)
+ * @sk:		socket
+ *
+ * Return: the error as a negative errno, or 0
+ */
+int ae_sock_soft_error(struct ae_sock *sk)
+{
+	int e = sk->soft_err;
+
+	sk->soft_err = 0;
 	return -e;
 }
 

@@ -278,8 +278,9 @@ static int sol_get(struct ae_sock *sk, int name, void *val, size_t *len)
 		return sockopt_put_int(val, len, !!(sk->opt.flags & sof_bit(name)));
 	switch (name) {
 	case SO_ERROR:
-		v = sk->so_error;
-		sk->so_error = 0;
+		v = -ae_sock_error(sk);
+		if (!v)	/* Linux's sock_getsockopt(): then sk_err_soft */
+			v = -ae_sock_soft_error(sk);
 		return sockopt_put_int(val, len, v);
 	case SO_TYPE:
 		return sockopt_put_int(val, len, sk->type);

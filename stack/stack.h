@@ -117,6 +117,9 @@ struct ae_sock_opts {
  * @lport:	local port (network order), 0 = unbound
  * @rport:	remote port (network order)
  * @so_error:	pending error (positive errno), read and cleared by SO_ERROR
+ * @soft_err:	TCP: the last soft ICMP error (Linux's sk_err_soft): what a
+ *		timeout reports instead of ETIMEDOUT, and what SO_ERROR
+ *		reads (and clears) when @so_error is 0
  * @reuseaddr:	SO_REUSEADDR
  * @reuseport:	SO_REUSEPORT
  * @v6:		the owner's socket is AF_INET6 (it set IPV6_V6ONLY, either way)
@@ -139,6 +142,7 @@ struct ae_sock {
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	int so_error;
+	int soft_err;
 	bool reuseaddr, reuseport, v6, v6only, closed;
 	uint8_t tos, ttl;
 	int rcvbuf_opt, sndbuf_opt, defer_accept;
@@ -272,6 +276,9 @@ void icmp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 		const struct ae_pkt *p);
 void icmp_send_unreach(struct ae_stack *s, uint8_t code,
 		       const struct ae_ipinfo *ip, const struct ae_pkt *payload);
+int icmp_err_convert(uint8_t type, uint8_t code, bool *fatal);
+void icmp_local_error(struct ae_stack *s, uint8_t type, uint8_t code,
+		      const struct ae_pkt *dgram);
 void icmp_send_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		     uint32_t info, const struct ae_ipinfo *ip,
 		     const struct ae_pkt *payload);
@@ -298,6 +305,7 @@ unsigned int udp_poll(const struct ae_sock *sk);
 uint32_t udp_rx_queued(const struct ae_sock *sk);
 int udp_shutdown(struct ae_sock *sk, int how);
 void udp_close(struct ae_sock *sk);
+bool udp_port_used(struct ae_stack *s, uint16_t port);
 void udp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		    const struct ae_pkt *inner);
 

@@ -35,7 +35,8 @@
 	X(icmp, in_msgs) X(icmp, in_errors) X(icmp, in_csum_errors) \
 	X(icmp, in_echos) X(icmp, in_dest_unreachs) X(icmp, in_other) \
 	X(icmp, out_msgs) X(icmp, out_echo_reps) X(icmp, out_dest_unreachs) \
-	X(icmp, out_rate_limited) X(icmp, in_bcast_ignored) X(icmp, out_other)
+	X(icmp, out_rate_limited) X(icmp, in_bcast_ignored) X(icmp, out_other) \
+	X(icmp, local_errors)
 
 #define AE_STATS_UDP(X) \
 	X(udp, in_datagrams) X(udp, out_datagrams) X(udp, no_ports) \

@@ -550,6 +550,10 @@ void tcp_drop(struct tcp_sock *tp, int err)
 		STAT_INC(s, tcp, attempt_fails);
 	else if (tp->state == TCPS_ESTABLISHED || tp->state == TCPS_CLOSE_WAIT)
 		STAT_INC(s, tcp, estab_resets);
+	/* Linux's tcp_write_err(): a timeout reports the soft error if any */
+	if (err == ETIMEDOUT && tp->sk.soft_err)
+		err = tp->sk.soft_err;
+	tp->sk.soft_err = 0;
 	if (err) {
 		tp->sk.so_error = err;
 		tcp_notify(tp, AE_EV_ERR);

@@ -443,6 +443,7 @@ void tcp_hash_insert(struct ae_stack *s, struct tcp_sock *tp);
 void tcp_hash_remove(struct ae_stack *s, struct tcp_sock *tp);
 struct tcp_sock *tcp_hash_lookup(const struct ae_stack *s, uint32_t laddr,
 				 uint16_t lport, uint32_t raddr, uint16_t rport);
+bool tcp_port_claimed(const struct ae_stack *s, uint32_t addr, uint16_t port);
 struct tcp_sock *tcp_listener_lookup(const struct ae_stack *s, uint32_t laddr,
 				     uint16_t lport);
 struct tcp_sock *tcp_listener_select(const struct ae_stack *s, uint32_t laddr,

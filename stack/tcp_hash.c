@@ -296,6 +296,28 @@ static bool bind_conflict(struct ae_stack *s, const struct tcp_sock *tp,
 }
 
 /**
+ * tcp_port_claimed() - does a TCB the owner bound (or a listener) hold
+ * @addr:@port
+ * @s:		stack
+ * @addr:	address, network order
+ * @port:	port, network order
+ *
+ * Return: true if one does (ephemeral ports of connections do not count)
+ */
+bool tcp_port_claimed(const struct ae_stack *s, uint32_t addr, uint16_t port)
+{
+	const struct ae_tcp *t = s->tcp;
+	struct tcp_sock *o;
+
+	LIST_FOREACH(o, &t->bhash[port_bucket(port, t->bhash_mask)], bentry) {
+		if (o->sk.lport == port && addr_overlap(addr, o->sk.laddr) &&
+		    (o->user_bound || o->state == TCPS_LISTEN))
+			return true;
+	}
+	return false;
+}
+
+/**
  * bind_insert() - record @tp as owner of its local port
  * @s:		stack
  * @tp:		TCB with laddr/lport set

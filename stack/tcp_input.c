@@ -394,6 +394,7 @@ static bool tcp_newack(struct tcp_sock *tp, const struct tcp_seg *seg)
 	tp->rxtshift = 0;
 	tp->first_rexmt = 0;
 	tp->probes_out = 0;
+	tp->sk.soft_err = 0;	/* Linux's tcp_ack(): "something worked" */
 	tp->snd_una = seg->ack;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
@@ -1187,31 +1188,6 @@ void tcp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
 }
 
 /**
- * icmp_errno() - the errno an ICMP error stands for (as Linux maps it)
- * @type:	ICMP type
- * @code:	ICMP code
- *
- * Return: positive errno
- */
-static int icmp_errno(uint8_t type, uint8_t code)
-{
-	if (type != ICMP_DEST_UNREACH_)
-		return EHOSTUNREACH;
-	switch (code) {
-	case ICMP_NET_UNREACH_:
-		return ENETUNREACH;
-	case ICMP_PROT_UNREACH_:
-		return ENOPROTOOPT;
-	case ICMP_PORT_UNREACH_:
-		return ECONNREFUSED;
-	case ICMP_FRAG_NEEDED_:
-		return EMSGSIZE;
-	default:
-		return EHOSTUNREACH;
-	}
-}
-
-/**
  * tcp_icmp_error() - an ICMP error about a segment we sent
  * @s:		stack
  * @type:	ICMP type
@@ -1219,9 +1195,14 @@ static int icmp_errno(uint8_t type, uint8_t code)
  * @mtu:	next-hop MTU for fragmentation needed, else 0
  * @inner:	the quoted IP header and at least 8 bytes of TCP
  *
- * Fragmentation needed lowers the path MSS and resends (RFC 1191); other
- * errors abort a connection still in SYN-SENT and are otherwise soft, as in
- * Linux. The quoted sequence number must lie in SND.UNA..SND.MAX (RFC 5927).
+ * Fragmentation needed lowers the path MSS and resends (RFC 1191). Other
+ * errors, as Linux's tcp_v4_err(): source quench and unknown codes say
+ * nothing; any other (icmp_err_convert()) aborts a connection still in
+ * SYN-SENT with its errno (ECONNREFUSED, EHOSTUNREACH, ...) and is
+ * otherwise soft (RFC 1122 4.2.3.9): kept in soft_err, reported by SO_ERROR
+ * or instead of ETIMEDOUT if the connection times out, forgotten when an
+ * ACK shows the path works. The quoted sequence number must lie in
+ * SND.UNA..SND.MAX (RFC 5927).
  */
 void tcp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		    uint16_t mtu, const struct ae_pkt *inner)
@@ -1230,7 +1211,9 @@ void tcp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 	uint32_t src, dst, seq;
 	uint16_t sport, dport;
 	struct tcp_sock *tp;
+	bool fatal;
 	size_t hl;
+	int err;
 
 	if (!ih)
 		return;
@@ -1264,8 +1247,11 @@ void tcp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 			tp->snd_nxt = tp->snd_una;
 			tcp_output(tp);
 		}
-	} else if (tp->state == TCPS_SYN_SENT) {
-		tcp_drop(tp, icmp_errno(type, code));
+	} else if ((err = icmp_err_convert(type, code, &fatal)) != 0) {
+		if (tp->state == TCPS_SYN_SENT)
+			tcp_drop(tp, err);
+		else
+			tp->sk.soft_err = err;
 	}
 	tcp_leave(s);
 }

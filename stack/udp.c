@@ -237,7 +237,7 @@ static bool udp_conflict(struct ae_stack *s, const struct udp_sock *us,
  *
  * Return: true if so
  */
-static bool udp_port_used(struct ae_stack *s, uint16_t port)
+bool udp_port_used(struct ae_stack *s, uint16_t port)
 {
 	struct udp_sock *o;
 
@@ -402,6 +402,8 @@ ssize_t udp_sendmsg(struct ae_sock *sk, const void *buf, size_t len, int flags,
 	(void)flags;
 	if (us->shut_wr)
 		return -EPIPE;
+	if (sk->so_error)	/* Linux: sock_alloc_send_pskb() takes it */
+		return ae_sock_error(sk);
 	if (!daddr && !dport) {
 		if (!sk->rport)
 			return -EDESTADDRREQ;
@@ -597,7 +599,7 @@ ssize_t udp_recvfrom(struct ae_sock *sk, void *buf, size_t len, int flags,
  * @info:	set to its TTL, TOS and destination address (may be NULL)
  *
  * Return: bytes copied (the datagram's length with MSG_TRUNC), 0 after
- * shutdown(SHUT_RD) with nothing queued, or -EAGAIN
+ * shutdown(SHUT_RD) with nothing queued, -EAGAIN, or the pending error
  */
 ssize_t udp_recvmsg(struct ae_sock *sk, void *buf, size_t len, int flags,
 		    uint32_t *saddr, uint16_t *sport,
@@ -607,6 +609,8 @@ ssize_t udp_recvmsg(struct ae_sock *sk, void *buf, size_t len, int flags,
 	struct udp_rec *r;
 	size_t n;
 
+	if (sk->so_error)	/* before data, as __skb_try_recv_datagram() */
+		return ae_sock_error(sk);
 	if (!us->count)
 		return us->shut_rd ? 0 : -EAGAIN;
 	r = udp_rec_at(us, us->rd);
@@ -819,8 +823,12 @@ void udp_input(struct ae_stack *s, const struct ae_ipinfo *ip,
  * @code:	ICMP code
  * @inner:	the quoted IP header + at least 8 bytes of UDP header
  *
- * As in Linux without IP_RECVERR, only a connected socket learns of it:
- * port unreachable becomes ECONNREFUSED, other unreachables EHOSTUNREACH.
+ * As Linux's __udp4_lib_err() without IP_RECVERR: only a connected socket
+ * learns of it, and only of a hard error (icmp_err_convert(): port
+ * unreachable is ECONNREFUSED; host unreachable, what a neighbour that
+ * never answers ARP gives, is soft and says nothing). Fragmentation needed
+ * is EMSGSIZE (path MTU discovery is on). The error is reported once, by
+ * the next send, receive, poll or SO_ERROR.
  */
 void udp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		    const struct ae_pkt *inner)
@@ -829,9 +837,14 @@ void udp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 	struct udp_sock *us;
 	uint32_t src, dst;
 	uint16_t sport, dport;
+	bool hard;
 	size_t hl;
+	int err;
 
-	if (!ih || type != ICMP_DEST_UNREACH_)
+	err = icmp_err_convert(type, code, &hard);
+	if (type == ICMP_DEST_UNREACH_ && code == ICMP_FRAG_NEEDED_)
+		hard = true;
+	if (!ih || !err || !hard)
 		return;
 	hl = ip_hdr_len(ih);
 	uh = pkt_get(inner, hl, UDP_HLEN);
@@ -846,8 +859,7 @@ void udp_icmp_error(struct ae_stack *s, uint8_t type, uint8_t code,
 		    us->sk.rport != dport ||
 		    (us->sk.laddr && us->sk.laddr != src))
 			continue;
-		us->sk.so_error = code == ICMP_PORT_UNREACH_ ? ECONNREFUSED :
-				  EHOSTUNREACH;
+		us->sk.so_error = err;
 		sock_notify(&us->sk, AE_EV_ERR);
 		return;
 	}

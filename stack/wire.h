@@ -105,6 +105,7 @@ static inline size_t ip_hdr_len(const uint8_t *h)
 #define ICMP_PARAMETERPROB_	12
 /* codes of ICMP_DEST_UNREACH_ */
 #define ICMP_NET_UNREACH_	0
+#define ICMP_HOST_UNREACH_	1
 #define ICMP_PROT_UNREACH_	2
 #define ICMP_PORT_UNREACH_	3
 #define ICMP_FRAG_NEEDED_	4

@@ -126,6 +126,9 @@ static const char *ename(int e)
 	case EMSGSIZE: return "EMSGSIZE";
 	case EACCES: return "EACCES";
 	case EPERM: return "EPERM";
+	case EHOSTUNREACH: return "EHOSTUNREACH";
+	case EPROTO: return "EPROTO";
+	case ECONNABORTED: return "ECONNABORTED";
 	}
 	snprintf(buf, sizeof(buf), "E%d", e);
 	return buf;
@@ -3843,6 +3846,193 @@ static void c_udp_rcvbuf(void)
 	out("kept some %d, dropped some %d", got > 0, got < 20);
 }
 
+/* ---- errors from the network ------------------------------------------- */
+
+#define DEAD_IP		"192.168.1.77"	/* on the link; never answers ARP */
+
+/**
+ * span() - how long since @t0, in the coarse steps a case may print
+ * @t0:	now_ms() at the start
+ *
+ * Return: "under 2 s", "2 to 5 s" (the kernel's 3 ARP probes, 1 s apart)
+ * or "over 5 s"
+ */
+static const char *span(long t0)
+{
+	long ms = now_ms() - t0;
+
+	return ms < 2000 ? "under 2 s" : ms <= 5000 ? "2 to 5 s" : "over 5 s";
+}
+
+/**
+ * c_arp_unreach_tcp() - case "arp_unreach_tcp": a blocking connect to an
+ * on-link address that never answers ARP fails when resolution does
+ */
+static void c_arp_unreach_tcp(void)
+{
+	struct sockaddr_in a = sin_of(DEAD_IP, 80);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	long t0 = now_ms();
+
+	R(connect(fd, (void *)&a, sizeof(a)));
+	out("after %s", span(t0));
+	R(send(fd, "x", 1, MSG_NOSIGNAL));
+}
+
+/**
+ * c_arp_unreach_nb() - case "arp_unreach_nb": the same, non-blocking:
+ * EINPROGRESS, then POLLOUT|POLLERR|POLLHUP and SO_ERROR
+ */
+static void c_arp_unreach_nb(void)
+{
+	struct sockaddr_in a = sin_of(DEAD_IP, 81);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int err = -1;
+	socklen_t len = sizeof(err);
+	long t0 = now_ms();
+
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(poll(&p, 1, 8000));
+	out("revents %#x after %s", p.revents, span(t0));
+	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
+	out("so_error %s", ename(err));
+	R(connect(fd, (void *)&a, sizeof(a)));
+	a = sin_of(PEER_IP, P_CLOSED);	/* unconnected again: starts over */
+	R(connect(fd, (void *)&a, sizeof(a)));
+	msleep(300);
+	R(connect(fd, (void *)&a, sizeof(a)));
+	R(connect(fd, (void *)&a, sizeof(a)));
+}
+
+/**
+ * c_arp_unreach_udp() - case "arp_unreach_udp": datagrams to an address
+ * that never answers ARP, on a connected and an unconnected socket
+ */
+static void c_arp_unreach_udp(void)
+{
+	struct sockaddr_in a = sin_of(DEAD_IP, 9);
+	int c = socket(AF_INET, SOCK_DGRAM, 0);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pollfd p = { .fd = c, .events = POLLIN | POLLOUT };
+	int err = -1;
+	socklen_t len = sizeof(err);
+
+	R(connect(c, (void *)&a, sizeof(a)));
+	R(send(c, "x", 1, 0));
+	R(sendto(u, "x", 1, 0, (void *)&a, sizeof(a)));
+	msleep(4000);
+	R(poll(&p, 1, 0));
+	out("revents %#x", p.revents);
+	R(getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
+	out("so_error %s", ename(err));
+	R(send(c, "x", 1, 0));
+	R(sendto(u, "x", 1, 0, (void *)&a, sizeof(a)));
+}
+
+/**
+ * c_udp_refused() - case "udp_refused": ICMP port unreachable from the
+ * peer on a connected UDP socket: poll, recv, send and SO_ERROR each
+ * report and clear it once; an unconnected socket never hears of it
+ */
+static void c_udp_refused(void)
+{
+	struct sockaddr_in a = sin_of(PEER_IP, P_CLOSED);
+	int c = socket(AF_INET, SOCK_DGRAM, 0);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pollfd p = { .fd = c, .events = POLLIN | POLLOUT };
+	int err = -1;
+	socklen_t len = sizeof(err);
+	char b[8];
+
+	R(connect(c, (void *)&a, sizeof(a)));
+	R(send(c, "x", 1, 0));
+	msleep(300);
+	R(poll(&p, 1, 1000));
+	out("revents %#x", p.revents);
+	R(recv(c, b, sizeof(b), MSG_DONTWAIT));
+	R(recv(c, b, sizeof(b), MSG_DONTWAIT));
+	R(send(c, "x", 1, 0));
+	msleep(300);
+	R(send(c, "x", 1, 0));
+	R(send(c, "x", 1, 0));
+	msleep(300);
+	R(getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
+	out("so_error %s", ename(err));
+	R(getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
+	out("so_error %s", ename(err));
+	R(sendto(u, "x", 1, 0, (void *)&a, sizeof(a)));
+	msleep(300);
+	R(sendto(u, "x", 1, 0, (void *)&a, sizeof(a)));
+	R(recv(u, b, sizeof(b), MSG_DONTWAIT));
+	R(connect(c, (void *)&a, sizeof(a)));
+}
+
+/**
+ * c_rst_order() - case "rst_order": after the peer's RST, what poll, recv,
+ * send and SO_ERROR report, in order (Linux: tcp_reset(), tcp_poll())
+ */
+static void c_rst_order(void)
+{
+	struct pollfd p = { .events = POLLIN | POLLOUT | POLLRDHUP | POLLPRI };
+	int fd = tcp_to(P_RST), err = -1;
+	socklen_t len = sizeof(err);
+	char b[8];
+
+	signal(SIGPIPE, on_sigpipe);
+	p.fd = fd;
+	msleep(RST_WAIT_MS);
+	R(poll(&p, 1, 0));
+	out("revents %#x", p.revents);
+	R(recv(fd, b, sizeof(b), 0));
+	R(poll(&p, 1, 0));
+	out("revents %#x", p.revents);
+	R(recv(fd, b, sizeof(b), 0));
+	R(send(fd, "x", 1, 0));
+	out("sigpipes %d", (int)sigpipes);
+	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
+	out("so_error %s", ename(err));
+	R(shutdown(fd, SHUT_RDWR));
+	R(connect(fd, (void *)&(struct sockaddr_in){ 0 }, 0));
+}
+
+/**
+ * c_rst_send_first() - case "rst_send_first": the first call after the
+ * RST is a send: it takes the error, reads then see EOF
+ */
+static void c_rst_send_first(void)
+{
+	int fd = tcp_to(P_RST);
+	char b[8];
+
+	signal(SIGPIPE, on_sigpipe);
+	msleep(RST_WAIT_MS);
+	R(send(fd, "x", 1, 0));
+	R(send(fd, "x", 1, 0));
+	out("sigpipes %d", (int)sigpipes);
+	R(recv(fd, b, sizeof(b), 0));
+	R(read(fd, b, sizeof(b)));
+}
+
+/**
+ * c_rst_epoll_et() - case "rst_epoll_et": an EPOLLET registration made
+ * before the RST sees one edge with every bit, then nothing
+ */
+static void c_rst_epoll_et(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP |
+					    EPOLLET }, got[2];
+	int fd = tcp_to(P_RST), ep = epoll_create1(0);
+
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	R(epoll_wait(ep, got, 2, 0));		/* the connected edge: OUT */
+	out("events %#x", got[0].events);
+	msleep(RST_WAIT_MS);
+	R(epoll_wait(ep, got, 2, 1000));
+	out("events %#x", got[0].events);
+	R(epoll_wait(ep, got, 2, 0));
+}
+
 /**
  * struct tcase - one case
  * @name:	its name (the line prefix)
@@ -3896,6 +4086,9 @@ static const struct tcase cases[] = {
 	C(nonblock_partial), C(udp_broadcast), C(linger_sequences),
 	C(opts_inherit), C(multicast_if), C(sockopt_unprivileged),
 	C(udp_rcvbuf),
+	C(arp_unreach_tcp), C(arp_unreach_nb),
+	C(arp_unreach_udp), C(udp_refused), C(rst_order), C(rst_send_first),
+	C(rst_epoll_et),
 };
 
 /**

@@ -1161,6 +1161,38 @@ def case_active_refused(lab):
                        (" ".join(w) if w else "nothing"))
 
 
+def case_active_icmp(lab):
+    """SYN-SENT and ICMP errors, as Linux's tcp_v4_err(): source quench
+    and an error quoting a sequence number Aether never sent change nothing
+    (the connection then completes); host unreachable quoting the SYN makes
+    connect() fail with EHOSTUNREACH (113), port unreachable with
+    ECONNREFUSED (111), at once rather than after the SYN retries."""
+    c = active_syn(lab)
+    send_icmp(lab, c, 4, 0, c.iss)                   # source quench
+    send_icmp(lab, c, 3, 1, c.iss + 5000)            # not a sequence sent
+    isn = random.randrange(1 << 32)
+    c.send("SA", seq=isn, ack=c.rcv_nxt, opts=opt_bytes(mss=1460))
+    c.snd_nxt = (isn + 1) & M32
+    c.expect(3.0, c.ack_of(c.snd_nxt), "ACK of our SYN-ACK")
+    w = client_line(lab, c, ("connecterr", "connected"))
+    if not w or w[2] != "connected":
+        raise CaseFail("client saw %s after source quench and an "
+                       "out-of-window ICMP, want connected" %
+                       (" ".join(w) if w else "nothing"))
+    c.reset()
+    for code, want in ((1, 113), (3, 111)):
+        c = active_syn(lab)
+        t0 = time.time()
+        send_icmp(lab, c, 3, code, c.iss)
+        w = client_line(lab, c, ("connecterr", "connected"), timeout=3.0)
+        if not w or w[2] != "connecterr" or int(w[3]) != want:
+            raise CaseFail("ICMP unreachable code %d: client saw %s, want "
+                           "connecterr %d" %
+                           (code, " ".join(w) if w else "nothing", want))
+        lab.note("code %d: connecterr %d after %.2f s" %
+                 (code, want, time.time() - t0))
+
+
 def case_synsent_bad_rst(lab):
     """SYN-SENT: a RST whose ACK is unacceptable, or a RST without ACK, is
     dropped (RFC 9293 3.10.7.3); the connection then completes."""

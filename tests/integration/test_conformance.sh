@@ -127,6 +127,7 @@ check "8000-byte segment on a 9000-MTU link: taken whole or dropped whole, conne
 check "SYN flood (400 half-open): all answered, SYN cookies sent, a late ACK still connects" \
 	counted tcp.syn_cookies_sent syn_flood
 check "active open: SYN offers MSS 1460/SACK/TS/WS; RST,ACK=ISS+1 gives ECONNREFUSED" conf active_refused
+check "active open: ICMP in SYN-SENT: quench ignored, host unreachable EHOSTUNREACH, port unreachable ECONNREFUSED" conf active_icmp
 check "SYN-SENT: RST with a bad ACK and RST without ACK ignored, then connected" conf synsent_bad_rst
 check "SYN-SENT: SYN-ACK acking unsent data gets RST seq=SEG.ACK, then connected" conf synsent_bad_ack
 check "simultaneous open: SYN,ACK for the same ISS, then data and FIN flow" conf simultaneous_open

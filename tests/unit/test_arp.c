@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
  * DOC: test_arp.c - ARP replies, learning, cache expiry, resolution queue,
- * retries and failure, bounds, gratuitous ARP
+ * retries and failure (reported to the senders), bounds, gratuitous ARP
  */
 #include <check.h>
 #include <errno.h>
@@ -10,6 +10,7 @@
 
 #include "fakedev.h"
 #include "stack.h"
+#include "tcp.h"
 
 static struct ae_stack *S;
 static const uint8_t mac5[6] = { 0x02, 0, 0, 0, 0, 0x05 };
@@ -312,6 +313,48 @@ START_TEST(test_retries_then_failure)
 }
 END_TEST
 
+/*
+ * A neighbour that never answers: after the 3 requests (3 s) each queued
+ * datagram is reported to its sender as a host unreachable, as Linux's
+ * arp_error_report(). A connect() in SYN-SENT fails with EHOSTUNREACH; a
+ * connected UDP socket hears nothing (host unreachable is a soft error for
+ * UDP, as __udp4_lib_err() without IP_RECVERR).
+ */
+START_TEST(test_failure_reported_to_senders)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = FAKE_IP(192, 168, 1, 5),
+				   .sin_port = htons(80) };
+	struct ae_sock *t, *u;
+	int err, i;
+
+	t = ae_socket(S, SOCK_STREAM, &err);
+	u = ae_socket(S, SOCK_DGRAM, &err);
+	ck_assert_int_eq(ae_connect(t, &dst), -EINPROGRESS);
+	dst.sin_port = htons(9);
+	ck_assert_int_eq(ae_connect(u, &dst), 0);
+	ck_assert_int_eq(ae_send(u, "x", 1, 0), 1);
+	for (i = 0; i < 2999; i++) {	/* the SYN is sent again at 1 s */
+		fake_clock_advance_ms(1);
+		ae_stack_poll(S);
+	}
+	ck_assert_int_eq(ae_sock_state(t), TCPS_SYN_SENT);
+	ck_assert_uint_eq(ae_stack_stat(S, "icmp", "local_errors"), 0);
+	fake_clock_advance_ms(1);
+	ae_stack_poll(S);
+	ck_assert_uint_eq(ae_stack_stat(S, "arp", "resolve_failed"), 3);
+	ck_assert_uint_eq(ae_stack_stat(S, "icmp", "local_errors"), 3);
+	ck_assert_int_eq(ae_sock_state(t), TCPS_CLOSED);
+	ck_assert(ae_poll(t) & AE_EV_ERR);
+	ck_assert_int_eq(ae_sock_error(t), -EHOSTUNREACH);
+	ck_assert_int_eq(ae_sock_error(u), 0);
+	ck_assert_int_eq(ae_send(u, "x", 1, 0), 1);	/* queued again */
+	ck_assert_uint_eq(ae_stack_stat(S, "arp", "out_requests"), 4);
+	ae_close(t);
+	ae_close(u);
+}
+END_TEST
+
 START_TEST(test_cache_expiry)
 {
 	fake_arp_seed(S);
@@ -509,6 +552,7 @@ static Suite *arp_suite(void)
 	tcase_add_test(tc, test_big_datagram_waits_whole);
 	tcase_add_test(tc, test_global_queue_bound);
 	tcase_add_test(tc, test_retries_then_failure);
+	tcase_add_test(tc, test_failure_reported_to_senders);
 	tcase_add_test(tc, test_cache_expiry);
 	tcase_add_test(tc, test_unused_entry_expires_silently);
 	tcase_add_test(tc, test_reply_refreshes);

@@ -334,29 +334,28 @@ START_TEST(test_rate_limit)
 }
 END_TEST
 
-START_TEST(test_error_received_dispatched)
+/**
+ * udp_icmp_about() - feed an ICMP error quoting a UDP datagram of ours to
+ * FAKE_PEER port 53
+ * @type:	ICMP type
+ * @code:	ICMP code
+ * @src:	the quoted source address (ours, or not)
+ * @lport:	the quoted source port, network order
+ */
+static void udp_icmp_about(uint8_t type, uint8_t code, uint32_t src,
+			   uint16_t lport)
 {
-	/* Port unreachable about a datagram we sent from a connected socket. */
-	uint8_t icmp[8 + 20 + 8] = { 3, 3 }, f[128];
+	uint8_t icmp[8 + 20 + 8] = { type, code }, f[128];
 	struct fake_ip ip = { .proto = 1 };
-	struct ae_sock *sk;
 	uint8_t *ih = icmp + 8;
-	uint16_t lport;
-	uint32_t a;
+	uint32_t a = FAKE_PEER;
 	size_t n;
-	int err;
 
-	sk = udp_socket(S, &err);
-	ck_assert_ptr_nonnull(sk);
-	ck_assert_int_eq(udp_connect(sk, FAKE_PEER, htons(53)), 0);
-	lport = sk->lport;
 	ih[0] = 0x45;
 	st16(ih + 2, 20 + 8 + 4);
 	ih[8] = 64;
 	ih[9] = 17;
-	a = FAKE_ADDR;
-	memcpy(ih + 12, &a, 4);
-	a = FAKE_PEER;
+	memcpy(ih + 12, &src, 4);
 	memcpy(ih + 16, &a, 4);
 	st16(ih + 10, fake_csum(ih, 20));
 	memcpy(ih + 20, &lport, 2);
@@ -365,20 +364,66 @@ START_TEST(test_error_received_dispatched)
 	st16(icmp + 2, fake_csum(icmp, sizeof(icmp)));
 	n = fake_build_ipv4(f, sizeof(f), &ip, icmp, sizeof(icmp));
 	fake_input(S, f, n);
+}
+
+START_TEST(test_error_received_dispatched)
+{
+	/* Port unreachable about a datagram we sent from a connected socket. */
+	struct ae_sock *sk;
+	int err;
+
+	sk = udp_socket(S, &err);
+	ck_assert_ptr_nonnull(sk);
+	ck_assert_int_eq(udp_connect(sk, FAKE_PEER, htons(53)), 0);
+	udp_icmp_about(3, 3, FAKE_ADDR, sk->lport);
 	ck_assert_uint_eq(ae_stack_stat(S, "icmp", "in_dest_unreachs"), 1);
 	ck_assert_int_eq(sk->so_error, ECONNREFUSED);
 	ck_assert(udp_poll(sk) & AE_EV_ERR);
 	ck_assert_int_eq(fake_frame_count(), 0);	/* never answered */
 	/* An error that is not about a datagram of ours is ignored. */
 	sk->so_error = 0;
-	a = FAKE_IP(192, 168, 1, 77);
-	memcpy(ih + 12, &a, 4);
-	st16(icmp + 2, 0);
-	st16(icmp + 2, fake_csum(icmp, sizeof(icmp)));
-	n = fake_build_ipv4(f, sizeof(f), &ip, icmp, sizeof(icmp));
-	fake_input(S, f, n);
+	udp_icmp_about(3, 3, FAKE_IP(192, 168, 1, 77), sk->lport);
 	ck_assert_uint_eq(ae_stack_stat(S, "icmp", "in_errors"), 1);
 	ck_assert_int_eq(sk->so_error, 0);
+	ae_close(sk);
+}
+END_TEST
+
+/*
+ * Linux's __udp4_lib_err() without IP_RECVERR: a connected socket hears of
+ * hard errors only (host unreachable is soft: nothing), and the error is
+ * taken once by whichever call comes first: receive (before queued data),
+ * send, or SO_ERROR.
+ */
+START_TEST(test_udp_error_rules)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = FAKE_PEER,
+				  .sin_port = htons(53) };
+	struct ae_sock *sk, *un;
+	char b[8];
+	int err;
+
+	sk = ae_socket(S, SOCK_DGRAM, &err);
+	un = ae_socket(S, SOCK_DGRAM, &err);
+	ck_assert_int_eq(ae_connect(sk, &to), 0);
+	ck_assert_int_eq(ae_sendto(un, "x", 1, 0, &to), 1);
+	udp_icmp_about(3, 1, FAKE_ADDR, sk->lport);	/* host unreachable */
+	udp_icmp_about(11, 0, FAKE_ADDR, sk->lport);	/* time exceeded */
+	udp_icmp_about(4, 0, FAKE_ADDR, sk->lport);	/* source quench */
+	ck_assert(!(ae_poll(sk) & AE_EV_ERR));
+	udp_icmp_about(3, 3, FAKE_ADDR, un->lport);	/* unconnected */
+	ck_assert(!(ae_poll(un) & AE_EV_ERR));
+	udp_icmp_about(3, 3, FAKE_ADDR, sk->lport);
+	ck_assert_int_eq(ae_recv(sk, b, sizeof(b), 0), -ECONNREFUSED);
+	ck_assert_int_eq(ae_recv(sk, b, sizeof(b), 0), -EAGAIN);
+	udp_icmp_about(12, 0, FAKE_ADDR, sk->lport);	/* parameter problem */
+	ck_assert_int_eq(ae_send(sk, "x", 1, 0), -EPROTO);
+	ck_assert_int_eq(ae_send(sk, "x", 1, 0), 1);
+	udp_icmp_about(3, 4, FAKE_ADDR, sk->lport);	/* frag needed */
+	ck_assert_int_eq(ae_sock_error(sk), -EMSGSIZE);
+	ae_close(un);
+	ae_close(sk);
 }
 END_TEST
 
@@ -425,6 +470,7 @@ static Suite *icmp_suite(void)
 	tcase_add_test(tc, test_no_unreach_about_icmp_error);
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_error_received_dispatched);
+	tcase_add_test(tc, test_udp_error_rules);
 	tcase_add_test(tc, test_other_types_counted);
 	suite_add_tcase(su, tc);
 	return su;

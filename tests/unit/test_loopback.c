@@ -259,6 +259,52 @@ START_TEST(tcp_refused_locally)
 }
 END_TEST
 
+/*
+ * ae_loop_unserved(): which loopback destinations aetherd leaves to the
+ * kernel. A TCP one is served by a listener, or a socket bound by its owner
+ * (between bind() and listen()), on its address or the wildcard and port;
+ * a client's ephemeral port does not count. A UDP one by a socket bound to
+ * the port; other addresses never leave the stack.
+ */
+START_TEST(loop_unserved_rules)
+{
+	struct sockaddr_in lo = sin_at(htonl(INADDR_LOOPBACK), 6043);
+	struct sockaddr_in lo2 = sin_at(htonl(0x7f000002), 6043);
+	struct sockaddr_in own = sin_at(inet_addr("192.168.1.2"), 6099);
+	struct sockaddr_in any = sin_at(INADDR_ANY, 6043);
+	struct ae_sock *t, *u, *l, *b;
+	int err;
+
+	t = ae_socket(S, SOCK_STREAM, &err);
+	u = ae_socket(S, SOCK_DGRAM, &err);
+	ck_assert(ae_loop_unserved(t, &lo));
+	ck_assert(ae_loop_unserved(u, &lo));
+	ck_assert(!ae_loop_unserved(t, &own));	/* ours: never the kernel's */
+	l = ae_socket(S, SOCK_STREAM, &err);
+	ck_assert_int_eq(ae_bind(l, &lo), 0);
+	ck_assert_int_eq(ae_listen(l, 4), 0);
+	ck_assert(!ae_loop_unserved(t, &lo));
+	ck_assert(ae_loop_unserved(t, &lo2));	/* bound to 127.0.0.1 only */
+	ck_assert(ae_loop_unserved(u, &lo));	/* a TCP listener serves no UDP */
+	ae_close(l);
+	l = ae_socket(S, SOCK_STREAM, &err);
+	ck_assert_int_eq(ae_bind(l, &any), 0);
+	ck_assert(!ae_loop_unserved(t, &lo2));	/* bound: the port is ours */
+	ck_assert_int_eq(ae_listen(l, 4), 0);
+	ck_assert(!ae_loop_unserved(t, &lo2));	/* the wildcard serves it */
+	b = ae_socket(S, SOCK_DGRAM, &err);
+	ck_assert_int_eq(ae_bind(b, &any), 0);
+	ck_assert(!ae_loop_unserved(u, &lo2));
+	lo.sin_port = 0;
+	ck_assert(!ae_loop_unserved(t, &lo));	/* port 0: Aether's refusal */
+	ae_close(b);
+	ae_close(l);
+	ae_close(u);
+	ae_close(t);
+	ck_assert_int_eq(fake_frame_count(), 0);
+}
+END_TEST
+
 START_TEST(udp_over_loopback_and_queue_bound)
 {
 	struct sockaddr_in a = sin_at(INADDR_ANY, 5000), from;
@@ -425,6 +471,7 @@ static Suite *loopback_suite(void)
 	tcase_add_test(tc, tcp_over_own_address);
 	tcase_add_test(tc, tcp_local_at_mtu_65520_with_offloads);
 	tcase_add_test(tc, tcp_refused_locally);
+	tcase_add_test(tc, loop_unserved_rules);
 	tcase_add_test(tc, udp_over_loopback_and_queue_bound);
 	tcase_add_test(tc, udp_port_unreachable_locally);
 	tcase_add_test(tc, martian_127_from_the_wire);

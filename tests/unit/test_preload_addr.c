@@ -36,10 +36,13 @@ void ps_put(struct ps_sock *ps)
  * @name:	option
  * @val:	value
  * @len:	its length
+ *
+ * Return: false (nothing kept)
  */
-void ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
+bool ps_rc_note_opt(struct ps_sock *ps, int level, int name, const void *val,
 		    socklen_t len)
 {
+	return false;
 }
 
 /** ps_epoll_atfork_prepare() - stub: no epoll records here */

@@ -237,11 +237,27 @@ START_TEST(challenge_ack_after_rto_uses_snd_max)
 }
 END_TEST
 
+/**
+ * run_ms_arp_alive() - th_run_ms(), the peer answering ARP (re-seeded every
+ * 20 s) but nothing else: a pure timeout, no host unreachable from a failed
+ * ARP resolution (which Linux, and Aether, would report instead)
+ * @ms:		milliseconds of virtual time
+ */
+static void run_ms_arp_alive(uint64_t ms)
+{
+	uint64_t done;
+
+	for (done = 0; done < ms; done += 20000) {
+		fake_arp_seed(S);
+		th_run_ms(S, ms - done < 20000 ? ms - done : 20000);
+	}
+}
+
 START_TEST(data_retransmit_gives_up)
 {
 	passive_isn(1);
 	ck_assert_int_eq(ae_send(C.sk, "ping", 4, 0), 4);
-	th_run_ms(S, 30ULL * 60 * 1000);
+	run_ms_arp_alive(30ULL * 60 * 1000);
 	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_CLOSED);
 	ck_assert_int_eq(ae_sock_error(C.sk), -ETIMEDOUT);
 	ck_assert(C.events & AE_EV_ERR);
@@ -861,6 +877,38 @@ START_TEST(paws_pure_ack_answers_rate_limited)
 END_TEST
 
 /**
+ * icmp_about() - feed an ICMP error quoting a TCP segment of ours
+ * @type:	ICMP type
+ * @code:	ICMP code
+ * @info:	the 32-bit field after the checksum (frag-needed: its MTU)
+ * @sport:	our port, host order
+ * @dport:	the peer's port, host order
+ * @seq:	the quoted sequence number
+ */
+static void icmp_about(uint8_t type, uint8_t code, uint32_t info,
+		       uint16_t sport, uint16_t dport, uint32_t seq)
+{
+	uint8_t icmp[8 + 20 + 8], frame[200];
+	struct fake_ip ip = { .proto = 1 };
+	size_t n;
+
+	memset(icmp, 0, sizeof(icmp));
+	icmp[0] = type;
+	icmp[1] = code;
+	st32(icmp + 4, info);
+	icmp[8] = 0x45;
+	icmp[8 + 9] = 6;
+	memcpy(icmp + 8 + 12, &(uint32_t){ FAKE_ADDR }, 4);
+	memcpy(icmp + 8 + 16, &(uint32_t){ FAKE_PEER }, 4);
+	st16(icmp + 28, sport);
+	st16(icmp + 30, dport);
+	st32(icmp + 32, seq);
+	st16(icmp + 2, fake_csum(icmp, sizeof(icmp)));
+	n = fake_build_ipv4(frame, sizeof(frame), &ip, icmp, sizeof(icmp));
+	fake_input(S, frame, n);
+}
+
+/**
  * frag_needed() - send data, answer its first segment with ICMP frag-needed
  * @mtu:	next-hop MTU the ICMP message quotes
  *
@@ -869,32 +917,15 @@ END_TEST
 static uint32_t frag_needed(uint16_t mtu)
 {
 	static uint8_t d[3000];
-	uint8_t icmp[8 + 20 + 8], frame[200];
-	struct fake_ip ip = { 0 };
 	struct tpkt p;
 	int cur = 0, one = 1;
-	size_t n;
 
 	passive_isn(1);
 	ae_setsockopt(C.sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ae_send(C.sk, d, sizeof(d), 0);
 	ck_assert(th_next(&cur, &p));
-	memset(icmp, 0, sizeof(icmp));
-	icmp[0] = 3;
-	icmp[1] = 4;
-	st16(icmp + 6, mtu);
-	icmp[8] = 0x45;
-	icmp[8 + 9] = 6;
-	memcpy(icmp + 8 + 12, &(uint32_t){ FAKE_ADDR }, 4);
-	memcpy(icmp + 8 + 16, &(uint32_t){ FAKE_PEER }, 4);
-	st16(icmp + 28, C.port);
-	st16(icmp + 30, C.peer_port);
-	st32(icmp + 32, p.seq);
-	st16(icmp + 2, fake_csum(icmp, sizeof(icmp)));
-	ip.proto = 1;
-	n = fake_build_ipv4(frame, sizeof(frame), &ip, icmp, sizeof(icmp));
 	fake_frames_clear();
-	fake_input(S, frame, n);
+	icmp_about(3, 4, mtu, C.port, C.peer_port, p.seq);
 	ck_assert(th_last(&p));
 	ck_assert_uint_le(p.len, ((struct tcp_sock *)C.sk)->mss);
 	ck_assert_uint_gt(p.len, 0);
@@ -917,40 +948,94 @@ END_TEST
 START_TEST(icmp_unreachable_in_syn_sent)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
-	uint8_t icmp[8 + 20 + 8], frame[200];
-	struct fake_ip ip = { 0 };
 	struct tpkt p;
 	struct ae_sock *x;
 	int err;
-	size_t n;
 
 	x = ae_socket(S, SOCK_STREAM, &err);
 	a.sin_addr.s_addr = FAKE_PEER;
 	a.sin_port = htons(80);
 	ae_connect(x, &a);
 	ck_assert(th_last(&p));
-	memset(icmp, 0, sizeof(icmp));
-	icmp[0] = 3;
-	icmp[1] = 1;	/* host unreachable */
-	icmp[8] = 0x45;
-	icmp[8 + 9] = 6;
-	memcpy(icmp + 8 + 12, &(uint32_t){ FAKE_ADDR }, 4);
-	memcpy(icmp + 8 + 16, &(uint32_t){ FAKE_PEER }, 4);
-	st16(icmp + 28, p.sport);
-	st16(icmp + 30, 80);
-	st32(icmp + 32, p.seq + 1000);	/* not a sequence we sent: ignored */
-	st16(icmp + 2, fake_csum(icmp, sizeof(icmp)));
-	ip.proto = 1;
-	n = fake_build_ipv4(frame, sizeof(frame), &ip, icmp, sizeof(icmp));
-	fake_input(S, frame, n);
+	/* host unreachable about a sequence we never sent: ignored */
+	icmp_about(3, 1, 0, p.sport, 80, p.seq + 1000);
 	ck_assert_int_eq(ae_sock_state(x), TCPS_SYN_SENT);
-	st32(icmp + 32, p.seq);
-	st16(icmp + 2, 0);
-	st16(icmp + 2, fake_csum(icmp, sizeof(icmp)));
-	n = fake_build_ipv4(frame, sizeof(frame), &ip, icmp, sizeof(icmp));
-	fake_input(S, frame, n);
+	icmp_about(4, 0, 0, p.sport, 80, p.seq);	/* source quench: nothing */
+	icmp_about(3, 16, 0, p.sport, 80, p.seq);	/* unknown code: nothing */
+	ck_assert_int_eq(ae_sock_state(x), TCPS_SYN_SENT);
+	icmp_about(3, 1, 0, p.sport, 80, p.seq);
 	ck_assert_int_eq(ae_sock_state(x), TCPS_CLOSED);
 	ck_assert_int_eq(ae_sock_error(x), -EHOSTUNREACH);
+	ae_close(x);
+}
+END_TEST
+
+/* Linux's icmp_err_convert(): each error aborts SYN-SENT with its errno */
+START_TEST(icmp_errnos_in_syn_sent)
+{
+	static const struct { uint8_t type, code; int err; } t[] = {
+		{ 3, 0, ENETUNREACH }, { 3, 2, ENOPROTOOPT },
+		{ 3, 3, ECONNREFUSED }, { 3, 7, EHOSTDOWN }, { 3, 8, ENONET },
+		{ 3, 13, EHOSTUNREACH }, { 11, 0, EHOSTUNREACH },
+		{ 12, 0, EPROTO },
+	};
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = FAKE_PEER,
+				 .sin_port = htons(80) };
+	struct tpkt p;
+	struct ae_sock *x;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		x = ae_socket(S, SOCK_STREAM, &err);
+		fake_frames_clear();
+		ck_assert_int_eq(ae_connect(x, &a), -EINPROGRESS);
+		ck_assert(th_last(&p));
+		icmp_about(t[i].type, t[i].code, 0, p.sport, 80, p.seq);
+		ck_assert_int_eq(ae_sock_state(x), TCPS_CLOSED);
+		ck_assert_int_eq(ae_sock_error(x), -t[i].err);
+		ae_close(x);
+	}
+}
+END_TEST
+
+/*
+ * RFC 1122 4.2.3.9, Linux's tcp_v4_err(): on a synchronized connection an
+ * ICMP error is soft. SO_ERROR reads (and clears) it; an ACK that shows the
+ * path works forgets it; a connection that then times out reports it
+ * instead of ETIMEDOUT (tcp_write_err()).
+ */
+START_TEST(icmp_soft_error_established)
+{
+	static uint8_t d[100];
+	size_t len;
+	struct tpkt p;
+	int v = -1;
+
+	passive_isn(1);
+	fake_frames_clear();
+	ae_send(C.sk, d, sizeof(d), 0);
+	ck_assert(th_last(&p));
+	icmp_about(3, 1, 0, C.port, C.peer_port, p.seq);
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_ESTABLISHED);
+	ck_assert_int_eq(ae_sock_error(C.sk), 0);	/* no hard error */
+	len = sizeof(v);
+	ck_assert_int_eq(ae_getsockopt(C.sk, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	ck_assert_int_eq(v, EHOSTUNREACH);
+	ae_getsockopt(C.sk, SOL_SOCKET, SO_ERROR, &v, &len);
+	ck_assert_int_eq(v, 0);				/* read once */
+	icmp_about(3, 1, 0, C.port, C.peer_port, p.seq);
+	th_peer_ack(S, &C);				/* the path works */
+	ae_getsockopt(C.sk, SOL_SOCKET, SO_ERROR, &v, &len);
+	ck_assert_int_eq(v, 0);
+	fake_frames_clear();
+	ae_send(C.sk, d, sizeof(d), 0);
+	ck_assert(th_last(&p));
+	icmp_about(3, 0, 0, C.port, C.peer_port, p.seq);
+	run_ms_arp_alive(1000 * 1000);			/* never acknowledged */
+	ck_assert_int_eq(ae_sock_state(C.sk), TCPS_CLOSED);
+	ck_assert_int_eq(ae_sock_error(C.sk), -ENETUNREACH);
 }
 END_TEST
 
@@ -1367,6 +1452,8 @@ static Suite *tcp_data_suite(void)
 	tcase_add_test(tc, icmp_frag_needed_lowers_mss);
 	tcase_add_test(tc, icmp_frag_needed_floor);
 	tcase_add_test(tc, icmp_unreachable_in_syn_sent);
+	tcase_add_test(tc, icmp_errnos_in_syn_sent);
+	tcase_add_test(tc, icmp_soft_error_established);
 	tcase_add_test(tc, tcp_info_and_options);
 	tcase_add_test(tc, ring_api_matches_send_recv);
 	tcase_add_test(tc, early_retransmit_small_window);
