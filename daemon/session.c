@@ -74,6 +74,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	srv->lfd = -1;
 	srv->spare_fd = -1;
 	srv->alive_fd = -1;
+	srv->alive_ro_fd = -1;
 	srv->max_sockets = SESS_DEF_MAX_SOCKETS;
 	srv->max_mem = SESS_DEF_MAX_MEM;
 	LIST_INIT(&srv->conns);
@@ -157,7 +158,7 @@ static void user_put(struct session_srv *srv, struct suser *u)
  *
  * Return: client (a reference taken) or NULL
  */
-static struct sclient *client_get(struct session_srv *srv, pid_t pid, uid_t uid)
+struct sclient *client_get(struct session_srv *srv, pid_t pid, uid_t uid)
 {
 	struct sclient *cl;
 
@@ -186,7 +187,7 @@ found:
  * @srv:	server
  * @cl:		client
  */
-static void client_put(struct session_srv *srv, struct sclient *cl)
+void client_put(struct session_srv *srv, struct sclient *cl)
 {
 	if (--cl->refs)
 		return;
@@ -724,6 +725,21 @@ static int listen_on(struct session_srv *srv, const char *path)
 }
 
 /**
+ * serve() - register the listening socket and the idle hook with the loop
+ * @srv:	server, @lfd set
+ *
+ * Return: 0 or -errno
+ */
+static int serve(struct session_srv *srv)
+{
+	int ret = ae_loop_add(srv->d->loop, srv->lfd, EPOLLIN, listener_io, srv);
+
+	if (!ret)
+		ret = ae_loop_add_idle(srv->d->loop, idle_publish, srv);
+	return ret;
+}
+
+/**
  * session_init() - start serving clients on d->socket_path
  * @d:	the daemon
  *
@@ -749,14 +765,42 @@ int session_init(struct aetherd *d)
 	srv->lfd = ret;
 	ret = sess_alive_init(srv);
 	if (!ret)
-		ret = ae_loop_add(d->loop, srv->lfd, EPOLLIN, listener_io, srv);
-	if (!ret)
-		ret = ae_loop_add_idle(d->loop, idle_publish, srv);
+		ret = serve(srv);
 	if (ret) {
 		session_fini(d);
 		return ret;
 	}
 	return 0;
+}
+
+/**
+ * session_adopt() - serve on a control socket another aetherd listened on
+ * (--takeover): its path stays, connections queued on it come to us
+ * @d:		the daemon
+ * @lfd:	the listening socket received
+ *
+ * The alive page is adopted separately (sess_alive_adopt()).
+ *
+ * Return: 0 or -errno
+ */
+int session_adopt(struct aetherd *d, int lfd)
+{
+	struct session_srv *srv = sess_srv(d);
+	const char *path = d->socket_path ? d->socket_path : AE_IPC_DEFAULT_PATH;
+
+	if (!srv)
+		return -ENOMEM;
+	raise_nofile();
+	if (d->max_sockets)
+		srv->max_sockets = d->max_sockets;
+	if (d->max_mem)
+		srv->max_mem = d->max_mem;
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (strlen(path) >= sizeof(srv->path))
+		return -ENAMETOOLONG;
+	strcpy(srv->path, path);
+	srv->lfd = lfd;
+	return serve(srv);
 }
 
 /**

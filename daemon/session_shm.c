@@ -147,6 +147,43 @@ err:
 }
 
 /**
+ * sess_region_adopt() - a region another aetherd made (--takeover)
+ * @srv:	server
+ * @memfd:	its memfd (owned by the region from now on)
+ * @len:	bytes to map, header page included
+ * @rings:	it holds stack rings (hash it by address)
+ *
+ * Return: region or NULL (it cannot be mapped: @memfd left open)
+ */
+struct shm_region *sess_region_adopt(struct session_srv *srv, int memfd,
+				     size_t len, bool rings)
+{
+	struct shm_region *r = calloc(1, sizeof(*r));
+	struct stat st;
+	void *p;
+
+	if (!r || len < AE_SHM_HDR_SIZE || fstat(memfd, &st) ||
+	    (uint64_t)st.st_size < len)
+		goto err;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (p == MAP_FAILED)
+		goto err;
+	r->memfd = memfd;
+	r->base = p;
+	r->map_len = len;
+	r->rings = rings;
+	srv->nregions++;
+	srv->region_bytes += len;
+	if (rings)
+		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
+				 r, hlink);
+	return r;
+err:
+	free(r);
+	return NULL;
+}
+
+/**
  * region_destroy() - unmap and close a region that is in no list
  * @r:		region
  */

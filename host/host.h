@@ -136,6 +136,8 @@ struct ae_host {
 
 int ae_host_open_tap(struct ae_host *h, const struct host_opts *o, char *err,
 		     size_t errlen);
+void ae_host_adopt_tap(struct ae_host *h, const struct host_opts *o, int fd,
+		       const struct tap_info *info);
 int ae_host_setup(struct ae_host *h, char *err, size_t errlen);
 int ae_host_impair(struct ae_host *h, const struct impair_spec *spec, int dir,
 		   char *err, size_t errlen);
@@ -151,6 +153,7 @@ void ae_host_print_stat(void *ctx, const char *group, const char *name,
 void ae_host_dump_dev(const struct ae_host *h, FILE *f);
 void ae_host_dev_stats_foreach(const struct ae_host *h, ae_stat_fn fn,
 			       void *ctx);
+void ae_host_rearm(struct ae_host *h);
 int ae_host_run(struct ae_host *h);
 int ae_host_close_pcap(struct ae_host *h);
 void ae_host_close(struct ae_host *h);
