@@ -23,10 +23,13 @@
  * (the stack's timers drive the host's one-shot timerfd, armed only when a
  * timer is due). An idle daemon takes no wake-ups.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -678,6 +681,58 @@ static int socket_access(const char *path, long gid)
 }
 
 /**
+ * stale_pid() - the pid in a name "BASE.PID.new" left by a daemon that died
+ * between bind and rename, if that process is gone
+ * @name:	a directory entry
+ * @base:	the socket's file name
+ *
+ * Return: the dead pid, or 0 (not such a name, or its daemon still runs)
+ */
+static long stale_pid(const char *name, const char *base)
+{
+	size_t bl = strlen(base);
+	char *end;
+	long pid;
+
+	if (strncmp(name, base, bl) || name[bl] != '.')
+		return 0;
+	pid = strtol(name + bl + 1, &end, 10);
+	if (end == name + bl + 1 || strcmp(end, ".new") || pid <= 0)
+		return 0;
+	return kill((pid_t)pid, 0) && errno == ESRCH ? pid : 0;
+}
+
+/**
+ * remove_stale() - remove the temporary names ("PATH.PID.new") that daemons
+ * which died between bind and rename left beside @path
+ * @path:	the control socket
+ *
+ * Only names whose pid no longer runs: another daemon starting beside us
+ * keeps its own.
+ */
+static void remove_stale(const char *path)
+{
+	char dir[108], base[108], full[PATH_MAX];
+	const char *d;
+	struct dirent *e;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	d = dirname(dir);
+	dp = opendir(d);
+	if (!dp)
+		return;
+	snprintf(base, sizeof(base), "%s", strrchr(path, '/') ?
+		 strrchr(path, '/') + 1 : path);
+	while ((e = readdir(dp)))
+		if (stale_pid(e->d_name, base) &&
+		    snprintf(full, sizeof(full), "%s/%s", d, e->d_name) <
+		    (int)sizeof(full))
+			unlink(full);
+	closedir(dp);
+}
+
+/**
  * listen_on() - bind and listen on the control socket path
  * @srv:	server
  * @path:	socket path
@@ -703,6 +758,7 @@ static int listen_on(struct session_srv *srv, const char *path)
 	if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
 		strcpy(sun.sun_path, path);
 	unlink(sun.sun_path);	/* only ever ours: a pid-named leftover */
+	remove_stale(path);
 	strcpy(dir, path);
 	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
 		return -errno;
