@@ -756,6 +756,7 @@ static void take_tap(struct daemon *dm)
 		.log_stop = dm->o.verbose,
 		.dump = dump_on_signal,
 		.ctx = dm,
+		.pcap_append = true,
 	};
 	char err[512];
 

@@ -47,8 +47,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "pcap.h"
 #include "session.h"
 #include "takeover.h"
 
@@ -135,6 +137,19 @@ static int fd_add(struct fdvec *f, int fd)
 	}
 	f->v[f->n] = fd;
 	return f->n++;
+}
+
+/**
+ * ms_now() - CLOCK_MONOTONIC in milliseconds, for the lines said
+ *
+ * Return: milliseconds
+ */
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /**
@@ -516,6 +531,7 @@ static int build(struct to_out *o)
 	int ret;
 
 	sess_publish_dirty(o->d->srv);
+	pcap_flush(o->h->pcap);	/* the successor appends to the capture */
 	snap_w_init(&o->w);
 	snap_header(&o->w, ae_host_now_ns(o->h));
 	save_host(o);
@@ -565,6 +581,7 @@ static void hand_over(struct aetherd *d, struct ae_host *h, int fd)
 	const char *why = why_not(d, h);
 	struct to_msg m;
 	uint8_t *p = NULL;
+	uint64_t t0;
 	int ret;
 
 	if (why)
@@ -573,11 +590,14 @@ static void hand_over(struct aetherd *d, struct ae_host *h, int fd)
 	if (ret || why)
 		goto out;
 	ret = to_recv(fd, &m, &p, NULL, NULL);
+	if (ret == -EPIPE)
+		goto out;	/* closed without a word: `aether upgrade` asking who we are */
 	if (ret || m.type != TO_GO) {
 		fprintf(stderr, "aetherd: takeover refused by the new aetherd (%s); still serving\n",
 			ret ? strerror(-ret) : p ? (char *)p : "no reason");
 		goto out;
 	}
+	t0 = ms_now();
 	ret = build(&o);
 	if (!ret)
 		ret = send_state(fd, &o);
@@ -593,8 +613,9 @@ static void hand_over(struct aetherd *d, struct ae_host *h, int fd)
 	sess_alive_release(d->srv);
 	to_send(fd, TO_BYE, NULL, 0, NULL, 0);
 	ae_host_close_pcap(h);
-	fprintf(stderr, "aetherd: handed over to the new aetherd (%u connections, %d descriptors); exiting\n",
-		d->srv->nconns, o.fds.n);
+	fprintf(stderr, "aetherd: handed over to the new aetherd (%u client connections, %d descriptors, %zu bytes of state; paused %llu ms); exiting\n",
+		d->srv->nconns, o.fds.n, o.w.len,
+		(unsigned long long)(ms_now() - t0));
 	_exit(0);
 out:
 	if (why)
@@ -842,6 +863,7 @@ int takeover_connect(const char *socket_path, struct takeover_in *in,
 
 	memset(in, 0, sizeof(*in));
 	in->tap_fd = -1;
+	in->t0 = ms_now();
 	in->fd = connect_to(socket_path, err, errlen);
 	if (in->fd < 0)
 		return in->fd;
@@ -1231,8 +1253,9 @@ int takeover_commit(struct aetherd *d, struct takeover_in *in, char *err,
 		return ret;
 	}
 	sess_alive_hold(d->srv);
-	fprintf(stderr, "aetherd: took over from pid %d: %u client connections, %u TCP connections open\n",
-		in->old_pid, d->srv->nconns, ae_stack_open_conns(d->stack));
+	fprintf(stderr, "aetherd: took over from pid %d in %llu ms: %u client connections, %u TCP connections open\n",
+		in->old_pid, (unsigned long long)(ms_now() - in->t0),
+		d->srv->nconns, ae_stack_open_conns(d->stack));
 	close(in->fd);
 	in->fd = -1;
 	free(in->blob);

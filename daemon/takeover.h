@@ -26,6 +26,7 @@
  * @tap_fd:	the TAP
  * @tap:	what the old daemon knew of it
  * @st:		the old daemon's device counters
+ * @t0:		when the takeover began (ms, CLOCK_MONOTONIC)
  */
 struct takeover_in {
 	int fd;
@@ -38,6 +39,7 @@ struct takeover_in {
 	int tap_fd;
 	struct tap_info tap;
 	struct host_stats st;
+	uint64_t t0;
 };
 
 void takeover_path(const char *socket_path, char *buf, size_t len);

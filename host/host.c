@@ -772,7 +772,8 @@ int ae_host_setup(struct ae_host *h, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	if (h->o.pcap) {
-		h->pcap = pcap_open(h->o.pcap, &rc);
+		h->pcap = h->o.pcap_append ? pcap_append(h->o.pcap, &rc) :
+					     pcap_open(h->o.pcap, &rc);
 		if (!h->pcap) {
 			snprintf(err, errlen, "cannot write capture %s: %s",
 				 h->o.pcap, strerror(-rc));

@@ -70,6 +70,8 @@ typedef void (*host_dump_fn)(void *ctx);
  * @log_stop:	say "PROG: SIGNAL, stopping" when a signal stops the loop
  * @dump:	called on SIGUSR1 with @ctx (NULL: SIGUSR1 is ignored)
  * @ctx:	for @dump
+ * @pcap_append: go on with the capture in @pcap (a takeover) instead of
+ *		starting it afresh
  */
 struct host_opts {
 	const char *prog;
@@ -78,6 +80,7 @@ struct host_opts {
 	bool log_stop;
 	host_dump_fn dump;
 	void *ctx;
+	bool pcap_append;
 };
 
 /**

@@ -42,6 +42,11 @@
  * daemon_pid() - the pid of the daemon serving @path
  * @path:	control socket
  *
+ * The control socket's peer credentials are those of the daemon that
+ * created it, which may have handed over since; the takeover socket is
+ * made anew by every daemon. Connecting and closing without a word is
+ * what the daemon takes for this question.
+ *
  * Return: the pid, or -errno
  */
 static pid_t daemon_pid(const char *path)
@@ -51,10 +56,10 @@ static pid_t daemon_pid(const char *path)
 	socklen_t len = sizeof(uc);
 	int fd, e;
 
-	if (strlen(path) >= sizeof(sun.sun_path))
+	if (strlen(path) + sizeof(".takeover") > sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.takeover", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ||

@@ -1,0 +1,149 @@
+#!/bin/bash
+# Live upgrade (issue 17, daemon/takeover.c): `aetherd --takeover` replaces
+# the running aetherd ROUNDS times in a row (20; 100 with AETHER_LONG=1)
+# under load, without a program noticing:
+#  - a download from a preloaded HTTP server (curl --limit-rate, so that it
+#    spans every takeover; SIZE_MB 24, 1024 with AETHER_LONG=1) arrives
+#    sha256-identical;
+#  - NCONN keep-alive connections (20; 100 with AETHER_LONG=1) request a
+#    file in a loop: no failed request, no reconnection;
+#  - an idle connection opened first still answers at the end;
+#  - the server's UDP socket, bound once, still echoes;
+#  - each old daemon exits 0, within 1 s of the new one's start (MAXSECS);
+#  - the capture (one file, each daemon appending to it) holds no RST.
+# The last takeover goes through `aether upgrade`. Before the load, a new
+# daemon reading another state version (AETHER_SNAP_VERSION=99) is refused
+# and the old one goes on serving. And a SOCKET.PID.new left by a daemon
+# that died between bind and rename is removed at the next start (one of a
+# live pid is kept).
+. "$(dirname "$0")/lib.sh"
+
+SO=${AETHER_SO:-$B/libaether.so}
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin/python3)
+APPS=$TOP/tests/integration/takeover_apps.py
+APPNS=${NS}app
+if [ -n "${AETHER_LONG:-}" ]; then
+	ROUNDS=${ROUNDS:-100}; SIZE_MB=${SIZE_MB:-1024}; NCONN=${NCONN:-100}
+else
+	ROUNDS=${ROUNDS:-20}; SIZE_MB=${SIZE_MB:-24}; NCONN=${NCONN:-20}
+fi
+MAXSECS=${MAXSECS:-1.0}
+DARGS=(--tap aether0 --addr 192.168.1.2/24 --pcap "$WORK/aether.pcap")
+
+# stale temporary socket names: a dead pid's is removed, a live one's kept
+dead=999999
+while kill -0 "$dead" 2>/dev/null; do dead=$((dead - 1)); done
+touch "$AETHER_SOCKET.$dead.new" "$AETHER_SOCKET.$$.new"
+
+lab_up || { echo "0 passed, 1 failed"; exit 1; }
+check stale_bind_name_removed test ! -e "$AETHER_SOCKET.$dead.new"
+check live_bind_name_kept test -e "$AETHER_SOCKET.$$.new"
+rm -f "$AETHER_SOCKET.$$.new"
+ns_add "$APPNS"
+mkdir -p "$WORK/www"
+head -c $((SIZE_MB << 20)) /dev/urandom >"$WORK/www/blob"
+head -c 8192 /dev/urandom >"$WORK/www/small"
+SHA_BLOB=$(sha "$WORK/www/blob")
+SHA_SMALL=$(sha "$WORK/www/small")
+bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+	"$PY" "$APPS" server "$WORK/www" 8080 8083 >"$WORK/server.log" 2>&1
+SERVER_PID=${PIDS[-1]}
+get_small() {
+	nsx curl -sf --max-time 2 "http://192.168.1.2:8080/small" |
+		sha256sum | grep -q "^$SHA_SMALL "
+}
+check server_up wait_for 30 get_small
+check udp_before nsx "$PY" "$APPS" udp 192.168.1.2 8083
+
+# a new daemon that cannot read the old one's state version is refused
+# before anything is handed over, and the old one goes on serving
+AETHER_SNAP_VERSION=99 timeout 20 ip netns exec "$NS" "$B/aetherd" \
+	--takeover "${DARGS[@]}" >"$WORK/refused.log" 2>&1
+rc=$?
+log "refused: exit $rc: $(tail -1 "$WORK/refused.log")"
+check refused_version_exits_nonzero test "$rc" -ne 0 -a "$rc" -ne 124
+check refused_version_says_so grep -q 'reads version 99: refused' "$WORK/refused.log"
+check old_daemon_runs_after_refusal kill -0 "$AETHERD_PID"
+check served_after_refusal get_small
+check old_daemon_logged_refusal grep -q 'takeover refused' "$WORK/aetherd.log"
+
+# RSTs before this (curl's probes while the server was starting) are not ours
+before=$(tshark -r "$WORK/aether.pcap" 2>/dev/null | wc -l)
+
+# the load: a rate-limited download that outlasts every takeover, the
+# keep-alive loops and the idle connection
+rate=$(( (SIZE_MB << 10) / (ROUNDS * 12 / 10 + 10) ))
+log "download of $SIZE_MB MiB at ${rate} KiB/s, $NCONN keep-alive connections, $ROUNDS takeovers"
+nsx curl -sS --limit-rate "${rate}k" --max-time 900 -o "$WORK/got" \
+	-w 'download %{time_total} s\n' "http://192.168.1.2:8080/blob" \
+	>"$WORK/curl.out" 2>"$WORK/curl.err" &
+DL=$!
+nsx "$PY" "$APPS" clients 192.168.1.2 8080 "$NCONN" /small "$SHA_SMALL" \
+	"$WORK/stop" 900 >"$WORK/clients.log" 2>&1 &
+CL=$!
+sleep 1
+
+cur=$AETHERD_PID
+L0=$(date +%s.%N)
+bad=0; slow=0; maxt=0
+for i in $(seq "$ROUNDS"); do
+	t0=$(date +%s.%N)
+	if [ "$i" -eq "$ROUNDS" ]; then
+		out=$(nsx "$B/aether" upgrade --socket "$AETHER_SOCKET" "$B/aetherd")
+		new=$(echo "$out" | sed -n 's/.*handed over to \([0-9]*\)$/\1/p')
+		log "aether upgrade: $out"
+		[ -n "$new" ] && PIDS+=("$new")
+	else
+		bg nsx "$B/aetherd" --takeover "${DARGS[@]}" >>"$WORK/aetherd.log" 2>&1
+		new=${PIDS[-1]}
+	fi
+	# the old daemon is our child: its exit status
+	for _ in $(seq 100); do kill -0 "$cur" 2>/dev/null || break; sleep 0.02; done
+	if kill -0 "$cur" 2>/dev/null; then
+		log "round $i: old aetherd $cur still runs"; bad=$((bad + 1)); break
+	fi
+	wait "$cur"; rc=$?
+	t=$(secs_since "$t0")
+	[ "$rc" -ne 0 ] && { log "round $i: old aetherd exited $rc"; bad=$((bad + 1)); }
+	[ "$(echo "$t > $MAXSECS" | bc -l)" = 1 ] && slow=$((slow + 1))
+	[ "$(echo "$t > $maxt" | bc -l)" = 1 ] && maxt=$t
+	[ -z "$new" ] && { log "round $i: no new daemon"; bad=$((bad + 1)); break; }
+	cur=$new
+	sleep 0.3
+done
+AETHERD_PID=$cur
+log "$ROUNDS takeovers in $(secs_since "$L0") s: slowest ${maxt} s, $slow over $MAXSECS s, $bad failed"
+log "old daemons paused at most $(sed -n 's/.*paused \([0-9]*\) ms.*/\1/p' "$WORK/aetherd.log" | sort -n | tail -1) ms; new ones took over in at most $(sed -n 's/.*took over from pid [0-9]* in \([0-9]*\) ms.*/\1/p' "$WORK/aetherd.log" | sort -n | tail -1) ms"
+check "takeovers_${ROUNDS}_in_a_row" test "$bad" -eq 0
+check "takeovers_each_within_${MAXSECS}s" test "$slow" -eq 0
+check download_spans_every_takeover kill -0 "$DL"
+
+touch "$WORK/stop"
+wait "$CL"
+log "clients: $(tail -1 "$WORK/clients.log")"
+grep -q 'error' "$WORK/clients.log" && sed 's/^/#   /' "$WORK/clients.log" | head -20
+read -r _ nreq _ nfail _ nrec _ idle < <(tail -1 "$WORK/clients.log")
+check keepalive_requests_made test "${nreq:-0}" -gt "$NCONN"
+check keepalive_no_failed_request test "${nfail:-1}" -eq 0
+check keepalive_no_reconnection test "${nrec:-1}" -eq 0
+check idle_connection_answers test "${idle:-}" = ok
+wait "$DL"; rc=$?
+[ "$rc" -ne 0 ] && log "curl: exit $rc: $(cat "$WORK/curl.err")"
+log "$(cat "$WORK/curl.out")"
+check download_sha256_identical test "$(sha "$WORK/got")" = "$SHA_BLOB"
+check udp_after nsx "$PY" "$APPS" udp 192.168.1.2 8083
+check served_by_last_daemon get_small
+
+# the capture: every daemon appended to it; frames there, no RST
+frames=$(tshark -r "$WORK/aether.pcap" 2>/dev/null | wc -l)
+rst=$(tshark -r "$WORK/aether.pcap" -Y "tcp.flags.reset == 1 && frame.number > $before" 2>/dev/null | wc -l)
+log "capture: $frames frames, $rst with RST after the load began (frame $before)"
+[ "$rst" -gt 0 ] && tshark -r "$WORK/aether.pcap" -Y "tcp.flags.reset == 1 && frame.number > $before" \
+	-T fields -e frame.number -e frame.time_relative -e ip.src -e tcp.srcport \
+	-e ip.dst -e tcp.dstport -e tcp.seq_raw -e tcp.flags.str 2>/dev/null |
+	head -5 | sed 's/^/#   /'
+check capture_holds_the_transfer test "$frames" -gt 1000
+check capture_no_rst test "$rst" -eq 0
+check server_never_restarted kill -0 "$SERVER_PID"
+
+finish
