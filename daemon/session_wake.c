@@ -18,8 +18,11 @@
  * FUTEX_WAITERS set. When aetherd dies (SIGKILL included) the kernel walks
  * its robust list, sets FUTEX_OWNER_DIED in the word and wakes one waiter;
  * that waiter wakes all the others (client/ready.c). Clients get the page
- * read-only (AE_MSG_ALIVE; the memfd is sealed against writable mappings),
- * so no client can fake a death or hide one from another client.
+ * read-only (AE_MSG_ALIVE sends a descriptor opened read-only; the file is
+ * mode 0400), so no client can fake a death or hide one from another
+ * client. The daemon keeps a writable descriptor for its successor
+ * (takeover.c): the old daemon unlocks the mutex just before it exits, the
+ * new one locks it (sess_alive_release(), sess_alive_hold()).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -579,7 +579,7 @@ static void hand_over(struct aetherd *d, struct ae_host *h, int fd)
 				.pid = (uint32_t)getpid() };
 	struct to_out o = { .d = d, .h = h };
 	const char *why = why_not(d, h);
-	struct to_msg m;
+	struct to_msg m = { 0 };
 	uint8_t *p = NULL;
 	uint64_t t0;
 	int ret;
@@ -777,7 +777,7 @@ static int read_host(struct takeover_in *in)
  */
 static int receive(struct takeover_in *in, char *err, size_t errlen)
 {
-	struct to_msg m;
+	struct to_msg m = { 0 };
 	uint8_t *p;
 	int ret, cap = 0;
 
@@ -857,7 +857,7 @@ int takeover_connect(const char *socket_path, struct takeover_in *in,
 		     char *err, size_t errlen)
 {
 	struct to_offer *off;
-	struct to_msg m;
+	struct to_msg m = { 0 };
 	uint8_t *p;
 	int ret;
 
@@ -1237,7 +1237,7 @@ int takeover_restore(struct aetherd *d, struct ae_host *h,
 int takeover_commit(struct aetherd *d, struct takeover_in *in, char *err,
 		    size_t errlen)
 {
-	struct to_msg m;
+	struct to_msg m = { 0 };
 	uint8_t *p = NULL;
 	int ret;
 
