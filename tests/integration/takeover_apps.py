@@ -13,6 +13,13 @@
       "requests R failed F reconnects C idle ok|FAIL" and exits 0.
   udp HOST PORT
       one datagram to the echo socket; exit 0 when it comes back.
+  lateaccept PORT GOFILE
+      (preloaded) listen on PORT and accept nothing until GOFILE exists,
+      then accept and echo one line per connection, forever.
+  queued HOST PORT N OUTFILE GOFILE
+      (kernel side) N connections to a lateaccept server, each sending one
+      line while it waits in the accept queue; GOFILE is created once all
+      are sent; then every echo is read: "echoed K of N" in OUTFILE.
 """
 import hashlib
 import http.client
@@ -107,6 +114,40 @@ def udp(host, port):
     sys.exit(0 if s.recv(64) == b"takeover" else 1)
 
 
+def lateaccept(port, go):
+    """Accept nothing until GO exists, then echo a line per connection."""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", port))
+    ls.listen(64)
+    while not os.path.exists(go):
+        time.sleep(0.05)
+    while True:
+        c, _ = ls.accept()
+        c.sendall(c.makefile("rb").readline())
+        c.close()
+
+
+def queued(host, port, n, out, go):
+    """N connections left in the accept queue with a line each."""
+    cs = []
+    for i in range(n):
+        c = socket.create_connection((host, port), timeout=20)
+        c.sendall(b"queued %d\n" % i)
+        c.settimeout(300)	# the server accepts only after every takeover
+        cs.append(c)
+    open(go + ".sent", "w").close()
+    k = 0
+    for i, c in enumerate(cs):
+        try:
+            if c.makefile("rb").readline() == b"queued %d\n" % i:
+                k += 1
+        except Exception as e:
+            print("queued error:", repr(e), flush=True)
+    with open(out, "w") as f:
+        f.write("echoed %d of %d\n" % (k, n))
+
+
 if __name__ == "__main__":
     a = sys.argv
     if a[1] == "server":
@@ -115,3 +156,7 @@ if __name__ == "__main__":
         clients(a[2], int(a[3]), int(a[4]), a[5], a[6], a[7], float(a[8]))
     elif a[1] == "udp":
         udp(a[2], int(a[3]))
+    elif a[1] == "lateaccept":
+        lateaccept(int(a[2]), a[3])
+    elif a[1] == "queued":
+        queued(a[2], int(a[3]), int(a[4]), a[5], a[6])

@@ -2,13 +2,17 @@
 # Live upgrade (issue 17, daemon/takeover.c): `aetherd --takeover` replaces
 # the running aetherd ROUNDS times in a row (20; 100 with AETHER_LONG=1)
 # under load, without a program noticing:
-#  - a download from a preloaded HTTP server (curl --limit-rate, so that it
-#    spans every takeover; SIZE_MB 24, 1024 with AETHER_LONG=1) arrives
-#    sha256-identical;
+#  - downloads from a preloaded HTTP server, one after the other from before
+#    the first takeover to after the last (curl --limit-rate: each takes
+#    about DLSECS, 12 s, so each spans several takeovers; SIZE_MB 24, 1024
+#    with AETHER_LONG=1), arrive sha256-identical;
 #  - NCONN keep-alive connections (20; 100 with AETHER_LONG=1) request a
 #    file in a loop: no failed request, no reconnection;
 #  - an idle connection opened first still answers at the end;
 #  - the server's UDP socket, bound once, still echoes;
+#  - connections waiting in a listener's accept queue (a server that accepts
+#    only after the takeovers) are accepted by the program afterwards and
+#    answer;
 #  - each old daemon exits 0; each new one has taken over within 1 s
 #    (MAXSECS) of its connecting to the old one, as it reports (the wall
 #    time of each round, process start included, is printed);
@@ -30,6 +34,7 @@ else
 	ROUNDS=${ROUNDS:-20}; SIZE_MB=${SIZE_MB:-24}; NCONN=${NCONN:-20}
 fi
 MAXSECS=${MAXSECS:-1.0}
+DLSECS=${DLSECS:-12}
 DARGS=(--tap aether0 --addr 192.168.1.2/24 --pcap "$WORK/aether.pcap")
 
 # stale temporary socket names: a dead pid's is removed, a live one's kept
@@ -56,6 +61,9 @@ get_small() {
 }
 check server_up wait_for 30 get_small
 check udp_before nsx "$PY" "$APPS" udp 192.168.1.2 8083
+bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+	"$PY" "$APPS" lateaccept 8090 "$WORK/go" >"$WORK/late.log" 2>&1
+sleep 1
 
 # a new daemon that cannot read the old one's state version is refused
 # before anything is handed over, and the old one goes on serving
@@ -74,12 +82,25 @@ before=$(tshark -r "$WORK/aether.pcap" 2>/dev/null | wc -l)
 
 # the load: a rate-limited download that outlasts every takeover, the
 # keep-alive loops and the idle connection
-rate=$(( (SIZE_MB << 10) / (ROUNDS * 12 / 10 + 10) ))
-log "download of $SIZE_MB MiB at ${rate} KiB/s, $NCONN keep-alive connections, $ROUNDS takeovers"
-nsx curl -sS --limit-rate "${rate}k" --max-time 900 -o "$WORK/got" \
-	-w 'download %{time_total} s\n' "http://192.168.1.2:8080/blob" \
-	>"$WORK/curl.out" 2>"$WORK/curl.err" &
+rate=$(( (SIZE_MB << 10) / DLSECS ))
+log "downloads of $SIZE_MB MiB at ${rate} KiB/s, $NCONN keep-alive connections, $ROUNDS takeovers"
+downloads() {	# until $WORK/stop: one download after the other, each checked
+	local i=0 rc
+	while [ ! -e "$WORK/stop" ] && [ $i -lt 1000 ]; do
+		nsx curl -sS --limit-rate "${rate}k" --max-time 900 \
+			-o "$WORK/got" "http://192.168.1.2:8080/blob" 2>>"$WORK/curl.err"
+		rc=$?
+		echo "$i $rc $(sha "$WORK/got")" >>"$WORK/downloads"
+		rm -f "$WORK/got"
+		i=$((i + 1))
+	done
+}
+downloads &
 DL=$!
+nsx "$PY" "$APPS" queued 192.168.1.2 8090 5 "$WORK/queued.out" "$WORK/go" \
+	>"$WORK/queued.log" 2>&1 &
+QU=$!
+wait_for 10 test -e "$WORK/go.sent" || log "queued connections not sent: $(cat "$WORK/queued.log")"
 nsx "$PY" "$APPS" clients 192.168.1.2 8080 "$NCONN" /small "$SHA_SMALL" \
 	"$WORK/stop" 900 >"$WORK/clients.log" 2>&1 &
 CL=$!
@@ -121,9 +142,11 @@ log "old daemons paused at most ${paused:-?} ms; new ones took over in at most $
 check "takeovers_${ROUNDS}_in_a_row" test "$bad" -eq 0
 check "takeovers_each_within_${MAXSECS}s" test "$(echo "$took" | grep -c .)" -eq "$ROUNDS" -a \
 	"$(echo "$(echo "$took" | tail -1) <= $MAXSECS * 1000" | bc -l)" = 1
-check download_spans_every_takeover kill -0 "$DL"
 
-touch "$WORK/stop"
+touch "$WORK/stop" "$WORK/go"
+wait "$QU"
+log "accept queue: $(cat "$WORK/queued.out" 2>/dev/null) $(cat "$WORK/queued.log")"
+check accept_queue_carried grep -qx 'echoed 5 of 5' "$WORK/queued.out"
 wait "$CL"
 log "clients: $(tail -1 "$WORK/clients.log")"
 grep -q 'error' "$WORK/clients.log" && sed 's/^/#   /' "$WORK/clients.log" | head -20
@@ -132,10 +155,12 @@ check keepalive_requests_made test "${nreq:-0}" -gt "$NCONN"
 check keepalive_no_failed_request test "${nfail:-1}" -eq 0
 check keepalive_no_reconnection test "${nrec:-1}" -eq 0
 check idle_connection_answers test "${idle:-}" = ok
-wait "$DL"; rc=$?
-[ "$rc" -ne 0 ] && log "curl: exit $rc: $(cat "$WORK/curl.err")"
-log "$(cat "$WORK/curl.out")"
-check download_sha256_identical test "$(sha "$WORK/got")" = "$SHA_BLOB"
+wait "$DL"
+ndl=$(grep -c . "$WORK/downloads")
+nok=$(grep -c " 0 $SHA_BLOB\$" "$WORK/downloads")
+log "downloads: $nok of $ndl complete and sha256-identical $(cat "$WORK/curl.err")"
+check downloads_span_the_takeovers test "$ndl" -ge 2
+check downloads_sha256_identical test "$nok" -eq "$ndl"
 check udp_after nsx "$PY" "$APPS" udp 192.168.1.2 8083
 check served_by_last_daemon get_small
 
