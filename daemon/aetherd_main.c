@@ -705,12 +705,13 @@ static void dump_on_signal(void *ctx)
 }
 
 /**
- * open_tap() - attach to the TAP; exits with a one-line reason on failure
+ * host_opts_of() - the host side's options from the command line
  * @dm:		daemon
+ * @ho:		filled
  */
-static void open_tap(struct daemon *dm)
+static void host_opts_of(struct daemon *dm, struct host_opts *ho)
 {
-	struct host_opts ho = {
+	*ho = (struct host_opts){
 		.prog = "aetherd",
 		.tap = { .name = dm->o.tap, .persist = dm->o.persist,
 			 .owner = dm->o.owner, .offload = dm->o.offload == 1 },
@@ -719,8 +720,19 @@ static void open_tap(struct daemon *dm)
 		.dump = dump_on_signal,
 		.ctx = dm,
 	};
+}
+
+/**
+ * open_tap() - attach to the TAP; exits with a one-line reason on failure
+ * @dm:		daemon
+ */
+static void open_tap(struct daemon *dm)
+{
 	const struct tap_info *info = &dm->host.tap_info;
+	struct host_opts ho;
 	char err[256];
+
+	host_opts_of(dm, &ho);
 
 	if (ae_host_open_tap(&dm->host, &ho, err, sizeof(err)))
 		die(1, "%s", err);
@@ -748,17 +760,11 @@ static void open_tap(struct daemon *dm)
  */
 static void take_tap(struct daemon *dm)
 {
-	struct host_opts ho = {
-		.prog = "aetherd",
-		.tap = { .name = dm->o.tap, .persist = dm->o.persist,
-			 .owner = dm->o.owner, .offload = dm->o.offload == 1 },
-		.pcap = dm->o.pcap,
-		.log_stop = dm->o.verbose,
-		.dump = dump_on_signal,
-		.ctx = dm,
-		.pcap_append = true,
-	};
+	struct host_opts ho;
 	char err[512];
+
+	host_opts_of(dm, &ho);
+	ho.pcap_append = true;	/* the old daemon's capture goes on */
 
 	if (takeover_connect(dm->o.socket, &dm->tin, err, sizeof(err)))
 		die(1, "%s", err);

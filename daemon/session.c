@@ -781,6 +781,21 @@ static int listen_on(struct session_srv *srv, const char *path)
 }
 
 /**
+ * limits() - descriptors, per-uid limits, the spare descriptor: what
+ * serving needs before the control socket
+ * @srv:	server
+ */
+static void limits(struct session_srv *srv)
+{
+	raise_nofile();
+	if (srv->d->max_sockets)
+		srv->max_sockets = srv->d->max_sockets;
+	if (srv->d->max_mem)
+		srv->max_mem = srv->d->max_mem;
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/**
  * serve() - register the listening socket and the idle hook with the loop
  * @srv:	server, @lfd set
  *
@@ -809,12 +824,7 @@ int session_init(struct aetherd *d)
 
 	if (!srv)
 		return -ENOMEM;
-	raise_nofile();
-	if (d->max_sockets)
-		srv->max_sockets = d->max_sockets;
-	if (d->max_mem)
-		srv->max_mem = d->max_mem;
-	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	limits(srv);
 	ret = listen_on(srv, path);
 	if (ret < 0)
 		return ret;
@@ -846,12 +856,7 @@ int session_adopt(struct aetherd *d, int lfd)
 
 	if (!srv)
 		return -ENOMEM;
-	raise_nofile();
-	if (d->max_sockets)
-		srv->max_sockets = d->max_sockets;
-	if (d->max_mem)
-		srv->max_mem = d->max_mem;
-	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	limits(srv);
 	if (strlen(path) >= sizeof(srv->path))
 		return -ENAMETOOLONG;
 	strcpy(srv->path, path);

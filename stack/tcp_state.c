@@ -227,6 +227,34 @@ static void rings_load(struct snap_r *r, struct tcp_sock *tp,
 }
 
 /**
+ * room() - room for one more element in a growing array
+ * @r:		reader (fails without memory)
+ * @v:		the array
+ * @cap:	its capacity, updated
+ * @n:		elements in it
+ * @size:	element size
+ *
+ * Return: 0, or -ENOMEM
+ */
+static int room(struct snap_r *r, void **v, size_t *cap, size_t n,
+		size_t size)
+{
+	size_t c = *cap ? 2 * *cap : 64;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, c * size);
+	if (!p) {
+		snap_fail(r);
+		return -ENOMEM;
+	}
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+/**
  * queue_load() - remember a listener's children by name, for
  * tcp_state_finish()
  * @r:		reader
@@ -244,17 +272,9 @@ static void queue_load(struct snap_r *r, struct snap_tcp_load *ld,
 	for (i = 0; i < n && !r->err; i++) {
 		struct snap_tcp_child *c;
 
-		if (ld->nkids == ld->capkids) {
-			size_t cap = ld->capkids ? 2 * ld->capkids : 64;
-			void *p = realloc(ld->kids, cap * sizeof(*ld->kids));
-
-			if (!p) {
-				snap_fail(r);
-				return;
-			}
-			ld->kids = p;
-			ld->capkids = cap;
-		}
+		if (room(r, (void **)&ld->kids, &ld->capkids, ld->nkids,
+			 sizeof(*ld->kids)))
+			return;
 		c = &ld->kids[ld->nkids++];
 		c->name = snap_get_u64(r);
 		c->parent = lp;
@@ -272,17 +292,8 @@ static void queue_load(struct snap_r *r, struct snap_tcp_load *ld,
 static void name_add(struct snap_r *r, struct snap_tcp_load *ld,
 		     uint64_t name, struct tcp_sock *tp)
 {
-	if (ld->n == ld->cap) {
-		size_t cap = ld->cap ? 2 * ld->cap : 64;
-		void *p = realloc(ld->names, cap * sizeof(*ld->names));
-
-		if (!p) {
-			snap_fail(r);
-			return;
-		}
-		ld->names = p;
-		ld->cap = cap;
-	}
+	if (room(r, (void **)&ld->names, &ld->cap, ld->n, sizeof(*ld->names)))
+		return;
 	ld->names[ld->n].name = name;
 	ld->names[ld->n++].tp = tp;
 }
