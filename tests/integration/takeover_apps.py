@@ -76,7 +76,8 @@ def clients(host, port, n, path, sha, stop, secs):
                 ok = r.status == 200 and \
                     hashlib.sha256(r.read()).hexdigest() == sha
             except Exception as e:  # a reset, a timeout: all failures
-                print("client error:", repr(e), flush=True)
+                print("client error at %.3f:" % time.time(), repr(e),
+                      flush=True)
                 c.close()
                 c.connect()
             with lock:

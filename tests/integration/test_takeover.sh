@@ -130,6 +130,7 @@ L0=$(date +%s.%N)
 bad=0; slow=0; maxt=0
 for i in $(seq "$ROUNDS"); do
 	t0=$(date +%s.%N)
+	echo "round $i at $t0" >>"$WORK/rounds"
 	if [ "$i" -eq "$ROUNDS" ]; then
 		out=$(nsx "$B/aether" upgrade --socket "$AETHER_SOCKET" "$B/aetherd")
 		new=$(echo "$out" | sed -n 's/.*handed over to \([0-9]*\)$/\1/p')
@@ -168,7 +169,10 @@ log "accept queue: $(cat "$WORK/queued.out" 2>/dev/null) $(cat "$WORK/queued.log
 check accept_queue_carried grep -qx 'echoed 5 of 5' "$WORK/queued.out"
 wait "$CL"
 log "clients: $(tail -1 "$WORK/clients.log")"
-grep -q 'error' "$WORK/clients.log" && sed 's/^/#   /' "$WORK/clients.log" | head -20
+grep -q 'error' "$WORK/clients.log" && {
+	sed 's/^/#   /' "$WORK/clients.log" | head -20
+	sed 's/^/#   /' "$WORK/rounds"
+}
 read -r _ nreq _ nfail _ nrec _ idle < <(tail -1 "$WORK/clients.log")
 check keepalive_requests_made test "${nreq:-0}" -gt "$NCONN"
 check keepalive_no_failed_request test "${nfail:-1}" -eq 0
