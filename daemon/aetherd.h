@@ -16,6 +16,7 @@
 #include "loop.h"
 
 struct session_srv;
+struct ae_host;
 
 /**
  * struct aetherd - one daemon
@@ -30,6 +31,8 @@ struct session_srv;
  * @dev_ctx:	its first argument
  * @max_sockets: --max-sockets: sockets per uid, 0 for the default
  * @max_mem:	--max-memory: ring bytes per uid, 0 for the default
+ * @to_lfd:	the takeover socket (takeover.c), -1 before it listens
+ * @host:	the device side, for a takeover
  */
 struct aetherd {
 	struct ae_stack *stack;
@@ -43,6 +46,8 @@ struct aetherd {
 	void *dev_ctx;
 	uint32_t max_sockets;
 	uint64_t max_mem;
+	int to_lfd;
+	struct ae_host *host;
 };
 
 /* session.c: the client side */

@@ -47,6 +47,7 @@
 #include "path.h"
 #include "sandbox.h"
 #include "tapctl.h"
+#include "takeover.h"
 
 #define MIN_MTU		576
 #define MAX_MTU		65520		/* HOST_RX_BUF holds its frames */
@@ -79,6 +80,7 @@
  * @max_sockets: --max-sockets, 0 for the default
  * @max_mem:	--max-memory, 0 for the default
  * @busy_poll:	--busy-poll microseconds, 0 (default) never to spin
+ * @takeover:	--takeover: take everything over from the running aetherd
  */
 struct opts {
 	const char *tap;
@@ -109,6 +111,7 @@ struct opts {
 	unsigned long max_sockets;
 	unsigned long long max_mem;
 	unsigned long busy_poll;
+	bool takeover;
 };
 
 /**
@@ -117,12 +120,14 @@ struct opts {
  * @o:		options
  * @host:	TAP, capture, timer, signals, impairment (host.c)
  * @dumps:	stats dumps printed so far
+ * @tin:	with --takeover: what the old daemon handed over
  */
 struct daemon {
 	struct aetherd d;
 	struct opts o;
 	struct ae_host host;
 	unsigned int dumps;
+	struct takeover_in tin;
 };
 
 /**
@@ -201,6 +206,9 @@ static void usage(FILE *f)
 "                        \"key\" a line, keys as the long options (default\n"
 "                        " CONFIG_DEFAULT " when it exists)\n"
 "      --check-config    check the file and the options, then exit\n"
+"      --takeover        live upgrade: take the TAP, every program's sockets\n"
+"                        and connections over from the aetherd running on the\n"
+"                        same --socket (same --tap, --addr), which then exits\n"
 "  -V, --version         print the version and exit\n"
 "  -h, --help            this text\n"
 "\n"
@@ -273,6 +281,7 @@ static const struct option lopts[] = {
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ "config",	required_argument, NULL, 'c' },
 	{ "check-config", no_argument,	   NULL, 'K' },
+	{ "takeover",	no_argument,	   NULL, 'U' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -358,6 +367,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 				die(2, "bad --offload '%s': expected on or off", optarg);
 			break;
 		case 'X': o->no_seccomp = true; break;
+		case 'U': o->takeover = true; break;
 		case 'N':
 			if (opt_parse_ulong(optarg, 1, UINT32_MAX, &o->max_sockets))
 				die(2, "bad --max-sockets '%s': expected 1 to %u",
@@ -695,12 +705,13 @@ static void dump_on_signal(void *ctx)
 }
 
 /**
- * open_tap() - attach to the TAP; exits with a one-line reason on failure
+ * host_opts_of() - the host side's options from the command line
  * @dm:		daemon
+ * @ho:		filled
  */
-static void open_tap(struct daemon *dm)
+static void host_opts_of(struct daemon *dm, struct host_opts *ho)
 {
-	struct host_opts ho = {
+	*ho = (struct host_opts){
 		.prog = "aetherd",
 		.tap = { .name = dm->o.tap, .persist = dm->o.persist,
 			 .owner = dm->o.owner, .offload = dm->o.offload == 1 },
@@ -709,8 +720,19 @@ static void open_tap(struct daemon *dm)
 		.dump = dump_on_signal,
 		.ctx = dm,
 	};
+}
+
+/**
+ * open_tap() - attach to the TAP; exits with a one-line reason on failure
+ * @dm:		daemon
+ */
+static void open_tap(struct daemon *dm)
+{
 	const struct tap_info *info = &dm->host.tap_info;
+	struct host_opts ho;
 	char err[256];
+
+	host_opts_of(dm, &ho);
 
 	if (ae_host_open_tap(&dm->host, &ho, err, sizeof(err)))
 		die(1, "%s", err);
@@ -728,6 +750,47 @@ static void open_tap(struct daemon *dm)
 	else if (info->created && !dm->o.persist)
 		fprintf(stderr, "aetherd: created tap %s (it goes away when aetherd stops); bring it up and give it an address on the host side, or use --host-addr\n",
 			dm->o.tap);
+}
+
+/**
+ * take_tap() - --takeover: ask the running daemon for everything, and
+ * attach to the TAP it hands over; exits with a one-line reason on failure
+ * (the running daemon then goes on serving)
+ * @dm:		daemon
+ */
+static void take_tap(struct daemon *dm)
+{
+	struct host_opts ho;
+	char err[512];
+
+	host_opts_of(dm, &ho);
+	ho.pcap_append = true;	/* the old daemon's capture goes on */
+
+	if (takeover_connect(dm->o.socket, &dm->tin, err, sizeof(err)))
+		die(1, "%s", err);
+	ae_host_adopt_tap(&dm->host, &ho, dm->tin.tap_fd, &dm->tin.tap);
+	if (!dm->o.mtu && dm->tin.tap.mtu >= MIN_MTU)
+		dm->o.mtu = dm->tin.tap.mtu < MAX_MTU ?
+			    (unsigned long)dm->tin.tap.mtu : MAX_MTU;
+}
+
+/**
+ * take_over() - --takeover: rebuild the clients and the stack from what
+ * the running daemon handed over, then tell it to go; exits with a
+ * one-line reason on failure (the running daemon then goes on serving)
+ * @dm:		daemon, its stack created
+ */
+static void take_over(struct daemon *dm)
+{
+	char err[512];
+
+	if (takeover_restore(&dm->d, &dm->host, &dm->tin, err, sizeof(err))) {
+		takeover_refuse(&dm->tin, err);
+		die(1, "%s; refused, the running aetherd goes on serving", err);
+	}
+	if (takeover_commit(&dm->d, &dm->tin, err, sizeof(err)))
+		die(1, "%s", err);
+	ae_host_rearm(&dm->host);
 }
 
 /**
@@ -904,25 +967,39 @@ int main(int argc, char **argv)
 	make_socket_dir(dm.o.socket);
 	dm.d.max_sockets = (uint32_t)dm.o.max_sockets;
 	dm.d.max_mem = dm.o.max_mem;
-	check_socket(dm.o.socket, dm.o.verbose);
-	open_tap(&dm);
+	dm.d.to_lfd = -1;
+	if (dm.o.takeover) {
+		take_tap(&dm);
+	} else {
+		check_socket(dm.o.socket, dm.o.verbose);
+		open_tap(&dm);
+	}
 	setup_host(&dm);
 	setup_impair(&dm);
 	create_stack(&dm);
-	rc = session_init(&dm.d);
+	if (dm.o.takeover)
+		take_over(&dm);
+	rc = dm.o.takeover ? 0 : session_init(&dm.d);
 	if (rc) {
 		char hint[512];
 
 		die(1, "cannot serve on %s: %s; %s", dm.o.socket, strerror(-rc),
 		    serve_hint(dm.o.socket, -rc, hint, sizeof(hint)));
 	}
+	rc = takeover_listen(&dm.d, &dm.host);
+	if (rc)
+		fprintf(stderr, "aetherd: no takeover socket (%s): live upgrades of this daemon are not possible\n",
+			strerror(-rc));
 	announce(&dm);
-	say_socket_access(&dm);
+	if (!dm.o.takeover)
+		say_socket_access(&dm);
 	confine(&dm);
-	ae_stack_announce(dm.d.stack);
+	if (!dm.o.takeover)
+		ae_stack_announce(dm.d.stack);
 
 	rc = ae_host_run(&dm.host);
 
+	takeover_close(&dm.d);
 	session_fini(&dm.d);
 	if (rc == 0)
 		close_conns(&dm);

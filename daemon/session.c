@@ -23,10 +23,13 @@
  * (the stack's timers drive the host's one-shot timerfd, armed only when a
  * timer is due). An idle daemon takes no wake-ups.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	srv->lfd = -1;
 	srv->spare_fd = -1;
 	srv->alive_fd = -1;
+	srv->alive_ro_fd = -1;
 	srv->max_sockets = SESS_DEF_MAX_SOCKETS;
 	srv->max_mem = SESS_DEF_MAX_MEM;
 	LIST_INIT(&srv->conns);
@@ -157,7 +161,7 @@ static void user_put(struct session_srv *srv, struct suser *u)
  *
  * Return: client (a reference taken) or NULL
  */
-static struct sclient *client_get(struct session_srv *srv, pid_t pid, uid_t uid)
+struct sclient *client_get(struct session_srv *srv, pid_t pid, uid_t uid)
 {
 	struct sclient *cl;
 
@@ -186,7 +190,7 @@ found:
  * @srv:	server
  * @cl:		client
  */
-static void client_put(struct session_srv *srv, struct sclient *cl)
+void client_put(struct session_srv *srv, struct sclient *cl)
 {
 	if (--cl->refs)
 		return;
@@ -677,6 +681,58 @@ static int socket_access(const char *path, long gid)
 }
 
 /**
+ * stale_pid() - the pid in a name "BASE.PID.new" left by a daemon that died
+ * between bind and rename, if that process is gone
+ * @name:	a directory entry
+ * @base:	the socket's file name
+ *
+ * Return: the dead pid, or 0 (not such a name, or its daemon still runs)
+ */
+static long stale_pid(const char *name, const char *base)
+{
+	size_t bl = strlen(base);
+	char *end;
+	long pid;
+
+	if (strncmp(name, base, bl) || name[bl] != '.')
+		return 0;
+	pid = strtol(name + bl + 1, &end, 10);
+	if (end == name + bl + 1 || strcmp(end, ".new") || pid <= 0)
+		return 0;
+	return kill((pid_t)pid, 0) && errno == ESRCH ? pid : 0;
+}
+
+/**
+ * remove_stale() - remove the temporary names ("PATH.PID.new") that daemons
+ * which died between bind and rename left beside @path
+ * @path:	the control socket
+ *
+ * Only names whose pid no longer runs: another daemon starting beside us
+ * keeps its own.
+ */
+static void remove_stale(const char *path)
+{
+	char dir[108], base[108], full[PATH_MAX];
+	const char *d;
+	struct dirent *e;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	d = dirname(dir);
+	dp = opendir(d);
+	if (!dp)
+		return;
+	snprintf(base, sizeof(base), "%s", strrchr(path, '/') ?
+		 strrchr(path, '/') + 1 : path);
+	while ((e = readdir(dp)))
+		if (stale_pid(e->d_name, base) &&
+		    snprintf(full, sizeof(full), "%s/%s", d, e->d_name) <
+		    (int)sizeof(full))
+			unlink(full);
+	closedir(dp);
+}
+
+/**
  * listen_on() - bind and listen on the control socket path
  * @srv:	server
  * @path:	socket path
@@ -702,6 +758,7 @@ static int listen_on(struct session_srv *srv, const char *path)
 	if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
 		strcpy(sun.sun_path, path);
 	unlink(sun.sun_path);	/* only ever ours: a pid-named leftover */
+	remove_stale(path);
 	strcpy(dir, path);
 	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
 		return -errno;
@@ -724,6 +781,36 @@ static int listen_on(struct session_srv *srv, const char *path)
 }
 
 /**
+ * limits() - descriptors, per-uid limits, the spare descriptor: what
+ * serving needs before the control socket
+ * @srv:	server
+ */
+static void limits(struct session_srv *srv)
+{
+	raise_nofile();
+	if (srv->d->max_sockets)
+		srv->max_sockets = srv->d->max_sockets;
+	if (srv->d->max_mem)
+		srv->max_mem = srv->d->max_mem;
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/**
+ * serve() - register the listening socket and the idle hook with the loop
+ * @srv:	server, @lfd set
+ *
+ * Return: 0 or -errno
+ */
+static int serve(struct session_srv *srv)
+{
+	int ret = ae_loop_add(srv->d->loop, srv->lfd, EPOLLIN, listener_io, srv);
+
+	if (!ret)
+		ret = ae_loop_add_idle(srv->d->loop, idle_publish, srv);
+	return ret;
+}
+
+/**
  * session_init() - start serving clients on d->socket_path
  * @d:	the daemon
  *
@@ -737,26 +824,44 @@ int session_init(struct aetherd *d)
 
 	if (!srv)
 		return -ENOMEM;
-	raise_nofile();
-	if (d->max_sockets)
-		srv->max_sockets = d->max_sockets;
-	if (d->max_mem)
-		srv->max_mem = d->max_mem;
-	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	limits(srv);
 	ret = listen_on(srv, path);
 	if (ret < 0)
 		return ret;
 	srv->lfd = ret;
 	ret = sess_alive_init(srv);
 	if (!ret)
-		ret = ae_loop_add(d->loop, srv->lfd, EPOLLIN, listener_io, srv);
-	if (!ret)
-		ret = ae_loop_add_idle(d->loop, idle_publish, srv);
+		ret = serve(srv);
 	if (ret) {
 		session_fini(d);
 		return ret;
 	}
 	return 0;
+}
+
+/**
+ * session_adopt() - serve on a control socket another aetherd listened on
+ * (--takeover): its path stays, connections queued on it come to us
+ * @d:		the daemon
+ * @lfd:	the listening socket received
+ *
+ * The alive page is adopted separately (sess_alive_adopt()).
+ *
+ * Return: 0 or -errno
+ */
+int session_adopt(struct aetherd *d, int lfd)
+{
+	struct session_srv *srv = sess_srv(d);
+	const char *path = d->socket_path ? d->socket_path : AE_IPC_DEFAULT_PATH;
+
+	if (!srv)
+		return -ENOMEM;
+	limits(srv);
+	if (strlen(path) >= sizeof(srv->path))
+		return -ENAMETOOLONG;
+	strcpy(srv->path, path);
+	srv->lfd = lfd;
+	return serve(srv);
 }
 
 /**

@@ -81,6 +81,7 @@ struct sconn;
  * @hlink:	hash chain (rings in use) or pool list (idle rings)
  * @rx_mark:	rx ring index up to which drained pages were given back
  *		(sess_rx_drained())
+ * @snap_id:	its name in a takeover's state string (takeover.c), 0: none
  */
 struct shm_region {
 	uint8_t *base;
@@ -96,6 +97,7 @@ struct shm_region {
 	uint64_t charged;
 	LIST_ENTRY(shm_region) hlink;
 	uint32_t rx_mark;
+	uint32_t snap_id;
 };
 
 LIST_HEAD(region_list, shm_region);
@@ -180,6 +182,7 @@ enum {
  *		of the header (EPOLLET edges)
  * @dirty:	dirty list link
  * @link:	all connections
+ * @snap_id:	its name in a takeover's state string (takeover.c)
  */
 struct sconn {
 	struct session_srv *srv;
@@ -200,6 +203,7 @@ struct sconn {
 	uint32_t in_ev;
 	TAILQ_ENTRY(sconn) dirty;
 	LIST_ENTRY(sconn) link;
+	uint32_t snap_id;
 };
 
 /**
@@ -228,6 +232,9 @@ struct sconn {
  * @closed_since_trim: connections closed since the last malloc_trim()
  * @alive:	the alive page (session_wake.c), @alive_fd its memfd
  * @alive_fd:	-1 before sess_alive_init()
+ * @alive_ro_fd: the same page opened read-only: what clients get (-1: none,
+ *		then @alive_fd is sealed against writing and is sent instead,
+ *		and the page cannot be handed over)
  * @alive_id:	this daemon's instance, sent with the alive page
  * @stats:	ipc counters
  * @buf:	receive buffer, AE_IPC_MAX_MSG
@@ -257,6 +264,7 @@ struct session_srv {
 	uint32_t closed_since_trim;
 	void *alive;
 	int alive_fd;
+	int alive_ro_fd;
 	uint64_t alive_id;
 	struct sess_stats stats;
 	uint8_t *buf;
@@ -267,6 +275,9 @@ struct session_srv {
 
 /* session.c */
 struct session_srv *sess_srv(struct aetherd *d);
+struct sclient *client_get(struct session_srv *srv, pid_t pid, uid_t uid);
+void client_put(struct session_srv *srv, struct sclient *cl);
+int session_adopt(struct aetherd *d, int lfd);
 struct sconn *sess_conn_new(struct session_srv *srv, int fd,
 			    struct sclient *cl);
 void sess_conn_mark(struct sconn *c);
@@ -282,12 +293,18 @@ bool sess_uid_may_bind_low(const struct session_srv *srv, uid_t uid);
 bool sess_wake(struct session_srv *srv, struct ae_shm_hdr *h, uint32_t met);
 int sess_alive_init(struct session_srv *srv);
 void sess_alive_fini(struct session_srv *srv);
+int sess_alive_adopt(struct session_srv *srv, int fd, int ro_fd,
+		     uint64_t id);
+void sess_alive_hold(struct session_srv *srv);
+void sess_alive_release(struct session_srv *srv);
 int sess_op_alive(struct sconn *c, const struct ae_ipc_hdr *h);
 
 /* session_shm.c */
 struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
 				   bool rings);
 void sess_region_free(struct session_srv *srv, struct shm_region *r);
+struct shm_region *sess_region_adopt(struct session_srv *srv, int memfd,
+				     size_t len, bool rings);
 struct shm_region *sess_region_find(struct session_srv *srv, const void *mem);
 int sess_conn_give_header(struct sconn *c);
 int sess_conn_bind_rings(struct sconn *c, bool *moved);

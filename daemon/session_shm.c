@@ -105,6 +105,35 @@ static struct region_list *region_bucket(struct session_srv *srv,
 }
 
 /**
+ * region_map() - map a region's memfd and count it (hashed when it holds
+ * rings)
+ * @srv:	server
+ * @r:		region, @memfd set
+ * @len:	bytes to map
+ * @rings:	it holds stack rings
+ *
+ * Return: 0, or -1 when it cannot be mapped
+ */
+static int region_map(struct session_srv *srv, struct shm_region *r,
+		      size_t len, bool rings)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd,
+		       0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	r->base = p;
+	r->map_len = len;
+	r->rings = rings;
+	srv->nregions++;
+	srv->region_bytes += len;
+	if (rings)
+		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
+				 r, hlink);
+	return 0;
+}
+
+/**
  * sess_region_new() - a memfd with a header page and @user_len bytes after
  * @srv:	server
  * @user_len:	bytes after the header (0: header only)
@@ -117,30 +146,45 @@ struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
 {
 	struct shm_region *r = calloc(1, sizeof(*r));
 	size_t len = AE_SHM_HDR_SIZE + user_len;
-	void *p;
 
 	if (!r)
 		return NULL;
 	r->memfd = memfd_create("aether-sock", MFD_CLOEXEC);
 	if (r->memfd < 0)
 		goto err;
-	if (ftruncate(r->memfd, (off_t)len))
+	if (ftruncate(r->memfd, (off_t)len) || region_map(srv, r, len, rings))
 		goto err_fd;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
-	if (p == MAP_FAILED)
-		goto err_fd;
-	r->base = p;
-	r->map_len = len;
-	r->rings = rings;
 	SSTAT(srv, shm_created);
-	srv->nregions++;
-	srv->region_bytes += len;
-	if (rings)
-		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
-				 r, hlink);
 	return r;
 err_fd:
 	close(r->memfd);
+err:
+	free(r);
+	return NULL;
+}
+
+/**
+ * sess_region_adopt() - a region another aetherd made (--takeover)
+ * @srv:	server
+ * @memfd:	its memfd (owned by the region from now on)
+ * @len:	bytes to map, header page included
+ * @rings:	it holds stack rings (hash it by address)
+ *
+ * Return: region or NULL (it cannot be mapped: @memfd left open)
+ */
+struct shm_region *sess_region_adopt(struct session_srv *srv, int memfd,
+				     size_t len, bool rings)
+{
+	struct shm_region *r = calloc(1, sizeof(*r));
+	struct stat st;
+
+	if (!r || len < AE_SHM_HDR_SIZE || fstat(memfd, &st) ||
+	    (uint64_t)st.st_size < len)
+		goto err;
+	r->memfd = memfd;
+	if (region_map(srv, r, len, rings))
+		goto err;
+	return r;
 err:
 	free(r);
 	return NULL;

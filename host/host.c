@@ -572,6 +572,16 @@ static void after_batch(void *ctx)
 }
 
 /**
+ * ae_host_rearm() - arm the stack's timer now (a stack restored with timers
+ * already running, before the loop starts)
+ * @h:		host, with its stack
+ */
+void ae_host_rearm(struct ae_host *h)
+{
+	timer_arm(h);
+}
+
+/**
  * reopen_pcap() - SIGHUP: start the capture file afresh at the same path
  * @h:		host
  *
@@ -723,6 +733,24 @@ int ae_host_open_tap(struct ae_host *h, const struct host_opts *o, char *err,
 }
 
 /**
+ * ae_host_adopt_tap() - take over a TAP another process had open (aetherd
+ * --takeover): the same open file, so frames it left unread come to us
+ * @h:		host, zeroed by the caller
+ * @o:		options (copied; the strings must outlive @h)
+ * @fd:		the TAP descriptor received
+ * @info:	what the other process knew of it (MTU, vnet header, offloads)
+ */
+void ae_host_adopt_tap(struct ae_host *h, const struct host_opts *o, int fd,
+		       const struct tap_info *info)
+{
+	h->o = *o;
+	h->timer_fd = h->signal_fd = h->impair_fd = -1;
+	h->link_fd = -1;
+	h->tap_fd = fd;
+	h->tap_info = *info;
+}
+
+/**
  * ae_host_setup() - receive buffers, capture, loop, timer, signals
  * @h:		host with its TAP open
  * @err:	one-line reason on failure
@@ -744,7 +772,8 @@ int ae_host_setup(struct ae_host *h, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	if (h->o.pcap) {
-		h->pcap = pcap_open(h->o.pcap, &rc);
+		h->pcap = h->o.pcap_append ? pcap_append(h->o.pcap, &rc) :
+					     pcap_open(h->o.pcap, &rc);
 		if (!h->pcap) {
 			snprintf(err, errlen, "cannot write capture %s: %s",
 				 h->o.pcap, strerror(-rc));

@@ -70,6 +70,8 @@ typedef void (*host_dump_fn)(void *ctx);
  * @log_stop:	say "PROG: SIGNAL, stopping" when a signal stops the loop
  * @dump:	called on SIGUSR1 with @ctx (NULL: SIGUSR1 is ignored)
  * @ctx:	for @dump
+ * @pcap_append: go on with the capture in @pcap (a takeover) instead of
+ *		starting it afresh
  */
 struct host_opts {
 	const char *prog;
@@ -78,6 +80,7 @@ struct host_opts {
 	bool log_stop;
 	host_dump_fn dump;
 	void *ctx;
+	bool pcap_append;
 };
 
 /**
@@ -136,6 +139,8 @@ struct ae_host {
 
 int ae_host_open_tap(struct ae_host *h, const struct host_opts *o, char *err,
 		     size_t errlen);
+void ae_host_adopt_tap(struct ae_host *h, const struct host_opts *o, int fd,
+		       const struct tap_info *info);
 int ae_host_setup(struct ae_host *h, char *err, size_t errlen);
 int ae_host_impair(struct ae_host *h, const struct impair_spec *spec, int dir,
 		   char *err, size_t errlen);
@@ -151,6 +156,7 @@ void ae_host_print_stat(void *ctx, const char *group, const char *name,
 void ae_host_dump_dev(const struct ae_host *h, FILE *f);
 void ae_host_dev_stats_foreach(const struct ae_host *h, ae_stat_fn fn,
 			       void *ctx);
+void ae_host_rearm(struct ae_host *h);
 int ae_host_run(struct ae_host *h);
 int ae_host_close_pcap(struct ae_host *h);
 void ae_host_close(struct ae_host *h);

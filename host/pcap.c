@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,18 +94,21 @@ static int pcap_write_all(struct pcap *p, const uint8_t *buf, size_t len)
 }
 
 /**
- * pcap_open() - create (truncate) @path and write the file header
+ * pcap_open_flags() - open @path with @flags, writing the file header if
+ * the file is empty
  * @path:	file name
+ * @flags:	O_TRUNC (a new capture) or O_APPEND (go on with one)
  * @err:	set to -errno on failure
  *
  * Return: the capture, or NULL
  */
-struct pcap *pcap_open(const char *path, int *err)
+static struct pcap *pcap_open_flags(const char *path, int flags, int *err)
 {
 	struct pcap_file_hdr h = {
 		.magic = PCAP_MAGIC_NS, .major = 2, .minor = 4,
 		.snaplen = PCAP_SNAPLEN, .linktype = PCAP_LINK_ETH,
 	};
+	struct stat st;
 	struct pcap *p;
 
 	p = malloc(sizeof(*p));
@@ -115,19 +119,47 @@ struct pcap *pcap_open(const char *path, int *err)
 	p->error = 0;
 	p->frames = 0;
 	p->used = 0;
-	p->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (p->fd < 0) {
+	p->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	if (p->fd < 0 || fstat(p->fd, &st)) {
 		*err = -errno;
+		if (p->fd >= 0)
+			close(p->fd);
 		free(p);
 		return NULL;
 	}
-	if (pcap_write_all(p, (const uint8_t *)&h, sizeof(h))) {
+	if (st.st_size == 0 &&
+	    pcap_write_all(p, (const uint8_t *)&h, sizeof(h))) {
 		*err = p->error;
 		close(p->fd);
 		free(p);
 		return NULL;
 	}
 	return p;
+}
+
+/**
+ * pcap_open() - create (truncate) @path and write the file header
+ * @path:	file name
+ * @err:	set to -errno on failure
+ *
+ * Return: the capture, or NULL
+ */
+struct pcap *pcap_open(const char *path, int *err)
+{
+	return pcap_open_flags(path, O_TRUNC, err);
+}
+
+/**
+ * pcap_append() - go on with the capture in @path (a daemon taking over
+ * from the one that wrote it), or start it if it is empty or missing
+ * @path:	file name
+ * @err:	set to -errno on failure
+ *
+ * Return: the capture, or NULL
+ */
+struct pcap *pcap_append(const char *path, int *err)
+{
+	return pcap_open_flags(path, O_APPEND, err);
 }
 
 /**

@@ -14,6 +14,7 @@
 struct pcap;
 
 struct pcap *pcap_open(const char *path, int *err);
+struct pcap *pcap_append(const char *path, int *err);
 int pcap_write(struct pcap *p, const struct iovec *iov, int iovcnt);
 int pcap_write_frame(struct pcap *p, const void *frame, size_t len);
 int pcap_flush(struct pcap *p);

@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run },
 	{ "up", cmd_up },
 	{ "down", cmd_down },
+	{ "upgrade", cmd_upgrade },
 };
 
 /**
@@ -64,6 +65,11 @@ static void usage(FILE *f)
 "                      attach to, give the host 192.168.1.1/24 on it, link up\n"
 "  down [--tap NAME] [--netns NAME]\n"
 "                      (root) delete that TAP\n"
+"  upgrade [--socket PATH] [NEW-AETHERD]\n"
+"                      live upgrade: start NEW-AETHERD (default: the running\n"
+"                      daemon's binary) with the running one's arguments and\n"
+"                      --takeover; it takes every connection over and the old\n"
+"                      one exits. Run it in the daemon's network namespace\n"
 "  --version           print the version\n"
 "  --help              this text\n"
 "\n"

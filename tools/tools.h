@@ -14,6 +14,7 @@ int cmd_ss(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
 
 void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tool_unreachable(int err);

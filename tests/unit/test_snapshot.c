@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DOC: test_snapshot.c - a stack saved (ae_snap_save()) and loaded into a
+ * second stack (ae_snap_load()) goes on as the first would have: the
+ * connection's data, sequence numbers, timers and listener, a UDP socket's
+ * queued datagram, the ARP cache; and a damaged or foreign string is refused
+ *
+ * The two stacks share the ring memory, as two daemons share memfds: the
+ * rings come from test_ring_alloc(), which keeps them until the test ends.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "fakedev.h"
+#include "snapshot.h"
+#include "stack.h"
+#include "tcp.h"
+#include "tcp_helpers.h"
+
+#define MAX_RINGS	8
+#define UPORT		htons(7777)
+#define USPORT		htons(5000)
+
+static struct ae_stack *A, *B;
+static struct tconn C;
+static void *rings[MAX_RINGS];
+static size_t ring_len[MAX_RINGS];
+static int nrings;
+static struct ae_sock *tagged[4];	/* B's sockets by tag */
+static struct ae_sock *usk;
+
+/**
+ * test_ring_alloc() - ring memory both stacks may use; freed at teardown
+ * @ctx:	unused
+ * @rx:		rx bytes
+ * @tx:		tx bytes
+ *
+ * Return: memory or NULL
+ */
+static void *test_ring_alloc(void *ctx, size_t rx, size_t tx)
+{
+	(void)ctx;
+	if (nrings == MAX_RINGS)
+		return NULL;
+	ring_len[nrings] = rx + tx;
+	rings[nrings] = calloc(1, rx + tx);
+	return rings[nrings++];
+}
+
+/**
+ * test_ring_free() - nothing: the other stack may use it (teardown frees)
+ * @ctx:	unused
+ * @mem:	memory
+ * @len:	its length
+ */
+static void test_ring_free(void *ctx, void *mem, size_t len)
+{
+	(void)ctx;
+	(void)mem;
+	(void)len;
+}
+
+/**
+ * ring_ref() - a ring's name: its index + 1
+ * @ctx:	unused
+ * @mem:	ring memory
+ *
+ * Return: the name, 0 if unknown
+ */
+static uint32_t ring_ref(void *ctx, const void *mem)
+{
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < nrings; i++)
+		if (rings[i] == mem)
+			return (uint32_t)i + 1;
+	return 0;
+}
+
+/**
+ * ring_mem() - the ring named @ref, if @len matches
+ * @ctx:	unused
+ * @ref:	name
+ * @len:	expected length
+ *
+ * Return: memory or NULL
+ */
+static void *ring_mem(void *ctx, uint32_t ref, size_t len)
+{
+	(void)ctx;
+	if (!ref || ref > (uint32_t)nrings || ring_len[ref - 1] != len)
+		return NULL;
+	return rings[ref - 1];
+}
+
+/**
+ * sock_tag() - A's owned sockets: 1 the connection, 2 the listener, 3 UDP
+ * @ctx:	unused
+ * @sk:		socket
+ *
+ * Return: tag or 0
+ */
+static uint32_t sock_tag(void *ctx, struct ae_sock *sk)
+{
+	(void)ctx;
+	if (sk == C.sk)
+		return 1;
+	if (sk == C.lsk)
+		return 2;
+	return sk == usk ? 3 : 0;
+}
+
+/**
+ * sock_attach() - remember B's socket of tag @tag
+ * @ctx:	unused
+ * @tag:	tag
+ * @sk:		socket
+ *
+ * Return: 0
+ */
+static int sock_attach(void *ctx, uint32_t tag, struct ae_sock *sk)
+{
+	(void)ctx;
+	ck_assert_uint_lt(tag, 4);
+	tagged[tag] = sk;
+	return 0;
+}
+
+static const struct snap_ops ops = {
+	.ring_ref = ring_ref, .ring_mem = ring_mem,
+	.sock_tag = sock_tag, .sock_attach = sock_attach,
+};
+
+/**
+ * config() - the test configuration with the shared ring hooks
+ * @cfg:	filled
+ */
+static void config(struct ae_config *cfg)
+{
+	fake_config_default(cfg);
+	cfg->ring_alloc = test_ring_alloc;
+	cfg->ring_free = test_ring_free;
+}
+
+/**
+ * setup() - stack A with an ARP entry for the peer
+ */
+static void setup(void)
+{
+	struct ae_config cfg;
+
+	config(&cfg);
+	A = fake_stack_new(&cfg);
+	B = NULL;
+	fake_arp_seed(A);
+	memset(&C, 0, sizeof(C));
+	memset(tagged, 0, sizeof(tagged));
+	C.port = TH_PORT;
+	C.peer_port = TH_PEER_PORT;
+	usk = NULL;
+	nrings = 0;
+	fake_frames_clear();
+}
+
+/**
+ * teardown() - both stacks, then the rings
+ */
+static void teardown(void)
+{
+	int i;
+
+	ae_stack_destroy(B);
+	fake_stack_destroy(A);
+	for (i = 0; i < nrings; i++)
+		free(rings[i]);
+}
+
+/**
+ * save() - A's whole state as a string
+ * @w:		writer, filled
+ */
+static void save(struct snap_w *w)
+{
+	snap_w_init(w);
+	snap_header(w, fake_clock_now());
+	ck_assert_int_eq(ae_snap_save(A, w, &ops), 0);
+	snap_finish(w);
+	ck_assert_int_eq(w->err, 0);
+}
+
+/**
+ * load() - a new stack B from @w
+ * @w:		the string
+ *
+ * Return: ae_snap_load()'s result
+ */
+static int load(const struct snap_w *w)
+{
+	struct ae_config cfg;
+	struct snap_r r;
+	uint64_t then;
+
+	config(&cfg);
+	B = ae_stack_create(&cfg);
+	ck_assert_ptr_nonnull(B);
+	ck_assert_int_eq(snap_verify(w->buf, w->len), 0);
+	snap_r_init(&r, w->buf, w->len);
+	ck_assert_int_eq(snap_read_header(&r, &then), 0);
+	ck_assert_int_eq(snap_next(&r), 1);
+	return ae_snap_load(B, &r, &ops);
+}
+
+/** fill() - deterministic test bytes */
+static void fill(uint8_t *b, size_t n, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)(i * 7 + seed);
+}
+
+START_TEST(established_goes_on)
+{
+	uint8_t in[1000], out[500], buf[2000];
+	struct tcp_sock *ta, *tb;
+	struct snap_w w;
+	struct tseg t = { 0 };
+	struct tpkt p;
+
+	C.lsk = th_listener(A, TH_PORT, 16);
+	th_accept_conn(A, &C, 5000, NULL, 0);
+	fill(in, sizeof(in), 1);
+	fill(out, sizeof(out), 2);
+	th_peer_send(A, &C, TH_F_ACK | TH_F_PSH, in, sizeof(in));
+	ck_assert_int_eq(ae_send(C.sk, out, sizeof(out), 0), (int)sizeof(out));
+	fake_clock_advance_ms(50);	/* the delayed ACK is sent by now */
+	ae_stack_poll(A);
+	ta = (struct tcp_sock *)C.sk;
+	save(&w);
+	fake_frames_clear();
+
+	ck_assert_int_eq(load(&w), 0);
+	snap_w_free(&w);
+	ck_assert_ptr_nonnull(tagged[1]);
+	ck_assert_ptr_nonnull(tagged[2]);
+	tb = (struct tcp_sock *)tagged[1];
+	ck_assert_int_eq(tb->state, TCPS_ESTABLISHED);
+	ck_assert_uint_eq(tb->snd_una, ta->snd_una);
+	ck_assert_uint_eq(tb->snd_max, ta->snd_max);
+	ck_assert_uint_eq(tb->rcv_nxt, ta->rcv_nxt);
+	ck_assert_uint_eq(tb->ts_offset, ta->ts_offset);
+	ck_assert_ptr_eq(tb->rx.mem, ta->rx.mem);
+	ck_assert_str_eq(ae_stack_check(B) ? ae_stack_check(B) : "", "");
+
+	/* the data received by A is read from B */
+	ck_assert_int_eq(ae_recv(tagged[1], buf, sizeof(buf), 0), (int)sizeof(in));
+	ck_assert_mem_eq(buf, in, sizeof(in));
+	/* A's unacknowledged data is retransmitted by B's timer */
+	fake_frames_clear();
+	th_run_ms(B, 3000);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.seq, C.our_nxt);
+	ck_assert_uint_eq(p.len, sizeof(out));
+	ck_assert_mem_eq(p.data, out, sizeof(out));
+	/* the peer acknowledges it and sends more: B answers in sequence */
+	C.our_nxt += sizeof(out);
+	fake_frames_clear();
+	th_peer_send(B, &C, TH_F_ACK | TH_F_PSH, in, 100);
+	fake_clock_advance_ms(50);
+	ae_stack_poll(B);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, C.peer_nxt);
+	ck_assert_uint_eq(tb->snd_una, C.our_nxt);
+	/* the listener answers a new SYN */
+	fake_frames_clear();
+	t.sport = TH_PEER_PORT + 1;
+	t.dport = TH_PORT;
+	t.seq = 9000;
+	t.flags = TH_F_SYN;
+	th_send(B, &t);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.flags, TH_F_SYN | TH_F_ACK);
+	ck_assert_uint_eq(p.ack, 9001);
+}
+END_TEST
+
+START_TEST(udp_queue_and_binding_go_on)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = UPORT };
+	uint8_t f[256], buf[64];
+	struct snap_w w;
+	uint32_t from;
+	uint16_t port;
+	int err;
+	size_t n;
+
+	usk = ae_socket(A, SOCK_DGRAM, &err);
+	ck_assert_ptr_nonnull(usk);
+	ck_assert_int_eq(ae_bind(usk, &a), 0);
+	n = fake_udp_frame(f, sizeof(f), 0, USPORT, UPORT, "queued", 6);
+	fake_input(A, f, n);
+	save(&w);
+	ck_assert_int_eq(load(&w), 0);
+	snap_w_free(&w);
+	ck_assert_ptr_nonnull(tagged[3]);
+	ck_assert_int_eq(udp_recvfrom(tagged[3], buf, sizeof(buf), 0, &from,
+				      &port), 6);
+	ck_assert_mem_eq(buf, "queued", 6);
+	ck_assert_uint_eq(port, USPORT);
+	/* bound: a datagram to the port reaches it in B */
+	n = fake_udp_frame(f, sizeof(f), 0, USPORT, UPORT, "again", 5);
+	fake_input(B, f, n);
+	ck_assert_int_eq(udp_recvfrom(tagged[3], buf, sizeof(buf), 0, NULL,
+				      NULL), 5);
+	ck_assert_uint_eq(ae_stack_stat(B, "udp", "in_datagrams"), 2);
+}
+END_TEST
+
+START_TEST(damaged_or_foreign_strings_refused)
+{
+	struct snap_w w;
+	uint8_t *copy;
+
+	C.lsk = th_listener(A, TH_PORT, 16);
+	th_accept_conn(A, &C, 5000, NULL, 0);
+	save(&w);
+	copy = malloc(w.len);
+	memcpy(copy, w.buf, w.len);
+	copy[w.len / 2] ^= 0x40;
+	ck_assert_int_eq(snap_verify(copy, w.len), -EBADMSG);
+	memcpy(copy, w.buf, w.len);
+	ck_assert_int_eq(snap_verify(copy, w.len - 1), -EBADMSG);
+	ck_assert_int_eq(snap_verify(copy, sizeof(struct snap_rec_hdr)), -EBADMSG);
+	setenv("AETHER_SNAP_VERSION", "99", 1);
+	ck_assert_int_eq(snap_verify(copy, w.len), -EPROTO);
+	unsetenv("AETHER_SNAP_VERSION");
+	ck_assert_int_eq(snap_verify(copy, w.len), 0);
+	free(copy);
+	snap_w_free(&w);
+}
+END_TEST
+
+START_TEST(another_address_refused)
+{
+	struct ae_config cfg;
+	struct snap_w w;
+	struct snap_r r;
+	uint64_t then;
+
+	save(&w);
+	config(&cfg);
+	cfg.addr = FAKE_IP(192, 168, 1, 3);
+	B = ae_stack_create(&cfg);
+	snap_r_init(&r, w.buf, w.len);
+	ck_assert_int_eq(snap_read_header(&r, &then), 0);
+	ck_assert_int_eq(snap_next(&r), 1);
+	ck_assert_int_eq(ae_snap_load(B, &r, &ops), -EBADMSG);
+	snap_w_free(&w);
+}
+END_TEST
+
+/**
+ * snapshot_suite() - the suite
+ *
+ * Return: suite
+ */
+static Suite *snapshot_suite(void)
+{
+	Suite *su = suite_create("snapshot");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, established_goes_on);
+	tcase_add_test(tc, udp_queue_and_binding_go_on);
+	tcase_add_test(tc, damaged_or_foreign_strings_refused);
+	tcase_add_test(tc, another_address_refused);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+/**
+ * main() - run the suite
+ *
+ * Return: EXIT_SUCCESS when every test passed
+ */
+int main(void)
+{
+	SRunner *sr = srunner_create(snapshot_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
