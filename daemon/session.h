@@ -48,7 +48,7 @@
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
 	X(ring_punches) X(ring_punch_errors) \
-	X(futex_wakes)
+	X(futex_wakes) X(noreply_reqs) X(noreply_errors)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS
