@@ -190,7 +190,10 @@ curl_loop() {
 }
 # descriptors: idle first, then mid-way through each window (the loops
 # never pause: up to LOOPS connections in flight, two descriptors each,
-# backing fd and ring memfd), then once the loops are done
+# backing fd and ring memfd, and up to the backlog's 128 in the accept
+# queue, a ring memfd each: a curl that gave up after 5 s leaves its
+# connection there until the server accepts it), then once the loops are
+# done
 FDS_IDLE=$(dfds)
 echo "0 0 $FDS_IDLE" >"$WORK/py.fds"
 LOOP_PIDS=()
@@ -210,5 +213,5 @@ cat "$WORK"/loop.* | awk -v n="$RUNS" -v w="$SOAK_RUN" '$1 <= n {
 		t[$1]++; if ($2 != "200") f[$1]++ }
 	END { for (i = 1; i <= n; i++) printf "%d %d 0 %d\n", i, t[i] / w, f[i] + 0 }' \
 	>"$WORK/http.server.win"
-phase_end http.server "$WORK/py.fds" $((2 * LOOPS + 16))
+phase_end http.server "$WORK/py.fds" $((2 * LOOPS + 128 + 16))
 finish
