@@ -985,7 +985,6 @@ END_TEST
 START_TEST(backlog_overflow)
 {
 	struct tseg t = { 0 };
-	struct tpkt p;
 	struct ae_sock *c;
 	int i;
 
@@ -995,19 +994,8 @@ START_TEST(backlog_overflow)
 		th_accept_conn(S, &C, 100, NULL, 0);
 	}
 	/* th_accept_conn accepted them; fill the accept queue now */
-	for (i = 0; i < 2; i++) {
-		memset(&t, 0, sizeof(t));
-		t.sport = (uint16_t)(3000 + i);
-		t.seq = 7;
-		t.flags = TH_F_SYN;
-		fake_frames_clear();
-		th_send(S, &t);
-		ck_assert(th_last(&p));
-		t.seq = 8;
-		t.ack = p.seq + 1;
-		t.flags = TH_F_ACK;
-		th_send(S, &t);
-	}
+	for (i = 0; i < 2; i++)
+		handshake_from((uint16_t)(3000 + i));
 	ck_assert_uint_eq(ae_poll(C.lsk) & AE_EV_IN, AE_EV_IN);
 	/* accept queue full: a new SYN is dropped, not answered */
 	fake_frames_clear();
@@ -1106,17 +1094,9 @@ END_TEST
 START_TEST(listener_close_resets_queue)
 {
 	struct tseg t = { 0 };
-	struct tpkt p;
 
 	C.lsk = th_listener(S, TH_PORT, 8);
-	t.seq = 7;
-	t.flags = TH_F_SYN;
-	th_send(S, &t);
-	ck_assert(th_last(&p));
-	t.seq = 8;
-	t.ack = p.seq + 1;
-	t.flags = TH_F_ACK;
-	th_send(S, &t);
+	handshake_from(0);	/* 0: the helpers' default peer port */
 	t.sport = 999;
 	t.seq = 7;
 	t.flags = TH_F_SYN;
