@@ -26,6 +26,10 @@
 #define AEC_SMALL	256
 #define AEC_FOREIGN_MS	200
 #define AEC_FOREIGN_MAX_MS	5000
+/* another process's response heads the queue: yield this many times, then
+ * nap AEC_FOREIGN_NAP_NS at a time (client/conn.c, foreign_nap()) */
+#define AEC_FOREIGN_YIELDS	16
+#define AEC_FOREIGN_NAP_NS	100000L
 #define AEC_RDLOCK_STALE_MS	50
 /* the same, in sandbox mode, where a holder's death cannot be asked */
 #define AEC_RDLOCK_SANDBOX_MS	1000
@@ -95,6 +99,8 @@ uint32_t aec_rd_lock(struct ae_shm_hdr *h);
 void aec_rd_unlock(struct ae_shm_hdr *h, uint32_t me);
 int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
 	     size_t plen, const void *v, size_t vlen, struct aec_rsp *r);
+int aec_xfer_noreply(int fd, uint32_t *seq, uint16_t type, const void *p,
+		     size_t plen, const void *v, size_t vlen);
 
 /* shm_map.c */
 int aec_map(struct aec_sock *s, int memfd, uint32_t size);

@@ -312,11 +312,12 @@ static void take_fds(struct msghdr *m, struct aec_rsp *r)
  * @plen:	its size
  * @v:		variable payload, @vlen bytes
  * @vlen:	its size
+ * @flags:	the header's result field: 0, or AE_REQ_NOREPLY
  *
  * Return: 0 or -ENETDOWN / -errno
  */
 static int aec_send_req(int fd, uint16_t type, uint32_t seq, const void *p,
-			size_t plen, const void *v, size_t vlen)
+			size_t plen, const void *v, size_t vlen, int32_t flags)
 {
 	struct ae_ipc_hdr h;
 	struct iovec iov[3] = {
@@ -326,7 +327,7 @@ static int aec_send_req(int fd, uint16_t type, uint32_t seq, const void *p,
 	short rev;
 	ssize_t n;
 
-	ipc_hdr_init(&h, type, (uint32_t)(sizeof(h) + plen + vlen), seq, 0);
+	ipc_hdr_init(&h, type, (uint32_t)(sizeof(h) + plen + vlen), seq, flags);
 	for (;;) {
 		n = sys_sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n >= 0)
@@ -673,6 +674,27 @@ static enum rsp_step rsp_step(int fd, uint16_t type, uint32_t seq,
 }
 
 /**
+ * foreign_nap() - let the process whose response heads the queue take it
+ * @n:		naps taken so far in this wait
+ *
+ * That process is waiting for it too (it sent the request and is in
+ * aec_recv_rsp()), so yielding the CPU is usually enough. A fixed 1 ms nap
+ * here cost 5-10 ms per exchange on a loaded machine (the timer, then the
+ * wait for a CPU), and nginx workers sharing a listener met it on about
+ * half of their accepts (issue 19): so yield first, then nap briefly.
+ */
+static void foreign_nap(unsigned int n)
+{
+	struct timespec nap = { 0, AEC_FOREIGN_NAP_NS };
+
+	if (n < AEC_FOREIGN_YIELDS) {
+		sched_yield();
+		return;
+	}
+	nanosleep(&nap, NULL);
+}
+
+/**
  * aec_recv_rsp() - receive our response, skipping NOTIFYs
  * @fd:		backing fd
  * @type:	expected type
@@ -691,8 +713,8 @@ static enum rsp_step rsp_step(int fd, uint16_t type, uint32_t seq,
  */
 static int aec_recv_rsp(int fd, uint16_t type, uint32_t seq, struct aec_rsp *r)
 {
-	struct timespec nap = { 0, 1000000L };
 	struct foreign f = { .since = -1 };
+	unsigned int naps = 0;
 	enum rsp_step st;
 	uint32_t lk;
 	int ret = 0;
@@ -706,7 +728,7 @@ static int aec_recv_rsp(int fd, uint16_t type, uint32_t seq, struct aec_rsp *r)
 		if (st == RSP_EMPTY && aec_wait_datagram(fd))
 			return -ENETDOWN;
 		if (st == RSP_FOREIGN)
-			nanosleep(&nap, NULL);
+			foreign_nap(naps++);
 	}
 }
 
@@ -741,10 +763,33 @@ int aec_xfer(int fd, uint32_t *seq, uint16_t type, const void *p,
 	/* the pid in the high half tells processes sharing @fd apart */
 	wire = ((uint32_t)getpid() << 16) | (++*seq & 0xffff);
 	aec_xfers(r->wake, 1);
-	ret = aec_send_req(fd, type, wire, p, plen, v, vlen);
+	ret = aec_send_req(fd, type, wire, p, plen, v, vlen, 0);
 	if (!ret)
 		ret = aec_recv_rsp(fd, type, wire, r);
 	aec_xfers(r->wake, -1);
 	return ret;
+}
+
+/**
+ * aec_xfer_noreply() - send a request the daemon answers with nothing
+ * @fd:		backing fd
+ * @seq:	sequence counter to bump
+ * @type:	request type (AE_MSG_SETSOCKOPT, see AE_REQ_NOREPLY)
+ * @p:		fixed payload, @plen bytes
+ * @plen:	its size
+ * @v:		variable payload, @vlen bytes
+ * @vlen:	its size
+ *
+ * The caller holds the socket's lock (or owns @fd alone). The daemon reads
+ * a socket's requests in order, so any later request sees its effect.
+ *
+ * Return: 0, or -ENETDOWN / -errno from sending
+ */
+int aec_xfer_noreply(int fd, uint32_t *seq, uint16_t type, const void *p,
+		     size_t plen, const void *v, size_t vlen)
+{
+	uint32_t wire = ((uint32_t)getpid() << 16) | (++*seq & 0xffff);
+
+	return aec_send_req(fd, type, wire, p, plen, v, vlen, AE_REQ_NOREPLY);
 }
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -473,6 +474,49 @@ int aec_getpeername(struct aec_sock *s, struct sockaddr_in *addr)
 }
 
 /**
+ * sockopt_sure() - will the daemon surely accept this option?
+ * @s:		socket
+ * @level:	level
+ * @name:	option
+ * @len:	value length
+ *
+ * TCP_NODELAY with an int on a TCP socket: Linux returns 0 for it in every
+ * state (listening, connected, reset), and so does the daemon.
+ *
+ * Return: true if the answer is known to be 0
+ */
+static bool sockopt_sure(const struct aec_sock *s, int level, int name,
+			 socklen_t len)
+{
+	return s->type == SOCK_STREAM && level == IPPROTO_TCP &&
+	       name == TCP_NODELAY && len >= sizeof(int);
+}
+
+/**
+ * setsockopt_noreply() - send an option the daemon answers with nothing
+ * @s:		socket
+ * @q:		option header
+ * @val:	value, @q->len bytes
+ *
+ * Return: 0 or -ENETDOWN
+ */
+static int setsockopt_noreply(struct aec_sock *s,
+			      const struct ae_ipc_sockopt *q, const void *val)
+{
+	int ret;
+
+	if (s->dead)
+		return -ENETDOWN;
+	pthread_mutex_lock(&s->lock);
+	ret = aec_xfer_noreply(s->fd, &s->seq, AE_MSG_SETSOCKOPT, q,
+			       sizeof(*q), val, q->len);
+	if (ret == -ENETDOWN)
+		s->dead = 1;
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/**
  * aec_setsockopt() - setsockopt through the daemon
  * @s:		socket
  * @level:	level
@@ -494,6 +538,8 @@ int aec_setsockopt(struct aec_sock *s, int level, int name, const void *val,
 		return -EINVAL;
 	if (len && !val)
 		return -EFAULT;
+	if (sockopt_sure(s, level, name, len))	/* no daemon turn to wait */
+		return setsockopt_noreply(s, &q, val);
 	ret = aec_request(s, AE_MSG_SETSOCKOPT, &q, sizeof(q), val, len, &r, 0);
 	close_fds(&r);
 	return ret < 0 ? ret : 0;

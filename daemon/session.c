@@ -333,6 +333,12 @@ int sess_reply(struct sconn *c, const struct ae_ipc_hdr *req, int32_t result,
 		return -EMSGSIZE;
 	if (c->sk)
 		sess_publish(c);
+	if (req->result == AE_REQ_NOREPLY) {	/* the shim does not wait */
+		SSTAT(srv, noreply_reqs);
+		if (result < 0)
+			SSTAT(srv, noreply_errors);
+		return 0;
+	}
 	ipc_hdr_init(&h, req->type, (uint32_t)len, req->seq, result);
 	memcpy(srv->out, &h, sizeof(h));
 	if (plen)

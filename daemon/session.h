@@ -25,8 +25,11 @@
 #define SESS_POOL_PER_USER	128
 #define SESS_POOL_MAX		1024
 /* a pooled region keeps (zeroed) at most this many bytes of ring pages in
- * at most this many extents; more are punched out */
-#define SESS_POOL_KEEP_BYTES	(8u * 1024)
+ * at most this many extents; more are punched out. 0: a pooled region is
+ * its header page alone (the 8 KiB kept before held 1.2 MB in 128 idle
+ * regions after a wrk run, against 12 kB before it; the next socket's
+ * first writes fault a page or two back, next to a connection's setup) */
+#define SESS_POOL_KEEP_BYTES	0u
 #define SESS_POOL_EXTENTS	8
 /* the rx ring's drained pages are given back (sess_rx_drained()) once this
  * many bytes of whole pages were read and the ring is empty, or this many
@@ -48,7 +51,7 @@
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
 	X(ring_punches) X(ring_punch_errors) \
-	X(futex_wakes) X(kernel_loop)
+	X(futex_wakes) X(kernel_loop) X(noreply_reqs) X(noreply_errors)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS

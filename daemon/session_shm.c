@@ -391,8 +391,8 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
  *
  * The memfd's pages are found with SEEK_DATA/SEEK_HOLE (a few extents: the
  * rings are sparse). Up to SESS_POOL_KEEP_BYTES of them are zeroed in place,
- * so the next socket does not fault them in again; more (a bulk transfer)
- * are punched out with fallocate, freeing them.
+ * so the next socket does not fault them in again; more (a bulk transfer;
+ * any, with the default of 0) are punched out with fallocate, freeing them.
  *
  * Return: 0, or -errno (the caller destroys the region)
  */

@@ -162,6 +162,11 @@
 #define AE_IPC_MAX_MSG		(64 * 1024 + 256)
 #define AE_IPC_MAX_UDP		65507
 #define AE_IPC_MAX_OPTLEN	256
+/* @result of a SETSOCKOPT request whose outcome the shim knows (TCP_NODELAY
+ * on a TCP socket: Linux returns 0 in every state): the daemon applies it
+ * and answers nothing, so the caller does not wait a daemon turn for it
+ * (nginx sets it on every accepted connection; issue 19) */
+#define AE_REQ_NOREPLY		1
 /* SOCKETS responses hold at most this many entries; ask again from @next. */
 #define AE_IPC_SOCKETS_PER_MSG	256
 
@@ -227,7 +232,8 @@ enum ae_msg_type {
  * @type:	enum ae_msg_type
  * @len:	whole datagram, header included
  * @seq:	chosen by the requester, echoed in the response
- * @result:	responses: >= 0 or -errno; requests: 0
+ * @result:	responses: >= 0 or -errno; requests: 0, or AE_REQ_NOREPLY
+ *		on a SETSOCKOPT (no response is sent)
  */
 struct ae_ipc_hdr {
 	uint16_t version;

@@ -182,7 +182,8 @@ int ipc_check_request(const void *buf, size_t n, struct ae_ipc_hdr *hdr)
 		return -EMSGSIZE;
 	if (!ipc_is_request(hdr->type))
 		return -EOPNOTSUPP;
-	if (hdr->result != 0)
+	if (hdr->result != 0 && !(hdr->result == AE_REQ_NOREPLY &&
+				  hdr->type == AE_MSG_SETSOCKOPT))
 		return -EINVAL;
 	return ipc_check_payload(hdr->type, buf, n);
 }

@@ -303,6 +303,7 @@ struct tcp_sock {
 	uint32_t rtt_seq;
 	uint64_t rtt_start;		/* 0 = not timing */
 	uint64_t defer_until;		/* TCP_DEFER_ACCEPT: hold a bare ACK until */
+	uint64_t acceptq_since;		/* when it joined its listener's accept queue */
 	uint64_t last_oow_ack;		/* last ACK for an unacceptable segment */
 	uint32_t ts_recent;
 	uint32_t last_ack_sent;

@@ -355,6 +355,7 @@ static void tcp_established(struct tcp_sock *tp, const struct tcp_seg *seg)
 		TAILQ_INSERT_TAIL(&lp->acceptq, tp, qentry);
 		lp->acceptq_len++;
 		tp->inq = TCP_INQ_ACCEPT;
+		tp->acceptq_since = tp->sk.stack->now;
 		tcp_notify(lp, AE_EV_IN);
 	} else {
 		tcp_notify(tp, AE_EV_OUT);
@@ -831,6 +832,7 @@ static void child_link(struct tcp_sock *lp, struct tcp_sock *tp, uint8_t q)
 	} else {
 		TAILQ_INSERT_TAIL(&lp->acceptq, tp, qentry);
 		lp->acceptq_len++;
+		tp->acceptq_since = s->now;
 	}
 	STAT_INC(s, tcp, passive_opens);
 }

@@ -157,6 +157,26 @@ START_TEST(test_version_and_result)
 	h.result = -5;		/* requests carry no result */
 	memcpy(msg, &h, sizeof(h));
 	ck_assert_int_eq(check(n), -EINVAL);
+	h.result = AE_REQ_NOREPLY;	/* a SETSOCKOPT's flag only */
+	memcpy(msg, &h, sizeof(h));
+	ck_assert_int_eq(check(n), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_noreply_setsockopt)
+{
+	struct ae_ipc_sockopt o = { .level = 6, .name = 1, .len = 4 };
+	struct ae_ipc_hdr h;
+	size_t n = build(AE_MSG_SETSOCKOPT, sizeof(o) + 4);
+
+	memcpy(msg + sizeof(h), &o, sizeof(o));
+	memcpy(&h, msg, sizeof(h));
+	h.result = AE_REQ_NOREPLY;
+	memcpy(msg, &h, sizeof(h));
+	ck_assert_int_eq(check(n), 0);
+	h.result = AE_REQ_NOREPLY + 1;	/* no other value */
+	memcpy(msg, &h, sizeof(h));
+	ck_assert_int_eq(check(n), -EINVAL);
 }
 END_TEST
 
@@ -262,6 +282,7 @@ static Suite *proto_suite(void)
 	tcase_add_test(tc, test_oversized);
 	tcase_add_test(tc, test_unknown_types);
 	tcase_add_test(tc, test_version_and_result);
+	tcase_add_test(tc, test_noreply_setsockopt);
 	tcase_add_test(tc, test_variable_parts);
 	tcase_add_test(tc, test_response_checks);
 	tcase_add_test(tc, test_random_bytes);

@@ -955,10 +955,47 @@ START_TEST(defer_accept)
 }
 END_TEST
 
-START_TEST(backlog_overflow)
+/**
+ * handshake_from() - a peer on @sport completes a handshake with the listener
+ * @sport:	peer port
+ */
+static void handshake_from(uint16_t sport)
 {
 	struct tseg t = { 0 };
 	struct tpkt p;
+
+	t.sport = sport;
+	t.seq = 7;
+	t.flags = TH_F_SYN;
+	fake_frames_clear();
+	th_send(S, &t);
+	ck_assert(th_last(&p));
+	t.seq = 8;
+	t.ack = p.seq + 1;
+	t.flags = TH_F_ACK;
+	th_send(S, &t);
+}
+
+START_TEST(accept_wait_counted)
+{
+	struct ae_sock *c;
+
+	C.lsk = th_listener(S, TH_PORT, 8);
+	handshake_from(3000);
+	th_run_ms(S, 1500);	/* the program is slow to accept */
+	ck_assert_int_eq(ae_accept(C.lsk, &c, NULL), 0);
+	handshake_from(3001);
+	ck_assert_int_eq(ae_accept(C.lsk, &c, NULL), 0);
+	ck_assert_uint_eq(th_stat(S, "accepts"), 2);
+	ck_assert_uint_eq(th_stat(S, "accept_waits_1s"), 1);
+	ck_assert_uint_ge(th_stat(S, "accept_wait_ms"), 1500);
+	ck_assert_uint_lt(th_stat(S, "accept_wait_ms"), 1600);
+}
+END_TEST
+
+START_TEST(backlog_overflow)
+{
+	struct tseg t = { 0 };
 	struct ae_sock *c;
 	int i;
 
@@ -968,19 +1005,8 @@ START_TEST(backlog_overflow)
 		th_accept_conn(S, &C, 100, NULL, 0);
 	}
 	/* th_accept_conn accepted them; fill the accept queue now */
-	for (i = 0; i < 2; i++) {
-		memset(&t, 0, sizeof(t));
-		t.sport = (uint16_t)(3000 + i);
-		t.seq = 7;
-		t.flags = TH_F_SYN;
-		fake_frames_clear();
-		th_send(S, &t);
-		ck_assert(th_last(&p));
-		t.seq = 8;
-		t.ack = p.seq + 1;
-		t.flags = TH_F_ACK;
-		th_send(S, &t);
-	}
+	for (i = 0; i < 2; i++)
+		handshake_from((uint16_t)(3000 + i));
 	ck_assert_uint_eq(ae_poll(C.lsk) & AE_EV_IN, AE_EV_IN);
 	/* accept queue full: a new SYN is dropped, not answered */
 	fake_frames_clear();
@@ -1079,17 +1105,9 @@ END_TEST
 START_TEST(listener_close_resets_queue)
 {
 	struct tseg t = { 0 };
-	struct tpkt p;
 
 	C.lsk = th_listener(S, TH_PORT, 8);
-	t.seq = 7;
-	t.flags = TH_F_SYN;
-	th_send(S, &t);
-	ck_assert(th_last(&p));
-	t.seq = 8;
-	t.ack = p.seq + 1;
-	t.flags = TH_F_ACK;
-	th_send(S, &t);
+	handshake_from(0);	/* 0: the helpers' default peer port */
 	t.sport = 999;
 	t.seq = 7;
 	t.flags = TH_F_SYN;
@@ -1185,6 +1203,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, malformed_options);
 	tcase_add_test(tc, peer_mss_honoured);
 	tcase_add_test(tc, backlog_overflow);
+	tcase_add_test(tc, accept_wait_counted);
 	tcase_add_test(tc, syn_cookies_when_syn_queue_full);
 	tcase_add_test(tc, close_with_unread_data_rst);
 	tcase_add_test(tc, linger_zero_rst);
