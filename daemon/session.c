@@ -524,6 +524,40 @@ static void conn_io(void *ctx, uint32_t events)
 }
 
 /**
+ * sess_reap_port() - finish the closes a bind to @port would otherwise race
+ * @srv:	server
+ * @self:	the connection asking (skipped)
+ * @port:	port, network order
+ *
+ * A program's close() of a socket is its connection hanging up; the loop
+ * sees that hang-up in its own time, possibly after a bind that another
+ * connection of the same program sent later. Linux releases the port in
+ * close() itself, so before a bind answers EADDRINUSE every connection
+ * whose socket holds @port and whose program has gone (end of stream with
+ * nothing queued) is closed now, as the loop would have.
+ *
+ * Return: how many were closed
+ */
+int sess_reap_port(struct session_srv *srv, struct sconn *self, uint16_t port)
+{
+	struct sconn *c, *next;
+	struct sockaddr_in sin;
+	char b;
+	int n = 0;
+
+	for (c = LIST_FIRST(&srv->conns); c; c = next) {
+		next = LIST_NEXT(c, link);
+		if (c == self || !c->sk || ae_getsockname(c->sk, &sin) ||
+		    sin.sin_port != port ||
+		    recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+			continue;
+		conn_io(c, EPOLLIN);	/* reads the end of stream, frees @c */
+		n++;
+	}
+	return n;
+}
+
+/**
  * sess_conn_new() - register a connection with the loop
  * @srv:	server
  * @fd:		its fd (non-blocking)

@@ -277,6 +277,7 @@ struct session_srv {
 #define SSTAT(srv, n)	((srv)->stats.n++)
 
 /* session.c */
+int sess_reap_port(struct session_srv *srv, struct sconn *self, uint16_t port);
 struct session_srv *sess_srv(struct aetherd *d);
 struct sclient *client_get(struct session_srv *srv, pid_t pid, uid_t uid);
 void client_put(struct session_srv *srv, struct sclient *cl);

@@ -140,6 +140,7 @@ static int op_bind(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 	struct ae_ipc_addr_req q;
 	struct sockaddr_in sin;
 	uint16_t port;
+	int ret;
 
 	memcpy(&q, p, sizeof(q));
 	port = ntohs(q.addr.port);
@@ -148,7 +149,10 @@ static int op_bind(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 		return sess_reply(c, h, -EACCES, NULL, 0, NULL, 0, NULL, 0);
 	}
 	to_sin(&q.addr, &sin);
-	return sess_reply(c, h, ae_bind(c->sk, &sin), NULL, 0, NULL, 0, NULL, 0);
+	ret = ae_bind(c->sk, &sin);
+	if (ret == -EADDRINUSE && sess_reap_port(c->srv, c, q.addr.port))
+		ret = ae_bind(c->sk, &sin);	/* a closed holder is gone now */
+	return sess_reply(c, h, ret, NULL, 0, NULL, 0, NULL, 0);
 }
 
 /**
