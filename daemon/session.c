@@ -79,6 +79,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	LIST_INIT(&srv->conns);
 	LIST_INIT(&srv->clients);
 	LIST_INIT(&srv->users);
+	LIST_INIT(&srv->arenas);
 	TAILQ_INIT(&srv->dirty);
 	for (i = 0; i < SESS_REGION_BUCKETS; i++)
 		LIST_INIT(&srv->regions[i]);
@@ -570,8 +571,9 @@ static void shed_one(struct session_srv *srv)
  * raise_nofile() - allow as many descriptors as the hard limit permits, and
  * say how many connections that holds
  *
- * Each socket costs the daemon two descriptors (its connection and its
- * memfd); a few dozen go to the TAP, the loop and the control socket.
+ * Each socket costs the daemon one descriptor (its connection; its memory
+ * is a range of its uid's arena, session_arena.c); a few dozen go to the
+ * TAP, the loop, the control socket and the arenas.
  */
 static void raise_nofile(void)
 {
@@ -584,9 +586,9 @@ static void raise_nofile(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	fprintf(stderr, "aetherd: %llu descriptors: room for about %llu connections (2 descriptors each)\n",
+	fprintf(stderr, "aetherd: %llu descriptors: room for about %llu connections (1 descriptor each)\n",
 		(unsigned long long)rl.rlim_cur,
-		rl.rlim_cur > 64 ? (unsigned long long)(rl.rlim_cur - 64) / 2 : 0);
+		rl.rlim_cur > 64 ? (unsigned long long)(rl.rlim_cur - 64) : 0);
 }
 
 /**

@@ -36,6 +36,11 @@
 /* malloc_trim() after this many connections closed (idle connections
  * leave their heap in glibc's free lists otherwise) */
 #define SESS_TRIM_AFTER		1024
+/* session_arena.c: a uid's arena grows by this much (sparse), up to the
+ * offsets a 32-bit page number carries; its free ranges hash by length */
+#define SESS_ARENA_GROW		(1ULL << 30)
+#define SESS_ARENA_MAX		((uint64_t)UINT32_MAX * AE_SHM_HDR_SIZE)
+#define SESS_ARENA_GAP_BUCKETS	16
 #define SESS_DEF_MAX_SOCKETS	16384
 #define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
 
@@ -47,7 +52,8 @@
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
-	X(ring_punches) X(ring_punch_errors) \
+	X(ring_punches) X(ring_punch_errors) X(shm_adopted) \
+	X(shm_foreign_refused) \
 	X(futex_wakes)
 
 /**
@@ -60,12 +66,37 @@ struct sess_stats {
 };
 
 struct sconn;
+struct arena_gap;
+LIST_HEAD(gap_list, arena_gap);
+
+/**
+ * struct shm_arena - one uid's memfd, holding its regions (session_arena.c)
+ * @fd:		the memfd, sent to that uid's processes only
+ * @uid:	the uid
+ * @size:	its length (ftruncate), @end what was ever handed out
+ * @end:	see @size
+ * @nregions:	regions in it; 0 closes it
+ * @gaps:	free ranges, by length
+ * @link:	the server's list
+ */
+struct shm_arena {
+	int fd;
+	uid_t uid;
+	uint64_t size, end;
+	uint32_t nregions;
+	struct gap_list gaps[SESS_ARENA_GAP_BUCKETS];
+	LIST_ENTRY(shm_arena) link;
+};
 
 /**
  * struct shm_region - one memfd mapping: header page (+ rings)
  * @base:	daemon's mapping; the header page is at @base
  * @map_len:	bytes mapped
- * @memfd:	the memfd, sent to clients
+ * @memfd:	its own memfd, sent to clients; -1 when in an @arena
+ * @arena:	the arena it is a range of (session_arena.c), or NULL
+ * @off:	offset of @base in @arena (0 for its own memfd)
+ * @sent:	its memfd (or arena) went to a client for the connection
+ *		using it now (cleared when a pooled region is taken again)
  * @rings:	allocated for the stack (ring memory at base + page)
  * @tagged:	reserved for uid @uid: it was (or may have been) handed to a
  *		client of @uid, so only @uid may ever get it again
@@ -86,6 +117,9 @@ struct shm_region {
 	uint8_t *base;
 	size_t map_len;
 	int memfd;
+	struct shm_arena *arena;
+	uint64_t off;
+	bool sent;
 	bool rings;
 	bool tagged;
 	uid_t uid;
@@ -229,6 +263,9 @@ struct sconn {
  * @alive:	the alive page (session_wake.c), @alive_fd its memfd
  * @alive_fd:	-1 before sess_alive_init()
  * @alive_id:	this daemon's instance, sent with the alive page
+ * @arenas:	every uid's arena (session_arena.c), @narenas how many
+ * @narenas:	see @arenas
+ * @next_incarnation: the last incarnation number handed to a region
  * @stats:	ipc counters
  * @buf:	receive buffer, AE_IPC_MAX_MSG
  * @out:	response buffer, AE_IPC_MAX_MSG
@@ -258,6 +295,9 @@ struct session_srv {
 	void *alive;
 	int alive_fd;
 	uint64_t alive_id;
+	LIST_HEAD(arena_list, shm_arena) arenas;
+	uint32_t narenas;
+	uint32_t next_incarnation;
 	struct sess_stats stats;
 	uint8_t *buf;
 	uint8_t *out;
@@ -284,9 +324,21 @@ int sess_alive_init(struct session_srv *srv);
 void sess_alive_fini(struct session_srv *srv);
 int sess_op_alive(struct sconn *c, const struct ae_ipc_hdr *h);
 
+/* session_arena.c */
+int sess_region_map(struct session_srv *srv, struct shm_region *r,
+		    const uid_t *uid);
+void sess_region_unmap(struct session_srv *srv, struct shm_region *r);
+int sess_region_fd(const struct shm_region *r);
+void sess_region_info(const struct shm_region *r, struct ae_ipc_sockinfo *info);
+int sess_region_punch(const struct shm_region *r, uint64_t off, uint64_t len);
+off_t sess_region_extent(const struct shm_region *r, off_t pos, off_t *len);
+uint64_t sess_region_resident(const struct shm_region *r);
+int sess_region_adopt(struct session_srv *srv, struct shm_region *r,
+		      uid_t uid);
+
 /* session_shm.c */
 struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
-				   bool rings);
+				   bool rings, const uid_t *uid);
 void sess_region_free(struct session_srv *srv, struct shm_region *r);
 struct shm_region *sess_region_find(struct session_srv *srv, const void *mem);
 int sess_conn_give_header(struct sconn *c);
@@ -299,7 +351,7 @@ void sess_ring_hint(struct session_srv *srv, struct suser *u);
 void sess_listen_count(struct sconn *c, bool on);
 void sess_pool_flush(struct session_srv *srv, struct suser *u);
 void sess_conn_foreign(struct sconn *c);
-void sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid);
+int sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid);
 
 /* session_sync.c */
 void sess_sock_cb(struct ae_sock *sk, unsigned int events, void *user);

@@ -105,55 +105,44 @@ static struct region_list *region_bucket(struct session_srv *srv,
 }
 
 /**
- * sess_region_new() - a memfd with a header page and @user_len bytes after
+ * sess_region_new() - a region: a header page and @user_len bytes after it
  * @srv:	server
  * @user_len:	bytes after the header (0: header only)
  * @rings:	it holds stack rings (hash it by address)
+ * @uid:	the uid it is for (its arena), or NULL: not known yet
  *
  * Return: region or NULL
  */
 struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
-				   bool rings)
+				   bool rings, const uid_t *uid)
 {
 	struct shm_region *r = calloc(1, sizeof(*r));
-	size_t len = AE_SHM_HDR_SIZE + user_len;
-	void *p;
 
 	if (!r)
 		return NULL;
-	r->memfd = memfd_create("aether-sock", MFD_CLOEXEC);
-	if (r->memfd < 0)
-		goto err;
-	if (ftruncate(r->memfd, (off_t)len))
-		goto err_fd;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
-	if (p == MAP_FAILED)
-		goto err_fd;
-	r->base = p;
-	r->map_len = len;
+	r->map_len = AE_SHM_HDR_SIZE + user_len;
+	if (sess_region_map(srv, r, uid)) {
+		free(r);
+		return NULL;
+	}
 	r->rings = rings;
 	SSTAT(srv, shm_created);
 	srv->nregions++;
-	srv->region_bytes += len;
+	srv->region_bytes += r->map_len;
 	if (rings)
 		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
 				 r, hlink);
 	return r;
-err_fd:
-	close(r->memfd);
-err:
-	free(r);
-	return NULL;
 }
 
 /**
- * region_destroy() - unmap and close a region that is in no list
+ * region_destroy() - unmap a region that is in no list, give back its memory
+ * @srv:	server
  * @r:		region
  */
-static void region_destroy(struct shm_region *r)
+static void region_destroy(struct session_srv *srv, struct shm_region *r)
 {
-	munmap(r->base, r->map_len);
-	close(r->memfd);
+	sess_region_unmap(srv, r);
 	free(r);
 }
 
@@ -168,7 +157,7 @@ void sess_region_free(struct session_srv *srv, struct shm_region *r)
 		LIST_REMOVE(r, hlink);
 	srv->nregions--;
 	srv->region_bytes -= r->map_len;
-	region_destroy(r);
+	region_destroy(srv, r);
 }
 
 /**
@@ -276,17 +265,26 @@ void sess_conn_foreign(struct sconn *c)
  * @r:		region
  * @uid:	uid of the process that asked (the one expected to map it)
  *
- * The first uid it goes to is its uid; another one, or a connection that
- * processes of several uids use, poisons it.
+ * The region moves into @uid's arena if it was never sent
+ * (sess_region_adopt()). The first uid it goes to is its uid; another one,
+ * or a connection that processes of several uids use, poisons it.
+ *
+ * Return: 0 (send it), or -EACCES (it lives in another uid's arena)
  */
-void sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid)
+int sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid)
 {
+	int ret = sess_region_adopt(c->srv, r, uid);
+
+	if (ret)
+		return ret;
 	if (!r->tagged) {
 		r->tagged = true;
 		r->uid = uid;
 	}
 	if (r->uid != uid || (c->flags & SC_FOREIGN))
 		poison(c->srv, r);
+	r->sent = true;
+	return 0;
 }
 
 /**
@@ -329,7 +327,8 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
 	u->npool--;
 	srv->npooled--;
 	memset(r->base, 0, AE_SHM_HDR_SIZE);	/* the shim may write all of it */
-	r->incarnation++;
+	r->incarnation = ++srv->next_incarnation;
+	r->sent = false;	/* not yet for the connection that takes it */
 	((struct ae_shm_hdr *)r->base)->incarnation = r->incarnation;
 	srv->nregions++;
 	srv->region_bytes += r->map_len;
@@ -354,38 +353,31 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
  */
 static int scrub_rings(struct session_srv *srv, struct shm_region *r)
 {
-	off_t ext[SESS_POOL_EXTENTS][2], pos = AE_SHM_HDR_SIZE, data, hole;
-	off_t end = (off_t)r->map_len;
+	off_t ext[SESS_POOL_EXTENTS][2], pos = AE_SHM_HDR_SIZE, data, len;
 	size_t total = 0;
-	int n = 0, i;
+	int n = 0, i, ret;
 
-	while (pos < end) {
-		data = lseek(r->memfd, pos, SEEK_DATA);
-		if (data < 0 && errno == ENXIO)
+	for (;;) {
+		data = sess_region_extent(r, pos, &len);
+		if (data == -ENXIO)
 			break;
 		if (data < 0)
-			return -errno;
-		if (data >= end)
-			break;
-		hole = lseek(r->memfd, data, SEEK_HOLE);
-		if (hole < 0)
-			return -errno;
-		if (hole > end)
-			hole = end;
-		total += (size_t)(hole - data);
+			return (int)data;
+		total += (size_t)len;
 		if (n == SESS_POOL_EXTENTS || total > SESS_POOL_KEEP_BYTES)
 			goto punch;
 		ext[n][0] = data;
-		ext[n++][1] = hole - data;
-		pos = hole;
+		ext[n++][1] = len;
+		pos = data + len;
 	}
 	for (i = 0; i < n; i++)
 		memset(r->base + ext[i][0], 0, (size_t)ext[i][1]);
 	return 0;
 punch:
-	if (fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      AE_SHM_HDR_SIZE, end - AE_SHM_HDR_SIZE))
-		return -errno;
+	ret = sess_region_punch(r, AE_SHM_HDR_SIZE,
+				r->map_len - AE_SHM_HDR_SIZE);
+	if (ret)
+		return ret;
 	SSTAT(srv, shm_punched);
 	return 0;
 }
@@ -406,7 +398,8 @@ static bool pool_put(struct session_srv *srv, struct shm_region *r)
 	struct suser *u = user_of(srv, r->uid);
 
 	if (r->poisoned || !u || u->npool >= SESS_POOL_PER_USER ||
-	    srv->npooled >= SESS_POOL_MAX)
+	    srv->npooled >= SESS_POOL_MAX ||
+	    (r->arena && r->arena->uid != r->uid))
 		return false;
 	if (r->rings && scrub_rings(srv, r))
 		return false;
@@ -432,7 +425,7 @@ void sess_pool_flush(struct session_srv *srv, struct suser *u)
 		LIST_REMOVE(r, hlink);
 		u->npool--;
 		srv->npooled--;
-		region_destroy(r);
+		region_destroy(srv, r);
 	}
 }
 
@@ -451,7 +444,7 @@ static void region_release(struct session_srv *srv, struct shm_region *r)
 	srv->nregions--;
 	srv->region_bytes -= r->map_len;
 	if (!r->tagged || !pool_put(srv, r))
-		region_destroy(r);
+		region_destroy(srv, r);
 }
 
 /**
@@ -500,7 +493,7 @@ void *session_ring_alloc(void *ctx, size_t rx_size, size_t tx_size)
 	if (u)
 		r = pool_take(srv, u, rx_size, tx_size);
 	if (!r)
-		r = sess_region_new(srv, len, true);
+		r = sess_region_new(srv, len, true, u ? &u->uid : NULL);
 	if (!r)
 		return NULL;
 	r->rx_size = (uint32_t)rx_size;
@@ -614,7 +607,7 @@ int sess_conn_give_header(struct sconn *c)
 	struct ae_shm_hdr *h;
 
 	if (!r)
-		r = sess_region_new(c->srv, 0, false);
+		r = sess_region_new(c->srv, 0, false, &c->cl->uid);
 	if (!r)
 		return -ENOMEM;
 	h = (struct ae_shm_hdr *)r->base;
@@ -777,31 +770,14 @@ void sess_rx_drained(struct sconn *c, uint32_t head)
 			      head == rx->tail ? SESS_PUNCH_IDLE :
 			      SESS_PUNCH_BUSY, sp);
 	for (i = 0; i < n; i++) {
-		if (fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE |
-			      FALLOC_FL_KEEP_SIZE,
-			      (off_t)(AE_SHM_HDR_SIZE + sp[i].off),
-			      (off_t)sp[i].len)) {
+		if (sess_region_punch(r, AE_SHM_HDR_SIZE + sp[i].off,
+				      sp[i].len)) {
 			SSTAT(c->srv, ring_punch_errors);
 			return;
 		}
 	}
 	if (n)
 		SSTAT(c->srv, ring_punches);
-}
-
-/**
- * resident() - bytes of a region's memfd that have pages
- * @r:		region
- *
- * Return: allocated bytes (st_blocks), 0 if fstat fails
- */
-static uint64_t resident(const struct shm_region *r)
-{
-	struct stat st;
-
-	if (fstat(r->memfd, &st))
-		return 0;
-	return (uint64_t)st.st_blocks * 512;
 }
 
 /**
@@ -822,8 +798,8 @@ void sess_ring_resident(struct session_srv *srv, uint64_t *live,
 	*live = *pooled = 0;
 	for (b = 0; b < SESS_REGION_BUCKETS; b++)
 		LIST_FOREACH(r, &srv->regions[b], hlink)
-			*live += resident(r);
+			*live += sess_region_resident(r);
 	LIST_FOREACH(u, &srv->users, link)
 		LIST_FOREACH(r, &u->pool, hlink)
-			*pooled += resident(r);
+			*pooled += sess_region_resident(r);
 }

@@ -17,19 +17,20 @@ IDLE_S=${IDLE_S:-5}
 NR_OPEN=$(cat /proc/sys/fs/nr_open)
 
 if [ "${AETHER_LONG:-0}" = 1 ]; then N=${SCALE_N:-100000}; else N=${SCALE_N:-10000}; fi
-# every process here needs a descriptor per connection, aetherd (today) two
-NEED=$((2 * N + 1024))
+# every process here (client, server, aetherd) needs a descriptor per
+# connection, and a few more
+NEED=$((N + 1024))
 if [ "$NEED" -gt "$NR_OPEN" ]; then
-	N=$(((NR_OPEN - 1024) / 2))
+	N=$((NR_OPEN - 1024))
 	log "fs.nr_open is $NR_OPEN: trying $N connections, not more"
-	NEED=$((2 * N + 1024))
+	NEED=$((N + 1024))
 fi
 HARD=$(ulimit -Hn)
 if [ "$HARD" != unlimited ] && [ "$HARD" -lt "$NEED" ]; then
 	if ulimit -Hn "$NEED" 2>/dev/null; then
-		log "raised the hard descriptor limit from $HARD to $NEED (aetherd: 2 per connection)"
+		log "raised the hard descriptor limit from $HARD to $NEED (one per connection)"
 	else
-		N=$(((HARD - 1024) / 2))
+		N=$((HARD - 1024))
 		log "hard descriptor limit $HARD and not raisable: trying $N connections"
 		NEED=$HARD
 	fi

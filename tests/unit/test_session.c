@@ -120,7 +120,7 @@ START_TEST(test_rings_in_memfd)
 	struct ae_shm_hdr *h = c->hdr;
 
 	ck_assert(c->reg->rings);
-	ck_assert_int_ge(c->reg->memfd, 0);
+	ck_assert_int_ge(sess_region_fd(c->reg), 0);
 	ck_assert_ptr_eq(rx->mem, c->reg->base + AE_SHM_HDR_SIZE);
 	ck_assert_ptr_eq(tx->mem, rx->mem + rx->size);
 	ck_assert_int_eq(shm_layout_check(h, c->reg->map_len), 0);
@@ -201,7 +201,7 @@ static struct ae_shm_hdr *shim_map(struct sconn *c, size_t *len)
 
 	*len = c->reg->map_len;
 	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 c->reg->memfd, 0);
+		 sess_region_fd(c->reg), (off_t)c->reg->off);
 	ck_assert_ptr_ne(p, MAP_FAILED);
 	return p;
 }
