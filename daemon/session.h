@@ -327,7 +327,8 @@ int sess_op_alive(struct sconn *c, const struct ae_ipc_hdr *h);
 /* session_arena.c */
 int sess_region_map(struct session_srv *srv, struct shm_region *r,
 		    const uid_t *uid);
-void sess_region_unmap(struct session_srv *srv, struct shm_region *r);
+void sess_region_unmap(struct session_srv *srv, struct shm_region *r,
+		       bool mapped);
 int sess_region_fd(const struct shm_region *r);
 void sess_region_info(const struct shm_region *r, struct ae_ipc_sockinfo *info);
 int sess_region_punch(const struct shm_region *r, uint64_t off, uint64_t len);

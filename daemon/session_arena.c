@@ -32,8 +32,10 @@
  *    case needs a socket passed or inherited across a uid change and then
  *    re-attached (an exec, SCM_RIGHTS), not a fork: a forked child keeps
  *    its parent's mapping.
- *  - A range given back is punched (its pages freed) and kept on a free
- *    list by length, for the same arena only; every region handed out gets
+ *  - A range given back is punched (its pages freed; the header page of a
+ *    region cut off under a shim that still maps it stays, so that the shim
+ *    reads its socket's end, not zeros) and kept on a free list by length,
+ *    for the same arena only; every region handed out gets
  *    a new incarnation number from one daemon-wide counter, so a stale
  *    mapping of a reused range sees that it is not its socket any more.
  *  - The arena grows (ftruncate) by SESS_ARENA_GROW and is closed when its
@@ -200,15 +202,18 @@ static int arena_take(struct shm_arena *a, size_t len, uint64_t *off)
  * @a:		arena
  * @off:	offset
  * @len:	bytes
+ * @keep:	bytes at the start to leave as they are (a header page a shim
+ *		still maps: it reads the socket's end there, not zeros)
  */
 static void arena_give(struct session_srv *srv, struct shm_arena *a,
-		       uint64_t off, size_t len)
+		       uint64_t off, size_t len, size_t keep)
 {
 	struct arena_gap *g;
 
 	len = page_round(len);
-	fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		  (off_t)off, (off_t)len);
+	if (len > keep)
+		fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  (off_t)(off + keep), (off_t)(len - keep));
 	g = malloc(sizeof(*g));
 	if (g) {
 		g->off = off;
@@ -284,7 +289,7 @@ int sess_region_map(struct session_srv *srv, struct shm_region *r,
 err:
 	ret = -errno;
 	if (r->arena)
-		arena_give(srv, r->arena, r->off, r->map_len);
+		arena_give(srv, r->arena, r->off, r->map_len, 0);
 	else
 		close(r->memfd);
 	r->arena = NULL;
@@ -296,12 +301,16 @@ err:
  * sess_region_unmap() - unmap a region and give its memory back
  * @srv:	server
  * @r:		region
+ * @mapped:	a shim may still map it as its socket's current memory (cut
+ *		off): its header page, which says so, is left in place
  */
-void sess_region_unmap(struct session_srv *srv, struct shm_region *r)
+void sess_region_unmap(struct session_srv *srv, struct shm_region *r,
+		       bool mapped)
 {
 	munmap(r->base, r->map_len);
 	if (r->arena)
-		arena_give(srv, r->arena, r->off, r->map_len);
+		arena_give(srv, r->arena, r->off, r->map_len,
+			   mapped ? AE_SHM_HDR_SIZE : 0);
 	else if (r->memfd >= 0)
 		close(r->memfd);
 	r->arena = NULL;
@@ -447,13 +456,13 @@ int sess_region_adopt(struct session_srv *srv, struct shm_region *r,
 	}
 	if (ret) {
 		if (taken)
-			arena_give(srv, a, off, r->map_len);
+			arena_give(srv, a, off, r->map_len, 0);
 		else
 			arena_close_unused(srv, a);
 		return r->arena ? ret : 0;
 	}
 	if (r->arena)
-		arena_give(srv, r->arena, r->off, r->map_len);
+		arena_give(srv, r->arena, r->off, r->map_len, 0);
 	else
 		close(r->memfd);
 	r->memfd = -1;

@@ -139,15 +139,18 @@ struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
  * region_destroy() - unmap a region that is in no list, give back its memory
  * @srv:	server
  * @r:		region
+ * @mapped:	a shim may still map it (sess_region_unmap())
  */
-static void region_destroy(struct session_srv *srv, struct shm_region *r)
+static void region_destroy(struct session_srv *srv, struct shm_region *r,
+			   bool mapped)
 {
-	sess_region_unmap(srv, r);
+	sess_region_unmap(srv, r, mapped);
 	free(r);
 }
 
 /**
- * sess_region_free() - unmap and close a region
+ * sess_region_free() - unmap a region a shim may still map (its header
+ * page stays: sess_region_unmap())
  * @srv:	server
  * @r:		region (unhooked from its owner by the caller)
  */
@@ -157,7 +160,7 @@ void sess_region_free(struct session_srv *srv, struct shm_region *r)
 		LIST_REMOVE(r, hlink);
 	srv->nregions--;
 	srv->region_bytes -= r->map_len;
-	region_destroy(srv, r);
+	region_destroy(srv, r, true);
 }
 
 /**
@@ -425,7 +428,7 @@ void sess_pool_flush(struct session_srv *srv, struct suser *u)
 		LIST_REMOVE(r, hlink);
 		u->npool--;
 		srv->npooled--;
-		region_destroy(srv, r);
+		region_destroy(srv, r, false);
 	}
 }
 
@@ -444,7 +447,7 @@ static void region_release(struct session_srv *srv, struct shm_region *r)
 	srv->nregions--;
 	srv->region_bytes -= r->map_len;
 	if (!r->tagged || !pool_put(srv, r))
-		region_destroy(srv, r);
+		region_destroy(srv, r, false);
 }
 
 /**
