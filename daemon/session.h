@@ -42,7 +42,7 @@
 #define SESS_ARENA_MAX		((uint64_t)UINT32_MAX * AE_SHM_HDR_SIZE)
 #define SESS_ARENA_GAP_BUCKETS	16
 #define SESS_DEF_MAX_SOCKETS	16384
-#define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
+#define SESS_DEF_MAX_MEM	(64ULL << 30)	/* charged bytes per uid (charge_of()) */
 
 /* ipc counters, reported by `aether stats` in group "ipc" */
 #define SESS_STATS(X) \
@@ -257,7 +257,7 @@ struct sconn {
  * @ring_hint:	@ring_user is meaningful
  * @max_sockets: per-uid socket limit
  * @max_mem:	per-uid ring memory limit
- * @ring_len_hint: the largest ring region charged so far: what ACCEPT
+ * @ring_len_hint: the largest ring charge so far (charge_of()): what ACCEPT
  *		checks against @max_mem before taking a connection
  * @closed_since_trim: connections closed since the last malloc_trim()
  * @alive:	the alive page (session_wake.c), @alive_fd its memfd

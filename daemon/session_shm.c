@@ -574,6 +574,29 @@ void session_mem_free(void *ctx, void *mem, size_t len)
 }
 
 /**
+ * charge_of() - what a region costs its connection's uid
+ * @c:		connection
+ * @r:		region
+ *
+ * Not its mapped size (rings are sparse: an idle connection has its header
+ * page and a page or two) but what others can make it hold: the header
+ * page, and for rings the receive window offered now (the autotuned
+ * buffer, ae_sock_rx_limit(): 256 KiB at first), which a peer may fill
+ * without the program reading. The send ring fills only as fast as the
+ * program writes, like its own heap.
+ *
+ * Return: bytes
+ */
+static uint64_t charge_of(const struct sconn *c, const struct shm_region *r)
+{
+	uint64_t n = AE_SHM_HDR_SIZE;
+
+	if (r->rings && c->sk)
+		n += ae_sock_rx_limit(c->sk);
+	return n < r->map_len ? n : r->map_len;
+}
+
+/**
  * charge() - account a region to a connection's client
  * @c:		connection
  * @r:		region
@@ -583,15 +606,16 @@ void session_mem_free(void *ctx, void *mem, size_t len)
 static int charge(struct sconn *c, struct shm_region *r)
 {
 	struct session_srv *srv = c->srv;
+	uint64_t n = charge_of(c, r);
 
-	if (c->cl->user->mem + r->map_len > srv->max_mem) {
+	if (c->cl->user->mem + n > srv->max_mem) {
 		SSTAT(srv, enobufs);
 		return -ENOBUFS;
 	}
-	c->cl->user->mem += r->map_len;
-	r->charged = r->map_len;
-	if (r->rings && r->map_len > srv->ring_len_hint)
-		srv->ring_len_hint = r->map_len;
+	c->cl->user->mem += n;
+	r->charged = n;
+	if (r->rings && n > srv->ring_len_hint)
+		srv->ring_len_hint = n;
 	return 0;
 }
 
