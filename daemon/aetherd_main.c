@@ -52,6 +52,10 @@
 #define MAX_MTU		65520		/* HOST_RX_BUF holds its frames */
 #define MAX_BUSY_POLL	100000		/* us: a spin is a wait, not a mode */
 #define DEFAULT_GROUP	"aether"
+/* the host's end of the TAP queues this many frames for us (500 by
+ * default): 10,000 connections opening at once, a SYN and an ACK each,
+ * fit; held as skbs of a few KiB, at most ~40 MiB, only while we lag */
+#define AETHERD_TXQUEUELEN	16384
 
 /**
  * struct opts - the command line
@@ -123,6 +127,7 @@ struct daemon {
 	struct opts o;
 	struct ae_host host;
 	unsigned int dumps;
+	int netdev_fd;
 };
 
 /**
@@ -677,14 +682,45 @@ static void dump_stats(struct daemon *dm, FILE *f)
 }
 
 /**
- * dev_stats() - the &struct aetherd dev_stats hook: host.c's counters
- * @dev_ctx:	the daemon's &struct ae_host
+ * dev_stats() - the &struct aetherd dev_stats hook: host.c's counters, and
+ * the host side's drops (tap.host_tx_dropped) when they can be read
+ * @dev_ctx:	the daemon
  * @fn:		visitor
  * @ctx:	its argument
  */
 static void dev_stats(void *dev_ctx, ae_stat_fn fn, void *ctx)
 {
-	ae_host_dev_stats_foreach(dev_ctx, fn, ctx);
+	struct daemon *dm = dev_ctx;
+	uint64_t v;
+
+	ae_host_dev_stats_foreach(&dm->host, fn, ctx);
+	if (dm->netdev_fd >= 0 &&
+	    !tapctl_tx_dropped(dm->netdev_fd, dm->o.tap, &v))
+		fn(ctx, "tap", "host_tx_dropped", v);
+}
+
+/**
+ * size_tap_queue() - make the host's end of the TAP queue a burst
+ * @dm:		daemon, TAP open
+ *
+ * Raised to AETHERD_TXQUEUELEN frames when we may (CAP_NET_ADMIN); said
+ * on stderr either way, since a short queue drops frames in a burst of new
+ * connections before aetherd sees them. The drop counter is opened here,
+ * before the sandbox.
+ */
+static void size_tap_queue(struct daemon *dm)
+{
+	char err[256];
+	int old = 0;
+
+	dm->netdev_fd = tapctl_stats_open();
+	if (tapctl_txqueuelen(dm->o.tap, AETHERD_TXQUEUELEN, &old, err,
+			      sizeof(err)))
+		fprintf(stderr, "aetherd: %s: the host side queues %d frames (ip link set %s txqueuelen %d raises it)\n",
+			err, old, dm->o.tap, AETHERD_TXQUEUELEN);
+	else if (old < AETHERD_TXQUEUELEN && dm->o.verbose)
+		fprintf(stderr, "aetherd: %s txqueuelen %d -> %d\n",
+			dm->o.tap, old, AETHERD_TXQUEUELEN);
 }
 
 /**
@@ -878,7 +914,7 @@ static void confine(const struct daemon *dm)
  */
 int main(int argc, char **argv)
 {
-	static struct daemon dm;
+	static struct daemon dm = { .netdev_fd = -1 };
 	struct config_args ca;
 	char err[512];
 	int rc, i;
@@ -898,7 +934,7 @@ int main(int argc, char **argv)
 	dm.d.socket_path = dm.o.socket;
 	dm.d.verbose = dm.o.verbose;
 	dm.d.dev_stats = dev_stats;
-	dm.d.dev_ctx = &dm.host;
+	dm.d.dev_ctx = &dm;
 	for (i = 0; i < dm.o.nallow; i++)
 		dm.d.allow_low_ports[i] = dm.o.allow[i];
 	dm.d.allow_low_ports[dm.o.nallow] = -1;
@@ -908,6 +944,7 @@ int main(int argc, char **argv)
 	dm.d.max_mem = dm.o.max_mem;
 	check_socket(dm.o.socket, dm.o.verbose);
 	open_tap(&dm);
+	size_tap_queue(&dm);
 	setup_host(&dm);
 	setup_impair(&dm);
 	create_stack(&dm);
