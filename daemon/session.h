@@ -27,7 +27,6 @@
 /* a pooled region keeps (zeroed) at most this many bytes of ring pages in
  * at most this many extents; more are punched out */
 #define SESS_POOL_KEEP_BYTES	(8u * 1024)
-#define SESS_POOL_EXTENTS	8
 /* the rx ring's drained pages are given back (sess_rx_drained()) once this
  * many bytes of whole pages were read and the ring is empty, or this many
  * while data remains */
@@ -41,6 +40,8 @@
 #define SESS_ARENA_GROW		(1ULL << 30)
 #define SESS_ARENA_MAX		((uint64_t)UINT32_MAX * AE_SHM_HDR_SIZE)
 #define SESS_ARENA_GAP_BUCKETS	16
+/* pages one mincore() call looks at (sess_region_pages()) */
+#define SESS_MINCORE_PAGES	4096
 #define SESS_DEF_MAX_SOCKETS	16384
 #define SESS_DEF_MAX_MEM	(64ULL << 30)	/* charged bytes per uid (charge_of()) */
 
@@ -333,6 +334,8 @@ int sess_region_fd(const struct shm_region *r);
 void sess_region_info(const struct shm_region *r, struct ae_ipc_sockinfo *info);
 int sess_region_punch(const struct shm_region *r, uint64_t off, uint64_t len);
 off_t sess_region_extent(const struct shm_region *r, off_t pos, off_t *len);
+long sess_region_pages(const struct shm_region *r, size_t from, size_t *idx,
+		       int max);
 uint64_t sess_region_resident(const struct shm_region *r);
 int sess_region_adopt(struct session_srv *srv, struct shm_region *r,
 		      uid_t uid);

@@ -363,25 +363,53 @@ off_t sess_region_extent(const struct shm_region *r, off_t pos, off_t *len)
 }
 
 /**
+ * sess_region_pages() - which pages of a region are resident (mincore()
+ * on the daemon's own mapping: one call per SESS_MINCORE_PAGES pages,
+ * where walking the memfd with SEEK_DATA/SEEK_HOLE took two per extent)
+ * @r:		region
+ * @from:	offset in the region to look from (page aligned)
+ * @idx:	set to the offsets of the first @max resident pages
+ * @max:	size of @idx (0: count only)
+ *
+ * Return: how many pages from @from on are resident, or -errno
+ */
+long sess_region_pages(const struct shm_region *r, size_t from, size_t *idx,
+		       int max)
+{
+	unsigned char vec[SESS_MINCORE_PAGES];
+	size_t end = r->map_len, len, i, n;
+	long count = 0;
+
+	while (from < end) {
+		len = end - from;
+		if (len > (size_t)SESS_MINCORE_PAGES * AE_SHM_HDR_SIZE)
+			len = (size_t)SESS_MINCORE_PAGES * AE_SHM_HDR_SIZE;
+		if (mincore(r->base + from, len, vec))
+			return -errno;
+		n = (len + AE_SHM_HDR_SIZE - 1) / AE_SHM_HDR_SIZE;
+		for (i = 0; i < n; i++) {
+			if (!(vec[i] & 1))
+				continue;
+			if (count < max)
+				idx[count] = from + i * AE_SHM_HDR_SIZE;
+			count++;
+		}
+		from += len;
+	}
+	return count;
+}
+
+/**
  * sess_region_resident() - bytes of a region that have pages
  * @r:		region
  *
- * Return: resident bytes (0 if the walk fails)
+ * Return: resident bytes (0 if mincore() fails)
  */
 uint64_t sess_region_resident(const struct shm_region *r)
 {
-	off_t pos = 0, data, len;
-	uint64_t sum = 0;
-	int i;
+	long n = sess_region_pages(r, 0, NULL, 0);
 
-	for (i = 0; i < 4096; i++) {
-		data = sess_region_extent(r, pos, &len);
-		if (data < 0)
-			break;
-		sum += (uint64_t)len;
-		pos = data + len;
-	}
-	return sum;
+	return n > 0 ? (uint64_t)n * AE_SHM_HDR_SIZE : 0;
 }
 
 /**

@@ -347,36 +347,28 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
  * @srv:	server
  * @r:		ring region nobody maps any more
  *
- * The memfd's pages are found with SEEK_DATA/SEEK_HOLE (a few extents: the
- * rings are sparse). Up to SESS_POOL_KEEP_BYTES of them are zeroed in place,
- * so the next socket does not fault them in again; more (a bulk transfer)
- * are punched out with fallocate, freeing them.
+ * Its resident pages are found with one mincore() (sess_region_pages();
+ * the rings are sparse). Up to SESS_POOL_KEEP_BYTES of them are zeroed in
+ * place, so the next socket does not fault them in again; more (a bulk
+ * transfer) are punched out with fallocate, freeing them.
  *
  * Return: 0, or -errno (the caller destroys the region)
  */
 static int scrub_rings(struct session_srv *srv, struct shm_region *r)
 {
-	off_t ext[SESS_POOL_EXTENTS][2], pos = AE_SHM_HDR_SIZE, data, len;
-	size_t total = 0;
-	int n = 0, i, ret;
+	size_t idx[SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE];
+	long n = sess_region_pages(r, AE_SHM_HDR_SIZE, idx,
+				   SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE);
+	int ret;
+	long i;
 
-	for (;;) {
-		data = sess_region_extent(r, pos, &len);
-		if (data == -ENXIO)
-			break;
-		if (data < 0)
-			return (int)data;
-		total += (size_t)len;
-		if (n == SESS_POOL_EXTENTS || total > SESS_POOL_KEEP_BYTES)
-			goto punch;
-		ext[n][0] = data;
-		ext[n++][1] = len;
-		pos = data + len;
+	if (n < 0)
+		return (int)n;
+	if (n <= (long)(SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE)) {
+		for (i = 0; i < n; i++)
+			memset(r->base + idx[i], 0, AE_SHM_HDR_SIZE);
+		return 0;
 	}
-	for (i = 0; i < n; i++)
-		memset(r->base + ext[i][0], 0, (size_t)ext[i][1]);
-	return 0;
-punch:
 	ret = sess_region_punch(r, AE_SHM_HDR_SIZE,
 				r->map_len - AE_SHM_HDR_SIZE);
 	if (ret)
