@@ -53,7 +53,7 @@
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
-	X(ring_punches) X(ring_punch_errors) X(shm_adopted) \
+	X(ring_punches) X(ring_punch_errors) X(shm_settled) \
 	X(shm_foreign_refused) \
 	X(futex_wakes)
 
@@ -337,7 +337,7 @@ off_t sess_region_extent(const struct shm_region *r, off_t pos, off_t *len);
 long sess_region_pages(const struct shm_region *r, size_t from, size_t *idx,
 		       int max);
 uint64_t sess_region_resident(const struct shm_region *r);
-int sess_region_adopt(struct session_srv *srv, struct shm_region *r,
+int sess_region_settle(struct session_srv *srv, struct shm_region *r,
 		      uid_t uid);
 
 /* session_shm.c */

@@ -21,7 +21,7 @@
  *    listener is one uid's) is placed in that uid's arena at once.
  *  - Otherwise (several uids listen) it is a private memfd, as before, and
  *    it moves into the arena of the first uid it is sent to, before it is
- *    sent (sess_region_adopt(): its pages are copied, the daemon's mapping
+ *    sent (sess_region_settle(): its pages are copied, the daemon's mapping
  *    replaced at the same address with MAP_FIXED, so the stack's ring
  *    pointers stay valid; nobody else maps it yet). The same move takes a
  *    region out of another uid's arena when it was never sent (an accepted
@@ -442,7 +442,7 @@ static int copy_pages(const struct shm_region *r, int fd, uint64_t off)
 }
 
 /**
- * sess_region_adopt() - make sure a region may be sent to @uid
+ * sess_region_settle() - make sure a region may be sent to @uid
  * @srv:	server
  * @r:		region
  * @uid:	the uid it is about to be sent to
@@ -453,7 +453,7 @@ static int copy_pages(const struct shm_region *r, int fd, uint64_t off)
  *
  * Return: 0 (send sess_region_fd(r) at r->off), -EACCES, or -errno
  */
-int sess_region_adopt(struct session_srv *srv, struct shm_region *r,
+int sess_region_settle(struct session_srv *srv, struct shm_region *r,
 		      uid_t uid)
 {
 	struct shm_arena *a;
@@ -496,6 +496,6 @@ int sess_region_adopt(struct session_srv *srv, struct shm_region *r,
 	r->memfd = -1;
 	r->arena = a;
 	r->off = off;
-	SSTAT(srv, shm_adopted);
+	SSTAT(srv, shm_settled);
 	return 0;
 }

@@ -269,14 +269,14 @@ void sess_conn_foreign(struct sconn *c)
  * @uid:	uid of the process that asked (the one expected to map it)
  *
  * The region moves into @uid's arena if it was never sent
- * (sess_region_adopt()). The first uid it goes to is its uid; another one,
+ * (sess_region_settle()). The first uid it goes to is its uid; another one,
  * or a connection that processes of several uids use, poisons it.
  *
  * Return: 0 (send it), or -EACCES (it lives in another uid's arena)
  */
 int sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid)
 {
-	int ret = sess_region_adopt(c->srv, r, uid);
+	int ret = sess_region_settle(c->srv, r, uid);
 
 	if (ret)
 		return ret;

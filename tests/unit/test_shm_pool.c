@@ -220,7 +220,7 @@ START_TEST(test_adopted_by_first_uid)
 	ck_assert_uint_eq(p[0], 0x5a);
 	ck_assert_uint_eq(p[RX + TX - 1], 0xa5);
 	ck_assert_uint_le(sess_region_resident(r), 3 * AE_SHM_HDR_SIZE);
-	ck_assert_uint_eq(srv->stats.shm_adopted, 1);
+	ck_assert_uint_eq(srv->stats.shm_settled, 1);
 	/* a region in uid 1001's arena never sent moves to 1002's too */
 	session_ring_free(&d, p, RX + TX);
 	p = alloc_for(&u1);
