@@ -60,8 +60,19 @@ per_conn() {
 		sort -k3 -nr | head -16
 }
 
-AETHERD_ARGS="--no-seccomp ${AETHERD_ARGS:-}"
-if ! lab_up || ! ns_add "$APPNS" || ! kernel_lab "$KPEER" "$KSUBJ"; then
+# ae_lab: lib.sh's lab without the capture file (a write per few frames);
+# aetherd --no-seccomp so that strace may follow it
+ae_lab() {
+	ns_add "$NS" && ip -n "$NS" tuntap add mode tap name aether0 &&
+	ip -n "$NS" addr add 192.168.1.1/24 dev aether0 &&
+	ip -n "$NS" link set aether0 up || return 1
+	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 --no-seccomp \
+		${AETHERD_ARGS:-} >"$WORK/aetherd.log" 2>&1
+	AETHERD_PID=${PIDS[-1]}
+	wait_for 5 nsx ping -c1 -W1 192.168.1.2 >/dev/null
+}
+
+if ! ae_lab || ! ns_add "$APPNS" || ! kernel_lab "$KPEER" "$KSUBJ"; then
 	check "labs up" false
 	finish; exit 1
 fi
