@@ -227,7 +227,8 @@ static void conn_free(struct sconn *c)
 	for (i = 0; i < c->pend_nfds; i++)
 		close(c->pend_fds[i]);
 	free(c->pend);
-	ae_loop_del(srv->d->loop, c->fd);
+	/* never dup'd in the daemon: its close() leaves the epoll set */
+	ae_loop_forget(srv->d->loop, c->fd);
 	close(c->fd);
 	LIST_REMOVE(c, link);
 	srv->nconns--;
