@@ -66,6 +66,27 @@ static int tapctl_fail(char *err, size_t errlen, const char *step,
 }
 
 /**
+ * ifr_socket() - an AF_INET socket for interface ioctls, and @ifr named
+ * @name:	interface
+ * @ifr:	cleared, its name set
+ * @err:	one-line reason on failure
+ * @errlen:	its size
+ *
+ * Return: the socket, or -errno
+ */
+static int ifr_socket(const char *name, struct ifreq *ifr, char *err,
+		      size_t errlen)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return tapctl_fail(err, errlen, "socket for", name, errno);
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	return fd;
+}
+
+/**
  * tapctl_host_addr() - give interface @name the address A/N and bring it up
  * @name:	interface (the TAP's host end)
  * @addr:	address, network order
@@ -82,11 +103,9 @@ int tapctl_host_addr(const char *name, uint32_t addr, uint8_t prefix_len,
 	struct ifreq ifr;
 	int fd, rc = 0;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = ifr_socket(name, &ifr, err, errlen);
 	if (fd < 0)
-		return tapctl_fail(err, errlen, "socket for", name, errno);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		return fd;
 	ifr_set_addr(&ifr.ifr_addr, addr);
 	if (ioctl(fd, SIOCSIFADDR, &ifr) < 0) {
 		rc = tapctl_fail(err, errlen, "setting the address of", name, errno);
@@ -193,11 +212,9 @@ int tapctl_txqueuelen(const char *name, int want, int *old, char *err,
 	struct ifreq ifr;
 	int fd, rc = 0;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = ifr_socket(name, &ifr, err, errlen);
 	if (fd < 0)
-		return tapctl_fail(err, errlen, "socket for", name, errno);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		return fd;
 	if (ioctl(fd, SIOCGIFTXQLEN, &ifr) < 0) {
 		rc = tapctl_fail(err, errlen, "reading txqueuelen of", name,
 				 errno);
