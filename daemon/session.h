@@ -206,6 +206,9 @@ enum {
  * @retired:	the header-only region it moved away from: the shim keeps
  *		that mapping until it closes, so it is pooled (or freed) only
  *		with the connection
+ * @cut:	the ring region the stack freed under it (cut off): the shim
+ *		still maps it and reads AE_SS_DEAD there, so its range goes
+ *		back to the arena only with the connection
  * @rcvtimeo, @sndtimeo: stored SO_RCVTIMEO / SO_SNDTIMEO (struct timeval)
  * @pend:	a response that met EAGAIN, @pend_len bytes, @pend_fds
  * @pend_len:	its length
@@ -226,6 +229,7 @@ struct sconn {
 	struct shm_region *reg;
 	struct ae_shm_hdr *hdr;
 	struct shm_region *retired;
+	struct shm_region *cut;
 	uid_t req_uid;
 	int64_t rcvtimeo[2], sndtimeo[2];
 	void *pend;

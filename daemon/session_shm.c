@@ -530,7 +530,12 @@ void session_ring_free(void *ctx, void *mem, size_t len)
 		c->flags |= SC_DEAD;
 		c->sk = NULL;
 		sess_conn_drop_region(c);
-		sess_region_free(srv, r);	/* still mapped as current */
+		/* still mapped as current: kept until the connection goes, so
+		 * its range is not handed to another socket meanwhile */
+		if (c->cut)
+			sess_region_free(srv, r);
+		else
+			c->cut = r;
 		return;
 	}
 	region_release(srv, r);
@@ -646,18 +651,23 @@ int sess_conn_give_header(struct sconn *c)
  *
  * Header-only regions (the current one, and one the connection moved away
  * from) are pooled when the connection is being freed (its last fd closed:
- * no shim maps them) and freed otherwise; ring regions stay with the stack,
+ * no shim maps them) and freed otherwise; a ring region cut off under it
+ * (@cut) goes with the connection; ring regions stay with the stack,
  * which frees them through session_ring_free() when the socket dies.
  */
 void sess_conn_drop_region(struct sconn *c)
 {
-	struct shm_region *r = c->reg, *old = c->retired;
+	struct shm_region *r = c->reg, *old = c->retired, *cut = c->cut;
 
 	c->retired = NULL;
 	if (old && (c->flags & SC_FREEING))
 		region_release(c->srv, old);
 	else if (old)
 		sess_region_free(c->srv, old);
+	if (cut && (c->flags & SC_FREEING)) {
+		c->cut = NULL;
+		region_release(c->srv, cut);
+	}
 	if (!r)
 		return;
 	c->cl->user->mem -= r->charged;

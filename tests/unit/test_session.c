@@ -108,6 +108,7 @@ static struct sconn *connecting_conn(void)
  */
 static void conn_done(struct sconn *c)
 {
+	c->flags |= SC_FREEING;		/* as conn_free(): its last fd closed */
 	sess_close_sock(c);
 	sess_conn_drop_region(c);
 	free(c);
@@ -224,8 +225,18 @@ START_TEST(test_scribbled_tx_tail_cuts_off)
 	ck_assert(shm_load(&h->state) & AE_SS_DEAD);
 	ck_assert_int_eq(h->so_error, ECONNRESET);
 	ck_assert_uint_ge(d.srv->stats.cutoffs, 1);
+	/* its range stays out of reach of new sockets until the connection
+	 * goes (a new one here must not land on it and rewrite the header) */
+	ck_assert_ptr_nonnull(c->cut);
+	{
+		struct sconn *n = connecting_conn();
+
+		ck_assert_ptr_ne(n->reg, c->cut);
+		ck_assert(shm_load(&h->state) & AE_SS_DEAD);
+		conn_done(n);
+	}
 	munmap(h, len);
-	conn_done(c);
+	conn_done(c);		/* and the teardown finds no region left */
 }
 END_TEST
 
