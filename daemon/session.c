@@ -777,6 +777,7 @@ void session_fini(struct aetherd *d)
 
 	if (!srv)
 		return;
+	srv->closing = true;	/* regions keep their pages (session_arena.c) */
 	while ((c = LIST_FIRST(&srv->conns)))
 		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): it unlinks c */
 		conn_free(c);

@@ -271,6 +271,8 @@ struct sconn {
  * @arenas:	every uid's arena (session_arena.c), @narenas how many
  * @narenas:	see @arenas
  * @next_incarnation: the last incarnation number handed to a region
+ * @closing:	session_fini() runs: programs still map their regions and
+ *		must read their sockets' end there, so nothing is punched
  * @stats:	ipc counters
  * @buf:	receive buffer, AE_IPC_MAX_MSG
  * @out:	response buffer, AE_IPC_MAX_MSG
@@ -303,6 +305,7 @@ struct session_srv {
 	LIST_HEAD(arena_list, shm_arena) arenas;
 	uint32_t narenas;
 	uint32_t next_incarnation;
+	bool closing;
 	struct sess_stats stats;
 	uint8_t *buf;
 	uint8_t *out;

@@ -40,7 +40,9 @@
  *    mapping of a reused range sees that it is not its socket any more.
  *  - The arena grows (ftruncate) by SESS_ARENA_GROW and is closed when its
  *    last region goes: when a uid's connections are all gone, so is its
- *    memory.
+ *    memory. When aetherd stops (session_fini()), nothing is punched: the
+ *    programs still map their regions and must read ECONNRESET there, not
+ *    zeros; the pages go when the last mapping does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -308,7 +310,9 @@ void sess_region_unmap(struct session_srv *srv, struct shm_region *r,
 		       bool mapped)
 {
 	munmap(r->base, r->map_len);
-	if (r->arena)
+	if (r->arena && srv->closing)
+		arena_put(srv, r->arena);	/* pages go with the mappings */
+	else if (r->arena)
 		arena_give(srv, r->arena, r->off, r->map_len,
 			   mapped ? AE_SHM_HDR_SIZE : 0);
 	else if (r->memfd >= 0)
