@@ -90,6 +90,48 @@ static struct gap_list *gap_bucket(struct shm_arena *a, size_t len)
 }
 
 /**
+ * arena_find() - the arena of @uid
+ * @srv:	server
+ * @uid:	uid
+ *
+ * Return: the arena or NULL
+ */
+static struct shm_arena *arena_find(struct session_srv *srv, uid_t uid)
+{
+	struct shm_arena *a;
+
+	LIST_FOREACH(a, &srv->arenas, link)
+		if (a->uid == uid)
+			return a;
+	return NULL;
+}
+
+/**
+ * arena_add() - a new arena record for @uid around memfd @fd, listed
+ * @srv:	server
+ * @fd:		its memfd (owned by the arena)
+ * @uid:	uid
+ *
+ * Return: the arena (empty, size 0), or NULL (no memory: @fd left open)
+ */
+static struct shm_arena *arena_add(struct session_srv *srv, int fd,
+				   uid_t uid)
+{
+	struct shm_arena *a = calloc(1, sizeof(*a));
+	int i;
+
+	if (!a)
+		return NULL;
+	a->fd = fd;
+	a->uid = uid;
+	for (i = 0; i < SESS_ARENA_GAP_BUCKETS; i++)
+		LIST_INIT(&a->gaps[i]);
+	LIST_INSERT_HEAD(&srv->arenas, a, link);
+	srv->narenas++;
+	return a;
+}
+
+/**
  * arena_get() - the arena of @uid, made if it has none
  * @srv:	server
  * @uid:	uid
@@ -98,25 +140,17 @@ static struct gap_list *gap_bucket(struct shm_arena *a, size_t len)
  */
 static struct shm_arena *arena_get(struct session_srv *srv, uid_t uid)
 {
-	struct shm_arena *a;
-	int i;
+	struct shm_arena *a = arena_find(srv, uid);
+	int fd;
 
-	LIST_FOREACH(a, &srv->arenas, link)
-		if (a->uid == uid)
-			return a;
-	a = calloc(1, sizeof(*a));
+	if (a)
+		return a;
+	fd = memfd_create("aether-sock", MFD_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	a = arena_add(srv, fd, uid);
 	if (!a)
-		return NULL;
-	a->fd = memfd_create("aether-sock", MFD_CLOEXEC);
-	if (a->fd < 0) {
-		free(a);
-		return NULL;
-	}
-	a->uid = uid;
-	for (i = 0; i < SESS_ARENA_GAP_BUCKETS; i++)
-		LIST_INIT(&a->gaps[i]);
-	LIST_INSERT_HEAD(&srv->arenas, a, link);
-	srv->narenas++;
+		close(fd);
 	return a;
 }
 
@@ -528,25 +562,16 @@ struct shm_arena *sess_arena_adopt(struct session_srv *srv, int fd,
 {
 	struct shm_arena *a;
 	struct stat st;
-	int i;
 
-	LIST_FOREACH(a, &srv->arenas, link)
-		if (a->uid == uid)
-			return NULL;
-	if (end > size || end > SESS_ARENA_MAX || end % AE_SHM_HDR_SIZE ||
-	    fd < 0 || fstat(fd, &st) || (uint64_t)st.st_size < size)
+	if (arena_find(srv, uid) || end > size || end > SESS_ARENA_MAX ||
+	    end % AE_SHM_HDR_SIZE || fd < 0 || fstat(fd, &st) ||
+	    (uint64_t)st.st_size < size)
 		return NULL;
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return NULL;
-	a->fd = fd;
-	a->uid = uid;
-	a->size = size;
-	a->end = end;
-	for (i = 0; i < SESS_ARENA_GAP_BUCKETS; i++)
-		LIST_INIT(&a->gaps[i]);
-	LIST_INSERT_HEAD(&srv->arenas, a, link);
-	srv->narenas++;
+	a = arena_add(srv, fd, uid);
+	if (a) {
+		a->size = size;
+		a->end = end;
+	}
 	return a;
 }
 

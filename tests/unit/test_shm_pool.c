@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -306,6 +307,61 @@ START_TEST(test_pool_bounded_and_punched)
 }
 END_TEST
 
+/* a successor (takeover.c) adopts a uid's arena memfd as it is and maps a
+ * region at its same offset: the same memory, both ways; ranges outside the
+ * arena and a second arena for the uid are refused, an arena left with no
+ * region is closed */
+START_TEST(test_takeover_adopts_arena)
+{
+	struct shm_region *r = sess_region_new(srv, RX + TX, true, &u1.uid);
+	struct session_srv *srv2;
+	struct shm_region *r2;
+	struct shm_arena *a2;
+	struct aetherd d2;
+	int fd;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(r->arena);
+	ck_assert_int_eq(sess_region_fd(r), r->arena->fd);
+	memset(r->base + AE_SHM_HDR_SIZE, 0x5a, RX);
+	memset(&d2, 0, sizeof(d2));
+	srv2 = sess_srv(&d2);
+	ck_assert_ptr_nonnull(srv2);
+	a2 = sess_arena_adopt(srv2, dup(r->arena->fd), u1.uid, r->arena->size,
+			      r->arena->end);
+	ck_assert_ptr_nonnull(a2);
+	fd = dup(r->arena->fd);
+	ck_assert_ptr_null(sess_arena_adopt(srv2, fd, u1.uid, r->arena->size,
+					    r->arena->end));
+	close(fd);
+	ck_assert_int_eq(sess_arena_adopt_gap(a2, a2->end, AE_SHM_HDR_SIZE),
+			 -EINVAL);
+	ck_assert_int_eq(sess_arena_adopt_gap(a2, 1, AE_SHM_HDR_SIZE), -EINVAL);
+	ck_assert_ptr_null(sess_region_adopt(srv2, a2, -1, a2->end, r->map_len,
+					     true));
+	r2 = sess_region_adopt(srv2, a2, -1, r->off, r->map_len, true);
+	ck_assert_ptr_nonnull(r2);
+	ck_assert_uint_eq(r2->off, r->off);
+	ck_assert_int_eq(sess_region_fd(r2), a2->fd);
+	ck_assert_ptr_eq(sess_region_find(srv2, r2->base + AE_SHM_HDR_SIZE), r2);
+	ck_assert_uint_eq(r2->base[AE_SHM_HDR_SIZE + RX - 1], 0x5a);
+	r2->base[AE_SHM_HDR_SIZE] = 0xa5;
+	ck_assert_uint_eq(r->base[AE_SHM_HDR_SIZE], 0xa5);
+	/* an arena of another uid that holds no region goes */
+	fd = memfd_create("test", MFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_nonnull(sess_arena_adopt(srv2, fd, u2.uid, 0, 0));
+	ck_assert_uint_eq(srv2->narenas, 2);
+	sess_arenas_adopted(srv2);
+	ck_assert_uint_eq(srv2->narenas, 1);
+	ck_assert_uint_eq(a2->nregions, 1);
+	sess_region_free(srv2, r2);
+	ck_assert_uint_eq(srv2->narenas, 0);
+	session_destroy(&d2);
+	sess_region_free(srv, r);
+}
+END_TEST
+
 /**
  * pool_suite() - the suite
  *
@@ -324,6 +380,7 @@ static Suite *pool_suite(void)
 	tcase_add_test(t, test_poisoned_never_pooled);
 	tcase_add_test(t, test_adopted_by_first_uid);
 	tcase_add_test(t, test_pool_bounded_and_punched);
+	tcase_add_test(t, test_takeover_adopts_arena);
 	suite_add_tcase(s, t);
 	return s;
 }
