@@ -20,6 +20,8 @@
 #    not written with AETHER_LONG=1, where it would take gigabytes), none
 #    counted by the daemons (tcp.out_rsts, tcp.in_rsts, carried from one to
 #    the next) nor by the kernel peer (TcpOutRsts, TcpEstabResets).
+#  - the server's socket memory, its uid's arena memfd, is the one the last
+#    daemon maps: each daemon handed the same memfd on (arena and offsets).
 # The last takeover goes through `aether upgrade`. Before the load, a new
 # daemon reading another state version (AETHER_SNAP_VERSION=99) is refused
 # and the old one goes on serving. And a SOCKET.PID.new left by a daemon
