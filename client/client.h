@@ -55,8 +55,10 @@
  * @nold:	how many
  * @shm_dev:	device and inode of @shm's memfd (the mapping cache's key)
  * @shm_ino:	see @shm_dev
+ * @shm_off:	offset of @shm in that memfd (the daemon's arena of the uid)
  * @old_dev:	the same for @old_shm, @old_ino
  * @old_ino:	see @old_dev
+ * @old_off:	see @old_dev
  * @shm_inc:	@shm's incarnation when it was mapped (aether_ipc.h)
  * @map_seq:	odd while @shm and @shm_inc change (a seqlock)
  * @tx_mark:	tx ring index up to which this process gave back drained
@@ -84,8 +86,10 @@ struct aec_sock {
 	int nold;
 	dev_t shm_dev;
 	ino_t shm_ino;
+	off_t shm_off;
 	dev_t old_dev[AEC_OLD_MAPS];
 	ino_t old_ino[AEC_OLD_MAPS];
+	off_t old_off[AEC_OLD_MAPS];
 	uint32_t shm_inc;
 	uint32_t map_seq;
 	uint32_t tx_mark;

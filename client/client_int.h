@@ -103,7 +103,7 @@ int aec_xfer_noreply(int fd, uint32_t *seq, uint16_t type, const void *p,
 		     size_t plen, const void *v, size_t vlen);
 
 /* shm_map.c */
-int aec_map(struct aec_sock *s, int memfd, uint32_t size);
+int aec_map(struct aec_sock *s, int memfd, uint32_t size, uint32_t pgoff);
 void aec_map_cache_atfork_child(void);
 struct aec_sock *aec_new(int fd, int type);
 void aec_free(struct aec_sock *s);

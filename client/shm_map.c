@@ -52,12 +52,14 @@
  * @len:	its length
  * @dev:	memfd device
  * @ino:	memfd inode
+ * @off:	offset of the mapping in the memfd (the daemon's arena)
  */
 struct aec_cached_map {
 	void *p;
 	size_t len;
 	dev_t dev;
 	ino_t ino;
+	off_t off;
 };
 
 static struct aec_cached_map map_cache[AEC_MAP_CACHE];
@@ -92,13 +94,14 @@ void aec_map_cache_atfork_child(void)
 }
 
 /**
- * map_cache_take() - a kept mapping of this memfd, if there is one
+ * map_cache_take() - a kept mapping of this memfd range, if there is one
  * @st:		the memfd's fstat
  * @len:	length wanted
+ * @off:	offset wanted
  *
  * Return: the mapping (no longer in the cache) or NULL
  */
-static void *map_cache_take(const struct stat *st, size_t len)
+static void *map_cache_take(const struct stat *st, size_t len, off_t off)
 {
 	void *p = NULL;
 	int i;
@@ -109,7 +112,7 @@ static void *map_cache_take(const struct stat *st, size_t len)
 		struct aec_cached_map *m = &map_cache[i];
 
 		if (m->ino != st->st_ino || m->dev != st->st_dev ||
-		    m->len != len)
+		    m->len != len || m->off != off)
 			continue;
 		p = m->p;
 		memmove(m, m + 1, sizeof(*m) * (size_t)(map_ncached - i - 1));
@@ -126,8 +129,10 @@ static void *map_cache_take(const struct stat *st, size_t len)
  * @len:	its length
  * @dev:	its memfd's device
  * @ino:	its memfd's inode
+ * @off:	its offset in the memfd
  */
-static void map_release(struct ae_shm_hdr *h, size_t len, dev_t dev, ino_t ino)
+static void map_release(struct ae_shm_hdr *h, size_t len, dev_t dev, ino_t ino,
+			off_t off)
 {
 	void *old = NULL;
 	size_t old_len = 0;
@@ -152,37 +157,39 @@ static void map_release(struct ae_shm_hdr *h, size_t len, dev_t dev, ino_t ino)
 		map_ncached--;
 	}
 	map_cache[map_ncached++] = (struct aec_cached_map){
-		.p = h, .len = len, .dev = dev, .ino = ino };
+		.p = h, .len = len, .dev = dev, .ino = ino, .off = off };
 	map_unlock();
 	if (old)
 		munmap(old, old_len);
 }
 /**
- * aec_map() - map a socket's memfd and make it the current memory
+ * aec_map() - map a socket's memfd range and make it the current memory
  * @s:		socket
  * @memfd:	the memfd (closed here)
  * @size:	bytes to map, from the response
+ * @pgoff:	where they start, in pages of AE_SHM_HDR_SIZE (the response's)
  *
  * The previous mapping stays until aec_close_local(): another thread may be
  * reading it right now.
  *
  * Return: 0 or -EPROTO / -ENOMEM
  */
-int aec_map(struct aec_sock *s, int memfd, uint32_t size)
+int aec_map(struct aec_sock *s, int memfd, uint32_t size, uint32_t pgoff)
 {
+	off_t off = (off_t)pgoff * AE_SHM_HDR_SIZE;
 	struct ae_shm_hdr *h;
 	struct stat st;
 	void *p;
 
 	if (size < AE_SHM_HDR_SIZE || fstat(memfd, &st) ||
-	    st.st_size < (off_t)size) {
+	    st.st_size < off + (off_t)size) {
 		sys_close(memfd);
 		return -EPROTO;
 	}
-	p = map_cache_take(&st, size);
+	p = map_cache_take(&st, size, off);
 	if (!p)
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
-			 0);
+			 off);
 	sys_close(memfd);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
@@ -202,11 +209,14 @@ int aec_map(struct aec_sock *s, int memfd, uint32_t size)
 				sizeof(s->old_dev[0]) * (AEC_OLD_MAPS - 1));
 			memmove(&s->old_ino[0], &s->old_ino[1],
 				sizeof(s->old_ino[0]) * (AEC_OLD_MAPS - 1));
+			memmove(&s->old_off[0], &s->old_off[1],
+				sizeof(s->old_off[0]) * (AEC_OLD_MAPS - 1));
 			s->nold--;
 		}
 		s->old_shm[s->nold] = s->shm;
 		s->old_dev[s->nold] = s->shm_dev;
 		s->old_ino[s->nold] = s->shm_ino;
+		s->old_off[s->nold] = s->shm_off;
 		s->old_len[s->nold++] = s->shm_len;
 	}
 	/* seqlock: a reader never pairs a mapping with another's incarnation */
@@ -215,6 +225,7 @@ int aec_map(struct aec_sock *s, int memfd, uint32_t size)
 	s->shm_len = size;
 	s->shm_dev = st.st_dev;
 	s->shm_ino = st.st_ino;
+	s->shm_off = off;
 	__atomic_store_n(&s->shm_inc, shm_load(&h->incarnation),
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&s->shm, h, __ATOMIC_RELEASE);
@@ -240,7 +251,7 @@ static int aec_take_shm(struct aec_sock *s, const struct ae_ipc_sockinfo *info,
 	if (r->nfds < 1)
 		return -EPROTO;
 	fd = r->fds[--r->nfds];
-	return aec_map(s, fd, info->shm_size);
+	return aec_map(s, fd, info->shm_size, info->shm_pgoff);
 }
 
 /**
@@ -275,9 +286,10 @@ void aec_free(struct aec_sock *s)
 
 	for (i = 0; i < s->nold; i++)
 		map_release(s->old_shm[i], s->old_len[i], s->old_dev[i],
-			    s->old_ino[i]);
+			    s->old_ino[i], s->old_off[i]);
 	if (s->shm)
-		map_release(s->shm, s->shm_len, s->shm_dev, s->shm_ino);
+		map_release(s->shm, s->shm_len, s->shm_dev, s->shm_ino,
+			    s->shm_off);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->rlock);
 	pthread_mutex_destroy(&s->wlock);

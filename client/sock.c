@@ -302,7 +302,8 @@ static int aec_accept_once(struct aec_sock *s, struct aec_sock **out,
 	__atomic_store_n(&n->alive, __atomic_load_n(&s->alive, __ATOMIC_ACQUIRE),
 			 __ATOMIC_RELEASE);
 	ret = (a.info.flags & AE_RESP_SHM) ?
-	      aec_map(n, r.fds[1], a.info.shm_size) : -EPROTO;
+	      aec_map(n, r.fds[1], a.info.shm_size,
+		      a.info.shm_pgoff) : -EPROTO;
 	if (!ret && !(flags & SOCK_CLOEXEC))
 		ret = sys_fcntl(fd, F_SETFD, 0);
 	/* Linux: only accept4's flags decide, never the listener's */

@@ -53,6 +53,10 @@
 #define MAX_MTU		65520		/* HOST_RX_BUF holds its frames */
 #define MAX_BUSY_POLL	100000		/* us: a spin is a wait, not a mode */
 #define DEFAULT_GROUP	"aether"
+/* the host's end of the TAP queues this many frames for us (500 by
+ * default): 10,000 connections opening at once, a SYN and an ACK each,
+ * fit; held as skbs of a few KiB, at most ~40 MiB, only while we lag */
+#define AETHERD_TXQUEUELEN	16384
 
 /**
  * struct opts - the command line
@@ -121,6 +125,7 @@ struct opts {
  * @host:	TAP, capture, timer, signals, impairment (host.c)
  * @dumps:	stats dumps printed so far
  * @tin:	with --takeover: what the old daemon handed over
+ * @netdev_fd:	socket for reading the TAP's host-side counters, or -1
  */
 struct daemon {
 	struct aetherd d;
@@ -128,6 +133,7 @@ struct daemon {
 	struct ae_host host;
 	unsigned int dumps;
 	struct takeover_in tin;
+	int netdev_fd;
 };
 
 /**
@@ -198,9 +204,11 @@ static void usage(FILE *f)
 "                        capabilities are dropped all the same)\n"
 "      --max-sockets N   sockets the programs of one user may hold (default\n"
 "                        16384); beyond, socket()/accept() fail with EMFILE\n"
-"      --max-memory SIZE ring memory (mapped bytes) the programs of one user\n"
-"                        may hold, e.g. 64G (the default), 1T; beyond,\n"
-"                        connect()/accept() fail with ENOBUFS\n"
+"      --max-memory SIZE socket memory the programs of one user may hold,\n"
+"                        counted as 4 KiB per socket plus each connection's\n"
+"                        first receive window (256 KiB), e.g. 64G (the\n"
+"                        default), 1T; beyond, connect()/accept() fail with\n"
+"                        ENOBUFS\n"
 "  -v, --verbose         log stack events (TCP state transitions...) to stderr\n"
 "      --config FILE     read options from FILE first, one \"key = value\" or\n"
 "                        \"key\" a line, keys as the long options (default\n"
@@ -685,14 +693,45 @@ static void dump_stats(struct daemon *dm, FILE *f)
 }
 
 /**
- * dev_stats() - the &struct aetherd dev_stats hook: host.c's counters
- * @dev_ctx:	the daemon's &struct ae_host
+ * dev_stats() - the &struct aetherd dev_stats hook: host.c's counters, and
+ * the host side's drops (tap.host_tx_dropped) when they can be read
+ * @dev_ctx:	the daemon
  * @fn:		visitor
  * @ctx:	its argument
  */
 static void dev_stats(void *dev_ctx, ae_stat_fn fn, void *ctx)
 {
-	ae_host_dev_stats_foreach(dev_ctx, fn, ctx);
+	struct daemon *dm = dev_ctx;
+	uint64_t v;
+
+	ae_host_dev_stats_foreach(&dm->host, fn, ctx);
+	if (dm->netdev_fd >= 0 &&
+	    !tapctl_tx_dropped(dm->netdev_fd, dm->o.tap, &v))
+		fn(ctx, "tap", "host_tx_dropped", v);
+}
+
+/**
+ * size_tap_queue() - make the host's end of the TAP queue a burst
+ * @dm:		daemon, TAP open
+ *
+ * Raised to AETHERD_TXQUEUELEN frames when we may (CAP_NET_ADMIN); said
+ * on stderr either way, since a short queue drops frames in a burst of new
+ * connections before aetherd sees them. The drop counter is opened here,
+ * before the sandbox.
+ */
+static void size_tap_queue(struct daemon *dm)
+{
+	char err[256];
+	int old = 0;
+
+	dm->netdev_fd = tapctl_stats_open();
+	if (tapctl_txqueuelen(dm->o.tap, AETHERD_TXQUEUELEN, &old, err,
+			      sizeof(err)))
+		fprintf(stderr, "aetherd: %s: the host side queues %d frames (ip link set %s txqueuelen %d raises it)\n",
+			err, old, dm->o.tap, AETHERD_TXQUEUELEN);
+	else if (old < AETHERD_TXQUEUELEN && dm->o.verbose)
+		fprintf(stderr, "aetherd: %s txqueuelen %d -> %d\n",
+			dm->o.tap, old, AETHERD_TXQUEUELEN);
 }
 
 /**
@@ -939,7 +978,7 @@ static void confine(const struct daemon *dm)
  */
 int main(int argc, char **argv)
 {
-	static struct daemon dm;
+	static struct daemon dm = { .netdev_fd = -1 };
 	struct config_args ca;
 	char err[512];
 	int rc, i;
@@ -959,7 +998,7 @@ int main(int argc, char **argv)
 	dm.d.socket_path = dm.o.socket;
 	dm.d.verbose = dm.o.verbose;
 	dm.d.dev_stats = dev_stats;
-	dm.d.dev_ctx = &dm.host;
+	dm.d.dev_ctx = &dm;
 	for (i = 0; i < dm.o.nallow; i++)
 		dm.d.allow_low_ports[i] = dm.o.allow[i];
 	dm.d.allow_low_ports[dm.o.nallow] = -1;
@@ -974,6 +1013,7 @@ int main(int argc, char **argv)
 		check_socket(dm.o.socket, dm.o.verbose);
 		open_tap(&dm);
 	}
+	size_tap_queue(&dm);	/* a successor reads the host-side drops too */
 	setup_host(&dm);
 	setup_impair(&dm);
 	create_stack(&dm);

@@ -67,6 +67,7 @@ static const int allowed[] = {
 	/* shared memory rings */
 	__NR_memfd_create, __NR_ftruncate, __NR_fallocate, __NR_mmap,
 	__NR_munmap, __NR_mremap, __NR_madvise, __NR_mprotect, __NR_brk,
+	__NR_mincore,			/* resident ring pages (session_arena.c) */
 	__NR_fstat, __NR_newfstatat,
 	/* time, randomness, identity */
 	__NR_clock_gettime, __NR_clock_nanosleep, __NR_nanosleep,

@@ -83,6 +83,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	LIST_INIT(&srv->conns);
 	LIST_INIT(&srv->clients);
 	LIST_INIT(&srv->users);
+	LIST_INIT(&srv->arenas);
 	TAILQ_INIT(&srv->dirty);
 	for (i = 0; i < SESS_REGION_BUCKETS; i++)
 		LIST_INIT(&srv->regions[i]);
@@ -230,7 +231,8 @@ static void conn_free(struct sconn *c)
 	for (i = 0; i < c->pend_nfds; i++)
 		close(c->pend_fds[i]);
 	free(c->pend);
-	ae_loop_del(srv->d->loop, c->fd);
+	/* never dup'd in the daemon: its close() leaves the epoll set */
+	ae_loop_forget(srv->d->loop, c->fd);
 	close(c->fd);
 	LIST_REMOVE(c, link);
 	srv->nconns--;
@@ -614,8 +616,9 @@ static void shed_one(struct session_srv *srv)
  * raise_nofile() - allow as many descriptors as the hard limit permits, and
  * say how many connections that holds
  *
- * Each socket costs the daemon two descriptors (its connection and its
- * memfd); a few dozen go to the TAP, the loop and the control socket.
+ * Each socket costs the daemon one descriptor (its connection; its memory
+ * is a range of its uid's arena, session_arena.c); a few dozen go to the
+ * TAP, the loop, the control socket and the arenas.
  */
 static void raise_nofile(void)
 {
@@ -628,9 +631,9 @@ static void raise_nofile(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	fprintf(stderr, "aetherd: %llu descriptors: room for about %llu connections (2 descriptors each)\n",
+	fprintf(stderr, "aetherd: %llu descriptors: room for about %llu connections (1 descriptor each)\n",
 		(unsigned long long)rl.rlim_cur,
-		rl.rlim_cur > 64 ? (unsigned long long)(rl.rlim_cur - 64) / 2 : 0);
+		rl.rlim_cur > 64 ? (unsigned long long)(rl.rlim_cur - 64) : 0);
 }
 
 /**
@@ -919,6 +922,7 @@ void session_fini(struct aetherd *d)
 
 	if (!srv)
 		return;
+	srv->closing = true;	/* regions keep their pages (session_arena.c) */
 	while ((c = LIST_FIRST(&srv->conns)))
 		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): it unlinks c */
 		conn_free(c);

@@ -25,12 +25,11 @@
 #define SESS_POOL_PER_USER	128
 #define SESS_POOL_MAX		1024
 /* a pooled region keeps (zeroed) at most this many bytes of ring pages in
- * at most this many extents; more are punched out. 0: a pooled region is
- * its header page alone (the 8 KiB kept before held 1.2 MB in 128 idle
- * regions after a wrk run, against 12 kB before it; the next socket's
- * first writes fault a page or two back, next to a connection's setup) */
+ * place; more are punched out. 0: a pooled region is its header page
+ * alone (the 8 KiB kept before held 1.2 MB in 128 idle regions after a wrk
+ * run, against 12 kB before it; the next socket's first writes fault a
+ * page or two back, next to a connection's setup) */
 #define SESS_POOL_KEEP_BYTES	0u
-#define SESS_POOL_EXTENTS	8
 /* the rx ring's drained pages are given back (sess_rx_drained()) once this
  * many bytes of whole pages were read and the ring is empty, or this many
  * while data remains */
@@ -39,8 +38,15 @@
 /* malloc_trim() after this many connections closed (idle connections
  * leave their heap in glibc's free lists otherwise) */
 #define SESS_TRIM_AFTER		1024
+/* session_arena.c: a uid's arena grows by this much (sparse), up to the
+ * offsets a 32-bit page number carries; its free ranges hash by length */
+#define SESS_ARENA_GROW		(1ULL << 30)
+#define SESS_ARENA_MAX		((uint64_t)UINT32_MAX * AE_SHM_HDR_SIZE)
+#define SESS_ARENA_GAP_BUCKETS	16
+/* pages one mincore() call looks at (sess_region_pages()) */
+#define SESS_MINCORE_PAGES	4096
 #define SESS_DEF_MAX_SOCKETS	16384
-#define SESS_DEF_MAX_MEM	(64ULL << 30)	/* mapped ring bytes per uid (sparse) */
+#define SESS_DEF_MAX_MEM	(64ULL << 30)	/* charged bytes per uid (charge_of()) */
 
 /* ipc counters, reported by `aether stats` in group "ipc" */
 #define SESS_STATS(X) \
@@ -50,7 +56,8 @@
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
-	X(ring_punches) X(ring_punch_errors) \
+	X(ring_punches) X(ring_punch_errors) X(shm_settled) \
+	X(shm_foreign_refused) \
 	X(futex_wakes) X(kernel_loop) X(noreply_reqs) X(noreply_errors)
 
 /**
@@ -63,12 +70,39 @@ struct sess_stats {
 };
 
 struct sconn;
+struct arena_gap;
+LIST_HEAD(gap_list, arena_gap);
+
+/**
+ * struct shm_arena - one uid's memfd, holding its regions (session_arena.c)
+ * @fd:		the memfd, sent to that uid's processes only
+ * @uid:	the uid
+ * @size:	its length (ftruncate), @end what was ever handed out
+ * @end:	see @size
+ * @nregions:	regions in it; 0 closes it
+ * @gaps:	free ranges, by length
+ * @link:	the server's list
+ * @snap_id:	its name in a takeover's state string (takeover.c)
+ */
+struct shm_arena {
+	int fd;
+	uid_t uid;
+	uint64_t size, end;
+	uint32_t nregions;
+	struct gap_list gaps[SESS_ARENA_GAP_BUCKETS];
+	LIST_ENTRY(shm_arena) link;
+	uint32_t snap_id;
+};
 
 /**
  * struct shm_region - one memfd mapping: header page (+ rings)
  * @base:	daemon's mapping; the header page is at @base
  * @map_len:	bytes mapped
- * @memfd:	the memfd, sent to clients
+ * @memfd:	its own memfd, sent to clients; -1 when in an @arena
+ * @arena:	the arena it is a range of (session_arena.c), or NULL
+ * @off:	offset of @base in @arena (0 for its own memfd)
+ * @sent:	its memfd (or arena) went to a client for the connection
+ *		using it now (cleared when a pooled region is taken again)
  * @rings:	allocated for the stack (ring memory at base + page)
  * @tagged:	reserved for uid @uid: it was (or may have been) handed to a
  *		client of @uid, so only @uid may ever get it again
@@ -90,6 +124,9 @@ struct shm_region {
 	uint8_t *base;
 	size_t map_len;
 	int memfd;
+	struct shm_arena *arena;
+	uint64_t off;
+	bool sent;
 	bool rings;
 	bool tagged;
 	uid_t uid;
@@ -176,6 +213,9 @@ enum {
  * @retired:	the header-only region it moved away from: the shim keeps
  *		that mapping until it closes, so it is pooled (or freed) only
  *		with the connection
+ * @cut:	the ring region the stack freed under it (cut off): the shim
+ *		still maps it and reads AE_SS_DEAD there, so its range goes
+ *		back to the arena only with the connection
  * @rcvtimeo, @sndtimeo: stored SO_RCVTIMEO / SO_SNDTIMEO (struct timeval)
  * @pend:	a response that met EAGAIN, @pend_len bytes, @pend_fds
  * @pend_len:	its length
@@ -197,6 +237,7 @@ struct sconn {
 	struct shm_region *reg;
 	struct ae_shm_hdr *hdr;
 	struct shm_region *retired;
+	struct shm_region *cut;
 	uid_t req_uid;
 	int64_t rcvtimeo[2], sndtimeo[2];
 	void *pend;
@@ -230,7 +271,7 @@ struct sconn {
  * @ring_hint:	@ring_user is meaningful
  * @max_sockets: per-uid socket limit
  * @max_mem:	per-uid ring memory limit
- * @ring_len_hint: the largest ring region charged so far: what ACCEPT
+ * @ring_len_hint: the largest ring charge so far (charge_of()): what ACCEPT
  *		checks against @max_mem before taking a connection
  * @closed_since_trim: connections closed since the last malloc_trim()
  * @alive:	the alive page (session_wake.c), @alive_fd its memfd
@@ -239,6 +280,11 @@ struct sconn {
  *		then @alive_fd is sealed against writing and is sent instead,
  *		and the page cannot be handed over)
  * @alive_id:	this daemon's instance, sent with the alive page
+ * @arenas:	every uid's arena (session_arena.c), @narenas how many
+ * @narenas:	see @arenas
+ * @next_incarnation: the last incarnation number handed to a region
+ * @closing:	session_fini() runs: programs still map their regions and
+ *		must read their sockets' end there, so nothing is punched
  * @stats:	ipc counters
  * @buf:	receive buffer, AE_IPC_MAX_MSG
  * @out:	response buffer, AE_IPC_MAX_MSG
@@ -269,6 +315,10 @@ struct session_srv {
 	int alive_fd;
 	int alive_ro_fd;
 	uint64_t alive_id;
+	LIST_HEAD(arena_list, shm_arena) arenas;
+	uint32_t narenas;
+	uint32_t next_incarnation;
+	bool closing;
 	struct sess_stats stats;
 	uint8_t *buf;
 	uint8_t *out;
@@ -303,12 +353,37 @@ void sess_alive_hold(struct session_srv *srv);
 void sess_alive_release(struct session_srv *srv);
 int sess_op_alive(struct sconn *c, const struct ae_ipc_hdr *h);
 
+/* session_arena.c */
+int sess_region_map(struct session_srv *srv, struct shm_region *r,
+		    const uid_t *uid);
+void sess_region_unmap(struct session_srv *srv, struct shm_region *r,
+		       bool mapped);
+int sess_region_fd(const struct shm_region *r);
+void sess_region_info(const struct shm_region *r, struct ae_ipc_sockinfo *info);
+int sess_region_punch(const struct shm_region *r, uint64_t off, uint64_t len);
+off_t sess_region_extent(const struct shm_region *r, off_t pos, off_t *len);
+long sess_region_pages(const struct shm_region *r, size_t from, size_t *idx,
+		       int max);
+uint64_t sess_region_resident(const struct shm_region *r);
+int sess_region_settle(struct session_srv *srv, struct shm_region *r,
+		      uid_t uid);
+struct shm_arena *sess_arena_adopt(struct session_srv *srv, int fd,
+				   uid_t uid, uint64_t size, uint64_t end);
+int sess_arena_adopt_gap(struct shm_arena *a, uint64_t off, uint64_t len);
+int sess_arena_gaps(const struct shm_arena *a,
+		    void (*fn)(void *ctx, uint64_t off, uint64_t len),
+		    void *ctx);
+void sess_arenas_adopted(struct session_srv *srv);
+int sess_region_map_adopted(struct shm_region *r, struct shm_arena *a,
+			    int memfd, uint64_t off);
+
 /* session_shm.c */
 struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
-				   bool rings);
+				   bool rings, const uid_t *uid);
 void sess_region_free(struct session_srv *srv, struct shm_region *r);
-struct shm_region *sess_region_adopt(struct session_srv *srv, int memfd,
-				     size_t len, bool rings);
+struct shm_region *sess_region_adopt(struct session_srv *srv,
+				     struct shm_arena *a, int memfd,
+				     uint64_t off, size_t len, bool rings);
 struct shm_region *sess_region_find(struct session_srv *srv, const void *mem);
 int sess_conn_give_header(struct sconn *c);
 int sess_conn_bind_rings(struct sconn *c, bool *moved);
@@ -320,7 +395,7 @@ void sess_ring_hint(struct session_srv *srv, struct suser *u);
 void sess_listen_count(struct sconn *c, bool on);
 void sess_pool_flush(struct session_srv *srv, struct suser *u);
 void sess_conn_foreign(struct sconn *c);
-void sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid);
+int sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid);
 
 /* session_sync.c */
 void sess_sock_cb(struct ae_sock *sk, unsigned int events, void *user);

@@ -61,13 +61,17 @@ static int reply_info(struct sconn *c, const struct ae_ipc_hdr *req,
 		      int32_t result, bool shm)
 {
 	struct ae_ipc_sockinfo info = { .type = c->type };
+	int fd, ret;
 
 	if (shm && c->reg) {
-		sess_shm_expose(c, c->reg, c->req_uid);
-		info.flags = AE_RESP_SHM;
-		info.shm_size = (uint32_t)c->reg->map_len;
+		ret = sess_shm_expose(c, c->reg, c->req_uid);
+		if (ret)
+			return sess_reply(c, req, ret, &info, sizeof(info),
+					  NULL, 0, NULL, 0);
+		sess_region_info(c->reg, &info);
+		fd = sess_region_fd(c->reg);
 		return sess_reply(c, req, result, &info, sizeof(info), NULL, 0,
-				  &c->reg->memfd, 1);
+				  &fd, 1);
 	}
 	return sess_reply(c, req, result, &info, sizeof(info), NULL, 0, NULL, 0);
 }
@@ -267,11 +271,15 @@ static int op_accept(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 		return sess_reply(c, h, -ENOBUFS, NULL, 0, NULL, 0, NULL, 0);
 	from_sin(&peer, &a.peer);
 	a.info.type = SOCK_STREAM;
-	a.info.flags = AE_RESP_SHM;
-	a.info.shm_size = (uint32_t)n->reg->map_len;
-	sess_shm_expose(n, n->reg, c->req_uid);
+	ret = sess_shm_expose(n, n->reg, c->req_uid);
+	if (ret) {
+		close(fd);
+		sess_cutoff(n, ENOBUFS);
+		return sess_reply(c, h, ret, NULL, 0, NULL, 0, NULL, 0);
+	}
+	sess_region_info(n->reg, &a.info);
 	fds[0] = fd;
-	fds[1] = n->reg->memfd;
+	fds[1] = sess_region_fd(n->reg);
 	ret = sess_reply(c, h, 0, &a, sizeof(a), NULL, 0, fds, 2);
 	close(fd);
 	return ret;

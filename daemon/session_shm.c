@@ -105,104 +105,96 @@ static struct region_list *region_bucket(struct session_srv *srv,
 }
 
 /**
- * region_map() - map a region's memfd and count it (hashed when it holds
- * rings)
+ * region_count() - count a mapped region (hashed when it holds rings)
  * @srv:	server
- * @r:		region, @memfd set
- * @len:	bytes to map
+ * @r:		region, mapped, @map_len set
  * @rings:	it holds stack rings
- *
- * Return: 0, or -1 when it cannot be mapped
  */
-static int region_map(struct session_srv *srv, struct shm_region *r,
-		      size_t len, bool rings)
+static void region_count(struct session_srv *srv, struct shm_region *r,
+			 bool rings)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd,
-		       0);
-
-	if (p == MAP_FAILED)
-		return -1;
-	r->base = p;
-	r->map_len = len;
 	r->rings = rings;
 	srv->nregions++;
-	srv->region_bytes += len;
+	srv->region_bytes += r->map_len;
 	if (rings)
 		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
 				 r, hlink);
-	return 0;
 }
 
 /**
- * sess_region_new() - a memfd with a header page and @user_len bytes after
+ * sess_region_new() - a region: a header page and @user_len bytes after it
  * @srv:	server
  * @user_len:	bytes after the header (0: header only)
  * @rings:	it holds stack rings (hash it by address)
+ * @uid:	the uid it is for (its arena), or NULL: not known yet
  *
  * Return: region or NULL
  */
 struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
-				   bool rings)
+				   bool rings, const uid_t *uid)
 {
 	struct shm_region *r = calloc(1, sizeof(*r));
-	size_t len = AE_SHM_HDR_SIZE + user_len;
 
 	if (!r)
 		return NULL;
-	r->memfd = memfd_create("aether-sock", MFD_CLOEXEC);
-	if (r->memfd < 0)
-		goto err;
-	if (ftruncate(r->memfd, (off_t)len) || region_map(srv, r, len, rings))
-		goto err_fd;
+	r->map_len = AE_SHM_HDR_SIZE + user_len;
+	if (sess_region_map(srv, r, uid)) {
+		free(r);
+		return NULL;
+	}
 	SSTAT(srv, shm_created);
+	region_count(srv, r, rings);
 	return r;
-err_fd:
-	close(r->memfd);
-err:
-	free(r);
-	return NULL;
 }
 
 /**
- * sess_region_adopt() - a region another aetherd made (--takeover)
+ * sess_region_adopt() - a region another aetherd made (--takeover), mapped
+ * where it was: the same range of the same arena, or its own memfd
  * @srv:	server
- * @memfd:	its memfd (owned by the region from now on)
+ * @a:		the arena it is a range of (adopted), or NULL
+ * @memfd:	without @a: its own memfd (owned by the region once adopted)
+ * @off:	its offset in @a
  * @len:	bytes to map, header page included
  * @rings:	it holds stack rings (hash it by address)
  *
  * Return: region or NULL (it cannot be mapped: @memfd left open)
  */
-struct shm_region *sess_region_adopt(struct session_srv *srv, int memfd,
-				     size_t len, bool rings)
+struct shm_region *sess_region_adopt(struct session_srv *srv,
+				     struct shm_arena *a, int memfd,
+				     uint64_t off, size_t len, bool rings)
 {
-	struct shm_region *r = calloc(1, sizeof(*r));
-	struct stat st;
+	struct shm_region *r;
 
-	if (!r || len < AE_SHM_HDR_SIZE || fstat(memfd, &st) ||
-	    (uint64_t)st.st_size < len)
-		goto err;
-	r->memfd = memfd;
-	if (region_map(srv, r, len, rings))
-		goto err;
+	if (len < AE_SHM_HDR_SIZE || len > SESS_ARENA_MAX)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->map_len = len;
+	if (sess_region_map_adopted(r, a, memfd, off)) {
+		free(r);
+		return NULL;
+	}
+	region_count(srv, r, rings);
 	return r;
-err:
-	free(r);
-	return NULL;
 }
 
 /**
- * region_destroy() - unmap and close a region that is in no list
+ * region_destroy() - unmap a region that is in no list, give back its memory
+ * @srv:	server
  * @r:		region
+ * @mapped:	a shim may still map it (sess_region_unmap())
  */
-static void region_destroy(struct shm_region *r)
+static void region_destroy(struct session_srv *srv, struct shm_region *r,
+			   bool mapped)
 {
-	munmap(r->base, r->map_len);
-	close(r->memfd);
+	sess_region_unmap(srv, r, mapped);
 	free(r);
 }
 
 /**
- * sess_region_free() - unmap and close a region
+ * sess_region_free() - unmap a region a shim may still map (its header
+ * page stays: sess_region_unmap())
  * @srv:	server
  * @r:		region (unhooked from its owner by the caller)
  */
@@ -212,7 +204,7 @@ void sess_region_free(struct session_srv *srv, struct shm_region *r)
 		LIST_REMOVE(r, hlink);
 	srv->nregions--;
 	srv->region_bytes -= r->map_len;
-	region_destroy(r);
+	region_destroy(srv, r, true);
 }
 
 /**
@@ -320,17 +312,26 @@ void sess_conn_foreign(struct sconn *c)
  * @r:		region
  * @uid:	uid of the process that asked (the one expected to map it)
  *
- * The first uid it goes to is its uid; another one, or a connection that
- * processes of several uids use, poisons it.
+ * The region moves into @uid's arena if it was never sent
+ * (sess_region_settle()). The first uid it goes to is its uid; another one,
+ * or a connection that processes of several uids use, poisons it.
+ *
+ * Return: 0 (send it), or -EACCES (it lives in another uid's arena)
  */
-void sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid)
+int sess_shm_expose(struct sconn *c, struct shm_region *r, uid_t uid)
 {
+	int ret = sess_region_settle(c->srv, r, uid);
+
+	if (ret)
+		return ret;
 	if (!r->tagged) {
 		r->tagged = true;
 		r->uid = uid;
 	}
 	if (r->uid != uid || (c->flags & SC_FOREIGN))
 		poison(c->srv, r);
+	r->sent = true;
+	return 0;
 }
 
 /**
@@ -373,7 +374,8 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
 	u->npool--;
 	srv->npooled--;
 	memset(r->base, 0, AE_SHM_HDR_SIZE);	/* the shim may write all of it */
-	r->incarnation++;
+	r->incarnation = ++srv->next_incarnation;
+	r->sent = false;	/* not yet for the connection that takes it */
 	((struct ae_shm_hdr *)r->base)->incarnation = r->incarnation;
 	srv->nregions++;
 	srv->region_bytes += r->map_len;
@@ -389,47 +391,33 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
  * @srv:	server
  * @r:		ring region nobody maps any more
  *
- * The memfd's pages are found with SEEK_DATA/SEEK_HOLE (a few extents: the
- * rings are sparse). Up to SESS_POOL_KEEP_BYTES of them are zeroed in place,
- * so the next socket does not fault them in again; more (a bulk transfer;
- * any, with the default of 0) are punched out with fallocate, freeing them.
+ * Its resident pages are found with one mincore() (sess_region_pages();
+ * the rings are sparse). Up to SESS_POOL_KEEP_BYTES of them are zeroed in
+ * place, so the next socket does not fault them in again; more (a bulk
+ * transfer; any, with the default of 0) are punched out with fallocate,
+ * freeing them.
  *
  * Return: 0, or -errno (the caller destroys the region)
  */
 static int scrub_rings(struct session_srv *srv, struct shm_region *r)
 {
-	off_t ext[SESS_POOL_EXTENTS][2], pos = AE_SHM_HDR_SIZE, data, hole;
-	off_t end = (off_t)r->map_len;
-	size_t total = 0;
-	int n = 0, i;
+	size_t idx[SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE + 1];	/* 0: none */
+	long n = sess_region_pages(r, AE_SHM_HDR_SIZE, idx,
+				   SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE);
+	int ret;
+	long i;
 
-	while (pos < end) {
-		data = lseek(r->memfd, pos, SEEK_DATA);
-		if (data < 0 && errno == ENXIO)
-			break;
-		if (data < 0)
-			return -errno;
-		if (data >= end)
-			break;
-		hole = lseek(r->memfd, data, SEEK_HOLE);
-		if (hole < 0)
-			return -errno;
-		if (hole > end)
-			hole = end;
-		total += (size_t)(hole - data);
-		if (n == SESS_POOL_EXTENTS || total > SESS_POOL_KEEP_BYTES)
-			goto punch;
-		ext[n][0] = data;
-		ext[n++][1] = hole - data;
-		pos = hole;
+	if (n < 0)
+		return (int)n;
+	if (n <= (long)(SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE)) {
+		for (i = 0; i < n; i++)
+			memset(r->base + idx[i], 0, AE_SHM_HDR_SIZE);
+		return 0;
 	}
-	for (i = 0; i < n; i++)
-		memset(r->base + ext[i][0], 0, (size_t)ext[i][1]);
-	return 0;
-punch:
-	if (fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      AE_SHM_HDR_SIZE, end - AE_SHM_HDR_SIZE))
-		return -errno;
+	ret = sess_region_punch(r, AE_SHM_HDR_SIZE,
+				r->map_len - AE_SHM_HDR_SIZE);
+	if (ret)
+		return ret;
 	SSTAT(srv, shm_punched);
 	return 0;
 }
@@ -450,7 +438,8 @@ static bool pool_put(struct session_srv *srv, struct shm_region *r)
 	struct suser *u = user_of(srv, r->uid);
 
 	if (r->poisoned || !u || u->npool >= SESS_POOL_PER_USER ||
-	    srv->npooled >= SESS_POOL_MAX)
+	    srv->npooled >= SESS_POOL_MAX ||
+	    (r->arena && r->arena->uid != r->uid))
 		return false;
 	if (r->rings && scrub_rings(srv, r))
 		return false;
@@ -476,7 +465,7 @@ void sess_pool_flush(struct session_srv *srv, struct suser *u)
 		LIST_REMOVE(r, hlink);
 		u->npool--;
 		srv->npooled--;
-		region_destroy(r);
+		region_destroy(srv, r, false);
 	}
 }
 
@@ -495,7 +484,7 @@ static void region_release(struct session_srv *srv, struct shm_region *r)
 	srv->nregions--;
 	srv->region_bytes -= r->map_len;
 	if (!r->tagged || !pool_put(srv, r))
-		region_destroy(r);
+		region_destroy(srv, r, false);
 }
 
 /**
@@ -544,7 +533,7 @@ void *session_ring_alloc(void *ctx, size_t rx_size, size_t tx_size)
 	if (u)
 		r = pool_take(srv, u, rx_size, tx_size);
 	if (!r)
-		r = sess_region_new(srv, len, true);
+		r = sess_region_new(srv, len, true, u ? &u->uid : NULL);
 	if (!r)
 		return NULL;
 	r->rx_size = (uint32_t)rx_size;
@@ -586,7 +575,12 @@ void session_ring_free(void *ctx, void *mem, size_t len)
 		c->flags |= SC_DEAD;
 		c->sk = NULL;
 		sess_conn_drop_region(c);
-		sess_region_free(srv, r);	/* still mapped as current */
+		/* still mapped as current: kept until the connection goes, so
+		 * its range is not handed to another socket meanwhile */
+		if (c->cut)
+			sess_region_free(srv, r);
+		else
+			c->cut = r;
 		return;
 	}
 	region_release(srv, r);
@@ -622,6 +616,29 @@ void session_mem_free(void *ctx, void *mem, size_t len)
 }
 
 /**
+ * charge_of() - what a region costs its connection's uid
+ * @c:		connection
+ * @r:		region
+ *
+ * Not its mapped size (rings are sparse: an idle connection has its header
+ * page and a page or two) but what others can make it hold: the header
+ * page, and for rings the receive window offered now (the autotuned
+ * buffer, ae_sock_rx_limit(): 256 KiB at first), which a peer may fill
+ * without the program reading. The send ring fills only as fast as the
+ * program writes, like its own heap.
+ *
+ * Return: bytes
+ */
+static uint64_t charge_of(const struct sconn *c, const struct shm_region *r)
+{
+	uint64_t n = AE_SHM_HDR_SIZE;
+
+	if (r->rings && c->sk)
+		n += ae_sock_rx_limit(c->sk);
+	return n < r->map_len ? n : r->map_len;
+}
+
+/**
  * charge() - account a region to a connection's client
  * @c:		connection
  * @r:		region
@@ -631,15 +648,16 @@ void session_mem_free(void *ctx, void *mem, size_t len)
 static int charge(struct sconn *c, struct shm_region *r)
 {
 	struct session_srv *srv = c->srv;
+	uint64_t n = charge_of(c, r);
 
-	if (c->cl->user->mem + r->map_len > srv->max_mem) {
+	if (c->cl->user->mem + n > srv->max_mem) {
 		SSTAT(srv, enobufs);
 		return -ENOBUFS;
 	}
-	c->cl->user->mem += r->map_len;
-	r->charged = r->map_len;
-	if (r->rings && r->map_len > srv->ring_len_hint)
-		srv->ring_len_hint = r->map_len;
+	c->cl->user->mem += n;
+	r->charged = n;
+	if (r->rings && n > srv->ring_len_hint)
+		srv->ring_len_hint = n;
 	return 0;
 }
 
@@ -658,7 +676,7 @@ int sess_conn_give_header(struct sconn *c)
 	struct ae_shm_hdr *h;
 
 	if (!r)
-		r = sess_region_new(c->srv, 0, false);
+		r = sess_region_new(c->srv, 0, false, &c->cl->uid);
 	if (!r)
 		return -ENOMEM;
 	h = (struct ae_shm_hdr *)r->base;
@@ -678,18 +696,23 @@ int sess_conn_give_header(struct sconn *c)
  *
  * Header-only regions (the current one, and one the connection moved away
  * from) are pooled when the connection is being freed (its last fd closed:
- * no shim maps them) and freed otherwise; ring regions stay with the stack,
+ * no shim maps them) and freed otherwise; a ring region cut off under it
+ * (@cut) goes with the connection; ring regions stay with the stack,
  * which frees them through session_ring_free() when the socket dies.
  */
 void sess_conn_drop_region(struct sconn *c)
 {
-	struct shm_region *r = c->reg, *old = c->retired;
+	struct shm_region *r = c->reg, *old = c->retired, *cut = c->cut;
 
 	c->retired = NULL;
 	if (old && (c->flags & SC_FREEING))
 		region_release(c->srv, old);
 	else if (old)
 		sess_region_free(c->srv, old);
+	if (cut && (c->flags & SC_FREEING)) {
+		c->cut = NULL;
+		region_release(c->srv, cut);
+	}
 	if (!r)
 		return;
 	c->cl->user->mem -= r->charged;
@@ -821,31 +844,14 @@ void sess_rx_drained(struct sconn *c, uint32_t head)
 			      head == rx->tail ? SESS_PUNCH_IDLE :
 			      SESS_PUNCH_BUSY, sp);
 	for (i = 0; i < n; i++) {
-		if (fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE |
-			      FALLOC_FL_KEEP_SIZE,
-			      (off_t)(AE_SHM_HDR_SIZE + sp[i].off),
-			      (off_t)sp[i].len)) {
+		if (sess_region_punch(r, AE_SHM_HDR_SIZE + sp[i].off,
+				      sp[i].len)) {
 			SSTAT(c->srv, ring_punch_errors);
 			return;
 		}
 	}
 	if (n)
 		SSTAT(c->srv, ring_punches);
-}
-
-/**
- * resident() - bytes of a region's memfd that have pages
- * @r:		region
- *
- * Return: allocated bytes (st_blocks), 0 if fstat fails
- */
-static uint64_t resident(const struct shm_region *r)
-{
-	struct stat st;
-
-	if (fstat(r->memfd, &st))
-		return 0;
-	return (uint64_t)st.st_blocks * 512;
 }
 
 /**
@@ -866,8 +872,8 @@ void sess_ring_resident(struct session_srv *srv, uint64_t *live,
 	*live = *pooled = 0;
 	for (b = 0; b < SESS_REGION_BUCKETS; b++)
 		LIST_FOREACH(r, &srv->regions[b], hlink)
-			*live += resident(r);
+			*live += sess_region_resident(r);
 	LIST_FOREACH(u, &srv->users, link)
 		LIST_FOREACH(r, &u->pool, hlink)
-			*pooled += resident(r);
+			*pooled += sess_region_resident(r);
 }

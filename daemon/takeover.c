@@ -15,10 +15,12 @@
  *                       refuses here: the old one has given nothing up and
  *                       goes on serving
  *   old -> new  FDS...  the TAP, the control socket, the alive page, every
- *                       ring memfd, every client connection
+ *                       uid's arena memfd (and the own memfd of a region
+ *                       in none), every client connection
  *   old -> new  STATE   the state string (stack/snapshot.h): the host
- *                       record, the client side (regions, connections), the
- *                       stack (TCBs, UDP sockets, ARP, counters)
+ *                       record, the client side (arenas, regions,
+ *                       connections), the stack (TCBs, UDP sockets, ARP,
+ *                       counters)
  *   new -> old  ACK | NAK   the new daemon has rebuilt everything, or has
  *                       not (then it exits and the old one goes on)
  *   old -> new  BYE     the old one lets go of the alive page's mutex and
@@ -34,9 +36,22 @@
  * new daemon runs nothing (its loop has not started), so if anything fails
  * before, the old one resumes where it stopped: nothing has changed.
  *
- * Payload does not move: TCP data lives in the ring memfds, which both
+ * Payload does not move: TCP data lives in the ring regions, which both
  * processes map; UDP datagrams queued in the stack are copied in the
  * string. Times are carried as time left.
+ *
+ * Socket memory is one memfd per uid, an arena (session_arena.c), and a
+ * region is a range of it (a region made before its uid was known may
+ * still be a memfd of its own). So an arena record carries the memfd, its
+ * uid, its size, how far it was handed out and its free ranges (the old
+ * daemon's pooled regions among them: their rings are holes already, and
+ * the header page is written anew by whoever takes the range); a region
+ * record names its arena and its offset there. The new daemon maps each
+ * region at that same offset of that same memfd: the programs, which map
+ * their sockets' ranges of the same memfd, see no change, and the
+ * incarnation counter goes on from where it was, so that a stale mapping
+ * of a reused range still tells it is not its socket. Ranges in neither
+ * list (none expected) stay unused until their arena closes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,11 +81,14 @@ enum {
 	SNAP_T_SESSION,			/* control socket, alive page, ipc counters */
 	SNAP_T_REGION,			/* one memfd region */
 	SNAP_T_CONN,			/* one client connection */
+	SNAP_T_ARENA,			/* one uid's memfd, its free ranges */
 };
 #define SNAP_V_HOST	1
-#define SNAP_V_SESSION	1
-#define SNAP_V_REGION	1
+#define SNAP_V_SESSION	2	/* 2: the incarnation counter */
+#define SNAP_V_REGION	2	/* 2: arena and offset, sent */
 #define SNAP_V_CONN	1
+#define SNAP_V_ARENA	1
+#define TO_NO_FD	UINT32_MAX	/* a region in an arena: no memfd */
 
 enum to_type {
 	TO_OFFER = 1, TO_GO, TO_REFUSE, TO_FDS, TO_STATE, TO_ACK, TO_NAK, TO_BYE,
@@ -329,6 +347,7 @@ static void set_timeouts(int fd)
  * @w:		the state string
  * @fds:	the descriptors it names
  * @nregions:	regions named so far
+ * @narenas:	arenas named so far
  */
 struct to_out {
 	struct aetherd *d;
@@ -336,6 +355,7 @@ struct to_out {
 	struct snap_w w;
 	struct fdvec fds;
 	uint32_t nregions;
+	uint32_t narenas;
 };
 
 /**
@@ -388,6 +408,7 @@ static void save_session(struct to_out *o)
 	snap_put_u32(&o->w, (uint32_t)fd_add(&o->fds, srv->alive_ro_fd));
 	snap_put_u64(&o->w, srv->alive_id);
 	snap_put_u64(&o->w, srv->ring_len_hint);
+	snap_put_u32(&o->w, srv->next_incarnation);
 	snap_put_u32(&o->w, sizeof(srv->stats));
 	snap_put(&o->w, &srv->stats, sizeof(srv->stats));
 	snap_end(&o->w);
@@ -412,10 +433,13 @@ static uint32_t save_region(struct to_out *o, struct shm_region *r)
 	b[0] = r->rings;
 	b[1] = r->tagged;
 	b[2] = r->poisoned;
-	b[3] = 0;
+	b[3] = r->sent;
 	snap_begin(&o->w, SNAP_T_REGION, SNAP_V_REGION);
 	snap_put_u32(&o->w, r->snap_id);
-	snap_put_u32(&o->w, (uint32_t)fd_add(&o->fds, r->memfd));
+	snap_put_u32(&o->w, r->arena ? r->arena->snap_id : 0);
+	snap_put_u32(&o->w, r->arena ? TO_NO_FD :
+		     (uint32_t)fd_add(&o->fds, r->memfd));
+	snap_put_u64(&o->w, r->off);
 	snap_put_u64(&o->w, r->map_len);
 	snap_put(&o->w, b, sizeof(b));
 	snap_put_u32(&o->w, r->uid);
@@ -459,7 +483,75 @@ static void save_conn(struct to_out *o, struct sconn *c)
 }
 
 /**
- * save_clients() - every ring region, then every connection
+ * put_range() - one free range of an arena record
+ * @ctx:	gathering
+ * @off:	offset in the arena
+ * @len:	bytes
+ */
+static void put_range(void *ctx, uint64_t off, uint64_t len)
+{
+	struct to_out *o = ctx;
+
+	snap_put_u64(&o->w, off);
+	snap_put_u64(&o->w, len);
+}
+
+/**
+ * pooled_ranges() - call put_range() (or only count) for the pooled regions
+ * of an arena: free ranges for the successor, which keeps no pool
+ * @o:		gathering
+ * @a:		arena
+ * @put:	write them, else count only
+ *
+ * Return: how many there are
+ */
+static uint32_t pooled_ranges(struct to_out *o, const struct shm_arena *a,
+			      bool put)
+{
+	struct shm_region *r;
+	struct suser *u;
+	uint32_t n = 0;
+
+	LIST_FOREACH(u, &o->d->srv->users, link)
+		LIST_FOREACH(r, &u->pool, hlink) {
+			if (r->arena != a)
+				continue;
+			if (put)
+				put_range(o, r->off,
+					  (r->map_len + AE_SHM_HDR_SIZE - 1) &
+					  ~(uint64_t)(AE_SHM_HDR_SIZE - 1));
+			n++;
+		}
+	return n;
+}
+
+/**
+ * save_arenas() - SNAP_T_ARENA for every uid's arena: its memfd, uid, size,
+ * how far it was handed out, its free ranges; names them
+ * @o:		gathering
+ */
+static void save_arenas(struct to_out *o)
+{
+	struct shm_arena *a;
+
+	LIST_FOREACH(a, &o->d->srv->arenas, link) {
+		a->snap_id = ++o->narenas;
+		snap_begin(&o->w, SNAP_T_ARENA, SNAP_V_ARENA);
+		snap_put_u32(&o->w, a->snap_id);
+		snap_put_u32(&o->w, (uint32_t)fd_add(&o->fds, a->fd));
+		snap_put_u32(&o->w, a->uid);
+		snap_put_u64(&o->w, a->size);
+		snap_put_u64(&o->w, a->end);
+		snap_put_u32(&o->w, (uint32_t)sess_arena_gaps(a, NULL, NULL) +
+				    pooled_ranges(o, a, false));
+		sess_arena_gaps(a, put_range, o);
+		pooled_ranges(o, a, true);
+		snap_end(&o->w);
+	}
+}
+
+/**
+ * save_clients() - every arena, every ring region, then every connection
  * @o:		gathering
  */
 static void save_clients(struct to_out *o)
@@ -479,6 +571,7 @@ static void save_clients(struct to_out *o)
 		if (c->retired)
 			c->retired->snap_id = 0;
 	}
+	save_arenas(o);
 	for (i = 0; i < SESS_REGION_BUCKETS; i++)
 		LIST_FOREACH(r, &srv->regions[i], hlink)
 			save_region(o, r);
@@ -905,6 +998,8 @@ int takeover_connect(const char *socket_path, struct takeover_in *in,
  * struct to_load - the new daemon's tables while it reads the string
  * @d:		daemon
  * @in:		what was received
+ * @arenas:	arenas by name (1-based), @narenas
+ * @narenas:	see @arenas
  * @regions:	regions by name (1-based), @nregions
  * @nregions:	see @regions
  * @conns:	connections by name (1-based), @nconns
@@ -913,6 +1008,8 @@ int takeover_connect(const char *socket_path, struct takeover_in *in,
 struct to_load {
 	struct aetherd *d;
 	struct takeover_in *in;
+	struct shm_arena **arenas;
+	uint32_t narenas;
 	struct shm_region **regions;
 	uint32_t nregions;
 	struct sconn **conns;
@@ -965,37 +1062,80 @@ static void load_session(struct to_load *l, struct snap_r *r)
 	}
 	srv = l->d->srv;
 	srv->ring_len_hint = (size_t)snap_get_u64(r);
+	srv->next_incarnation = snap_get_u32(r);
 	if (snap_get_u32(r) != sizeof(srv->stats))
 		snap_fail(r);
 	snap_get(r, &srv->stats, sizeof(srv->stats));
 }
 
 /**
- * load_region() - SNAP_T_REGION: map the memfd received
+ * load_arena() - SNAP_T_ARENA: adopt a uid's memfd as it is, with its free
+ * ranges
+ * @l:		tables
+ * @r:		reader, the record current
+ */
+static void load_arena(struct to_load *l, struct snap_r *r)
+{
+	uint32_t id = snap_get_u32(r), n, i;
+	int fd = in_fd(l->in, r, snap_get_u32(r));
+	uid_t uid = snap_get_u32(r);
+	uint64_t size = snap_get_u64(r), end = snap_get_u64(r), off;
+	struct shm_arena *a;
+
+	n = snap_get_u32(r);
+	/* names are given in order, so the table grows by one each time */
+	if (r->err || id != l->narenas + 1 ||
+	    grow((void ***)&l->arenas, &l->narenas, id)) {
+		snap_fail(r);
+		return;
+	}
+	a = sess_arena_adopt(l->d->srv, fd, uid, size, end);
+	if (!a) {
+		snap_fail(r);
+		return;
+	}
+	l->arenas[id - 1] = a;
+	for (i = 0; i < n && !r->err; i++) {
+		off = snap_get_u64(r);
+		if (sess_arena_adopt_gap(a, off, snap_get_u64(r)))
+			snap_fail(r);
+	}
+}
+
+/**
+ * load_region() - SNAP_T_REGION: map the region where it was (the same
+ * range of the same arena, or its own memfd received)
  * @l:		tables
  * @r:		reader, the record current
  */
 static void load_region(struct to_load *l, struct snap_r *r)
 {
-	uint32_t id = snap_get_u32(r);
-	int fd = in_fd(l->in, r, snap_get_u32(r));
-	uint64_t len = snap_get_u64(r);
+	uint32_t id = snap_get_u32(r), aid = snap_get_u32(r);
+	uint32_t fdi = snap_get_u32(r);
+	uint64_t off = snap_get_u64(r), len = snap_get_u64(r);
+	struct shm_arena *a = NULL;
 	struct shm_region *reg;
+	int fd = -1;
 	uint8_t b[4];
 
 	snap_get(r, b, sizeof(b));
-	if (r->err || !id || id > (uint32_t)l->in->nfds ||
-	    grow((void ***)&l->regions, &l->nregions, id) || l->regions[id - 1]) {
+	if (aid && aid <= l->narenas)
+		a = l->arenas[aid - 1];
+	else if (!aid)
+		fd = in_fd(l->in, r, fdi);
+	if (r->err || (aid && !a) || id != l->nregions + 1 ||
+	    grow((void ***)&l->regions, &l->nregions, id)) {
 		snap_fail(r);
 		return;
 	}
-	reg = sess_region_adopt(l->d->srv, fd, (size_t)len, b[0]);
+	reg = sess_region_adopt(l->d->srv, a, fd, off, (size_t)len, b[0]);
 	if (!reg) {
 		snap_fail(r);
 		return;
 	}
 	reg->tagged = b[1];
 	reg->poisoned = b[2];
+	reg->sent = b[3];
 	reg->uid = snap_get_u32(r);
 	reg->rx_size = snap_get_u32(r);
 	reg->tx_size = snap_get_u32(r);
@@ -1177,7 +1317,9 @@ static int load_clients(struct to_load *l, struct snap_r *r)
 		return r->err;
 	load_session(l, r);
 	while (!r->err && snap_next(r) == 1) {
-		if (r->type == SNAP_T_REGION && r->version == SNAP_V_REGION)
+		if (r->type == SNAP_T_ARENA && r->version == SNAP_V_ARENA)
+			load_arena(l, r);
+		else if (r->type == SNAP_T_REGION && r->version == SNAP_V_REGION)
 			load_region(l, r);
 		else if (r->type == SNAP_T_CONN && r->version == SNAP_V_CONN)
 			load_conn(l, r);
@@ -1211,7 +1353,10 @@ int takeover_restore(struct aetherd *d, struct ae_host *h,
 
 	ret = load_clients(&l, r);
 	if (!ret)
+		sess_arenas_adopted(d->srv);
+	if (!ret)
 		ret = ae_snap_load(d->stack, r, &ops);
+	free(l.arenas);
 	free(l.regions);
 	free(l.conns);
 	if (ret) {

@@ -26,6 +26,7 @@ int ae_loop_add(struct ae_loop *l, int fd, uint32_t events, ae_loop_fn fn,
 		void *ctx);
 int ae_loop_mod(struct ae_loop *l, int fd, uint32_t events);
 int ae_loop_del(struct ae_loop *l, int fd);
+int ae_loop_forget(struct ae_loop *l, int fd);
 int ae_loop_add_idle(struct ae_loop *l, ae_loop_idle_fn fn, void *ctx);
 int ae_loop_run_once(struct ae_loop *l, int timeout_ms);
 void ae_loop_stop(struct ae_loop *l);

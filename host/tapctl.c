@@ -6,11 +6,23 @@
  * SIOCGIFFLAGS/SIOCSIFFLAGS), as ifconfig does: no netlink needed for one
  * address and a flag. The socket is made after any setns(), so it works in
  * the namespace the TAP lives in.
+ *
+ * The host's end of a TAP queues the frames the kernel sends us (the TAP's
+ * "transmit" side: host to aetherd) in a ring of txqueuelen frames, 500 by
+ * default (TUN_READQ_SIZE); a burst beyond it is dropped there, before we
+ * could read it, and counted in the device's TX drop counter. A burst of
+ * thousands of connections opening at once (a SYN, then an ACK and data
+ * each) overflowed it: tapctl_txqueuelen() raises it, and
+ * tapctl_tx_dropped() reads the counter from /proc/self/net/dev (the
+ * namespace of the reader: the TAP's, as aetherd opened it there), opened
+ * once by tapctl_stats_open() and re-read with pread().
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -54,6 +66,27 @@ static int tapctl_fail(char *err, size_t errlen, const char *step,
 }
 
 /**
+ * ifr_socket() - an AF_INET socket for interface ioctls, and @ifr named
+ * @name:	interface
+ * @ifr:	cleared, its name set
+ * @err:	one-line reason on failure
+ * @errlen:	its size
+ *
+ * Return: the socket, or -errno
+ */
+static int ifr_socket(const char *name, struct ifreq *ifr, char *err,
+		      size_t errlen)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return tapctl_fail(err, errlen, "socket for", name, errno);
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	return fd;
+}
+
+/**
  * tapctl_host_addr() - give interface @name the address A/N and bring it up
  * @name:	interface (the TAP's host end)
  * @addr:	address, network order
@@ -70,11 +103,9 @@ int tapctl_host_addr(const char *name, uint32_t addr, uint8_t prefix_len,
 	struct ifreq ifr;
 	int fd, rc = 0;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = ifr_socket(name, &ifr, err, errlen);
 	if (fd < 0)
-		return tapctl_fail(err, errlen, "socket for", name, errno);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		return fd;
 	ifr_set_addr(&ifr.ifr_addr, addr);
 	if (ioctl(fd, SIOCSIFADDR, &ifr) < 0) {
 		rc = tapctl_fail(err, errlen, "setting the address of", name, errno);
@@ -163,4 +194,92 @@ int tapctl_enter_netns(const char *netns, char *err, size_t errlen)
 	}
 	close(fd);
 	return 0;
+}
+
+/**
+ * tapctl_txqueuelen() - raise a device's transmit queue length to @want
+ * @name:	interface
+ * @want:	frames; a longer queue is kept
+ * @old:	set to the length it had
+ * @err:	one-line reason on failure
+ * @errlen:	its size
+ *
+ * Return: 0, or -errno (-EPERM without CAP_NET_ADMIN)
+ */
+int tapctl_txqueuelen(const char *name, int want, int *old, char *err,
+		      size_t errlen)
+{
+	struct ifreq ifr;
+	int fd, rc = 0;
+
+	fd = ifr_socket(name, &ifr, err, errlen);
+	if (fd < 0)
+		return fd;
+	if (ioctl(fd, SIOCGIFTXQLEN, &ifr) < 0) {
+		rc = tapctl_fail(err, errlen, "reading txqueuelen of", name,
+				 errno);
+		goto out;
+	}
+	*old = ifr.ifr_qlen;
+	if (ifr.ifr_qlen >= want)
+		goto out;
+	ifr.ifr_qlen = want;
+	if (ioctl(fd, SIOCSIFTXQLEN, &ifr) < 0)
+		rc = tapctl_fail(err, errlen, "setting txqueuelen of", name,
+				 errno);
+out:
+	close(fd);
+	return rc;
+}
+
+/**
+ * tapctl_stats_open() - open this network namespace's device counters
+ *
+ * Return: a descriptor for tapctl_tx_dropped(), or -errno
+ */
+int tapctl_stats_open(void)
+{
+	int fd = open("/proc/self/net/dev", O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/**
+ * tapctl_tx_dropped() - the TX drop counter of a device (the host's end of
+ * a TAP: frames to us it could not queue)
+ * @fd:		from tapctl_stats_open()
+ * @name:	interface
+ * @dropped:	set to the counter
+ *
+ * /proc/net/dev lines read "NAME: rx bytes packets errs drop fifo frame
+ * compressed multicast tx bytes packets errs drop ...": the 12th number.
+ *
+ * Return: 0, -ENODEV (no such line), or -errno
+ */
+int tapctl_tx_dropped(int fd, const char *name, uint64_t *dropped)
+{
+	char buf[16384], *line, *p, *end;
+	size_t nlen = strlen(name);
+	ssize_t n;
+	int i;
+
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (line = buf; line && *line; line = strchr(line, '\n'),
+	     line = line ? line + 1 : NULL) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, name, nlen) || p[nlen] != ':')
+			continue;
+		p += nlen + 1;
+		for (i = 0; i < 12; i++) {
+			*dropped = strtoull(p, &end, 10);
+			if (end == p)
+				return -EINVAL;
+			p = end;
+		}
+		return 0;
+	}
+	return -ENODEV;
 }

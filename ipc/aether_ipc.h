@@ -291,13 +291,14 @@ struct ae_ipc_addr_req {
  * @type:	SOCK_STREAM or SOCK_DGRAM
  * @flags:	AE_RESP_*
  * @shm_size:	bytes to map of the attached memfd (AE_RESP_SHM)
- * @pad:	zero
+ * @shm_pgoff:	where they start in it, in pages of AE_SHM_HDR_SIZE (the
+ *		memfd is the daemon's arena of the uid: one per uid)
  */
 struct ae_ipc_sockinfo {
 	int32_t type;
 	uint32_t flags;
 	uint32_t shm_size;
-	uint32_t pad;
+	uint32_t shm_pgoff;
 };
 
 /**

@@ -31,7 +31,8 @@
 #include "aether.h"
 
 #define SNAP_MAGIC	0x52536541u	/* "AeSR" */
-#define SNAP_VERSION	1u		/* of the string as a whole */
+/* of the string as a whole; 2: aetherd's socket memory in per-uid arenas */
+#define SNAP_VERSION	2u
 
 /* record types; each has its own version (SNAP_V_*) */
 enum snap_type {

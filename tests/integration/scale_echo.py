@@ -2,10 +2,12 @@
 # Many idle connections (test_scale.sh).
 #   scale_echo.py server PORT            asyncio echo server (run preloaded)
 #   scale_echo.py client HOST PORT N CTL kernel side: open N connections (at
-#       most 256 connecting at once), one echo on each, then wait for the
-#       files CTL.echo (one more echo on every connection, report) and
-#       CTL.close (close all, report, exit), at most 10 minutes. Reports are
-#       one line, "<what> ok=K reset=R failed=F secs=S", appended to CTL.
+#       most 256 connecting at once; a connect that fails is retried twice
+#       and counted in retried=), then wait for the files CTL.first (one
+#       echo on each), CTL.echo (one more echo on every connection, report)
+#       and CTL.close (close all, report, exit), at most 10 minutes each.
+#       Reports are one line, "<what> ok=K reset=R failed=F secs=S",
+#       appended to CTL.
 import asyncio
 import os
 import sys
@@ -71,11 +73,11 @@ async def echo_all(conns):
 async def client(host, port, n, ctl):
     sem = asyncio.Semaphore(256)
     conns = [None] * n
-    reset = failed = 0
+    reset = failed = retried = 0
     t0 = time.monotonic()
 
     async def dial(i):
-        nonlocal reset, failed
+        nonlocal reset, failed, retried
         async with sem:
             for attempt in range(3):
                 try:
@@ -86,11 +88,16 @@ async def client(host, port, n, ctl):
                     reset += 1
                     return
                 except (asyncio.TimeoutError, OSError):
+                    retried += 1
                     await asyncio.sleep(0.2)
             failed += 1
     await asyncio.gather(*(dial(i) for i in range(n)))
     up = sum(1 for c in conns if c)
-    report(ctl, "connect", up, reset, failed, t0)
+    report(ctl, "connect", up, reset, failed, t0, " retried=%d" % retried)
+    for i in range(6000):   # the first echo waits for CTL.first
+        if os.path.exists(ctl + ".first"):
+            break
+        await asyncio.sleep(0.1)
     t0 = time.monotonic()
     ok, r, f = await echo_all(conns)
     report(ctl, "echo", ok, r, f, t0)

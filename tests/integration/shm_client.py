@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """shm_client.py HOST PORT COUNT OUT: COUNT sequential HTTP/1.0 GETs (run
 under LD_PRELOAD on Aether); each answer must start with "HTTP/1.0 200".
-Then writes to OUT the inodes of every Aether memfd this process maps
+Then writes to OUT the regions (memfd inode@offset) this process maps
 (/proc/self/maps: the shim keeps closed sockets' mappings in its cache, so
 this is the set of regions the process was given), one a line, prints
 "done ok=1" (or ok=0) and stays alive until the file OUT.quit appears, at
@@ -31,7 +31,9 @@ def memfd_inodes():
     with open("/proc/self/maps") as f:
         for line in f:
             if "memfd:aether-sock" in line:
-                inodes.add(line.split()[4])
+                # a region is a range of the uid's memfd (its arena)
+                f = line.split()
+                inodes.add(f[4] + "@" + f[2])
     return inodes
 
 

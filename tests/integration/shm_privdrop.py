@@ -3,7 +3,7 @@
 nginx does (run as root under LD_PRELOAD on Aether): the root process
 listens, forks, and the child switches to uid/gid 65534 and accepts COUNT
 connections, answering each with a short HTTP/1.0 response. The child then
-writes to OUT the inodes of every Aether memfd it maps (/proc/self/maps),
+writes to OUT the regions (memfd inode@offset) it maps (/proc/self/maps),
 prints "served N", and waits (at most 60 s) for the file OUT.quit; so does
 the parent, so that the listener (root's) stays open meanwhile."""
 import os
@@ -17,7 +17,9 @@ def memfd_inodes():
     with open("/proc/self/maps") as f:
         for line in f:
             if "memfd:aether-sock" in line:
-                inodes.add(line.split()[4])
+                # a region is a range of the uid's memfd (its arena)
+                f = line.split()
+                inodes.add(f[4] + "@" + f[2])
     return inodes
 
 

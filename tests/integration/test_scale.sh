@@ -17,19 +17,20 @@ IDLE_S=${IDLE_S:-5}
 NR_OPEN=$(cat /proc/sys/fs/nr_open)
 
 if [ "${AETHER_LONG:-0}" = 1 ]; then N=${SCALE_N:-100000}; else N=${SCALE_N:-10000}; fi
-# every process here needs a descriptor per connection, aetherd (today) two
-NEED=$((2 * N + 1024))
+# every process here (client, server, aetherd) needs a descriptor per
+# connection, and a few more
+NEED=$((N + 1024))
 if [ "$NEED" -gt "$NR_OPEN" ]; then
-	N=$(((NR_OPEN - 1024) / 2))
+	N=$((NR_OPEN - 1024))
 	log "fs.nr_open is $NR_OPEN: trying $N connections, not more"
-	NEED=$((2 * N + 1024))
+	NEED=$((N + 1024))
 fi
 HARD=$(ulimit -Hn)
 if [ "$HARD" != unlimited ] && [ "$HARD" -lt "$NEED" ]; then
 	if ulimit -Hn "$NEED" 2>/dev/null; then
-		log "raised the hard descriptor limit from $HARD to $NEED (aetherd: 2 per connection)"
+		log "raised the hard descriptor limit from $HARD to $NEED (one per connection)"
 	else
-		N=$(((HARD - 1024) / 2))
+		N=$((HARD - 1024))
 		log "hard descriptor limit $HARD and not raisable: trying $N connections"
 		NEED=$HARD
 	fi
@@ -48,7 +49,11 @@ kib() { awk '/^VmRSS/ { print $2 }' /proc/"$1"/status 2>/dev/null || echo 0; }
 shmkib() { awk '/^[0-9a-f]+-[0-9a-f]+ / { m = ($0 ~ /memfd:aether-sock/) }
 	m && /^Rss:/ { s += $2 } END { print s + 0 }' /proc/"$AETHERD_PID"/smaps 2>/dev/null; }
 
-if ! AETHERD_ARGS="${AETHERD_ARGS:-} --max-memory 1T" lab_up || ! ns_add "$APPNS"; then
+# the default --max-memory holds these; the default --max-sockets (16384) not
+# always
+MS=""
+[ "$N" -gt 16000 ] && MS="--max-sockets $((N + 64))"
+if ! AETHERD_ARGS="${AETHERD_ARGS:-} $MS" lab_up || ! ns_add "$APPNS"; then
 	check "lab up" false
 	finish; exit 1
 fi
@@ -65,11 +70,31 @@ got() { [ "$(grep -c "^$1 " "$CTL" 2>/dev/null)" -ge "$2" ]; }
 line() { grep "^$1 " "$CTL" | sed -n "${2}p"; }
 field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 
-wait_for $((N / 50 + 60)) got echo 1 || sed 's/^/# client: /' "$WORK/client.err" | tail -5
-C=$(line connect 1); E=$(line echo 1)
+ipc() { "$B/aether" stats | awk -v k="ipc.$1" '$1 == k { v = $2 } END { print (v == "" ? -1 : v) }'; }
+# tap.host_tx_dropped: frames the host's end of the TAP could not queue
+hostdrops() { "$B/aether" stats | awk '$1 == "tap.host_tx_dropped" { v = $2 } END { print (v == "" ? -1 : v) }'; }
+HD0=$(hostdrops)
+log "host side of the TAP: txqueuelen $(nsx cat /sys/class/net/aether0/tx_queue_len 2>/dev/null), $HD0 frames dropped so far"
+# anon KiB of aetherd (its heap: sockets, connections), the rings apart
+anon() { awk '/^RssAnon/ { print $2 }' /proc/"$1"/status 2>/dev/null || echo 0; }
+A0=$(anon "$AETHERD_PID")
+wait_for $((N / 50 + 60)) got connect 1 || sed 's/^/# client: /' "$WORK/client.err" | tail -5
+C=$(line connect 1)
 log "client: $C"
+check "all $N connections established, none retried" \
+	test "$(field "$C" ok)" = "$N" -a "$(field "$C" retried)" = 0
+HD1=$(hostdrops)
+log "host side of the TAP dropped $((HD1 - HD0)) frames in the burst"
+check "the host side of the TAP dropped no frame in the burst" \
+	test "$HD0" -ge 0 -a "$HD1" = "$HD0"
+# before any data: aetherd's heap and the shared memory, per connection
+sleep 2
+A1=$(anon "$AETHERD_PID"); SH0=$(shmkib)
+log "before data: aetherd heap $(((A1 - A0) * 1024 / N)) + shared memory $((SH0 * 1024 / N)) bytes per connection"
+touch "$CTL.first"
+wait_for $((N / 50 + 60)) got echo 1 || sed 's/^/# client: /' "$WORK/client.err" | tail -5
+E=$(line echo 1)
 log "client: $E"
-check "all $N connections established" test "$(field "$C" ok)" = "$N"
 check "all $N echo, none reset" test "$(field "$E" ok)" = "$N"
 
 # idle: memory and wake-ups (after the echoes' delayed ACKs are out)
@@ -82,6 +107,7 @@ log "idle $IDLE_S s with $N connections: aetherd $WD wake-ups, server $WS"
 log "aetherd RSS $D0 -> $D1 KiB: $(((D1 - D0) * 1024 / N)) bytes per connection"
 log "server RSS $S0 -> $S1 KiB: $(((S1 - S0) * 1024 / N)) bytes per connection"
 log "shared ring memory resident: $SH KiB: $((SH * 1024 / N)) bytes per connection"
+log "after one echo: aetherd heap $((($(anon "$AETHERD_PID") - A0) * 1024 / N)) + shared memory $((SH * 1024 / N)) bytes per connection"
 log "aetherd descriptors: $(ls /proc/"$AETHERD_PID"/fd | wc -l)"
 # idle_zero PID N: PID still runs and took N = 0 wake-ups (a dead process
 # reads 0 wake-ups too, which must not pass)
@@ -95,7 +121,6 @@ E=$(line echo 2)
 log "client after idling: $E"
 check "after idling, all $N echo again, none reset" test "$(field "$E" ok)" = "$N"
 
-ipc() { "$B/aether" stats | awk -v k="ipc.$1" '$1 == k { v = $2 } END { print (v == "" ? -1 : v) }'; }
 ENB=$(ipc enobufs); EMF=$(ipc emfile)
 log "aetherd ipc.enobufs $ENB, ipc.emfile $EMF"
 check "aetherd: no ENOBUFS, no EMFILE" test "$ENB" = 0 -a "$EMF" = 0

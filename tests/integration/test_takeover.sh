@@ -20,6 +20,8 @@
 #    not written with AETHER_LONG=1, where it would take gigabytes), none
 #    counted by the daemons (tcp.out_rsts, tcp.in_rsts, carried from one to
 #    the next) nor by the kernel peer (TcpOutRsts, TcpEstabResets).
+#  - the server's socket memory, its uid's arena memfd, is the one the last
+#    daemon maps: each daemon handed the same memfd on (arena and offsets).
 # The last takeover goes through `aether upgrade`. Before the load, a new
 # daemon reading another state version (AETHER_SNAP_VERSION=99) is refused
 # and the old one goes on serving. And a SOCKET.PID.new left by a daemon
@@ -124,6 +126,10 @@ nsx "$PY" "$APPS" clients 192.168.1.2 8080 "$NCONN" /small "$SHA_SMALL" \
 	"$WORK/stop" 900 >"$WORK/clients.log" 2>&1 &
 CL=$!
 sleep 1
+# the server's socket memory: its uid's arena memfd (inode), mapped by the
+# server and the daemon; every takeover hands that same memfd on
+arenas() { awk '/aether-sock/ { print $5 }' "/proc/$1/maps" 2>/dev/null | sort -u; }
+ARENA0=$(arenas "$SERVER_PID" | tr '\n' ' ')
 
 cur=$AETHERD_PID
 L0=$(date +%s.%N)
@@ -156,6 +162,11 @@ for i in $(seq "$ROUNDS"); do
 done
 AETHERD_PID=$cur
 log "$ROUNDS takeovers in $(secs_since "$L0") s: slowest ${maxt} s, $slow over $MAXSECS s, $bad failed"
+ARENA1=$(arenas "$AETHERD_PID" | tr '\n' ' ')
+log "server's arena memfds (inodes) before: ${ARENA0:-none}; last daemon maps: ${ARENA1:-none}"
+kept=0
+for ino in $ARENA0; do case " $ARENA1 " in *" $ino "*) kept=$((kept + 1)) ;; esac; done
+check arena_memfd_handed_on test -n "$ARENA0" -a "$kept" -eq "$(echo $ARENA0 | wc -w)"
 took=$(sed -n 's/.*took over from pid [0-9]* in \([0-9]*\) ms.*/\1/p' "$WORK/aetherd.log" | sort -n)
 paused=$(sed -n 's/.*paused \([0-9]*\) ms.*/\1/p' "$WORK/aetherd.log" | sort -n | tail -1)
 log "old daemons paused at most ${paused:-?} ms; new ones took over in at most $(echo "$took" | tail -1) ms (of $(echo "$took" | grep -c .))"

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,7 +97,8 @@ START_TEST(test_reused_for_same_uid)
 	struct shm_region *r = hand_to(p, &u1);
 	struct ae_shm_hdr *h = (struct ae_shm_hdr *)r->base;
 	uint32_t inc = r->incarnation;
-	int fd = r->memfd;
+	int fd = sess_region_fd(r);
+	uint64_t off = r->off;
 
 	h->rx_head = 77;
 	p[0] = 0x5a;
@@ -107,8 +109,9 @@ START_TEST(test_reused_for_same_uid)
 	q = alloc_for(&u1);
 	ck_assert_ptr_eq(q, p);
 	r = sess_region_find(srv, q);
-	ck_assert_int_eq(r->memfd, fd);
-	ck_assert_uint_eq(r->incarnation, inc + 1);
+	ck_assert_int_eq(sess_region_fd(r), fd);
+	ck_assert_uint_eq(r->off, off);
+	ck_assert_uint_ne(r->incarnation, inc);
 	ck_assert_uint_eq(h->rx_head, 0);
 	ck_assert_uint_eq(h->state, 0);
 	ck_assert_uint_eq(u1.npool, 0);
@@ -187,6 +190,50 @@ START_TEST(test_listener_uid_guess)
 }
 END_TEST
 
+/**
+ * poison_for_test() - what a region sent to two uids used to get
+ * @r:		region
+ */
+static void poison_for_test(struct shm_region *r)
+{
+	r->poisoned = true;
+	srv->stats.shm_poisoned++;
+}
+
+START_TEST(test_adopted_by_first_uid)
+{
+	struct sclient cl = { .pid = 1, .uid = 1001, .user = &u1 };
+	struct sconn c = { .cl = &cl };
+	uint8_t *p = alloc_for(NULL);		/* uid not known: private */
+	struct shm_region *r = sess_region_find(srv, p);
+	uint8_t *base = r->base;
+
+	c.srv = srv;
+	ck_assert_ptr_null(r->arena);
+	ck_assert_int_ge(r->memfd, 0);
+	p[0] = 0x5a;
+	p[RX + TX - 1] = 0xa5;
+	ck_assert_int_eq(sess_shm_expose(&c, r, 1002), 0);
+	/* moved into uid 1002's arena, same address, same bytes */
+	ck_assert_ptr_nonnull(r->arena);
+	ck_assert_uint_eq(r->arena->uid, 1002);
+	ck_assert_int_eq(r->memfd, -1);
+	ck_assert_ptr_eq(r->base, base);
+	ck_assert_uint_eq(p[0], 0x5a);
+	ck_assert_uint_eq(p[RX + TX - 1], 0xa5);
+	ck_assert_uint_le(sess_region_resident(r), 3 * AE_SHM_HDR_SIZE);
+	ck_assert_uint_eq(srv->stats.shm_settled, 1);
+	/* a region in uid 1001's arena never sent moves to 1002's too */
+	session_ring_free(&d, p, RX + TX);
+	p = alloc_for(&u1);
+	r = sess_region_find(srv, p);
+	ck_assert_uint_eq(r->arena->uid, 1001);
+	ck_assert_int_eq(sess_shm_expose(&c, r, 1002), 0);
+	ck_assert_uint_eq(r->arena->uid, 1002);
+	session_ring_free(&d, p, RX + TX);
+}
+END_TEST
+
 START_TEST(test_poisoned_never_pooled)
 {
 	struct sclient cl = { .pid = 1, .uid = 1001, .user = &u1 };
@@ -195,9 +242,12 @@ START_TEST(test_poisoned_never_pooled)
 	struct shm_region *r = sess_region_find(srv, p);
 
 	c.srv = srv;
-	sess_shm_expose(&c, r, 1001);
+	ck_assert_int_eq(sess_shm_expose(&c, r, 1001), 0);
 	ck_assert(r->tagged && r->uid == 1001 && !r->poisoned);
-	sess_shm_expose(&c, r, 1002);		/* sent to a second uid */
+	/* sent from uid 1001's arena: never to a second uid */
+	ck_assert_int_eq(sess_shm_expose(&c, r, 1002), -EACCES);
+	ck_assert_uint_eq(srv->stats.shm_foreign_refused, 1);
+	poison_for_test(r);
 	ck_assert(r->poisoned);
 	session_ring_free(&d, p, RX + TX);
 	ck_assert_uint_eq(u1.npool, 0);
@@ -207,7 +257,7 @@ START_TEST(test_poisoned_never_pooled)
 	c.reg = r;
 	sess_conn_foreign(&c);
 	ck_assert(r->poisoned);
-	ck_assert_uint_eq(srv->stats.shm_poisoned, 2);
+	ck_assert_uint_eq(srv->stats.shm_poisoned, 2);	/* one by hand */
 	c.reg = NULL;
 	session_ring_free(&d, q, RX + TX);
 	ck_assert_uint_eq(u1.npool, 0);
@@ -222,7 +272,6 @@ END_TEST
 START_TEST(test_pool_bounded_and_punched)
 {
 	uint8_t *p[SESS_POOL_PER_USER + 1];
-	struct stat st;
 	struct shm_region *r;
 	int i;
 
@@ -251,12 +300,65 @@ START_TEST(test_pool_bounded_and_punched)
 		punched = srv->stats.shm_punched;
 		session_ring_free(&d, b, 2 * big);
 		ck_assert_uint_eq(srv->stats.shm_punched, punched + 1);
-		ck_assert_int_eq(fstat(r->memfd, &st), 0);
-		ck_assert_int_le((long long)st.st_blocks * 512,
-				 AE_SHM_HDR_SIZE);
+		ck_assert_uint_le(sess_region_resident(r), AE_SHM_HDR_SIZE);
 		ck_assert_uint_eq(b[0], 0);
 	}
 	session_ring_free(&d, p[0], RX + TX);
+}
+END_TEST
+
+/* a successor (takeover.c) adopts a uid's arena memfd as it is and maps a
+ * region at its same offset: the same memory, both ways; ranges outside the
+ * arena and a second arena for the uid are refused, an arena left with no
+ * region is closed */
+START_TEST(test_takeover_adopts_arena)
+{
+	struct shm_region *r = sess_region_new(srv, RX + TX, true, &u1.uid);
+	struct session_srv *srv2;
+	struct shm_region *r2;
+	struct shm_arena *a2;
+	struct aetherd d2;
+	int fd;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(r->arena);
+	ck_assert_int_eq(sess_region_fd(r), r->arena->fd);
+	memset(r->base + AE_SHM_HDR_SIZE, 0x5a, RX);
+	memset(&d2, 0, sizeof(d2));
+	srv2 = sess_srv(&d2);
+	ck_assert_ptr_nonnull(srv2);
+	a2 = sess_arena_adopt(srv2, dup(r->arena->fd), u1.uid, r->arena->size,
+			      r->arena->end);
+	ck_assert_ptr_nonnull(a2);
+	fd = dup(r->arena->fd);
+	ck_assert_ptr_null(sess_arena_adopt(srv2, fd, u1.uid, r->arena->size,
+					    r->arena->end));
+	close(fd);
+	ck_assert_int_eq(sess_arena_adopt_gap(a2, a2->end, AE_SHM_HDR_SIZE),
+			 -EINVAL);
+	ck_assert_int_eq(sess_arena_adopt_gap(a2, 1, AE_SHM_HDR_SIZE), -EINVAL);
+	ck_assert_ptr_null(sess_region_adopt(srv2, a2, -1, a2->end, r->map_len,
+					     true));
+	r2 = sess_region_adopt(srv2, a2, -1, r->off, r->map_len, true);
+	ck_assert_ptr_nonnull(r2);
+	ck_assert_uint_eq(r2->off, r->off);
+	ck_assert_int_eq(sess_region_fd(r2), a2->fd);
+	ck_assert_ptr_eq(sess_region_find(srv2, r2->base + AE_SHM_HDR_SIZE), r2);
+	ck_assert_uint_eq(r2->base[AE_SHM_HDR_SIZE + RX - 1], 0x5a);
+	r2->base[AE_SHM_HDR_SIZE] = 0xa5;
+	ck_assert_uint_eq(r->base[AE_SHM_HDR_SIZE], 0xa5);
+	/* an arena of another uid that holds no region goes */
+	fd = memfd_create("test", MFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_nonnull(sess_arena_adopt(srv2, fd, u2.uid, 0, 0));
+	ck_assert_uint_eq(srv2->narenas, 2);
+	sess_arenas_adopted(srv2);
+	ck_assert_uint_eq(srv2->narenas, 1);
+	ck_assert_uint_eq(a2->nregions, 1);
+	sess_region_free(srv2, r2);
+	ck_assert_uint_eq(srv2->narenas, 0);
+	session_destroy(&d2);
+	sess_region_free(srv, r);
 }
 END_TEST
 
@@ -276,7 +378,9 @@ static Suite *pool_suite(void)
 	tcase_add_test(t, test_untagged_destroyed);
 	tcase_add_test(t, test_listener_uid_guess);
 	tcase_add_test(t, test_poisoned_never_pooled);
+	tcase_add_test(t, test_adopted_by_first_uid);
 	tcase_add_test(t, test_pool_bounded_and_punched);
+	tcase_add_test(t, test_takeover_adopts_arena);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -1,0 +1,110 @@
+#!/bin/bash
+# bench/connprof.sh: connection setup, end to end (issue 15). nginx (one
+# worker) under LD_PRELOAD on aetherd, and the same nginx on the kernel over
+# a veth pair, each served `wrk -t1 -c50 -d DUR -H 'Connection: close'` in
+# one run: new connections/s side by side (their ratio is the goal figure,
+# 0.8x). Then one more wrk run on the Aether path with `strace -c -f` on
+# aetherd (started --no-seccomp for it) and on the nginx worker: system
+# calls per connection on each side, by name.
+# Environment: CONNPROF_DURATION (wrk seconds, 5), B (build dir). Root.
+. "$(dirname "$0")/../tests/integration/lib.sh"
+
+DUR=${CONNPROF_DURATION:-5}
+SO=$B/libaether.so
+APPNS=${NS}app
+KPEER=${NS}kp
+KSUBJ=${NS}ks
+WWW=$TOP/examples/www
+
+# nginx_conf DIR: a one-worker nginx serving $WWW on port 80
+nginx_conf() {
+	mkdir -p "$1"
+	cat >"$1/nginx.conf" <<-CONF
+	user root;
+	daemon off;
+	worker_processes 1;
+	pid $1/nginx.pid;
+	error_log $1/error.log warn;
+	events { worker_connections 4096; }
+	http {
+		access_log off;
+		sendfile on;
+		client_body_temp_path $1/body;
+		proxy_temp_path $1/proxy;
+		fastcgi_temp_path $1/fastcgi;
+		uwsgi_temp_path $1/uwsgi;
+		scgi_temp_path $1/scgi;
+		types { text/html html; }
+		default_type application/octet-stream;
+		server { listen 80; root $WWW; }
+	}
+	CONF
+}
+
+# wrk_rps NS URL: new connections/s of one wrk -c50 Connection: close run
+wrk_rps() {
+	ip netns exec "$1" timeout $((DUR + 20)) wrk -t1 -c50 -d"${DUR}s" \
+		--timeout 5s -H 'Connection: close' "$2" 2>&1 |
+		awk '/^Requests\/sec/ { print int($2) }'
+}
+
+# worker_of PID: the nginx worker (the master's child)
+worker_of() { pgrep -P "$1" | head -1; }
+
+# per_conn FILE N: the strace -c table of FILE as calls per connection
+per_conn() {
+	awk -v n="$2" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {
+		name = $NF; calls = $4	# errors (column 5) may be empty
+		tot += calls; printf "#   %-18s %6.2f\n", name, calls / n }
+		END { printf "#   %-18s %6.2f\n", "total", tot / n }' "$1" |
+		sort -k3 -nr | head -16
+}
+
+# ae_lab: lib.sh's lab without the capture file (a write per few frames);
+# aetherd --no-seccomp so that strace may follow it
+ae_lab() {
+	ns_add "$NS" && ip -n "$NS" tuntap add mode tap name aether0 &&
+	ip -n "$NS" addr add 192.168.1.1/24 dev aether0 &&
+	ip -n "$NS" link set aether0 up || return 1
+	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 --no-seccomp \
+		${AETHERD_ARGS:-} >"$WORK/aetherd.log" 2>&1
+	AETHERD_PID=${PIDS[-1]}
+	wait_for 5 nsx ping -c1 -W1 192.168.1.2 >/dev/null
+}
+
+if ! ae_lab || ! ns_add "$APPNS" || ! kernel_lab "$KPEER" "$KSUBJ"; then
+	check "labs up" false
+	finish; exit 1
+fi
+nginx_conf "$WORK/ng-ae"
+nginx_conf "$WORK/ng-k"
+bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+	nginx -p "$WORK/ng-ae" -c "$WORK/ng-ae/nginx.conf"
+NA=${PIDS[-1]}
+bg ip netns exec "$KSUBJ" nginx -p "$WORK/ng-k" -c "$WORK/ng-k/nginx.conf"
+wait_for 10 nsx curl -sf -o /dev/null http://192.168.1.2/hello.html
+wait_for 10 ip netns exec "$KPEER" curl -sf -o /dev/null http://192.168.1.2/hello.html
+
+RA=$(wrk_rps "$NS" http://192.168.1.2/hello.html)
+RK=$(wrk_rps "$KPEER" http://192.168.1.2/hello.html)
+log "wrk -c50 Connection: close, ${DUR} s: aether ${RA:-0}/s, kernel ${RK:-0}/s, ratio $(awk -v a="${RA:-0}" -v k="${RK:-0}" 'BEGIN { printf "%.2f", k ? a / k : 0 }')"
+check "both paths served connections" test "${RA:-0}" -gt 0 -a "${RK:-0}" -gt 0
+
+W=$(worker_of "$NA")
+C0=$("$B/aether" stats | awk '$1 == "ipc.conns_opened" { print $2 }')
+strace -c -f -q -o "$WORK/strace.aetherd" -p "$AETHERD_PID" & SD=$!
+strace -c -f -q -o "$WORK/strace.nginx" -p "$W" & SN=$!
+sleep 1
+wrk_rps "$NS" http://192.168.1.2/hello.html >/dev/null
+kill -INT "$SD" "$SN"; wait "$SD" "$SN" 2>/dev/null
+C1=$("$B/aether" stats | awk '$1 == "ipc.conns_opened" { print $2 }')
+N=$((C1 - C0))
+log "under strace: $N connections"
+if [ "$N" -gt 0 ]; then
+	log "aetherd, system calls per connection:"
+	per_conn "$WORK/strace.aetherd" "$N"
+	log "nginx worker (LD_PRELOAD), system calls per connection:"
+	per_conn "$WORK/strace.nginx" "$N"
+fi
+check "connections counted under strace" test "$N" -gt 0
+finish
