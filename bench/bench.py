@@ -118,6 +118,8 @@ ROWS = [
     ("## TCP request/response (aether-rr ping-pong, 14 bytes, TCP_NODELAY)", None, None, None),
     ("rr.p50", "round trip p50", "us", "low", ("kv", "kt", "ae", "pa")),
     ("rr.p99", "round trip p99", "us", "low", ("kv", "kt", "ae", "pa")),
+    ("rr.bp.p50", "p50, busy-poll BUSYUS us both sides", "us", "low", ("ae",)),
+    ("rr.bp.p99", "p99, busy-poll BUSYUS us both sides", "us", "low", ("ae",)),
     ("## TCP connect + GET + close (curl, sequential connections)", None, None, None),
     ("conn.p50", "time_total p50", "us", "low", K4),
     ("conn.p99", "time_total p99", "us", "low", K4),
@@ -234,6 +236,7 @@ def cmd_table(results, meta):
         key, label, unit, _better, tgts = row
         label = label.replace("BULK", m.get("bulk_mib", "?"))
         label = label.replace("KDEF", m.get("kernel_default_cc", "?"))
+        label = label.replace("BUSYUS", m.get("busy_us", "?"))
         cells = {t: cell(res.get((key, t))) if t in tgts else None for t, _ in COLS}
         if all(v is None for v in cells.values()):
             continue    # a part not run (BENCH_ONLY)

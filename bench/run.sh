@@ -434,23 +434,47 @@ rr_servers() {
 	sleep 0.5
 }
 
-# bench_rr: $REPS runs of $RR 14-byte TCP round trips on kv, kt, ae, pa in turn
+# rr_one KEY TARGET NS REP: one aether-rr client run from NS to TARGET's
+# server, recorded under KEY.p50 and KEY.p99
+rr_one() {
+	local k=$1 t=$2 out=$WORK/$1.$2.$4
+	if ! timeout $((RR / 100 + 30)) ip netns exec "$3" "$BIN/aether-rr" \
+		client "${ADDR[$t]}" 7000 "$RR" >"$out" 2>&1; then
+		fail "$k $t (run $4): $(tail -1 "$out")"
+		rec $k.p50 "$t" FAIL; rec $k.p99 "$t" FAIL
+		return
+	fi
+	set -- $(cat "$out")
+	rec $k.p50 "$t" "$1"; rec $k.p99 "$t" "$2"
+}
+
+# rr_busy_up: a second aetherd with --busy-poll $BUSY_US and an aether-rr
+# server under AETHER_BUSY_POLL=$BUSY_US: the opt-in latency mode (rr.bp)
+BUSY_US=${BENCH_BUSY_US:-50}
+rr_busy_up() {
+	aether_up ${P}q ${P}qapp "$WORK/busy.sock" "$WORK/aetherd-busy.log" \
+		--busy-poll "$BUSY_US" ${BENCH_AE_ARGS:-} || return 1
+	bg ip netns exec ${P}qapp env LD_PRELOAD="$SO" AETHER_SOCKET="$WORK/busy.sock" \
+		AETHER_BUSY_POLL="$BUSY_US" "$BIN/aether-rr" server 7000 >/dev/null 2>&1
+	sleep 0.5
+}
+
+# bench_rr: $REPS runs of $RR 14-byte TCP round trips on kv, kt, ae, pa in
+# turn, and on aether with busy polling on both sides
 bench_rr() {
-	local t r out
+	local t r bp=0
 	rr_servers
+	rr_busy_up && bp=1 || fail "rr busy-poll: the second aetherd did not come up"
 	for ((r = 1; r <= REPS; r++)); do
 		for t in kv kt ae pa; do
 			[ "${RRS[$t]:-0}" = 1 ] || { rec rr.p50 "$t" FAIL; rec rr.p99 "$t" FAIL; continue; }
-			out=$WORK/rr.$t.$r
-			if ! timeout $((RR / 100 + 30)) ip netns exec "${CLI[$t]}" "$BIN/aether-rr" \
-				client "${ADDR[$t]}" 7000 "$RR" >"$out" 2>&1; then
-				fail "rr $t (run $r): $(tail -1 "$out")"
-				rec rr.p50 "$t" FAIL; rec rr.p99 "$t" FAIL
-				continue
-			fi
-			set -- $(cat "$out")
-			rec rr.p50 "$t" "$1"; rec rr.p99 "$t" "$2"
+			rr_one rr $t "${CLI[$t]}" $r
 		done
+		if [ $bp = 1 ]; then
+			rr_one rr.bp ae ${P}q $r
+		else
+			rec rr.bp.p50 ae FAIL; rec rr.bp.p99 ae FAIL
+		fi
 	done
 }
 
@@ -827,6 +851,7 @@ ENDED=$SECONDS
 	echo "impair_mib=$IMP_MIB"
 	echo "kernel_default_cc=$KDEF"
 	echo "reps=$REPS"
+	echo "busy_us=$BUSY_US"
 } >"$META"
 
 REV=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
