@@ -109,6 +109,20 @@ def cmd_iperf(path):
 K4 = ("kv", "kt", "ae", "em")
 K3 = ("kv", "kt", "ae", "af", "aj")
 KP = K3 + ("pa",)
+
+
+def wrk_rows(mode, conns):
+    """The rows of one wrk part: requests/s, latency p50 and p99 for each
+    connection count in CONNS, keys http.MODE.cN.*"""
+    rows = []
+    for c in conns:
+        n = "%d conn%s" % (c, "" if c == 1 else "s")
+        rows += [("http.%s.c%d.rps" % (mode, c), n + ": requests/s", "req/s", "high", K4),
+                 ("http.%s.c%d.p50" % (mode, c), n + ": latency p50", "us", "low", K4),
+                 ("http.%s.c%d.p99" % (mode, c), n + ": latency p99", "us", "low", K4)]
+    return rows
+
+
 ROWS = [
     ("## ICMP echo (ping -i 0.002), round trip", None, None, None),
     ("icmp.p50", "RTT p50", "us", "low", K4),
@@ -124,27 +138,12 @@ ROWS = [
     ("conn.p50", "time_total p50", "us", "low", K4),
     ("conn.p99", "time_total p99", "us", "low", K4),
     ("## nginx, 1 KiB body, keep-alive (wrk -t2)", None, None, None),
-    ("http.k1k.c50.rps", "50 conns: requests/s", "req/s", "high", K4),
-    ("http.k1k.c50.p50", "50 conns: latency p50", "us", "low", K4),
-    ("http.k1k.c50.p99", "50 conns: latency p99", "us", "low", K4),
-    ("http.k1k.c400.rps", "400 conns: requests/s", "req/s", "high", K4),
-    ("http.k1k.c400.p50", "400 conns: latency p50", "us", "low", K4),
-    ("http.k1k.c400.p99", "400 conns: latency p99", "us", "low", K4),
+] + wrk_rows("k1k", (50, 400)) + [
     ("## HTTP GET hello.html (wrk -t1), keep-alive", None, None, None),
-    ("http.keep.c1.rps", "1 conn: requests/s", "req/s", "high", K4),
-    ("http.keep.c1.p50", "1 conn: latency p50", "us", "low", K4),
-    ("http.keep.c1.p99", "1 conn: latency p99", "us", "low", K4),
-    ("http.keep.c32.rps", "32 conns: requests/s", "req/s", "high", K4),
-    ("http.keep.c32.p50", "32 conns: latency p50", "us", "low", K4),
-    ("http.keep.c32.p99", "32 conns: latency p99", "us", "low", K4),
+] + wrk_rows("keep", (1, 32)) + [
     ("## HTTP GET hello.html (wrk -t1), Connection: close (a new TCP connection per request)",
      None, None, None),
-    ("http.close.c1.rps", "1 conn: requests/s", "req/s", "high", K4),
-    ("http.close.c1.p50", "1 conn: latency p50", "us", "low", K4),
-    ("http.close.c1.p99", "1 conn: latency p99", "us", "low", K4),
-    ("http.close.c32.rps", "32 conns: requests/s", "req/s", "high", K4),
-    ("http.close.c32.p50", "32 conns: latency p50", "us", "low", K4),
-    ("http.close.c32.p99", "32 conns: latency p99", "us", "low", K4),
+] + wrk_rows("close", (1, 32)) + [
     ("## Bulk throughput (one TCP connection)", None, None, None),
     ("bulk.iperf.rx", "iperf3: server receives", "Gbit/s", "high", KP),
     ("bulk.iperf.tx", "iperf3 -R: server sends", "Gbit/s", "high", KP),
