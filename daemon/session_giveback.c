@@ -16,10 +16,8 @@
  * (sess_giveback_later()) with the rx tail it saw. One timerfd, armed only
  * while the queue holds a connection, looks at them every SESS_GIVEBACK_MS:
  * one whose tail moved since is still streaming and waits for the next
- * look; one whose tail stood still is pulled (the shim's last reads need
- * no doorbell, so the daemon may not have seen them) and gives back its
- * drained pages then (the thresholds of sess_rx_punch()) and leaves the
- * queue. A streaming ring
+ * look; one whose tail stood still gives back its drained pages then (the
+ * thresholds of sess_rx_punch()) and leaves the queue. A streaming ring
  * stays resident (it would be written again within the lap); an idle one
  * is back to a page or two within two periods; an idle daemon has nothing
  * queued and takes no wake-up. Everything runs in the daemon's thread, so
@@ -119,11 +117,7 @@ static void giveback_fired(void *ctx, uint32_t events)
 				c->gb_tail = tail;
 				continue;
 			}
-			/* what the shim read since its last doorbell too */
-			if (!sess_pull(c))
-				sess_conn_mark(c);
-			if (gb_live(c))
-				sess_rx_punch(c);
+			sess_rx_punch(c);
 		}
 		sess_giveback_forget(c);
 	}
