@@ -109,6 +109,20 @@ def cmd_iperf(path):
 K4 = ("kv", "kt", "ae", "em")
 K3 = ("kv", "kt", "ae", "af", "aj")
 KP = K3 + ("pa",)
+
+
+def wrk_rows(mode, conns):
+    """The rows of one wrk part: requests/s, latency p50 and p99 for each
+    connection count in CONNS, keys http.MODE.cN.*"""
+    rows = []
+    for c in conns:
+        n = "%d conn%s" % (c, "" if c == 1 else "s")
+        rows += [("http.%s.c%d.rps" % (mode, c), n + ": requests/s", "req/s", "high", K4),
+                 ("http.%s.c%d.p50" % (mode, c), n + ": latency p50", "us", "low", K4),
+                 ("http.%s.c%d.p99" % (mode, c), n + ": latency p99", "us", "low", K4)]
+    return rows
+
+
 ROWS = [
     ("## ICMP echo (ping -i 0.002), round trip", None, None, None),
     ("icmp.p50", "RTT p50", "us", "low", K4),
@@ -116,29 +130,20 @@ ROWS = [
     ("icmp.max", "RTT max", "us", "low", K4),
     ("icmp.lost", "replies missing", "count", "low", K4),
     ("## TCP request/response (aether-rr ping-pong, 14 bytes, TCP_NODELAY)", None, None, None),
-    ("rr.p50", "round trip p50", "us", "low", ("kv", "kt", "ae")),
-    ("rr.p99", "round trip p99", "us", "low", ("kv", "kt", "ae")),
+    ("rr.p50", "round trip p50", "us", "low", ("kv", "kt", "ae", "pa")),
+    ("rr.p99", "round trip p99", "us", "low", ("kv", "kt", "ae", "pa")),
+    ("rr.bp.p50", "p50, busy-poll BUSYUS us both sides", "us", "low", ("ae",)),
+    ("rr.bp.p99", "p99, busy-poll BUSYUS us both sides", "us", "low", ("ae",)),
     ("## TCP connect + GET + close (curl, sequential connections)", None, None, None),
     ("conn.p50", "time_total p50", "us", "low", K4),
     ("conn.p99", "time_total p99", "us", "low", K4),
+    ("## nginx, 1 KiB body, keep-alive (wrk -t2)", None, None, None),
+] + wrk_rows("k1k", (50, 400)) + [
     ("## HTTP GET hello.html (wrk -t1), keep-alive", None, None, None),
-    ("http.keep.c1.rps", "1 conn: requests/s", "req/s", "high", K4),
-    ("http.keep.c1.p50", "1 conn: latency p50", "us", "low", K4),
-    ("http.keep.c1.p99", "1 conn: latency p99", "us", "low", K4),
-    ("http.keep.c32.rps", "32 conns: requests/s", "req/s", "high", K4),
-    ("http.keep.c32.p50", "32 conns: latency p50", "us", "low", K4),
-    ("http.keep.c32.p99", "32 conns: latency p99", "us", "low", K4),
+] + wrk_rows("keep", (1, 32)) + [
     ("## HTTP GET hello.html (wrk -t1), Connection: close (a new TCP connection per request)",
      None, None, None),
-    ("http.close.c1.rps", "1 conn: requests/s", "req/s", "high", K4),
-    ("http.close.c1.p50", "1 conn: latency p50", "us", "low", K4),
-    ("http.close.c1.p99", "1 conn: latency p99", "us", "low", K4),
-    ("http.close.c32.rps", "32 conns: requests/s", "req/s", "high", K4),
-    ("http.close.c32.p50", "32 conns: latency p50", "us", "low", K4),
-    ("http.close.c32.p99", "32 conns: latency p99", "us", "low", K4),
-    ("http.close.c50.rps", "50 conns: new connections/s", "req/s", "high", K4),
-    ("http.close.c50.p50", "50 conns: latency p50", "us", "low", K4),
-    ("http.close.c50.p99", "50 conns: latency p99", "us", "low", K4),
+] + wrk_rows("close", (1, 32, 50)) + [
     ("## Bulk throughput (one TCP connection)", None, None, None),
     ("bulk.iperf.rx", "iperf3: server receives", "Gbit/s", "high", KP),
     ("bulk.iperf.tx", "iperf3 -R: server sends", "Gbit/s", "high", KP),
@@ -230,6 +235,7 @@ def cmd_table(results, meta):
         key, label, unit, _better, tgts = row
         label = label.replace("BULK", m.get("bulk_mib", "?"))
         label = label.replace("KDEF", m.get("kernel_default_cc", "?"))
+        label = label.replace("BUSYUS", m.get("busy_us", "?"))
         cells = {t: cell(res.get((key, t))) if t in tgts else None for t, _ in COLS}
         if all(v is None for v in cells.values()):
             continue    # a part not run (BENCH_ONLY)
@@ -269,9 +275,10 @@ PLOTS = [
       ("curl bulk", "bulk.curl")]),
     ("requests", "HTTP requests/s per path (median; min and max of the runs)",
      "requests/s", False,
-     [("keep-alive c1", "http.keep.c1.rps"), ("keep-alive c32", "http.keep.c32.rps"),
+     [("1 KiB c50", "http.k1k.c50.rps"), ("1 KiB c400", "http.k1k.c400.rps"),
+      ("keep-alive c1", "http.keep.c1.rps"), ("keep-alive c32", "http.keep.c32.rps"),
       ("close c1", "http.close.c1.rps"), ("close c32", "http.close.c32.rps"),
-      ("close c50", "http.close.c50.rps")]),
+       ("close c50", "http.close.c50.rps")]),
     ("latency", "Latency percentiles per path (median; min and max of the runs)",
      "microseconds (log)", True,
      [("ping p50", "icmp.p50"), ("ping p99", "icmp.p99"),

@@ -19,6 +19,14 @@
 #                    when pasta is not installed)
 #   em  embedded     client ns --TAP-- build/examples/httpd (stack inside)
 #
+# Sets: the default (about 7 minutes) measures the rows issue 14 sets goals
+# for: ICMP echo RTT, TCP request/response (kv/kt/ae/pa), nginx 1 KiB
+# keep-alive with wrk -t2 -c50 and -c400, hello.html with Connection: close
+# at -c50 (new connections/s), iperf3 both ways with CPU per GB
+# (kv/kt/ae/aj/pa). BENCH_FULL=1 adds the rest (about 20 minutes): connect,
+# hello.html keep-alive and Connection: close at -c1/-c32, the bulk curl, the
+# aether-nooff path and the impaired link.
+#
 # Benchmarks: ICMP echo RTT; TCP request/response (aether-rr ping-pong of
 # 14 bytes, kv/kt/ae); TCP connect+GET+close (curl); HTTP keep-alive
 # and connection-per-request (wrk -t1 -c1/-c32, and -c50 per request); bulk (iperf3 both ways,
@@ -27,7 +35,7 @@
 # sender there uses cubic by route, as Aether does, and one informational
 # row times the kernel-tap sender with the kernel's default, bbr here).
 #
-# Environment: BENCH_DURATION (wrk/iperf3 seconds, 5), BENCH_REPS (runs of
+# Environment: BENCH_FULL (0; 1 the full set), BENCH_DURATION (wrk/iperf3 seconds, 5), BENCH_REPS (runs of
 # each wrk/iperf3/bulk/impair measurement, taken in turn across paths, 3),
 # BENCH_PINGS (1000), BENCH_CONNECTS (500), BENCH_BULK_MIB (256),
 # BENCH_IMPAIR_MIB (16), BENCH_IMPAIR_SPEC (loss=1%,delay=10ms),
@@ -53,7 +61,12 @@ BULK_MIB=${BENCH_BULK_MIB:-256}
 IMP_MIB=${BENCH_IMPAIR_MIB:-16}
 IMP_SPEC=${BENCH_IMPAIR_SPEC:-loss=1%,delay=10ms}
 RR=${BENCH_RR:-5000}
-ONLY=${BENCH_ONLY:-icmp,rr,connect,http,bulk,impair}
+FULL=${BENCH_FULL:-0}
+if [ "$FULL" = 1 ]; then
+	ONLY=${BENCH_ONLY:-icmp,rr,connect,http,bulk,impair}
+else
+	ONLY=${BENCH_ONLY:-icmp,rr,http,bulk}
+fi
 OUTDIR=${BENCH_OUTDIR:-$TOP/bench/results}
 HERE=$TOP/bench
 KDEF=$(sysctl -n net.ipv4.tcp_congestion_control 2>/dev/null || echo unknown)
@@ -83,14 +96,24 @@ NOTES=$WORK/notes
 LOADS=$WORK/loads
 : >"$RES"; : >"$NOTES"; : >"$LOADS"
 
+# kill_tree PID: TERM every descendant of PID (pasta's command and the
+# servers that command started, in a namespace of pasta's own), a bounded walk
+kill_tree() {
+	local c depth=${2:-0}
+	[ "$depth" -lt 8 ] || return 0
+	for c in $(ps --ppid "$1" -o pid= 2>/dev/null); do
+		kill_tree "$c" $((depth + 1))
+		kill "$c" 2>/dev/null
+	done
+}
+
 # stop_all: stop everything started so far (TERM, up to 3 s, then KILL) and
 # remove the namespaces
 stop_all() {
 	local p i alive
 	for p in "${PIDS[@]}"; do
-		# pasta's iperf3 is its child, in a namespace of pasta's own
-		[ "$p" = "${PASTA_PID:-}" ] &&
-			for c in $(ps --ppid "$p" -o pid= 2>/dev/null); do kill "$c" 2>/dev/null; done
+		# pasta's iperf3 and aether-rr are its descendants
+		[ "$p" = "${PASTA_PID:-}" ] && kill_tree "$p"
 		kill "$p" 2>/dev/null
 	done
 	for i in $(seq 30); do
@@ -157,6 +180,8 @@ BIN=$WORK/bin
 SO=$BIN/libaether.so
 WWW=$WORK/www
 cp "$TOP/examples/www/hello.html" "$WWW/" || fatal "no examples/www/hello.html"
+# issue 14's nginx row: a 1 KiB body
+head -c 1024 /dev/zero | tr '\0' 'a' >"$WWW/1k.html" || fatal "cannot write 1k.html"
 
 # --- topologies ----------------------------------------------------------------
 
@@ -198,8 +223,8 @@ tap_ns() {
 }
 
 # pasta_up C H: kernel client C (10.12.0.1) --veth-- H (10.12.0.2), where
-# pasta (passt) runs iperf3 -s in a namespace of its own and forwards TCP
-# port 5201 to it through its TAP (as root it needs --runas 0 to keep the
+# pasta (passt) runs iperf3 -s and an aether-rr server in a namespace of its
+# own and forwards TCP ports 5201 and 7000 to them through its TAP (as root it needs --runas 0 to keep the
 # privileges its namespace setup needs). PASTA_PID is pasta.
 pasta_up() {
 	ns_add "$1" && ns_add "$2" || return 1
@@ -207,8 +232,9 @@ pasta_up() {
 	ip -n "$1" addr add 10.12.0.1/24 dev v0 && ip -n "$1" link set v0 up &&
 	ip -n "$2" addr add 10.12.0.2/24 dev v0 && ip -n "$2" link set v0 up &&
 	ip -n "$2" route add default via 10.12.0.1 || return 1
-	bg ip netns exec "$2" pasta -f --runas 0 --config-net -t 5201 -u none \
-		-T none -U none -- iperf3 -s >"$WORK/pasta.log" 2>&1
+	bg ip netns exec "$2" pasta -f --runas 0 --config-net -t 5201,7000 -u none \
+		-T none -U none -- sh -c "'$BIN/aether-rr' server 7000 & exec iperf3 -s" \
+		>"$WORK/pasta.log" 2>&1
 	PASTA_PID=${PIDS[-1]}
 	wait_for 10 ip netns exec "$2" ss -Hltn 'sport = :5201' || {
 		say "pasta did not listen on 5201; its log:"
@@ -301,14 +327,18 @@ lab_up() {
 	aether_up ${P}a ${P}app "$WORK/aetherd.sock" "$WORK/aetherd.log" ${BENCH_AE_ARGS:-} && LINK[ae]=1 ||
 		fail "path aether: aetherd did not come up"
 	AE_PID=${AETHERD_PID:-}
-	if on bulk; then
+	if on bulk && [ "$FULL" = 1 ]; then
 		aether_up ${P}f ${P}fapp "$WORK/aetherd-off.sock" "$WORK/aetherd-off.log" \
 			--offload off && LINK[af]=1 && KEEP[af]="$AETHERD_PID:aetherd" ||
 			fail "path aether-nooff: aetherd --offload off did not come up"
+	fi
+	if on bulk; then
 		TAP_MTU=65520 aether_up ${P}j ${P}japp "$WORK/aetherd-j.sock" \
 			"$WORK/aetherd-j.log" && LINK[aj]=1 && KEEP[aj]="$AETHERD_PID:aetherd" ||
 			fail "path aether-65520: aetherd on a TAP of MTU 65520 did not come up"
 		[ "${LINK[ae]:-0}" = 1 ] && AETHERD_PID=$AE_PID
+	fi
+	if on bulk || on rr; then
 		if command -v pasta >/dev/null; then
 			pasta_up ${P}pc ${P}ph && LINK[pa]=1 && KEEP[pa]="$PASTA_PID:pasta" ||
 				fail "path pasta: pasta did not forward iperf3's port"
@@ -393,33 +423,59 @@ bench_icmp() {
 }
 
 # rr_servers: aether-rr server on port 7000 of each path's server (kv and kt
-# on the kernel, ae under LD_PRELOAD); RRS[t]=1 where one listens
+# on the kernel, ae under LD_PRELOAD; pa's was started by pasta_up, inside
+# pasta's namespace); RRS[t]=1 where one listens
 declare -A RRS
 rr_servers() {
 	[ "${LINK[kv]:-0}" = 1 ] && bg ip netns exec ${P}ks "$BIN/aether-rr" server 7000 >/dev/null 2>&1 && RRS[kv]=1
 	[ "${LINK[kt]:-0}" = 1 ] && bg ip netns exec ${P}ts "$BIN/aether-rr" server 7000 >/dev/null 2>&1 && RRS[kt]=1
 	[ "${LINK[ae]:-0}" = 1 ] && bg ip netns exec ${P}app env LD_PRELOAD="$SO" \
 		AETHER_SOCKET="$WORK/aetherd.sock" "$BIN/aether-rr" server 7000 >/dev/null 2>"$WORK/rr-ae.log" && RRS[ae]=1
+	[ "${LINK[pa]:-0}" = 1 ] && RRS[pa]=1
 	sleep 0.5
 }
 
-# bench_rr: $REPS runs of $RR 14-byte TCP round trips on kv, kt, ae in turn
+# rr_one KEY TARGET NS REP: one aether-rr client run from NS to TARGET's
+# server, recorded under KEY.p50 and KEY.p99
+rr_one() {
+	local k=$1 t=$2 out=$WORK/$1.$2.$4
+	if ! timeout $((RR / 100 + 30)) ip netns exec "$3" "$BIN/aether-rr" \
+		client "${ADDR[$t]}" 7000 "$RR" >"$out" 2>&1; then
+		fail "$k $t (run $4): $(tail -1 "$out")"
+		rec $k.p50 "$t" FAIL; rec $k.p99 "$t" FAIL
+		return
+	fi
+	set -- $(cat "$out")
+	rec $k.p50 "$t" "$1"; rec $k.p99 "$t" "$2"
+}
+
+# rr_busy_up: a second aetherd with --busy-poll $BUSY_US and an aether-rr
+# server under AETHER_BUSY_POLL=$BUSY_US: the opt-in latency mode (rr.bp)
+BUSY_US=${BENCH_BUSY_US:-50}
+rr_busy_up() {
+	aether_up ${P}q ${P}qapp "$WORK/busy.sock" "$WORK/aetherd-busy.log" \
+		--busy-poll "$BUSY_US" ${BENCH_AE_ARGS:-} || return 1
+	bg ip netns exec ${P}qapp env LD_PRELOAD="$SO" AETHER_SOCKET="$WORK/busy.sock" \
+		AETHER_BUSY_POLL="$BUSY_US" "$BIN/aether-rr" server 7000 >/dev/null 2>&1
+	sleep 0.5
+}
+
+# bench_rr: $REPS runs of $RR 14-byte TCP round trips on kv, kt, ae, pa in
+# turn, and on aether with busy polling on both sides
 bench_rr() {
-	local t r out
+	local t r bp=0
 	rr_servers
+	rr_busy_up && bp=1 || fail "rr busy-poll: the second aetherd did not come up"
 	for ((r = 1; r <= REPS; r++)); do
-		for t in kv kt ae; do
+		for t in kv kt ae pa; do
 			[ "${RRS[$t]:-0}" = 1 ] || { rec rr.p50 "$t" FAIL; rec rr.p99 "$t" FAIL; continue; }
-			out=$WORK/rr.$t.$r
-			if ! timeout $((RR / 100 + 30)) ip netns exec "${CLI[$t]}" "$BIN/aether-rr" \
-				client "${ADDR[$t]}" 7000 "$RR" >"$out" 2>&1; then
-				fail "rr $t (run $r): $(tail -1 "$out")"
-				rec rr.p50 "$t" FAIL; rec rr.p99 "$t" FAIL
-				continue
-			fi
-			set -- $(cat "$out")
-			rec rr.p50 "$t" "$1"; rec rr.p99 "$t" "$2"
+			rr_one rr $t "${CLI[$t]}" $r
 		done
+		if [ $bp = 1 ]; then
+			rr_one rr.bp ae ${P}q $r
+		else
+			rec rr.bp.p50 ae FAIL; rec rr.bp.p99 ae FAIL
+		fi
 	done
 }
 
@@ -445,13 +501,17 @@ bench_connect() {
 	done
 }
 
-# wrk_one MODE CONNS TARGET REP: one wrk run, recorded under http.MODE.cCONNS
+# wrk_one MODE CONNS TARGET REP: one wrk run, recorded under http.MODE.cCONNS;
+# MODE keep and close: hello.html with wrk -t1 (close with Connection: close),
+# k1k: issue 14's row, the 1 KiB body kept alive with wrk -t2
 wrk_one() {
 	local mode=$1 c=$2 t=$3 r=$4 key=http.$1.c$2 out=$WORK/wrk.$1.$2.$3.$4 hdr=() v
+	local thr=1 page=hello.html
 	[ "$mode" = close ] && hdr=(-H 'Connection: close')
+	[ "$mode" = k1k ] && thr=2 page=1k.html
 	need HTTP $t $key.rps $key.p50 $key.p99 || return
-	timeout $((DUR + 30)) ip netns exec "${CLI[$t]}" wrk -t1 -c"$c" -d"${DUR}s" \
-		--timeout 5s --latency "${hdr[@]}" "http://${ADDR[$t]}/hello.html" >"$out" 2>&1
+	timeout $((DUR + 30)) ip netns exec "${CLI[$t]}" wrk -t$thr -c"$c" -d"${DUR}s" \
+		--timeout 5s --latency "${hdr[@]}" "http://${ADDR[$t]}/$page" >"$out" 2>&1
 	local rc=$?
 	if [ $rc -ne 0 ] || ! v=$(python3 "$HERE/bench.py" wrk "$out"); then
 		fail "wrk $mode -c$c on $t (run $4): exit $rc: $(tail -3 "$out" | tr '\n' ' ')"
@@ -473,11 +533,23 @@ wrk_one() {
 }
 
 bench_http() {
-	local mode c r t conns
+	local mode c r t
+	for c in 50 400; do
+		for ((r = 1; r <= REPS; r++)); do
+			for t in kv kt ae; do
+				wrk_one k1k $c $t $r
+			done
+		done
+	done
+	# close c50: issue 15's new-connections/s goal (0.8x the kernel)
+	for ((r = 1; r <= REPS; r++)); do
+		for t in kv kt ae; do
+			wrk_one close 50 $t $r
+		done
+	done
+	[ "$FULL" = 1 ] || return 0
 	for mode in keep close; do
-		# close c50: issue 15's new-connections/s goal (0.8x the kernel)
-		conns="1 32"; [ "$mode" = close ] && conns="1 32 50"
-		for c in $conns; do
+		for c in 1 32; do
 			for ((r = 1; r <= REPS; r++)); do
 				for t in "${TARGETS[@]}"; do
 					wrk_one $mode $c $t $r
@@ -554,11 +626,16 @@ curl_bulk() {
 	rec bulk.curl "$1" "$(awk -v b="$4" -v s="$5" 'BEGIN { printf "%.3f", b * 8 / s / 1e9 }')"
 }
 
+# bench_bulk: iperf3 both ways on kv kt ae aj pa (and af), then with
+# BENCH_FULL=1 the curl of the bulk file
 bench_bulk() {
-	local r t d ok=1
-	say "writing the ${BULK_MIB} MiB file"
-	head -c $((BULK_MIB * 1048576)) /dev/urandom >"$WWW/bulk" || {
-		fail "cannot write the bulk file"; return; }
+	local r t d ok=1 ip=(kv kt ae aj)
+	[ "$FULL" = 1 ] && ip+=(af)
+	if [ "$FULL" = 1 ]; then
+		say "writing the ${BULK_MIB} MiB file"
+		head -c $((BULK_MIB * 1048576)) /dev/urandom >"$WWW/bulk" || {
+			fail "cannot write the bulk file"; return; }
+	fi
 	bg ip netns exec ${P}ks iperf3 -s -B 10.10.0.2 >"$WORK/iperf-s.kv" 2>&1
 	bg ip netns exec ${P}ts iperf3 -s -B 10.9.0.2 >"$WORK/iperf-s.kt" 2>&1
 	bg ip netns exec ${P}app env LD_PRELOAD="$SO" AETHER_SOCKET="$WORK/aetherd.sock" \
@@ -572,11 +649,12 @@ bench_bulk() {
 	sleep 1
 	for ((r = 1; r <= REPS; r++)); do
 		for d in rx tx; do
-			for t in kv kt ae af aj; do
+			for t in "${ip[@]}"; do
 				iperf_one $d $t $r
 			done
 			[ "${LINK[pa]:-}" ] && iperf_one $d pa $r
 		done
+		[ "$FULL" = 1 ] || continue
 		for t in "${TARGETS[@]}" af aj; do
 			curl_bulk $t $r
 		done
@@ -756,6 +834,7 @@ section() {
 # --- the run -------------------------------------------------------------------
 
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+BEGAN=$SECONDS
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 HOST=$(hostname -s 2>/dev/null || hostname)
 section start
@@ -771,6 +850,7 @@ if on icmp || on rr || on connect || on http || on bulk; then
 fi
 on impair && { section impair; bench_impair; stop_all; }
 section end
+ENDED=$SECONDS
 
 {
 	echo "bulk_mib=$BULK_MIB"
@@ -778,6 +858,7 @@ section end
 	echo "impair_mib=$IMP_MIB"
 	echo "kernel_default_cc=$KDEF"
 	echo "reps=$REPS"
+	echo "busy_us=$BUSY_US"
 } >"$META"
 
 REV=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -786,6 +867,7 @@ report() {
 	echo "Aether vs the kernel TCP/IP stack, side by side (bench/run.sh)"
 	echo "started $STARTED on $HOST: $(nproc) cores, $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "source: git $REV$([ "$DIRTY" -gt 0 ] && echo " + $DIRTY modified files under stack/ ipc/ client/ host/ daemon/ tools/ preload/ examples/")"
+	echo "set: $([ "$FULL" = 1 ] && echo full || echo 'default (the issue-14 rows; BENCH_FULL=1 for all)'), parts $ONLY, took $((ENDED - BEGAN)) s"
 	echo "settings: wrk/iperf3 ${DUR}s, $REPS runs each (paths in turn), $PINGS pings, $CONNS connects, bulk $BULK_MIB MiB, impaired $IMP_MIB MiB with $IMP_SPEC (kernel senders: cubic; kernel default $KDEF)"
 	echo "tools: $(nginx -v 2>&1 | sed 's/.*version: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(iperf3 -v | head -1 | cut -d' ' -f1-2), $(curl --version | head -1 | cut -d' ' -f1-2)"
 	echo "load average (1/5/15 min) before each part:"
@@ -796,7 +878,7 @@ report() {
 	echo "       aether-nooff = the same, aetherd --offload off (bulk rows only)"
 	echo "       aether-65520 = the same as aether, TAP MTU 65520 (bulk rows only)"
 	command -v pasta >/dev/null &&
-		echo "       pasta       = kernel client ns -veth- pasta (passt) port forward -TAP (MTU 65520)- iperf3 ns (iperf3 rows)"
+		echo "       pasta       = kernel client ns -veth- pasta (passt) port forward -TAP (MTU 65520)- iperf3/aether-rr ns (iperf3 and rr rows)"
 	echo "       embedded    = kernel client ns -TAP- examples/httpd (stack linked in)"
 	echo
 	python3 "$HERE/bench.py" table "$RES" "$META"

@@ -474,6 +474,21 @@ void aec_rearm(struct aec_sock *s, uint32_t dirs);
 int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms);
 
 /**
+ * aec_set_busy_poll() - before a blocked call sleeps, watch the socket's
+ * shared state for up to @usec microseconds (0, the default: never spin;
+ * at most 100000). The shim sets it from AETHER_BUSY_POLL.
+ * @usec:	microseconds
+ */
+void aec_set_busy_poll(unsigned int usec);
+
+/**
+ * aec_busy_polls() - busy polls that ended with the socket ready
+ *
+ * Return: the count since the library was loaded
+ */
+uint64_t aec_busy_polls(void);
+
+/**
  * aec_wait() - block until @events are ready, with timeout
  * @s:		socket
  * @events:	POLLIN and/or POLLOUT

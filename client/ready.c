@@ -15,6 +15,13 @@
  *    or processes) the one that drains may leave the other asleep until its
  *    next wake-up; a poller that loops (level-triggered) meets the state
  *    again at its next call. Blocked calls are never stranded this way.
+ *
+ * Busy polling (aec_set_busy_poll(), AETHER_BUSY_POLL=USEC in the shim; off
+ * unless asked for): before a blocked call arms its wake-up, it watches the
+ * header page for up to USEC microseconds (spin_ready()). Data that comes
+ * meanwhile is taken with no futex sleep, no wake-up of this thread and no
+ * FUTEX_WAKE by the daemon (no wake bit was set). After USEC it sleeps as
+ * always, so a wait never spins longer than USEC and an idle program sleeps.
  * See conn.c for the library's theory of operation.
  */
 #include <errno.h>
@@ -284,6 +291,105 @@ void aec_rearm(struct aec_sock *s, uint32_t dirs)
 	shm_or(&h->shim_want, dirs & (AE_WANT_IN | AE_WANT_OUT));
 	shm_fence();
 	aec_ring(s->fd);
+}
+
+/* ---- busy polling before a sleep ------------------------------------------ */
+
+/* the longest spin, in microseconds: a spin is a wait, not a mode */
+#define AEC_BUSY_MAX_US	100000u
+/* clock reads are spaced by this many looks at the header page */
+#define AEC_SPIN_LOOKS	64
+
+static uint64_t aec_busy_ns;	/* 0: never spin (the default) */
+static uint64_t aec_spins;	/* spins that ended with the socket ready */
+
+/**
+ * aec_set_busy_poll() - spin up to @usec before a blocked call sleeps
+ * @usec:	microseconds, 0 never (the default); above AEC_BUSY_MAX_US is
+ *		cut to it
+ */
+void aec_set_busy_poll(unsigned int usec)
+{
+	if (usec > AEC_BUSY_MAX_US)
+		usec = AEC_BUSY_MAX_US;
+	__atomic_store_n(&aec_busy_ns, (uint64_t)usec * 1000u, __ATOMIC_RELAXED);
+}
+
+/**
+ * aec_busy_polls() - busy polls that found the socket ready (tests)
+ *
+ * Return: the count, 0 when busy polling is off
+ */
+uint64_t aec_busy_polls(void)
+{
+	return __atomic_load_n(&aec_spins, __ATOMIC_RELAXED);
+}
+
+/**
+ * mono_ns() - CLOCK_MONOTONIC in nanoseconds (vDSO, no system call)
+ *
+ * Return: the time
+ */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/**
+ * cpu_relax() - tell the core this is a spin loop
+ */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/**
+ * spin_ready() - watch @h for readiness for up to the busy-poll time, or
+ * @timeout_ms if shorter
+ * @s:		socket (its type)
+ * @h:		header page
+ * @events:	POLLIN / POLLOUT
+ * @timeout_ms:	the caller's longest wait, -1 none
+ * @alive:	the alive page's lock word (the daemon's death ends the spin)
+ *
+ * Only loads: nothing is armed, so the daemon wakes nobody for what the
+ * spin sees.
+ *
+ * Return: true when ready (or moved, or the daemon died): do not sleep
+ */
+static bool spin_ready(const struct aec_sock *s, struct ae_shm_hdr *h,
+		       unsigned int events, int timeout_ms,
+		       const uint32_t *alive)
+{
+	uint64_t ns = __atomic_load_n(&aec_busy_ns, __ATOMIC_RELAXED), end;
+	int i;
+
+	if (!ns || !timeout_ms)
+		return false;
+	if (timeout_ms > 0 && (uint64_t)timeout_ms * 1000000u < ns)
+		ns = (uint64_t)timeout_ms * 1000000u;
+	end = mono_ns() + ns;
+	do {
+		for (i = 0; i < AEC_SPIN_LOOKS; i++) {
+			if (shm_load(&h->moved) ||
+			    (state_mask(s, h) & (events | POLLERR | POLLHUP)) ||
+			    (__atomic_load_n(alive, __ATOMIC_RELAXED) &
+			     FUTEX_OWNER_DIED)) {
+				__atomic_fetch_add(&aec_spins, 1,
+						   __ATOMIC_RELAXED);
+				return true;
+			}
+			cpu_relax();
+		}
+	} while (mono_ns() < end);
+	return false;
 }
 
 /* ---- sleeping on a futex ------------------------------------------------ */
@@ -650,6 +756,9 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 	av = __atomic_load_n(alive, __ATOMIC_ACQUIRE);
 	if (av & FUTEX_OWNER_DIED)
 		return aec_daemon_gone(s);
+	if (spin_ready(s, h, events, timeout_ms, alive))
+		return (__atomic_load_n(alive, __ATOMIC_ACQUIRE) &
+			FUTEX_OWNER_DIED) ? aec_daemon_gone(s) : take_sig(1);
 	r = arm_or_stop(s, h, events, &sv);
 	if (r)
 		return r;

@@ -46,6 +46,7 @@
 #include "config.h"
 #include "path.h"
 #include "sandbox.h"
+#include "session.h"
 #include "tapctl.h"
 #include "takeover.h"
 
@@ -888,6 +889,16 @@ static void create_stack(struct daemon *dm)
 }
 
 /**
+ * early_publish() - the host's rx_done hook: publish what a frame read
+ * alone delivered (its program's wake-up) before the TAP is read again
+ * @ctx:	the session server
+ */
+static void early_publish(void *ctx)
+{
+	sess_publish_dirty(ctx);
+}
+
+/**
  * announce() - say what we serve, where
  * @dm:		daemon
  */
@@ -1030,6 +1041,8 @@ int main(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "aetherd: no takeover socket (%s): live upgrades of this daemon are not possible\n",
 			strerror(-rc));
+	dm.host.rx_done = early_publish;
+	dm.host.rx_done_ctx = dm.d.srv;
 	announce(&dm);
 	if (!dm.o.takeover)
 		say_socket_access(&dm);

@@ -78,6 +78,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	srv->spare_fd = -1;
 	srv->alive_fd = -1;
 	srv->alive_ro_fd = -1;
+	srv->gb_fd = -1;
 	srv->max_sockets = SESS_DEF_MAX_SOCKETS;
 	srv->max_mem = SESS_DEF_MAX_MEM;
 	LIST_INIT(&srv->conns);
@@ -85,6 +86,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	LIST_INIT(&srv->users);
 	LIST_INIT(&srv->arenas);
 	TAILQ_INIT(&srv->dirty);
+	TAILQ_INIT(&srv->giveback);
 	for (i = 0; i < SESS_REGION_BUCKETS; i++)
 		LIST_INIT(&srv->regions[i]);
 	d->srv = srv;
@@ -228,6 +230,7 @@ static void conn_free(struct sconn *c)
 		c->cl->user->nsocks--;
 	if (c->flags & SC_DIRTY)
 		TAILQ_REMOVE(&srv->dirty, c, dirty);
+	sess_giveback_forget(c);
 	for (i = 0; i < c->pend_nfds; i++)
 		close(c->pend_fds[i]);
 	free(c->pend);
@@ -850,6 +853,8 @@ static int serve(struct session_srv *srv)
 
 	if (!ret)
 		ret = ae_loop_add_idle(srv->d->loop, idle_publish, srv);
+	if (!ret && sess_giveback_init(srv))	/* without: at once */
+		fprintf(stderr, "aetherd: no give-back timer: drained ring pages are given back at once\n");
 	return ret;
 }
 
@@ -936,6 +941,7 @@ void session_fini(struct aetherd *d)
 		close(srv->spare_fd);
 		srv->spare_fd = -1;
 	}
+	sess_giveback_fini(srv);
 	sess_alive_fini(srv);
 }
 

@@ -30,11 +30,15 @@
  * run, against 12 kB before it; the next socket's first writes fault a
  * page or two back, next to a connection's setup) */
 #define SESS_POOL_KEEP_BYTES	0u
-/* the rx ring's drained pages are given back (sess_rx_drained()) once this
+/* the rx ring's drained pages are given back (sess_rx_punch(), once the
+ * ring's tail stood still for SESS_GIVEBACK_MS) once this
  * many bytes of whole pages were read and the ring is empty, or this many
  * while data remains */
 #define SESS_PUNCH_IDLE		(4u * 1024)
 #define SESS_PUNCH_BUSY		(256u * 1024)
+/* a queued rx ring whose tail stood still this long gives back its drained
+ * pages (session_giveback.c) */
+#define SESS_GIVEBACK_MS	250
 /* malloc_trim() after this many connections closed (idle connections
  * leave their heap in glibc's free lists otherwise) */
 #define SESS_TRIM_AFTER		1024
@@ -224,6 +228,9 @@ enum {
  * @in_ev:	events that made the socket readable, published as @in_seq
  *		of the header (EPOLLET edges)
  * @dirty:	dirty list link
+ * @gb:		give-back queue link (session_giveback.c)
+ * @gb_tail:	the rx tail when last looked at there
+ * @gb_queued:	on that queue
  * @link:	all connections
  * @snap_id:	its name in a takeover's state string (takeover.c)
  */
@@ -246,6 +253,9 @@ struct sconn {
 	int pend_nfds;
 	uint32_t in_ev;
 	TAILQ_ENTRY(sconn) dirty;
+	TAILQ_ENTRY(sconn) gb;
+	uint32_t gb_tail;
+	bool gb_queued;
 	LIST_ENTRY(sconn) link;
 	uint32_t snap_id;
 };
@@ -260,6 +270,9 @@ struct sconn {
  * @clients:	every client process
  * @users:	every client uid
  * @dirty:	connections to publish
+ * @giveback:	connections whose drained rx pages wait (session_giveback.c)
+ * @gb_fd:	its timerfd, -1 without
+ * @gb_armed:	@gb_fd is armed
  * @regions:	ring regions by address
  * @nconns:	connections
  * @nregions:	memfd regions alive, @region_bytes their mapped bytes
@@ -298,6 +311,9 @@ struct session_srv {
 	LIST_HEAD(client_list, sclient) clients;
 	LIST_HEAD(user_list, suser) users;
 	TAILQ_HEAD(dirty_list, sconn) dirty;
+	TAILQ_HEAD(gb_list, sconn) giveback;
+	int gb_fd;
+	bool gb_armed;
 	struct region_list regions[SESS_REGION_BUCKETS];
 	uint32_t nconns;
 	uint32_t nregions;
@@ -389,6 +405,7 @@ int sess_conn_give_header(struct sconn *c);
 int sess_conn_bind_rings(struct sconn *c, bool *moved);
 void sess_conn_drop_region(struct sconn *c);
 void sess_rx_drained(struct sconn *c, uint32_t head);
+void sess_rx_punch(struct sconn *c);
 void sess_ring_resident(struct session_srv *srv, uint64_t *live,
 			uint64_t *pooled);
 void sess_ring_hint(struct session_srv *srv, struct suser *u);
@@ -403,6 +420,12 @@ int sess_pull(struct sconn *c);
 void sess_publish(struct sconn *c);
 void sess_publish_tx_limit(struct sconn *c);
 void sess_publish_dirty(struct session_srv *srv);
+
+/* session_giveback.c */
+void sess_giveback_later(struct sconn *c);
+void sess_giveback_forget(struct sconn *c);
+int sess_giveback_init(struct session_srv *srv);
+void sess_giveback_fini(struct session_srv *srv);
 void sess_cutoff(struct sconn *c, int err);
 void sess_close_sock(struct sconn *c);
 

@@ -62,8 +62,9 @@
  * Memory follows the data in flight: a ring's storage is touched page by
  * page as its indices run around it, and memfd pages stay resident until
  * punched out. The rx ring's pages the shim has read are given back by the
- * daemon (sess_rx_drained(), at the pull that takes the new rx_head, before
- * the stack may write there again) once SESS_PUNCH_IDLE bytes of whole
+ * daemon (sess_rx_punch(), in its own thread, once the ring's tail stood
+ * still for SESS_GIVEBACK_MS: session_giveback.c; a streaming ring would be
+ * written there again within the lap) once SESS_PUNCH_IDLE bytes of whole
  * pages were read and the ring is empty, or SESS_PUNCH_BUSY while data
  * remains; the tx ring's by the shim, its only writer (client/data.c). So a
  * busy connection costs one fallocate() per many pages, and an idle one
@@ -827,16 +828,28 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 }
 
 /**
- * sess_rx_drained() - the shim read the rx ring up to @head: give back the
- * whole pages it drained, past a threshold (see the DOC above)
- * @c:		connection on rings, its new rx_head validated, not yet handed
- *		to the stack (so nothing writes those pages meanwhile)
+ * sess_rx_drained() - the shim read the rx ring up to @head: its drained
+ * pages are given back once the data stops (session_giveback.c)
+ * @c:		connection on rings, its new rx_head validated
  * @head:	the new consumer index
  */
 void sess_rx_drained(struct sconn *c, uint32_t head)
 {
+	(void)head;
+	sess_giveback_later(c);
+}
+
+/**
+ * sess_rx_punch() - give back the whole rx pages the shim drained, past a
+ * threshold (see the DOC above)
+ * @c:		connection on rings, in the daemon's thread (nothing writes
+ *		the ring meanwhile)
+ */
+void sess_rx_punch(struct sconn *c)
+{
 	struct ae_ring *rx = ae_sock_rxring(c->sk);
 	struct shm_region *r = c->reg;
+	uint32_t head = rx->head;
 	struct shm_span sp[2];
 	int n, i;
 

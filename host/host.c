@@ -345,19 +345,20 @@ static ssize_t tap_read_one(struct ae_host *h, int i)
 }
 
 /**
- * tap_read_batch() - read up to HOST_RX_BATCH frames from the TAP
+ * tap_read_batch() - read up to @max frames from the TAP
  * @h:		host
+ * @max:	1 to HOST_RX_BATCH
  * @more:	set when the batch filled up (the TAP may hold more)
  *
  * Return: frames read into h->rx[0..n)
  */
-static int tap_read_batch(struct ae_host *h, bool *more)
+static int tap_read_batch(struct ae_host *h, int max, bool *more)
 {
 	int cnt = 0, tries;
 	ssize_t n;
 
 	*more = false;
-	for (tries = 0; cnt < HOST_RX_BATCH && tries < 2 * HOST_RX_BATCH; tries++) {
+	for (tries = 0; cnt < max && tries < 2 * HOST_RX_BATCH; tries++) {
 		n = tap_read_one(h, cnt);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -414,19 +415,36 @@ static void tap_batch_in(struct ae_host *h, int cnt)
  * timers get their turn
  * @ctx:	the host
  * @events:	epoll events
+ *
+ * When the last wake-up found a single frame (request/response traffic:
+ * a ping, a TCP request), the first frame of this one goes to the stack
+ * alone, before the read that finds the TAP empty: the echo reply, or the
+ * request in the program's ring and its wake-up, leave one system call
+ * sooner (with @rx_done set, the program is woken before that read too).
+ * Bulk traffic (several frames per wake-up) keeps whole batches,
+ * so its ACKs stay coalesced (ackq.c).
  */
 static void tap_readable(void *ctx, uint32_t events)
 {
 	struct ae_host *h = ctx;
-	bool more = true;
-	int cnt, round;
+	bool early = h->rx_last <= 1 && !h->impair_rx, more = true;
+	int cnt, round, max = early ? 1 : HOST_RX_BATCH;
+	unsigned int total = 0;
 
 	(void)events;
 	for (round = 0; round < HOST_RX_ROUNDS && more; round++) {
-		cnt = tap_read_batch(h, &more);
+		cnt = tap_read_batch(h, max, &more);
 		if (cnt)
 			tap_batch_in(h, cnt);
+		if (early && !round && cnt) {
+			h->st.rx_early++;
+			if (h->rx_done)
+				h->rx_done(h->rx_done_ctx);
+		}
+		total += (unsigned int)cnt;
+		max = HOST_RX_BATCH;
 	}
+	h->rx_last = total;
 }
 
 /**
@@ -911,6 +929,7 @@ void ae_host_dev_stats_foreach(const struct ae_host *h, ae_stat_fn fn,
 	fn(ctx, "tap", "rx_frames", st->rx_frames);
 	fn(ctx, "tap", "rx_bytes", st->rx_bytes);
 	fn(ctx, "tap", "rx_batches", st->rx_batches);
+	fn(ctx, "tap", "rx_early", st->rx_early);
 	fn(ctx, "tap", "rx_errors", st->rx_errors);
 	fn(ctx, "tap", "tx_frames", st->tx_frames);
 	fn(ctx, "tap", "tx_bytes", st->tx_bytes);

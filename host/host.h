@@ -37,7 +37,9 @@
  * struct host_stats - what the device side counts (the stack counts the rest)
  * @rx_frames:	frames read from the TAP
  * @rx_bytes:	their bytes
- * @rx_batches:	wakeups that read at least one frame
+ * @rx_batches:	batches of frames handed to the stack
+ * @rx_early:	wake-ups whose first frame went to the stack before the
+ *		read that found the TAP empty (tap_readable())
  * @rx_errors:	read errors other than EAGAIN
  * @tx_frames:	frames written to the TAP
  * @tx_bytes:	their bytes
@@ -52,7 +54,7 @@
  * @tx_csum_partial: frames written with the checksum left to the kernel
  */
 struct host_stats {
-	uint64_t rx_frames, rx_bytes, rx_batches, rx_errors;
+	uint64_t rx_frames, rx_bytes, rx_batches, rx_errors, rx_early;
 	uint64_t tx_frames, tx_bytes, tx_dropped, tx_errors;
 	uint64_t rx_gso, rx_csum_partial, rx_vnet_short;
 	uint64_t rx_vnet[TAP_VNET_NVERDICTS];
@@ -107,6 +109,11 @@ struct host_opts {
  * @link_fd:	rtnetlink socket hearing of the TAP going down/up/away, or -1
  * @link_ifindex: the TAP's interface index
  * @link_up:	the TAP's IFF_UP as last heard
+ * @rx_last:	frames the last TAP wake-up read
+ * @rx_done:	called after a frame read alone (tap_readable()) went through
+ *		the stack, before the next read, or NULL: aetherd publishes
+ *		what it delivered, so the program wakes one system call sooner
+ * @rx_done_ctx: its argument
  * @in_batch:	a batch read from the TAP is being fed to the stack: pure
  *		ACKs wait in @ackq until it is done
  * @ackq:	the held ACKs
@@ -133,6 +140,9 @@ struct ae_host {
 	int link_fd;
 	int link_ifindex;
 	int link_up;
+	unsigned int rx_last;
+	void (*rx_done)(void *ctx);
+	void *rx_done_ctx;
 	bool in_batch;
 	struct ackq ackq;
 };

@@ -26,12 +26,38 @@
  * readable with a NOTIFY for each armed direction.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "client.h"
 #include "shim.h"
 
 #define PS_DEAD_SLICE_MS	250
+#define PS_BUSY_POLL_MAX	100000UL
+
+/**
+ * ps_busy_poll_init() - read AETHER_BUSY_POLL once at load: a blocked call
+ * watches the socket's shared state for up to that many microseconds
+ * before its futex sleep (aec_set_busy_poll(); 0, the default: never)
+ */
+__attribute__((constructor)) static void ps_busy_poll_init(void)
+{
+	const char *v = getenv("AETHER_BUSY_POLL");
+	unsigned long us;
+	char *end;
+
+	if (!v || !*v)
+		return;
+	errno = 0;
+	us = strtoul(v, &end, 10);
+	if (errno || *end || *v == '-' || us > PS_BUSY_POLL_MAX) {
+		if (ps_debug)
+			ps_log("AETHER_BUSY_POLL=%s ignored (0 to %lu)", v,
+			       PS_BUSY_POLL_MAX);
+		return;
+	}
+	aec_set_busy_poll((unsigned int)us);
+}
 
 /**
  * ps_dead() - has this process seen @ps's daemon go away

@@ -6,6 +6,14 @@
 # --busy-poll 20000 (20 ms): the same pings make it spin (loop.busy_polls
 # above 0), and the same idle window still costs at most 2 ticks: the spin
 # ends 20 ms after the last activity. A bad value is refused.
+# The shim's AETHER_BUSY_POLL (issue 14): a preloaded python echo server
+# (blocking recv, so its waits are aec_sleep()'s futex sleeps) answers
+# aether-rr round trips from a kernel client. By default it sleeps
+# about once per round trip (voluntary context switches >= 0.8 per round
+# trip, and no NOTIFY datagrams: ipc.notifies does not grow); with
+# AETHER_BUSY_POLL=20000 it mostly catches the next request spinning (below
+# 0.5 per round trip), and once the client is gone it sleeps again: at most
+# 2 clock ticks of CPU in IDLE_S seconds.
 . "$(dirname "$0")/lib.sh"
 
 IDLE_S=2
@@ -38,6 +46,52 @@ spins=$(stat_of loop.busy_polls)
 log "--busy-poll 20000: $t ticks in ${IDLE_S} s idle after 300 pings; $spins busy polls"
 check "busy-poll: spins after activity" [ "$spins" -gt 0 ]
 check "busy-poll: bounded, idle daemon uses no CPU once it stops" [ "${t:-99}" -le 2 ]
+stop_aetherd
+
+# rr_switches BP: an aether-rr server with AETHER_BUSY_POLL=BP; RR round
+# trips; prints "voluntary switches per round trip x100, idle ticks after"
+RR=2000
+rr_switches() {
+	local pid a b t
+	bg nsx env LD_PRELOAD="$B/libaether.so" AETHER_BUSY_POLL="$1" python3 -c '
+import socket
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", 7000)); ls.listen(1)
+while True:
+	c, _ = ls.accept()
+	c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+	while True:
+		b = c.recv(14)
+		if not b:
+			break
+		c.sendall(b)
+	c.close()' >"$WORK/rr-server.$1" 2>&1
+	pid=${PIDS[-1]}
+	wait_for 5 nsx "$B/aether-rr" client 192.168.1.2 7000 10 >/dev/null || return 1
+	a=$(wakeups "$pid")
+	nsx "$B/aether-rr" client 192.168.1.2 7000 "$RR" >"$WORK/rr.$1" || return 1
+	b=$(wakeups "$pid")
+	sleep 0.5
+	t=$(cpu_ticks "$pid")
+	sleep "$IDLE_S"
+	echo $(((b - a) * 100 / (RR + RR / 10))) $(($(cpu_ticks "$pid") - t))
+	stop_pid "$pid"
+}
+
+NS=${NS}s
+lab_up || { echo "FAIL lab (shim)"; exit 1; }
+n0=$(stat_of ipc.notifies)
+check "ipc.notifies counted" [ "$n0" -ge 0 ]
+set -- $(rr_switches 0)
+n1=$(stat_of ipc.notifies)
+log "shim default: ${1:-?}/100 voluntary switches per round trip ($(cat "$WORK/rr.0")), $((n1 - n0)) NOTIFYs"
+check "shim default: sleeps once per round trip" [ "${1:-0}" -ge 80 ]
+check "shim default: a blocking recv sleeps on the futex (no NOTIFY)" \
+	[ "$((n1 - n0))" -lt 10 ]
+set -- $(rr_switches 20000)
+log "AETHER_BUSY_POLL=20000: ${1:-?}/100 voluntary switches per round trip ($(cat "$WORK/rr.20000")), ${2:-?} ticks idle after"
+check "shim busy poll: the request is caught spinning" [ "${1:-999}" -lt 50 ]
+check "shim busy poll: bounded, an idle program sleeps" [ "${2:-99}" -le 2 ]
 stop_aetherd
 
 check "--busy-poll 100001 refused" bash -c "! '$B/aetherd' --busy-poll 100001 --tap x 2>/dev/null"
