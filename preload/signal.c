@@ -40,7 +40,7 @@ static volatile sig_atomic_t ps_sig_wrapped[_NSIG];
 static void ps_sig_tramp(int sig, siginfo_t *si, void *uc)
 {
 	const struct sigaction *a = &ps_sig_user[sig];
-	struct sigaction now;
+	struct sigaction now = { 0 };
 	bool restart;
 	int e = errno;
 
