@@ -64,6 +64,7 @@
  * @tx_mark:	tx ring index up to which this process gave back drained
  *		pages (data.c, tx_give_back()), for the header @mark_hdr
  * @mark_hdr:	the header page @tx_mark belongs to
+ * @tx_last_ns:	CLOCK_MONOTONIC of the last send that found room
  * @fd_users:	doorbells using @fd outside @lock right now (aec_set_fd())
  * @alive:	lock word of the daemon's alive page (ready.c), NULL until
  *		the first blocking wait asks for it
@@ -94,6 +95,7 @@ struct aec_sock {
 	uint32_t map_seq;
 	uint32_t tx_mark;
 	struct ae_shm_hdr *mark_hdr;
+	int64_t tx_last_ns;
 	int fd_users;
 	const uint32_t *alive;
 };

@@ -44,6 +44,9 @@
  * remains (the daemon does the same for rx: daemon/session.h) */
 #define AEC_PUNCH_IDLE	(4u * 1024)
 #define AEC_PUNCH_BUSY	(256u * 1024)
+/* a send within this long of the previous one is a stream: its tx ring
+ * keeps its pages (data.c, tx_give_back()) */
+#define AEC_STREAM_GAP_NS	1000000LL
 #define AEC_PID_MAX	(1U << 22)	/* the kernel's PID_MAX_LIMIT */
 
 /**
