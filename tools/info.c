@@ -78,27 +78,51 @@ static int fetch_counters(struct ipc_stat_list *cs)
 }
 
 /**
+ * group_seen() - did a counter before @i already open @i's group?
+ * @cs:		counters
+ * @i:		index
+ *
+ * Return: true if an earlier counter has the same group
+ */
+static bool group_seen(const struct ipc_stat_list *cs, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (!strcmp(cs->e[j].group, cs->e[i].group))
+			return true;
+	return false;
+}
+
+/**
  * print_json() - every counter as {"group": {"name": value, ...}, ...}
- * @cs:		counters, grouped in the daemon's order
+ * @cs:		counters in the daemon's order
+ *
+ * A group's counters need not be adjacent (the device's are collected in
+ * two places): each group is one object, in first-seen order, since a
+ * repeated key would leave a JSON reader with only its last object.
  */
 static void print_json(const struct ipc_stat_list *cs)
 {
-	const char *group = NULL;
-	size_t i;
+	size_t i, j;
+	bool first;
 
 	putchar('{');
 	for (i = 0; i < cs->n; i++) {
-		const struct ae_ipc_stat *c = &cs->e[i];
-
-		if (!group || strcmp(group, c->group)) {
-			printf("%s\"%s\": {", group ? "}, " : "", c->group);
-			group = c->group;
-		} else {
-			fputs(", ", stdout);
+		if (group_seen(cs, i))
+			continue;
+		printf("%s\"%s\": {", i ? ", " : "", cs->e[i].group);
+		first = true;
+		for (j = i; j < cs->n; j++) {
+			if (strcmp(cs->e[j].group, cs->e[i].group))
+				continue;
+			printf("%s\"%s\": %llu", first ? "" : ", ", cs->e[j].name,
+			       (unsigned long long)cs->e[j].value);
+			first = false;
 		}
-		printf("\"%s\": %llu", c->name, (unsigned long long)c->value);
+		putchar('}');
 	}
-	printf("%s}\n", group ? "}" : "");
+	puts("}");
 }
 
 /**

@@ -167,6 +167,10 @@ log "server's arena memfds (inodes) before: ${ARENA0:-none}; last daemon maps: $
 kept=0
 for ino in $ARENA0; do case " $ARENA1 " in *" $ino "*) kept=$((kept + 1)) ;; esac; done
 check arena_memfd_handed_on test -n "$ARENA0" -a "$kept" -eq "$(echo $ARENA0 | wc -w)"
+# the last round's daemon (started by aether upgrade) writes its report to
+# the old one's log in its own time: give it a moment before counting
+ntook() { [ "$(grep -c 'took over from pid' "$WORK/aetherd.log")" -ge "$ROUNDS" ]; }
+wait_for 5 ntook
 took=$(sed -n 's/.*took over from pid [0-9]* in \([0-9]*\) ms.*/\1/p' "$WORK/aetherd.log" | sort -n)
 paused=$(sed -n 's/.*paused \([0-9]*\) ms.*/\1/p' "$WORK/aetherd.log" | sort -n | tail -1)
 log "old daemons paused at most ${paused:-?} ms; new ones took over in at most $(echo "$took" | tail -1) ms (of $(echo "$took" | grep -c .))"
