@@ -476,6 +476,18 @@ void aec_rearm(struct aec_sock *s, uint32_t dirs);
 int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms);
 
 /**
+ * aec_sleep_intr() - aec_sleep() for a socket with SO_RCVTIMEO/SO_SNDTIMEO:
+ * any handler of the program ends the sleep with -EINTR, SA_RESTART or not,
+ * as Linux's sock_intr_errno() does for a wait with a timeout
+ * @s:		socket
+ * @events:	POLLIN and/or POLLOUT
+ * @timeout_ms:	-1 forever
+ *
+ * Return: 1 look again, 0 timed out, -EINTR, -ENETDOWN the daemon is gone
+ */
+int aec_sleep_intr(struct aec_sock *s, unsigned int events, int timeout_ms);
+
+/**
  * aec_set_busy_poll() - before a blocked call sleeps, watch the socket's
  * shared state for up to @usec microseconds (0, the default: never spin;
  * at most 100000). The shim sets it from AETHER_BUSY_POLL.

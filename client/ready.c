@@ -597,16 +597,19 @@ void aec_sig_clear(void)
 /**
  * take_sig() - what a blocked call makes of the handlers that ran
  * @r:		what the sleep returned (1 look again, -EINTR, ...)
+ * @anysig:	the socket has a timeout (SO_RCVTIMEO/SO_SNDTIMEO): Linux's
+ *		sock_intr_errno() ends such a wait with EINTR after any handler
  *
- * Return: -EINTR after a handler without SA_RESTART, 1 (look again: the
- * call goes on, as Linux restarts it) after handlers with it, else @r
+ * Return: -EINTR after a handler without SA_RESTART (after any, with
+ * @anysig), 1 (look again: the call goes on, as Linux restarts it) after
+ * handlers with it, else @r
  */
-static int take_sig(int r)
+static int take_sig(int r, bool anysig)
 {
 	int hit = aec_sig_hit;
 
 	aec_sig_hit = AEC_SIG_NONE;
-	if (hit == AEC_SIG_EINTR)
+	if (hit == AEC_SIG_EINTR || (anysig && hit == AEC_SIG_RESTART))
 		return -EINTR;
 	if (hit == AEC_SIG_RESTART && (r == -EINTR || r > 0))
 		return 1;
@@ -644,6 +647,7 @@ static bool arm_wake(const struct aec_sock *s, struct ae_shm_hdr *h,
  * @h:		header page
  * @events:	POLLIN / POLLOUT
  * @sv:		set to @wake_seq as loaded before arming
+ * @anysig:	any handler ends the wait (take_sig())
  *
  * The word first, then @sv (in arm_wake()), then the look at what handlers
  * did: a signal after that look bumps the word (aec_sig_note()), so the
@@ -652,12 +656,12 @@ static bool arm_wake(const struct aec_sock *s, struct ae_shm_hdr *h,
  * Return: 0 to sleep, 1 ready (look again), -EINTR
  */
 static int arm_or_stop(const struct aec_sock *s, struct ae_shm_hdr *h,
-		       unsigned int events, uint32_t *sv)
+		       unsigned int events, uint32_t *sv, bool anysig)
 {
 	int r;
 
 	aec_sig_word = &h->wake_seq;
-	r = arm_wake(s, h, events, sv) ? take_sig(1) : take_sig(0);
+	r = take_sig(arm_wake(s, h, events, sv) ? 1 : 0, anysig);
 	if (r)
 		aec_sig_word = NULL;
 	return r;
@@ -669,6 +673,7 @@ static int arm_or_stop(const struct aec_sock *s, struct ae_shm_hdr *h,
  * @s:		socket
  * @events:	POLLIN / POLLOUT
  * @timeout_ms:	-1 forever
+ * @anysig:	any handler ends the wait (take_sig())
  *
  * The same ordering as aec_sleep() rules out a lost wake-up. What it
  * cannot do is wait on the alive page too (futex_waitv is not what such
@@ -679,7 +684,7 @@ static int arm_or_stop(const struct aec_sock *s, struct ae_shm_hdr *h,
  * Return: 1 look again, 0 timed out, -EINTR, -ENETDOWN
  */
 static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
-			   int timeout_ms)
+			   int timeout_ms, bool anysig)
 {
 	struct ae_shm_hdr *h = aec_hdr(s);
 	int t = timeout_ms, r;
@@ -689,7 +694,7 @@ static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
 
 	if (!h)
 		return -ENETDOWN;
-	r = arm_or_stop(s, h, events, &sv);
+	r = arm_or_stop(s, h, events, &sv, anysig);
 	if (r)
 		return r;
 	if (t < 0 || t > AEC_SANDBOX_SLICE_MS)
@@ -704,15 +709,17 @@ static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
 	/* a timed FUTEX_WAIT is never restarted: SA_RESTART is ours to
 	 * honour (take_sig()) */
 	if (r == -EINTR)
-		return take_sig(r);
-	return take_sig(r == -ETIMEDOUT && t == timeout_ms ? 0 : 1);
+		return take_sig(r, anysig);
+	return take_sig(r == -ETIMEDOUT && t == timeout_ms ? 0 : 1, anysig);
 }
 
 /**
- * aec_sleep() - one futex sleep of a blocking call (see client.h)
+ * sleep_on() - one futex sleep of a blocking call (aec_sleep(),
+ * aec_sleep_intr())
  * @s:		socket
  * @events:	POLLIN / POLLOUT
  * @timeout_ms:	-1 forever
+ * @anysig:	any handler ends the sleep with -EINTR (a socket timeout)
  *
  * The ordering that rules out a lost wake-up. The sleeper: (1) loads
  * @wake_seq (value S), (2) sets its AE_WAKE_* bit in @shim_want (seq_cst
@@ -738,7 +745,8 @@ static int sleep_sandboxed(struct aec_sock *s, unsigned int events,
  *
  * Return: 1 look again, 0 timed out, -EINTR, -ENETDOWN
  */
-int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
+static int sleep_on(struct aec_sock *s, unsigned int events, int timeout_ms,
+		    bool anysig)
 {
 	uint32_t sv, av;
 	const uint32_t *alive;
@@ -748,7 +756,7 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 	if (s->dead)
 		return -ENETDOWN;
 	if (aec_sandboxed())
-		return sleep_sandboxed(s, events, timeout_ms);
+		return sleep_sandboxed(s, events, timeout_ms, anysig);
 	alive = aec_alive(s);
 	h = aec_hdr(s);
 	if (s->dead || !alive || !h)
@@ -758,8 +766,9 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 		return aec_daemon_gone(s);
 	if (spin_ready(s, h, events, timeout_ms, alive))
 		return (__atomic_load_n(alive, __ATOMIC_ACQUIRE) &
-			FUTEX_OWNER_DIED) ? aec_daemon_gone(s) : take_sig(1);
-	r = arm_or_stop(s, h, events, &sv);
+			FUTEX_OWNER_DIED) ? aec_daemon_gone(s) :
+		       take_sig(1, anysig);
+	r = arm_or_stop(s, h, events, &sv, anysig);
 	if (r)
 		return r;
 	r = futex_sleep(&h->wake_seq, sv, alive, av,
@@ -770,8 +779,34 @@ int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
 		return aec_daemon_gone(s);
 	}
 	if (r == -ETIMEDOUT)
-		return take_sig(0);
-	return take_sig(r < 0 ? r : 1);
+		return take_sig(0, anysig);
+	return take_sig(r < 0 ? r : 1, anysig);
+}
+
+/**
+ * aec_sleep() - one futex sleep of a blocking call (see client.h)
+ * @s:		socket
+ * @events:	POLLIN / POLLOUT
+ * @timeout_ms:	-1 forever
+ *
+ * Return: 1 look again, 0 timed out, -EINTR, -ENETDOWN
+ */
+int aec_sleep(struct aec_sock *s, unsigned int events, int timeout_ms)
+{
+	return sleep_on(s, events, timeout_ms, false);
+}
+
+/**
+ * aec_sleep_intr() - aec_sleep() for a socket with a timeout (see client.h)
+ * @s:		socket
+ * @events:	POLLIN / POLLOUT
+ * @timeout_ms:	-1 forever
+ *
+ * Return: 1 look again, 0 timed out, -EINTR, -ENETDOWN
+ */
+int aec_sleep_intr(struct aec_sock *s, unsigned int events, int timeout_ms)
+{
+	return sleep_on(s, events, timeout_ms, true);
 }
 
 /**

@@ -14,8 +14,8 @@
  * Signals: a handler with SA_RESTART restarts the sleep in the kernel,
  * one without ends it with EINTR, as on a kernel socket without a timeout.
  * A socket with SO_RCVTIMEO/SO_SNDTIMEO gets EINTR from any handler on
- * Linux, which a futex sleep cannot give: such waits sleep in poll() on
- * the backing fd (ps_wait_timed()), bounded by their timeout.
+ * Linux: such waits sleep on the same futex, bounded by their timeout, and
+ * end with EINTR once any wrapped handler ran (ps_wait_timed()).
  *
  * The daemon's death reaches a sleeper through the daemon's alive page;
  * the socket is then dead and ps_state() says what the call returns; a
@@ -428,18 +428,6 @@ static int ps_sleep_dead(int timeout_ms, bool restart)
 }
 
 /**
- * ps_client_fd() - the fd the client talks on now (the program's fd may
- * have been closed by another thread meanwhile, see fdops.c)
- * @ps:	socket
- *
- * Return: the fd
- */
-static int ps_client_fd(struct ps_sock *ps)
-{
-	return __atomic_load_n(&ps->aec->fd, __ATOMIC_ACQUIRE);
-}
-
-/**
  * ps_wait_total() - ps_wait_fd() for a call that may wait several times:
  * SO_RCVTIMEO/SO_SNDTIMEO bound the whole call, not each wait
  * @ps:		socket
@@ -470,55 +458,44 @@ int ps_wait_total(struct ps_sock *ps, int fd, short events, int timeout_ms,
 /**
  * ps_wait_timed() - ps_wait_fd() for a socket with SO_RCVTIMEO/SO_SNDTIMEO
  * @ps:		socket
- * @fd:		the fd the program used (unused: the sleep is on the client's
- *		fd, which outlives a close of @fd by another thread)
  * @events:	POLLIN and/or POLLOUT
  * @dl:		deadline
  *
- * Linux ends such a wait with EINTR for any signal with a handler, even
- * under SA_RESTART; a futex sleep would be restarted by the kernel, so this
- * one sleeps in poll() on the backing fd, woken by a NOTIFY (the rule of
- * aec_arm(): drain, arm, re-check, sleep); it counts as a poller of the
- * socket (ps_drain()).
+ * The futex sleep of an untimed wait (aec_sleep_intr()), bounded by the
+ * deadline: Linux ends such a wait with EINTR for any signal with a
+ * handler, even under SA_RESTART, which the sleep gives from the note every
+ * wrapped handler leaves (signal.c). No NOTIFY is sent or drained, so the
+ * wake-up costs the program no system call beyond the sleep itself, and
+ * AETHER_BUSY_POLL spins before it as before any blocked call.
  *
  * Return: as ps_wait_fd()
  */
-static int ps_wait_timed(struct ps_sock *ps, int fd, short events,
+static int ps_wait_timed(struct ps_sock *ps, short events,
 			 const struct timespec *dl)
 {
-	struct pollfd p = { .events = POLLIN };
-	int r;
+	int r, left;
 
-	(void)fd;
-	ps_pollers(ps, (uint32_t)events, 1);	/* before arming, see ps_drain() */
 	for (;;) {
-		ps_drain(ps, (uint32_t)events, true, NULL);
-		r = 1;
 		if (ps_state(ps) & (events | POLLERR | POLLHUP))
-			break;
-		if (ps_arm(ps, events) & (events | POLLERR | POLLHUP))
-			break;
+			return 1;
+		left = ps_ms_left(dl);
 		if (ps_dead(ps)) {
 			if (ps_rc_try())
 				continue;	/* re-created: live again */
-			r = ps_sleep_dead(ps_ms_left(dl), false);
+			r = ps_sleep_dead(left, false);
 			if (r == 1)
 				continue;
-			break;
+			return r;
 		}
-		p.fd = ps_client_fd(ps);	/* outlives a close of @fd */
-		r = REAL(poll)(&p, 1, ps_ms_left(dl));
-		if (r < 0)
-			break;
-		/* readable for a datagram that is not a NOTIFY (another
-		 * thread's response) must not keep it past the deadline */
-		if (ps_ms_left(dl) == 0) {
-			r = !!(ps_state(ps) & (events | POLLERR | POLLHUP));
-			break;
+		if (left == 0)
+			return 0;
+		r = aec_sleep_intr(ps->aec, (unsigned int)events, left);
+		if (r == -EINTR) {
+			errno = EINTR;
+			return -1;
 		}
+		/* woken, timed out (looked at above), or the daemon is gone */
 	}
-	ps_pollers(ps, (uint32_t)events, -1);
-	return r < 0 ? -1 : r;
 }
 
 /**
@@ -537,8 +514,9 @@ int ps_wait_fd(struct ps_sock *ps, int fd, short events, int timeout_ms)
 	int r;
 
 	ps_deadline(&dl, timeout_ms);
+	(void)fd;
 	if (timeout_ms >= 0)
-		return ps_wait_timed(ps, fd, events, &dl);
+		return ps_wait_timed(ps, events, &dl);
 	for (;;) {
 		if (ps_state(ps) & (events | POLLERR | POLLHUP))
 			return 1;
