@@ -479,9 +479,32 @@ int sess_pass_creds(int fd)
 }
 
 /**
+ * is_doorbell() - is datagram @buf a DOORBELL
+ * @buf:	datagram
+ * @n:		its size
+ *
+ * Return: true if its header says so (sess_dispatch() checks the rest)
+ */
+static bool is_doorbell(const uint8_t *buf, size_t n)
+{
+	struct ae_ipc_hdr h;
+
+	if (n < sizeof(h))
+		return false;
+	memcpy(&h, buf, sizeof(h));
+	return h.type == AE_MSG_DOORBELL;
+}
+
+/**
  * conn_io() - a connection's fd is readable (or writable when parked)
  * @ctx:	connection
  * @events:	epoll events
+ *
+ * Reads up to SESS_READ_BATCH datagrams, but stops after a DOORBELL: a
+ * program rings one after writing and then waits for the answer, so the
+ * read that would find the socket empty (EAGAIN) is one system call per
+ * round trip for nothing; the registration is level-triggered, so the
+ * loop comes back at once if more is queued.
  */
 static void conn_io(void *ctx, uint32_t events)
 {
@@ -492,6 +515,7 @@ static void conn_io(void *ctx, uint32_t events)
 	} cm;
 	struct sconn *c = ctx;
 	struct session_srv *srv = c->srv;
+	bool db;
 	int i;
 
 	if ((c->flags & SC_BLOCKED) && flush_parked(c) == -EAGAIN) {
@@ -521,10 +545,13 @@ static void conn_io(void *ctx, uint32_t events)
 		}
 		if (m.msg_flags & MSG_TRUNC)
 			n = AE_IPC_MAX_MSG + 1;	/* fails the size check */
+		db = is_doorbell(srv->buf, (size_t)n);
 		if (sess_dispatch(c, srv->buf, (size_t)n) == IPC_CLOSE) {
 			conn_free(c);
 			return;
 		}
+		if (db)
+			return;
 	}
 }
 
