@@ -496,6 +496,25 @@ int aec_sleep_intr(struct aec_sock *s, unsigned int events, int timeout_ms);
 void aec_set_busy_poll(unsigned int usec);
 
 /**
+ * aec_spin() - busy poll the caller's test @ready(@ctx) for up to the
+ * busy-poll time (aec_set_busy_poll()) or @timeout_ms if shorter; a
+ * handler of the program running meanwhile ends it
+ * @ready:	readiness test, true to stop
+ * @ctx:	its argument
+ * @timeout_ms:	the caller's longest wait, -1 none
+ *
+ * Return: 1 ready, 0 not (time up, or busy polling off), -EINTR
+ */
+int aec_spin(bool (*ready)(void *ctx), void *ctx, int timeout_ms);
+
+/**
+ * aec_spin_on() - is busy polling on (AETHER_BUSY_POLL above 0)
+ *
+ * Return: true if so
+ */
+bool aec_spin_on(void);
+
+/**
  * aec_busy_polls() - busy polls that ended with the socket ready
  *
  * Return: the count since the library was loaded

@@ -293,6 +293,21 @@ void aec_rearm(struct aec_sock *s, uint32_t dirs)
 	aec_ring(s->fd);
 }
 
+/* what the program's signal handlers did on this thread since the call
+ * began (aec_sig_note()): AEC_SIG_* */
+enum aec_sig_hit {
+	AEC_SIG_NONE,
+	AEC_SIG_RESTART,	/* handlers with SA_RESTART only */
+	AEC_SIG_EINTR,		/* a handler without SA_RESTART */
+};
+static __thread int aec_sig_hit __attribute__((tls_model("initial-exec")));
+/* handlers of the program run on this thread, never cleared (aec_spin()) */
+static __thread volatile unsigned int aec_sig_runs
+	__attribute__((tls_model("initial-exec")));
+/* the futex word this thread sleeps on (or is about to), or NULL */
+static __thread uint32_t *aec_sig_word
+	__attribute__((tls_model("initial-exec")));
+
 /* ---- busy polling before a sleep ------------------------------------------ */
 
 /* the longest spin, in microseconds: a spin is a wait, not a mode */
@@ -313,6 +328,16 @@ void aec_set_busy_poll(unsigned int usec)
 	if (usec > AEC_BUSY_MAX_US)
 		usec = AEC_BUSY_MAX_US;
 	__atomic_store_n(&aec_busy_ns, (uint64_t)usec * 1000u, __ATOMIC_RELAXED);
+}
+
+/**
+ * aec_spin_on() - is busy polling on
+ *
+ * Return: true when AETHER_BUSY_POLL (aec_set_busy_poll()) is above 0
+ */
+bool aec_spin_on(void)
+{
+	return __atomic_load_n(&aec_busy_ns, __ATOMIC_RELAXED) != 0;
 }
 
 /**
@@ -390,6 +415,49 @@ static bool spin_ready(const struct aec_sock *s, struct ae_shm_hdr *h,
 		}
 	} while (mono_ns() < end);
 	return false;
+}
+
+/* a test given to aec_spin() makes system calls or takes locks: fewer
+ * looks between clock reads */
+#define AEC_SPIN_TESTS	8
+
+/**
+ * aec_spin() - busy poll @ready for up to the busy-poll time, or
+ * @timeout_ms if shorter (poll, select and epoll before they sleep)
+ * @ready:	the caller's readiness test, true to stop
+ * @ctx:	its argument
+ * @timeout_ms:	the caller's longest wait, -1 none
+ *
+ * A handler of the program that runs meanwhile ends the spin: poll and
+ * epoll_wait end with EINTR after any handler, SA_RESTART or not.
+ *
+ * Return: 1 ready, 0 not (the time is up, or busy polling is off),
+ * -EINTR a handler ran
+ */
+int aec_spin(bool (*ready)(void *ctx), void *ctx, int timeout_ms)
+{
+	uint64_t ns = __atomic_load_n(&aec_busy_ns, __ATOMIC_RELAXED), end;
+	unsigned int runs = aec_sig_runs;
+	int i;
+
+	if (!ns || !timeout_ms)
+		return 0;
+	if (timeout_ms > 0 && (uint64_t)timeout_ms * 1000000u < ns)
+		ns = (uint64_t)timeout_ms * 1000000u;
+	end = mono_ns() + ns;
+	do {
+		for (i = 0; i < AEC_SPIN_TESTS; i++) {
+			if (ready(ctx)) {
+				__atomic_fetch_add(&aec_spins, 1,
+						   __ATOMIC_RELAXED);
+				return 1;
+			}
+			if (aec_sig_runs != runs)
+				return -EINTR;
+			cpu_relax();
+		}
+	} while (mono_ns() < end);
+	return aec_sig_runs != runs ? -EINTR : 0;
 }
 
 /* ---- sleeping on a futex ------------------------------------------------ */
@@ -552,18 +620,6 @@ static int futex_sleep(uint32_t *seq, uint32_t sv, const uint32_t *alive,
 	return (int)r;
 }
 
-/* what the program's signal handlers did on this thread since the call
- * began (aec_sig_note()): AEC_SIG_* */
-enum aec_sig_hit {
-	AEC_SIG_NONE,
-	AEC_SIG_RESTART,	/* handlers with SA_RESTART only */
-	AEC_SIG_EINTR,		/* a handler without SA_RESTART */
-};
-static __thread int aec_sig_hit __attribute__((tls_model("initial-exec")));
-/* the futex word this thread sleeps on (or is about to), or NULL */
-static __thread uint32_t *aec_sig_word
-	__attribute__((tls_model("initial-exec")));
-
 /**
  * aec_sig_note() - a handler of the program ran on this thread
  * @restart:	it has SA_RESTART
@@ -580,6 +636,7 @@ void aec_sig_note(bool restart)
 	uint32_t *w = aec_sig_word;
 
 	aec_sig_word = NULL;
+	aec_sig_runs++;
 	if (aec_sig_hit != AEC_SIG_EINTR)
 		aec_sig_hit = restart ? AEC_SIG_RESTART : AEC_SIG_EINTR;
 	if (w)

@@ -933,6 +933,49 @@ static int ep_filter(struct ps_ep *ep, struct epoll_event *ev, int n)
 	return k;
 }
 
+/* a busy poll looks at the kernel side of the set once in this many looks */
+#define PS_EP_SPIN_KERNEL_EVERY	16
+
+/**
+ * struct ep_spin - what a busy poll of epoll_wait() looks at
+ * @ep:		record
+ * @epfd:	the epoll fd (readable when its kernel side has events)
+ * @out:	program's array
+ * @max:	its size
+ * @n:		events collected into @out
+ * @looks:	looks so far
+ */
+struct ep_spin {
+	struct ps_ep *ep;
+	int epfd;
+	struct epoll_event *out;
+	int max;
+	int n;
+	unsigned int looks;
+};
+
+/**
+ * ep_spin_ready() - aec_spin()'s test for epoll_wait(): Aether members
+ * ready in shared memory (collected), or now and then the kernel side of
+ * the set ready (looked at with poll() on the epoll fd, which consumes
+ * nothing: EPOLLET and EPOLLONESHOT registrations keep their events)
+ * @ctx:	&struct ep_spin
+ *
+ * Return: true to stop spinning
+ */
+static bool ep_spin_ready(void *ctx)
+{
+	struct ep_spin *p = ctx;
+	struct pollfd k = { .fd = p->epfd, .events = POLLIN };
+
+	p->n = ep_collect(p->ep, p->out, p->max);
+	if (p->n)
+		return true;
+	if (++p->looks % PS_EP_SPIN_KERNEL_EVERY)
+		return false;
+	return REAL(poll)(&k, 1, 0) != 0;
+}
+
 /**
  * ps_epoll_wait() - epoll_pwait over Aether and kernel members
  * @epfd:	epoll fd
@@ -955,6 +998,15 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 	if (max <= 0)
 		return ps_fail(EINVAL);
 	ps_deadline(&dl, timeout);
+	if (aec_spin_on() && timeout) {
+		struct ep_spin sp = { .ep = ep, .epfd = epfd, .out = ev,
+				      .max = max };
+
+		if (aec_spin(ep_spin_ready, &sp, timeout) == -EINTR)
+			return ps_fail(EINTR);
+		if (sp.n)
+			return sp.n;
+	}
 	for (;;) {
 		/* a sleeper before arming: a drain after the arm must see it */
 		atomic_fetch_add(&ep->sleepers, 1);

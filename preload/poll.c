@@ -11,6 +11,11 @@
  * the set re-evaluated until something is ready or the timeout expires. A set
  * without Aether fds goes straight to libc.
  *
+ * With AETHER_BUSY_POLL a wait that finds nothing ready first spins for up
+ * to that time (poll_spin()): Aether fds are looked at in shared memory, the
+ * kernel fds with a zero-timeout poll() every PS_SPIN_KERNEL_EVERY looks, and
+ * a handler of the program ends the spin with EINTR.
+ *
  * A backing fd whose daemon is gone is hung up: the kernel would report it on
  * every ppoll() at once. Its place in the kernel's set is taken by the
  * reconnect watcher (reconnect.c; fd -1 without one), whose wake-up re-creates
@@ -101,6 +106,69 @@ static int merge(struct pollfd *fds, struct pollfd *k, nfds_t n,
 	return total;
 }
 
+/* a busy poll looks at the kernel fds once in this many looks */
+#define PS_SPIN_KERNEL_EVERY	16
+
+/**
+ * struct poll_spin - what a busy poll of poll() looks at
+ * @fds:	the program's array
+ * @n:		its size
+ * @k:		its kernel fds, copied
+ * @nk:		how many
+ * @looks:	looks so far
+ */
+struct poll_spin {
+	struct pollfd *fds;
+	nfds_t n;
+	struct pollfd *k;
+	nfds_t nk;
+	unsigned int looks;
+};
+
+/**
+ * poll_spin_ready() - aec_spin()'s test for poll(): an Aether fd ready in
+ * shared memory, or (now and then) a kernel fd ready
+ * @ctx:	&struct poll_spin
+ *
+ * Return: true to stop spinning (the caller's pass then sees what is ready)
+ */
+static bool poll_spin_ready(void *ctx)
+{
+	struct poll_spin *p = ctx;
+
+	if (aether_pass(p->fds, p->n, false))
+		return true;
+	if (!p->nk || ++p->looks % PS_SPIN_KERNEL_EVERY)
+		return false;
+	return REAL(poll)(p->k, p->nk, 0) != 0;
+}
+
+/**
+ * poll_spin() - AETHER_BUSY_POLL before poll() sleeps (aec_spin()); the
+ * caller checked that it is on
+ * @fds:	program's array
+ * @n:		its size
+ * @k:		scratch of @n entries (the kernel fds are copied there)
+ * @timeout_ms:	the call's timeout, <0 none
+ *
+ * Return: 1 something may be ready, 0 spun out (or busy polling off),
+ * -EINTR a handler ran
+ */
+static int poll_spin(struct pollfd *fds, nfds_t n, struct pollfd *k,
+		     int timeout_ms)
+{
+	struct poll_spin p = { .fds = fds, .n = n, .k = k };
+	nfds_t i;
+
+	for (i = 0; i < n; i++) {
+		PS_HOLD(ps, fds[i].fd);
+
+		if (!ps)
+			k[p.nk++] = fds[i];
+	}
+	return aec_spin(poll_spin_ready, &p, timeout_ms);
+}
+
 /**
  * count_pollers() - count this sleep in the pollers of its Aether fds
  * @fds:	program's array
@@ -150,6 +218,11 @@ int ps_poll(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_t *mask)
 		pp = (struct ps_sock **)(k + n);
 	}
 	ps_deadline(&dl, timeout_ms);
+	if (aec_spin_on() && timeout_ms && !aether_pass(fds, n, false) &&
+	    poll_spin(fds, n, k, timeout_ms) == -EINTR) {
+		ret = ps_fail(EINTR);
+		goto out;
+	}
 	for (;;) {
 		/* counted before arming: a drain after the arm must see us */
 		count_pollers(fds, pp, n, 1);

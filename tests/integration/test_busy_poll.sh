@@ -14,6 +14,10 @@
 # AETHER_BUSY_POLL=20000 it mostly catches the next request spinning (below
 # 0.5 per round trip), and once the client is gone it sleeps again: at most
 # 2 clock ticks of CPU in IDLE_S seconds.
+# The same for every kind of wait (rr_wait.py: blocking recv, SO_RCVTIMEO,
+# poll() and epoll_wait() with timeouts): by default about one sleep per
+# round trip, with AETHER_BUSY_POLL=20000 below 0.5, and with either an idle
+# connection costs the waiting program 0 wake-ups and at most 2 ticks.
 . "$(dirname "$0")/lib.sh"
 
 IDLE_S=2
@@ -92,6 +96,46 @@ set -- $(rr_switches 20000)
 log "AETHER_BUSY_POLL=20000: ${1:-?}/100 voluntary switches per round trip ($(cat "$WORK/rr.20000")), ${2:-?} ticks idle after"
 check "shim busy poll: the request is caught spinning" [ "${1:-999}" -lt 50 ]
 check "shim busy poll: bounded, an idle program sleeps" [ "${2:-99}" -le 2 ]
+
+# wait_rr MODE BP: a preloaded rr_wait.py server whose waits are MODE, with
+# AETHER_BUSY_POLL=BP; RR round trips from the kernel side, then the client
+# holds the connection idle. Prints "voluntary switches per round trip x100,
+# wake-ups in IDLE_S s of the idle connection, CPU ticks in them"
+wait_rr() {
+	local pid cli a b w t out=$WORK/wait.$1.$2
+	bg nsx env LD_PRELOAD="$B/libaether.so" AETHER_BUSY_POLL="$2" python3 \
+		"$TOP/tests/integration/rr_wait.py" server "$1" 7001 >"$out.srv" 2>&1
+	pid=${PIDS[-1]}
+	wait_for 5 nsx python3 "$TOP/tests/integration/rr_wait.py" client \
+		192.168.1.2 7001 10 0 >/dev/null || return 1
+	a=$(wakeups "$pid")
+	bg nsx python3 "$TOP/tests/integration/rr_wait.py" client 192.168.1.2 \
+		7001 "$RR" $((IDLE_S + 2)) >"$out"
+	cli=${PIDS[-1]}
+	wait_for 30 grep -q ready "$out" || return 1
+	b=$(wakeups "$pid")
+	sleep 0.5
+	w=$(wakeups "$pid"); t=$(cpu_ticks "$pid")
+	sleep "$IDLE_S"
+	echo $(((b - a) * 100 / RR)) $(($(wakeups "$pid") - w)) \
+		$(($(cpu_ticks "$pid") - t))
+	wait "$cli"
+	stop_pid "$pid"
+}
+
+# Every kind of wait: AETHER_BUSY_POLL catches the requests spinning, and an
+# idle connection costs no wake-up and no CPU with it or without it
+for mode in block rcvtimeo poll epoll; do
+	set -- $(wait_rr $mode 0)
+	log "$mode, default: ${1:-?}/100 switches per round trip; idle: ${2:-?} wake-ups, ${3:-?} ticks in ${IDLE_S} s"
+	check "$mode default: sleeps once per round trip" [ "${1:-0}" -ge 80 ]
+	check "$mode default: idle, no wake-up" [ "${2:-99}" = 0 ]
+	set -- $(wait_rr $mode 20000)
+	log "$mode, AETHER_BUSY_POLL=20000: ${1:-?}/100 switches per round trip; idle: ${2:-?} wake-ups, ${3:-?} ticks in ${IDLE_S} s"
+	check "$mode busy poll: the request is caught spinning" [ "${1:-999}" -lt 50 ]
+	check "$mode busy poll: bounded, idle wait sleeps (0 wake-ups)" [ "${2:-99}" = 0 ]
+	check "$mode busy poll: bounded, idle wait uses no CPU" [ "${3:-99}" -le 2 ]
+done
 stop_aetherd
 
 check "--busy-poll 100001 refused" bash -c "! '$B/aetherd' --busy-poll 100001 --tap x 2>/dev/null"
