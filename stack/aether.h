@@ -230,6 +230,7 @@ void *ae_sock_user(const struct ae_sock *sk);
 int ae_bind(struct ae_sock *sk, const struct sockaddr_in *addr);
 int ae_listen(struct ae_sock *sk, int backlog);
 int ae_accept(struct ae_sock *sk, struct ae_sock **out, struct sockaddr_in *peer);
+int ae_unaccept(struct ae_sock *lsk, struct ae_sock *sk);
 int ae_connect(struct ae_sock *sk, const struct sockaddr_in *addr);
 bool ae_loop_unserved(const struct ae_sock *sk, const struct sockaddr_in *addr);
 ssize_t ae_send(struct ae_sock *sk, const void *buf, size_t len, int flags);

@@ -159,6 +159,23 @@ int ae_accept(struct ae_sock *sk, struct ae_sock **out,
 }
 
 /**
+ * ae_unaccept() - hand an accepted connection back to its listener, first
+ * in line: for a daemon whose client took it ahead and went away unseen
+ * @lsk:	listener
+ * @sk:		the connection ae_accept() gave; the caller clears its
+ *		callback first (queued children have none)
+ *
+ * Return: 0, -EOPNOTSUPP (not TCP), or -EINVAL (not listening, closed)
+ */
+int ae_unaccept(struct ae_sock *lsk, struct ae_sock *sk)
+{
+	if (lsk->type != SOCK_STREAM || sk->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	stack_now(lsk->stack);
+	return tcp_usr_unaccept(tcp_sk(lsk), tcp_sk(sk));
+}
+
+/**
  * ae_connect() - open a connection (TCP) or set the default peer (UDP)
  * @sk:		socket
  * @addr:	peer

@@ -53,7 +53,7 @@
 	X(tcp, in_no_socket) X(tcp, in_out_of_window) \
 	X(tcp, challenge_acks) X(tcp, syn_queue_drops) \
 	X(tcp, accept_queue_drops) X(tcp, accepts) X(tcp, accept_wait_ms) \
-	X(tcp, accept_waits_1s) X(tcp, syn_cookies_sent) \
+	X(tcp, accept_waits_1s) X(tcp, unaccepts) X(tcp, syn_cookies_sent) \
 	X(tcp, syn_cookies_recv) X(tcp, syn_cookies_failed) \
 	X(tcp, ofo_queued) X(tcp, ofo_drops) X(tcp, timeouts) \
 	X(tcp, fast_retrans) X(tcp, time_wait_reused) \

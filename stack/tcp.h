@@ -558,6 +558,7 @@ struct ae_sock *tcp_usr_socket(struct ae_stack *s, int *err);
 int tcp_usr_bind(struct tcp_sock *tp, uint32_t addr, uint16_t port);
 int tcp_usr_listen(struct tcp_sock *tp, int backlog);
 int tcp_usr_accept(struct tcp_sock *tp, struct tcp_sock **out);
+int tcp_usr_unaccept(struct tcp_sock *lp, struct tcp_sock *c);
 int tcp_usr_connect(struct tcp_sock *tp, uint32_t addr, uint16_t port);
 ssize_t tcp_usr_send(struct tcp_sock *tp, const void *buf, size_t len,
 		     int flags);

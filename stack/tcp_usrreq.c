@@ -146,6 +146,33 @@ int tcp_usr_accept(struct tcp_sock *tp, struct tcp_sock **out)
 }
 
 /**
+ * tcp_usr_unaccept() - put an accepted child back at the head of its
+ * listener's accept queue: its owner never saw it (a program's queue of
+ * connections taken ahead, whose process went away)
+ * @lp:		listener
+ * @c:		the child, as tcp_usr_accept() gave it
+ *
+ * Return: 0, or -EINVAL (@lp is not listening, @c is closed or queued)
+ */
+int tcp_usr_unaccept(struct tcp_sock *lp, struct tcp_sock *c)
+{
+	if (lp->state != TCPS_LISTEN || c->parent || c->inq ||
+	    c->sk.closed || c->state == TCPS_CLOSED ||
+	    c->state == TCPS_TIME_WAIT)
+		return -EINVAL;
+	tcp_enter(lp->sk.stack);
+	TAILQ_INSERT_HEAD(&lp->acceptq, c, qentry);
+	lp->acceptq_len++;
+	c->inq = TCP_INQ_ACCEPT;
+	c->parent = lp;
+	c->acceptq_since = lp->sk.stack->now;
+	STAT_INC(lp->sk.stack, tcp, unaccepts);
+	tcp_notify(lp, AE_EV_IN);
+	tcp_leave(lp->sk.stack);
+	return 0;
+}
+
+/**
  * tcp_usr_connect() - start an active open
  * @tp:		TCB
  * @addr:	peer address

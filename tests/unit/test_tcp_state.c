@@ -993,6 +993,39 @@ START_TEST(accept_wait_counted)
 }
 END_TEST
 
+/* a connection a daemon's client took ahead and never used goes back
+ * first in line; a closed listener then resets it like any queued one */
+START_TEST(unaccept_first_in_line)
+{
+	struct sockaddr_in peer;
+	struct ae_sock *c1, *c2, *c;
+	struct tpkt p;
+
+	C.lsk = th_listener(S, TH_PORT, 8);
+	handshake_from(3000);
+	handshake_from(3001);
+	ck_assert_int_eq(ae_accept(C.lsk, &c1, NULL), 0);
+	ck_assert_int_eq(ae_accept(C.lsk, &c2, NULL), 0);
+	ck_assert_uint_eq(ae_poll(C.lsk) & AE_EV_IN, 0);
+	ck_assert_int_eq(ae_unaccept(c2, c1), -EINVAL);	/* not a listener */
+	ck_assert_int_eq(ae_unaccept(C.lsk, c1), 0);
+	ck_assert_int_eq(ae_unaccept(C.lsk, c1), -EINVAL);	/* queued already */
+	ck_assert_uint_eq(ae_poll(C.lsk) & AE_EV_IN, AE_EV_IN);
+	ck_assert_uint_eq(th_stat(S, "unaccepts"), 1);
+	ck_assert_int_eq(ae_accept(C.lsk, &c, &peer), 0);
+	ck_assert_ptr_eq(c, c1);
+	ck_assert_uint_eq(ntohs(peer.sin_port), 3000);
+	ck_assert_int_eq(ae_unaccept(C.lsk, c), 0);
+	ck_assert_int_eq(ae_close(c2), 0);
+	fake_frames_clear();
+	ck_assert_int_eq(ae_close(C.lsk), 0);
+	C.lsk = NULL;
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.dport, 3000);
+	ck_assert(p.flags & TH_F_RST);
+}
+END_TEST
+
 START_TEST(backlog_overflow)
 {
 	struct tseg t = { 0 };
@@ -1204,6 +1237,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, peer_mss_honoured);
 	tcase_add_test(tc, backlog_overflow);
 	tcase_add_test(tc, accept_wait_counted);
+	tcase_add_test(tc, unaccept_first_in_line);
 	tcase_add_test(tc, syn_cookies_when_syn_queue_full);
 	tcase_add_test(tc, close_with_unread_data_rst);
 	tcase_add_test(tc, linger_zero_rst);
