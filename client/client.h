@@ -68,6 +68,10 @@
  * @fd_users:	doorbells using @fd outside @lock right now (aec_set_fd())
  * @alive:	lock word of the daemon's alive page (ready.c), NULL until
  *		the first blocking wait asks for it
+ * @acq:	a listener's connections taken ahead in an ACCEPT batch,
+ *		not yet accepted by the program (sock.c), NULL until the
+ *		first batch brings more than one
+ * @acq_n:	how many wait there (read without @acq's lock: readiness)
  *
  * Fields other than @fd, @type and @user are the library's.
  */
@@ -98,6 +102,8 @@ struct aec_sock {
 	int64_t tx_last_ns;
 	int fd_users;
 	const uint32_t *alive;
+	struct aec_acq *acq;
+	int acq_n;
 };
 
 /* Control path -------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <netinet/in.h>
 
@@ -67,10 +68,37 @@ struct aec_rsp {
 	size_t cap;
 	void *data;
 	size_t data_cap;
-	int fds[2];
+	int fds[AE_IPC_MAX_FDS];
 	int nfds;
 	size_t len;
 	struct ae_shm_hdr *wake;
+};
+
+/* a listener's queue holds at most this many connections taken ahead */
+#define AEC_ACQ_MAX	(2 * AE_ACCEPT_BATCH)
+
+/**
+ * struct aec_acq_ent - one connection taken ahead
+ * @s:		the socket (its backing fd is CLOEXEC while it waits)
+ * @peer:	its peer
+ * @nonblock:	its backing fd is O_NONBLOCK
+ */
+struct aec_acq_ent {
+	struct aec_sock *s;
+	struct sockaddr_in peer;
+	bool nonblock;
+};
+
+/**
+ * struct aec_acq - a listener's connections taken ahead, oldest first
+ * @lock:	protects the rest
+ * @n:		entries
+ * @e:		entries
+ */
+struct aec_acq {
+	pthread_mutex_t lock;
+	int n;
+	struct aec_acq_ent e[AEC_ACQ_MAX];
 };
 
 #pragma GCC visibility push(hidden)
@@ -107,9 +135,13 @@ int aec_xfer_noreply(int fd, uint32_t *seq, uint16_t type, const void *p,
 
 /* shm_map.c */
 int aec_map(struct aec_sock *s, int memfd, uint32_t size, uint32_t pgoff);
+int aec_map_st(struct aec_sock *s, int memfd, const struct stat *st,
+	       uint32_t size, uint32_t pgoff);
 void aec_map_cache_atfork_child(void);
 struct aec_sock *aec_new(int fd, int type);
 void aec_free(struct aec_sock *s);
+void aec_acq_drop(struct aec_sock *s);
+void aec_acq_free(struct aec_sock *s);
 int aec_request(struct aec_sock *s, uint16_t type, const void *p,
 		size_t plen, const void *v, size_t vlen,
 		struct aec_rsp *r, int info_off);

@@ -295,7 +295,7 @@ static void take_fds(struct msghdr *m, struct aec_rsp *r)
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < n; i++) {
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (r->nfds < 2)
+			if (r->nfds < AE_IPC_MAX_FDS)
 				r->fds[r->nfds++] = fd;
 			else
 				sys_close(fd);
@@ -520,7 +520,7 @@ static ssize_t aec_peek_hdr(int fd, struct ae_ipc_hdr *h)
 static void aec_discard(int fd)
 {
 	union {
-		char buf[CMSG_SPACE(4 * sizeof(int))];
+		char buf[CMSG_SPACE(AE_IPC_MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} cm;
 	struct aec_rsp r = { 0 };
@@ -546,7 +546,7 @@ static void aec_discard(int fd)
 static int aec_take_rsp(int fd, struct aec_rsp *r)
 {
 	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
+		char buf[CMSG_SPACE(AE_IPC_MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} cm;
 	struct iovec iov[2] = {

@@ -73,7 +73,7 @@ static unsigned int stream_mask(struct ae_shm_hdr *h, uint32_t st)
 	unsigned int m = 0;
 
 	if (st & AE_SS_LISTEN)
-		return (st & AE_SS_IN) ? POLLIN | POLLRDNORM : 0;
+		return (st & AE_SS_IN) ? POLLIN | POLLRDNORM : 0;	/* and acq_n */
 	if ((st & AE_SS_HUP) || (rdshut && wrshut))
 		m |= POLLHUP;
 	if (rdshut)
@@ -126,6 +126,9 @@ static unsigned int state_mask(const struct aec_sock *s, struct ae_shm_hdr *h)
 	if (st & AE_SS_DEAD)
 		return DEAD_MASK;
 	m = s->type == SOCK_DGRAM ? dgram_mask(st) : stream_mask(h, st);
+	/* connections taken ahead (sock.c) are this listener's accept queue */
+	if ((st & AE_SS_LISTEN) && __atomic_load_n(&s->acq_n, __ATOMIC_ACQUIRE))
+		m |= POLLIN | POLLRDNORM;
 	if (__atomic_load_n(&h->so_error, __ATOMIC_ACQUIRE) > 0)
 		m |= POLLERR;
 	return m;

@@ -176,21 +176,38 @@ static void map_release(struct ae_shm_hdr *h, size_t len, dev_t dev, ino_t ino,
  */
 int aec_map(struct aec_sock *s, int memfd, uint32_t size, uint32_t pgoff)
 {
+	struct stat st;
+	int ret = fstat(memfd, &st) ? -EPROTO :
+		  aec_map_st(s, memfd, &st, size, pgoff);
+
+	sys_close(memfd);
+	return ret;
+}
+
+/**
+ * aec_map_st() - aec_map() of a memfd already looked at (an ACCEPT batch
+ * maps several sockets of one memfd), which stays open
+ * @s:		socket
+ * @memfd:	the memfd
+ * @st:		its fstat()
+ * @size:	bytes to map
+ * @pgoff:	where they start, in pages of AE_SHM_HDR_SIZE
+ *
+ * Return: 0 or -EPROTO / -ENOMEM
+ */
+int aec_map_st(struct aec_sock *s, int memfd, const struct stat *st,
+	       uint32_t size, uint32_t pgoff)
+{
 	off_t off = (off_t)pgoff * AE_SHM_HDR_SIZE;
 	struct ae_shm_hdr *h;
-	struct stat st;
 	void *p;
 
-	if (size < AE_SHM_HDR_SIZE || fstat(memfd, &st) ||
-	    st.st_size < off + (off_t)size) {
-		sys_close(memfd);
+	if (size < AE_SHM_HDR_SIZE || st->st_size < off + (off_t)size)
 		return -EPROTO;
-	}
-	p = map_cache_take(&st, size, off);
+	p = map_cache_take(st, size, off);
 	if (!p)
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
 			 off);
-	sys_close(memfd);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
 	h = p;
@@ -223,8 +240,8 @@ int aec_map(struct aec_sock *s, int memfd, uint32_t size, uint32_t pgoff)
 	__atomic_store_n(&s->map_seq, s->map_seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	s->shm_len = size;
-	s->shm_dev = st.st_dev;
-	s->shm_ino = st.st_ino;
+	s->shm_dev = st->st_dev;
+	s->shm_ino = st->st_ino;
 	s->shm_off = off;
 	__atomic_store_n(&s->shm_inc, shm_load(&h->incarnation),
 			 __ATOMIC_RELAXED);
@@ -284,6 +301,7 @@ void aec_free(struct aec_sock *s)
 {
 	int i;
 
+	aec_acq_free(s);	/* connections taken ahead go back */
 	for (i = 0; i < s->nold; i++)
 		map_release(s->old_shm[i], s->old_len[i], s->old_dev[i],
 			    s->old_ino[i], s->old_off[i]);

@@ -164,6 +164,10 @@ void aec_atfork_child(struct aec_sock *s)
 	pthread_mutex_init(&s->rlock, NULL);
 	pthread_mutex_init(&s->wlock, NULL);
 	s->fd_users = 0;
+	if (s->acq) {	/* the parent keeps the originals: close our copies */
+		pthread_mutex_init(&s->acq->lock, NULL);
+		aec_acq_drop(s);
+	}
 }
 
 /**
@@ -265,7 +269,225 @@ int aec_listen(struct aec_sock *s, int backlog)
 }
 
 /**
- * aec_accept_once() - one ACCEPT request
+ * acq_give_back() - close a connection taken ahead: its daemon end hangs
+ * up with @queued still set, and the daemon puts it back on its listener
+ * for whichever process accepts next (the kernel's queue would have kept
+ * it); with no listener left it is reset
+ * @e:		entry
+ */
+static void acq_give_back(struct aec_acq_ent *e)
+{
+	aec_close_local(e->s, 1);
+	e->s = NULL;
+}
+
+/**
+ * aec_acq_drop() - give back every connection a listener took ahead (the
+ * process forgets the listener, or a child of fork() drops its copies
+ * while the parent keeps the originals)
+ * @s:		listener
+ */
+void aec_acq_drop(struct aec_sock *s)
+{
+	struct aec_acq *q = s->acq;
+	int i;
+
+	if (!q)
+		return;
+	for (i = 0; i < q->n; i++)
+		acq_give_back(&q->e[i]);
+	q->n = 0;
+	__atomic_store_n(&s->acq_n, 0, __ATOMIC_RELEASE);
+}
+
+/**
+ * aec_acq_free() - aec_acq_drop(), then free the queue
+ * @s:		listener
+ */
+void aec_acq_free(struct aec_sock *s)
+{
+	if (!s->acq)
+		return;
+	aec_acq_drop(s);
+	pthread_mutex_destroy(&s->acq->lock);
+	free(s->acq);
+	s->acq = NULL;
+}
+
+/**
+ * acq_pop() - the oldest connection taken ahead, if any
+ * @s:		listener
+ * @e:		set to it
+ *
+ * Return: true if one was there
+ */
+static bool acq_pop(struct aec_sock *s, struct aec_acq_ent *e)
+{
+	struct aec_acq *q = s->acq;
+	bool got = false;
+
+	if (!q || !__atomic_load_n(&s->acq_n, __ATOMIC_ACQUIRE))
+		return false;
+	pthread_mutex_lock(&q->lock);
+	if (q->n) {
+		*e = q->e[0];
+		memmove(&q->e[0], &q->e[1], sizeof(q->e[0]) * (size_t)--q->n);
+		__atomic_store_n(&s->acq_n, q->n, __ATOMIC_RELEASE);
+		got = true;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return got;
+}
+
+/**
+ * acq_push() - queue a connection taken ahead; given back when full
+ * @s:		listener
+ * @e:		the connection
+ */
+static void acq_push(struct aec_sock *s, struct aec_acq_ent *e)
+{
+	struct aec_acq *q = __atomic_load_n(&s->acq, __ATOMIC_ACQUIRE);
+
+	if (!q) {
+		q = calloc(1, sizeof(*q));
+		if (q)
+			pthread_mutex_init(&q->lock, NULL);
+		pthread_mutex_lock(&s->lock);	/* two first batches at once */
+		if (q && !s->acq)
+			__atomic_store_n(&s->acq, q, __ATOMIC_RELEASE);
+		else if (q) {
+			pthread_mutex_destroy(&q->lock);
+			free(q);
+		}
+		q = s->acq;
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (!q) {
+		acq_give_back(e);
+		return;
+	}
+	pthread_mutex_lock(&q->lock);
+	if (q->n < AEC_ACQ_MAX) {
+		q->e[q->n++] = *e;
+		__atomic_store_n(&s->acq_n, q->n, __ATOMIC_RELEASE);
+		e = NULL;
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (e)
+		acq_give_back(e);
+}
+
+/**
+ * acq_hand_out() - the program takes a connection: it is no longer queued
+ * (a hang-up now closes it), and its backing fd gets accept4()'s flags
+ * @e:		the connection
+ * @flags:	SOCK_NONBLOCK | SOCK_CLOEXEC
+ *
+ * Return: 0 or -errno (the connection is closed)
+ */
+static int acq_hand_out(struct aec_acq_ent *e, int flags)
+{
+	bool nb = flags & SOCK_NONBLOCK;
+	int ret = 0;
+
+	__atomic_store_n(&e->s->shm->queued, 0, __ATOMIC_RELEASE);
+	if (!(flags & SOCK_CLOEXEC))
+		ret = sys_fcntl(e->s->fd, F_SETFD, 0);
+	/* Linux: only accept4's flags decide, never the listener's */
+	if (!ret && nb != e->nonblock)
+		ret = sys_fcntl(e->s->fd, F_SETFL, nb ? O_NONBLOCK : 0);
+	if (ret < 0)
+		aec_close_local(e->s, 1);
+	return ret;
+}
+
+/**
+ * batch_ok() - is an ACCEPT batch answer well formed?
+ * @r:		the answer
+ * @b:		its head, copied out
+ * @e:		its entries, copied out
+ *
+ * Return: true if so
+ */
+static bool batch_ok(const struct aec_rsp *r, struct ae_ipc_accept_batch *b,
+		     struct ae_ipc_accept_ent *e)
+{
+	size_t off = sizeof(struct ae_ipc_hdr) + sizeof(*b);
+	uint32_t i;
+
+	if (r->len < off)
+		return false;
+	memcpy(b, (const uint8_t *)r->buf + sizeof(struct ae_ipc_hdr),
+	       sizeof(*b));
+	if (!b->n || b->n > AE_ACCEPT_BATCH || !b->nmem || b->nmem > b->n ||
+	    r->len < off + b->n * sizeof(*e) || r->nfds != (int)(b->n + b->nmem))
+		return false;
+	memcpy(e, (const uint8_t *)r->buf + off, b->n * sizeof(*e));
+	for (i = 0; i < b->n; i++)
+		if (e[i].mem >= b->nmem || !(e[i].a.info.flags & AE_RESP_SHM))
+			return false;
+	return true;
+}
+
+/**
+ * batch_take() - make a socket of each connection of a batch answer: the
+ * first into @first, the others into the listener's queue
+ * @s:		listener
+ * @r:		the answer (its fds are all taken: kept or closed)
+ * @b:		its head
+ * @e:		its entries
+ * @first:	set to the first connection
+ *
+ * Return: 0, or -errno for the first (the others are queued regardless)
+ */
+static int batch_take(struct aec_sock *s, struct aec_rsp *r,
+		      const struct ae_ipc_accept_batch *b,
+		      const struct ae_ipc_accept_ent *e,
+		      struct aec_acq_ent *first)
+{
+	struct stat st[AE_ACCEPT_BATCH];
+	bool st_ok[AE_ACCEPT_BATCH];
+	struct aec_acq_ent x;
+	int ret = 0, err;
+	uint32_t i, m;
+
+	for (m = 0; m < b->nmem; m++)
+		st_ok[m] = !fstat(r->fds[b->n + m], &st[m]);
+	for (i = 0; i < b->n; i++) {
+		m = e[i].mem;
+		x.s = aec_new(r->fds[i], SOCK_STREAM);
+		x.nonblock = e[i].flags & AE_ACC_NONBLOCK;
+		ipc_to_addr(&e[i].a.peer, &x.peer);
+		err = !x.s ? -ENOMEM : !st_ok[m] ? -EPROTO :
+		      aec_map_st(x.s, r->fds[b->n + m], &st[m],
+				 e[i].a.info.shm_size, e[i].a.info.shm_pgoff);
+		if (x.s)	/* the same daemon: the listener's alive page */
+			__atomic_store_n(&x.s->alive, __atomic_load_n(
+					 &s->alive, __ATOMIC_ACQUIRE),
+					 __ATOMIC_RELEASE);
+		if (!err && !x.s->shm)
+			err = -EPROTO;
+		if (err && x.s)
+			aec_close_local(x.s, 1);
+		else if (err)
+			sys_close(r->fds[i]);
+		if (!i && err)
+			ret = err;
+		else if (!i)
+			*first = x;
+		else if (!err)
+			acq_push(s, &x);
+	}
+	for (m = 0; m < b->nmem; m++)
+		sys_close(r->fds[b->n + m]);
+	r->nfds = 0;
+	return ret;
+}
+
+/**
+ * aec_accept_once() - one connection: the oldest taken ahead, else from
+ * an ACCEPT request for a batch (the first is the caller's, the rest wait
+ * in the listener's queue, see struct aec_acq)
  * @s:		listener
  * @out:	the new socket
  * @peer:	its address
@@ -276,51 +498,35 @@ int aec_listen(struct aec_sock *s, int backlog)
 static int aec_accept_once(struct aec_sock *s, struct aec_sock **out,
 			   struct sockaddr_in *peer, int flags)
 {
-	uint8_t buf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_accept_resp)];
+	uint8_t buf[sizeof(struct ae_ipc_hdr) + sizeof(struct ae_ipc_accept_batch) +
+		    AE_ACCEPT_BATCH * sizeof(struct ae_ipc_accept_ent)];
 	struct aec_rsp r = { .buf = buf, .cap = sizeof(buf) };
-	struct ae_ipc_int_req q = { 0 };
-	struct ae_ipc_accept_resp a;
-	struct aec_sock *n;
-	int ret, fd;
+	struct ae_ipc_accept_ent e[AE_ACCEPT_BATCH];
+	struct ae_ipc_int_req q = {
+		.val = AE_ACCEPT_BATCH,
+		.pad = (flags & SOCK_NONBLOCK) ? AE_ACC_NONBLOCK : 0,
+	};
+	struct ae_ipc_accept_batch b;
+	struct aec_acq_ent x = { 0 };
+	int ret;
 
-	ret = aec_request(s, AE_MSG_ACCEPT, &q, sizeof(q), NULL, 0, &r, -1);
+	if (!acq_pop(s, &x)) {
+		ret = aec_request(s, AE_MSG_ACCEPT, &q, sizeof(q), NULL, 0, &r,
+				  -1);
+		if (ret >= 0)
+			ret = batch_ok(&r, &b, e) ?
+			      batch_take(s, &r, &b, e, &x) : -EPROTO;
+		close_fds(&r);
+		if (ret < 0)
+			return ret;
+	}
+	ret = acq_hand_out(&x, flags);
 	if (ret < 0)
-		goto out;
-	if (r.len < sizeof(buf) || r.nfds != 2) {
-		ret = -EPROTO;
-		goto out;
-	}
-	memcpy(&a, buf + sizeof(struct ae_ipc_hdr), sizeof(a));
-	fd = r.fds[0];
-	n = aec_new(fd, a.info.type);
-	if (!n) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	r.nfds = 0;			/* both fds are ours to handle now */
-	/* the same daemon: the listener's alive page serves */
-	__atomic_store_n(&n->alive, __atomic_load_n(&s->alive, __ATOMIC_ACQUIRE),
-			 __ATOMIC_RELEASE);
-	ret = (a.info.flags & AE_RESP_SHM) ?
-	      aec_map(n, r.fds[1], a.info.shm_size,
-		      a.info.shm_pgoff) : -EPROTO;
-	if (!ret && !(flags & SOCK_CLOEXEC))
-		ret = sys_fcntl(fd, F_SETFD, 0);
-	/* Linux: only accept4's flags decide, never the listener's */
-	if (!ret)
-		ret = sys_fcntl(fd, F_SETFL,
-				(flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
-	if (ret < 0 || !n->shm) {
-		aec_close_local(n, 1);
-		ret = ret < 0 ? ret : -EPROTO;
-		goto out;
-	}
-	ipc_to_addr(&a.peer, peer);
-	*out = n;
-	ret = fd;
-out:
-	close_fds(&r);
-	return ret;
+		return ret;
+	if (peer)
+		*peer = x.peer;
+	*out = x.s;
+	return x.s->fd;
 }
 
 /**

@@ -62,7 +62,8 @@
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
 	X(ring_punches) X(ring_punch_errors) X(shm_settled) \
 	X(shm_foreign_refused) \
-	X(futex_wakes) X(kernel_loop) X(noreply_reqs) X(noreply_errors)
+	X(futex_wakes) X(kernel_loop) X(noreply_reqs) X(noreply_errors) \
+	X(accept_batched) X(accept_requeued) X(accept_queue_reset)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS
@@ -249,7 +250,7 @@ struct sconn {
 	int64_t rcvtimeo[2], sndtimeo[2];
 	void *pend;
 	size_t pend_len;
-	int pend_fds[2];
+	int pend_fds[AE_IPC_MAX_FDS];
 	int pend_nfds;
 	uint32_t in_ev;
 	TAILQ_ENTRY(sconn) dirty;

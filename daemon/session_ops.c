@@ -190,17 +190,20 @@ static int op_listen(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
  * @c:		the listener's connection
  * @nsk:	the new socket
  * @fd:		set to the client's end of the new socketpair
+ * @nonblock:	make that end O_NONBLOCK (the daemon's end is used with
+ *		MSG_DONTWAIT only, so its own mode does not matter)
  *
  * Return: the new connection (published), or NULL (the socket is aborted)
  */
-static struct sconn *accept_conn(struct sconn *c, struct ae_sock *nsk, int *fd)
+static struct sconn *accept_conn(struct sconn *c, struct ae_sock *nsk, int *fd,
+				 bool nonblock)
 {
 	struct sconn *n;
 	bool moved;
 	int sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		       0, sv))
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+		       (nonblock ? SOCK_NONBLOCK : 0), 0, sv))
 		goto err;
 	if (sess_pass_creds(sv[0])) {
 		close(sv[0]);
@@ -236,48 +239,177 @@ err:
 }
 
 /**
- * op_accept() - AE_MSG_ACCEPT: new backing fd + memfd by SCM_RIGHTS
+ * accept_limit() - may the listener's uid hold one more connection?
+ * @c:		listener connection
+ * @count:	count a refusal (ipc.emfile, ipc.enobufs): the program sees it
+ *
+ * Checked before a connection leaves the backlog, so it is never taken and
+ * then reset.
+ *
+ * Return: 0, -EMFILE or -ENOBUFS
+ */
+static int accept_limit(struct sconn *c, bool count)
+{
+	if (c->cl->user->nsocks >= c->srv->max_sockets) {
+		if (count)
+			SSTAT(c->srv, emfile);
+		return -EMFILE;
+	}
+	if (c->cl->user->mem + c->srv->ring_len_hint > c->srv->max_mem) {
+		if (count)
+			SSTAT(c->srv, enobufs);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+/**
+ * accept_one() - take one connection off the listener for the client
+ * @c:		listener connection
+ * @a:		set to its address and memory
+ * @fd:		set to the client's end of its backing socketpair
+ * @nonblock:	that end O_NONBLOCK
+ * @first:	the first of the answer (its refusals are counted)
+ *
+ * Return: the connection, or NULL with *@fd the -errno (-EAGAIN: none)
+ */
+static struct sconn *accept_one(struct sconn *c, struct ae_ipc_accept_resp *a,
+				int *fd, bool nonblock, bool first)
+{
+	struct sockaddr_in peer;
+	struct ae_sock *nsk = NULL;
+	struct sconn *n;
+	int ret = accept_limit(c, first);
+
+	if (!ret)
+		ret = ae_accept(c->sk, &nsk, &peer);
+	if (ret < 0 || !nsk) {
+		*fd = ret < 0 ? ret : -EAGAIN;
+		return NULL;
+	}
+	n = accept_conn(c, nsk, fd, nonblock);
+	if (!n) {
+		*fd = -ENOBUFS;
+		return NULL;
+	}
+	memset(a, 0, sizeof(*a));
+	from_sin(&peer, &a->peer);
+	a->info.type = SOCK_STREAM;
+	ret = sess_shm_expose(n, n->reg, c->req_uid);
+	if (ret) {
+		close(*fd);
+		sess_cutoff(n, ENOBUFS);
+		*fd = ret;
+		return NULL;
+	}
+	sess_region_info(n->reg, &a->info);
+	return n;
+}
+
+/**
+ * struct accept_batch - an ACCEPT answer to a batch request, being built
+ * @b:		its head
+ * @e:		its entries
+ * @fds:	the backing fds, then (from @b.n on) the memfds
+ * @mem:	the memfds, @b.nmem of them
+ */
+struct accept_batch {
+	struct ae_ipc_accept_batch b;
+	struct ae_ipc_accept_ent e[AE_ACCEPT_BATCH];
+	int fds[AE_IPC_MAX_FDS];
+	int mem[AE_ACCEPT_BATCH];
+};
+
+_Static_assert(2 * AE_ACCEPT_BATCH <= AE_IPC_MAX_FDS, "a batch's fds fit");
+
+/**
+ * batch_mem() - the index of a memfd in the batch, added if new
+ * @ab:		batch
+ * @memfd:	the memfd
+ *
+ * Return: its index
+ */
+static uint32_t batch_mem(struct accept_batch *ab, int memfd)
+{
+	uint32_t i;
+
+	for (i = 0; i < ab->b.nmem; i++)
+		if (ab->mem[i] == memfd)
+			return i;
+	ab->mem[ab->b.nmem] = memfd;
+	return ab->b.nmem++;
+}
+
+/**
+ * op_accept_batch() - AE_MSG_ACCEPT for up to @want connections: every
+ * one the listener has ready, so a burst costs the program one exchange
  * @c:		listener connection
  * @h:		request
- * @p:		payload (unused)
+ * @want:	1 to AE_ACCEPT_BATCH
+ * @nonblock:	the backing fds are O_NONBLOCK
+ *
+ * Every connection after the first is marked @queued in its header: the
+ * shim keeps it until the program accepts it, and if its backing fd hangs
+ * up before that (the process exited, exec'd, closed the listener), it
+ * goes back to the listener (sess_requeue()).
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_accept_batch(struct sconn *c, const struct ae_ipc_hdr *h,
+			   uint32_t want, bool nonblock)
+{
+	struct accept_batch ab = { .b = { 0 } };
+	struct sconn *n;
+	uint32_t i;
+	int fd, ret;
+
+	for (i = 0; i < want; i++) {
+		n = accept_one(c, &ab.e[i].a, &fd, nonblock, !i);
+		if (!n && !i)
+			return sess_reply(c, h, fd, NULL, 0, NULL, 0, NULL, 0);
+		if (!n)
+			break;
+		__atomic_store_n(&n->hdr->queued, i ? 1 : 0, __ATOMIC_RELEASE);
+		ab.fds[i] = fd;
+		ab.e[i].mem = batch_mem(&ab, sess_region_fd(n->reg));
+		ab.e[i].flags = nonblock ? AE_ACC_NONBLOCK : 0;
+		ab.b.n++;
+	}
+	if (ab.b.n > 1)
+		SSTAT(c->srv, accept_batched);
+	memcpy(&ab.fds[ab.b.n], ab.mem, ab.b.nmem * sizeof(int));
+	ret = sess_reply(c, h, (int32_t)ab.b.n, &ab.b, sizeof(ab.b), ab.e,
+			 ab.b.n * sizeof(ab.e[0]), ab.fds,
+			 (int)(ab.b.n + ab.b.nmem));
+	for (i = 0; i < ab.b.n; i++)
+		close(ab.fds[i]);
+	return ret;
+}
+
+/**
+ * op_accept() - AE_MSG_ACCEPT: new backing fd + memfd by SCM_RIGHTS, or a
+ * batch of them (op_accept_batch())
+ * @c:		listener connection
+ * @h:		request
+ * @p:		payload: ae_ipc_int_req
  *
  * Return: 0 or -errno from sending
  */
 static int op_accept(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 {
-	struct ae_ipc_accept_resp a = { 0 };
-	struct sockaddr_in peer;
-	struct ae_sock *nsk = NULL;
+	struct ae_ipc_accept_resp a;
+	struct ae_ipc_int_req q;
 	struct sconn *n;
 	int ret, fds[2], fd;
 
-	(void)p;
-	if (c->cl->user->nsocks >= c->srv->max_sockets) {
-		SSTAT(c->srv, emfile);
-		return sess_reply(c, h, -EMFILE, NULL, 0, NULL, 0, NULL, 0);
-	}
-	/* over the memory limit: say so before a connection leaves the
-	 * backlog, so it is never taken and then reset */
-	if (c->cl->user->mem + c->srv->ring_len_hint > c->srv->max_mem) {
-		SSTAT(c->srv, enobufs);
-		return sess_reply(c, h, -ENOBUFS, NULL, 0, NULL, 0, NULL, 0);
-	}
-	ret = ae_accept(c->sk, &nsk, &peer);
-	if (ret < 0 || !nsk)
-		return sess_reply(c, h, ret < 0 ? ret : -EAGAIN, NULL, 0, NULL,
-				  0, NULL, 0);
-	n = accept_conn(c, nsk, &fd);
+	memcpy(&q, p, sizeof(q));
+	if (q.val > 0)
+		return op_accept_batch(c, h, q.val > AE_ACCEPT_BATCH ?
+				       AE_ACCEPT_BATCH : (uint32_t)q.val,
+				       q.pad & AE_ACC_NONBLOCK);
+	n = accept_one(c, &a, &fd, true, true);
 	if (!n)
-		return sess_reply(c, h, -ENOBUFS, NULL, 0, NULL, 0, NULL, 0);
-	from_sin(&peer, &a.peer);
-	a.info.type = SOCK_STREAM;
-	ret = sess_shm_expose(n, n->reg, c->req_uid);
-	if (ret) {
-		close(fd);
-		sess_cutoff(n, ENOBUFS);
-		return sess_reply(c, h, ret, NULL, 0, NULL, 0, NULL, 0);
-	}
-	sess_region_info(n->reg, &a.info);
+		return sess_reply(c, h, fd, NULL, 0, NULL, 0, NULL, 0);
 	fds[0] = fd;
 	fds[1] = sess_region_fd(n->reg);
 	ret = sess_reply(c, h, 0, &a, sizeof(a), NULL, 0, fds, 2);

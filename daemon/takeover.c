@@ -1209,7 +1209,7 @@ static void conn_pending(struct to_load *l, struct snap_r *r, struct sconn *c)
 		c->pend_len = len;
 	}
 	n = snap_get_u32(r);
-	if (n > 2)
+	if (n > AE_IPC_MAX_FDS)
 		snap_fail(r);
 	for (i = 0; i < n && !r->err; i++)
 		c->pend_fds[c->pend_nfds++] = in_fd(l->in, r, snap_get_u32(r));

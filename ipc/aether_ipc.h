@@ -167,6 +167,11 @@
  * and answers nothing, so the caller does not wait a daemon turn for it
  * (nginx sets it on every accepted connection; issue 19) */
 #define AE_REQ_NOREPLY		1
+/* Descriptors one response carries at most (SCM_RIGHTS). */
+#define AE_IPC_MAX_FDS		16
+/* Connections one ACCEPT answer hands over at most: the shim queues those
+ * the program has not asked for yet on the listener (client/sock.c). */
+#define AE_ACCEPT_BATCH		8
 /* SOCKETS responses hold at most this many entries; ask again from @next. */
 #define AE_IPC_SOCKETS_PER_MSG	256
 
@@ -175,7 +180,10 @@
  * @AE_MSG_SOCKET:	make this connection a socket (ae_ipc_socket_req)
  * @AE_MSG_BIND:	ae_ipc_addr_req
  * @AE_MSG_LISTEN:	ae_ipc_int_req (backlog)
- * @AE_MSG_ACCEPT:	ae_ipc_int_req (unused, 0) -> ae_ipc_accept_resp + 2 fds
+ * @AE_MSG_ACCEPT:	ae_ipc_int_req: @val 0 -> ae_ipc_accept_resp + 2 fds
+ *			(backing, memfd); @val 1 to AE_ACCEPT_BATCH -> a
+ *			batch of up to @val connections (ae_ipc_accept_batch),
+ *			@pad AE_ACC_NONBLOCK for O_NONBLOCK backing fds
  * @AE_MSG_CONNECT:	ae_ipc_addr_req -> 0, -EINPROGRESS or -errno; with
  *			AE_ADDR_KERNEL_LOOP in its pad, -EXDEV when the
  *			destination is 127.0.0.0/8 and nothing on Aether
@@ -309,6 +317,33 @@ struct ae_ipc_sockinfo {
 struct ae_ipc_accept_resp {
 	struct ae_ipc_addr peer;
 	struct ae_ipc_sockinfo info;
+};
+
+/* ACCEPT request @pad, and struct ae_ipc_accept_ent @flags */
+#define AE_ACC_NONBLOCK	(1u << 0)	/* the backing fd is O_NONBLOCK */
+
+/**
+ * struct ae_ipc_accept_batch - AE_MSG_ACCEPT answer to a batch request: @n
+ * struct ae_ipc_accept_ent follow; the fds are the @n backing fds in order,
+ * then @nmem memfds the entries name by index
+ * @n:		connections, 1 to AE_ACCEPT_BATCH
+ * @nmem:	memfds, 1 to @n
+ */
+struct ae_ipc_accept_batch {
+	uint32_t n;
+	uint32_t nmem;
+};
+
+/**
+ * struct ae_ipc_accept_ent - one connection of a batch
+ * @a:		its address and memory (@a.info.flags has AE_RESP_SHM)
+ * @mem:	index of its memfd among the batch's memfds
+ * @flags:	AE_ACC_NONBLOCK when its backing fd is O_NONBLOCK
+ */
+struct ae_ipc_accept_ent {
+	struct ae_ipc_accept_resp a;
+	uint32_t mem;
+	uint32_t flags;
 };
 
 /**
@@ -542,6 +577,12 @@ struct ae_ipc_alive_resp {
  *		cannot peek, consumes a datagram blind only while it is 0:
  *		the head is then a NOTIFY, never someone's response. Zero
  *		padding before, like @rd_lock.
+ * @queued:	1 while an accepted connection waits in a shim's queue
+ *		(the daemon sets it when it hands the connection over in
+ *		a batch, beyond the first), 0 once the program took it
+ *		(the shim clears it): a backing fd that hangs up with it
+ *		still 1 was never seen by the program, and the daemon puts
+ *		the connection back on its listener. Zero padding before.
  */
 struct ae_shm_hdr {
 	uint32_t magic;
@@ -571,6 +612,7 @@ struct ae_shm_hdr {
 	uint32_t pad;
 	uint32_t rd_lock;
 	uint32_t xfers;
+	uint32_t queued;
 };
 
 _Static_assert(sizeof(struct ae_ipc_hdr) == 16, "wire header size");
