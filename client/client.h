@@ -187,6 +187,13 @@ void aec_enter_sandbox(void);
  * @s:		socket
  */
 void aec_atfork_child(struct aec_sock *s);
+
+/**
+ * aec_acq_return() - give a listener's connections taken ahead (an ACCEPT
+ * batch) back to the daemon's queue now: before fork()
+ * @s:		listener
+ */
+void aec_acq_return(struct aec_sock *s);
 void aec_fork_prepare(void);
 void aec_fork_parent(void);
 void aec_fork_child(void);

@@ -340,6 +340,24 @@ static bool acq_pop(struct aec_sock *s, struct aec_acq_ent *e)
 }
 
 /**
+ * aec_acq_return() - give every connection taken ahead back to the daemon
+ * now, one UNACCEPT each, before closing it: for fork(), after which
+ * whichever process accepts first must find them, as in the kernel's
+ * shared queue (a close alone would put them back only when the daemon
+ * gets to the hang-up)
+ * @s:		listener
+ */
+void aec_acq_return(struct aec_sock *s)
+{
+	struct aec_acq_ent e;
+
+	while (acq_pop(s, &e)) {
+		aec_simple(e.s, AE_MSG_UNACCEPT, NULL, 0);
+		acq_give_back(&e);
+	}
+}
+
+/**
  * acq_push() - queue a connection taken ahead; given back when full
  * @s:		listener
  * @e:		the connection

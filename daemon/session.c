@@ -496,61 +496,27 @@ static bool is_doorbell(const uint8_t *buf, size_t n)
 }
 
 /**
- * listener_of() - a listening connection whose socket serves @c's address
- * @c:		an accepted connection
- *
- * Return: the listener, or NULL (it was closed)
- */
-static struct sconn *listener_of(struct sconn *c)
-{
-	struct sockaddr_in me, l;
-	struct sconn *x;
-
-	if (ae_getsockname(c->sk, &me))
-		return NULL;
-	LIST_FOREACH(x, &c->srv->conns, link) {
-		if (!(x->flags & SC_LISTEN) || (x->flags & SC_DEAD) || !x->sk ||
-		    ae_getsockname(x->sk, &l) || l.sin_port != me.sin_port)
-			continue;
-		if (l.sin_addr.s_addr == INADDR_ANY ||
-		    l.sin_addr.s_addr == me.sin_addr.s_addr)
-			return x;
-	}
-	return NULL;
-}
-
-/**
  * requeue() - a connection hung up before its program ever took it from
  * the shim's queue (@queued still set: the process exited, exec'd, or
- * closed the listener): put it back first in its listener's accept queue,
- * where another process holding the listener takes it, as the kernel's
- * queue would have kept it
+ * closed the listener): back to its listener (sess_unaccept()), where
+ * another process holding the listener takes it, as the kernel's queue
+ * would have kept it; with no listener left it is reset, as Linux resets
+ * what a closed listener's queue held
  * @c:		connection whose backing fd reached end of stream
- *
- * With no listener left it is reset, as Linux resets what a closed
- * listener's queue held.
  *
  * Return: true if @c is freed here
  */
 static bool requeue(struct sconn *c)
 {
-	struct session_srv *srv = c->srv;
-	struct sconn *l;
+	int ret = sess_unaccept(c);
 
-	if (!c->sk || !c->hdr || c->type != SOCK_STREAM ||
-	    (c->flags & (SC_DEAD | SC_LISTEN)) ||
-	    !__atomic_load_n(&c->hdr->queued, __ATOMIC_ACQUIRE))
+	if (ret == -EINVAL)
 		return false;
-	l = listener_of(c);
-	ae_sock_set_callback(c->sk, NULL, NULL);
-	if (l && !ae_unaccept(l->sk, c->sk)) {
-		SSTAT(srv, accept_requeued);
-		sess_conn_mark(l);
-	} else {
-		SSTAT(srv, accept_queue_reset);
+	if (ret) {
+		SSTAT(c->srv, accept_queue_reset);
 		ae_abort(c->sk);
+		c->sk = NULL;
 	}
-	c->sk = NULL;
 	conn_free(c);
 	return true;
 }

@@ -428,6 +428,7 @@ void sess_giveback_forget(struct sconn *c);
 int sess_giveback_init(struct session_srv *srv);
 void sess_giveback_fini(struct session_srv *srv);
 void sess_cutoff(struct sconn *c, int err);
+int sess_unaccept(struct sconn *c);
 void sess_close_sock(struct sconn *c);
 
 /* session_info.c */

@@ -418,6 +418,74 @@ static int op_accept(struct sconn *c, const struct ae_ipc_hdr *h, const void *p)
 }
 
 /**
+ * listener_of() - a listening connection whose socket serves @c's address
+ * @c:		an accepted connection
+ *
+ * Return: the listener, or NULL (it was closed)
+ */
+static struct sconn *listener_of(struct sconn *c)
+{
+	struct sockaddr_in me, l;
+	struct sconn *x;
+
+	if (ae_getsockname(c->sk, &me))
+		return NULL;
+	LIST_FOREACH(x, &c->srv->conns, link) {
+		if (!(x->flags & SC_LISTEN) || (x->flags & SC_DEAD) || !x->sk ||
+		    ae_getsockname(x->sk, &l) || l.sin_port != me.sin_port)
+			continue;
+		if (l.sin_addr.s_addr == INADDR_ANY ||
+		    l.sin_addr.s_addr == me.sin_addr.s_addr)
+			return x;
+	}
+	return NULL;
+}
+
+/**
+ * sess_unaccept() - put a connection its program never took (@queued in
+ * its header) back first in its listener's accept queue; the connection
+ * keeps no socket and no memory, and is cut off (SC_DEAD)
+ * @c:		connection
+ *
+ * Return: 0, -EINVAL (not a queued connection: left alone), or -ENOENT (no
+ * listener takes it: left alone, the caller resets it)
+ */
+int sess_unaccept(struct sconn *c)
+{
+	struct sconn *l;
+
+	if (!c->sk || !c->hdr || c->type != SOCK_STREAM ||
+	    (c->flags & (SC_DEAD | SC_LISTEN)) ||
+	    !__atomic_load_n(&c->hdr->queued, __ATOMIC_ACQUIRE))
+		return -EINVAL;
+	l = listener_of(c);
+	ae_sock_set_callback(c->sk, NULL, NULL);
+	if (!l || ae_unaccept(l->sk, c->sk)) {
+		ae_sock_set_callback(c->sk, sess_sock_cb, c);
+		return -ENOENT;
+	}
+	SSTAT(c->srv, accept_requeued);
+	sess_conn_mark(l);
+	c->sk = NULL;
+	c->flags |= SC_DEAD;
+	sess_conn_drop_region(c);
+	return 0;
+}
+
+/**
+ * op_unaccept() - AE_MSG_UNACCEPT: the shim gives back a connection it took
+ * ahead (before a fork, so that whichever process accepts next gets it)
+ * @c:		connection
+ * @h:		request
+ *
+ * Return: 0 or -errno from sending
+ */
+static int op_unaccept(struct sconn *c, const struct ae_ipc_hdr *h)
+{
+	return sess_reply(c, h, sess_unaccept(c), NULL, 0, NULL, 0, NULL, 0);
+}
+
+/**
  * op_connect() - AE_MSG_CONNECT
  * @c:		connection
  * @h:		request
@@ -897,6 +965,7 @@ int sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
 	case AE_MSG_ATTACH:	op_attach(c, &h); break;
 	case AE_MSG_SETLIMITS:	op_setlimits(c, &h, p); break;
 	case AE_MSG_ALIVE:	sess_op_alive(c, &h); break;
+	case AE_MSG_UNACCEPT:	op_unaccept(c, &h); break;
 	case AE_MSG_CLOSE:
 		sess_reply(c, &h, 0, NULL, 0, NULL, 0, NULL, 0);
 		sess_close_sock(c);

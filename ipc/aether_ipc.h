@@ -208,6 +208,10 @@
  *			published: a loopback send() is synchronous, as on Linux
  * @AE_MSG_ALIVE:	no payload -> ae_ipc_alive_resp + the daemon's alive
  *			page (memfd, read-only for clients; see "Sleeping")
+ * @AE_MSG_UNACCEPT:	no payload, on a connection still @queued in its
+ *			header -> 0 once it is back first in its listener's
+ *			accept queue (the shim then closes the fd), or
+ *			-EINVAL / -ENOENT (no listener: the close resets it)
  */
 enum ae_msg_type {
 	AE_MSG_SOCKET = 1,
@@ -231,6 +235,7 @@ enum ae_msg_type {
 	AE_MSG_SETLIMITS,
 	AE_MSG_FLUSH,
 	AE_MSG_ALIVE,
+	AE_MSG_UNACCEPT,
 	AE_MSG_MAX
 };
 

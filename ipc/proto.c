@@ -53,6 +53,7 @@ static const struct ipc_type_desc ipc_types[AE_MSG_MAX] = {
 	[AE_MSG_SETLIMITS] = { "setlimits", sizeof(struct ae_ipc_limits), true },
 	[AE_MSG_FLUSH]	= { "flush", 0, true },
 	[AE_MSG_ALIVE]	= { "alive", 0, true },
+	[AE_MSG_UNACCEPT] = { "unaccept", 0, true },
 };
 
 /**

@@ -288,11 +288,36 @@ void ps_sock_atfork_child(struct ps_sock *ps)
 }
 
 /**
+ * acq_return_all() - every listener of this process gives back the
+ * connections it took ahead, so that after fork() whichever process
+ * accepts first finds them (the kernel's queue is shared)
+ */
+static void acq_return_all(void)
+{
+	void *_Atomic *page;
+	struct ps_sock *ps;
+	int p, i;
+
+	pthread_rwlock_rdlock(&ps_table_lock);
+	for (p = 0; p < PS_PAGES; p++) {
+		page = atomic_load(&ps_socks.pages[p]);
+		for (i = 0; page && i < PS_PAGE; i++) {
+			ps = atomic_load(&page[i]);
+			if (ps && ps->aec &&
+			    __atomic_load_n(&ps->aec->acq_n, __ATOMIC_ACQUIRE))
+				aec_acq_return(ps->aec);
+		}
+	}
+	pthread_rwlock_unlock(&ps_table_lock);
+}
+
+/**
  * atfork_prepare() - fork: hold the table still, so the child's copy is
- * consistent and its lock free
+ * consistent and its lock free; connections taken ahead go back first
  */
 static void atfork_prepare(void)
 {
+	acq_return_all();
 	ps_fd_atfork_prepare();
 	ps_epoll_atfork_prepare();
 	pthread_rwlock_wrlock(&ps_table_lock);

@@ -3274,6 +3274,120 @@ static void c_accept_inherit(void)
 }
 
 /**
+ * accept_nb_all() - accept until EAGAIN (the listener is made O_NONBLOCK)
+ * @l:		listener
+ *
+ * Return: connections accepted (closed again)
+ */
+static int accept_nb_all(int l)
+{
+	int n = 0, c;
+
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	while ((c = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+		close(c);
+		n++;
+	}
+	out("then %s", ename(errno));
+	return n;
+}
+
+/**
+ * c_accept_queued_ready() - case "accept_queued_ready": a listener with
+ * several connections waiting stays readable (poll, level epoll) until the
+ * last is accepted, EPOLLET reports one edge for them, and accept4 takes
+ * exactly as many as arrived
+ */
+static void c_accept_queued_ready(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = 9 };
+	struct epoll_event got[2];
+	struct pollfd p;
+	int l = listener(AF_INET, 6210), ep = epoll_create1(0), c, i;
+
+	for (i = 0; i < 4; i++)
+		ask_peer(6210, "hold");
+	p = (struct pollfd){ .fd = l, .events = POLLIN };
+	poll(&p, 1, 2000);	/* the first is there, the others follow */
+	msleep(300);
+	p.revents = 0;
+	R(poll(&p, 1, 0));
+	out("poll revents %#x", p.revents);
+	c = R(accept4(l, NULL, NULL, SOCK_NONBLOCK));
+	close(c);
+	p.revents = 0;
+	R(poll(&p, 1, 0));
+	out("after one accept: poll revents %#x", p.revents);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev));
+	R(epoll_wait(ep, got, 2, 0));
+	out("epoll et events %#x data %u", got[0].events, got[0].data.u32);
+	R(epoll_wait(ep, got, 2, 0));	/* no new edge */
+	out("accepted %d more", accept_nb_all(l));
+	p.revents = 0;
+	R(poll(&p, 1, 0));
+	R(epoll_wait(ep, got, 2, 0));
+	ask_peer(6210, "hold");		/* a new arrival is a new edge */
+	R(epoll_wait(ep, got, 2, 2000));
+	out("accepted %d more", accept_nb_all(l));
+}
+
+/**
+ * c_accept_fork() - case "accept_fork": connections waiting on a listener
+ * when the program forks are there for whichever process accepts first
+ */
+static void c_accept_fork(void)
+{
+	int l = listener(AF_INET, 6212), c, i, st = 0;
+	pid_t pid;
+
+	for (i = 0; i < 3; i++)
+		ask_peer(6212, "hold");
+	msleep(300);
+	c = R(accept(l, NULL, NULL));
+	close(c);
+	pid = fork();
+	if (pid == 0) {		/* the parent waits: the child takes both */
+		fcntl(l, F_SETFL, O_NONBLOCK);
+		c = accept(l, NULL, NULL);
+		i = accept(l, NULL, NULL);
+		_exit((c >= 0) + (i >= 0));
+	}
+	waitpid(pid, &st, 0);
+	out("child accepted %d", WEXITSTATUS(st));
+	out("parent accepted %d", accept_nb_all(l));
+}
+
+/**
+ * c_accept_close_pending() - case "accept_close_pending": closing a
+ * listener resets the connections it still held; one accepted before
+ * lives on
+ */
+static void c_accept_close_pending(void)
+{
+	int l = listener(AF_INET, 6214), r = listener(AF_INET, 6215), c, k, i;
+	char b[2][8] = { "", "" };
+
+	ask_peer(6214, "report");
+	ask_peer(6214, "report");
+	msleep(300);
+	c = R(accept(l, NULL, NULL));
+	R(close(l));
+	msleep(300);
+	R(write(c, "x", 1));
+	R(shutdown(c, SHUT_WR));
+	for (i = 0; i < 2; i++) {
+		k = accept(r, NULL, NULL);
+		R(read_all(k, b[i], sizeof(b[i]) - 1));
+		close(k);
+	}
+	if (strcmp(b[0], b[1]) > 0)
+		out("peers saw %s %s", b[1], b[0]);
+	else
+		out("peers saw %s %s", b[0], b[1]);
+	close(c);
+}
+
+/**
  * c_ioctl_queues() - case "ioctl_queues": FIONREAD/SIOCINQ/SIOCOUTQ on a
  * listener (EINVAL), an unconnected and a connected socket, UDP
  */
@@ -4079,7 +4193,8 @@ static const struct tcase cases[] = {
 	C(masks_tcp), C(masks_rst), C(masks_udp), C(epoll_et_more),
 	C(epoll_dup_close), C(epoll_fork_close), C(epoll_flags),
 	C(epoll_et_threads), C(eintr_more), C(poll_odd_bits),
-	C(accept_inherit),
+	C(accept_inherit), C(accept_queued_ready), C(accept_fork),
+	C(accept_close_pending),
 	C(ioctl_queues), C(signal_restart),
 	C(opt_table_tcp), C(opt_table_udp),
 	C(reuseaddr_tw_both), C(shutdown_rd_queued), C(tcp_info_closed),
