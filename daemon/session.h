@@ -25,11 +25,16 @@
 #define SESS_POOL_PER_USER	128
 #define SESS_POOL_MAX		1024
 /* a pooled region keeps (zeroed) at most this many bytes of ring pages in
- * place; more are punched out. 0: a pooled region is its header page
- * alone (the 8 KiB kept before held 1.2 MB in 128 idle regions after a wrk
- * run, against 12 kB before it; the next socket's first writes fault a
- * page or two back, next to a connection's setup) */
-#define SESS_POOL_KEEP_BYTES	0u
+ * place, while its uid's pool holds fewer than SESS_POOL_WARM regions;
+ * more are punched out. A punch unmaps the pages from every process that
+ * maps them (a TLB shoot-down on each CPU) and the next socket faults
+ * them back: with punching on every close, that cycle was 40% of
+ * aetherd's CPU per connection under wrk -c50 Connection: close
+ * (bench/connprof.sh: 350-490 us per connection, 163 us without). The
+ * bound keeps an idle uid's pool at SESS_POOL_WARM * 8 KiB at most (the
+ * pool is LIFO: a busy server reuses the warm ones) */
+#define SESS_POOL_KEEP_BYTES	8192u
+#define SESS_POOL_WARM		64
 /* the rx ring's drained pages are given back (sess_rx_punch(), once the
  * ring's tail stood still for SESS_GIVEBACK_MS) once this
  * many bytes of whole pages were read and the ring is empty, or this many

@@ -54,8 +54,9 @@
  *    its memory change under it. A header-only region a connection moved
  *    away from is still mapped by the shim: it waits on the connection.
  *  - Bounds: a uid pools at most SESS_POOL_PER_USER regions, the daemon
- *    SESS_POOL_MAX, each holding at most SESS_POOL_KEEP_BYTES of ring
- *    pages. A uid's pool dies with its record, when the uid's last
+ *    SESS_POOL_MAX; a region pooled while its uid's pool holds fewer than
+ *    SESS_POOL_WARM keeps at most SESS_POOL_KEEP_BYTES of ring pages, the
+ *    others none. A uid's pool dies with its record, when the uid's last
  *    connection closes (sess_pool_flush()): servers keep theirs (the
  *    listener), a client process that holds nothing between connections
  *    starts afresh.
@@ -391,16 +392,18 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
  * scrub_rings() - zero what a finished socket left in a ring region
  * @srv:	server
  * @r:		ring region nobody maps any more
+ * @warm:	keep up to SESS_POOL_KEEP_BYTES of pages in place
  *
  * Its resident pages are found with one mincore() (sess_region_pages();
- * the rings are sparse). Up to SESS_POOL_KEEP_BYTES of them are zeroed in
- * place, so the next socket does not fault them in again; more (a bulk
- * transfer; any, with the default of 0) are punched out with fallocate,
- * freeing them.
+ * the rings are sparse). Up to SESS_POOL_KEEP_BYTES of them (none unless
+ * @warm) are zeroed in place, so the next socket does not fault them in
+ * again; more (a bulk transfer) are punched out with fallocate, freeing
+ * them.
  *
  * Return: 0, or -errno (the caller destroys the region)
  */
-static int scrub_rings(struct session_srv *srv, struct shm_region *r)
+static int scrub_rings(struct session_srv *srv, struct shm_region *r,
+		       bool warm)
 {
 	size_t idx[SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE + 1];	/* 0: none */
 	long n = sess_region_pages(r, AE_SHM_HDR_SIZE, idx,
@@ -410,7 +413,7 @@ static int scrub_rings(struct session_srv *srv, struct shm_region *r)
 
 	if (n < 0)
 		return (int)n;
-	if (n <= (long)(SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE)) {
+	if (!n || (warm && n <= (long)(SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE))) {
 		for (i = 0; i < n; i++)
 			memset(r->base + idx[i], 0, AE_SHM_HDR_SIZE);
 		return 0;
@@ -442,7 +445,7 @@ static bool pool_put(struct session_srv *srv, struct shm_region *r)
 	    srv->npooled >= SESS_POOL_MAX ||
 	    (r->arena && r->arena->uid != r->uid))
 		return false;
-	if (r->rings && scrub_rings(srv, r))
+	if (r->rings && scrub_rings(srv, r, u->npool < SESS_POOL_WARM))
 		return false;
 	__atomic_store_n(&h->so_error, ECONNRESET, __ATOMIC_RELEASE);
 	shm_or(&h->state, AE_SS_DEAD | AE_SS_HUP);

@@ -117,8 +117,14 @@ START_TEST(test_reused_for_same_uid)
 	ck_assert_uint_eq(u1.npool, 0);
 	ck_assert_uint_eq(srv->stats.shm_reused, 1);
 	ck_assert_uint_eq(q[0], 0);		/* nothing of the last socket */
-	/* pooled at its header page alone (SESS_POOL_KEEP_BYTES 0) */
+	/* a page of ring data was zeroed in place (a warm pool), not punched */
+	ck_assert_uint_eq(srv->stats.shm_punched, 0);
+	/* more than SESS_POOL_KEEP_BYTES of ring pages are punched out */
+	memset(q, 0x5a, SESS_POOL_KEEP_BYTES + AE_SHM_HDR_SIZE);
+	session_ring_free(&d, q, RX + TX);
 	ck_assert_uint_eq(srv->stats.shm_punched, 1);
+	q = alloc_for(&u1);
+	ck_assert_uint_eq(q[SESS_POOL_KEEP_BYTES], 0);
 	session_ring_free(&d, q, RX + TX);
 }
 END_TEST
