@@ -464,7 +464,7 @@ static int batch_take(struct aec_sock *s, struct aec_rsp *r,
 		      struct aec_acq_ent *first)
 {
 	struct stat st[AE_ACCEPT_BATCH];
-	bool st_ok[AE_ACCEPT_BATCH];
+	bool st_ok[AE_ACCEPT_BATCH] = { false };
 	struct aec_acq_ent x;
 	int ret = 0, err;
 	uint32_t i, m;
