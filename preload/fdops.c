@@ -50,6 +50,16 @@ static int ps_dup23_locked(int oldfd, int newfd, int flags);
 static pthread_mutex_t ps_fd_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /**
+ * ps_fd_settle() - wait until the close() or dup2() under way is done
+ * (fdtable.c: a lookup found a number marked as being closed)
+ */
+void ps_fd_settle(void)
+{
+	pthread_mutex_lock(&ps_fd_lock);
+	pthread_mutex_unlock(&ps_fd_lock);
+}
+
+/**
  * ps_fd_atfork_prepare() - fork: no fd change half done in the child
  */
 void ps_fd_atfork_prepare(void)
@@ -160,6 +170,7 @@ static void ps_own_move(struct ps_sock *ps, int from)
 int close(int fd)
 {
 	struct ps_sock *ps;
+	bool marked;
 	int r;
 
 	if (ps_own_get(fd))
@@ -178,9 +189,16 @@ int close(int fd)
 		ps_unhook_fd(ps, fd, false);
 	else
 		ps_epoll_close(fd);
+	/* from the kernel's close until the entry goes, the number may be
+	 * another thread's new file: lookups wait for us (ps_get()) */
+	marked = ps != NULL;
+	if (marked)
+		ps_closing_set(fd, ps);
 	r = REAL(close)(fd);
 	if (ps && !ps_forget_if(fd, ps))
 		ps = NULL;	/* a new socket has the number: ours was put */
+	if (marked)
+		ps_closing_set(fd, NULL);
 	pthread_mutex_unlock(&ps_fd_lock);
 	if (ps) {
 		ps_log("close(%d) = %d", fd, r);

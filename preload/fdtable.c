@@ -19,6 +19,16 @@
  * Aether sockets registered in them (epoll.c); a third marks the private fds
  * a socket keeps when its last program fd is closed under a blocked call
  * (ps_own_fd()), which the program can neither close nor dup2 over.
+ *
+ * A fourth marks the numbers a close() is closing (ps_closing_set()).
+ * close() removes a socket's entry only after the kernel's close, so for a
+ * moment the number is free in the kernel while the table still names the
+ * socket: another thread's open() may get that number then, and its read()
+ * must not find the old socket (it read the file as that socket: ENOTCONN,
+ * or slept on a connection it never had, seen as HTTP bodies lost under
+ * 250 threads of python's http.server). A lookup that finds the mark waits
+ * for that close() to finish (ps_fd_settle()); the table then says what the
+ * kernel has there.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,7 +48,7 @@ struct ps_table {
 	_Atomic(void *_Atomic *) pages[PS_PAGES];
 };
 
-static struct ps_table ps_socks, ps_eps, ps_owns;
+static struct ps_table ps_socks, ps_eps, ps_owns, ps_closing;
 static pthread_rwlock_t ps_table_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 /**
@@ -105,7 +115,13 @@ static void *table_set(struct ps_table *t, int fd, void *p)
  */
 struct ps_sock *ps_get(int fd)
 {
-	return table_get(&ps_socks, fd);
+	void *p = table_get(&ps_socks, fd);
+
+	if (p && table_get(&ps_closing, fd)) {
+		ps_fd_settle();	/* a close() of @fd is half done */
+		p = table_get(&ps_socks, fd);
+	}
+	return p;
 }
 
 /**
@@ -118,7 +134,7 @@ struct ps_sock *ps_hold(int fd)
 {
 	struct ps_sock *ps;
 
-	if (!table_get(&ps_socks, fd))
+	if (!ps_get(fd))
 		return NULL;
 	aec_sig_clear();	/* a call begins (signal.c) */
 	pthread_rwlock_rdlock(&ps_table_lock);
@@ -158,6 +174,17 @@ struct ps_sock *ps_own_get(int fd)
 void ps_own_set(int fd, struct ps_sock *ps)
 {
 	table_set(&ps_owns, fd, ps);
+}
+
+/**
+ * ps_closing_set() - mark @fd as being closed (its entry goes once the
+ * kernel closed it), or unmark it; called with the fd lock held (fdops.c)
+ * @fd:	fd number
+ * @ps:	the socket it designated, NULL to unmark
+ */
+void ps_closing_set(int fd, struct ps_sock *ps)
+{
+	table_set(&ps_closing, fd, ps);
 }
 
 /**

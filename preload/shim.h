@@ -198,6 +198,7 @@ struct ps_sock *ps_hold(int fd);
 void ps_release(struct ps_sock **ps);
 struct ps_sock *ps_own_get(int fd);
 void ps_own_set(int fd, struct ps_sock *ps);
+void ps_closing_set(int fd, struct ps_sock *ps);
 
 /*
  * PS_HOLD(var, fd): struct ps_sock *var = ps_hold(fd), put back
@@ -221,6 +222,7 @@ void ps_atfork_install(void);
 void ps_sock_atfork_child(struct ps_sock *ps);
 
 /* fdops.c */
+void ps_fd_settle(void);
 void ps_fd_atfork_prepare(void);
 void ps_fd_atfork_parent(void);
 void ps_fd_atfork_child(void);

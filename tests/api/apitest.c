@@ -4148,6 +4148,57 @@ static void c_rst_epoll_et(void)
 }
 
 /**
+ * close_churn() - thread of c_close_reuse_file(): make and close sockets
+ * until *@stop
+ * @arg:	the stop flag (an int)
+ *
+ * Return: NULL
+ */
+static void *close_churn(void *arg)
+{
+	volatile int *stop = arg;
+
+	while (!*stop) {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (s >= 0)
+			close(s);
+	}
+	return NULL;
+}
+
+/**
+ * c_close_reuse_file() - case "close_reuse_file": while another thread
+ * closes sockets, the numbers they free are given to this thread's files,
+ * and reading such a file reads the file (the shim's table must never take
+ * it for the socket that had the number: a read then failed ENOTCONN)
+ */
+static void c_close_reuse_file(void)
+{
+	char path[] = "/tmp/apitest.XXXXXX", b[16];
+	int f = mkstemp(path), bad = 0, i, stop = 0;
+	pthread_t t;
+
+	if (f < 0 || write(f, "0123456789", 10) != 10) {
+		out("no file");
+		return;
+	}
+	close(f);
+	pthread_create(&t, NULL, close_churn, &stop);
+	for (i = 0; i < 20000; i++) {
+		f = open(path, O_RDONLY);
+		if (f < 0 || read(f, b, sizeof(b)) != 10)
+			bad++;
+		if (f >= 0)
+			close(f);
+	}
+	stop = 1;
+	pthread_join(t, NULL);
+	unlink(path);
+	out("bad reads %d of %d", bad, i);
+}
+
+/**
  * struct tcase - one case
  * @name:	its name (the line prefix)
  * @fn:		its body
@@ -4203,7 +4254,7 @@ static const struct tcase cases[] = {
 	C(udp_rcvbuf),
 	C(arp_unreach_tcp), C(arp_unreach_nb),
 	C(arp_unreach_udp), C(udp_refused), C(rst_order), C(rst_send_first),
-	C(rst_epoll_et),
+	C(rst_epoll_et), C(close_reuse_file),
 };
 
 /**

@@ -75,6 +75,11 @@ void ps_fd_atfork_child(void)
 {
 }
 
+/** ps_fd_settle() - stub: no close() runs here (nothing is marked) */
+void ps_fd_settle(void)
+{
+}
+
 /** ps_rc_atfork_child() - stub: no reconnect notes here */
 void ps_rc_atfork_child(void)
 {
