@@ -11,7 +11,8 @@
 #                      serving ROOT on PORT (test_preload, test_daemon_death)
 #   wakeups PID        voluntary context switches of all PID's threads: how
 #                      often it woke (test_idle, test_scale, test_wake_stress)
-# Everything the test starts is stopped by PID and the namespace removed on exit.
+# Everything the test starts is stopped by PID and the namespace removed on exit;
+# $WORK (logs, captures) too, unless AETHER_KEEP_WORK is set.
 #
 # Timing transfers, and the kernel baseline beside Aether (test_reliability,
 # test_impair_aether, test_impair_kernel; this kernel has no netem, so the
@@ -114,7 +115,7 @@ cleanup() {
 	sleep 0.2
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	for n in "${NAMESPACES[@]}"; do ip netns del "$n" 2>/dev/null; done
-	rm -rf "$WORK"
+	if [ -n "${AETHER_KEEP_WORK:-}" ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

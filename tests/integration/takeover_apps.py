@@ -58,6 +58,14 @@ def server(root, hport, uport):
     S(("0.0.0.0", hport), H).serve_forever()
 
 
+def lport(c):
+    """The local port of connection C (to find it in a capture), or None."""
+    try:
+        return c.sock.getsockname()[1]
+    except (AttributeError, OSError):
+        return None
+
+
 def clients(host, port, n, path, sha, stop, secs):
     """N keep-alive loops and one idle connection; print the totals."""
     lock = threading.Lock()
@@ -76,8 +84,8 @@ def clients(host, port, n, path, sha, stop, secs):
                 ok = r.status == 200 and \
                     hashlib.sha256(r.read()).hexdigest() == sha
             except Exception as e:  # a reset, a timeout: all failures
-                print("client error at %.3f:" % time.time(), repr(e),
-                      flush=True)
+                print("client error at %.3f: port %s:" %
+                      (time.time(), lport(c)), repr(e), flush=True)
                 c.close()
                 c.connect()
             with lock:

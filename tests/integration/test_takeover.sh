@@ -100,6 +100,18 @@ rsts() {	# every reset counted by the daemon and by the kernel peer
 		"$(kstat TcpOutRsts) $(kstat TcpEstabResets)"
 }
 RST0=$(rsts)
+# the long run's capture, taken on the kernel's side of the TAP: every
+# SYN, FIN and RST (the daemons' own capture would take gigabytes); with
+# TK_HEADERS=1 also every frame's headers (96 bytes), to look into a stall
+if [ -n "${AETHER_LONG:-}" ]; then
+	bg ip netns exec "$NS" dumpcap -q -i aether0 -f 'tcp[13] & 7 != 0' \
+		-w "$WORK/flags.pcap" 2>"$WORK/dumpcap.log"
+	DUMPCAP_PID=${PIDS[-1]}
+	[ -n "${TK_HEADERS:-}" ] && bg ip netns exec "$NS" dumpcap -q -i aether0 \
+		-s 96 -B 64 -w "$WORK/headers.pcap" 2>"$WORK/dumpcap2.log"
+	wait_for 10 grep -q 'Capturing' "$WORK/dumpcap.log" ||
+		log "dumpcap: $(cat "$WORK/dumpcap.log")"
+fi
 
 # the load: a rate-limited download that outlasts every takeover, the
 # keep-alive loops and the idle connection
@@ -206,8 +218,20 @@ RST1=$(rsts)
 log "resets (daemon out, in; kernel out, established reset): before the load $RST0, after $RST1"
 check no_reset_counted test "$RST0" = "$RST1"
 
-# the capture: every daemon appended to it; frames there, no RST
-[ -n "${AETHER_LONG:-}" ] && { check server_never_restarted kill -0 "$SERVER_PID"; finish; }
+# the capture: every daemon appended to it (in the long run: the kernel
+# side's SYN, FIN and RST frames); frames there, no RST
+if [ -n "${AETHER_LONG:-}" ]; then
+	sleep 1
+	kill -INT "$DUMPCAP_PID" 2>/dev/null
+	wait_for 10 test ! -e "/proc/$DUMPCAP_PID"
+	flags=$(tshark -r "$WORK/flags.pcap" 2>/dev/null | wc -l)
+	rst=$(tshark -r "$WORK/flags.pcap" -Y 'tcp.flags.reset == 1' 2>/dev/null | wc -l)
+	log "capture (kernel side, SYN/FIN/RST only): $flags frames, $rst with RST"
+	check capture_no_rst test "$flags" -gt 0 -a "$rst" -eq 0
+	check server_never_restarted kill -0 "$SERVER_PID"
+	finish
+	exit
+fi
 frames=$(tshark -r "$WORK/aether.pcap" 2>/dev/null | wc -l)
 rst=$(tshark -r "$WORK/aether.pcap" -Y "tcp.flags.reset == 1 && frame.number > $before" 2>/dev/null | wc -l)
 log "capture: $frames frames, $rst with RST after the load began (frame $before)"
