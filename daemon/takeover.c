@@ -10,7 +10,7 @@
  * header (descriptors ride on it, SCM_RIGHTS) and its payload:
  *
  *   old -> new  OFFER   string version, pid, and why it cannot be handed
- *                       over if it cannot (BBR sockets, --impair)
+ *                       over if it cannot (--impair)
  *   new -> old  GO | REFUSE   a new daemon that cannot read that version
  *                       refuses here: the old one has given nothing up and
  *                       goes on serving
@@ -371,7 +371,7 @@ static const char *why_not(const struct aetherd *d, const struct ae_host *h)
 		return "--impair holds frames in flight that cannot be handed over";
 	if (d->srv->alive_ro_fd < 0)
 		return "its alive page is sealed (no /proc at its start)";
-	return ae_snap_unsupported(d->stack);
+	return NULL;
 }
 
 /**

@@ -443,23 +443,6 @@ void sock_state_load(struct snap_r *r, struct ae_sock *sk)
 }
 
 /**
- * ae_snap_unsupported() - what of this stack no string can carry yet
- * @s:		stack
- *
- * Return: a reason, or NULL when all of it can be saved
- */
-const char *ae_snap_unsupported(const struct ae_stack *s)
-{
-	const struct ae_sock *sk;
-
-	LIST_FOREACH(sk, &s->sockets, entry)
-		if (sk->type == SOCK_STREAM &&
-		    tcp_sk((struct ae_sock *)sk)->bbr)
-			return "a TCP socket uses BBR, whose model is not carried over yet";
-	return NULL;
-}
-
-/**
  * stack_save() - SNAP_T_STACK and SNAP_T_STATS
  * @s:		stack
  * @w:		writer
@@ -537,15 +520,13 @@ static int stack_load(struct ae_stack *s, struct snap_r *r)
  * @w:		writer, its header written (snap_header())
  * @ops:	the owner's hooks
  *
- * Return: 0, -EOPNOTSUPP (ae_snap_unsupported()), -ENOMEM
+ * Return: 0, -EOPNOTSUPP (a ring the owner cannot name), -ENOMEM
  */
 int ae_snap_save(struct ae_stack *s, struct snap_w *w,
 		 const struct snap_ops *ops)
 {
 	uint64_t now = stack_now(s);
 
-	if (ae_snap_unsupported(s))
-		return -EOPNOTSUPP;
 	stack_save(s, w);
 	arp_state_save(s, w, now);
 	udp_state_save(s, w, ops);

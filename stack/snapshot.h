@@ -43,6 +43,7 @@ enum snap_type {
 	SNAP_T_UDP,		/* one UDP socket and its queued datagrams */
 	SNAP_T_TCP,		/* one TCB */
 	SNAP_T_END,		/* checksum of everything before it */
+	SNAP_T_BBR,		/* a BBR TCB's model, after its SNAP_T_TCP */
 	SNAP_T_OWNER = 64,	/* from here on: the owner's own records */
 };
 
@@ -142,6 +143,5 @@ int ae_snap_save(struct ae_stack *s, struct snap_w *w,
 		 const struct snap_ops *ops);
 int ae_snap_load(struct ae_stack *s, struct snap_r *r,
 		 const struct snap_ops *ops);
-const char *ae_snap_unsupported(const struct ae_stack *s);
 
 #endif /* AE_SNAPSHOT_H */

@@ -52,6 +52,10 @@ struct snap_tcp_load {
 	size_t nkids, capkids;
 };
 
+/* tcp_bbr_state.c */
+void bbr_state_save(struct snap_w *w, const struct tcp_sock *tp, uint64_t now);
+void bbr_state_load(struct snap_r *r, struct tcp_sock *tp, uint64_t now);
+
 /* snapshot.c */
 void sock_state_save(struct snap_w *w, const struct ae_sock *sk);
 void sock_state_load(struct snap_r *r, struct ae_sock *sk);

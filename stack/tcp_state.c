@@ -138,6 +138,7 @@ static void tcb_save(struct snap_w *w, struct tcp_sock *tp,
 	queue_save(w, &tp->synq, tp->synq_len);
 	queue_save(w, &tp->acceptq, tp->acceptq_len);
 	snap_end(w);
+	bbr_state_save(w, tp, now);
 }
 
 /**
@@ -195,8 +196,7 @@ static void cc_load(struct snap_r *r, struct tcp_sock *tp)
 
 	snap_get(r, cc, sizeof(cc));
 	cc[sizeof(cc) - 1] = '\0';
-	if (!strcmp(cc, "bbr") ||
-	    tcp_cc_select(tp, cc, strnlen(cc, sizeof(cc))))
+	if (tcp_cc_select(tp, cc, strnlen(cc, sizeof(cc))))
 		snap_fail(r);
 }
 
@@ -368,6 +368,8 @@ void tcp_state_load(struct ae_stack *s, struct snap_r *r,
 	queue_load(r, ld, tp, TCP_INQ_SYN);
 	queue_load(r, ld, tp, TCP_INQ_ACCEPT);
 	name_add(r, ld, name, tp);
+	if (tp->bbr && !r->err)
+		bbr_state_load(r, tp, now);	/* its model follows */
 	if (r->err || !tcb_check(tp)) {
 		snap_fail(r);
 		tp->bound = tp->hashed = tp->listed = tp->in_twq = false;

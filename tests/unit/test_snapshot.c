@@ -2,8 +2,9 @@
 /**
  * DOC: test_snapshot.c - a stack saved (ae_snap_save()) and loaded into a
  * second stack (ae_snap_load()) goes on as the first would have: the
- * connection's data, sequence numbers, timers and listener, a UDP socket's
- * queued datagram, the ARP cache; and a damaged or foreign string is refused
+ * connection's data, sequence numbers, timers and listener, a BBR
+ * socket's model, a UDP socket's queued datagram, the ARP cache; and a
+ * damaged or foreign string is refused
  *
  * The two stacks share the ring memory, as two daemons share memfds: the
  * rings come from test_ring_alloc(), which keeps them until the test ends.
@@ -13,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 
 #include "fakedev.h"
 #include "snapshot.h"
 #include "stack.h"
 #include "tcp.h"
+#include "tcp_bbr.h"
 #include "tcp_helpers.h"
 
 #define MAX_RINGS	8
@@ -288,6 +291,61 @@ START_TEST(established_goes_on)
 }
 END_TEST
 
+START_TEST(bbr_model_goes_on)
+{
+	uint8_t out[1000];
+	struct tcp_bbr *ba, *bb;
+	struct snap_w w;
+	char cc[16];
+	size_t len = sizeof(cc);
+	int i;
+
+	C.lsk = th_listener(A, TH_PORT, 16);
+	th_accept_conn(A, &C, 5000, NULL, 0);
+	ck_assert_int_eq(ae_setsockopt(C.sk, IPPROTO_TCP, TCP_CONGESTION,
+				       "bbr", 3), 0);
+	fill(out, sizeof(out), 3);
+	for (i = 0; i < 20; i++) {	/* rounds of data and ACKs: a model */
+		ck_assert_int_eq(ae_send(C.sk, out, sizeof(out), 0),
+				 (int)sizeof(out));
+		th_run_ms(A, 10);
+		th_peer_ack(A, &C);
+	}
+	ck_assert_int_eq(ae_send(C.sk, out, sizeof(out), 0), (int)sizeof(out));
+	th_run_ms(A, 2);		/* in flight: a transmission record */
+	ba = ((struct tcp_sock *)C.sk)->bbr;
+	ck_assert_ptr_nonnull(ba);
+	ck_assert_uint_gt(ba->delivered, 0);
+	ck_assert_uint_ne(ba->min_rtt_us, UINT32_MAX);
+	ck_assert_uint_gt(ba->rec_n, 0);
+	save(&w);
+
+	ck_assert_int_eq(load(&w), 0);
+	snap_w_free(&w);
+	ck_assert_ptr_nonnull(tagged[1]);
+	bb = ((struct tcp_sock *)tagged[1])->bbr;
+	ck_assert_ptr_nonnull(bb);
+	ck_assert_int_eq(ae_getsockopt(tagged[1], IPPROTO_TCP, TCP_CONGESTION,
+				       cc, &len), 0);
+	ck_assert_str_eq(cc, "bbr");
+	/* the model B goes on with is A's, not a fresh start-up */
+	ck_assert_uint_eq(bb->delivered, ba->delivered);
+	ck_assert_int_eq(bb->mode, ba->mode);
+	ck_assert_uint_eq(bb->min_rtt_us, ba->min_rtt_us);
+	ck_assert_uint_eq(bb->bw[0].v, ba->bw[0].v);
+	ck_assert_uint_eq(bb->rtt_cnt, ba->rtt_cnt);
+	ck_assert_uint_eq(bb->pacing_rate, ba->pacing_rate);
+	ck_assert_uint_eq(bb->pacing_gain, ba->pacing_gain);
+	ck_assert_uint_eq(bb->rec_n, ba->rec_n);
+	ck_assert_uint_eq(bb->rec[0].start,
+			  ba->rec[ba->rec_head & (TCP_RATE_RECS - 1)].start);
+	ck_assert_str_eq(ae_stack_check(B) ? ae_stack_check(B) : "", "");
+	/* and B's ACK processing uses it: the record is delivered */
+	th_peer_ack(B, &C);
+	ck_assert_uint_gt(bb->delivered, ba->delivered);
+}
+END_TEST
+
 START_TEST(udp_queue_and_binding_go_on)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = UPORT };
@@ -375,6 +433,7 @@ static Suite *snapshot_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, established_goes_on);
+	tcase_add_test(tc, bbr_model_goes_on);
 	tcase_add_test(tc, udp_queue_and_binding_go_on);
 	tcase_add_test(tc, damaged_or_foreign_strings_refused);
 	tcase_add_test(tc, another_address_refused);
