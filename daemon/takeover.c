@@ -10,7 +10,7 @@
  * header (descriptors ride on it, SCM_RIGHTS) and its payload:
  *
  *   old -> new  OFFER   string version, pid, and why it cannot be handed
- *                       over if it cannot (--impair)
+ *                       over if it cannot (an alive page made without /proc)
  *   new -> old  GO | REFUSE   a new daemon that cannot read that version
  *                       refuses here: the old one has given nothing up and
  *                       goes on serving
@@ -18,9 +18,10 @@
  *                       uid's arena memfd (and the own memfd of a region
  *                       in none), every client connection
  *   old -> new  STATE   the state string (stack/snapshot.h): the host
- *                       record, the client side (arenas, regions,
- *                       connections), the stack (TCBs, UDP sockets, ARP,
- *                       counters)
+ *                       record, the impairment links (--impair: their
+ *                       PRNGs and held frames), the client side (arenas,
+ *                       regions, connections), the stack (TCBs with their
+ *                       BBR models, UDP sockets, ARP, counters)
  *   new -> old  ACK | NAK   the new daemon has rebuilt everything, or has
  *                       not (then it exits and the old one goes on)
  *   old -> new  BYE     the old one lets go of the alive page's mutex and
@@ -82,12 +83,14 @@ enum {
 	SNAP_T_REGION,			/* one memfd region */
 	SNAP_T_CONN,			/* one client connection */
 	SNAP_T_ARENA,			/* one uid's memfd, its free ranges */
+	SNAP_T_IMPAIR,			/* --impair: both links' state and frames */
 };
 #define SNAP_V_HOST	1
 #define SNAP_V_SESSION	2	/* 2: the incarnation counter */
 #define SNAP_V_REGION	2	/* 2: arena and offset, sent */
 #define SNAP_V_CONN	1
 #define SNAP_V_ARENA	1
+#define SNAP_V_IMPAIR	1
 #define TO_NO_FD	UINT32_MAX	/* a region in an arena: no memfd */
 
 enum to_type {
@@ -367,8 +370,7 @@ struct to_out {
  */
 static const char *why_not(const struct aetherd *d, const struct ae_host *h)
 {
-	if (h->impair_rx || h->impair_tx)
-		return "--impair holds frames in flight that cannot be handed over";
+	(void)h;
 	if (d->srv->alive_ro_fd < 0)
 		return "its alive page is sealed (no /proc at its start)";
 	return NULL;
@@ -390,6 +392,25 @@ static void save_host(struct to_out *o)
 	snap_put_u32(&o->w, t->offload);
 	snap_put_u32(&o->w, sizeof(o->h->st));
 	snap_put(&o->w, &o->h->st, sizeof(o->h->st));
+	snap_end(&o->w);
+}
+
+/**
+ * save_impair() - SNAP_T_IMPAIR: which directions are impaired, then each
+ * link's state and held frames (impair_save())
+ * @o:		gathering
+ * @now:	the clock of the string's header
+ */
+static void save_impair(struct to_out *o, uint64_t now)
+{
+	const struct ae_host *h = o->h;
+
+	snap_begin(&o->w, SNAP_T_IMPAIR, SNAP_V_IMPAIR);
+	snap_put_u32(&o->w, (h->impair_rx ? 1u : 0u) | (h->impair_tx ? 2u : 0u));
+	if (h->impair_rx)
+		impair_save(h->impair_rx, &o->w, now);
+	if (h->impair_tx)
+		impair_save(h->impair_tx, &o->w, now);
 	snap_end(&o->w);
 }
 
@@ -621,13 +642,15 @@ static int build(struct to_out *o)
 {
 	const struct snap_ops ops = { .ctx = o, .ring_ref = out_ring_ref,
 				      .sock_tag = out_sock_tag };
+	uint64_t now = ae_host_now_ns(o->h);
 	int ret;
 
 	sess_publish_dirty(o->d->srv);
 	pcap_flush(o->h->pcap);	/* the successor appends to the capture */
 	snap_w_init(&o->w);
-	snap_header(&o->w, ae_host_now_ns(o->h));
+	snap_header(&o->w, now);
 	save_host(o);
+	save_impair(o, now);
 	save_session(o);
 	save_clients(o);
 	ret = ae_snap_save(o->d->stack, &o->w, &ops);
@@ -1305,6 +1328,38 @@ static int in_sock_attach(void *ctx, uint32_t tag, struct ae_sock *sk)
 }
 
 /**
+ * load_impair() - SNAP_T_IMPAIR into the links this daemon made from its own
+ * --impair: the same spec must be impaired the same ways (a direction the
+ * old daemon did not impair starts fresh here)
+ * @h:		host side, its links made (setup_impair())
+ * @r:		reader, past the host record
+ * @err:	one-line reason on failure
+ * @errlen:	its size
+ *
+ * Return: 0, -EINVAL (another --impair), -EBADMSG
+ */
+static int load_impair(struct ae_host *h, struct snap_r *r, char *err,
+		       size_t errlen)
+{
+	uint64_t now = ae_host_now_ns(h);
+	uint32_t dirs;
+	int ret = 0;
+
+	if (snap_expect(r, SNAP_T_IMPAIR, SNAP_V_IMPAIR))
+		return r->err;
+	dirs = snap_get_u32(r);
+	if (((dirs & 1) && !h->impair_rx) || ((dirs & 2) && !h->impair_tx))
+		ret = -EINVAL;
+	if (!ret && (dirs & 1))
+		ret = impair_load(h->impair_rx, r, now);
+	if (!ret && (dirs & 2))
+		ret = impair_load(h->impair_tx, r, now);
+	if (ret == -EINVAL)
+		snprintf(err, errlen, "the running aetherd impairs its link otherwise (give this one the same --impair)");
+	return ret;
+}
+
+/**
  * load_clients() - the session records, up to the stack's first
  * @l:		tables
  * @r:		reader, past the host record
@@ -1351,7 +1406,10 @@ int takeover_restore(struct aetherd *d, struct ae_host *h,
 	struct snap_r *r = &in->r;
 	int ret;
 
-	ret = load_clients(&l, r);
+	*err = '\0';
+	ret = load_impair(h, r, err, errlen);
+	if (!ret)
+		ret = load_clients(&l, r);
 	if (!ret)
 		sess_arenas_adopted(d->srv);
 	if (!ret)
@@ -1360,8 +1418,9 @@ int takeover_restore(struct aetherd *d, struct ae_host *h,
 	free(l.regions);
 	free(l.conns);
 	if (ret) {
-		snprintf(err, errlen, "the state cannot be restored (record type %u at offset %zu)",
-			 r->type, r->off);
+		if (!*err)
+			snprintf(err, errlen, "the state cannot be restored (record type %u at offset %zu)",
+				 r->type, r->off);
 		return ret;
 	}
 	h->st = in->st;

@@ -590,13 +590,16 @@ static void after_batch(void *ctx)
 }
 
 /**
- * ae_host_rearm() - arm the stack's timer now (a stack restored with timers
- * already running, before the loop starts)
+ * ae_host_rearm() - arm the stack's timer and the impairment's now (a stack
+ * and links restored with timers running and frames held, before the loop
+ * starts)
  * @h:		host, with its stack
  */
 void ae_host_rearm(struct ae_host *h)
 {
 	timer_arm(h);
+	if (h->impair_rx || h->impair_tx)
+		impair_release(h);	/* frames handed over: their timer */
 }
 
 /**

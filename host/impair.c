@@ -36,6 +36,7 @@
 #include <strings.h>
 
 #include "impair.h"
+#include "snapshot.h"
 
 /**
  * struct impair_ent - one held frame in the release heap
@@ -526,6 +527,88 @@ void impair_print(const struct impair *imp, const char *name, FILE *f)
 		s->dropped, s->duplicated, s->corrupted, s->reordered,
 		s->tail_dropped, s->oversize, s->delivered, s->queued,
 		s->queue_max);
+}
+
+/* ---- handing a link over (live upgrade) ------------------------------ */
+
+/**
+ * impair_save() - the link's state for a successor (aetherd --takeover):
+ * its spec, PRNG, loss-model state, the rate-limited link's backlog, its
+ * counters and every frame it holds, each with its release time
+ * @imp:	link
+ * @w:		writer, inside the owner's record
+ * @now:	the clock the release times are relative to
+ */
+void impair_save(const struct impair *imp, struct snap_w *w, uint64_t now)
+{
+	char spec[IMPAIR_SPEC_LEN];
+	const struct impair_ent *e;
+	uint32_t i;
+
+	memset(spec, 0, sizeof(spec));
+	impair_spec_format(&imp->spec, spec, sizeof(spec));
+	snap_put(w, spec, sizeof(spec));
+	snap_put_u32(w, imp->spec.maxframe);
+	snap_put(w, imp->rng, sizeof(imp->rng));
+	snap_put_u32(w, imp->ge_bad);
+	snap_put_time(w, imp->link_free, now);
+	snap_put_u64(w, imp->seq);
+	snap_put(w, &imp->st, sizeof(imp->st));
+	snap_put_u32(w, imp->n);
+	for (i = 0; i < imp->n; i++) {
+		e = &imp->heap[i];
+		snap_put_time(w, e->t, now);
+		snap_put_u64(w, e->seq);
+		snap_put_u32(w, e->len);
+		snap_put(w, imp->pool + (size_t)e->slot * imp->spec.maxframe,
+			 e->len);
+	}
+}
+
+/**
+ * impair_load() - take over what impair_save() wrote, into a fresh link
+ * made from the same spec
+ * @imp:	link, holding nothing yet
+ * @r:		reader
+ * @now:	the clock
+ *
+ * Return: 0, -EINVAL when the writer's spec is not this link's (the
+ * successor was started with another --impair), -EBADMSG
+ */
+int impair_load(struct impair *imp, struct snap_r *r, uint64_t now)
+{
+	char spec[IMPAIR_SPEC_LEN], mine[IMPAIR_SPEC_LEN];
+	struct impair_ent e;
+	uint32_t n, i;
+
+	memset(mine, 0, sizeof(mine));
+	impair_spec_format(&imp->spec, mine, sizeof(mine));
+	snap_get(r, spec, sizeof(spec));
+	if (r->err || imp->n || memcmp(spec, mine, sizeof(spec)) ||
+	    snap_get_u32(r) != imp->spec.maxframe)
+		return r->err ? r->err : -EINVAL;
+	snap_get(r, imp->rng, sizeof(imp->rng));
+	imp->ge_bad = snap_get_u32(r) != 0;
+	imp->link_free = snap_get_time(r, now);
+	imp->seq = snap_get_u64(r);
+	snap_get(r, &imp->st, sizeof(imp->st));
+	n = snap_get_u32(r);
+	if (n > imp->spec.limit)
+		snap_fail(r);
+	for (i = 0; i < n && !r->err; i++) {
+		e.t = snap_get_time(r, now);
+		e.seq = snap_get_u64(r);
+		e.len = snap_get_u32(r);
+		if (e.len > imp->spec.maxframe) {
+			snap_fail(r);
+			break;
+		}
+		e.slot = imp->free_slots[--imp->nfree];
+		snap_get(r, slot_data(imp, e.slot), e.len);
+		heap_push(imp, &e);
+	}
+	imp->st.queued = imp->n;
+	return r->err;
 }
 
 /* ---- SPEC parsing ---------------------------------------------------- */

@@ -158,6 +158,13 @@ unsigned int impair_deliver(struct impair *imp, uint64_t now_ns,
 			    impair_out_fn out, void *ctx);
 uint64_t impair_next_deadline(const struct impair *imp);
 const struct impair_stats *impair_stats(const struct impair *imp);
+
+/* a live upgrade (aetherd --takeover) hands a link over, frames and all */
+#define IMPAIR_SPEC_LEN	256	/* impair_spec_format() of any spec fits */
+struct snap_w;
+struct snap_r;
+void impair_save(const struct impair *imp, struct snap_w *w, uint64_t now);
+int impair_load(struct impair *imp, struct snap_r *r, uint64_t now);
 size_t impair_footprint(const struct impair *imp);
 void impair_print(const struct impair *imp, const char *name, FILE *f);
 

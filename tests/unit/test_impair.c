@@ -5,11 +5,13 @@
  * at byte 14, so the tests see what was lost, duplicated and reordered.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "impair.h"
+#include "snapshot.h"
 
 #define MS	1000000ULL
 #define MAXREC	250000
@@ -536,6 +538,82 @@ START_TEST(test_same_seed_same_run)
 }
 END_TEST
 
+/**
+ * submit_n() - submit frames @first .. @first + @n - 1, @gap ns apart from
+ * @t0, delivering as time passes; no drain at the end
+ * @imp:	link
+ * @s:		sink
+ * @first:	first sequence number
+ * @n:		frames
+ * @t0:		first submit time
+ * @gap:	spacing
+ */
+static void submit_n(struct impair *imp, struct sink *s, uint32_t first,
+		     uint32_t n, uint64_t t0, uint64_t gap)
+{
+	uint8_t b[2048];
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		run_until(imp, s, t0 + i * gap);
+		mkframe(b, 600, first + i);
+		impair_submit(imp, b, 600, t0 + i * gap);
+	}
+}
+
+START_TEST(test_handed_over)
+{
+	const char *spec = "loss=3%,delay=10ms,jitter=5ms,reorder=25%,dup=1%,"
+			   "corrupt=0.1%,rate=100mbit,seed=42,ge=1%/30%";
+	struct impair *a = mklink(spec), *b = mklink(spec);
+	struct impair *c = mklink("delay=10ms,seed=42");
+	uint64_t t = 5000 * 50000ULL;
+	struct snap_w w;
+	struct snap_r r;
+	size_t i, at;
+
+	/* a runs half the input, hands over to b (frames held and all) */
+	submit_n(a, sk, 0, 5000, 0, 50000);
+	ck_assert_uint_gt(impair_stats(a)->queued, 10);
+	snap_w_init(&w);
+	impair_save(a, &w, t);
+	ck_assert_int_eq(w.err, 0);
+	snap_r_init(&r, w.buf, w.len);
+	r.rec = w.buf;		/* the bytes as one record's payload */
+	r.rec_len = w.len;
+	ck_assert_int_eq(impair_load(b, &r, t), 0);
+	ck_assert_uint_eq(r.pos, w.len);
+	ck_assert_mem_eq(impair_stats(a), impair_stats(b),
+			 sizeof(struct impair_stats));
+	/* then both go on with the same input: the same frames, times and
+	 * decisions (PRNG, loss-model state, rate backlog carried) */
+	at = sk->n;
+	sk2->n = 0;
+	sk2->now = sk->now;
+	submit_n(a, sk, 5000, 5000, t, 50000);
+	submit_n(b, sk2, 5000, 5000, t, 50000);
+	run_until(a, sk, UINT64_MAX - 1);
+	run_until(b, sk2, UINT64_MAX - 1);
+	ck_assert_uint_eq(sk->n - at, sk2->n);
+	for (i = 0; i < sk2->n; i++) {
+		ck_assert_uint_eq(sk->r[at + i].seq, sk2->r[i].seq);
+		ck_assert_uint_eq(sk->r[at + i].t, sk2->r[i].t);
+	}
+	ck_assert_mem_eq(impair_stats(a), impair_stats(b),
+			 sizeof(struct impair_stats));
+	check_conservation(b);
+	/* a link of another spec refuses the state */
+	snap_r_init(&r, w.buf, w.len);
+	r.rec = w.buf;
+	r.rec_len = w.len;
+	ck_assert_int_eq(impair_load(c, &r, t), -EINVAL);
+	snap_w_free(&w);
+	impair_free(a);
+	impair_free(b);
+	impair_free(c);
+}
+END_TEST
+
 START_TEST(test_parse_example)
 {
 	struct impair_spec s;
@@ -646,6 +724,7 @@ static Suite *impair_suite(void)
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_bounded_queue);
 	tcase_add_test(tc, test_same_seed_same_run);
+	tcase_add_test(tc, test_handed_over);
 	tcase_add_test(tc, test_parse_example);
 	tcase_add_loop_test(tc, test_parse_bad, 0,
 			    sizeof(bad_specs) / sizeof(bad_specs[0]));
