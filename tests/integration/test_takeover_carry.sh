@@ -1,0 +1,82 @@
+#!/bin/bash
+# Live upgrade of what test_takeover.sh does not use: a daemon whose link
+# is impaired (--impair: frames held in delay lines, a seeded PRNG) and
+# whose sockets use BBR (--congestion bbr: a bandwidth and RTT model). A
+# rate-limited download from a preloaded server spans ROUNDS takeovers
+# (3, about 2 s apart; the download takes about 16 s), each new daemon started with the same options: it arrives
+# sha256-identical, each old daemon exits 0, the connection still uses BBR
+# after the last one (aether ss -i), and the counters of the impaired link
+# went on (held and delayed frames were released by the successors: none
+# lost, since the download is intact and no RST was counted). A new daemon
+# given another --impair is refused, saying why, and the old one serves on.
+. "$(dirname "$0")/lib.sh"
+
+SO=${AETHER_SO:-$B/libaether.so}
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo /usr/bin/python3)
+APPNS=${NS}app
+ROUNDS=${ROUNDS:-3}
+SPEC="delay=2ms,jitter=1ms,loss=0.2%,seed=7"
+DARGS=(--tap aether0 --addr 192.168.1.2/24 --congestion bbr --impair "$SPEC")
+AETHERD_ARGS="--congestion bbr --impair $SPEC"
+
+lab_up || { echo "0 passed, 1 failed"; exit 1; }
+ns_add "$APPNS"
+mkdir -p "$WORK/www"
+head -c $((32 << 20)) /dev/urandom >"$WORK/www/blob"
+echo hello >"$WORK/www/hello.html"
+SHA=$(sha "$WORK/www/blob")
+bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
+	"$PY" -m http.server --directory "$WORK/www" 8080 >"$WORK/server.log" 2>&1
+hello() { nsx curl -sf --max-time 3 "http://192.168.1.2:8080/hello.html" | grep -qx hello; }
+check server_up wait_for 30 hello
+
+# another --impair: refused before anything is handed over
+timeout 20 ip netns exec "$NS" "$B/aetherd" --takeover --tap aether0 \
+	--addr 192.168.1.2/24 --congestion bbr --impair "delay=3ms,seed=7" \
+	>"$WORK/refused.log" 2>&1
+rc=$?
+log "other --impair: exit $rc: $(tail -1 "$WORK/refused.log")"
+check other_impair_refused test "$rc" -eq 1
+check other_impair_says_why grep -q 'impairs its link otherwise' "$WORK/refused.log"
+check old_daemon_serves_after_refusal hello
+
+kstat() { nsx nstat -asz "$1" | awk -v k="$1" '$1 == k { print $2 }'; }
+RST0="$(kstat TcpOutRsts) $(kstat TcpEstabResets)"
+nsx curl -sS --limit-rate 2000k --max-time 120 -o "$WORK/got" \
+	"http://192.168.1.2:8080/blob" 2>"$WORK/curl.err" &
+DL=$!
+sleep 1.5
+cur=$AETHERD_PID
+bad=0
+for i in $(seq "$ROUNDS"); do
+	bg nsx "$B/aetherd" --takeover "${DARGS[@]}" >>"$WORK/aetherd.log" 2>&1
+	new=${PIDS[-1]}
+	for _ in $(seq 250); do kill -0 "$cur" 2>/dev/null || break; sleep 0.02; done
+	if kill -0 "$cur" 2>/dev/null; then
+		log "round $i: old aetherd $cur still runs"; bad=$((bad + 1)); break
+	fi
+	wait "$cur" || { log "round $i: old aetherd exited $?"; bad=$((bad + 1)); }
+	cur=$new
+	sleep 1
+done
+AETHERD_PID=$cur
+check "takeovers_${ROUNDS}_with_impair_and_bbr" test "$bad" -eq 0
+check each_took_over test "$(grep -c 'took over from pid' "$WORK/aetherd.log")" -eq "$ROUNDS"
+# the download's connection (not closed yet: in FIN-WAIT-2 once the rest
+# fits the peer's window) and, on the line after it, its congestion control
+nsx "$B/aether" ss -i >"$WORK/ss" 2>&1
+ss=$(grep -A1 -E '(ESTAB|FIN-WAIT|CLOSE-WAIT|LAST-ACK|CLOSING).*192.168.1.2:8080 ' \
+	"$WORK/ss" | tr '\t\n' '  ')
+[ -z "$ss" ] && sed 's/^/#   /' "$WORK/ss"
+log "after the takeovers: $ss"
+check bbr_after_takeovers grep -q bbr <<<"$ss"
+wait "$DL"
+rc=$?
+log "download: exit $rc $(cat "$WORK/curl.err")"
+check download_sha256_identical test "$rc" -eq 0 -a "$(sha "$WORK/got")" = "$SHA"
+RST1="$(kstat TcpOutRsts) $(kstat TcpEstabResets)"
+check no_reset_by_the_kernel test "$RST0" = "$RST1"
+aetherd_stats >"$WORK/stats"
+log "last daemon: $(grep -E '^impair' "$WORK/stats" | tr '\n' ' ')"
+check served_by_last_daemon hello
+finish
