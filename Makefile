@@ -251,7 +251,7 @@ install: all
 	install -m 644 man/aether.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/libaether.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 man/aetherd.8 $(DESTDIR)$(MANDIR)/man8/
-	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/aetherd.service.in \
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' dist/aetherd.service.in \
 		>$(DESTDIR)$(UNITDIR)/aetherd.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/aether/aetherd.conf ] || \
 		install -m 644 dist/aetherd.conf $(DESTDIR)$(SYSCONFDIR)/aether/

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "aether.h"
 #include "loop.h"
@@ -33,6 +34,7 @@ struct ae_host;
  * @max_mem:	--max-memory: ring bytes per uid, 0 for the default
  * @to_lfd:	the takeover socket (takeover.c), -1 before it listens
  * @host:	the device side, for a takeover
+ * @notify_fd:	$NOTIFY_SOCKET, connected (sdnotify.c), or -1
  */
 struct aetherd {
 	struct ae_stack *stack;
@@ -48,7 +50,13 @@ struct aetherd {
 	uint64_t max_mem;
 	int to_lfd;
 	struct ae_host *host;
+	int notify_fd;
 };
+
+/* sdnotify.c: systemd's readiness protocol */
+int sdn_open(void);
+void sdn_send(int fd, const char *msg);
+void sdn_mainpid(int fd, pid_t pid);
 
 /* session.c: the client side */
 int session_init(struct aetherd *d);

@@ -1018,6 +1018,7 @@ int main(int argc, char **argv)
 	dm.d.max_sockets = (uint32_t)dm.o.max_sockets;
 	dm.d.max_mem = dm.o.max_mem;
 	dm.d.to_lfd = -1;
+	dm.d.notify_fd = -1;
 	if (dm.o.takeover) {
 		take_tap(&dm);
 	} else {
@@ -1044,6 +1045,8 @@ int main(int argc, char **argv)
 	dm.host.rx_done = early_publish;
 	dm.host.rx_done_ctx = dm.d.srv;
 	announce(&dm);
+	dm.d.notify_fd = sdn_open();	/* before the sandbox: write() only later */
+	sdn_send(dm.d.notify_fd, "READY=1");
 	if (!dm.o.takeover)
 		say_socket_access(&dm);
 	confine(&dm);

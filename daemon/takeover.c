@@ -685,11 +685,13 @@ static int send_state(int fd, const struct to_out *o)
  * @d:		daemon
  * @h:		its host side
  * @fd:		connection from the new daemon
+ * @peer:	its pid (the unit's main process from now on, under systemd)
  *
  * Returns only when the old daemon goes on serving; exits 0 once the new
  * one has taken everything.
  */
-static void hand_over(struct aetherd *d, struct ae_host *h, int fd)
+static void hand_over(struct aetherd *d, struct ae_host *h, int fd,
+		      pid_t peer)
 {
 	struct to_offer off = { .version = snap_version(),
 				.pid = (uint32_t)getpid() };
@@ -726,6 +728,7 @@ static void hand_over(struct aetherd *d, struct ae_host *h, int fd)
 			ret ? strerror(-ret) : p ? (char *)p : "refused");
 		goto out;
 	}
+	sdn_mainpid(d->notify_fd, peer);	/* before our exit */
 	sess_alive_release(d->srv);
 	to_send(fd, TO_BYE, NULL, 0, NULL, 0);
 	ae_host_close_pcap(h);
@@ -764,7 +767,7 @@ static void takeover_io(void *ctx, uint32_t events)
 		return;
 	}
 	set_timeouts(fd);
-	hand_over(d, d->host, fd);
+	hand_over(d, d->host, fd, uc.pid);
 	close(fd);
 }
 

@@ -9,6 +9,10 @@
 # went on (held and delayed frames were released by the successors: none
 # lost, since the download is intact and no RST was counted). A new daemon
 # given another --impair is refused, saying why, and the old one serves on.
+# systemd's notify protocol, as dist/aetherd.service uses it (Type=notify,
+# ExecReload=aether upgrade), read from a stand-in for $NOTIFY_SOCKET: the
+# first daemon says READY=1, each old daemon names its successor
+# (MAINPID=NEW) before it exits, each new one says READY=1.
 . "$(dirname "$0")/lib.sh"
 
 SO=${AETHER_SO:-$B/libaether.so}
@@ -18,6 +22,23 @@ ROUNDS=${ROUNDS:-3}
 SPEC="delay=2ms,jitter=1ms,loss=0.2%,seed=7"
 DARGS=(--tap aether0 --addr 192.168.1.2/24 --congestion bbr --impair "$SPEC")
 AETHERD_ARGS="--congestion bbr --impair $SPEC"
+
+# the stand-in for systemd: "PID MESSAGE" per datagram (SO_PASSCRED)
+NOTIFY_SOCKET=$WORK/notify.sock
+export NOTIFY_SOCKET
+bg "$PY" -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+s.bind(sys.argv[1])
+open(sys.argv[2], "a").close()
+while True:
+    m, anc, _, _ = s.recvmsg(256, socket.CMSG_SPACE(12))
+    pid = struct.unpack("iII", anc[0][2])[0] if anc else 0
+    with open(sys.argv[2], "a") as f:
+        f.write("%d %s\n" % (pid, m.decode().replace("\n", " ")))
+' "$NOTIFY_SOCKET" "$WORK/notified"
+wait_for 5 test -e "$WORK/notified"
 
 lab_up || { echo "0 passed, 1 failed"; exit 1; }
 ns_add "$APPNS"
@@ -47,10 +68,12 @@ nsx curl -sS --limit-rate 2000k --max-time 120 -o "$WORK/got" \
 DL=$!
 sleep 1.5
 cur=$AETHERD_PID
+chain="$cur READY=1"
 bad=0
 for i in $(seq "$ROUNDS"); do
 	bg nsx "$B/aetherd" --takeover "${DARGS[@]}" >>"$WORK/aetherd.log" 2>&1
 	new=${PIDS[-1]}
+	chain="$chain|$cur MAINPID=$new|$new READY=1"
 	for _ in $(seq 250); do kill -0 "$cur" 2>/dev/null || break; sleep 0.02; done
 	if kill -0 "$cur" 2>/dev/null; then
 		log "round $i: old aetherd $cur still runs"; bad=$((bad + 1)); break
@@ -61,7 +84,10 @@ for i in $(seq "$ROUNDS"); do
 done
 AETHERD_PID=$cur
 check "takeovers_${ROUNDS}_with_impair_and_bbr" test "$bad" -eq 0
-check each_took_over test "$(grep -c 'took over from pid' "$WORK/aetherd.log")" -eq "$ROUNDS"
+ntook() { grep -c 'took over from pid' "$WORK/aetherd.log"; }
+wait_for 5 test "$(ntook)" -ge "$ROUNDS"
+log "$(ntook) took over: $(grep -o 'took over from pid.*' "$WORK/aetherd.log" | tr '\n' ';')"
+check each_took_over test "$(ntook)" -eq "$ROUNDS"
 # the download's connection (not closed yet: in FIN-WAIT-2 once the rest
 # fits the peer's window) and, on the line after it, its congestion control
 nsx "$B/aether" ss -i >"$WORK/ss" 2>&1
@@ -79,4 +105,7 @@ check no_reset_by_the_kernel test "$RST0" = "$RST1"
 aetherd_stats >"$WORK/stats"
 log "last daemon: $(grep -E '^impair' "$WORK/stats" | tr '\n' ' ')"
 check served_by_last_daemon hello
+got=$(sed 's/ *$//' "$WORK/notified" | paste -sd'|')
+log "systemd notifications: $got"
+check notify_ready_then_mainpid_chain test "$got" = "$chain"
 finish
