@@ -37,6 +37,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "snapshot.h"
+#include "snapshot_int.h"
 #include "stack.h"
 
 
@@ -105,6 +107,99 @@ int ipv4_init(struct ae_stack *s)
 		}
 	}
 	return 0;
+}
+
+#define SNAP_V_FRAG	1
+
+/**
+ * frag_span() - bytes of @f's buffer that hold anything: the header room
+ * and the payload up to its last received block
+ * @f:		slot in use
+ *
+ * Return: length from the start of @f->buf
+ */
+static size_t frag_span(const struct ipfrag_slot *f)
+{
+	size_t b = IPFRAG_BLOCKS;
+
+	while (b && !(f->bits[(b - 1) / 64] & (1ULL << ((b - 1) % 64))))
+		b--;
+	return IPFRAG_HDRMAX + b * 8;
+}
+
+/**
+ * ipv4_state_save() - SNAP_T_FRAG: one record per datagram being
+ * reassembled, its fragments' bytes with it (a live upgrade)
+ * @s:		stack
+ * @w:		writer
+ * @now:	the clock
+ */
+void ipv4_state_save(struct ae_stack *s, struct snap_w *w, uint64_t now)
+{
+	const struct ipfrag_slot *f;
+	size_t n;
+	int i;
+
+	for (i = 0; i < IPFRAG_SLOTS; i++) {
+		f = &s->frag->slot[i];
+		if (!f->used)
+			continue;
+		n = frag_span(f);
+		snap_begin(w, SNAP_T_FRAG, SNAP_V_FRAG);
+		snap_put_u32(w, f->src);
+		snap_put_u32(w, f->dst);
+		snap_put_u32(w, f->id);
+		snap_put_u32(w, f->proto);
+		snap_put_time(w, f->expires, now);
+		snap_put_u32(w, f->have_first);
+		snap_put_u32(w, (uint32_t)f->hlen);
+		snap_put_u32(w, (uint32_t)f->total);
+		snap_put_u32(w, (uint32_t)f->received);
+		snap_put(w, f->bits, sizeof(f->bits));
+		snap_put_u32(w, (uint32_t)n);
+		snap_put(w, f->buf, n);
+		snap_end(w);
+	}
+}
+
+/**
+ * ipv4_state_load() - one SNAP_T_FRAG record into a free slot: the
+ * datagram completes when its other fragments reach the reader
+ * @s:		stack
+ * @r:		reader, the record current
+ * @now:	the clock
+ */
+void ipv4_state_load(struct ae_stack *s, struct snap_r *r, uint64_t now)
+{
+	struct ipfrag_slot *f = NULL;
+	uint32_t n;
+	int i;
+
+	for (i = 0; i < IPFRAG_SLOTS && !f; i++)
+		if (!s->frag->slot[i].used)
+			f = &s->frag->slot[i];
+	if (!f || r->version != SNAP_V_FRAG) {
+		snap_fail(r);
+		return;
+	}
+	f->src = snap_get_u32(r);
+	f->dst = snap_get_u32(r);
+	f->id = (uint16_t)snap_get_u32(r);
+	f->proto = (uint8_t)snap_get_u32(r);
+	f->expires = snap_get_time(r, now);
+	f->have_first = snap_get_u32(r) != 0;
+	f->hlen = snap_get_u32(r);
+	f->total = snap_get_u32(r);
+	f->received = snap_get_u32(r);
+	snap_get(r, f->bits, sizeof(f->bits));
+	n = snap_get_u32(r);
+	if (r->err || n > IPFRAG_BUFLEN || n != frag_span(f) ||
+	    f->hlen > IPFRAG_HDRMAX || f->total > 65536 || f->received > 65536) {
+		snap_fail(r);
+		return;
+	}
+	snap_get(r, f->buf, n);
+	f->used = !r->err;
 }
 
 /**

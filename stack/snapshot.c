@@ -529,6 +529,7 @@ int ae_snap_save(struct ae_stack *s, struct snap_w *w,
 
 	stack_save(s, w);
 	arp_state_save(s, w, now);
+	ipv4_state_save(s, w, now);
 	udp_state_save(s, w, ops);
 	if (tcp_state_save(s, w, ops, now))
 		return -EOPNOTSUPP;
@@ -559,6 +560,9 @@ int ae_snap_load(struct ae_stack *s, struct snap_r *r,
 		switch (r->type) {
 		case SNAP_T_ARP:
 			arp_state_load(s, r, now);
+			break;
+		case SNAP_T_FRAG:
+			ipv4_state_load(s, r, now);
 			break;
 		case SNAP_T_UDP:
 			udp_state_load(s, r, ops);

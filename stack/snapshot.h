@@ -44,6 +44,7 @@ enum snap_type {
 	SNAP_T_TCP,		/* one TCB */
 	SNAP_T_END,		/* checksum of everything before it */
 	SNAP_T_BBR,		/* a BBR TCB's model, after its SNAP_T_TCP */
+	SNAP_T_FRAG,		/* one IPv4 datagram being reassembled */
 	SNAP_T_OWNER = 64,	/* from here on: the owner's own records */
 };
 

@@ -52,6 +52,10 @@ struct snap_tcp_load {
 	size_t nkids, capkids;
 };
 
+/* ipv4.c: datagrams being reassembled */
+void ipv4_state_save(struct ae_stack *s, struct snap_w *w, uint64_t now);
+void ipv4_state_load(struct ae_stack *s, struct snap_r *r, uint64_t now);
+
 /* tcp_bbr_state.c */
 void bbr_state_save(struct snap_w *w, const struct tcp_sock *tp, uint64_t now);
 void bbr_state_load(struct snap_r *r, struct tcp_sock *tp, uint64_t now);

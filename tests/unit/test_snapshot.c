@@ -3,8 +3,9 @@
  * DOC: test_snapshot.c - a stack saved (ae_snap_save()) and loaded into a
  * second stack (ae_snap_load()) goes on as the first would have: the
  * connection's data, sequence numbers, timers and listener, a BBR
- * socket's model, a UDP socket's queued datagram, the ARP cache; and a
- * damaged or foreign string is refused
+ * socket's model, a UDP socket's queued datagram, the ARP cache and the
+ * packets waiting for an answer, a datagram half reassembled; and a damaged
+ * or foreign string is refused
  *
  * The two stacks share the ring memory, as two daemons share memfds: the
  * rings come from test_ring_alloc(), which keeps them until the test ends.
@@ -346,6 +347,38 @@ START_TEST(bbr_model_goes_on)
 }
 END_TEST
 
+START_TEST(arp_queue_goes_on)
+{
+	static const uint8_t mac5[6] = { 0x02, 0, 0, 0, 0, 0x05 };
+	uint32_t dst = FAKE_IP(192, 168, 1, 5);
+	uint8_t pay[32];
+	struct iovec v = { pay, sizeof(pay) };
+	struct fake_parsed p;
+	struct snap_w w;
+	int i;
+
+	/* two datagrams wait for an ARP answer in A */
+	for (i = 0; i < 2; i++) {
+		memset(pay, 0x5a + i, sizeof(pay));
+		ck_assert_int_eq(ipv4_output(A, 0, dst, 17, 0, &v, 1), 0);
+	}
+	save(&w);
+	fake_frames_clear();
+	ck_assert_int_eq(load(&w), 0);
+	snap_w_free(&w);
+	/* the answer comes to B, which sends them, in order */
+	fake_arp_seed_host(B, dst, mac5);
+	ck_assert_int_eq(fake_frame_count(), 2);
+	for (i = 0; i < 2; i++) {
+		ck_assert(fake_parse_frame(i, &p));
+		ck_assert_uint_eq(p.dst, dst);
+		ck_assert_mem_eq(p.eth_dst, mac5, 6);
+		ck_assert_uint_eq(p.l4[0], 0x5a + i);
+	}
+	ck_assert_uint_eq(ae_stack_stat(B, "arp", "queue_drops"), 0);
+}
+END_TEST
+
 START_TEST(udp_queue_and_binding_go_on)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = UPORT };
@@ -375,6 +408,42 @@ START_TEST(udp_queue_and_binding_go_on)
 	ck_assert_int_eq(udp_recvfrom(tagged[3], buf, sizeof(buf), 0, NULL,
 				      NULL), 5);
 	ck_assert_uint_eq(ae_stack_stat(B, "udp", "in_datagrams"), 2);
+}
+END_TEST
+
+START_TEST(fragments_go_on)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = UPORT };
+	static uint8_t pay[3000], dg[3100], f[2048], buf[4000];
+	struct fake_ip ip = { .proto = 17, .id = 77 };
+	struct snap_w w;
+	size_t d, n, i;
+	int err;
+
+	usk = ae_socket(A, SOCK_DGRAM, &err);
+	ck_assert_ptr_nonnull(usk);
+	ck_assert_int_eq(ae_bind(usk, &a), 0);
+	for (i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(i * 7 + 1);
+	d = fake_build_udp(dg, sizeof(dg), FAKE_PEER, USPORT, FAKE_ADDR, UPORT,
+			   pay, sizeof(pay));
+	/* the first half reaches A, the rest B after the hand-over */
+	ip.frag = 0x2000;		/* MF, offset 0 */
+	n = fake_build_ipv4(f, sizeof(f), &ip, dg, 1480);
+	fake_input(A, f, n);
+	ck_assert_int_eq(udp_recvfrom(usk, buf, sizeof(buf), 0, NULL, NULL),
+			 -EAGAIN);
+	save(&w);
+	ck_assert_int_eq(load(&w), 0);
+	snap_w_free(&w);
+	ck_assert_ptr_nonnull(tagged[3]);
+	ip.frag = 1480 / 8;		/* last, offset 1480 */
+	n = fake_build_ipv4(f, sizeof(f), &ip, dg + 1480, d - 1480);
+	fake_input(B, f, n);
+	ck_assert_int_eq(udp_recvfrom(tagged[3], buf, sizeof(buf), 0, NULL,
+				      NULL), (int)sizeof(pay));
+	ck_assert_mem_eq(buf, pay, sizeof(pay));
+	ck_assert_uint_eq(ae_stack_stat(B, "ip", "reasm_oks"), 1);
 }
 END_TEST
 
@@ -434,6 +503,8 @@ static Suite *snapshot_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, established_goes_on);
 	tcase_add_test(tc, bbr_model_goes_on);
+	tcase_add_test(tc, arp_queue_goes_on);
+	tcase_add_test(tc, fragments_go_on);
 	tcase_add_test(tc, udp_queue_and_binding_go_on);
 	tcase_add_test(tc, damaged_or_foreign_strings_refused);
 	tcase_add_test(tc, another_address_refused);
