@@ -68,6 +68,7 @@
 
 #include "pcap.h"
 #include "session.h"
+#include "shm.h"
 #include "takeover.h"
 
 #define TO_MAGIC	0x4f546541u	/* "AeTO" */
@@ -1285,6 +1286,10 @@ static void load_conn(struct to_load *l, struct snap_r *r)
 	if (c->reg) {
 		c->reg->owner = c;
 		c->hdr = (struct ae_shm_hdr *)c->reg->base;
+		/* the edge count goes on from what the old daemon published
+		 * (all of it: build() published first); from 0 it could come
+		 * back to the value a program saw last and hide an edge */
+		c->in_ev = shm_load(&c->hdr->in_seq);
 	}
 	conn_pending(l, r, c);
 	conn_accounts(c);
