@@ -240,6 +240,7 @@ enum {
  * @dirty:	dirty list link
  * @gb:		give-back queue link (session_giveback.c)
  * @hot:	hot list link (session_spin.c)
+ * @spin_tail:	the tx_tail the spin saw last (session_spin.c)
  * @gb_tail:	the rx tail when last looked at there
  * @gb_queued:	on that queue
  * @link:	all connections
@@ -266,6 +267,7 @@ struct sconn {
 	TAILQ_ENTRY(sconn) dirty;
 	TAILQ_ENTRY(sconn) gb;
 	TAILQ_ENTRY(sconn) hot;
+	uint32_t spin_tail;
 	uint32_t gb_tail;
 	bool gb_queued;
 	LIST_ENTRY(sconn) link;

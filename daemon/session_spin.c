@@ -36,6 +36,7 @@ void sess_spin_hot(struct sconn *c)
 	if (!srv->busy_poll || (c->flags & SC_HOT) || srv->nhot >= SESS_HOT_MAX)
 		return;
 	c->flags |= SC_HOT;
+	c->spin_tail = c->hdr ? shm_load(&c->hdr->tx_tail) : 0;
 	TAILQ_INSERT_TAIL(&srv->hot, c, hot);
 	srv->nhot++;
 }
@@ -77,14 +78,17 @@ uint32_t sess_spin_db(struct sconn *c, uint32_t want)
  */
 static bool spin_pull(struct sconn *c)
 {
-	struct ae_ring *tx;
+	uint32_t tail;
 
 	if (!c->sk || !c->hdr || !c->reg || !c->reg->rings ||
 	    (c->flags & SC_DEAD))
 		return false;
-	tx = ae_sock_txring(c->sk);
-	if (shm_load(&c->hdr->tx_tail) == tx->tail)
+	/* against what the spin saw last, not the stack's tail: a tail the
+	 * stack does not take (written after SHUT_WR) is work only once */
+	tail = shm_load(&c->hdr->tx_tail);
+	if (tail == c->spin_tail)
 		return false;
+	c->spin_tail = tail;
 	SSTAT(c->srv, spin_pulls);
 	if (!sess_pull(c))
 		sess_conn_mark(c);
