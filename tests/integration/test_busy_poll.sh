@@ -116,11 +116,17 @@ wait_rr() {
 		192.168.1.2 7001 10 0 >/dev/null || { stop_pid "$pid"; return 1; }
 	a=$(wakeups "$pid")
 	bg nsx python3 "$TOP/tests/integration/rr_wait.py" client 192.168.1.2 \
-		7001 "$RR" $((IDLE_S + 2)) >"$out"
+		7001 "$RR" $((IDLE_S + 3)) >"$out" 2>&1
 	cli=${PIDS[-1]}
-	wait_for 30 grep -q ready "$out" || { stop_pid "$pid"; return 1; }
+	# two threads spinning on a loaded 2-core machine starve the client: slow,
+	# but a lost answer would end it within 5 s (its socket timeout)
+	if ! wait_for 120 grep -q ready "$out"; then
+		log "rr_wait client: $(tail -1 "$out")" >&2
+		stop_pid "$pid"
+		return 1
+	fi
 	b=$(wakeups "$pid")
-	sleep 0.5
+	sleep 1	# past the spin, the delayed ACK and the rings' give-back
 	w=$(wakeups "$pid"); t=$(cpu_ticks "$pid")
 	sleep "$IDLE_S"
 	echo $(((b - a) * 100 / RR)) $(($(wakeups "$pid") - w)) \
