@@ -28,6 +28,7 @@
  * work it finds counts as activity and runs the idle hooks.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,7 @@ static int loop_spin(struct ae_loop *l, int timeout_ms, bool *work)
 	if (timeout_ms > 0 && now + (uint64_t)timeout_ms * 1000000ULL < end)
 		end = now + (uint64_t)timeout_ms * 1000000ULL;
 	while (now < end && !l->stop) {
+		sched_yield();	/* a runnable thread here goes first */
 		n = epoll_wait(l->epfd, l->events, LOOP_BATCH, 0);
 		l->spins++;
 		if (n)
