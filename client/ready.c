@@ -29,6 +29,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -379,6 +380,22 @@ static inline void cpu_relax(void)
 }
 
 /**
+ * spin_yield() - let a thread that waits for this CPU run first
+ *
+ * Linux's own busy polling (sk_busy_loop()) ends when another task needs
+ * the CPU. A spin here cannot see that, so it yields at every clock read:
+ * on a machine with fewer cores than runnable threads the peer the spin
+ * waits for (the daemon, the kernel client) gets the CPU instead of
+ * waiting out the spin. Not under a seccomp sandbox (sandbox.c), whose
+ * filters allow only the data path's calls.
+ */
+static void spin_yield(void)
+{
+	if (!aec_sandboxed())
+		sched_yield();
+}
+
+/**
  * spin_ready() - watch @h for readiness for up to the busy-poll time, or
  * @timeout_ms if shorter
  * @s:		socket (its type)
@@ -405,6 +422,7 @@ static bool spin_ready(const struct aec_sock *s, struct ae_shm_hdr *h,
 		ns = (uint64_t)timeout_ms * 1000000u;
 	end = mono_ns() + ns;
 	do {
+		spin_yield();
 		for (i = 0; i < AEC_SPIN_LOOKS; i++) {
 			if (shm_load(&h->moved) ||
 			    (state_mask(s, h) & (events | POLLERR | POLLHUP)) ||
@@ -449,6 +467,7 @@ int aec_spin(bool (*ready)(void *ctx), void *ctx, int timeout_ms)
 		ns = (uint64_t)timeout_ms * 1000000u;
 	end = mono_ns() + ns;
 	do {
+		spin_yield();
 		for (i = 0; i < AEC_SPIN_TESTS; i++) {
 			if (ready(ctx)) {
 				__atomic_fetch_add(&aec_spins, 1,

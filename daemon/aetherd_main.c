@@ -1044,6 +1044,10 @@ int main(int argc, char **argv)
 			strerror(-rc));
 	dm.host.rx_done = early_publish;
 	dm.host.rx_done_ctx = dm.d.srv;
+	if (dm.o.busy_poll) {	/* shared-memory doorbells (session_spin.c) */
+		dm.d.srv->busy_poll = true;
+		ae_loop_set_spin_hook(dm.host.loop, sess_spin_hook, dm.d.srv);
+	}
 	announce(&dm);
 	dm.d.notify_fd = sdn_open();	/* before the sandbox: write() only later */
 	sdn_send(dm.d.notify_fd, "READY=1");

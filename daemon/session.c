@@ -86,6 +86,7 @@ struct session_srv *sess_srv(struct aetherd *d)
 	LIST_INIT(&srv->users);
 	LIST_INIT(&srv->arenas);
 	TAILQ_INIT(&srv->dirty);
+	TAILQ_INIT(&srv->hot);
 	TAILQ_INIT(&srv->giveback);
 	for (i = 0; i < SESS_REGION_BUCKETS; i++)
 		LIST_INIT(&srv->regions[i]);
@@ -231,6 +232,7 @@ static void conn_free(struct sconn *c)
 	if (c->flags & SC_DIRTY)
 		TAILQ_REMOVE(&srv->dirty, c, dirty);
 	sess_giveback_forget(c);
+	sess_spin_forget(c);
 	for (i = 0; i < c->pend_nfds; i++)
 		close(c->pend_fds[i]);
 	free(c->pend);

@@ -55,6 +55,8 @@
 /* pages one mincore() call looks at (sess_region_pages()) */
 #define SESS_MINCORE_PAGES	4096
 #define SESS_DEF_MAX_SOCKETS	16384
+/* connections whose tx ring a busy-polling daemon reads (session_spin.c) */
+#define SESS_HOT_MAX		64
 #define SESS_DEF_MAX_MEM	(64ULL << 30)	/* charged bytes per uid (charge_of()) */
 
 /* ipc counters, reported by `aether stats` in group "ipc" */
@@ -68,7 +70,8 @@
 	X(ring_punches) X(ring_punch_errors) X(shm_settled) \
 	X(shm_foreign_refused) \
 	X(futex_wakes) X(kernel_loop) X(noreply_reqs) X(noreply_errors) \
-	X(accept_batched) X(accept_requeued) X(accept_queue_reset)
+	X(accept_batched) X(accept_requeued) X(accept_queue_reset) \
+	X(spin_pulls)
 
 /**
  * struct sess_stats - one counter per name in SESS_STATS
@@ -206,6 +209,7 @@ enum {
 	SC_LCOUNTED	= 1 << 11,	/* counted in cl->user->nlisten */
 	SC_FREEING	= 1 << 12,	/* last fd closed: conn_free() runs */
 	SC_FOREIGN	= 1 << 13,	/* a process of another uid used it */
+	SC_HOT		= 1 << 14,	/* on the hot list (session_spin.c) */
 };
 
 /**
@@ -235,6 +239,8 @@ enum {
  *		of the header (EPOLLET edges)
  * @dirty:	dirty list link
  * @gb:		give-back queue link (session_giveback.c)
+ * @hot:	hot list link (session_spin.c)
+ * @spin_tail:	the tx_tail the spin saw last (session_spin.c)
  * @gb_tail:	the rx tail when last looked at there
  * @gb_queued:	on that queue
  * @link:	all connections
@@ -260,6 +266,8 @@ struct sconn {
 	uint32_t in_ev;
 	TAILQ_ENTRY(sconn) dirty;
 	TAILQ_ENTRY(sconn) gb;
+	TAILQ_ENTRY(sconn) hot;
+	uint32_t spin_tail;
 	uint32_t gb_tail;
 	bool gb_queued;
 	LIST_ENTRY(sconn) link;
@@ -277,6 +285,9 @@ struct sconn {
  * @users:	every client uid
  * @dirty:	connections to publish
  * @giveback:	connections whose drained rx pages wait (session_giveback.c)
+ * @hot:	connections whose tx ring the busy poll reads (session_spin.c)
+ * @nhot:	how many, at most SESS_HOT_MAX
+ * @busy_poll:	aetherd busy-polls (--busy-poll): the hot list is used
  * @gb_fd:	its timerfd, -1 without
  * @gb_armed:	@gb_fd is armed
  * @regions:	ring regions by address
@@ -318,6 +329,9 @@ struct session_srv {
 	LIST_HEAD(user_list, suser) users;
 	TAILQ_HEAD(dirty_list, sconn) dirty;
 	TAILQ_HEAD(gb_list, sconn) giveback;
+	TAILQ_HEAD(hot_list, sconn) hot;
+	uint32_t nhot;
+	bool busy_poll;
 	int gb_fd;
 	bool gb_armed;
 	struct region_list regions[SESS_REGION_BUCKETS];
@@ -367,6 +381,11 @@ bool sess_uid_may_bind_low(const struct session_srv *srv, uid_t uid);
 
 /* session_wake.c */
 bool sess_wake(struct session_srv *srv, struct ae_shm_hdr *h, uint32_t met);
+void sess_spin_hot(struct sconn *c);
+void sess_spin_forget(struct sconn *c);
+uint32_t sess_spin_db(struct sconn *c, uint32_t want);
+bool sess_spin_end(struct session_srv *srv);
+bool sess_spin_hook(void *ctx, bool sleeping);
 int sess_alive_init(struct session_srv *srv);
 void sess_alive_fini(struct session_srv *srv);
 int sess_alive_adopt(struct session_srv *srv, int fd, int ro_fd,

@@ -929,6 +929,7 @@ int sess_dispatch(struct sconn *c, const uint8_t *buf, size_t n)
 	}
 	if (h.type == AE_MSG_DOORBELL) {
 		SSTAT(c->srv, doorbells);
+		sess_spin_hot(c);
 		if (!sess_pull(c))
 			sess_conn_mark(c);
 		return 0;

@@ -200,6 +200,7 @@ static bool arm_doorbells(struct sconn *c)
 
 	if (rx->tail - rx->head >= ae_sock_rx_limit(c->sk) / 2)
 		want |= AE_DB_RX;
+	want = sess_spin_db(c, want);
 	shm_or(&c->hdr->daemon_want, want);
 	shm_fence();
 	return shm_load(&c->hdr->rx_head) != rx->head ||

@@ -705,6 +705,8 @@ static void hand_over(struct aetherd *d, struct ae_host *h, int fd,
 
 	if (why)
 		snprintf(off.why, sizeof(off.why), "%s", why);
+	else
+		sess_spin_end(d->srv);	/* hot rings ask for doorbells again */
 	ret = to_send(fd, TO_OFFER, &off, sizeof(off), NULL, 0);
 	if (ret || why)
 		goto out;

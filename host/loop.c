@@ -20,8 +20,15 @@
  * only then does the loop sleep. The spin is bounded by the time since the
  * last activity, so a loop left idle sleeps again after busy_ns, and an
  * idle loop that never saw activity never spins.
+ *
+ * A spin hook (ae_loop_set_spin_hook()) looks at what no descriptor
+ * reports: aetherd reads the rings of the programs that rang lately, which
+ * need not ring while it spins. It runs at every spin and once more before
+ * the sleep that ends the spinning (then it re-arms what it stood in for);
+ * work it finds counts as activity and runs the idle hooks.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +75,8 @@ struct loop_idle {
  * @busy_ns:	busy-poll time after activity, 0 for none (the default)
  * @active_ns:	CLOCK_MONOTONIC time of the last batch with events
  * @spins:	zero-timeout epoll_wait() calls made while busy polling
+ * @spin_fn:	spin hook, or NULL
+ * @spin_ctx:	its argument
  * @events:	the batch buffer for epoll_wait()
  */
 struct ae_loop {
@@ -80,6 +89,8 @@ struct ae_loop {
 	uint64_t busy_ns;
 	uint64_t active_ns;
 	uint64_t spins;
+	ae_loop_spin_fn spin_fn;
+	void *spin_ctx;
 	struct epoll_event events[LOOP_BATCH];
 };
 
@@ -329,10 +340,11 @@ static uint64_t loop_now_ns(void)
  * @timeout_ms when that is not -1)
  * @l:		loop
  * @timeout_ms:	the caller's longest wait
+ * @work:	set when the spin hook found work
  *
  * Return: events found (0 when the spin ended without any), or -1 (errno)
  */
-static int loop_spin(struct ae_loop *l, int timeout_ms)
+static int loop_spin(struct ae_loop *l, int timeout_ms, bool *work)
 {
 	uint64_t now, end;
 	int n;
@@ -344,10 +356,15 @@ static int loop_spin(struct ae_loop *l, int timeout_ms)
 	if (timeout_ms > 0 && now + (uint64_t)timeout_ms * 1000000ULL < end)
 		end = now + (uint64_t)timeout_ms * 1000000ULL;
 	while (now < end && !l->stop) {
+		sched_yield();	/* a runnable thread here goes first */
 		n = epoll_wait(l->epfd, l->events, LOOP_BATCH, 0);
 		l->spins++;
 		if (n)
 			return n;
+		if (l->spin_fn && l->spin_fn(l->spin_ctx, false)) {
+			*work = true;
+			return 0;
+		}
 		now = loop_now_ns();
 	}
 	return 0;
@@ -362,6 +379,19 @@ void ae_loop_set_busy_poll(struct ae_loop *l, unsigned int usec)
 {
 	l->busy_ns = (uint64_t)usec * 1000ULL;
 	l->active_ns = 0;
+}
+
+/**
+ * ae_loop_set_spin_hook() - call @fn(@ctx, false) at every spin, and
+ * @fn(@ctx, true) before every sleep while busy polling is on
+ * @l:		loop
+ * @fn:		hook, NULL for none
+ * @ctx:	its argument
+ */
+void ae_loop_set_spin_hook(struct ae_loop *l, ae_loop_spin_fn fn, void *ctx)
+{
+	l->spin_fn = fn;
+	l->spin_ctx = ctx;
 }
 
 /**
@@ -386,11 +416,14 @@ uint64_t ae_loop_spins(const struct ae_loop *l)
  */
 int ae_loop_run_once(struct ae_loop *l, int timeout_ms)
 {
-	bool busy = false;
+	bool busy = false, work = false;
 	int n, i;
 
-	n = loop_spin(l, timeout_ms);
-	if (n == 0)
+	n = loop_spin(l, timeout_ms, &work);
+	/* before sleeping, the hook puts back what its looks stood in for */
+	if (n == 0 && !work && l->busy_ns && l->spin_fn && timeout_ms)
+		work = l->spin_fn(l->spin_ctx, true);
+	if (n == 0 && !work)
 		n = epoll_wait(l->epfd, l->events, LOOP_BATCH, timeout_ms);
 	if (n < 0) {
 		if (errno != EINTR)
@@ -399,7 +432,7 @@ int ae_loop_run_once(struct ae_loop *l, int timeout_ms)
 	}
 	for (i = 0; i < n && !l->stop; i++)
 		busy |= loop_dispatch(l, &l->events[i]);
-	if (busy && l->busy_ns)
+	if ((busy || work) && l->busy_ns)
 		l->active_ns = loop_now_ns();
 	for (i = 0; i < l->nidle; i++)
 		l->idle[i].fn(l->idle[i].ctx);

@@ -34,6 +34,11 @@ void ae_loop_resume(struct ae_loop *l);
 bool ae_loop_stopped(const struct ae_loop *l);
 int ae_loop_quiet(struct ae_loop *l, int fd);
 void ae_loop_set_busy_poll(struct ae_loop *l, unsigned int usec);
+
+/* a look at shared memory while busy polling (and before the sleep that
+ * ends it, @sleeping): true when it found work */
+typedef bool (*ae_loop_spin_fn)(void *ctx, bool sleeping);
+void ae_loop_set_spin_hook(struct ae_loop *l, ae_loop_spin_fn fn, void *ctx);
 uint64_t ae_loop_spins(const struct ae_loop *l);
 int ae_loop_signalfd(void);
 

@@ -13,7 +13,9 @@
  * ready the kernel part is fetched with timeout 0. Otherwise every member is
  * armed, re-checked, and the thread sleeps in the real epoll_pwait(); tagged
  * events are drained and removed from the result, and Aether readiness is
- * collected again.
+ * collected again. With AETHER_BUSY_POLL a wait that finds nothing spins first
+ * (ep_spin_ready()); what the spin collects is returned with the kernel part
+ * fetched as above.
  *
  * Level-triggered members report while ready. EPOLLET members report when a
  * bit rises, or when EPOLLIN/EPOLLOUT is still set but a read drained (or a
@@ -991,7 +993,7 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 {
 	struct ps_ep *ep = ps_ep_get(epfd);
 	struct timespec dl;
-	int n, k, left;
+	int n, k, left, pre = 0;
 
 	if (!ep)
 		return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
@@ -1004,13 +1006,13 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 
 		if (aec_spin(ep_spin_ready, &sp, timeout) == -EINTR)
 			return ps_fail(EINTR);
-		if (sp.n)
-			return sp.n;
+		pre = sp.n;	/* collected already: the kernel part follows */
 	}
 	for (;;) {
 		/* a sleeper before arming: a drain after the arm must see it */
 		atomic_fetch_add(&ep->sleepers, 1);
-		n = ep_collect(ep, ev, max);
+		n = pre ? pre : ep_collect(ep, ev, max);
+		pre = 0;
 		if (!n && ep_arm(ep))
 			n = ep_collect(ep, ev, max);
 		if (!n && atomic_load(&ep->rcwatch) && ps_rc_try()) {

@@ -329,6 +329,75 @@ START_TEST(test_loop_reuse_fd)
 END_TEST
 
 /**
+ * struct spin_seen - what a spin hook saw
+ * @looks:	calls while spinning
+ * @sleeps:	calls before a sleep
+ * @work_at:	look number at which to report work once (0: never)
+ */
+struct spin_seen {
+	int looks;
+	int sleeps;
+	int work_at;
+};
+
+/**
+ * spin_hook() - ae_loop_spin_fn that counts its calls
+ * @ctx:	&struct spin_seen
+ * @sleeping:	the loop is about to sleep
+ *
+ * Return: true at look @work_at
+ */
+static bool spin_hook(void *ctx, bool sleeping)
+{
+	struct spin_seen *s = ctx;
+
+	if (sleeping) {
+		s->sleeps++;
+		return false;
+	}
+	return ++s->looks == s->work_at;
+}
+
+START_TEST(test_loop_spin_hook)
+{
+	struct spin_seen seen = { .work_at = 3 };
+	struct lt t = { 0 };
+
+	ck_assert_int_eq(pipe2(t.fds[0], O_NONBLOCK), 0);
+	t.l = ae_loop_new();
+	ck_assert_int_eq(ae_loop_add(t.l, t.fds[0][0], EPOLLIN, lt_cb0, &t), 0);
+	ck_assert_int_eq(ae_loop_add_idle(t.l, lt_idle, &t), 0);
+	ae_loop_set_spin_hook(t.l, spin_hook, &seen);
+	/* busy polling off: the hook never runs */
+	ck_assert_int_eq(ae_loop_run_once(t.l, 1), 0);
+	ck_assert_int_eq(seen.looks + seen.sleeps, 0);
+	ae_loop_set_busy_poll(t.l, 2000);
+	/* no activity yet: no spin, but the look before the sleep */
+	ck_assert_int_eq(ae_loop_run_once(t.l, 1), 0);
+	ck_assert_int_eq(seen.looks, 0);
+	ck_assert_int_eq(seen.sleeps, 1);
+	/* activity; the wait before it was a sleep, so looked before too */
+	ck_assert_int_eq(write(t.fds[0][1], "x", 1), 1);
+	ck_assert_int_eq(ae_loop_run_once(t.l, 1000), 1);
+	ck_assert_int_eq(seen.sleeps, 2);
+	/* the hook's work at look 3 ends the spin: idle hooks run, no sleep */
+	t.idle = 0;
+	ck_assert_int_eq(ae_loop_run_once(t.l, 1000), 0);
+	ck_assert_int_eq(seen.looks, 3);
+	ck_assert_int_eq(seen.sleeps, 2);
+	ck_assert_int_eq(t.idle, 1);
+	/* that work was activity: the next call spins out its 2 ms, then
+	 * looks once before its sleep of at most 5 ms */
+	ck_assert_int_eq(ae_loop_run_once(t.l, 5), 0);
+	ck_assert_int_gt(seen.looks, 3);
+	ck_assert_int_eq(seen.sleeps, 3);
+	ae_loop_free(t.l);
+	close(t.fds[0][0]);
+	close(t.fds[0][1]);
+}
+END_TEST
+
+/**
  * daemon_io_suite() - the suite
  *
  * Return: suite
@@ -352,6 +421,7 @@ static Suite *daemon_io_suite(void)
 	tc = tcase_create("loop");
 	tcase_add_test(tc, test_loop_dispatch);
 	tcase_add_test(tc, test_loop_reuse_fd);
+	tcase_add_test(tc, test_loop_spin_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }
