@@ -141,9 +141,14 @@ unit: all
 integration: all
 	tests/integration/run.sh
 
+# make test builds two jobs at a time unless told how many (-jN, seen as a
+# jobserver in MAKEFLAGS): the CI box has 2 cores and builds from a fresh
+# clone, where a serial build was the longest step after the integration
+# scripts
 test:
 	@tests/deps.sh test
-	$(MAKE) all
+	@j=-j2; case " $$MAKEFLAGS" in *jobserver*|*" -j"*) j= ;; esac; \
+		echo "$(MAKE) $$j all"; $(MAKE) $$j all
 	$(MAKE) unit
 	$(MAKE) lint
 	$(MAKE) integration
