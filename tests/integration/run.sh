@@ -25,6 +25,9 @@ SOLO=" test_bbr.sh test_busy_poll.sh test_idle.sh test_impair_kernel.sh
 FIRST="test_reliability.sh test_preload_api.sh test_cpython.sh test_ipc.sh
  test_impair_aether.sh test_foundation.sh"
 JOBS=${AETHER_JOBS:-2}
+# a hang guard per script: 300 s alone; 450 s when two share the cores
+# (test_reliability took 214 s alone at load 22)
+TMO=${AETHER_TEST_TIMEOUT:-$([ "$JOBS" -gt 1 ] && echo 450 || echo 300)}
 OUT=$(mktemp -d /tmp/aether-run.XXXXXX) || exit 1
 trap 'rm -rf "$OUT"' EXIT
 declare -A T0 RUNNING
@@ -48,7 +51,7 @@ report() {
 # start T: run script T in the background, its output and status kept
 start() {
 	T0[$1]=$SECONDS
-	( timeout "${AETHER_TEST_TIMEOUT:-300}" bash "$1" >"$OUT/$1.out" 2>&1
+	( timeout "$TMO" bash "$1" >"$OUT/$1.out" 2>&1
 	  echo $? >"$OUT/$1.rc" ) &
 	RUNNING[$!]=$1
 }
