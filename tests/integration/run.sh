@@ -24,6 +24,9 @@ SOLO=" test_bbr.sh test_busy_poll.sh test_idle.sh test_impair_kernel.sh
 # the longest shared scripts first, so the pairs end together
 FIRST="test_reliability.sh test_preload_api.sh test_cpython.sh test_ipc.sh
  test_impair_aether.sh test_foundation.sh"
+# one line each, spaces around every name: the matches below are " $t "
+SOLO=" $(echo $SOLO) "
+FIRST=" $(echo $FIRST) "
 JOBS=${AETHER_JOBS:-2}
 # a hang guard per script: 300 s alone; 450 s when two share the cores
 # (test_reliability took 214 s alone at load 22)
