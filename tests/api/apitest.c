@@ -188,6 +188,32 @@ static int tcp_to(int port)
 }
 
 /**
+ * rst_go() - tell the RST port's peer to reset the connection now
+ * @fd:		connection to P_RST (or -1, then nothing)
+ */
+static void rst_go(int fd)
+{
+	if (fd >= 0 && write(fd, "g", 1) != 1)
+		out("write to %d failed: %s", P_RST, ename(errno));
+}
+
+/**
+ * tcp_rst() - a connection to the RST port, reset by the peer once it has
+ * read the byte sent here, so after this side's connect() returned: the
+ * peer used to wait 50 ms for that, and at load 15 the RST came first
+ * (Aether's connect() then said ECONNRESET, as Linux's does in that race)
+ *
+ * Return: fd, or -1 (said so)
+ */
+static int tcp_rst(void)
+{
+	int fd = tcp_to(P_RST);
+
+	rst_go(fd);
+	return fd;
+}
+
+/**
  * msleep() - sleep milliseconds
  * @ms:	milliseconds
  */
@@ -420,7 +446,7 @@ static void c_hello_fin(void)
  */
 static void c_epipe_sigpipe(void)
 {
-	int fd = tcp_to(P_RST);
+	int fd = tcp_rst();
 
 	signal(SIGPIPE, on_sigpipe);
 	msleep(RST_WAIT_MS);
@@ -434,7 +460,7 @@ static void c_epipe_sigpipe(void)
  */
 static void c_nosignal(void)
 {
-	int fd = tcp_to(P_RST);
+	int fd = tcp_rst();
 
 	signal(SIGPIPE, on_sigpipe);
 	msleep(RST_WAIT_MS);
@@ -464,14 +490,14 @@ static void c_write_after_peer_close(void)
 static void c_read_after_rst(void)
 {
 	char b[8];
-	int fd = tcp_to(P_RST);
+	int fd = tcp_rst();
 	int err = -1;
 	socklen_t len = sizeof(err);
 
 	msleep(RST_WAIT_MS);
 	R(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
 	out("so_error %s", ename(err));
-	fd = tcp_to(P_RST);
+	fd = tcp_rst();
 	msleep(RST_WAIT_MS);
 	R(read(fd, b, sizeof(b)));
 	R(read(fd, b, sizeof(b)));
@@ -1324,7 +1350,7 @@ static void c_shutdown_wr_sigpipe(void)
  */
 static void c_sigpipe_kills(void)
 {
-	int fd = tcp_to(P_RST);
+	int fd = tcp_rst();
 
 	msleep(RST_WAIT_MS);
 	R(write(fd, "a", 1));
@@ -1480,7 +1506,7 @@ static void c_nonblock_full(void)
  */
 static void c_poll_after_rst(void)
 {
-	int fd = tcp_to(P_RST);
+	int fd = tcp_rst();
 	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP };
 
 	msleep(RST_WAIT_MS);
@@ -1494,7 +1520,7 @@ static void c_poll_after_rst(void)
 static void c_epoll_after_rst(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP }, got[2];
-	int fd = tcp_to(P_RST), ep = epoll_create1(EPOLL_CLOEXEC);
+	int fd = tcp_rst(), ep = epoll_create1(EPOLL_CLOEXEC);
 
 	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
 	msleep(RST_WAIT_MS);
@@ -2929,7 +2955,7 @@ static void c_masks_tcp(void)
  */
 static void c_masks_rst(void)
 {
-	int fd = tcp_to(P_RST), e = 0;
+	int fd = tcp_rst(), e = 0;
 	socklen_t len = sizeof(e);
 	char b[8];
 
@@ -2940,7 +2966,7 @@ static void c_masks_rst(void)
 	show_mask("rst taken", fd);
 	R(read(fd, b, sizeof(b)));
 	show_mask("rst read", fd);
-	fd = tcp_to(P_RST);
+	fd = tcp_rst();
 	msleep(RST_WAIT_MS);
 	R(read(fd, b, sizeof(b)));
 	show_mask("rst read first", fd);
@@ -4089,7 +4115,7 @@ static void c_udp_refused(void)
 static void c_rst_order(void)
 {
 	struct pollfd p = { .events = POLLIN | POLLOUT | POLLRDHUP | POLLPRI };
-	int fd = tcp_to(P_RST), err = -1;
+	int fd = tcp_rst(), err = -1;
 	socklen_t len = sizeof(err);
 	char b[8];
 
@@ -4116,7 +4142,7 @@ static void c_rst_order(void)
  */
 static void c_rst_send_first(void)
 {
-	int fd = tcp_to(P_RST);
+	int fd = tcp_rst();
 	char b[8];
 
 	signal(SIGPIPE, on_sigpipe);
@@ -4141,6 +4167,7 @@ static void c_rst_epoll_et(void)
 	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
 	R(epoll_wait(ep, got, 2, 0));		/* the connected edge: OUT */
 	out("events %#x", got[0].events);
+	rst_go(fd);
 	msleep(RST_WAIT_MS);
 	R(epoll_wait(ep, got, 2, 1000));
 	out("events %#x", got[0].events);
@@ -4308,8 +4335,9 @@ static void peer_serve(int fd, int port)
 		break;
 	case P_FIN:
 		break;
-	case P_RST:
-		msleep(50);	/* after the subject's connect() returned */
+	case P_RST:	/* the subject's byte (tcp_rst()): its connect() returned */
+		if (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 5000) == 1)
+			n = read(fd, buf, 1);
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		break;
 	case P_HELLO:

@@ -5,6 +5,7 @@
 Run inside the lab namespace (the kernel side of aether0):
 
     tcp_conf.py --mac AETHER_MAC --log SERVER_LOG CASE
+    tcp_conf.py --mac AETHER_MAC --log SERVER_LOG --serve  (case names on stdin)
 
 Segments are built byte by byte here (so checksums and options can be wrong
 on purpose) and sent at layer 2 on aether0; Aether's answers are read from a
@@ -1267,18 +1268,12 @@ def case_simultaneous_open(lab):
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--iface", default="aether0")
-    ap.add_argument("--mac", required=True)
-    ap.add_argument("--log", required=True)
-    ap.add_argument("case", choices=sorted(CASES))
-    a = ap.parse_args()
-    random.seed(os.getpid() ^ int(time.time() * 1000))
+def run_case(name, a):
+    """Run case @name on a fresh Lab; print its report. Return: exit code."""
     lab = Lab(a.iface, a.mac, a.log)
     try:
         try:
-            CASES[a.case](lab)
+            CASES[name](lab)
         finally:
             for p in lab.children:      # bounded: clients time out by 10 s
                 try:
@@ -1286,14 +1281,55 @@ def main():
                 except Exception:
                     p.kill()
     except CaseFail as e:
-        print("FAIL %s: %s" % (a.case, e))
+        print("FAIL %s: %s" % (name, e))
         print("  exchange:")
         for ln in lab.transcript:
             print("   ", ln)
         return 1
+    finally:
+        lab.sock.close()
     if os.environ.get("CONF_SHOW"):      # the exchange of a passing case
         print("\n".join(lab.transcript))
     return 0
+
+
+def serve(a):
+    """--serve: run the cases named on stdin, one a line, each on a fresh
+    Lab (its own packet socket and transcript), and end each report with
+    "@@done CASE EXIT". Importing scapy costs a second of CPU; one process
+    for every case of test_conformance.sh saves it some forty times."""
+    for line in sys.stdin:
+        name = line.strip()
+        if not name:
+            continue
+        if name not in CASES:
+            print("no such case: %s" % name)
+            rc = 2
+        else:
+            try:
+                rc = run_case(name, a)
+            except Exception as e:      # the next case still runs
+                print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
+                rc = 1
+        print("@@done %s %d" % (name, rc), flush=True)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iface", default="aether0")
+    ap.add_argument("--mac", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--serve", action="store_true",
+                    help="run the cases named on stdin (see serve())")
+    ap.add_argument("case", nargs="?", choices=sorted(CASES))
+    a = ap.parse_args()
+    random.seed(os.getpid() ^ int(time.time() * 1000))
+    if a.serve:
+        return serve(a)
+    if a.case is None:
+        ap.error("a CASE or --serve")
+    return run_case(a.case, a)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@
   loop_kernel.py getnb HOST PORT      the same with a non-blocking connect
                                       (EINPROGRESS, poll, SO_ERROR)
   loop_kernel.py udp HOST PORT        connected UDP: send "ping", print reply
-All bounded: 5 s socket timeouts; the server exits after 60 s.
+All bounded: 5 s socket timeouts; the server exits after 300 s.
 """
 import errno
 import os
@@ -21,41 +21,49 @@ import threading
 import time
 
 
-def tcp_server(fam, host, port, name):
-    """Accept forever, greet each connection with name."""
+def tcp_listener(fam, host, port):
+    """A TCP socket listening on host:port."""
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if fam == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind((host, port))
     s.listen(8)
+    return s
+
+
+def tcp_server(s, name):
+    """Accept forever on listener s, greet each connection with name."""
     while True:
         c, _ = s.accept()
         c.sendall(name.encode())
         c.close()
 
 
-def udp_server(port, name):
-    """Echo every datagram, prefixed with name."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", port))
+def udp_server(s, name):
+    """Echo every datagram on s, prefixed with name."""
     while True:
         b, a = s.recvfrom(2048)
         s.sendto(name.encode() + b" " + b, a)
 
 
 def serve(name, ports):
-    """Start the listeners, say so, live 60 s."""
+    """Bind and listen on every port, then say so, then serve for 300 s
+    (the test stops it sooner). Everything listens before "serving": the
+    old server slept 0.3 s for its threads to bind, and lived 60 s, which
+    at load 16 ended before the test's eighth client had started."""
     for p in ports:
         for fam, host in ((socket.AF_INET, "127.0.0.1"),
                           (socket.AF_INET6, "::1")):
-            threading.Thread(target=tcp_server, args=(fam, host, p, name),
+            threading.Thread(target=tcp_server,
+                             args=(tcp_listener(fam, host, p), name),
                              daemon=True).start()
-        threading.Thread(target=udp_server, args=(p, name),
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", p))
+        threading.Thread(target=udp_server, args=(u, name),
                          daemon=True).start()
-    time.sleep(0.3)
     print("serving", flush=True)
-    time.sleep(60)
+    time.sleep(300)
 
 
 def fam_of(host):

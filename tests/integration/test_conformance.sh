@@ -28,15 +28,41 @@ APPNS=${NS}app
 APPLOG=$WORK/app.log
 CASE_TIMEOUT=${CASE_TIMEOUT:-30}
 
-# conf CASE: run one tcp_conf.py case; on failure show its report
+# The cases run in one tcp_conf.py --serve (scapy is imported once, not once
+# a case), started on the first case and again after a case that timed out.
+# conf_start: start it; true once it runs
+conf_start() {
+	coproc CSRV { exec ip netns exec "$NS" "$PY" "$CONF/tcp_conf.py" \
+		--mac "$MAC" --log "$APPLOG" --serve 2>&1; }
+	CONF_SRV=$CSRV_PID
+	PIDS+=("$CONF_SRV")
+}
+
+# conf_stop: stop the case server (after a case that timed out)
+conf_stop() {
+	[ -n "${CONF_SRV:-}" ] && stop_pid "$CONF_SRV"
+	CONF_SRV=
+}
+
+# conf CASE: run one tcp_conf.py case, within CASE_TIMEOUT s; on failure
+# show its report
 conf() {
-	local out rc
-	out=$(timeout "$CASE_TIMEOUT" ip netns exec "$NS" "$PY" \
-		"$CONF/tcp_conf.py" --mac "$MAC" --log "$APPLOG" "$1" 2>&1)
-	rc=$?
-	[ $rc -eq 124 ] && out="$out (timed out after ${CASE_TIMEOUT}s)"
-	[ $rc -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
-	return $rc
+	local out= line rc=124 end=$((SECONDS + CASE_TIMEOUT))
+	{ [ -n "${CONF_SRV:-}" ] && kill -0 "$CONF_SRV" 2>/dev/null; } || conf_start
+	echo "$1" >&"${CSRV[1]}"
+	while [ $SECONDS -lt $end ] &&
+	      IFS= read -r -t $((end - SECONDS)) line <&"${CSRV[0]}"; do
+		case $line in
+		"@@done $1 "*) rc=${line##* }; break ;;
+		esac
+		out="$out$line"$'\n'
+	done
+	if [ "$rc" = 124 ]; then
+		out="$out (no verdict within ${CASE_TIMEOUT}s; case server stopped)"
+		conf_stop
+	fi
+	[ "$rc" -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+	return "$rc"
 }
 
 # counted G.NAME CASE: CASE holds and counter G.NAME went up

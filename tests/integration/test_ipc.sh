@@ -13,9 +13,13 @@ PEER=$TOP/tests/integration/ipc_peer.py
 # the socket directory must be reachable by the unprivileged user below
 chmod 755 "$WORK"
 
+# UP: how long a peer or client may take to start: python3 alone took 5 s
+# to start at load 24, so 5 s was a flake; waiting ends when it is up
+UP=30
+
 lab_up || { echo "FAIL lab_up"; cat "$WORK/aetherd.log"; finish; exit 1; }
 bg nsx python3 "$PEER" echo 192.168.1.1 7000
-wait_for 5 nsx sh -c "ss -ltn | grep -q ':7000 '"
+check "the kernel echo peer listens" wait_for $UP nsx sh -c "ss -ltn | grep -q ':7000 '"
 
 # --- many connections, data both ways, checksums -------------------------
 check "1000 connections echo 20000 bytes each with matching checksums" \
@@ -29,18 +33,18 @@ check "UDP echo through the daemon" timeout 10 $C udp 192.168.1.1 7000
 
 # --- a server on aether: listen/accept hand over new backing fds ------------
 $C serve 8080 50 10000 >"$WORK/serve.out" 2>&1 &
-SV=$!
-wait_for 5 grep -q listening "$WORK/serve.out"
+SV=$!; PIDS+=("$SV")
+wait_for $UP grep -q listening "$WORK/serve.out"
 check "kernel clients get echoed by an aether server (50 accepts)" \
 	timeout 60 ip netns exec "$NS" python3 "$PEER" clients 192.168.1.2 8080 50 10000
 check "the aether server saw every connection" \
-	sh -c "wait $SV 2>/dev/null; grep -q '^ok served 50' $WORK/serve.out || { wait_for 5 grep -q '^ok served 50' $WORK/serve.out; }"
+	wait_for $UP grep -q '^ok served 50' "$WORK/serve.out"
 cat "$WORK/serve.out"
 
 # --- prefork: workers share one listener (responses find their process) -----
 $C prefork 8081 3 12 2000 >"$WORK/prefork.out" 2>&1 &
 PF=$!
-wait_for 5 grep -q listening "$WORK/prefork.out"
+wait_for $UP grep -q listening "$WORK/prefork.out"
 check "kernel clients served by 3 forked workers on one listener" \
 	timeout 60 ip netns exec "$NS" python3 "$PEER" clients 192.168.1.2 8081 12 2000
 wait "$PF" 2>/dev/null
@@ -54,11 +58,11 @@ check "exec'd child re-attaches an inherited socket" \
 
 # --- close like the kernel: FIN normally, RST with SO_LINGER 0 ------------
 bg nsx python3 "$PEER" sink 192.168.1.1 7200 "$WORK/fin.log"
-wait_for 5 nsx sh -c "ss -ltn | grep -q ':7200 '"
+wait_for $UP nsx sh -c "ss -ltn | grep -q ':7200 '"
 check "plain close: the kernel peer reads FIN" \
 	sh -c "timeout 10 $C close 192.168.1.1 7200 fin >/dev/null && { for i in \$(seq 40); do grep -q '^FIN' $WORK/fin.log 2>/dev/null && exit 0; sleep 0.05; done; exit 1; }"
 bg nsx python3 "$PEER" sink 192.168.1.1 7201 "$WORK/rst.log"
-wait_for 5 nsx sh -c "ss -ltn | grep -q ':7201 '"
+wait_for $UP nsx sh -c "ss -ltn | grep -q ':7201 '"
 check "close with SO_LINGER 0: the kernel peer sees RST" \
 	sh -c "timeout 10 $C close 192.168.1.1 7201 linger >/dev/null && { for i in \$(seq 40); do grep -q '^RST' $WORK/rst.log 2>/dev/null && exit 0; sleep 0.05; done; exit 1; }"
 
@@ -98,7 +102,7 @@ check "the daemon still serves connections after the fuzzing" \
 # --- isolation between users ------------------------------------------------
 $C hold 192.168.1.1 7000 6 >"$WORK/hold.out" 2>&1 &
 HOLD=$!
-wait_for 5 grep -q holding "$WORK/hold.out"
+wait_for $UP grep -q holding "$WORK/hold.out"
 check "root sees the holder's socket in aether ss" \
 	sh -c "$A ss | grep -q 'pid=$HOLD '"
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
@@ -119,7 +123,7 @@ $C restore-limits
 acceptlimit() {
 	timeout 20 $C acceptlimit 7010 >"$WORK/acceptlimit.out" 2>&1 &
 	local p=$!
-	wait_for 5 grep -q listening "$WORK/acceptlimit.out" || return 1
+	wait_for $UP grep -q listening "$WORK/acceptlimit.out" || return 1
 	nsx timeout 15 python3 -c '
 import socket, time
 s = socket.create_connection(("192.168.1.2", 7010), timeout=5)
@@ -151,7 +155,7 @@ check "daemon out of descriptors: it recovers and serves" \
 
 # --- kill -9 of a client mid-transfer ----------------------------------------
 bg nsx python3 "$PEER" stream 192.168.1.1 7100 "$WORK/stream.log"
-wait_for 5 nsx sh -c "ss -ltn | grep -q ':7100 '"
+wait_for $UP nsx sh -c "ss -ltn | grep -q ':7100 '"
 regions() { $A stats | sed -n 's/^ipc.live_regions //p'; }
 R0=$(regions)
 $C stream 192.168.1.1 7100 >"$WORK/stream.out" 2>&1 &
@@ -181,7 +185,7 @@ grep -m1 . "$WORK/second.log"
 # --- kill -9 of the daemon under a blocked read -------------------------------
 $C blockread 192.168.1.1 7000 >"$WORK/block.out" 2>&1 &
 BR=$!
-wait_for 5 grep -q blocked "$WORK/block.out"
+wait_for $UP grep -q blocked "$WORK/block.out"
 sleep 0.2
 kill -9 "$AETHERD_PID"
 wait_for 2 grep -q result= "$WORK/block.out"

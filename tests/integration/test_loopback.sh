@@ -88,11 +88,13 @@ expect() {
 }
 if ns_add "$LNS"; then
 	k0=$(stat_of ipc.kernel_loop)
-	bg ip netns exec "$LNS" timeout 60 python3 "$LK" serve kernel 7101 7104 >"$WORK/lk.out" 2>&1
+	# the servers live until the script ends (at most 300 s); each says
+	# "serving" once all its ports listen, which took 5 s at load 16
+	bg ip netns exec "$LNS" timeout 300 python3 "$LK" serve kernel 7101 7104 >"$WORK/lk.out" 2>&1
 	bg ip netns exec "$LNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
-		timeout 60 python3 "$LK" serve aether 7102 7104 >"$WORK/la.out" 2>&1
-	wait_for 5 grep -q serving "$WORK/lk.out"
-	wait_for 5 grep -q serving "$WORK/la.out"
+		timeout 300 python3 "$LK" serve aether 7102 7104 >"$WORK/la.out" 2>&1
+	check "kloop: the kernel's server listens" wait_for 30 grep -q serving "$WORK/lk.out"
+	check "kloop: Aether's server listens" wait_for 30 grep -q serving "$WORK/la.out"
 	check "kloop: 127.0.0.1, only the kernel listens: the kernel's (options kept)" \
 		expect '^got kernel nodelay 1 $' get 127.0.0.1 7101
 	check "kloop: ::1, only the kernel listens: the kernel's" \

@@ -251,11 +251,18 @@ stop "$KPY"
 # (wake.py: accept x4 threads, recv x4 threads, two readers beside a blocked
 # writer, epoll in 2 processes, poll in 2 threads; 8 events each, in pairs
 # 80 ms apart: one NOTIFY may have to wake two waiters)
+# The peer, the waiters and aetherd run at nice -10 for this: what is
+# measured is Aether's wake-up path, and on this shared 2-core box at load
+# 17 the scheduler alone delayed wake-ups by up to 196 ms and the peer's
+# own timestamps by 8 ms (negative latencies). A lost NOTIFY, a stranded
+# waiter or a 250 ms slice rescue are as late at any priority.
 WAKE_MS=${WAKE_MS:-100}	# a 250 ms slice rescue or a stranding fails it
-bg nsx "$PY" "$TOP/tests/integration/wake.py" peer "$WORK/wake.ready" >"$WORK/wake.peer" 2>&1
+renice_all() { local t; for t in /proc/"$2"/task/*; do renice -n "$1" -p "${t##*/}" >/dev/null; done; }
+renice_all -10 "$AETHERD_PID"
+bg nsx nice -n -10 "$PY" "$TOP/tests/integration/wake.py" peer "$WORK/wake.ready" >"$WORK/wake.peer" 2>&1
 WPEER=${PIDS[-1]}
-sleep 0.3
-bg_app "$PY" "$TOP/tests/integration/wake.py" app "$WORK/wake.ready" >"$WORK/wake.app" 2>&1
+wait_for 10 nsx sh -c "ss -Hltn 'sport = :7303' | grep -q 7303"
+bg_app nice -n -10 "$PY" "$TOP/tests/integration/wake.py" app "$WORK/wake.ready" >"$WORK/wake.app" 2>&1
 WAPP=${PIDS[-1]}
 wake_done() { [ "$(grep -c '^poll ' "$WORK/wake.peer")" -ge 8 ]; }
 wake() {
@@ -265,6 +272,7 @@ wake() {
 		"$WAKE_MS" >"$WORK/wake.eval"
 }
 check "wake-ups: every waiter on a shared socket wakes within ${WAKE_MS} ms" wake
+renice_all 0 "$AETHERD_PID"
 sed "s/^/# /" "$WORK/wake.eval"
 stop "$WAPP"
 stop "$WPEER"

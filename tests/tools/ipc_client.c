@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -985,6 +986,11 @@ static int serve_one(struct aec_sock *c, size_t bytes)
  * mix in other requests on it; together they must serve N connections
  * @argv:	PORT W N BYTES
  *
+ * The workers count what they served in a shared counter and stop when it
+ * reaches N, or after 60 s. They used to stop after 3 s without a
+ * connection, which at load 24 ran out before the kernel clients' python3
+ * had started, and they all served nothing.
+ *
  * Return: 0
  */
 static int mode_prefork(char **argv)
@@ -995,8 +1001,13 @@ static int mode_prefork(char **argv)
 	size_t bytes = (size_t)atol(argv[3]);
 	struct aec_sock *l, *c;
 	struct sockaddr_in me;
-	int status, r;
+	int status, r, *served;
 
+	served = mmap(NULL, sizeof(*served), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (served == MAP_FAILED)
+		fail("mmap", -errno);
+	*served = 0;
 	l = aec_socket(SOCK_STREAM, &err);
 	if (!l)
 		fail("socket", err);
@@ -1008,14 +1019,17 @@ static int mode_prefork(char **argv)
 		fail("bind/listen", r);
 	for (i = 0; i < w; i++) {
 		if (fork() == 0) {
+			int64_t end = now_ms() + 60000;
 			int got = 0;
 
-			for (;;) {
-				r = aec_accept(l, &c, NULL, 0, 3000);
+			while (__atomic_load_n(served, __ATOMIC_SEQ_CST) < n &&
+			       now_ms() < end) {
+				r = aec_accept(l, &c, NULL, 0, 200);
 				if (r == -EAGAIN)
-					break;
+					continue;
 				if (r < 0 || serve_one(c, bytes))
 					_exit(100);
+				__atomic_add_fetch(served, 1, __ATOMIC_SEQ_CST);
 				got++;
 				if (aec_getsockname(l, &me) ||
 				    me.sin_port != a.sin_port)
