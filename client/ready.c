@@ -504,6 +504,7 @@ void aec_fork_child(void)
 {
 	pthread_mutex_init(&aec_alive_lock, NULL);
 	aec_map_cache_atfork_child();
+	aec_tid_atfork_child();
 }
 
 /**
