@@ -296,6 +296,30 @@ void aec_rearm(struct aec_sock *s, uint32_t dirs)
 	aec_ring(s->fd);
 }
 
+/**
+ * aec_disarm() - take back NOTIFY requests (AE_WANT_*) nobody waits for
+ * @s:		socket
+ * @bits:	AE_WANT_IN, AE_WANT_OUT, AE_WANT_INEV
+ *
+ * An epoll sleeper arms every member before it sleeps; woken by one, it
+ * leaves the others armed, and each would send a NOTIFY at its next event
+ * to a program that is not asleep (one drained per nginx keep-alive
+ * request, and its wake-up). The caller makes sure nobody else of this
+ * process waits on @s and no other process holds it (preload/epoll.c
+ * ep_disarm()). A NOTIFY already on its way is drained as before.
+ *
+ * Return: the bits that were still set (now cleared)
+ */
+uint32_t aec_disarm(struct aec_sock *s, uint32_t bits)
+{
+	struct ae_shm_hdr *h = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+
+	bits &= AE_WANT_IN | AE_WANT_OUT | AE_WANT_INEV;
+	if (!h || s->dead || !(shm_load(&h->shim_want) & bits))
+		return 0;
+	return shm_clear(&h->shim_want, bits) & bits;
+}
+
 /* what the program's signal handlers did on this thread since the call
  * began (aec_sig_note()): AEC_SIG_* */
 enum aec_sig_hit {

@@ -182,6 +182,8 @@ struct ps_sock {
 	_Atomic int64_t rearm_ms;
 	_Atomic int64_t local_us;
 	atomic_bool opt_unkept;
+	unsigned int gen;
+	atomic_int ep_regs;
 };
 
 /* struct ps_sock's @rx_cmsg: receive options set (cmsg.c) */
@@ -256,6 +258,9 @@ void ps_pollers(struct ps_sock *ps, uint32_t events, int delta);
 void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep);
 void ps_mark_shared(void);
 bool ps_is_shared(void);
+unsigned int ps_gen_now(void);
+void ps_gen_bump(void);
+bool ps_private(const struct ps_sock *ps);
 int ps_dead_slice(int left);
 int ps_ms_left(const struct timespec *deadline);
 void ps_deadline(struct timespec *deadline, int timeout_ms);

@@ -237,9 +237,12 @@ static atomic_bool ps_shared;
 /**
  * ps_mark_shared() - sockets of this process may be shared with another
  * (it forked, or inherited sockets through exec)
+ *
+ * Every socket that exists now stops being private (ps_private()).
  */
 void ps_mark_shared(void)
 {
+	ps_gen_bump();
 	atomic_store(&ps_shared, true);
 }
 
