@@ -280,7 +280,8 @@ void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep)
 	uint32_t dirs = 0, local = 0, re;
 	int64_t now;
 
-	if (aec_drain_dirs(ps->aec, &dirs) <= 0)
+	if ((ps_private(ps) ? aec_drain_private(ps->aec, &dirs) :
+			      aec_drain_dirs(ps->aec, &dirs)) <= 0)
 		return;
 	if (atomic_load(&ps->pollers_in) > (counted && (mine & POLLIN)))
 		local |= AE_WANT_IN;
