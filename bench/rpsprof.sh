@@ -11,6 +11,7 @@
 # Environment: RPSPROF_DURATION (wrk seconds, 5), RPSPROF_CONNS (50),
 # RPSPROF_PERF (0), B (build dir). Root.
 . "$(dirname "$0")/../tests/integration/lib.sh"
+. "$(dirname "$0")/prof_lib.sh"
 
 DUR=${RPSPROF_DURATION:-5}
 CONNS=${RPSPROF_CONNS:-50}
@@ -20,32 +21,6 @@ KPEER=${NS}kp
 KSUBJ=${NS}ks
 WWW=$WORK/www
 
-# ng_conf DIR: a one-worker nginx serving $WWW on port 80, kept alive
-ng_conf() {
-	mkdir -p "$1"
-	cat >"$1/nginx.conf" <<-CONF
-	user root;
-	daemon off;
-	worker_processes 1;
-	pid $1/nginx.pid;
-	error_log $1/error.log warn;
-	events { worker_connections 4096; }
-	http {
-		access_log off;
-		sendfile on;
-		keepalive_requests 10000000;
-		client_body_temp_path $1/body;
-		proxy_temp_path $1/proxy;
-		fastcgi_temp_path $1/fastcgi;
-		uwsgi_temp_path $1/uwsgi;
-		scgi_temp_path $1/scgi;
-		types { text/html html; }
-		default_type application/octet-stream;
-		server { listen 80; root $WWW; }
-	}
-	CONF
-}
-
 # wrk_run NS: one wrk keep-alive run on the 1 KiB file; prints "RPS REQUESTS"
 wrk_run() {
 	ip netns exec "$1" timeout $((DUR + 20)) wrk -t2 -c"$CONNS" -d"${DUR}s" \
@@ -53,8 +28,6 @@ wrk_run() {
 		awk '/requests in/ { n = $1 } /^Requests\/sec/ { r = int($2) }
 		     END { print r + 0, n + 0 }'
 }
-
-worker_of() { pgrep -P "$1" | head -1; }
 
 # per_req FILE N: the strace -c table of FILE as calls per request
 per_req() {
@@ -133,28 +106,10 @@ perf_run() {
 
 mkdir -p "$WWW"
 head -c 1024 /dev/zero | tr '\0' a >"$WWW/1k.html"
-ae_lab() {
-	ns_add "$NS" && ip -n "$NS" tuntap add mode tap name aether0 &&
-	ip -n "$NS" addr add 192.168.1.1/24 dev aether0 &&
-	ip -n "$NS" link set aether0 up || return 1
-	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 --no-seccomp \
-		${AETHERD_ARGS:-} >"$WORK/aetherd.log" 2>&1
-	AETHERD_PID=${PIDS[-1]}
-	wait_for 5 nsx ping -c1 -W1 192.168.1.2 >/dev/null
-}
-if ! ae_lab || ! ns_add "$APPNS" || ! kernel_lab "$KPEER" "$KSUBJ"; then
+if ! prof_labs_up "$WWW" 1k.html 'keepalive_requests 10000000;'; then
 	check "labs up" false
 	finish; exit 1
 fi
-ng_conf "$WORK/ng-ae"
-ng_conf "$WORK/ng-k"
-bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
-	nginx -p "$WORK/ng-ae" -c "$WORK/ng-ae/nginx.conf"
-NA=${PIDS[-1]}
-bg ip netns exec "$KSUBJ" nginx -p "$WORK/ng-k" -c "$WORK/ng-k/nginx.conf"
-NK=${PIDS[-1]}
-wait_for 10 nsx curl -sf -o /dev/null http://192.168.1.2/1k.html
-wait_for 10 ip netns exec "$KPEER" curl -sf -o /dev/null http://192.168.1.2/1k.html
 
 log "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 RA=$(wrk_run "$NS"); RK=$(wrk_run "$KPEER")
