@@ -399,8 +399,10 @@ void ps_gen_bump(void)
  * @ps:	socket
  *
  * True for a socket made here (socket, accept) since this process last
- * forked, inherited sockets or passed descriptors: a nginx worker's
- * accepted connections. Only then may a waiter take back another's wants.
+ * forked, spawned (posix_spawn, system, popen), inherited sockets or
+ * passed descriptors: a nginx worker's accepted connections. Only then may
+ * a waiter take back another's wants, or drain its fd blind. A child
+ * started by a raw clone() without CLONE_VM is not seen.
  *
  * Return: true if so
  */

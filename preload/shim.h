@@ -24,9 +24,11 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -92,6 +94,16 @@ struct ps_real {
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	pid_t (*fork)(void);
+	int (*posix_spawn)(pid_t *, const char *,
+			   const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const[],
+			   char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *,
+			    const posix_spawn_file_actions_t *,
+			    const posix_spawnattr_t *, char *const[],
+			    char *const[]);
+	int (*system)(const char *);
+	FILE *(*popen)(const char *, const char *);
 	int (*close_range)(unsigned int, unsigned int, int);
 	void (*closefrom)(int);
 	int (*execve)(const char *, char *const[], char *const[]);
