@@ -139,6 +139,12 @@ ROWS = [
     ("conn.p99", "time_total p99", "us", "low", K4),
     ("## nginx, 1 KiB body, keep-alive (wrk -t2)", None, None, None),
 ] + wrk_rows("k1k", (50, 400)) + [
+    ("http.k1k.c50.cpu", "50 conns: CPU per request, whole machine", "us", "low", K4),
+    ("http.k1k.c400.cpu", "400 conns: CPU per request, whole machine", "us", "low", K4),
+    ("http.k1k.c50.db", "50 conns: doorbells per request", "count", "low", ("ae",)),
+    ("http.k1k.c400.db", "400 conns: doorbells per request", "count", "low", ("ae",)),
+    ("http.k1k.c50.nt", "50 conns: NOTIFYs per request", "count", "low", ("ae",)),
+    ("http.k1k.c400.nt", "400 conns: NOTIFYs per request", "count", "low", ("ae",)),
     ("## HTTP GET hello.html (wrk -t1), keep-alive", None, None, None),
 ] + wrk_rows("keep", (1, 32)) + [
     ("## HTTP GET hello.html (wrk -t1), Connection: close (a new TCP connection per request)",

@@ -12,6 +12,7 @@
 # worker over one more run, top N lines into PREFIX.aetherd / PREFIX.nginx.
 # Root.
 . "$(dirname "$0")/../tests/integration/lib.sh"
+. "$(dirname "$0")/prof_lib.sh"
 
 DUR=${CONNPROF_DURATION:-5}
 SO=$B/libaether.so
@@ -20,40 +21,12 @@ KPEER=${NS}kp
 KSUBJ=${NS}ks
 WWW=$TOP/examples/www
 
-# nginx_conf DIR: a one-worker nginx serving $WWW on port 80
-nginx_conf() {
-	mkdir -p "$1"
-	cat >"$1/nginx.conf" <<-CONF
-	user root;
-	daemon off;
-	worker_processes 1;
-	pid $1/nginx.pid;
-	error_log $1/error.log warn;
-	events { worker_connections 4096; }
-	http {
-		access_log off;
-		sendfile on;
-		client_body_temp_path $1/body;
-		proxy_temp_path $1/proxy;
-		fastcgi_temp_path $1/fastcgi;
-		uwsgi_temp_path $1/uwsgi;
-		scgi_temp_path $1/scgi;
-		types { text/html html; }
-		default_type application/octet-stream;
-		server { listen 80; root $WWW; }
-	}
-	CONF
-}
-
 # wrk_rps NS URL: new connections/s of one wrk -c50 Connection: close run
 wrk_rps() {
 	ip netns exec "$1" timeout $((DUR + 20)) wrk -t1 -c50 -d"${DUR}s" \
 		--timeout 5s -H 'Connection: close' "$2" 2>&1 |
 		awk '/^Requests\/sec/ { print int($2) }'
 }
-
-# worker_of PID: the nginx worker (the master's child)
-worker_of() { pgrep -P "$1" | head -1; }
 
 # cpu_ticks PID: user + system clock ticks PID has used so far
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -73,31 +46,10 @@ per_conn() {
 		sort -k3 -nr | head -16
 }
 
-# ae_lab: lib.sh's lab without the capture file (a write per few frames);
-# aetherd --no-seccomp so that strace may follow it
-ae_lab() {
-	ns_add "$NS" && ip -n "$NS" tuntap add mode tap name aether0 &&
-	ip -n "$NS" addr add 192.168.1.1/24 dev aether0 &&
-	ip -n "$NS" link set aether0 up || return 1
-	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 --no-seccomp \
-		${AETHERD_ARGS:-} >"$WORK/aetherd.log" 2>&1
-	AETHERD_PID=${PIDS[-1]}
-	wait_for 5 nsx ping -c1 -W1 192.168.1.2 >/dev/null
-}
-
-if ! ae_lab || ! ns_add "$APPNS" || ! kernel_lab "$KPEER" "$KSUBJ"; then
+if ! prof_labs_up "$WWW" hello.html; then
 	check "labs up" false
 	finish; exit 1
 fi
-nginx_conf "$WORK/ng-ae"
-nginx_conf "$WORK/ng-k"
-bg ip netns exec "$APPNS" env LD_PRELOAD="$SO" AETHER_SOCKET="$AETHER_SOCKET" \
-	nginx -p "$WORK/ng-ae" -c "$WORK/ng-ae/nginx.conf"
-NA=${PIDS[-1]}
-bg ip netns exec "$KSUBJ" nginx -p "$WORK/ng-k" -c "$WORK/ng-k/nginx.conf"
-NK=${PIDS[-1]}
-wait_for 10 nsx curl -sf -o /dev/null http://192.168.1.2/hello.html
-wait_for 10 ip netns exec "$KPEER" curl -sf -o /dev/null http://192.168.1.2/hello.html
 
 W=$(worker_of "$NA")
 WK=$(worker_of "$NK")

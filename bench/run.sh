@@ -174,7 +174,7 @@ ns_add() {
 # Binaries are copied first, so a rebuild by someone else during the run
 # cannot swap them under a measurement.
 mkdir -p "$WORK/bin" "$WORK/www"
-cp "$B/aetherd" "$B/aether-impair" "$B/aether-rr" "$B/libaether.so" "$B/examples/httpd" "$WORK/bin/" ||
+cp "$B/aetherd" "$B/aether-impair" "$B/aether-rr" "$B/libaether.so" "$B/examples/httpd" "$B/aether" "$WORK/bin/" ||
 	fatal "cannot copy the binaries from $B"
 BIN=$WORK/bin
 SO=$BIN/libaether.so
@@ -501,6 +501,23 @@ bench_connect() {
 	done
 }
 
+# ae_counters: aetherd's counters on the aether path now, "group.name value"
+ae_counters() { AETHER_SOCKET="$WORK/aetherd.sock" "$BIN/aether" stats 2>/dev/null; }
+
+# per_req_rows KEY TARGET N J0 J1 C0 C1: the k1k part's costs per request:
+# whole-machine CPU microseconds (busy jiffies J0..J1), and on the aether
+# path the doorbells and NOTIFYs (counter dumps C0, C1) per request
+per_req_rows() {
+	local key=$1 t=$2 n=$3 hz
+	hz=$(getconf CLK_TCK)
+	rec $key.cpu "$t" "$(awk -v d=$(($5 - $4)) -v n="$n" -v hz="$hz" 		'BEGIN { printf "%.1f", d * 1e6 / hz / n }')"
+	[ "$t" = ae ] || return 0
+	rec $key.db "$t" "$(awk -v n="$n" 'NR == FNR { a[$1] = $2; next }
+		$1 == "ipc.doorbells" { printf "%.3f", ($2 - a[$1]) / n }' "$6" "$7")"
+	rec $key.nt "$t" "$(awk -v n="$n" 'NR == FNR { a[$1] = $2; next }
+		$1 == "ipc.notifies" { printf "%.3f", ($2 - a[$1]) / n }' "$6" "$7")"
+}
+
 # wrk_one MODE CONNS TARGET REP: one wrk run, recorded under http.MODE.cCONNS;
 # MODE keep and close: hello.html with wrk -t1 (close with Connection: close),
 # k1k: issue 14's row, the 1 KiB body kept alive with wrk -t2
@@ -510,9 +527,14 @@ wrk_one() {
 	[ "$mode" = close ] && hdr=(-H 'Connection: close')
 	[ "$mode" = k1k ] && thr=2 page=1k.html
 	need HTTP $t $key.rps $key.p50 $key.p99 || return
+	local j0 j1
+	j0=$(busy_jiffies)
+	[ "$t" = ae ] && ae_counters >"$out.c0"
 	timeout $((DUR + 30)) ip netns exec "${CLI[$t]}" wrk -t$thr -c"$c" -d"${DUR}s" \
 		--timeout 5s --latency "${hdr[@]}" "http://${ADDR[$t]}/$page" >"$out" 2>&1
 	local rc=$?
+	j1=$(busy_jiffies)
+	[ "$t" = ae ] && ae_counters >"$out.c1"
 	if [ $rc -ne 0 ] || ! v=$(python3 "$HERE/bench.py" wrk "$out"); then
 		fail "wrk $mode -c$c on $t (run $4): exit $rc: $(tail -3 "$out" | tr '\n' ' ')"
 		rec $key.rps "$t" FAIL; rec $key.p50 "$t" FAIL; rec $key.p99 "$t" FAIL
@@ -530,6 +552,9 @@ wrk_one() {
 	fi
 	rec $key.rps "$t" "$1"; rec $key.p50 "$t" "$2"; rec $key.p99 "$t" "$3"
 	rec $key.errors "$t" "$5"
+	if [ "$mode" = k1k ]; then
+		per_req_rows $key "$t" "$4" "$j0" "$j1" "$out.c0" "$out.c1"
+	fi
 }
 
 bench_http() {

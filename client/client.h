@@ -465,6 +465,26 @@ int aec_drain(struct aec_sock *s);
 int aec_drain_dirs(struct aec_sock *s, uint32_t *dirs);
 
 /**
+ * aec_drain_private() - aec_drain_dirs() for a socket no other process
+ * holds: one recvmmsg() instead of a peek and a consume per NOTIFY
+ * @s:		socket
+ * @dirs:	set to the AE_WANT_* directions the NOTIFYs were sent for
+ *
+ * Return: NOTIFYs taken, or -ENETDOWN when the daemon is gone
+ */
+int aec_drain_private(struct aec_sock *s, uint32_t *dirs);
+
+/**
+ * aec_disarm() - take back NOTIFY requests nobody waits for (epoll, once
+ * woken); see client/ready.c
+ * @s:		socket
+ * @bits:	AE_WANT_* bits
+ *
+ * Return: the bits that were still set (now cleared)
+ */
+uint32_t aec_disarm(struct aec_sock *s, uint32_t bits);
+
+/**
  * aec_rearm() - set AE_WANT_* @dirs again and ring a DOORBELL, so the
  * daemon sends a fresh NOTIFY for those still ready
  * @s:		socket

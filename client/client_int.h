@@ -160,6 +160,7 @@ bool aec_io_blocked(struct aec_sock *s, bool nb, short events,
 
 /* sandbox.c */
 uint32_t aec_sandboxed(void);
+void aec_tid_atfork_child(void);
 uint32_t aec_sandbox_pid_get(void);
 void aec_nap(long ns);
 int aec_xfer_sandboxed(int fd, uint32_t seq, uint16_t type, const void *p,

@@ -276,6 +276,84 @@ int aec_drain(struct aec_sock *s)
 	return aec_drain_dirs(s, &dirs);
 }
 
+/* datagrams one aec_drain_private() call takes at most per recvmmsg() */
+#define AEC_DRAIN_BATCH	4
+
+/**
+ * drain_batch() - one recvmmsg() of the datagrams at the head of @fd
+ * @fd:		backing fd
+ * @dirs:	AE_WANT_* of the NOTIFYs taken, or'ed in
+ * @n:		NOTIFYs taken, added to
+ *
+ * Return: datagrams taken (AEC_DRAIN_BATCH: there may be more), 0 when
+ * none was there, -ENETDOWN at the end of the stream
+ */
+static int drain_batch(int fd, uint32_t *dirs, int *n)
+{
+	struct ae_ipc_hdr m[AEC_DRAIN_BATCH];
+	struct iovec iov[AEC_DRAIN_BATCH];
+	struct mmsghdr mm[AEC_DRAIN_BATCH];
+	long r;
+	int i;
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < AEC_DRAIN_BATCH; i++) {
+		iov[i] = (struct iovec){ &m[i], sizeof(m[i]) };
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	r = syscall(SYS_recvmmsg, fd, mm, AEC_DRAIN_BATCH, MSG_DONTWAIT, NULL);
+	if (r <= 0)
+		return 0;
+	for (i = 0; i < r; i++) {
+		if (!mm[i].msg_len)
+			return -ENETDOWN;
+		if (mm[i].msg_len < sizeof(m[i]) || m[i].type != AE_MSG_NOTIFY)
+			continue;	/* a stale response: nobody waits */
+		*dirs |= ((uint32_t)m[i].result & (AE_WANT_IN | AE_WANT_OUT)) ?:
+			 AE_WANT_IN | AE_WANT_OUT;
+		(*n)++;
+	}
+	return (int)r;
+}
+
+/**
+ * aec_drain_private() - aec_drain_dirs() for a socket no other process holds
+ * @s:		socket
+ * @dirs:	set to the AE_WANT_* directions the NOTIFYs were sent for
+ *
+ * aec_drain_dirs() peeks at each datagram and consumes only NOTIFYs, under
+ * the header page's reader lock, because another process sharing the fd
+ * may be waiting for the response behind it: three system calls for one
+ * NOTIFY. When the caller knows no other process holds the socket
+ * (preload: ps_private()), every exchange of this one runs under @s->lock,
+ * which is held here: a datagram at the head is a NOTIFY, or a response
+ * nobody waits for any more (aec_recv_rsp() would drop it too). So they are
+ * taken blind, a batch per recvmmsg(). Not in sandbox mode (no recvmmsg).
+ *
+ * Return: NOTIFYs taken, or -ENETDOWN when the daemon is gone
+ */
+int aec_drain_private(struct aec_sock *s, uint32_t *dirs)
+{
+	int n = 0, r;
+
+	*dirs = 0;
+	if (aec_sandboxed())
+		return aec_drain_dirs(s, dirs);
+	if (s->dead)
+		return -ENETDOWN;
+	pthread_mutex_lock(&s->lock);
+	do {
+		r = drain_batch(s->fd, dirs, &n);
+	} while (r == AEC_DRAIN_BATCH);
+	pthread_mutex_unlock(&s->lock);
+	if (r == -ENETDOWN) {
+		s->dead = 1;
+		return -ENETDOWN;
+	}
+	return n;
+}
+
 /**
  * aec_rearm() - ask again for NOTIFYs for @dirs, and have the daemon look now
  * @s:		socket
@@ -295,6 +373,30 @@ void aec_rearm(struct aec_sock *s, uint32_t dirs)
 	shm_or(&h->shim_want, dirs & (AE_WANT_IN | AE_WANT_OUT));
 	shm_fence();
 	aec_ring(s->fd);
+}
+
+/**
+ * aec_disarm() - take back NOTIFY requests (AE_WANT_*) nobody waits for
+ * @s:		socket
+ * @bits:	AE_WANT_IN, AE_WANT_OUT, AE_WANT_INEV
+ *
+ * An epoll sleeper arms every member before it sleeps; woken by one, it
+ * leaves the others armed, and each would send a NOTIFY at its next event
+ * to a program that is not asleep (one drained per nginx keep-alive
+ * request, and its wake-up). The caller makes sure nobody else of this
+ * process waits on @s and no other process holds it (preload/epoll.c
+ * ep_disarm()). A NOTIFY already on its way is drained as before.
+ *
+ * Return: the bits that were still set (now cleared)
+ */
+uint32_t aec_disarm(struct aec_sock *s, uint32_t bits)
+{
+	struct ae_shm_hdr *h = __atomic_load_n(&s->shm, __ATOMIC_ACQUIRE);
+
+	bits &= AE_WANT_IN | AE_WANT_OUT | AE_WANT_INEV;
+	if (!h || s->dead || !(shm_load(&h->shim_want) & bits))
+		return 0;
+	return shm_clear(&h->shim_want, bits) & bits;
 }
 
 /* what the program's signal handlers did on this thread since the call
@@ -523,6 +625,7 @@ void aec_fork_child(void)
 {
 	pthread_mutex_init(&aec_alive_lock, NULL);
 	aec_map_cache_atfork_child();
+	aec_tid_atfork_child();
 }
 
 /**

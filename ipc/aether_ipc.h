@@ -92,6 +92,13 @@
  *    directions other threads of its process sleep on, and, in a process
  *    that shares sockets (forked, inherited), others' at most once a second
  *    per socket (preload/wait.c ps_drain()).
+ *    A socket no other process can hold (made in this process since it
+ *    last forked or spawned, not inherited, not passed): an epoll sleeper
+ *    that is the only one waiting on it clears its wants again once woken
+ *    (aec_disarm(), or every member armed for one sleep would NOTIFY a busy
+ *    program at its next event), and its NOTIFYs are drained with one
+ *    recvmmsg(), blind: no peek, since only this process's exchanges, all
+ *    under the socket's lock, read that fd (aec_drain_private()).
  *  - daemon_want (daemon sets, shim clears): AE_DB_TX: "send a DOORBELL after
  *    you advance tx_tail"; AE_DB_RX: "send a DOORBELL after you advance
  *    rx_head" (set when the receive window is getting small). The shim clears

@@ -258,6 +258,7 @@ static void ep_remove(struct ps_ep *ep, int i)
 			REAL(epoll_ctl)(ep->epfd, EPOLL_CTL_DEL, m->kfd, NULL);
 		REAL(close)(m->kfd);
 	}
+	atomic_fetch_sub(&ps->ep_regs, 1);
 	ep->m[i] = ep->m[--ep->n];
 	ps_put(ps);
 }
@@ -651,6 +652,7 @@ static int ep_ctl_aether(int epfd, int op, int fd, struct ps_sock *ps,
 			ep->cap = cap;
 		}
 		i = ep->n++;
+		atomic_fetch_add(&ps->ep_regs, 1);
 	} else {
 		ps_put(ep->m[i].ps);	/* MOD: the reference is taken again */
 	}
@@ -796,6 +798,55 @@ static bool ep_arm(struct ps_ep *ep)
 	}
 	pthread_mutex_unlock(&ep->lock);
 	return ready;
+}
+
+/**
+ * ep_disarm_one() - take back member @m's NOTIFY requests if only we wait
+ * @m:	member (record locked, the caller its only sleeper)
+ *
+ * Only for a socket no other process can hold (ps_private()) that is in
+ * no other epoll set. A poll() sleeper of this process counts itself in
+ * @pollers_in/@pollers_out before it arms: seen here after the clear, its
+ * wants are put back with a doorbell (the daemon tells again what is
+ * ready), so none is lost.
+ */
+static void ep_disarm_one(struct ps_ep_member *m)
+{
+	struct ps_sock *ps = m->ps;
+	uint32_t was;
+
+	if (m->disabled || m->kdel || !ps_private(ps) ||
+	    atomic_load(&ps->ep_regs) != 1 || atomic_load(&ps->pollers_in) ||
+	    atomic_load(&ps->pollers_out))
+		return;
+	was = aec_disarm(ps->aec, AE_WANT_IN | AE_WANT_OUT | AE_WANT_INEV);
+	if (was && (atomic_load(&ps->pollers_in) ||
+		    atomic_load(&ps->pollers_out)))
+		aec_rearm(ps->aec, was & (AE_WANT_IN | AE_WANT_OUT));
+}
+
+/**
+ * ep_disarm() - woken from the kernel's epoll_pwait(): take back the wants
+ * ep_arm() left on the members nobody else waits for
+ * @ep:	record (unlocked); the caller is still counted in @sleepers
+ *
+ * Without this every member armed for one sleep sends a NOTIFY at its
+ * next event, while the program is busy: a sendto() in aetherd, a wake-up
+ * and two recvfrom()s here per event. The next sleep arms them again
+ * (ep_arm()), after ep_collect() looked at the shared state, so no
+ * readiness and no EPOLLET edge is lost. Another thread counted in
+ * @sleepers may be asleep on these wants: then nothing is taken back; one
+ * that comes in after the check arms after this, under the same lock.
+ */
+static void ep_disarm(struct ps_ep *ep)
+{
+	int i;
+
+	pthread_mutex_lock(&ep->lock);
+	if (atomic_load(&ep->sleepers) == 1)
+		for (i = 0; i < ep->n; i++)
+			ep_disarm_one(&ep->m[i]);
+	pthread_mutex_unlock(&ep->lock);
 }
 
 /**
@@ -1025,6 +1076,8 @@ static int ps_epoll_wait(int epfd, struct epoll_event *ev, int max,
 			mask);
 		if (k > 0)
 			k = ep_filter(ep, ev + n, k);
+		if (!n)		/* it armed and slept */
+			ep_disarm(ep);
 		atomic_fetch_sub(&ep->sleepers, 1);
 		if (n == max)
 			return n;

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
@@ -264,6 +265,77 @@ void closefrom(int lowfd)
 pid_t vfork(void)
 {
 	return REAL(fork)();
+}
+
+/*
+ * The children these start share the program's sockets without a fork()
+ * (glibc clones, no atfork handler runs): every socket that exists stops
+ * being private (ps_private()), as at a fork.
+ */
+
+/**
+ * posix_spawn() - interposed posix_spawn(3)
+ * @pid:	child's pid
+ * @path:	program
+ * @fa:		file actions
+ * @attr:	attributes
+ * @argv:	arguments
+ * @envp:	environment
+ *
+ * Return: as posix_spawn(3)
+ */
+int posix_spawn(pid_t *pid, const char *path,
+		const posix_spawn_file_actions_t *fa,
+		const posix_spawnattr_t *attr, char *const argv[],
+		char *const envp[])
+{
+	ps_gen_bump();
+	return REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
+}
+
+/**
+ * posix_spawnp() - interposed posix_spawnp(3)
+ * @pid:	child's pid
+ * @file:	program, looked up in PATH
+ * @fa:		file actions
+ * @attr:	attributes
+ * @argv:	arguments
+ * @envp:	environment
+ *
+ * Return: as posix_spawnp(3)
+ */
+int posix_spawnp(pid_t *pid, const char *file,
+		 const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *attr, char *const argv[],
+		 char *const envp[])
+{
+	ps_gen_bump();
+	return REAL(posix_spawnp)(pid, file, fa, attr, argv, envp);
+}
+
+/**
+ * system() - interposed system(3)
+ * @cmd:	shell command
+ *
+ * Return: as system(3)
+ */
+int system(const char *cmd)
+{
+	ps_gen_bump();
+	return REAL(system)(cmd);
+}
+
+/**
+ * popen() - interposed popen(3)
+ * @cmd:	shell command
+ * @type:	"r" or "w"
+ *
+ * Return: as popen(3)
+ */
+FILE *popen(const char *cmd, const char *type)
+{
+	ps_gen_bump();
+	return REAL(popen)(cmd, type);
 }
 
 /**

@@ -399,6 +399,45 @@ void ps_atfork_install(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
+static atomic_uint ps_gen;
+
+/**
+ * ps_gen_now() - the generation a socket made now is born in
+ *
+ * Return: it
+ */
+unsigned int ps_gen_now(void)
+{
+	return atomic_load(&ps_gen);
+}
+
+/**
+ * ps_gen_bump() - every socket that exists now may be held by another
+ * process: this one forks, inherited sockets, or sent descriptors
+ * (SCM_RIGHTS) on a kernel socket
+ */
+void ps_gen_bump(void)
+{
+	atomic_fetch_add(&ps_gen, 1);
+}
+
+/**
+ * ps_private() - can only this process hold @ps
+ * @ps:	socket
+ *
+ * True for a socket made here (socket, accept) since this process last
+ * forked, spawned (posix_spawn, system, popen), inherited sockets or
+ * passed descriptors: a nginx worker's accepted connections. Only then may
+ * a waiter take back another's wants, or drain its fd blind. A child
+ * started by a raw clone() without CLONE_VM is not seen.
+ *
+ * Return: true if so
+ */
+bool ps_private(const struct ps_sock *ps)
+{
+	return ps->gen == atomic_load(&ps_gen);
+}
+
 /**
  * ps_new() - a new socket record, with no reference yet
  * @aec:	IPC client socket
@@ -419,6 +458,7 @@ struct ps_sock *ps_new(struct aec_sock *aec, int domain, int type)
 	ps->rcvtimeo_ms = -1;
 	ps->sndtimeo_ms = -1;
 	ps->own_fd = -1;
+	ps->gen = ps_gen_now();
 	pthread_mutex_init(&ps->fd_lock, NULL);
 	return ps;
 }

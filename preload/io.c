@@ -650,8 +650,11 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	struct sockaddr_in to;
 	int r;
 
-	if (!ps)
+	if (!ps) {
+		if (msg && msg->msg_controllen)
+			ps_gen_bump();	/* SCM_RIGHTS, perhaps ours */
 		return REAL(sendmsg)(fd, msg, flags);
+	}
 	if (!msg)
 		return ps_fail(EFAULT);
 	if (!msg->msg_name || ps->type == SOCK_STREAM) {
@@ -717,8 +720,10 @@ int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	unsigned int i;
 	ssize_t r;
 
-	if (!ps)
+	if (!ps) {
+		ps_gen_bump();	/* perhaps SCM_RIGHTS */
 		return REAL(sendmmsg)(fd, vec, vlen, flags);
+	}
 	for (i = 0; i < vlen; i++) {
 		r = sendmsg(fd, &vec[i].msg_hdr, flags);
 		if (r < 0)

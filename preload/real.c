@@ -65,6 +65,10 @@ static void ps_resolve(void)
 	RESOLVE(dup2);
 	RESOLVE(dup3);
 	RESOLVE(fork);
+	RESOLVE(posix_spawn);
+	RESOLVE(posix_spawnp);
+	RESOLVE(system);
+	RESOLVE(popen);
 	RESOLVE(close_range);
 	RESOLVE(closefrom);
 	RESOLVE(execve);

@@ -24,9 +24,11 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -92,6 +94,16 @@ struct ps_real {
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	pid_t (*fork)(void);
+	int (*posix_spawn)(pid_t *, const char *,
+			   const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const[],
+			   char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *,
+			    const posix_spawn_file_actions_t *,
+			    const posix_spawnattr_t *, char *const[],
+			    char *const[]);
+	int (*system)(const char *);
+	FILE *(*popen)(const char *, const char *);
 	int (*close_range)(unsigned int, unsigned int, int);
 	void (*closefrom)(int);
 	int (*execve)(const char *, char *const[], char *const[]);
@@ -182,6 +194,8 @@ struct ps_sock {
 	_Atomic int64_t rearm_ms;
 	_Atomic int64_t local_us;
 	atomic_bool opt_unkept;
+	unsigned int gen;
+	atomic_int ep_regs;
 };
 
 /* struct ps_sock's @rx_cmsg: receive options set (cmsg.c) */
@@ -258,6 +272,9 @@ void ps_pollers(struct ps_sock *ps, uint32_t events, int delta);
 void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep);
 void ps_mark_shared(void);
 bool ps_is_shared(void);
+unsigned int ps_gen_now(void);
+void ps_gen_bump(void);
+bool ps_private(const struct ps_sock *ps);
 int ps_dead_slice(int left);
 int ps_ms_left(const struct timespec *deadline);
 void ps_deadline(struct timespec *deadline, int timeout_ms);

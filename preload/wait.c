@@ -237,9 +237,12 @@ static atomic_bool ps_shared;
 /**
  * ps_mark_shared() - sockets of this process may be shared with another
  * (it forked, or inherited sockets through exec)
+ *
+ * Every socket that exists now stops being private (ps_private()).
  */
 void ps_mark_shared(void)
 {
+	ps_gen_bump();
 	atomic_store(&ps_shared, true);
 }
 
@@ -277,7 +280,8 @@ void ps_drain(struct ps_sock *ps, uint32_t mine, bool counted, void *ep)
 	uint32_t dirs = 0, local = 0, re;
 	int64_t now;
 
-	if (aec_drain_dirs(ps->aec, &dirs) <= 0)
+	if ((ps_private(ps) ? aec_drain_private(ps->aec, &dirs) :
+			      aec_drain_dirs(ps->aec, &dirs)) <= 0)
 		return;
 	if (atomic_load(&ps->pollers_in) > (counted && (mine & POLLIN)))
 		local |= AE_WANT_IN;
