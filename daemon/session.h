@@ -65,7 +65,7 @@
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
-	X(ring_punches) X(ring_punch_errors) X(shm_settled) \
+	X(ring_punches) X(ring_punch_errors) X(ring_restarts) X(shm_settled) \
 	X(shm_foreign_refused) \
 	X(futex_wakes) X(kernel_loop) X(noreply_reqs) X(noreply_errors) \
 	X(accept_batched) X(accept_requeued) X(accept_queue_reset)
@@ -126,8 +126,8 @@ struct shm_arena {
  * @owner:	the connection using it, or NULL
  * @charged:	bytes charged to @owner's client
  * @hlink:	hash chain (rings in use) or pool list (idle rings)
- * @rx_mark:	rx ring index up to which drained pages were given back
- *		(sess_rx_drained())
+ * @rx_hi:	end of the rx storage the shim read since the last give-back
+ *		(bytes from the ring's first byte: sess_rx_drained())
  * @snap_id:	its name in a takeover's state string (takeover.c), 0: none
  */
 struct shm_region {
@@ -146,7 +146,7 @@ struct shm_region {
 	struct sconn *owner;
 	uint64_t charged;
 	LIST_ENTRY(shm_region) hlink;
-	uint32_t rx_mark;
+	uint32_t rx_hi;
 	uint32_t snap_id;
 };
 
@@ -410,7 +410,7 @@ struct shm_region *sess_region_find(struct session_srv *srv, const void *mem);
 int sess_conn_give_header(struct sconn *c);
 int sess_conn_bind_rings(struct sconn *c, bool *moved);
 void sess_conn_drop_region(struct sconn *c);
-void sess_rx_drained(struct sconn *c, uint32_t head);
+void sess_rx_drained(struct sconn *c, uint32_t head, uint32_t n);
 void sess_rx_punch(struct sconn *c);
 void sess_ring_resident(struct session_srv *srv, uint64_t *live,
 			uint64_t *pooled);

@@ -62,14 +62,16 @@
  *    starts afresh.
  * Memory follows the data in flight: a ring's storage is touched page by
  * page as its indices run around it, and memfd pages stay resident until
- * punched out. The rx ring's pages the shim has read are given back by the
- * daemon (sess_rx_punch(), in its own thread, once the ring's tail stood
- * still for SESS_GIVEBACK_MS: session_giveback.c; a streaming ring would be
- * written there again within the lap) once SESS_PUNCH_IDLE bytes of whole
- * pages were read and the ring is empty, or SESS_PUNCH_BUSY while data
- * remains; the tx ring's by the shim, its only writer (client/data.c). So a
- * busy connection costs one fallocate() per many pages, and an idle one
- * keeps a page or two per ring. sess_ring_resident() counts what is
+ * punched out. Both rings restart at their first byte when found empty
+ * (ipc/shm.c), so request-response traffic keeps to the first page of each.
+ * The rx ring's pages past the first that the shim has read are given back
+ * by the daemon (sess_rx_punch(), in its own thread, once the ring's tail
+ * stood still for SESS_GIVEBACK_MS: session_giveback.c; a streaming ring
+ * would be written there again within the lap) once SESS_PUNCH_IDLE bytes
+ * of whole pages were read and the ring is empty, or SESS_PUNCH_BUSY while
+ * data remains; the tx ring's by the shim, its only writer (client/data.c).
+ * So a busy connection costs one fallocate() per many pages, a small
+ * exchange none, and an idle one keeps a page per ring. sess_ring_resident() counts what is
  * resident (`aether stats`: ipc.ring_resident_bytes, pool_resident_bytes).
  *
  * The stack allocates rings without saying for whom, so the uid is inferred:
@@ -758,6 +760,9 @@ static int init_ring_header(struct ae_shm_hdr *h, const struct shm_region *r,
 	h->rx_head = rx->head;
 	h->tx_head = tx->head;
 	h->tx_tail = tx->tail;
+	h->rx_base = rx->base;
+	h->tx_base = tx->base;
+	h->daemon_caps = AE_CAP_RESTART;
 	h->daemon_want = AE_DB_TX;
 	h->incarnation = r->incarnation;
 	if (old) {
@@ -809,7 +814,7 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	r->tagged = true;
 	r->uid = c->cl->uid;
 	r->owner = c;
-	r->rx_mark = rx->head;
+	r->rx_hi = 0;
 	c->reg = r;
 	c->hdr = (struct ae_shm_hdr *)r->base;
 	c->hdr->tx_limit = ae_sock_tx_limit(c->sk);
@@ -831,42 +836,46 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 }
 
 /**
- * sess_rx_drained() - the shim read the rx ring up to @head: its drained
- * pages are given back once the data stops (session_giveback.c)
+ * sess_rx_drained() - the shim read @n bytes of the rx ring from @head: if
+ * that reached past its first page, its pages go back once the data stops
+ * (session_giveback.c)
  * @c:		connection on rings, its new rx_head validated
- * @head:	the new consumer index
+ * @head:	the consumer index before this read
+ * @n:		bytes read
  */
-void sess_rx_drained(struct sconn *c, uint32_t head)
+void sess_rx_drained(struct sconn *c, uint32_t head, uint32_t n)
 {
-	(void)head;
-	sess_giveback_later(c);
+	struct ae_ring *rx = ae_sock_rxring(c->sk);
+	struct shm_region *r = c->reg;
+
+	shm_written(&r->rx_hi, (head - rx->base) & (rx->size - 1), n,
+		    rx->size);
+	if (r->rx_hi > AE_SHM_PAGE)
+		sess_giveback_later(c);
 }
 
 /**
- * sess_rx_punch() - give back the whole rx pages the shim drained, past a
- * threshold (see the DOC above)
+ * sess_rx_punch() - give back the rx pages past the live data that the
+ * shim read since the last give-back, past a threshold (see the DOC above)
  * @c:		connection on rings, in the daemon's thread (nothing writes
  *		the ring meanwhile)
+ *
+ * Live: [head, tail) and the data out of order beyond it.
  */
 void sess_rx_punch(struct sconn *c)
 {
 	struct ae_ring *rx = ae_sock_rxring(c->sk);
 	struct shm_region *r = c->reg;
-	uint32_t head = rx->head;
-	struct shm_span sp[2];
-	int n, i;
+	uint32_t used = rx->tail - rx->head;
+	struct shm_span sp;
 
-	n = shm_drained_spans(&r->rx_mark, head, rx->tail, rx->size,
-			      head == rx->tail ? SESS_PUNCH_IDLE :
-			      SESS_PUNCH_BUSY, sp);
-	for (i = 0; i < n; i++) {
-		if (sess_region_punch(r, AE_SHM_HDR_SIZE + sp[i].off,
-				      sp[i].len)) {
-			SSTAT(c->srv, ring_punch_errors);
-			return;
-		}
-	}
-	if (n)
+	if (!shm_idle_span(&r->rx_hi, (rx->head - rx->base) & (rx->size - 1),
+			   used + ae_sock_rx_ahead(c->sk), rx->size,
+			   used ? SESS_PUNCH_BUSY : SESS_PUNCH_IDLE, &sp))
+		return;
+	if (sess_region_punch(r, AE_SHM_HDR_SIZE + sp.off, sp.len))
+		SSTAT(c->srv, ring_punch_errors);
+	else
 		SSTAT(c->srv, ring_punches);
 }
 

@@ -447,7 +447,7 @@ static uint32_t save_region(struct to_out *o, struct shm_region *r)
 	snap_put_u32(&o->w, r->tx_size);
 	snap_put_u32(&o->w, r->incarnation);
 	snap_put_u64(&o->w, r->charged);
-	snap_put_u32(&o->w, r->rx_mark);
+	snap_put_u32(&o->w, r->rx_hi);
 	snap_end(&o->w);
 	return r->snap_id;
 }
@@ -1141,7 +1141,9 @@ static void load_region(struct to_load *l, struct snap_r *r)
 	reg->tx_size = snap_get_u32(r);
 	reg->incarnation = snap_get_u32(r);
 	reg->charged = snap_get_u64(r);
-	reg->rx_mark = snap_get_u32(r);
+	reg->rx_hi = snap_get_u32(r);	/* an older daemon's rx_mark: an index,
+					 * taken as "all of it" (shm_idle_span()
+					 * clamps it to the ring) */
 	if ((uint64_t)reg->rx_size + reg->tx_size + AE_SHM_HDR_SIZE > len &&
 	    reg->rings)
 		snap_fail(r);

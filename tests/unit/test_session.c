@@ -181,7 +181,7 @@ START_TEST(test_good_commit_reaches_stack)
 	struct ae_ring *tx = ae_sock_txring(c->sk);
 	struct ae_spsc r = { (uint8_t *)c->hdr + c->hdr->tx_off,
 			     c->hdr->tx_size, &c->hdr->tx_head,
-			     &c->hdr->tx_tail };
+			     &c->hdr->tx_tail, &c->hdr->tx_base };
 	uint32_t before = tx->tail;
 
 	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
@@ -209,6 +209,48 @@ static struct ae_shm_hdr *shim_map(struct sconn *c, size_t *len)
 	ck_assert_ptr_ne(p, MAP_FAILED);
 	return p;
 }
+
+START_TEST(test_tx_restart_taken_when_empty)
+{
+	struct sconn *c = connecting_conn();
+	struct ae_ring *tx = ae_sock_txring(c->sk);
+	struct ae_spsc r = { (uint8_t *)c->hdr + c->hdr->tx_off,
+			     c->hdr->tx_size, &c->hdr->tx_head,
+			     &c->hdr->tx_tail, &c->hdr->tx_base };
+	uint32_t pos;
+
+	ck_assert_uint_eq(shm_load(&c->hdr->daemon_caps) & AE_CAP_RESTART,
+			  AE_CAP_RESTART);
+	/* an empty ring: the shim may put its next byte anywhere */
+	shm_store(&c->hdr->tx_base, tx->tail - 1000);
+	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
+	ck_assert_int_eq(sess_pull(c), 0);
+	ck_assert(!(c->flags & SC_DEAD));
+	ck_assert_uint_eq(tx->base, tx->tail - 1005);
+	pos = (tx->head - tx->base) & (tx->size - 1);
+	ck_assert_uint_eq(pos, 1000);
+	ck_assert_mem_eq(tx->mem + pos, "hello", 5);	/* what the stack sends */
+	conn_done(c);
+}
+END_TEST
+
+START_TEST(test_tx_base_moved_under_data_cuts_off)
+{
+	struct sconn *c = connecting_conn();
+	struct ae_spsc r = { (uint8_t *)c->hdr + c->hdr->tx_off,
+			     c->hdr->tx_size, &c->hdr->tx_head,
+			     &c->hdr->tx_tail, &c->hdr->tx_base };
+
+	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
+	ck_assert_int_eq(sess_pull(c), 0);
+	/* "hello" is not acknowledged (SYN-SENT): a restart now is a lie */
+	shm_store(&c->hdr->tx_base, shm_load(&c->hdr->tx_tail));
+	ck_assert_uint_eq(spsc_write(&r, "world", 5), 5);
+	ck_assert_int_eq(sess_pull(c), -EINVAL);
+	ck_assert(c->flags & SC_DEAD);
+	conn_done(c);
+}
+END_TEST
 
 START_TEST(test_scribbled_tx_tail_cuts_off)
 {
@@ -325,6 +367,8 @@ static Suite *session_suite(void)
 	tcase_add_test(tc, test_scribbled_rx_head_cuts_off);
 	tcase_add_test(tc, test_backwards_tx_tail_cuts_off);
 	tcase_add_test(tc, test_memory_limit);
+	tcase_add_test(tc, test_tx_restart_taken_when_empty);
+	tcase_add_test(tc, test_tx_base_moved_under_data_cuts_off);
 	tcase_add_test(tc, test_publish_state);
 	suite_add_tcase(s, tc);
 	return s;
