@@ -251,7 +251,7 @@ static uint32_t tx_pos(struct ae_shm_hdr *h)
  *
  * The ring restarts at its first byte whenever it is found empty
  * (spsc_restart(), before each write), so a request-response connection
- * writes only its first page(s). Pages this process wrote past the live
+ * writes only its first page(s). Pages this process wrote outside the live
  * data [tx_head, tx_tail) hold acknowledged bytes nobody reads again. Once
  * enough of them were written (AEC_PUNCH_IDLE with the ring empty,
  * AEC_PUNCH_BUSY otherwise) they are given back with one
@@ -273,20 +273,23 @@ static void tx_give_back(struct aec_sock *s, struct ae_shm_hdr *h)
 	uint32_t head = shm_load(&h->tx_head);
 	uint32_t tail = __atomic_load_n(&h->tx_tail, __ATOMIC_RELAXED);
 	uint32_t base = __atomic_load_n(&h->tx_base, __ATOMIC_RELAXED);
-	struct shm_span sp;
+	struct shm_span sp[2];
 	struct timespec ts;
 	int64_t now, last = s->tx_last_ns;
+	int n, i;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	s->tx_last_ns = now;
 	if (now - last < AEC_STREAM_GAP_NS || s->mark_hdr != h)
 		return;
-	if (shm_idle_span(&s->tx_hi, (head - base) & (h->tx_size - 1),
-			  tail - head, h->tx_size,
-			  head == tail ? AEC_PUNCH_IDLE : AEC_PUNCH_BUSY, &sp))
-		syscall(SYS_madvise, (uint8_t *)h + h->tx_off + sp.off,
-			(size_t)sp.len, MADV_REMOVE);
+	n = shm_idle_span(&s->tx_hi, h->tx_off,
+			  (head - base) & (h->tx_size - 1), tail - head,
+			  h->tx_size, head == tail ? AEC_PUNCH_IDLE :
+			  AEC_PUNCH_BUSY, sp);
+	for (i = 0; i < n; i++)
+		syscall(SYS_madvise, (uint8_t *)h + sp[i].off,
+			(size_t)sp[i].len, MADV_REMOVE);
 }
 
 /**

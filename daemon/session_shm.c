@@ -6,7 +6,10 @@
  * call of its ring_alloc hook (rx ring then tx ring; struct ae_config), and
  * only ring storage goes through that hook: session_ring_alloc() serves each
  * call from a fresh memfd with one extra page in front, the header page of
- * aether_ipc.h; everything else the stack allocates comes from malloc. A hash by address finds the region again
+ * aether_ipc.h, where the rings start right after the header (ring_off,
+ * AE_SHM_RING_OFF: a restarted rx ring's first bytes share the header's
+ * page, so a busy keep-alive connection holds two pages, not three);
+ * everything else the stack allocates comes from malloc. A hash by address finds the region again
  * when the stack frees it, and when a connection wants the memfd behind its
  * socket's rings (sess_conn_bind_rings(), after connect or accept: rings are
  * created lazily, also for connections not yet accepted).
@@ -121,8 +124,7 @@ static void region_count(struct session_srv *srv, struct shm_region *r,
 	srv->nregions++;
 	srv->region_bytes += r->map_len;
 	if (rings)
-		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
-				 r, hlink);
+		LIST_INSERT_HEAD(region_bucket(srv, sess_ring0(r)), r, hlink);
 }
 
 /**
@@ -142,6 +144,7 @@ struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
 	if (!r)
 		return NULL;
 	r->map_len = AE_SHM_HDR_SIZE + user_len;
+	r->ring_off = AE_SHM_RING_OFF;
 	if (sess_region_map(srv, r, uid)) {
 		free(r);
 		return NULL;
@@ -160,21 +163,25 @@ struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
  * @off:	its offset in @a
  * @len:	bytes to map, header page included
  * @rings:	it holds stack rings (hash it by address)
+ * @ring_off:	where its rings start (an older aetherd: AE_SHM_HDR_SIZE)
  *
  * Return: region or NULL (it cannot be mapped: @memfd left open)
  */
 struct shm_region *sess_region_adopt(struct session_srv *srv,
 				     struct shm_arena *a, int memfd,
-				     uint64_t off, size_t len, bool rings)
+				     uint64_t off, size_t len, bool rings,
+				     uint32_t ring_off)
 {
 	struct shm_region *r;
 
-	if (len < AE_SHM_HDR_SIZE || len > SESS_ARENA_MAX)
+	if (len < AE_SHM_HDR_SIZE || len > SESS_ARENA_MAX ||
+	    ring_off < AE_SHM_RING_OFF || ring_off > AE_SHM_HDR_SIZE)
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	r->map_len = len;
+	r->ring_off = ring_off;
 	if (sess_region_map_adopted(r, a, memfd, off)) {
 		free(r);
 		return NULL;
@@ -384,8 +391,7 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
 	srv->nregions++;
 	srv->region_bytes += r->map_len;
 	if (r->rings)
-		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
-				 r, hlink);
+		LIST_INSERT_HEAD(region_bucket(srv, sess_ring0(r)), r, hlink);
 	SSTAT(srv, shm_reused);
 	return r;
 }
@@ -396,11 +402,11 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
  * @r:		ring region nobody maps any more
  * @warm:	keep up to SESS_POOL_KEEP_BYTES of pages in place
  *
- * Its resident pages are found with one mincore() (sess_region_pages();
- * the rings are sparse). Up to SESS_POOL_KEEP_BYTES of them (none unless
- * @warm) are zeroed in place, so the next socket does not fault them in
- * again; more (a bulk transfer) are punched out with fallocate, freeing
- * them.
+ * The rx ring's bytes in the header's page are zeroed; its other resident
+ * pages are found with one mincore() (sess_region_pages(); the rings are
+ * sparse). Up to SESS_POOL_KEEP_BYTES of them (none unless @warm) are
+ * zeroed in place, so the next socket does not fault them in again; more
+ * (a bulk transfer) are punched out with fallocate, freeing them.
  *
  * Return: 0, or -errno (the caller destroys the region)
  */
@@ -415,6 +421,8 @@ static int scrub_rings(struct session_srv *srv, struct shm_region *r,
 
 	if (n < 0)
 		return (int)n;
+	/* the rx ring's first bytes, in the header's page */
+	memset(sess_ring0(r), 0, AE_SHM_HDR_SIZE - r->ring_off);
 	if (!n || (warm && n <= (long)(SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE))) {
 		for (i = 0; i < n; i++)
 			memset(r->base + idx[i], 0, AE_SHM_HDR_SIZE);
@@ -506,7 +514,7 @@ struct shm_region *sess_region_find(struct session_srv *srv, const void *mem)
 	struct shm_region *r;
 
 	LIST_FOREACH(r, b, hlink)
-		if (r->base + AE_SHM_HDR_SIZE == mem)
+		if (sess_ring0(r) == mem)
 			return r;
 	return NULL;
 }
@@ -544,7 +552,7 @@ void *session_ring_alloc(void *ctx, size_t rx_size, size_t tx_size)
 		return NULL;
 	r->rx_size = (uint32_t)rx_size;
 	r->tx_size = (uint32_t)tx_size;
-	return r->base + AE_SHM_HDR_SIZE;
+	return sess_ring0(r);
 }
 
 /**
@@ -748,13 +756,13 @@ static int init_ring_header(struct ae_shm_hdr *h, const struct shm_region *r,
 			    const struct ae_ring *rx, const struct ae_ring *tx,
 			    const struct ae_shm_hdr *old)
 {
-	uint8_t *ring0 = r->base + AE_SHM_HDR_SIZE;
+	uint8_t *ring0 = sess_ring0(r);
 
 	if (tx->mem != ring0 + rx->size)
 		return -EINVAL;
 	memset(h, 0, sizeof(*h));
-	if (shm_layout_init(h, (uint32_t)r->map_len, AE_SHM_HDR_SIZE, rx->size,
-			    AE_SHM_HDR_SIZE + rx->size, tx->size))
+	if (shm_layout_init(h, (uint32_t)r->map_len, r->ring_off, rx->size,
+			    r->ring_off + rx->size, tx->size))
 		return -EINVAL;
 	h->rx_tail = rx->tail;
 	h->rx_head = rx->head;
@@ -796,7 +804,7 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	tx = ae_sock_txring(c->sk);
 	if (!rx || !tx || !rx->mem)
 		return 0;
-	if (old && old->rings && old->base + AE_SHM_HDR_SIZE == rx->mem)
+	if (old && old->rings && sess_ring0(old) == rx->mem)
 		return 0;
 	r = sess_region_find(c->srv, rx->mem);
 	if (!r || r->owner)
@@ -855,7 +863,7 @@ void sess_rx_drained(struct sconn *c, uint32_t head, uint32_t n)
 }
 
 /**
- * sess_rx_punch() - give back the rx pages past the live data that the
+ * sess_rx_punch() - give back the rx pages outside the live data that the
  * shim read since the last give-back, past a threshold (see the DOC above)
  * @c:		connection on rings, in the daemon's thread (nothing writes
  *		the ring meanwhile)
@@ -867,15 +875,20 @@ void sess_rx_punch(struct sconn *c)
 	struct ae_ring *rx = ae_sock_rxring(c->sk);
 	struct shm_region *r = c->reg;
 	uint32_t used = rx->tail - rx->head;
-	struct shm_span sp;
+	struct shm_span sp[2];
+	int n, i;
 
-	if (!shm_idle_span(&r->rx_hi, (rx->head - rx->base) & (rx->size - 1),
-			   used + ae_sock_rx_ahead(c->sk), rx->size,
-			   used ? SESS_PUNCH_BUSY : SESS_PUNCH_IDLE, &sp))
-		return;
-	if (sess_region_punch(r, AE_SHM_HDR_SIZE + sp.off, sp.len))
-		SSTAT(c->srv, ring_punch_errors);
-	else
+	n = shm_idle_span(&r->rx_hi, r->ring_off,
+			  (rx->head - rx->base) & (rx->size - 1),
+			  used + ae_sock_rx_ahead(c->sk), rx->size,
+			  used ? SESS_PUNCH_BUSY : SESS_PUNCH_IDLE, sp);
+	for (i = 0; i < n; i++) {
+		if (sess_region_punch(r, sp[i].off, sp[i].len)) {
+			SSTAT(c->srv, ring_punch_errors);
+			return;
+		}
+	}
+	if (n)
 		SSTAT(c->srv, ring_punches);
 }
 

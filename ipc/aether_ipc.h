@@ -48,7 +48,13 @@
  * Shared memory (TCP sockets with rings; every socket has at least the
  * header page): one memfd per socket, mapped MAP_SHARED by both sides:
  *
- *     [ struct ae_shm_hdr, one page ][ rx ring: rx_size ][ tx ring: tx_size ]
+ *     [ struct ae_shm_hdr ][ rx ring: rx_size ][ tx ring: tx_size ][ unused ]
+ *
+ * The header takes the first AE_SHM_RING_OFF bytes of the first page and
+ * the rx ring starts right after it (rx_off; an older daemon put it at the
+ * next page, which rx_off says too), so the rx ring's first bytes, where
+ * a restarted ring writes, share the header's page; the mapping is the
+ * header page plus the rings, in whole pages.
  *
  * A memfd may be one a closed socket of the same uid used before (zeroed):
  * the daemon pools freed regions per uid and never gives one to another uid
@@ -496,6 +502,9 @@ struct ae_ipc_alive_resp {
 
 #define AE_SHM_MAGIC		0x41455348u	/* "AESH" */
 #define AE_SHM_HDR_SIZE		4096u
+/* where a ring region's rx ring starts: in the header's own page, so that
+ * a restarted rx ring's first bytes cost no page of their own (shm.c) */
+#define AE_SHM_RING_OFF		256u
 #define AE_SHM_MAX_RING		(1u << 30)
 
 /* state bits (daemon writes) */
@@ -648,6 +657,6 @@ struct ae_shm_hdr {
 };
 
 _Static_assert(sizeof(struct ae_ipc_hdr) == 16, "wire header size");
-_Static_assert(sizeof(struct ae_shm_hdr) <= AE_SHM_HDR_SIZE, "shm header");
+_Static_assert(sizeof(struct ae_shm_hdr) <= AE_SHM_RING_OFF, "shm header");
 
 #endif /* AETHER_IPC_H */

@@ -2,8 +2,8 @@
 /**
  * DOC: shm.c - shared-memory layout checks and the byte ring
  *
- * Theory of operation: a socket's memory is one header page followed by the
- * rx and tx rings (aether_ipc.h). Indices are free-running uint32 values; the
+ * Theory of operation: a socket's memory is a header followed by the rx and
+ * tx rings (aether_ipc.h), the rx ring starting in the header's page. Indices are free-running uint32 values; the
  * used part of a ring is tail - head (mod 2^32) and must never exceed its
  * size. The producer copies data in at tail and then publishes tail with a
  * release store; the consumer reads tail with an acquire load, copies out and
@@ -70,42 +70,68 @@
 #include "shm.h"
 
 /**
- * shm_idle_span() - the pages of a ring beyond its live data that were
+ * shm_idle_span() - the pages of a ring outside its live data that were
  * written since the last give-back
  * @hi:		in: end of the storage written since the last give-back
- *		(bytes from the first byte; the ring's size once it wrapped);
- *		out: the start of the span returned
+ *		(bytes from the ring's first byte; the ring's size once it
+ *		wrapped); out: the end of the live data, in the same terms,
+ *		when spans are returned
+ * @off:	where the ring starts in the mapping (need not be page aligned)
  * @pos:	position of the consumer index (index - base, masked)
  * @used:	bytes between the consumer and producer indices
  * @size:	ring size, a power of two, at least two pages
  * @min:	give nothing back below this many bytes
- * @sp:		the span, when one is returned
+ * @sp:		up to two spans: offset in the mapping and length, whole
+ *		pages that lie entirely inside the ring: the drained pages
+ *		behind the live data, and those written beyond it
  *
- * Kept: the first page (a restarted ring writes there next), and the pages
- * from @pos's to the one holding the producer's next byte. While the live
- * data wraps past the end of the storage nothing is returned: the ring
- * restarts once it is empty, and everything past its first page goes then.
+ * Kept: the page holding the ring's first byte (a restarted ring writes
+ * there next), the pages from @pos's to the one holding the producer's
+ * next byte, and pages the ring shares with what lies around it. While the
+ * live data wraps past the end of the storage nothing is returned: the
+ * ring restarts once it is empty, and everything past its first page goes
+ * then. Pages behind the live data may be returned again by a later call
+ * while the data stays where it is (punching a hole twice is harmless; the
+ * callers look only after a pause).
  *
- * Return: 1 with @sp set, or 0
+ * Return: the number of spans in @sp (0: nothing worth giving back)
  */
-int shm_idle_span(uint32_t *hi, uint32_t pos, uint32_t used, uint32_t size,
-		  uint32_t min, struct shm_span *sp)
+int shm_idle_span(uint32_t *hi, uint32_t off, uint32_t pos, uint32_t used,
+		  uint32_t size, uint32_t min, struct shm_span sp[2])
 {
-	uint32_t start, end = *hi;
+	const uint64_t pg = AE_SHM_PAGE;
+	uint64_t first, lo, start, end, cap, total = 0;
+	int n = 0;
 
 	if (!shm_pow2(size) || size < 2 * AE_SHM_PAGE || pos >= size ||
 	    used >= size - pos)
 		return 0;
-	start = ((pos + used) & ~(AE_SHM_PAGE - 1)) + AE_SHM_PAGE;
-	if (end > size)
-		end = size;
-	end = (end + AE_SHM_PAGE - 1) & ~(AE_SHM_PAGE - 1);
-	if (end <= start || end - start < min)
+	first = ((uint64_t)off & ~(pg - 1)) + pg;
+	cap = ((uint64_t)off + size) & ~(pg - 1);
+	lo = ((uint64_t)off + pos) & ~(pg - 1);		/* behind the data */
+	end = (uint64_t)off + (*hi < size ? *hi : size);
+	end = (end + pg - 1) & ~(pg - 1);
+	if (end > cap)
+		end = cap;
+	if (lo > end)
+		lo = end;
+	start = (((uint64_t)off + pos + used) & ~(pg - 1)) + pg;
+	if (start < first)
+		start = first;
+	if (lo > first) {
+		sp[n].off = (uint32_t)first;
+		sp[n++].len = (uint32_t)(lo - first);
+		total += lo - first;
+	}
+	if (end > start) {
+		sp[n].off = (uint32_t)start;
+		sp[n++].len = (uint32_t)(end - start);
+		total += end - start;
+	}
+	if (!n || total < min || cap > UINT32_MAX)
 		return 0;
-	sp->off = start;
-	sp->len = end - start;
-	*hi = start;
-	return 1;
+	*hi = pos + used;
+	return n;
 }
 
 /**
@@ -191,7 +217,7 @@ static bool shm_ring_fits(uint32_t off, uint32_t size, size_t map_len)
 		return true;
 	if (!shm_pow2(size) || size > AE_SHM_MAX_RING)
 		return false;
-	if (off < AE_SHM_HDR_SIZE)
+	if (off < AE_SHM_RING_OFF)
 		return false;
 	return (uint64_t)off + size <= map_len;
 }

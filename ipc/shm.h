@@ -78,8 +78,8 @@ struct ae_spsc {
 };
 
 /**
- * struct shm_span - a byte range of ring storage: offset from the ring's
- * start and length, both multiples of AE_SHM_PAGE
+ * struct shm_span - a byte range of a socket's mapping: offset from the
+ * mapping's start and length, both multiples of AE_SHM_PAGE
  */
 struct shm_span {
 	uint32_t off;
@@ -90,8 +90,8 @@ struct shm_span {
 #define AE_SHM_PAGE		4096u
 
 bool shm_pow2(uint32_t v);
-int shm_idle_span(uint32_t *hi, uint32_t pos, uint32_t used, uint32_t size,
-		  uint32_t min, struct shm_span *sp);
+int shm_idle_span(uint32_t *hi, uint32_t off, uint32_t pos, uint32_t used,
+		  uint32_t size, uint32_t min, struct shm_span sp[2]);
 void shm_written(uint32_t *hi, uint32_t pos, uint32_t len, uint32_t size);
 uint32_t shm_tx_room(struct ae_shm_hdr *h);
 int shm_layout_init(struct ae_shm_hdr *h, uint32_t map_size, uint32_t rx_off,

@@ -527,62 +527,105 @@ END_TEST
 
 START_TEST(test_idle_threshold_and_simple)
 {
-	struct shm_span sp;
+	const uint32_t off = AE_SHM_PAGE;	/* the ring starts at page 1 */
+	struct shm_span sp[2];
 	uint32_t hi = 0;
 
 	/* written 3 pages and a bit, threshold 4 pages: nothing */
 	shm_written(&hi, 0, 3 * AE_SHM_PAGE + 5, GSZ);
 	ck_assert_uint_eq(hi, 3 * AE_SHM_PAGE + 5);
-	ck_assert_int_eq(shm_idle_span(&hi, 0, 0, GSZ, 4 * AE_SHM_PAGE, &sp),
-			 0);
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 4 * AE_SHM_PAGE,
+				       sp), 0);
 	ck_assert_uint_eq(hi, 3 * AE_SHM_PAGE + 5);
 	/* 10 pages and a bit, ring empty at its start: all but the first */
 	shm_written(&hi, 0, 10 * AE_SHM_PAGE + 5, GSZ);
-	ck_assert_int_eq(shm_idle_span(&hi, 0, 0, GSZ, 4 * AE_SHM_PAGE, &sp),
-			 1);
-	ck_assert_uint_eq(sp.off, AE_SHM_PAGE);
-	ck_assert_uint_eq(sp.len, 10 * AE_SHM_PAGE);
-	ck_assert_uint_eq(hi, AE_SHM_PAGE);
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 4 * AE_SHM_PAGE,
+				       sp), 1);
+	ck_assert_uint_eq(sp[0].off, off + AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[0].len, 10 * AE_SHM_PAGE);
+	ck_assert_uint_eq(hi, 0);
 	/* nothing new written: nothing again, no second system call */
-	ck_assert_int_eq(shm_idle_span(&hi, 0, 0, GSZ, 0, &sp), 0);
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 0, sp), 0);
 	/* a write that wraps the storage: all of it was written */
 	shm_written(&hi, GSZ - 10, 20, GSZ);
 	ck_assert_uint_eq(hi, GSZ);
 	/* live data wrapping: nothing until the ring restarts */
-	ck_assert_int_eq(shm_idle_span(&hi, GSZ - 10, 20, GSZ, 0, &sp), 0);
-	ck_assert_int_eq(shm_idle_span(&hi, 0, 0, GSZ, 0, &sp), 1);
-	ck_assert_uint_eq(sp.off, AE_SHM_PAGE);
-	ck_assert_uint_eq(sp.len, GSZ - AE_SHM_PAGE);
+	ck_assert_int_eq(shm_idle_span(&hi, off, GSZ - 10, 20, GSZ, 0, sp), 0);
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 0, sp), 1);
+	ck_assert_uint_eq(sp[0].off, off + AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[0].len, GSZ - AE_SHM_PAGE);
+}
+END_TEST
+
+START_TEST(test_idle_behind_and_beyond)
+{
+	const uint32_t off = AE_SHM_RING_OFF;	/* in the header's page */
+	struct shm_span sp[2];
+	uint32_t hi = GSZ;
+
+	/* the first page (shared with the header) and the last (shared with
+	 * whatever follows the ring) are never given back */
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 0, sp), 1);
+	ck_assert_uint_eq(sp[0].off, AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[0].off + sp[0].len, GSZ);	/* ring ends GSZ+256 */
+	ck_assert_uint_eq(hi, 0);
+	/* a reader that stopped with data in pages 5 and 6 of the mapping:
+	 * the drained pages behind it go, and those written beyond it */
+	hi = GSZ;
+	ck_assert_int_eq(shm_idle_span(&hi, off, 5 * AE_SHM_PAGE, 4096, GSZ, 0,
+				       sp), 2);
+	ck_assert_uint_eq(sp[0].off, AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[0].len, 4 * AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[1].off, 7 * AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[1].off + sp[1].len, GSZ);
+	ck_assert_uint_eq(hi, 6 * AE_SHM_PAGE);
+	/* the threshold counts both: 2 pages behind, 5 beyond */
+	hi = 8 * AE_SHM_PAGE;
+	ck_assert_int_eq(shm_idle_span(&hi, off, 3 * AE_SHM_PAGE, 10, GSZ,
+				       8 * AE_SHM_PAGE, sp), 0);
+	ck_assert_uint_eq(hi, 8 * AE_SHM_PAGE);
+	ck_assert_int_eq(shm_idle_span(&hi, off, 3 * AE_SHM_PAGE, 10, GSZ,
+				       7 * AE_SHM_PAGE, sp), 2);
+	ck_assert_uint_eq(sp[0].len + sp[1].len, 7 * AE_SHM_PAGE);
 }
 END_TEST
 
 START_TEST(test_idle_never_live)
 {
-	uint32_t hi, pos, used, pg, end;
-	struct shm_span sp;
-	int i, given = 0;
+	uint32_t hi, off, pos, used, pg, lo, last;
+	struct shm_span sp[2];
+	int i, k, n, given = 0;
 
 	srand(7);
 	for (i = 0; i < 20000; i++) {
+		off = i & 1 ? AE_SHM_RING_OFF : AE_SHM_PAGE;
 		hi = (uint32_t)rand() % (GSZ + 1);
 		pos = (uint32_t)rand() % GSZ;
 		used = (uint32_t)rand() % (GSZ + 1);
-		if (!shm_idle_span(&hi, pos, used, GSZ, 0, &sp))
-			continue;
-		ck_assert_uint_eq(sp.off % AE_SHM_PAGE, 0);
-		ck_assert_uint_eq(sp.len % AE_SHM_PAGE, 0);
-		ck_assert_uint_ge(sp.off, AE_SHM_PAGE);	/* first page kept */
-		ck_assert_uint_le(sp.off + sp.len, GSZ);
-		ck_assert_uint_lt(pos + used, GSZ);	/* no wrap */
-		end = pos + used;	/* the next byte's page too */
-		for (pg = sp.off / AE_SHM_PAGE;
-		     pg < (sp.off + sp.len) / AE_SHM_PAGE; pg++)
-			ck_assert_msg(pg > end / AE_SHM_PAGE ||
-				      pg < pos / AE_SHM_PAGE,
-				      "page %u given back holds data (pos %u "
-				      "used %u)", pg, pos, used);
-		ck_assert_uint_eq(hi, sp.off);
-		given++;
+		n = shm_idle_span(&hi, off, pos, used, GSZ, 0, sp);
+		for (k = 0; k < n; k++) {
+			ck_assert_uint_eq(sp[k].off % AE_SHM_PAGE, 0);
+			ck_assert_uint_eq(sp[k].len % AE_SHM_PAGE, 0);
+			ck_assert_uint_gt(sp[k].len, 0);
+			/* whole pages inside the ring, past its first
+			 * byte's page */
+			ck_assert_uint_ge(sp[k].off,
+					  (off & ~(AE_SHM_PAGE - 1)) +
+					  AE_SHM_PAGE);
+			ck_assert_uint_le(sp[k].off + sp[k].len, off + GSZ);
+			ck_assert_uint_lt(pos + used, GSZ);	/* no wrap */
+			lo = (off + pos) / AE_SHM_PAGE;	/* live pages and */
+			last = (off + pos + used) / AE_SHM_PAGE; /* the next */
+			for (pg = sp[k].off / AE_SHM_PAGE;
+			     pg < (sp[k].off + sp[k].len) / AE_SHM_PAGE; pg++)
+				ck_assert_msg(pg > last || pg < lo,
+					      "page %u given back holds data "
+					      "(off %u pos %u used %u)", pg,
+					      off, pos, used);
+			given++;
+		}
+		if (n)
+			ck_assert_uint_eq(hi, pos + used);
 	}
 	ck_assert_int_gt(given, 1000);
 }
@@ -615,6 +658,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_restart_producer_killed);
 	tcase_add_test(tc, test_restart_consumer_killed);
 	tcase_add_test(tc, test_idle_threshold_and_simple);
+	tcase_add_test(tc, test_idle_behind_and_beyond);
 	tcase_add_test(tc, test_idle_never_live);
 	suite_add_tcase(s, tc);
 	return s;

@@ -122,13 +122,15 @@ START_TEST(test_rings_in_memfd)
 
 	ck_assert(c->reg->rings);
 	ck_assert_int_ge(sess_region_fd(c->reg), 0);
-	ck_assert_ptr_eq(rx->mem, c->reg->base + AE_SHM_HDR_SIZE);
+	/* the rx ring starts in the header's page */
+	ck_assert_ptr_eq(rx->mem, c->reg->base + AE_SHM_RING_OFF);
 	ck_assert_ptr_eq(tx->mem, rx->mem + rx->size);
 	ck_assert_int_eq(shm_layout_check(h, c->reg->map_len), 0);
 	ck_assert_uint_eq(h->rx_size, rx->size);
 	ck_assert_uint_eq(h->tx_size, tx->size);
-	ck_assert_uint_eq(h->rx_off, AE_SHM_HDR_SIZE);
-	ck_assert_uint_eq(h->tx_off, AE_SHM_HDR_SIZE + rx->size);
+	ck_assert_uint_eq(h->rx_off, AE_SHM_RING_OFF);
+	ck_assert_uint_eq(h->tx_off, AE_SHM_RING_OFF + rx->size);
+	ck_assert_uint_le(h->tx_off + tx->size, c->reg->map_len);
 	ck_assert_uint_eq(h->tx_tail, tx->tail);
 	/* charged: the header page and the receive window offered, not the
 	 * mapped size (the send ring fills as fast as the program writes) */
