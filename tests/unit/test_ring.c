@@ -301,66 +301,40 @@ static void *producer_thread(void *arg)
 	return NULL;
 }
 
-START_TEST(test_two_threads)
+/**
+ * two_threads() - a producer thread and this one consuming, every byte
+ * checked; the ring is freed
+ * @t:		ring (calloc'd), indices set
+ */
+static void two_threads(struct tring *t)
 {
-	struct tring *t = calloc(1, sizeof(*t));
 	pthread_t th;
 
-	ck_assert_ptr_nonnull(t);
-	t->head = t->tail = 0xFFFF0000u;	/* wrap the indices on the way */
 	ck_assert_int_eq(pthread_create(&th, NULL, producer_thread, t), 0);
 	ck_assert_uint_eq(consume(t), 0);
 	pthread_join(th, NULL);
 	ck_assert_uint_eq(t->tail - t->head, 0);
 	free(t);
 }
-END_TEST
 
-START_TEST(test_two_processes)
+START_TEST(test_two_threads)
 {
-	struct tring *t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	int status;
-	pid_t pid;
+	struct tring *t = calloc(1, sizeof(*t));
 
-	struct timespec t0, t1;
-	double secs;
-
-	ck_assert_ptr_ne(t, MAP_FAILED);
-	memset(t, 0, sizeof(*t));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		produce(t);
-		_exit(0);
-	}
-	ck_assert_uint_eq(consume(t), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	munmap(t, sizeof(*t));
-	secs = (double)(t1.tv_sec - t0.tv_sec) +
-	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	fprintf(stderr, "# ring between two processes: %u bytes in %.3f s, "
-		"%.0f bytes/s (4 KiB ring, checked byte by byte)\n", XFER,
-		secs, (double)XFER / secs);
+	ck_assert_ptr_nonnull(t);
+	t->head = t->tail = 0xFFFF0000u;	/* wrap the indices on the way */
+	two_threads(t);
 }
 END_TEST
 
 START_TEST(test_two_threads_restart)
 {
 	struct tring *t = calloc(1, sizeof(*t));
-	pthread_t th;
 
 	ck_assert_ptr_nonnull(t);
 	t->head = t->tail = t->base = 0xFFFF0000u;
 	t->restart = 1;
-	ck_assert_int_eq(pthread_create(&th, NULL, producer_thread, t), 0);
-	ck_assert_uint_eq(consume(t), 0);
-	pthread_join(th, NULL);
-	ck_assert_uint_eq(t->tail - t->head, 0);
-	free(t);
+	two_threads(t);
 }
 END_TEST
 
@@ -379,14 +353,20 @@ static struct tring *shared_ring(void)
 	return t;
 }
 
-START_TEST(test_two_processes_restart)
+/**
+ * two_processes() - a forked producer and this process consuming, every
+ * byte checked; the ring is unmapped
+ * @t:		ring from shared_ring(), indices set
+ *
+ * Return: seconds the transfer took
+ */
+static double two_processes(struct tring *t)
 {
-	struct tring *t = shared_ring();
+	struct timespec t0, t1;
 	int status;
 	pid_t pid;
 
-	t->restart = 1;
-	t->head = t->tail = t->base = 0xFFFFF000u;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -394,9 +374,31 @@ START_TEST(test_two_processes_restart)
 		_exit(0);
 	}
 	ck_assert_uint_eq(consume(t), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	munmap(t, sizeof(*t));
+	return (double)(t1.tv_sec - t0.tv_sec) +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+START_TEST(test_two_processes)
+{
+	double secs = two_processes(shared_ring());
+
+	fprintf(stderr, "# ring between two processes: %u bytes in %.3f s, "
+		"%.0f bytes/s (4 KiB ring, checked byte by byte)\n", XFER,
+		secs, (double)XFER / secs);
+}
+END_TEST
+
+START_TEST(test_two_processes_restart)
+{
+	struct tring *t = shared_ring();
+
+	t->restart = 1;
+	t->head = t->tail = t->base = 0xFFFFF000u;
+	two_processes(t);
 }
 END_TEST
 

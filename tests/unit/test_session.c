@@ -177,13 +177,24 @@ START_TEST(test_ring_hook_shared)
 }
 END_TEST
 
+/**
+ * shim_tx() - the tx ring of a connection as the shim writes it
+ * @c:		connection on rings
+ *
+ * Return: the ring view
+ */
+static struct ae_spsc shim_tx(struct sconn *c)
+{
+	return (struct ae_spsc){ (uint8_t *)c->hdr + c->hdr->tx_off,
+				 c->hdr->tx_size, &c->hdr->tx_head,
+				 &c->hdr->tx_tail, &c->hdr->tx_base };
+}
+
 START_TEST(test_good_commit_reaches_stack)
 {
 	struct sconn *c = connecting_conn();
 	struct ae_ring *tx = ae_sock_txring(c->sk);
-	struct ae_spsc r = { (uint8_t *)c->hdr + c->hdr->tx_off,
-			     c->hdr->tx_size, &c->hdr->tx_head,
-			     &c->hdr->tx_tail, &c->hdr->tx_base };
+	struct ae_spsc r = shim_tx(c);
 	uint32_t before = tx->tail;
 
 	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
@@ -216,9 +227,7 @@ START_TEST(test_tx_restart_taken_when_empty)
 {
 	struct sconn *c = connecting_conn();
 	struct ae_ring *tx = ae_sock_txring(c->sk);
-	struct ae_spsc r = { (uint8_t *)c->hdr + c->hdr->tx_off,
-			     c->hdr->tx_size, &c->hdr->tx_head,
-			     &c->hdr->tx_tail, &c->hdr->tx_base };
+	struct ae_spsc r = shim_tx(c);
 	uint32_t pos;
 
 	ck_assert_uint_eq(shm_load(&c->hdr->daemon_caps) & AE_CAP_RESTART,
@@ -239,9 +248,7 @@ END_TEST
 START_TEST(test_tx_base_moved_under_data_cuts_off)
 {
 	struct sconn *c = connecting_conn();
-	struct ae_spsc r = { (uint8_t *)c->hdr + c->hdr->tx_off,
-			     c->hdr->tx_size, &c->hdr->tx_head,
-			     &c->hdr->tx_tail, &c->hdr->tx_base };
+	struct ae_spsc r = shim_tx(c);
 
 	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
 	ck_assert_int_eq(sess_pull(c), 0);
