@@ -61,9 +61,9 @@
  * @old_off:	see @old_dev
  * @shm_inc:	@shm's incarnation when it was mapped (aether_ipc.h)
  * @map_seq:	odd while @shm and @shm_inc change (a seqlock)
- * @tx_mark:	tx ring index up to which this process gave back drained
- *		pages (data.c, tx_give_back()), for the header @mark_hdr
- * @mark_hdr:	the header page @tx_mark belongs to
+ * @tx_hi:	end of the tx storage this process wrote since it last
+ *		gave pages back (data.c, tx_give_back()), for @mark_hdr
+ * @mark_hdr:	the header page @tx_hi belongs to
  * @tx_last_ns:	CLOCK_MONOTONIC of the last send that found room
  * @fd_users:	doorbells using @fd outside @lock right now (aec_set_fd())
  * @alive:	lock word of the daemon's alive page (ready.c), NULL until
@@ -97,7 +97,7 @@ struct aec_sock {
 	off_t old_off[AEC_OLD_MAPS];
 	uint32_t shm_inc;
 	uint32_t map_seq;
-	uint32_t tx_mark;
+	uint32_t tx_hi;
 	struct ae_shm_hdr *mark_hdr;
 	int64_t tx_last_ns;
 	int fd_users;

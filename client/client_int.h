@@ -40,8 +40,8 @@
  * largest UDP exchange built on the stack (larger ones are malloc()ed) */
 #define AEC_SANDBOX_NAP_NS	1000000L
 #define AEC_SANDBOX_STACK_MSG	2048
-/* the tx ring's drained pages are given back once this many bytes of whole
- * pages were acknowledged and the ring is empty, or this many while data
+/* the tx ring's pages past its live data are given back once this many
+ * bytes of them were written and the ring is empty, or this many while data
  * remains (the daemon does the same for rx: daemon/session.h) */
 #define AEC_PUNCH_IDLE	(4u * 1024)
 #define AEC_PUNCH_BUSY	(256u * 1024)

@@ -208,21 +208,56 @@ static struct ae_spsc ring_of(struct ae_shm_hdr *h, bool tx)
 {
 	if (tx)
 		return (struct ae_spsc){ (uint8_t *)h + h->tx_off, h->tx_size,
-					 &h->tx_head, &h->tx_tail };
+					 &h->tx_head, &h->tx_tail,
+					 &h->tx_base };
 	return (struct ae_spsc){ (uint8_t *)h + h->rx_off, h->rx_size,
-				 &h->rx_head, &h->rx_tail };
+				 &h->rx_head, &h->rx_tail, &h->rx_base };
 }
 
 /**
- * tx_give_back() - punch out the tx ring's pages the daemon released
+ * tx_written() - note how far this process wrote into the tx ring
+ * @s:		socket (its write lock held)
+ * @h:		header page
+ * @pos:	position the write started at (index - base, masked)
+ * @n:		bytes written
+ */
+static void tx_written(struct aec_sock *s, struct ae_shm_hdr *h, uint32_t pos,
+		       size_t n)
+{
+	if (s->mark_hdr != h) {
+		s->mark_hdr = h;
+		s->tx_hi = 0;
+	}
+	shm_written(&s->tx_hi, pos, (uint32_t)n, h->tx_size);
+}
+
+/**
+ * tx_pos() - the tx ring's producer position: where the next byte goes
+ * @h:		header page (the caller holds the write lock)
+ *
+ * Return: (tx_tail - tx_base) masked to the ring
+ */
+static uint32_t tx_pos(struct ae_shm_hdr *h)
+{
+	return (__atomic_load_n(&h->tx_tail, __ATOMIC_RELAXED) -
+		__atomic_load_n(&h->tx_base, __ATOMIC_RELAXED)) &
+	       (h->tx_size - 1);
+}
+
+/**
+ * tx_give_back() - punch out the tx ring's pages past its live data
  * @s:		socket (its write lock held: this process is the ring's writer)
  * @h:		header page
  *
- * Pages behind tx_head hold acknowledged bytes nobody reads again; the
- * daemon reads only [tx_head, tx_tail). Once enough whole pages drained
- * (AEC_PUNCH_IDLE with the ring empty, AEC_PUNCH_BUSY otherwise) they are
- * given back with one madvise(MADV_REMOVE), so the memfd's resident pages
- * follow the data in flight. Rarely a system call: never one per send.
+ * The ring restarts at its first byte whenever it is found empty
+ * (spsc_restart(), before each write), so a request-response connection
+ * writes only its first page(s). Pages this process wrote outside the live
+ * data [tx_head, tx_tail) hold acknowledged bytes nobody reads again. Once
+ * enough of them were written (AEC_PUNCH_IDLE with the ring empty,
+ * AEC_PUNCH_BUSY otherwise) they are given back with one
+ * madvise(MADV_REMOVE), so the memfd's resident pages follow the data in
+ * flight. Rarely a system call: never one per send, none for exchanges that
+ * fit in the first page.
  *
  * Not while the program streams (this send came within AEC_STREAM_GAP_NS
  * of the last): the ring would be written again within its lap, and each
@@ -237,6 +272,7 @@ static void tx_give_back(struct aec_sock *s, struct ae_shm_hdr *h)
 {
 	uint32_t head = shm_load(&h->tx_head);
 	uint32_t tail = __atomic_load_n(&h->tx_tail, __ATOMIC_RELAXED);
+	uint32_t base = __atomic_load_n(&h->tx_base, __ATOMIC_RELAXED);
 	struct shm_span sp[2];
 	struct timespec ts;
 	int64_t now, last = s->tx_last_ns;
@@ -245,18 +281,14 @@ static void tx_give_back(struct aec_sock *s, struct ae_shm_hdr *h)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	s->tx_last_ns = now;
-	if (now - last < AEC_STREAM_GAP_NS)
+	if (now - last < AEC_STREAM_GAP_NS || s->mark_hdr != h)
 		return;
-	if (s->mark_hdr != h) {
-		s->mark_hdr = h;
-		s->tx_mark = head;
-		return;
-	}
-	n = shm_drained_spans(&s->tx_mark, head, tail, h->tx_size,
-			      head == tail ? AEC_PUNCH_IDLE : AEC_PUNCH_BUSY,
-			      sp);
+	n = shm_idle_span(&s->tx_hi, h->tx_off,
+			  (head - base) & (h->tx_size - 1), tail - head,
+			  h->tx_size, head == tail ? AEC_PUNCH_IDLE :
+			  AEC_PUNCH_BUSY, sp);
 	for (i = 0; i < n; i++)
-		syscall(SYS_madvise, (uint8_t *)h + h->tx_off + sp[i].off,
+		syscall(SYS_madvise, (uint8_t *)h + sp[i].off,
 			(size_t)sp[i].len, MADV_REMOVE);
 }
 
@@ -276,8 +308,8 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 	struct io_call c = io_call_start(iov, iovcnt, flags, timeout_ms);
 	struct ae_shm_hdr *h;
 	struct ae_spsc r;
+	uint32_t st, pos;
 	ssize_t ret;
-	uint32_t st;
 	size_t n;
 	int w;
 
@@ -289,13 +321,17 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 			break;
 		}
 		if (h->tx_size && (st & AE_SS_OUT)) {
-			tx_give_back(s, h);
 			r = ring_of(h, true);
+			if (shm_load(&h->daemon_caps) & AE_CAP_RESTART)
+				spsc_restart(&r);
+			tx_give_back(s, h);
+			pos = tx_pos(h);
 			n = c.total - c.done;
 			if (n > shm_tx_room(h))
 				n = shm_tx_room(h);
 			n = n ? spsc_writev(&r, iov, iovcnt, c.done, n) : 0;
 			if (n) {
+				tx_written(s, h, pos, n);
 				c.done += n;
 				aec_tx_rung(s, h, st);
 			}

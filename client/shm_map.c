@@ -215,6 +215,8 @@ int aec_map_st(struct aec_sock *s, int memfd, const struct stat *st,
 		munmap(p, size);
 		return -EPROTO;
 	}
+	if (h->rx_size)		/* this shim reads rx_base (ipc/shm.c, 6) */
+		shm_or(&h->shim_caps, AE_CAP_RESTART);
 	if (s->shm) {
 		if (s->nold == AEC_OLD_MAPS) {
 			munmap(s->old_shm[0], s->old_len[0]);

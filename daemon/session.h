@@ -67,7 +67,7 @@
 	X(eacces_low_port) X(rst_on_close) X(fin_on_close) X(moves) \
 	X(shed_no_fds) X(shm_created) X(shm_reused) X(shm_pooled) \
 	X(shm_punched) X(shm_uid_mismatch) X(shm_poisoned) X(foreign_uid_reqs) \
-	X(ring_punches) X(ring_punch_errors) X(shm_settled) \
+	X(ring_punches) X(ring_punch_errors) X(ring_restarts) X(shm_settled) \
 	X(shm_foreign_refused) \
 	X(futex_wakes) X(kernel_loop) X(noreply_reqs) X(noreply_errors) \
 	X(accept_batched) X(accept_requeued) X(accept_queue_reset) \
@@ -129,8 +129,10 @@ struct shm_arena {
  * @owner:	the connection using it, or NULL
  * @charged:	bytes charged to @owner's client
  * @hlink:	hash chain (rings in use) or pool list (idle rings)
- * @rx_mark:	rx ring index up to which drained pages were given back
- *		(sess_rx_drained())
+ * @ring_off:	where the rings start (sess_ring0()): AE_SHM_RING_OFF, or
+ *		AE_SHM_HDR_SIZE in a region an older aetherd made
+ * @rx_hi:	end of the rx storage the shim read since the last give-back
+ *		(bytes from the ring's first byte: sess_rx_drained())
  * @snap_id:	its name in a takeover's state string (takeover.c), 0: none
  */
 struct shm_region {
@@ -149,7 +151,8 @@ struct shm_region {
 	struct sconn *owner;
 	uint64_t charged;
 	LIST_ENTRY(shm_region) hlink;
-	uint32_t rx_mark;
+	uint32_t ring_off;
+	uint32_t rx_hi;
 	uint32_t snap_id;
 };
 
@@ -424,12 +427,24 @@ struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
 void sess_region_free(struct session_srv *srv, struct shm_region *r);
 struct shm_region *sess_region_adopt(struct session_srv *srv,
 				     struct shm_arena *a, int memfd,
-				     uint64_t off, size_t len, bool rings);
+				     uint64_t off, size_t len, bool rings,
+				     uint32_t ring_off);
 struct shm_region *sess_region_find(struct session_srv *srv, const void *mem);
+
+/**
+ * sess_ring0() - where a ring region's rings start in the daemon's mapping
+ * @r:		region
+ *
+ * Return: the rx ring's first byte (the stack's ring memory)
+ */
+static inline uint8_t *sess_ring0(const struct shm_region *r)
+{
+	return r->base + r->ring_off;
+}
 int sess_conn_give_header(struct sconn *c);
 int sess_conn_bind_rings(struct sconn *c, bool *moved);
 void sess_conn_drop_region(struct sconn *c);
-void sess_rx_drained(struct sconn *c, uint32_t head);
+void sess_rx_drained(struct sconn *c, uint32_t head, uint32_t n);
 void sess_rx_punch(struct sconn *c);
 void sess_ring_resident(struct session_srv *srv, uint64_t *live,
 			uint64_t *pooled);

@@ -6,7 +6,10 @@
  * call of its ring_alloc hook (rx ring then tx ring; struct ae_config), and
  * only ring storage goes through that hook: session_ring_alloc() serves each
  * call from a fresh memfd with one extra page in front, the header page of
- * aether_ipc.h; everything else the stack allocates comes from malloc. A hash by address finds the region again
+ * aether_ipc.h, where the rings start right after the header (ring_off,
+ * AE_SHM_RING_OFF: a restarted rx ring's first bytes share the header's
+ * page, so a busy keep-alive connection holds two pages, not three);
+ * everything else the stack allocates comes from malloc. A hash by address finds the region again
  * when the stack frees it, and when a connection wants the memfd behind its
  * socket's rings (sess_conn_bind_rings(), after connect or accept: rings are
  * created lazily, also for connections not yet accepted).
@@ -62,14 +65,16 @@
  *    starts afresh.
  * Memory follows the data in flight: a ring's storage is touched page by
  * page as its indices run around it, and memfd pages stay resident until
- * punched out. The rx ring's pages the shim has read are given back by the
- * daemon (sess_rx_punch(), in its own thread, once the ring's tail stood
- * still for SESS_GIVEBACK_MS: session_giveback.c; a streaming ring would be
- * written there again within the lap) once SESS_PUNCH_IDLE bytes of whole
- * pages were read and the ring is empty, or SESS_PUNCH_BUSY while data
- * remains; the tx ring's by the shim, its only writer (client/data.c). So a
- * busy connection costs one fallocate() per many pages, and an idle one
- * keeps a page or two per ring. sess_ring_resident() counts what is
+ * punched out. Both rings restart at their first byte when found empty
+ * (ipc/shm.c), so request-response traffic keeps to the first page of each.
+ * The rx ring's pages past the first that the shim has read are given back
+ * by the daemon (sess_rx_punch(), in its own thread, once the ring's tail
+ * stood still for SESS_GIVEBACK_MS: session_giveback.c; a streaming ring
+ * would be written there again within the lap) once SESS_PUNCH_IDLE bytes
+ * of whole pages were read and the ring is empty, or SESS_PUNCH_BUSY while
+ * data remains; the tx ring's by the shim, its only writer (client/data.c).
+ * So a busy connection costs one fallocate() per many pages, a small
+ * exchange none, and an idle one keeps a page per ring. sess_ring_resident() counts what is
  * resident (`aether stats`: ipc.ring_resident_bytes, pool_resident_bytes).
  *
  * The stack allocates rings without saying for whom, so the uid is inferred:
@@ -119,8 +124,7 @@ static void region_count(struct session_srv *srv, struct shm_region *r,
 	srv->nregions++;
 	srv->region_bytes += r->map_len;
 	if (rings)
-		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
-				 r, hlink);
+		LIST_INSERT_HEAD(region_bucket(srv, sess_ring0(r)), r, hlink);
 }
 
 /**
@@ -140,6 +144,7 @@ struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
 	if (!r)
 		return NULL;
 	r->map_len = AE_SHM_HDR_SIZE + user_len;
+	r->ring_off = AE_SHM_RING_OFF;
 	if (sess_region_map(srv, r, uid)) {
 		free(r);
 		return NULL;
@@ -158,21 +163,25 @@ struct shm_region *sess_region_new(struct session_srv *srv, size_t user_len,
  * @off:	its offset in @a
  * @len:	bytes to map, header page included
  * @rings:	it holds stack rings (hash it by address)
+ * @ring_off:	where its rings start (an older aetherd: AE_SHM_HDR_SIZE)
  *
  * Return: region or NULL (it cannot be mapped: @memfd left open)
  */
 struct shm_region *sess_region_adopt(struct session_srv *srv,
 				     struct shm_arena *a, int memfd,
-				     uint64_t off, size_t len, bool rings)
+				     uint64_t off, size_t len, bool rings,
+				     uint32_t ring_off)
 {
 	struct shm_region *r;
 
-	if (len < AE_SHM_HDR_SIZE || len > SESS_ARENA_MAX)
+	if (len < AE_SHM_HDR_SIZE || len > SESS_ARENA_MAX ||
+	    ring_off < AE_SHM_RING_OFF || ring_off > AE_SHM_HDR_SIZE)
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	r->map_len = len;
+	r->ring_off = ring_off;
 	if (sess_region_map_adopted(r, a, memfd, off)) {
 		free(r);
 		return NULL;
@@ -382,8 +391,7 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
 	srv->nregions++;
 	srv->region_bytes += r->map_len;
 	if (r->rings)
-		LIST_INSERT_HEAD(region_bucket(srv, r->base + AE_SHM_HDR_SIZE),
-				 r, hlink);
+		LIST_INSERT_HEAD(region_bucket(srv, sess_ring0(r)), r, hlink);
 	SSTAT(srv, shm_reused);
 	return r;
 }
@@ -394,11 +402,11 @@ static struct shm_region *pool_take(struct session_srv *srv, struct suser *u,
  * @r:		ring region nobody maps any more
  * @warm:	keep up to SESS_POOL_KEEP_BYTES of pages in place
  *
- * Its resident pages are found with one mincore() (sess_region_pages();
- * the rings are sparse). Up to SESS_POOL_KEEP_BYTES of them (none unless
- * @warm) are zeroed in place, so the next socket does not fault them in
- * again; more (a bulk transfer) are punched out with fallocate, freeing
- * them.
+ * The rx ring's bytes in the header's page are zeroed; its other resident
+ * pages are found with one mincore() (sess_region_pages(); the rings are
+ * sparse). Up to SESS_POOL_KEEP_BYTES of them (none unless @warm) are
+ * zeroed in place, so the next socket does not fault them in again; more
+ * (a bulk transfer) are punched out with fallocate, freeing them.
  *
  * Return: 0, or -errno (the caller destroys the region)
  */
@@ -413,6 +421,8 @@ static int scrub_rings(struct session_srv *srv, struct shm_region *r,
 
 	if (n < 0)
 		return (int)n;
+	/* the rx ring's first bytes, in the header's page */
+	memset(sess_ring0(r), 0, AE_SHM_HDR_SIZE - r->ring_off);
 	if (!n || (warm && n <= (long)(SESS_POOL_KEEP_BYTES / AE_SHM_HDR_SIZE))) {
 		for (i = 0; i < n; i++)
 			memset(r->base + idx[i], 0, AE_SHM_HDR_SIZE);
@@ -504,7 +514,7 @@ struct shm_region *sess_region_find(struct session_srv *srv, const void *mem)
 	struct shm_region *r;
 
 	LIST_FOREACH(r, b, hlink)
-		if (r->base + AE_SHM_HDR_SIZE == mem)
+		if (sess_ring0(r) == mem)
 			return r;
 	return NULL;
 }
@@ -542,7 +552,7 @@ void *session_ring_alloc(void *ctx, size_t rx_size, size_t tx_size)
 		return NULL;
 	r->rx_size = (uint32_t)rx_size;
 	r->tx_size = (uint32_t)tx_size;
-	return r->base + AE_SHM_HDR_SIZE;
+	return sess_ring0(r);
 }
 
 /**
@@ -746,18 +756,21 @@ static int init_ring_header(struct ae_shm_hdr *h, const struct shm_region *r,
 			    const struct ae_ring *rx, const struct ae_ring *tx,
 			    const struct ae_shm_hdr *old)
 {
-	uint8_t *ring0 = r->base + AE_SHM_HDR_SIZE;
+	uint8_t *ring0 = sess_ring0(r);
 
 	if (tx->mem != ring0 + rx->size)
 		return -EINVAL;
 	memset(h, 0, sizeof(*h));
-	if (shm_layout_init(h, (uint32_t)r->map_len, AE_SHM_HDR_SIZE, rx->size,
-			    AE_SHM_HDR_SIZE + rx->size, tx->size))
+	if (shm_layout_init(h, (uint32_t)r->map_len, r->ring_off, rx->size,
+			    r->ring_off + rx->size, tx->size))
 		return -EINVAL;
 	h->rx_tail = rx->tail;
 	h->rx_head = rx->head;
 	h->tx_head = tx->head;
 	h->tx_tail = tx->tail;
+	h->rx_base = rx->base;
+	h->tx_base = tx->base;
+	h->daemon_caps = AE_CAP_RESTART;
 	h->daemon_want = AE_DB_TX;
 	h->incarnation = r->incarnation;
 	if (old) {
@@ -791,7 +804,7 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	tx = ae_sock_txring(c->sk);
 	if (!rx || !tx || !rx->mem)
 		return 0;
-	if (old && old->rings && old->base + AE_SHM_HDR_SIZE == rx->mem)
+	if (old && old->rings && sess_ring0(old) == rx->mem)
 		return 0;
 	r = sess_region_find(c->srv, rx->mem);
 	if (!r || r->owner)
@@ -809,7 +822,7 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 	r->tagged = true;
 	r->uid = c->cl->uid;
 	r->owner = c;
-	r->rx_mark = rx->head;
+	r->rx_hi = 0;
 	c->reg = r;
 	c->hdr = (struct ae_shm_hdr *)r->base;
 	c->hdr->tx_limit = ae_sock_tx_limit(c->sk);
@@ -831,37 +844,46 @@ int sess_conn_bind_rings(struct sconn *c, bool *moved)
 }
 
 /**
- * sess_rx_drained() - the shim read the rx ring up to @head: its drained
- * pages are given back once the data stops (session_giveback.c)
+ * sess_rx_drained() - the shim read @n bytes of the rx ring from @head: if
+ * that reached past its first page, its pages go back once the data stops
+ * (session_giveback.c)
  * @c:		connection on rings, its new rx_head validated
- * @head:	the new consumer index
+ * @head:	the consumer index before this read
+ * @n:		bytes read
  */
-void sess_rx_drained(struct sconn *c, uint32_t head)
+void sess_rx_drained(struct sconn *c, uint32_t head, uint32_t n)
 {
-	(void)head;
-	sess_giveback_later(c);
+	struct ae_ring *rx = ae_sock_rxring(c->sk);
+	struct shm_region *r = c->reg;
+
+	shm_written(&r->rx_hi, (head - rx->base) & (rx->size - 1), n,
+		    rx->size);
+	if (r->rx_hi > AE_SHM_PAGE)
+		sess_giveback_later(c);
 }
 
 /**
- * sess_rx_punch() - give back the whole rx pages the shim drained, past a
- * threshold (see the DOC above)
+ * sess_rx_punch() - give back the rx pages outside the live data that the
+ * shim read since the last give-back, past a threshold (see the DOC above)
  * @c:		connection on rings, in the daemon's thread (nothing writes
  *		the ring meanwhile)
+ *
+ * Live: [head, tail) and the data out of order beyond it.
  */
 void sess_rx_punch(struct sconn *c)
 {
 	struct ae_ring *rx = ae_sock_rxring(c->sk);
 	struct shm_region *r = c->reg;
-	uint32_t head = rx->head;
+	uint32_t used = rx->tail - rx->head;
 	struct shm_span sp[2];
 	int n, i;
 
-	n = shm_drained_spans(&r->rx_mark, head, rx->tail, rx->size,
-			      head == rx->tail ? SESS_PUNCH_IDLE :
-			      SESS_PUNCH_BUSY, sp);
+	n = shm_idle_span(&r->rx_hi, r->ring_off,
+			  (rx->head - rx->base) & (rx->size - 1),
+			  used + ae_sock_rx_ahead(c->sk), rx->size,
+			  used ? SESS_PUNCH_BUSY : SESS_PUNCH_IDLE, sp);
 	for (i = 0; i < n; i++) {
-		if (sess_region_punch(r, AE_SHM_HDR_SIZE + sp[i].off,
-				      sp[i].len)) {
+		if (sess_region_punch(r, sp[i].off, sp[i].len)) {
 			SSTAT(c->srv, ring_punch_errors);
 			return;
 		}

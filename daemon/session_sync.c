@@ -61,6 +61,26 @@ static bool has_rings(const struct sconn *c)
 }
 
 /**
+ * rx_restart() - the shim read the rx ring empty: the next byte goes to its
+ * first byte again (ipc/shm.c: restarting)
+ * @c:		connection on rings
+ * @sk:		its socket
+ *
+ * Only for a shim that reads rx_base (AE_CAP_RESTART); the new base is in
+ * the header before any rx_tail that counts bytes placed by it.
+ */
+static void rx_restart(struct sconn *c, struct ae_sock *sk)
+{
+	if (!(shm_load(&c->hdr->shim_caps) & AE_CAP_RESTART) ||
+	    !ae_sock_rx_restart(sk))
+		return;
+	if (shm_load(&c->hdr->rx_base) != ae_sock_rxring(sk)->base) {
+		shm_store(&c->hdr->rx_base, ae_sock_rxring(sk)->base);
+		SSTAT(c->srv, ring_restarts);
+	}
+}
+
+/**
  * sess_pull() - take the shim's indices into the stack
  * @c:		connection
  *
@@ -83,7 +103,7 @@ int sess_pull(struct sconn *c)
 			sess_cutoff(c, ECONNRESET);
 			return -EINVAL;
 		}
-		sess_rx_drained(c, v);
+		sess_rx_drained(c, rx->head, n);
 		ae_sock_rx_consumed(sk, n);
 		/*
 		 * The stack runs (window update) and may call back; whatever
@@ -93,10 +113,12 @@ int sess_pull(struct sconn *c)
 		 */
 		if (c->sk != sk || !has_rings(c))
 			return 0;
+		rx_restart(c, sk);
 	}
 	v = shm_load(&c->hdr->tx_tail);
 	if (v != tx->tail) {
-		if (shm_check_tx_tail(tx->tail, tx->head, tx->size, v, &n)) {
+		if (shm_check_tx_tail(tx->tail, tx->head, tx->size, v, &n) ||
+		    ae_sock_tx_rebase(sk, shm_load(&c->hdr->tx_base))) {
 			sess_cutoff(c, ECONNRESET);
 			return -EINVAL;
 		}

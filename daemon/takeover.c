@@ -88,7 +88,7 @@ enum {
 };
 #define SNAP_V_HOST	1
 #define SNAP_V_SESSION	2	/* 2: the incarnation counter */
-#define SNAP_V_REGION	2	/* 2: arena and offset, sent */
+#define SNAP_V_REGION	3	/* 2: arena and offset, sent; 3: ring_off */
 #define SNAP_V_CONN	1
 #define SNAP_V_ARENA	1
 #define SNAP_V_IMPAIR	1
@@ -464,12 +464,13 @@ static uint32_t save_region(struct to_out *o, struct shm_region *r)
 	snap_put_u64(&o->w, r->off);
 	snap_put_u64(&o->w, r->map_len);
 	snap_put(&o->w, b, sizeof(b));
+	snap_put_u32(&o->w, r->ring_off);
 	snap_put_u32(&o->w, r->uid);
 	snap_put_u32(&o->w, r->rx_size);
 	snap_put_u32(&o->w, r->tx_size);
 	snap_put_u32(&o->w, r->incarnation);
 	snap_put_u64(&o->w, r->charged);
-	snap_put_u32(&o->w, r->rx_mark);
+	snap_put_u32(&o->w, r->rx_hi);
 	snap_end(&o->w);
 	return r->snap_id;
 }
@@ -1144,10 +1145,12 @@ static void load_region(struct to_load *l, struct snap_r *r)
 	uint64_t off = snap_get_u64(r), len = snap_get_u64(r);
 	struct shm_arena *a = NULL;
 	struct shm_region *reg;
+	uint32_t ring_off;
 	int fd = -1;
 	uint8_t b[4];
 
 	snap_get(r, b, sizeof(b));
+	ring_off = r->version >= 3 ? snap_get_u32(r) : AE_SHM_HDR_SIZE;
 	if (aid && aid <= l->narenas)
 		a = l->arenas[aid - 1];
 	else if (!aid)
@@ -1157,7 +1160,8 @@ static void load_region(struct to_load *l, struct snap_r *r)
 		snap_fail(r);
 		return;
 	}
-	reg = sess_region_adopt(l->d->srv, a, fd, off, (size_t)len, b[0]);
+	reg = sess_region_adopt(l->d->srv, a, fd, off, (size_t)len, b[0],
+				ring_off);
 	if (!reg) {
 		snap_fail(r);
 		return;
@@ -1170,7 +1174,9 @@ static void load_region(struct to_load *l, struct snap_r *r)
 	reg->tx_size = snap_get_u32(r);
 	reg->incarnation = snap_get_u32(r);
 	reg->charged = snap_get_u64(r);
-	reg->rx_mark = snap_get_u32(r);
+	reg->rx_hi = snap_get_u32(r);	/* an older daemon's rx_mark: an index,
+					 * taken as "all of it" (shm_idle_span()
+					 * clamps it to the ring) */
 	if ((uint64_t)reg->rx_size + reg->tx_size + AE_SHM_HDR_SIZE > len &&
 	    reg->rings)
 		snap_fail(r);
@@ -1314,7 +1320,7 @@ static void *in_ring_mem(void *ctx, uint32_t ref, size_t len)
 	if (!ref || ref > l->nregions || !(r = l->regions[ref - 1]) ||
 	    !r->rings || r->map_len != AE_SHM_HDR_SIZE + len)
 		return NULL;
-	return r->base + AE_SHM_HDR_SIZE;
+	return sess_ring0(r);
 }
 
 /**
@@ -1384,7 +1390,8 @@ static int load_clients(struct to_load *l, struct snap_r *r)
 	while (!r->err && snap_next(r) == 1) {
 		if (r->type == SNAP_T_ARENA && r->version == SNAP_V_ARENA)
 			load_arena(l, r);
-		else if (r->type == SNAP_T_REGION && r->version == SNAP_V_REGION)
+		else if (r->type == SNAP_T_REGION &&
+			 (r->version == SNAP_V_REGION || r->version == 2))
 			load_region(l, r);
 		else if (r->type == SNAP_T_CONN && r->version == SNAP_V_CONN)
 			load_conn(l, r);

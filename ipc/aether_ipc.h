@@ -48,7 +48,13 @@
  * Shared memory (TCP sockets with rings; every socket has at least the
  * header page): one memfd per socket, mapped MAP_SHARED by both sides:
  *
- *     [ struct ae_shm_hdr, one page ][ rx ring: rx_size ][ tx ring: tx_size ]
+ *     [ struct ae_shm_hdr ][ rx ring: rx_size ][ tx ring: tx_size ][ unused ]
+ *
+ * The header takes the first AE_SHM_RING_OFF bytes of the first page and
+ * the rx ring starts right after it (rx_off; an older daemon put it at the
+ * next page, which rx_off says too), so the rx ring's first bytes, where
+ * a restarted ring writes, share the header's page; the mapping is the
+ * header page plus the rings, in whole pages.
  *
  * A memfd may be one a closed socket of the same uid used before (zeroed):
  * the daemon pools freed regions per uid and never gives one to another uid
@@ -503,6 +509,9 @@ struct ae_ipc_alive_resp {
 
 #define AE_SHM_MAGIC		0x41455348u	/* "AESH" */
 #define AE_SHM_HDR_SIZE		4096u
+/* where a ring region's rx ring starts: in the header's own page, so that
+ * a restarted rx ring's first bytes cost no page of their own (shm.c) */
+#define AE_SHM_RING_OFF		256u
 #define AE_SHM_MAX_RING		(1u << 30)
 
 /* state bits (daemon writes) */
@@ -533,14 +542,20 @@ struct ae_ipc_alive_resp {
 #define AE_DB_TX	(1u << 0)
 #define AE_DB_RX	(1u << 1)
 
+/* shim_caps bits (shim sets when it maps a ring page), daemon_caps bits
+ * (daemon sets in a ring header) */
+#define AE_CAP_RESTART	(1u << 0)	/* reads @rx_base, writes @tx_base */
+
 /**
  * struct ae_shm_hdr - the header page of a socket's shared memory
  *
  * Read-only for the shim (the daemon writes them once; it does not read
  * them back either, it keeps its own copy): @magic .. @incarnation.
  * Daemon-written, shim-read: @moved, @rx_tail, @tx_head, @state, @so_error,
- * @tcp_state, @gen, @daemon_want (the shim may clear bits), @tx_limit.
- * Shim-written, daemon-validated: @rx_head, @tx_tail, @shim_want.
+ * @tcp_state, @gen, @daemon_want (the shim may clear bits), @tx_limit,
+ * @rx_base, @daemon_caps.
+ * Shim-written, daemon-validated: @rx_head, @tx_tail, @shim_want, @tx_base,
+ * @shim_caps.
  *
  * @magic:	AE_SHM_MAGIC
  * @version:	AE_IPC_VERSION
@@ -572,6 +587,15 @@ struct ae_ipc_alive_resp {
  *		not it was readable before: EPOLLET's edges, as Linux's
  *		sk_data_ready. Was zero padding before (an older daemon
  *		leaves it 0: no such edges).
+ * @rx_base:	rx index at the rx ring's first byte (daemon): index i is at
+ *		(i - rx_base) & (rx_size - 1). The daemon moves it to rx_tail
+ *		only while the ring is empty and only when @shim_caps has
+ *		AE_CAP_RESTART, and stores it before the rx_tail that
+ *		follows (ipc/shm.c has the ordering argument). Zero padding
+ *		before: an older daemon leaves it 0, the old placement.
+ * @daemon_caps: AE_CAP_* the daemon understands (written with the rest
+ *		of a ring header): the shim restarts the tx ring only for a
+ *		daemon that reads @tx_base. Zero padding before.
  * @rx_head:	rx consumer index (shim)
  * @tx_tail:	tx producer index (shim)
  * @shim_want:	AE_WANT_* and AE_WAKE_* (shim sets, daemon clears)
@@ -595,6 +619,14 @@ struct ae_ipc_alive_resp {
  *		(the shim clears it): a backing fd that hangs up with it
  *		still 1 was never seen by the program, and the daemon puts
  *		the connection back on its listener. Zero padding before.
+ * @tx_base:	tx index at the tx ring's first byte (shim), as @rx_base:
+ *		the shim moves it to tx_tail when it finds the ring empty
+ *		(tx_head == tx_tail) before it writes. The daemon takes it
+ *		with the next tx_tail, only while its ring is empty; a base
+ *		that moved under queued data cuts the socket off.
+ * @shim_caps:	AE_CAP_* the mapping shim understands (set when it maps
+ *		the page): the daemon restarts the rx ring only for a shim
+ *		that reads @rx_base. Zero padding before (an older shim).
  */
 struct ae_shm_hdr {
 	uint32_t magic;
@@ -617,6 +649,8 @@ struct ae_shm_hdr {
 	uint32_t tx_limit;
 	uint32_t wake_seq;
 	uint32_t in_seq;
+	uint32_t rx_base;
+	uint32_t daemon_caps;
 	/* shim-written line */
 	_Alignas(64) uint32_t rx_head;
 	uint32_t tx_tail;
@@ -625,9 +659,11 @@ struct ae_shm_hdr {
 	uint32_t rd_lock;
 	uint32_t xfers;
 	uint32_t queued;
+	uint32_t tx_base;
+	uint32_t shim_caps;
 };
 
 _Static_assert(sizeof(struct ae_ipc_hdr) == 16, "wire header size");
-_Static_assert(sizeof(struct ae_shm_hdr) <= AE_SHM_HDR_SIZE, "shm header");
+_Static_assert(sizeof(struct ae_shm_hdr) <= AE_SHM_RING_OFF, "shm header");
 
 #endif /* AETHER_IPC_H */

@@ -2,13 +2,50 @@
 /**
  * DOC: shm.c - shared-memory layout checks and the byte ring
  *
- * Theory of operation: a socket's memory is one header page followed by the
- * rx and tx rings (aether_ipc.h). Indices are free-running uint32 values; the
+ * Theory of operation: a socket's memory is a header followed by the rx and
+ * tx rings (aether_ipc.h), the rx ring starting in the header's page. Indices are free-running uint32 values; the
  * used part of a ring is tail - head (mod 2^32) and must never exceed its
  * size. The producer copies data in at tail and then publishes tail with a
  * release store; the consumer reads tail with an acquire load, copies out and
  * publishes head with a release store. Those two rules are the whole
  * synchronisation; nothing here takes a lock.
+ *
+ * Restarting. Index i lives at (i - base) & (size - 1), and the producer
+ * moves base to tail when it finds the ring empty (spsc_restart() here,
+ * ring_restart() in the stack), so a request-response connection keeps
+ * writing the first page of each ring instead of walking all of it. Base
+ * is written by the producer only (rx_base by the daemon, tx_base by the
+ * shim). Why the consumer always reads the bytes where they were written,
+ * although the two are different processes and either may die anywhere:
+ *  1. The producer restarts only after an acquire load of head returned
+ *     its own tail: the consumer had published, with a release store, a
+ *     head equal to that tail after its last copy out. So no byte the
+ *     consumer will still read lies in the ring, and the consumer's reads
+ *     of earlier bytes all happened before that store.
+ *  2. The producer stores base, then copies bytes in at the new place, then
+ *     publishes tail with a release store. A consumer that sees the new
+ *     tail (acquire) therefore sees the new base and the bytes, as long as
+ *     it loads base after tail, on every read: it never keeps a base.
+ *  3. While the consumer holds an unread byte (its head < the tail it
+ *     loaded), the producer cannot see head == tail (the head it can see is
+ *     at most the consumer's), so base does not move under a read in
+ *     progress; a peek does not move head and is covered the same way.
+ *  4. A producer that dies between storing base and publishing tail leaves
+ *     an empty ring with a new base: harmless, nothing refers to the old
+ *     one. The next producer (a process sharing the socket) loads base
+ *     fresh, never from a copy. A consumer that dies before publishing head
+ *     leaves the ring non-empty, so it is never restarted under that data.
+ *  5. The daemon's side of a tx ring (the stack's own copy, struct ae_ring)
+ *     takes the shim's tx_base together with a new tx_tail, and only while
+ *     its copy is empty (ae_sock_tx_rebase()): by 1, a shim that follows
+ *     this protocol restarts only then. A base that moves under queued
+ *     bytes is a broken or hostile shim and cuts the socket off; any base
+ *     keeps every access inside the ring (the position is masked).
+ *  6. Each side restarts only a ring whose other side says it reads the
+ *     base: the daemon the rx ring of a shim with AE_CAP_RESTART in
+ *     shim_caps, the shim the tx ring of a daemon with it in daemon_caps.
+ *     A program still running an older shim after a live upgrade, or a new
+ *     shim under an older daemon, keeps the old placement (base 0).
  *
  * The daemon never uses a shim-written index before shm_check_rx_head() or
  * shm_check_tx_tail() accepted it; the functions here that read indices clamp
@@ -17,14 +54,15 @@
  *
  * Giving pages back. A ring's storage is touched page by page as its indices
  * run around it, and a shared page stays resident until it is punched out.
- * shm_drained_spans() says which whole pages hold nothing anyone will read:
- * those behind the consumer since the last give-back (@mark), minus the
- * pages that hold live data [head, tail) or the byte the producer writes
- * next. Only the side that is the ring's single writer, or that the writer
- * waits for, may act on them: the daemon for the rx ring (it produces into
- * it, in its own thread), the shim for the tx ring (it produces, under its
- * write lock). Both do it only past a threshold, so a busy ring costs one
- * system call per many pages drained, never one per packet.
+ * A ring that restarts when empty (below) stays in its first page(s) for
+ * small exchanges; one that streams walks further. The writer notes how far
+ * it wrote (shm_written(): @hi), and shm_idle_span() says which whole pages
+ * past the live data and below @hi hold nothing anyone will read. Only the
+ * side that is the ring's single writer, or that the writer waits for, may
+ * act on them: the daemon for the rx ring (it produces into it, in its own
+ * thread), the shim for the tx ring (it produces, under its write lock).
+ * Both do it only past a threshold and when the ring pauses, so a busy ring
+ * costs no system call for it, and a small exchange none at all.
  */
 #include <errno.h>
 #include <string.h>
@@ -32,50 +70,85 @@
 #include "shm.h"
 
 /**
- * shm_drained_spans() - whole pages of a ring drained since @mark
- * @mark:	free-running index where the last give-back stopped; moved to
- *		@head when spans are returned (or when it was ahead of @head)
- * @head:	consumer index now
- * @tail:	producer index now (@head <= @tail <= @head + @size)
- * @size:	ring size, a power of two
- * @min:	give nothing back until at least this many bytes of whole
- *		pages were drained
- * @sp:		up to two spans of storage (the drained part may wrap)
+ * shm_idle_span() - the pages of a ring outside its live data that were
+ * written since the last give-back
+ * @hi:		in: end of the storage written since the last give-back
+ *		(bytes from the ring's first byte; the ring's size once it
+ *		wrapped); out: the end of the live data, in the same terms,
+ *		when spans are returned
+ * @off:	where the ring starts in the mapping (need not be page aligned)
+ * @pos:	position of the consumer index (index - base, masked)
+ * @used:	bytes between the consumer and producer indices
+ * @size:	ring size, a power of two, at least two pages
+ * @min:	give nothing back below this many bytes
+ * @sp:		up to two spans: offset in the mapping and length, whole
+ *		pages that lie entirely inside the ring: the drained pages
+ *		behind the live data, and those written beyond it
  *
- * Kept: the pages of [@head, @tail) and the page holding @tail, where the
- * producer writes next.
+ * Kept: the page holding the ring's first byte (a restarted ring writes
+ * there next), the pages from @pos's to the one holding the producer's
+ * next byte, and pages the ring shares with what lies around it. While the
+ * live data wraps past the end of the storage nothing is returned: the
+ * ring restarts once it is empty, and everything past its first page goes
+ * then. Pages behind the live data may be returned again by a later call
+ * while the data stays where it is (punching a hole twice is harmless; the
+ * callers look only after a pause).
  *
- * Return: number of spans in @sp (0: nothing worth giving back)
+ * Return: the number of spans in @sp (0: nothing worth giving back)
  */
-int shm_drained_spans(uint32_t *mark, uint32_t head, uint32_t tail,
-		      uint32_t size, uint32_t min, struct shm_span sp[2])
+int shm_idle_span(uint32_t *hi, uint32_t off, uint32_t pos, uint32_t used,
+		  uint32_t size, uint32_t min, struct shm_span sp[2])
 {
-	uint32_t a = *mark & ~(AE_SHM_PAGE - 1), b = head & ~(AE_SHM_PAGE - 1);
-	uint32_t e = (tail & ~(AE_SHM_PAGE - 1)) + AE_SHM_PAGE, off, len;
+	const uint64_t pg = AE_SHM_PAGE;
+	uint64_t first, lo, start, end, cap, total = 0;
+	int n = 0;
 
-	if ((int32_t)(head - *mark) < 0 || tail - head > size) {
-		*mark = head;
+	if (!shm_pow2(size) || size < 2 * AE_SHM_PAGE || pos >= size ||
+	    used >= size - pos)
 		return 0;
+	first = ((uint64_t)off & ~(pg - 1)) + pg;
+	cap = ((uint64_t)off + size) & ~(pg - 1);
+	lo = ((uint64_t)off + pos) & ~(pg - 1);		/* behind the data */
+	end = (uint64_t)off + (*hi < size ? *hi : size);
+	end = (end + pg - 1) & ~(pg - 1);
+	if (end > cap)
+		end = cap;
+	if (lo > end)
+		lo = end;
+	start = (((uint64_t)off + pos + used) & ~(pg - 1)) + pg;
+	if (start < first)
+		start = first;
+	if (lo > first) {
+		sp[n].off = (uint32_t)first;
+		sp[n++].len = (uint32_t)(lo - first);
+		total += lo - first;
 	}
-	if (!shm_pow2(size) || size < 2 * AE_SHM_PAGE ||
-	    (int32_t)(b - a) <= 0 || b - a < min)
-		return 0;
-	*mark = head;
-	if (e - b >= size)
-		return 0;
-	if ((int32_t)(a - (e - size)) < 0)
-		a = e - size;	/* older pages hold [head, tail) now */
-	len = b - a;
-	off = a & (size - 1);
-	sp[0].off = off;
-	if (off + len <= size) {
-		sp[0].len = len;
-		return 1;
+	if (end > start) {
+		sp[n].off = (uint32_t)start;
+		sp[n++].len = (uint32_t)(end - start);
+		total += end - start;
 	}
-	sp[0].len = size - off;
-	sp[1].off = 0;
-	sp[1].len = len - sp[0].len;
-	return 2;
+	if (!n || total < min || cap > UINT32_MAX)
+		return 0;
+	*hi = pos + used;
+	return n;
+}
+
+/**
+ * shm_written() - note where a producer wrote, for shm_idle_span()
+ * @hi:		end of the storage written since the last give-back
+ * @pos:	position of the first byte written (index - base, masked)
+ * @len:	bytes written (or consumed: the same bytes)
+ * @size:	ring size
+ */
+void shm_written(uint32_t *hi, uint32_t pos, uint32_t len, uint32_t size)
+{
+	uint64_t end = (uint64_t)pos + len;
+
+	if (end > size)
+		end = size;	/* wrapped: everything was written */
+	if (end > *hi)
+		*hi = (uint32_t)end;
 }
 
 /**
@@ -144,7 +217,7 @@ static bool shm_ring_fits(uint32_t off, uint32_t size, size_t map_len)
 		return true;
 	if (!shm_pow2(size) || size > AE_SHM_MAX_RING)
 		return false;
-	if (off < AE_SHM_HDR_SIZE)
+	if (off < AE_SHM_RING_OFF)
 		return false;
 	return (uint64_t)off + size <= map_len;
 }
@@ -225,10 +298,10 @@ int shm_check_tx_tail(uint32_t old_tail, uint32_t head, uint32_t size,
 }
 
 /**
- * ring_copy_in() - copy bytes into ring storage at a free-running index
+ * ring_copy_in() - copy bytes into ring storage at a position
  * @mem:	storage
  * @size:	its size, a power of two
- * @idx:	index of the first byte
+ * @idx:	position of the first byte (index - base), taken mod @size
  * @src:	data
  * @len:	bytes, <= @size
  */
@@ -246,10 +319,10 @@ void ring_copy_in(uint8_t *mem, uint32_t size, uint32_t idx, const void *src,
 }
 
 /**
- * ring_copy_out() - copy bytes out of ring storage at a free-running index
+ * ring_copy_out() - copy bytes out of ring storage at a position
  * @mem:	storage
  * @size:	its size, a power of two
- * @idx:	index of the first byte
+ * @idx:	position of the first byte (index - base), taken mod @size
  * @dst:	destination
  * @len:	bytes, <= @size
  */
@@ -264,6 +337,35 @@ void ring_copy_out(const uint8_t *mem, uint32_t size, uint32_t idx, void *dst,
 	memcpy(dst, mem + off, first);
 	if (len > first)
 		memcpy((uint8_t *)dst + first, mem, len - first);
+}
+
+/**
+ * spsc_base() - the index at the ring's first byte
+ * @r:		ring
+ *
+ * Return: *@r->base (acquire), or 0 for a ring without one
+ */
+static uint32_t spsc_base(const struct ae_spsc *r)
+{
+	return r->base ? shm_load(r->base) : 0;
+}
+
+/**
+ * spsc_restart() - producer: if the ring is empty, put the next byte at the
+ * storage's first byte (base = tail; see the DOC for why this is safe)
+ * @r:		ring, with a base
+ *
+ * Return: true if the ring is empty (restarted now or before)
+ */
+bool spsc_restart(const struct ae_spsc *r)
+{
+	uint32_t tail = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
+
+	if (!r->base || shm_load(r->head) != tail)
+		return false;
+	if (__atomic_load_n(r->base, __ATOMIC_RELAXED) != tail)
+		shm_store(r->base, tail);
+	return true;
 }
 
 /**
@@ -305,6 +407,7 @@ size_t spsc_writev(const struct ae_spsc *r, const struct iovec *iov,
 {
 	uint32_t tail = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
 	uint32_t head = shm_load(r->head);
+	uint32_t base = spsc_base(r);
 	uint32_t used = tail - head;
 	size_t room, done = 0;
 	int i;
@@ -324,7 +427,7 @@ size_t spsc_writev(const struct ae_spsc *r, const struct iovec *iov,
 		chunk = len - skip;
 		if (chunk > room - done)
 			chunk = room - done;
-		ring_copy_in(r->mem, r->size, tail + (uint32_t)done,
+		ring_copy_in(r->mem, r->size, tail - base + (uint32_t)done,
 			     (const uint8_t *)iov[i].iov_base + skip, chunk);
 		done += chunk;
 		skip = 0;
@@ -365,6 +468,7 @@ size_t spsc_readv(const struct ae_spsc *r, const struct iovec *iov,
 {
 	uint32_t head = __atomic_load_n(r->head, __ATOMIC_RELAXED);
 	uint32_t tail = shm_load(r->tail);
+	uint32_t base = spsc_base(r);	/* after tail: see the DOC, 2 */
 	uint32_t avail = tail - head;
 	size_t done = 0;
 	int i;
@@ -383,7 +487,7 @@ size_t spsc_readv(const struct ae_spsc *r, const struct iovec *iov,
 		chunk = len - skip;
 		if (chunk > avail - done)
 			chunk = avail - done;
-		ring_copy_out(r->mem, r->size, head + (uint32_t)done,
+		ring_copy_out(r->mem, r->size, head - base + (uint32_t)done,
 			      (uint8_t *)iov[i].iov_base + skip, chunk);
 		done += chunk;
 		skip = 0;

@@ -66,17 +66,20 @@ static inline void shm_fence(void)
  * @size:	a power of two
  * @head:	consumer index (free running)
  * @tail:	producer index (free running)
+ * @base:	index at the storage's first byte, written by the producer
+ *		(spsc_restart()); NULL: always 0, a ring that never restarts
  */
 struct ae_spsc {
 	uint8_t *mem;
 	uint32_t size;
 	uint32_t *head;
 	uint32_t *tail;
+	uint32_t *base;
 };
 
 /**
- * struct shm_span - a byte range of ring storage: offset from the ring's
- * start and length, both multiples of AE_SHM_PAGE
+ * struct shm_span - a byte range of a socket's mapping: offset from the
+ * mapping's start and length, both multiples of AE_SHM_PAGE
  */
 struct shm_span {
 	uint32_t off;
@@ -87,8 +90,9 @@ struct shm_span {
 #define AE_SHM_PAGE		4096u
 
 bool shm_pow2(uint32_t v);
-int shm_drained_spans(uint32_t *mark, uint32_t head, uint32_t tail,
-		      uint32_t size, uint32_t min, struct shm_span sp[2]);
+int shm_idle_span(uint32_t *hi, uint32_t off, uint32_t pos, uint32_t used,
+		  uint32_t size, uint32_t min, struct shm_span sp[2]);
+void shm_written(uint32_t *hi, uint32_t pos, uint32_t len, uint32_t size);
 uint32_t shm_tx_room(struct ae_shm_hdr *h);
 int shm_layout_init(struct ae_shm_hdr *h, uint32_t map_size, uint32_t rx_off,
 		    uint32_t rx_size, uint32_t tx_off, uint32_t tx_size);
@@ -106,6 +110,7 @@ size_t spsc_write(const struct ae_spsc *r, const void *buf, size_t len);
 size_t spsc_readv(const struct ae_spsc *r, const struct iovec *iov,
 		  int iovcnt, size_t skip, size_t max, bool peek);
 size_t spsc_read(const struct ae_spsc *r, void *buf, size_t len, bool peek);
+bool spsc_restart(const struct ae_spsc *r);
 void ring_copy_in(uint8_t *mem, uint32_t size, uint32_t idx, const void *src,
 		  size_t len);
 void ring_copy_out(const uint8_t *mem, uint32_t size, uint32_t idx, void *dst,

@@ -194,6 +194,11 @@ typedef void (*ae_sock_cb)(struct ae_sock *sk, unsigned int events, void *user);
  * @mem:	storage, @size bytes (a power of two)
  * @head:	consumer index
  * @tail:	producer index; used bytes are tail - head
+ * @base:	index stored at the ring's first byte: index i lives at
+ *		(i - base) & (size - 1). The producer moves it to @tail when
+ *		it finds the ring empty (ring_restart()), so a ring that
+ *		empties between exchanges starts over at its first page
+ *		instead of walking all of its storage.
  *
  * A TCP socket's receive ring holds in-order data (the app consumes from
  * head); free space is the advertised window. Its send ring holds data not
@@ -204,6 +209,7 @@ struct ae_ring {
 	uint32_t size;
 	uint32_t head;
 	uint32_t tail;
+	uint32_t base;
 };
 
 /* Which fields of struct ae_dgram_info a send sets */
@@ -265,6 +271,9 @@ uint32_t ae_sock_rx_limit(struct ae_sock *sk);
 uint32_t ae_sock_tx_limit(struct ae_sock *sk);
 bool ae_sock_peer_local(const struct ae_sock *sk);
 void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n);
+bool ae_sock_rx_restart(struct ae_sock *sk);
+uint32_t ae_sock_rx_ahead(struct ae_sock *sk);
+int ae_sock_tx_rebase(struct ae_sock *sk, uint32_t base);
 
 /**
  * struct ae_sock_info - one line of the socket table (like `ss`), handed

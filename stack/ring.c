@@ -4,8 +4,16 @@
  *
  * Theory of operation: a socket's receive and send rings (&struct ae_ring)
  * are a power-of-two array of bytes with free-running head and tail indices;
- * a byte at index i lives at i & (size - 1). A range that passes the end of
- * the array continues at its start, so every access is one or two pieces.
+ * a byte at index i lives at (i - base) & (size - 1). A range that passes
+ * the end of the array continues at its start, so every access is one or
+ * two pieces.
+ *
+ * Restarting (ring_restart()): when the ring is empty its producer may move
+ * @base to @tail, so that the next byte goes to the array's first byte
+ * again. A request-response connection then keeps writing the same first
+ * page of each ring instead of walking the whole array (every page of which
+ * would become resident, and then be given back and faulted in again). Who
+ * may restart and why it is safe across processes: ipc/shm.c.
  * These three functions are the only places that split a range there:
  * ring_write() (a segment's payload into the receive ring, the
  * application's bytes into the send ring), ring_read() (the application's
@@ -29,7 +37,7 @@
 void ring_write(struct ae_ring *r, uint32_t idx, const void *src,
 		uint32_t len)
 {
-	uint32_t pos = idx & (r->size - 1), first = r->size - pos;
+	uint32_t pos = (idx - r->base) & (r->size - 1), first = r->size - pos;
 
 	if (first > len)
 		first = len;
@@ -48,7 +56,7 @@ void ring_write(struct ae_ring *r, uint32_t idx, const void *src,
 void ring_read(const struct ae_ring *r, uint32_t idx, void *dst,
 	       uint32_t len)
 {
-	uint32_t pos = idx & (r->size - 1), first = r->size - pos;
+	uint32_t pos = (idx - r->base) & (r->size - 1), first = r->size - pos;
 
 	if (first > len)
 		first = len;
@@ -70,7 +78,7 @@ void ring_read(const struct ae_ring *r, uint32_t idx, void *dst,
 int ring_iov(const struct ae_ring *r, uint32_t idx, uint32_t len,
 	     struct iovec *iov)
 {
-	uint32_t pos = idx & (r->size - 1), first = r->size - pos;
+	uint32_t pos = (idx - r->base) & (r->size - 1), first = r->size - pos;
 
 	if (first > len)
 		first = len;
@@ -81,4 +89,22 @@ int ring_iov(const struct ae_ring *r, uint32_t idx, uint32_t len,
 	iov[1].iov_base = r->mem;
 	iov[1].iov_len = len - first;
 	return 2;
+}
+
+/**
+ * ring_restart() - producer: start over at the array's first byte if the
+ * ring is empty
+ * @r:		ring
+ *
+ * Only the producer calls it, and only while nothing is stored beyond
+ * @tail (a receive ring holding out-of-order data must not restart).
+ *
+ * Return: true if the ring is empty (its next byte goes to the first byte)
+ */
+bool ring_restart(struct ae_ring *r)
+{
+	if (r->head != r->tail)
+		return false;
+	r->base = r->tail;
+	return true;
 }

@@ -634,6 +634,70 @@ void ae_sock_tx_committed(struct ae_sock *sk, uint32_t n)
 }
 
 /**
+ * ae_sock_rx_restart() - the receive ring is empty: let its next byte go
+ * to the ring's first byte (struct ae_ring @base)
+ * @sk:		TCP socket
+ *
+ * For an owner whose consumer is elsewhere (aetherd's shim) and which
+ * tells the consumer the new base before the next tail. Not while data
+ * out of order is held past the tail.
+ *
+ * Return: true if the ring restarted (or was at its start already)
+ */
+bool ae_sock_rx_restart(struct ae_sock *sk)
+{
+	if (!sk || sk->type != SOCK_STREAM || !tcp_sk(sk)->rx.mem)
+		return false;
+	return tcp_rx_restart(tcp_sk(sk));
+}
+
+/**
+ * ae_sock_rx_ahead() - bytes of the receive ring past its tail that hold
+ * data out of order (placed at their index, waiting for the hole)
+ * @sk:		TCP socket
+ *
+ * Return: bytes from the tail to the end of the furthest such range, 0
+ */
+uint32_t ae_sock_rx_ahead(struct ae_sock *sk)
+{
+	struct tcp_sock *tp;
+	uint32_t n = 0;
+	int i;
+
+	if (!sk || sk->type != SOCK_STREAM)
+		return 0;
+	tp = tcp_sk(sk);
+	for (i = 0; i < tp->nofo; i++)
+		if (tp->ofo[i].end - tp->rcv_nxt > n)
+			n = tp->ofo[i].end - tp->rcv_nxt;
+	return n;
+}
+
+/**
+ * ae_sock_tx_rebase() - the send ring's producer (the owner's client)
+ * restarted it at @base
+ * @sk:		TCP socket
+ * @base:	the index it put at the ring's first byte
+ *
+ * Accepted only while the ring is empty (everything acknowledged): a
+ * base that moves under queued data would make the stack send other bytes
+ * than the ones it was given.
+ *
+ * Return: 0, or -EBUSY (data is queued and @base is not the ring's)
+ */
+int ae_sock_tx_rebase(struct ae_sock *sk, uint32_t base)
+{
+	struct ae_ring *tx = ae_sock_txring(sk);
+
+	if (!tx || !tx->mem || tx->base == base)
+		return 0;
+	if (tx->head != tx->tail)
+		return -EBUSY;
+	tx->base = base;
+	return 0;
+}
+
+/**
  * ae_tcp_state_name() - the name of a TCP state, as `ss` prints it
  * @state:	enum tcp_state
  *

@@ -409,6 +409,7 @@ void ring_read(const struct ae_ring *r, uint32_t idx, void *dst,
 	       uint32_t len);
 int ring_iov(const struct ae_ring *r, uint32_t idx, uint32_t len,
 	     struct iovec *iov);
+bool ring_restart(struct ae_ring *r);
 
 /* tcp.c */
 struct tcp_sock *tcp_alloc(struct ae_stack *s);
@@ -567,6 +568,7 @@ int tcp_usr_shutdown(struct tcp_sock *tp, int how);
 int tcp_usr_close(struct tcp_sock *tp);
 void tcp_usr_abort(struct tcp_sock *tp);
 void tcp_usr_rx_consumed(struct tcp_sock *tp, uint32_t n);
+bool tcp_rx_restart(struct tcp_sock *tp);
 void tcp_usr_tx_committed(struct tcp_sock *tp, uint32_t n);
 int tcp_cc_select(struct tcp_sock *tp, const char *val, size_t len);
 int tcp_usr_setsockopt(struct tcp_sock *tp, int level, int name,

@@ -27,7 +27,8 @@
 #include "snapshot_int.h"
 #include "tcp.h"
 
-#define SNAP_V_TCP	1
+/* 2: each ring's base follows its tail (1, read too: base 0) */
+#define SNAP_V_TCP	2
 
 /* the scalar state of a TCB, copied at each field's own size */
 #define TCB_FIELDS(X) \
@@ -59,7 +60,7 @@
 #define TF_NOT_STATE	(TF_QUEUED_NOTIFY | TF_DEAD)
 
 /**
- * ring_save() - a ring's size and indices
+ * ring_save() - a ring's size, indices and base
  * @w:		writer
  * @r:		ring
  */
@@ -68,6 +69,7 @@ static void ring_save(struct snap_w *w, const struct ae_ring *r)
 	snap_put_u32(w, r->size);
 	snap_put_u32(w, r->head);
 	snap_put_u32(w, r->tail);
+	snap_put_u32(w, r->base);
 }
 
 /**
@@ -82,6 +84,7 @@ static void ring_load(struct snap_r *r, struct ae_ring *ring, uint8_t *mem)
 	ring->size = snap_get_u32(r);
 	ring->head = snap_get_u32(r);
 	ring->tail = snap_get_u32(r);
+	ring->base = r->version >= 2 ? snap_get_u32(r) : 0;
 	if (ring->size & (ring->size - 1) || ring->tail - ring->head > ring->size)
 		snap_fail(r);
 }
@@ -343,7 +346,7 @@ void tcp_state_load(struct ae_stack *s, struct snap_r *r,
 	uint32_t tag;
 	int k;
 
-	if (r->version != SNAP_V_TCP) {
+	if (r->version != SNAP_V_TCP && r->version != 1) {
 		snap_fail(r);
 		return;
 	}

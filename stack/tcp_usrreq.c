@@ -304,6 +304,7 @@ ssize_t tcp_usr_send(struct tcp_sock *tp, const void *buf, size_t len,
 		return -EAGAIN;
 	if (len < n)
 		n = (uint32_t)len;
+	ring_restart(&tp->tx);	/* all acknowledged: back to the start */
 	ring_write(&tp->tx, tp->tx.tail, buf, n);
 	tp->tx.tail += n;
 	tcp_enter(s);
@@ -353,7 +354,22 @@ ssize_t tcp_usr_recv(struct tcp_sock *tp, void *buf, size_t len, int flags)
 	if (flags & MSG_PEEK)
 		return n;
 	tcp_usr_rx_consumed(tp, n);
+	tcp_rx_restart(tp);	/* the stack is this ring's producer */
 	return n;
+}
+
+/**
+ * tcp_rx_restart() - restart the receive ring if it is empty and holds no
+ * data out of order beyond its tail (that data sits at its index's place)
+ * @tp:		TCB with rings
+ *
+ * Return: true if the ring restarted
+ */
+bool tcp_rx_restart(struct tcp_sock *tp)
+{
+	if (tp->nofo)
+		return false;
+	return ring_restart(&tp->rx);
 }
 
 /**

@@ -235,8 +235,10 @@ static void ring_ops(struct ae_shm_hdr *h, uint8_t *map, const uint8_t *d,
 {
 	static uint8_t tmp[MAP_MAX];
 	uint32_t rx_head = 0, rx_tail = 0, tx_head = 0, tx_tail = 0;
-	struct ae_spsc rx = { map + h->rx_off, h->rx_size, &rx_head, &rx_tail };
-	struct ae_spsc tx = { map + h->tx_off, h->tx_size, &tx_head, &tx_tail };
+	struct ae_spsc rx = { map + h->rx_off, h->rx_size, &rx_head, &rx_tail,
+			      NULL };
+	struct ae_spsc tx = { map + h->tx_off, h->tx_size, &tx_head, &tx_tail,
+			      NULL };
 	uint32_t idx, cnt;
 	size_t got;
 	int k;

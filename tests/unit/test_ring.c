@@ -5,13 +5,18 @@
  * Full and empty, wrap-around of storage and of the 32-bit indices, peek,
  * iovec skip, layout checks, the daemon's validation of shim-written indices
  * (corrupt ones rejected), and the ring under two threads and under two
- * processes sharing a mapping, with every byte checked. Which pages of a
- * drained ring may be given back: past the threshold only, across the
- * storage wrap, and never one holding data or the next byte written.
+ * processes sharing a mapping, with every byte checked. Restarting (base
+ * moved to tail when the ring is empty): a request-response exchange stays
+ * in the first page, storage and index wrap with restarts, two threads and
+ * two processes with a producer that restarts at every write, a producer
+ * killed between moving base and publishing tail, a consumer killed in the
+ * middle of a read. Which pages may be given back: past the threshold only,
+ * never the first page, one holding data or the next byte written.
  */
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +34,16 @@
  * @head:	consumer index
  * @pad:	keeps the indices on separate lines
  * @tail:	producer index
+ * @base:	index at the first byte of @mem (producer)
+ * @restart:	the producer restarts the ring whenever it finds it empty
  * @mem:	storage
  */
 struct tring {
 	uint32_t head;
 	uint8_t pad[60];
 	uint32_t tail;
+	uint32_t base;
+	uint32_t restart;
 	uint8_t mem[RSZ];
 };
 
@@ -46,7 +55,7 @@ struct tring {
  */
 static struct ae_spsc ring_of(struct tring *t)
 {
-	return (struct ae_spsc){ t->mem, RSZ, &t->head, &t->tail };
+	return (struct ae_spsc){ t->mem, RSZ, &t->head, &t->tail, &t->base };
 }
 
 START_TEST(test_empty_full)
@@ -235,7 +244,11 @@ static void produce(struct tring *t)
 			buf[i] = pattern(off + i);
 		n = 0;
 		while (n < chunk) {
-			size_t w = spsc_write(&r, buf + n, chunk - n);
+			size_t w;
+
+			if (t->restart)
+				spsc_restart(&r);
+			w = spsc_write(&r, buf + n, chunk - n);
 
 			if (!w)
 				sched_yield();
@@ -259,7 +272,12 @@ static uint64_t consume(struct tring *t)
 	size_t n, i;
 
 	while (off < XFER) {
-		n = spsc_read(&r, buf, sizeof(buf), false);
+		if (t->restart && (off & 1)) {	/* a peek first, checked too */
+			n = spsc_read(&r, buf, 1 + off % sizeof(buf), true);
+			for (i = 0; i < n; i++)
+				bad += buf[i] != pattern(off + i);
+		}
+		n = spsc_read(&r, buf, 1 + (off * 13) % sizeof(buf), false);
 		if (!n) {
 			sched_yield();
 			continue;
@@ -283,33 +301,71 @@ static void *producer_thread(void *arg)
 	return NULL;
 }
 
-START_TEST(test_two_threads)
+/**
+ * two_threads() - a producer thread and this one consuming, every byte
+ * checked; the ring is freed
+ * @t:		ring (calloc'd), indices set
+ */
+static void two_threads(struct tring *t)
 {
-	struct tring *t = calloc(1, sizeof(*t));
 	pthread_t th;
 
-	ck_assert_ptr_nonnull(t);
-	t->head = t->tail = 0xFFFF0000u;	/* wrap the indices on the way */
 	ck_assert_int_eq(pthread_create(&th, NULL, producer_thread, t), 0);
 	ck_assert_uint_eq(consume(t), 0);
 	pthread_join(th, NULL);
 	ck_assert_uint_eq(t->tail - t->head, 0);
 	free(t);
 }
+
+START_TEST(test_two_threads)
+{
+	struct tring *t = calloc(1, sizeof(*t));
+
+	ck_assert_ptr_nonnull(t);
+	t->head = t->tail = 0xFFFF0000u;	/* wrap the indices on the way */
+	two_threads(t);
+}
 END_TEST
 
-START_TEST(test_two_processes)
+START_TEST(test_two_threads_restart)
+{
+	struct tring *t = calloc(1, sizeof(*t));
+
+	ck_assert_ptr_nonnull(t);
+	t->head = t->tail = t->base = 0xFFFF0000u;
+	t->restart = 1;
+	two_threads(t);
+}
+END_TEST
+
+/**
+ * shared_ring() - a zeroed test ring in memory a fork shares
+ *
+ * Return: the ring
+ */
+static struct tring *shared_ring(void)
 {
 	struct tring *t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
 			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	int status;
-	pid_t pid;
-
-	struct timespec t0, t1;
-	double secs;
 
 	ck_assert_ptr_ne(t, MAP_FAILED);
 	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+/**
+ * two_processes() - a forked producer and this process consuming, every
+ * byte checked; the ring is unmapped
+ * @t:		ring from shared_ring(), indices set
+ *
+ * Return: seconds the transfer took
+ */
+static double two_processes(struct tring *t)
+{
+	struct timespec t0, t1;
+	int status;
+	pid_t pid;
+
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -322,116 +378,258 @@ START_TEST(test_two_processes)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	munmap(t, sizeof(*t));
-	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	return (double)(t1.tv_sec - t0.tv_sec) +
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+START_TEST(test_two_processes)
+{
+	double secs = two_processes(shared_ring());
+
 	fprintf(stderr, "# ring between two processes: %u bytes in %.3f s, "
 		"%.0f bytes/s (4 KiB ring, checked byte by byte)\n", XFER,
 		secs, (double)XFER / secs);
 }
 END_TEST
 
+START_TEST(test_two_processes_restart)
+{
+	struct tring *t = shared_ring();
+
+	t->restart = 1;
+	t->head = t->tail = t->base = 0xFFFFF000u;
+	two_processes(t);
+}
+END_TEST
+
+START_TEST(test_restart_stays_in_first_page)
+{
+	static struct tring t;
+	struct ae_spsc r = ring_of(&t);
+	uint8_t req[300], out[300];
+	uint32_t pos;
+	int i;
+
+	memset(&t, 0, sizeof(t));
+	memset(req, 0x5a, sizeof(req));
+	/* without restart a request-response ring walks all its storage */
+	for (i = 0; i < 100; i++) {
+		ck_assert_uint_eq(spsc_write(&r, req, sizeof(req)), sizeof(req));
+		ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false),
+				  sizeof(out));
+	}
+	pos = (t.tail - t.base) & (RSZ - 1);
+	ck_assert_uint_eq(pos, (100 * sizeof(req)) % RSZ);
+	/* with it, every exchange starts at the first byte */
+	for (i = 0; i < 100; i++) {
+		ck_assert(spsc_restart(&r));
+		ck_assert_uint_eq((t.tail - t.base) & (RSZ - 1), 0);
+		ck_assert_uint_eq(spsc_write(&r, req, sizeof(req)), sizeof(req));
+		ck_assert(!spsc_restart(&r));	/* not empty: no restart */
+		ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false),
+				  sizeof(out));
+		ck_assert_mem_eq(out, req, sizeof(req));
+		ck_assert_int_eq(memcmp(t.mem, req, sizeof(req)), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_restart_wraps)
+{
+	static struct tring t;
+	struct ae_spsc r = ring_of(&t);
+	uint8_t in[RSZ], out[RSZ];
+	uint32_t k;
+
+	memset(&t, 0, sizeof(t));
+	for (k = 0; k < RSZ; k++)
+		in[k] = (uint8_t)(k * 7 + 1);
+	/* indices about to wrap, base far behind: data wraps the storage */
+	t.head = t.tail = 0xFFFFFF00u;
+	t.base = 0xFFFFFF00u - RSZ + 100;
+	ck_assert_uint_eq(spsc_write(&r, in, 300), 300);	/* 100+300 > 256 */
+	ck_assert_uint_eq(spsc_read(&r, out, 150, true), 150);
+	ck_assert(!spsc_restart(&r));
+	ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false), 300);
+	ck_assert_mem_eq(out, in, 300);
+	ck_assert(spsc_restart(&r));
+	ck_assert_uint_eq(t.base, 0xFFFFFF00u + 300);	/* index wrapped */
+	ck_assert_uint_eq(spsc_write(&r, in, RSZ), RSZ);	/* a full ring */
+	ck_assert_mem_eq(t.mem, in, RSZ);
+	ck_assert_uint_eq(spsc_free(&r), 0);
+	ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false), RSZ);
+	ck_assert_mem_eq(out, in, RSZ);
+}
+END_TEST
+
+START_TEST(test_restart_producer_killed)
+{
+	struct tring *t = shared_ring();
+	struct ae_spsc r = ring_of(t);
+	uint8_t out[64];
+	int status;
+	pid_t pid;
+
+	ck_assert_uint_eq(spsc_write(&r, "0123456789", 10), 10);
+	ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false), 10);
+	/* a producer that dies after moving base, before publishing tail */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		spsc_restart(&r);
+		memcpy(t->mem, "garbage", 7);
+		raise(SIGKILL);
+		_exit(1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	ck_assert_uint_eq(t->base, 10);
+	ck_assert_uint_eq(spsc_used(&r), 0);	/* nothing appeared */
+	ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false), 0);
+	/* the next producer carries on from the base it finds */
+	ck_assert(spsc_restart(&r));
+	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
+	ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false), 5);
+	ck_assert_mem_eq(out, "hello", 5);
+	munmap(t, sizeof(*t));
+}
+END_TEST
+
+START_TEST(test_restart_consumer_killed)
+{
+	struct tring *t = shared_ring();
+	struct ae_spsc r = ring_of(t);
+	uint8_t out[64];
+	int status;
+	pid_t pid;
+
+	ck_assert_uint_eq(spsc_write(&r, "abcdefgh", 8), 8);
+	/* a consumer that dies mid-read (peeked, never published head) */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		spsc_read(&r, out, 4, true);
+		raise(SIGKILL);
+		_exit(1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	ck_assert(!spsc_restart(&r));	/* its data is still there */
+	ck_assert_uint_eq(t->base, 0);
+	ck_assert_uint_eq(spsc_write(&r, "ijkl", 4), 4);
+	ck_assert_uint_eq(spsc_read(&r, out, sizeof(out), false), 12);
+	ck_assert_mem_eq(out, "abcdefghijkl", 12);
+	ck_assert(spsc_restart(&r));
+	munmap(t, sizeof(*t));
+}
+END_TEST
+
 /* a 64 KiB ring for the give-back tests: 16 pages */
 #define GSZ	(16u * AE_SHM_PAGE)
 
-START_TEST(test_drained_threshold_and_simple)
+START_TEST(test_idle_threshold_and_simple)
 {
+	const uint32_t off = AE_SHM_PAGE;	/* the ring starts at page 1 */
 	struct shm_span sp[2];
-	uint32_t mark = 0;
+	uint32_t hi = 0;
 
-	/* 3 pages drained, threshold 4: nothing, the mark stays */
-	ck_assert_int_eq(shm_drained_spans(&mark, 3 * AE_SHM_PAGE + 5,
-					   3 * AE_SHM_PAGE + 5, GSZ,
-					   4 * AE_SHM_PAGE, sp), 0);
-	ck_assert_uint_eq(mark, 0);
-	/* 10 pages and a bit, ring empty: the 10 whole pages go */
-	ck_assert_int_eq(shm_drained_spans(&mark, 10 * AE_SHM_PAGE + 5,
-					   10 * AE_SHM_PAGE + 5, GSZ,
-					   4 * AE_SHM_PAGE, sp), 1);
-	ck_assert_uint_eq(sp[0].off, 0);
+	/* written 3 pages and a bit, threshold 4 pages: nothing */
+	shm_written(&hi, 0, 3 * AE_SHM_PAGE + 5, GSZ);
+	ck_assert_uint_eq(hi, 3 * AE_SHM_PAGE + 5);
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 4 * AE_SHM_PAGE,
+				       sp), 0);
+	ck_assert_uint_eq(hi, 3 * AE_SHM_PAGE + 5);
+	/* 10 pages and a bit, ring empty at its start: all but the first */
+	shm_written(&hi, 0, 10 * AE_SHM_PAGE + 5, GSZ);
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 4 * AE_SHM_PAGE,
+				       sp), 1);
+	ck_assert_uint_eq(sp[0].off, off + AE_SHM_PAGE);
 	ck_assert_uint_eq(sp[0].len, 10 * AE_SHM_PAGE);
-	ck_assert_uint_eq(mark, 10 * AE_SHM_PAGE + 5);
+	ck_assert_uint_eq(hi, 0);
+	/* nothing new written: nothing again, no second system call */
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 0, sp), 0);
+	/* a write that wraps the storage: all of it was written */
+	shm_written(&hi, GSZ - 10, 20, GSZ);
+	ck_assert_uint_eq(hi, GSZ);
+	/* live data wrapping: nothing until the ring restarts */
+	ck_assert_int_eq(shm_idle_span(&hi, off, GSZ - 10, 20, GSZ, 0, sp), 0);
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 0, sp), 1);
+	ck_assert_uint_eq(sp[0].off, off + AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[0].len, GSZ - AE_SHM_PAGE);
 }
 END_TEST
 
-START_TEST(test_drained_wraps)
+START_TEST(test_idle_behind_and_beyond)
 {
+	const uint32_t off = AE_SHM_RING_OFF;	/* in the header's page */
 	struct shm_span sp[2];
-	uint32_t mark = 0xffffffffu - 2 * AE_SHM_PAGE + 1;	/* index wrap too */
-	uint32_t head = mark + 5 * AE_SHM_PAGE;
+	uint32_t hi = GSZ;
 
-	ck_assert_int_eq(shm_drained_spans(&mark, head, head, GSZ,
-					   AE_SHM_PAGE, sp), 2);
-	ck_assert_uint_eq(sp[0].off, GSZ - 2 * AE_SHM_PAGE);
-	ck_assert_uint_eq(sp[0].len, 2 * AE_SHM_PAGE);
-	ck_assert_uint_eq(sp[1].off, 0);
-	ck_assert_uint_eq(sp[1].len, 3 * AE_SHM_PAGE);
-	ck_assert_uint_eq(mark, head);
+	/* the first page (shared with the header) and the last (shared with
+	 * whatever follows the ring) are never given back */
+	ck_assert_int_eq(shm_idle_span(&hi, off, 0, 0, GSZ, 0, sp), 1);
+	ck_assert_uint_eq(sp[0].off, AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[0].off + sp[0].len, GSZ);	/* ring ends GSZ+256 */
+	ck_assert_uint_eq(hi, 0);
+	/* a reader that stopped with data in pages 5 and 6 of the mapping:
+	 * the drained pages behind it go, and those written beyond it */
+	hi = GSZ;
+	ck_assert_int_eq(shm_idle_span(&hi, off, 5 * AE_SHM_PAGE, 4096, GSZ, 0,
+				       sp), 2);
+	ck_assert_uint_eq(sp[0].off, AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[0].len, 4 * AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[1].off, 7 * AE_SHM_PAGE);
+	ck_assert_uint_eq(sp[1].off + sp[1].len, GSZ);
+	ck_assert_uint_eq(hi, 6 * AE_SHM_PAGE);
+	/* the threshold counts both: 2 pages behind, 5 beyond */
+	hi = 8 * AE_SHM_PAGE;
+	ck_assert_int_eq(shm_idle_span(&hi, off, 3 * AE_SHM_PAGE, 10, GSZ,
+				       8 * AE_SHM_PAGE, sp), 0);
+	ck_assert_uint_eq(hi, 8 * AE_SHM_PAGE);
+	ck_assert_int_eq(shm_idle_span(&hi, off, 3 * AE_SHM_PAGE, 10, GSZ,
+				       7 * AE_SHM_PAGE, sp), 2);
+	ck_assert_uint_eq(sp[0].len + sp[1].len, 7 * AE_SHM_PAGE);
 }
 END_TEST
 
-/**
- * page_kept() - must this page of storage stay (live data or next write)?
- * @pg:		page number in the ring
- * @head:	consumer index
- * @tail:	producer index
- *
- * Return: true if a byte of [head, tail] lies in it
- */
-static bool page_kept(uint32_t pg, uint32_t head, uint32_t tail)
+START_TEST(test_idle_never_live)
 {
-	uint32_t i;
-
-	for (i = head & ~(AE_SHM_PAGE - 1); i - head <= tail - head ||
-	     (int32_t)(i - head) < 0; i += AE_SHM_PAGE)
-		if (((i & (GSZ - 1)) / AE_SHM_PAGE) == pg)
-			return true;
-	return false;
-}
-
-START_TEST(test_drained_never_live)
-{
+	uint32_t hi, off, pos, used, pg, lo, last;
 	struct shm_span sp[2];
-	uint32_t mark, head, tail, pg;
-	int i, n, k, given = 0;
+	int i, k, n, given = 0;
 
 	srand(7);
 	for (i = 0; i < 20000; i++) {
-		mark = (uint32_t)rand() * 977u;
-		head = mark + (uint32_t)rand() % (3 * GSZ);
-		tail = head + (uint32_t)rand() % (GSZ + 1);
-		n = shm_drained_spans(&mark, head, tail, GSZ, 0, sp);
+		off = i & 1 ? AE_SHM_RING_OFF : AE_SHM_PAGE;
+		hi = (uint32_t)rand() % (GSZ + 1);
+		pos = (uint32_t)rand() % GSZ;
+		used = (uint32_t)rand() % (GSZ + 1);
+		n = shm_idle_span(&hi, off, pos, used, GSZ, 0, sp);
 		for (k = 0; k < n; k++) {
 			ck_assert_uint_eq(sp[k].off % AE_SHM_PAGE, 0);
 			ck_assert_uint_eq(sp[k].len % AE_SHM_PAGE, 0);
-			ck_assert_uint_le(sp[k].off + sp[k].len, GSZ);
+			ck_assert_uint_gt(sp[k].len, 0);
+			/* whole pages inside the ring, past its first
+			 * byte's page */
+			ck_assert_uint_ge(sp[k].off,
+					  (off & ~(AE_SHM_PAGE - 1)) +
+					  AE_SHM_PAGE);
+			ck_assert_uint_le(sp[k].off + sp[k].len, off + GSZ);
+			ck_assert_uint_lt(pos + used, GSZ);	/* no wrap */
+			lo = (off + pos) / AE_SHM_PAGE;	/* live pages and */
+			last = (off + pos + used) / AE_SHM_PAGE; /* the next */
 			for (pg = sp[k].off / AE_SHM_PAGE;
 			     pg < (sp[k].off + sp[k].len) / AE_SHM_PAGE; pg++)
-				ck_assert_msg(!page_kept(pg, head, tail),
+				ck_assert_msg(pg > last || pg < lo,
 					      "page %u given back holds data "
-					      "(head %u tail %u)", pg, head,
-					      tail);
+					      "(off %u pos %u used %u)", pg,
+					      off, pos, used);
 			given++;
 		}
 		if (n)
-			ck_assert_uint_eq(mark, head);
+			ck_assert_uint_eq(hi, pos + used);
 	}
 	ck_assert_int_gt(given, 1000);
-}
-END_TEST
-
-START_TEST(test_drained_bad_mark)
-{
-	struct shm_span sp[2];
-	uint32_t mark = 50 * AE_SHM_PAGE;
-
-	/* a mark ahead of the consumer is reset, nothing given back */
-	ck_assert_int_eq(shm_drained_spans(&mark, 8 * AE_SHM_PAGE,
-					   8 * AE_SHM_PAGE, GSZ, 0, sp), 0);
-	ck_assert_uint_eq(mark, 8 * AE_SHM_PAGE);
-	/* inconsistent indices: nothing */
-	ck_assert_int_eq(shm_drained_spans(&mark, 12 * AE_SHM_PAGE,
-					   12 * AE_SHM_PAGE + GSZ + 1, GSZ, 0,
-					   sp), 0);
 }
 END_TEST
 
@@ -455,10 +653,15 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_layout_check);
 	tcase_add_test(tc, test_two_threads);
 	tcase_add_test(tc, test_two_processes);
-	tcase_add_test(tc, test_drained_threshold_and_simple);
-	tcase_add_test(tc, test_drained_wraps);
-	tcase_add_test(tc, test_drained_never_live);
-	tcase_add_test(tc, test_drained_bad_mark);
+	tcase_add_test(tc, test_two_threads_restart);
+	tcase_add_test(tc, test_two_processes_restart);
+	tcase_add_test(tc, test_restart_stays_in_first_page);
+	tcase_add_test(tc, test_restart_wraps);
+	tcase_add_test(tc, test_restart_producer_killed);
+	tcase_add_test(tc, test_restart_consumer_killed);
+	tcase_add_test(tc, test_idle_threshold_and_simple);
+	tcase_add_test(tc, test_idle_behind_and_beyond);
+	tcase_add_test(tc, test_idle_never_live);
 	suite_add_tcase(s, tc);
 	return s;
 }

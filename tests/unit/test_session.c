@@ -122,13 +122,15 @@ START_TEST(test_rings_in_memfd)
 
 	ck_assert(c->reg->rings);
 	ck_assert_int_ge(sess_region_fd(c->reg), 0);
-	ck_assert_ptr_eq(rx->mem, c->reg->base + AE_SHM_HDR_SIZE);
+	/* the rx ring starts in the header's page */
+	ck_assert_ptr_eq(rx->mem, c->reg->base + AE_SHM_RING_OFF);
 	ck_assert_ptr_eq(tx->mem, rx->mem + rx->size);
 	ck_assert_int_eq(shm_layout_check(h, c->reg->map_len), 0);
 	ck_assert_uint_eq(h->rx_size, rx->size);
 	ck_assert_uint_eq(h->tx_size, tx->size);
-	ck_assert_uint_eq(h->rx_off, AE_SHM_HDR_SIZE);
-	ck_assert_uint_eq(h->tx_off, AE_SHM_HDR_SIZE + rx->size);
+	ck_assert_uint_eq(h->rx_off, AE_SHM_RING_OFF);
+	ck_assert_uint_eq(h->tx_off, AE_SHM_RING_OFF + rx->size);
+	ck_assert_uint_le(h->tx_off + tx->size, c->reg->map_len);
 	ck_assert_uint_eq(h->tx_tail, tx->tail);
 	/* charged: the header page and the receive window offered, not the
 	 * mapped size (the send ring fills as fast as the program writes) */
@@ -175,13 +177,24 @@ START_TEST(test_ring_hook_shared)
 }
 END_TEST
 
+/**
+ * shim_tx() - the tx ring of a connection as the shim writes it
+ * @c:		connection on rings
+ *
+ * Return: the ring view
+ */
+static struct ae_spsc shim_tx(struct sconn *c)
+{
+	return (struct ae_spsc){ (uint8_t *)c->hdr + c->hdr->tx_off,
+				 c->hdr->tx_size, &c->hdr->tx_head,
+				 &c->hdr->tx_tail, &c->hdr->tx_base };
+}
+
 START_TEST(test_good_commit_reaches_stack)
 {
 	struct sconn *c = connecting_conn();
 	struct ae_ring *tx = ae_sock_txring(c->sk);
-	struct ae_spsc r = { (uint8_t *)c->hdr + c->hdr->tx_off,
-			     c->hdr->tx_size, &c->hdr->tx_head,
-			     &c->hdr->tx_tail };
+	struct ae_spsc r = shim_tx(c);
 	uint32_t before = tx->tail;
 
 	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
@@ -209,6 +222,44 @@ static struct ae_shm_hdr *shim_map(struct sconn *c, size_t *len)
 	ck_assert_ptr_ne(p, MAP_FAILED);
 	return p;
 }
+
+START_TEST(test_tx_restart_taken_when_empty)
+{
+	struct sconn *c = connecting_conn();
+	struct ae_ring *tx = ae_sock_txring(c->sk);
+	struct ae_spsc r = shim_tx(c);
+	uint32_t pos;
+
+	ck_assert_uint_eq(shm_load(&c->hdr->daemon_caps) & AE_CAP_RESTART,
+			  AE_CAP_RESTART);
+	/* an empty ring: the shim may put its next byte anywhere */
+	shm_store(&c->hdr->tx_base, tx->tail - 1000);
+	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
+	ck_assert_int_eq(sess_pull(c), 0);
+	ck_assert(!(c->flags & SC_DEAD));
+	ck_assert_uint_eq(tx->base, tx->tail - 1005);
+	pos = (tx->head - tx->base) & (tx->size - 1);
+	ck_assert_uint_eq(pos, 1000);
+	ck_assert_mem_eq(tx->mem + pos, "hello", 5);	/* what the stack sends */
+	conn_done(c);
+}
+END_TEST
+
+START_TEST(test_tx_base_moved_under_data_cuts_off)
+{
+	struct sconn *c = connecting_conn();
+	struct ae_spsc r = shim_tx(c);
+
+	ck_assert_uint_eq(spsc_write(&r, "hello", 5), 5);
+	ck_assert_int_eq(sess_pull(c), 0);
+	/* "hello" is not acknowledged (SYN-SENT): a restart now is a lie */
+	shm_store(&c->hdr->tx_base, shm_load(&c->hdr->tx_tail));
+	ck_assert_uint_eq(spsc_write(&r, "world", 5), 5);
+	ck_assert_int_eq(sess_pull(c), -EINVAL);
+	ck_assert(c->flags & SC_DEAD);
+	conn_done(c);
+}
+END_TEST
 
 START_TEST(test_scribbled_tx_tail_cuts_off)
 {
@@ -325,6 +376,8 @@ static Suite *session_suite(void)
 	tcase_add_test(tc, test_scribbled_rx_head_cuts_off);
 	tcase_add_test(tc, test_backwards_tx_tail_cuts_off);
 	tcase_add_test(tc, test_memory_limit);
+	tcase_add_test(tc, test_tx_restart_taken_when_empty);
+	tcase_add_test(tc, test_tx_base_moved_under_data_cuts_off);
 	tcase_add_test(tc, test_publish_state);
 	suite_add_tcase(s, tc);
 	return s;

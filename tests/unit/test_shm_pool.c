@@ -101,7 +101,8 @@ START_TEST(test_reused_for_same_uid)
 	uint64_t off = r->off;
 
 	h->rx_head = 77;
-	p[0] = 0x5a;
+	p[0] = 0x5a;			/* in the header's page */
+	p[AE_SHM_HDR_SIZE] = 0x5a;	/* a page of its own */
 	session_ring_free(&d, p, RX + TX);
 	ck_assert_uint_eq(u1.npool, 1);
 	ck_assert_uint_eq(srv->nregions, 0);
@@ -117,6 +118,7 @@ START_TEST(test_reused_for_same_uid)
 	ck_assert_uint_eq(u1.npool, 0);
 	ck_assert_uint_eq(srv->stats.shm_reused, 1);
 	ck_assert_uint_eq(q[0], 0);		/* nothing of the last socket */
+	ck_assert_uint_eq(q[AE_SHM_HDR_SIZE], 0);
 	/* a page of ring data was zeroed in place (a warm pool), not punched */
 	ck_assert_uint_eq(srv->stats.shm_punched, 0);
 	/* more than SESS_POOL_KEEP_BYTES of ring pages are punched out */
@@ -344,12 +346,16 @@ START_TEST(test_takeover_adopts_arena)
 			 -EINVAL);
 	ck_assert_int_eq(sess_arena_adopt_gap(a2, 1, AE_SHM_HDR_SIZE), -EINVAL);
 	ck_assert_ptr_null(sess_region_adopt(srv2, a2, -1, a2->end, r->map_len,
-					     true));
-	r2 = sess_region_adopt(srv2, a2, -1, r->off, r->map_len, true);
+					     true, r->ring_off));
+	ck_assert_ptr_null(sess_region_adopt(srv2, a2, -1, r->off, r->map_len,
+					     true, AE_SHM_HDR_SIZE + 1));
+	r2 = sess_region_adopt(srv2, a2, -1, r->off, r->map_len, true,
+			       r->ring_off);
 	ck_assert_ptr_nonnull(r2);
 	ck_assert_uint_eq(r2->off, r->off);
 	ck_assert_int_eq(sess_region_fd(r2), a2->fd);
-	ck_assert_ptr_eq(sess_region_find(srv2, r2->base + AE_SHM_HDR_SIZE), r2);
+	ck_assert_uint_eq(r2->ring_off, AE_SHM_RING_OFF);
+	ck_assert_ptr_eq(sess_region_find(srv2, sess_ring0(r2)), r2);
 	ck_assert_uint_eq(r2->base[AE_SHM_HDR_SIZE + RX - 1], 0x5a);
 	r2->base[AE_SHM_HDR_SIZE] = 0xa5;
 	ck_assert_uint_eq(r->base[AE_SHM_HDR_SIZE], 0xa5);
