@@ -176,12 +176,19 @@ static struct arp_entry *arp_alloc(struct ae_stack *s, uint32_t ip)
  * @eth_dst:	Ethernet destination
  * @tha:	target hardware address field
  * @tpa:	target protocol address, network order
+ *
+ * A request may be sent from inside TCP's output (arp_output() for a
+ * neighbour not yet resolved), while s->tx_off holds the offload request of
+ * the TCP segment: the ARP frame is complete and must not carry it (the
+ * TAP refuses a header longer than the frame, EINVAL).
  */
 static void arp_send(struct ae_stack *s, uint16_t op, const uint8_t *eth_dst,
 		     const uint8_t *tha, uint32_t tpa)
 {
+	const struct ae_tx_offload *tx_off = s->tx_off;
 	uint8_t b[ARP_LEN];
 	struct iovec v = { .iov_base = b, .iov_len = sizeof(b) };
+	int ret;
 
 	st16(b + ARP_F_HRD, ARP_HRD_ETHER);
 	st16(b + ARP_F_PRO, ETH_P_IP_);
@@ -192,7 +199,10 @@ static void arp_send(struct ae_stack *s, uint16_t op, const uint8_t *eth_dst,
 	memcpy(b + ARP_F_SPA, &s->cfg.addr, 4);
 	memcpy(b + ARP_F_THA, tha, ETH_ALEN_);
 	memcpy(b + ARP_F_TPA, &tpa, 4);
-	if (eth_output(s, eth_dst, ETH_P_ARP_, &v, 1))
+	s->tx_off = NULL;
+	ret = eth_output(s, eth_dst, ETH_P_ARP_, &v, 1);
+	s->tx_off = tx_off;
+	if (ret)
 		return;
 	if (op == ARP_OP_REQUEST)
 		STAT_INC(s, arp, out_requests);

@@ -102,6 +102,10 @@ static void off_output(void *ctx, const struct iovec *iov, int iovcnt,
 	L.frames++;
 	if (len > L.max_len)
 		L.max_len = len;
+	/* what tun_get_user() refuses with EINVAL: a header past the frame */
+	ck_assert_uint_eq(ld16(big + 12), 0x0800);
+	ck_assert_uint_le(off->hdr_len, len);
+	ck_assert_uint_le((size_t)off->csum_start + off->csum_offset + 2, len);
 	ck_assert_uint_eq(off->csum_start, 34);
 	ck_assert_uint_eq(off->csum_offset, 16);
 	hlen = (size_t)(big[34 + 12] >> 4) * 4;
@@ -562,6 +566,47 @@ START_TEST(test_vnet_bad)
 END_TEST
 
 /**
+ * arp_frames() - ARP frames among those emitted complete (fake_output())
+ *
+ * Return: their number
+ */
+static int arp_frames(void)
+{
+	const uint8_t *f;
+	size_t len;
+	int i, n = 0;
+
+	for (i = 0; i < fake_frame_count(); i++) {
+		f = fake_frame(i, &len);
+		n += len >= 14 && ld16(f + 12) == 0x0806;
+	}
+	return n;
+}
+
+/*
+ * A segment to a neighbour whose ARP entry expired: the ARP request goes out
+ * from inside TCP's output, while the segment's offload request is set. It
+ * must go out complete, without it (the TAP refused it: EINVAL on SIGTERM
+ * with connections open, test_restart.sh); the segment waits for the reply.
+ */
+START_TEST(test_arp_request_not_offloaded)
+{
+	C.lsk = th_listener(S, TH_PORT, 4);
+	th_accept_conn(S, &C, 1000, NULL, 0);
+	th_run_ms(S, 70000);		/* the idle peer's entry expires */
+	fake_frames_clear();
+	memset(&L, 0, sizeof(L));
+	ck_assert_int_eq(ae_send(C.sk, "x", 1, 0), 1);
+	ck_assert_int_eq(arp_frames(), 1);
+	ck_assert_int_eq(L.frames, 0);	/* the segment is queued, complete */
+	fake_arp_seed(S);		/* the reply: the segment follows */
+	ck_assert_int_eq(L.frames, 0);
+	ck_assert_int_eq(fake_frame_count(), 2);
+	ck_assert_int_eq(th_count(), 1);
+}
+END_TEST
+
+/**
  * offload_suite() - the suite
  *
  * Return: it
@@ -575,6 +620,7 @@ static Suite *offload_suite(void)
 	tcase_add_test(tc, test_tso_bulk);
 	tcase_add_test(tc, test_tso_tail_alone);
 	tcase_add_test(tc, test_gro_in);
+	tcase_add_test(tc, test_arp_request_not_offloaded);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("mtu");
 	tcase_add_test(tc, test_mtu_65520_wire);
