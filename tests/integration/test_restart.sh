@@ -196,6 +196,9 @@ wait "$PEERPID" 2>/dev/null
 log "SIGTERM took $((SECONDS - T0)) s; peer: $(paste -sd' ' "$WORK/peer.log")"
 log "aetherd: $(tail -3 "$WORK/aetherd.log" | paste -sd' ')"
 check "SIGTERM: aetherd exits 0" test "$STOP_RC" = 0
+check "every frame aetherd sent so far was taken by the TAP (no 'writing to tap' error)" \
+	eval '! grep -q "writing to tap" "$WORK/aetherd.log"' ||
+	grep 'writing to tap' "$WORK/aetherd.log" | sed 's/^/#   /'
 check "SIGTERM: an idle connection gets a FIN (EOF)" \
 	grep -q '^idle eof' "$WORK/peer.log"
 check "SIGTERM: a connection with unread data gets an RST (ECONNRESET)" \
