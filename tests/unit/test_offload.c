@@ -606,6 +606,60 @@ START_TEST(test_arp_request_not_offloaded)
 }
 END_TEST
 
+/*
+ * The other segments without payload or with one byte, offloaded: a
+ * zero-window probe, an RST for unread data, a FIN retransmitted. Each goes
+ * through off_output(), which checks what the kernel checks.
+ */
+START_TEST(test_probe_and_rst_offloaded)
+{
+	struct tseg t = { .sport = TH_PEER_PORT, .dport = TH_PORT,
+			  .flags = TH_F_ACK, .zero_win = true };
+	struct tpkt p;
+	int rsts = 0, i;
+
+	C.lsk = th_listener(S, TH_PORT, 4);
+	th_accept_conn(S, &C, 1000, NULL, 0);
+	th_peer_send(S, &C, TH_F_ACK, "unread", 6);
+	t.seq = C.peer_nxt;
+	t.ack = C.our_nxt;
+	th_send(S, &t);			/* the peer's window closes */
+	ck_assert_int_eq(ae_send(C.sk, "xy", 2, 0), 2);
+	fake_frames_clear();
+	memset(&L, 0, sizeof(L));
+	th_run_ms(S, 3000);		/* a probe or more */
+	ck_assert_int_gt(L.frames, 0);
+	ck_assert_int_eq(L.gso, 0);
+	fake_frames_clear();
+	memset(&L, 0, sizeof(L));
+	ck_assert_int_eq(ae_close(C.sk), 0);	/* unread data: RST */
+	for (i = 0; th_get(i, &p); i++)
+		rsts += (p.flags & TH_F_RST) != 0;
+	ck_assert_int_eq(rsts, 1);
+	ck_assert_int_eq(L.frames, 1);
+	ck_assert_int_eq(L.gso, 0);
+}
+END_TEST
+
+START_TEST(test_fin_retransmit_offloaded)
+{
+	struct tpkt p;
+	int fins = 0, i;
+
+	C.lsk = th_listener(S, TH_PORT, 4);
+	th_accept_conn(S, &C, 1000, NULL, 0);
+	ck_assert_int_eq(ae_shutdown(C.sk, 1), 0);	/* FIN, unacknowledged */
+	fake_frames_clear();
+	memset(&L, 0, sizeof(L));
+	th_run_ms(S, 5000);		/* retransmitted */
+	for (i = 0; th_get(i, &p); i++)
+		fins += (p.flags & TH_F_FIN) != 0;
+	ck_assert_int_gt(fins, 0);
+	ck_assert_int_eq(L.frames, fins);
+	ck_assert_int_eq(L.gso, 0);
+}
+END_TEST
+
 /**
  * offload_suite() - the suite
  *
@@ -621,6 +675,8 @@ static Suite *offload_suite(void)
 	tcase_add_test(tc, test_tso_tail_alone);
 	tcase_add_test(tc, test_gro_in);
 	tcase_add_test(tc, test_arp_request_not_offloaded);
+	tcase_add_test(tc, test_probe_and_rst_offloaded);
+	tcase_add_test(tc, test_fin_retransmit_offloaded);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("mtu");
 	tcase_add_test(tc, test_mtu_65520_wire);
