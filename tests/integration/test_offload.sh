@@ -126,6 +126,8 @@ one() {
 	check "offload $m: no virtio_net_hdr rejected, no TCP checksum error" \
 		[ -z "$(grep -E '^tap\.rx_vnet_[a-z_]+ [1-9]' "$L")" ] &&
 		[ "$(c tcp.in_csum_errors)" = 0 ]
+	check "offload $m: the TAP took every frame we wrote (tap.tx_errors $(c tap.tx_errors), no 'writing to tap')" \
+		[ "$(c tap.tx_errors)" = 0 ] && ! grep -q 'writing to tap' "$L"
 }
 
 mkdir -p "$WORK/www"
