@@ -519,8 +519,8 @@ int tcp_usr_close(struct tcp_sock *tp)
 	case TCPS_TIME_WAIT:
 		tcp_maybe_free(tp);	/* rings go, the TCB joins the TW queue */
 		break;
-	default:
-		if (tp->flags & TF_LINGER0)
+	default:	/* FIN-WAIT-1, CLOSING, LAST-ACK: our FIN is out */
+		if (unread || (tp->flags & TF_LINGER0))
 			tcp_drop(tp, 0);
 		break;
 	}

@@ -1111,6 +1111,18 @@ START_TEST(close_with_unread_data_rst)
 }
 END_TEST
 
+/* after shutdown(SHUT_WR) too (FIN-WAIT-1), as Linux's tcp_close() */
+START_TEST(close_with_unread_data_rst_after_shutdown)
+{
+	passive();
+	ck_assert_int_eq(ae_shutdown(C.sk, 1), 0);
+	th_peer_send(S, &C, TH_F_ACK, "unread", 6);
+	fake_frames_clear();
+	ae_close(C.sk);
+	ck_assert_uint_eq(last_flags() & TH_F_RST, TH_F_RST);
+}
+END_TEST
+
 START_TEST(linger_zero_rst)
 {
 	struct linger l = { 1, 0 };
@@ -1240,6 +1252,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, unaccept_first_in_line);
 	tcase_add_test(tc, syn_cookies_when_syn_queue_full);
 	tcase_add_test(tc, close_with_unread_data_rst);
+	tcase_add_test(tc, close_with_unread_data_rst_after_shutdown);
 	tcase_add_test(tc, linger_zero_rst);
 	tcase_add_test(tc, abort_sends_rst);
 	tcase_add_test(tc, listener_close_resets_queue);
