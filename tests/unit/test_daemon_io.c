@@ -371,7 +371,9 @@ START_TEST(test_loop_spin_hook)
 	/* busy polling off: the hook never runs */
 	ck_assert_int_eq(ae_loop_run_once(t.l, 1), 0);
 	ck_assert_int_eq(seen.looks + seen.sleeps, 0);
-	ae_loop_set_busy_poll(t.l, 2000);
+	/* a window long enough that a preemption on a loaded machine does
+	 * not end the spin before look 3 (2 ms did: looks == 1) */
+	ae_loop_set_busy_poll(t.l, 100000);
 	/* no activity yet: no spin, but the look before the sleep */
 	ck_assert_int_eq(ae_loop_run_once(t.l, 1), 0);
 	ck_assert_int_eq(seen.looks, 0);
@@ -386,7 +388,7 @@ START_TEST(test_loop_spin_hook)
 	ck_assert_int_eq(seen.looks, 3);
 	ck_assert_int_eq(seen.sleeps, 2);
 	ck_assert_int_eq(t.idle, 1);
-	/* that work was activity: the next call spins out its 2 ms, then
+	/* that work was activity: the next call spins out its 100 ms, then
 	 * looks once before its sleep of at most 5 ms */
 	ck_assert_int_eq(ae_loop_run_once(t.l, 5), 0);
 	ck_assert_int_gt(seen.looks, 3);
