@@ -25,8 +25,9 @@
 #define SESS_POOL_PER_USER	128
 #define SESS_POOL_MAX		1024
 /* a pooled region keeps (zeroed) at most this many bytes of ring pages in
- * place, while its uid's pool holds fewer than SESS_POOL_WARM regions;
- * more are punched out. A punch unmaps the pages from every process that
+ * place besides its header page (which holds the rx ring's first bytes):
+ * the page where the tx ring starts, while its uid's pool holds fewer than
+ * SESS_POOL_WARM regions; the others are punched out (scrub_rings()). A punch unmaps the pages from every process that
  * maps them (a TLB shoot-down on each CPU) and the next socket faults
  * them back: with punching on every close, that cycle was 40% of
  * aetherd's CPU per connection under wrk -c50 Connection: close

@@ -118,14 +118,19 @@ START_TEST(test_reused_for_same_uid)
 	ck_assert_uint_eq(u1.npool, 0);
 	ck_assert_uint_eq(srv->stats.shm_reused, 1);
 	ck_assert_uint_eq(q[0], 0);		/* nothing of the last socket */
+	/* the header's page and the tx ring's first page were zeroed in
+	 * place (a warm pool), the rx ring's page of its own punched: two
+	 * pages resident, nothing else (until read below) */
+	ck_assert_uint_eq(srv->stats.shm_punched, 1);
+	ck_assert_uint_eq(sess_region_resident(r), 2 * AE_SHM_HDR_SIZE);
 	ck_assert_uint_eq(q[AE_SHM_HDR_SIZE], 0);
-	/* a page of ring data was zeroed in place (a warm pool), not punched */
-	ck_assert_uint_eq(srv->stats.shm_punched, 0);
-	/* more than SESS_POOL_KEEP_BYTES of ring pages are punched out */
+	/* every other ring page is punched out */
 	memset(q, 0x5a, SESS_POOL_KEEP_BYTES + AE_SHM_HDR_SIZE);
 	session_ring_free(&d, q, RX + TX);
-	ck_assert_uint_eq(srv->stats.shm_punched, 1);
+	ck_assert_uint_eq(srv->stats.shm_punched, 2);
+	ck_assert_uint_eq(sess_region_resident(r), 2 * AE_SHM_HDR_SIZE);
 	q = alloc_for(&u1);
+	ck_assert_uint_eq(q[0], 0);
 	ck_assert_uint_eq(q[SESS_POOL_KEEP_BYTES], 0);
 	session_ring_free(&d, q, RX + TX);
 }
@@ -308,8 +313,13 @@ START_TEST(test_pool_bounded_and_punched)
 		punched = srv->stats.shm_punched;
 		session_ring_free(&d, b, 2 * big);
 		ck_assert_uint_eq(srv->stats.shm_punched, punched + 1);
-		ck_assert_uint_le(sess_region_resident(r), AE_SHM_HDR_SIZE);
+		/* the header's page and the tx ring's first (zeroed) stay */
+		ck_assert_uint_eq(sess_region_resident(r),
+				  2 * AE_SHM_HDR_SIZE);
 		ck_assert_uint_eq(b[0], 0);
+		ck_assert_uint_eq(b[AE_SHM_HDR_SIZE], 0);
+		ck_assert_uint_eq(b[big], 0);
+		ck_assert_uint_eq(b[2 * big - 1], 0);
 	}
 	session_ring_free(&d, p[0], RX + TX);
 }
