@@ -376,6 +376,14 @@ void tcp_send_challenge_ack(struct tcp_sock *tp)
  * the last advertisement to be worth a segment of its own?
  * @tp:		TCB
  *
+ * Not before the peer's first byte: the SYN's window is never scaled (RFC
+ * 7323 2.2), so a window beyond 65535 first shows in the segment after it,
+ * and a pure ACK to say so answered every handshake's last ACK (a frame,
+ * and in aetherd a writev(), per connection). The peer may already send
+ * what the SYN offered; the ACK of that data carries the whole window, as
+ * on Linux. A window that offered less than a segment still gets its
+ * update.
+ *
  * Return: true to send a window update
  */
 static bool window_update_due(const struct tcp_sock *tp)
@@ -390,6 +398,8 @@ static bool window_update_due(const struct tcp_sock *tp)
 	w = select_window(tp);
 	if (w <= cur)
 		return false;
+	if (tp->rcv_nxt == tp->irs + 1 && cur >= tp->adv_mss)
+		return false;	/* nothing received yet: see above */
 	return w - cur >= 2u * tp->adv_mss || w - cur >= tcp_rcv_limit(tp) / 2 ||
 	       cur < tp->adv_mss;
 }

@@ -130,6 +130,48 @@ START_TEST(passive_open_established_and_data)
 }
 END_TEST
 
+/*
+ * The handshake's last ACK is not answered: the window beyond the SYN-ACK's
+ * unscaled 65535 shows in the ACK of the peer's first data, not in a pure
+ * window update per connection.
+ */
+START_TEST(passive_open_final_ack_unanswered)
+{
+	static const uint8_t opt[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
+	struct tseg t = { 0 };
+	struct tpkt p;
+	int ws;
+
+	C.lsk = th_listener(S, TH_PORT, 16);
+	t.seq = 1000;
+	t.flags = TH_F_SYN;
+	t.opt = opt;
+	t.optlen = sizeof(opt);
+	th_send(S, &t);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.flags, TH_F_SYN | TH_F_ACK);
+	ck_assert_int_ge(p.wscale, 1);
+	ws = p.wscale;
+	C.our_nxt = p.seq + 1;
+	C.peer_nxt = 1001;
+	fake_frames_clear();
+	memset(&t, 0, sizeof(t));
+	t.seq = C.peer_nxt;
+	t.ack = C.our_nxt;
+	t.flags = TH_F_ACK;
+	th_send(S, &t);
+	ck_assert_int_eq(th_count(), 0);
+	ck_assert_int_eq(ae_accept(C.lsk, &C.sk, NULL), 0);
+	ck_assert_int_eq(th_count(), 0);
+	ae_sock_set_callback(C.sk, th_cb, &C.events);
+	/* the first data's ACK offers the whole window, scaled */
+	th_peer_send(S, &C, TH_F_ACK | TH_F_PSH, "hello", 5);
+	ck_assert(th_last(&p));
+	ck_assert_uint_eq(p.ack, C.peer_nxt);
+	ck_assert_uint_gt((uint32_t)p.win << ws, 65535);
+}
+END_TEST
+
 START_TEST(passive_close_last_ack)
 {
 	unsigned int ev = 0;
@@ -1219,6 +1261,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, passive_open_synack);
 	tcase_add_test(tc, passive_open_established_and_data);
+	tcase_add_test(tc, passive_open_final_ack_unanswered);
 	tcase_add_test(tc, passive_close_last_ack);
 	tcase_add_test(tc, active_close_time_wait);
 	tcase_add_test(tc, simultaneous_close);
