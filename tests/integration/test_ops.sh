@@ -326,9 +326,10 @@ if [ "$B" = "$TOP/build" ]; then
 		log "man is not installed: pages not rendered"
 	fi
 	unit_ok() {
-		# the unit as installed, its ExecStart pointed into DESTDIR, its
+		# the unit as installed, ExecStart and ExecReload pointed into DESTDIR, its
 		# Documentation= pages looked up there
-		sed "s|^ExecStart=/usr/local/sbin/|ExecStart=$IB/sbin/|" \
+		sed -e "s|^ExecStart=/usr/local/sbin/|ExecStart=$IB/sbin/|" \
+		    -e "s|^ExecReload=/usr/local/bin/|ExecReload=$IB/bin/|" \
 			"$IB/lib/systemd/system/aetherd.service" >"$WORK/aetherd.service"
 		grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' "$WORK/aetherd.service" &&
 			grep -qx 'NoNewPrivileges=yes' "$WORK/aetherd.service" &&
