@@ -5,12 +5,16 @@
       (preloaded) an HTTP/1.1 keep-alive server of DIR (one thread per
       connection, each asleep in recv between requests) and a UDP echo
       socket bound once; runs until killed.
-  clients HOST PORT N PATH SHA STOPFILE SECS
+  clients HOST PORT N PATH SHA STOPFILE SECS [SERVEDFILE]
       (kernel side) N keep-alive connections, each doing GET PATH in a loop
       and checking the body's sha256, plus one idle connection opened first
       and used only at the end (an ssh-like long-lived one). Stops when
-      STOPFILE exists (or after SECS). Prints
-      "requests R failed F reconnects C idle ok|FAIL" and exits 0.
+      STOPFILE exists (or after SECS). Once every connection has had its
+      first answer, writes "served N in S s, slowest first answer W s" to
+      SERVEDFILE (the server accepts them one by one, so the first answer
+      can wait seconds while many connect at once). An error line names the
+      connection's port and its request number (1: never answered yet).
+      Prints "requests R failed F reconnects C idle ok|FAIL" and exits 0.
   udp HOST PORT
       one datagram to the echo socket; exit 0 when it comes back.
   lateaccept PORT GOFILE
@@ -66,34 +70,56 @@ def lport(c):
         return None
 
 
-def clients(host, port, n, path, sha, stop, secs):
+def served_once(lock, tot, n, t0, t1, served):
+    """Count one connection's first answer (at T1); the last writes SERVED."""
+    with lock:
+        tot["first"] += 1
+        tot["slowest"] = max(tot["slowest"], t1)
+        if tot["first"] != n or not served:
+            return
+        with open(served + ".tmp", "w") as f:
+            f.write("served %d in %.2f s, slowest first answer %.2f s\n" %
+                    (n, time.time() - t0, tot["slowest"]))
+        os.rename(served + ".tmp", served)
+
+
+def clients(host, port, n, path, sha, stop, secs, served=None):
     """N keep-alive loops and one idle connection; print the totals."""
     lock = threading.Lock()
-    tot = {"req": 0, "fail": 0, "reconn": 0}
-    end = time.time() + secs
+    tot = {"req": 0, "fail": 0, "reconn": 0, "first": 0, "slowest": 0.0}
+    t0 = time.time()
+    end = t0 + secs
 
     def one():
         c = http.client.HTTPConnection(host, port, timeout=10)
         c.connect()
         first = c.sock
+        nreq = 0	# requests on this connection
+        counted = False
         while not os.path.exists(stop) and time.time() < end:
             ok = False
+            nreq += 1
+            t1 = time.time()
             try:
                 c.request("GET", path)
                 r = c.getresponse()
                 ok = r.status == 200 and \
                     hashlib.sha256(r.read()).hexdigest() == sha
             except Exception as e:  # a reset, a timeout: all failures
-                print("client error at %.3f: port %s:" %
-                      (time.time(), lport(c)), repr(e), flush=True)
+                print("client error at %.3f: port %s request %d:" %
+                      (time.time(), lport(c), nreq), repr(e), flush=True)
                 c.close()
                 c.connect()
+            if ok and not counted:
+                counted = True
+                served_once(lock, tot, n, t0, time.time() - t1, served)
             with lock:
                 tot["req"] += 1
                 tot["fail"] += 0 if ok else 1
                 if c.sock is not first:
                     tot["reconn"] += 1
                     first = c.sock
+                    nreq = 0
         c.close()
 
     idle = http.client.HTTPConnection(host, port, timeout=10)
@@ -162,7 +188,8 @@ if __name__ == "__main__":
     if a[1] == "server":
         server(a[2], int(a[3]), int(a[4]))
     elif a[1] == "clients":
-        clients(a[2], int(a[3]), int(a[4]), a[5], a[6], a[7], float(a[8]))
+        clients(a[2], int(a[3]), int(a[4]), a[5], a[6], a[7], float(a[8]),
+                a[9] if len(a) > 9 else None)
     elif a[1] == "udp":
         udp(a[2], int(a[3]))
     elif a[1] == "lateaccept":
