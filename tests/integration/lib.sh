@@ -138,8 +138,11 @@ lab_up() {
 	ip -n "$NS" tuntap add mode tap name aether0 || return 1
 	ip -n "$NS" addr add 192.168.1.1/24 dev aether0 || return 1
 	ip -n "$NS" link set aether0 up || return 1
+	# appending (O_APPEND): a daemon started with --takeover appends to
+	# this log, and this one's last line, written at its own offset after
+	# its successor's, would write over the successor's first lines
 	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 \
-		--pcap "$WORK/aether.pcap" ${AETHERD_ARGS:-} >"$WORK/aetherd.log" 2>&1
+		--pcap "$WORK/aether.pcap" ${AETHERD_ARGS:-} >>"$WORK/aetherd.log" 2>&1
 	AETHERD_PID=${PIDS[-1]}
 	# ready when it answers ARP (the gratuitous ARP may race the link)
 	if ! wait_for 5 nsx ping -c1 -W1 192.168.1.2 >/dev/null; then
