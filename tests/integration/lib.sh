@@ -141,8 +141,11 @@ lab_up() {
 	# appending (O_APPEND): a daemon started with --takeover appends to
 	# this log, and this one's last line, written at its own offset after
 	# its successor's, would write over the successor's first lines
+	# LAB_NO_PCAP=1: no capture (a long run's would take gigabytes)
+	local pcap=(--pcap "$WORK/aether.pcap")
+	[ -n "${LAB_NO_PCAP:-}" ] && pcap=()
 	bg nsx "$B/aetherd" --tap aether0 --addr 192.168.1.2/24 \
-		--pcap "$WORK/aether.pcap" ${AETHERD_ARGS:-} >>"$WORK/aetherd.log" 2>&1
+		"${pcap[@]}" ${AETHERD_ARGS:-} >>"$WORK/aetherd.log" 2>&1
 	AETHERD_PID=${PIDS[-1]}
 	# ready when it answers ARP (the gratuitous ARP may race the link)
 	if ! wait_for 5 nsx ping -c1 -W1 192.168.1.2 >/dev/null; then
