@@ -19,7 +19,8 @@ LONG_ONLY=" "
 # sha256s, counters and lower bounds; the aether/kernel ratio that
 # test_reliability prints is for information and is noisier beside another)
 SOLO=" test_bbr.sh test_busy_poll.sh test_idle.sh test_impair_kernel.sh
- test_loopback.sh test_preload.sh test_restart.sh test_scale.sh test_soak.sh
+ test_loopback.sh test_preload.sh test_pyaccept.sh test_restart.sh test_scale.sh
+ test_soak.sh
  test_takeover.sh test_wake_stress.sh "
 # the longest shared scripts first, so the pairs end together
 FIRST="test_reliability.sh test_preload_api.sh test_cpython.sh test_ipc.sh
