@@ -64,7 +64,7 @@
  * @tx_hi:	end of the tx storage this process wrote since it last
  *		gave pages back (data.c, tx_give_back()), for @mark_hdr
  * @mark_hdr:	the header page @tx_hi belongs to
- * @tx_last_ns:	CLOCK_MONOTONIC at the end of the last send
+ * @tx_last_ns:	CLOCK_MONOTONIC of the last send that found room
  * @fd_users:	doorbells using @fd outside @lock right now (aec_set_fd())
  * @alive:	lock word of the daemon's alive page (ready.c), NULL until
  *		the first blocking wait asks for it
@@ -99,7 +99,7 @@ struct aec_sock {
 	uint32_t map_seq;
 	uint32_t tx_hi;
 	struct ae_shm_hdr *mark_hdr;
-	uint64_t tx_last_ns;
+	int64_t tx_last_ns;
 	int fd_users;
 	const uint32_t *alive;
 	struct aec_acq *acq;

@@ -45,11 +45,9 @@
  * remains (the daemon does the same for rx: daemon/session.h) */
 #define AEC_PUNCH_IDLE	(4u * 1024)
 #define AEC_PUNCH_BUSY	(256u * 1024)
-/* a send that begins within this long of the end of the previous one is
- * a stream: its tx ring keeps its pages (data.c, tx_give_back()). 10 ms,
- * not 1: on a loaded machine a bulk sender is often descheduled between
- * two sends for over 1 ms, and each punch then makes the next lap fault */
-#define AEC_STREAM_GAP_NS	10000000ULL
+/* a send within this long of the previous one is a stream: its tx ring
+ * keeps its pages (data.c, tx_give_back()) */
+#define AEC_STREAM_GAP_NS	1000000LL
 #define AEC_PID_MAX	(1U << 22)	/* the kernel's PID_MAX_LIMIT */
 
 /**
@@ -126,7 +124,6 @@ static inline bool aec_nonblock(int flags, int timeout_ms)
 {
 	return (flags & MSG_DONTWAIT) || !timeout_ms;
 }
-uint64_t aec_mono_ns(void);
 int aec_dial(bool cloexec);
 void close_fds(struct aec_rsp *r);
 uint32_t aec_rd_lock(struct ae_shm_hdr *h);

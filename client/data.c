@@ -259,12 +259,8 @@ static uint32_t tx_pos(struct ae_shm_hdr *h)
  * flight. Rarely a system call: never one per send, none for exchanges that
  * fit in the first page.
  *
- * Only at the start of a send call, and not while the program streams
- * (this send began within AEC_STREAM_GAP_NS of the end of the last one;
- * time spent inside a send waiting for room is not a pause: under load a
- * bulk sender waited over 1 ms at almost every full ring, punched each
- * time, and iperf3 -R fell from 20-31 to 0.7-2 Gbit/s in the same
- * minutes): the ring would be written again within its lap, and each
+ * Not while the program streams (this send came within AEC_STREAM_GAP_NS
+ * of the last): the ring would be written again within its lap, and each
  * page given back costs a TLB shoot-down, a fault and a cleared page the
  * next time round. iperf3 -R sent 2.15 Gbit/s punching as it went and
  * 37.3 Gbit/s without (same run, CPU per GB 644 against 41 jiffies). A
@@ -278,9 +274,14 @@ static void tx_give_back(struct aec_sock *s, struct ae_shm_hdr *h)
 	uint32_t tail = __atomic_load_n(&h->tx_tail, __ATOMIC_RELAXED);
 	uint32_t base = __atomic_load_n(&h->tx_base, __ATOMIC_RELAXED);
 	struct shm_span sp[2];
+	struct timespec ts;
+	int64_t now, last = s->tx_last_ns;
 	int n, i;
 
-	if (aec_mono_ns() - s->tx_last_ns < AEC_STREAM_GAP_NS || s->mark_hdr != h)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	s->tx_last_ns = now;
+	if (now - last < AEC_STREAM_GAP_NS || s->mark_hdr != h)
 		return;
 	n = shm_idle_span(&s->tx_hi, h->tx_off,
 			  (head - base) & (h->tx_size - 1), tail - head,
@@ -308,7 +309,6 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 	struct ae_shm_hdr *h;
 	struct ae_spsc r;
 	uint32_t st, pos;
-	bool first = true;
 	ssize_t ret;
 	size_t n;
 	int w;
@@ -324,9 +324,7 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 			r = ring_of(h, true);
 			if (shm_load(&h->daemon_caps) & AE_CAP_RESTART)
 				spsc_restart(&r);
-			if (first)
-				tx_give_back(s, h);
-			first = false;
+			tx_give_back(s, h);
 			pos = tx_pos(h);
 			n = c.total - c.done;
 			if (n > shm_tx_room(h))
@@ -347,7 +345,6 @@ static ssize_t tcp_sendv(struct aec_sock *s, const struct iovec *iov,
 		if (aec_io_blocked(s, c.nb, POLLOUT, c.deadline, c.done, &ret))
 			break;
 	}
-	s->tx_last_ns = aec_mono_ns();	/* the gap is counted from here */
 	pthread_mutex_unlock(&s->wlock);
 	return ret;
 }

@@ -457,11 +457,11 @@ uint64_t aec_busy_polls(void)
 }
 
 /**
- * aec_mono_ns() - CLOCK_MONOTONIC in nanoseconds (vDSO, no system call)
+ * mono_ns() - CLOCK_MONOTONIC in nanoseconds (vDSO, no system call)
  *
  * Return: the time
  */
-uint64_t aec_mono_ns(void)
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
@@ -522,7 +522,7 @@ static bool spin_ready(const struct aec_sock *s, struct ae_shm_hdr *h,
 		return false;
 	if (timeout_ms > 0 && (uint64_t)timeout_ms * 1000000u < ns)
 		ns = (uint64_t)timeout_ms * 1000000u;
-	end = aec_mono_ns() + ns;
+	end = mono_ns() + ns;
 	do {
 		spin_yield();
 		for (i = 0; i < AEC_SPIN_LOOKS; i++) {
@@ -536,7 +536,7 @@ static bool spin_ready(const struct aec_sock *s, struct ae_shm_hdr *h,
 			}
 			cpu_relax();
 		}
-	} while (aec_mono_ns() < end);
+	} while (mono_ns() < end);
 	return false;
 }
 
@@ -567,7 +567,7 @@ int aec_spin(bool (*ready)(void *ctx), void *ctx, int timeout_ms)
 		return 0;
 	if (timeout_ms > 0 && (uint64_t)timeout_ms * 1000000u < ns)
 		ns = (uint64_t)timeout_ms * 1000000u;
-	end = aec_mono_ns() + ns;
+	end = mono_ns() + ns;
 	do {
 		spin_yield();
 		for (i = 0; i < AEC_SPIN_TESTS; i++) {
@@ -580,7 +580,7 @@ int aec_spin(bool (*ready)(void *ctx), void *ctx, int timeout_ms)
 				return -EINTR;
 			cpu_relax();
 		}
-	} while (aec_mono_ns() < end);
+	} while (mono_ns() < end);
 	return aec_sig_runs != runs ? -EINTR : 0;
 }
 
