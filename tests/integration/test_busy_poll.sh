@@ -46,6 +46,7 @@ check "default: never busy-polls" [ "$(stat_of loop.busy_polls)" = 0 ]
 stop_aetherd
 
 NS=${NS}b
+: >"$WORK/aetherd.log"	# a new daemon numbers its stats dumps from 1
 AETHERD_ARGS="--busy-poll 20000" lab_up || { echo "FAIL lab (busy-poll)"; exit 1; }
 t=$(idle_ticks)
 spins=$(stat_of loop.busy_polls)
@@ -89,6 +90,7 @@ while True:
 }
 
 NS=${NS}s
+: >"$WORK/aetherd.log"	# a new daemon numbers its stats dumps from 1
 lab_up || { echo "FAIL lab (shim)"; exit 1; }
 n0=$(stat_of ipc.notifies)
 check "ipc.notifies counted" [ "$n0" -ge 0 ]
@@ -155,6 +157,7 @@ stop_aetherd
 # echoes stay intact (rr_wait.py checks each), and once traffic stops the
 # daemon asks for doorbells again and sleeps.
 NS=${NS}d
+: >"$WORK/aetherd.log"	# a new daemon numbers its stats dumps from 1
 AETHERD_ARGS="--busy-poll 20000" lab_up || { echo "FAIL lab (both)"; exit 1; }
 d0=$(stat_of ipc.doorbells); p0=$(stat_of ipc.spin_pulls)
 set -- $(wait_rr rcvtimeo 20000)
