@@ -498,6 +498,24 @@ static void spin_yield(void)
 }
 
 /**
+ * spin_end() - when a busy poll that starts now must stop
+ * @timeout_ms:	the caller's longest wait, -1 none
+ *
+ * Return: CLOCK_MONOTONIC end in ns: the busy-poll time, or @timeout_ms
+ * if shorter; 0 when busy polling is off or the caller does not wait
+ */
+static uint64_t spin_end(int timeout_ms)
+{
+	uint64_t ns = __atomic_load_n(&aec_busy_ns, __ATOMIC_RELAXED);
+
+	if (!ns || !timeout_ms)
+		return 0;
+	if (timeout_ms > 0 && (uint64_t)timeout_ms * 1000000u < ns)
+		ns = (uint64_t)timeout_ms * 1000000u;
+	return mono_ns() + ns;
+}
+
+/**
  * spin_ready() - watch @h for readiness for up to the busy-poll time, or
  * @timeout_ms if shorter
  * @s:		socket (its type)
@@ -515,14 +533,11 @@ static bool spin_ready(const struct aec_sock *s, struct ae_shm_hdr *h,
 		       unsigned int events, int timeout_ms,
 		       const uint32_t *alive)
 {
-	uint64_t ns = __atomic_load_n(&aec_busy_ns, __ATOMIC_RELAXED), end;
+	uint64_t end = spin_end(timeout_ms);
 	int i;
 
-	if (!ns || !timeout_ms)
+	if (!end)
 		return false;
-	if (timeout_ms > 0 && (uint64_t)timeout_ms * 1000000u < ns)
-		ns = (uint64_t)timeout_ms * 1000000u;
-	end = mono_ns() + ns;
 	do {
 		spin_yield();
 		for (i = 0; i < AEC_SPIN_LOOKS; i++) {
@@ -559,15 +574,12 @@ static bool spin_ready(const struct aec_sock *s, struct ae_shm_hdr *h,
  */
 int aec_spin(bool (*ready)(void *ctx), void *ctx, int timeout_ms)
 {
-	uint64_t ns = __atomic_load_n(&aec_busy_ns, __ATOMIC_RELAXED), end;
+	uint64_t end = spin_end(timeout_ms);
 	unsigned int runs = aec_sig_runs;
 	int i;
 
-	if (!ns || !timeout_ms)
+	if (!end)
 		return 0;
-	if (timeout_ms > 0 && (uint64_t)timeout_ms * 1000000u < ns)
-		ns = (uint64_t)timeout_ms * 1000000u;
-	end = mono_ns() + ns;
 	do {
 		spin_yield();
 		for (i = 0; i < AEC_SPIN_TESTS; i++) {
